@@ -1,0 +1,52 @@
+# The two commands a new user needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+# pytest-xdist workers; `make test PYTEST_WORKERS=0` runs in one process.
+PYTEST_WORKERS ?= auto
+
+.PHONY: install run serve worker test test-fast lint format bench diagrams clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit("ILLMS needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## make run: install, migrate, seed the demo data once, then serve with a Celery worker and beat.
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	@echo "ILLMS at http://$(HOST):$(PORT)/  (Ctrl-C stops the web server, the worker and beat)"
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(BIN)/celery -A illms worker --beat --loglevel=INFO --pool=solo --schedule=var/celerybeat-schedule & \
+	  $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## make test: the whole suite (PostgreSQL and Redis when DATABASE_URL and REDIS_URL say so).
+test: install
+	$(BIN)/python manage.py makemigrations --check --dry-run >/dev/null || \
+	  (echo "Models and migrations disagree: run manage.py makemigrations" && exit 1)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+
+format: install
+	$(BIN)/ruff format .
+
+diagrams: install
+	$(BIN)/python manage.py workflow_graph
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache

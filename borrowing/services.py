@@ -1,0 +1,57 @@
+"""Borrowing: our patrons' requests. Every change of state is a function here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from requests_app.models import COPY_FORMATS, DeliveryMethod, EventSource, IllRequest, Role, ServiceType
+from requests_app.services import create_request
+from requests_app.workflow import Actor
+
+from .workflow import WORKFLOW
+
+
+def active_request_limit() -> int:
+    return int(getattr(settings, "ILLMS_MAX_ACTIVE_REQUESTS_PER_PATRON", 25))
+
+
+def submit_request(*, patron, actor: Actor | None = None, source: str = EventSource.WEB,
+                   **citation: Any) -> IllRequest:
+    """A patron's new request, in ``submitted``.
+
+    Raises ``ValidationError`` when the patron is blocked, over the limit of active
+    requests, or the citation is bad (each bad identifier on its field).
+    """
+    profile = getattr(patron, "patron_profile", None)
+    if profile is None:
+        raise ValidationError("Only patrons registered with the library can request items.", code="not_a_patron")
+    if profile.blocked:
+        raise ValidationError(
+            "Your account is blocked from interlibrary loan: %(reason)s",
+            code="patron_blocked", params={"reason": profile.blocked_reason or "please contact the ILL office."},
+        )
+    active = IllRequest.objects.for_patron(patron).exclude(status__in=WORKFLOW.final_states).count()
+    limit = active_request_limit()
+    if active >= limit:
+        raise ValidationError(
+            "You have %(active)d active requests, the most allowed is %(limit)d. "
+            "Please wait until some are completed.", code="over_limit", params={"active": active, "limit": limit},
+        )
+    fmt = citation.get("format")
+    citation.setdefault("service_type", ServiceType.COPY if fmt in COPY_FORMATS else ServiceType.LOAN)
+    citation.setdefault("delivery_method",
+                        DeliveryMethod.ELECTRONIC if fmt in COPY_FORMATS else DeliveryMethod.PHYSICAL)
+    citation.setdefault("pickup_location", profile.pickup_location)
+    request = create_request(role=Role.BORROWING, library=profile.library, patron=patron,
+                             actor=actor or Actor.patron(patron), source=source, **citation)
+    request.requesting_agency_request_id = requesting_agency_request_id(request)
+    request.save(update_fields=["requesting_agency_request_id"])
+    return request
+
+
+def requesting_agency_request_id(request: IllRequest) -> str:
+    """The id our partners see for a borrowing request: our symbol and the request number."""
+    return f"{request.library.symbol}-{request.pk}"

@@ -1,0 +1,245 @@
+"""The borrowing side's states and transitions: our patrons' requests to other libraries.
+
+States follow DOMAIN.md. Renewals are events and due-date changes, not states.
+``iso18626`` names the ISO 18626 lender status (``status:…``) that drives a partner
+transition, or the borrower action (``action:…``) our transition sends.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db import models
+
+from requests_app.models import ActorKind, IllRequest, Role
+from requests_app.workflow import Actor, State, Transition, Workflow
+
+
+class BorrowingStatus(models.TextChoices):
+    SUBMITTED = "submitted", "Submitted"
+    AWAITING_COPYRIGHT = "awaiting_copyright", "Awaiting copyright clearance"
+    SOURCING = "sourcing", "Sourcing"
+    SENT = "sent", "Sent to lender"
+    EXPECTS_TO_SUPPLY = "expects_to_supply", "Lender expects to supply"
+    CONDITIONAL = "conditional", "Conditions to answer"
+    SHIPPED = "shipped", "Shipped by lender"
+    RECEIVED = "received", "Received"
+    READY_FOR_PICKUP = "ready_for_pickup", "Ready for pickup"
+    CHECKED_OUT = "checked_out", "Checked out to patron"
+    OVERDUE = "overdue", "Overdue"
+    RECALLED = "recalled", "Recalled by lender"
+    RETURNED = "returned", "Returned by patron"
+    RETURN_SHIPPED = "return_shipped", "Shipped back to lender"
+    DELIVERED = "delivered", "Delivered electronically"
+    COMPLETED = "completed", "Completed"
+    END_OF_ROTA = "end_of_rota", "End of rota"
+    CANCEL_PENDING = "cancel_pending", "Cancellation asked of lender"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+S = BorrowingStatus
+PATRON, STAFF, PARTNER, SYSTEM = ActorKind.PATRON, ActorKind.STAFF, ActorKind.PARTNER, ActorKind.SYSTEM
+
+_DESCRIPTIONS = {
+    S.SUBMITTED: ("The patron's request waits for staff to check the citation.", "info"),
+    S.AWAITING_COPYRIGHT: ("A copy over the rule of five waits for clearance or an exception.", "warning"),
+    S.SOURCING: ("Verified; the rota of lenders is being built or the next lender chosen.", "info"),
+    S.SENT: ("Sent to the current lender, waiting for its answer.", "primary"),
+    S.EXPECTS_TO_SUPPLY: ("The lender said it will supply.", "primary"),
+    S.CONDITIONAL: ("The lender offers to supply on conditions we must accept or refuse.", "warning"),
+    S.SHIPPED: ("The lender shipped the item; it has not arrived yet.", "primary"),
+    S.RECEIVED: ("The item arrived; the patron has not been told yet.", "primary"),
+    S.READY_FOR_PICKUP: ("The patron was told the item waits at the pickup desk.", "success"),
+    S.CHECKED_OUT: ("The patron has the item.", "success"),
+    S.OVERDUE: ("The loan is past its due date.", "danger"),
+    S.RECALLED: ("The lender wants the item back early.", "danger"),
+    S.RETURNED: ("The patron returned the item; it waits to be shipped back.", "primary"),
+    S.RETURN_SHIPPED: ("Shipped back to the lender, waiting for it to check it in.", "primary"),
+    S.DELIVERED: ("The copy is available to the patron for download.", "success"),
+    S.COMPLETED: ("Done.", "secondary"),
+    S.END_OF_ROTA: ("No lender in the rota could supply; staff decide what next.", "danger"),
+    S.CANCEL_PENDING: ("We asked the lender to cancel and wait for its answer.", "warning"),
+    S.CANCELLED: ("Cancelled.", "secondary"),
+}
+FINAL = {S.COMPLETED, S.CANCELLED}
+
+#: States in which the lender holds our request (a cancel must be asked of it).
+WITH_LENDER = {S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL}
+#: States in which the item is physically with us or the patron.
+ITEM_HERE = {S.RECEIVED, S.READY_FOR_PICKUP, S.CHECKED_OUT, S.OVERDUE, S.RECALLED}
+
+
+def due_date_buffer_days() -> int:
+    return int(getattr(settings, "ILLMS_DUE_DATE_BUFFER_DAYS", 3))
+
+
+# Guards ------------------------------------------------------------------------------------
+
+def needs_partner(request: IllRequest, actor: Actor, data: dict) -> str | None:
+    return None if request.partner_id else "Choose a lender first."
+
+
+def is_copy(request: IllRequest, actor: Actor, data: dict) -> str | None:
+    return None if request.is_copy_format else "Only copies (articles, chapters) go through copyright review."
+
+
+def within_renewal_limit(request: IllRequest, actor: Actor, data: dict) -> str | None:
+    limit = int(getattr(settings, "ILLMS_MAX_RENEWALS", 2))
+    return None if request.renewal_count < limit else f"This loan was already renewed {limit} times."
+
+
+# Effects -----------------------------------------------------------------------------------
+
+def _parse_date(value) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def set_lender_due_date(request: IllRequest, actor: Actor, data: dict) -> Iterable[str]:
+    """A shipment or a renewal answer may carry the lender's due date."""
+    due = _parse_date(data.get("due_date"))
+    if due is None:
+        return ()
+    request.due_date = due
+    fields = ["due_date"]
+    if request.patron_due_date:
+        request.patron_due_date = due - dt.timedelta(days=due_date_buffer_days())
+        fields.append("patron_due_date")
+    return fields
+
+
+def set_patron_due_date(request: IllRequest, actor: Actor, data: dict) -> Iterable[str]:
+    """The patron's due date is the lender's minus a buffer for the return trip."""
+    explicit = _parse_date(data.get("patron_due_date"))
+    if explicit:
+        request.patron_due_date = explicit
+    elif request.due_date:
+        request.patron_due_date = request.due_date - dt.timedelta(days=due_date_buffer_days())
+    else:
+        request.patron_due_date = dt.date.today() + dt.timedelta(days=21)
+    return ["patron_due_date"]
+
+
+def apply_renewal_answer(request: IllRequest, actor: Actor, data: dict) -> Iterable[str]:
+    if str(data.get("answer", "")).upper() not in {"Y", "YES", "TRUE"}:
+        return ()
+    request.renewal_count += 1
+    return ["renewal_count", *set_lender_due_date(request, actor, data)]
+
+
+def shorten_to_recall(request: IllRequest, actor: Actor, data: dict) -> Iterable[str]:
+    """A recall brings the patron's due date forward (to the new lender date less the buffer)."""
+    new_due = _parse_date(data.get("due_date"))
+    fields = []
+    if new_due:
+        request.due_date = new_due
+        fields.append("due_date")
+    target = (request.due_date - dt.timedelta(days=due_date_buffer_days())) if request.due_date else dt.date.today()
+    target = max(target, dt.date.today())
+    if request.patron_due_date is None or target < request.patron_due_date:
+        request.patron_due_date = target
+        fields.append("patron_due_date")
+    return fields
+
+
+def t(action: str, label: str, sources: Iterable[str], target: str | None, performers: Iterable[ActorKind],
+      description: str = "", **kwargs) -> Transition:
+    return Transition(action=action, label=label, sources=frozenset(sources), target=target,
+                      performers=frozenset(performers), description=description, **kwargs)
+
+
+TRANSITIONS = [
+    # Review.
+    t("verify", "Verify citation", [S.SUBMITTED], S.SOURCING, [STAFF, SYSTEM],
+      "The citation is right and the library does not own the item: start sourcing.", colour="success"),
+    t("send_to_copyright", "Send to copyright review", [S.SUBMITTED, S.SOURCING], S.AWAITING_COPYRIGHT,
+      [STAFF, SYSTEM], "A copy that needs copyright clearance (e.g. the sixth article under the rule of five).",
+      guards=(is_copy,), colour="warning"),
+    t("clear_copyright", "Copyright cleared", [S.AWAITING_COPYRIGHT], S.SOURCING, [STAFF],
+      "Clearance obtained (a fee recorded) or an exception noted: continue sourcing.", colour="success"),
+    t("cancel_owned_locally", "Owned locally: cancel", [S.SUBMITTED, S.SOURCING], S.CANCELLED, [STAFF],
+      "The library owns the item: cancel and tell the patron where to find it.", needs_note=True,
+      colour="outline-danger"),
+    # Routing.
+    t("send_to_lender", "Send to lender", [S.SOURCING], S.SENT, [STAFF, SYSTEM],
+      "Send the request to the current lender of the rota.", guards=(needs_partner,), iso18626="request"),
+    t("end_rota", "End of rota", [S.SOURCING], S.END_OF_ROTA, [SYSTEM, STAFF],
+      "No lender left in the rota.", colour="outline-danger"),
+    t("restart_sourcing", "Source again", [S.END_OF_ROTA], S.SOURCING, [STAFF],
+      "Build a new rota or pick another lender by hand."),
+    # Lender answers (ISO 18626 supplying agency messages).
+    t("lender_expects_to_supply", "Lender expects to supply", [S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL],
+      S.EXPECTS_TO_SUPPLY, [PARTNER], iso18626="status:ExpectToSupply"),
+    t("lender_will_supply", "Lender will supply", [S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL],
+      S.EXPECTS_TO_SUPPLY, [PARTNER], iso18626="status:WillSupply"),
+    t("lender_conditional", "Lender offers conditions", [S.SENT, S.EXPECTS_TO_SUPPLY], S.CONDITIONAL, [PARTNER],
+      iso18626="loanCondition"),
+    t("accept_conditions", "Accept conditions", [S.CONDITIONAL], S.EXPECTS_TO_SUPPLY, [STAFF, PATRON],
+      "Accept the lender's conditions.", iso18626="action:Notification", colour="success"),
+    t("reject_conditions", "Refuse conditions", [S.CONDITIONAL], S.SOURCING, [STAFF, PATRON],
+      "Refuse the conditions and move on to the next lender.", iso18626="action:Cancel", colour="outline-danger"),
+    t("lender_unfilled", "Lender cannot supply", [S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL], S.SOURCING,
+      [PARTNER, SYSTEM], "Unfilled, or no answer in time: the next lender in the rota is tried.",
+      iso18626="status:Unfilled"),
+    t("lender_shipped", "Lender shipped", [S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL], S.SHIPPED, [PARTNER],
+      effects=(set_lender_due_date,), iso18626="status:Loaned"),
+    t("lender_delivered_copy", "Lender delivered copy", [S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL],
+      S.DELIVERED, [PARTNER], iso18626="status:CopyCompleted"),
+    # The item with us and the patron.
+    t("receive", "Receive", [S.SENT, S.EXPECTS_TO_SUPPLY, S.SHIPPED], S.RECEIVED, [STAFF],
+      "The item arrived (scan its request barcode).", effects=(set_lender_due_date,),
+      iso18626="action:Received", colour="success"),
+    t("notify_patron", "Notify patron", [S.RECEIVED], S.READY_FOR_PICKUP, [STAFF, SYSTEM],
+      "Tell the patron the item waits at the pickup desk."),
+    t("check_out", "Check out to patron", [S.RECEIVED, S.READY_FOR_PICKUP], S.CHECKED_OUT, [STAFF],
+      "Lend the item to the patron with a due date before the lender's.", effects=(set_patron_due_date,),
+      colour="success"),
+    t("request_renewal", "Ask for renewal", [S.CHECKED_OUT, S.OVERDUE], None, [PATRON, STAFF],
+      "Ask the lender for more time.", guards=(within_renewal_limit,), iso18626="action:Renew",
+      colour="outline-primary"),
+    t("lender_renewal_answer", "Lender answered renewal", [S.CHECKED_OUT, S.OVERDUE, S.RECALLED], None, [PARTNER],
+      effects=(apply_renewal_answer,), iso18626="reason:RenewResponse"),
+    t("lender_recalled", "Lender recalled", [S.SHIPPED, S.RECEIVED, S.READY_FOR_PICKUP, S.CHECKED_OUT, S.OVERDUE],
+      S.RECALLED, [PARTNER], effects=(shorten_to_recall,), iso18626="status:Recalled"),
+    t("lender_overdue", "Lender says overdue", [S.CHECKED_OUT, S.RECALLED, S.RECEIVED, S.READY_FOR_PICKUP],
+      S.OVERDUE, [PARTNER], iso18626="status:Overdue"),
+    t("mark_overdue", "Mark overdue", [S.CHECKED_OUT], S.OVERDUE, [SYSTEM, STAFF],
+      "The patron's due date has passed."),
+    t("check_in", "Check in from patron", [S.CHECKED_OUT, S.OVERDUE, S.RECALLED, S.READY_FOR_PICKUP, S.RECEIVED],
+      S.RETURNED, [STAFF], "The patron returned the item, or never picked it up.", colour="success"),
+    t("return_ship", "Ship back to lender", [S.RETURNED], S.RETURN_SHIPPED, [STAFF],
+      "Send the item back to the lender.", iso18626="action:ShippedReturn"),
+    t("lender_checked_in", "Lender checked in", [S.RETURN_SHIPPED, S.RETURNED], S.COMPLETED, [PARTNER],
+      iso18626="status:LoanCompleted"),
+    t("complete", "Complete", [S.DELIVERED, S.RETURN_SHIPPED], S.COMPLETED, [STAFF, SYSTEM],
+      "Close the request: the copy was delivered, or the lender never confirmed the return.",
+      colour="outline-secondary"),
+    # Cancelling.
+    t("cancel", "Cancel", [S.SUBMITTED, S.AWAITING_COPYRIGHT, S.SOURCING, S.END_OF_ROTA], S.CANCELLED,
+      [PATRON, STAFF], "Cancel the request; no lender holds it.", colour="outline-danger"),
+    t("request_cancel", "Ask lender to cancel", [S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL], S.CANCEL_PENDING,
+      [PATRON, STAFF], "Ask the lender to cancel; it may already have shipped.", iso18626="action:Cancel",
+      colour="outline-danger"),
+    t("lender_cancelled", "Lender confirmed cancel", [S.CANCEL_PENDING], S.CANCELLED, [PARTNER],
+      iso18626="status:Cancelled"),
+    t("lender_refused_cancel", "Lender refused cancel", [S.CANCEL_PENDING], S.EXPECTS_TO_SUPPLY, [PARTNER],
+      iso18626="reason:CancelResponse"),
+    t("lender_shipped_anyway", "Lender shipped before cancelling", [S.CANCEL_PENDING], S.SHIPPED, [PARTNER],
+      effects=(set_lender_due_date,), iso18626="status:Loaned"),
+]
+
+WORKFLOW = Workflow(
+    role=Role.BORROWING,
+    initial=S.SUBMITTED,
+    states={s.value: State(s.value, s.label, _DESCRIPTIONS[s][0], s in FINAL, _DESCRIPTIONS[s][1])
+            for s in BorrowingStatus},
+    transitions={tr.action: tr for tr in TRANSITIONS},
+    staff_permission="requests_app.work_borrowing",
+)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class IllmsConfig(AppConfig):
+    name = "illms"
+    verbose_name = "ILLMS"

@@ -1,0 +1,31 @@
+"""The home page composes the dashboards a user may see; ``/healthz`` is for load balancers."""
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from requests_app import selectors
+from requests_app.models import IllRequest, Role
+from requests_app.workflow import registry
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    library = selectors.staff_library(request.user)
+    dashboards = []
+    if library is not None:
+        for role in Role:
+            if request.user.has_perm(registry.get(role).staff_permission):
+                dashboards.append({"role": role.value, "label": role.label,
+                                   "counts": selectors.queue_counts(library=library, role=role)})
+    own_requests = (IllRequest.objects.for_patron(request.user).select_related("partner").order_by("-created_at")[:20]
+                    if hasattr(request.user, "patron_profile") else [])
+    return render(request, "home.html", {"dashboards": dashboards, "library": library,
+                                         "own_requests": own_requests})
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})

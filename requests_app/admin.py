@@ -1,0 +1,97 @@
+from django.contrib import admin
+
+from .models import Event, IllRequest, Library, Note, PatronProfile, PickupLocation, StaffProfile
+
+
+class PickupLocationInline(admin.TabularInline):
+    model = PickupLocation
+    extra = 0
+
+
+@admin.register(Library)
+class LibraryAdmin(admin.ModelAdmin):
+    list_display = ["symbol", "name", "is_member", "active", "agency_id_type", "agency_id_value", "country"]
+    list_filter = ["is_member", "active", "agency_id_type", "country", "lends_loans", "lends_copies"]
+    search_fields = ["symbol", "name", "agency_id_value", "city", "email"]
+    inlines = [PickupLocationInline]
+    fieldsets = [
+        (None, {"fields": ["symbol", "name", "is_member", "active"]}),
+        ("Address and contact", {"fields": ["address_line1", "address_line2", "city", "region", "postal_code",
+                                            "country", "contact_name", "email", "phone", "billing_email",
+                                            "timezone", "currency"]}),
+        ("Partner protocol", {"fields": ["agency_id_type", "agency_id_value", "iso18626_endpoint",
+                                         "iso18626_version", "rest_endpoint"]}),
+        ("Lending policy", {"fields": ["lends_loans", "lends_copies", "loan_period_days", "loan_fee", "copy_fee",
+                                       "reciprocal_groups", "max_loans_outstanding", "lending_notes"]}),
+    ]
+
+
+@admin.register(PatronProfile)
+class PatronProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "card_barcode", "library", "category", "department", "blocked"]
+    list_filter = ["library", "category", "blocked"]
+    search_fields = ["card_barcode", "user__username", "user__first_name", "user__last_name", "user__email",
+                     "department"]
+    list_select_related = ["user", "library"]
+    autocomplete_fields = ["user"]
+
+
+@admin.register(StaffProfile)
+class StaffProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "library"]
+    list_filter = ["library"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    list_select_related = ["user", "library"]
+    autocomplete_fields = ["user"]
+
+
+class EventInline(admin.TabularInline):
+    model = Event
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "action", "from_status", "to_status", "actor_kind", "actor_user", "actor_library",
+              "source", "note"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class NoteInline(admin.TabularInline):
+    model = Note
+    extra = 0
+    fields = ["created_at", "visibility", "text", "author", "author_library"]
+    readonly_fields = ["created_at", "author", "author_library"]
+
+
+@admin.register(IllRequest)
+class IllRequestAdmin(admin.ModelAdmin):
+    list_display = ["id", "role", "library", "partner", "status", "format", "title", "patron", "updated_at"]
+    list_filter = ["role", "status", "format", "service_type", "library", "copyright_compliance"]
+    search_fields = ["=id", "title", "author", "container_title", "isbn", "issn", "doi", "pmid", "oclc_number",
+                     "requesting_agency_request_id", "supplying_agency_request_id", "patron__username",
+                     "patron__last_name"]
+    list_select_related = ["library", "partner", "patron"]
+    date_hierarchy = "created_at"
+    raw_id_fields = ["patron"]
+    # The status changes only through workflow actions, which write the audit log.
+    readonly_fields = ["role", "status", "status_changed_at", "created_at", "updated_at"]
+    inlines = [NoteInline, EventInline]
+    show_full_result_count = False
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "request", "action", "from_status", "to_status", "actor_kind", "source"]
+    list_filter = ["action", "actor_kind", "source"]
+    search_fields = ["=request__id", "action", "note"]
+    list_select_related = ["request"]
+    raw_id_fields = ["request", "actor_user", "actor_library"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,112 @@
+"""Bibliographic identifiers: validation and normalisation.
+
+python-stdnum does the check-digit arithmetic for ISBN and ISSN; DOI, PMID and OCLC
+numbers have no check digit, so they are checked by shape. Every function takes what a
+person typed (hyphens, spaces, prefixes such as ``urn:ISBN:`` or ``https://doi.org/``)
+and returns the canonical form, or raises ``django.core.exceptions.ValidationError``
+with a message a patron can act on.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.core.exceptions import ValidationError
+from stdnum import isbn as stdnum_isbn
+from stdnum import issn as stdnum_issn
+from stdnum.exceptions import ValidationError as StdnumError
+
+_ISBN_PREFIX = re.compile(r"^\s*(urn:)?isbn[:\s]*", re.IGNORECASE)
+_ISSN_PREFIX = re.compile(r"^\s*(urn:)?issn[:\s]*", re.IGNORECASE)
+_DOI_PREFIX = re.compile(r"^\s*(info:doi/|doi:\s*|https?://(dx\.)?doi\.org/)", re.IGNORECASE)
+_DOI_SHAPE = re.compile(r"^10\.\d{4,9}/\S+$")
+_PMID_PREFIX = re.compile(r"^\s*(info:pmid/|pmid:\s*)", re.IGNORECASE)
+_OCLC_PREFIX = re.compile(r"^\s*(info:oclcnum/|\(ocolc\)|ocm|ocn|on)", re.IGNORECASE)
+
+
+def normalize_isbn(value: str) -> str:
+    """Return the ISBN-13 form without hyphens (ISBN-10 is converted)."""
+    raw = _ISBN_PREFIX.sub("", value or "").strip()
+    try:
+        return stdnum_isbn.to_isbn13(stdnum_isbn.validate(raw))
+    except StdnumError as exc:
+        raise ValidationError(
+            "“%(value)s” is not a valid ISBN: %(reason)s", code="invalid_isbn",
+            params={"value": value, "reason": _reason(exc)},
+        ) from exc
+
+
+def normalize_issn(value: str) -> str:
+    """Return the ISSN as ``NNNN-NNNC`` after checking its check digit."""
+    raw = _ISSN_PREFIX.sub("", value or "").strip()
+    try:
+        return stdnum_issn.format(stdnum_issn.validate(raw))
+    except StdnumError as exc:
+        raise ValidationError(
+            "“%(value)s” is not a valid ISSN: %(reason)s", code="invalid_issn",
+            params={"value": value, "reason": _reason(exc)},
+        ) from exc
+
+
+def normalize_doi(value: str) -> str:
+    """Return the DOI without resolver prefix, lower-cased (DOIs are case-insensitive)."""
+    raw = _DOI_PREFIX.sub("", (value or "").strip()).strip()
+    if not _DOI_SHAPE.match(raw):
+        raise ValidationError(
+            "“%(value)s” is not a valid DOI: a DOI starts with “10.”, a registrant code and a slash.",
+            code="invalid_doi", params={"value": value},
+        )
+    return raw.lower()
+
+
+def normalize_pmid(value: str) -> str:
+    raw = _PMID_PREFIX.sub("", (value or "").strip()).strip()
+    if not raw.isdigit() or len(raw) > 9 or int(raw) == 0:
+        raise ValidationError(
+            "“%(value)s” is not a valid PubMed ID: it is a number of up to nine digits.",
+            code="invalid_pmid", params={"value": value},
+        )
+    return str(int(raw))
+
+
+def normalize_oclc_number(value: str) -> str:
+    raw = _OCLC_PREFIX.sub("", (value or "").strip()).strip()
+    if not raw.isdigit() or len(raw) > 12 or int(raw) == 0:
+        raise ValidationError(
+            "“%(value)s” is not a valid OCLC number: it is a number of up to twelve digits.",
+            code="invalid_oclc", params={"value": value},
+        )
+    return str(int(raw))
+
+
+NORMALIZERS = {
+    "isbn": normalize_isbn,
+    "issn": normalize_issn,
+    "doi": normalize_doi,
+    "pmid": normalize_pmid,
+    "oclc_number": normalize_oclc_number,
+}
+
+
+def normalize_identifiers(values: dict[str, str]) -> tuple[dict[str, str], dict[str, ValidationError]]:
+    """Normalise every non-empty identifier in ``values``.
+
+    Returns the cleaned values and the errors by field name, so a form or serializer can
+    report all bad identifiers at once.
+    """
+    cleaned: dict[str, str] = {}
+    errors: dict[str, ValidationError] = {}
+    for field, normalize in NORMALIZERS.items():
+        value = (values.get(field) or "").strip()
+        if not value:
+            continue
+        try:
+            cleaned[field] = normalize(value)
+        except ValidationError as exc:
+            errors[field] = exc
+    return cleaned, errors
+
+
+def _reason(exc: StdnumError) -> str:
+    message = str(exc.message if hasattr(exc, "message") else exc).strip().rstrip(".")
+    return message[:1].lower() + message[1:] + "."

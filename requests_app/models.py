@@ -1,0 +1,443 @@
+"""The core both sides share: directory, patrons, citation, the request, its events and notes."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from . import identifiers
+
+if TYPE_CHECKING:
+    from .workflow import Workflow
+
+
+class AgencyIdType(models.TextChoices):
+    """Common schemes of the ISO 18626 open list ``agencyIdType``; others are accepted too."""
+
+    OCLC = "OCLC", "OCLC symbol"
+    ISIL = "ISIL", "ISIL"
+    DNUCNI = "DNUCNI", "NUC symbol"
+    ICOLC = "ICOLC", "Consortium code"
+
+
+class Library(models.Model):
+    """A library in the directory: a member served by this installation, or a partner."""
+
+    symbol = models.CharField(
+        max_length=32, unique=True,
+        validators=[RegexValidator(r"^[A-Za-z0-9:\-_.]+$", "Letters, digits, colon, dash, dot or underscore.")],
+        help_text="OCLC symbol, ISIL or consortium code, e.g. EYM or US-MiU.",
+    )
+    name = models.CharField(max_length=200)
+    is_member = models.BooleanField(
+        "member library", default=False,
+        help_text="Served by this installation: has its own staff, queues, policies and money.",
+    )
+    active = models.BooleanField(default=True, help_text="Inactive libraries are neither sent requests nor accepted from.")
+
+    # Addresses and contact.
+    address_line1 = models.CharField(max_length=200, blank=True)
+    address_line2 = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    region = models.CharField("state or region", max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 code.")
+    contact_name = models.CharField(max_length=200, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    billing_email = models.EmailField(blank=True)
+    timezone = models.CharField(max_length=64, default="UTC")
+    currency = models.CharField(max_length=3, default="USD", help_text="ISO 4217 code.")
+
+    # Partner protocol.
+    agency_id_type = models.CharField("ISO 18626 agency id type", max_length=32, default=AgencyIdType.OCLC)
+    agency_id_value = models.CharField("ISO 18626 agency id", max_length=64)
+    iso18626_endpoint = models.URLField("ISO 18626 endpoint", blank=True)
+    iso18626_version = models.CharField("ISO 18626 version", max_length=8, default="1.2")
+    rest_endpoint = models.URLField("ILLMS REST endpoint", blank=True,
+                                    help_text="Base URL of another ILLMS installation's API, if it has one.")
+
+    # Lending policy, as the directory tells it.
+    lends_loans = models.BooleanField(default=True)
+    lends_copies = models.BooleanField(default=True)
+    loan_period_days = models.PositiveSmallIntegerField(default=28)
+    loan_fee = models.DecimalField(max_digits=9, decimal_places=2, default=Decimal("0"),
+                                   validators=[MinValueValidator(Decimal("0"))])
+    copy_fee = models.DecimalField(max_digits=9, decimal_places=2, default=Decimal("0"),
+                                   validators=[MinValueValidator(Decimal("0"))])
+    reciprocal_groups = models.CharField(
+        max_length=200, blank=True,
+        help_text="Space-separated codes of the networks this library lends in without fees.",
+    )
+    max_loans_outstanding = models.PositiveIntegerField(null=True, blank=True,
+                                                        help_text="Empty: no limit.")
+    lending_notes = models.TextField(blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "libraries"
+        ordering = ["symbol"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency_id_type", "agency_id_value"], name="library_unique_agency_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.symbol} – {self.name}"
+
+    @property
+    def reciprocal_group_set(self) -> frozenset[str]:
+        return frozenset(self.reciprocal_groups.upper().split())
+
+    def is_reciprocal_with(self, other: Library) -> bool:
+        return bool(self.reciprocal_group_set & other.reciprocal_group_set)
+
+    @property
+    def postal_address(self) -> str:
+        parts = [self.name, self.address_line1, self.address_line2,
+                 " ".join(p for p in (self.city, self.region, self.postal_code) if p), self.country]
+        return "\n".join(p for p in parts if p)
+
+
+class PickupLocation(models.Model):
+    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="pickup_locations")
+    code = models.SlugField(max_length=32)
+    name = models.CharField(max_length=100)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["library", "name"]
+        constraints = [models.UniqueConstraint(fields=["library", "code"], name="pickup_location_unique_code")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PatronCategory(models.TextChoices):
+    FACULTY = "faculty", "Faculty"
+    GRADUATE = "graduate", "Graduate student"
+    UNDERGRADUATE = "undergraduate", "Undergraduate student"
+    STAFF = "staff", "Staff"
+    PUBLIC = "public", "Public"
+
+
+class PatronProfile(models.Model):
+    """What the ILL office knows of a patron, beside the auth user."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="patron_profile")
+    library = models.ForeignKey(Library, on_delete=models.PROTECT, related_name="patrons",
+                                limit_choices_to={"is_member": True})
+    card_barcode = models.CharField(max_length=32)
+    category = models.CharField(max_length=20, choices=PatronCategory.choices, default=PatronCategory.UNDERGRADUATE)
+    department = models.CharField(max_length=100, blank=True)
+    pickup_location = models.ForeignKey(PickupLocation, on_delete=models.SET_NULL, null=True, blank=True)
+    notify_by_email = models.BooleanField(default=True)
+    due_date_reminders = models.BooleanField(default=True)
+    blocked = models.BooleanField(default=False)
+    blocked_reason = models.CharField(max_length=200, blank=True,
+                                      help_text="Shown to the patron when they try to request.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["library", "card_barcode"], name="patron_unique_card_per_library"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user.get_full_name() or self.user.get_username()} ({self.card_barcode})"
+
+
+class StaffProfile(models.Model):
+    """The member library a staff account works for; its queues are scoped to it."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile")
+    library = models.ForeignKey(Library, on_delete=models.PROTECT, related_name="staff",
+                                limit_choices_to={"is_member": True})
+
+    def __str__(self) -> str:
+        return f"{self.user.get_username()} @ {self.library.symbol}"
+
+
+class Role(models.TextChoices):
+    BORROWING = "borrowing", "Borrowing"
+    LENDING = "lending", "Lending"
+
+
+class RequestFormat(models.TextChoices):
+    BOOK = "book", "Book"
+    ARTICLE = "article", "Journal article"
+    CHAPTER = "chapter", "Book chapter"
+    THESIS = "thesis", "Thesis or dissertation"
+    CONFERENCE = "conference", "Conference paper"
+    OTHER = "other", "Other"
+
+
+#: Formats delivered as a copy (non-returnable) unless asked otherwise.
+COPY_FORMATS = frozenset({RequestFormat.ARTICLE, RequestFormat.CHAPTER, RequestFormat.CONFERENCE})
+
+
+class ServiceType(models.TextChoices):
+    """ISO 18626 ``serviceType``."""
+
+    LOAN = "Loan", "Loan"
+    COPY = "Copy", "Copy"
+    COPY_OR_LOAN = "CopyOrLoan", "Copy or loan"
+
+
+class DeliveryMethod(models.TextChoices):
+    ELECTRONIC = "electronic", "Electronic (download link)"
+    PHYSICAL = "physical", "Physical (pick up at the library)"
+
+
+class CopyrightCompliance(models.TextChoices):
+    CCG = "CCG", "CCG – complies with the CONTU guidelines"
+    CCL = "CCL", "CCL – complies with copyright law otherwise"
+
+
+class Citation(models.Model):
+    """The bibliographic description of what is asked for.
+
+    Identifiers are stored normalised (ISBN-13, ``NNNN-NNNC``, lower-case DOI); ``clean()``
+    normalises them and reports each bad one on its own field.
+    """
+
+    format = models.CharField(max_length=20, choices=RequestFormat.choices, default=RequestFormat.BOOK)
+    title = models.CharField(max_length=500, help_text="Book title, or the article or chapter title.")
+    author = models.CharField(max_length=300, blank=True)
+    container_title = models.CharField("journal or book title", max_length=500, blank=True,
+                                       help_text="The journal of an article, the book of a chapter.")
+    volume = models.CharField(max_length=30, blank=True)
+    issue = models.CharField(max_length=30, blank=True)
+    pages = models.CharField(max_length=50, blank=True)
+    publication_date = models.CharField("date", max_length=30, blank=True, help_text="Year, or a fuller date.")
+    edition = models.CharField(max_length=50, blank=True)
+    publisher = models.CharField(max_length=200, blank=True)
+    place_of_publication = models.CharField(max_length=100, blank=True)
+    isbn = models.CharField("ISBN", max_length=13, blank=True)
+    issn = models.CharField("ISSN", max_length=9, blank=True)
+    oclc_number = models.CharField("OCLC number", max_length=12, blank=True)
+    doi = models.CharField("DOI", max_length=200, blank=True)
+    pmid = models.CharField("PMID", max_length=9, blank=True)
+    need_by = models.DateField("needed by", null=True, blank=True)
+    max_cost = models.DecimalField("maximum cost", max_digits=9, decimal_places=2, null=True, blank=True,
+                                   validators=[MinValueValidator(Decimal("0"))],
+                                   help_text="The most the patron accepts to pay; empty: no limit stated.")
+    max_cost_currency = models.CharField(max_length=3, default="USD")
+
+    class Meta:
+        abstract = True
+
+    def clean(self) -> None:
+        super().clean()
+        values = {field: getattr(self, field) for field in identifiers.NORMALIZERS}
+        cleaned, errors = identifiers.normalize_identifiers(values)
+        for field, value in cleaned.items():
+            setattr(self, field, value)
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def publication_year(self) -> int | None:
+        digits = "".join(ch if ch.isdigit() else " " for ch in self.publication_date).split()
+        years = [int(d) for d in digits if len(d) == 4 and 1000 <= int(d) <= 2999]
+        return years[0] if years else None
+
+    @property
+    def is_copy_format(self) -> bool:
+        return self.format in COPY_FORMATS
+
+    @property
+    def citation_line(self) -> str:
+        parts = [self.author, self.title]
+        if self.container_title:
+            parts.append(self.container_title)
+        details = ", ".join(p for p in (
+            self.volume and f"vol. {self.volume}", self.issue and f"no. {self.issue}",
+            self.pages and f"pp. {self.pages}", self.publication_date,
+        ) if p)
+        if details:
+            parts.append(details)
+        return ". ".join(p for p in parts if p)
+
+
+class IllRequestQuerySet(models.QuerySet):
+    def borrowing(self) -> IllRequestQuerySet:
+        return self.filter(role=Role.BORROWING)
+
+    def lending(self) -> IllRequestQuerySet:
+        return self.filter(role=Role.LENDING)
+
+    def for_library(self, library: Library) -> IllRequestQuerySet:
+        return self.filter(library=library)
+
+    def for_patron(self, user) -> IllRequestQuerySet:
+        return self.filter(role=Role.BORROWING, patron=user)
+
+
+class IllRequest(Citation):
+    """One interlibrary loan transaction, seen from one side.
+
+    ``role`` says which side: a *borrowing* request is our patron's, sent to ``partner``
+    (the current lender); a *lending* request came from ``partner`` (the requesting
+    library). Both sides of one loan between two member libraries are two rows.
+    The status belongs to that side's workflow (``borrowing/workflow.py``,
+    ``lending/workflow.py``) and changes only through ``requests_app.services.perform``.
+    """
+
+    role = models.CharField(max_length=10, choices=Role.choices)
+    library = models.ForeignKey(Library, on_delete=models.PROTECT, related_name="requests",
+                                limit_choices_to={"is_member": True},
+                                help_text="The member library this request belongs to.")
+    partner = models.ForeignKey(Library, on_delete=models.PROTECT, related_name="partner_requests",
+                                null=True, blank=True,
+                                help_text="Borrowing: the current lender. Lending: the requesting library.")
+    patron = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="ill_requests")
+    status = models.CharField(max_length=32, db_index=True)
+    service_type = models.CharField(max_length=12, choices=ServiceType.choices, default=ServiceType.LOAN)
+    delivery_method = models.CharField(max_length=12, choices=DeliveryMethod.choices, default=DeliveryMethod.PHYSICAL)
+    pickup_location = models.ForeignKey(PickupLocation, on_delete=models.SET_NULL, null=True, blank=True)
+    patron_note = models.TextField(blank=True, help_text="What the patron wrote with the request.")
+    copyright_compliance = models.CharField(max_length=3, choices=CopyrightCompliance.choices, blank=True)
+
+    due_date = models.DateField(null=True, blank=True, help_text="The lender's due date.")
+    patron_due_date = models.DateField(null=True, blank=True,
+                                       help_text="The due date given to the patron, before the lender's.")
+    renewal_count = models.PositiveSmallIntegerField(default=0)
+
+    # ISO 18626 identifiers: (requesting agency, requesting_agency_request_id) names the transaction.
+    requesting_agency_request_id = models.CharField(max_length=64, blank=True, db_index=True)
+    supplying_agency_request_id = models.CharField(max_length=64, blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+
+    objects = IllRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # The queues: a member library's requests of one side in one status, newest activity first.
+            models.Index(fields=["library", "role", "status", "-updated_at"], name="request_queue_idx"),
+            models.Index(fields=["partner", "role", "-updated_at"], name="request_partner_idx"),
+            models.Index(fields=["patron", "-created_at"], name="request_patron_idx"),
+        ]
+        constraints = [
+            # A partner's request arrives once: its id is unique among the lending requests it sent us.
+            models.UniqueConstraint(
+                fields=["library", "partner", "requesting_agency_request_id"],
+                condition=Q(role="lending"), name="lending_request_unique_partner_id",
+            ),
+            models.CheckConstraint(condition=Q(role__in=["borrowing", "lending"]), name="request_role_valid"),
+            models.CheckConstraint(condition=Q(role="borrowing") | Q(patron__isnull=True),
+                                   name="request_patron_only_when_borrowing"),
+        ]
+        permissions = [
+            ("work_borrowing", "Can work the borrowing queues"),
+            ("work_lending", "Can work the lending queues"),
+            ("view_statistics", "Can view statistics and reports"),
+            ("administer_ill", "Can administer ILL policies"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title[:60]}"
+
+    @property
+    def number(self) -> str:
+        """The request's barcode text and the id staff quote: ``B123`` or ``L123``."""
+        return f"{'B' if self.role == Role.BORROWING else 'L'}{self.pk}"
+
+    @property
+    def workflow(self) -> Workflow:
+        from .workflow import registry
+
+        return registry.get(self.role)
+
+    @property
+    def status_label(self) -> str:
+        return self.workflow.state(self.status).label
+
+    @property
+    def is_final(self) -> bool:
+        return self.workflow.state(self.status).final
+
+
+class ActorKind(models.TextChoices):
+    PATRON = "patron", "Patron"
+    STAFF = "staff", "Staff"
+    PARTNER = "partner", "Partner library"
+    SYSTEM = "system", "System"
+
+
+class EventSource(models.TextChoices):
+    WEB = "web", "Web"
+    API = "api", "REST API"
+    ISO18626 = "iso18626", "ISO 18626"
+    JOB = "job", "Scheduled job"
+    ADMIN = "admin", "Admin"
+    SYSTEM = "system", "System"
+
+
+class Event(models.Model):
+    """One entry of a request's audit log: immutable, written by the workflow service."""
+
+    request = models.ForeignKey(IllRequest, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=64)
+    from_status = models.CharField(max_length=32, blank=True)
+    to_status = models.CharField(max_length=32, blank=True)
+    actor_kind = models.CharField(max_length=10, choices=ActorKind.choices)
+    actor_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    actor_library = models.ForeignKey(Library, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    actor_name = models.CharField(max_length=100, blank=True, help_text="Job or system component, when no user.")
+    source = models.CharField(max_length=10, choices=EventSource.choices, default=EventSource.WEB)
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["request", "created_at"], name="event_request_idx"),
+                   models.Index(fields=["action", "created_at"], name="event_action_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}: {self.action} {self.from_status}→{self.to_status}"
+
+    @property
+    def actor_display(self) -> str:
+        if self.actor_user_id:
+            return self.actor_user.get_full_name() or self.actor_user.get_username()
+        if self.actor_library_id:
+            return self.actor_library.symbol
+        return self.actor_name or self.get_actor_kind_display()
+
+
+class NoteVisibility(models.TextChoices):
+    INTERNAL = "internal", "Staff only"
+    PATRON = "patron", "Shown to the patron"
+    PARTNER = "partner", "Sent to the partner"
+
+
+class Note(models.Model):
+    request = models.ForeignKey(IllRequest, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="+")
+    author_library = models.ForeignKey(Library, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                       help_text="Set when a partner library wrote the note.")
+    visibility = models.CharField(max_length=10, choices=NoteVisibility.choices, default=NoteVisibility.INTERNAL)
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Note on {self.request_id}: {self.text[:40]}"

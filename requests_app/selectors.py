@@ -1,0 +1,43 @@
+"""Read queries shared by pages, the API and jobs."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, QuerySet
+
+from .models import Event, IllRequest, Library, Note
+from .workflow import registry
+
+
+def staff_library(user) -> Library | None:
+    """The member library a staff user works for (``None`` for an account without one)."""
+    profile = getattr(user, "staff_profile", None)
+    return profile.library if profile else None
+
+
+def queue_counts(*, library: Library, role: str) -> list[dict]:
+    """Every state of ``role``'s workflow with the number of ``library``'s requests in it (one query)."""
+    workflow = registry.get(role)
+    counts = dict(
+        IllRequest.objects.filter(library=library, role=role).values_list("status").annotate(n=Count("pk"))
+        .order_by()
+    )
+    return [{"state": state, "count": counts.get(state.value, 0)} for state in workflow.states.values()]
+
+
+def request_queue(*, library: Library, role: str, status: str | None = None) -> QuerySet[IllRequest]:
+    """A queue: ``library``'s requests of ``role`` (optionally in ``status``), with what a row shows."""
+    qs = (IllRequest.objects.filter(library=library, role=role)
+          .select_related("partner", "patron", "library").order_by("-updated_at", "-pk"))
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def request_detail(*, library: Library, pk: int) -> IllRequest:
+    """One of ``library``'s requests with its events and notes; raises ``DoesNotExist`` for another's."""
+    return (IllRequest.objects.filter(library=library)
+            .select_related("partner", "patron", "patron__patron_profile", "library", "pickup_location")
+            .prefetch_related(
+                Prefetch("events", queryset=Event.objects.select_related("actor_user", "actor_library")),
+                Prefetch("notes", queryset=Note.objects.select_related("author", "author_library")),
+            ).get(pk=pk))

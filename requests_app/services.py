@@ -1,0 +1,219 @@
+"""Every change of state of a request goes through here.
+
+``perform`` is the one function that carries out a workflow action, whoever asks: a
+staff view, a patron page, the REST API, the ISO 18626 handler or a Celery job.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from django.db import transaction
+from django.dispatch import Signal
+from django.utils import timezone
+
+from .models import ActorKind, Event, EventSource, IllRequest, Library, Note, NoteVisibility, Role
+from .workflow import Actor, Transition, WorkflowError, registry
+
+#: Sent after the transaction of a transition commits. Decoupled listeners (billing,
+#: statistics) subscribe to it; the workflow itself never depends on a receiver.
+#: Arguments: ``request`` (IllRequest), ``event`` (Event), ``transition`` (Transition).
+request_transitioned = Signal()
+
+
+def check_actor(*, request: IllRequest, actor: Actor, transition: Transition) -> None:
+    """Raise ``WorkflowError('forbidden')`` unless ``actor`` may perform ``transition`` on ``request``."""
+    if not transition.allows(actor.kind):
+        raise WorkflowError("forbidden", f"“{transition.label}” is not an action for a {actor.kind.label.lower()}.")
+    if actor.kind == ActorKind.STAFF:
+        permission = request.workflow.staff_permission
+        user = actor.user
+        if user is None or not user.is_active or (permission and not user.has_perm(permission)):
+            raise WorkflowError("forbidden", "Your account may not work this queue.")
+        profile = getattr(user, "staff_profile", None)
+        if not user.is_superuser and (profile is None or profile.library_id != request.library_id):
+            raise WorkflowError("forbidden", "This request belongs to another library.")
+    elif actor.kind == ActorKind.PATRON:
+        if actor.user is None or request.role != Role.BORROWING or request.patron_id != actor.user.pk:
+            raise WorkflowError("forbidden", "This is not your request.")
+    elif actor.kind == ActorKind.PARTNER:
+        if actor.library is None or request.partner_id != actor.library.pk:
+            raise WorkflowError("forbidden", "This request is not between your library and ours.")
+
+
+def available_actions(*, request: IllRequest, actor: Actor) -> list[Transition]:
+    """The transitions ``actor`` may perform now: what the UI shows as buttons."""
+    result = []
+    for transition in request.workflow.available(request.status, actor.kind):
+        try:
+            check_actor(request=request, actor=actor, transition=transition)
+        except WorkflowError:
+            continue
+        if any(guard(request, actor, {}) for guard in transition.guards):
+            continue
+        result.append(transition)
+    return result
+
+
+def perform(
+    *,
+    request: IllRequest,
+    action: str,
+    actor: Actor,
+    source: str = EventSource.WEB,
+    note: str = "",
+    data: dict[str, Any] | None = None,
+    expected_status: str | None = None,
+) -> IllRequest:
+    """Carry out ``action`` on ``request`` as ``actor`` and return the updated request.
+
+    Locks the row (``select_for_update``) for the whole change, so two people acting on
+    one request are serialised. ``expected_status`` is the status the caller saw
+    (defaults to ``request.status`` as passed in): if the row has moved on meanwhile, the
+    action is refused with ``conflict`` rather than applied to a state nobody looked at.
+
+    Raises ``WorkflowError`` (``unknown_action``, ``not_allowed``, ``forbidden``,
+    ``guard_failed``, ``conflict``); nothing is changed then. On success writes one
+    ``Event`` and, after commit, runs the transition's ``after_commit`` hooks and sends
+    ``request_transitioned``.
+    """
+    workflow = registry.get(request.role)
+    transition = workflow.transition(action)
+    payload = dict(data or {})
+    seen = expected_status if expected_status is not None else request.status
+
+    with transaction.atomic():
+        locked = (IllRequest.objects.select_for_update()
+                  .select_related("library", "partner").get(pk=request.pk))
+        if locked.status != seen:
+            raise WorkflowError(
+                "conflict",
+                f"Request {locked.number} changed meanwhile: it is now “{locked.status_label}”. "
+                "Reload it and try again.",
+                status=locked.status,
+            )
+        if locked.status not in transition.sources:
+            raise WorkflowError(
+                "not_allowed",
+                f"“{transition.label}” is not possible while the request is “{locked.status_label}”.",
+                status=locked.status,
+            )
+        check_actor(request=locked, actor=actor, transition=transition)
+        for guard in transition.guards:
+            reason = guard(locked, actor, payload)
+            if reason:
+                raise WorkflowError("guard_failed", reason)
+        if transition.needs_note and not note.strip():
+            raise WorkflowError("invalid", f"“{transition.label}” needs a note saying why.")
+
+        changed: set[str] = set()
+        for effect in transition.effects:
+            changed.update(effect(locked, actor, payload))
+        from_status = locked.status
+        now = timezone.now()
+        if transition.target and transition.target != from_status:
+            locked.status = transition.target
+            locked.status_changed_at = now
+            changed.update({"status", "status_changed_at"})
+        locked.updated_at = now
+        changed.add("updated_at")
+        locked.save(update_fields=sorted(changed))
+
+        event = Event.objects.create(
+            request=locked,
+            action=transition.action,
+            from_status=from_status,
+            to_status=locked.status,
+            actor_kind=actor.kind,
+            actor_user=actor.user if actor.user and actor.user.is_authenticated else None,
+            actor_library=actor.library,
+            actor_name=actor.name,
+            source=source,
+            note=note.strip(),
+            data=_json_safe(payload),
+            created_at=now,
+        )
+        for hook in transition.after_commit:
+            transaction.on_commit(functools.partial(hook, locked, event))
+        transaction.on_commit(functools.partial(
+            request_transitioned.send, sender=IllRequest, request=locked, event=event, transition=transition,
+        ))
+
+    # Hand the caller the fresh state without another query.
+    for name in changed:
+        setattr(request, name, getattr(locked, name))
+    return request
+
+
+def claim(*, request_id: int, from_status: str, action: str, actor: Actor, source: str = EventSource.JOB,
+          note: str = "", data: dict[str, Any] | None = None) -> IllRequest | None:
+    """Perform ``action`` for a job only if the request is still in ``from_status``.
+
+    Returns ``None`` (and does nothing) when another worker or a person got there first, so
+    a job run twice, or two workers racing, act once.
+    """
+    try:
+        request = IllRequest.objects.get(pk=request_id, status=from_status)
+        return perform(request=request, action=action, actor=actor, source=source, note=note, data=data,
+                       expected_status=from_status)
+    except IllRequest.DoesNotExist:
+        return None
+    except WorkflowError as exc:
+        if exc.code in {"conflict", "not_allowed"}:
+            return None
+        raise
+
+
+def add_note(*, request: IllRequest, text: str, visibility: str = NoteVisibility.INTERNAL,
+             author=None, author_library: Library | None = None) -> Note:
+    text = (text or "").strip()
+    if not text:
+        raise WorkflowError("invalid", "A note cannot be empty.")
+    if visibility == NoteVisibility.PATRON and request.role != Role.BORROWING:
+        raise WorkflowError("invalid", "Only borrowing requests have a patron to write to.")
+    return Note.objects.create(request=request, text=text, visibility=visibility, author=author,
+                               author_library=author_library)
+
+
+def _json_safe(payload: dict[str, Any]) -> dict[str, Any]:
+    """Events store their payload as JSON: dates and decimals as strings."""
+    result = {}
+    for key, value in payload.items():
+        if isinstance(value, str | int | float | bool) or value is None:
+            result[key] = value
+        elif isinstance(value, dict):
+            result[key] = _json_safe(value)
+        elif isinstance(value, list | tuple):
+            result[key] = [v if isinstance(v, str | int | float | bool) or v is None else str(v) for v in value]
+        else:
+            result[key] = str(value)
+    return result
+
+
+def create_request(*, role: str, library: Library, actor: Actor, source: str = EventSource.WEB,
+                   note: str = "", **fields: Any) -> IllRequest:
+    """Create a request of ``role`` for member ``library`` in its workflow's initial state.
+
+    Validates the model (identifiers normalised, bad ones reported per field) and writes
+    the first ``Event``. Raises ``django.core.exceptions.ValidationError`` on bad input;
+    nothing is saved then. Callers (the borrowing and lending services) check their own
+    side's rules first.
+    """
+    workflow = registry.get(role)
+    if not library.is_member:
+        raise WorkflowError("invalid", f"{library.symbol} is not a member library of this installation.")
+    request = IllRequest(role=role, library=library, status=workflow.initial, **fields)
+    request.full_clean()
+    with transaction.atomic():
+        request.save()
+        event = Event.objects.create(
+            request=request, action="create", from_status="", to_status=request.status,
+            actor_kind=actor.kind, actor_user=actor.user if actor.user and actor.user.is_authenticated else None,
+            actor_library=actor.library, actor_name=actor.name, source=source, note=note.strip(),
+            created_at=request.created_at,
+        )
+        transaction.on_commit(functools.partial(
+            request_transitioned.send, sender=IllRequest, request=request, event=event, transition=None,
+        ))
+    return request

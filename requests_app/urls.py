@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "staff"
+
+urlpatterns = [
+    path("<str:role>/", views.queue, name="queue"),
+    path("<str:role>/<int:pk>/", views.request_detail, name="request"),
+    path("<str:role>/<int:pk>/actions/<str:action>/", views.perform_action, name="action"),
+]

@@ -1,0 +1,45 @@
+import os
+
+import pytest
+from django.db import connection
+
+#: Set by .ci/run: a test that needs a service which is missing fails instead of skipping.
+REQUIRE_SERVICES = os.environ.get("ILLMS_REQUIRE_SERVICES", "").lower() in {"1", "true", "yes"}
+
+
+def skip_or_fail(reason: str) -> None:
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{reason} (ILLMS_REQUIRE_SERVICES is set, so this is a failure, not a skip)")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def postgres(db):
+    """Tests of real row locks and concurrency need PostgreSQL."""
+    if connection.vendor != "postgresql":
+        skip_or_fail("needs PostgreSQL: run with DATABASE_URL=postgres://…")
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """PBKDF2 is slow on purpose; tests create many accounts."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _private_storage(settings, tmp_path):
+    """Uploaded and generated files go to a fresh folder per test."""
+    settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path / "private")}}}
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery(settings):
+    from illms.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager = False
