@@ -161,18 +161,11 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-# The jobs of DESIGN.md; each task is idempotent, so a second run does nothing twice.
+# Scheduled jobs (DESIGN.md "Jobs"). Each task is idempotent, so a second run, or a task
+# redelivered after a worker died, does nothing twice. Later jobs join this table as they land.
 CELERY_BEAT_SCHEDULE = {
-    "outbox-retry": {"task": "requests_app.tasks.deliver_outbox", "schedule": 60.0},
-    "rota-auto-advance": {"task": "borrowing.tasks.advance_stalled_rotas", "schedule": crontab(minute=5)},
-    "due-date-reminders": {"task": "borrowing.tasks.send_due_date_reminders",
-                           "schedule": crontab(hour=6, minute=0)},
-    "overdue-notices": {"task": "borrowing.tasks.send_overdue_notices", "schedule": crontab(hour=6, minute=15)},
-    "edelivery-expiry": {"task": "lending.tasks.expire_electronic_deliveries",
-                         "schedule": crontab(hour=2, minute=0)},
-    "patron-data-purge": {"task": "requests_app.tasks.purge_patron_data", "schedule": crontab(hour=3, minute=0)},
-    "monthly-invoices": {"task": "billing.tasks.issue_monthly_invoices",
-                         "schedule": crontab(day_of_month=1, hour=4, minute=0)},
+    "borrowing-mark-overdue": {"task": "borrowing.tasks.mark_overdue_loans", "schedule": crontab(hour=0, minute=30)},
+    "lending-mark-overdue": {"task": "lending.tasks.mark_overdue_loans", "schedule": crontab(hour=0, minute=40)},
 }
 
 CACHES = {

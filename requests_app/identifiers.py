@@ -21,7 +21,7 @@ _ISSN_PREFIX = re.compile(r"^\s*(urn:)?issn[:\s]*", re.IGNORECASE)
 _DOI_PREFIX = re.compile(r"^\s*(info:doi/|doi:\s*|https?://(dx\.)?doi\.org/)", re.IGNORECASE)
 _DOI_SHAPE = re.compile(r"^10\.\d{4,9}/\S+$")
 _PMID_PREFIX = re.compile(r"^\s*(info:pmid/|pmid:\s*)", re.IGNORECASE)
-_OCLC_PREFIX = re.compile(r"^\s*(info:oclcnum/|\(ocolc\)|ocm|ocn|on)", re.IGNORECASE)
+_OCLC_PREFIX = re.compile(r"^\s*(info:oclcnum/)?\s*(\(ocolc\))?\s*(ocm|ocn|on)?", re.IGNORECASE)
 
 
 def normalize_isbn(value: str) -> str:

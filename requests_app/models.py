@@ -40,7 +40,8 @@ class Library(models.Model):
         "member library", default=False,
         help_text="Served by this installation: has its own staff, queues, policies and money.",
     )
-    active = models.BooleanField(default=True, help_text="Inactive libraries are neither sent requests nor accepted from.")
+    active = models.BooleanField(default=True,
+                                 help_text="Inactive libraries are neither sent requests nor accepted from.")
 
     # Addresses and contact.
     address_line1 = models.CharField(max_length=200, blank=True)

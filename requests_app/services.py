@@ -84,7 +84,7 @@ def perform(
     seen = expected_status if expected_status is not None else request.status
 
     with transaction.atomic():
-        locked = (IllRequest.objects.select_for_update()
+        locked = (IllRequest.objects.select_for_update(of=("self",))
                   .select_related("library", "partner").get(pk=request.pk))
         if locked.status != seen:
             raise WorkflowError(

@@ -1,0 +1,29 @@
+"""Lending jobs. Thin: they find the work, then call the workflow service per request."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from celery import shared_task
+from django.utils import timezone
+
+from requests_app.models import EventSource, IllRequest, Role
+from requests_app.services import claim
+from requests_app.workflow import Actor
+
+from .workflow import LendingStatus
+
+
+@shared_task(acks_late=True)
+def mark_overdue_loans(today: str | None = None) -> int:
+    """Move our items out on loan past their due date to overdue (once per loan)."""
+    day = dt.date.fromisoformat(today) if today else timezone.localdate()
+    ids = list(IllRequest.objects.filter(
+        role=Role.LENDING, status=LendingStatus.SHIPPED, due_date__lt=day,
+    ).values_list("pk", flat=True).order_by("pk"))
+    actor = Actor.system("overdue job")
+    return sum(
+        1 for pk in ids
+        if claim(request_id=pk, from_status=LendingStatus.SHIPPED, action="mark_overdue", actor=actor,
+                 source=EventSource.JOB, note=f"Due date passed (as of {day}).")
+    )

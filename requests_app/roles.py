@@ -1,0 +1,65 @@
+"""The staff roles: groups and the permissions each holds.
+
+The data migration ``0002_staff_roles`` created them with a frozen copy of this table;
+``sync_roles`` brings an installation (or a flushed test database) in line with it, and
+later migrations call it when a role gains a permission.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, Permission
+
+BORROWING_STAFF = "ILL staff (borrowing)"
+LENDING_STAFF = "ILL staff (lending)"
+BILLING_STAFF = "Billing staff"
+ILL_ADMINISTRATOR = "ILL administrator"
+REPORTING = "Reporting (read-only)"
+
+ROLES: dict[str, list[str]] = {
+    BORROWING_STAFF: [
+        "requests_app.work_borrowing", "requests_app.view_illrequest", "requests_app.view_library",
+        "requests_app.view_patronprofile", "requests_app.add_note", "requests_app.view_note",
+        "requests_app.view_event",
+    ],
+    LENDING_STAFF: [
+        "requests_app.work_lending", "requests_app.view_illrequest", "requests_app.view_library",
+        "requests_app.add_note", "requests_app.view_note", "requests_app.view_event",
+    ],
+    BILLING_STAFF: [
+        "requests_app.view_illrequest", "requests_app.view_library", "requests_app.view_event",
+    ],
+    ILL_ADMINISTRATOR: [
+        "requests_app.work_borrowing", "requests_app.work_lending", "requests_app.view_statistics",
+        "requests_app.administer_ill",
+        "requests_app.view_illrequest", "requests_app.change_illrequest",
+        "requests_app.view_library", "requests_app.add_library", "requests_app.change_library",
+        "requests_app.view_pickuplocation", "requests_app.add_pickuplocation",
+        "requests_app.change_pickuplocation",
+        "requests_app.view_patronprofile", "requests_app.add_patronprofile", "requests_app.change_patronprofile",
+        "requests_app.view_staffprofile", "requests_app.add_staffprofile", "requests_app.change_staffprofile",
+        "requests_app.view_event", "requests_app.view_note", "requests_app.add_note",
+    ],
+    REPORTING: [
+        "requests_app.view_statistics", "requests_app.view_illrequest", "requests_app.view_library",
+        "requests_app.view_event",
+    ],
+}
+
+
+def sync_roles() -> dict[str, Group]:
+    """Create missing role groups and give each the permissions of the table (adds, never removes)."""
+    wanted = {code for codes in ROLES.values() for code in codes}
+    by_code = {
+        f"{p.content_type.app_label}.{p.codename}": p
+        for p in Permission.objects.select_related("content_type").filter(
+            codename__in={c.split(".")[1] for c in wanted})
+    }
+    missing = wanted - set(by_code)
+    if missing:
+        raise LookupError(f"Permissions not found (run migrate first): {sorted(missing)}")
+    groups = {}
+    for name, codes in ROLES.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.add(*(by_code[c] for c in codes))
+        groups[name] = group
+    return groups

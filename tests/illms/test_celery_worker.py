@@ -1,0 +1,76 @@
+"""A real Celery worker on Redis runs a scheduled job against the test database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from requests_app.models import Event, IllRequest
+from tests.conftest import skip_or_fail
+from tests.factories import IllRequestFactory
+
+ROOT = Path(__file__).resolve().parents[2]
+REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def redis_broker():
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.exceptions.ConnectionError:
+        skip_or_fail(f"Redis is not reachable at {REDIS_URL}")
+    return REDIS_URL
+
+
+@pytest.fixture
+def worker(postgres, redis_broker, tmp_path):
+    """A worker process on the test database (PostgreSQL: it sees what the test commits)."""
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), "DATABASE_URL": url,
+           "REDIS_URL": redis_broker, "ILLMS_VAR_DIR": str(tmp_path)}
+    queue = f"test-{os.getpid()}-{time.time_ns()}"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "illms", "worker", "--pool=solo", "-Q", queue, "--without-gossip",
+         "--without-mingle", "--without-heartbeat", "--loglevel=INFO"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    yield queue
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def test_a_real_worker_marks_an_overdue_loan_once_even_when_the_job_is_sent_twice(worker):
+    from borrowing.tasks import mark_overdue_loans
+    from illms.celery import app
+
+    app.conf.task_always_eager = False
+    overdue = IllRequestFactory(status="checked_out", patron_due_date=dt.date(2026, 1, 1))
+    current = IllRequestFactory(status="checked_out", patron_due_date=dt.date(2030, 1, 1))
+
+    with app.connection_for_write(REDIS_URL) as conn:
+        for _ in range(2):
+            mark_overdue_loans.apply_async(kwargs={"today": "2026-06-01"}, queue=worker, connection=conn)
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and Event.objects.filter(action="mark_overdue").count() < 1:
+        time.sleep(0.25)
+    time.sleep(1.0)  # let the second delivery run too
+
+    assert IllRequest.objects.get(pk=overdue.pk).status == "overdue"
+    assert IllRequest.objects.get(pk=current.pk).status == "checked_out"
+    assert Event.objects.filter(request=overdue, action="mark_overdue").count() == 1

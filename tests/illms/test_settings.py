@@ -1,0 +1,80 @@
+"""Settings from the environment: the embedded default, PostgreSQL, Redis and production."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import skip_or_fail
+
+ROOT = Path(__file__).resolve().parents[2]
+PG_URL = os.environ.get("ILLMS_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+
+
+def manage(*args: str, env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess:
+    """Run manage.py in a child process with exactly ``env`` (plus PATH), as a fresh machine would."""
+    base = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp")}
+    result = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**base, **env},
+                            capture_output=True, text=True, timeout=120)
+    if check and result.returncode != 0:
+        raise AssertionError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+SHOW = ("from django.conf import settings; from django.db import connection; from illms.celery import app; "
+        "connection.ensure_connection(); "
+        "print(connection.vendor, app.conf.broker_url.split(':')[0], settings.DEBUG)")
+
+
+def test_with_nothing_set_the_system_runs_on_sqlite_with_a_file_system_broker(tmp_path):
+    env = {"ILLMS_VAR_DIR": str(tmp_path)}
+    manage("migrate", "--noinput", "-v0", env=env)
+    out = manage("shell", "-c", SHOW, env=env).stdout.split()[-3:]
+    assert out == ["sqlite", "filesystem", "True"]
+    assert (tmp_path / "illms.sqlite3").exists()
+
+
+def test_database_url_switches_to_postgresql(tmp_path):
+    import psycopg2
+
+    try:
+        psycopg2.connect(PG_URL.replace("postgres://", "postgresql://"), connect_timeout=3).close()
+    except psycopg2.OperationalError:
+        skip_or_fail(f"PostgreSQL is not reachable at {PG_URL}")
+    env = {"ILLMS_VAR_DIR": str(tmp_path), "DATABASE_URL": PG_URL}
+    assert manage("shell", "-c", SHOW, env=env).stdout.split()[-3] == "postgresql"
+
+
+def test_redis_url_switches_the_celery_broker_to_redis(tmp_path):
+    env = {"ILLMS_VAR_DIR": str(tmp_path), "REDIS_URL": "redis://127.0.0.1:6379/15"}
+    out = manage("shell", "-c", "from illms.celery import app; print(app.conf.broker_url)", env=env).stdout
+    assert out.strip().splitlines()[-1] == "redis://127.0.0.1:6379/15"
+
+
+PRODUCTION = {
+    "DJANGO_DEBUG": "0",
+    "DJANGO_SECRET_KEY": "k3y-" + "x9Q2vL7pR4mZ8nB1cW6tY0hJ5dF3gS" * 2,
+    "DJANGO_ALLOWED_HOSTS": "ill.example.edu",
+}
+
+
+def test_the_production_profile_passes_check_deploy(tmp_path):
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env={"ILLMS_VAR_DIR": str(tmp_path), **PRODUCTION},
+                    check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_production_profile_refuses_to_start_without_a_secret_key(tmp_path):
+    env = {"ILLMS_VAR_DIR": str(tmp_path), "DJANGO_DEBUG": "0", "DJANGO_ALLOWED_HOSTS": "ill.example.edu"}
+    result = manage("check", env=env, check=False)
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_email_url_configures_smtp(tmp_path):
+    env = {"ILLMS_VAR_DIR": str(tmp_path), "EMAIL_URL": "smtp+tls://ill:secret@mail.example.edu:587"}
+    code = "from django.conf import settings as s; print(s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_USE_TLS)"
+    out = manage("shell", "-c", code, env=env).stdout.strip().splitlines()[-1].split()
+    assert out == ["django.core.mail.backends.smtp.EmailBackend", "mail.example.edu", "587", "True"]
