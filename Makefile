@@ -8,7 +8,7 @@ PORT   ?= 8000
 # pytest-xdist workers; `make test PYTEST_WORKERS=0` runs in one process.
 PYTEST_WORKERS ?= auto
 
-.PHONY: install run serve worker test test-fast lint format bench diagrams clean
+.PHONY: install run serve worker test test-fast lint format diagrams clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("ILLMS needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -44,9 +44,6 @@ format: install
 
 diagrams: install
 	$(BIN)/python manage.py workflow_graph
-
-bench: install
-	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache
