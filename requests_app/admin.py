@@ -1,6 +1,18 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
-from .models import Event, IllRequest, Library, Note, PatronProfile, PickupLocation, StaffProfile
+from . import services
+from .models import (
+    Event,
+    IllRequest,
+    InboundMessage,
+    Library,
+    Note,
+    OutboxMessage,
+    PartnerApiKey,
+    PatronProfile,
+    PickupLocation,
+    StaffProfile,
+)
 
 
 class PickupLocationInline(admin.TabularInline):
@@ -20,7 +32,8 @@ class LibraryAdmin(admin.ModelAdmin):
                                             "country", "contact_name", "email", "phone", "billing_email",
                                             "timezone", "currency"]}),
         ("Partner protocol", {"fields": ["agency_id_type", "agency_id_value", "iso18626_endpoint",
-                                         "iso18626_version", "rest_endpoint"]}),
+                                         "iso18626_version", "rest_endpoint", "outgoing_api_key",
+                                         "require_api_key", "ip_allowlist"]}),
         ("Lending policy", {"fields": ["lends_loans", "lends_copies", "loan_period_days", "loan_fee", "copy_fee",
                                        "reciprocal_groups", "max_loans_outstanding", "lending_notes"]}),
     ]
@@ -95,3 +108,64 @@ class EventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(PartnerApiKey)
+class PartnerApiKeyAdmin(admin.ModelAdmin):
+    """Keys are issued here; the raw key is shown once, in the message after saving."""
+
+    list_display = ["library", "name", "prefix", "created_at", "last_used_at", "expires_at", "revoked_at"]
+    list_filter = ["library"]
+    search_fields = ["library__symbol", "name", "prefix"]
+    list_select_related = ["library"]
+    fields = ["library", "name", "expires_at", "prefix", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
+    actions = ["revoke", "rotate"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        key, raw = services.issue_api_key(library=obj.library, name=obj.name)
+        if obj.expires_at:
+            key.expires_at = obj.expires_at
+            key.save(update_fields=["expires_at"])
+        obj.pk = key.pk
+        obj.prefix, obj.key_hash, obj.created_at = key.prefix, key.key_hash, key.created_at
+        obj._state.adding = False
+        messages.warning(request,
+                         f"The new key for {key.library.symbol} is {raw} – copy it now, it is not shown again.")
+
+    @admin.action(description="Revoke the selected keys")
+    def revoke(self, request, queryset):
+        for key in queryset:
+            services.revoke_api_key(key=key)
+        messages.success(request, f"Revoked {queryset.count()} key(s).")
+
+    @admin.action(description="Rotate: revoke and issue a successor")
+    def rotate(self, request, queryset):
+        for key in queryset.select_related("library"):
+            new, raw = services.rotate_api_key(key=key)
+            messages.warning(request, f"New key for {new.library.symbol} ({new.name}): {raw} – copy it now.")
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "request", "kind", "summary", "recipient", "transport", "status", "attempts",
+                    "next_attempt_at"]
+    list_filter = ["status", "transport", "kind"]
+    search_fields = ["=request__id", "recipient__symbol", "summary"]
+    list_select_related = ["request", "recipient"]
+    raw_id_fields = ["request", "sender", "recipient"]
+    readonly_fields = ["payload", "confirmation", "last_error", "attempts", "delivered_at", "created_at"]
+    show_full_result_count = False
+
+
+@admin.register(InboundMessage)
+class InboundMessageAdmin(admin.ModelAdmin):
+    list_display = ["received_at", "sender", "kind", "summary", "request", "read_at"]
+    list_filter = ["kind"]
+    search_fields = ["=request__id", "sender__symbol", "summary"]
+    list_select_related = ["sender", "request"]
+    raw_id_fields = ["sender", "request"]
+    readonly_fields = ["fingerprint", "confirmation", "received_at"]
+    show_full_result_count = False

@@ -64,6 +64,18 @@ class Library(models.Model):
     iso18626_version = models.CharField("ISO 18626 version", max_length=8, default="1.2")
     rest_endpoint = models.URLField("ILLMS REST endpoint", blank=True,
                                     help_text="Base URL of another ILLMS installation's API, if it has one.")
+    outgoing_api_key = models.CharField(
+        "key for the partner's system", max_length=200, blank=True,
+        help_text="The key the partner issued to us, sent with our messages to its endpoint.",
+    )
+    require_api_key = models.BooleanField(
+        "ISO 18626 messages need a key", default=False,
+        help_text="Refuse ISO 18626 messages from this partner unless they carry one of its API keys.",
+    )
+    ip_allowlist = models.CharField(
+        "IP allow-list", max_length=500, blank=True,
+        help_text="Space-separated addresses or networks (CIDR) the partner's messages may come from; empty: any.",
+    )
 
     # Lending policy, as the directory tells it.
     lends_loans = models.BooleanField(default=True)
@@ -442,3 +454,98 @@ class Note(models.Model):
 
     def __str__(self) -> str:
         return f"Note on {self.request_id}: {self.text[:40]}"
+
+
+class PartnerApiKey(models.Model):
+    """A key a partner library uses for the REST API (and, where required, for ISO 18626).
+
+    Only a SHA-256 hash is stored: keys are long random strings, so a fast hash suffices
+    (as for GitHub tokens). The raw key is shown once, when issued.
+    """
+
+    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100, help_text="What the key is for, e.g. “ILL system production”.")
+    prefix = models.CharField(max_length=16, unique=True, editable=False)
+    key_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "partner API key"
+        ordering = ["library", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.library.symbol}: {self.name} ({self.prefix}…)"
+
+    @property
+    def is_usable(self) -> bool:
+        now = timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to be sent"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed (gave up)"
+
+
+class Transport(models.TextChoices):
+    LOCAL = "local", "In-process (member library of this installation)"
+    ISO18626 = "iso18626", "ISO 18626 XML over HTTP"
+    REST = "rest", "ILLMS REST API"
+
+
+class OutboxMessage(models.Model):
+    """A protocol message to a partner, written in the same transaction as the change that caused it.
+
+    Delivered by a Celery task in order per request (a message waits while an older one of
+    the same request is undelivered), with exponential back-off and a retry limit.
+    """
+
+    request = models.ForeignKey(IllRequest, on_delete=models.CASCADE, related_name="outbox")
+    sender = models.ForeignKey(Library, on_delete=models.PROTECT, related_name="+")
+    recipient = models.ForeignKey(Library, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=32, help_text="request, supplyingAgencyMessage or requestingAgencyMessage.")
+    summary = models.CharField(max_length=100, help_text="Status or action carried, for people reading the list.")
+    payload = models.JSONField(help_text="The message in ILLMS's JSON form of ISO 18626.")
+    transport = models.CharField(max_length=10, choices=Transport.choices)
+    status = models.CharField(max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_error = models.TextField(blank=True)
+    confirmation = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_due_idx"),
+            models.Index(fields=["request", "status", "created_at"], name="outbox_request_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.summary} → {self.recipient_id} ({self.status})"
+
+
+class InboundMessage(models.Model):
+    """Every protocol message received, keyed so a repeated message is answered again, not acted on twice."""
+
+    sender = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="+")
+    fingerprint = models.CharField(max_length=64, unique=True,
+                                   help_text="Hash of sender, kind, request ids, timestamp and status or action.")
+    kind = models.CharField(max_length=32)
+    summary = models.CharField(max_length=100, blank=True)
+    request = models.ForeignKey(IllRequest, on_delete=models.SET_NULL, null=True, blank=True, related_name="inbox")
+    confirmation = models.JSONField(help_text="The confirmation we answered, to answer a repeat the same way.")
+    received_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True, help_text="When staff marked it read.")
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [models.Index(fields=["request", "received_at"], name="inbound_request_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.summary} from {self.sender_id}"

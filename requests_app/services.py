@@ -7,13 +7,16 @@ staff view, a patron page, the REST API, the ISO 18626 handler or a Celery job.
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
+import secrets
 from typing import Any
 
 from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
-from .models import ActorKind, Event, EventSource, IllRequest, Library, Note, NoteVisibility, Role
+from .models import ActorKind, Event, EventSource, IllRequest, Library, Note, NoteVisibility, PartnerApiKey, Role
 from .workflow import Actor, Transition, WorkflowError, registry
 
 #: Sent after the transaction of a transition commits. Decoupled listeners (billing,
@@ -217,3 +220,51 @@ def create_request(*, role: str, library: Library, actor: Actor, source: str = E
             request_transitioned.send, sender=IllRequest, request=request, event=event, transition=None,
         ))
     return request
+
+
+# Partner API keys ---------------------------------------------------------------------------
+
+API_KEY_PREFIX = "illms"
+
+
+def _hash_key(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue_api_key(*, library: Library, name: str) -> tuple[PartnerApiKey, str]:
+    """Issue a new key for ``library``; returns the row and the raw key, which is shown only now."""
+    prefix = secrets.token_hex(6)
+    raw = f"{API_KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+    key = PartnerApiKey.objects.create(library=library, name=name.strip() or "API key", prefix=prefix,
+                                       key_hash=_hash_key(raw))
+    return key, raw
+
+
+def rotate_api_key(*, key: PartnerApiKey) -> tuple[PartnerApiKey, str]:
+    """Revoke ``key`` and issue its successor with the same name."""
+    with transaction.atomic():
+        revoke_api_key(key=key)
+        return issue_api_key(library=key.library, name=key.name)
+
+
+def revoke_api_key(*, key: PartnerApiKey) -> PartnerApiKey:
+    if key.revoked_at is None:
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at"])
+    return key
+
+
+def authenticate_api_key(raw: str) -> PartnerApiKey | None:
+    """The usable key ``raw`` names (its library selected), or ``None``. Records when it was last used."""
+    parts = (raw or "").strip().split("_")
+    if len(parts) != 3 or parts[0] != API_KEY_PREFIX:
+        return None
+    key = PartnerApiKey.objects.select_related("library").filter(prefix=parts[1]).first()
+    if key is None or not hmac.compare_digest(key.key_hash, _hash_key(raw.strip())) or not key.is_usable:
+        return None
+    if not key.library.active:
+        return None
+    now = timezone.now()
+    if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
+        PartnerApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+    return key
