@@ -165,6 +165,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Scheduled jobs (DESIGN.md "Jobs"). Each task is idempotent, so a second run, or a task
 # redelivered after a worker died, does nothing twice. Later jobs join this table as they land.
 CELERY_BEAT_SCHEDULE = {
+    "outbox-retry": {"task": "requests_app.tasks.deliver_outbox", "schedule": 60.0},
     "borrowing-mark-overdue": {"task": "borrowing.tasks.mark_overdue_loans", "schedule": crontab(hour=0, minute=30)},
     "lending-mark-overdue": {"task": "lending.tasks.mark_overdue_loans", "schedule": crontab(hour=0, minute=40)},
 }

@@ -48,6 +48,13 @@ _DESCRIPTIONS = {
     S.CANCELLED: ("The borrower cancelled.", "secondary"),
 }
 FINAL = {S.COMPLETED, S.UNFILLED, S.CANCELLED}
+#: What a borrower asking for our status (ISO 18626 StatusRequest) is told.
+ISO18626_STATUS = {
+    S.NEW: "RequestReceived", S.AWAITING_PICKING: "ExpectToSupply", S.CONDITIONAL: "ExpectToSupply",
+    S.AWAITING_SHIPPING: "WillSupply", S.SHIPPED: "Loaned", S.COPY_DELIVERED: "CopyCompleted", S.OVERDUE: "Overdue",
+    S.RECALLED: "Recalled", S.RETURN_SHIPPED: "Loaned", S.COMPLETED: "LoanCompleted", S.UNFILLED: "Unfilled",
+    S.CANCELLED: "Cancelled",
+}
 NOT_YET_SHIPPED = [S.NEW, S.AWAITING_PICKING, S.CONDITIONAL, S.AWAITING_SHIPPING]
 ON_LOAN = [S.SHIPPED, S.OVERDUE, S.RECALLED]
 
@@ -129,7 +136,8 @@ TRANSITIONS = [
 WORKFLOW = Workflow(
     role=Role.LENDING,
     initial=S.NEW,
-    states={s.value: State(s.value, s.label, _DESCRIPTIONS[s][0], s in FINAL, _DESCRIPTIONS[s][1])
+    states={s.value: State(s.value, s.label, _DESCRIPTIONS[s][0], s in FINAL, _DESCRIPTIONS[s][1],
+                           ISO18626_STATUS[s])
             for s in LendingStatus},
     transitions={tr.action: tr for tr in TRANSITIONS},
     staff_permission="requests_app.work_lending",

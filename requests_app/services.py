@@ -12,7 +12,7 @@ import hmac
 import secrets
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -137,6 +137,10 @@ def perform(
             data=_json_safe(payload),
             created_at=now,
         )
+        # The partner hears of it: the message is written in this same transaction.
+        from .protocol.outgoing import enqueue_for_transition
+
+        enqueue_for_transition(request=locked, transition=transition, event=event, actor=actor, payload=payload)
         for hook in transition.after_commit:
             transaction.on_commit(functools.partial(hook, locked, event))
         transaction.on_commit(functools.partial(
@@ -222,6 +226,48 @@ def create_request(*, role: str, library: Library, actor: Actor, source: str = E
     return request
 
 
+def receive_partner_request(*, library: Library, partner: Library, requesting_agency_request_id: str,
+                            source: str = EventSource.API, **citation: Any) -> tuple[IllRequest, bool]:
+    """A partner's request to borrow from member ``library``; returns ``(request, created)``.
+
+    The partner's id names the transaction: the same request received again (a retry
+    after a lost answer, or the same request by ISO 18626 and REST) returns the existing
+    one and creates nothing. Raises ``WorkflowError`` for an inactive partner or a missing
+    id, ``ValidationError`` for a bad citation.
+    """
+    if not partner.active:
+        raise WorkflowError("forbidden", f"{partner.symbol} is not an active partner.")
+    if partner.pk == library.pk:
+        raise WorkflowError("invalid", "A library cannot borrow from itself.")
+    rid = (requesting_agency_request_id or "").strip()
+    if not rid:
+        raise WorkflowError("invalid", "The requesting library's request id is required.")
+    if len(rid) > 64:
+        raise WorkflowError("invalid", "The requesting library's request id is longer than 64 characters.")
+
+    def existing() -> IllRequest | None:
+        return IllRequest.objects.filter(role=Role.LENDING, library=library, partner=partner,
+                                         requesting_agency_request_id=rid).first()
+
+    found = existing()
+    if found:
+        return found, False
+    try:
+        with transaction.atomic():
+            request = create_request(role=Role.LENDING, library=library, partner=partner,
+                                     actor=Actor.partner(partner), source=source,
+                                     requesting_agency_request_id=rid, **citation)
+            request.supplying_agency_request_id = f"{library.symbol}-{request.pk}"
+            request.save(update_fields=["supplying_agency_request_id"])
+    except IntegrityError:
+        # Two deliveries of the same request raced; the other one created it.
+        found = existing()
+        if found is None:
+            raise
+        return found, False
+    return request, True
+
+
 # Partner API keys ---------------------------------------------------------------------------
 
 API_KEY_PREFIX = "illms"
@@ -256,7 +302,7 @@ def revoke_api_key(*, key: PartnerApiKey) -> PartnerApiKey:
 
 def authenticate_api_key(raw: str) -> PartnerApiKey | None:
     """The usable key ``raw`` names (its library selected), or ``None``. Records when it was last used."""
-    parts = (raw or "").strip().split("_")
+    parts = (raw or "").strip().split("_", 2)
     if len(parts) != 3 or parts[0] != API_KEY_PREFIX:
         return None
     key = PartnerApiKey.objects.select_related("library").filter(prefix=parts[1]).first()

@@ -78,6 +78,8 @@ class State:
     final: bool = False
     #: Bootstrap colour name for badges.
     colour: str = "secondary"
+    #: The ISO 18626 status a partner is told for this state (lending side), if any.
+    iso18626: str = ""
 
 
 #: A guard returns ``None`` when the action may go ahead, or the reason it may not.

@@ -1,0 +1,113 @@
+"""``POST /iso18626``: the door for ILL systems that speak ISO 18626 XML.
+
+Every answer is a confirmation message (HTTP 200 for OK and for ERROR, as peers expect;
+403 when the sender fails its key or address check). Nothing here decides anything: the
+message goes to ``handler.handle``, the same code the other doors use.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from ..models import EventSource, Library
+from ..services import authenticate_api_key
+from . import messages as m
+from . import xml
+from .confirmations import confirmation_for, error_confirmation
+from .errors import ProtocolError
+
+logger = logging.getLogger(__name__)
+CONTENT_TYPE = "application/xml; charset=utf-8"
+
+
+def _answer(confirmation, version: str, status: int = 200) -> HttpResponse:
+    return HttpResponse(xml.encode(confirmation, version=version), content_type=CONTENT_TYPE, status=status)
+
+
+def _refuse(message, received, error_type: m.ErrorType, value: str, version: str, status: int = 200) -> HttpResponse:
+    errors = [m.ErrorData(error_type=error_type, error_value=value)]
+    return _answer(confirmation_for(message, errors=errors, timestamp_received=received), version, status)
+
+
+def sender_agency(message) -> m.AgencyId | None:
+    """Who sent it: the requesting agency of a request or requesting agency message, else the supplier."""
+    if isinstance(message, m.SupplyingAgencyMessage):
+        return message.header.supplying_agency_id
+    return message.header.requesting_agency_id
+
+
+def find_partner(agency: m.AgencyId | None) -> Library | None:
+    if agency is None:
+        return None
+    return Library.objects.filter(active=True, agency_id_type__iexact=agency.type.value,
+                                  agency_id_value__iexact=agency.value).first()
+
+
+def _address_allowed(library: Library, address: str) -> bool:
+    networks = library.ip_allowlist.split()
+    if not networks:
+        return True
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    for network in networks:
+        try:
+            if ip in ipaddress.ip_network(network, strict=False):
+                return True
+        except ValueError:
+            logger.warning("bad IP allow-list entry %r for %s", network, library.symbol)
+    return False
+
+
+def _key_allowed(library: Library, request: HttpRequest) -> bool:
+    if not library.require_api_key:
+        return True
+    header = request.headers.get("Authorization", "")
+    scheme, _, raw = header.partition(" ")
+    key = authenticate_api_key(raw) if scheme.lower() in {"bearer", "api-key"} else None
+    return key is not None and key.library_id == library.pk
+
+
+@csrf_exempt
+@require_POST
+def iso18626(request: HttpRequest) -> HttpResponse:
+    from .handler import handle
+
+    received = timezone.now()
+    limit = int(getattr(settings, "ISO18626_MAX_BODY_BYTES", xml.MAX_MESSAGE_BYTES))
+    declared = request.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        error = ProtocolError(m.ErrorType.BADLY_FORMED_MESSAGE, f"The message is larger than {limit} bytes.")
+        return _answer(error_confirmation(error, timestamp_received=received), xml.DEFAULT_VERSION)
+    body = request.read(limit + 1)
+    try:
+        envelope = xml.decode_envelope(body, max_bytes=limit)
+    except ProtocolError as exc:
+        version = exc.partial_header.version or xml.DEFAULT_VERSION
+        return _answer(error_confirmation(exc, timestamp_received=received), version)
+    message, version = envelope.message, envelope.version
+    if isinstance(message, m.RequestConfirmation | m.SupplyingAgencyMessageConfirmation
+                  | m.RequestingAgencyMessageConfirmation):
+        error = ProtocolError(m.ErrorType.UNRECOGNISED_DATA_ELEMENT,
+                              "A confirmation is the answer to a message, not a message to send here.")
+        return _answer(error_confirmation(error, timestamp_received=received), version)
+    partner = find_partner(sender_agency(message))
+    if partner is None:
+        agency = sender_agency(message)
+        who = f"{agency.type.value}:{agency.value}" if agency else "(none)"
+        return _refuse(message, received, m.ErrorType.UNRECOGNISED_DATA_VALUE,
+                       f"The sending agency {who} is not a known, active partner.", version)
+    if not _address_allowed(partner, request.META.get("REMOTE_ADDR", "")) or not _key_allowed(partner, request):
+        return _refuse(message, received, m.ErrorType.UNRECOGNISED_DATA_VALUE,
+                       "The message is not authorised: key or address not accepted for this partner.", version,
+                       status=403)
+    confirmation = handle(message, sender=partner, source=EventSource.ISO18626)
+    return _answer(confirmation, version)

@@ -1,0 +1,333 @@
+"""Incoming ISO 18626 messages, whatever door they came through (HTTP XML, REST JSON, in-process).
+
+``handle`` finds the request a message is about, turns the message into a workflow
+action through the side's table (``Transition.iso18626``) and performs it with the same
+service staff use, then answers with a confirmation. A message seen before (same sender,
+kind, ids, timestamp and status or action) is answered with the confirmation it got the
+first time and acts nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ..models import EventSource, IllRequest, InboundMessage, Library, NoteVisibility, RequestFormat, Role
+from ..workflow import Actor, Transition, WorkflowError
+from . import messages as m
+from .confirmations import confirmation_for
+from .json_codec import from_json, kind_of, to_json
+from .outgoing import CONDITION_NOTE_PREFIX, CONDITIONS_ACCEPTED_NOTE, build_supplying_agency_message, enqueue
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Refusal(Exception):
+    """A message we read but cannot accept: answered with an ERROR confirmation."""
+
+    error_type: m.ErrorType
+    value: str
+
+
+def handle(message, *, sender: Library, source: str = EventSource.ISO18626) -> object:
+    """Apply ``message`` from ``sender`` and return the confirmation to answer with."""
+    received = timezone.now()
+    fingerprint = fingerprint_of(message, sender)
+    previous = InboundMessage.objects.filter(fingerprint=fingerprint).first()
+    if previous is not None:
+        return from_json(previous.confirmation)
+    try:
+        with transaction.atomic():
+            request, summary = _apply(message, sender, source)
+            confirmation = confirm(message, received=received)
+            InboundMessage.objects.create(sender=sender, fingerprint=fingerprint, kind=kind_of(message),
+                                          summary=summary[:100], request=request, confirmation=to_json(confirmation))
+    except Refusal as refusal:
+        return confirm(message, received=received, errors=[m.ErrorData(error_type=refusal.error_type,
+                                                                        error_value=refusal.value[:500])])
+    except IntegrityError:
+        # The same message arrived twice at once; the other delivery acted and answered.
+        previous = InboundMessage.objects.filter(fingerprint=fingerprint).first()
+        if previous is None:
+            raise
+        return from_json(previous.confirmation)
+    return confirmation
+
+
+def fingerprint_of(message, sender: Library) -> str:
+    header = message.header
+    detail = ""
+    if isinstance(message, m.SupplyingAgencyMessage):
+        detail = f"{message.message_info.reason_for_message}/{message.status_info.status}"
+    elif isinstance(message, m.RequestingAgencyMessage):
+        detail = str(message.action)
+    parts = [str(sender.pk), kind_of(message), header.requesting_agency_request_id or "",
+             getattr(header, "supplying_agency_request_id", None) or "", header.timestamp.isoformat(), detail]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def confirm(message, *, received: dt.datetime, errors: list[m.ErrorData] | None = None):
+    """The confirmation answering ``message`` (OK, or ERROR with ``errors``)."""
+    return confirmation_for(message, errors=errors or (), timestamp_received=received)
+
+
+def _same_agency(agency: m.AgencyId | None, library: Library) -> bool:
+    return (agency is not None and agency.type.value.upper() == library.agency_id_type.upper()
+            and agency.value.upper() == library.agency_id_value.upper())
+
+
+def member_by_agency(agency: m.AgencyId | None) -> Library | None:
+    if agency is None:
+        return None
+    return Library.objects.filter(is_member=True, active=True, agency_id_type__iexact=agency.type.value,
+                                  agency_id_value__iexact=agency.value).first()
+
+
+def _apply(message, sender: Library, source: str) -> tuple[IllRequest | None, str]:
+    if isinstance(message, m.Request):
+        return _apply_request(message, sender, source)
+    if isinstance(message, m.SupplyingAgencyMessage):
+        return _apply_supplying_agency_message(message, sender, source)
+    if isinstance(message, m.RequestingAgencyMessage):
+        return _apply_requesting_agency_message(message, sender, source)
+    raise Refusal(m.ErrorType.UNRECOGNISED_DATA_ELEMENT, f"A {kind_of(message)} is not answered with a confirmation.")
+
+
+# request: a partner asks to borrow from one of our member libraries --------------------------
+
+def _apply_request(message: m.Request, sender: Library, source: str) -> tuple[IllRequest, str]:
+    from ..services import receive_partner_request
+
+    header = message.header
+    if not _same_agency(header.requesting_agency_id, sender):
+        raise Refusal(m.ErrorType.UNRECOGNISED_DATA_VALUE, "requestingAgencyId is not the sending library.")
+    library = member_by_agency(header.supplying_agency_id)
+    if library is None:
+        raise Refusal(m.ErrorType.UNRECOGNISED_DATA_VALUE,
+                      "supplyingAgencyId does not name a library served here.")
+    try:
+        request, _created = receive_partner_request(
+            library=library, partner=sender, requesting_agency_request_id=header.requesting_agency_request_id,
+            source=source, **citation_of(message),
+        )
+    except ValidationError as exc:
+        fields = ", ".join(sorted(exc.message_dict)) if hasattr(exc, "error_dict") else "; ".join(exc.messages)
+        raise Refusal(m.ErrorType.UNRECOGNISED_DATA_VALUE, f"Invalid value(s): {fields}.") from exc
+    except WorkflowError as exc:
+        raise Refusal(m.ErrorType.UNRECOGNISED_DATA_VALUE, exc.message) from exc
+    return request, "request"
+
+
+_FORMAT_BY_TYPE = {"book": RequestFormat.BOOK, "article": RequestFormat.ARTICLE, "journal": RequestFormat.ARTICLE,
+                   "chapter": RequestFormat.CHAPTER, "thesis": RequestFormat.THESIS,
+                   "conference": RequestFormat.CONFERENCE}
+
+
+def citation_of(message: m.Request) -> dict:
+    """Our citation fields from an ISO 18626 request (identifiers are validated by the model)."""
+    bib, pub, service = message.bibliographic_info, message.publication_info, message.service_info
+    ids = {i.code.value.upper(): i.value for i in bib.bibliographic_item_ids}
+    ids.update({i.code.value.upper(): i.value for i in bib.bibliographic_record_ids if i.code.value.upper() == "OCLC"})
+    component = bib.title_of_component
+    publication_type = (pub.publication_type.value.lower() if pub and pub.publication_type else "")
+    fmt = _FORMAT_BY_TYPE.get(publication_type)
+    if fmt is None:
+        fmt = (RequestFormat.ARTICLE if component and "ISSN" in ids else RequestFormat.CHAPTER if component
+               else RequestFormat.BOOK)
+    citation = {
+        "format": fmt,
+        "title": (component or bib.title or "(no title given)")[:500],
+        "author": ((bib.author_of_component if component else bib.author) or "")[:300],
+        "container_title": ((bib.title or "") if component else "")[:500],
+        "volume": (bib.volumes[0] if bib.volumes else "")[:30],
+        "issue": (bib.issue or "")[:30],
+        "pages": (bib.pages_requested or "")[:50],
+        "edition": (bib.edition or "")[:50],
+        "publisher": ((pub.publisher if pub else None) or "")[:200],
+        "publication_date": ((pub.publication_date if pub else None) or "")[:30],
+        "place_of_publication": ((pub.place_of_publication if pub else None) or "")[:100],
+        "isbn": ids.get("ISBN", ""), "issn": ids.get("ISSN", ""), "doi": ids.get("DOI", ""),
+        "pmid": ids.get("PMID", ""), "oclc_number": ids.get("OCLC", ""),
+        "service_type": str(service.service_type),
+        "need_by": service.need_before_date.date() if service.need_before_date else None,
+        "patron_note": (service.note or "")[:2000],
+        "copyright_compliance": (service.copyright_compliance.value.upper()
+                                 if service.copyright_compliance
+                                 and service.copyright_compliance.value.upper() in {"CCG", "CCL"} else ""),
+    }
+    billing = message.billing_info
+    if billing and billing.maximum_costs:
+        citation["max_cost"] = billing.maximum_costs.monetary_value
+        citation["max_cost_currency"] = billing.maximum_costs.currency_code.value[:3]
+    return citation
+
+
+# supplyingAgencyMessage: a lender about our borrowing request ------------------------------
+
+def _find_borrowing(header, sender: Library) -> IllRequest:
+    library = member_by_agency(header.requesting_agency_id)
+    request = None
+    if library is not None:
+        request = (IllRequest.objects.filter(role=Role.BORROWING, library=library,
+                                             requesting_agency_request_id=header.requesting_agency_request_id)
+                   .select_related("library", "partner").first())
+    if request is None:
+        raise Refusal(m.ErrorType.UNRECOGNISED_DATA_VALUE,
+                      f"requestingAgencyRequestId {header.requesting_agency_request_id!r} is not one of ours.")
+    if request.partner_id != sender.pk or not _same_agency(header.supplying_agency_id, sender):
+        raise Refusal(m.ErrorType.UNRECOGNISED_DATA_VALUE, "This request is not with the sending library.")
+    return request
+
+
+def _supplier_code(message: m.SupplyingAgencyMessage) -> str | None:
+    info, status = message.message_info, message.status_info.status
+    if info.reason_for_message == m.ReasonForMessage.RENEW_RESPONSE:
+        return "reason:RenewResponse"
+    if info.reason_for_message == m.ReasonForMessage.CANCEL_RESPONSE and info.answer_yes_no == m.YesNo.N \
+            and status != m.Status.LOANED:
+        return "reason:CancelResponse"
+    has_conditions = bool(message.delivery_info and message.delivery_info.loan_conditions) or \
+        (info.note or "").startswith(CONDITION_NOTE_PREFIX)
+    if has_conditions and status in (m.Status.EXPECT_TO_SUPPLY, m.Status.WILL_SUPPLY):
+        return "loanCondition"
+    if status == m.Status.RETRY_POSSIBLE:
+        return "status:Unfilled"
+    if status == m.Status.COMPLETED_WITHOUT_RETURN:
+        return "status:LoanCompleted"
+    return f"status:{status}"
+
+
+def _apply_supplying_agency_message(message: m.SupplyingAgencyMessage, sender: Library,
+                                    source: str) -> tuple[IllRequest, str]:
+    request = _find_borrowing(message.header, sender)
+    supplier_id = message.header.supplying_agency_request_id
+    if supplier_id and request.supplying_agency_request_id != supplier_id:
+        IllRequest.objects.filter(pk=request.pk).update(supplying_agency_request_id=supplier_id[:64])
+        request.supplying_agency_request_id = supplier_id[:64]
+    info, status_info = message.message_info, message.status_info
+    data = {
+        "iso18626_status": str(status_info.status),
+        "reason_for_message": str(info.reason_for_message),
+        "due_date": status_info.due_date.date().isoformat() if status_info.due_date else None,
+        "answer": str(info.answer_yes_no) if info.answer_yes_no else None,
+        "reason_unfilled": info.reason_unfilled.value if info.reason_unfilled else None,
+        "url": message.delivery_info.url if message.delivery_info else None,
+        "loan_conditions": [c.value for c in message.delivery_info.loan_conditions] if message.delivery_info else [],
+    }
+    note = (info.note or "").removeprefix(CONDITION_NOTE_PREFIX).strip()
+    if info.reason_unfilled and not note:
+        note = f"Unfilled: {info.reason_unfilled.value}"
+    code = _supplier_code(message)
+    summary = f"{info.reason_for_message}/{status_info.status}"
+    if not request.workflow.for_iso18626(code or "") or status_info.status == m.Status.REQUEST_RECEIVED or (
+            info.reason_for_message in (m.ReasonForMessage.NOTIFICATION, m.ReasonForMessage.STATUS_REQUEST_RESPONSE)
+            and code != "loanCondition" and _target_is_current(request, code)):
+        _record_note(request, sender, note)
+        return request, summary
+    _perform_for(request, code, Actor.partner(sender), source, note, {k: v for k, v in data.items() if v})
+    return request, summary
+
+
+# requestingAgencyMessage: a borrower about our lending request ------------------------------
+
+def _find_lending(header, sender: Library) -> IllRequest:
+    library = member_by_agency(header.supplying_agency_id)
+    if not _same_agency(header.requesting_agency_id, sender):
+        raise Refusal(m.ErrorType.UNRECOGNISED_DATA_VALUE, "requestingAgencyId is not the sending library.")
+    request = None
+    if library is not None:
+        request = (IllRequest.objects.filter(role=Role.LENDING, library=library, partner=sender,
+                                             requesting_agency_request_id=header.requesting_agency_request_id)
+                   .select_related("library", "partner").first())
+    if request is None:
+        raise Refusal(m.ErrorType.UNRECOGNISED_DATA_VALUE,
+                      f"No request {header.requesting_agency_request_id!r} from this library is known here.")
+    return request
+
+
+def _apply_requesting_agency_message(message: m.RequestingAgencyMessage, sender: Library,
+                                     source: str) -> tuple[IllRequest, str]:
+    request = _find_lending(message.header, sender)
+    action, note = message.action, (message.note or "").strip()
+    workflow = request.workflow
+    summary = str(action)
+    if action == m.Action.STATUS_REQUEST:
+        _reply(request, m.ReasonForMessage.STATUS_REQUEST_RESPONSE, workflow.state(request.status).iso18626)
+        return request, summary
+    if action == m.Action.NOTIFICATION and not (request.status == "conditional" and _accepts_conditions(note)):
+        _record_note(request, sender, note)
+        return request, summary
+    if action == m.Action.CANCEL and not _candidates(request, "action:Cancel"):
+        # Too late to cancel (already shipped, or finished): say no.
+        _reply(request, m.ReasonForMessage.CANCEL_RESPONSE, workflow.state(request.status).iso18626, answer=m.YesNo.N,
+               note="The item has already been sent." if not request.is_final else None)
+        _record_note(request, sender, note)
+        return request, summary
+    code = f"action:{action}"
+    if not workflow.for_iso18626(code):
+        _record_note(request, sender, f"{action}: {note}".strip(": "))
+        return request, summary
+    transition = _perform_for(request, code, Actor.partner(sender), source, note, {"iso18626_action": str(action)})
+    if transition is not None and action == m.Action.CANCEL:
+        _reply(request, m.ReasonForMessage.CANCEL_RESPONSE, "Cancelled", answer=m.YesNo.Y)
+    return request, summary
+
+
+def _accepts_conditions(note: str) -> bool:
+    lowered = note.lower()
+    return note.startswith(CONDITIONS_ACCEPTED_NOTE) or not note or lowered.startswith(("accept", "agree", "yes"))
+
+
+def _reply(request: IllRequest, reason: m.ReasonForMessage, status: str, *, answer: m.YesNo | None = None,
+           note: str | None = None) -> None:
+    request.refresh_from_db()
+    enqueue(request, build_supplying_agency_message(request, reason=reason, status=status or "RequestReceived",
+                                                    timestamp=timezone.now(), answer=answer, note=note))
+
+
+# Shared ----------------------------------------------------------------------------------
+
+def _candidates(request: IllRequest, code: str) -> list[Transition]:
+    from ..models import ActorKind
+
+    return [t for t in request.workflow.for_iso18626(code)
+            if request.status in t.sources and ActorKind.PARTNER in t.performers]
+
+
+def _target_is_current(request: IllRequest, code: str | None) -> bool:
+    return any(t.target == request.status for t in request.workflow.for_iso18626(code or ""))
+
+
+def _perform_for(request: IllRequest, code: str | None, actor: Actor, source: str, note: str,
+                 data: dict) -> Transition | None:
+    from ..services import perform
+
+    candidates = _candidates(request, code or "")
+    if not candidates:
+        if _target_is_current(request, code):
+            return None  # we already know: a repeated or crossing message
+        label = request.workflow.state(request.status).label
+        if not request.workflow.for_iso18626(code or ""):
+            raise Refusal(m.ErrorType.UNRECOGNISED_DATA_VALUE, f"{code} is not supported.")
+        raise Refusal(m.ErrorType.UNRECOGNISED_DATA_VALUE,
+                      f"{code.split(':', 1)[-1]} is not expected while the request is “{label}”.")
+    transition = candidates[0]
+    try:
+        perform(request=request, action=transition.action, actor=actor, source=source, note=note, data=data)
+    except WorkflowError as exc:
+        raise Refusal(m.ErrorType.UNRECOGNISED_DATA_VALUE, exc.message) from exc
+    return transition
+
+
+def _record_note(request: IllRequest, sender: Library, note: str) -> None:
+    from ..services import add_note
+
+    if note:
+        add_note(request=request, text=note, visibility=NoteVisibility.PARTNER, author_library=sender)

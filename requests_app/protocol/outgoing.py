@@ -1,0 +1,213 @@
+"""From a performed transition to the ISO 18626 message the partner must get.
+
+Each side sends its own kind: the borrowing side sends ``request`` and requesting agency
+messages (transitions mapped to ``request`` or ``action:…``); the lending side sends
+supplying agency messages (``status:…``, ``reason:…``, ``loanCondition``). A transition
+performed *by* the partner (it told us) sends nothing back, and a mapping that belongs to
+the other side's messages (a lending transition mapped to ``action:Cancel``) only names
+what drives it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.utils import timezone
+
+from ..models import ActorKind, Event, IllRequest, Library, OutboxMessage, Role, ServiceType
+from ..workflow import Actor, Transition
+from . import messages as m
+from .json_codec import kind_of, to_json
+
+#: ReShare's convention for conditions carried in a note; we send and understand it.
+CONDITION_NOTE_PREFIX = "#ReShareAddLoanCondition#"
+CONDITIONS_ACCEPTED_NOTE = "#ReShareLoanConditionAgreeResponse#"
+
+
+def agency_id(library: Library) -> m.AgencyId:
+    return m.AgencyId(type=m.TypedValue(value=library.agency_id_type), value=library.agency_id_value)
+
+
+def sends_message(request: IllRequest, transition: Transition, actor: Actor) -> bool:
+    code = transition.iso18626
+    if not code or actor.kind == ActorKind.PARTNER or request.partner_id is None:
+        return False
+    if request.role == Role.BORROWING:
+        return code == "request" or code.startswith("action:")
+    return code.startswith(("status:", "reason:")) or code == "loanCondition"
+
+
+def enqueue_for_transition(*, request: IllRequest, transition: Transition, event: Event, actor: Actor,
+                           payload: dict) -> OutboxMessage | None:
+    """Queue the message ``transition`` owes the partner (inside the transition's transaction)."""
+    from ..outbox import transport_for
+
+    if not sends_message(request, transition, actor) or transport_for(request.partner) is None:
+        return None
+    code = transition.iso18626
+    if code == "request":
+        message = build_request(request, timestamp=event.created_at)
+    elif code.startswith("action:"):
+        note = event.note or None
+        if transition.action == "accept_conditions":
+            note = f"{CONDITIONS_ACCEPTED_NOTE} {event.note}".strip()
+        message = build_requesting_agency_message(request, m.Action(code.split(":", 1)[1]), note=note,
+                                                  timestamp=event.created_at)
+    else:
+        message = build_supplying_agency_message_for(request, transition, event, payload)
+    return enqueue(request, message)
+
+
+def enqueue(request: IllRequest, message) -> OutboxMessage | None:
+    from .. import outbox
+
+    return outbox.enqueue(request=request, sender=request.library, recipient=request.partner,
+                          kind=kind_of(message), summary=summary_of(message), payload=to_json(message))
+
+
+def summary_of(message) -> str:
+    if isinstance(message, m.Request):
+        return "request"
+    if isinstance(message, m.RequestingAgencyMessage):
+        return str(message.action)
+    if isinstance(message, m.SupplyingAgencyMessage):
+        return f"{message.message_info.reason_for_message}/{message.status_info.status}"
+    return kind_of(message)
+
+
+def _as_datetime(value) -> dt.datetime | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value if timezone.is_aware(value) else timezone.make_aware(value, dt.UTC)
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, dt.time(12, 0), tzinfo=dt.UTC)
+    return _as_datetime(dt.date.fromisoformat(str(value)[:10]))
+
+
+# Borrowing side: our request and our actions ----------------------------------------------
+
+def build_request(request: IllRequest, *, timestamp: dt.datetime) -> m.Request:
+    item_ids = tuple(
+        m.BibliographicItemId(code=m.TypedValue(value=code), value=value)
+        for code, value in (("ISBN", request.isbn), ("ISSN", request.issn), ("DOI", request.doi),
+                            ("PMID", request.pmid), ("OCLC", request.oclc_number))
+        if value
+    )
+    is_part = bool(request.container_title)
+    bibliographic = m.BibliographicInfo(
+        title=(request.container_title if is_part else request.title) or None,
+        author=request.author or None if not is_part else None,
+        edition=request.edition or None,
+        title_of_component=request.title if is_part else None,
+        author_of_component=request.author or None if is_part else None,
+        volumes=(request.volume,) if request.volume else (),
+        issue=request.issue or None,
+        pages_requested=request.pages or None,
+        bibliographic_item_ids=item_ids,
+    )
+    publication = None
+    if request.publisher or request.publication_date or request.place_of_publication:
+        publication = m.PublicationInfo(publisher=request.publisher or None,
+                                        publication_date=request.publication_date or None,
+                                        place_of_publication=request.place_of_publication or None,
+                                        publication_type=m.TypedValue(value=request.format))
+    service = m.ServiceInfo(
+        request_type=m.RequestType.NEW,
+        service_type=m.ServiceType(request.service_type or ServiceType.LOAN),
+        need_before_date=_as_datetime(request.need_by),
+        copyright_compliance=m.TypedValue(value=request.copyright_compliance) if request.copyright_compliance else None,
+        note=None,
+    )
+    billing = None
+    if request.max_cost is not None:
+        billing = m.BillingInfo(maximum_costs=m.Costs(currency_code=m.TypedValue(value=request.max_cost_currency),
+                                                      monetary_value=Decimal(request.max_cost)))
+    library = request.library
+    requesting_info = m.RequestingAgencyInfo(
+        name=library.name, contact_name=library.contact_name or None,
+        addresses=tuple(a for a in (
+            m.ElectronicAddress(type=m.TypedValue(value="Email"), data=library.email) if library.email else None,
+        ) if a),
+    )
+    return m.Request(
+        header=m.RequestHeader(
+            supplying_agency_id=agency_id(request.partner), requesting_agency_id=agency_id(library),
+            timestamp=timestamp, requesting_agency_request_id=request.requesting_agency_request_id,
+        ),
+        bibliographic_info=bibliographic, publication_info=publication, service_info=service,
+        requesting_agency_info=requesting_info, billing_info=billing,
+    )
+
+
+def build_requesting_agency_message(request: IllRequest, action: m.Action, *, note: str | None,
+                                    timestamp: dt.datetime) -> m.RequestingAgencyMessage:
+    return m.RequestingAgencyMessage(
+        header=m.RequestingAgencyMessageHeader(
+            supplying_agency_id=agency_id(request.partner), requesting_agency_id=agency_id(request.library),
+            timestamp=timestamp, requesting_agency_request_id=request.requesting_agency_request_id,
+            supplying_agency_request_id=request.supplying_agency_request_id or None,
+        ),
+        action=action, note=note or None,
+    )
+
+
+# Lending side: our answers ----------------------------------------------------------------
+
+def _first_answer_sent(request: IllRequest) -> bool:
+    return OutboxMessage.objects.filter(request=request, kind=m.MessageKind.SUPPLYING_AGENCY_MESSAGE).exists()
+
+
+def build_supplying_agency_message(request: IllRequest, *, reason: m.ReasonForMessage, status: str,
+                                   timestamp: dt.datetime, note: str | None = None,
+                                   answer: m.YesNo | None = None, reason_unfilled: str | None = None,
+                                   delivery_info: m.DeliveryInfo | None = None,
+                                   shipping_info: m.ShippingInfo | None = None) -> m.SupplyingAgencyMessage:
+    return m.SupplyingAgencyMessage(
+        header=m.SupplyingAgencyMessageHeader(
+            supplying_agency_id=agency_id(request.library), requesting_agency_id=agency_id(request.partner),
+            timestamp=timestamp, requesting_agency_request_id=request.requesting_agency_request_id,
+            supplying_agency_request_id=request.supplying_agency_request_id or None,
+        ),
+        message_info=m.MessageInfo(reason_for_message=reason, answer_yes_no=answer, note=note or None,
+                                   reason_unfilled=m.TypedValue(value=reason_unfilled) if reason_unfilled else None),
+        status_info=m.StatusInfo(status=m.Status(status), due_date=_as_datetime(request.due_date),
+                                 last_change=timestamp),
+        delivery_info=delivery_info, shipping_info=shipping_info,
+    )
+
+
+def build_supplying_agency_message_for(request: IllRequest, transition: Transition, event: Event,
+                                       payload: dict) -> m.SupplyingAgencyMessage:
+    code = transition.iso18626
+    first = not _first_answer_sent(request)
+    reason = m.ReasonForMessage.REQUEST_RESPONSE if first else m.ReasonForMessage.STATUS_CHANGE
+    note = event.note or None
+    answer = None
+    delivery = shipping = None
+    if code == "loanCondition":
+        status = m.Status.EXPECT_TO_SUPPLY
+        reason = m.ReasonForMessage.NOTIFICATION if not first else reason
+        note = f"{CONDITION_NOTE_PREFIX} {event.note}".strip()
+    elif code == "reason:RenewResponse":
+        reason = m.ReasonForMessage.RENEW_RESPONSE
+        answer = m.YesNo.Y if str(payload.get("answer", "")).upper() in {"Y", "YES", "TRUE"} else m.YesNo.N
+        status = m.Status.LOANED
+    else:
+        status = m.Status(code.split(":", 1)[1])
+    if status in (m.Status.LOANED, m.Status.COPY_COMPLETED) and code != "reason:RenewResponse":
+        delivery = m.DeliveryInfo(
+            date_sent=event.created_at,
+            item_ids=tuple(str(i) for i in ([payload["item_id"]] if payload.get("item_id") else [])),
+            url=payload.get("url") or None,
+            delivery_method=m.TypedValue(value=payload["shipping_method"]) if payload.get("shipping_method") else None,
+        )
+        if payload.get("tracking_number"):
+            shipping = m.ShippingInfo(courier_name=m.TypedValue(value=payload.get("carrier") or "Other"),
+                                      tracking_ids=(str(payload["tracking_number"]),))
+    return build_supplying_agency_message(
+        request, reason=reason, status=status, timestamp=event.created_at, note=note, answer=answer,
+        reason_unfilled=payload.get("reason_unfilled") if status == m.Status.UNFILLED else None,
+        delivery_info=delivery, shipping_info=shipping,
+    )
