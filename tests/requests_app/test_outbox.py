@@ -48,6 +48,11 @@ def ship(request, staff):
                             data={"due_date": "2026-12-20"})
 
 
+def pull_slip(request):
+    return services.perform(request=request, action="print_pull_slip",
+                            actor=Actor.staff(StaffFactory(library=request.library)))
+
+
 def test_a_staff_action_the_partner_must_hear_of_writes_one_outbox_message(iso_partner):
     request = LendingRequestFactory(status="awaiting_shipping", partner=iso_partner)
     ship(request, StaffFactory(library=request.library))
@@ -98,7 +103,7 @@ def test_a_partner_down_for_three_attempts_gets_every_message_once_in_order(iso_
     fake_transport.down = 3
 
     now = timezone.now()
-    for minute in range(0, 60):
+    for _ in range(60):
         OutboxMessage.objects.filter(status="pending").update(next_attempt_at=now)  # time passes
         outbox.deliver_due()
         if not OutboxMessage.objects.filter(status="pending").exists():
@@ -125,7 +130,7 @@ def test_a_later_message_waits_while_an_earlier_one_is_undelivered(iso_partner, 
 
 def test_failed_attempts_back_off_exponentially(iso_partner, fake_transport):
     request = LendingRequestFactory(status="new", partner=iso_partner)
-    services.perform(request=request, action="print_pull_slip", actor=Actor.staff(StaffFactory(library=request.library)))
+    pull_slip(request)
     fake_transport.down = 10
     message = OutboxMessage.objects.get()
     waits = []
@@ -144,7 +149,7 @@ def test_failed_attempts_back_off_exponentially(iso_partner, fake_transport):
 def test_after_the_retry_limit_the_message_fails_and_staff_can_resend_it(iso_partner, fake_transport, settings):
     settings.ILLMS_OUTBOX_MAX_ATTEMPTS = 2
     request = LendingRequestFactory(status="new", partner=iso_partner)
-    services.perform(request=request, action="print_pull_slip", actor=Actor.staff(StaffFactory(library=request.library)))
+    pull_slip(request)
     fake_transport.down = 5
     message = OutboxMessage.objects.get()
     for _ in range(2):
@@ -169,7 +174,7 @@ def test_an_error_confirmation_fails_the_message_at_once(iso_partner, monkeypatc
 
     monkeypatch.setitem(outbox.TRANSPORTS, "iso18626", refuse)
     request = LendingRequestFactory(status="new", partner=iso_partner)
-    services.perform(request=request, action="print_pull_slip", actor=Actor.staff(StaffFactory(library=request.library)))
+    pull_slip(request)
     message = OutboxMessage.objects.get()
     assert outbox.deliver(message) is False
     message.refresh_from_db()
@@ -178,7 +183,7 @@ def test_an_error_confirmation_fails_the_message_at_once(iso_partner, monkeypatc
 
 def test_a_message_claimed_by_one_worker_is_not_sent_by_another(iso_partner, fake_transport):
     request = LendingRequestFactory(status="new", partner=iso_partner)
-    services.perform(request=request, action="print_pull_slip", actor=Actor.staff(StaffFactory(library=request.library)))
+    pull_slip(request)
     message = OutboxMessage.objects.get()
     stale_copy = OutboxMessage.objects.get()
     assert outbox.deliver(message) is True
