@@ -10,14 +10,10 @@ from . import outbox
 @shared_task(acks_late=True, ignore_result=True)
 def deliver_request_outbox(request_id: int) -> int:
     """Send a request's pending messages in order (queued after the commit that wrote them)."""
-    from . import transports  # noqa: F401 - registers the transports
-
     return outbox.deliver_request(request_id)
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def deliver_outbox() -> int:
     """The retry sweep (every minute): every request with a message due now."""
-    from . import transports  # noqa: F401 - registers the transports
-
     return outbox.deliver_due()

@@ -8,7 +8,6 @@ import pytest
 from django.utils import timezone
 
 from requests_app import outbox, services
-from requests_app import transports as _transports  # noqa: F401 - registers the transports
 from requests_app.models import OutboxMessage, OutboxStatus
 from requests_app.outbox import MessageRefused, TransportError
 from requests_app.workflow import Actor, WorkflowError
