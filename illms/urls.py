@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from requests_app.protocol.endpoint import iso18626
+from requests_app.protocol.endpoint import iso18626, messages_json
 
 from . import views
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("staff/", include("requests_app.urls")),
     path("iso18626", iso18626, name="iso18626"),
+    path("api/v1/messages/", messages_json, name="api-messages"),
     path("api/v1/", include("requests_app.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

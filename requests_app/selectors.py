@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Prefetch, QuerySet
 
-from .models import Event, IllRequest, Library, Note
+from .models import Event, IllRequest, InboundMessage, Library, Note, OutboxMessage
 from .workflow import registry
 
 
@@ -40,4 +40,6 @@ def request_detail(*, library: Library, pk: int) -> IllRequest:
             .prefetch_related(
                 Prefetch("events", queryset=Event.objects.select_related("actor_user", "actor_library")),
                 Prefetch("notes", queryset=Note.objects.select_related("author", "author_library")),
+                Prefetch("outbox", queryset=OutboxMessage.objects.select_related("recipient").order_by("pk")),
+                Prefetch("inbox", queryset=InboundMessage.objects.select_related("sender").order_by("received_at")),
             ).get(pk=pk))

@@ -10,8 +10,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from . import selectors, services
-from .models import EventSource, IllRequest, Library, Role
+from . import outbox, selectors, services
+from .models import EventSource, IllRequest, Library, OutboxMessage, OutboxStatus, Role
 from .workflow import Actor, WorkflowError, registry
 
 PAGE_SIZE = 50
@@ -79,4 +79,22 @@ def perform_action(request: HttpRequest, role: str, pk: int, action: str) -> Htt
     else:
         transition = ill_request.workflow.transition(action)
         messages.success(request, f"{ill_request.number}: {transition.label} – now “{ill_request.status_label}”.")
+    return redirect("staff:request", role=role, pk=pk)
+
+
+@login_required
+@require_POST
+def resend_message(request: HttpRequest, role: str, pk: int, message_id: int) -> HttpResponse:
+    """Staff's “send again” for a message the partner has not received."""
+    library = _staff_scope(request, role)
+    try:
+        message = OutboxMessage.objects.get(pk=message_id, request__pk=pk, request__library=library,
+                                            request__role=role)
+    except OutboxMessage.DoesNotExist:
+        raise Http404("No such message.") from None
+    if message.status == OutboxStatus.DELIVERED:
+        messages.info(request, "That message was already delivered.")
+    else:
+        outbox.resend(message)
+        messages.success(request, f"The {message.summary} message to {message.recipient.symbol} is queued again.")
     return redirect("staff:request", role=role, pk=pk)

@@ -8,18 +8,19 @@ message goes to ``handler.handle``, the same code the other doors use.
 from __future__ import annotations
 
 import ipaddress
+import json
 import logging
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from ..models import EventSource, Library
 from ..services import authenticate_api_key
+from . import json_codec, xml
 from . import messages as m
-from . import xml
 from .confirmations import confirmation_for, error_confirmation
 from .errors import ProtocolError
 
@@ -111,3 +112,46 @@ def iso18626(request: HttpRequest) -> HttpResponse:
                        status=403)
     confirmation = handle(message, sender=partner, source=EventSource.ISO18626)
     return _answer(confirmation, version)
+
+
+@csrf_exempt
+@require_POST
+def messages_json(request: HttpRequest) -> JsonResponse:
+    """``POST /api/v1/messages/``: the same messages in ILLMS's JSON form, for another ILLMS installation.
+
+    The sender is the library of the API key (``Authorization: Bearer <key>``). Answers are
+    confirmations in JSON, HTTP 200 for OK and ERROR alike; 401 without a usable key.
+    """
+    from .handler import handle
+
+    received = timezone.now()
+    scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
+    key = authenticate_api_key(raw) if scheme.lower() in {"bearer", "api-key"} else None
+    if key is None:
+        return JsonResponse({"code": "not_authenticated", "message": "Send a partner API key as “Authorization: "
+                                                                    "Bearer <key>”."}, status=401)
+    limit = int(getattr(settings, "ISO18626_MAX_BODY_BYTES", xml.MAX_MESSAGE_BYTES))
+    body = request.read(limit + 1)
+    try:
+        if len(body) > limit:
+            raise ProtocolError(m.ErrorType.BADLY_FORMED_MESSAGE, f"The message is larger than {limit} bytes.")
+        try:
+            data = json.loads(body)
+        except ValueError as exc:
+            raise ProtocolError(m.ErrorType.BADLY_FORMED_MESSAGE, "The body is not JSON.") from exc
+        message = json_codec.from_json(data)
+        if json_codec.kind_of(message).endswith("Confirmation"):
+            raise ProtocolError(m.ErrorType.UNRECOGNISED_DATA_ELEMENT,
+                                "A confirmation is the answer to a message, not a message to send here.")
+    except ProtocolError as exc:
+        return JsonResponse(json_codec.to_json(error_confirmation(exc, timestamp_received=received)))
+    if not (_same_agency(sender_agency(message), key.library)):
+        errors = [m.ErrorData(error_type=m.ErrorType.UNRECOGNISED_DATA_VALUE,
+                              error_value="The sending agency in the header is not the library of this API key.")]
+        return JsonResponse(json_codec.to_json(confirmation_for(message, errors=errors, timestamp_received=received)))
+    return JsonResponse(json_codec.to_json(handle(message, sender=key.library, source=EventSource.API)))
+
+
+def _same_agency(agency: m.AgencyId | None, library: Library) -> bool:
+    return (agency is not None and agency.type.value.upper() == library.agency_id_type.upper()
+            and agency.value.upper() == library.agency_id_value.upper())

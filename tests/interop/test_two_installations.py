@@ -1,8 +1,9 @@
-"""Two ILLMS installations, each its own server process and database, complete a loan over ISO 18626.
+"""Two ILLMS installations, each its own server process and database, complete a loan over HTTP.
 
 Each installation runs ``manage.py runserver`` on a loopback port with its own SQLite
 file; staff act through the staff pages over HTTP (sign in, press the action buttons),
-and the outbox of each installation delivers to the other's ``/iso18626`` endpoint
+and the outbox of each installation delivers to the other's ``/iso18626`` endpoint (or,
+for the REST variant, A posts our JSON form to B's ``/api/v1/messages/`` with a key B issued)
 (Celery runs tasks eagerly in the web process here, right after each commit).
 """
 
@@ -52,11 +53,24 @@ IllRequest.objects.filter(pk=request.pk).update(status="sourcing", partner=Libra
 print(request.pk)
 """
 
+ISSUE_KEY = """
+from requests_app.models import Library
+from requests_app.services import issue_api_key
+print(issue_api_key(library=Library.objects.get(symbol="{other}"), name="ILLMS {other}")[1])
+"""
+
+USE_REST = """
+from requests_app.models import Library
+Library.objects.filter(symbol="{other}").update(iso18626_endpoint="",
+    rest_endpoint="http://127.0.0.1:{other_port}/api/v1/", outgoing_api_key="%s")
+"""
+
 STATE = """
 import json
 from requests_app.models import IllRequest, OutboxMessage
 print(json.dumps({{"requests": [[r.pk, r.role, r.status] for r in IllRequest.objects.order_by("pk")],
-                  "outbox": sorted(set(OutboxMessage.objects.values_list("status", flat=True)))}}))
+                  "outbox": sorted(set(OutboxMessage.objects.values_list("status", flat=True))),
+                  "transports": sorted(set(OutboxMessage.objects.values_list("transport", flat=True)))}}))
 """
 
 
@@ -134,14 +148,17 @@ class Installation:
         return json.loads(self.shell(STATE))
 
 
-@pytest.fixture
-def installations(tmp_path):
+@pytest.fixture(params=["iso18626", "rest"])
+def installations(request, tmp_path):
+    """Two installations; B always answers A over ISO 18626, A reaches B by ``request.param``."""
     port_a, port_b = free_port(), free_port()
     a = Installation("AAA", port_a, "BBB", port_b, tmp_path / "a")
     b = Installation("BBB", port_b, "AAA", port_a, tmp_path / "b")
     try:
         a.start()
         b.start()
+        if request.param == "rest":
+            a.shell(USE_REST % b.shell(ISSUE_KEY))
         a.sign_in()
         b.sign_in()
         yield a, b
@@ -154,7 +171,7 @@ def status(installation: Installation, role: str) -> str:
     return next(s for _, r, s in installation.state()["requests"] if r == role)
 
 
-def test_two_installations_on_loopback_ports_complete_a_loan_over_iso18626(installations):
+def test_two_installations_on_loopback_ports_complete_a_loan_over_real_http(installations, request):
     a, b = installations
     borrowing_id = int(a.shell(BORROWING_REQUEST))
 
@@ -175,3 +192,5 @@ def test_two_installations_on_loopback_ports_complete_a_loan_over_iso18626(insta
     assert status(b, "lending") == "completed"
     assert a.state()["outbox"] == ["delivered"]
     assert b.state()["outbox"] == ["delivered"]
+    assert a.state()["transports"] == [request.node.callspec.params["installations"]]
+    assert b.state()["transports"] == ["iso18626"]

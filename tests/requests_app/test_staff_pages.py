@@ -103,3 +103,34 @@ def test_an_unknown_queue_is_not_found(client, staff):
 
 def test_health_check_answers_ok(client):
     assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_the_request_page_shows_undelivered_messages_and_staff_can_send_one_again(client, staff):
+    from requests_app.models import OutboxMessage
+
+    partner = LendingRequestFactory().partner
+    partner.iso18626_endpoint = "http://127.0.0.1:9/iso18626"
+    partner.save()
+    request = LendingRequestFactory(library=staff.staff_profile.library, partner=partner, status="new")
+    client.post(reverse("staff:action", args=["lending", request.pk, "print_pull_slip"]))
+    message = OutboxMessage.objects.get(request=request)
+    OutboxMessage.objects.filter(pk=message.pk).update(status="failed", attempts=12, last_error="HTTP 503")
+
+    page = client.get(reverse("staff:request", args=["lending", request.pk])).content.decode()
+    assert "Failed (gave up)" in page and "HTTP 503" in page
+
+    client.post(reverse("staff:resend", args=["lending", request.pk, message.pk]))
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == ("pending", 0)
+
+
+def test_staff_cannot_resend_another_librarys_message(client, staff):
+    from requests_app.models import OutboxMessage
+
+    other = LendingRequestFactory(status="new")
+    message = OutboxMessage.objects.create(request=other, sender=other.library, recipient=other.partner,
+                                           kind="supplyingAgencyMessage", summary="x", payload={}, transport="iso18626",
+                                           status="failed")
+    assert client.post(reverse("staff:resend", args=["lending", other.pk, message.pk])).status_code == 404
+    message.refresh_from_db()
+    assert message.status == "failed"

@@ -1,0 +1,61 @@
+"""``POST /api/v1/messages/``: the partner protocol in JSON, for other ILLMS installations."""
+
+import pytest
+
+from requests_app.models import IllRequest
+from requests_app.protocol import json_codec
+from requests_app.services import issue_api_key
+from tests.factories import LibraryFactory, MemberLibraryFactory
+from tests.interop.test_iso18626_endpoint import iso_request
+
+pytestmark = pytest.mark.django_db
+
+
+def post(client, data, key=None):
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {key}"} if key else {}
+    return client.post("/api/v1/messages/", data=data, content_type="application/json", **headers)
+
+
+def test_a_request_in_json_from_the_keys_library_creates_a_lending_request(client):
+    library, partner = MemberLibraryFactory(), LibraryFactory()
+    _, key = issue_api_key(library=partner, name="ILLMS")
+    response = post(client, json_codec.to_json(iso_request(library, partner)), key)
+    assert response.status_code == 200
+    assert response.json()["header"]["message_status"] == "OK"
+    assert IllRequest.objects.get().partner == partner
+
+
+def test_a_message_without_a_key_is_refused_with_401(client):
+    library, partner = MemberLibraryFactory(), LibraryFactory()
+    response = post(client, json_codec.to_json(iso_request(library, partner)))
+    assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
+    assert not IllRequest.objects.exists()
+
+
+def test_a_key_cannot_speak_for_another_library(client):
+    library, partner, other = MemberLibraryFactory(), LibraryFactory(), LibraryFactory()
+    _, key = issue_api_key(library=other, name="ILLMS")
+    response = post(client, json_codec.to_json(iso_request(library, partner)), key)
+    body = response.json()
+    assert body["header"]["message_status"] == "ERROR"
+    assert body["error_data"][0]["error_type"] == "UnrecognisedDataValue"
+    assert not IllRequest.objects.exists()
+
+
+@pytest.mark.parametrize("body", ["not json", "[]", '{"kind": "telegram"}', '{"kind": "request", "header": 5}'])
+def test_bad_json_is_answered_badly_formed(client, body):
+    _, key = issue_api_key(library=LibraryFactory(), name="ILLMS")
+    response = client.post("/api/v1/messages/", data=body, content_type="application/json",
+                           HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert response.status_code == 200
+    assert response.json()["error_data"][0]["error_type"] == "BadlyFormedMessage"
+
+
+def test_an_unknown_element_in_json_is_answered_unrecognised_data_element(client):
+    library, partner = MemberLibraryFactory(), LibraryFactory()
+    _, key = issue_api_key(library=partner, name="ILLMS")
+    data = json_codec.to_json(iso_request(library, partner))
+    data["bibliographic_info"]["colour"] = "blue"
+    assert post(client, data, key).json()["error_data"][0]["error_type"] == "UnrecognisedDataElement"
+    assert not IllRequest.objects.exists()
