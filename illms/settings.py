@@ -199,6 +199,14 @@ SPECTACULAR_SETTINGS = {
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+# Office policies with defaults (the policy screens of a later release will override them per library).
+ILLMS_DUE_DATE_BUFFER_DAYS = env.int("ILLMS_DUE_DATE_BUFFER_DAYS", default=3)
+ILLMS_MAX_RENEWALS = env.int("ILLMS_MAX_RENEWALS", default=2)
+ILLMS_MAX_ACTIVE_REQUESTS_PER_PATRON = env.int("ILLMS_MAX_ACTIVE_REQUESTS_PER_PATRON", default=25)
+ILLMS_OUTBOX_MAX_ATTEMPTS = env.int("ILLMS_OUTBOX_MAX_ATTEMPTS", default=12)
+ILLMS_OUTBOX_BACKOFF_SECONDS = env.int("ILLMS_OUTBOX_BACKOFF_SECONDS", default=30)
+ILLMS_PARTNER_TIMEOUT_SECONDS = env.int("ILLMS_PARTNER_TIMEOUT_SECONDS", default=20)
+
 # ISO 18626: where the official schema lies (tests validate against it) and the body cap.
 ISO18626_SCHEMA_DIR = Path(env.str("ILLMS_ISO18626_SCHEMA_DIR", default=str(BASE_DIR.parent / "shared" / "iso18626")))
 ISO18626_MAX_BODY_BYTES = env.int("ILLMS_ISO18626_MAX_BODY_BYTES", default=1_000_000)
