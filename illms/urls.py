@@ -12,6 +12,8 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("borrowing.urls")),
+    path("", include("lending.urls")),
     path("staff/", include("requests_app.urls")),
     path("iso18626", iso18626, name="iso18626"),
     path("api/v1/messages/", messages_json, name="api-messages"),

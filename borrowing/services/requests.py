@@ -11,7 +11,7 @@ from requests_app.models import COPY_FORMATS, DeliveryMethod, EventSource, IllRe
 from requests_app.services import create_request
 from requests_app.workflow import Actor
 
-from .workflow import WORKFLOW
+from ..workflow import WORKFLOW
 
 
 def active_request_limit() -> int:

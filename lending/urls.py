@@ -1,0 +1,5 @@
+"""Lending staff pages."""
+
+from django.urls import path  # noqa: F401 - filled as pages land
+
+urlpatterns: list = []
