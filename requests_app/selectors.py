@@ -43,3 +43,44 @@ def request_detail(*, library: Library, pk: int) -> IllRequest:
                 Prefetch("outbox", queryset=OutboxMessage.objects.select_related("recipient").order_by("pk")),
                 Prefetch("inbox", queryset=InboundMessage.objects.select_related("sender").order_by("received_at")),
             ).get(pk=pk))
+
+
+# REST API (requests_app/api/) ---------------------------------------------------------------
+
+def member_directory() -> QuerySet[Library]:
+    """Our active member libraries: the directory entries partners may read."""
+    return Library.objects.filter(is_member=True, active=True).order_by("symbol")
+
+
+def partner_requests(*, partner: Library) -> QuerySet[IllRequest]:
+    """Every request between ``partner`` and our member libraries, both sides.
+
+    Loads no patron: nothing a partner reads may carry patron data.
+    """
+    return IllRequest.objects.filter(partner=partner).select_related("library", "partner")
+
+
+def staff_requests(*, library: Library, roles: frozenset[str]) -> QuerySet[IllRequest]:
+    """Member ``library``'s requests of the sides (``roles``) a staff member works."""
+    return (IllRequest.objects.filter(library=library, role__in=list(roles))
+            .select_related("library", "partner", "patron"))
+
+
+def with_history(requests: QuerySet[IllRequest]) -> QuerySet[IllRequest]:
+    """``requests`` with their events (and who acted) loaded in one more query."""
+    return requests.prefetch_related(
+        Prefetch("events", queryset=Event.objects.select_related("actor_user", "actor_library")),
+    )
+
+
+def request_notes(*, request: IllRequest, partner: Library | None = None) -> QuerySet[Note]:
+    """The notes on ``request``; for ``partner``, only those meant for partners from us and its own."""
+    from django.db.models import Q
+
+    from .models import NoteVisibility
+
+    notes = Note.objects.filter(request=request).select_related("author", "author_library").order_by("created_at", "pk")
+    if partner is not None:
+        notes = notes.filter(Q(author_library=partner)
+                             | Q(visibility=NoteVisibility.PARTNER, author_library__isnull=True))
+    return notes

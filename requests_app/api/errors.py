@@ -32,5 +32,7 @@ def exception_handler(exc, context):
         if isinstance(detail, dict) and "detail" in detail:
             response.data = {"code": getattr(detail["detail"], "code", code), "message": str(detail["detail"])}
         else:
-            response.data = {"code": "invalid", "message": "The data sent is not valid.", "errors": detail}
+            # Field errors come as a dict; an error about the whole body as a list.
+            errors = detail if isinstance(detail, dict) else {"non_field_errors": detail}
+            response.data = {"code": "invalid", "message": "The data sent is not valid.", "errors": errors}
     return response

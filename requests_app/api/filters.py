@@ -1,0 +1,38 @@
+"""The filters of the request list (django-filter); a bad value answers 400 with the field's error."""
+
+from __future__ import annotations
+
+import django_filters
+
+from requests_app.models import IllRequest, RequestFormat, Role
+from requests_app.workflow import registry
+
+
+def status_choices() -> list[tuple[str, str]]:
+    """Every status of both sides' workflows (read when a filter is built: the sides register at start-up)."""
+    choices: dict[str, str] = {}
+    for workflow in registry:
+        for state in workflow.states.values():
+            choices.setdefault(state.value, state.label)
+    return sorted(choices.items())
+
+
+class IllRequestFilterSet(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(
+        choices=status_choices,
+        help_text="A status of either side's workflow (the values differ by `role`; see the request's `status`).",
+    )
+    role = django_filters.ChoiceFilter(
+        choices=Role.choices,
+        help_text="OUR side of the request: `lending` = a partner borrows from one of our libraries; "
+                  "`borrowing` = one of our libraries borrows from the partner.",
+    )
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte",
+        help_text="Only requests changed at or after this ISO 8601 date-time (e.g. 2025-01-31T00:00:00Z).",
+    )
+    format = django_filters.ChoiceFilter(choices=RequestFormat.choices, help_text="The citation's format.")
+
+    class Meta:
+        model = IllRequest
+        fields = ["status", "role", "updated_since", "format"]

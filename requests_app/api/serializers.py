@@ -1,0 +1,312 @@
+"""Serializers of the REST API: they validate and shape, they never decide (the services do).
+
+Two families of request representations: the *partner* ones carry no patron data and
+only the history a partner may read; the *staff* ones add the patron's name (borrowing
+requests only), who acted and the internal notes of events.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from requests_app import identifiers
+from requests_app.models import (
+    ActorKind,
+    Event,
+    IllRequest,
+    Library,
+    Note,
+    NoteVisibility,
+    Role,
+)
+from requests_app.services import available_actions
+from requests_app.workflow import Actor, Transition
+
+#: The citation fields a request carries, in the order a client reads them.
+CITATION_FIELDS = [
+    "format", "title", "author", "container_title", "volume", "issue", "pages", "publication_date", "edition",
+    "publisher", "place_of_publication", "isbn", "issn", "oclc_number", "doi", "pmid", "need_by", "max_cost",
+    "max_cost_currency",
+]
+
+#: Keys of an action's ``data`` that are dates (the workflow effects read them).
+DATE_DATA_KEYS = ("due_date", "patron_due_date")
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Every error the API answers: a stable code, a message for people, and per-field errors on bad input."""
+
+    code = serializers.CharField(help_text="Stable machine-readable code, e.g. `not_found`, `not_allowed`, "
+                                           "`forbidden`, `conflict`, `invalid`, `not_authenticated`.")
+    message = serializers.CharField(help_text="What went wrong, in words a person can act on.")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), required=False,
+        help_text="On invalid input: the messages for each field (`non_field_errors` for the whole body).",
+    )
+
+
+# Directory ---------------------------------------------------------------------------------
+
+class LibrarySerializer(serializers.ModelSerializer):
+    """A member library's directory entry and lending policy (never its secrets)."""
+
+    reciprocal_groups = serializers.SerializerMethodField(
+        help_text="Networks this library lends in without fees.")
+    loan_fee = serializers.DecimalField(max_digits=9, decimal_places=2, coerce_to_string=True, read_only=True)
+    copy_fee = serializers.DecimalField(max_digits=9, decimal_places=2, coerce_to_string=True, read_only=True)
+
+    class Meta:
+        model = Library
+        fields = [
+            "symbol", "name", "address_line1", "address_line2", "city", "region", "postal_code", "country",
+            "contact_name", "email", "phone", "billing_email", "timezone", "currency",
+            "agency_id_type", "agency_id_value", "iso18626_endpoint", "iso18626_version", "rest_endpoint",
+            "lends_loans", "lends_copies", "loan_period_days", "loan_fee", "copy_fee", "reciprocal_groups",
+            "max_loans_outstanding", "lending_notes", "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_reciprocal_groups(self, library: Library) -> list[str]:
+        return sorted(library.reciprocal_group_set)
+
+
+# Requests: reading -------------------------------------------------------------------------
+
+class AvailableActionSerializer(serializers.Serializer):
+    """An action the caller may perform now: POST it to `actions/{action}/`."""
+
+    action = serializers.CharField()
+    label = serializers.CharField()
+    description = serializers.CharField()
+    target = serializers.CharField(allow_null=True, help_text="The status it leads to; null: the status stays.")
+    needs_note = serializers.BooleanField(help_text="The action is refused without a `note` saying why.")
+
+    def to_representation(self, transition: Transition) -> dict[str, Any]:
+        return {"action": transition.action, "label": transition.label, "description": transition.description,
+                "target": transition.target, "needs_note": transition.needs_note}
+
+
+class PartnerEventSerializer(serializers.ModelSerializer):
+    """One step of a request's history as a partner reads it: no names, notes only those meant for it."""
+
+    from_status = serializers.CharField(help_text="Empty for the creation of the request.")
+    note = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Event
+        fields = ["action", "from_status", "to_status", "actor_kind", "source", "note", "created_at"]
+        read_only_fields = fields
+
+    def get_note(self, event: Event) -> str:
+        return event.note if _partner_was_told(event) else ""
+
+
+class StaffEventSerializer(serializers.ModelSerializer):
+    from_status = serializers.CharField(help_text="Empty for the creation of the request.")
+    actor = serializers.CharField(source="actor_display", help_text="Who acted: a name, a library or a job.")
+
+    class Meta:
+        model = Event
+        fields = ["action", "from_status", "to_status", "actor_kind", "actor", "source", "note", "data",
+                  "created_at"]
+        read_only_fields = fields
+
+
+def _partner_was_told(event: Event) -> bool:
+    """A partner reads an event's note when it wrote it, or when the note went to it in a protocol message."""
+    from requests_app.protocol.outgoing import sends_message
+
+    request = event.request
+    if event.actor_library_id is not None and event.actor_library_id == request.partner_id:
+        return True
+    transition = request.workflow.transitions.get(event.action)
+    return transition is not None and sends_message(request, transition, Actor(ActorKind(event.actor_kind)))
+
+
+def partner_history(request: IllRequest) -> list[Event]:
+    """The events a partner reads: on a borrowing request, only since it was sent to this lender.
+
+    A borrowing request travels along a rota of lenders; the current lender does not
+    read what happened with the ones before it.
+    """
+    events = list(request.events.all())
+    if request.role == Role.BORROWING:
+        sent = [i for i, e in enumerate(events) if e.action == "send_to_lender"]
+        events = events[sent[-1]:] if sent else []
+    return events
+
+
+class PartnerRequestSerializer(serializers.ModelSerializer):
+    """A request as a partner library reads it: citation, status, ids and dates; never patron data."""
+
+    status = serializers.CharField(help_text="The status on our side's workflow (values depend on `role`).")
+    status_label = serializers.CharField()
+    role = serializers.ChoiceField(
+        choices=Role.choices,
+        help_text="OUR side: `lending` = the partner borrows from our `library`; "
+                  "`borrowing` = our `library` borrows from the partner.",
+    )
+    library = serializers.SlugRelatedField(slug_field="symbol", read_only=True,
+                                           help_text="Symbol of our member library.")
+    partner = serializers.SlugRelatedField(slug_field="symbol", read_only=True,
+                                           help_text="Symbol of the partner library on the other side.")
+
+    class Meta:
+        model = IllRequest
+        fields = [
+            "id", "number", "role", "status", "status_label", "library", "partner", "service_type",
+            "delivery_method", "copyright_compliance", *CITATION_FIELDS, "due_date", "renewal_count",
+            "requesting_agency_request_id", "supplying_agency_request_id", "created_at", "updated_at",
+            "status_changed_at",
+        ]
+        read_only_fields = fields
+
+
+class StaffRequestSerializer(PartnerRequestSerializer):
+    """A request as staff of its library read it: adds the patron's name on borrowing requests."""
+
+    patron_name = serializers.SerializerMethodField(help_text="Borrowing requests only; null otherwise.")
+
+    class Meta(PartnerRequestSerializer.Meta):
+        fields = [*PartnerRequestSerializer.Meta.fields, "patron_name", "patron_due_date"]
+        read_only_fields = fields
+
+    def get_patron_name(self, request: IllRequest) -> str | None:
+        if request.role != Role.BORROWING or request.patron is None:
+            return None
+        return request.patron.get_full_name() or request.patron.get_username()
+
+
+class _WithActions(serializers.Serializer):
+    actions = serializers.SerializerMethodField(help_text="What the caller may do now, as `actions/{action}/`.")
+
+    @extend_schema_field(AvailableActionSerializer(many=True))
+    def get_actions(self, request: IllRequest) -> list[dict]:
+        actor = self.context["caller"].actor
+        return AvailableActionSerializer(available_actions(request=request, actor=actor), many=True).data
+
+
+class PartnerRequestDetailSerializer(_WithActions, PartnerRequestSerializer):
+    events = serializers.SerializerMethodField(help_text="The request's history, oldest first.")
+
+    class Meta(PartnerRequestSerializer.Meta):
+        fields = [*PartnerRequestSerializer.Meta.fields, "actions", "events"]
+        read_only_fields = fields
+
+    @extend_schema_field(PartnerEventSerializer(many=True))
+    def get_events(self, request: IllRequest) -> list[dict]:
+        return PartnerEventSerializer(partner_history(request), many=True).data
+
+
+class StaffRequestDetailSerializer(_WithActions, StaffRequestSerializer):
+    events = StaffEventSerializer(many=True, read_only=True, help_text="The request's history, oldest first.")
+
+    class Meta(StaffRequestSerializer.Meta):
+        fields = [*StaffRequestSerializer.Meta.fields, "actions", "events"]
+        read_only_fields = fields
+
+
+# Requests: writing -------------------------------------------------------------------------
+
+class RequestCreateSerializer(serializers.ModelSerializer):
+    """A partner's request to borrow from one of our member libraries (ISO 18626 `request` semantics).
+
+    Unknown fields are ignored; ``status`` cannot be set. Identifiers are normalised
+    (ISBN-13 without hyphens, ``NNNN-NNNC``, lower-case DOI) and each bad one is reported on its field.
+    """
+
+    supplying_library = serializers.SlugRelatedField(
+        slug_field="symbol", queryset=Library.objects.filter(is_member=True, active=True),
+        help_text="Symbol of the member library asked to lend (see `/api/v1/libraries/`).",
+    )
+    requesting_agency_request_id = serializers.CharField(
+        max_length=64, help_text="Your own id for this request. Sending the same id again returns the same request.",
+    )
+    # Wider than the stored columns: what people type (hyphens, prefixes) is normalised below.
+    isbn = serializers.CharField(required=False, allow_blank=True, max_length=40, help_text="ISBN-10 or ISBN-13.")
+    issn = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    oclc_number = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    doi = serializers.CharField(required=False, allow_blank=True, max_length=250)
+    pmid = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, write_only=True,
+                                 help_text="A note for our lending staff, kept in the request's history.")
+
+    class Meta:
+        model = IllRequest
+        fields = ["supplying_library", "requesting_agency_request_id", "service_type", "copyright_compliance",
+                  *CITATION_FIELDS, "note"]
+        extra_kwargs = {"service_type": {"required": True}}
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        cleaned, errors = identifiers.normalize_identifiers(
+            {field: attrs[field] for field in identifiers.NORMALIZERS if attrs.get(field)})
+        if errors:
+            raise serializers.ValidationError({field: exc.messages for field, exc in errors.items()})
+        return {**attrs, **cleaned}
+
+
+class ActionSerializer(serializers.Serializer):
+    """The body of an action: all optional."""
+
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000,
+                                 help_text="Why, for the history (and the partner, when the action tells it).")
+    expected_status = serializers.CharField(
+        required=False, max_length=32,
+        help_text="The status you saw; if the request has moved on since, the action is refused with 409 "
+                  "`conflict` instead of applied to a state you did not see.",
+    )
+    data = serializers.DictField(
+        required=False, default=dict,
+        help_text="What the action carries, as plain values: `due_date` (YYYY-MM-DD; e.g. `lender_shipped`, "
+                  "`lender_renewal_answer`, `lender_recalled`, staff `ship`), `answer` (`Y`/`N`, renewal answers), "
+                  "`patron_due_date` (staff `check_out`); for the message to the partner: `tracking_number`, "
+                  "`carrier`, `shipping_method`, `item_id`, `url`, `reason_unfilled`.",
+    )
+
+    def validate_data(self, data: dict[str, Any]) -> dict[str, Any]:
+        errors, result = {}, dict(data)
+        for key, value in result.items():
+            if not isinstance(value, str | int | float | bool) and value is not None:
+                errors[key] = ["Must be a plain value (text, number, true/false or null)."]
+        for key in DATE_DATA_KEYS:
+            if key in errors:
+                continue
+            if result.get(key) in (None, ""):
+                continue
+            try:
+                result[key] = serializers.DateField().to_internal_value(result[key])
+            except serializers.ValidationError as exc:
+                errors[key] = exc.detail
+        if errors:
+            raise serializers.ValidationError(errors)
+        return result
+
+
+# Notes --------------------------------------------------------------------------------------
+
+class NoteSerializer(serializers.ModelSerializer):
+    author = serializers.SerializerMethodField(help_text="Partners read a library symbol; staff a person's name.")
+
+    class Meta:
+        model = Note
+        fields = ["id", "text", "visibility", "author", "created_at"]
+        read_only_fields = fields
+
+    def get_author(self, note: Note) -> str:
+        if note.author_library_id:
+            return note.author_library.symbol
+        if self.context["caller"].is_partner or note.author is None:
+            return self.context["ill_request"].library.symbol
+        return note.author.get_full_name() or note.author.get_username()
+
+
+class NoteCreateSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=10000)
+    visibility = serializers.ChoiceField(
+        choices=NoteVisibility.choices, default=NoteVisibility.INTERNAL,
+        help_text="Staff only (default `internal`). A partner's note is always `partner`: this field is ignored.",
+    )

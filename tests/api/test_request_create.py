@@ -1,0 +1,99 @@
+"""POST /api/v1/requests/: a partner asks one of our member libraries to lend."""
+
+import pytest
+
+from requests_app.models import Event, EventSource, IllRequest
+from requests_app.services import issue_api_key
+
+from .contracts import AuthenticationContract, assert_json_error
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/requests/"
+
+
+def ask(world, **overrides) -> dict:
+    return {"supplying_library": world.ours.symbol, "requesting_agency_request_id": "PA-2025-0001",
+            "service_type": "Loan", "format": "book", "title": "Middlemarch", "author": "Eliot, George",
+            "isbn": "978-0-14-143954-9", "publication_date": "2003", "note": "Needed for a seminar", **overrides}
+
+
+def lending_rows(world):
+    return IllRequest.objects.filter(role="lending", partner=world.partner_a).exclude(pk=world.lending_a.pk)
+
+
+class TestRequestCreate(AuthenticationContract):
+    method = "post"
+
+    def url(self, world):
+        return URL
+
+    def body(self, world):
+        return ask(world)
+
+    def test_a_partner_creates_a_lending_request_with_201(self, world):
+        response = world.partner_a_client().post(URL, ask(world), format="json")
+        assert response.status_code == 201, response.content
+        request = lending_rows(world).get()
+        body = response.json()
+        assert body["id"] == request.pk
+        assert response["Location"] == f"/api/v1/requests/{request.pk}/"
+        assert (body["role"], body["status"], body["library"], body["partner"]) == ("lending", "new", "OURS", "PA")
+        assert request.isbn == "9780141439549"
+        assert request.requesting_agency_request_id == "PA-2025-0001"
+
+    def test_the_creation_is_in_the_history_as_the_partners_over_the_api(self, world):
+        world.partner_a_client().post(URL, ask(world), format="json")
+        event = Event.objects.get(request=lending_rows(world).get())
+        assert (event.action, event.actor_kind, event.actor_library, event.source) == (
+            "create", "partner", world.partner_a, EventSource.API)
+        assert event.note == "Needed for a seminar"
+
+    def test_sending_the_same_request_again_returns_it_with_200_and_creates_nothing(self, world):
+        client = world.partner_a_client()
+        first = client.post(URL, ask(world), format="json")
+        again = client.post(URL, ask(world, title="Middlemarch (resent)"), format="json")
+        assert again.status_code == 200
+        assert again.json()["id"] == first.json()["id"]
+        assert lending_rows(world).count() == 1
+
+    def test_another_partner_may_use_the_same_id_for_its_own_request(self, world):
+        world.partner_a_client().post(URL, ask(world), format="json")
+        response = world.partner_b_client().post(URL, ask(world), format="json")
+        assert response.status_code == 201
+        assert response.json()["partner"] == "PB"
+
+    def test_a_bad_isbn_answers_400_on_its_field_and_creates_nothing(self, world):
+        response = world.partner_a_client().post(URL, ask(world, isbn="978-0-00-000000-1"), format="json")
+        body = assert_json_error(response, 400, "invalid")
+        assert list(body["errors"]) == ["isbn"]
+        assert "ISBN" in body["errors"]["isbn"][0]
+        assert not lending_rows(world).exists()
+
+    def test_every_bad_identifier_is_reported_at_once(self, world):
+        response = world.partner_a_client().post(URL, ask(world, issn="1234-5678", doi="nope"), format="json")
+        assert set(assert_json_error(response, 400, "invalid")["errors"]) == {"issn", "doi"}
+
+    def test_a_library_not_served_here_answers_400_on_supplying_library(self, world):
+        response = world.partner_a_client().post(URL, ask(world, supplying_library="PB"), format="json")
+        assert "supplying_library" in assert_json_error(response, 400, "invalid")["errors"]
+
+    def test_a_missing_title_and_service_type_answer_400_on_their_fields(self, world):
+        body = ask(world)
+        del body["title"], body["service_type"]
+        response = world.partner_a_client().post(URL, body, format="json")
+        assert set(assert_json_error(response, 400, "invalid")["errors"]) == {"title", "service_type"}
+
+    def test_the_status_cannot_be_set_on_creation(self, world):
+        response = world.partner_a_client().post(URL, ask(world, status="completed"), format="json")
+        assert response.status_code == 201
+        assert lending_rows(world).get().status == "new"
+
+    def test_staff_cannot_create_requests_here(self, world):
+        response = world.staff_client().post(URL, ask(world), format="json")
+        assert_json_error(response, 403, "permission_denied")
+        assert not IllRequest.objects.filter(requesting_agency_request_id="PA-2025-0001").exists()
+
+    def test_a_member_library_cannot_ask_itself(self, world):
+        _, own_key = issue_api_key(library=world.ours, name="loopback")
+        response = world.client(own_key).post(URL, ask(world), format="json")
+        assert_json_error(response, 400, "invalid")
