@@ -1,3 +1,15 @@
-from django.urls import path  # noqa: F401 - filled as pages land
+"""The patron's pages: new requests, OpenURL intake, “My requests”, preferences."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from .views import patron
+
+urlpatterns = [
+    path("openurl", patron.openurl, name="openurl"),
+    path("requests/", patron.my_requests, name="patron-requests"),
+    path("requests/new/", patron.new_request, name="patron-request-new"),
+    path("requests/new/<slug:format>/", patron.request_form, name="patron-request-form"),
+    path("requests/preferences/", patron.preferences, name="patron-preferences"),
+    path("requests/<int:pk>/", patron.request_detail, name="patron-request"),
+    path("requests/<int:pk>/actions/<slug:action>/", patron.perform_action, name="patron-request-action"),
+]

@@ -1,0 +1,144 @@
+"""What a patron does on their own: submit a request (after the duplicate check), set preferences.
+
+``submit_request`` (``requests.py``) holds the rules every new borrowing request obeys
+(a blocked patron, the limit of active requests); this module adds what is particular to a
+patron typing a request: their own open requests for the same item are pointed out, and
+the request goes in only once they confirm.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from requests_app.models import EventSource, IllRequest, NoteVisibility, PatronProfile, PickupLocation
+from requests_app.services import add_note
+from requests_app.workflow import Actor
+
+from .. import selectors
+from .requests import active_request_limit, submit_request
+
+#: Titles at least this similar (difflib ratio, after normalising) are the same item.
+TITLE_SIMILARITY = 0.9
+
+_ARTICLES = frozenset({"a", "an", "the"})
+_NOT_WORD = re.compile(r"[^\w\s]", re.UNICODE)
+_PAGE_DASHES = re.compile(r"\s*[-‐‑‒–—]\s*")
+
+
+class PossibleDuplicate(Exception):
+    """The patron already has open requests that look like the same item; they must confirm."""
+
+    code = "possible_duplicate"
+
+    def __init__(self, duplicates: list[tuple[IllRequest, str]]) -> None:
+        super().__init__("You already have an open request for what looks like the same item.")
+        self.duplicates = duplicates
+
+
+def normalise_title(title: str) -> str:
+    """Case-folded, accents and punctuation removed, without the articles “a”, “an”, “the”."""
+    text = unicodedata.normalize("NFKD", title or "")
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    words = _NOT_WORD.sub(" ", text).split()
+    return " ".join(w for w in words if w not in _ARTICLES)
+
+
+def _pages(value: str) -> str:
+    return _PAGE_DASHES.sub("-", (value or "").strip().lower())
+
+
+def duplicate_reason(existing: IllRequest, citation: Mapping[str, Any]) -> str:
+    """Why ``existing`` looks like the item ``citation`` describes, or "" when it does not.
+
+    Identifiers are compared in their normalised form (as forms and ``Citation.clean`` store them).
+    """
+    for field, label in (("doi", "DOI"), ("pmid", "PubMed ID"), ("isbn", "ISBN")):
+        value = (citation.get(field) or "").strip().lower()
+        if value and value == (getattr(existing, field) or "").lower():
+            return f"same {label}"
+    issn, volume, pages = (citation.get(k) or "" for k in ("issn", "volume", "pages"))
+    if (issn and volume and pages and issn.upper() == existing.issn.upper()
+            and volume.strip().lower() == existing.volume.strip().lower()
+            and _pages(pages) == _pages(existing.pages)):
+        return "same ISSN, volume and pages"
+    new_title, old_title = normalise_title(citation.get("title") or ""), normalise_title(existing.title)
+    if new_title and old_title and (
+            new_title == old_title
+            or difflib.SequenceMatcher(None, new_title, old_title).ratio() >= TITLE_SIMILARITY):
+        return "nearly the same title"
+    return ""
+
+
+def find_duplicates(*, patron, citation: Mapping[str, Any]) -> list[tuple[IllRequest, str]]:
+    """The patron's own open requests that look like ``citation``, each with the reason (one query)."""
+    found = []
+    for existing in selectors.patron_open_requests(patron=patron):
+        reason = duplicate_reason(existing, citation)
+        if reason:
+            found.append((existing, reason))
+    return found
+
+
+def request_refusal(*, patron) -> ValidationError | None:
+    """Why ``patron`` may not request now (not a patron, blocked, at the limit), before they type anything.
+
+    The same checks ``submit_request`` makes on submission, with the same codes and messages.
+    """
+    profile = getattr(patron, "patron_profile", None)
+    if profile is None:
+        return ValidationError("Only patrons registered with the library can request items.", code="not_a_patron")
+    if profile.blocked:
+        return ValidationError(
+            "Your account is blocked from interlibrary loan: %(reason)s",
+            code="patron_blocked", params={"reason": profile.blocked_reason or "please contact the ILL office."},
+        )
+    active = selectors.patron_open_requests(patron=patron).count()
+    limit = active_request_limit()
+    if active >= limit:
+        return ValidationError(
+            "You have %(active)d active requests, the most allowed is %(limit)d. "
+            "Please wait until some are completed.", code="over_limit", params={"active": active, "limit": limit},
+        )
+    return None
+
+
+def submit_patron_request(*, patron, confirm_duplicates: bool = False, source: str = EventSource.WEB,
+                          **citation: Any) -> IllRequest:
+    """A patron's new request, in ``submitted``.
+
+    Raises ``PossibleDuplicate`` (nothing saved) when the patron has open requests that look
+    like the same item and has not confirmed; once confirmed, the request is created and
+    staff get an internal note naming the requests it may duplicate. Raises
+    ``ValidationError`` from ``submit_request`` (blocked, over the limit, bad citation).
+    """
+    duplicates = find_duplicates(patron=patron, citation=citation)
+    if duplicates and not confirm_duplicates:
+        raise PossibleDuplicate(duplicates)
+    with transaction.atomic():
+        request = submit_request(patron=patron, actor=Actor.patron(patron), source=source, **citation)
+        if duplicates:
+            add_note(request=request, visibility=NoteVisibility.INTERNAL, author=patron, text=(
+                "The patron confirmed this request although it may duplicate their open request(s) "
+                + ", ".join(f"{d.number} ({reason})" for d, reason in duplicates) + "."))
+    return request
+
+
+def update_preferences(*, profile: PatronProfile, notify_by_email: bool, due_date_reminders: bool,
+                       pickup_location: PickupLocation | None) -> PatronProfile:
+    """Save a patron's notification preferences and usual pickup location (one of their library's)."""
+    if pickup_location is not None and (pickup_location.library_id != profile.library_id
+                                        or not pickup_location.active):
+        raise ValidationError({"pickup_location": "Choose one of your library's pickup locations."},
+                              code="invalid_pickup_location")
+    profile.notify_by_email = notify_by_email
+    profile.due_date_reminders = due_date_reminders
+    profile.pickup_location = pickup_location
+    profile.save(update_fields=["notify_by_email", "due_date_reminders", "pickup_location"])
+    return profile

@@ -1,0 +1,200 @@
+"""The patron's pages: new requests (typed or from an OpenURL link), “My requests”, preferences."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from requests_app import services as request_services
+from requests_app.models import ActorKind, Event, EventSource, IllRequest, RequestFormat
+from requests_app.openurl import parse_openurl
+from requests_app.workflow import Actor, WorkflowError
+
+from .. import selectors
+from ..forms import COPYRIGHT_WARNING, COPYRIGHT_WARNING_HEADING, PreferencesForm, RequestForm
+from ..services import patrons
+
+PAGE_SIZE = 20
+
+#: Lines of the “new request” chooser: each format with what it is for.
+FORMAT_HELP = {
+    RequestFormat.BOOK: "A whole book, lent to you and returned.",
+    RequestFormat.ARTICLE: "An article from a journal or magazine, usually sent as a PDF.",
+    RequestFormat.CHAPTER: "One chapter or part of a book, as a copy.",
+    RequestFormat.CONFERENCE: "A paper from conference proceedings, as a copy.",
+    RequestFormat.THESIS: "A thesis or dissertation from another university.",
+    RequestFormat.OTHER: "Anything else: a report, a score, a map, a recording…",
+}
+
+
+def patron_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Signed in (through the login page and back) and registered as a patron (else 403)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if getattr(request.user, "patron_profile", None) is None:
+            raise PermissionDenied("Only patrons registered with the library can use these pages.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@patron_required
+def new_request(request: HttpRequest) -> HttpResponse:
+    """The chooser: which kind of item; a blocked patron or one at the limit is told why first."""
+    refusal = patrons.request_refusal(patron=request.user)
+    formats = [{"value": f.value, "label": f.label, "help": FORMAT_HELP[f]} for f in RequestFormat]
+    return render(request, "borrowing/patron/new_request.html", {
+        "formats": formats, "refusal": refusal.messages[0] if refusal else "",
+    })
+
+
+@patron_required
+def request_form(request: HttpRequest, format: str) -> HttpResponse:
+    if format not in RequestFormat.values:
+        raise Http404("No such kind of request.")
+    profile = request.user.patron_profile
+    duplicates: list = []
+    if request.method == "POST":
+        form = RequestForm(request.POST, format=format, profile=profile)
+        if form.is_valid():
+            try:
+                created = patrons.submit_patron_request(
+                    patron=request.user, confirm_duplicates=form.cleaned_data.get("submit_anyway", False),
+                    source=EventSource.WEB, **form.citation())
+            except patrons.PossibleDuplicate as exc:
+                duplicates = exc.duplicates
+            except ValidationError as exc:
+                _add_service_errors(form, exc)
+            else:
+                messages.success(request, f"Your request {created.number} was sent to the ILL office.")
+                return redirect("patron-request", pk=created.pk)
+    else:
+        form = RequestForm(format=format, profile=profile)
+    return _render_form(request, form, duplicates=duplicates)
+
+
+@patron_required
+def openurl(request: HttpRequest) -> HttpResponse:
+    """``GET /openurl?…`` from a discovery system: the request form of the right kind, filled in."""
+    citation = parse_openurl(request.GET)
+    warnings = citation.pop("warnings")
+    referrer = citation.pop("referrer")
+    form = RequestForm(initial=citation, format=citation.pop("format"), profile=request.user.patron_profile)
+    return _render_form(request, form, warnings=warnings, referrer=referrer)
+
+
+def _render_form(request: HttpRequest, form: RequestForm, *, duplicates=(), warnings=(),
+                 referrer: str = "") -> HttpResponse:
+    if not duplicates:
+        form.fields.pop("submit_anyway", None)
+    refusal = patrons.request_refusal(patron=request.user)
+    return render(request, "borrowing/patron/request_form.html", {
+        "form": form, "format_label": form.format.label, "duplicates": duplicates, "warnings": warnings,
+        "referrer": referrer, "refusal": refusal.messages[0] if refusal else "",
+        "copyright_heading": COPYRIGHT_WARNING_HEADING, "copyright_warning": COPYRIGHT_WARNING,
+    })
+
+
+def _add_service_errors(form: RequestForm, exc: ValidationError) -> None:
+    """The service's errors on their fields where the form has them, otherwise at the top of the form."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+@patron_required
+def my_requests(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.patron_requests(patron=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [{"r": r, "state": r.workflow.state(r.status)} for r in page]
+    return render(request, "borrowing/patron/my_requests.html", {"page": page, "rows": rows})
+
+
+@patron_required
+def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        ill_request = selectors.patron_request_detail(patron=request.user, pk=pk)
+    except IllRequest.DoesNotExist:
+        raise Http404("No such request.") from None
+    workflow = ill_request.workflow
+    actions = request_services.available_actions(request=ill_request, actor=Actor.patron(request.user))
+    timeline = [_timeline_entry(e, ill_request) for e in ill_request.events.all()]
+    return render(request, "borrowing/patron/request_detail.html", {
+        "r": ill_request, "state": workflow.state(ill_request.status), "actions": actions,
+        "timeline": timeline, "notes": ill_request.patron_notes,
+    })
+
+
+def _timeline_entry(event: Event, ill_request: IllRequest) -> dict:
+    """An event as a patron may read it: who acted, in plain words, never a staff member's name."""
+    workflow = ill_request.workflow
+    if event.action == "create":
+        what = "You sent the request" if event.actor_kind == ActorKind.PATRON else "The request was created"
+        transition = None
+    else:
+        try:
+            transition = workflow.transition(event.action)
+            what = transition.label
+        except WorkflowError:
+            transition, what = None, event.action.replace("_", " ").capitalize()
+    if event.actor_kind == ActorKind.PATRON:
+        who = "you"
+    elif event.actor_kind == ActorKind.STAFF:
+        who = "the ILL office"
+    elif event.actor_kind == ActorKind.PARTNER:
+        who = event.actor_library.name if event.actor_library else "the lending library"
+    else:
+        who = "automatic"
+    # Notes the patron is meant to read: the reasons staff give (e.g. owned locally) and their own.
+    show_note = bool(event.note) and (event.actor_kind == ActorKind.PATRON or (transition and transition.needs_note))
+    return {
+        "event": event, "what": what, "who": who,
+        "state": workflow.state(event.to_status) if event.to_status != event.from_status else None,
+        "note": event.note if show_note else "",
+    }
+
+
+@patron_required
+@require_POST
+def perform_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    try:
+        ill_request = IllRequest.objects.for_patron(request.user).get(pk=pk)
+    except IllRequest.DoesNotExist:
+        raise Http404("No such request.") from None
+    try:
+        request_services.perform(
+            request=ill_request, action=action, actor=Actor.patron(request.user), source=EventSource.WEB,
+            note=request.POST.get("note", "")[:2000], expected_status=request.POST.get("expected_status") or None,
+        )
+    except WorkflowError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Done: {ill_request.workflow.transition(action).label}. "
+                                  f"Your request is now “{ill_request.status_label}”.")
+    return redirect("patron-request", pk=pk)
+
+
+@patron_required
+def preferences(request: HttpRequest) -> HttpResponse:
+    profile = request.user.patron_profile
+    form = PreferencesForm(request.POST or None, instance=profile)
+    if request.method == "POST" and form.is_valid():
+        try:
+            patrons.update_preferences(profile=profile, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        else:
+            messages.success(request, "Your preferences were saved.")
+            return redirect("patron-preferences")
+    return render(request, "borrowing/patron/preferences.html", {"form": form})
