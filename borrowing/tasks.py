@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import smtplib
 
 from celery import shared_task
 from django.utils import timezone
@@ -31,3 +32,36 @@ def mark_overdue_loans(today: str | None = None) -> int:
         if claim(request_id=pk, from_status=BorrowingStatus.CHECKED_OUT, action="mark_overdue", actor=actor,
                  source=EventSource.JOB, note=f"Patron due date passed (as of {day}).")
     )
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def advance_rota(request_id: int, after_event_id: int | None = None) -> bool:
+    """Try the next lender after an unfilled answer (queued after commit by the workflow)."""
+    from .services import rota
+
+    return rota.advance_rota(request_id=request_id, after_event_id=after_event_id) is not None
+
+
+@shared_task(acks_late=True)
+def advance_silent_lenders(now: str | None = None) -> int:
+    """Hourly: a lender silent past ``ILLMS_ROTA_AUTO_ADVANCE_DAYS`` counts as unfilled."""
+    from .services import rota
+
+    return rota.advance_silent_lenders(now=dt.datetime.fromisoformat(now) if now else None)
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError, smtplib.SMTPException), retry_backoff=60,
+             retry_backoff_max=3600, retry_jitter=True, max_retries=8, ignore_result=True)
+def send_patron_email(kind: str, request_id: int, event_id: int | None = None) -> bool:
+    """One e-mail to a patron; retried with back-off while the mail server fails."""
+    from .services import notifications
+
+    return notifications.send(kind, request_id=request_id, event_id=event_id)
+
+
+@shared_task(acks_late=True)
+def send_reminders(today: str | None = None) -> dict:
+    """Daily: due-date reminders and overdue notices, each once per loan, stage and due date."""
+    from .services import notifications
+
+    return notifications.send_reminders(today=dt.date.fromisoformat(today) if today else None)

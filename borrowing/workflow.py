@@ -149,6 +149,115 @@ def shorten_to_recall(request: IllRequest, actor: Actor, data: dict) -> Iterable
     return fields
 
 
+# Rota, copyright and patron e-mails (borrowing/services/): side tables change inside the
+# transition's transaction (effects returning no request fields); work that must see the
+# committed row (the next lender, an e-mail) is queued after commit.
+
+def close_rota_entry(request: IllRequest, actor: Actor, data: dict) -> Iterable[str]:
+    """The current lender's rota entry gets its answer: unfilled, no answer, or conditions refused."""
+    from .models import RotaStatus
+    from .services.rota import close_current_entry
+
+    outcome = data.get("rota_outcome") or RotaStatus.UNFILLED
+    reason = data.get("reason_unfilled") or ("No answer in time" if outcome == RotaStatus.NO_ANSWER else "")
+    close_current_entry(request, outcome, str(reason or ""))
+    return ()
+
+
+def refuse_conditions_entry(request: IllRequest, actor: Actor, data: dict) -> Iterable[str]:
+    from .models import RotaStatus
+    from .services.rota import close_current_entry
+
+    close_current_entry(request, RotaStatus.UNFILLED, "Conditions refused")
+    return ()
+
+
+def rota_entry_supplied(request: IllRequest, actor: Actor, data: dict) -> Iterable[str]:
+    from .models import RotaStatus
+    from .services.rota import close_current_entry
+
+    close_current_entry(request, RotaStatus.SUPPLIED)
+    return ()
+
+
+def rota_entry_cancelled(request: IllRequest, actor: Actor, data: dict) -> Iterable[str]:
+    from .models import RotaStatus
+    from .services.rota import close_current_entry
+
+    close_current_entry(request, RotaStatus.SKIPPED, "Cancelled")
+    return ()
+
+
+def assess_copyright(request: IllRequest, actor: Actor, data: dict) -> Iterable[str]:
+    """A verified article is counted under the rule of five (CCG, CCL, or waiting for clearance)."""
+    from .services.copyright import assess
+
+    record = assess(request)
+    if record is None or record.compliance == request.copyright_compliance:
+        return ()
+    request.copyright_compliance = record.compliance
+    return ["copyright_compliance"]
+
+
+def hold_for_copyright(request: IllRequest, actor: Actor, data: dict) -> Iterable[str]:
+    from .services.copyright import record_for_review
+
+    record_for_review(request)
+    request.copyright_compliance = ""
+    return ["copyright_compliance"]
+
+
+def record_clearance(request: IllRequest, actor: Actor, data: dict) -> Iterable[str]:
+    """Clearance obtained: the copy complies with the law otherwise (CCL), with the fee or the exception."""
+    from decimal import Decimal, InvalidOperation
+
+    from .services.copyright import apply_clearance
+
+    fee = data.get("clearance_fee")
+    try:
+        fee = Decimal(str(fee)) if fee not in (None, "") else None
+    except InvalidOperation:
+        fee = None
+    apply_clearance(request, fee=fee, currency=str(data.get("currency") or ""),
+                    exception_note=str(data.get("exception_note") or ""))
+    request.copyright_compliance = "CCL"
+    return ["copyright_compliance"]
+
+
+def route_copyright_after_verify(request: IllRequest, event) -> None:
+    from .services.copyright import route_for_clearance
+
+    route_for_clearance(request)
+
+
+def build_rota_when_sourcing(request: IllRequest, event) -> None:
+    """Entering sourcing: build the rota if it has no lender waiting (staff may then edit it)."""
+    from .models import RotaEntry, RotaStatus
+    from .services.rota import build_rota
+
+    current = IllRequest.objects.filter(pk=request.pk, status=BorrowingStatus.SOURCING).first()
+    if current is not None and not RotaEntry.objects.filter(request=current, status=RotaStatus.PENDING).exists():
+        build_rota(request=current)
+
+
+def queue_advance_rota(request: IllRequest, event) -> None:
+    from .tasks import advance_rota
+
+    advance_rota.delay(request.pk, event.pk)
+
+
+def _email(kind: str, *, only_staff: bool = False):
+    def hook(request: IllRequest, event) -> None:
+        from .services.notifications import queue
+
+        if only_staff and event.actor_kind not in (ActorKind.STAFF, ActorKind.SYSTEM):
+            return
+        queue(kind, request, event.pk)
+
+    hook.__name__ = f"email_{kind.replace('-', '_')}"
+    return hook
+
+
 def t(action: str, label: str, sources: Iterable[str], target: str | None, performers: Iterable[ActorKind],
       description: str = "", **kwargs) -> Transition:
     return Transition(action=action, label=label, sources=frozenset(sources), target=target,
@@ -158,22 +267,24 @@ def t(action: str, label: str, sources: Iterable[str], target: str | None, perfo
 TRANSITIONS = [
     # Review.
     t("verify", "Verify citation", [S.SUBMITTED], S.SOURCING, [STAFF, SYSTEM],
-      "The citation is right and the library does not own the item: start sourcing.", colour="success"),
+      "The citation is right and the library does not own the item: start sourcing.", colour="success",
+      effects=(assess_copyright,), after_commit=(route_copyright_after_verify, build_rota_when_sourcing)),
     t("send_to_copyright", "Send to copyright review", [S.SUBMITTED, S.SOURCING], S.AWAITING_COPYRIGHT,
       [STAFF, SYSTEM], "A copy that needs copyright clearance (e.g. the sixth article under the rule of five).",
-      guards=(is_copy,), colour="warning"),
+      guards=(is_copy,), effects=(hold_for_copyright,), colour="warning"),
     t("clear_copyright", "Copyright cleared", [S.AWAITING_COPYRIGHT], S.SOURCING, [STAFF],
-      "Clearance obtained (a fee recorded) or an exception noted: continue sourcing.", colour="success"),
+      "Clearance obtained (a fee recorded) or an exception noted: continue sourcing.", colour="success",
+      effects=(record_clearance,), after_commit=(build_rota_when_sourcing,)),
     t("cancel_owned_locally", "Owned locally: cancel", [S.SUBMITTED, S.SOURCING], S.CANCELLED, [STAFF],
       "The library owns the item: cancel and tell the patron where to find it.", needs_note=True,
-      colour="outline-danger"),
+      colour="outline-danger", after_commit=(_email("cancelled"),)),
     # Routing.
     t("send_to_lender", "Send to lender", [S.SOURCING], S.SENT, [STAFF, SYSTEM],
       "Send the request to the current lender of the rota.", guards=(needs_partner,), iso18626="request"),
     t("end_rota", "End of rota", [S.SOURCING], S.END_OF_ROTA, [SYSTEM, STAFF],
       "No lender left in the rota.", colour="outline-danger"),
     t("restart_sourcing", "Source again", [S.END_OF_ROTA], S.SOURCING, [STAFF],
-      "Build a new rota or pick another lender by hand."),
+      "Build a new rota or pick another lender by hand.", after_commit=(build_rota_when_sourcing,)),
     # Lender answers (ISO 18626 supplying agency messages).
     t("lender_expects_to_supply", "Lender expects to supply", [S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL],
       S.EXPECTS_TO_SUPPLY, [PARTNER], iso18626="status:ExpectToSupply"),
@@ -184,20 +295,21 @@ TRANSITIONS = [
     t("accept_conditions", "Accept conditions", [S.CONDITIONAL], S.EXPECTS_TO_SUPPLY, [STAFF, PATRON],
       "Accept the lender's conditions.", iso18626="action:Notification", colour="success"),
     t("reject_conditions", "Refuse conditions", [S.CONDITIONAL], S.SOURCING, [STAFF, PATRON],
-      "Refuse the conditions and move on to the next lender.", iso18626="action:Cancel", colour="outline-danger"),
+      "Refuse the conditions and move on to the next lender.", iso18626="action:Cancel", colour="outline-danger",
+      effects=(refuse_conditions_entry,), after_commit=(queue_advance_rota,)),
     t("lender_unfilled", "Lender cannot supply", [S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL], S.SOURCING,
       [PARTNER, SYSTEM], "Unfilled, or no answer in time: the next lender in the rota is tried.",
-      iso18626="status:Unfilled"),
+      iso18626="status:Unfilled", effects=(close_rota_entry,), after_commit=(queue_advance_rota,)),
     t("lender_shipped", "Lender shipped", [S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL], S.SHIPPED, [PARTNER],
-      effects=(set_lender_due_date,), iso18626="status:Loaned"),
+      effects=(set_lender_due_date, rota_entry_supplied), iso18626="status:Loaned"),
     t("lender_delivered_copy", "Lender delivered copy", [S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL],
-      S.DELIVERED, [PARTNER], iso18626="status:CopyCompleted"),
+      S.DELIVERED, [PARTNER], effects=(rota_entry_supplied,), iso18626="status:CopyCompleted"),
     # The item with us and the patron.
     t("receive", "Receive", [S.SENT, S.EXPECTS_TO_SUPPLY, S.SHIPPED], S.RECEIVED, [STAFF],
       "The item arrived (scan its request barcode).", effects=(set_lender_due_date,),
       iso18626="action:Received", colour="success"),
     t("notify_patron", "Notify patron", [S.RECEIVED], S.READY_FOR_PICKUP, [STAFF, SYSTEM],
-      "Tell the patron the item waits at the pickup desk."),
+      "Tell the patron the item waits at the pickup desk.", after_commit=(_email("ready-for-pickup"),)),
     t("check_out", "Check out to patron", [S.RECEIVED, S.READY_FOR_PICKUP], S.CHECKED_OUT, [STAFF],
       "Lend the item to the patron with a due date before the lender's.", effects=(set_patron_due_date,),
       colour="success"),
@@ -205,9 +317,10 @@ TRANSITIONS = [
       "Ask the lender for more time.", guards=(within_renewal_limit,), iso18626="action:Renew",
       colour="outline-primary"),
     t("lender_renewal_answer", "Lender answered renewal", [S.CHECKED_OUT, S.OVERDUE, S.RECALLED], None, [PARTNER],
-      effects=(apply_renewal_answer,), iso18626="reason:RenewResponse"),
+      effects=(apply_renewal_answer,), after_commit=(_email("renewal-answered"),), iso18626="reason:RenewResponse"),
     t("lender_recalled", "Lender recalled", [S.SHIPPED, S.RECEIVED, S.READY_FOR_PICKUP, S.CHECKED_OUT, S.OVERDUE],
-      S.RECALLED, [PARTNER], effects=(shorten_to_recall,), iso18626="status:Recalled"),
+      S.RECALLED, [PARTNER], effects=(shorten_to_recall,), after_commit=(_email("recalled"),),
+      iso18626="status:Recalled"),
     t("lender_overdue", "Lender says overdue", [S.CHECKED_OUT, S.RECALLED, S.RECEIVED, S.READY_FOR_PICKUP],
       S.OVERDUE, [PARTNER], iso18626="status:Overdue"),
     t("mark_overdue", "Mark overdue", [S.CHECKED_OUT], S.OVERDUE, [SYSTEM, STAFF],
@@ -223,16 +336,17 @@ TRANSITIONS = [
       colour="outline-secondary"),
     # Cancelling.
     t("cancel", "Cancel", [S.SUBMITTED, S.AWAITING_COPYRIGHT, S.SOURCING, S.END_OF_ROTA], S.CANCELLED,
-      [PATRON, STAFF], "Cancel the request; no lender holds it.", colour="outline-danger"),
+      [PATRON, STAFF], "Cancel the request; no lender holds it.", colour="outline-danger",
+      after_commit=(_email("cancelled", only_staff=True),)),
     t("request_cancel", "Ask lender to cancel", [S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL], S.CANCEL_PENDING,
       [PATRON, STAFF], "Ask the lender to cancel; it may already have shipped.", iso18626="action:Cancel",
       colour="outline-danger"),
     t("lender_cancelled", "Lender confirmed cancel", [S.CANCEL_PENDING], S.CANCELLED, [PARTNER],
-      iso18626="status:Cancelled"),
+      effects=(rota_entry_cancelled,), iso18626="status:Cancelled"),
     t("lender_refused_cancel", "Lender refused cancel", [S.CANCEL_PENDING], S.EXPECTS_TO_SUPPLY, [PARTNER],
       iso18626="reason:CancelResponse"),
     t("lender_shipped_anyway", "Lender shipped before cancelling", [S.CANCEL_PENDING], S.SHIPPED, [PARTNER],
-      effects=(set_lender_due_date,), iso18626="status:Loaned"),
+      effects=(set_lender_due_date, rota_entry_supplied), iso18626="status:Loaned"),
 ]
 
 WORKFLOW = Workflow(

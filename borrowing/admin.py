@@ -1,0 +1,30 @@
+from django.contrib import admin
+
+from .models import CopyrightRecord, ReminderLog, RotaEntry
+
+
+@admin.register(RotaEntry)
+class RotaEntryAdmin(admin.ModelAdmin):
+    list_display = ("request", "position", "lender", "status", "sent_at", "answered_at")
+    list_filter = ("status",)
+    list_select_related = ("request", "lender")
+    raw_id_fields = ("request", "lender")
+    search_fields = ("request__id", "lender__symbol")
+
+
+@admin.register(CopyrightRecord)
+class CopyrightRecordAdmin(admin.ModelAdmin):
+    list_display = ("request", "journal_key", "request_year", "publication_year", "compliance", "counted",
+                    "clearance_fee", "clearance_currency")
+    list_filter = ("compliance", "counted", "request_year")
+    list_select_related = ("request",)
+    raw_id_fields = ("request", "library")
+    search_fields = ("journal_key", "journal_title")
+
+
+@admin.register(ReminderLog)
+class ReminderLogAdmin(admin.ModelAdmin):
+    list_display = ("request", "stage", "due_date", "sent_on")
+    list_filter = ("stage",)
+    list_select_related = ("request",)
+    raw_id_fields = ("request",)

@@ -1,0 +1,111 @@
+"""The borrowing side's own tables: the rota, copyright records and the reminders sent."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+from requests_app.models import CopyrightCompliance, IllRequest, Library
+
+
+class RotaStatus(models.TextChoices):
+    PENDING = "pending", "Waiting its turn"
+    SENT = "sent", "Sent, awaiting answer"
+    UNFILLED = "unfilled", "Unfilled"
+    SKIPPED = "skipped", "Skipped"
+    NO_ANSWER = "no_answer", "No answer in time"
+    SUPPLIED = "supplied", "Supplied"
+
+
+#: An entry in one of these states has had its turn.
+ROTA_CLOSED = frozenset({RotaStatus.UNFILLED, RotaStatus.SKIPPED, RotaStatus.NO_ANSWER, RotaStatus.SUPPLIED})
+
+
+class RotaEntry(models.Model):
+    """One candidate lender of a borrowing request's rota (lender string), in the order tried."""
+
+    request = models.ForeignKey(IllRequest, on_delete=models.CASCADE, related_name="rota_entries")
+    lender = models.ForeignKey(Library, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=10, choices=RotaStatus.choices, default=RotaStatus.PENDING)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=200, blank=True, help_text="Why it was unfilled or skipped.")
+
+    class Meta:
+        verbose_name = "rota entry"
+        verbose_name_plural = "rota entries"
+        ordering = ["request", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "position"], name="rota_entry_unique_position"),
+        ]
+        indexes = [
+            # The auto-advance job: entries sent and still waiting, oldest first.
+            models.Index(fields=["status", "sent_at"], name="rota_entry_waiting_idx"),
+            models.Index(fields=["lender", "status"], name="rota_entry_lender_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} #{self.position}: {self.lender_id} ({self.status})"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in ROTA_CLOSED
+
+
+class CopyrightRecord(models.Model):
+    """The copyright record of one copy request, for the rule of five and the three-year keeping.
+
+    ``counted``: the article falls under the rule of five (published within the five years
+    before the request). ``compliance`` is empty while the request awaits clearance.
+    """
+
+    request = models.OneToOneField(IllRequest, on_delete=models.CASCADE, related_name="copyright_record")
+    library = models.ForeignKey(Library, on_delete=models.PROTECT, related_name="+")
+    journal_key = models.CharField(max_length=300, help_text="The ISSN, or the normalised journal title.")
+    journal_title = models.CharField(max_length=500, blank=True)
+    request_year = models.PositiveSmallIntegerField()
+    publication_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    compliance = models.CharField(max_length=3, choices=CopyrightCompliance.choices, blank=True)
+    counted = models.BooleanField(default=True, help_text="Counts towards the rule of five.")
+    clearance_fee = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
+    clearance_currency = models.CharField(max_length=3, blank=True)
+    exception_note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    cleared_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["library", "journal_key", "request_year"], name="copyright_journal_year_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}: {self.journal_key} {self.request_year} ({self.compliance or 'awaiting'})"
+
+
+class ReminderStage(models.TextChoices):
+    DUE_SOON = "due_soon", "Due-date reminder"
+    OVERDUE = "overdue", "Overdue notice"
+
+
+class ReminderLog(models.Model):
+    """A reminder sent: the row is written before the e-mail, so each loan gets each stage once.
+
+    ``due_date`` is the patron due date the reminder was about: a renewed loan (a new due
+    date) gets its own reminder.
+    """
+
+    request = models.ForeignKey(IllRequest, on_delete=models.CASCADE, related_name="reminders")
+    stage = models.CharField(max_length=10, choices=ReminderStage.choices)
+    due_date = models.DateField()
+    sent_on = models.DateField()
+
+    class Meta:
+        ordering = ["-sent_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "stage", "due_date"], name="reminder_once_per_stage"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.stage} ({self.due_date})"

@@ -1,0 +1,90 @@
+"""Loans at the desk: the barcode scanner and actions on many requests at once.
+
+Each request still changes only through ``requests_app.services.perform``; these functions
+find the requests, pick the action and report what happened to each.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.db.models import TextChoices
+
+from requests_app.models import EventSource, IllRequest, Library, Role
+from requests_app.services import perform
+from requests_app.workflow import Actor, WorkflowError
+
+from ..workflow import BorrowingStatus as S
+
+
+class ScanMode(TextChoices):
+    RECEIVE = "receive", "Receive from lender (and notify the patron)"
+    CHECK_OUT = "check_out", "Check out to patron"
+    CHECK_IN = "check_in", "Check in from patron"
+    RETURN_SHIP = "return_ship", "Ship back to lender"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one request of a bulk action or a scan."""
+
+    number: str
+    ok: bool
+    message: str
+    request: IllRequest | None = None
+
+
+_NUMBER = re.compile(r"^\s*[Bb]?0*(\d{1,12})\s*$")
+
+
+def parse_request_number(text: str) -> int | None:
+    """``B123`` (as printed on the slip), ``b123`` or ``123`` → 123; anything else → ``None``."""
+    match = _NUMBER.match(text or "")
+    return int(match.group(1)) if match else None
+
+
+def scan(*, library: Library, code: str, mode: str, actor: Actor) -> Outcome:
+    """A staff member scanned (or typed) a request barcode in ``mode``.
+
+    ``receive`` also tells the patron the item is ready, when it is a physical loan.
+    Never raises for a bad scan: the outcome says what went wrong.
+    """
+    if mode not in ScanMode.values:
+        return Outcome(code, False, "Choose what the scanner does.")
+    pk = parse_request_number(code)
+    request = (IllRequest.objects.filter(pk=pk, library=library, role=Role.BORROWING).first()
+               if pk is not None else None)
+    if request is None:
+        return Outcome(code.strip(), False, f"No borrowing request {code.strip()!r} here.")
+    try:
+        perform(request=request, action=mode, actor=actor, source=EventSource.WEB)
+        if mode == ScanMode.RECEIVE and request.status == S.RECEIVED and not request.is_copy_format:
+            perform(request=request, action="notify_patron", actor=actor, source=EventSource.WEB)
+    except WorkflowError as exc:
+        return Outcome(request.number, False, exc.message, request)
+    return Outcome(request.number, True, f"now “{request.status_label}”", request)
+
+
+def perform_bulk(*, library: Library, request_ids: list[int], action: str, actor: Actor,
+                 note: str = "") -> list[Outcome]:
+    """Perform ``action`` on each of ``library``'s borrowing requests in ``request_ids``.
+
+    Each request is its own transaction: one refusal does not undo the others. Returns one
+    outcome per request, in the order asked.
+    """
+    found = {r.pk: r for r in IllRequest.objects.filter(pk__in=request_ids, library=library, role=Role.BORROWING)
+             .select_related("library", "partner")}
+    outcomes = []
+    for pk in dict.fromkeys(request_ids):
+        request = found.get(pk)
+        if request is None:
+            outcomes.append(Outcome(f"B{pk}", False, "Not one of this library's borrowing requests."))
+            continue
+        try:
+            perform(request=request, action=action, actor=actor, source=EventSource.WEB, note=note)
+        except WorkflowError as exc:
+            outcomes.append(Outcome(request.number, False, exc.message, request))
+        else:
+            outcomes.append(Outcome(request.number, True, f"now “{request.status_label}”", request))
+    return outcomes

@@ -1,0 +1,162 @@
+"""E-mails to patrons about their borrowing requests: one function per kind (as healthchecks' ``emails``).
+
+Each kind has three editable templates in ``templates/borrowing/emails/``:
+``<name>-subject.txt``, ``<name>-body.txt`` and ``<name>-body.html``. Callers never send
+from inside a transaction: the workflow's after-commit hooks and the daily reminder job
+queue ``borrowing.tasks.send_patron_email``, which retries when the mail server fails.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from requests_app.models import IllRequest, NoteVisibility, Role
+
+from ..models import ReminderLog, ReminderStage
+from ..workflow import BorrowingStatus as S
+
+READY_FOR_PICKUP = "ready-for-pickup"
+RECALLED = "recalled"
+RENEWAL_ANSWERED = "renewal-answered"
+CANCELLED = "cancelled"
+OVERDUE = "overdue"
+DUE_SOON = "due-soon"
+
+KINDS = (READY_FOR_PICKUP, RECALLED, RENEWAL_ANSWERED, CANCELLED, OVERDUE, DUE_SOON)
+#: Kinds the patron turns off with “due-date reminders” (all kinds stop with “notify by e-mail” off).
+REMINDER_KINDS = frozenset({DUE_SOON})
+
+
+def reminder_days_before() -> int:
+    return int(getattr(settings, "ILLMS_REMINDER_DAYS_BEFORE", 3))
+
+
+def recipient(request: IllRequest, kind: str) -> str | None:
+    """The patron's address if they want this kind of e-mail, else ``None``."""
+    patron = request.patron
+    if patron is None or not patron.email or request.role != Role.BORROWING:
+        return None
+    profile = getattr(patron, "patron_profile", None)
+    if profile is not None and (not profile.notify_by_email
+                                or (kind in REMINDER_KINDS and not profile.due_date_reminders)):
+        return None
+    return patron.email
+
+
+def _send(kind: str, request: IllRequest, to: str, **extra) -> None:
+    context = {"r": request, "patron": request.patron, "library": request.library,
+               "site_url": getattr(settings, "ILLMS_SITE_URL", ""), **extra}
+    subject = " ".join(render_to_string(f"borrowing/emails/{kind}-subject.txt", context).split())
+    text = render_to_string(f"borrowing/emails/{kind}-body.txt", context)
+    html = render_to_string(f"borrowing/emails/{kind}-body.html", context)
+    reply_to = [request.library.email] if request.library.email else None
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[to], reply_to=reply_to)
+    message.attach_alternative(html, "text/html")
+    message.send()
+
+
+def ready_for_pickup(request: IllRequest, to: str, **extra) -> None:
+    _send(READY_FOR_PICKUP, request, to, **extra)
+
+
+def recalled(request: IllRequest, to: str, **extra) -> None:
+    _send(RECALLED, request, to, **extra)
+
+
+def renewal_answered(request: IllRequest, to: str, *, granted: bool = False, **extra) -> None:
+    _send(RENEWAL_ANSWERED, request, to, granted=granted, **extra)
+
+
+def cancelled(request: IllRequest, to: str, *, reason: str = "", **extra) -> None:
+    _send(CANCELLED, request, to, reason=reason, **extra)
+
+
+def overdue(request: IllRequest, to: str, **extra) -> None:
+    _send(OVERDUE, request, to, **extra)
+
+
+def due_soon(request: IllRequest, to: str, **extra) -> None:
+    _send(DUE_SOON, request, to, **extra)
+
+
+SENDERS = {READY_FOR_PICKUP: ready_for_pickup, RECALLED: recalled, RENEWAL_ANSWERED: renewal_answered,
+           CANCELLED: cancelled, OVERDUE: overdue, DUE_SOON: due_soon}
+
+
+def send(kind: str, *, request_id: int, event_id: int | None = None) -> bool:
+    """Send e-mail ``kind`` about a request now; ``False`` when the patron does not get it.
+
+    Raises what the mail backend raises (the task retries then).
+    """
+    request = (IllRequest.objects.select_related("patron", "patron__patron_profile", "library", "pickup_location")
+               .filter(pk=request_id).first())
+    if request is None:
+        return False
+    to = recipient(request, kind)
+    if to is None:
+        return False
+    extra: dict = {}
+    if event_id is not None:
+        event = request.events.filter(pk=event_id).first()
+        if event is not None:
+            extra["event"] = event
+            extra["granted"] = str(event.data.get("answer", "")).upper() in {"Y", "YES", "TRUE"}
+            extra["reason"] = event.note
+    if kind == CANCELLED and not extra.get("reason"):
+        note = request.notes.filter(visibility=NoteVisibility.PATRON).order_by("-created_at").first()
+        extra["reason"] = note.text if note else ""
+    SENDERS[kind](request, to, **extra)
+    return True
+
+
+def queue(kind: str, request: IllRequest, event_id: int | None = None) -> None:
+    """Queue e-mail ``kind`` (call after commit: the task must see the committed row)."""
+    from ..tasks import send_patron_email
+
+    send_patron_email.delay(kind, request.pk, event_id)
+
+
+# Reminders -----------------------------------------------------------------------------------
+
+def _send_once(stage: str, kind: str, request: IllRequest, today: dt.date) -> bool:
+    """Write the reminder row, then send, in one transaction: a failed send leaves no row
+    (the next run tries again); a second run, or a second worker, finds the row and sends nothing."""
+    try:
+        with transaction.atomic():
+            ReminderLog.objects.create(request=request, stage=stage, due_date=request.patron_due_date, sent_on=today)
+            to = recipient(request, kind)
+            if to:
+                SENDERS[kind](request, to)
+    except IntegrityError:
+        return False
+    return True
+
+
+def send_reminders(*, today: dt.date | None = None) -> dict[str, int]:
+    """Due-date reminders ``ILLMS_REMINDER_DAYS_BEFORE`` days before, and overdue notices: each once per
+    loan, stage and due date. Returns how many of each were recorded."""
+    today = today or timezone.localdate()
+    horizon = today + dt.timedelta(days=reminder_days_before())
+    loans = (IllRequest.objects.filter(role=Role.BORROWING)
+             .select_related("patron", "patron__patron_profile", "library", "pickup_location"))
+    due_soon_loans = loans.filter(status__in=[S.CHECKED_OUT, S.RECALLED], patron_due_date__gte=today,
+                                  patron_due_date__lte=horizon).exclude(_reminded(ReminderStage.DUE_SOON))
+    overdue_loans = loans.filter(status=S.OVERDUE, patron_due_date__isnull=False).exclude(
+        _reminded(ReminderStage.OVERDUE))
+    sent = {"due_soon": 0, "overdue": 0}
+    for request in due_soon_loans.order_by("pk"):
+        sent["due_soon"] += _send_once(ReminderStage.DUE_SOON, DUE_SOON, request, today)
+    for request in overdue_loans.order_by("pk"):
+        sent["overdue"] += _send_once(ReminderStage.OVERDUE, OVERDUE, request, today)
+    return sent
+
+
+def _reminded(stage: str) -> Exists:
+    return Exists(ReminderLog.objects.filter(request=OuterRef("pk"), stage=stage, due_date=OuterRef("patron_due_date")))

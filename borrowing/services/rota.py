@@ -1,0 +1,301 @@
+"""The rota (lender string): who is asked, in which order, and moving on when a lender cannot supply.
+
+``build_rota`` ranks the directory in a few aggregate queries (never a query per lender):
+active partners that lend the format, whose fee is within the patron's maximum; reciprocal
+partners first, then by past fill rate, then by turnaround. ``send_to_next_lender`` sends
+the request to the next waiting entry, or ends the rota. An unfilled answer (or a lender's
+silence past ``ILLMS_ROTA_AUTO_ADVANCE_DAYS``) closes the entry and, after commit,
+``advance_rota`` tries the next one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Max, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from requests_app.models import ActorKind, Event, EventSource, IllRequest, Library, Role, ServiceType
+from requests_app.services import claim, perform
+from requests_app.workflow import Actor, WorkflowError
+
+from ..models import ROTA_CLOSED, RotaEntry, RotaStatus
+from ..workflow import BorrowingStatus as S
+
+#: Lender answers that count as filled and as unfilled for the fill rate.
+FILLED_ACTIONS = ("lender_shipped", "lender_delivered_copy", "lender_shipped_anyway")
+UNFILLED_ACTIONS = ("lender_unfilled",)
+
+
+def auto_advance_days() -> int:
+    return int(getattr(settings, "ILLMS_ROTA_AUTO_ADVANCE_DAYS", 3))
+
+
+def max_rota_length() -> int:
+    return int(getattr(settings, "ILLMS_ROTA_MAX_LENDERS", 10))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    lender: Library
+    fee: Decimal
+    reciprocal: bool
+    filled: int
+    unfilled: int
+    turnaround: dt.timedelta | None
+
+    @property
+    def fill_rate(self) -> float | None:
+        answered = self.filled + self.unfilled
+        return self.filled / answered if answered else None
+
+    def sort_key(self) -> tuple:
+        # A partner without history ranks as an even chance: after proven lenders, before poor ones.
+        rate = self.fill_rate if self.fill_rate is not None else 0.5
+        days = self.turnaround.total_seconds() if self.turnaround is not None else float("inf")
+        return (not self.reciprocal, -rate, days, self.fee, self.lender.symbol)
+
+
+def _wants_copy(request: IllRequest) -> bool:
+    return request.service_type == ServiceType.COPY or (
+        request.service_type != ServiceType.LOAN and request.is_copy_format)
+
+
+def lender_candidates(request: IllRequest) -> list[Candidate]:
+    """The directory's lenders for ``request``, best first (three queries whatever the directory size)."""
+    copy = _wants_copy(request)
+    fee_field = "copy_fee" if copy else "loan_fee"
+    lenders = Library.objects.filter(active=True).exclude(pk=request.library_id)
+    lenders = lenders.filter(lends_copies=True) if copy else lenders.filter(lends_loans=True)
+    if request.max_cost is not None:
+        lenders = lenders.filter(**{f"{fee_field}__lte": request.max_cost})
+    lenders = list(lenders.order_by("symbol"))
+    if not lenders:
+        return []
+    ids = [lender.pk for lender in lenders]
+    answers = {
+        row["actor_library"]: row for row in
+        Event.objects.filter(request__role=Role.BORROWING, actor_kind=ActorKind.PARTNER, actor_library__in=ids)
+        .values("actor_library")
+        .annotate(filled=Count("pk", filter=Q(action__in=FILLED_ACTIONS)),
+                  unfilled=Count("pk", filter=Q(action__in=UNFILLED_ACTIONS)))
+        .order_by()
+    }
+    turnaround = _turnaround_by_lender(ids)
+    own = request.library
+    candidates = [
+        Candidate(lender=lender, fee=getattr(lender, fee_field), reciprocal=own.is_reciprocal_with(lender),
+                  filled=answers.get(lender.pk, {}).get("filled", 0),
+                  unfilled=answers.get(lender.pk, {}).get("unfilled", 0),
+                  turnaround=turnaround.get(lender.pk))
+        for lender in lenders
+    ]
+    return sorted(candidates, key=Candidate.sort_key)
+
+
+def _turnaround_by_lender(ids: list[int]) -> dict[int, dt.timedelta]:
+    """Average time from our request being sent to the lender shipping it, per lender (one query).
+
+    DESIGN asks for the median; the average is what one portable SQL aggregate gives.
+    """
+    sent_at = Subquery(
+        Event.objects.filter(request=OuterRef("request"), action="send_to_lender",
+                             created_at__lte=OuterRef("created_at"))
+        .order_by("-created_at", "-pk").values("created_at")[:1]
+    )
+    rows = (Event.objects.filter(request__role=Role.BORROWING, actor_kind=ActorKind.PARTNER,
+                                 actor_library__in=ids, action__in=FILLED_ACTIONS)
+            .annotate(sent_at=sent_at).exclude(sent_at=None)
+            .annotate(took=ExpressionWrapper(F("created_at") - F("sent_at"), output_field=DurationField()))
+            .values("actor_library").annotate(turnaround=Avg("took")).order_by())
+    result = {}
+    for row in rows:
+        value = row["turnaround"]
+        if isinstance(value, int | float):  # some backends hand back microseconds
+            value = dt.timedelta(microseconds=value)
+        result[row["actor_library"]] = value
+    return result
+
+
+@transaction.atomic
+def build_rota(*, request: IllRequest, limit: int | None = None) -> list[RotaEntry]:
+    """(Re)build ``request``'s rota from the directory and return its entries in order.
+
+    Entries that already had their turn stay as they are; waiting entries are replaced by
+    the current ranking of lenders not yet tried. Raises ``WorkflowError('invalid')`` for a
+    request that is not a borrowing request.
+    """
+    if request.role != Role.BORROWING:
+        raise WorkflowError("invalid", "Only borrowing requests have a rota.")
+    IllRequest.objects.select_for_update().filter(pk=request.pk).first()
+    RotaEntry.objects.filter(request=request, status=RotaStatus.PENDING).delete()
+    kept = list(RotaEntry.objects.filter(request=request))
+    tried = {entry.lender_id for entry in kept}
+    start = max((entry.position for entry in kept), default=0) + 1
+    fresh = [c for c in lender_candidates(request) if c.lender.pk not in tried][:limit or max_rota_length()]
+    RotaEntry.objects.bulk_create(
+        RotaEntry(request=request, lender=c.lender, position=start + i) for i, c in enumerate(fresh)
+    )
+    return list(RotaEntry.objects.filter(request=request).select_related("lender").order_by("position"))
+
+
+def rota_of(request: IllRequest) -> list[RotaEntry]:
+    return list(RotaEntry.objects.filter(request=request).select_related("lender").order_by("position"))
+
+
+def next_entry(request: IllRequest) -> RotaEntry | None:
+    return (RotaEntry.objects.filter(request=request, status=RotaStatus.PENDING)
+            .select_related("lender").order_by("position").first())
+
+
+def send_to_next_lender(*, request: IllRequest, actor: Actor, source: str = EventSource.WEB) -> IllRequest:
+    """Send ``request`` (in sourcing) to the next waiting lender of its rota, or end the rota.
+
+    Sets the request's partner to that lender and performs ``send_to_lender``, which writes
+    the ISO 18626 request to the outbox in the same transaction. With no waiting entry left
+    it performs ``end_rota``: the request lands in the end-of-rota queue. Raises
+    ``WorkflowError`` as ``perform`` does (``conflict`` if the request left sourcing).
+    """
+    with transaction.atomic():
+        locked = IllRequest.objects.select_for_update().filter(pk=request.pk, status=S.SOURCING).first()
+        if locked is None:
+            current = IllRequest.objects.get(pk=request.pk)
+            raise WorkflowError("conflict", f"Request {current.number} is no longer being sourced.",
+                                status=current.status)
+        entry = next_entry(locked)
+        if entry is None:
+            return perform(request=request, action="end_rota", actor=actor, source=source,
+                           note="No lender left in the rota.", expected_status=S.SOURCING)
+        IllRequest.objects.filter(pk=locked.pk).update(partner=entry.lender)
+        now = timezone.now()
+        RotaEntry.objects.filter(pk=entry.pk).update(status=RotaStatus.SENT, sent_at=now)
+        result = perform(request=request, action="send_to_lender", actor=actor, source=source,
+                         data={"lender": entry.lender.symbol, "rota_position": entry.position},
+                         expected_status=S.SOURCING)
+    request.partner = entry.lender
+    request.partner_id = entry.lender.pk
+    return result
+
+
+def close_current_entry(request: IllRequest, status: str, reason: str = "", *, now: dt.datetime | None = None) -> int:
+    """Close the rota entry of ``request``'s current lender (used inside the answering transition)."""
+    if not request.partner_id:
+        return 0
+    return (RotaEntry.objects.filter(request=request, lender_id=request.partner_id, status=RotaStatus.SENT)
+            .update(status=status, answered_at=now or timezone.now(), reason=reason[:200]))
+
+
+def advance_rota(*, request_id: int, after_event_id: int | None = None) -> IllRequest | None:
+    """Try the next lender of a request that came back to sourcing from its lender.
+
+    Idempotent: does nothing unless the request is still in sourcing, has a rota, and (when
+    ``after_event_id`` is given) nothing happened to it since that event. A request sourced
+    by hand (no rota) stays for staff.
+    """
+    request = IllRequest.objects.filter(pk=request_id, role=Role.BORROWING, status=S.SOURCING).first()
+    if request is None or not RotaEntry.objects.filter(request=request).exists():
+        return None
+    if RotaEntry.objects.filter(request=request, status=RotaStatus.SENT).exists():
+        return None  # a lender still holds it
+    if after_event_id is not None:
+        latest = Event.objects.filter(request=request).aggregate(latest=Max("pk"))["latest"]
+        if latest != after_event_id:
+            return None
+    try:
+        return send_to_next_lender(request=request, actor=Actor.system("rota"), source=EventSource.JOB)
+    except WorkflowError as exc:
+        if exc.code in {"conflict", "not_allowed"}:
+            return None
+        raise
+
+
+def silent_lenders(*, now: dt.datetime | None = None, days: int | None = None) -> list[int]:
+    """Ids of requests sent to a lender more than ``days`` ago that has not answered at all."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=auto_advance_days() if days is None else days)
+    return list(
+        IllRequest.objects.filter(
+            role=Role.BORROWING, status=S.SENT, rota_entries__status=RotaStatus.SENT,
+            rota_entries__lender=F("partner"), rota_entries__sent_at__lt=cutoff,
+        ).values_list("pk", flat=True).distinct().order_by("pk")
+    )
+
+
+def advance_silent_lenders(*, now: dt.datetime | None = None) -> int:
+    """Move every request whose lender stayed silent past the limit on to the next lender.
+
+    Performs ``lender_unfilled`` as the system (the entry is recorded as no answer); the
+    transition's hook then tries the next lender. Each request is claimed with a
+    compare-and-set on ``sent``, so two runs act once.
+    """
+    days = auto_advance_days()
+    actor = Actor.system("rota auto-advance")
+    return sum(
+        1 for pk in silent_lenders(now=now, days=days)
+        if claim(request_id=pk, from_status=S.SENT, action="lender_unfilled", actor=actor, source=EventSource.JOB,
+                 note=f"No answer in {days} days", data={"rota_outcome": RotaStatus.NO_ANSWER})
+    )
+
+
+# Staff edits ---------------------------------------------------------------------------------
+
+def _pending(request: IllRequest, entry_id: int) -> RotaEntry:
+    entry = RotaEntry.objects.filter(request=request, pk=entry_id).first()
+    if entry is None:
+        raise WorkflowError("invalid", "No such rota entry.")
+    if entry.status in ROTA_CLOSED or entry.status == RotaStatus.SENT:
+        raise WorkflowError("invalid", "That lender already had its turn; it cannot be changed.")
+    return entry
+
+
+@transaction.atomic
+def reorder_rota(*, request: IllRequest, entry_ids: list[int]) -> list[RotaEntry]:
+    """Put the waiting entries in the order of ``entry_ids`` (after the entries already tried)."""
+    IllRequest.objects.select_for_update().filter(pk=request.pk).first()
+    pending = {e.pk: e for e in RotaEntry.objects.filter(request=request, status=RotaStatus.PENDING)}
+    if set(entry_ids) != set(pending):
+        raise WorkflowError("conflict", "The rota changed meanwhile; reload it and try again.")
+    start = (RotaEntry.objects.filter(request=request).exclude(status=RotaStatus.PENDING)
+             .aggregate(m=Max("position"))["m"] or 0) + 1
+    # Move them out of the way first: positions are unique per request.
+    offset = 10000
+    RotaEntry.objects.filter(pk__in=entry_ids).update(position=F("position") + offset)
+    for index, pk in enumerate(entry_ids):
+        RotaEntry.objects.filter(pk=pk).update(position=start + index)
+    return rota_of(request)
+
+
+def move_entry(*, request: IllRequest, entry_id: int, up: bool) -> list[RotaEntry]:
+    """Swap a waiting entry with its waiting neighbour above (``up``) or below."""
+    _pending(request, entry_id)
+    order = list(RotaEntry.objects.filter(request=request, status=RotaStatus.PENDING)
+                 .order_by("position").values_list("pk", flat=True))
+    index = order.index(entry_id)
+    other = index - 1 if up else index + 1
+    if 0 <= other < len(order):
+        order[index], order[other] = order[other], order[index]
+    return reorder_rota(request=request, entry_ids=order)
+
+
+@transaction.atomic
+def remove_entry(*, request: IllRequest, entry_id: int) -> None:
+    entry = _pending(request, entry_id)
+    entry.delete()
+
+
+@transaction.atomic
+def add_lender(*, request: IllRequest, lender: Library) -> RotaEntry:
+    """Append ``lender`` to the rota (staff's choice: the directory filters do not apply)."""
+    if lender.pk == request.library_id:
+        raise WorkflowError("invalid", "A library cannot borrow from itself.")
+    if not lender.active:
+        raise WorkflowError("invalid", f"{lender.symbol} is not an active library.")
+    IllRequest.objects.select_for_update().filter(pk=request.pk).first()
+    if RotaEntry.objects.filter(request=request, lender=lender, status=RotaStatus.PENDING).exists():
+        raise WorkflowError("invalid", f"{lender.symbol} is already waiting in the rota.")
+    position = (RotaEntry.objects.filter(request=request).aggregate(m=Max("position"))["m"] or 0) + 1
+    return RotaEntry.objects.create(request=request, lender=lender, position=position)
