@@ -9,6 +9,8 @@ queue ``borrowing.tasks.send_patron_email``, which retries when the mail server 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import smtplib
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -21,6 +23,8 @@ from requests_app.models import IllRequest, NoteVisibility, Role
 
 from ..models import ReminderLog, ReminderStage
 from ..workflow import BorrowingStatus as S
+
+logger = logging.getLogger(__name__)
 
 READY_FOR_PICKUP = "ready-for-pickup"
 RECALLED = "recalled"
@@ -135,6 +139,10 @@ def _send_once(stage: str, kind: str, request: IllRequest, today: dt.date) -> bo
             if to:
                 SENDERS[kind](request, to)
     except IntegrityError:
+        return False
+    except (OSError, smtplib.SMTPException):
+        # No row was kept: the next run tries this loan again; the others go on now.
+        logger.exception("Could not send the %s reminder for request %s", stage, request.pk)
         return False
     return True
 
