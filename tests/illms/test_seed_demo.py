@@ -1,64 +1,147 @@
 """``manage.py seed_demo``: a living demo that a second run leaves as it is."""
 
+from html import escape
 from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from requests_app.models import Event, IllRequest, Library, Role
+from illms.management.commands.seed_demo import DEFAULT_PASSWORD, PATRONS, STAFF, find_path
+from requests_app.models import (
+    ActorKind,
+    Event,
+    IllRequest,
+    Library,
+    PatronProfile,
+    PickupLocation,
+    Role,
+    StaffProfile,
+)
 from requests_app.workflow import registry
+from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
+ACCOUNTS = [a.username for a in STAFF] + [p.username for p in PATRONS]
 
-def seed(**options) -> str:
+
+def seed(*args: str) -> str:
     out = StringIO()
-    call_command("seed_demo", stdout=out, stderr=StringIO(), **options)
+    call_command("seed_demo", *args, stdout=out, stderr=StringIO())
     return out.getvalue()
 
 
+def account_line(output: str, username: str) -> list[str]:
+    return next(line.split() for line in output.splitlines() if line.split()[:1] == [username])
+
+
 def test_seed_creates_a_member_library_and_at_least_six_partners():
-    seed(per_state=1)
-    assert Library.objects.filter(is_member=True, symbol="DEMO").exists()
+    seed()
+    demo = Library.objects.get(symbol="DEMO")
+    assert demo.is_member and demo.agency_id_value == "DEMO" and demo.postal_address.count("\n") >= 3
+    assert set(demo.pickup_locations.values_list("name", flat=True)) == {"Main circulation desk", "Science library"}
+    assert Library.objects.get(symbol="DEMO2").is_member
     assert Library.objects.filter(is_member=False).count() >= 6
-    assert Library.objects.filter(is_member=False, active=False).exists()
-    assert Library.objects.filter(is_member=False, lends_loans=False).exists()
+
+
+def test_seed_partners_differ_in_policy():
+    seed()
+    partners = Library.objects.filter(is_member=False)
+    demo = Library.objects.get(symbol="DEMO")
+    assert partners.filter(active=False).exists()
+    assert partners.filter(lends_loans=False, lends_copies=True).exists()
+    assert partners.filter(max_loans_outstanding__isnull=False).exists()
+    assert partners.filter(loan_fee__gt=0).exists() and partners.filter(copy_fee__gt=0).exists()
+    assert partners.filter(iso18626_endpoint="http://127.0.0.1:8001/iso18626", agency_id_type="ISIL").exists()
+    assert any(p.is_reciprocal_with(demo) for p in partners)
+    assert len(set(partners.values_list("country", flat=True))) >= 3
 
 
 def test_seed_puts_requests_in_every_borrowing_and_lending_state():
-    seed(per_state=1)
+    seed()
     for role in (Role.BORROWING, Role.LENDING):
         seen = set(IllRequest.objects.filter(role=role).values_list("status", flat=True))
         assert seen == set(registry.get(role).states), role
 
 
 def test_seed_requests_have_event_histories_that_end_in_their_status():
-    seed(per_state=1)
+    seed()
     for request in IllRequest.objects.prefetch_related("events"):
         events = list(request.events.all())
-        assert events[0].action == "create"
+        assert (events[0].action, events[0].from_status) == ("create", "")
+        for before, after in zip(events, events[1:], strict=False):
+            assert after.from_status == before.to_status, (request.number, after.action)
+            assert after.created_at >= before.created_at
         assert events[-1].to_status == request.status
+        assert request.created_at == events[0].created_at
+
+
+def test_seed_histories_show_staff_patrons_partners_and_jobs_at_work():
+    seed()
+    events = Event.objects.exclude(action="create").select_related("request", "actor_user", "actor_library")
+    assert {e.actor_kind for e in events} == set(ActorKind)
+    for event in events.filter(actor_kind=ActorKind.STAFF):
+        expected = "borrowing" if event.request.role == Role.BORROWING else "lending"
+        assert event.actor_user.username == expected
+    assert all(not e.actor_library.is_member for e in events.filter(actor_kind=ActorKind.PARTNER))
 
 
 def test_running_the_seed_twice_creates_no_duplicates():
-    seed(per_state=1)
-    counts = [m.objects.count() for m in (Library, get_user_model(), IllRequest, Event)]
-    seed(per_state=1)
-    assert [m.objects.count() for m in (Library, get_user_model(), IllRequest, Event)] == counts
+    models = (Library, get_user_model(), IllRequest, Event, PatronProfile, StaffProfile, PickupLocation)
+    seed()
+    counts = [m.objects.count() for m in models]
+    seed()
+    assert [m.objects.count() for m in models] == counts
 
 
 def test_seed_prints_every_demo_account_with_its_password():
-    out = seed(per_state=1, password="s3cret-demo")
-    for username in ("borrowing", "lending", "billing", "illadmin", "reports", "admin", "patron"):
-        assert any(line.split()[:2] == [username, "s3cret-demo"] for line in out.splitlines()), username
+    output = seed("--password", "s3cret-demo")
+    for username in ACCOUNTS:
+        assert account_line(output, username)[:2] == [username, "s3cret-demo"]
+    assert "ILL staff (borrowing)" in " ".join(account_line(output, "borrowing"))
+
+
+def test_a_second_run_still_prints_the_accounts():
+    seed()
+    output = seed()
+    assert "none added" in output
+    assert all(account_line(output, username)[1] == DEFAULT_PASSWORD for username in ACCOUNTS)
+
+
+def test_seed_leaves_the_password_of_an_existing_account_alone():
+    UserFactory(username="borrowing")
+    output = seed()
+    assert get_user_model().objects.get(username="borrowing").check_password(PASSWORD)
+    assert DEFAULT_PASSWORD not in account_line(output, "borrowing")
+
+
+def test_quiet_seed_prints_nothing():
+    assert seed("--verbosity", "0") == ""
+
+
+def test_seed_blocks_one_patron_with_a_reason():
+    seed()
+    blocked = PatronProfile.objects.filter(blocked=True)
+    assert blocked.count() == 1 and blocked.get().blocked_reason
+    assert len(set(PatronProfile.objects.values_list("category", flat=True))) == 5
 
 
 def test_demo_staff_can_sign_in_and_see_requests(client):
-    seed(per_state=1)
-    assert client.login(username="borrowing", password="illms-demo")
-    assert client.get("/").status_code == 200
-    page = client.get("/staff/borrowing/")
-    assert page.status_code == 200
-    title = IllRequest.objects.filter(role="borrowing").order_by("-updated_at").first().title
-    assert title[:40] in page.content.decode()
+    seed()
+    assert client.login(username="borrowing", password=DEFAULT_PASSWORD)
+    home = client.get("/")
+    assert home.status_code == 200
+    assert "Demo University Library" in home.content.decode()
+    queue = client.get("/staff/borrowing/")
+    assert queue.status_code == 200
+    latest = IllRequest.objects.filter(role=Role.BORROWING).order_by("-updated_at").first()
+    assert escape(latest.title) in queue.content.decode()
+
+
+def test_path_finder_takes_the_fewest_actions_and_prefers_accepting_conditions():
+    borrowing = registry.get(Role.BORROWING)
+    assert [t.action for t in find_path(borrowing, "submitted", "sent")] == ["verify", "send_to_lender"]
+    assert [t.action for t in find_path(borrowing, "conditional", "expects_to_supply")] == ["accept_conditions"]
+    with pytest.raises(LookupError):
+        find_path(borrowing, "completed", "submitted")
