@@ -168,6 +168,8 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-retry": {"task": "requests_app.tasks.deliver_outbox", "schedule": 60.0},
     "borrowing-mark-overdue": {"task": "borrowing.tasks.mark_overdue_loans", "schedule": crontab(hour=0, minute=30)},
     "lending-mark-overdue": {"task": "lending.tasks.mark_overdue_loans", "schedule": crontab(hour=0, minute=40)},
+    "lending-expire-deliveries": {"task": "lending.tasks.expire_electronic_deliveries",
+                                  "schedule": crontab(hour=1, minute=10)},
 }
 
 CACHES = {
@@ -206,6 +208,13 @@ ILLMS_MAX_ACTIVE_REQUESTS_PER_PATRON = env.int("ILLMS_MAX_ACTIVE_REQUESTS_PER_PA
 ILLMS_OUTBOX_MAX_ATTEMPTS = env.int("ILLMS_OUTBOX_MAX_ATTEMPTS", default=12)
 ILLMS_OUTBOX_BACKOFF_SECONDS = env.int("ILLMS_OUTBOX_BACKOFF_SECONDS", default=30)
 ILLMS_PARTNER_TIMEOUT_SECONDS = env.int("ILLMS_PARTNER_TIMEOUT_SECONDS", default=20)
+# Lending: answer "not held" without staff when nothing matches; answer renewals per policy;
+# electronic delivery limits (OCLC Article Exchange practice: 30 days, 5 downloads, 60 MB).
+ILLMS_AUTO_UNFILL_NOT_HELD = env.bool("ILLMS_AUTO_UNFILL_NOT_HELD", default=False)
+ILLMS_LENDING_AUTO_RENEW = env.bool("ILLMS_LENDING_AUTO_RENEW", default=False)
+ILLMS_EDELIVERY_DAYS = env.int("ILLMS_EDELIVERY_DAYS", default=30)
+ILLMS_EDELIVERY_MAX_DOWNLOADS = env.int("ILLMS_EDELIVERY_MAX_DOWNLOADS", default=5)
+ILLMS_EDELIVERY_MAX_BYTES = env.int("ILLMS_EDELIVERY_MAX_BYTES", default=60 * 1024 * 1024)
 
 # ISO 18626: where the official schema lies (tests validate against it) and the body cap.
 ISO18626_SCHEMA_DIR = Path(env.str("ILLMS_ISO18626_SCHEMA_DIR", default=str(BASE_DIR.parent / "shared" / "iso18626")))

@@ -6,8 +6,28 @@ class LendingConfig(AppConfig):
     verbose_name = "Lending"
 
     def ready(self) -> None:
+        from requests_app.services import request_transitioned
         from requests_app.workflow import registry
 
         from .workflow import WORKFLOW
 
         registry.register(WORKFLOW)
+        request_transitioned.connect(on_request_transitioned, dispatch_uid="lending.on_request_transitioned")
+
+
+def on_request_transitioned(sender, request, event, transition=None, **kwargs) -> None:
+    """Lending's listener: the availability check on a new request, renewal requests for staff or policy."""
+    if request.role != "lending":
+        return
+    if event.action == "create":
+        from .services.availability import on_request_created
+
+        on_request_created(request)
+    elif event.action == "borrower_renewal_request":
+        from .services.answers import note_renewal_request
+
+        note_renewal_request(request=request)
+    elif event.action == "answer_renewal":
+        from .models import LendingDetail
+
+        LendingDetail.objects.filter(request_id=request.pk).update(renewal_pending=False)

@@ -1,4 +1,4 @@
-"""Lending jobs. Thin: they find the work, then call the workflow service per request."""
+"""Lending jobs. Thin: they find the work, then call a service; each is safe to run twice."""
 
 from __future__ import annotations
 
@@ -27,3 +27,20 @@ def mark_overdue_loans(today: str | None = None) -> int:
         if claim(request_id=pk, from_status=LendingStatus.SHIPPED, action="mark_overdue", actor=actor,
                  source=EventSource.JOB, note=f"Due date passed (as of {day}).")
     )
+
+
+@shared_task(acks_late=True)
+def import_holdings(import_id: int) -> int:
+    """Import one uploaded holdings file (a second delivery of the task finds it started and does nothing)."""
+    from .services.holdings import run_import
+
+    job = run_import(import_id)
+    return job.imported if job else 0
+
+
+@shared_task(acks_late=True)
+def expire_electronic_deliveries() -> int:
+    """Daily: delete the files behind expired download links (idempotent)."""
+    from .services.edelivery import expire_deliveries
+
+    return expire_deliveries()

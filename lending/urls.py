@@ -1,5 +1,23 @@
-"""Lending staff pages."""
+"""Lending staff pages under /lending/, and the borrower's download link under /delivery/."""
 
-from django.urls import path  # noqa: F401 - filled as pages land
+from django.urls import path
 
-urlpatterns: list = []
+from .views import delivery, holdings, queues, requests
+
+app_name = "lending"
+
+urlpatterns = [
+    path("lending/", queues.queue, name="queue"),
+    path("lending/print/", queues.print_pull_slips, name="print"),
+    path("lending/pull-slips.pdf", queues.pull_slips_pdf, name="pull_slips_pdf"),
+    path("lending/labels.pdf", queues.labels_pdf, name="labels_pdf"),
+    path("lending/scan/", queues.scan, name="scan"),
+    path("lending/requests/<int:pk>/", requests.request_detail, name="request"),
+    path("lending/requests/<int:pk>/actions/<str:action>/", requests.perform_action, name="action"),
+    path("lending/requests/<int:pk>/deliveries/<int:delivery_id>/reissue/", requests.reissue_delivery,
+         name="reissue"),
+    path("lending/holdings/", holdings.holdings_list, name="holdings"),
+    path("lending/holdings/import/", holdings.import_holdings, name="import_holdings"),
+    path("lending/holdings/imports/<int:pk>/", holdings.import_progress, name="import"),
+    path("delivery/<str:token>/", delivery.download, name="download"),
+]

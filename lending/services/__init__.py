@@ -1,4 +1,9 @@
-"""Lending: other libraries' requests to us. Every change of state is a function here."""
+"""Lending: other libraries' requests to us. Every change of state is a function in this package.
+
+``holdings`` (imports), ``availability`` (the check on arrival), ``answers`` (supply,
+conditions, unfilled, shipping, returns, renewals), ``printing`` (pull slips, labels),
+``edelivery`` (scanned copies behind expiring links).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ def receive_request(*, library: Library, partner: Library, requesting_agency_req
 
     The same request received again returns the existing one (see
     ``requests_app.services.receive_partner_request``, which the ISO 18626 door uses too).
+    The availability check runs when the creation commits (``lending.apps``).
     """
     return receive_partner_request(library=library, partner=partner,
                                    requesting_agency_request_id=requesting_agency_request_id, source=source,

@@ -1,0 +1,40 @@
+from django.contrib import admin
+
+from .models import DownloadLog, ElectronicDelivery, Holding, HoldingsImport, LendingDetail
+
+
+@admin.register(Holding)
+class HoldingAdmin(admin.ModelAdmin):
+    list_display = ["title", "author", "library", "call_number", "location", "barcode", "lendable"]
+    list_filter = ["library", "format", "lendable", "circulates", "copyable"]
+    search_fields = ["title", "author", "isbn", "issn", "oclc_number", "barcode", "call_number"]
+    raw_id_fields = ["source_import"]
+
+
+@admin.register(HoldingsImport)
+class HoldingsImportAdmin(admin.ModelAdmin):
+    list_display = ["original_name", "library", "status", "total", "imported", "failed", "created_at"]
+    list_filter = ["status", "library"]
+    readonly_fields = ["status", "total", "processed", "imported", "failed", "errors", "message", "started_at",
+                       "finished_at"]
+
+
+@admin.register(LendingDetail)
+class LendingDetailAdmin(admin.ModelAdmin):
+    list_display = ["request", "match_kind", "holding", "renewal_pending", "checked_at"]
+    list_filter = ["match_kind", "renewal_pending"]
+    raw_id_fields = ["request", "holding"]
+
+
+class DownloadLogInline(admin.TabularInline):
+    model = DownloadLog
+    extra = 0
+    readonly_fields = ["at", "ip", "user_agent"]
+
+
+@admin.register(ElectronicDelivery)
+class ElectronicDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["request", "download_count", "max_downloads", "expires_at", "deleted_at"]
+    raw_id_fields = ["request", "created_by"]
+    readonly_fields = ["token", "download_count", "deleted_at"]
+    inlines = [DownloadLogInline]

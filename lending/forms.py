@@ -1,0 +1,59 @@
+"""Forms of the lending pages: they check input shape; services decide."""
+
+from __future__ import annotations
+
+from django import forms
+
+from .models import ImportFormat
+from .services.answers import LoanCondition, ShippingMethod, UnfilledReason
+
+
+class HoldingsImportForm(forms.Form):
+    file = forms.FileField(help_text="CSV with a header line (title, author, isbn, issn, oclc_number, call_number, "
+                                     "location, barcode, format, circulates, copyable, lendable), or MARC 21.")
+    file_format = forms.ChoiceField(choices=ImportFormat.choices, label="Format")
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                           help_text="Sent to the borrowing library with the answer.")
+
+
+class ConditionsForm(forms.Form):
+    conditions = forms.MultipleChoiceField(choices=LoanCondition.choices, widget=forms.CheckboxSelectMultiple)
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), help_text="Explain the conditions (and any fee).")
+
+
+class UnfillForm(forms.Form):
+    reason = forms.ChoiceField(choices=UnfilledReason.choices)
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    retry_after = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                                  help_text="If the borrower may ask again later, from when.")
+
+
+class ShipForm(forms.Form):
+    shipping_method = forms.ChoiceField(choices=ShippingMethod.choices, initial=ShippingMethod.MAIL)
+    carrier = forms.CharField(required=False, max_length=50)
+    tracking_number = forms.CharField(required=False, max_length=100)
+    due_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                               help_text="Empty: today plus our loan period.")
+
+
+class RenewalForm(forms.Form):
+    answer = forms.ChoiceField(choices=[("Y", "Grant"), ("N", "Refuse")], widget=forms.RadioSelect, initial="Y")
+    due_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                               help_text="Empty: one more loan period.")
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DeliveryForm(forms.Form):
+    file = forms.FileField(label="Scanned PDF", widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}))
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ScanForm(forms.Form):
+    ACTIONS = [("open", "Open the request"), ("ship", "Ship"), ("check_in", "Check in (returned)")]
+    barcode = forms.CharField(label="Request barcode", max_length=40,
+                              widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}))
+    action = forms.ChoiceField(choices=ACTIONS, initial="open")
+    shipping_method = forms.ChoiceField(choices=ShippingMethod.choices, initial=ShippingMethod.MAIL, required=False)

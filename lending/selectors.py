@@ -1,0 +1,85 @@
+"""Read queries for the lending pages and jobs (each list in a constant number of queries)."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from requests_app import selectors as core
+from requests_app.models import IllRequest, Library, Role
+
+from .models import DownloadLog, ElectronicDelivery, Holding, HoldingsImport, MatchKind
+
+
+def queue_counts(*, library: Library) -> list[dict]:
+    """Every lending state with the number of ``library``'s requests in it (one query)."""
+    return core.queue_counts(library=library, role=Role.LENDING)
+
+
+def lending_queue(*, library: Library, status: str | None = None, q: str = "", partner: str = "",
+                  match: str = "", renewals: bool = False) -> QuerySet[IllRequest]:
+    """``library``'s lending requests, newest activity first, with partner and availability result joined.
+
+    ``q`` searches the request number (``L123``), title, author, identifiers and the
+    partner's request id; ``partner`` is a symbol; ``match`` a ``MatchKind`` (``held``
+    means any match); ``renewals`` keeps those with a renewal request waiting.
+    """
+    qs = (IllRequest.objects.filter(library=library, role=Role.LENDING)
+          .select_related("partner", "lending_detail", "lending_detail__holding")
+          .order_by("-updated_at", "-pk"))
+    if status:
+        qs = qs.filter(status=status)
+    if partner:
+        qs = qs.filter(partner__symbol__iexact=partner.strip())
+    if match == "held":
+        qs = qs.filter(lending_detail__holding__isnull=False)
+    elif match == MatchKind.NONE:
+        qs = qs.filter(Q(lending_detail__isnull=True) | Q(lending_detail__match_kind=MatchKind.NONE))
+    elif match in MatchKind.values:
+        qs = qs.filter(lending_detail__match_kind=match)
+    if renewals:
+        qs = qs.filter(lending_detail__renewal_pending=True)
+    text = (q or "").strip()
+    if text:
+        condition = (Q(title__icontains=text) | Q(author__icontains=text) | Q(isbn=text.replace("-", ""))
+                     | Q(issn=text) | Q(oclc_number=text) | Q(requesting_agency_request_id=text))
+        number = text[1:] if text[:1] in "lL" else text
+        if number.isdigit():
+            condition |= Q(pk=int(number))
+        qs = qs.filter(condition)
+    return qs
+
+
+def request_detail(*, library: Library, pk: int) -> IllRequest:
+    """One lending request with history, messages, availability and e-delivery links; ``DoesNotExist`` otherwise."""
+    request = core.request_detail(library=library, pk=pk)
+    if request.role != Role.LENDING:
+        raise IllRequest.DoesNotExist
+    return request
+
+
+def lending_extras(*, request: IllRequest) -> dict:
+    """The lending side tables of ``request``: its availability result and its e-delivery links."""
+    from .models import LendingDetail
+
+    detail = LendingDetail.objects.select_related("holding").filter(request=request).first()
+    deliveries = list(ElectronicDelivery.objects.filter(request=request).prefetch_related(
+        Prefetch("downloads", queryset=DownloadLog.objects.order_by("at"))))
+    return {"detail": detail, "deliveries": deliveries}
+
+
+def requests_for_printing(*, library: Library, ids: list[int]) -> QuerySet[IllRequest]:
+    return (IllRequest.objects.filter(library=library, role=Role.LENDING, pk__in=ids)
+            .select_related("library", "partner", "lending_detail", "lending_detail__holding").order_by("pk"))
+
+
+def holdings(*, library: Library, q: str = "") -> QuerySet[Holding]:
+    qs = Holding.objects.filter(library=library).order_by("title_key", "pk")
+    text = (q or "").strip()
+    if text:
+        qs = qs.filter(Q(title__icontains=text) | Q(author__icontains=text) | Q(isbn=text.replace("-", ""))
+                       | Q(issn=text) | Q(oclc_number=text) | Q(barcode=text) | Q(call_number__istartswith=text))
+    return qs
+
+
+def holdings_imports(*, library: Library) -> QuerySet[HoldingsImport]:
+    return HoldingsImport.objects.filter(library=library).select_related("uploaded_by").order_by("-created_at")

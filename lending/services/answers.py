@@ -1,0 +1,174 @@
+"""Our answers to a partner's request, each through the workflow service so the partner is told.
+
+Every function takes keyword arguments, validates its input (``WorkflowError('invalid')``,
+nothing changed), then calls ``requests_app.services.perform`` with the data the ISO 18626
+message needs (``reason_unfilled``, ``shipping_method``, ``tracking_number``, ``due_date``…).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models, transaction
+from django.utils import timezone
+
+from requests_app.models import EventSource, IllRequest
+from requests_app.services import claim, perform
+from requests_app.workflow import Actor, WorkflowError
+
+from ..models import LendingDetail
+from ..workflow import ON_LOAN
+
+
+class LoanCondition(models.TextChoices):
+    """ISO 18626 ``loanCondition`` codes (open list) our staff offer."""
+
+    LIBRARY_USE_ONLY = "LibraryUseOnly", "Library use only"
+    NO_REPRODUCTION = "NoReproduction", "No reproduction"
+    SIGNATURE_REQUIRED = "SignatureRequired", "Signature required"
+    SUPERVISED = "SpecCollSupervReq", "Special collections: supervised use"
+    WATCH_LIBRARY_USE_ONLY = "WatchLibraryUseOnly", "Watch: library use only"
+    COST = "Cost", "A fee applies"
+
+
+class UnfilledReason(models.TextChoices):
+    """ISO 18626 ``reasonUnfilled`` codes (open list) a partner's system understands."""
+
+    NOT_HELD = "NotHeld", "Not held"
+    NOT_ON_SHELF = "NotOnShelf", "Not on shelf"
+    ON_LOAN = "OnLoan", "In use / on loan"
+    NON_CIRCULATING = "NonCirculating", "Non-circulating"
+    LOST = "Lost", "Lost"
+    NOT_FOUND_AS_CITED = "NotFoundAsCited", "Not found as cited"
+    POLICY_PROBLEM = "PolicyProblem", "Policy problem"
+    IN_PROCESS = "InProcess", "In process (try again later)"
+
+
+class ShippingMethod(models.TextChoices):
+    MAIL = "Mail", "Mail"
+    COURIER = "Courier", "Courier"
+    IN_NETWORK = "InNetworkDelivery", "In-network delivery"
+
+
+def will_supply(*, request: IllRequest, actor: Actor, note: str = "") -> IllRequest:
+    """The item is in hand: tell the borrower WillSupply."""
+    return perform(request=request, action="will_supply", actor=actor, note=note)
+
+
+def offer_conditions(*, request: IllRequest, actor: Actor, conditions: list[str], note: str) -> IllRequest:
+    """Offer to supply on ``conditions`` (loanCondition codes); ``note`` explains them to the borrower."""
+    codes = [c for c in dict.fromkeys(conditions or []) if c]
+    unknown = [c for c in codes if c not in LoanCondition.values]
+    if unknown:
+        raise WorkflowError("invalid", f"Unknown condition {', '.join(unknown)}.")
+    if not codes:
+        raise WorkflowError("invalid", "Choose at least one condition.")
+    if not (note or "").strip():
+        raise WorkflowError("invalid", "Conditions need a note for the borrower.")
+    labels = ", ".join(codes)
+    return perform(request=request, action="offer_conditions", actor=actor, note=f"{labels}: {note.strip()}",
+                   data={"loan_conditions": codes})
+
+
+def unfill(*, request: IllRequest, actor: Actor, reason: str, note: str = "",
+           retry_after: dt.date | None = None) -> IllRequest:
+    """Answer unfilled with an ISO 18626 reason code; ``retry_after`` says when the borrower may try again.
+
+    ISO 18626's RetryPossible is not a lending state here: a retry date is an unfill whose
+    note (which the partner receives) names the date.
+    """
+    if reason not in UnfilledReason.values:
+        raise WorkflowError("invalid", f"Choose a reason ({', '.join(UnfilledReason.values)}).")
+    if retry_after is not None and retry_after <= timezone.localdate():
+        raise WorkflowError("invalid", "The retry date must be in the future.")
+    text = (note or "").strip()
+    data: dict = {"reason_unfilled": reason}
+    if retry_after is not None:
+        data["retry_after"] = retry_after.isoformat()
+        text = f"{text} Retry possible after {retry_after.isoformat()}.".strip()
+    return perform(request=request, action="unfill", actor=actor, note=text or UnfilledReason(reason).label,
+                   data=data)
+
+
+def print_pull_slip(*, request: IllRequest, actor: Actor) -> IllRequest:
+    return perform(request=request, action="print_pull_slip", actor=actor)
+
+
+def ship(*, request: IllRequest, actor: Actor, shipping_method: str = ShippingMethod.MAIL,
+         tracking_number: str = "", carrier: str = "", due_date: dt.date | None = None, item_id: str = "",
+         note: str = "", source: str = EventSource.WEB) -> IllRequest:
+    """Ship a loan: due date per our loan period unless given; the Loaned message carries method and tracking."""
+    if shipping_method not in ShippingMethod.values:
+        raise WorkflowError("invalid", f"Choose a shipping method ({', '.join(ShippingMethod.labels)}).")
+    if due_date is not None and due_date <= timezone.localdate():
+        raise WorkflowError("invalid", "The due date must be in the future.")
+    tracking_number, carrier = (tracking_number or "").strip()[:100], (carrier or "").strip()[:50]
+    if not item_id:
+        detail = LendingDetail.objects.filter(request=request).select_related("holding").first()
+        item_id = detail.holding.barcode if detail and detail.holding else ""
+    data = {"shipping_method": shipping_method, "tracking_number": tracking_number, "carrier": carrier,
+            "item_id": item_id}
+    if due_date is not None:
+        data["due_date"] = due_date.isoformat()
+    data = {k: v for k, v in data.items() if v}
+    with transaction.atomic():
+        request = perform(request=request, action="ship", actor=actor, note=note, data=data, source=source)
+        LendingDetail.objects.update_or_create(request=request, defaults={
+            "shipping_method": shipping_method, "tracking_number": tracking_number, "carrier": carrier,
+            "shipped_at": timezone.now()})
+    return request
+
+
+def check_in(*, request: IllRequest, actor: Actor, source: str = EventSource.WEB) -> IllRequest:
+    return perform(request=request, action="check_in", actor=actor, source=source)
+
+
+def recall(*, request: IllRequest, actor: Actor, note: str = "") -> IllRequest:
+    return perform(request=request, action="recall", actor=actor, note=note)
+
+
+def answer_renewal(*, request: IllRequest, actor: Actor, grant: bool, due_date: dt.date | None = None,
+                   note: str = "", source: str = EventSource.WEB) -> IllRequest:
+    """Grant (with ``due_date``, or our loan period from the current due date) or refuse a renewal."""
+    if grant and due_date is not None and request.due_date and due_date <= request.due_date:
+        raise WorkflowError("invalid", "A renewal must move the due date later.")
+    data: dict = {"answer": "Y" if grant else "N"}
+    if grant and due_date is not None:
+        data["due_date"] = due_date.isoformat()
+    with transaction.atomic():
+        request = perform(request=request, action="answer_renewal", actor=actor, note=note, data=data, source=source)
+        LendingDetail.objects.filter(request=request).update(renewal_pending=False)
+    return request
+
+
+def note_renewal_request(*, request: IllRequest) -> None:
+    """The borrower asked to renew: mark it for staff, or answer per policy when auto-renew is on.
+
+    With ``ILLMS_LENDING_AUTO_RENEW`` and fewer than ``ILLMS_MAX_RENEWALS`` renewals so far the
+    system grants it for one more loan period; otherwise it waits for staff.
+    """
+    LendingDetail.objects.update_or_create(request=request, defaults={"renewal_pending": True})
+    request = IllRequest.objects.get(pk=request.pk)
+    if (getattr(settings, "ILLMS_LENDING_AUTO_RENEW", False)
+            and request.renewal_count < settings.ILLMS_MAX_RENEWALS and request.status in ON_LOAN):
+        done = claim(request_id=request.pk, from_status=request.status, action="answer_renewal",
+                     actor=Actor.system("renewal policy"), source=EventSource.SYSTEM,
+                     note="Renewed per our lending policy.", data={"answer": "Y"})
+        if done is not None:
+            LendingDetail.objects.filter(request=request).update(renewal_pending=False)
+
+
+def find_by_barcode(*, library, barcode: str) -> IllRequest:
+    """The lending request a scanned request barcode (``L123``, or its number) names, or ``invalid``."""
+    text = (barcode or "").strip().upper()
+    number = text[1:] if text.startswith("L") else text
+    if not number.isdigit():
+        raise WorkflowError("invalid", f"“{barcode}” is not a lending request barcode (L followed by digits).")
+    try:
+        return IllRequest.objects.select_related("library", "partner").get(
+            pk=int(number), library=library, role="lending")
+    except IllRequest.DoesNotExist:
+        raise WorkflowError("invalid", f"No lending request {text} in our queues.") from None
+
+

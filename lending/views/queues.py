@@ -1,0 +1,118 @@
+"""The lending dashboard: queues with counts, filters and search; batch printing; the scan desk."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from requests_app.models import EventSource
+from requests_app.workflow import Actor, WorkflowError
+
+from .. import selectors
+from ..forms import ScanForm
+from ..models import MatchKind
+from ..services import answers, printing
+from ..workflow import WORKFLOW, LendingStatus
+from . import lending_library, parse_ids
+
+PAGE_SIZE = 50
+
+
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    library = lending_library(request)
+    status = request.GET.get("status") or ""
+    if status and status not in WORKFLOW.states:
+        raise Http404("No such state.")
+    filters = {"q": request.GET.get("q", "")[:100], "partner": request.GET.get("partner", "")[:32],
+               "match": request.GET.get("match", ""), "renewals": request.GET.get("renewals") == "1"}
+    page = Paginator(selectors.lending_queue(library=library, status=status or None, **filters),
+                     PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "lending/queue.html", {
+        "library": library, "status": status, "state": WORKFLOW.state(status) if status else None,
+        "counts": selectors.queue_counts(library=library), "page": page, "filters": filters,
+        "match_choices": [("held", "Held (any match)")] + list(MatchKind.choices), "query": query.urlencode(),
+        "can_print": status in ("", LendingStatus.NEW), "scan_form": ScanForm(),
+    })
+
+
+@login_required
+@require_POST
+def print_pull_slips(request: HttpRequest) -> HttpResponse:
+    """Batch: selected new requests move to "awaiting picking"; then their slips are offered as one PDF."""
+    library = lending_library(request)
+    ids = parse_ids(request.POST.getlist("ids"))
+    try:
+        result = printing.print_pull_slips(library=library, request_ids=ids, actor=Actor.staff(request.user))
+    except WorkflowError as exc:
+        messages.error(request, exc.message)
+        return redirect("lending:queue")
+    for number, reason in result.failures:
+        messages.error(request, f"{number}: {reason}")
+    if result.printed:
+        messages.success(request, f"{len(result.printed)} request(s) now awaiting picking.")
+    url = reverse("lending:pull_slips_pdf") + "?ids=" + ",".join(str(i) for i in ids)
+    return redirect(f"{reverse('lending:queue')}?status={LendingStatus.AWAITING_PICKING}&slips={url}")
+
+
+@login_required
+def pull_slips_pdf(request: HttpRequest) -> HttpResponse:
+    """The pull slips of the given requests as a PDF (reading only; printing is the POST above)."""
+    library = lending_library(request)
+    requests = list(selectors.requests_for_printing(library=library, ids=parse_ids(request.GET.getlist("ids"))))
+    if not requests:
+        raise Http404("No such requests.")
+    from ..pdf import pull_slips
+
+    return _pdf_response(pull_slips(requests), "pull-slips.pdf")
+
+
+@login_required
+def labels_pdf(request: HttpRequest) -> HttpResponse:
+    library = lending_library(request)
+    try:
+        data = printing.shipping_labels(library=library, request_ids=parse_ids(request.GET.getlist("ids")))
+    except WorkflowError:
+        raise Http404("No such requests.") from None
+    return _pdf_response(data, "shipping-labels.pdf")
+
+
+def _pdf_response(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+@login_required
+def scan(request: HttpRequest) -> HttpResponse:
+    """The scan desk: a request barcode opens, ships or checks in that request."""
+    library = lending_library(request)
+    form = ScanForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        actor = Actor.staff(request.user)
+        try:
+            found = answers.find_by_barcode(library=library, barcode=form.cleaned_data["barcode"])
+            action = form.cleaned_data["action"]
+            if action == "open":
+                return redirect("lending:request", pk=found.pk)
+            if action == "ship":
+                answers.ship(request=found, actor=actor, source=EventSource.WEB,
+                             shipping_method=form.cleaned_data.get("shipping_method") or "Mail")
+                messages.success(request, f"{found.number} shipped, due {found.due_date}.")
+            else:
+                answers.check_in(request=found, actor=actor)
+                messages.success(request, f"{found.number} checked in: completed.")
+        except WorkflowError as exc:
+            messages.error(request, exc.message)
+        return redirect(f"{reverse('lending:scan')}?action={form.cleaned_data['action']}")
+    if request.method == "GET" and request.GET.get("action"):
+        form = ScanForm(initial={"action": request.GET["action"]})
+    return render(request, "lending/scan.html", {"form": form, "library": library},
+                  status=400 if request.method == "POST" else 200)

@@ -1,0 +1,105 @@
+"""The availability check on a new lending request: holdings matched, policy warnings, auto-unfill."""
+
+from __future__ import annotations
+
+import pytest
+
+from lending.models import LendingDetail
+from lending.services.availability import check_availability
+from requests_app.models import Event, OutboxMessage
+from requests_app.services import receive_partner_request
+from tests.factories import LendingRequestFactory
+from tests.lending.factories import HoldingFactory, IncomingRequestFactory, IsoPartnerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_request_is_matched_by_isbn_first(library):
+    holding = HoldingFactory(library=library, isbn="9780226458083", title="Something else entirely")
+    HoldingFactory(library=library, title="The Structure of Scientific Revolutions")
+    request = LendingRequestFactory(library=library, isbn="9780226458083",
+                                    title="The Structure of Scientific Revolutions")
+    detail = check_availability(request=request)
+    assert (detail.holding, detail.match_kind) == (holding, "isbn")
+
+
+def test_a_request_without_a_known_identifier_is_matched_by_normalised_title_and_author(library):
+    holding = HoldingFactory(library=library, title="The Structure of Scientific Revolutions.",
+                             author="Kuhn, Thomas S.")
+    request = LendingRequestFactory(library=library, title="Structure of scientific revolutions",
+                                    author="Thomas Kuhn", isbn="9780000000002")
+    detail = check_availability(request=request)
+    assert (detail.holding, detail.match_kind) == (holding, "title")
+
+
+def test_a_title_by_another_author_does_not_match(library):
+    HoldingFactory(library=library, title="Collected Poems", author="Frost, Robert")
+    request = LendingRequestFactory(library=library, title="Collected Poems", author="Sylvia Plath")
+    assert check_availability(request=request).match_kind == "none"
+
+
+def test_another_librarys_holdings_are_not_ours(library):
+    HoldingFactory(isbn="9780226458083")
+    request = LendingRequestFactory(library=library, isbn="9780226458083")
+    assert check_availability(request=request).holding is None
+
+
+def test_a_lendable_copy_is_preferred_and_a_non_lendable_match_carries_a_warning(library):
+    HoldingFactory(library=library, isbn="9780226458083", lendable=False)
+    request = LendingRequestFactory(library=library, isbn="9780226458083")
+    detail = check_availability(request=request)
+    assert detail.match_kind == "isbn"
+    assert "The holding is marked not lendable." in detail.warnings
+    lendable = HoldingFactory(library=library, isbn="9780226458083")
+    assert check_availability(request=request).holding == lendable
+
+
+def test_a_non_circulating_holding_warns_for_a_loan(library):
+    HoldingFactory(library=library, isbn="9780226458083", circulates=False, location="Reference")
+    detail = check_availability(request=LendingRequestFactory(library=library, isbn="9780226458083"))
+    assert any("does not circulate" in w and "Reference" in w for w in detail.warnings)
+
+
+def test_a_partner_at_our_loan_limit_is_warned_about(library):
+    library.max_loans_outstanding = 2
+    library.save()
+    partner = IsoPartnerFactory()
+    LendingRequestFactory.create_batch(2, library=library, partner=partner, status="shipped")
+    detail = check_availability(request=LendingRequestFactory(library=library, partner=partner))
+    assert any("already has 2 of our items" in w for w in detail.warnings)
+
+
+def test_an_inactive_partner_is_warned_about(library):
+    partner = IsoPartnerFactory(active=False)
+    detail = check_availability(request=LendingRequestFactory(library=library, partner=partner))
+    assert any("inactive partner" in w for w in detail.warnings)
+
+
+def test_a_new_request_from_a_partner_is_checked_when_it_arrives(library, django_capture_on_commit_callbacks):
+    holding = HoldingFactory(library=library, isbn="9780226458083")
+    with django_capture_on_commit_callbacks(execute=True):
+        request, _ = receive_partner_request(library=library, partner=IsoPartnerFactory(),
+                                             requesting_agency_request_id="R-1", title="Kuhn",
+                                             isbn="9780226458083")
+    assert LendingDetail.objects.get(request=request).holding == holding
+
+
+def test_nothing_held_is_answered_not_held_when_the_library_allows_it(
+        library, settings, django_capture_on_commit_callbacks):
+    settings.ILLMS_AUTO_UNFILL_NOT_HELD = True
+    with django_capture_on_commit_callbacks(execute=True):
+        request, _ = receive_partner_request(library=library, partner=IsoPartnerFactory(),
+                                             requesting_agency_request_id="R-2", title="Nothing we own")
+    request.refresh_from_db()
+    assert request.status == "unfilled"
+    event = Event.objects.get(request=request, action="unfill")
+    assert (event.actor_kind, event.data["reason_unfilled"]) == ("system", "NotHeld")
+    message = OutboxMessage.objects.get(request=request)
+    assert message.payload["message_info"]["reason_unfilled"]["value"] == "NotHeld"
+
+
+def test_nothing_held_waits_for_staff_by_default(library):
+    request = IncomingRequestFactory(library=library)
+    check_availability(request=request)
+    request.refresh_from_db()
+    assert request.status == "new"

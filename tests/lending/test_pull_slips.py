@@ -1,0 +1,97 @@
+"""Pull slips and shipping labels: real PDFs, one page per request, barcodes that decode to the request number."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from pypdf import PdfReader
+
+from lending import pdf
+from lending.barcodes import code128_svg
+from lending.models import LendingDetail
+from lending.services.printing import print_pull_slips
+from requests_app.models import IllRequest
+from requests_app.workflow import Actor, WorkflowError
+from tests.lending.code128 import black_bars, decode_rows
+from tests.lending.factories import HoldingFactory, IncomingRequestFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def held_requests(library):
+    requests = []
+    for n in range(3):
+        holding = HoldingFactory(library=library, call_number=f"PS3545 .I345 G{n}", location="Level 3",
+                                 barcode=f"3901500000{n}")
+        request = IncomingRequestFactory(library=library)
+        LendingDetail.objects.create(request=request, holding=holding, match_kind="isbn")
+        requests.append(request)
+    return requests
+
+
+def test_a_pull_slip_pdf_has_one_page_per_request_with_call_number_and_request_number(held_requests):
+    requests = list(IllRequest.objects.filter(pk__in=[r.pk for r in held_requests]).select_related(
+        "partner", "lending_detail__holding").order_by("pk"))
+    reader = PdfReader(io.BytesIO(pdf.pull_slips(requests)))
+    assert len(reader.pages) == 3
+    for page, request in zip(reader.pages, requests, strict=True):
+        text = page.extract_text()
+        assert request.number in text
+        assert request.lending_detail.holding.call_number in text
+        assert "Level 3" in text
+
+
+def test_the_pull_slip_barcodes_decode_to_the_request_number_and_the_item_barcode(held_requests):
+    request = IllRequest.objects.select_related("partner", "lending_detail__holding").get(pk=held_requests[0].pk)
+    reader = PdfReader(io.BytesIO(pdf.pull_slips([request])))
+    assert decode_rows(black_bars(reader, 0)) == [request.number, request.lending_detail.holding.barcode]
+
+
+def test_the_decoder_rejects_a_barcode_of_another_text():
+    from weasyprint import HTML
+
+    reader = PdfReader(io.BytesIO(HTML(string=f"<div>{code128_svg('L999')}</div>").write_pdf()))
+    assert decode_rows(black_bars(reader, 0)) == ["L999"]
+    assert decode_rows(black_bars(reader, 0)) != ["L998"]
+
+
+def test_a_shipping_label_carries_the_borrowers_postal_address_and_barcode(library):
+    request = IncomingRequestFactory(library=library, partner__name="Borrowing College",
+                                     partner__address_line1="1 Library Way", partner__city="Ann Arbor",
+                                     partner__postal_code="48109")
+    reader = PdfReader(io.BytesIO(pdf.shipping_labels([request])))
+    text = reader.pages[0].extract_text()
+    assert "Borrowing College" in text and "1 Library Way" in text and "48109" in text
+    assert decode_rows(black_bars(reader, 0)) == [request.number]
+
+
+def test_batch_printing_moves_new_requests_to_awaiting_picking_and_reports_the_others(library, staff, held_requests):
+    cancelled = IncomingRequestFactory(library=library, status="cancelled")
+    result = print_pull_slips(library=library, request_ids=[r.pk for r in held_requests] + [cancelled.pk],
+                              actor=Actor.staff(staff))
+    assert sorted(r.pk for r in result.printed) == sorted(r.pk for r in held_requests)
+    assert set(IllRequest.objects.filter(pk__in=[r.pk for r in held_requests]).values_list("status", flat=True)) == {
+        "awaiting_picking"}
+    assert len(PdfReader(io.BytesIO(result.pdf)).pages) == 4
+
+
+def test_a_request_another_person_moved_is_reported_not_printed_twice(library, staff, held_requests, monkeypatch):
+    request = held_requests[0]
+    stale = IllRequest.objects.get(pk=request.pk)
+    IllRequest.objects.filter(pk=request.pk).update(status="awaiting_picking")
+    stale.status = "new"
+    from lending.services import printing
+
+    monkeypatch.setattr(printing.selectors, "requests_for_printing", lambda **kw: [stale])
+    result = print_pull_slips(library=library, request_ids=[request.pk], actor=Actor.staff(staff))
+    assert result.printed == [] and result.failures[0][0] == request.number
+
+
+def test_printing_nothing_or_another_librarys_request_is_refused(library, staff):
+    other = IncomingRequestFactory()
+    with pytest.raises(WorkflowError):
+        print_pull_slips(library=library, request_ids=[other.pk], actor=Actor.staff(staff))
+    other.refresh_from_db()
+    assert other.status == "new"
