@@ -1,0 +1,82 @@
+"""A patron follows an OpenURL from a discovery system, signs in, submits and sees the request."""
+
+from urllib.parse import urlencode
+
+import pytest
+
+from requests_app.models import IllRequest
+from tests.factories import PASSWORD, PatronFactory
+
+from .conftest import serious_accessibility_violations
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+OPENURL = urlencode([
+    ("url_ver", "Z39.88-2004"), ("ctx_ver", "Z39.88-2004"),
+    ("rfr_id", "info:sid/primo.exlibrisgroup.com:primo3-Article-crossref"),
+    ("rft_val_fmt", "info:ofi/fmt:kev:mtx:journal"), ("rft.genre", "article"),
+    ("rft.atitle", "Molecular structure of nucleic acids"), ("rft.jtitle", "Nature"),
+    ("rft.aulast", "Watson"), ("rft.aufirst", "J. D."), ("rft.date", "1953"), ("rft.volume", "171"),
+    ("rft.issue", "4356"), ("rft.spage", "737"), ("rft.epage", "738"), ("rft.issn", "0028-0836"),
+    ("rft_id", "info:doi/10.1038/171737a0"), ("rft_id", "info:pmid/13054692"),
+])
+
+
+def test_a_signed_out_patron_arriving_by_openurl_signs_in_submits_and_sees_the_request(live_server, page):
+    patron = PatronFactory(username="ada", first_name="Ada", last_name="Lovelace")
+
+    page.goto(f"{live_server.url}/openurl?{OPENURL}")
+    assert "/accounts/login/" in page.url
+    assert serious_accessibility_violations(page) == []
+    page.get_by_label("Username").fill(patron.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+    page.wait_for_url("**/openurl?**")
+    assert page.get_by_label("Article title").input_value() == "Molecular structure of nucleic acids"
+    assert page.get_by_label("Journal title").input_value() == "Nature"
+    assert page.get_by_label("DOI").input_value() == "10.1038/171737a0"
+    assert page.get_by_label("Pages").input_value() == "737-738"
+    assert serious_accessibility_violations(page) == []
+    page.get_by_label("I have read the copyright warning").check()
+    page.get_by_role("button", name="Send request").click()
+
+    page.wait_for_url("**/requests/*/")
+    request = IllRequest.objects.get()
+    assert (request.patron_id, request.doi, request.pmid) == (patron.pk, "10.1038/171737a0", "13054692")
+
+    # On a phone the main menu is folded away behind its toggle.
+    page.get_by_role("button", name="Toggle navigation").click()
+    page.get_by_role("link", name="My requests", exact=True).click()
+    page.wait_for_url("**/requests/")
+    row = page.get_by_role("listitem").filter(has_text="Molecular structure of nucleic acids")
+    assert row.get_by_text("Submitted", exact=True).is_visible()
+    assert serious_accessibility_violations(page) == []
+
+
+def test_the_accessibility_check_reports_a_serious_violation(page):
+    page.set_content('<html lang="en"><head><title>t</title></head><body><main><img src="x.png"></main></body></html>')
+    assert any(v.startswith("image-alt") for v in serious_accessibility_violations(page))
+
+
+def test_the_other_patron_pages_have_no_serious_accessibility_violations(live_server, page):
+    patron = PatronFactory(username="grace")
+    request = IllRequest.objects.create(role="borrowing", library=patron.patron_profile.library, patron=patron,
+                                        status="submitted", format="book", title="Notes on the Analytical Engine")
+    page.goto(f"{live_server.url}/accounts/password_reset/")
+    assert serious_accessibility_violations(page) == []
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill(patron.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    for path in ["/requests/new/", "/requests/new/book/", f"/requests/{request.pk}/", "/requests/preferences/"]:
+        page.goto(live_server.url + path)
+        assert serious_accessibility_violations(page) == [], path
+    # A form sent back with errors stays accessible too.
+    page.goto(live_server.url + "/requests/new/article/")
+    page.locator("main form").evaluate("form => { form.noValidate = true; }")  # let the server answer
+    page.get_by_role("button", name="Send request").click()
+    page.wait_for_load_state()
+    assert page.locator(".invalid-feedback").count() > 0
+    assert serious_accessibility_violations(page) == []
