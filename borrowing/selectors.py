@@ -39,3 +39,62 @@ def patron_request_detail(*, patron, pk: int) -> IllRequest:
 def pickup_locations(*, library: Library) -> QuerySet[PickupLocation]:
     """The active pickup locations of a member library, by name."""
     return PickupLocation.objects.filter(library=library, active=True).order_by("name")
+
+
+# Staff side ----------------------------------------------------------------------------------
+
+
+def staff_queue(*, library: Library) -> QuerySet[IllRequest]:
+    """Member ``library``'s borrowing requests with everything a queue row shows (no query per row)."""
+    return (IllRequest.objects.filter(library=library, role="borrowing")
+            .select_related("partner", "patron", "patron__patron_profile")
+            .order_by("-updated_at", "-pk"))
+
+
+def staff_request_detail(*, library: Library, pk: int) -> IllRequest:
+    """One of ``library``'s borrowing requests with its history, notes, messages, rota and copyright record.
+
+    Raises ``IllRequest.DoesNotExist`` for another library's request or a lending request.
+    """
+    from requests_app.models import InboundMessage, OutboxMessage
+
+    from .models import RotaEntry
+
+    return (IllRequest.objects.filter(library=library, role="borrowing")
+            .select_related("partner", "patron", "patron__patron_profile", "library", "pickup_location",
+                            "copyright_record")
+            .prefetch_related(
+                Prefetch("events", queryset=Event.objects.select_related("actor_user", "actor_library")),
+                Prefetch("notes", queryset=Note.objects.select_related("author", "author_library")),
+                Prefetch("outbox", queryset=OutboxMessage.objects.select_related("recipient").order_by("pk")),
+                Prefetch("inbox", queryset=InboundMessage.objects.select_related("sender").order_by("received_at")),
+                Prefetch("rota_entries", queryset=RotaEntry.objects.select_related("lender").order_by("position")),
+            ).get(pk=pk))
+
+
+def rota_lender_choices(*, library: Library) -> QuerySet[Library]:
+    """Libraries staff may add to a rota by hand: active, not ``library`` itself."""
+    return Library.objects.filter(active=True).exclude(pk=library.pk).order_by("symbol")
+
+
+def copyright_journal_counts(*, library: Library, year: int | None = None) -> QuerySet:
+    """The rule-of-five report: per journal and year, copies counted, CCG, CCL and waiting (one query)."""
+    from django.db.models import Count, Max, Q
+
+    from .models import CopyrightRecord
+
+    records = CopyrightRecord.objects.filter(library=library)
+    if year:
+        records = records.filter(request_year=year)
+    return (records.values("journal_key", "request_year")
+            .annotate(title=Max("journal_title"), total=Count("pk"), counted=Count("pk", filter=Q(counted=True)),
+                      ccg=Count("pk", filter=Q(compliance="CCG")), ccl=Count("pk", filter=Q(compliance="CCL")),
+                      waiting=Count("pk", filter=Q(compliance="")))
+            .order_by("-request_year", "-counted", "journal_key"))
+
+
+def copyright_years(*, library: Library) -> list[int]:
+    from .models import CopyrightRecord
+
+    return list(CopyrightRecord.objects.filter(library=library).values_list("request_year", flat=True)
+                .distinct().order_by("-request_year"))

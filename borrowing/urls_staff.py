@@ -1,3 +1,20 @@
-from django.urls import path  # noqa: F401 - filled as pages land
+"""Staff borrowing pages, under /borrowing/ (namespace ``borrowing_staff``)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from .views import staff
+
+app_name = "borrowing_staff"
+
+urlpatterns = [
+    path("borrowing/queue/", staff.queue, name="queue"),
+    path("borrowing/queue/bulk/", staff.bulk_action, name="bulk"),
+    path("borrowing/scan/", staff.scan, name="scan"),
+    path("borrowing/copyright/", staff.copyright_report, name="copyright-report"),
+    path("borrowing/requests/<int:pk>/", staff.request_detail, name="request"),
+    path("borrowing/requests/<int:pk>/actions/<slug:action>/", staff.perform_action, name="action"),
+    path("borrowing/requests/<int:pk>/citation/", staff.edit_citation, name="citation"),
+    path("borrowing/requests/<int:pk>/notes/", staff.add_note, name="note"),
+    path("borrowing/requests/<int:pk>/rota/<slug:change>/", staff.rota_change, name="rota"),
+    path("borrowing/requests/<int:pk>/copyright/", staff.clear_copyright, name="copyright"),
+]

@@ -1,0 +1,54 @@
+"""The staff borrowing queue's filters: one FilterSet for the HTML list (and the API, if it wants it)."""
+
+from __future__ import annotations
+
+import re
+
+import django_filters
+from django.db.models import Q, QuerySet
+
+from requests_app.models import IllRequest, RequestFormat
+
+from .workflow import WORKFLOW
+
+_NUMBER = re.compile(r"^[Bb](\d{1,12})$")
+
+
+class BorrowingQueueFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label="Search", method="search",
+        help_text="Title, journal, patron name or card, ISBN/ISSN/DOI/OCLC/PMID, lender symbol or request number.",
+    )
+    status = django_filters.ChoiceFilter(
+        label="Status", choices=[(s.value, s.label) for s in WORKFLOW.states.values()], empty_label="All states")
+    format = django_filters.ChoiceFilter(label="Format", choices=RequestFormat.choices, empty_label="All formats")
+    lender = django_filters.CharFilter(label="Lender symbol", field_name="partner__symbol", lookup_expr="iexact")
+    sort = django_filters.OrderingFilter(
+        label="Sort by", empty_label="Latest activity",
+        fields=(("updated_at", "updated"), ("created_at", "created"), ("title", "title"), ("need_by", "need_by"),
+                ("patron_due_date", "due"), ("partner__symbol", "lender")),
+        field_labels={"updated_at": "Last activity", "created_at": "Submitted", "title": "Title",
+                      "need_by": "Needed by", "patron_due_date": "Patron due date", "partner__symbol": "Lender"},
+    )
+
+    class Meta:
+        model = IllRequest
+        fields = ["q", "status", "format", "lender"]
+
+    def search(self, queryset: QuerySet[IllRequest], name: str, value: str) -> QuerySet[IllRequest]:
+        value = value.strip()
+        if not value:
+            return queryset
+        number = _NUMBER.match(value)
+        if number:
+            return queryset.filter(pk=int(number.group(1)))
+        condition = Q()
+        for word in value.split()[:6]:
+            condition &= (
+                Q(title__icontains=word) | Q(container_title__icontains=word) | Q(author__icontains=word)
+                | Q(patron__first_name__icontains=word) | Q(patron__last_name__icontains=word)
+                | Q(patron__patron_profile__card_barcode__iexact=word)
+                | Q(isbn__iexact=word.replace("-", "")) | Q(issn__iexact=word) | Q(doi__iexact=word.lower())
+                | Q(oclc_number__iexact=word) | Q(pmid__iexact=word) | Q(partner__symbol__iexact=word)
+            )
+        return queryset.filter(condition)

@@ -1,0 +1,78 @@
+"""Staff review of a borrowing request: correcting and verifying the citation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from requests_app.models import Event, EventSource, IllRequest, NoteVisibility, Role
+from requests_app.services import add_note, check_actor, perform
+from requests_app.workflow import Actor, WorkflowError
+
+from ..workflow import BorrowingStatus as S
+
+#: The citation may be corrected while no lender holds the request.
+EDITABLE_STATES = frozenset({S.SUBMITTED, S.SOURCING, S.AWAITING_COPYRIGHT})
+CITATION_FIELDS = (
+    "format", "title", "author", "container_title", "volume", "issue", "pages", "publication_date", "edition",
+    "publisher", "place_of_publication", "isbn", "issn", "oclc_number", "doi", "pmid", "need_by", "max_cost",
+)
+
+
+def update_citation(*, request: IllRequest, actor: Actor, changes: dict[str, Any], verify: bool = False,
+                    source: str = EventSource.WEB) -> IllRequest:
+    """Save corrected citation fields of ``request`` and, with ``verify``, verify it.
+
+    Validates the whole row (``full_clean``: identifiers normalised, each bad one on its
+    field) and writes an ``edit_citation`` event listing what changed (the status stays).
+    Raises ``ValidationError`` for bad values and ``WorkflowError`` when the request is not
+    in review any more (``not_allowed``) or the actor may not work it (``forbidden``).
+    """
+    unknown = set(changes) - set(CITATION_FIELDS)
+    if unknown:
+        raise WorkflowError("invalid", f"Not citation fields: {', '.join(sorted(unknown))}.")
+    with transaction.atomic():
+        locked = IllRequest.objects.select_for_update().select_related("library").get(pk=request.pk)
+        if locked.role != Role.BORROWING or locked.status not in EDITABLE_STATES:
+            raise WorkflowError("not_allowed", "The citation can be corrected only while the request is in review "
+                                               "or sourcing.", status=locked.status)
+        check_actor(request=locked, actor=actor, transition=locked.workflow.transition("verify"))
+        before = {name: getattr(locked, name) for name in changes}
+        for name, value in changes.items():
+            setattr(locked, name, value)
+        locked.full_clean()
+        changed = {name: (before[name], getattr(locked, name)) for name in changes
+                   if before[name] != getattr(locked, name)}
+        if changed:
+            now = timezone.now()
+            locked.updated_at = now
+            locked.save(update_fields=[*changed, "updated_at"])
+            Event.objects.create(
+                request=locked, action="edit_citation", from_status=locked.status, to_status=locked.status,
+                actor_kind=actor.kind, actor_user=actor.user, actor_library=actor.library, actor_name=actor.name,
+                source=source, created_at=now,
+                note="Citation corrected: " + ", ".join(locked._meta.get_field(n).verbose_name for n in changed),
+                data={name: [str(old or ""), str(new or "")] for name, (old, new) in changed.items()},
+            )
+        if verify:
+            perform(request=locked, action="verify", actor=actor, source=source)
+    for name in changes:
+        setattr(request, name, getattr(locked, name))
+    request.status = locked.status
+    return request
+
+
+def cancel_owned_locally(*, request: IllRequest, actor: Actor, reason: str, expected_status: str | None = None,
+                         source: str = EventSource.WEB) -> IllRequest:
+    """Cancel because the library owns the item; ``reason`` (where to find it) becomes a note the patron sees.
+
+    The patron is e-mailed after commit (the transition's hook). Raises ``WorkflowError``
+    as ``perform`` does (``invalid`` without a reason).
+    """
+    with transaction.atomic():
+        perform(request=request, action="cancel_owned_locally", actor=actor, source=source, note=reason,
+                expected_status=expected_status)
+        add_note(request=request, text=reason, visibility=NoteVisibility.PATRON, author=actor.user)
+    return request

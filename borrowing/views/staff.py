@@ -1,0 +1,364 @@
+"""Staff borrowing pages: the queue, a request (review, rota, copyright, actions), the scanner, reports.
+
+Views stay thin: they read through ``borrowing.selectors``, change through the services
+(``requests_app.services.perform`` and ``borrowing.services.*``) and turn a
+``WorkflowError`` or ``ValidationError`` into a message or a form error. Every page works
+without JavaScript; with htmx the scanner and the queue update in place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.forms.models import fields_for_model, model_to_dict
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from requests_app import selectors as core_selectors
+from requests_app import services as core_services
+from requests_app.models import EventSource, IllRequest, Library, NoteVisibility, Role
+from requests_app.workflow import Actor, WorkflowError
+
+from .. import selectors
+from ..filters import BorrowingQueueFilter
+from ..services import copyright as copyright_services
+from ..services import loans, review, rota
+from ..workflow import WORKFLOW
+
+PAGE_SIZE = 50
+NS = "borrowing_staff"
+
+
+# Forms (small, and only these pages use them) ------------------------------------------------
+
+class CitationForm(forms.Form):
+    """The citation fields; the service validates the whole row (``full_clean``) and normalises identifiers."""
+
+    def __init__(self, *args, instance: IllRequest | None = None, **kwargs):
+        if instance is not None and not args and "initial" not in kwargs:
+            kwargs["initial"] = model_to_dict(instance, fields=review.CITATION_FIELDS)
+        super().__init__(*args, **kwargs)
+        self.fields.update(fields_for_model(IllRequest, fields=review.CITATION_FIELDS,
+                                            widgets={"need_by": forms.DateInput(attrs={"type": "date"})}))
+        # Identifiers arrive with hyphens and spaces: the model normalises them and says which are bad.
+        for name in ("isbn", "issn"):
+            self.fields[name] = forms.CharField(label=self.fields[name].label, required=False, max_length=40)
+
+
+class AddLenderForm(forms.Form):
+    lender = forms.ModelChoiceField(queryset=Library.objects.none(), label="Add a lender")
+
+    def __init__(self, *args, library: Library, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lender"].queryset = selectors.rota_lender_choices(library=library)
+
+
+class ClearanceForm(forms.Form):
+    fee = forms.DecimalField(label="Clearance fee", required=False, min_value=Decimal("0"), decimal_places=2,
+                             max_digits=9)
+    currency = forms.CharField(max_length=3, required=False, initial="USD")
+    exception_note = forms.CharField(label="Or the exception that applies", required=False,
+                                     widget=forms.Textarea(attrs={"rows": 2}),
+                                     help_text="E.g. our own subscription, public domain, licence.")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("fee") is None and not (cleaned.get("exception_note") or "").strip():
+            raise forms.ValidationError("Record the clearance fee paid or the exception that applies.")
+        return cleaned
+
+
+class ScanForm(forms.Form):
+    mode = forms.ChoiceField(label="Scanner mode", choices=loans.ScanMode.choices)
+    code = forms.CharField(label="Request barcode", max_length=40,
+                           widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off",
+                                                         "placeholder": "B123"}))
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(label="Note", widget=forms.Textarea(attrs={"rows": 2}))
+    visibility = forms.ChoiceField(choices=NoteVisibility.choices, initial=NoteVisibility.INTERNAL)
+
+
+# Helpers ------------------------------------------------------------------------------------
+
+def _library(request: HttpRequest) -> Library:
+    """The member library whose borrowing queue this user works; 403 otherwise."""
+    if not request.user.has_perm(WORKFLOW.staff_permission):
+        raise PermissionDenied("Your account may not work the borrowing queue.")
+    library = core_selectors.staff_library(request.user)
+    if library is None:
+        raise PermissionDenied("Your account is not attached to a member library.")
+    return library
+
+
+def _actor(request: HttpRequest) -> Actor:
+    return Actor.staff(request.user)
+
+
+def _own_request(library: Library, pk: int) -> IllRequest:
+    try:
+        return IllRequest.objects.select_related("library", "partner").get(pk=pk, library=library,
+                                                                          role=Role.BORROWING)
+    except IllRequest.DoesNotExist:
+        raise Http404("No such borrowing request.") from None
+
+
+def _back(pk: int) -> HttpResponse:
+    return redirect(NS + ":request", pk=pk)
+
+
+# Queue --------------------------------------------------------------------------------------
+
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    library = _library(request)
+    filterset = BorrowingQueueFilter(request.GET or None, queryset=selectors.staff_queue(library=library))
+    rows = filterset.qs if filterset.is_bound and filterset.is_valid() else selectors.staff_queue(library=library)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    status = request.GET.get("status") or ""
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "library": library, "filter": filterset, "page": page, "status": status,
+        "state": WORKFLOW.states.get(status), "counts": core_selectors.queue_counts(library=library,
+                                                                                    role=Role.BORROWING),
+        "query": query.urlencode(), "bulk_actions": _bulk_actions(status),
+    }
+    template = "borrowing/staff/_queue_table.html" if request.htmx and request.htmx.target == "queue-table" \
+        else "borrowing/staff/queue.html"
+    return render(request, template, context)
+
+
+def _bulk_actions(status: str):
+    """Staff actions possible from ``status`` that need no note (all staff actions when no state is chosen)."""
+    from requests_app.models import ActorKind
+
+    if status and status in WORKFLOW.states:
+        candidates = WORKFLOW.available(status, ActorKind.STAFF)
+    else:
+        candidates = [t for t in WORKFLOW.transitions.values() if t.allows(ActorKind.STAFF)]
+    return [t for t in candidates if not t.needs_note and not t.guards]
+
+
+@login_required
+@require_POST
+def bulk_action(request: HttpRequest) -> HttpResponse:
+    library = _library(request)
+    action = request.POST.get("action", "")
+    ids = [int(v) for v in request.POST.getlist("requests") if v.isdigit()]
+    back = reverse(NS + ":queue") + ("?" + request.POST["return_query"] if request.POST.get("return_query") else "")
+    if not ids or action not in WORKFLOW.transitions:
+        messages.error(request, "Tick at least one request and choose an action.")
+        return redirect(back)
+    outcomes = loans.perform_bulk(library=library, request_ids=ids, action=action, actor=_actor(request),
+                                  note=request.POST.get("note", ""))
+    done = [o for o in outcomes if o.ok]
+    label = WORKFLOW.transition(action).label
+    if done:
+        messages.success(request, f"{label}: {len(done)} request{'s' if len(done) != 1 else ''} done "
+                                  f"({', '.join(o.number for o in done)}).")
+    for outcome in outcomes:
+        if not outcome.ok:
+            messages.error(request, f"{outcome.number}: {outcome.message}")
+    return redirect(back)
+
+
+# Scanner ------------------------------------------------------------------------------------
+
+@login_required
+def scan(request: HttpRequest) -> HttpResponse:
+    library = _library(request)
+    outcome = None
+    mode = request.POST.get("mode") or request.GET.get("mode") or loans.ScanMode.RECEIVE
+    form = ScanForm(request.POST or None, initial={"mode": mode})
+    if request.method == "POST" and form.is_valid():
+        outcome = loans.scan(library=library, code=form.cleaned_data["code"], mode=form.cleaned_data["mode"],
+                             actor=_actor(request))
+        # A fresh, empty field for the next scan, in the same mode.
+        form = ScanForm(initial={"mode": form.cleaned_data["mode"]})
+    if request.htmx and outcome is not None:
+        return render(request, "borrowing/staff/_scan_result.html", {"outcome": outcome})
+    return render(request, "borrowing/staff/scan.html", {"form": form, "outcome": outcome, "library": library})
+
+
+# One request --------------------------------------------------------------------------------
+
+@login_required
+def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    library = _library(request)
+    try:
+        ill_request = selectors.staff_request_detail(library=library, pk=pk)
+    except IllRequest.DoesNotExist:
+        raise Http404("No such borrowing request.") from None
+    return render(request, "borrowing/staff/request_detail.html", _detail_context(request, library, ill_request))
+
+
+def _detail_context(request: HttpRequest, library: Library, ill_request: IllRequest, **forms_) -> dict:
+    editable = ill_request.status in review.EDITABLE_STATES
+    record = getattr(ill_request, "copyright_record", None)  # None when the request has no record
+    rota_entries = list(ill_request.rota_entries.all())
+    return {
+        "r": ill_request, "library": library, "state": WORKFLOW.state(ill_request.status),
+        "actions": [t for t in core_services.available_actions(request=ill_request, actor=_actor(request))
+                    if t.action not in {"send_to_lender", "clear_copyright"}],
+        "citation_form": forms_.get("citation_form") or (CitationForm(instance=ill_request) if editable else None),
+        "rota": rota_entries,
+        "rota_editable": ill_request.status in {"submitted", "sourcing", "awaiting_copyright", "end_of_rota"},
+        "can_send": ill_request.status == "sourcing",
+        "has_waiting_lender": any(e.status == "pending" for e in rota_entries),
+        "add_lender_form": AddLenderForm(library=library),
+        "clearance_form": forms_.get("clearance_form") or (
+            ClearanceForm(initial={"currency": library.currency}) if ill_request.status == "awaiting_copyright"
+            else None),
+        "copyright_record": record,
+        "note_form": NoteForm(),
+    }
+
+
+@login_required
+@require_POST
+def perform_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    library = _library(request)
+    ill_request = _own_request(library, pk)
+    note, expected = request.POST.get("note", ""), request.POST.get("expected_status") or None
+    try:
+        if action == "cancel_owned_locally":
+            review.cancel_owned_locally(request=ill_request, actor=_actor(request), reason=note,
+                                        expected_status=expected)
+        else:
+            core_services.perform(request=ill_request, action=action, actor=_actor(request), source=EventSource.WEB,
+                                  note=note, expected_status=expected)
+    except WorkflowError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{ill_request.number}: {WORKFLOW.transition(action).label} – "
+                                  f"now “{ill_request.status_label}”.")
+    return _back(pk)
+
+
+@login_required
+@require_POST
+def edit_citation(request: HttpRequest, pk: int) -> HttpResponse:
+    library = _library(request)
+    ill_request = _own_request(library, pk)
+    form = CitationForm(request.POST)
+    if form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in review.CITATION_FIELDS}
+        try:
+            review.update_citation(request=ill_request, actor=_actor(request), changes=changes,
+                                   verify="verify" in request.POST)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        except WorkflowError as exc:
+            messages.error(request, exc.message)
+            return _back(pk)
+        else:
+            messages.success(request, f"{ill_request.number}: citation saved"
+                                      + (" and verified." if "verify" in request.POST else "."))
+            return _back(pk)
+    detail = selectors.staff_request_detail(library=library, pk=pk)
+    return render(request, "borrowing/staff/request_detail.html",
+                  _detail_context(request, library, detail, citation_form=form), status=400)
+
+
+@login_required
+@require_POST
+def add_note(request: HttpRequest, pk: int) -> HttpResponse:
+    library = _library(request)
+    ill_request = _own_request(library, pk)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            core_services.add_note(request=ill_request, text=form.cleaned_data["text"],
+                                   visibility=form.cleaned_data["visibility"], author=request.user)
+        except WorkflowError as exc:
+            messages.error(request, exc.message)
+    else:
+        messages.error(request, "A note cannot be empty.")
+    return _back(pk)
+
+
+# Rota ---------------------------------------------------------------------------------------
+
+@login_required
+@require_POST
+def rota_change(request: HttpRequest, pk: int, change: str) -> HttpResponse:
+    """Build, send, move, remove and add: one small POST each, back to the request."""
+    library = _library(request)
+    ill_request = _own_request(library, pk)
+    entry_id = int(request.POST.get("entry") or 0)
+    try:
+        if change == "build":
+            entries = rota.build_rota(request=ill_request)
+            messages.success(request, f"Rota built: {len([e for e in entries if e.status == 'pending'])} "
+                                      "lender(s) waiting.")
+        elif change == "send":
+            rota.send_to_next_lender(request=ill_request, actor=_actor(request))
+            ill_request.refresh_from_db()
+            messages.success(request, f"{ill_request.number}: now “{ill_request.status_label}”"
+                                      + (f" with {ill_request.partner.symbol}." if ill_request.partner else "."))
+        elif change in {"up", "down"}:
+            rota.move_entry(request=ill_request, entry_id=entry_id, up=change == "up")
+        elif change == "remove":
+            rota.remove_entry(request=ill_request, entry_id=entry_id)
+        elif change == "add":
+            form = AddLenderForm(request.POST, library=library)
+            if not form.is_valid():
+                messages.error(request, "Choose an active library.")
+            else:
+                rota.add_lender(request=ill_request, lender=form.cleaned_data["lender"])
+        else:
+            raise Http404("No such rota change.")
+    except WorkflowError as exc:
+        messages.error(request, exc.message)
+    return redirect(reverse(NS + ":request", kwargs={"pk": pk}) + "#rota")
+
+
+# Copyright ----------------------------------------------------------------------------------
+
+@login_required
+@require_POST
+def clear_copyright(request: HttpRequest, pk: int) -> HttpResponse:
+    library = _library(request)
+    ill_request = _own_request(library, pk)
+    form = ClearanceForm(request.POST)
+    if form.is_valid():
+        try:
+            copyright_services.clear_copyright(
+                request=ill_request, actor=_actor(request), fee=form.cleaned_data["fee"],
+                currency=form.cleaned_data["currency"] or library.currency,
+                exception_note=form.cleaned_data["exception_note"])
+        except WorkflowError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"{ill_request.number}: copyright cleared (CCL).")
+        return _back(pk)
+    detail = selectors.staff_request_detail(library=library, pk=pk)
+    return render(request, "borrowing/staff/request_detail.html",
+                  _detail_context(request, library, detail, clearance_form=form), status=400)
+
+
+@login_required
+def copyright_report(request: HttpRequest) -> HttpResponse:
+    library = _library(request)
+    years = selectors.copyright_years(library=library)
+    try:
+        year = int(request.GET.get("year") or 0) or (years[0] if years else dt.date.today().year)
+    except ValueError:
+        year = dt.date.today().year
+    return render(request, "borrowing/staff/copyright_report.html", {
+        "library": library, "year": year, "years": years,
+        "rows": selectors.copyright_journal_counts(library=library, year=year),
+        "limit": copyright_services.copies_per_year(),
+    })
