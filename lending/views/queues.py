@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -35,11 +37,13 @@ def queue(request: HttpRequest) -> HttpResponse:
                      PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    printed = parse_ids(request.GET.getlist("printed"))
+    slips_url = f"{reverse('lending:pull_slips_pdf')}?ids={','.join(map(str, printed))}" if printed else ""
     return render(request, "lending/queue.html", {
         "library": library, "status": status, "state": WORKFLOW.state(status) if status else None,
         "counts": selectors.queue_counts(library=library), "page": page, "filters": filters,
         "match_choices": [("held", "Held (any match)")] + list(MatchKind.choices), "query": query.urlencode(),
-        "can_print": status in ("", LendingStatus.NEW), "scan_form": ScanForm(),
+        "can_print": status in ("", LendingStatus.NEW), "scan_form": ScanForm(), "slips_url": slips_url,
     })
 
 
@@ -58,8 +62,8 @@ def print_pull_slips(request: HttpRequest) -> HttpResponse:
         messages.error(request, f"{number}: {reason}")
     if result.printed:
         messages.success(request, f"{len(result.printed)} request(s) now awaiting picking.")
-    url = reverse("lending:pull_slips_pdf") + "?ids=" + ",".join(str(i) for i in ids)
-    return redirect(f"{reverse('lending:queue')}?status={LendingStatus.AWAITING_PICKING}&slips={url}")
+    query = urlencode({"status": LendingStatus.AWAITING_PICKING, "printed": ",".join(str(i) for i in ids)})
+    return redirect(f"{reverse('lending:queue')}?{query}")
 
 
 @login_required
