@@ -1,0 +1,51 @@
+"""Partners read and download their own invoices under /api/v1/invoices/.
+
+Another partner's invoice, or a draft, answers 404: nobody learns what exists.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+
+from requests_app.api.authentication import partner_library
+from requests_app.api.pagination import CheckedCursorPagination
+from requests_app.api.permissions import IsPartner
+
+from .. import selectors
+from ..views import pdf_response
+from .serializers import InvoiceSerializer
+
+
+class InvoiceCursorPagination(CheckedCursorPagination):
+    ordering = ("-created_at", "-pk")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The caller's invoices and credit notes from our member libraries, newest first"),
+    retrieve=extend_schema(summary="One of the caller's invoices, with its lines"),
+)
+@extend_schema(tags=["invoices"])
+class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = [IsPartner]
+    serializer_class = InvoiceSerializer
+    pagination_class = InvoiceCursorPagination
+    filter_backends: list = []
+    lookup_field = "number"
+    lookup_value_regex = r"[A-Za-z0-9:\-_.]+"
+
+    def get_queryset(self):
+        library = partner_library(self.request)
+        if library is None:  # schema generation
+            from ..models import Invoice
+
+            return Invoice.objects.none()
+        return selectors.partner_invoices(partner=library)
+
+    @extend_schema(summary="The invoice as PDF", responses={(200, "application/pdf"): OpenApiResponse(
+        OpenApiTypes.BINARY, description="The PDF.")})
+    @action(detail=True, methods=["get"], url_path="pdf")
+    def pdf(self, request, number=None):
+        return pdf_response(self.get_object())

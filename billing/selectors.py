@@ -1,0 +1,210 @@
+"""Read queries for the billing screens, the partner API, reports and jobs (constant query counts)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, Decimal
+
+from django.db.models import (
+    DecimalField,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.lookups import Exact
+from django.utils import timezone
+
+from requests_app.models import IllRequest, Library, Role
+from requests_app.workflow import registry
+
+from .models import (
+    BillingSettings,
+    Budget,
+    Charge,
+    ChargeStatus,
+    Direction,
+    Invoice,
+    InvoiceKind,
+    InvoiceLine,
+    InvoiceStatus,
+    Payment,
+)
+from .money import quantize
+
+MONEY = DecimalField(max_digits=14, decimal_places=4)
+ZERO = Value(Decimal("0"), output_field=MONEY)
+
+
+# Invoices ----------------------------------------------------------------------------------
+
+def _with_paid(qs: QuerySet[Invoice]) -> QuerySet[Invoice]:
+    paid = (Payment.objects.filter(invoice=OuterRef("pk")).order_by().values("invoice")
+            .annotate(s=Sum("amount")).values("s"))
+    return qs.annotate(paid=Coalesce(Subquery(paid, output_field=MONEY), ZERO))
+
+
+def staff_invoices(*, library: Library, status: str | None = None, partner: Library | None = None
+                   ) -> QuerySet[Invoice]:
+    qs = _with_paid(Invoice.objects.filter(library=library).select_related("partner", "credits"))
+    if status:
+        qs = qs.filter(status=status)
+    if partner is not None:
+        qs = qs.filter(partner=partner)
+    return qs.order_by("-created_at", "-pk")
+
+
+def invoice_detail(*, library: Library, pk: int) -> Invoice:
+    return (_with_paid(Invoice.objects.filter(library=library))
+            .select_related("partner", "library", "credits")
+            .prefetch_related(Prefetch("lines", queryset=InvoiceLine.objects.order_by("position")),
+                              Prefetch("payments", queryset=Payment.objects.select_related("recorded_by")),
+                              "credit_notes")
+            .get(pk=pk))
+
+
+def partner_invoices(*, partner: Library) -> QuerySet[Invoice]:
+    """What a partner may read: its issued, paid and void invoices and credit notes (never drafts)."""
+    return (_with_paid(Invoice.objects.filter(partner=partner).exclude(status=InvoiceStatus.DRAFT))
+            .select_related("library", "credits")
+            .prefetch_related(Prefetch("lines", queryset=InvoiceLine.objects.order_by("position"))))
+
+
+# Charges -----------------------------------------------------------------------------------
+
+def staff_charges(*, library: Library, direction: str | None = None, status: str | None = None
+                  ) -> QuerySet[Charge]:
+    qs = Charge.objects.filter(library=library).select_related("partner", "request", "invoice", "patron")
+    if direction:
+        qs = qs.filter(direction=direction)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-incurred_at", "-pk")
+
+
+def open_totals(*, library: Library) -> list[dict]:
+    """What is owed now, per direction and currency: open charges plus issued invoices not yet paid (one query)."""
+    rows = (Charge.objects.filter(library=library, status__in=[ChargeStatus.OPEN, ChargeStatus.INVOICED])
+            .exclude(invoice__status=InvoiceStatus.PAID)
+            .values("direction", "currency").annotate(total=Sum("amount")).order_by("direction", "currency"))
+    labels = dict(Direction.choices)
+    return [{**row, "label": labels[row["direction"]]} for row in rows]
+
+
+def charge_detail(*, library: Library, pk: int) -> Charge:
+    return (Charge.objects.filter(library=library).select_related("partner", "request", "invoice", "patron")
+            .prefetch_related("adjustments__actor").get(pk=pk))
+
+
+def billing_settings(library: Library) -> BillingSettings:
+    return BillingSettings.objects.filter(library=library).first() or BillingSettings(library=library)
+
+
+# Budgets -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class BudgetStatus:
+    budget: Budget
+    spent: Decimal
+    committed: Decimal
+    threshold_percent: int
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.budget.amount - self.spent - self.committed
+
+    @property
+    def _used_ratio(self) -> Decimal:
+        if not self.budget.amount:
+            return Decimal("100") if (self.spent or self.committed) else Decimal("0")
+        return (self.spent + self.committed) * 100 / self.budget.amount
+
+    @property
+    def used_percent(self) -> Decimal:
+        """Shown to one decimal, rounded down so 79.99 % does not read as the 80 % that warns."""
+        return self._used_ratio.quantize(Decimal("0.1"), rounding=ROUND_DOWN)
+
+    @property
+    def warning(self) -> bool:
+        return self._used_ratio >= self.threshold_percent
+
+    @property
+    def over(self) -> bool:
+        return self.remaining < 0
+
+
+def budget_statuses(*, library: Library, on: dt.date | None = None) -> list[BudgetStatus]:
+    """``library``'s budgets (current ones when ``on`` is given) with spent, committed and remaining.
+
+    Spent: payables (not waived) in the budget's dates and currency, of its fund if it has one.
+    Committed: open borrowing requests with a maximum cost and no payable yet, made in its
+    dates, of its fund (the patron's department). Two subqueries: one query for any number of budgets.
+    """
+    final = list(registry.get(Role.BORROWING).final_states)
+    spent = (Charge.objects.filter(library=OuterRef("library"), direction=Direction.PAYABLE,
+                                   currency=OuterRef("currency"),
+                                   incurred_at__date__gte=OuterRef("starts_on"),
+                                   incurred_at__date__lte=OuterRef("ends_on"))
+             .exclude(status=ChargeStatus.WAIVED)
+             .filter(Q(Exact(OuterRef("fund"), Value(""))) | Q(fund=OuterRef("fund")))
+             .order_by().values("library").annotate(s=Sum("amount")).values("s"))
+    payables = Charge.objects.filter(request=OuterRef("pk"), direction=Direction.PAYABLE)
+    committed_requests = (IllRequest.objects.filter(role=Role.BORROWING, max_cost__isnull=False)
+                          .exclude(status__in=final).annotate(has_payable=Exists(payables))
+                          .filter(has_payable=False))
+    committed = (committed_requests.filter(library=OuterRef("library"), max_cost_currency=OuterRef("currency"),
+                                           created_at__date__gte=OuterRef("starts_on"),
+                                           created_at__date__lte=OuterRef("ends_on"))
+                 .filter(Q(Exact(OuterRef("fund"), Value(""))) | Q(patron__patron_profile__department=OuterRef("fund")))
+                 .order_by().values("library").annotate(s=Sum("max_cost")).values("s"))
+    budgets = (Budget.objects.filter(library=library)
+               .annotate(spent=Coalesce(Subquery(spent, output_field=MONEY), ZERO),
+                         committed=Coalesce(Subquery(committed, output_field=MONEY), ZERO))
+               .order_by("-starts_on", "fund"))
+    if on is not None:
+        budgets = budgets.filter(starts_on__lte=on, ends_on__gte=on)
+    threshold = billing_settings(library).budget_warning_percent
+    return [BudgetStatus(b, quantize(b.spent, b.currency), quantize(b.committed, b.currency), threshold)
+            for b in budgets]
+
+
+# Reports -----------------------------------------------------------------------------------
+
+def totals_by_partner_and_month(*, library: Library, direction: str, start: dt.date, end: dt.date) -> list[dict]:
+    """Charges (not waived) per partner, month and currency between ``start`` and ``end`` (inclusive)."""
+    rows = (Charge.objects.filter(library=library, direction=direction, incurred_at__date__gte=start,
+                                  incurred_at__date__lte=end)
+            .exclude(status=ChargeStatus.WAIVED)
+            .annotate(month=TruncMonth("incurred_at", tzinfo=timezone.get_current_timezone()))
+            .values("partner__symbol", "partner__name", "month", "currency")
+            .annotate(total=Sum("amount"))
+            .order_by("partner__symbol", "month", "currency"))
+    return [{**row, "partner__symbol": row["partner__symbol"] or "—",
+             "partner__name": row["partner__name"] or "(no partner: copyright fees)",
+             "month": row["month"].date() if hasattr(row["month"], "date") else row["month"]}
+            for row in rows]
+
+
+AGING_BUCKETS = (("current", None, 0), ("1-30", 1, 30), ("31-60", 31, 60), ("61-90", 61, 90), ("90+", 91, None))
+
+
+def aging(*, library: Library, today: dt.date | None = None) -> list[dict]:
+    """Unpaid issued invoices with what is still owed and how many days past due, oldest first."""
+    today = today or timezone.localdate()
+    invoices = (_with_paid(Invoice.objects.filter(library=library, kind=InvoiceKind.INVOICE,
+                                                  status=InvoiceStatus.ISSUED))
+                .select_related("partner").order_by("due_on", "pk"))
+    rows = []
+    for invoice in invoices:
+        days = (today - invoice.due_on).days if invoice.due_on else 0
+        bucket = next(name for name, low, high in AGING_BUCKETS
+                      if (low is None or days >= low) and (high is None or days <= high))
+        rows.append({"invoice": invoice, "outstanding": invoice.total - invoice.paid, "days_overdue": max(days, 0),
+                     "bucket": bucket})
+    return rows

@@ -1,0 +1,29 @@
+"""Every change of state of billing: fees, charges, budgets, invoices and payments.
+
+Views, the REST API, receivers of workflow events and Celery tasks call these functions;
+other apps (borrowing's copyright queue) call ``record_copyright_fee``.
+"""
+
+from .charges import (
+    adjust_charge,
+    charge_for_event,
+    record_copyright_fee,
+    record_lost_item_charge,
+    waive_charge,
+)
+from .errors import BillingError
+from .fees import Fee, fee_for
+from .invoices import (
+    create_monthly_invoices,
+    issue_credit_note,
+    issue_invoice,
+    record_payment,
+    store_invoice_pdf,
+    void_invoice,
+)
+
+__all__ = [
+    "BillingError", "Fee", "adjust_charge", "charge_for_event", "create_monthly_invoices", "fee_for",
+    "issue_credit_note", "issue_invoice", "record_copyright_fee", "record_lost_item_charge", "record_payment",
+    "store_invoice_pdf", "void_invoice", "waive_charge",
+]

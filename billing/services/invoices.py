@@ -1,0 +1,274 @@
+"""Invoices to partners: made monthly from open receivables, numbered per member library, frozen,
+rendered to PDF and e-mailed by a chained task; paid (in parts), voided, or corrected by a credit note."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from decimal import Decimal
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from requests_app.models import Library
+
+from ..models import (
+    BillingSettings,
+    Charge,
+    ChargeStatus,
+    Direction,
+    Invoice,
+    InvoiceKind,
+    InvoiceLine,
+    InvoiceStatus,
+    Payment,
+)
+from ..money import parse_amount, quantize
+from .charges import _zone
+from .errors import BillingError
+
+log = logging.getLogger(__name__)
+
+
+def month_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
+    start = day.replace(day=1)
+    end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    return start, end
+
+
+def _settings_for(library: Library) -> BillingSettings:
+    return BillingSettings.objects.get_or_create(library=library)[0]
+
+
+def _next_number(library: Library) -> tuple[int, str]:
+    """The next sequence number of ``library``'s invoices, under a row lock (call inside a transaction).
+
+    A rolled-back transaction gives its number back with it, so numbers are gap-free and never reused.
+    """
+    _settings_for(library)
+    settings = BillingSettings.objects.select_for_update().get(library=library)
+    settings.last_invoice_sequence += 1
+    settings.save(update_fields=["last_invoice_sequence"])
+    prefix = settings.invoice_prefix or library.symbol
+    return settings.last_invoice_sequence, f"{prefix}-{settings.last_invoice_sequence:06d}"
+
+
+def _frozen_parties(library: Library, partner: Library, settings: BillingSettings) -> dict:
+    return dict(
+        issuer_name=library.name, issuer_address=library.postal_address, issuer_email=library.email,
+        recipient_name=partner.name, recipient_address=partner.postal_address,
+        recipient_email=partner.billing_email or partner.email, recipient_symbol=partner.symbol,
+        payment_instructions=settings.payment_instructions,
+    )
+
+
+def _line_for(charge: Charge, position: int) -> InvoiceLine:
+    r = charge.request
+    description = f"{charge.get_service_display()}: {r.title[:200]}"
+    return InvoiceLine(position=position, charge=charge, request_number=r.number,
+                       partner_reference=r.requesting_agency_request_id, description=description[:300],
+                       service=charge.service, incurred_on=charge.incurred_at.date(),
+                       amount=quantize(charge.amount, charge.currency))
+
+
+def create_invoice(*, library: Library, partner: Library, currency: str, period_start: dt.date,
+                   period_end: dt.date, charge_ids: list[int]) -> Invoice | None:
+    """One draft invoice for ``charge_ids`` (open receivables) in the period, or ``None`` if one exists.
+
+    The charges are claimed under row locks: a charge on another invoice meanwhile is left out.
+    """
+    try:
+        with transaction.atomic():
+            charges = list(Charge.objects.select_for_update(of=("self",))
+                           .filter(pk__in=charge_ids, status=ChargeStatus.OPEN, invoice__isnull=True,
+                                   direction=Direction.RECEIVABLE, currency=currency, amount__gt=0)
+                           .select_related("request").order_by("incurred_at", "pk"))
+            if not charges:
+                return None
+            settings = _settings_for(library)
+            sequence, number = _next_number(library)
+            invoice = Invoice.objects.create(
+                library=library, partner=partner, kind=InvoiceKind.INVOICE, sequence=sequence, number=number,
+                status=InvoiceStatus.DRAFT, period_start=period_start, period_end=period_end, currency=currency,
+                **_frozen_parties(library, partner, settings),
+            )
+            lines = [_line_for(c, i) for i, c in enumerate(charges, start=1)]
+            for line in lines:
+                line.invoice = invoice
+            InvoiceLine.objects.bulk_create(lines)
+            invoice.total = quantize(sum((line.amount for line in lines), Decimal("0")), currency)
+            invoice.save(update_fields=["total"])
+            Charge.objects.filter(pk__in=[c.pk for c in charges]).update(status=ChargeStatus.INVOICED,
+                                                                         invoice=invoice)
+            return invoice
+    except IntegrityError:
+        # Another run made this period's invoice first.
+        return None
+
+
+def create_monthly_invoices(*, now: dt.datetime | None = None) -> list[Invoice]:
+    """Invoice every complete month's open receivables: one invoice per member library, partner,
+    month (in the partner's time zone) and currency; issues them, which queues the PDF and e-mail.
+
+    Months are complete when they are over in the partner's time zone, so the job may run at
+    any hour of the 1st (or later, catching up). A period that already has an invoice is
+    never invoiced twice: running the job again creates nothing.
+    """
+    now = now or timezone.now()
+    open_charges = (Charge.objects.filter(direction=Direction.RECEIVABLE, status=ChargeStatus.OPEN,
+                                          invoice__isnull=True, amount__gt=0, partner__isnull=False)
+                    .select_related("library", "partner").order_by("incurred_at", "pk"))
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    parties: dict[tuple[int, int], tuple[Library, Library]] = {}
+    for charge in open_charges.iterator(chunk_size=2000):
+        zone = _zone(charge.partner)
+        current_month = timezone.localtime(now, zone).date().replace(day=1)
+        month = timezone.localtime(charge.incurred_at, zone).date().replace(day=1)
+        if month >= current_month:
+            continue
+        groups[(charge.library_id, charge.partner_id, month, charge.currency)].append(charge.pk)
+        parties[(charge.library_id, charge.partner_id)] = (charge.library, charge.partner)
+    made = []
+    for (library_id, partner_id, month, currency), ids in sorted(groups.items(), key=lambda kv: kv[0]):
+        library, partner = parties[(library_id, partner_id)]
+        start, end = month_bounds(month)
+        invoice = create_invoice(library=library, partner=partner, currency=currency, period_start=start,
+                                 period_end=end, charge_ids=ids)
+        if invoice is None:
+            log.info("Invoice of %s to %s for %s exists; %d charges wait", library.symbol, partner.symbol,
+                     start, len(ids))
+            continue
+        made.append(issue_invoice(invoice=invoice))
+    return made
+
+
+def _queue_pdf_and_mail(invoice_id: int, *, email: bool = True) -> None:
+    from celery import chain
+
+    from .. import tasks
+
+    steps = [tasks.render_invoice_pdf.si(invoice_id)]
+    if email:
+        steps.append(tasks.email_invoice.si(invoice_id))
+    transaction.on_commit(lambda: chain(*steps).apply_async())
+
+
+def issue_invoice(*, invoice: Invoice) -> Invoice:
+    """Draft → issued: dated today in the issuer's time zone, due after the payment terms; queues the
+    PDF and then the e-mail to the partner's billing contact (after commit). Raises ``not_allowed``."""
+    with transaction.atomic():
+        locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        if locked.status != InvoiceStatus.DRAFT:
+            raise BillingError("not_allowed", f"{locked.number} is {locked.get_status_display().lower()}, "
+                                              "not a draft.")
+        settings = _settings_for(locked.library)
+        locked.status = InvoiceStatus.ISSUED
+        locked.issued_on = timezone.localtime(timezone.now(), _zone(locked.library)).date()
+        locked.due_on = locked.issued_on + dt.timedelta(days=settings.payment_terms_days)
+        locked.save(update_fields=["status", "issued_on", "due_on"])
+        _queue_pdf_and_mail(locked.pk)
+    return locked
+
+
+def store_invoice_pdf(*, invoice: Invoice) -> Invoice:
+    """Render ``invoice`` to PDF and keep it in private storage (again if it was already there)."""
+    from ..pdf import render_invoice
+
+    content = render_invoice(invoice)
+    if invoice.pdf:
+        invoice.pdf.delete(save=False)
+    invoice.pdf.save(f"{invoice.number}.pdf", ContentFile(content), save=False)
+    Invoice.objects.filter(pk=invoice.pk).update(pdf=invoice.pdf.name)
+    return invoice
+
+
+def amount_paid(invoice: Invoice) -> Decimal:
+    return invoice.payments.aggregate(s=Sum("amount"))["s"] or Decimal("0")
+
+
+def record_payment(*, invoice: Invoice, amount, received_on: dt.date | None = None, reference: str = "",
+                   actor=None) -> Payment:
+    """Record money received; the invoice becomes paid when the payments reach its total.
+
+    Raises ``BillingError``: ``not_allowed`` unless issued, ``invalid`` for an amount that is
+    not positive or more than what is still owed.
+    """
+    try:
+        value = parse_amount(amount, invoice.currency)
+    except ValueError as exc:
+        raise BillingError("invalid", str(exc)) from None
+    if value <= 0:
+        raise BillingError("invalid", "A payment must be more than zero.")
+    with transaction.atomic():
+        locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        if locked.kind != InvoiceKind.INVOICE or locked.status != InvoiceStatus.ISSUED:
+            raise BillingError("not_allowed", f"{locked.number} is {locked.get_status_display().lower()}: "
+                                              "payments are recorded on issued invoices.")
+        outstanding = locked.total - amount_paid(locked)
+        if value > outstanding:
+            raise BillingError("invalid", f"Only {outstanding} {locked.currency} is still owed on {locked.number}.")
+        payment = Payment.objects.create(invoice=locked, amount=value, reference=(reference or "").strip()[:100],
+                                         received_on=received_on or timezone.localdate(), recorded_by=actor)
+        if value == outstanding:
+            locked.status = InvoiceStatus.PAID
+            locked.save(update_fields=["status"])
+    invoice.status = locked.status
+    return payment
+
+
+def void_invoice(*, invoice: Invoice, actor=None, reason: str = "") -> Invoice:
+    """Void a draft: its charges are open again (the next run invoices them). Issued invoices take a
+    credit note instead. Raises ``BillingError('not_allowed')``."""
+    with transaction.atomic():
+        locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        if locked.status != InvoiceStatus.DRAFT:
+            raise BillingError("not_allowed", "Only a draft is voided; correct an issued invoice with a credit note.")
+        locked.status = InvoiceStatus.VOID
+        locked.note = (reason or "").strip()
+        locked.save(update_fields=["status", "note"])
+        Charge.objects.filter(invoice=locked).update(status=ChargeStatus.OPEN, invoice=None)
+    return locked
+
+
+def issue_credit_note(*, invoice: Invoice, actor=None, reason: str) -> Invoice:
+    """Cancel an issued, unpaid invoice by a credit note of its whole amount (numbered in the same
+    sequence); the invoice becomes void and its charges open again, to be corrected and invoiced anew.
+
+    Raises ``BillingError``: ``invalid`` without a reason, ``not_allowed`` unless issued and unpaid.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise BillingError("invalid", "Say why the invoice is credited.")
+    with transaction.atomic():
+        locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        if locked.kind != InvoiceKind.INVOICE or locked.status != InvoiceStatus.ISSUED:
+            raise BillingError("not_allowed", f"{locked.number} is {locked.get_status_display().lower()}: "
+                                              "only an issued invoice is credited.")
+        if locked.payments.exists():
+            raise BillingError("not_allowed", f"{locked.number} has payments: refund them before crediting it.")
+        sequence, number = _next_number(locked.library)
+        today = timezone.localtime(timezone.now(), _zone(locked.library)).date()
+        frozen = {f: getattr(locked, f) for f in (
+            "issuer_name", "issuer_address", "issuer_email", "recipient_name", "recipient_address",
+            "recipient_email", "recipient_symbol", "payment_instructions")}
+        note = Invoice.objects.create(
+            library=locked.library, partner=locked.partner, kind=InvoiceKind.CREDIT_NOTE, credits=locked,
+            sequence=sequence, number=number, status=InvoiceStatus.ISSUED, period_start=locked.period_start,
+            period_end=locked.period_end, currency=locked.currency, total=-locked.total, issued_on=today,
+            note=f"Credits invoice {locked.number}: {reason}", **frozen,
+        )
+        InvoiceLine.objects.bulk_create([
+            InvoiceLine(invoice=note, position=line.position, charge=line.charge, request_number=line.request_number,
+                        partner_reference=line.partner_reference, description=line.description,
+                        service=line.service, incurred_on=line.incurred_on, amount=-line.amount)
+            for line in locked.lines.all()
+        ])
+        locked.status = InvoiceStatus.VOID
+        locked.note = f"Credited by {number}: {reason}"
+        locked.save(update_fields=["status", "note"])
+        Charge.objects.filter(invoice=locked).update(status=ChargeStatus.OPEN, invoice=None)
+        _queue_pdf_and_mail(note.pk)
+    return note

@@ -1,0 +1,22 @@
+from django.urls import path
+
+from . import views
+
+app_name = "billing"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("invoices/", views.invoice_list, name="invoices"),
+    path("invoices/<int:pk>/", views.invoice_detail, name="invoice"),
+    path("invoices/<int:pk>/pdf/", views.invoice_pdf, name="invoice-pdf"),
+    path("invoices/<int:pk>/payments/", views.invoice_payment, name="invoice-payment"),
+    path("invoices/<int:pk>/void/", views.invoice_void, name="invoice-void"),
+    path("invoices/<int:pk>/credit-note/", views.invoice_credit_note, name="invoice-credit-note"),
+    path("charges/", views.charge_list, name="charges"),
+    path("charges/<int:pk>/", views.charge_detail, name="charge"),
+    path("charges/<int:pk>/waive/", views.charge_waive, name="charge-waive"),
+    path("charges/<int:pk>/adjust/", views.charge_adjust, name="charge-adjust"),
+    path("budgets/", views.budgets, name="budgets"),
+    path("reports/", views.reports, name="reports"),
+    path("reports/<str:report>.csv", views.report_csv, name="report-csv"),
+]

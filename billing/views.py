@@ -1,0 +1,266 @@
+"""Billing staff screens: what the library owes and is owed, invoices, budgets, reports and CSV exports.
+
+Thin: they read through ``selectors`` and change through ``services``; a refused change is a
+message on the page, never a 500.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from requests_app.models import Library
+from requests_app.selectors import staff_library
+
+from . import selectors, services
+from .forms import AdjustForm, PaymentForm, PeriodForm, ReasonForm
+from .models import Charge, ChargeStatus, Direction, Invoice, InvoiceStatus
+
+PAGE_SIZE = 50
+PERMISSION = "billing.manage_billing"
+
+
+def billing_staff(view):
+    """The view's user must hold ``billing.manage_billing`` and work for a member library (passed on)."""
+    @login_required
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if not request.user.has_perm(PERMISSION):
+            raise PermissionDenied("Your account may not see billing.")
+        library = staff_library(request.user)
+        if library is None:
+            raise PermissionDenied("Your account is not attached to a member library.")
+        return view(request, library, *args, **kwargs)
+    return wrapper
+
+
+def _refused(request: HttpRequest, exc: services.BillingError) -> None:
+    messages.error(request, exc.message)
+
+
+def _form_errors(request: HttpRequest, form) -> None:
+    for field, errors in form.errors.items():
+        label = field.replace("_", " ").capitalize() if field in form.fields else ""
+        messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+
+
+@billing_staff
+def dashboard(request: HttpRequest, library: Library) -> HttpResponse:
+    return render(request, "billing/dashboard.html", {
+        "library": library,
+        "open_totals": selectors.open_totals(library=library),
+        "budgets": selectors.budget_statuses(library=library, on=timezone.localdate()),
+        "recent_invoices": selectors.staff_invoices(library=library)[:10],
+    })
+
+
+# Invoices ----------------------------------------------------------------------------------
+
+@billing_staff
+def invoice_list(request: HttpRequest, library: Library) -> HttpResponse:
+    status = request.GET.get("status") or None
+    if status and status not in InvoiceStatus.values:
+        raise Http404("No such status.")
+    page = Paginator(selectors.staff_invoices(library=library, status=status), PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    return render(request, "billing/invoice_list.html", {"page": page, "status": status,
+                                                         "statuses": InvoiceStatus.choices})
+
+
+def _invoice(library: Library, pk: int) -> Invoice:
+    try:
+        return selectors.invoice_detail(library=library, pk=pk)
+    except Invoice.DoesNotExist:
+        raise Http404("No such invoice.") from None
+
+
+@billing_staff
+def invoice_detail(request: HttpRequest, library: Library, pk: int) -> HttpResponse:
+    invoice = _invoice(library, pk)
+    return render(request, "billing/invoice_detail.html", {
+        "invoice": invoice, "outstanding": invoice.total - invoice.paid,
+        "payment_form": PaymentForm(), "reason_form": ReasonForm(),
+    })
+
+
+def pdf_response(invoice: Invoice) -> FileResponse:
+    """The stored PDF (rendered now if the render task has not run yet) as a download."""
+    if not invoice.pdf:
+        services.store_invoice_pdf(invoice=invoice)
+    return FileResponse(invoice.pdf.open("rb"), as_attachment=True, filename=f"{invoice.number}.pdf",
+                        content_type="application/pdf")
+
+
+@billing_staff
+def invoice_pdf(request: HttpRequest, library: Library, pk: int) -> FileResponse:
+    return pdf_response(_invoice(library, pk))
+
+
+@billing_staff
+@require_POST
+def invoice_payment(request: HttpRequest, library: Library, pk: int) -> HttpResponse:
+    invoice = _invoice(library, pk)
+    form = PaymentForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+    else:
+        try:
+            services.record_payment(invoice=invoice, actor=request.user, **form.cleaned_data)
+        except services.BillingError as exc:
+            _refused(request, exc)
+        else:
+            messages.success(request, f"Payment of {form.cleaned_data['amount']} {invoice.currency} recorded.")
+    return redirect("billing:invoice", pk=pk)
+
+
+@billing_staff
+@require_POST
+def invoice_void(request: HttpRequest, library: Library, pk: int) -> HttpResponse:
+    invoice = _invoice(library, pk)
+    try:
+        services.void_invoice(invoice=invoice, actor=request.user, reason=request.POST.get("reason", ""))
+    except services.BillingError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, f"{invoice.number} is void; its charges will be invoiced again.")
+    return redirect("billing:invoice", pk=pk)
+
+
+@billing_staff
+@require_POST
+def invoice_credit_note(request: HttpRequest, library: Library, pk: int) -> HttpResponse:
+    invoice = _invoice(library, pk)
+    try:
+        note = services.issue_credit_note(invoice=invoice, actor=request.user, reason=request.POST.get("reason", ""))
+    except services.BillingError as exc:
+        _refused(request, exc)
+        return redirect("billing:invoice", pk=pk)
+    messages.success(request, f"Credit note {note.number} issued; {invoice.number} is void.")
+    return redirect("billing:invoice", pk=note.pk)
+
+
+# Charges -----------------------------------------------------------------------------------
+
+@billing_staff
+def charge_list(request: HttpRequest, library: Library) -> HttpResponse:
+    direction = request.GET.get("direction") or None
+    status = request.GET.get("status") or None
+    if (direction and direction not in Direction.values) or (status and status not in ChargeStatus.values):
+        raise Http404("No such filter.")
+    page = Paginator(selectors.staff_charges(library=library, direction=direction, status=status),
+                     PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "billing/charge_list.html", {
+        "page": page, "direction": direction, "status": status, "directions": Direction.choices,
+        "statuses": ChargeStatus.choices,
+    })
+
+
+def _charge(library: Library, pk: int) -> Charge:
+    try:
+        return selectors.charge_detail(library=library, pk=pk)
+    except Charge.DoesNotExist:
+        raise Http404("No such charge.") from None
+
+
+@billing_staff
+def charge_detail(request: HttpRequest, library: Library, pk: int) -> HttpResponse:
+    return render(request, "billing/charge_detail.html", {
+        "charge": _charge(library, pk), "waive_form": ReasonForm(), "adjust_form": AdjustForm(),
+    })
+
+
+@billing_staff
+@require_POST
+def charge_waive(request: HttpRequest, library: Library, pk: int) -> HttpResponse:
+    charge = _charge(library, pk)
+    try:
+        services.waive_charge(charge=charge, actor=request.user, reason=request.POST.get("reason", ""))
+    except services.BillingError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, "Charge waived.")
+    return redirect("billing:charge", pk=pk)
+
+
+@billing_staff
+@require_POST
+def charge_adjust(request: HttpRequest, library: Library, pk: int) -> HttpResponse:
+    charge = _charge(library, pk)
+    form = AdjustForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("billing:charge", pk=pk)
+    try:
+        services.adjust_charge(charge=charge, actor=request.user, **form.cleaned_data)
+    except services.BillingError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, "Charge adjusted.")
+    return redirect("billing:charge", pk=pk)
+
+
+# Budgets and reports -----------------------------------------------------------------------
+
+@billing_staff
+def budgets(request: HttpRequest, library: Library) -> HttpResponse:
+    return render(request, "billing/budgets.html", {"statuses": selectors.budget_statuses(library=library)})
+
+
+@billing_staff
+def reports(request: HttpRequest, library: Library) -> HttpResponse:
+    form = PeriodForm(request.GET or None)
+    start, end = form.period()
+    return render(request, "billing/reports.html", {
+        "form": form, "start": start, "end": end,
+        "receivables": selectors.totals_by_partner_and_month(library=library, direction=Direction.RECEIVABLE,
+                                                            start=start, end=end),
+        "payables": selectors.totals_by_partner_and_month(library=library, direction=Direction.PAYABLE,
+                                                         start=start, end=end),
+        "aging": selectors.aging(library=library),
+        "budgets": selectors.budget_statuses(library=library),
+    })
+
+
+REPORTS = ("receivables", "payables", "aging", "budgets")
+
+
+@billing_staff
+def report_csv(request: HttpRequest, library: Library, report: str) -> HttpResponse:
+    if report not in REPORTS:
+        raise Http404("No such report.")
+    start, end = PeriodForm(request.GET or None).period()
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{library.symbol}-{report}-{start}-{end}.csv"'
+    writer = csv.writer(response)
+    if report in ("receivables", "payables"):
+        direction = Direction.RECEIVABLE if report == "receivables" else Direction.PAYABLE
+        writer.writerow(["partner", "partner name", "month", "currency", "total"])
+        for row in selectors.totals_by_partner_and_month(library=library, direction=direction, start=start, end=end):
+            writer.writerow([row["partner__symbol"], row["partner__name"], f"{row['month']:%Y-%m}", row["currency"],
+                             row["total"].quantize(row["total"].__class__("0.01"))])
+    elif report == "aging":
+        writer.writerow(["invoice", "partner", "issued", "due", "currency", "total", "paid", "outstanding",
+                         "days overdue", "bucket"])
+        for row in selectors.aging(library=library):
+            i = row["invoice"]
+            writer.writerow([i.number, i.partner.symbol, i.issued_on, i.due_on, i.currency, i.total,
+                             i.paid.quantize(i.total), row["outstanding"].quantize(i.total), row["days_overdue"],
+                             row["bucket"]])
+    else:
+        writer.writerow(["fiscal year", "fund", "starts", "ends", "currency", "budget", "spent", "committed",
+                         "remaining", "used %", "warning"])
+        for s in selectors.budget_statuses(library=library):
+            b = s.budget
+            writer.writerow([b.fiscal_year, b.fund, b.starts_on, b.ends_on, b.currency, b.amount,
+                             s.spent.quantize(b.amount), s.committed.quantize(b.amount), s.remaining.quantize(b.amount),
+                             s.used_percent, "yes" if s.warning else "no"])
+    return response

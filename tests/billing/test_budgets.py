@@ -1,0 +1,93 @@
+"""The budget screen: spent (payables), committed (open requests with a maximum cost), remaining, warnings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from billing.models import ChargeStatus, Direction, Service
+from billing.selectors import budget_statuses
+from tests.factories import IllRequestFactory, MemberLibraryFactory, PatronProfileFactory
+
+from .factories import BillingSettingsFactory, BudgetFactory, ReceivableFactory
+
+pytestmark = pytest.mark.django_db
+
+IN_YEAR = dt.datetime(2026, 9, 1, 12, tzinfo=dt.UTC)
+
+
+def payable(library, amount, fund="", **kwargs):
+    request = IllRequestFactory(library=library, status="received")
+    return ReceivableFactory(request=request, direction=Direction.PAYABLE, amount=Decimal(amount), fund=fund,
+                             incurred_at=IN_YEAR, **kwargs)
+
+
+@pytest.fixture
+def library():
+    return MemberLibraryFactory()
+
+
+def test_payables_in_the_year_are_spent(library):
+    BudgetFactory(library=library, amount=Decimal("100"))
+    payable(library, "30.00")
+    [status] = budget_statuses(library=library)
+    assert (status.spent, status.committed, status.remaining) == (Decimal("30"), Decimal("0"), Decimal("70"))
+
+
+def test_payables_outside_the_year_and_waived_ones_are_not_spent(library):
+    BudgetFactory(library=library, amount=Decimal("100"))
+    request = IllRequestFactory(library=library)
+    ReceivableFactory(request=request, direction=Direction.PAYABLE, amount=Decimal("40"),
+                      incurred_at=dt.datetime(2026, 6, 30, 12, tzinfo=dt.UTC))
+    payable(library, "0", status=ChargeStatus.WAIVED)
+    [status] = budget_statuses(library=library)
+    assert status.spent == Decimal("0")
+
+
+def test_open_requests_with_a_maximum_cost_are_committed(library):
+    BudgetFactory(library=library, amount=Decimal("100"))
+    IllRequestFactory(library=library, status="sent", max_cost=Decimal("25"),
+                      created_at=dt.datetime(2026, 8, 1, tzinfo=dt.UTC))
+    IllRequestFactory(library=library, status="cancelled", max_cost=Decimal("50"),
+                      created_at=dt.datetime(2026, 8, 1, tzinfo=dt.UTC))
+    [status] = budget_statuses(library=library)
+    assert status.committed == Decimal("25")
+
+
+def test_a_request_already_charged_is_spent_not_committed(library):
+    BudgetFactory(library=library, amount=Decimal("100"))
+    request = IllRequestFactory(library=library, status="received", max_cost=Decimal("25"),
+                                created_at=dt.datetime(2026, 8, 1, tzinfo=dt.UTC))
+    ReceivableFactory(request=request, direction=Direction.PAYABLE, amount=Decimal("20"), incurred_at=IN_YEAR)
+    [status] = budget_statuses(library=library)
+    assert (status.spent, status.committed) == (Decimal("20"), Decimal("0"))
+
+
+def test_a_fund_budget_counts_only_its_departments_costs(library):
+    BudgetFactory(library=library, fund="Physics", amount=Decimal("50"))
+    payable(library, "10", fund="Physics")
+    payable(library, "99", fund="History")
+    IllRequestFactory(library=library, status="sent", max_cost=Decimal("7"),
+                      patron=PatronProfileFactory(library=library, department="Physics").user,
+                      created_at=dt.datetime(2026, 8, 1, tzinfo=dt.UTC))
+    [status] = budget_statuses(library=library)
+    assert (status.spent, status.committed) == (Decimal("10"), Decimal("7"))
+
+
+def test_the_budget_warns_at_the_threshold(library):
+    BillingSettingsFactory(library=library, budget_warning_percent=80)
+    BudgetFactory(library=library, amount=Decimal("100"))
+    payable(library, "79.99")
+    assert not budget_statuses(library=library)[0].warning
+    payable(library, "0.01", service=Service.COPY)
+    assert budget_statuses(library=library)[0].warning
+
+
+def test_budgets_are_read_in_one_query(library, django_assert_num_queries):
+    for year in range(3):
+        BudgetFactory(library=library, starts_on=dt.date(2024 + year, 7, 1), ends_on=dt.date(2025 + year, 6, 30))
+    payable(library, "10")
+    with django_assert_num_queries(2):  # the budgets with their sums, and the warning threshold
+        assert len(budget_statuses(library=library)) == 3
