@@ -170,7 +170,6 @@ CELERY_BEAT_SCHEDULE = {
     "lending-mark-overdue": {"task": "lending.tasks.mark_overdue_loans", "schedule": crontab(hour=0, minute=40)},
     "lending-expire-deliveries": {"task": "lending.tasks.expire_electronic_deliveries",
                                   "schedule": crontab(hour=1, minute=10)},
-    "billing-invoices": {"task": "billing.tasks.create_monthly_invoices", "schedule": crontab(15, "*/3", "*", "1,2")},
 }
 
 CACHES = {
