@@ -168,8 +168,11 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-retry": {"task": "requests_app.tasks.deliver_outbox", "schedule": 60.0},
     "borrowing-mark-overdue": {"task": "borrowing.tasks.mark_overdue_loans", "schedule": crontab(hour=0, minute=30)},
     "lending-mark-overdue": {"task": "lending.tasks.mark_overdue_loans", "schedule": crontab(hour=0, minute=40)},
+    "borrowing-rota-auto-advance": {"task": "borrowing.tasks.advance_silent_lenders", "schedule": crontab(minute=5)},
+    "borrowing-reminders": {"task": "borrowing.tasks.send_reminders", "schedule": crontab(hour=1, minute=0)},
     "lending-expire-deliveries": {"task": "lending.tasks.expire_electronic_deliveries",
                                   "schedule": crontab(hour=1, minute=10)},
+    "billing-invoices": {"task": "billing.tasks.create_monthly_invoices", "schedule": crontab(15, "*/3", "*", "1,2")},
 }
 
 CACHES = {
