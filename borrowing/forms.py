@@ -98,7 +98,7 @@ class RequestForm(forms.Form):
     )
     max_cost = IllRequest._meta.get_field("max_cost").formfield(
         label="Maximum cost you accept", min_value=0,
-        help_text="In US dollars. Leave empty if you have no limit; 0 means free only.",
+        help_text="Leave empty if you have no limit; 0 means free only.",
     )
     pickup_location = forms.ModelChoiceField(queryset=None, required=False, label="Pickup location",
                                              empty_label="My usual pickup location")
@@ -110,6 +110,8 @@ class RequestForm(forms.Form):
               "scholarship or research.",
         error_messages={"required": "Copies can only be requested once you accept the copyright warning."},
     )
+    #: The discovery system an OpenURL came from, kept for staff through the submit.
+    referrer = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)
     submit_anyway = forms.BooleanField(
         label="I know I already asked for this; send this request anyway.", required=False,
     )
@@ -128,6 +130,8 @@ class RequestForm(forms.Form):
         locations = selectors.pickup_locations(library=profile.library)
         self.fields["pickup_location"].queryset = locations
         self.fields["pickup_location"].initial = profile.pickup_location_id
+        currency = profile.library.currency
+        self.fields["max_cost"].label = f"Maximum cost you accept ({currency})"
         self.fields["need_by"].widget.attrs["min"] = timezone.localdate().isoformat()
         self.fields["delivery_method"].initial = (
             DeliveryMethod.ELECTRONIC if self.is_copy else DeliveryMethod.PHYSICAL)
@@ -174,6 +178,7 @@ class RequestForm(forms.Form):
             max_cost=data.get("max_cost"),
             delivery_method=data["delivery_method"],
             patron_note=data.get("patron_note", ""),
+            max_cost_currency=self.profile.library.currency,
         )
         if data.get("pickup_location") is not None:
             citation["pickup_location"] = data["pickup_location"]

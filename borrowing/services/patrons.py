@@ -110,19 +110,21 @@ def request_refusal(*, patron) -> ValidationError | None:
 
 
 def submit_patron_request(*, patron, confirm_duplicates: bool = False, source: str = EventSource.WEB,
-                          **citation: Any) -> IllRequest:
+                          note: str = "", **citation: Any) -> IllRequest:
     """A patron's new request, in ``submitted``.
 
     Raises ``PossibleDuplicate`` (nothing saved) when the patron has open requests that look
     like the same item and has not confirmed; once confirmed, the request is created and
     staff get an internal note naming the requests it may duplicate. Raises
     ``ValidationError`` from ``submit_request`` (blocked, over the limit, bad citation).
+    ``note`` goes on the request's first event (e.g. which discovery system the link came from).
     """
     duplicates = find_duplicates(patron=patron, citation=citation)
     if duplicates and not confirm_duplicates:
         raise PossibleDuplicate(duplicates)
     with transaction.atomic():
-        request = submit_request(patron=patron, actor=Actor.patron(patron), source=source, **citation)
+        # ``submit_request`` hands ``note`` on to ``create_request``, which writes it on the first event.
+        request = submit_request(patron=patron, actor=Actor.patron(patron), source=source, note=note, **citation)
         if duplicates:
             add_note(request=request, visibility=NoteVisibility.INTERNAL, author=patron, text=(
                 "The patron confirmed this request although it may duplicate their open request(s) "

@@ -70,7 +70,8 @@ def request_form(request: HttpRequest, format: str) -> HttpResponse:
             try:
                 created = patrons.submit_patron_request(
                     patron=request.user, confirm_duplicates=form.cleaned_data.get("submit_anyway", False),
-                    source=EventSource.WEB, **form.citation())
+                    source=EventSource.WEB, note=_referrer_note(form.cleaned_data.get("referrer", "")),
+                    **form.citation())
             except patrons.PossibleDuplicate as exc:
                 duplicates = exc.duplicates
             except ValidationError as exc:
@@ -89,7 +90,8 @@ def openurl(request: HttpRequest) -> HttpResponse:
     citation = parse_openurl(request.GET)
     warnings = citation.pop("warnings")
     referrer = citation.pop("referrer")
-    form = RequestForm(initial=citation, format=citation.pop("format"), profile=request.user.patron_profile)
+    form = RequestForm(initial={**citation, "referrer": referrer}, format=citation.pop("format"),
+                       profile=request.user.patron_profile)
     return _render_form(request, form, warnings=warnings, referrer=referrer)
 
 
@@ -103,6 +105,10 @@ def _render_form(request: HttpRequest, form: RequestForm, *, duplicates=(), warn
         "referrer": referrer, "refusal": refusal.messages[0] if refusal else "",
         "copyright_heading": COPYRIGHT_WARNING_HEADING, "copyright_warning": COPYRIGHT_WARNING,
     })
+
+
+def _referrer_note(referrer: str) -> str:
+    return f"Sent from a link in {referrer}." if referrer else ""
 
 
 def _add_service_errors(form: RequestForm, exc: ValidationError) -> None:

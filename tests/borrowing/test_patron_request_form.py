@@ -128,6 +128,13 @@ def test_the_need_by_date_and_maximum_cost_are_stored(client, patron):
     assert (request.need_by, str(request.max_cost)) == (soon, "12.50")
 
 
+def test_the_maximum_cost_is_in_the_patrons_librarys_currency(client):
+    patron = PatronFactory(profile__library__currency="CAD")
+    client.force_login(patron)
+    client.post(form_url("book"), {"title": "X", "max_cost": "5", "delivery_method": "physical"})
+    assert IllRequest.objects.get().max_cost_currency == "CAD"
+
+
 def test_the_pickup_locations_offered_are_the_patrons_librarys_active_ones(client, patron):
     library = patron.patron_profile.library
     mine = PickupLocationFactory(library=library, name="Main desk")
@@ -236,3 +243,11 @@ def test_an_empty_openurl_shows_an_empty_other_form(client, patron):
 
 def test_a_garbage_openurl_does_not_crash(client, patron):
     assert client.get("/openurl?%%%&rft.genre=&rft_id=info:doi/&&&=x&isbn=" + "9" * 5000).status_code == 200
+
+
+def test_a_request_sent_from_an_openurl_records_which_system_the_link_came_from(client, patron):
+    form = client.get("/openurl?" + OPENURL).context["form"]
+    assert form.initial["referrer"] == "primo.exlibrisgroup.com"
+    client.post(form_url("article"), {**ARTICLE, "referrer": form.initial["referrer"]})
+    event = IllRequest.objects.get().events.get()
+    assert event.note == "Sent from a link in primo.exlibrisgroup.com."
