@@ -135,3 +135,23 @@ def test_a_copyright_clearance_event_records_the_copyright_fee_once():
     charge = Charge.objects.get()
     assert (charge.service, charge.direction, charge.amount, charge.currency) == (
         Service.COPYRIGHT, Direction.PAYABLE, Decimal("35.50"), "USD")
+
+
+def test_receiving_through_the_workflow_creates_the_payable_once_after_commit(django_capture_on_commit_callbacks):
+    lender = LibraryFactory(loan_fee=Decimal("6.00"))
+    request = IllRequestFactory(partner=lender, status="shipped")
+    staff = StaffFactory(library=request.library, groups=[roles.BORROWING_STAFF])
+    with django_capture_on_commit_callbacks(execute=True):
+        perform(request=request, action="receive", actor=Actor.staff(staff))
+    charge = Charge.objects.get()
+    assert (charge.direction, charge.partner, charge.amount, charge.event.action) == (
+        Direction.PAYABLE, lender, Decimal("6.00"), "receive")
+
+
+def test_the_create_event_creates_no_charge(ours, django_capture_on_commit_callbacks):
+    from requests_app.services import receive_partner_request
+
+    with django_capture_on_commit_callbacks(execute=True):
+        receive_partner_request(library=ours, partner=LibraryFactory(), requesting_agency_request_id="X-1",
+                                title="Leviathan")
+    assert not Charge.objects.exists()

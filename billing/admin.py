@@ -1,0 +1,86 @@
+"""Admin for the tables staff set up (fee schedules, budgets, billing settings); charges and invoices
+are read-only here: they change through the billing screens' services, and invoices are never deleted."""
+
+from django.contrib import admin
+
+from .models import BillingSettings, Budget, Charge, ChargeAdjustment, FeeSchedule, Invoice, InvoiceLine, Payment
+
+
+@admin.register(FeeSchedule)
+class FeeScheduleAdmin(admin.ModelAdmin):
+    list_display = ["library", "partner", "direction", "service", "amount", "currency", "effective_from",
+                    "effective_to"]
+    list_filter = ["direction", "service", "currency"]
+    list_select_related = ["library", "partner"]
+    autocomplete_fields = ["partner"]
+    search_fields = ["library__symbol", "partner__symbol"]
+
+
+@admin.register(Budget)
+class BudgetAdmin(admin.ModelAdmin):
+    list_display = ["library", "fiscal_year", "fund", "starts_on", "ends_on", "amount", "currency"]
+    list_filter = ["fiscal_year"]
+    list_select_related = ["library"]
+
+
+@admin.register(BillingSettings)
+class BillingSettingsAdmin(admin.ModelAdmin):
+    list_display = ["library", "passes_costs_to_patrons", "invoice_prefix", "last_invoice_sequence",
+                    "payment_terms_days", "budget_warning_percent"]
+    readonly_fields = ["last_invoice_sequence"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ChargeAdjustmentInline(admin.TabularInline):
+    model = ChargeAdjustment
+    extra = 0
+    can_delete = False
+    readonly_fields = ["action", "old_amount", "new_amount", "reason", "actor", "created_at"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Charge)
+class ChargeAdmin(ReadOnlyAdmin):
+    list_display = ["incurred_at", "library", "partner", "request", "direction", "service", "amount", "currency",
+                    "status", "invoice"]
+    list_filter = ["direction", "service", "status", "currency"]
+    list_select_related = ["library", "partner", "request", "invoice"]
+    inlines = [ChargeAdjustmentInline]
+
+
+class InvoiceLineInline(admin.TabularInline):
+    model = InvoiceLine
+    extra = 0
+    can_delete = False
+    fields = ["position", "request_number", "partner_reference", "description", "amount"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(ReadOnlyAdmin):
+    list_display = ["number", "kind", "library", "partner", "period_start", "status", "total", "currency"]
+    list_filter = ["kind", "status", "currency"]
+    list_select_related = ["library", "partner"]
+    search_fields = ["number", "recipient_symbol"]
+    inlines = [InvoiceLineInline]
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = ["invoice", "amount", "received_on", "reference"]
+    list_select_related = ["invoice"]
