@@ -32,3 +32,9 @@ class PeriodForm(forms.Form):
         start = data.get("start") or today.replace(month=1, day=1)
         end = data.get("end") or today
         return (start, end) if start <= end else (end, start)
+
+
+class LostItemForm(ReasonForm):
+    amount = forms.DecimalField(max_digits=12, decimal_places=4, min_value=0, required=False,
+                                help_text="Empty: the lost-item fee of the fee schedule.")
+    currency = forms.CharField(max_length=3, required=False, help_text="ISO 4217; empty: the library's currency.")

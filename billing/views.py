@@ -18,11 +18,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from requests_app.models import Library
+from requests_app.models import IllRequest, Library
 from requests_app.selectors import staff_library
 
 from . import selectors, services
-from .forms import AdjustForm, PaymentForm, PeriodForm, ReasonForm
+from .forms import AdjustForm, LostItemForm, PaymentForm, PeriodForm, ReasonForm
 from .models import Charge, ChargeStatus, Direction, Invoice, InvoiceStatus
 
 PAGE_SIZE = 50
@@ -206,6 +206,27 @@ def charge_adjust(request: HttpRequest, library: Library, pk: int) -> HttpRespon
     else:
         messages.success(request, "Charge adjusted.")
     return redirect("billing:charge", pk=pk)
+
+
+@billing_staff
+def lost_item(request: HttpRequest, library: Library, request_id: int) -> HttpResponse:
+    """Charge a lost item on one of our requests: the borrower owes us (lending) or we owe the lender."""
+    try:
+        ill_request = IllRequest.objects.select_related("library", "partner").get(library=library, pk=request_id)
+    except IllRequest.DoesNotExist:
+        raise Http404("No such request.") from None
+    form = LostItemForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                charge = services.record_lost_item_charge(request=ill_request, actor=request.user,
+                                                          **form.cleaned_data)
+            except services.BillingError as exc:
+                _refused(request, exc)
+            else:
+                messages.success(request, f"Lost-item charge of {charge.amount} {charge.currency} recorded.")
+                return redirect("billing:charge", pk=charge.pk)
+    return render(request, "billing/lost_item.html", {"form": form, "r": ill_request})
 
 
 # Budgets and reports -----------------------------------------------------------------------

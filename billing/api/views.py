@@ -10,6 +10,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 
+from requests_app.api import schema
 from requests_app.api.authentication import partner_library
 from requests_app.api.pagination import CheckedCursorPagination
 from requests_app.api.permissions import IsPartner
@@ -23,9 +24,16 @@ class InvoiceCursorPagination(CheckedCursorPagination):
     ordering = ("-created_at", "-pk")
 
 
+NOT_FOUND = schema.error("No such invoice of yours (another partner's invoice answers 404 too).", "not_found",
+                         "Not found.")
+
+
 @extend_schema_view(
-    list=extend_schema(summary="The caller's invoices and credit notes from our member libraries, newest first"),
-    retrieve=extend_schema(summary="One of the caller's invoices, with its lines"),
+    list=extend_schema(summary="The caller's invoices and credit notes from our member libraries, newest first",
+                       description="Partners only (API key). Drafts are not shown. Follow `next` (cursor).",
+                       responses={200: InvoiceSerializer(many=True), **schema.COMMON}),
+    retrieve=extend_schema(summary="One of the caller's invoices, with its lines",
+                           responses={200: InvoiceSerializer, **schema.COMMON, 404: NOT_FOUND}),
 )
 @extend_schema(tags=["invoices"])
 class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -44,8 +52,9 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             return Invoice.objects.none()
         return selectors.partner_invoices(partner=library)
 
-    @extend_schema(summary="The invoice as PDF", responses={(200, "application/pdf"): OpenApiResponse(
-        OpenApiTypes.BINARY, description="The PDF.")})
+    @extend_schema(summary="The invoice as PDF", responses={
+        (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The PDF."),
+        **schema.COMMON, 404: NOT_FOUND})
     @action(detail=True, methods=["get"], url_path="pdf")
     def pdf(self, request, number=None):
         return pdf_response(self.get_object())

@@ -70,7 +70,8 @@ def _line_for(charge: Charge, position: int) -> InvoiceLine:
     description = f"{charge.get_service_display()}: {r.title[:200]}"
     return InvoiceLine(position=position, charge=charge, request_number=r.number,
                        partner_reference=r.requesting_agency_request_id, description=description[:300],
-                       service=charge.service, incurred_on=charge.incurred_at.date(),
+                       service=charge.service,
+                       incurred_on=timezone.localtime(charge.incurred_at, _zone(charge.partner)).date(),
                        amount=quantize(charge.amount, charge.currency))
 
 
@@ -85,7 +86,7 @@ def create_invoice(*, library: Library, partner: Library, currency: str, period_
             charges = list(Charge.objects.select_for_update(of=("self",))
                            .filter(pk__in=charge_ids, status=ChargeStatus.OPEN, invoice__isnull=True,
                                    direction=Direction.RECEIVABLE, currency=currency, amount__gt=0)
-                           .select_related("request").order_by("incurred_at", "pk"))
+                           .select_related("request", "partner").order_by("incurred_at", "pk"))
             if not charges:
                 return None
             settings = _settings_for(library)

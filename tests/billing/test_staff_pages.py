@@ -174,3 +174,20 @@ def test_the_reports_page_renders(billing_client, ours):
 
 def test_an_unknown_report_answers_404(billing_client):
     assert billing_client.get("/billing/reports/secrets.csv").status_code == 404
+
+
+def test_staff_charge_a_lost_item_on_a_lending_request(billing_client, ours):
+    request = LendingRequestFactory(library=ours, status="overdue")
+    response = billing_client.post(f"/billing/requests/{request.pk}/lost-item/",
+                                   {"amount": "85.00", "currency": "usd", "reason": "Borrower lost it"})
+    charge = request.charges.get()
+    assert response.status_code == 302
+    assert (charge.service, charge.amount, charge.partner) == ("lost_item", Decimal("85.00"), request.partner)
+
+
+def test_a_lost_item_without_amount_or_schedule_is_a_message(billing_client, ours):
+    request = LendingRequestFactory(library=ours, status="overdue")
+    response = billing_client.post(f"/billing/requests/{request.pk}/lost-item/", {"reason": "Lost"})
+    assert response.status_code == 200
+    assert "enter the amount" in response.content.decode()
+    assert not request.charges.exists()
