@@ -95,7 +95,7 @@ def reissue_link(*, delivery: ElectronicDelivery, base_url: str) -> ElectronicDe
     request is needed. Raises ``WorkflowError('invalid')`` when the file is already deleted.
     """
     with transaction.atomic():
-        locked = ElectronicDelivery.objects.select_for_update().select_related(
+        locked = ElectronicDelivery.objects.select_for_update(of=("self",)).select_related(
             "request", "request__library", "request__partner").get(pk=delivery.pk)
         if locked.deleted_at is not None:
             raise WorkflowError("invalid", "The file was deleted after its link expired; upload the scan again.")
