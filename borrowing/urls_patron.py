@@ -6,6 +6,8 @@ from .views import patron
 
 urlpatterns = [
     path("openurl", patron.openurl, name="openurl"),
+    # Some discovery systems are set up with a trailing slash.
+    path("openurl/", patron.openurl),
     path("requests/", patron.my_requests, name="patron-requests"),
     path("requests/new/", patron.new_request, name="patron-request-new"),
     path("requests/new/<slug:format>/", patron.request_form, name="patron-request-form"),

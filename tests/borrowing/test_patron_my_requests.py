@@ -46,7 +46,14 @@ def test_my_requests_shows_the_status_label_and_its_description(client, patron):
     own_request(patron, status="ready_for_pickup")
     content = client.get(reverse("patron-requests")).content.decode()
     assert "Ready for pickup" in content
-    assert "waits at the pickup desk" in content
+    assert "waiting for you at the pickup desk" in content
+
+
+def test_every_borrowing_state_has_a_description_for_patrons():
+    from borrowing.views.patron import PATRON_DESCRIPTIONS
+    from borrowing.workflow import BorrowingStatus
+
+    assert set(PATRON_DESCRIPTIONS) == set(BorrowingStatus)
 
 
 def test_my_requests_is_paginated(client, patron):

@@ -251,3 +251,7 @@ def test_a_request_sent_from_an_openurl_records_which_system_the_link_came_from(
     client.post(form_url("article"), {**ARTICLE, "referrer": form.initial["referrer"]})
     event = IllRequest.objects.get().events.get()
     assert event.note == "Sent from a link in primo.exlibrisgroup.com."
+
+
+def test_an_openurl_with_a_trailing_slash_works_too(client, patron):
+    assert client.get("/openurl/?genre=book&title=X").context["form"].format == "book"
