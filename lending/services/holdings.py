@@ -43,8 +43,11 @@ class ParsedRecord:
     error: str = ""
 
 
-def start_import(*, library: Library, upload: UploadedFile, file_format: str, user=None) -> HoldingsImport:
+def start_import(*, library: Library, upload: UploadedFile, file_format: str, user=None,
+                 queue: bool = True) -> HoldingsImport:
     """Store ``upload`` and queue its import; returns the ``HoldingsImport`` the progress page follows.
+
+    ``queue=False`` leaves the job for the caller to run (``run_import``), as the command does.
 
     Raises ``WorkflowError('invalid')`` for an unknown format, an empty or oversized file.
     """
@@ -61,7 +64,8 @@ def start_import(*, library: Library, upload: UploadedFile, file_format: str, us
 
     with transaction.atomic():
         job.save()
-        transaction.on_commit(lambda: import_holdings.delay(job.pk))
+        if queue:
+            transaction.on_commit(lambda: import_holdings.delay(job.pk))
     return job
 
 

@@ -103,3 +103,25 @@ def test_nothing_held_waits_for_staff_by_default(library):
     check_availability(request=request)
     request.refresh_from_db()
     assert request.status == "new"
+
+
+@pytest.mark.parametrize("field,value,kind", [("issn", "0028-0836", "issn"), ("oclc_number", "12345", "oclc")])
+def test_a_request_is_matched_by_issn_or_oclc_number(library, field, value, kind):
+    holding = HoldingFactory(library=library, title="Nature", **{field: value})
+    request = LendingRequestFactory(library=library, title="Molecular structure of nucleic acids", **{field: value})
+    detail = check_availability(request=request)
+    assert (detail.holding, detail.match_kind) == (holding, kind)
+
+
+def test_an_article_from_a_holding_that_may_not_be_copied_carries_a_warning(library):
+    HoldingFactory(library=library, issn="0028-0836", copyable=False)
+    request = LendingRequestFactory(library=library, format="article", service_type="Copy", issn="0028-0836")
+    assert "The holding may not be copied." in check_availability(request=request).warnings
+
+
+def test_running_the_check_again_updates_the_result_without_a_second_row(library):
+    request = LendingRequestFactory(library=library, isbn="9780226458083")
+    assert check_availability(request=request).match_kind == "none"
+    HoldingFactory(library=library, isbn="9780226458083")
+    assert check_availability(request=request).match_kind == "isbn"
+    assert LendingDetail.objects.filter(request=request).count() == 1

@@ -138,3 +138,24 @@ def test_an_empty_upload_is_refused_with_a_message(staff_client):
         "file_format": "csv", "file": SimpleUploadedFile("h.csv", b"")})
     assert response.status_code == 400
     assert HoldingsImport.objects.count() == 0
+
+
+def test_the_command_imports_a_file_and_reports_bad_records(library, tmp_path):
+    from django.core.management import call_command
+
+    path = tmp_path / "holdings.csv"
+    path.write_bytes(b"title,isbn\nGood book,\nBad book,12345\n")
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_holdings", "lnd", str(path), stdout=out, stderr=err)
+    assert "1 of 2 records imported, 1 with errors." in out.getvalue()
+    assert "record 2:" in err.getvalue()
+    assert Holding.objects.get().title == "Good book"
+
+
+def test_the_command_refuses_an_unknown_library(tmp_path, db):
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "holdings.csv"
+    path.write_bytes(b"title\nA\n")
+    with pytest.raises(CommandError, match="No member library"):
+        call_command("import_holdings", "NOPE", str(path))

@@ -168,3 +168,14 @@ def test_lending_links_appear_only_for_lending_staff(client, staff_client, libra
     assert "Lending desk" in staff_client.get("/lending/holdings/").content.decode()
     client.force_login(StaffFactory(library=library, groups=["ILL staff (borrowing)"]))
     assert "Lending desk" not in client.get("/").content.decode()
+
+
+def test_an_undelivered_message_can_be_sent_again_from_the_request_page(staff_client, library, staff):
+    from lending.services import answers
+    from requests_app.workflow import Actor
+
+    request = IncomingRequestFactory(library=library)
+    answers.will_supply(request=request, actor=Actor.staff(staff))
+    message = OutboxMessage.objects.get(request=request)
+    html = staff_client.get(f"/lending/requests/{request.pk}/").content.decode()
+    assert f"/staff/lending/{request.pk}/messages/{message.pk}/resend/" in html
