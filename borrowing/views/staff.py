@@ -34,6 +34,8 @@ from ..services import loans, review, rota
 from ..workflow import WORKFLOW
 
 PAGE_SIZE = 50
+ROTA_EDITABLE_STATES = frozenset({"submitted", "awaiting_copyright", "sourcing", "end_of_rota", "sent",
+                                  "expects_to_supply", "conditional"})
 NS = "borrowing_staff"
 
 
@@ -212,7 +214,8 @@ def _detail_context(request: HttpRequest, library: Library, ill_request: IllRequ
                     if t.action not in {"send_to_lender", "clear_copyright"}],
         "citation_form": forms_.get("citation_form") or (CitationForm(instance=ill_request) if editable else None),
         "rota": rota_entries,
-        "rota_editable": ill_request.status in {"submitted", "sourcing", "awaiting_copyright", "end_of_rota"},
+        # Waiting entries may change until the request is with us; the entries already tried stay.
+        "rota_editable": ill_request.status in ROTA_EDITABLE_STATES,
         "can_send": ill_request.status == "sourcing",
         "has_waiting_lender": any(e.status == "pending" for e in rota_entries),
         "add_lender_form": AddLenderForm(library=library),

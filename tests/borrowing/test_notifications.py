@@ -88,3 +88,10 @@ def test_every_kind_of_email_renders_a_subject_a_text_and_an_html_body(mailoutbo
         notifications.SENDERS[kind](request, "reader@example.edu")
     assert len(mailoutbox) == len(notifications.KINDS)
     assert all(m.subject and m.body and m.alternatives for m in mailoutbox)
+
+
+def test_the_email_links_to_the_patrons_request_page_when_the_site_address_is_known(mailoutbox, settings):
+    settings.ILLMS_SITE_URL = "https://ill.example.edu"
+    request = IllRequestFactory(status="ready_for_pickup")
+    notifications.send(notifications.READY_FOR_PICKUP, request_id=request.pk)
+    assert f"https://ill.example.edu/requests/{request.pk}/" in mailoutbox[0].body

@@ -239,3 +239,28 @@ def test_verifying_a_request_builds_its_rota(home, django_capture_on_commit_call
     with django_capture_on_commit_callbacks(execute=True):
         services.perform(request=request, action="verify", actor=Actor.staff(StaffFactory(library=home)))
     assert symbols(rota.rota_of(request)) == ["AAA"]
+
+
+def test_a_late_answer_from_a_lender_that_was_skipped_is_refused(home, django_capture_on_commit_callbacks):
+    from requests_app.protocol import messages as m
+    from requests_app.protocol.handler import handle
+    from requests_app.protocol.outgoing import agency_id
+
+    silent = LibraryFactory(symbol="SILENT", reciprocal_groups="STATENET")
+    LibraryFactory(symbol="NEXT")
+    request = sourcing(home, requesting_agency_request_id="HOME-9")
+    rota.build_rota(request=request)
+    rota.send_to_next_lender(request=request, actor=Actor.system("test"))
+    with django_capture_on_commit_callbacks(execute=True):
+        advance_silent_lenders(now=(timezone.now() + dt.timedelta(days=4)).isoformat())
+    late = m.SupplyingAgencyMessage(
+        header=m.SupplyingAgencyMessageHeader(
+            supplying_agency_id=agency_id(silent), requesting_agency_id=agency_id(home),
+            timestamp=timezone.now(), requesting_agency_request_id="HOME-9"),
+        message_info=m.MessageInfo(reason_for_message=m.ReasonForMessage.REQUEST_RESPONSE),
+        status_info=m.StatusInfo(status=m.Status.LOANED, last_change=timezone.now()),
+    )
+    confirmation = handle(late, sender=silent)
+    request.refresh_from_db()
+    assert confirmation.header.message_status == m.MessageStatus.ERROR
+    assert (request.status, request.partner.symbol) == ("sent", "NEXT")
