@@ -216,3 +216,9 @@ def test_the_beat_schedule_runs_the_monthly_invoice_job():
 
     tasks_scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "billing.tasks.create_monthly_invoices" in tasks_scheduled
+
+
+def test_the_monthly_task_counts_what_it_made_and_makes_nothing_the_second_time(ours):
+    receivable(ours, LibraryFactory(), at(2025, 10, 3))  # a month long past, whatever today is
+    assert tasks.create_monthly_invoices() == 1
+    assert tasks.create_monthly_invoices() == 0
