@@ -7,6 +7,10 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 
+from requests_app.models import Library
+
+from .models import Budget, FeeSchedule
+
 
 class PaymentForm(forms.Form):
     amount = forms.DecimalField(max_digits=12, decimal_places=2, min_value=0.01)
@@ -38,3 +42,22 @@ class LostItemForm(ReasonForm):
     amount = forms.DecimalField(max_digits=12, decimal_places=4, min_value=0, required=False,
                                 help_text="Empty: the lost-item fee of the fee schedule.")
     currency = forms.CharField(max_length=3, required=False, help_text="ISO 4217; empty: the library's currency.")
+
+
+class BudgetForm(forms.ModelForm):
+    class Meta:
+        model = Budget
+        fields = ["fiscal_year", "fund", "starts_on", "ends_on", "amount", "currency"]
+        widgets = {"starts_on": forms.DateInput(attrs={"type": "date"}),
+                   "ends_on": forms.DateInput(attrs={"type": "date"})}
+
+
+class FeeScheduleForm(forms.ModelForm):
+    partner = forms.ModelChoiceField(queryset=Library.objects.filter(active=True).order_by("symbol"),
+                                     required=False, empty_label="Every partner")
+
+    class Meta:
+        model = FeeSchedule
+        fields = ["partner", "direction", "service", "amount", "currency", "effective_from", "effective_to"]
+        widgets = {"effective_from": forms.DateInput(attrs={"type": "date"}),
+                   "effective_to": forms.DateInput(attrs={"type": "date"})}

@@ -84,7 +84,7 @@ class FeeSchedule(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(effective_to__isnull=True) | Q(effective_to__gte=models.F("effective_from")),
-                name="fee_schedule_dates_ordered"),
+                name="fee_schedule_dates_ordered", violation_error_message="The last day comes before the first."),
             models.CheckConstraint(condition=Q(amount__gte=0), name="fee_schedule_amount_not_negative"),
         ]
 
@@ -187,7 +187,8 @@ class Budget(models.Model):
         ordering = ["library", "-starts_on", "fund"]
         constraints = [
             models.UniqueConstraint(fields=["library", "fiscal_year", "fund"], name="budget_unique_year_fund"),
-            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="budget_dates_ordered"),
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="budget_dates_ordered",
+                                   violation_error_message="The budget must end after it starts."),
         ]
 
     def __str__(self) -> str:

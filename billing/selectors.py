@@ -102,6 +102,13 @@ def charge_detail(*, library: Library, pk: int) -> Charge:
             .prefetch_related("adjustments__actor").get(pk=pk))
 
 
+def fee_schedules(*, library: Library) -> QuerySet:
+    from .models import FeeSchedule
+
+    return (FeeSchedule.objects.filter(library=library).select_related("partner")
+            .order_by("direction", "service", "partner__symbol", "-effective_from"))
+
+
 def billing_settings(library: Library) -> BillingSettings:
     return BillingSettings.objects.filter(library=library).first() or BillingSettings(library=library)
 

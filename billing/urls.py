@@ -17,6 +17,7 @@ urlpatterns = [
     path("charges/<int:pk>/waive/", views.charge_waive, name="charge-waive"),
     path("charges/<int:pk>/adjust/", views.charge_adjust, name="charge-adjust"),
     path("requests/<int:request_id>/lost-item/", views.lost_item, name="lost-item"),
+    path("fees/", views.fee_schedules, name="fees"),
     path("budgets/", views.budgets, name="budgets"),
     path("reports/", views.reports, name="reports"),
     path("reports/<str:report>.csv", views.report_csv, name="report-csv"),

@@ -11,7 +11,7 @@ import functools
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,7 +22,7 @@ from requests_app.models import IllRequest, Library
 from requests_app.selectors import staff_library
 
 from . import selectors, services
-from .forms import AdjustForm, LostItemForm, PaymentForm, PeriodForm, ReasonForm
+from .forms import AdjustForm, BudgetForm, FeeScheduleForm, LostItemForm, PaymentForm, PeriodForm, ReasonForm
 from .models import Charge, ChargeStatus, Direction, Invoice, InvoiceStatus
 
 PAGE_SIZE = 50
@@ -231,9 +231,39 @@ def lost_item(request: HttpRequest, library: Library, request_id: int) -> HttpRe
 
 # Budgets and reports -----------------------------------------------------------------------
 
+def _create_from_form(request: HttpRequest, form, create, **fixed) -> bool:
+    """Validate ``form``, call the ``create`` service with its data; service errors land on the form."""
+    if not form.is_valid():
+        return False
+    try:
+        create(**fixed, **form.cleaned_data)
+    except ValidationError as exc:
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+        return False
+    return True
+
+
 @billing_staff
 def budgets(request: HttpRequest, library: Library) -> HttpResponse:
-    return render(request, "billing/budgets.html", {"statuses": selectors.budget_statuses(library=library)})
+    form = BudgetForm(request.POST or None, initial={"currency": library.currency})
+    if request.method == "POST" and _create_from_form(request, form, services.create_budget, library=library):
+        messages.success(request, "Budget added.")
+        return redirect("billing:budgets")
+    return render(request, "billing/budgets.html", {"statuses": selectors.budget_statuses(library=library),
+                                                    "form": form})
+
+
+@billing_staff
+def fee_schedules(request: HttpRequest, library: Library) -> HttpResponse:
+    form = FeeScheduleForm(request.POST or None, initial={"currency": library.currency,
+                                                          "effective_from": timezone.localdate()})
+    if request.method == "POST" and _create_from_form(request, form, services.create_fee_schedule,
+                                                      library=library):
+        messages.success(request, "Fee added.")
+        return redirect("billing:fees")
+    return render(request, "billing/fee_schedules.html", {"rows": selectors.fee_schedules(library=library),
+                                                          "form": form, "library": library})
 
 
 @billing_staff

@@ -1,0 +1,61 @@
+"""Staff set up money: budgets and fee schedules (validated here, whoever calls)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from requests_app.models import Library
+
+from ..models import Budget, FeeSchedule
+from ..money import minor_unit, normalize_currency
+
+
+def _currency(value: str, field: str = "currency") -> str:
+    try:
+        return normalize_currency(value)
+    except ValueError as exc:
+        raise ValidationError({field: str(exc)}) from None
+
+
+def create_budget(*, library: Library, fiscal_year: str, starts_on, ends_on, amount, currency: str,
+                  fund: str = "") -> Budget:
+    """A borrowing budget for ``library``. Raises ``ValidationError`` (per field) for bad dates, a bad
+    currency, an amount finer than the currency's minor unit, or a second budget of that year and fund."""
+    budget = Budget(library=library, fiscal_year=(fiscal_year or "").strip(), fund=(fund or "").strip(),
+                    starts_on=starts_on, ends_on=ends_on, amount=amount, currency=_currency(currency))
+    errors = {}
+    if starts_on and ends_on and ends_on < starts_on:
+        errors["ends_on"] = "The budget must end after it starts."
+    if amount is not None and amount.as_tuple().exponent < -minor_unit(budget.currency):
+        errors["amount"] = f"{budget.currency} amounts have {minor_unit(budget.currency)} decimal places."
+    if errors:
+        raise ValidationError(errors)
+    budget.full_clean()
+    try:
+        with transaction.atomic():
+            budget.save()
+    except IntegrityError:
+        raise ValidationError({"fund": "This fiscal year already has a budget for this fund."}) from None
+    return budget
+
+
+def create_fee_schedule(*, library: Library, direction: str, service: str, amount, currency: str, effective_from,
+                        effective_to=None, partner: Library | None = None) -> FeeSchedule:
+    """A fee for ``service`` from ``effective_from``. Raises ``ValidationError`` for bad input or a row that
+    overlaps another for the same partner, direction and service (which fee applies would be a guess)."""
+    row = FeeSchedule(library=library, partner=partner, direction=direction, service=service, amount=amount,
+                      currency=_currency(currency), effective_from=effective_from, effective_to=effective_to)
+    if effective_from and effective_to and effective_to < effective_from:
+        raise ValidationError({"effective_to": "The last day comes before the first."})
+    row.full_clean()
+    overlapping = FeeSchedule.objects.filter(library=library, partner=partner, direction=direction, service=service)
+    overlapping = overlapping.filter(Q(effective_to__isnull=True) | Q(effective_to__gte=effective_from))
+    if effective_to is not None:
+        overlapping = overlapping.filter(effective_from__lte=effective_to)
+    if overlapping.exists():
+        raise ValidationError({"effective_from": "Another fee for this partner and service applies on these dates: "
+                                                 "end it first."})
+    row.save()
+    return row
