@@ -10,6 +10,7 @@ urlpatterns = [
     path("invoices/<int:pk>/", views.invoice_detail, name="invoice"),
     path("invoices/<int:pk>/pdf/", views.invoice_pdf, name="invoice-pdf"),
     path("invoices/<int:pk>/payments/", views.invoice_payment, name="invoice-payment"),
+    path("invoices/<int:pk>/issue/", views.invoice_issue, name="invoice-issue"),
     path("invoices/<int:pk>/void/", views.invoice_void, name="invoice-void"),
     path("invoices/<int:pk>/credit-note/", views.invoice_credit_note, name="invoice-credit-note"),
     path("charges/", views.charge_list, name="charges"),

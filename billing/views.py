@@ -124,6 +124,20 @@ def invoice_payment(request: HttpRequest, library: Library, pk: int) -> HttpResp
 
 @billing_staff
 @require_POST
+def invoice_issue(request: HttpRequest, library: Library, pk: int) -> HttpResponse:
+    invoice = _invoice(library, pk)
+    try:
+        services.issue_invoice(invoice=invoice)
+    except services.BillingError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, f"{invoice.number} is issued; the PDF is being made and e-mailed to "
+                                  f"{invoice.recipient_email or 'nobody (the partner has no billing e-mail)'}.")
+    return redirect("billing:invoice", pk=pk)
+
+
+@billing_staff
+@require_POST
 def invoice_void(request: HttpRequest, library: Library, pk: int) -> HttpResponse:
     invoice = _invoice(library, pk)
     try:

@@ -222,3 +222,12 @@ def test_the_monthly_task_counts_what_it_made_and_makes_nothing_the_second_time(
     receivable(ours, LibraryFactory(), at(2025, 10, 3))  # a month long past, whatever today is
     assert tasks.create_monthly_invoices() == 1
     assert tasks.create_monthly_invoices() == 0
+
+
+def test_receivables_in_two_currencies_make_two_invoices(ours):
+    partner = LibraryFactory()
+    receivable(ours, partner, at(2026, 10, 3))
+    eur = receivable(ours, partner, at(2026, 10, 4))
+    Charge.objects.filter(pk=eur.pk).update(currency="EUR")
+    invoices = create_monthly_invoices(now=at(2026, 11, 2))
+    assert sorted(i.currency for i in invoices) == ["EUR", "USD"]

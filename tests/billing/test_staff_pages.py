@@ -191,3 +191,17 @@ def test_a_lost_item_without_amount_or_schedule_is_a_message(billing_client, our
     assert response.status_code == 200
     assert "enter the amount" in response.content.decode()
     assert not request.charges.exists()
+
+
+def test_staff_issue_a_draft_and_it_is_emailed(billing_client, ours, mailoutbox, django_capture_on_commit_callbacks):
+    from billing.services.invoices import create_invoice
+
+    partner = LibraryFactory(billing_email="ap@partner.example.org")
+    charge = ReceivableFactory(request=LendingRequestFactory(library=ours, partner=partner))
+    draft = create_invoice(library=ours, partner=partner, currency="USD", period_start=dt.date(2026, 10, 1),
+                           period_end=dt.date(2026, 10, 31), charge_ids=[charge.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        billing_client.post(f"/billing/invoices/{draft.pk}/issue/")
+    draft.refresh_from_db()
+    assert draft.status == InvoiceStatus.ISSUED
+    assert [m.to for m in mailoutbox] == [["ap@partner.example.org"]]
