@@ -231,3 +231,23 @@ def test_receivables_in_two_currencies_make_two_invoices(ours):
     Charge.objects.filter(pk=eur.pk).update(currency="EUR")
     invoices = create_monthly_invoices(now=at(2026, 11, 2))
     assert sorted(i.currency for i in invoices) == ["EUR", "USD"]
+
+
+def test_a_voided_drafts_number_is_not_given_again(ours):
+    charge = receivable(ours, LibraryFactory(), at(2026, 10, 3))
+    draft = create_invoice(library=ours, partner=charge.partner, currency="USD", period_start=dt.date(2026, 10, 1),
+                           period_end=dt.date(2026, 10, 31), charge_ids=[charge.pk])
+    void_invoice(invoice=draft, reason="Made by mistake")
+    [again] = create_monthly_invoices(now=at(2026, 11, 2))
+    assert (draft.number, again.number) == ("OURS-000001", "OURS-000002")
+
+
+def test_the_credit_note_pdf_shows_the_negative_total_and_the_invoice_it_credits(
+        ours, django_capture_on_commit_callbacks):
+    receivable(ours, LibraryFactory(), at(2026, 10, 3), "30.00")
+    [invoice] = create_monthly_invoices(now=at(2026, 11, 2))
+    with django_capture_on_commit_callbacks(execute=True):
+        note = issue_credit_note(invoice=invoice, reason="Never received")
+    note.refresh_from_db()
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(note.pdf.read())).pages)
+    assert "-30.00" in text and invoice.number in text and "Credit note" in text
