@@ -200,3 +200,22 @@ def test_the_preferences_page_offers_only_the_patrons_librarys_pickup_locations(
     PickupLocationFactory(name="Far away")
     response = client.get(reverse("patron-preferences"))
     assert "Far away" not in response.content.decode()
+
+
+def test_the_detail_page_runs_the_same_number_of_queries_for_one_event_as_for_ten(client, patron):
+    lender = LibraryFactory()
+    request = own_request(patron, partner=lender, status="sent")
+
+    def log(n):
+        for _ in range(n):
+            Event.objects.create(request=request, action="lender_expects_to_supply", from_status="sent",
+                                 to_status="expects_to_supply", actor_kind=ActorKind.PARTNER, actor_library=lender)
+            add_note(request=request, text="A note for you", visibility=NoteVisibility.PATRON)
+
+    log(1)
+    with CaptureQueriesContext(connection) as few:
+        assert detail(client, request).status_code == 200
+    log(9)
+    with CaptureQueriesContext(connection) as many:
+        assert detail(client, request).status_code == 200
+    assert len(many) == len(few)
