@@ -10,6 +10,21 @@ from requests_app.models import IllRequest, Library, Role
 from .models import DownloadLog, ElectronicDelivery, Holding, HoldingsImport, MatchKind
 
 
+def _identifier_search(text: str) -> Q:
+    """Exact matches on whichever identifiers ``text`` is a valid form of (ISBN-10 finds the ISBN-13)."""
+    from django.core.exceptions import ValidationError
+
+    from requests_app import identifiers
+
+    condition = Q(pk__in=[])
+    for field in ("isbn", "issn", "oclc_number"):
+        try:
+            condition |= Q(**{field: identifiers.NORMALIZERS[field](text)})
+        except ValidationError:
+            continue
+    return condition
+
+
 def queue_counts(*, library: Library) -> list[dict]:
     """Every lending state with the number of ``library``'s requests in it (one query)."""
     return core.queue_counts(library=library, role=Role.LENDING)
@@ -40,8 +55,8 @@ def lending_queue(*, library: Library, status: str | None = None, q: str = "", p
         qs = qs.filter(lending_detail__renewal_pending=True)
     text = (q or "").strip()
     if text:
-        condition = (Q(title__icontains=text) | Q(author__icontains=text) | Q(isbn=text.replace("-", ""))
-                     | Q(issn=text) | Q(oclc_number=text) | Q(requesting_agency_request_id=text))
+        condition = (Q(title__icontains=text) | Q(author__icontains=text) | _identifier_search(text)
+                     | Q(requesting_agency_request_id=text))
         number = text[1:] if text[:1] in "lL" else text
         if number.isdigit():
             condition |= Q(pk=int(number))
@@ -76,8 +91,8 @@ def holdings(*, library: Library, q: str = "") -> QuerySet[Holding]:
     qs = Holding.objects.filter(library=library).order_by("title_key", "pk")
     text = (q or "").strip()
     if text:
-        qs = qs.filter(Q(title__icontains=text) | Q(author__icontains=text) | Q(isbn=text.replace("-", ""))
-                       | Q(issn=text) | Q(oclc_number=text) | Q(barcode=text) | Q(call_number__istartswith=text))
+        qs = qs.filter(Q(title__icontains=text) | Q(author__icontains=text) | _identifier_search(text)
+                       | Q(barcode=text) | Q(call_number__istartswith=text))
     return qs
 
 

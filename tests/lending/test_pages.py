@@ -179,3 +179,9 @@ def test_an_undelivered_message_can_be_sent_again_from_the_request_page(staff_cl
     message = OutboxMessage.objects.get(request=request)
     html = staff_client.get(f"/lending/requests/{request.pk}/").content.decode()
     assert f"/staff/lending/{request.pk}/messages/{message.pk}/resend/" in html
+
+
+def test_the_queue_finds_a_request_by_its_isbn_10(staff_client, library):
+    request = IncomingRequestFactory(library=library, isbn="9780226458083")
+    IncomingRequestFactory(library=library)
+    assert {r.pk for r in staff_client.get("/lending/?q=0-226-45808-3").context["page"]} == {request.pk}
