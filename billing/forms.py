@@ -61,3 +61,15 @@ class FeeScheduleForm(forms.ModelForm):
         fields = ["partner", "direction", "service", "amount", "currency", "effective_from", "effective_to"]
         widgets = {"effective_from": forms.DateInput(attrs={"type": "date"}),
                    "effective_to": forms.DateInput(attrs={"type": "date"})}
+
+
+class SettleForm(forms.Form):
+    charge = forms.TypedMultipleChoiceField(coerce=int, choices=(), error_messages={
+        "required": "Choose the charges that were paid."})
+    settled_on = forms.DateField(initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"}))
+    reference = forms.CharField(max_length=100, required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Any id is accepted here; the service settles only the library's own open payables.
+        self.fields["charge"].valid_value = lambda value: str(value).isdigit()

@@ -97,6 +97,7 @@ class ChargeStatus(models.TextChoices):
     OPEN = "open", "Open"
     WAIVED = "waived", "Waived"
     INVOICED = "invoiced", "Invoiced"
+    SETTLED = "settled", "Settled (paid to the lender or by the patron)"
 
 
 class Charge(models.Model):
@@ -124,6 +125,8 @@ class Charge(models.Model):
     note = models.CharField(max_length=200, blank=True, help_text="Why this amount: the schedule, reciprocity…")
     fund = models.CharField(max_length=100, blank=True, help_text="Budget fund or department it is spent from.")
     invoice = models.ForeignKey("Invoice", on_delete=models.PROTECT, null=True, blank=True, related_name="charges")
+    settled_on = models.DateField(null=True, blank=True)
+    settlement_reference = models.CharField(max_length=100, blank=True, help_text="IFM month, cheque, voucher…")
     incurred_at = models.DateTimeField(default=timezone.now, db_index=True)
     created_at = models.DateTimeField(default=timezone.now)
 

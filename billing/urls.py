@@ -14,6 +14,7 @@ urlpatterns = [
     path("invoices/<int:pk>/void/", views.invoice_void, name="invoice-void"),
     path("invoices/<int:pk>/credit-note/", views.invoice_credit_note, name="invoice-credit-note"),
     path("charges/", views.charge_list, name="charges"),
+    path("charges/settle/", views.charges_settle, name="charges-settle"),
     path("charges/<int:pk>/", views.charge_detail, name="charge"),
     path("charges/<int:pk>/waive/", views.charge_waive, name="charge-waive"),
     path("charges/<int:pk>/adjust/", views.charge_adjust, name="charge-adjust"),

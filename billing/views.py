@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -22,7 +23,16 @@ from requests_app.models import IllRequest, Library
 from requests_app.selectors import staff_library
 
 from . import selectors, services
-from .forms import AdjustForm, BudgetForm, FeeScheduleForm, LostItemForm, PaymentForm, PeriodForm, ReasonForm
+from .forms import (
+    AdjustForm,
+    BudgetForm,
+    FeeScheduleForm,
+    LostItemForm,
+    PaymentForm,
+    PeriodForm,
+    ReasonForm,
+    SettleForm,
+)
 from .models import Charge, ChargeStatus, Direction, Invoice, InvoiceStatus
 
 PAGE_SIZE = 50
@@ -176,6 +186,26 @@ def charge_list(request: HttpRequest, library: Library) -> HttpResponse:
         "page": page, "direction": direction, "status": status, "directions": Direction.choices,
         "statuses": ChargeStatus.choices,
     })
+
+
+@billing_staff
+@require_POST
+def charges_settle(request: HttpRequest, library: Library) -> HttpResponse:
+    """Mark the chosen payables (paid to lenders) or patron charges (paid by patrons) settled."""
+    form = SettleForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+    else:
+        try:
+            count = services.settle_charges(library=library, charge_ids=form.cleaned_data["charge"],
+                                            settled_on=form.cleaned_data["settled_on"],
+                                            reference=form.cleaned_data["reference"], actor=request.user)
+        except services.BillingError as exc:
+            _refused(request, exc)
+        else:
+            messages.success(request, f"{count} charge(s) settled.")
+    query = request.GET.urlencode()
+    return redirect(reverse("billing:charges") + (f"?{query}" if query else ""))
 
 
 def _charge(library: Library, pk: int) -> Charge:

@@ -9,6 +9,7 @@ from .charges import (
     charge_for_event,
     record_copyright_fee,
     record_lost_item_charge,
+    settle_charges,
     waive_charge,
 )
 from .errors import BillingError
@@ -27,5 +28,5 @@ __all__ = [
     "BillingError", "Fee", "adjust_charge", "charge_for_event", "create_budget", "create_fee_schedule",
     "create_monthly_invoices", "fee_for",
     "issue_credit_note", "issue_invoice", "record_copyright_fee", "record_lost_item_charge", "record_payment",
-    "store_invoice_pdf", "void_invoice", "waive_charge",
+    "settle_charges", "store_invoice_pdf", "void_invoice", "waive_charge",
 ]

@@ -182,6 +182,8 @@ def _locked_open(charge: Charge) -> Charge:
     locked = Charge.objects.select_for_update().get(pk=charge.pk)
     if locked.status == ChargeStatus.INVOICED:
         raise BillingError("not_allowed", "This charge is on an invoice: issue a credit note to correct it.")
+    if locked.status == ChargeStatus.SETTLED:
+        raise BillingError("not_allowed", "This charge is settled (paid): it can no longer change.")
     return locked
 
 
@@ -232,9 +234,24 @@ def adjust_charge(*, charge: Charge, actor, amount, reason: str) -> Charge:
     return locked
 
 
+def settle_charges(*, library: Library, charge_ids: list[int], settled_on: dt.date, reference: str = "",
+                   actor=None) -> int:
+    """Mark payables (paid to the lender: IFM, cheque, voucher) or patron charges (paid by the patron) settled.
+
+    Only ``library``'s open payable and patron charges change; others in ``charge_ids`` are left
+    alone (receivables are settled by invoice payments). Returns how many were settled.
+    """
+    if not charge_ids:
+        raise BillingError("invalid", "Choose the charges that were paid.")
+    return Charge.objects.filter(
+        library=library, pk__in=charge_ids, status=ChargeStatus.OPEN,
+        direction__in=[Direction.PAYABLE, Direction.PATRON],
+    ).update(status=ChargeStatus.SETTLED, settled_on=settled_on, settlement_reference=(reference or "").strip()[:100])
+
+
 def local_date(library: Library, moment: dt.datetime) -> dt.date:
     return timezone.localtime(moment, _zone(library)).date()
 
 
 __all__ = ["adjust_charge", "charge_for_event", "local_date", "quantize", "record_copyright_fee",
-           "record_lost_item_charge", "waive_charge"]
+           "record_lost_item_charge", "settle_charges", "waive_charge"]

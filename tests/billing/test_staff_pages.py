@@ -205,3 +205,21 @@ def test_staff_issue_a_draft_and_it_is_emailed(billing_client, ours, mailoutbox,
     draft.refresh_from_db()
     assert draft.status == InvoiceStatus.ISSUED
     assert [m.to for m in mailoutbox] == [["ap@partner.example.org"]]
+
+
+def test_staff_mark_payables_settled_and_they_are_no_longer_owed(billing_client, ours):
+    payable = ReceivableFactory(request=LendingRequestFactory(library=ours), direction="payable",
+                                amount=Decimal("8.00"))
+    receivable = ReceivableFactory(request=LendingRequestFactory(library=ours))
+    billing_client.post("/billing/charges/settle/", {"charge": [payable.pk, receivable.pk],
+                                                     "settled_on": "2026-11-15", "reference": "IFM 2026-10"})
+    payable.refresh_from_db()
+    receivable.refresh_from_db()
+    assert (payable.status, payable.settlement_reference) == (ChargeStatus.SETTLED, "IFM 2026-10")
+    assert receivable.status == ChargeStatus.OPEN
+    assert "8.00" not in billing_client.get("/billing/").content.decode().split("Owed now")[1].split("budgets")[0]
+
+
+def test_settling_nothing_is_a_message(billing_client):
+    response = billing_client.post("/billing/charges/settle/", {"settled_on": "2026-11-15"}, follow=True)
+    assert "Choose the charges" in response.content.decode()
