@@ -303,7 +303,8 @@ TRANSITIONS = [
     t("lender_shipped", "Lender shipped", [S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL], S.SHIPPED, [PARTNER],
       effects=(set_lender_due_date, rota_entry_supplied), iso18626="status:Loaned"),
     t("lender_delivered_copy", "Lender delivered copy", [S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL],
-      S.DELIVERED, [PARTNER], effects=(rota_entry_supplied,), iso18626="status:CopyCompleted"),
+      S.DELIVERED, [PARTNER], effects=(rota_entry_supplied,), after_commit=(_email("copy-delivered"),),
+      iso18626="status:CopyCompleted"),
     # The item with us and the patron.
     t("receive", "Receive", [S.SENT, S.EXPECTS_TO_SUPPLY, S.SHIPPED], S.RECEIVED, [STAFF],
       "The item arrived (scan its request barcode).", effects=(set_lender_due_date,),

@@ -32,8 +32,9 @@ RENEWAL_ANSWERED = "renewal-answered"
 CANCELLED = "cancelled"
 OVERDUE = "overdue"
 DUE_SOON = "due-soon"
+COPY_DELIVERED = "copy-delivered"
 
-KINDS = (READY_FOR_PICKUP, RECALLED, RENEWAL_ANSWERED, CANCELLED, OVERDUE, DUE_SOON)
+KINDS = (READY_FOR_PICKUP, RECALLED, RENEWAL_ANSWERED, CANCELLED, OVERDUE, DUE_SOON, COPY_DELIVERED)
 #: Kinds the patron turns off with “due-date reminders” (all kinds stop with “notify by e-mail” off).
 REMINDER_KINDS = frozenset({DUE_SOON})
 
@@ -90,8 +91,13 @@ def due_soon(request: IllRequest, to: str, **extra) -> None:
     _send(DUE_SOON, request, to, **extra)
 
 
+def copy_delivered(request: IllRequest, to: str, *, url: str = "", **extra) -> None:
+    """The lender delivered the copy electronically: the patron gets its download link."""
+    _send(COPY_DELIVERED, request, to, url=url, **extra)
+
+
 SENDERS = {READY_FOR_PICKUP: ready_for_pickup, RECALLED: recalled, RENEWAL_ANSWERED: renewal_answered,
-           CANCELLED: cancelled, OVERDUE: overdue, DUE_SOON: due_soon}
+           CANCELLED: cancelled, OVERDUE: overdue, DUE_SOON: due_soon, COPY_DELIVERED: copy_delivered}
 
 
 def send(kind: str, *, request_id: int, event_id: int | None = None) -> bool:
@@ -113,6 +119,8 @@ def send(kind: str, *, request_id: int, event_id: int | None = None) -> bool:
             extra["event"] = event
             extra["granted"] = str(event.data.get("answer", "")).upper() in {"Y", "YES", "TRUE"}
             extra["reason"] = event.note
+            if kind == COPY_DELIVERED:
+                extra["url"] = str(event.data.get("url") or "")
     if kind == CANCELLED and not extra.get("reason"):
         note = request.notes.filter(visibility=NoteVisibility.PATRON).order_by("-created_at").first()
         extra["reason"] = note.text if note else ""

@@ -95,3 +95,13 @@ def test_the_email_links_to_the_patrons_request_page_when_the_site_address_is_kn
     request = IllRequestFactory(status="ready_for_pickup")
     notifications.send(notifications.READY_FOR_PICKUP, request_id=request.pk)
     assert f"https://ill.example.edu/requests/{request.pk}/" in mailoutbox[0].body
+
+
+def test_a_copy_delivered_by_the_lender_sends_the_patron_its_download_link(mailoutbox,
+                                                                           django_capture_on_commit_callbacks):
+    request = IllRequestFactory(status="sent", format="article")
+    act(request, "lender_delivered_copy", Actor.partner(request.partner), django_capture_on_commit_callbacks,
+        data={"url": "https://lender.example/ae/abc123"})
+    [mail] = mailoutbox
+    assert mail.subject.startswith("Your copy is ready")
+    assert "https://lender.example/ae/abc123" in mail.body
