@@ -34,7 +34,7 @@ def update_citation(*, request: IllRequest, actor: Actor, changes: dict[str, Any
     if unknown:
         raise WorkflowError("invalid", f"Not citation fields: {', '.join(sorted(unknown))}.")
     with transaction.atomic():
-        locked = IllRequest.objects.select_for_update().select_related("library").get(pk=request.pk)
+        locked = IllRequest.objects.select_for_update(of=("self",)).select_related("library").get(pk=request.pk)
         if locked.role != Role.BORROWING or locked.status not in EDITABLE_STATES:
             raise WorkflowError("not_allowed", "The citation can be corrected only while the request is in review "
                                                "or sourcing.", status=locked.status)
