@@ -146,11 +146,13 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
 else:
-    CELERY_BROKER_URL = "filesystem://"
+    # A host name keeps kombu from warning on every message; the file-system transport ignores it.
+    CELERY_BROKER_URL = "filesystem://localhost//"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_DIR / "out"),
         "data_folder_out": str(CELERY_BROKER_DIR / "out"),
         "processed_folder": str(CELERY_BROKER_DIR / "processed"),
+        "control_folder": str(CELERY_BROKER_DIR / "control"),
         "store_processed": False,
     }
 CELERY_RESULT_BACKEND = None
@@ -211,6 +213,13 @@ ILLMS_MAX_ACTIVE_REQUESTS_PER_PATRON = env.int("ILLMS_MAX_ACTIVE_REQUESTS_PER_PA
 ILLMS_OUTBOX_MAX_ATTEMPTS = env.int("ILLMS_OUTBOX_MAX_ATTEMPTS", default=12)
 ILLMS_OUTBOX_BACKOFF_SECONDS = env.int("ILLMS_OUTBOX_BACKOFF_SECONDS", default=30)
 ILLMS_PARTNER_TIMEOUT_SECONDS = env.int("ILLMS_PARTNER_TIMEOUT_SECONDS", default=20)
+ILLMS_ROTA_AUTO_ADVANCE_DAYS = env.int("ILLMS_ROTA_AUTO_ADVANCE_DAYS", default=3)
+ILLMS_ROTA_MAX_LENDERS = env.int("ILLMS_ROTA_MAX_LENDERS", default=10)
+ILLMS_REMINDER_DAYS_BEFORE = env.int("ILLMS_REMINDER_DAYS_BEFORE", default=3)
+ILLMS_COPYRIGHT_COPIES_PER_YEAR = env.int("ILLMS_COPYRIGHT_COPIES_PER_YEAR", default=5)
+ILLMS_COPYRIGHT_RECENT_YEARS = env.int("ILLMS_COPYRIGHT_RECENT_YEARS", default=5)
+# The public address of this installation, for links in e-mails and download links sent to partners.
+ILLMS_SITE_URL = env.str("ILLMS_SITE_URL", default="")
 # Lending: answer "not held" without staff when nothing matches; answer renewals per policy;
 # electronic delivery limits (OCLC Article Exchange practice: 30 days, 5 downloads, 60 MB).
 ILLMS_AUTO_UNFILL_NOT_HELD = env.bool("ILLMS_AUTO_UNFILL_NOT_HELD", default=False)

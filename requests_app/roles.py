@@ -15,6 +15,13 @@ BILLING_STAFF = "Billing staff"
 ILL_ADMINISTRATOR = "ILL administrator"
 REPORTING = "Reporting (read-only)"
 
+BILLING_PERMISSIONS = [
+    "billing.manage_billing", "billing.view_charge", "billing.view_invoice", "billing.view_budget",
+    "billing.add_budget", "billing.change_budget", "billing.view_feeschedule", "billing.add_feeschedule",
+    "billing.change_feeschedule", "billing.view_payment", "billing.view_billingsettings",
+    "billing.change_billingsettings",
+]
+
 ROLES: dict[str, list[str]] = {
     BORROWING_STAFF: [
         "requests_app.work_borrowing", "requests_app.view_illrequest", "requests_app.view_library",
@@ -27,6 +34,7 @@ ROLES: dict[str, list[str]] = {
     ],
     BILLING_STAFF: [
         "requests_app.view_illrequest", "requests_app.view_library", "requests_app.view_event",
+        *BILLING_PERMISSIONS,
     ],
     ILL_ADMINISTRATOR: [
         "requests_app.work_borrowing", "requests_app.work_lending", "requests_app.view_statistics",
@@ -38,6 +46,7 @@ ROLES: dict[str, list[str]] = {
         "requests_app.view_patronprofile", "requests_app.add_patronprofile", "requests_app.change_patronprofile",
         "requests_app.view_staffprofile", "requests_app.add_staffprofile", "requests_app.change_staffprofile",
         "requests_app.view_event", "requests_app.view_note", "requests_app.add_note",
+        *BILLING_PERMISSIONS,
     ],
     REPORTING: [
         "requests_app.view_statistics", "requests_app.view_illrequest", "requests_app.view_library",

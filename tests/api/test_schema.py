@@ -17,6 +17,9 @@ PATHS = {
     "/api/v1/requests/{id}/": {"get"},
     "/api/v1/requests/{id}/actions/{action}/": {"post"},
     "/api/v1/requests/{id}/notes/": {"get", "post"},
+    "/api/v1/invoices/": {"get"},
+    "/api/v1/invoices/{number}/": {"get"},
+    "/api/v1/invoices/{number}/pdf/": {"get"},
 }
 
 
