@@ -201,6 +201,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Two models have a choice field named "format": give each enum its own name.
+    "ENUM_NAME_OVERRIDES": {
+        "RequestFormatEnum": "requests_app.models.RequestFormat",
+        "HoldingFormatEnum": "lending.models.HoldingFormat",
+    },
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

@@ -18,6 +18,7 @@ urlpatterns = [
     path("iso18626", iso18626, name="iso18626"),
     path("api/v1/messages/", messages_json, name="api-messages"),
     path("api/v1/invoices/", include("billing.api.urls")),
+    path("api/v1/holdings/", include("lending.api.urls")),
     path("api/v1/", include("requests_app.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -18,6 +18,7 @@ PATHS = {
     "/api/v1/requests/{id}/actions/{action}/": {"post"},
     "/api/v1/requests/{id}/notes/": {"get", "post"},
     "/api/v1/invoices/": {"get"},
+    "/api/v1/holdings/": {"get"},
     "/api/v1/invoices/{number}/": {"get"},
     "/api/v1/invoices/{number}/pdf/": {"get"},
 }
