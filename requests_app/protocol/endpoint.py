@@ -145,13 +145,11 @@ def messages_json(request: HttpRequest) -> JsonResponse:
                                 "A confirmation is the answer to a message, not a message to send here.")
     except ProtocolError as exc:
         return JsonResponse(json_codec.to_json(error_confirmation(exc, timestamp_received=received)))
-    if not (_same_agency(sender_agency(message), key.library)):
+    from .handler import same_agency
+
+    if not same_agency(sender_agency(message), key.library):
         errors = [m.ErrorData(error_type=m.ErrorType.UNRECOGNISED_DATA_VALUE,
                               error_value="The sending agency in the header is not the library of this API key.")]
         return JsonResponse(json_codec.to_json(confirmation_for(message, errors=errors, timestamp_received=received)))
     return JsonResponse(json_codec.to_json(handle(message, sender=key.library, source=EventSource.API)))
 
-
-def _same_agency(agency: m.AgencyId | None, library: Library) -> bool:
-    return (agency is not None and agency.type.value.upper() == library.agency_id_type.upper()
-            and agency.value.upper() == library.agency_id_value.upper())

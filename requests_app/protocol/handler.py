@@ -78,7 +78,7 @@ def confirm(message, *, received: dt.datetime, errors: list[m.ErrorData] | None 
     return confirmation_for(message, errors=errors or (), timestamp_received=received)
 
 
-def _same_agency(agency: m.AgencyId | None, library: Library) -> bool:
+def same_agency(agency: m.AgencyId | None, library: Library) -> bool:
     return (agency is not None and agency.type.value.upper() == library.agency_id_type.upper()
             and agency.value.upper() == library.agency_id_value.upper())
 
@@ -106,7 +106,7 @@ def _apply_request(message: m.Request, sender: Library, source: str) -> tuple[Il
     from ..services import receive_partner_request
 
     header = message.header
-    if not _same_agency(header.requesting_agency_id, sender):
+    if not same_agency(header.requesting_agency_id, sender):
         raise Refusal(m.ErrorType.UNRECOGNISED_DATA_VALUE, "requestingAgencyId is not the sending library.")
     library = member_by_agency(header.supplying_agency_id)
     if library is None:
@@ -181,7 +181,7 @@ def _find_borrowing(header, sender: Library) -> IllRequest:
     if request is None:
         raise Refusal(m.ErrorType.UNRECOGNISED_DATA_VALUE,
                       f"requestingAgencyRequestId {header.requesting_agency_request_id!r} is not one of ours.")
-    if request.partner_id != sender.pk or not _same_agency(header.supplying_agency_id, sender):
+    if request.partner_id != sender.pk or not same_agency(header.supplying_agency_id, sender):
         raise Refusal(m.ErrorType.UNRECOGNISED_DATA_VALUE, "This request is not with the sending library.")
     return request
 
@@ -239,7 +239,7 @@ def _apply_supplying_agency_message(message: m.SupplyingAgencyMessage, sender: L
 
 def _find_lending(header, sender: Library) -> IllRequest:
     library = member_by_agency(header.supplying_agency_id)
-    if not _same_agency(header.requesting_agency_id, sender):
+    if not same_agency(header.requesting_agency_id, sender):
         raise Refusal(m.ErrorType.UNRECOGNISED_DATA_VALUE, "requestingAgencyId is not the sending library.")
     request = None
     if library is not None:
