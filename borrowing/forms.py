@@ -113,7 +113,7 @@ class RequestForm(forms.Form):
     #: The discovery system an OpenURL came from, kept for staff through the submit.
     referrer = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)
     submit_anyway = forms.BooleanField(
-        label="I know I already asked for this; send this request anyway.", required=False,
+        label="I know; send this request anyway.", required=False,
     )
 
     def __init__(self, *args: Any, format: str, profile: PatronProfile, **kwargs: Any) -> None:

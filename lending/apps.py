@@ -12,6 +12,11 @@ class LendingConfig(AppConfig):
         from .workflow import WORKFLOW
 
         registry.register(WORKFLOW)
+        from requests_app.catalogue import register_finder
+
+        from .services.availability import owned_items
+
+        register_finder(owned_items)
         request_transitioned.connect(on_request_transitioned, dispatch_uid="lending.on_request_transitioned")
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from requests_app import catalogue
 from requests_app.models import EventSource, IllRequest, NoteVisibility, PatronProfile, PickupLocation
 from requests_app.services import add_note
 from requests_app.workflow import Actor
@@ -37,9 +38,12 @@ class PossibleDuplicate(Exception):
 
     code = "possible_duplicate"
 
-    def __init__(self, duplicates: list[tuple[IllRequest, str]]) -> None:
-        super().__init__("You already have an open request for what looks like the same item.")
+    def __init__(self, duplicates: list[tuple[IllRequest, str]], owned: list | None = None) -> None:
+        super().__init__("You already have an open request for what looks like the same item."
+                         if duplicates else "The library already owns what looks like the same item.")
         self.duplicates = duplicates
+        #: ``requests_app.catalogue.OwnedItem`` rows: the library's own copies of the item.
+        self.owned = owned or []
 
 
 def normalise_title(title: str) -> str:
@@ -120,11 +124,17 @@ def submit_patron_request(*, patron, confirm_duplicates: bool = False, source: s
     ``note`` goes on the request's first event (e.g. which discovery system the link came from).
     """
     duplicates = find_duplicates(patron=patron, citation=citation)
-    if duplicates and not confirm_duplicates:
-        raise PossibleDuplicate(duplicates)
+    owned = catalogue.owned_items(library=patron.patron_profile.library, citation=citation)
+    if (duplicates or owned) and not confirm_duplicates:
+        raise PossibleDuplicate(duplicates, owned)
     with transaction.atomic():
         # ``submit_request`` hands ``note`` on to ``create_request``, which writes it on the first event.
         request = submit_request(patron=patron, actor=Actor.patron(patron), source=source, note=note, **citation)
+        if owned:
+            add_note(request=request, visibility=NoteVisibility.INTERNAL, author=patron, text=(
+                "The patron confirmed this request although the library holds "
+                + "; ".join(f"{o.title} ({o.call_number or 'no call number'}, {o.location or 'no location'})"
+                            for o in owned) + "."))
         if duplicates:
             add_note(request=request, visibility=NoteVisibility.INTERNAL, author=patron, text=(
                 "The patron confirmed this request although it may duplicate their open request(s) "

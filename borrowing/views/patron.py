@@ -93,6 +93,7 @@ def request_form(request: HttpRequest, format: str) -> HttpResponse:
         raise Http404("No such kind of request.")
     profile = request.user.patron_profile
     duplicates: list = []
+    owned: list = []
     if request.method == "POST":
         form = RequestForm(request.POST, format=format, profile=profile)
         if form.is_valid():
@@ -102,7 +103,7 @@ def request_form(request: HttpRequest, format: str) -> HttpResponse:
                     source=EventSource.WEB, note=_referrer_note(form.cleaned_data.get("referrer", "")),
                     **form.citation())
             except patrons.PossibleDuplicate as exc:
-                duplicates = exc.duplicates
+                duplicates, owned = exc.duplicates, exc.owned
             except ValidationError as exc:
                 _add_service_errors(form, exc)
             else:
@@ -110,7 +111,7 @@ def request_form(request: HttpRequest, format: str) -> HttpResponse:
                 return redirect("patron-request", pk=created.pk)
     else:
         form = RequestForm(format=format, profile=profile)
-    return _render_form(request, form, duplicates=duplicates)
+    return _render_form(request, form, duplicates=duplicates, owned=owned)
 
 
 @patron_required
@@ -124,13 +125,14 @@ def openurl(request: HttpRequest) -> HttpResponse:
     return _render_form(request, form, warnings=warnings, referrer=referrer)
 
 
-def _render_form(request: HttpRequest, form: RequestForm, *, duplicates=(), warnings=(),
+def _render_form(request: HttpRequest, form: RequestForm, *, duplicates=(), owned=(), warnings=(),
                  referrer: str = "") -> HttpResponse:
-    if not duplicates:
+    if not duplicates and not owned:
         form.fields.pop("submit_anyway", None)
     refusal = patrons.request_refusal(patron=request.user)
     return render(request, "borrowing/patron/request_form.html", {
-        "form": form, "format_label": form.format.label, "duplicates": duplicates, "warnings": warnings,
+        "form": form, "format_label": form.format.label, "duplicates": duplicates, "owned": owned,
+        "warnings": warnings,
         "referrer": referrer, "refusal": refusal.messages[0] if refusal else "",
         "copyright_heading": COPYRIGHT_WARNING_HEADING, "copyright_warning": COPYRIGHT_WARNING,
     })

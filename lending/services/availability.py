@@ -109,3 +109,16 @@ def on_request_created(request: IllRequest) -> None:
         check_availability(request=request)
     except Exception:
         logger.exception("Availability check failed for lending request %s", request.pk)
+
+
+def owned_items(*, library, citation) -> list:
+    """The finder lending registers with ``requests_app.catalogue``: our holding for a citation, if any."""
+    from requests_app.catalogue import OwnedItem
+
+    fields = ("isbn", "issn", "oclc_number", "title", "author", "container_title")
+    probe = IllRequest(library=library, **{f: citation.get(f) or "" for f in fields})
+    holding, _kind = find_holding(probe)
+    if holding is None:
+        return []
+    return [OwnedItem(title=holding.title, call_number=holding.call_number, location=holding.location,
+                      circulates=holding.circulates)]
