@@ -23,7 +23,8 @@ from requests_app.services import add_note
 from requests_app.workflow import Actor
 
 from .. import selectors
-from .requests import active_request_limit, submit_request
+from .requests import request_refusal as request_refusal  # re-exported: the patron pages ask it
+from .requests import submit_request
 
 #: Titles at least this similar (difflib ratio, after normalising) are the same item.
 TITLE_SIMILARITY = 0.9
@@ -88,29 +89,6 @@ def find_duplicates(*, patron, citation: Mapping[str, Any]) -> list[tuple[IllReq
         if reason:
             found.append((existing, reason))
     return found
-
-
-def request_refusal(*, patron) -> ValidationError | None:
-    """Why ``patron`` may not request now (not a patron, blocked, at the limit), before they type anything.
-
-    The same checks ``submit_request`` makes on submission, with the same codes and messages.
-    """
-    profile = getattr(patron, "patron_profile", None)
-    if profile is None:
-        return ValidationError("Only patrons registered with the library can request items.", code="not_a_patron")
-    if profile.blocked:
-        return ValidationError(
-            "Your account is blocked from interlibrary loan: %(reason)s",
-            code="patron_blocked", params={"reason": profile.blocked_reason or "please contact the ILL office."},
-        )
-    active = selectors.patron_open_requests(patron=patron).count()
-    limit = active_request_limit()
-    if active >= limit:
-        return ValidationError(
-            "You have %(active)d active requests, the most allowed is %(limit)d. "
-            "Please wait until some are completed.", code="over_limit", params={"active": active, "limit": limit},
-        )
-    return None
 
 
 def submit_patron_request(*, patron, confirm_duplicates: bool = False, source: str = EventSource.WEB,

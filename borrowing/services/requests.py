@@ -11,11 +11,34 @@ from requests_app.models import COPY_FORMATS, DeliveryMethod, EventSource, IllRe
 from requests_app.services import create_request
 from requests_app.workflow import Actor
 
-from ..workflow import WORKFLOW
+from .. import selectors
 
 
 def active_request_limit() -> int:
     return int(getattr(settings, "ILLMS_MAX_ACTIVE_REQUESTS_PER_PATRON", 25))
+
+
+def request_refusal(*, patron) -> ValidationError | None:
+    """Why ``patron`` may not request now (not a patron, blocked, at the limit), or ``None``.
+
+    ``submit_request`` raises it; the patron pages show it before the patron types anything.
+    """
+    profile = getattr(patron, "patron_profile", None)
+    if profile is None:
+        return ValidationError("Only patrons registered with the library can request items.", code="not_a_patron")
+    if profile.blocked:
+        return ValidationError(
+            "Your account is blocked from interlibrary loan: %(reason)s",
+            code="patron_blocked", params={"reason": profile.blocked_reason or "please contact the ILL office."},
+        )
+    active = selectors.patron_open_requests(patron=patron).count()
+    limit = active_request_limit()
+    if active >= limit:
+        return ValidationError(
+            "You have %(active)d active requests, the most allowed is %(limit)d. "
+            "Please wait until some are completed.", code="over_limit", params={"active": active, "limit": limit},
+        )
+    return None
 
 
 def submit_request(*, patron, actor: Actor | None = None, source: str = EventSource.WEB,
@@ -23,23 +46,12 @@ def submit_request(*, patron, actor: Actor | None = None, source: str = EventSou
     """A patron's new request, in ``submitted``.
 
     Raises ``ValidationError`` when the patron is blocked, over the limit of active
-    requests, or the citation is bad (each bad identifier on its field).
+    requests (``request_refusal``), or the citation is bad (each bad identifier on its field).
     """
-    profile = getattr(patron, "patron_profile", None)
-    if profile is None:
-        raise ValidationError("Only patrons registered with the library can request items.", code="not_a_patron")
-    if profile.blocked:
-        raise ValidationError(
-            "Your account is blocked from interlibrary loan: %(reason)s",
-            code="patron_blocked", params={"reason": profile.blocked_reason or "please contact the ILL office."},
-        )
-    active = IllRequest.objects.for_patron(patron).exclude(status__in=WORKFLOW.final_states).count()
-    limit = active_request_limit()
-    if active >= limit:
-        raise ValidationError(
-            "You have %(active)d active requests, the most allowed is %(limit)d. "
-            "Please wait until some are completed.", code="over_limit", params={"active": active, "limit": limit},
-        )
+    refusal = request_refusal(patron=patron)
+    if refusal is not None:
+        raise refusal
+    profile = patron.patron_profile
     fmt = citation.get("format")
     citation.setdefault("service_type", ServiceType.COPY if fmt in COPY_FORMATS else ServiceType.LOAN)
     citation.setdefault("delivery_method",
