@@ -318,6 +318,13 @@ class IllRequest(Citation):
     delivery_method = models.CharField(max_length=12, choices=DeliveryMethod.choices, default=DeliveryMethod.PHYSICAL)
     pickup_location = models.ForeignKey(PickupLocation, on_delete=models.SET_NULL, null=True, blank=True)
     patron_note = models.TextField(blank=True, help_text="What the patron wrote with the request.")
+    # Anonymous facts about the patron, copied when the request is made: statistics by category and
+    # department survive the purge of the patron's identity.
+    patron_category = models.CharField(max_length=20, choices=PatronCategory.choices, blank=True)
+    patron_department = models.CharField(max_length=100, blank=True)
+    patron_purged_at = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text="When the patron's identity was removed from this request (privacy purge).")
     copyright_compliance = models.CharField(max_length=3, choices=CopyrightCompliance.choices, blank=True)
 
     due_date = models.DateField(null=True, blank=True, help_text="The lender's due date.")

@@ -211,6 +211,10 @@ def create_request(*, role: str, library: Library, actor: Actor, source: str = E
     if not library.is_member:
         raise WorkflowError("invalid", f"{library.symbol} is not a member library of this installation.")
     request = IllRequest(role=role, library=library, status=workflow.initial, **fields)
+    profile = getattr(request.patron, "patron_profile", None) if request.patron_id else None
+    if profile is not None:
+        request.patron_category = request.patron_category or profile.category
+        request.patron_department = request.patron_department or profile.department
     request.full_clean()
     with transaction.atomic():
         request.save()

@@ -107,6 +107,13 @@ def test_a_request_without_duplicates_is_created_without_a_note(patron):
     assert not Note.objects.exists()
 
 
+def test_a_request_keeps_the_patrons_category_and_department_for_statistics():
+    patron = PatronFactory(profile__category="faculty", profile__department="Classics")
+    created = patrons.submit_patron_request(patron=patron, **book())
+    created.refresh_from_db()
+    assert (created.patron_category, created.patron_department) == ("faculty", "Classics")
+
+
 def test_a_blocked_patron_is_refused_with_the_reason():
     patron = PatronFactory(profile__blocked=True, profile__blocked_reason="unpaid fines")
     refusal = patrons.request_refusal(patron=patron)
