@@ -455,6 +455,10 @@ class Note(models.Model):
     visibility = models.CharField(max_length=10, choices=NoteVisibility.choices, default=NoteVisibility.INTERNAL)
     text = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
+    # Notes from outside (a partner, a patron) wait in the staff inbox until someone reads them.
+    read_at = models.DateTimeField(null=True, blank=True)
+    read_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="+")
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -556,3 +560,27 @@ class InboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.summary} from {self.sender_id}"
+
+
+class PatronRecordAccess(models.Model):
+    """One look by a staff member at a patron's identity: a page, an export, an admin screen.
+
+    Patron records are confidential; this log answers "who saw this patron's data, and when".
+    """
+
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    patron = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="+")
+    request = models.ForeignKey(IllRequest, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    what = models.CharField(max_length=100, help_text="The screen or export, e.g. “borrowing request detail”.")
+    path = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "patron record accesses"
+        indexes = [models.Index(fields=["patron", "-created_at"], name="patron_access_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.staff_id} saw {self.patron_id} ({self.what})"
+
