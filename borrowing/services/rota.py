@@ -16,9 +16,10 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Max, OuterRef, Q, Subquery
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from requests_app.aggregates import as_duration, percentiles
 from requests_app.models import ActorKind, Event, EventSource, IllRequest, Library, Role, ServiceType
 from requests_app.services import claim, perform
 from requests_app.workflow import Actor, WorkflowError
@@ -98,27 +99,18 @@ def lender_candidates(request: IllRequest) -> list[Candidate]:
 
 
 def _turnaround_by_lender(ids: list[int]) -> dict[int, dt.timedelta]:
-    """Average time from our request being sent to the lender shipping it, per lender (one query).
-
-    DESIGN asks for the median; the average is what one portable SQL aggregate gives.
-    """
+    """Median time from our request being sent to the lender shipping it, per lender (one query)."""
     sent_at = Subquery(
         Event.objects.filter(request=OuterRef("request"), action="send_to_lender",
                              created_at__lte=OuterRef("created_at"))
         .order_by("-created_at", "-pk").values("created_at")[:1]
     )
-    rows = (Event.objects.filter(request__role=Role.BORROWING, actor_kind=ActorKind.PARTNER,
-                                 actor_library__in=ids, action__in=FILLED_ACTIONS)
-            .annotate(sent_at=sent_at).exclude(sent_at=None)
-            .annotate(took=ExpressionWrapper(F("created_at") - F("sent_at"), output_field=DurationField()))
-            .values("actor_library").annotate(turnaround=Avg("took")).order_by())
-    result = {}
-    for row in rows:
-        value = row["turnaround"]
-        if isinstance(value, int | float):  # some backends hand back microseconds
-            value = dt.timedelta(microseconds=value)
-        result[row["actor_library"]] = value
-    return result
+    answers = (Event.objects.filter(request__role=Role.BORROWING, actor_kind=ActorKind.PARTNER,
+                                    actor_library__in=ids, action__in=FILLED_ACTIONS)
+               .annotate(sent_at=sent_at)
+               .annotate(took=ExpressionWrapper(F("created_at") - F("sent_at"), output_field=DurationField())))
+    medians = percentiles(answers, value="took", by="actor_library")
+    return {lender: as_duration(by_fraction[0.5]) for lender, by_fraction in medians.items()}
 
 
 @transaction.atomic

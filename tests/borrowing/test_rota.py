@@ -66,6 +66,14 @@ def test_with_equal_fill_rates_the_faster_lender_comes_first(home):
     assert symbols(rota.build_rota(request=sourcing(home))) == ["FAST", "SLOW"]
 
 
+def test_turnaround_is_the_median_so_one_very_late_shipment_does_not_sink_a_fast_lender(home):
+    usually_fast, steady = LibraryFactory(symbol="USUALLYFAST"), LibraryFactory(symbol="STEADY")
+    history(home, usually_fast, filled=2, days=1)
+    history(home, usually_fast, filled=1, days=30)  # average 10.7 days, median 1 day
+    history(home, steady, filled=3, days=3)
+    assert symbols(rota.build_rota(request=sourcing(home))) == ["USUALLYFAST", "STEADY"]
+
+
 def test_a_lender_charging_more_than_the_patrons_maximum_is_left_out(home):
     LibraryFactory(symbol="CHEAP", loan_fee=Decimal("10"))
     LibraryFactory(symbol="DEAR", loan_fee=Decimal("25"))
