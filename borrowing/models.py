@@ -109,3 +109,37 @@ class ReminderLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id} {self.stage} ({self.due_date})"
+
+
+class PatronDownload(models.Model):
+    """A lender's electronic copy as our patron reaches it: behind sign-in, with our own limits.
+
+    The lender's link (an ILLMS ``/delivery/<token>/`` page, Article Exchange, …) reaches us in
+    the ISO 18626 CopyCompleted message. The patron never needs it from an e-mail: My requests
+    shows a download button that counts the download here (30 days / 5 downloads by default,
+    as Article Exchange does) and then sends the browser on to the lender's file. A new link
+    from the lender (a re-issue) is a new row; the newest one is the one offered.
+    """
+
+    request = models.ForeignKey(IllRequest, on_delete=models.CASCADE, related_name="patron_downloads")
+    url = models.URLField("lender's link", max_length=1000)
+    received_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    max_downloads = models.PositiveIntegerField()
+    download_count = models.PositiveIntegerField(default=0)
+    last_downloaded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        indexes = [models.Index(fields=["request", "-received_at"], name="patron_download_request_idx")]
+
+    def __str__(self) -> str:
+        return f"Copy for B{self.request_id} ({self.download_count}/{self.max_downloads})"
+
+    def is_valid(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.expires_at > now and self.download_count < self.max_downloads
+
+    @property
+    def downloads_left(self) -> int:
+        return max(self.max_downloads - self.download_count, 0)
