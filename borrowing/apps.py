@@ -6,8 +6,13 @@ class BorrowingConfig(AppConfig):
     verbose_name = "Borrowing"
 
     def ready(self) -> None:
+        from requests_app.services import copy_link_received
         from requests_app.workflow import registry
 
+        from .services.downloads import on_copy_link_received
         from .workflow import WORKFLOW
 
         registry.register(WORKFLOW)
+
+        from . import receivers  # noqa: F401  (connects the privacy purge signal)
+        copy_link_received.connect(on_copy_link_received, dispatch_uid="borrowing-copy-link")

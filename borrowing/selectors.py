@@ -6,6 +6,7 @@ from django.db.models import Prefetch, QuerySet
 
 from requests_app.models import Event, IllRequest, Library, Note, NoteVisibility, PickupLocation
 
+from .models import PatronDownload
 from .workflow import WORKFLOW
 
 # Patron side ---------------------------------------------------------------------------------
@@ -14,7 +15,14 @@ from .workflow import WORKFLOW
 def patron_requests(*, patron) -> QuerySet[IllRequest]:
     """A patron's own borrowing requests, newest first, with what a row of “My requests” shows."""
     return (IllRequest.objects.for_patron(patron).select_related("pickup_location")
+            .prefetch_related(_downloads())
             .order_by("-created_at", "-pk"))
+
+
+def _downloads() -> Prefetch:
+    """The request's copy links, newest first, as ``request.downloads`` (the first is the one offered)."""
+    return Prefetch("patron_downloads", queryset=PatronDownload.objects.order_by("-received_at", "-pk"),
+                    to_attr="downloads")
 
 
 def patron_open_requests(*, patron) -> QuerySet[IllRequest]:
@@ -33,6 +41,7 @@ def patron_request_detail(*, patron, pk: int) -> IllRequest:
                 Prefetch("events", queryset=Event.objects.select_related("actor_library").order_by("created_at", "pk")),
                 Prefetch("notes", queryset=Note.objects.filter(visibility=NoteVisibility.PATRON),
                          to_attr="patron_notes"),
+                _downloads(),
             ).get(pk=pk))
 
 

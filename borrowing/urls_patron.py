@@ -14,4 +14,5 @@ urlpatterns = [
     path("requests/preferences/", patron.preferences, name="patron-preferences"),
     path("requests/<int:pk>/", patron.request_detail, name="patron-request"),
     path("requests/<int:pk>/actions/<slug:action>/", patron.perform_action, name="patron-request-action"),
+    path("requests/<int:pk>/copy/", patron.download_copy, name="patron-request-copy"),
 ]

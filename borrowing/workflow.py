@@ -180,6 +180,14 @@ def rota_entry_supplied(request: IllRequest, actor: Actor, data: dict) -> Iterab
     return ()
 
 
+def keep_copy_link(request: IllRequest, actor: Actor, data: dict) -> Iterable[str]:
+    """The lender's link to the copy, kept for the patron's download button on My requests."""
+    from .services.downloads import record_link
+
+    record_link(request=request, url=str(data.get("url") or ""))
+    return ()
+
+
 def rota_entry_cancelled(request: IllRequest, actor: Actor, data: dict) -> Iterable[str]:
     from .models import RotaStatus
     from .services.rota import close_current_entry
@@ -303,7 +311,8 @@ TRANSITIONS = [
     t("lender_shipped", "Lender shipped", [S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL], S.SHIPPED, [PARTNER],
       effects=(set_lender_due_date, rota_entry_supplied), iso18626="status:Loaned"),
     t("lender_delivered_copy", "Lender delivered copy", [S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL],
-      S.DELIVERED, [PARTNER], effects=(rota_entry_supplied,), after_commit=(_email("copy-delivered"),),
+      S.DELIVERED, [PARTNER], effects=(rota_entry_supplied, keep_copy_link),
+      after_commit=(_email("copy-delivered"),),
       iso18626="status:CopyCompleted"),
     # The item with us and the patron.
     t("receive", "Receive", [S.SENT, S.EXPECTS_TO_SUPPLY, S.SHIPPED], S.RECEIVED, [STAFF],

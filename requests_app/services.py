@@ -24,6 +24,10 @@ from .workflow import Actor, Transition, WorkflowError, registry
 #: Arguments: ``request`` (IllRequest), ``event`` (Event), ``transition`` (Transition).
 request_transitioned = Signal()
 
+#: A partner sent a link to an electronic copy outside a change of state (a re-issued link,
+#: say). Sent inside the handler's transaction. Arguments: ``request``, ``url``, ``partner``.
+copy_link_received = Signal()
+
 
 def check_actor(*, request: IllRequest, actor: Actor, transition: Transition) -> None:
     """Raise ``WorkflowError('forbidden')`` unless ``actor`` may perform ``transition`` on ``request``."""

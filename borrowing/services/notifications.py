@@ -17,6 +17,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from requests_app.models import IllRequest, NoteVisibility, Role
@@ -120,12 +121,21 @@ def send(kind: str, *, request_id: int, event_id: int | None = None) -> bool:
             extra["granted"] = str(event.data.get("answer", "")).upper() in {"Y", "YES", "TRUE"}
             extra["reason"] = event.note
             if kind == COPY_DELIVERED:
-                extra["url"] = str(event.data.get("url") or "")
+                extra["url"] = _copy_url(request, str(event.data.get("url") or ""))
     if kind == CANCELLED and not extra.get("reason"):
         note = request.notes.filter(visibility=NoteVisibility.PATRON).order_by("-created_at").first()
         extra["reason"] = note.text if note else ""
     SENDERS[kind](request, to, **extra)
     return True
+
+
+def _copy_url(request: IllRequest, lender_url: str) -> str:
+    """Where the e-mail sends the patron for their copy: our download button behind sign-in, which
+    counts downloads; the lender's own link only when the site's address is not configured."""
+    site_url = getattr(settings, "ILLMS_SITE_URL", "")
+    if site_url and lender_url:
+        return f"{site_url.rstrip('/')}{reverse('patron-request-copy', args=[request.pk])}"
+    return lender_url
 
 
 def queue(kind: str, request: IllRequest, event_id: int | None = None) -> None:

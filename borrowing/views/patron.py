@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from requests_app import services as request_services
 from requests_app.models import ActorKind, Event, EventSource, IllRequest, RequestFormat
@@ -20,7 +20,7 @@ from requests_app.workflow import Actor, WorkflowError
 
 from .. import selectors
 from ..forms import COPYRIGHT_WARNING, COPYRIGHT_WARNING_HEADING, PreferencesForm, RequestForm
-from ..services import patrons
+from ..services import downloads, patrons
 from ..workflow import BorrowingStatus as S
 
 PAGE_SIZE = 20
@@ -157,7 +157,8 @@ def my_requests(request: HttpRequest) -> HttpResponse:
     rows = []
     for r in page:
         state = r.workflow.state(r.status)
-        rows.append({"r": r, "state": state, "description": patron_description(state)})
+        rows.append({"r": r, "state": state, "description": patron_description(state),
+                     "copy": downloads.offered(r)})
     return render(request, "borrowing/patron/my_requests.html", {"page": page, "rows": rows})
 
 
@@ -173,8 +174,22 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "borrowing/patron/request_detail.html", {
         "r": ill_request, "state": workflow.state(ill_request.status), "actions": actions,
         "description": patron_description(workflow.state(ill_request.status)),
-        "timeline": timeline, "notes": ill_request.patron_notes,
+        "timeline": timeline, "notes": ill_request.patron_notes, "copy": downloads.offered(ill_request),
     })
+
+
+@patron_required
+@require_GET
+def download_copy(request: HttpRequest, pk: int) -> HttpResponse:
+    """Count one download of the patron's copy, then send the browser on to the lender's file."""
+    try:
+        url = downloads.claim(patron=request.user, request_pk=pk)
+    except IllRequest.DoesNotExist:
+        raise Http404("No such request.") from None
+    except WorkflowError as exc:
+        messages.error(request, exc.message)
+        return redirect("patron-request", pk=pk)
+    return redirect(url)
 
 
 def _timeline_entry(event: Event, ill_request: IllRequest) -> dict:

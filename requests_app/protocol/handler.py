@@ -230,6 +230,10 @@ def _apply_supplying_agency_message(message: m.SupplyingAgencyMessage, sender: L
             info.reason_for_message in (m.ReasonForMessage.NOTIFICATION, m.ReasonForMessage.STATUS_REQUEST_RESPONSE)
             and code != "loanCondition" and _target_is_current(request, code)):
         _record_note(request, sender, note)
+        if data["url"]:
+            from ..services import copy_link_received
+
+            copy_link_received.send(sender=IllRequest, request=request, url=data["url"], partner=sender)
         return request, summary
     _perform_for(request, code, Actor.partner(sender), source, note, {k: v for k, v in data.items() if v})
     return request, summary
