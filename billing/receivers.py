@@ -1,4 +1,5 @@
-"""Billing listens to the workflow: supplied items become charges (connected in ``BillingConfig.ready``).
+"""Billing listens to the workflow: supplied items become charges (connected in ``BillingConfig.ready``);
+and to the privacy purge: charges of purged requests stop naming the patron.
 
 The signal is sent after the transition's transaction commits; the charge is keyed by
 request, direction and service, so a replayed event or signal creates nothing twice.
@@ -11,8 +12,10 @@ import logging
 from django.dispatch import receiver
 
 from requests_app.models import IllRequest
+from requests_app.privacy import patron_identity_purged, scrub_rows
 from requests_app.services import request_transitioned
 
+from .models import Charge, ChargeAdjustment
 from .services import charge_for_event
 
 log = logging.getLogger(__name__)
@@ -28,3 +31,19 @@ def charge_on_transition(sender, request: IllRequest, event, transition, **kwarg
         # The workflow change is committed; a billing failure must not turn it into an error for
         # the person who acted. It is logged, and replaying the event later creates the charge.
         log.exception("Could not record the charge of event %s on request %s", event.pk, request.pk)
+
+
+@receiver(patron_identity_purged, sender=IllRequest, dispatch_uid="billing.purge_patron_identity")
+def purge_patron_identity(sender, request_ids: list[int], identities: dict, **kwargs) -> None:
+    """Charges of purged requests keep their amounts (the accounts must add up) but no longer name the patron.
+
+    Runs inside the purge's transaction: a failure here rolls the batch back, to be retried.
+    """
+    charges = Charge.objects.filter(request_id__in=request_ids)
+    charges.exclude(patron=None).update(patron=None)
+    changed = scrub_rows(charges.exclude(note="").only("pk", "request_id", "note"), ["note"], identities)
+    Charge.objects.bulk_update(changed, ["note"], batch_size=500)
+    adjustments = scrub_rows(
+        ChargeAdjustment.objects.filter(charge__request_id__in=request_ids).only("pk", "charge__request_id", "reason")
+        .select_related("charge"), ["reason"], identities, request_id_of=lambda row: row.charge.request_id)
+    ChargeAdjustment.objects.bulk_update(adjustments, ["reason"], batch_size=500)

@@ -13,6 +13,6 @@ class BorrowingConfig(AppConfig):
         from .workflow import WORKFLOW
 
         registry.register(WORKFLOW)
+        copy_link_received.connect(on_copy_link_received, dispatch_uid="borrowing-copy-link")
 
         from . import receivers  # noqa: F401  (connects the privacy purge signal)
-        copy_link_received.connect(on_copy_link_received, dispatch_uid="borrowing-copy-link")

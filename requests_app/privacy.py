@@ -1,0 +1,214 @@
+"""Patron privacy: the purge of patron identity from old requests, and the staff access log.
+
+Library records that identify a patron are confidential. A borrowing request keeps its
+patron only while the office needs it: once the request is final (completed or cancelled)
+and its last status change is older than the retention period, ``purge_patron_identity``
+unlinks the patron and removes every trace of who they were (their note, the notes shown
+to them or written by them, their name, e-mail, username and card barcode wherever free
+text or event data repeated them). What stays is anonymous: the citation, the dates, the
+status history, the patron's category and department (copied on the request when it was
+made), so statistics do not change.
+
+Side tables of apps this core may not import (borrowing's copyright records, billing's
+charges) are cleaned by their own receivers of ``patron_identity_purged``, sent inside the
+purge's transaction: a receiver that fails rolls the whole batch back, to be retried.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.dispatch import Signal
+from django.utils import timezone
+
+from .models import ActorKind, Event, IllRequest, Note, NoteVisibility, OutboxMessage, PatronRecordAccess, Role
+from .workflow import registry
+
+#: Sent inside the purge's transaction, once per batch. Arguments: ``request_ids`` (list of
+#: ints) and ``identities`` (``{request_id: PatronIdentity}``) so receivers can scrub their
+#: own free text. Receivers must work in bulk and be safe to run twice.
+patron_identity_purged = Signal()
+
+#: What replaces a patron's name, e-mail, username or barcode in free text kept after the purge.
+REDACTED = "[patron]"
+DEFAULT_RETENTION_DAYS = 90
+DEFAULT_BATCH_SIZE = 500
+
+
+def retention_days() -> int:
+    """Days a final borrowing request keeps its patron's identity (``ILLMS_PATRON_DATA_RETENTION_DAYS``)."""
+    return int(getattr(settings, "ILLMS_PATRON_DATA_RETENTION_DAYS", DEFAULT_RETENTION_DAYS))
+
+
+@dataclasses.dataclass(frozen=True)
+class PatronIdentity:
+    """The strings that identify one patron, to find and redact in free text."""
+
+    first_name: str = ""
+    last_name: str = ""
+    username: str = ""
+    email: str = ""
+    card_barcode: str = ""
+
+    @property
+    def terms(self) -> list[str]:
+        full = f"{self.first_name} {self.last_name}".strip()
+        candidates = [full, self.email, self.username, self.card_barcode, self.last_name, self.first_name]
+        # Longest first, so "Ada Lovelace" goes as a whole before "Ada"; one letter is no identity.
+        return sorted({c.strip() for c in candidates if len(c.strip()) >= 2}, key=len, reverse=True)
+
+    def pattern(self) -> re.Pattern | None:
+        terms = self.terms
+        if not terms:
+            return None
+        # Word boundaries where the term starts or ends with a word character: "Ada" must not eat "Adams".
+        parts = [(r"\b" if t[0].isalnum() else "") + re.escape(t) + (r"\b" if t[-1].isalnum() else "")
+                 for t in terms]
+        return re.compile("|".join(parts), re.IGNORECASE)
+
+    def scrub(self, text: str) -> str:
+        pattern = self.pattern()
+        return pattern.sub(REDACTED, text) if pattern and text else text
+
+
+def scrub_value(value: Any, identity: PatronIdentity) -> Any:
+    """``value`` (text, or JSON: dicts and lists of them) with the patron's identity redacted."""
+    if isinstance(value, str):
+        return identity.scrub(value)
+    if isinstance(value, dict):
+        return {key: scrub_value(item, identity) for key, item in value.items()}
+    if isinstance(value, list):
+        return [scrub_value(item, identity) for item in value]
+    return value
+
+
+def scrub_rows(rows: Iterable, fields: Iterable[str], identities: Mapping[int, PatronIdentity],
+               request_id_of=lambda row: row.request_id) -> list:
+    """Redact identities in ``fields`` of ``rows``; returns the rows that changed (for ``bulk_update``)."""
+    changed = []
+    fields = list(fields)
+    for row in rows:
+        identity = identities.get(request_id_of(row))
+        if identity is None:
+            continue
+        dirty = False
+        for name in fields:
+            old = getattr(row, name)
+            new = scrub_value(old, identity)
+            limit = row._meta.get_field(name).max_length
+            if limit and isinstance(new, str):
+                new = new[:limit]  # "[patron]" may be longer than what it replaced
+            if new != old:
+                setattr(row, name, new)
+                dirty = True
+        if dirty:
+            changed.append(row)
+    return changed
+
+
+def purgeable_requests(*, now: dt.datetime | None = None):
+    """Borrowing requests whose patron identity is due for the purge: final, their last status
+    change older than the retention period, not purged yet."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=retention_days())
+    final = sorted(registry.get(Role.BORROWING).final_states)
+    return IllRequest.objects.filter(role=Role.BORROWING, status__in=final, patron_purged_at__isnull=True,
+                                     status_changed_at__lt=cutoff)
+
+
+def purge_patron_identity(*, now: dt.datetime | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
+                          dry_run: bool = False) -> dict[str, int]:
+    """Remove patron identity from every request due for it (see ``purgeable_requests``), in batches.
+
+    Each batch is one transaction with a constant number of queries. Rows are claimed with
+    ``select_for_update(skip_locked=True)`` where the database has it, and the final update
+    only touches rows still unpurged, so two runs at once, or a run repeated, purge each
+    request once. ``dry_run`` counts what is due and changes nothing. Returns counts.
+    """
+    now = now or timezone.now()
+    totals = {"requests": 0, "notes_deleted": 0, "notes_redacted": 0, "events": 0, "outbox_messages": 0,
+              "access_log_rows": 0}
+    if dry_run:
+        totals["requests"] = purgeable_requests(now=now).count()
+        return totals
+    while True:
+        counts = _purge_batch(now=now, batch_size=batch_size)
+        if not counts["requests"]:
+            return totals
+        for key, value in counts.items():
+            totals[key] = totals.get(key, 0) + value
+
+
+def _purge_batch(*, now: dt.datetime, batch_size: int) -> dict[str, int]:
+    with transaction.atomic():
+        claimed = (purgeable_requests(now=now).select_for_update(skip_locked=True, of=("self",))
+                   .order_by("pk").values_list("pk", flat=True)[:batch_size])
+        ids = list(claimed)
+        if not ids:
+            return {"requests": 0}
+        rows = (IllRequest.objects.filter(pk__in=ids)
+                .values_list("pk", "patron_id", "patron__first_name", "patron__last_name", "patron__username",
+                             "patron__email", "patron__patron_profile__card_barcode"))
+        identities: dict[int, PatronIdentity] = {}
+        patron_of: dict[int, int | None] = {}
+        for pk, patron_id, first, last, username, email, barcode in rows:
+            patron_of[pk] = patron_id
+            identities[pk] = PatronIdentity(first or "", last or "", username or "", email or "", barcode or "")
+        patron_ids = {p for p in patron_of.values() if p is not None}
+
+        counts = {"requests": 0}
+        # Notes shown to the patron or written by them go; the others keep their text, redacted.
+        notes = Note.objects.filter(request_id__in=ids)
+        counts["notes_deleted"], _ = notes.filter(Q(visibility=NoteVisibility.PATRON)
+                                                  | Q(author_id__in=patron_ids)).delete()
+        notes.filter(read_by_id__in=patron_ids).update(read_by=None)
+        redacted = scrub_rows(notes.only("pk", "request_id", "text"), ["text"], identities)
+        Note.objects.bulk_update(redacted, ["text"], batch_size=500)
+        counts["notes_redacted"] = len(redacted)
+
+        # Events stay (they are the statistics); the patron's own words and any copy of their identity go.
+        events = Event.objects.filter(request_id__in=ids)
+        events.filter(actor_kind=ActorKind.PATRON).exclude(note="").update(note="")
+        events.filter(actor_user_id__in=patron_ids).update(actor_user=None)
+        changed = scrub_rows(events.only("pk", "request_id", "note", "data"), ["note", "data"], identities)
+        Event.objects.bulk_update(changed, ["note", "data"], batch_size=500)
+        counts["events"] = len(changed)
+
+        changed = scrub_rows(OutboxMessage.objects.filter(request_id__in=ids).only("pk", "request_id", "payload",
+                                                                                   "last_error"),
+                             ["payload", "last_error"], identities)
+        OutboxMessage.objects.bulk_update(changed, ["payload", "last_error"], batch_size=500)
+        counts["outbox_messages"] = len(changed)
+
+        # The access log keeps who looked at which patron, but no longer says at which request.
+        counts["access_log_rows"] = PatronRecordAccess.objects.filter(request_id__in=ids).update(request=None,
+                                                                                                 path="")
+
+        patron_identity_purged.send(sender=IllRequest, request_ids=ids, identities=identities)
+
+        counts["requests"] = IllRequest.objects.filter(pk__in=ids, patron_purged_at__isnull=True).update(
+            patron=None, patron_note="", patron_purged_at=now)
+    return counts
+
+
+# The staff access log ------------------------------------------------------------------------
+
+def log_patron_access(staff, *, patron=None, request: IllRequest | None = None, what: str,
+                      path: str = "") -> PatronRecordAccess | None:
+    """Record that ``staff`` saw a patron's identity (a page, an export, an admin screen): one insert.
+
+    ``patron`` defaults to the request's patron. Nothing is written when there is no patron
+    to see (a lending request, a purged one) or no signed-in staff member.
+    """
+    patron_id = patron.pk if patron is not None else (request.patron_id if request is not None else None)
+    if patron_id is None or staff is None or not staff.is_authenticated:
+        return None
+    return PatronRecordAccess.objects.create(staff=staff, patron_id=patron_id, request=request,
+                                             what=what[:100], path=(path or "")[:300])
