@@ -15,7 +15,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.forms.models import fields_for_model, model_to_dict
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -25,6 +24,7 @@ from django.views.decorators.http import require_POST
 from requests_app import selectors as core_selectors
 from requests_app import services as core_services
 from requests_app.models import EventSource, IllRequest, Library, NoteVisibility, Role
+from requests_app.pagination import keyset_page
 from requests_app.workflow import Actor, WorkflowError
 
 from .. import selectors
@@ -120,19 +120,29 @@ def _back(pk: int) -> HttpResponse:
 
 # Queue --------------------------------------------------------------------------------------
 
+#: The queue's sort choices (the filter's ``sort`` values) as keyset orderings.
+_QUEUE_SORTS = {
+    "updated": "updated_at", "-updated": "-updated_at", "created": "created_at", "-created": "-created_at",
+    "title": "title", "-title": "-title", "need_by": "need_by", "-need_by": "-need_by",
+    "due": "patron_due_date", "-due": "-patron_due_date", "lender": "partner__symbol", "-lender": "-partner__symbol",
+}
+
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
     library = _library(request)
     filterset = BorrowingQueueFilter(request.GET or None, queryset=selectors.staff_queue(library=library))
-    rows = filterset.qs if filterset.is_bound and filterset.is_valid() else selectors.staff_queue(library=library)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    valid = filterset.is_bound and filterset.is_valid()
+    rows = filterset.qs if valid else selectors.staff_queue(library=library)
+    sort = (filterset.form.cleaned_data.get("sort") or [""])[0] if valid else ""
+    page = keyset_page(rows, ordering=[_QUEUE_SORTS.get(sort, "-updated_at")], cursor=request.GET.get("cursor"),
+                       size=PAGE_SIZE)
     status = request.GET.get("status") or ""
     query = request.GET.copy()
-    query.pop("page", None)
+    query.pop("cursor", None)
+    counts = core_selectors.queue_counts(library=library, role=Role.BORROWING)
     context = {
         "library": library, "filter": filterset, "page": page, "status": status,
-        "state": WORKFLOW.states.get(status), "counts": core_selectors.queue_counts(library=library,
-                                                                                    role=Role.BORROWING),
+        "state": WORKFLOW.states.get(status), "counts": counts,
         "query": query.urlencode(), "bulk_actions": _bulk_actions(status),
     }
     template = "borrowing/staff/_queue_table.html" if request.htmx and request.htmx.target == "queue-table" \

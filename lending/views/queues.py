@@ -6,13 +6,13 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from requests_app.models import EventSource
+from requests_app.pagination import keyset_page
 from requests_app.workflow import Actor, WorkflowError
 
 from .. import selectors
@@ -33,10 +33,10 @@ def queue(request: HttpRequest) -> HttpResponse:
         raise Http404("No such state.")
     filters = {"q": request.GET.get("q", "")[:100], "partner": request.GET.get("partner", "")[:32],
                "match": request.GET.get("match", ""), "renewals": request.GET.get("renewals") == "1"}
-    page = Paginator(selectors.lending_queue(library=library, status=status or None, **filters),
-                     PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(selectors.lending_queue(library=library, status=status or None, **filters),
+                       ordering=["-updated_at"], cursor=request.GET.get("cursor"), size=PAGE_SIZE)
     query = request.GET.copy()
-    query.pop("page", None)
+    query.pop("cursor", None)
     printed = parse_ids(request.GET.getlist("printed"))
     slips_url = f"{reverse('lending:pull_slips_pdf')}?ids={','.join(map(str, printed))}" if printed else ""
     return render(request, "lending/queue.html", {

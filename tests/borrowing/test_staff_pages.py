@@ -75,6 +75,28 @@ def test_the_queue_sorts_by_title(client, staff, home):
     assert [r.title for r in response.context["page"]] == ["Alpha", "Beta", "Gamma"]
 
 
+def test_the_queue_pages_through_every_request_once_with_next_and_previous(client, staff, home, monkeypatch):
+    monkeypatch.setattr("borrowing.views.staff.PAGE_SIZE", 2)
+    made = [IllRequestFactory(library=home, title=f"Title {i}").number for i in range(5)]
+    url, seen, cursor = reverse("borrowing_staff:queue"), [], None
+    while True:
+        response = client.get(url, {"sort": "title", **({"cursor": cursor} if cursor else {})})
+        seen += queue_numbers(response)
+        if not response.context["page"].has_next:
+            break
+        cursor = response.context["page"].next_cursor
+    assert seen == made
+    back = client.get(url, {"sort": "title", "cursor": response.context["page"].previous_cursor})
+    assert queue_numbers(back) == made[2:4]
+
+
+def test_a_garbled_page_cursor_shows_the_first_page(client, staff, home):
+    mine = IllRequestFactory(library=home)
+    response = client.get(reverse("borrowing_staff:queue"), {"cursor": "not-a-cursor"})
+    assert response.status_code == 200
+    assert queue_numbers(response) == [mine.number]
+
+
 def test_the_queue_runs_the_same_number_of_queries_for_five_rows_as_for_forty(client, staff, home):
     IllRequestFactory.create_batch(5, library=home, status="sent")
     url = reverse("borrowing_staff:queue")

@@ -37,6 +37,18 @@ def test_the_queue_issues_the_same_number_of_queries_for_3_and_30_rows(staff_cli
     assert count_queries(staff_client, "/lending/?status=new") == few
 
 
+def test_the_queue_pages_by_cursor_through_every_request_once(staff_client, library, monkeypatch):
+    monkeypatch.setattr("lending.views.queues.PAGE_SIZE", 2)
+    make_queue(library, 5)
+    seen, url = [], "/lending/?status=new"
+    while url:
+        page = staff_client.get(url).context["page"]
+        seen += [r.pk for r in page]
+        url = f"/lending/?status=new&cursor={page.next_cursor}" if page.has_next else None
+    assert sorted(seen) == sorted(IllRequest.objects.filter(library=library).values_list("pk", flat=True))
+    assert len(seen) == 5
+
+
 def test_the_queue_shows_counts_match_and_call_number(staff_client, library):
     make_queue(library, 2)
     IncomingRequestFactory(library=library, status="shipped")
