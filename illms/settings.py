@@ -174,6 +174,8 @@ CELERY_BEAT_SCHEDULE = {
     "borrowing-reminders": {"task": "borrowing.tasks.send_reminders", "schedule": crontab(hour=1, minute=0)},
     "lending-expire-deliveries": {"task": "lending.tasks.expire_electronic_deliveries",
                                   "schedule": crontab(hour=1, minute=10)},
+    "requests-purge-patron-data": {"task": "requests_app.tasks.purge_patron_data",
+                                   "schedule": crontab(hour=2, minute=30)},
     "billing-invoices": {"task": "billing.tasks.create_monthly_invoices", "schedule": crontab(15, "*/3", "*", "1,2")},
 }
 
@@ -223,6 +225,8 @@ ILLMS_ROTA_MAX_LENDERS = env.int("ILLMS_ROTA_MAX_LENDERS", default=10)
 ILLMS_REMINDER_DAYS_BEFORE = env.int("ILLMS_REMINDER_DAYS_BEFORE", default=3)
 ILLMS_COPYRIGHT_COPIES_PER_YEAR = env.int("ILLMS_COPYRIGHT_COPIES_PER_YEAR", default=5)
 ILLMS_COPYRIGHT_RECENT_YEARS = env.int("ILLMS_COPYRIGHT_RECENT_YEARS", default=5)
+# Privacy: days a completed or cancelled borrowing request keeps its patron's identity (docs/privacy.md).
+ILLMS_PATRON_DATA_RETENTION_DAYS = env.int("ILLMS_PATRON_DATA_RETENTION_DAYS", default=90)
 # The public address of this installation, for links in e-mails and download links sent to partners.
 ILLMS_SITE_URL = env.str("ILLMS_SITE_URL", default="")
 # Lending: answer "not held" without staff when nothing matches; answer renewals per policy;
