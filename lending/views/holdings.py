@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from requests_app.pagination import keyset_page
 from requests_app.workflow import WorkflowError
 
 from .. import selectors
@@ -21,9 +23,11 @@ from . import lending_library
 def holdings_list(request: HttpRequest) -> HttpResponse:
     library = lending_library(request)
     q = request.GET.get("q", "")[:100]
-    page = Paginator(selectors.holdings(library=library, q=q), 50).get_page(request.GET.get("page"))
+    page = keyset_page(selectors.holdings(library=library, q=q), ordering=["title_key"],
+                       cursor=request.GET.get("cursor"), size=50)
     return render(request, "lending/holdings.html", {
-        "page": page, "q": q, "imports": selectors.holdings_imports(library=library)[:10],
+        "page": page, "q": q, "query": urlencode({"q": q}) if q else "",
+        "imports": selectors.holdings_imports(library=library)[:10],
     })
 
 

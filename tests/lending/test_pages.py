@@ -197,3 +197,25 @@ def test_the_queue_finds_a_request_by_its_isbn_10(staff_client, library):
     request = IncomingRequestFactory(library=library, isbn="9780226458083")
     IncomingRequestFactory(library=library)
     assert {r.pk for r in staff_client.get("/lending/?q=0-226-45808-3").context["page"]} == {request.pk}
+
+
+def test_the_holdings_list_pages_by_title_keeping_the_search(staff_client, library, monkeypatch):
+    for title in ("Walden", "Moby Dick", "Middlemarch", "Emma"):
+        HoldingFactory(library=library, title=title)
+    first = staff_client.get("/lending/holdings/")
+    assert [h.title for h in first.context["page"]] == ["Emma", "Middlemarch", "Moby Dick", "Walden"]
+    from lending.views import holdings as holdings_views
+
+    monkeypatch.setattr(holdings_views, "keyset_page", _small_pages(holdings_views.keyset_page))
+    page = staff_client.get("/lending/holdings/?q=m").context["page"]
+    assert [h.title for h in page] == ["Emma", "Middlemarch"]
+    html = staff_client.get("/lending/holdings/?q=m").content.decode()
+    assert "q=m&amp;cursor=" in html
+    following = staff_client.get(f"/lending/holdings/?q=m&cursor={page.next_cursor}").context["page"]
+    assert [h.title for h in following] == ["Moby Dick"]
+
+
+def _small_pages(real):
+    def keyset_page(queryset, **kwargs):
+        return real(queryset, **{**kwargs, "size": 2})
+    return keyset_page
