@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.db.models import DurationField, ExpressionWrapper, F
 
-from requests_app.aggregates import percentiles
+from requests_app.aggregates import percentile_groups, percentiles
 from requests_app.models import IllRequest
 from tests.factories import IllRequestFactory, MemberLibraryFactory
 
@@ -59,3 +59,14 @@ def test_durations_come_back_as_durations():
 def test_a_fraction_outside_zero_to_one_is_refused():
     with pytest.raises(ValueError, match="between 0 and 1"):
         percentiles(IllRequest.objects.all(), value="renewal_count", fractions=(90,))
+
+
+def test_each_group_reports_how_many_values_its_percentiles_come_from():
+    first, second = MemberLibraryFactory(), MemberLibraryFactory()
+    requests_with_renewals(first, [1, 2, 3, 4])
+    requests_with_renewals(second, [7])
+    result = percentile_groups(IllRequest.objects.all(), value="renewal_count", by="library", fractions=(0.5, 0.9))
+    assert result[first.pk].size == 4
+    assert result[first.pk].values == {0.5: 2.5, 0.9: pytest.approx(3.7)}
+    assert result[second.pk].size == 1
+    assert result[second.pk].values == {0.5: 7.0, 0.9: 7.0}
