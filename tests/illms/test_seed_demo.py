@@ -139,6 +139,13 @@ def test_demo_staff_can_sign_in_and_see_requests(client):
     assert escape(latest.title) in queue.content.decode()
 
 
+def test_the_demo_patron_finds_a_delivered_copy_to_download_on_my_requests(client):
+    seed()
+    assert client.login(username="patron", password=DEFAULT_PASSWORD)
+    page = client.get("/requests/").content.decode()
+    assert "Download your copy" in page
+
+
 def test_path_finder_takes_the_fewest_actions_and_prefers_accepting_conditions():
     borrowing = registry.get(Role.BORROWING)
     assert [t.action for t in find_path(borrowing, "submitted", "sent")] == ["verify", "send_to_lender"]

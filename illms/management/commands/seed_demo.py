@@ -674,6 +674,10 @@ class Command(BaseCommand):
             return {"due_date": self.today + dt.timedelta(days=7)}
         if action == "lender_unfilled":
             return {"reason_unfilled": "Not on shelf"}
+        if action == "lender_delivered_copy":
+            # The lender's link to the scan; the patron downloads it from My requests.
+            lender = (request.partner.symbol if request.partner_id else "lender").lower()
+            return {"url": f"https://{lender}.example.edu/ill/delivery/demo-{request.pk}/"}
         if action == "clear_copyright":
             return {"clearance_fee": "32.50", "currency": "USD"}
         return {}
