@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.urls import reverse
 
 from lending.models import ElectronicDelivery, LendingDetail
 from lending.services import answers, edelivery
@@ -73,3 +74,31 @@ def test_a_member_library_gets_an_article_from_us_as_a_download_link(library, tw
     assert url == f"https://ill.example.org/delivery/{delivery.token}/"
     assert Client().get(url.removeprefix("https://ill.example.org")).status_code == 200
     assert ElectronicDelivery.objects.get().download_count == 1
+
+
+def test_the_borrowers_patron_downloads_our_scan_from_my_requests_and_a_reissued_link_reaches_them(
+        library, two_libraries, django_capture_on_commit_callbacks, settings):
+    settings.ILLMS_EDELIVERY_MAX_DOWNLOADS = 1
+    borrower, borrower_staff, lender_staff = two_libraries
+    borrowing = IllRequestFactory(library=borrower, partner=library, status="sourcing", format="article",
+                                  service_type="Copy", title="On computable numbers",
+                                  requesting_agency_request_id="BRW-3")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.perform(request=borrowing, action="send_to_lender", actor=borrower_staff)
+    lending = IllRequest.objects.get(role="lending", library=library)
+    with django_capture_on_commit_callbacks(execute=True):
+        delivery = edelivery.deliver_copy(request=lending, actor=lender_staff, base_url="https://ill.example.org",
+                                          upload=SimpleUploadedFile("scan.pdf", scan_pdf()))
+    patron = Client()
+    patron.force_login(borrowing.patron)
+    to_lender = patron.get(reverse("patron-request-copy", args=[borrowing.pk]))
+    assert to_lender["Location"] == f"https://ill.example.org/delivery/{delivery.token}/"
+    pdf = patron.get(to_lender["Location"].removeprefix("https://ill.example.org"))
+    assert pdf.status_code == 200 and b"".join(pdf.streaming_content).startswith(b"%PDF")
+    assert patron.get(reverse("patron-request-copy", args=[borrowing.pk]))["Location"].endswith(
+        f"/requests/{borrowing.pk}/")  # the one download allowed is used
+
+    with django_capture_on_commit_callbacks(execute=True):
+        reissued = edelivery.reissue_link(delivery=delivery, base_url="https://ill.example.org")
+    again = patron.get(reverse("patron-request-copy", args=[borrowing.pk]))
+    assert again["Location"] == f"https://ill.example.org/delivery/{reissued.token}/"
