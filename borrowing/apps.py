@@ -15,4 +15,10 @@ class BorrowingConfig(AppConfig):
         registry.register(WORKFLOW)
         copy_link_received.connect(on_copy_link_received, dispatch_uid="borrowing-copy-link")
 
+        from requests_app.messaging import note_written
+
+        from .services.notifications import on_note_written
+
+        note_written.connect(on_note_written, dispatch_uid="borrowing-note-to-patron")
+
         from . import receivers  # noqa: F401  (connects the privacy purge signal)

@@ -52,11 +52,11 @@ def advance_silent_lenders(now: str | None = None) -> int:
 
 @shared_task(acks_late=True, autoretry_for=(OSError, smtplib.SMTPException), retry_backoff=60,
              retry_backoff_max=3600, retry_jitter=True, max_retries=8, ignore_result=True)
-def send_patron_email(kind: str, request_id: int, event_id: int | None = None) -> bool:
+def send_patron_email(kind: str, request_id: int, event_id: int | None = None, note_id: int | None = None) -> bool:
     """One e-mail to a patron; retried with back-off while the mail server fails."""
     from .services import notifications
 
-    return notifications.send(kind, request_id=request_id, event_id=event_id)
+    return notifications.send(kind, request_id=request_id, event_id=event_id, note_id=note_id)
 
 
 @shared_task(acks_late=True)

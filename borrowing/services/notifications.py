@@ -34,8 +34,9 @@ CANCELLED = "cancelled"
 OVERDUE = "overdue"
 DUE_SOON = "due-soon"
 COPY_DELIVERED = "copy-delivered"
+NOTE = "note"
 
-KINDS = (READY_FOR_PICKUP, RECALLED, RENEWAL_ANSWERED, CANCELLED, OVERDUE, DUE_SOON, COPY_DELIVERED)
+KINDS = (READY_FOR_PICKUP, RECALLED, RENEWAL_ANSWERED, CANCELLED, OVERDUE, DUE_SOON, COPY_DELIVERED, NOTE)
 #: Kinds the patron turns off with “due-date reminders” (all kinds stop with “notify by e-mail” off).
 REMINDER_KINDS = frozenset({DUE_SOON})
 
@@ -97,11 +98,16 @@ def copy_delivered(request: IllRequest, to: str, *, url: str = "", **extra) -> N
     _send(COPY_DELIVERED, request, to, url=url, **extra)
 
 
+def note(request: IllRequest, to: str, *, note=None, **extra) -> None:
+    """Staff wrote the patron a note about their request."""
+    _send(NOTE, request, to, note=note, **extra)
+
+
 SENDERS = {READY_FOR_PICKUP: ready_for_pickup, RECALLED: recalled, RENEWAL_ANSWERED: renewal_answered,
-           CANCELLED: cancelled, OVERDUE: overdue, DUE_SOON: due_soon, COPY_DELIVERED: copy_delivered}
+           CANCELLED: cancelled, OVERDUE: overdue, DUE_SOON: due_soon, COPY_DELIVERED: copy_delivered, NOTE: note}
 
 
-def send(kind: str, *, request_id: int, event_id: int | None = None) -> bool:
+def send(kind: str, *, request_id: int, event_id: int | None = None, note_id: int | None = None) -> bool:
     """Send e-mail ``kind`` about a request now; ``False`` when the patron does not get it.
 
     Raises what the mail backend raises (the task retries then).
@@ -122,6 +128,10 @@ def send(kind: str, *, request_id: int, event_id: int | None = None) -> bool:
             extra["reason"] = event.note
             if kind == COPY_DELIVERED:
                 extra["url"] = _copy_url(request, str(event.data.get("url") or ""))
+    if kind == NOTE:
+        extra["note"] = request.notes.filter(pk=note_id, visibility=NoteVisibility.PATRON).first()
+        if extra["note"] is None:
+            return False  # gone (the patron's data purged) before the mail went
     if kind == CANCELLED and not extra.get("reason"):
         note = request.notes.filter(visibility=NoteVisibility.PATRON).order_by("-created_at").first()
         extra["reason"] = note.text if note else ""
@@ -138,11 +148,22 @@ def _copy_url(request: IllRequest, lender_url: str) -> str:
     return lender_url
 
 
-def queue(kind: str, request: IllRequest, event_id: int | None = None) -> None:
+def queue(kind: str, request: IllRequest, event_id: int | None = None, note_id: int | None = None) -> None:
     """Queue e-mail ``kind`` (call after commit: the task must see the committed row)."""
     from ..tasks import send_patron_email
 
-    send_patron_email.delay(kind, request.pk, event_id)
+    if note_id is not None:
+        send_patron_email.delay(kind, request.pk, event_id, note_id)
+    else:
+        send_patron_email.delay(kind, request.pk, event_id)
+
+
+def on_note_written(sender, note, **kwargs) -> None:
+    """A staff note meant for the patron (``requests_app.messaging.note_written``, after commit): e-mail it."""
+    request = note.request
+    if (note.visibility == NoteVisibility.PATRON and request.role == Role.BORROWING and request.patron_id
+            and note.author_id != request.patron_id):
+        queue(NOTE, request, note_id=note.pk)
 
 
 # Reminders -----------------------------------------------------------------------------------

@@ -228,14 +228,21 @@ def _apply_supplying_agency_message(message: m.SupplyingAgencyMessage, sender: L
     summary = f"{info.reason_for_message}/{status_info.status}"
     if not request.workflow.for_iso18626(code or "") or status_info.status == m.Status.REQUEST_RECEIVED or (
             info.reason_for_message in (m.ReasonForMessage.NOTIFICATION, m.ReasonForMessage.STATUS_REQUEST_RESPONSE)
-            and code != "loanCondition" and _target_is_current(request, code)):
+            and code != "loanCondition"
+            # A note sent with the lender's current status: nothing to change here (it may be the
+            # status we already know, or one our side has moved past, e.g. Loaned while checked out).
+            and (_target_is_current(request, code) or not _candidates(request, code or ""))):
         _record_note(request, sender, note)
         if data["url"]:
             from ..services import copy_link_received
 
             copy_link_received.send(sender=IllRequest, request=request, url=data["url"], partner=sender)
         return request, summary
-    _perform_for(request, code, Actor.partner(sender), source, note, {k: v for k, v in data.items() if v})
+    transition = _perform_for(request, code, Actor.partner(sender), source, note,
+                              {k: v for k, v in data.items() if v})
+    if transition is not None:
+        # The partner's words (conditions, a reason) also wait in the staff inbox, like any note of theirs.
+        _record_note(request, sender, note)
     return request, summary
 
 
@@ -279,6 +286,8 @@ def _apply_requesting_agency_message(message: m.RequestingAgencyMessage, sender:
         _record_note(request, sender, f"{action}: {note}".strip(": "))
         return request, summary
     transition = _perform_for(request, code, Actor.partner(sender), source, note, {"iso18626_action": str(action)})
+    if transition is not None:
+        _record_note(request, sender, note)
     if transition is not None and action == m.Action.CANCEL:
         _reply(request, m.ReasonForMessage.CANCEL_RESPONSE, "Cancelled", answer=m.YesNo.Y)
     return request, summary

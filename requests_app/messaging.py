@@ -1,0 +1,242 @@
+"""Notes between the people around a request: staff, the patron and the partner library.
+
+A staff note is *internal* (staff only), *to the patron* (shown on their request page and
+e-mailed, through the ``note_written`` signal the borrowing app answers), or *to the
+partner* (sent as an ISO 18626 Notification through the outbox, in the same transaction
+as the note). A patron writes back from their request page; a partner's note arrives
+through the protocol handler. Notes from outside (patron, partner) wait unread in the
+staff inbox until someone opens the request or marks them read.
+
+``thread`` and ``inbox_notes`` are the reads: one chronological list of a request's notes
+and protocol messages, and the unread notes of a member library's sides.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Q, QuerySet
+from django.dispatch import Signal
+from django.utils import timezone
+
+from .models import (
+    IllRequest,
+    InboundMessage,
+    Library,
+    Note,
+    NoteVisibility,
+    OutboxMessage,
+    Role,
+)
+from .workflow import WorkflowError, registry
+
+#: Sent after the transaction that wrote a staff note commits. Argument: ``note`` (Note).
+#: The borrowing app e-mails the patron a note meant for them.
+note_written = Signal()
+
+#: Longest note accepted from a form (the protocol carries longer ones, but people do not write them).
+MAX_NOTE_LENGTH = 4000
+
+
+def _clean(text: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise WorkflowError("invalid", "A note cannot be empty.")
+    if len(text) > MAX_NOTE_LENGTH:
+        raise WorkflowError("invalid", f"A note may be at most {MAX_NOTE_LENGTH} characters long.")
+    return text
+
+
+# Writing -----------------------------------------------------------------------------------
+
+def write_note(*, request: IllRequest, text: str, visibility: str, author) -> Note:
+    """A staff member's note on ``request``: internal, to the patron, or to the partner.
+
+    The author has read their own note (it never shows in the inbox). A note to the
+    partner is queued in the outbox as an ISO 18626 Notification in the same transaction
+    (a requestingAgencyMessage on a borrowing request, a supplyingAgencyMessage on a
+    lending one); when the partner has no electronic address it is kept, and staff reach
+    the partner another way. After commit ``note_written`` is sent (the patron's e-mail).
+
+    Raises ``WorkflowError('invalid')`` for an empty note, a patron note on a lending
+    request, or a partner note nobody could receive (no partner yet, or a lender that was
+    never sent the request).
+    """
+    text = _clean(text)
+    if visibility not in NoteVisibility.values:
+        raise WorkflowError("invalid", "Choose who the note is for.")
+    if visibility == NoteVisibility.PATRON and (request.role != Role.BORROWING or request.patron_id is None):
+        raise WorkflowError("invalid", "Only a borrowing request has a patron to write to.")
+    with transaction.atomic():
+        locked = (IllRequest.objects.select_for_update(of=("self",)).select_related("library", "partner")
+                  .get(pk=request.pk))
+        if visibility == NoteVisibility.PARTNER:
+            _check_partner_reachable(locked)
+        now = timezone.now()
+        note = Note.objects.create(request=locked, text=text, visibility=visibility, author=author,
+                                   created_at=now, read_at=now, read_by=author)
+        if visibility == NoteVisibility.PARTNER:
+            _send_to_partner(locked, note)
+        transaction.on_commit(functools.partial(note_written.send, sender=Note, note=note))
+    return note
+
+
+def _check_partner_reachable(request: IllRequest) -> None:
+    if request.partner_id is None:
+        raise WorkflowError("invalid", "No partner library has this request yet: there is nobody to send the note to.")
+    if request.role == Role.BORROWING:
+        from .outbox import transport_for
+        from .protocol import messages as m
+
+        sent = OutboxMessage.objects.filter(request=request, recipient_id=request.partner_id,
+                                            kind=m.MessageKind.REQUEST).exists()
+        if transport_for(request.partner) is not None and not sent:
+            raise WorkflowError("invalid", f"{request.partner.symbol} has not been sent this request yet: "
+                                           "send it first, or keep the note internal.")
+
+
+def _send_to_partner(request: IllRequest, note: Note) -> OutboxMessage | None:
+    """Queue the ISO 18626 Notification carrying ``note`` (inside the caller's transaction)."""
+    from .protocol import messages as m
+    from .protocol.outgoing import build_requesting_agency_message, build_supplying_agency_message, enqueue
+
+    if request.role == Role.BORROWING:
+        message = build_requesting_agency_message(request, m.Action.NOTIFICATION, note=note.text,
+                                                  timestamp=note.created_at)
+    else:
+        status = registry.get(request.role).state(request.status).iso18626 or m.Status.REQUEST_RECEIVED
+        message = build_supplying_agency_message(request, reason=m.ReasonForMessage.NOTIFICATION, status=status,
+                                                 timestamp=note.created_at, note=note.text)
+    return enqueue(request, message)
+
+
+def write_patron_note(*, request: IllRequest, patron, text: str) -> Note:
+    """The patron writes to the library about their own request; it waits unread in the staff inbox.
+
+    Raises ``WorkflowError('forbidden')`` for someone else's request and ``('invalid')``
+    for an empty or over-long note.
+    """
+    if request.role != Role.BORROWING or patron is None or request.patron_id != patron.pk:
+        raise WorkflowError("forbidden", "This is not your request.")
+    return Note.objects.create(request=request, text=_clean(text), visibility=NoteVisibility.PATRON, author=patron)
+
+
+def partner_delivery_possible(request: IllRequest) -> bool:
+    """True when a note to ``request``'s partner can go electronically (for the form's hint)."""
+    from .outbox import transport_for
+
+    return request.partner is not None and transport_for(request.partner) is not None
+
+
+# Reading and marking read ------------------------------------------------------------------
+
+def from_outside() -> Q:
+    """Notes written outside the library: by a partner, or by the patron to us."""
+    return Q(author_library__isnull=False) | Q(visibility=NoteVisibility.PATRON, author_id=F("request__patron_id"),
+                                               author__isnull=False)
+
+
+def staff_roles(user) -> list[str]:
+    """The sides (borrowing, lending) whose queues ``user`` works."""
+    return [w.role for w in registry if w.staff_permission and user.has_perm(w.staff_permission)]
+
+
+def inbox_notes(*, library: Library, roles: list[str]) -> QuerySet[Note]:
+    """Unread notes from partners and patrons on ``library``'s requests of ``roles``, newest first."""
+    return (Note.objects.filter(from_outside(), read_at__isnull=True, request__library=library,
+                                request__role__in=roles)
+            .select_related("request", "request__partner", "author", "author_library")
+            .order_by("-created_at", "-pk"))
+
+
+def unread_count(*, library: Library, roles: list[str]) -> int:
+    if not roles:
+        return 0
+    return Note.objects.filter(from_outside(), read_at__isnull=True, request__library=library,
+                               request__role__in=roles).count()
+
+
+def mark_read(*, library: Library, roles: list[str], user, note_ids: list[int] | None = None) -> int:
+    """Mark unread notes read (those of ``note_ids``, or all of the inbox); returns how many changed.
+
+    Notes already read keep who read them first, so marking twice changes nothing.
+    Partner messages about the same requests are marked read with them.
+    """
+    notes = Note.objects.filter(from_outside(), read_at__isnull=True, request__library=library,
+                                request__role__in=roles)
+    if note_ids is not None:
+        notes = notes.filter(pk__in=note_ids)
+    now = timezone.now()
+    request_ids = list(notes.values_list("request_id", flat=True).distinct())
+    changed = Note.objects.filter(pk__in=notes.values("pk")).update(read_at=now, read_by=user)
+    if request_ids:
+        InboundMessage.objects.filter(request_id__in=request_ids, read_at__isnull=True).update(read_at=now)
+    return changed
+
+
+def mark_request_read(*, request: IllRequest, user) -> int:
+    """Staff opened ``request``: its notes and partner messages are read (two UPDATEs, none when nothing is new)."""
+    now = timezone.now()
+    changed = Note.objects.filter(request=request, read_at__isnull=True).update(read_at=now, read_by=user)
+    InboundMessage.objects.filter(request=request, read_at__isnull=True).update(read_at=now)
+    return changed
+
+
+@dataclass(frozen=True)
+class ThreadEntry:
+    """One line of a request's message thread."""
+
+    at: Any
+    kind: str  # "note" or "message"
+    direction: str  # "in", "out" or "internal"
+    who: str
+    audience: str
+    text: str
+    unread: bool = False
+    delivery: str = ""
+    obj: Any = None
+
+
+def _person(user) -> str:
+    if user is None:
+        return "—"
+    return user.get_full_name() or user.get_username()
+
+
+def thread(request: IllRequest) -> list[ThreadEntry]:
+    """``request``'s notes and protocol messages in one chronological list.
+
+    Reads ``request.notes``, ``request.outbox`` and ``request.inbox`` through their
+    prefetch (``selectors.request_detail`` loads them), so it adds no query.
+    """
+    partner = request.partner.symbol if request.partner_id else "partner"
+    entries = []
+    for note in request.notes.all():
+        if note.author_library_id:
+            entry = ThreadEntry(note.created_at, "note", "in", note.author_library.symbol, "From the partner",
+                                note.text, note.read_at is None, obj=note)
+        elif note.visibility == NoteVisibility.PATRON and note.author_id and note.author_id == request.patron_id:
+            entry = ThreadEntry(note.created_at, "note", "in", "Patron", "From the patron", note.text,
+                                note.read_at is None, obj=note)
+        elif note.visibility == NoteVisibility.PATRON:
+            entry = ThreadEntry(note.created_at, "note", "out", _person(note.author), "To the patron", note.text,
+                                obj=note)
+        elif note.visibility == NoteVisibility.PARTNER:
+            entry = ThreadEntry(note.created_at, "note", "out", _person(note.author), f"To {partner}", note.text,
+                                obj=note)
+        else:
+            entry = ThreadEntry(note.created_at, "note", "internal", _person(note.author), "Staff only",
+                                note.text, obj=note)
+        entries.append(entry)
+    for message in request.outbox.all():
+        entries.append(ThreadEntry(message.created_at, "message", "out", request.library.symbol,
+                                   f"To {message.recipient.symbol}", f"{message.kind}: {message.summary}",
+                                   delivery=message.get_status_display(), obj=message))
+    for message in request.inbox.all():
+        entries.append(ThreadEntry(message.received_at, "message", "in", message.sender.symbol,
+                                   f"From {message.sender.symbol}", f"{message.kind}: {message.summary}",
+                                   message.read_at is None, obj=message))
+    return sorted(entries, key=lambda e: e.at)
