@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 
-from . import services
+from . import privacy, services
 from .models import (
     Event,
     IllRequest,
@@ -48,6 +48,15 @@ class PatronProfileAdmin(admin.ModelAdmin):
     list_select_related = ["user", "library"]
     autocomplete_fields = ["user"]
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            patron_id = PatronProfile.objects.filter(pk=object_id).values_list("user_id", flat=True).first()
+            if patron_id is not None:
+                privacy.log_patron_access(request.user, patron=patron_id, what="admin patron profile",
+                                          path=request.path)
+        return response
+
 
 @admin.register(StaffProfile)
 class StaffProfileAdmin(admin.ModelAdmin):
@@ -91,6 +100,15 @@ class IllRequestAdmin(admin.ModelAdmin):
     readonly_fields = ["role", "status", "status_changed_at", "created_at", "updated_at"]
     inlines = [NoteInline, EventInline]
     show_full_result_count = False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            ill_request = IllRequest.objects.filter(pk=object_id).only("pk", "patron_id").first()
+            if ill_request is not None:
+                privacy.log_patron_access(request.user, request=ill_request, what="admin request",
+                                          path=request.path)
+        return response
 
 
 @admin.register(Event)

@@ -204,11 +204,31 @@ def log_patron_access(staff, *, patron=None, request: IllRequest | None = None, 
                       path: str = "") -> PatronRecordAccess | None:
     """Record that ``staff`` saw a patron's identity (a page, an export, an admin screen): one insert.
 
-    ``patron`` defaults to the request's patron. Nothing is written when there is no patron
-    to see (a lending request, a purged one) or no signed-in staff member.
+    ``patron`` (a user or its id) defaults to the request's patron. Nothing is written when
+    there is no patron to see (a lending request, a purged one) or no signed-in staff member.
     """
-    patron_id = patron.pk if patron is not None else (request.patron_id if request is not None else None)
+    patron_id = getattr(patron, "pk", patron) if patron is not None else (
+        request.patron_id if request is not None else None)
     if patron_id is None or staff is None or not staff.is_authenticated:
         return None
     return PatronRecordAccess.objects.create(staff=staff, patron_id=patron_id, request=request,
                                              what=what[:100], path=(path or "")[:300])
+
+
+def find_patron(*, library, query: str):
+    """The patron of member ``library`` whose card barcode or username is ``query`` (``None`` if none)."""
+    from django.contrib.auth import get_user_model
+
+    query = (query or "").strip()
+    if not query:
+        return None
+    return (get_user_model().objects.select_related("patron_profile")
+            .filter(patron_profile__library=library)
+            .filter(Q(patron_profile__card_barcode__iexact=query) | Q(username__iexact=query))
+            .order_by("pk").first())
+
+
+def access_log(*, patron):
+    """Who saw ``patron``'s identity, newest first (staff and request joined: one query per page)."""
+    return (PatronRecordAccess.objects.filter(patron=patron).select_related("staff", "request")
+            .order_by("-created_at", "-pk"))

@@ -5,6 +5,7 @@ from . import views
 app_name = "staff"
 
 urlpatterns = [
+    path("privacy/access-log/", views.patron_access_log, name="patron-access-log"),
     path("<str:role>/", views.queue, name="queue"),
     path("<str:role>/<int:pk>/", views.request_detail, name="request"),
     path("<str:role>/<int:pk>/actions/<str:action>/", views.perform_action, name="action"),

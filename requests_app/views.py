@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from . import outbox, selectors, services
+from . import outbox, privacy, selectors, services
 from .models import EventSource, IllRequest, Library, OutboxMessage, OutboxStatus, Role
 from .workflow import Actor, WorkflowError, registry
 
@@ -56,6 +56,7 @@ def request_detail(request: HttpRequest, role: str, pk: int) -> HttpResponse:
     if ill_request.role != role:
         return redirect("staff:request", role=ill_request.role, pk=pk)
     actions = services.available_actions(request=ill_request, actor=Actor.staff(request.user))
+    privacy.log_patron_access(request.user, request=ill_request, what="staff request detail", path=request.path)
     return render(request, "requests_app/request_detail.html", {
         "role": role, "r": ill_request, "actions": actions, "workflow": ill_request.workflow,
     })
@@ -98,3 +99,23 @@ def resend_message(request: HttpRequest, role: str, pk: int, message_id: int) ->
         outbox.resend(message)
         messages.success(request, f"The {message.summary} message to {message.recipient.symbol} is queued again.")
     return redirect("staff:request", role=role, pk=pk)
+
+
+@login_required
+def patron_access_log(request: HttpRequest) -> HttpResponse:
+    """For ILL administrators: who saw a patron's identity, what and when (``?patron=<barcode or username>``)."""
+    if not request.user.has_perm("requests_app.administer_ill"):
+        raise PermissionDenied("Only ILL administrators may read the patron access log.")
+    library = selectors.staff_library(request.user)
+    if library is None:
+        raise PermissionDenied("Your account is not attached to a member library.")
+    query = (request.GET.get("patron") or "").strip()
+    patron = privacy.find_patron(library=library, query=query) if query else None
+    page = None
+    if patron is not None:
+        # Reading the log shows the patron's identity too: that look is logged like any other (and listed).
+        privacy.log_patron_access(request.user, patron=patron, what="patron access log", path=request.path)
+        page = Paginator(privacy.access_log(patron=patron), PAGE_SIZE).get_page(request.GET.get("page"))
+    status = 404 if query and patron is None else 200
+    return render(request, "privacy/access_log.html", {"query": query, "patron": patron, "page": page,
+                                                       "library": library}, status=status)

@@ -24,7 +24,7 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from requests_app import selectors, services
+from requests_app import privacy, selectors, services
 from requests_app.models import EventSource, IllRequest, NoteVisibility
 
 from . import schema
@@ -177,7 +177,11 @@ class RequestViewSet(ApiViewSet):
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request: Request, pk=None) -> Response:
-        return Response(self.get_serializer(self.get_ill_request(pk)).data)
+        ill_request = self.get_ill_request(pk)
+        if not self.caller.is_partner:
+            privacy.log_patron_access(request.user, request=ill_request, what="staff API request detail",
+                                      path=request.path)
+        return Response(self.get_serializer(ill_request).data)
 
     def create(self, request: Request) -> Response:
         body = RequestCreateSerializer(data=request.data)
