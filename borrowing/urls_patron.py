@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import patron
+from .views import messages, patron
 
 urlpatterns = [
     path("openurl", patron.openurl, name="openurl"),
@@ -15,4 +15,5 @@ urlpatterns = [
     path("requests/<int:pk>/", patron.request_detail, name="patron-request"),
     path("requests/<int:pk>/actions/<slug:action>/", patron.perform_action, name="patron-request-action"),
     path("requests/<int:pk>/copy/", patron.download_copy, name="patron-request-copy"),
+    path("requests/<int:pk>/messages/", messages.write_to_staff, name="patron-request-message"),
 ]
