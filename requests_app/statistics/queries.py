@@ -1,0 +1,458 @@
+"""Selectors for the statistics pages: plain data, computed in the database, a fixed number of queries.
+
+Which actions count as *filled*, *unfilled*, *sent* and *received* is read from the workflow
+tables through their ISO 18626 mapping (a lender's ``Loaned`` or ``CopyCompleted`` fills, its
+``Unfilled`` does not), so this core module needs no import of ``borrowing`` or ``lending``
+and follows their tables when they change. docs/statistics.md defines every figure.
+
+Python only ever loops over groups the database already aggregated (a few dozen rows at most:
+one per role × format × state, per partner, per reason), never over requests or events.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.fields.json import KT
+from django.db.models.functions import Coalesce, Concat, Lower, NullIf, Trim
+
+from ..aggregates import as_duration, percentile_groups
+from ..models import Event, IllRequest, Library, PatronCategory, RequestFormat, Role, ServiceType
+from ..workflow import registry
+
+#: ISO 18626 codes of the transitions that answer a request: the lender supplied it (a loan
+#: shipped, a copy delivered) or could not.
+FILLED_CODES = frozenset({"status:Loaned", "status:CopyCompleted"})
+UNFILLED_CODES = frozenset({"status:Unfilled"})
+#: Borrowing: our request goes to a lender (the ISO 18626 ``request`` message).
+SENT_CODES = frozenset({"request"})
+#: Borrowing: the item is in our hands: a loan received at the desk, or a copy delivered.
+RECEIVED_CODES = frozenset({"action:Received", "status:CopyCompleted"})
+#: Borrowing states in which the item is available to the patron (waiting at the desk, already
+#: checked out when staff hand it over at once, or a copy ready to download).
+AVAILABLE_TO_PATRON = ("ready_for_pickup", "checked_out", "delivered")
+#: The first event of every request (``requests_app.services.create_request``).
+CREATE_ACTION = "create"
+#: What the rota records on a lender's silence past the auto-advance limit.
+NO_ANSWER_OUTCOME = "no_answer"
+NO_ANSWER_REASON = "NoAnswer"
+UNSPECIFIED_REASON = "Unspecified"
+
+FRACTIONS = (0.5, 0.9)
+TOP_TITLES = 20
+
+
+def actions_for(role: str, codes: Iterable[str]) -> tuple[str, ...]:
+    """The actions of ``role``'s workflow whose ISO 18626 mapping is one of ``codes``."""
+    codes = frozenset(codes)
+    return tuple(sorted(t.action for t in registry.get(role).transitions.values() if t.iso18626 in codes))
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the figures are about: one member library, a period of days (both ends included),
+    optionally one partner and one role (``None``: both)."""
+
+    library: Library
+    start: dt.date
+    end: dt.date
+    partner: Library | None = None
+    role: str | None = None
+
+    @property
+    def roles(self) -> list[str]:
+        return [self.role] if self.role else [Role.BORROWING, Role.LENDING]
+
+    @property
+    def zone(self) -> dt.tzinfo:
+        """Days start at midnight in the library's own time zone."""
+        try:
+            return zoneinfo.ZoneInfo(self.library.timezone or settings.TIME_ZONE)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+    @property
+    def since(self) -> dt.datetime:
+        return dt.datetime.combine(self.start, dt.time.min, tzinfo=self.zone)
+
+    @property
+    def until(self) -> dt.datetime:
+        """The first moment after the period (exclusive bound)."""
+        return dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min, tzinfo=self.zone)
+
+
+# Volumes -----------------------------------------------------------------------------------
+
+def _requests(scope: Scope, roles: Iterable[str] | None = None) -> QuerySet[IllRequest]:
+    """The library's requests made in the period (of ``roles``, default the scope's)."""
+    requests = IllRequest.objects.filter(library=scope.library, role__in=list(roles or scope.roles),
+                                         created_at__gte=scope.since, created_at__lt=scope.until)
+    if scope.partner is not None:
+        requests = requests.filter(partner=scope.partner)
+    return requests
+
+
+@dataclass(frozen=True)
+class Tally:
+    key: str
+    label: str
+    count: int
+    role: str = ""
+
+
+@dataclass(frozen=True)
+class Volume:
+    """Requests made in the period, counted by role, format, service type and current state."""
+
+    by_role: list[Tally]
+    by_format: list[Tally]
+    by_service_type: list[Tally]
+    by_state: list[Tally]
+
+    @property
+    def total(self) -> int:
+        return sum(row.count for row in self.by_role)
+
+
+def request_volume(scope: Scope) -> Volume:
+    """One query: the requests grouped by role, format, service type and status."""
+    groups = list(_requests(scope).values("role", "format", "service_type", "status")
+                  .annotate(count=Count("pk")).order_by())
+    sums: dict[str, dict[tuple, int]] = {"role": defaultdict(int), "format": defaultdict(int),
+                                         "service_type": defaultdict(int), "status": defaultdict(int)}
+    for group in groups:
+        sums["role"][(group["role"],)] += group["count"]
+        sums["format"][(group["role"], group["format"])] += group["count"]
+        sums["service_type"][(group["role"], group["service_type"])] += group["count"]
+        sums["status"][(group["role"], group["status"])] += group["count"]
+    roles = scope.roles
+    by_role = [Tally(role, Role(role).label, sums["role"].get((role,), 0), role) for role in roles]
+    by_format = [Tally(value, label, sums["format"][(role, value)], role)
+                 for role in roles for value, label in RequestFormat.choices if sums["format"].get((role, value))]
+    by_service = [Tally(value, label, sums["service_type"][(role, value)], role)
+                  for role in roles for value, label in ServiceType.choices
+                  if sums["service_type"].get((role, value))]
+    by_state = []
+    for role in roles:
+        workflow = registry.get(role)
+        known = list(workflow.states)
+        unknown = sorted(status for r, status in sums["status"] if r == role and status not in workflow.states)
+        by_state += [Tally(status, workflow.state(status).label, sums["status"][(role, status)], role)
+                     for status in known + unknown if sums["status"].get((role, status))]
+    return Volume(by_role=by_role, by_format=by_format, by_service_type=by_service, by_state=by_state)
+
+
+@dataclass(frozen=True)
+class PatronVolume:
+    """Borrowing requests made in the period by patron category and by department."""
+
+    by_category: list[Tally]
+    by_department: list[Tally]
+
+
+def patron_volume(scope: Scope) -> PatronVolume:
+    """One query on the category and department copied onto each request (never the patron's account,
+    so the figures stay the same after the privacy purge)."""
+    if Role.BORROWING not in scope.roles:
+        return PatronVolume([], [])
+    groups = list(_requests(scope, [Role.BORROWING]).values("patron_category", "patron_department")
+                  .annotate(count=Count("pk")).order_by())
+    categories: dict[str, int] = defaultdict(int)
+    departments: dict[str, int] = defaultdict(int)
+    for group in groups:
+        categories[group["patron_category"]] += group["count"]
+        departments[group["patron_department"].strip()] += group["count"]
+    labels = dict(PatronCategory.choices)
+    by_category = [Tally(value, labels.get(value) or value or "Not recorded", count)
+                   for value, count in sorted(categories.items(), key=lambda item: (-item[1], item[0]))]
+    by_department = [Tally(value, value or "Not recorded", count)
+                     for value, count in sorted(departments.items(), key=lambda item: (-item[1], item[0].lower()))]
+    return PatronVolume(by_category=by_category, by_department=by_department)
+
+
+# Fill rates --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FillRate:
+    filled: int = 0
+    unfilled: int = 0
+    partner: str = ""
+    partner_name: str = ""
+
+    @property
+    def answered(self) -> int:
+        return self.filled + self.unfilled
+
+    @property
+    def rate(self) -> float | None:
+        """filled / (filled + unfilled); ``None`` without any answer."""
+        return self.filled / self.answered if self.answered else None
+
+
+@dataclass(frozen=True)
+class FillRates:
+    role: str
+    overall: FillRate
+    by_partner: list[FillRate] = field(default_factory=list)
+
+    @property
+    def role_label(self) -> str:
+        return Role(self.role).label
+
+
+def _answering_partner(role: str):
+    """The partner an answer is about.
+
+    Lending: the requesting library. Borrowing: the lender that answered; a lender's silence is
+    recorded by the system, so then the lender of the latest ``send`` before it (its event names
+    it), and only failing both the request's current lender.
+    """
+    if role == Role.LENDING:
+        return F("request__partner__symbol")
+    sent_to = (Event.objects.filter(request=OuterRef("request"), action__in=actions_for(role, SENT_CODES),
+                                    created_at__lte=OuterRef("created_at"))
+               .order_by("-created_at", "-pk").values(lender=KT("data__lender"))[:1])
+    return Coalesce(F("actor_library__symbol"), NullIf(Subquery(sent_to), Value("")), F("request__partner__symbol"),
+                    output_field=CharField())
+
+
+def _answers(scope: Scope, role: str, actions: Iterable[str]) -> QuerySet[Event]:
+    events = (Event.objects.filter(request__library=scope.library, request__role=role, action__in=list(actions),
+                                   created_at__gte=scope.since, created_at__lt=scope.until)
+              .annotate(partner_symbol=_answering_partner(role)))
+    if scope.partner is not None:
+        events = events.filter(partner_symbol=scope.partner.symbol)
+    return events
+
+
+def _names(symbols: Iterable[str]) -> dict[str, str]:
+    return dict(Library.objects.filter(symbol__in=[s for s in symbols if s]).values_list("symbol", "name"))
+
+
+def fill_rates(scope: Scope) -> list[FillRates]:
+    """Per role, one query for the answers of the period grouped by partner, and one for the partners' names."""
+    results, grouped = [], {}
+    for role in scope.roles:
+        filled, unfilled = actions_for(role, FILLED_CODES), actions_for(role, UNFILLED_CODES)
+        grouped[role] = list(
+            _answers(scope, role, filled + unfilled).values("partner_symbol")
+            .annotate(filled=Count("pk", filter=Q(action__in=filled)),
+                      unfilled=Count("pk", filter=Q(action__in=unfilled)))
+            .order_by("partner_symbol"))
+    names = _names(row["partner_symbol"] for rows in grouped.values() for row in rows)
+    for role, rows in grouped.items():
+        by_partner = [FillRate(row["filled"], row["unfilled"], row["partner_symbol"] or "",
+                               names.get(row["partner_symbol"] or "", "")) for row in rows]
+        overall = FillRate(sum(r.filled for r in by_partner), sum(r.unfilled for r in by_partner))
+        results.append(FillRates(role=role, overall=overall, by_partner=by_partner))
+    return results
+
+
+# Turnaround --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Measure:
+    key: str
+    role: str
+    label: str
+    start: str
+    end: str
+
+
+MEASURES = (
+    Measure("lending_shipped", Role.LENDING, "Lending: request received → shipped or copy sent",
+            "the partner's request arrives (its first event)", "we ship the loan or deliver the copy"),
+    Measure("borrowing_received", Role.BORROWING, "Borrowing: sent to the lender → received",
+            "the latest send to a lender before the item came", "we receive the loan, or the lender delivers the copy"),
+    Measure("borrowing_available", Role.BORROWING, "Borrowing: submitted → available to the patron",
+            "the patron submits the request (its first event)",
+            "the item first waits for pickup, is checked out, or the copy is ready to download"),
+)
+
+
+@dataclass(frozen=True)
+class Turnaround:
+    measure: Measure
+    count: int
+    median: dt.timedelta | None
+    p90: dt.timedelta | None
+    partner: str = ""
+
+    @staticmethod
+    def days(value: dt.timedelta | None) -> float | None:
+        return None if value is None else value.total_seconds() / 86400
+
+    @property
+    def median_days(self) -> float | None:
+        return self.days(self.median)
+
+    @property
+    def p90_days(self) -> float | None:
+        return self.days(self.p90)
+
+
+def _first_event_at(actions: Iterable[str], *, before: bool = False) -> Subquery:
+    """The time of a request's earliest (or, with ``before``, latest earlier) event among ``actions``."""
+    events = Event.objects.filter(request=OuterRef("request"), action__in=list(actions))
+    if before:
+        events = events.filter(created_at__lte=OuterRef("created_at")).order_by("-created_at", "-pk")
+    else:
+        events = events.order_by("created_at", "pk")
+    return Subquery(events.values("created_at")[:1])
+
+
+def _durations(scope: Scope, measure: Measure) -> QuerySet[Event]:
+    """One event per measured request (the end of the span), annotated with ``took``."""
+    events = Event.objects.filter(request__library=scope.library, request__role=measure.role,
+                                  created_at__gte=scope.since, created_at__lt=scope.until)
+    if scope.partner is not None:
+        events = events.filter(request__partner=scope.partner)
+    if measure.key == "lending_shipped":
+        events = events.filter(action__in=actions_for(Role.LENDING, FILLED_CODES))
+        started = _first_event_at([CREATE_ACTION])
+    elif measure.key == "borrowing_received":
+        events = events.filter(action__in=actions_for(Role.BORROWING, RECEIVED_CODES))
+        started = _first_event_at(actions_for(Role.BORROWING, SENT_CODES), before=True)
+    else:
+        earlier = Event.objects.filter(request=OuterRef("request"), to_status__in=AVAILABLE_TO_PATRON).filter(
+            Q(created_at__lt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), pk__lt=OuterRef("pk")))
+        events = events.filter(to_status__in=AVAILABLE_TO_PATRON).filter(~Exists(earlier))
+        started = _first_event_at([CREATE_ACTION])
+    return events.annotate(started_at=started).annotate(
+        took=ExpressionWrapper(F("created_at") - F("started_at"), output_field=DurationField()))
+
+
+def turnaround(scope: Scope) -> list[Turnaround]:
+    """Median and 90th percentile of each measure of the scope's roles: one query per measure."""
+    results = []
+    for measure in MEASURES:
+        if measure.role not in scope.roles:
+            continue
+        group = percentile_groups(_durations(scope, measure), value="took", fractions=FRACTIONS).get(None)
+        if group is None:
+            results.append(Turnaround(measure, 0, None, None))
+        else:
+            results.append(Turnaround(measure, group.size, as_duration(group.values[0.5]),
+                                      as_duration(group.values[0.9])))
+    return results
+
+
+def turnaround_by_partner(scope: Scope) -> list[Turnaround]:
+    """The same per partner (one query per measure), partners in symbol order within each measure."""
+    results = []
+    for measure in MEASURES:
+        if measure.role not in scope.roles:
+            continue
+        groups = percentile_groups(_durations(scope, measure), value="took", by="request__partner__symbol",
+                                   fractions=FRACTIONS)
+        results += [Turnaround(measure, group.size, as_duration(group.values[0.5]), as_duration(group.values[0.9]),
+                               partner=symbol or "")
+                    for symbol, group in sorted(groups.items(), key=lambda item: item[0] or "")]
+    return results
+
+
+# Top titles --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TopTitle:
+    title: str
+    identifier: str
+    count: int
+    author: str = ""
+
+
+def top_titles_role(scope: Scope) -> str:
+    """Top titles serve collection development: our patrons' requests, unless lending alone is chosen."""
+    return Role.LENDING if scope.role == Role.LENDING else Role.BORROWING
+
+
+def top_journals(scope: Scope, limit: int = TOP_TITLES) -> list[TopTitle]:
+    """Articles requested in the period per journal: by ISSN, or by the journal title lower-cased and
+    trimmed when the request has no ISSN (one query)."""
+    key = Case(When(~Q(issn=""), then=Concat(Value("issn:"), F("issn"))),
+               default=Lower(Trim("container_title")), output_field=CharField())
+    rows = (_requests(scope, [top_titles_role(scope)]).filter(format=RequestFormat.ARTICLE)
+            .exclude(issn="", container_title="")
+            .annotate(key=key).values("key")
+            .annotate(count=Count("pk"), title=Max("container_title"), issn=Max("issn"))
+            .order_by("-count", "title")[:limit])
+    return [TopTitle(row["title"], row["issn"], row["count"]) for row in rows]
+
+
+def top_books(scope: Scope, limit: int = TOP_TITLES) -> list[TopTitle]:
+    """Books requested in the period: by ISBN, or by the title lower-cased and trimmed (one query)."""
+    key = Case(When(~Q(isbn=""), then=Concat(Value("isbn:"), F("isbn"))),
+               default=Lower(Trim("title")), output_field=CharField())
+    rows = (_requests(scope, [top_titles_role(scope)]).filter(format=RequestFormat.BOOK)
+            .annotate(key=key).values("key")
+            .annotate(count=Count("pk"), title=Max("title"), isbn=Max("isbn"), author=Max("author"))
+            .order_by("-count", "title")[:limit])
+    return [TopTitle(row["title"], row["isbn"], row["count"], row["author"]) for row in rows]
+
+
+# Unfilled reasons --------------------------------------------------------------------------
+
+def reason_label(code: str) -> str:
+    """``NotOnShelf`` → ``Not on shelf``: ISO 18626 reason codes are an open list of CamelCase words."""
+    if code == NO_ANSWER_REASON:
+        return "No answer in time"
+    words, current = [], ""
+    for char in code:
+        if char.isupper() and current and not current[-1].isupper():
+            words.append(current)
+            current = ""
+        current += char
+    words.append(current)
+    text = " ".join(w if w.isupper() else w.lower() for w in words if w)
+    return text[:1].upper() + text[1:]
+
+
+@dataclass(frozen=True)
+class Reason:
+    role: str
+    code: str
+    count: int
+
+    @property
+    def label(self) -> str:
+        return reason_label(self.code)
+
+    @property
+    def role_label(self) -> str:
+        return Role(self.role).label
+
+
+def unfilled_reasons(scope: Scope) -> list[Reason]:
+    """The ISO 18626 ``reasonUnfilled`` code of every unfilled answer of the period (kept in the event's
+    data), a lender's silence as ``NoAnswer``, no code as ``Unspecified``: one query per role."""
+    reason = Coalesce(
+        NullIf(KT("data__reason_unfilled"), Value("")),
+        Case(When(data__rota_outcome=NO_ANSWER_OUTCOME, then=Value(NO_ANSWER_REASON))),
+        Value(UNSPECIFIED_REASON), output_field=CharField())
+    results = []
+    for role in scope.roles:
+        rows = (_answers(scope, role, actions_for(role, UNFILLED_CODES)).annotate(reason=reason)
+                .values("reason").annotate(count=Count("pk")).order_by("-count", "reason"))
+        results += [Reason(role, row["reason"], row["count"]) for row in rows]
+    return results
