@@ -12,10 +12,11 @@ import logging
 from django.dispatch import receiver
 
 from requests_app.models import IllRequest
-from requests_app.privacy import patron_identity_purged, scrub_rows
+from requests_app.privacy import patron_data_requested, patron_identity_purged, scrub_rows
 from requests_app.services import request_transitioned
 
-from .models import Charge, ChargeAdjustment
+from .models import Charge, ChargeAdjustment, Direction
+from .money import quantize
 from .services import charge_for_event
 
 log = logging.getLogger(__name__)
@@ -47,3 +48,17 @@ def purge_patron_identity(sender, request_ids: list[int], identities: dict, **kw
         ChargeAdjustment.objects.filter(charge__request_id__in=request_ids).only("pk", "charge__request_id", "reason")
         .select_related("charge"), ["reason"], identities, request_id_of=lambda row: row.charge.request_id)
     ChargeAdjustment.objects.bulk_update(adjustments, ["reason"], batch_size=500)
+
+
+@receiver(patron_data_requested, sender=IllRequest, dispatch_uid="billing.patron_data")
+def patron_charges(sender, patron, **kwargs) -> tuple[str, list[dict]]:
+    """The charges passed on to ``patron`` (their data export): one query."""
+    rows = (Charge.objects.filter(patron=patron, direction=Direction.PATRON).select_related("request")
+            .order_by("incurred_at", "pk"))
+    return "charges", [{
+        "request": charge.request.number, "service": charge.get_service_display(),
+        "amount": str(quantize(charge.amount, charge.currency)), "currency": charge.currency,
+        "status": charge.get_status_display(), "note": charge.note,
+        "incurred_at": charge.incurred_at.isoformat(),
+        "settled_on": charge.settled_on.isoformat() if charge.settled_on else None,
+    } for charge in rows]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import messages, patron
+from .views import messages, patron, privacy
 
 urlpatterns = [
     path("openurl", patron.openurl, name="openurl"),
@@ -12,6 +12,7 @@ urlpatterns = [
     path("requests/new/", patron.new_request, name="patron-request-new"),
     path("requests/new/<slug:format>/", patron.request_form, name="patron-request-form"),
     path("requests/preferences/", patron.preferences, name="patron-preferences"),
+    path("requests/my-data.json", privacy.download_my_data, name="patron-data-export"),
     path("requests/<int:pk>/", patron.request_detail, name="patron-request"),
     path("requests/<int:pk>/actions/<slug:action>/", patron.perform_action, name="patron-request-action"),
     path("requests/<int:pk>/copy/", patron.download_copy, name="patron-request-copy"),

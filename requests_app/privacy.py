@@ -36,6 +36,10 @@ from .workflow import registry
 #: own free text. Receivers must work in bulk and be safe to run twice.
 patron_identity_purged = Signal()
 
+#: Sent when a patron downloads their own data. Apps this core may not import (billing) answer
+#: with ``(section_name, rows)``: JSON-ready lists of what they hold about ``patron`` (a user).
+patron_data_requested = Signal()
+
 #: What replaces a patron's name, e-mail, username or barcode in free text kept after the purge.
 REDACTED = "[patron]"
 DEFAULT_RETENTION_DAYS = 90
@@ -232,3 +236,13 @@ def access_log(*, patron):
     """Who saw ``patron``'s identity, newest first (staff and request joined: one query per page)."""
     return (PatronRecordAccess.objects.filter(patron=patron).select_related("staff", "request")
             .order_by("-created_at", "-pk"))
+
+
+def patron_data_sections(*, patron) -> dict[str, Any]:
+    """What the apps that listen to ``patron_data_requested`` hold about ``patron``, by section name."""
+    sections: dict[str, Any] = {}
+    for _receiver, answer in patron_data_requested.send(sender=IllRequest, patron=patron):
+        if answer:
+            name, rows = answer
+            sections[name] = rows
+    return sections
