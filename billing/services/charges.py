@@ -14,7 +14,7 @@ from requests_app.models import Event, IllRequest, Library, Role
 from ..models import BillingSettings, Charge, ChargeAdjustment, ChargeStatus, Direction, Service
 from ..money import normalize_currency, parse_amount, quantize
 from .errors import BillingError
-from .fees import fee_for
+from .fees import Fee, fee_for
 
 #: Workflow actions that mean an item was supplied: (role, action) → direction. The service
 #: (loan or copy) follows the action or, for a receipt, the request.
@@ -36,6 +36,9 @@ def _service_of(request: IllRequest, action: str) -> str:
 
 
 def _fund_of(request: IllRequest) -> str:
+    """The patron's department, as recorded on the request when it was made (it survives the purge)."""
+    if request.patron_department:
+        return request.patron_department
     profile = getattr(request.patron, "patron_profile", None) if request.patron_id else None
     return profile.department if profile else ""
 
@@ -90,8 +93,11 @@ def charge_for_event(*, request: IllRequest, event: Event) -> list[Charge]:
     services = [_service_of(request, event.action)]
     if str(event.data.get("rush", "")).lower() in {"1", "true", "yes", "y"}:
         services.append(Service.RUSH)
+    stated = _lenders_cost(request, event) if direction == Direction.PAYABLE else None
     for service in services:
         fee = fee_for(library=library, partner=partner, direction=direction, service=service, on=on)
+        if stated is not None and service != Service.RUSH:
+            fee = stated  # the lender's own figure (ISO 18626 deliveryCosts) beats our schedule's guess
         charge, _ = _create_once(
             request=request, direction=direction, service=service, key="",
             library=library, partner=partner, event=event, amount=fee.amount, original_amount=fee.amount,
@@ -105,6 +111,27 @@ def charge_for_event(*, request: IllRequest, event: Event) -> list[Charge]:
             if patron_charge is not None:
                 created.append(patron_charge)
     return created
+
+
+def _lenders_cost(request: IllRequest, event: Event) -> Fee | None:
+    """The cost the lender stated with the supply (ISO 18626 deliveryCosts), if it stated one.
+
+    A copy carries it in the same message; a loan's payable is made when we receive the item,
+    so the figure comes from the lender's shipping message before it.
+    """
+    stated = event.data.get("delivery_cost")
+    if not stated:
+        stated = (Event.objects.filter(request=request, actor_library=request.partner_id,
+                                       data__has_key="delivery_cost")
+                  .order_by("-created_at", "-pk").values_list("data", flat=True).first() or {}).get("delivery_cost")
+    if not isinstance(stated, dict):
+        return None
+    try:
+        currency = normalize_currency(str(stated.get("currency") or ""))
+        amount = parse_amount(stated.get("amount"), currency)
+    except (ValueError, TypeError):
+        return None
+    return Fee(amount=amount, currency=currency, waived=False, note="As charged by the lender (deliveryCosts)")
 
 
 def _zone(library: Library):

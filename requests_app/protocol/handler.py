@@ -220,6 +220,7 @@ def _apply_supplying_agency_message(message: m.SupplyingAgencyMessage, sender: L
         "reason_unfilled": info.reason_unfilled.value if info.reason_unfilled else None,
         "url": message.delivery_info.url if message.delivery_info else None,
         "loan_conditions": [c.value for c in message.delivery_info.loan_conditions] if message.delivery_info else [],
+        "delivery_cost": _delivery_cost(message.delivery_info),
     }
     note = (info.note or "").removeprefix(CONDITION_NOTE_PREFIX).strip()
     if info.reason_unfilled and not note:
@@ -337,6 +338,14 @@ def _perform_for(request: IllRequest, code: str | None, actor: Actor, source: st
     except WorkflowError as exc:
         raise Refusal(m.ErrorType.UNRECOGNISED_DATA_VALUE, exc.message) from exc
     return transition
+
+
+def _delivery_cost(info: m.DeliveryInfo | None) -> dict[str, str] | None:
+    """What the lender says the supply costs us (deliveryInfo/deliveryCosts), for billing's payable."""
+    if info is None or not info.delivery_costs:
+        return None
+    cost = info.delivery_costs[0]
+    return {"amount": str(cost.monetary_value), "currency": cost.currency_code.value.upper()}
 
 
 def _record_note(request: IllRequest, sender: Library, note: str) -> None:
