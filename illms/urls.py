@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("borrowing.urls")),
     path("", include("lending.urls")),
     path("staff/", include("requests_app.urls")),
+    path("inbox/", include("requests_app.urls_inbox")),
     path("iso18626", iso18626, name="iso18626"),
     path("api/v1/messages/", messages_json, name="api-messages"),
     path("api/v1/invoices/", include("billing.api.urls")),
@@ -25,4 +26,5 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("billing/", include("billing.urls")),
+    path("statistics/", include("requests_app.statistics.urls")),
 ]

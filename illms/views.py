@@ -5,9 +5,12 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from requests_app import selectors
+from requests_app import messaging, selectors
 from requests_app.models import IllRequest, Role
 from requests_app.workflow import registry
+
+#: The newest unread notes shown on the dashboard; the inbox page lists them all.
+INBOX_ON_DASHBOARD = 5
 
 
 @login_required
@@ -19,10 +22,16 @@ def home(request: HttpRequest) -> HttpResponse:
             if request.user.has_perm(registry.get(role).staff_permission):
                 dashboards.append({"role": role.value, "label": role.label,
                                    "counts": selectors.queue_counts(library=library, role=role)})
+    inbox = None
+    roles = messaging.staff_roles(request.user)
+    if library is not None and roles:
+        notes = messaging.inbox_notes(library=library, roles=roles)
+        inbox = {"notes": list(notes[:INBOX_ON_DASHBOARD]), "count": messaging.unread_count(library=library,
+                                                                                          roles=roles)}
     own_requests = (IllRequest.objects.for_patron(request.user).select_related("partner").order_by("-created_at")[:20]
                     if hasattr(request.user, "patron_profile") else [])
     return render(request, "home.html", {"dashboards": dashboards, "library": library,
-                                         "own_requests": own_requests})
+                                         "own_requests": own_requests, "inbox": inbox})
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

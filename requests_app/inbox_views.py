@@ -1,0 +1,70 @@
+"""The staff inbox: unread notes from partners and patrons on the sides a staff member works.
+
+``/inbox/`` lists them newest first (a constant number of queries, whatever the count);
+``/inbox/read/`` marks one, several or all of them read (POST, safe to repeat). Opening a
+request on its desk marks its notes read too (``messaging.mark_request_read``).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from . import messaging, selectors
+from .models import Library
+
+PAGE_SIZE = 50
+
+
+def inbox_scope(request: HttpRequest) -> tuple[Library, list[str]]:
+    """The member library and the sides whose notes this user reads; 403 for anyone else."""
+    roles = messaging.staff_roles(request.user)
+    if not roles:
+        raise PermissionDenied("Your account works no interlibrary loan queue.")
+    library = selectors.staff_library(request.user)
+    if library is None:
+        raise PermissionDenied("Your account is not attached to a member library.")
+    return library, roles
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    library, roles = inbox_scope(request)
+    page = Paginator(messaging.inbox_notes(library=library, roles=roles), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "inbox/inbox.html", {"library": library, "roles": roles, "page": page,
+                                                "count": page.paginator.count})
+
+
+@login_required
+@require_POST
+def mark_read(request: HttpRequest) -> HttpResponse:
+    """Mark the ticked notes (``note``), or every note of the inbox (``all``), read."""
+    library, roles = inbox_scope(request)
+    if request.POST.get("all"):
+        changed = messaging.mark_read(library=library, roles=roles, user=request.user)
+    else:
+        ids = [int(v) for v in request.POST.getlist("note") if v.isdigit()]
+        if not ids:
+            messages.error(request, "Choose a message to mark read.")
+            return redirect(_next(request))
+        changed = messaging.mark_read(library=library, roles=roles, user=request.user, note_ids=ids)
+    if changed:
+        messages.success(request, f"{changed} message{'s' if changed != 1 else ''} marked read.")
+    else:
+        messages.info(request, "Nothing new to mark read.")
+    return redirect(_next(request))
+
+
+def _next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return reverse("inbox:inbox")
