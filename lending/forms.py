@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
+from requests_app.models import NoteVisibility
+
 from .models import ImportFormat
 from .services.answers import LoanCondition, ShippingMethod, UnfilledReason
 
@@ -17,6 +19,16 @@ class HoldingsImportForm(forms.Form):
 class NoteForm(forms.Form):
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}),
                            help_text="Sent to the borrowing library with the answer.")
+
+
+class StaffNoteForm(forms.Form):
+    """A note on a lending request: for our staff only, or sent to the borrowing library."""
+
+    text = forms.CharField(label="Note", max_length=4000, widget=forms.Textarea(attrs={"rows": 2}),
+                           error_messages={"required": "A note cannot be empty."})
+    visibility = forms.ChoiceField(label="For", choices=[
+        (NoteVisibility.INTERNAL, "Our staff only"), (NoteVisibility.PARTNER, "The borrowing library (sent now)"),
+    ], initial=NoteVisibility.INTERNAL)
 
 
 class ConditionsForm(forms.Form):

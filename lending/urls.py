@@ -14,6 +14,7 @@ urlpatterns = [
     path("lending/scan/", queues.scan, name="scan"),
     path("lending/requests/<int:pk>/", requests.request_detail, name="request"),
     path("lending/requests/<int:pk>/actions/<str:action>/", requests.perform_action, name="action"),
+    path("lending/requests/<int:pk>/notes/", requests.add_note, name="note"),
     path("lending/requests/<int:pk>/deliveries/<int:delivery_id>/reissue/", requests.reissue_delivery,
          name="reissue"),
     path("lending/holdings/", holdings.holdings_list, name="holdings"),

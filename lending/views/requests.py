@@ -6,14 +6,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from requests_app.models import IllRequest, Role
+from requests_app import messaging
+from requests_app.models import IllRequest, NoteVisibility, Role
 from requests_app.services import available_actions, perform
 from requests_app.workflow import Actor, WorkflowError
 
 from .. import selectors
-from ..forms import ConditionsForm, DeliveryForm, NoteForm, RenewalForm, ShipForm, UnfillForm
+from ..forms import ConditionsForm, DeliveryForm, NoteForm, RenewalForm, ShipForm, StaffNoteForm, UnfillForm
 from ..models import ElectronicDelivery
 from ..services import answers, edelivery
 from . import lending_library
@@ -24,7 +26,7 @@ FORMS = {"offer_conditions": ConditionsForm, "unfill": UnfillForm, "ship": ShipF
 
 
 def _detail_page(request: HttpRequest, ill_request: IllRequest, *, bound: dict | None = None,
-                 status: int = 200) -> HttpResponse:
+                 status: int = 200, note_form: StaffNoteForm | None = None) -> HttpResponse:
     actor = Actor.staff(request.user)
     actions = []
     for transition in available_actions(request=ill_request, actor=actor):
@@ -33,6 +35,7 @@ def _detail_page(request: HttpRequest, ill_request: IllRequest, *, bound: dict |
         actions.append({"t": transition, "form": form, "multipart": transition.action == "deliver_copy"})
     return render(request, "lending/request_detail.html", {
         "r": ill_request, "actions": actions, **selectors.lending_extras(request=ill_request),
+        "thread": messaging.thread(ill_request), "note_form": note_form or StaffNoteForm(),
     }, status=status)
 
 
@@ -43,7 +46,41 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ill_request = selectors.request_detail(library=library, pk=pk)
     except IllRequest.DoesNotExist:
         raise Http404("No such lending request.") from None
-    return _detail_page(request, ill_request)
+    response = _detail_page(request, ill_request)
+    # Read now: the page just showed them (marked “New” once, in this view).
+    messaging.mark_request_read(request=ill_request, user=request.user)
+    return response
+
+
+@login_required
+@require_POST
+def add_note(request: HttpRequest, pk: int) -> HttpResponse:
+    """A note for our staff, or one sent to the borrowing library as an ISO 18626 Notification."""
+    library = lending_library(request)
+    try:
+        ill_request = IllRequest.objects.select_related("library", "partner").get(
+            pk=pk, library=library, role=Role.LENDING)
+    except IllRequest.DoesNotExist:
+        raise Http404("No such lending request.") from None
+    form = StaffNoteForm(request.POST)
+    if form.is_valid():
+        try:
+            note = messaging.write_note(request=ill_request, text=form.cleaned_data["text"],
+                                        visibility=form.cleaned_data["visibility"], author=request.user)
+        except WorkflowError as exc:
+            form.add_error(None, exc.message)
+        else:
+            to_partner = note.visibility == NoteVisibility.PARTNER
+            if to_partner and not messaging.partner_delivery_possible(ill_request):
+                messages.warning(request, f"Note kept. {ill_request.partner.symbol} has no electronic address: "
+                                          "tell them by e-mail or phone.")
+            else:
+                messages.success(request, "Note sent to the borrowing library." if to_partner else "Note added.")
+            return redirect(reverse("lending:request", args=[pk]) + "#thread")
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+    return _detail_page(request, selectors.request_detail(library=library, pk=pk), note_form=form, status=400)
 
 
 @login_required
