@@ -29,6 +29,8 @@ EMAIL = "hypatia.alexandrou@example.edu"
 USERNAME = "halexandrou"
 BARCODE = "29900012345678"
 PATRON_NOTE = "Please call me on 555-0199 about my thesis on Diophantus"
+#: What must not show where the patron's identity has no business.
+TRACES_OF_PATRON = [NAME[0], NAME[1], EMAIL, USERNAME, BARCODE, "555-0199", "Diophantus"]
 
 
 @dataclasses.dataclass
