@@ -78,14 +78,17 @@ def due_date_buffer_days() -> int:
 # Guards ------------------------------------------------------------------------------------
 
 def needs_partner(request: IllRequest, actor: Actor, data: dict) -> str | None:
+    """A lender has been chosen (the rota's next entry, or one picked by hand)."""
     return None if request.partner_id else "Choose a lender first."
 
 
 def is_copy(request: IllRequest, actor: Actor, data: dict) -> str | None:
+    """Only copies (articles, chapters) go through copyright review."""
     return None if request.is_copy_format else "Only copies (articles, chapters) go through copyright review."
 
 
 def within_renewal_limit(request: IllRequest, actor: Actor, data: dict) -> str | None:
+    """The loan has been renewed fewer times than the limit (ILLMS_MAX_RENEWALS, 2 by default)."""
     limit = int(getattr(settings, "ILLMS_MAX_RENEWALS", 2))
     return None if request.renewal_count < limit else f"This loan was already renewed {limit} times."
 
@@ -128,6 +131,7 @@ def set_patron_due_date(request: IllRequest, actor: Actor, data: dict) -> Iterab
 
 
 def apply_renewal_answer(request: IllRequest, actor: Actor, data: dict) -> Iterable[str]:
+    """A granted renewal counts one more renewal and takes the lender's new due date."""
     if str(data.get("answer", "")).upper() not in {"Y", "YES", "TRUE"}:
         return ()
     request.renewal_count += 1
@@ -165,6 +169,7 @@ def close_rota_entry(request: IllRequest, actor: Actor, data: dict) -> Iterable[
 
 
 def refuse_conditions_entry(request: IllRequest, actor: Actor, data: dict) -> Iterable[str]:
+    """The lender's rota entry is closed as unfilled (conditions refused)."""
     from .models import RotaStatus
     from .services.rota import close_current_entry
 
@@ -173,6 +178,7 @@ def refuse_conditions_entry(request: IllRequest, actor: Actor, data: dict) -> It
 
 
 def rota_entry_supplied(request: IllRequest, actor: Actor, data: dict) -> Iterable[str]:
+    """The lender's rota entry is closed as supplied."""
     from .models import RotaStatus
     from .services.rota import close_current_entry
 
@@ -189,6 +195,7 @@ def keep_copy_link(request: IllRequest, actor: Actor, data: dict) -> Iterable[st
 
 
 def rota_entry_cancelled(request: IllRequest, actor: Actor, data: dict) -> Iterable[str]:
+    """The lender's rota entry is closed as skipped (cancelled)."""
     from .models import RotaStatus
     from .services.rota import close_current_entry
 
@@ -208,6 +215,7 @@ def assess_copyright(request: IllRequest, actor: Actor, data: dict) -> Iterable[
 
 
 def hold_for_copyright(request: IllRequest, actor: Actor, data: dict) -> Iterable[str]:
+    """The copy is recorded in the copyright queue, waiting for clearance."""
     from .services.copyright import record_for_review
 
     record_for_review(request)
@@ -233,6 +241,7 @@ def record_clearance(request: IllRequest, actor: Actor, data: dict) -> Iterable[
 
 
 def route_copyright_after_verify(request: IllRequest, event) -> None:
+    """An article over the rule of five goes to the copyright queue."""
     from .services.copyright import route_for_clearance
 
     route_for_clearance(request)
@@ -249,6 +258,7 @@ def build_rota_when_sourcing(request: IllRequest, event) -> None:
 
 
 def queue_advance_rota(request: IllRequest, event) -> None:
+    """The request goes to the next lender of the rota (or to “End of rota”)."""
     from .tasks import advance_rota
 
     advance_rota.delay(request.pk, event.pk)
@@ -263,6 +273,8 @@ def _email(kind: str, *, only_staff: bool = False):
         queue(kind, request, event.pk)
 
     hook.__name__ = f"email_{kind.replace('-', '_')}"
+    hook.__doc__ = f"The patron is e-mailed ({kind.replace('-', ' ')})" + (
+        ", when staff cancelled." if only_staff else ".")
     return hook
 
 
@@ -295,10 +307,13 @@ TRANSITIONS = [
       "Build a new rota or pick another lender by hand.", after_commit=(build_rota_when_sourcing,)),
     # Lender answers (ISO 18626 supplying agency messages).
     t("lender_expects_to_supply", "Lender expects to supply", [S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL],
-      S.EXPECTS_TO_SUPPLY, [PARTNER], iso18626="status:ExpectToSupply"),
+      S.EXPECTS_TO_SUPPLY, [PARTNER],
+      "The lender says it expects to supply (ISO 18626 ExpectToSupply).", iso18626="status:ExpectToSupply"),
     t("lender_will_supply", "Lender will supply", [S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL],
-      S.EXPECTS_TO_SUPPLY, [PARTNER], iso18626="status:WillSupply"),
+      S.EXPECTS_TO_SUPPLY, [PARTNER],
+      "The lender has found the item and will supply it (ISO 18626 WillSupply).", iso18626="status:WillSupply"),
     t("lender_conditional", "Lender offers conditions", [S.SENT, S.EXPECTS_TO_SUPPLY], S.CONDITIONAL, [PARTNER],
+      "The lender offers to supply on conditions (a fee, library use only…) that we must accept or refuse.",
       iso18626="loanCondition"),
     t("accept_conditions", "Accept conditions", [S.CONDITIONAL], S.EXPECTS_TO_SUPPLY, [STAFF, PATRON],
       "Accept the lender's conditions.", iso18626="action:Notification", colour="success"),
@@ -309,9 +324,12 @@ TRANSITIONS = [
       [PARTNER, SYSTEM], "Unfilled, or no answer in time: the next lender in the rota is tried.",
       iso18626="status:Unfilled", effects=(close_rota_entry,), after_commit=(queue_advance_rota,)),
     t("lender_shipped", "Lender shipped", [S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL], S.SHIPPED, [PARTNER],
+      "The lender shipped the item, with its due date (ISO 18626 Loaned).",
       effects=(set_lender_due_date, rota_entry_supplied), iso18626="status:Loaned"),
     t("lender_delivered_copy", "Lender delivered copy", [S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL],
-      S.DELIVERED, [PARTNER], effects=(rota_entry_supplied, keep_copy_link),
+      S.DELIVERED, [PARTNER],
+      "The lender delivered the copy electronically; the patron gets the download link.",
+      effects=(rota_entry_supplied, keep_copy_link),
       after_commit=(_email("copy-delivered"),),
       iso18626="status:CopyCompleted"),
     # The item with us and the patron.
@@ -327,12 +345,16 @@ TRANSITIONS = [
       "Ask the lender for more time.", guards=(within_renewal_limit,), iso18626="action:Renew",
       colour="outline-primary"),
     t("lender_renewal_answer", "Lender answered renewal", [S.CHECKED_OUT, S.OVERDUE, S.RECALLED], None, [PARTNER],
+      "The lender granted (with a new due date) or refused our renewal request.",
       effects=(apply_renewal_answer,), after_commit=(_email("renewal-answered"),), iso18626="reason:RenewResponse"),
     t("lender_recalled", "Lender recalled", [S.SHIPPED, S.RECEIVED, S.READY_FOR_PICKUP, S.CHECKED_OUT, S.OVERDUE],
-      S.RECALLED, [PARTNER], effects=(shorten_to_recall,), after_commit=(_email("recalled"),),
+      S.RECALLED, [PARTNER],
+      "The lender wants the item back early; the patron's due date is brought forward.",
+      effects=(shorten_to_recall,), after_commit=(_email("recalled"),),
       iso18626="status:Recalled"),
     t("lender_overdue", "Lender says overdue", [S.CHECKED_OUT, S.RECALLED, S.RECEIVED, S.READY_FOR_PICKUP],
-      S.OVERDUE, [PARTNER], iso18626="status:Overdue"),
+      S.OVERDUE, [PARTNER],
+      "The lender tells us its due date has passed.", iso18626="status:Overdue"),
     t("mark_overdue", "Mark overdue", [S.CHECKED_OUT], S.OVERDUE, [SYSTEM, STAFF],
       "The patron's due date has passed."),
     t("check_in", "Check in from patron", [S.CHECKED_OUT, S.OVERDUE, S.RECALLED, S.READY_FOR_PICKUP, S.RECEIVED],
@@ -340,6 +362,7 @@ TRANSITIONS = [
     t("return_ship", "Ship back to lender", [S.RETURNED], S.RETURN_SHIPPED, [STAFF],
       "Send the item back to the lender.", iso18626="action:ShippedReturn"),
     t("lender_checked_in", "Lender checked in", [S.RETURN_SHIPPED, S.RETURNED], S.COMPLETED, [PARTNER],
+      "The lender checked the returned item in: the loan is finished.",
       iso18626="status:LoanCompleted"),
     t("complete", "Complete", [S.DELIVERED, S.RETURN_SHIPPED], S.COMPLETED, [STAFF, SYSTEM],
       "Close the request: the copy was delivered, or the lender never confirmed the return.",
@@ -352,10 +375,13 @@ TRANSITIONS = [
       [PATRON, STAFF], "Ask the lender to cancel; it may already have shipped.", iso18626="action:Cancel",
       colour="outline-danger"),
     t("lender_cancelled", "Lender confirmed cancel", [S.CANCEL_PENDING], S.CANCELLED, [PARTNER],
+      "The lender confirmed our cancellation.",
       effects=(rota_entry_cancelled,), iso18626="status:Cancelled"),
     t("lender_refused_cancel", "Lender refused cancel", [S.CANCEL_PENDING], S.EXPECTS_TO_SUPPLY, [PARTNER],
+      "The lender refused to cancel (it is already on its way): the request goes on.",
       iso18626="reason:CancelResponse"),
     t("lender_shipped_anyway", "Lender shipped before cancelling", [S.CANCEL_PENDING], S.SHIPPED, [PARTNER],
+      "The lender had already shipped when our cancellation arrived.",
       effects=(set_lender_due_date, rota_entry_supplied), iso18626="status:Loaned"),
 ]
 

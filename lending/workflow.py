@@ -70,6 +70,7 @@ def set_due_date(request: IllRequest, actor: Actor, data: dict) -> Iterable[str]
 
 
 def answer_renewal(request: IllRequest, actor: Actor, data: dict) -> Iterable[str]:
+    """A granted renewal counts one more renewal and sets the new due date (given, or one more loan period)."""
     if str(data.get("answer", "")).upper() not in {"Y", "YES", "TRUE"}:
         return ()
     request.renewal_count += 1
@@ -83,6 +84,7 @@ def answer_renewal(request: IllRequest, actor: Actor, data: dict) -> Iterable[st
 
 
 def is_loan(request: IllRequest, actor: Actor, data: dict) -> str | None:
+    """A loan, not a copy: copies are delivered, not shipped."""
     return None if not request.is_copy_format or request.service_type == "Loan" else "Copies are not shipped as loans."
 
 
@@ -101,9 +103,11 @@ TRANSITIONS = [
       "Supply on conditions (library use only, a fee…) the borrower must accept.", needs_note=True,
       iso18626="loanCondition", colour="warning"),
     t("borrower_accepted_conditions", "Borrower accepted conditions", [S.CONDITIONAL], S.AWAITING_PICKING,
-      [PARTNER, STAFF], iso18626="action:Notification"),
+      [PARTNER, STAFF],
+      "The borrowing library accepted our conditions: fetch the item.", iso18626="action:Notification"),
     t("borrower_rejected_conditions", "Borrower refused conditions", [S.CONDITIONAL], S.CANCELLED,
-      [PARTNER, STAFF], iso18626="action:Cancel"),
+      [PARTNER, STAFF],
+      "The borrowing library refused our conditions: the request is cancelled.", iso18626="action:Cancel"),
     t("unfill", "Cannot supply", NOT_YET_SHIPPED, S.UNFILLED, [STAFF, SYSTEM],
       "Answer unfilled with a reason the borrower understands.", iso18626="status:Unfilled",
       colour="outline-danger"),
@@ -113,8 +117,10 @@ TRANSITIONS = [
     t("deliver_copy", "Deliver copy", [S.AWAITING_SHIPPING, S.AWAITING_PICKING, S.NEW], S.COPY_DELIVERED, [STAFF],
       "Upload the scan; the borrower gets a download link.", iso18626="status:CopyCompleted", colour="success"),
     t("borrower_received", "Borrower received", ON_LOAN + [S.COPY_DELIVERED], None, [PARTNER],
+      "The borrowing library tells us our item (or copy) arrived.",
       iso18626="action:Received"),
-    t("borrower_renewal_request", "Borrower asks renewal", ON_LOAN, None, [PARTNER], iso18626="action:Renew"),
+    t("borrower_renewal_request", "Borrower asks renewal", ON_LOAN, None, [PARTNER],
+      "The borrowing library asks to keep our item longer: answer the renewal.", iso18626="action:Renew"),
     t("answer_renewal", "Answer renewal", ON_LOAN, None, [STAFF, SYSTEM],
       "Grant (with a new due date) or refuse the borrower's renewal.", effects=(answer_renewal,),
       iso18626="reason:RenewResponse", colour="outline-primary"),
@@ -123,6 +129,7 @@ TRANSITIONS = [
     t("recall", "Recall", [S.SHIPPED, S.OVERDUE], S.RECALLED, [STAFF],
       "Ask for the item back before its due date.", iso18626="status:Recalled", colour="outline-danger"),
     t("borrower_return_shipped", "Borrower shipped it back", ON_LOAN, S.RETURN_SHIPPED, [PARTNER],
+      "The borrowing library sent our item back: check it in when it arrives.",
       iso18626="action:ShippedReturn"),
     t("check_in", "Check in", ON_LOAN + [S.RETURN_SHIPPED], S.COMPLETED, [STAFF],
       "Our item is back on the shelf (scan its request barcode).", iso18626="status:LoanCompleted",
@@ -130,6 +137,7 @@ TRANSITIONS = [
     t("complete_copy", "Complete", [S.COPY_DELIVERED], S.COMPLETED, [STAFF, SYSTEM],
       "The copy was downloaded or its link expired."),
     t("borrower_cancelled", "Borrower cancelled", NOT_YET_SHIPPED, S.CANCELLED, [PARTNER],
+      "The borrowing library cancelled before we shipped.",
       iso18626="action:Cancel"),
 ]
 
