@@ -1,4 +1,6 @@
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 
 from . import privacy, services
 from .models import (
@@ -187,3 +189,20 @@ class InboundMessageAdmin(admin.ModelAdmin):
     raw_id_fields = ["sender", "request"]
     readonly_fields = ["fingerprint", "confirmation", "received_at"]
     show_full_result_count = False
+
+
+class PatronAwareUserAdmin(UserAdmin):
+    """Django's user admin, plus the access log: opening a patron's account is a look at their identity."""
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200 and \
+                PatronProfile.objects.filter(user_id=object_id).exists():
+            privacy.log_patron_access(request.user, patron=int(object_id), what="admin user account",
+                                      path=request.path)
+        return response
+
+
+if admin.site.is_registered(get_user_model()):
+    admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), PatronAwareUserAdmin)

@@ -106,6 +106,22 @@ def test_the_admin_patron_profile_page_logs_one_look(privacy_world, admin_client
     assert (row.staff_id, row.request_id) == (admin_user.pk, None)
 
 
+def test_the_admin_user_page_of_a_patron_logs_one_look(privacy_world, admin_client, admin_user):
+    url = reverse("admin:auth_user_change", args=[privacy_world.patron.pk])
+
+    assert admin_client.get(url).status_code == 200
+
+    assert only_access(privacy_world, "admin user account").staff_id == admin_user.pk
+
+
+def test_the_admin_user_page_of_a_staff_member_logs_nothing(privacy_world, admin_client):
+    before = PatronRecordAccess.objects.count()
+
+    assert admin_client.get(reverse("admin:auth_user_change", args=[privacy_world.staff.pk])).status_code == 200
+
+    assert PatronRecordAccess.objects.count() == before
+
+
 def test_an_admin_page_of_a_missing_request_logs_nothing(privacy_world, admin_client):
     before = PatronRecordAccess.objects.count()
 
