@@ -278,16 +278,20 @@ class Measure:
     label: str
     start: str
     end: str
+    short_label: str = ""
 
 
 MEASURES = (
     Measure("lending_shipped", Role.LENDING, "Lending: request received → shipped or copy sent",
-            "the partner's request arrives (its first event)", "we ship the loan or deliver the copy"),
+            "the partner's request arrives (its first event)", "we ship the loan or deliver the copy",
+            "Lending received → shipped"),
     Measure("borrowing_received", Role.BORROWING, "Borrowing: sent to the lender → received",
-            "the latest send to a lender before the item came", "we receive the loan, or the lender delivers the copy"),
+            "the latest send to a lender before the item came", "we receive the loan, or the lender delivers the copy",
+            "Borrowing sent → received"),
     Measure("borrowing_available", Role.BORROWING, "Borrowing: submitted → available to the patron",
             "the patron submits the request (its first event)",
-            "the item first waits for pickup, is checked out, or the copy is ready to download"),
+            "the item first waits for pickup, is checked out, or the copy is ready to download",
+            "Borrowing submitted → available"),
 )
 
 

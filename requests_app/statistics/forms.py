@@ -1,0 +1,70 @@
+"""The filters of the statistics pages: period, partner, role and (for superusers) the member library."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+
+from ..models import Library, Role
+from .queries import Scope
+
+#: The longest period one page covers: ten years of history (DESIGN.md's scale).
+MAX_DAYS = 366 * 10
+
+
+def default_period(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """The year so far."""
+    today = today or timezone.localdate()
+    return today.replace(month=1, day=1), today
+
+
+class StatisticsFilterForm(forms.Form):
+    start = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                            help_text="Empty: 1 January.")
+    end = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                          help_text="Included. Empty: today.")
+    partner = forms.CharField(label="Partner symbol", required=False, max_length=32,
+                              help_text="E.g. EYM. Empty: every partner.")
+    role = forms.ChoiceField(label="Role", required=False, choices=[("", "Borrowing and lending"), *Role.choices],
+                             help_text="Top titles: borrowing unless lending alone.")
+    library = forms.ModelChoiceField(label="Member library", required=False, empty_label=None,
+                                     queryset=Library.objects.filter(is_member=True).order_by("symbol"))
+
+    def __init__(self, *args, choose_library: bool = False, **kwargs) -> None:
+        """``choose_library``: the user may look at any member library (superusers); otherwise the
+        field is dropped and a ``library`` parameter in the query string is ignored."""
+        super().__init__(*args, **kwargs)
+        if not choose_library:
+            del self.fields["library"]
+
+    def clean_partner(self) -> Library | None:
+        symbol = (self.cleaned_data.get("partner") or "").strip()
+        if not symbol:
+            return None
+        partner = Library.objects.filter(symbol__iexact=symbol).first()
+        if partner is None:
+            raise forms.ValidationError("No library in the directory has the symbol %(symbol)s.",
+                                        code="unknown_partner", params={"symbol": symbol})
+        return partner
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        first, last = default_period()
+        start, end = cleaned.get("start") or first, cleaned.get("end") or last
+        if start > end:
+            raise forms.ValidationError("The period starts after it ends: “From” must be on or before “To”.",
+                                        code="period_reversed")
+        if (end - start).days > MAX_DAYS:
+            raise forms.ValidationError("Choose a period of at most ten years.", code="period_too_long")
+        cleaned["start"], cleaned["end"] = start, end
+        return cleaned
+
+    def scope(self, library: Library) -> Scope:
+        """The scope of a valid form for ``library`` (the view decides which library the user may see)."""
+        data = self.cleaned_data
+        return Scope(library=data.get("library") or library, start=data["start"], end=data["end"],
+                     partner=data.get("partner"), role=data.get("role") or None)

@@ -1,0 +1,214 @@
+"""The statistics as named tables: one definition feeds the page, its chart and its CSV download,
+so the CSV holds exactly the numbers the page shows.
+
+``Figures`` runs each selector at most once (lazily), so a CSV download of one table runs only
+the queries that table needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from ..models import Role
+from . import queries
+from .charts import Bar
+
+ALL_PARTNERS = "All partners"
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    title: str
+    description: str
+    headers: Sequence[str]
+    rows: list[tuple]
+    #: Bars of the chart drawn beside the table (label, value, the value as shown), if any.
+    bars: list[Bar] = field(default_factory=list)
+    #: The largest value a bar can have (100 for percentages), or ``None``: the largest bar.
+    scale: float | None = None
+    unit: str = ""
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}.csv"
+
+
+def percent(rate: float | None) -> str:
+    return "" if rate is None else f"{rate * 100:.1f}"
+
+
+def days(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}"
+
+
+class Figures:
+    """The selectors' results for one scope, each computed on first use."""
+
+    def __init__(self, scope: queries.Scope) -> None:
+        self.scope = scope
+
+    @cached_property
+    def volume(self) -> queries.Volume:
+        return queries.request_volume(self.scope)
+
+    @cached_property
+    def patrons(self) -> queries.PatronVolume:
+        return queries.patron_volume(self.scope)
+
+    @cached_property
+    def fill_rates(self) -> list[queries.FillRates]:
+        return queries.fill_rates(self.scope)
+
+    @cached_property
+    def turnaround(self) -> list[queries.Turnaround]:
+        return queries.turnaround(self.scope)
+
+    @cached_property
+    def turnaround_by_partner(self) -> list[queries.Turnaround]:
+        return queries.turnaround_by_partner(self.scope)
+
+    @cached_property
+    def top_journals(self) -> list[queries.TopTitle]:
+        return queries.top_journals(self.scope)
+
+    @cached_property
+    def top_books(self) -> list[queries.TopTitle]:
+        return queries.top_books(self.scope)
+
+    @cached_property
+    def unfilled_reasons(self) -> list[queries.Reason]:
+        return queries.unfilled_reasons(self.scope)
+
+
+def _role(role: str) -> str:
+    return Role(role).label
+
+
+def _counts(rows: list[queries.Tally], *, with_role: bool) -> tuple[list[tuple], list[Bar]]:
+    table = [((_role(r.role), r.label, r.count) if with_role else (r.label, r.count)) for r in rows]
+    bars = [Bar(f"{_role(r.role)} · {r.label}" if with_role else r.label, r.count, str(r.count)) for r in rows]
+    return table, bars
+
+
+def volume_by_role(f: Figures) -> Table:
+    rows = [(r.label, r.count) for r in f.volume.by_role]
+    return Table("requests-by-role", "Requests by role",
+                 "Requests made in the period: borrowing (our patrons') and lending (partners' requests to us).",
+                 ["Role", "Requests"], rows, [Bar(r.label, r.count, str(r.count)) for r in f.volume.by_role])
+
+
+def volume_by_format(f: Figures) -> Table:
+    rows, bars = _counts(f.volume.by_format, with_role=True)
+    return Table("requests-by-format", "Requests by format", "Requests made in the period, by the citation's format.",
+                 ["Role", "Format", "Requests"], rows, bars)
+
+
+def volume_by_service_type(f: Figures) -> Table:
+    rows, bars = _counts(f.volume.by_service_type, with_role=True)
+    return Table("requests-by-service-type", "Requests by service type",
+                 "Requests made in the period, by ISO 18626 service type (loan, copy, either).",
+                 ["Role", "Service type", "Requests"], rows, bars)
+
+
+def volume_by_state(f: Figures) -> Table:
+    rows, bars = _counts(f.volume.by_state, with_role=True)
+    return Table("requests-by-state", "Requests by state",
+                 "Requests made in the period, by the state they are in today.",
+                 ["Role", "State", "Requests"], rows, bars)
+
+
+def fill_rate(f: Figures) -> Table:
+    rows, bars = [], []
+    for result in f.fill_rates:
+        role = _role(result.role)
+        for rate, symbol, name in [(result.overall, ALL_PARTNERS, ""),
+                                   *((r, r.partner or "(unknown)", r.partner_name) for r in result.by_partner)]:
+            rows.append((role, symbol, name, rate.filled, rate.unfilled, rate.answered, percent(rate.rate)))
+            if rate.rate is not None:
+                bars.append(Bar(f"{role} · {symbol}", rate.rate * 100, f"{percent(rate.rate)} %"))
+    return Table("fill-rate", "Fill rate",
+                 "Filled ÷ (filled + unfilled) answers given in the period; cancelled requests are left out. "
+                 "Borrowing: our lenders' answers (a lender's silence past the rota limit counts as unfilled). "
+                 "Lending: our answers to partners.",
+                 ["Role", "Partner", "Partner name", "Filled", "Unfilled", "Answered", "Fill rate (%)"],
+                 rows, bars, scale=100, unit="%")
+
+
+def turnaround(f: Figures) -> Table:
+    rows, bars = [], []
+    for t in [*f.turnaround, *f.turnaround_by_partner]:
+        partner = t.partner or ALL_PARTNERS
+        rows.append((t.measure.label, partner, t.count, days(t.median_days), days(t.p90_days)))
+        if not t.partner and t.count:
+            bars.append(Bar(f"{t.measure.short_label}, median", t.median_days, f"{days(t.median_days)} days"))
+            bars.append(Bar(f"{t.measure.short_label}, 90th pct.", t.p90_days, f"{days(t.p90_days)} days"))
+    return Table("turnaround", "Turnaround",
+                 "Days between two events of the log, for spans that ended in the period: the median and the "
+                 "90th percentile (interpolated between the closest ranks, like PostgreSQL's percentile_cont).",
+                 ["Measure", "Partner", "Requests measured", "Median (days)", "90th percentile (days)"],
+                 rows, bars, unit="days")
+
+
+def patron_category(f: Figures) -> Table:
+    rows, bars = _counts(f.patrons.by_category, with_role=False)
+    return Table("patron-category", "Borrowing by patron category",
+                 "Our patrons' requests made in the period, by the patron's category when they asked.",
+                 ["Patron category", "Requests"], rows, bars)
+
+
+def department(f: Figures) -> Table:
+    rows, bars = _counts(f.patrons.by_department, with_role=False)
+    return Table("department", "Borrowing by department",
+                 "Our patrons' requests made in the period, by the patron's department when they asked.",
+                 ["Department", "Requests"], rows, bars[:15])
+
+
+def _top_role(f: Figures) -> str:
+    return "partners' requests to us" if queries.top_titles_role(f.scope) == Role.LENDING else "our patrons' requests"
+
+
+def top_journals(f: Figures) -> Table:
+    rows = [(j.title, j.identifier, j.count) for j in f.top_journals]
+    return Table("top-journals", "Most requested journals",
+                 f"Articles asked for in {_top_role(f)} made in the period, per journal (by ISSN, else by title).",
+                 ["Journal", "ISSN", "Requests"], rows, [Bar(j.title, j.count, str(j.count)) for j in f.top_journals])
+
+
+def top_books(f: Figures) -> Table:
+    rows = [(b.title, b.author, b.identifier, b.count) for b in f.top_books]
+    return Table("top-books", "Most requested books",
+                 f"Books asked for in {_top_role(f)} made in the period (by ISBN, else by title).",
+                 ["Title", "Author", "ISBN", "Requests"], rows,
+                 [Bar(b.title, b.count, str(b.count)) for b in f.top_books])
+
+
+def unfilled_reasons(f: Figures) -> Table:
+    rows = [(r.role_label, r.code, r.label, r.count) for r in f.unfilled_reasons]
+    return Table("unfilled-reasons", "Unfilled reasons",
+                 "Unfilled answers given in the period, by their ISO 18626 reason code.",
+                 ["Role", "Reason code", "Reason", "Answers"], rows,
+                 [Bar(f"{r.role_label} · {r.label}", r.count, str(r.count)) for r in f.unfilled_reasons])
+
+
+#: Every table, in page order, by the name of its CSV download.
+TABLES: dict[str, Callable[[Figures], Table]] = {
+    "requests-by-role": volume_by_role,
+    "requests-by-format": volume_by_format,
+    "requests-by-service-type": volume_by_service_type,
+    "requests-by-state": volume_by_state,
+    "fill-rate": fill_rate,
+    "turnaround": turnaround,
+    "patron-category": patron_category,
+    "department": department,
+    "top-journals": top_journals,
+    "top-books": top_books,
+    "unfilled-reasons": unfilled_reasons,
+}
+
+
+def build(scope: queries.Scope, names: Sequence[str] | None = None) -> list[Table]:
+    figures = Figures(scope)
+    return [TABLES[name](figures) for name in (names or TABLES)]

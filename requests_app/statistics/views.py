@@ -1,0 +1,121 @@
+"""The statistics pages: figures for one member library with charts, and every table as CSV.
+
+Who sees what: the ``requests_app.view_statistics`` permission (roles “ILL administrator” and
+“Reporting (read-only)”); staff see their own member library, a superuser may choose any.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+from collections.abc import Iterable, Iterator
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.shortcuts import render
+
+from ..models import Library
+from ..selectors import staff_library
+from . import tables
+from .charts import bar_chart
+from .forms import StatisticsFilterForm
+
+PERMISSION = "requests_app.view_statistics"
+
+
+def statistics_access(view):
+    """Signed in, holding the statistics permission, and a member library to look at (passed on).
+
+    A superuser without a staff profile starts at the first member library; ``None`` when the
+    installation has none yet.
+    """
+    @login_required
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if not request.user.has_perm(PERMISSION):
+            raise PermissionDenied("Your account may not see statistics.")
+        library = staff_library(request.user)
+        if library is None:
+            if not request.user.is_superuser:
+                raise PermissionDenied("Your account is not attached to a member library.")
+            library = Library.objects.filter(is_member=True).order_by("symbol").first()
+        return view(request, library, *args, **kwargs)
+    return wrapper
+
+
+def _form(request: HttpRequest, library: Library | None) -> StatisticsFilterForm:
+    choose = request.user.is_superuser
+    data = request.GET.copy()
+    if choose and library is not None and not data.get("library"):
+        data["library"] = str(library.pk)
+    return StatisticsFilterForm(data, choose_library=choose)
+
+
+def _filters_query(form: StatisticsFilterForm) -> str:
+    """The valid filters as a query string, for the CSV links (the same figures as the page)."""
+    data = form.cleaned_data
+    params = {"start": data["start"].isoformat(), "end": data["end"].isoformat()}
+    if data.get("partner"):
+        params["partner"] = data["partner"].symbol
+    if data.get("role"):
+        params["role"] = data["role"]
+    if data.get("library"):
+        params["library"] = data["library"].pk
+    return urlencode(params)
+
+
+@statistics_access
+def index(request: HttpRequest, library: Library | None) -> HttpResponse:
+    form = _form(request, library)
+    context = {"form": form, "library": library, "sections": [], "query": ""}
+    if library is not None and form.is_valid():
+        scope = form.scope(library)
+        context.update(
+            scope=scope, query=_filters_query(form),
+            sections=[{"table": table, "chart": bar_chart(table.bars, scale=table.scale)}
+                      for table in tables.build(scope)],
+        )
+    return render(request, "statistics/index.html", context)
+
+
+class _Echo:
+    """The file-like object csv.writer needs; each written line goes straight to the response."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+#: A cell starting with one of these would run as a formula in a spreadsheet (CSV injection):
+#: citation titles are typed by patrons and partners.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe(cell):
+    if isinstance(cell, str) and cell.startswith(_FORMULA_START):
+        return "'" + cell
+    return cell
+
+
+def _csv_lines(table: tables.Table) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    rows: Iterable = [table.headers, *table.rows]
+    for row in rows:
+        yield writer.writerow([_safe(cell) for cell in row])
+
+
+@statistics_access
+def table_csv(request: HttpRequest, library: Library | None, name: str) -> HttpResponse:
+    if name not in tables.TABLES or library is None:
+        raise Http404("No such statistics table.")
+    form = _form(request, library)
+    if not form.is_valid():
+        errors = "; ".join(str(e) for errors in form.errors.values() for e in errors)
+        return HttpResponseBadRequest(f"Bad filters: {errors}", content_type="text/plain; charset=utf-8")
+    scope = form.scope(library)
+    table = tables.build(scope, [name])[0]
+    response = StreamingHttpResponse(_csv_lines(table), content_type="text/csv; charset=utf-8")
+    filename = f"{scope.library.symbol}-{name}-{scope.start.isoformat()}-{scope.end.isoformat()}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
