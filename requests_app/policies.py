@@ -1,0 +1,164 @@
+"""The policies in force for a member library: ``policy_for(library)``.
+
+Every rule that used to read an ``ILLMS_*`` setting asks here instead. A library without a
+policy row gets the settings (so an installation that never opens ``/policies/`` behaves as
+before); a row, once an administrator saves one, wins for that library.
+
+The answer is cached on the ``Library`` instance it was asked about, so a page or a service
+that asks several times about one library costs one query, and a change saved through
+``save_policy`` is seen at once by anyone holding that instance. Jobs that walk many requests
+call ``prefetch_policies`` once for their libraries instead of one query per request.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+
+from django.db import transaction
+
+from .models import (
+    Library,
+    LibraryPolicy,
+    PolicyChange,
+    default_auto_unfill_not_held,
+    default_copyright_copies_per_year,
+    default_copyright_recent_years,
+    default_due_date_buffer_days,
+    default_edelivery_days,
+    default_edelivery_max_downloads,
+    default_lending_auto_renew,
+    default_max_active_requests,
+    default_max_renewals,
+    default_patron_data_retention_days,
+    default_reminder_days_before,
+    default_rota_auto_advance_days,
+    default_rota_max_lenders,
+)
+
+_CACHE_ATTR = "_illms_policy"
+
+
+@dataclasses.dataclass(frozen=True)
+class Policy:
+    """The policies of one library (or the installation's defaults), read-only."""
+
+    due_date_buffer_days: int
+    max_renewals: int
+    max_active_requests: int
+    max_active_requests_by_category: dict[str, int]
+    rota_auto_advance_days: int
+    rota_max_lenders: int
+    reminder_days_before: int
+    copyright_copies_per_year: int
+    copyright_recent_years: int
+    edelivery_days: int
+    edelivery_max_downloads: int
+    auto_unfill_not_held: bool
+    lending_auto_renew: bool
+    patron_data_retention_days: int
+
+    def max_active_requests_for(self, category: str | None) -> int:
+        """The most open requests a patron of ``category`` may have."""
+        limit = self.max_active_requests_by_category.get(category or "")
+        return self.max_active_requests if limit is None else int(limit)
+
+    @classmethod
+    def from_row(cls, row: LibraryPolicy) -> Policy:
+        values = {f.name: getattr(row, f.name) for f in dataclasses.fields(cls)}
+        values["max_active_requests_by_category"] = dict(row.max_active_requests_by_category or {})
+        return cls(**values)
+
+
+def default_policy() -> Policy:
+    """The installation's settings (``ILLMS_*``): the policy of a library that has none of its own."""
+    return Policy(
+        due_date_buffer_days=default_due_date_buffer_days(),
+        max_renewals=default_max_renewals(),
+        max_active_requests=default_max_active_requests(),
+        max_active_requests_by_category={},
+        rota_auto_advance_days=default_rota_auto_advance_days(),
+        rota_max_lenders=default_rota_max_lenders(),
+        reminder_days_before=default_reminder_days_before(),
+        copyright_copies_per_year=default_copyright_copies_per_year(),
+        copyright_recent_years=default_copyright_recent_years(),
+        edelivery_days=default_edelivery_days(),
+        edelivery_max_downloads=default_edelivery_max_downloads(),
+        auto_unfill_not_held=default_auto_unfill_not_held(),
+        lending_auto_renew=default_lending_auto_renew(),
+        patron_data_retention_days=default_patron_data_retention_days(),
+    )
+
+
+def policy_for(library: Library | None) -> Policy:
+    """The policies of ``library``; the settings for ``None`` or a library without a row."""
+    if library is None:
+        return default_policy()
+    cached = getattr(library, _CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    row = LibraryPolicy.objects.filter(library_id=library.pk).first()
+    policy = Policy.from_row(row) if row is not None else default_policy()
+    setattr(library, _CACHE_ATTR, policy)
+    return policy
+
+
+def prefetch_policies(libraries: Iterable[Library]) -> None:
+    """Read the policies of all ``libraries`` in one query and cache each on its instance."""
+    pending = [lib for lib in libraries if lib is not None and getattr(lib, _CACHE_ATTR, None) is None]
+    if not pending:
+        return
+    rows = {row.library_id: row for row in LibraryPolicy.objects.filter(library_id__in={lib.pk for lib in pending})}
+    defaults = default_policy()
+    for lib in pending:
+        row = rows.get(lib.pk)
+        setattr(lib, _CACHE_ATTR, Policy.from_row(row) if row is not None else defaults)
+
+
+def policies_by_library_id(library_ids: Iterable[int]) -> dict[int, Policy]:
+    """``{library id: Policy}`` for ``library_ids`` in one query (for jobs that hold ids, not rows)."""
+    ids = set(library_ids)
+    rows = {row.library_id: row for row in LibraryPolicy.objects.filter(library_id__in=ids)}
+    defaults = default_policy()
+    return {pk: Policy.from_row(rows[pk]) if pk in rows else defaults for pk in ids}
+
+
+def forget_cached_policy(library: Library) -> None:
+    """Drop the policy cached on ``library`` (after a change made some other way than ``save_policy``)."""
+    library.__dict__.pop(_CACHE_ATTR, None)
+
+
+def policy_row(library: Library) -> LibraryPolicy:
+    """``library``'s editable policy row, unsaved with the settings' values when it has none yet."""
+    row = LibraryPolicy.objects.filter(library=library).first()
+    return row if row is not None else LibraryPolicy(library=library)
+
+
+def record_change(*, library: Library, area: str, changes: dict, actor) -> PolicyChange | None:
+    """Write the audit row for a change of ``area`` (nothing when ``changes`` is empty)."""
+    if not changes:
+        return None
+    return PolicyChange.objects.create(library=library, area=area, changes=changes,
+                                       changed_by=actor if getattr(actor, "pk", None) else None)
+
+
+def save_policy(*, library: Library, values: dict, actor, area: str) -> LibraryPolicy:
+    """Save ``values`` (field → value) into ``library``'s policy row (created on first save) and
+    record who changed what. Values are validated by the caller's form; the row is re-checked
+    with ``full_clean``."""
+    with transaction.atomic():
+        row = LibraryPolicy.objects.select_for_update().filter(library=library).first()
+        if row is None:
+            row = LibraryPolicy(library=library)
+        changes = {}
+        for name, value in values.items():
+            old = getattr(row, name)
+            if old != value:
+                changes[name] = [old, value]
+            setattr(row, name, value)
+        row.updated_by = actor if getattr(actor, "pk", None) else None
+        row.full_clean()
+        row.save()
+        record_change(library=library, area=area, changes=changes, actor=actor)
+    forget_cached_policy(library)
+    return row
