@@ -47,3 +47,11 @@ diagrams: install
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache
+
+## make bench: benchmarks at network scale on PostgreSQL (docs/performance.md), never part of `make test`.
+## Drops and recreates DATABASE_URL (default postgres://postgres@127.0.0.1:5432/illms_bench; its name must
+## contain "bench"); writes bench/results.json and bench/results.md. Quick run: make bench BENCH_SIZES=10000,100000
+BENCH_SIZES ?= 10000,100000,1000000
+.PHONY: bench
+bench: install
+	BENCH_SIZES=$(BENCH_SIZES) $(BIN)/python -m bench

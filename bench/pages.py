@@ -1,0 +1,59 @@
+"""Staff pages through the Django test client: latency (median, p95) and SQL queries per page.
+
+The staff member is the largest member library's (the busiest queues); the detail pages show one
+of its requests with a full history (a completed loan: about ten events and its rota).
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.test import Client
+
+from requests_app.models import IllRequest, Library, Role, StaffProfile
+
+from .stats import summary_ms, timed
+
+
+def _detail_request(library: Library, role: str) -> IllRequest:
+    """A finished loan of ``library`` with its whole history (the detail page's heaviest ordinary case)."""
+    return (IllRequest.objects.filter(library=library, role=role, status="completed", format="book")
+            .order_by("-updated_at").first())
+
+
+def count_queries(fn) -> int:
+    """SQL statements ``fn`` runs (an execute wrapper: counts with DEBUG off too)."""
+    statements = []
+    with connection.execute_wrapper(lambda execute, sql, params, many, context: (
+            statements.append(sql), execute(sql, params, many, context))[1]):
+        fn()
+    return len(statements)
+
+
+def pages_for(library: Library) -> dict[str, str]:
+    borrowing = _detail_request(library, Role.BORROWING)
+    lending = _detail_request(library, Role.LENDING)
+    return {
+        "home (both dashboards)": "/",
+        "borrowing queue": "/borrowing/queue/",
+        "borrowing queue, filtered (checked out)": "/borrowing/queue/?status=checked_out",
+        "borrowing request detail": f"/borrowing/requests/{borrowing.pk}/",
+        "lending queue": "/lending/",
+        "lending queue, filtered (shipped)": "/lending/?status=shipped",
+        "lending request detail": f"/lending/requests/{lending.pk}/",
+    }
+
+
+def measure(*, iterations: int) -> dict:
+    library = Library.objects.filter(is_member=True).order_by("symbol").first()
+    staff = StaffProfile.objects.select_related("user").get(library=library).user
+    client = Client()
+    client.force_login(staff)
+    results = {}
+    for name, url in pages_for(library).items():
+        response = client.get(url)
+        if response.status_code != 200:
+            raise RuntimeError(f"{url} answered {response.status_code}")
+        queries = count_queries(lambda url=url: client.get(url))
+        samples = timed(lambda url=url: client.get(url), iterations, warmup=1)
+        results[name] = {"url": url, "queries": queries, **summary_ms(samples)}
+    return results

@@ -1,0 +1,155 @@
+"""Targets of issue 8 checked against a run's figures, and the readable summary (``bench/results.md``)."""
+
+from __future__ import annotations
+
+PAGE_P95_MS = 100
+GENERATOR_SECONDS = 300
+API_CREATE_RATIO = 0.3
+API_LIST_RATIO = 0.5
+INTAKE_PER_SECOND = 200
+REMINDERS_SECONDS = 60
+HOLDINGS_SECONDS = 120
+RUN_SECONDS = 30 * 60
+
+
+def _result(entry: dict | None) -> dict:
+    return (entry or {}).get("result") or {}
+
+
+def _check(measure: str, target: str, value, passed: bool | None) -> dict:
+    return {"measure": measure, "target": target, "value": value,
+            "pass": passed, "verdict": "n/a" if passed is None else ("pass" if passed else "MISS")}
+
+
+def checks(results: dict) -> list[dict]:
+    sizes = results["sizes"]
+    largest = str(max(int(s) for s in sizes)) if sizes else None
+    out = []
+    grow_seconds = sum(_result(step.get("grow")).get("seconds", 0) for step in sizes.values())
+    at_million = largest is not None and int(largest) >= 1_000_000
+    out.append(_check(f"Generate {int(largest or 0):,} requests with events (s)",
+                      f"< {GENERATOR_SECONDS} s for 1,000,000", round(grow_seconds, 1),
+                      grow_seconds < GENERATOR_SECONDS if at_million else None))
+    if largest and "pages" in sizes[largest]:
+        pages = _result(sizes[largest]["pages"])
+        for name, page in pages.items():
+            out.append(_check(f"{name}: p95 at {int(largest):,} (ms)", f"< {PAGE_P95_MS} ms at 1,000,000",
+                              page["p95_ms"], page["p95_ms"] < PAGE_P95_MS if at_million else None))
+        counts = {name: [_result(step.get("pages")).get(name, {}).get("queries") for step in sizes.values()]
+                  for name in pages}
+        for name, values in counts.items():
+            out.append(_check(f"{name}: SQL queries at each size", "the same at every size",
+                              " / ".join(str(v) for v in values), len(set(values)) == 1))
+    if largest and "api" in sizes[largest]:
+        api = _result(sizes[largest]["api"])
+        for key, label, target in (("list", "list (cursor, updated since)", API_LIST_RATIO),
+                                   ("create", "create a request", API_CREATE_RATIO)):
+            if key in api:
+                ratio = api[key]["ratio"]
+                out.append(_check(f"Partner API {label}: share of the constant endpoint's throughput",
+                                  f">= {target}", ratio, ratio >= target))
+    if largest and "intake" in sizes[largest]:
+        rate = _result(sizes[largest]["intake"]).get("messages_per_second")
+        if rate is not None:
+            out.append(_check("ISO 18626 intake, one worker (msg/s)", f">= {INTAKE_PER_SECOND}", rate,
+                              rate >= INTAKE_PER_SECOND))
+    jobs = results.get("jobs", {})
+    reminders = _result(jobs.get("reminders"))
+    if reminders:
+        out.append(_check(f"Reminders over {reminders['active_loans']:,} active loans (s)",
+                          f"< {REMINDERS_SECONDS} s", reminders["seconds"], reminders["seconds"] < REMINDERS_SECONDS))
+    invoices = _result(jobs.get("invoices"))
+    if invoices:
+        out.append(_check(f"Monthly invoices for {invoices['invoices']:,} partners, with PDFs (s per invoice)",
+                          "reported (no target)", invoices["seconds_per_invoice"], None))
+    holdings = _result(jobs.get("holdings"))
+    if holdings:
+        out.append(_check(f"Holdings import of {holdings['records']:,} MARC records (s)", f"< {HOLDINGS_SECONDS} s",
+                          holdings["seconds"], holdings["seconds"] < HOLDINGS_SECONDS))
+    for name, entry in [*((f"{k} at {s}", v) for s, step in sizes.items() for k, v in step.items()),
+                        *jobs.items()]:
+        if "error" in (entry or {}):
+            out.append(_check(f"{name} ran", "no error", entry["error"], False))
+    seconds = results["run"].get("seconds")
+    if seconds is not None:
+        out.append(_check("The whole run (s)", f"< {RUN_SECONDS} s", seconds,
+                          seconds < RUN_SECONDS if at_million else None))
+    return out
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        return f"{value:,.3f}" if value < 1 else f"{value:,.1f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def markdown(results: dict) -> str:
+    run = results["run"]
+    sizes = list(results["sizes"])
+    lines = [
+        "# Benchmark results", "",
+        f"Run {run.get('started_at')} → {run.get('finished_at')}, {_fmt(run.get('seconds', 0))} s; sizes "
+        f"{', '.join(f'{int(s):,}' for s in sizes)} requests. Machine: {run['machine'].get('cpus')} CPUs, "
+        f"{run['machine'].get('memory_gb')} GB, PostgreSQL {run['machine'].get('postgresql')}, "
+        f"Python {run['machine'].get('python')}.", "",
+        "## Targets", "", "| Measure | Target | Measured | Verdict |", "|---|---|---|---|",
+    ]
+    lines += [f"| {c['measure']} | {c['target']} | {_fmt(c['value'])} | {c['verdict']} |"
+              for c in results.get("checks", [])]
+    lines += ["", "## Data generated (cumulative)", "", "| Size | Requests added | Events added | Seconds | Peak MB |",
+              "|---|---|---|---|---|"]
+    for size, step in results["sizes"].items():
+        grow = _result(step.get("grow"))
+        lines.append(f"| {int(size):,} | {_fmt(grow.get('requests_added', 0))} | {_fmt(grow.get('events_added', 0))} "
+                     f"| {_fmt(grow.get('seconds', 0))} | {_fmt((step.get('grow') or {}).get('peak_rss_mb'))} |")
+    page_names = []
+    for step in results["sizes"].values():
+        for name in _result(step.get("pages")):
+            if name not in page_names:
+                page_names.append(name)
+    if page_names:
+        header = " | ".join(f"{int(s):,}: queries, median / p95 ms" for s in sizes)
+        lines += ["", "## Staff pages (Django test client)", "", f"| Page | {header} |",
+                  "|---|" + "---|" * len(sizes)]
+        for name in page_names:
+            cells = []
+            for size in sizes:
+                page = _result(results["sizes"][size].get("pages")).get(name)
+                cells.append(f"{page['queries']} q, {page['median_ms']} / {page['p95_ms']}" if page else "–")
+            lines.append(f"| {name} | {' | '.join(cells)} |")
+    if any("api" in step for step in results["sizes"].values()):
+        lines += ["", "## Partner API (gunicorn, 2 workers, loopback)", "",
+                  "| Size | Endpoint | Requests/s | p95 ms | Ratio to the constant endpoint |", "|---|---|---|---|---|"]
+        for size, step in results["sizes"].items():
+            for key, entry in _result(step.get("api")).items():
+                if isinstance(entry, dict) and "rps" in entry:
+                    lines.append(f"| {int(size):,} | {entry.get('label', key)} | {_fmt(entry['rps'])} | "
+                                 f"{entry['p95_ms']} | {_fmt(entry.get('ratio', 1.0))} |")
+    if any("intake" in step for step in results["sizes"].values()):
+        lines += ["", "## ISO 18626 intake (one process)", "", "| Size | Messages | Messages/s | Peak MB |",
+                  "|---|---|---|---|"]
+        for size, step in results["sizes"].items():
+            intake = step.get("intake") or {}
+            r = _result(intake)
+            if r:
+                lines.append(f"| {int(size):,} | {r['messages']} | {_fmt(r['messages_per_second'])} | "
+                             f"{_fmt(intake.get('peak_rss_mb'))} |")
+    jobs = results.get("jobs", {})
+    if jobs:
+        lines += ["", "## Nightly jobs and imports (at their own sizes, on the largest data set)", "",
+                  "| Job | Figures | Peak MB |", "|---|---|---|"]
+        for name, entry in jobs.items():
+            figures = ", ".join(f"{k}: {_fmt(v)}" for k, v in _result(entry).items() if not isinstance(v, dict))
+            lines.append(f"| {name} | {figures or entry.get('error', '')} | {_fmt(entry.get('peak_rss_mb'))} |")
+    lines += ["", "## Peak memory of each process (MB)", "", "| Measure | " + " | ".join(
+        f"{int(s):,}" for s in sizes) + " |", "|---|" + "---|" * len(sizes)]
+    for measure in ("grow", "pages", "api", "intake"):
+        cells = [_fmt((results["sizes"][s].get(measure) or {}).get("peak_rss_mb", "–")) for s in sizes]
+        lines.append(f"| {measure} | {' | '.join(cells)} |")
+    api_servers = [f"{int(s):,}: {_result(step.get('api')).get('server_peak_mb')}"
+                   for s, step in results["sizes"].items() if "api" in step]
+    if api_servers:
+        lines += ["", f"Gunicorn worker peak (MB, largest worker): {', '.join(api_servers)}."]
+    return "\n".join(lines) + "\n"
