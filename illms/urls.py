@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("lending.urls")),
     path("staff/", include("requests_app.urls")),
     path("inbox/", include("requests_app.urls_inbox")),
+    path("help/", include("requests_app.urls_help")),
     path("iso18626", iso18626, name="iso18626"),
     path("api/v1/messages/", messages_json, name="api-messages"),
     path("api/v1/invoices/", include("billing.api.urls")),
