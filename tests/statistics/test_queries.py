@@ -196,3 +196,15 @@ def test_the_statistics_take_the_same_number_of_queries_whatever_the_volume(mont
         queries.top_books(scope)
         queries.top_journals(scope)
         queries.unfilled_reasons(scope)
+
+
+def test_days_run_from_midnight_to_midnight_in_the_librarys_time_zone(month):
+    month.own.timezone = "America/New_York"
+    month.own.save()
+    # L1 was shipped on 3 March at 09:00 UTC, which is 04:00 in New York: still 3 March there.
+    evening = scenario.event(month.requests["L5"], "ship", dt.datetime(2026, 3, 4, 2, 0, tzinfo=dt.UTC))
+    one_day = Scope(library=month.own, start=dt.date(2026, 3, 3), end=dt.date(2026, 3, 3), role=Role.LENDING)
+    (rates,) = queries.fill_rates(one_day)
+    # 02:00 UTC on 4 March is 21:00 on 3 March in New York: it counts on the 3rd.
+    assert evening.created_at.date() == dt.date(2026, 3, 4)
+    assert (rates.overall.filled, rates.overall.unfilled) == (2, 1)
