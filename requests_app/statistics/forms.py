@@ -51,7 +51,7 @@ class StatisticsFilterForm(forms.Form):
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        if self.errors:
+        if "start" in self.errors or "end" in self.errors:
             return cleaned
         first, last = default_period()
         start, end = cleaned.get("start") or first, cleaned.get("end") or last

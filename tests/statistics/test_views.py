@@ -105,6 +105,16 @@ def test_an_unknown_partner_symbol_is_a_form_error(client, reporter):
     assert "No library in the directory has the symbol NOPE." in response.content.decode()
 
 
+def test_every_bad_filter_is_reported_at_once(client, reporter):
+    form = client.get(PAGE, {"start": "2026-03-31", "end": "2026-03-01", "partner": "NOPE"}).context["form"]
+    assert form.errors["partner"] and form.non_field_errors()
+
+
+def test_a_superuser_without_a_staff_profile_starts_at_the_first_member_library(client, month):
+    client.force_login(UserFactory(is_superuser=True))
+    assert client.get(PAGE, MARCH).context["scope"].library == month.own
+
+
 def test_the_partner_filter_narrows_every_table(client, reporter):
     response = client.get(PAGE, {**MARCH, "partner": "aaa"})
     rates = table_of(response, "fill-rate").rows
