@@ -2,7 +2,8 @@
 
 Library records that identify a patron are confidential. A borrowing request keeps its
 patron only while the office needs it: once the request is final (completed or cancelled)
-and its last status change is older than the retention period, ``purge_patron_identity``
+and its last status change is older than its library's retention period (the policy
+``patron_data_retention_days``, by default ``ILLMS_PATRON_DATA_RETENTION_DAYS``), ``purge_patron_identity``
 unlinks the patron and removes every trace of who they were (their note, the notes shown
 to them or written by them, their name, e-mail, username and card barcode wherever free
 text or event data repeated them). What stays is anonymous: the citation, the dates, the
@@ -19,16 +20,27 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.dispatch import Signal
 from django.utils import timezone
 
-from .models import ActorKind, Event, IllRequest, Note, NoteVisibility, OutboxMessage, PatronRecordAccess, Role
+from .models import (
+    ActorKind,
+    Event,
+    IllRequest,
+    Library,
+    Note,
+    NoteVisibility,
+    OutboxMessage,
+    PatronRecordAccess,
+    Role,
+)
+from .policies import policies_by_library_id
 from .workflow import registry
 
 #: Sent inside the purge's transaction, once per batch. Arguments: ``request_ids`` (list of
@@ -42,13 +54,7 @@ patron_data_requested = Signal()
 
 #: What replaces a patron's name, e-mail, username or barcode in free text kept after the purge.
 REDACTED = "[patron]"
-DEFAULT_RETENTION_DAYS = 90
 DEFAULT_BATCH_SIZE = 500
-
-
-def retention_days() -> int:
-    """Days a final borrowing request keeps its patron's identity (``ILLMS_PATRON_DATA_RETENTION_DAYS``)."""
-    return int(getattr(settings, "ILLMS_PATRON_DATA_RETENTION_DAYS", DEFAULT_RETENTION_DAYS))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -119,12 +125,20 @@ def scrub_rows(rows: Iterable, fields: Iterable[str], identities: Mapping[int, P
 
 def purgeable_requests(*, now: dt.datetime | None = None):
     """Borrowing requests whose patron identity is due for the purge: final, their last status
-    change older than the retention period, not purged yet."""
+    change older than their library's retention period (``policy_for(library).patron_data_retention_days``),
+    not purged yet. Two queries to build, whatever the number of libraries."""
     now = now or timezone.now()
-    cutoff = now - dt.timedelta(days=retention_days())
+    member_ids = Library.objects.filter(is_member=True).values_list("pk", flat=True)
+    by_days: dict[int, list[int]] = defaultdict(list)
+    for library_id, policy in policies_by_library_id(member_ids).items():
+        by_days[policy.patron_data_retention_days].append(library_id)
+    due = Q()
+    for days, library_ids in sorted(by_days.items()):
+        due |= Q(library_id__in=sorted(library_ids), status_changed_at__lt=now - dt.timedelta(days=days))
+    if not by_days:
+        return IllRequest.objects.none()
     final = sorted(registry.get(Role.BORROWING).final_states)
-    return IllRequest.objects.filter(role=Role.BORROWING, status__in=final, patron_purged_at__isnull=True,
-                                     status_changed_at__lt=cutoff)
+    return IllRequest.objects.filter(due, role=Role.BORROWING, status__in=final, patron_purged_at__isnull=True)
 
 
 def purge_patron_identity(*, now: dt.datetime | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
@@ -158,21 +172,20 @@ def _purge_batch(*, now: dt.datetime, batch_size: int) -> dict[str, int]:
         if not ids:
             return {"requests": 0}
         rows = (IllRequest.objects.filter(pk__in=ids)
-                .values_list("pk", "patron_id", "patron__first_name", "patron__last_name", "patron__username",
+                .values_list("pk", "patron__first_name", "patron__last_name", "patron__username",
                              "patron__email", "patron__patron_profile__card_barcode"))
         identities: dict[int, PatronIdentity] = {}
-        patron_of: dict[int, int | None] = {}
-        for pk, patron_id, first, last, username, email, barcode in rows:
-            patron_of[pk] = patron_id
+        for pk, first, last, username, email, barcode in rows:
             identities[pk] = PatronIdentity(first or "", last or "", username or "", email or "", barcode or "")
-        patron_ids = {p for p in patron_of.values() if p is not None}
 
         counts = {"requests": 0}
         # Notes shown to the patron or written by them go; the others keep their text, redacted.
         notes = Note.objects.filter(request_id__in=ids)
+        # "The patron" is each request's own patron: a patron who is also staff keeps the notes they
+        # wrote as staff on other people's requests.
         counts["notes_deleted"], _ = notes.filter(Q(visibility=NoteVisibility.PATRON)
-                                                  | Q(author_id__in=patron_ids)).delete()
-        notes.filter(read_by_id__in=patron_ids).update(read_by=None)
+                                                  | Q(author=F("request__patron"))).delete()
+        notes.filter(read_by=F("request__patron")).update(read_by=None)
         redacted = scrub_rows(notes.only("pk", "request_id", "text"), ["text"], identities)
         Note.objects.bulk_update(redacted, ["text"], batch_size=500)
         counts["notes_redacted"] = len(redacted)
@@ -180,7 +193,7 @@ def _purge_batch(*, now: dt.datetime, batch_size: int) -> dict[str, int]:
         # Events stay (they are the statistics); the patron's own words and any copy of their identity go.
         events = Event.objects.filter(request_id__in=ids)
         events.filter(actor_kind=ActorKind.PATRON).exclude(note="").update(note="")
-        events.filter(actor_user_id__in=patron_ids).update(actor_user=None)
+        events.filter(actor_user=F("request__patron")).update(actor_user=None)
         changed = scrub_rows(events.only("pk", "request_id", "note", "data"), ["note", "data"], identities)
         Event.objects.bulk_update(changed, ["note", "data"], batch_size=500)
         counts["events"] = len(changed)

@@ -42,8 +42,9 @@ class PrivacyWorld:
 
     def make_request(self, *, days_ago: int, status: str = "completed", patron=None, **fields) -> IllRequest:
         changed = timezone.now() - dt.timedelta(days=days_ago)
-        fields = {"patron_category": PatronCategory.GRADUATE, "patron_department": "Classics", **fields}
-        return IllRequestFactory(library=self.library, patron=patron or self.patron, status=status,
+        fields = {"patron_category": PatronCategory.GRADUATE, "patron_department": "Classics",
+                  "library": self.library, **fields}
+        return IllRequestFactory(patron=patron or self.patron, status=status,
                                  status_changed_at=changed, created_at=changed - dt.timedelta(days=10), **fields)
 
 

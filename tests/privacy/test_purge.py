@@ -18,7 +18,7 @@ from billing.models import Charge
 from requests_app import privacy, roles
 from requests_app.models import ActorKind, Event, IllRequest, Note, PatronRecordAccess
 from requests_app.tasks import purge_patron_data
-from tests.factories import LendingRequestFactory, StaffFactory
+from tests.factories import LendingRequestFactory, MemberLibraryFactory, PatronFactory, StaffFactory
 
 from .conftest import BARCODE, EMAIL, NAME, PATRON_NOTE, USERNAME, identity_everywhere
 
@@ -92,6 +92,16 @@ def test_notes_shown_to_or_written_by_the_patron_are_deleted_and_staff_notes_red
     assert texts == [f"{privacy.REDACTED} phoned; card {privacy.REDACTED}, write to {privacy.REDACTED}."]
 
 
+def test_a_patron_who_is_also_staff_keeps_the_notes_they_wrote_on_others_requests(privacy_world):
+    colleague = privacy_world.make_request(days_ago=100, patron=PatronFactory(profile__library=privacy_world.library))
+    Note.objects.create(request=colleague, author=privacy_world.patron, text="Checked the shelf: not there.")
+
+    purge()
+
+    assert Note.objects.filter(request=colleague, author=None).count() == 0
+    assert Note.objects.get(request=colleague).text == "Checked the shelf: not there."
+
+
 def test_the_access_log_keeps_who_saw_the_patron_but_not_which_request(privacy_world):
     purge()
 
@@ -160,6 +170,23 @@ def test_the_retention_comes_from_the_setting(privacy_world, settings):
 
     settings.ILLMS_PATRON_DATA_RETENTION_DAYS = 100
     assert purge()["requests"] == 1
+
+
+def test_each_library_keeps_patron_identity_as_long_as_its_policy_says(privacy_world):
+    from requests_app.models import LibraryPolicy
+
+    strict = MemberLibraryFactory()
+    LibraryPolicy.objects.create(library=strict, patron_data_retention_days=30)
+    LibraryPolicy.objects.create(library=privacy_world.library, patron_data_retention_days=365)
+    patron = PatronFactory(profile__library=strict)
+    strict_old = privacy_world.make_request(days_ago=45, library=strict, patron=patron)
+    strict_young = privacy_world.make_request(days_ago=20, library=strict, patron=patron)
+
+    assert purge()["requests"] == 1
+
+    purged = set(IllRequest.objects.filter(patron_purged_at__isnull=False).values_list("pk", flat=True))
+    assert purged == {strict_old.pk}
+    assert strict_young.pk not in purged and privacy_world.old_request.pk not in purged
 
 
 def test_a_second_run_changes_nothing(privacy_world):

@@ -41,6 +41,10 @@ EXPECTED: dict[str, set[str]] = {
     "inbox": {BORROWING, LENDING, ADMIN},
     # Statistics are anonymous (category, department) and for those who report.
     "statistics": {ADMIN, REPORTING},
+    # The staff help (generated from the workflow tables): any staff member, no patron.
+    "help": set(STAFF_GROUPS),
+    "help:borrowing": set(STAFF_GROUPS),
+    "help:lending": set(STAFF_GROUPS),
 }
 STAFF_NAMESPACES = {key.split(":")[0] for key in EXPECTED}
 #: Namespaces that are not ILL staff screens: the Django admin (its own is_staff and model permissions).
