@@ -51,7 +51,11 @@ class Chart:
 
 
 def shorten(label: str, limit: int = LABEL_CHARS) -> str:
-    return label if len(label) <= limit else label[:limit - 1].rstrip() + "…"
+    """Cut a long label in the middle: titles often differ only at the end (“…, volume 12”)."""
+    if len(label) <= limit:
+        return label
+    head = (limit - 1) * 2 // 3
+    return label[:head].rstrip() + "…" + label[len(label) - (limit - 1 - head):].lstrip()
 
 
 def bar_chart(bars: Sequence[Bar], *, scale: float | None = None) -> Chart | None:

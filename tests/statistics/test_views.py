@@ -177,3 +177,12 @@ def test_the_page_takes_the_same_number_of_queries_whatever_the_volume(client, r
     scenario.more_traffic(month.own, month.bbb, size)
     with django_assert_max_num_queries(22):
         assert client.get(PAGE, MARCH).status_code == 200
+
+
+def test_a_title_with_markup_is_shown_as_text_in_the_chart_and_the_table(client, reporter, month):
+    from tests.factories import IllRequestFactory
+
+    IllRequestFactory(library=month.own, title="<script>alert(1)</script>", created_at=scenario.T0)
+    html = client.get(PAGE, MARCH).content.decode()
+    assert "<script>alert(1)" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
