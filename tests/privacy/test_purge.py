@@ -329,6 +329,43 @@ def test_the_billing_charge_page_and_csv_exports_show_no_identity_after_the_purg
         assert _no_trace(response.content.decode()) == [], url
 
 
+def test_every_statistics_csv_is_the_same_after_the_purge_and_names_nobody(privacy_world, client):
+    from requests_app.statistics.tables import TABLES
+
+    for days in (95, 200, 300):
+        privacy_world.make_request(days_ago=days, patron_category="faculty", patron_department="Physics")
+    client.force_login(StaffFactory(library=privacy_world.library, groups=[roles.REPORTING]))
+    period = {"start": (timezone.localdate() - dt.timedelta(days=3 * 365)).isoformat(),
+              "end": timezone.localdate().isoformat()}
+
+    def csvs() -> dict[str, str]:
+        result = {}
+        for name in TABLES:
+            response = client.get(reverse("statistics:csv", args=[name]), period)
+            assert response.status_code == 200, name
+            result[name] = b"".join(response.streaming_content).decode()
+        return result
+
+    before = csvs()
+    assert "Physics" in before["department"]
+    assert purge()["requests"] == 4
+    after = csvs()
+
+    assert after == before
+    assert [name for name, text in after.items() if _no_trace(text)] == []
+
+
+def test_the_staff_api_list_shows_no_identity_for_a_purged_request(privacy_world, client):
+    purge()
+    client.force_login(privacy_world.staff)
+
+    response = client.get("/api/v1/requests/")
+
+    [row] = [r for r in response.json()["results"] if r["id"] == privacy_world.old_request.pk]
+    assert row["patron_name"] is None
+    assert _no_trace(response.content.decode()) == []
+
+
 def test_a_purged_request_no_longer_appears_in_the_patrons_own_pages(privacy_world, client):
     purge()
     client.force_login(privacy_world.patron)
