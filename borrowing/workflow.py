@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.db import models
 
 from requests_app.models import ActorKind, IllRequest, Role
+from requests_app.policies import policy_for
 from requests_app.workflow import Actor, State, Transition, Workflow
 
 
@@ -71,8 +71,9 @@ WITH_LENDER = {S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL}
 ITEM_HERE = {S.RECEIVED, S.READY_FOR_PICKUP, S.CHECKED_OUT, S.OVERDUE, S.RECALLED}
 
 
-def due_date_buffer_days() -> int:
-    return int(getattr(settings, "ILLMS_DUE_DATE_BUFFER_DAYS", 3))
+def due_date_buffer_days(request: IllRequest) -> int:
+    """Days between the lender's due date and the patron's: the library's policy (``/policies/``)."""
+    return policy_for(request.library).due_date_buffer_days
 
 
 # Guards ------------------------------------------------------------------------------------
@@ -88,8 +89,8 @@ def is_copy(request: IllRequest, actor: Actor, data: dict) -> str | None:
 
 
 def within_renewal_limit(request: IllRequest, actor: Actor, data: dict) -> str | None:
-    """The loan has been renewed fewer times than the limit (ILLMS_MAX_RENEWALS, 2 by default)."""
-    limit = int(getattr(settings, "ILLMS_MAX_RENEWALS", 2))
+    """The loan has been renewed fewer times than the library's limit (its policy; ILLMS_MAX_RENEWALS, 2 by default)."""
+    limit = policy_for(request.library).max_renewals
     return None if request.renewal_count < limit else f"This loan was already renewed {limit} times."
 
 
@@ -113,7 +114,7 @@ def set_lender_due_date(request: IllRequest, actor: Actor, data: dict) -> Iterab
     request.due_date = due
     fields = ["due_date"]
     if request.patron_due_date:
-        request.patron_due_date = due - dt.timedelta(days=due_date_buffer_days())
+        request.patron_due_date = due - dt.timedelta(days=due_date_buffer_days(request))
         fields.append("patron_due_date")
     return fields
 
@@ -124,7 +125,7 @@ def set_patron_due_date(request: IllRequest, actor: Actor, data: dict) -> Iterab
     if explicit:
         request.patron_due_date = explicit
     elif request.due_date:
-        request.patron_due_date = request.due_date - dt.timedelta(days=due_date_buffer_days())
+        request.patron_due_date = request.due_date - dt.timedelta(days=due_date_buffer_days(request))
     else:
         request.patron_due_date = dt.date.today() + dt.timedelta(days=21)
     return ["patron_due_date"]
@@ -145,7 +146,10 @@ def shorten_to_recall(request: IllRequest, actor: Actor, data: dict) -> Iterable
     if new_due:
         request.due_date = new_due
         fields.append("due_date")
-    target = (request.due_date - dt.timedelta(days=due_date_buffer_days())) if request.due_date else dt.date.today()
+    if request.due_date:
+        target = request.due_date - dt.timedelta(days=due_date_buffer_days(request))
+    else:
+        target = dt.date.today()
     target = max(target, dt.date.today())
     if request.patron_due_date is None or target < request.patron_due_date:
         request.patron_due_date = target

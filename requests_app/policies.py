@@ -4,10 +4,10 @@ Every rule that used to read an ``ILLMS_*`` setting asks here instead. A library
 policy row gets the settings (so an installation that never opens ``/policies/`` behaves as
 before); a row, once an administrator saves one, wins for that library.
 
-The answer is cached on the ``Library`` instance it was asked about, so a page or a service
-that asks several times about one library costs one query, and a change saved through
-``save_policy`` is seen at once by anyone holding that instance. Jobs that walk many requests
-call ``prefetch_policies`` once for their libraries instead of one query per request.
+``policy_for`` costs one small query (by the library's unique key) each time it is asked, so a
+change is seen at once and a long-lived ``Library`` instance never carries a stale policy.
+Jobs and pages that walk many requests call ``prefetch_policies`` once for their libraries:
+it reads them all in one query and pins each on its ``Library`` instance for that walk.
 """
 
 from __future__ import annotations
@@ -94,17 +94,15 @@ def policy_for(library: Library | None) -> Policy:
     """The policies of ``library``; the settings for ``None`` or a library without a row."""
     if library is None:
         return default_policy()
-    cached = getattr(library, _CACHE_ATTR, None)
-    if cached is not None:
-        return cached
+    pinned = getattr(library, _CACHE_ATTR, None)
+    if pinned is not None:
+        return pinned
     row = LibraryPolicy.objects.filter(library_id=library.pk).first()
-    policy = Policy.from_row(row) if row is not None else default_policy()
-    setattr(library, _CACHE_ATTR, policy)
-    return policy
+    return Policy.from_row(row) if row is not None else default_policy()
 
 
 def prefetch_policies(libraries: Iterable[Library]) -> None:
-    """Read the policies of all ``libraries`` in one query and cache each on its instance."""
+    """Read the policies of all ``libraries`` in one query and pin each on its instance (for a batch walk)."""
     pending = [lib for lib in libraries if lib is not None and getattr(lib, _CACHE_ATTR, None) is None]
     if not pending:
         return

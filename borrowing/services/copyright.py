@@ -4,7 +4,7 @@ In one calendar year a library may receive five copies of articles from one peri
 published within the five years before the request (CCG); the sixth waits for clearance
 (a royalty, or an exception staff note), after which it complies with the law otherwise
 (CCL). Articles older than five years do not count (CCL). The rule's numbers are
-settings, as other countries have other rules.
+each library's policy (``/policies/``; the settings by default), as other countries have other rules.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ import re
 import unicodedata
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from requests_app.models import CopyrightCompliance, EventSource, IllRequest, Library, RequestFormat
+from requests_app.policies import policy_for
 from requests_app.services import claim, perform
 from requests_app.workflow import Actor, WorkflowError
 
@@ -25,12 +25,14 @@ from ..models import CopyrightRecord
 from ..workflow import BorrowingStatus as S
 
 
-def copies_per_year() -> int:
-    return int(getattr(settings, "ILLMS_COPYRIGHT_COPIES_PER_YEAR", 5))
+def copies_per_year(library: Library | None = None) -> int:
+    """Copies from one periodical a year before clearance: ``library``'s policy (the settings without one)."""
+    return policy_for(library).copyright_copies_per_year
 
 
-def recent_years() -> int:
-    return int(getattr(settings, "ILLMS_COPYRIGHT_RECENT_YEARS", 5))
+def recent_years(library: Library | None = None) -> int:
+    """Articles published within this many years count: ``library``'s policy (the settings without one)."""
+    return policy_for(library).copyright_recent_years
 
 
 def journal_key(request: IllRequest) -> str:
@@ -57,7 +59,7 @@ def request_year(request: IllRequest) -> int:
 def counts_towards_rule(request: IllRequest) -> bool:
     year, published = request_year(request), request.publication_year
     # Unknown publication year: count it, the cautious reading.
-    return published is None or published >= year - recent_years()
+    return published is None or published >= year - recent_years(request.library)
 
 
 def assess(request: IllRequest) -> CopyrightRecord | None:
@@ -80,7 +82,7 @@ def assess(request: IllRequest) -> CopyrightRecord | None:
     if counted:
         earlier = CopyrightRecord.objects.filter(library_id=request.library_id, journal_key=key, request_year=year,
                                                  counted=True).count()
-        compliance = CopyrightCompliance.CCG if earlier < copies_per_year() else ""
+        compliance = CopyrightCompliance.CCG if earlier < copies_per_year(request.library) else ""
     return CopyrightRecord.objects.create(
         request=request, library_id=request.library_id, journal_key=key, journal_title=request.container_title,
         request_year=year, publication_year=request.publication_year, counted=counted, compliance=compliance,

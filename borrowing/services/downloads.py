@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from requests_app.models import IllRequest, Role
+from requests_app.models import IllRequest, Library, Role
+from requests_app.policies import policy_for
 from requests_app.workflow import WorkflowError
 
 from ..models import PatronDownload
@@ -28,9 +28,10 @@ from ..workflow import BorrowingStatus as S
 DOWNLOADABLE_STATES = frozenset({S.DELIVERED, S.COMPLETED})
 
 
-def limits() -> tuple[int, int]:
-    """(days, downloads) a patron's link lasts."""
-    return (getattr(settings, "ILLMS_EDELIVERY_DAYS", 30), getattr(settings, "ILLMS_EDELIVERY_MAX_DOWNLOADS", 5))
+def limits(library: Library | None = None) -> tuple[int, int]:
+    """(days, downloads) a patron's link lasts: ``library``'s policy (the settings without one)."""
+    policy = policy_for(library)
+    return policy.edelivery_days, policy.edelivery_max_downloads
 
 
 def record_link(*, request: IllRequest, url: str, now: dt.datetime | None = None) -> PatronDownload | None:
@@ -50,7 +51,7 @@ def record_link(*, request: IllRequest, url: str, now: dt.datetime | None = None
     if PatronDownload.objects.filter(request=request, url=url).exists():
         return None
     now = now or timezone.now()
-    days, downloads = limits()
+    days, downloads = limits(request.library)
     return PatronDownload.objects.create(request=request, url=url[:1000], received_at=now,
                                          expires_at=now + dt.timedelta(days=days), max_downloads=downloads)
 

@@ -15,12 +15,13 @@ import smtplib
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from requests_app.models import IllRequest, NoteVisibility, Role
+from requests_app.models import IllRequest, Library, LibraryPolicy, NoteVisibility, Role
+from requests_app.policies import policy_for
 
 from ..models import ReminderLog, ReminderStage
 from ..workflow import BorrowingStatus as S
@@ -41,8 +42,21 @@ KINDS = (READY_FOR_PICKUP, RECALLED, RENEWAL_ANSWERED, CANCELLED, OVERDUE, DUE_S
 REMINDER_KINDS = frozenset({DUE_SOON})
 
 
-def reminder_days_before() -> int:
-    return int(getattr(settings, "ILLMS_REMINDER_DAYS_BEFORE", 3))
+def reminder_days_before(library: Library | None = None) -> int:
+    """Days before the due date a reminder goes: ``library``'s policy (``ILLMS_REMINDER_DAYS_BEFORE`` without one)."""
+    return policy_for(library).reminder_days_before
+
+
+def _due_within_reminder_days(today: dt.date) -> Q:
+    """Due between ``today`` and each library's reminder horizon (one branch per distinct number of days)."""
+    by_days: dict[int, list[int]] = {}
+    for row in LibraryPolicy.objects.values("library_id", "reminder_days_before"):
+        by_days.setdefault(row["reminder_days_before"], []).append(row["library_id"])
+    own = [pk for pks in by_days.values() for pk in pks]
+    condition = Q(patron_due_date__lte=today + dt.timedelta(days=reminder_days_before())) & ~Q(library_id__in=own)
+    for days, pks in by_days.items():
+        condition |= Q(library_id__in=pks, patron_due_date__lte=today + dt.timedelta(days=days))
+    return Q(patron_due_date__gte=today) & condition
 
 
 def recipient(request: IllRequest, kind: str) -> str | None:
@@ -187,14 +201,13 @@ def _send_once(stage: str, kind: str, request: IllRequest, today: dt.date) -> bo
 
 
 def send_reminders(*, today: dt.date | None = None) -> dict[str, int]:
-    """Due-date reminders ``ILLMS_REMINDER_DAYS_BEFORE`` days before, and overdue notices: each once per
-    loan, stage and due date. Returns how many of each were recorded."""
+    """Due-date reminders the library's reminder days before the due date (a policy), and overdue
+    notices: each once per loan, stage and due date. Returns how many of each were recorded."""
     today = today or timezone.localdate()
-    horizon = today + dt.timedelta(days=reminder_days_before())
     loans = (IllRequest.objects.filter(role=Role.BORROWING)
              .select_related("patron", "patron__patron_profile", "library", "pickup_location"))
-    due_soon_loans = loans.filter(status__in=[S.CHECKED_OUT, S.RECALLED], patron_due_date__gte=today,
-                                  patron_due_date__lte=horizon).exclude(_reminded(ReminderStage.DUE_SOON))
+    due_soon_loans = loans.filter(_due_within_reminder_days(today), status__in=[S.CHECKED_OUT, S.RECALLED]).exclude(
+        _reminded(ReminderStage.DUE_SOON))
     overdue_loans = loans.filter(status=S.OVERDUE, patron_due_date__isnull=False).exclude(
         _reminded(ReminderStage.OVERDUE))
     sent = {"due_soon": 0, "overdue": 0}

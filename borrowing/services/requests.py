@@ -4,18 +4,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from requests_app.models import COPY_FORMATS, DeliveryMethod, EventSource, IllRequest, Role, ServiceType
+from requests_app.models import (
+    COPY_FORMATS,
+    DeliveryMethod,
+    EventSource,
+    IllRequest,
+    PatronProfile,
+    Role,
+    ServiceType,
+)
+from requests_app.policies import policy_for
 from requests_app.services import create_request
 from requests_app.workflow import Actor
 
 from .. import selectors
 
 
-def active_request_limit() -> int:
-    return int(getattr(settings, "ILLMS_MAX_ACTIVE_REQUESTS_PER_PATRON", 25))
+def active_request_limit(profile: PatronProfile | None = None) -> int:
+    """The most open requests a patron may have: their library's limit for their category, else its
+    general limit (the library's policy; ``ILLMS_MAX_ACTIVE_REQUESTS_PER_PATRON`` without one)."""
+    if profile is None:
+        return policy_for(None).max_active_requests
+    return policy_for(profile.library).max_active_requests_for(profile.category)
 
 
 def request_refusal(*, patron) -> ValidationError | None:
@@ -32,7 +44,7 @@ def request_refusal(*, patron) -> ValidationError | None:
             code="patron_blocked", params={"reason": profile.blocked_reason or "please contact the ILL office."},
         )
     active = selectors.patron_open_requests(patron=patron).count()
-    limit = active_request_limit()
+    limit = active_request_limit(profile)
     if active >= limit:
         return ValidationError(
             "You have %(active)d active requests, the most allowed is %(limit)d. "

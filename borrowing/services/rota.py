@@ -4,7 +4,7 @@
 active partners that lend the format, whose fee is within the patron's maximum; reciprocal
 partners first, then by past fill rate, then by turnaround. ``send_to_next_lender`` sends
 the request to the next waiting entry, or ends the rota. An unfilled answer (or a lender's
-silence past ``ILLMS_ROTA_AUTO_ADVANCE_DAYS``) closes the entry and, after commit,
+silence past the library's auto-advance days, a policy) closes the entry and, after commit,
 ``advance_rota`` tries the next one.
 """
 
@@ -14,13 +14,13 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from requests_app.aggregates import as_duration, percentiles
-from requests_app.models import ActorKind, Event, EventSource, IllRequest, Library, Role, ServiceType
+from requests_app.models import ActorKind, Event, EventSource, IllRequest, Library, LibraryPolicy, Role, ServiceType
+from requests_app.policies import policies_by_library_id, policy_for
 from requests_app.services import claim, perform
 from requests_app.workflow import Actor, WorkflowError
 
@@ -32,12 +32,14 @@ FILLED_ACTIONS = ("lender_shipped", "lender_delivered_copy", "lender_shipped_any
 UNFILLED_ACTIONS = ("lender_unfilled",)
 
 
-def auto_advance_days() -> int:
-    return int(getattr(settings, "ILLMS_ROTA_AUTO_ADVANCE_DAYS", 3))
+def auto_advance_days(library: Library | None = None) -> int:
+    """Days a lender may stay silent: ``library``'s policy (``ILLMS_ROTA_AUTO_ADVANCE_DAYS`` without one)."""
+    return policy_for(library).rota_auto_advance_days
 
 
-def max_rota_length() -> int:
-    return int(getattr(settings, "ILLMS_ROTA_MAX_LENDERS", 10))
+def max_rota_length(library: Library | None = None) -> int:
+    """Lenders a rota lists: ``library``'s policy (``ILLMS_ROTA_MAX_LENDERS`` without one)."""
+    return policy_for(library).rota_max_lenders
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,9 @@ def build_rota(*, request: IllRequest, limit: int | None = None) -> list[RotaEnt
     kept = list(RotaEntry.objects.filter(request=request))
     tried = {entry.lender_id for entry in kept}
     start = max((entry.position for entry in kept), default=0) + 1
-    fresh = [c for c in lender_candidates(request) if c.lender.pk not in tried][:limit or max_rota_length()]
+    policy_limit = max_rota_length(request.library)  # read always: the same queries with or without ``limit``
+    limit = limit or policy_limit
+    fresh = [c for c in lender_candidates(request) if c.lender.pk not in tried][:limit]
     RotaEntry.objects.bulk_create(
         RotaEntry(request=request, lender=c.lender, position=start + i) for i, c in enumerate(fresh)
     )
@@ -205,31 +209,55 @@ def advance_rota(*, request_id: int, after_event_id: int | None = None) -> IllRe
         raise
 
 
-def silent_lenders(*, now: dt.datetime | None = None, days: int | None = None) -> list[int]:
-    """Ids of requests sent to a lender more than ``days`` ago that has not answered at all."""
+def _silent_since(now: dt.datetime, days: int | None) -> Q:
+    """Sent before the cutoff: ``days`` for everyone, or else each member library's own policy.
+
+    Libraries are grouped by their number of days, so the condition has one branch per distinct
+    value (a handful), not one per library.
+    """
+    if days is not None:
+        return Q(rota_entries__sent_at__lt=now - dt.timedelta(days=days))
+    by_days: dict[int, list[int]] = {}
+    for row in LibraryPolicy.objects.values("library_id", "rota_auto_advance_days"):
+        by_days.setdefault(row["rota_auto_advance_days"], []).append(row["library_id"])
+    own = [pk for pks in by_days.values() for pk in pks]
+    condition = Q(rota_entries__sent_at__lt=now - dt.timedelta(days=auto_advance_days())) & ~Q(library_id__in=own)
+    for value, pks in by_days.items():
+        condition |= Q(library_id__in=pks, rota_entries__sent_at__lt=now - dt.timedelta(days=value))
+    return condition
+
+
+def _silent(now: dt.datetime | None, days: int | None) -> list[tuple[int, int]]:
     now = now or timezone.now()
-    cutoff = now - dt.timedelta(days=auto_advance_days() if days is None else days)
     return list(
         IllRequest.objects.filter(
-            role=Role.BORROWING, status=S.SENT, rota_entries__status=RotaStatus.SENT,
-            rota_entries__lender=F("partner"), rota_entries__sent_at__lt=cutoff,
-        ).values_list("pk", flat=True).distinct().order_by("pk")
+            _silent_since(now, days), role=Role.BORROWING, status=S.SENT, rota_entries__status=RotaStatus.SENT,
+            rota_entries__lender=F("partner"),
+        ).values_list("pk", "library_id").distinct().order_by("pk")
     )
 
 
+def silent_lenders(*, now: dt.datetime | None = None, days: int | None = None) -> list[int]:
+    """Ids of requests sent to a lender that has not answered at all, for more than ``days`` or, without
+    ``days``, for longer than the requesting library's policy allows."""
+    return [pk for pk, _ in _silent(now, days)]
+
+
 def advance_silent_lenders(*, now: dt.datetime | None = None) -> int:
-    """Move every request whose lender stayed silent past the limit on to the next lender.
+    """Move every request whose lender stayed silent past its library's limit on to the next lender.
 
     Performs ``lender_unfilled`` as the system (the entry is recorded as no answer); the
     transition's hook then tries the next lender. Each request is claimed with a
     compare-and-set on ``sent``, so two runs act once.
     """
-    days = auto_advance_days()
+    silent = _silent(now, None)
+    policies = policies_by_library_id(library_id for _, library_id in silent)
     actor = Actor.system("rota auto-advance")
     return sum(
-        1 for pk in silent_lenders(now=now, days=days)
+        1 for pk, library_id in silent
         if claim(request_id=pk, from_status=S.SENT, action="lender_unfilled", actor=actor, source=EventSource.JOB,
-                 note=f"No answer in {days} days", data={"rota_outcome": RotaStatus.NO_ANSWER})
+                 note=f"No answer in {policies[library_id].rota_auto_advance_days} days",
+                 data={"rota_outcome": RotaStatus.NO_ANSWER})
     )
 
 
