@@ -93,7 +93,7 @@ def scrub_value(value: Any, identity: PatronIdentity) -> Any:
     if isinstance(value, str):
         return identity.scrub(value)
     if isinstance(value, dict):
-        return {key: scrub_value(item, identity) for key, item in value.items()}
+        return {scrub_value(key, identity): scrub_value(item, identity) for key, item in value.items()}
     if isinstance(value, list):
         return [scrub_value(item, identity) for item in value]
     return value

@@ -409,3 +409,12 @@ def test_two_purges_at_once_purge_each_request_once(postgres):
 
     assert sum(results) == 10
     assert IllRequest.objects.filter(patron_purged_at__isnull=False).count() == 10
+
+
+def test_redaction_takes_whole_words_in_any_case_and_json_keys_too():
+    identity = privacy.PatronIdentity(first_name="Ada", last_name="Byron", username="abyron", email="ada@x.org",
+                                      card_barcode="2100")
+
+    assert identity.scrub("ADA BYRON met Adams; mail ada@x.org, card 2100, 21001") == (
+        "[patron] met Adams; mail [patron], card [patron], 21001")
+    assert privacy.scrub_value({"ada@x.org": ["Byron", 3]}, identity) == {"[patron]": ["[patron]", 3]}
