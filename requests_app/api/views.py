@@ -245,6 +245,9 @@ class RequestViewSet(ApiViewSet):
         caller = self.caller
         context = {"caller": caller, "ill_request": ill_request}
         if request.method == "GET":
+            if not caller.is_partner:
+                privacy.log_patron_access(request.user, request=ill_request, what="staff API request notes",
+                                          path=request.path)
             notes = selectors.request_notes(request=ill_request, partner=caller.library if caller.is_partner else None)
             return Response(NoteSerializer(notes, many=True, context=context).data)
         body = NoteCreateSerializer(data=request.data)

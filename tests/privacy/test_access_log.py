@@ -66,6 +66,14 @@ def test_the_staff_api_detail_logs_one_look_at_the_patron(privacy_world, client)
     assert only_access(privacy_world, "staff API request detail").request_id == privacy_world.old_request.pk
 
 
+def test_the_staff_api_notes_of_a_request_log_one_look_at_the_patron(privacy_world, client):
+    client.force_login(privacy_world.staff)
+
+    assert client.get(f"/api/v1/requests/{privacy_world.old_request.pk}/notes/").status_code == 200
+
+    assert only_access(privacy_world, "staff API request notes").request_id == privacy_world.old_request.pk
+
+
 def test_a_partner_reading_a_request_in_the_api_is_not_a_look_at_our_patron(privacy_world):
     _, key = issue_api_key(library=privacy_world.old_request.partner, name="test")
     api = APIClient()
