@@ -6,4 +6,9 @@ class BillingConfig(AppConfig):
     verbose_name = "Billing"
 
     def ready(self) -> None:
+        from requests_app.partner_standing import register_standing_check
+
         from . import receivers  # noqa: F401  (connects the workflow signal)
+        from .standing import unpaid_invoices
+
+        register_standing_check(unpaid_invoices)

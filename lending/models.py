@@ -218,3 +218,44 @@ class DownloadLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.delivery_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class PartnerLendingRule(models.Model):
+    """What one member library lends to one partner, when it differs from what it lends to everyone.
+
+    Edited by the library's ILL administrator on ``/policies/``. The rule never refuses by
+    itself: the availability check turns it into warnings staff read before answering (and
+    automatic renewals are not granted against it).
+    """
+
+    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="partner_lending_rules",
+                                limit_choices_to={"is_member": True})
+    partner = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="+")
+    lends_loans = models.BooleanField("lend returnables", default=True,
+                                      help_text="Untick to stop sending books and other returnables to this partner.")
+    lends_copies = models.BooleanField("supply copies", default=True,
+                                       help_text="Untick to stop supplying articles and chapters to this partner.")
+    max_loans_outstanding = models.PositiveIntegerField(
+        "most loans out at once", null=True, blank=True,
+        help_text="Empty: our general limit applies.")
+    loan_period_days = models.PositiveSmallIntegerField(
+        "loan period (days)", null=True, blank=True,
+        help_text="Empty: our usual loan period applies.")
+    block_unpaid_after_days = models.PositiveSmallIntegerField(
+        "warn when an invoice is unpaid for (days)", null=True, blank=True,
+        help_text="Warn staff when this partner has one of our invoices unpaid this many days past its due date. "
+                  "Empty: do not check.")
+    note = models.CharField(max_length=300, blank=True, help_text="Shown to lending staff with the warnings.")
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["library", "partner__symbol"]
+        constraints = [
+            models.UniqueConstraint(fields=["library", "partner"], name="partner_rule_unique_partner"),
+            models.CheckConstraint(condition=~models.Q(library=models.F("partner")), name="partner_rule_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.library_id} → {self.partner_id}"

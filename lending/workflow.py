@@ -14,6 +14,8 @@ from django.db import models
 from requests_app.models import ActorKind, IllRequest, Role
 from requests_app.workflow import Actor, State, Transition, Workflow
 
+from .models import PartnerLendingRule
+
 
 class LendingStatus(models.TextChoices):
     NEW = "new", "New"
@@ -59,13 +61,20 @@ NOT_YET_SHIPPED = [S.NEW, S.AWAITING_PICKING, S.CONDITIONAL, S.AWAITING_SHIPPING
 ON_LOAN = [S.SHIPPED, S.OVERDUE, S.RECALLED]
 
 
+def loan_period_days(request: IllRequest) -> int:
+    """Our loan period for this partner: its lending rule's, else the library's (``/policies/``)."""
+    override = (PartnerLendingRule.objects.filter(library_id=request.library_id, partner_id=request.partner_id)
+                .values_list("loan_period_days", flat=True).first()) if request.partner_id else None
+    return override or request.library.loan_period_days
+
+
 def set_due_date(request: IllRequest, actor: Actor, data: dict) -> Iterable[str]:
     """Shipping a loan gives it a due date: the one given, or our loan period from today."""
     value = data.get("due_date")
     if value:
         request.due_date = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
     else:
-        request.due_date = dt.date.today() + dt.timedelta(days=request.library.loan_period_days)
+        request.due_date = dt.date.today() + dt.timedelta(days=loan_period_days(request))
     return ["due_date"]
 
 
@@ -79,7 +88,7 @@ def answer_renewal(request: IllRequest, actor: Actor, data: dict) -> Iterable[st
         request.due_date = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
     else:
         base = request.due_date or dt.date.today()
-        request.due_date = base + dt.timedelta(days=request.library.loan_period_days)
+        request.due_date = base + dt.timedelta(days=loan_period_days(request))
     return ["renewal_count", "due_date"]
 
 

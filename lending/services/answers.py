@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
 from requests_app.models import EventSource, IllRequest
+from requests_app.policies import policy_for
 from requests_app.services import claim, perform
 from requests_app.workflow import Actor, WorkflowError
 
 from ..models import LendingDetail
 from ..workflow import ON_LOAN
+from .availability import partner_rule, partner_rule_warnings
 
 
 class LoanCondition(models.TextChoices):
@@ -145,13 +146,15 @@ def answer_renewal(*, request: IllRequest, actor: Actor, grant: bool, due_date: 
 def note_renewal_request(*, request: IllRequest) -> None:
     """The borrower asked to renew: mark it for staff, or answer per policy when auto-renew is on.
 
-    With ``ILLMS_LENDING_AUTO_RENEW`` and fewer than ``ILLMS_MAX_RENEWALS`` renewals so far the
-    system grants it for one more loan period; otherwise it waits for staff.
+    With the library's policy “grant renewals automatically” and fewer renewals so far than its
+    renewal limit, the system grants it for one more loan period, unless our rule for this partner
+    warns against lending to it (no loans, unpaid invoices); otherwise it waits for staff.
     """
     LendingDetail.objects.update_or_create(request=request, defaults={"renewal_pending": True})
-    request = IllRequest.objects.get(pk=request.pk)
-    if (getattr(settings, "ILLMS_LENDING_AUTO_RENEW", False)
-            and request.renewal_count < settings.ILLMS_MAX_RENEWALS and request.status in ON_LOAN):
+    request = IllRequest.objects.select_related("library", "partner").get(pk=request.pk)
+    policy = policy_for(request.library)
+    if (policy.lending_auto_renew and request.renewal_count < policy.max_renewals and request.status in ON_LOAN
+            and not partner_rule_warnings(request, partner_rule(request))):
         done = claim(request_id=request.pk, from_status=request.status, action="answer_renewal",
                      actor=Actor.system("renewal policy"), source=EventSource.SYSTEM,
                      note="Renewed per our lending policy.", data={"answer": "Y"})

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import logging
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from requests_app.models import EventSource, IllRequest, Role, ServiceType
+from requests_app.partner_standing import standing_warnings
+from requests_app.policies import policy_for
 from requests_app.services import claim
 from requests_app.workflow import Actor
 
-from ..models import Holding, LendingDetail, MatchKind, author_key, title_key
+from ..models import Holding, LendingDetail, MatchKind, PartnerLendingRule, author_key, title_key
 from ..workflow import ON_LOAN, LendingStatus
 
 logger = logging.getLogger(__name__)
@@ -48,43 +49,76 @@ def find_holding(request: IllRequest) -> tuple[Holding | None, str]:
     return None, MatchKind.NONE
 
 
+def partner_rule(request: IllRequest) -> PartnerLendingRule | None:
+    """Our lending rule for the partner that asks, if we made one (``/policies/``)."""
+    if request.partner_id is None:
+        return None
+    return PartnerLendingRule.objects.filter(library_id=request.library_id, partner_id=request.partner_id).first()
+
+
+def wants_copy(request: IllRequest) -> bool:
+    return request.service_type == ServiceType.COPY or (
+        request.is_copy_format and request.service_type != ServiceType.LOAN)
+
+
+def partner_rule_warnings(request: IllRequest, rule: PartnerLendingRule | None) -> list[str]:
+    """What our rule for this partner says against lending it this request (sentences for staff)."""
+    if rule is None:
+        return []
+    partner, copy = request.partner, wants_copy(request)
+    warnings: list[str] = []
+    if copy and not rule.lends_copies:
+        warnings.append(f"Our rule for {partner.symbol}: we do not supply them copies.")
+    if not copy and not rule.lends_loans:
+        warnings.append(f"Our rule for {partner.symbol}: we do not lend them returnables.")
+    if rule.block_unpaid_after_days is not None:
+        warnings.extend(standing_warnings(library=request.library, partner=partner,
+                                          overdue_days=rule.block_unpaid_after_days))
+    if warnings and rule.note:
+        warnings.append(f"Note on {partner.symbol}: {rule.note}")
+    return warnings
+
+
 def policy_warnings(request: IllRequest, holding: Holding | None) -> list[str]:
     """What staff should know before answering: partner and lending-rule problems, as sentences.
 
-    Not checked yet: agreements (no agreement table exists) and unpaid invoices (billing
-    has no invoices yet).
+    Includes our rule for this partner (loans, copies, loans out, unpaid invoices through the
+    check billing registers). Not checked yet: agreements (no agreement table exists).
     """
     warnings: list[str] = []
     library, partner = request.library, request.partner
-    wants_copy = request.service_type == ServiceType.COPY or (
-        request.is_copy_format and request.service_type != ServiceType.LOAN)
+    copy = wants_copy(request)
+    rule = partner_rule(request)
     if partner is not None and not partner.active:
         warnings.append(f"{partner.symbol} is an inactive partner.")
-    if wants_copy and not library.lends_copies:
+    if copy and not library.lends_copies:
         warnings.append("Our policy: we do not supply copies.")
-    if not wants_copy and not library.lends_loans:
+    if not copy and not library.lends_loans:
         warnings.append("Our policy: we do not lend returnables.")
+    warnings.extend(partner_rule_warnings(request, rule))
     if holding is not None:
         if not holding.lendable:
             warnings.append("The holding is marked not lendable.")
-        if wants_copy and not holding.copyable:
+        if copy and not holding.copyable:
             warnings.append("The holding may not be copied.")
-        if not wants_copy and not holding.circulates:
+        if not copy and not holding.circulates:
             warnings.append(f"The holding does not circulate ({holding.get_format_display()}, "
                             f"{holding.location or 'no location'}).")
-    if library.max_loans_outstanding is not None and partner is not None and not wants_copy:
+    limit = library.max_loans_outstanding
+    if rule is not None and rule.max_loans_outstanding is not None:
+        limit = rule.max_loans_outstanding
+    if limit is not None and partner is not None and not copy:
         out = IllRequest.objects.filter(library=library, partner=partner, role=Role.LENDING,
                                         status__in=ON_LOAN).count()
-        if out >= library.max_loans_outstanding:
-            warnings.append(f"{partner.symbol} already has {out} of our items on loan "
-                            f"(our limit is {library.max_loans_outstanding}).")
+        if out >= limit:
+            warnings.append(f"{partner.symbol} already has {out} of our items on loan (our limit is {limit}).")
     return warnings
 
 
 def check_availability(*, request: IllRequest) -> LendingDetail:
     """Match ``request`` against our holdings, record the result and policy warnings.
 
-    With ``ILLMS_AUTO_UNFILL_NOT_HELD`` on, a new request that matches nothing is answered
+    With the library's policy “answer not held automatically” on, a new request that matches nothing is answered
     unfilled (reason ``NotHeld``) by the system, through the workflow service. Safe to run
     again: the result is overwritten, and the unfill happens only while the request is new.
     """
@@ -96,7 +130,7 @@ def check_availability(*, request: IllRequest) -> LendingDetail:
             request=request,
             defaults={"holding": holding, "match_kind": kind, "warnings": warnings, "checked_at": timezone.now()},
         )
-    if holding is None and getattr(settings, "ILLMS_AUTO_UNFILL_NOT_HELD", False):
+    if holding is None and policy_for(request.library).auto_unfill_not_held:
         claim(request_id=request.pk, from_status=LendingStatus.NEW, action="unfill",
               actor=Actor.system(SYSTEM_ACTOR_NAME), source=EventSource.SYSTEM,
               note="We do not hold this item.", data={"reason_unfilled": "NotHeld"})

@@ -15,7 +15,8 @@ from django.utils import timezone
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
-from requests_app.models import EventSource, IllRequest
+from requests_app.models import EventSource, IllRequest, Library
+from requests_app.policies import policy_for
 from requests_app.protocol import messages as m
 from requests_app.protocol.outgoing import build_supplying_agency_message, enqueue
 from requests_app.services import claim, perform
@@ -54,9 +55,10 @@ def _new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def _limits() -> tuple[dt.datetime, int]:
-    days = getattr(settings, "ILLMS_EDELIVERY_DAYS", 30)
-    return timezone.now() + dt.timedelta(days=days), getattr(settings, "ILLMS_EDELIVERY_MAX_DOWNLOADS", 5)
+def _limits(library: Library) -> tuple[dt.datetime, int]:
+    """(expiry, downloads) of a new link: the lending library's policy (the settings without one)."""
+    policy = policy_for(library)
+    return timezone.now() + dt.timedelta(days=policy.edelivery_days), policy.edelivery_max_downloads
 
 
 def download_url(base_url: str, token: str) -> str:
@@ -71,7 +73,7 @@ def deliver_copy(*, request: IllRequest, actor: Actor, upload, base_url: str, no
     """
     scan = validate_scan(upload)
     merged = pdf.with_cover_sheet(pdf.cover_sheet(request), scan)
-    expires_at, max_downloads = _limits()
+    expires_at, max_downloads = _limits(request.library)
     delivery = ElectronicDelivery(request=request, token=_new_token(), expires_at=expires_at,
                                   max_downloads=max_downloads, size=len(merged),
                                   original_name=(getattr(upload, "name", "") or "")[:255],
@@ -100,7 +102,7 @@ def reissue_link(*, delivery: ElectronicDelivery, base_url: str) -> ElectronicDe
         if locked.deleted_at is not None:
             raise WorkflowError("invalid", "The file was deleted after its link expired; upload the scan again.")
         locked.token = _new_token()
-        locked.expires_at, locked.max_downloads = _limits()
+        locked.expires_at, locked.max_downloads = _limits(locked.request.library)
         locked.download_count = 0
         locked.reissue_count += 1
         locked.save(update_fields=["token", "expires_at", "max_downloads", "download_count", "reissue_count"])
