@@ -52,8 +52,6 @@ RECEIVED_CODES = frozenset({"action:Received", "status:CopyCompleted"})
 #: Borrowing states in which the item is available to the patron (waiting at the desk, already
 #: checked out when staff hand it over at once, or a copy ready to download).
 AVAILABLE_TO_PATRON = ("ready_for_pickup", "checked_out", "delivered")
-#: The first event of every request (``requests_app.services.create_request``).
-CREATE_ACTION = "create"
 #: What the rota records on a lender's silence past the auto-advance limit.
 NO_ANSWER_OUTCOME = "no_answer"
 NO_ANSWER_REASON = "NoAnswer"
@@ -316,33 +314,36 @@ class Turnaround:
         return self.days(self.p90)
 
 
-def _first_event_at(actions: Iterable[str], *, before: bool = False) -> Subquery:
-    """The time of a request's earliest (or, with ``before``, latest earlier) event among ``actions``."""
-    events = Event.objects.filter(request=OuterRef("request"), action__in=list(actions))
-    if before:
-        events = events.filter(created_at__lte=OuterRef("created_at")).order_by("-created_at", "-pk")
-    else:
-        events = events.order_by("created_at", "pk")
+def _latest_before(actions: Iterable[str]) -> Subquery:
+    """The time of a request's latest event among ``actions`` up to the outer event."""
+    events = (Event.objects.filter(request=OuterRef("request"), action__in=list(actions),
+                                   created_at__lte=OuterRef("created_at"))
+              .order_by("-created_at", "-pk"))
     return Subquery(events.values("created_at")[:1])
 
 
 def _durations(scope: Scope, measure: Measure) -> QuerySet[Event]:
-    """One event per measured request (the end of the span), annotated with ``took``."""
+    """One event per measured request (the end of the span), annotated with ``took``.
+
+    A span that starts when the request was made reads the request's ``created_at``: the time
+    of its first event (``create_request`` writes both from one value, and neither changes),
+    without a subquery per row.
+    """
     events = Event.objects.filter(request__library=scope.library, request__role=measure.role,
                                   created_at__gte=scope.since, created_at__lt=scope.until)
     if scope.partner is not None:
         events = events.filter(request__partner=scope.partner)
     if measure.key == "lending_shipped":
         events = events.filter(action__in=actions_for(Role.LENDING, FILLED_CODES))
-        started = _first_event_at([CREATE_ACTION])
+        started = F("request__created_at")
     elif measure.key == "borrowing_received":
         events = events.filter(action__in=actions_for(Role.BORROWING, RECEIVED_CODES))
-        started = _first_event_at(actions_for(Role.BORROWING, SENT_CODES), before=True)
+        started = _latest_before(actions_for(Role.BORROWING, SENT_CODES))
     else:
         earlier = Event.objects.filter(request=OuterRef("request"), to_status__in=AVAILABLE_TO_PATRON).filter(
             Q(created_at__lt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), pk__lt=OuterRef("pk")))
         events = events.filter(to_status__in=AVAILABLE_TO_PATRON).filter(~Exists(earlier))
-        started = _first_event_at([CREATE_ACTION])
+        started = F("request__created_at")
     return events.annotate(started_at=started).annotate(
         took=ExpressionWrapper(F("created_at") - F("started_at"), output_field=DurationField()))
 
