@@ -5,8 +5,8 @@ tables through their ISO 18626 mapping (a lender's ``Loaned`` or ``CopyCompleted
 ``Unfilled`` does not), so this core module needs no import of ``borrowing`` or ``lending``
 and follows their tables when they change. docs/statistics.md defines every figure.
 
-Python only ever loops over groups the database already aggregated (a few dozen rows at most:
-one per role × format × state, per partner, per reason), never over requests or events.
+Python only ever loops over groups the database already aggregated (one row per role × format
+× service × state, per partner, per reason), never over requests or events.
 """
 
 from __future__ import annotations

@@ -46,6 +46,12 @@ def test_the_states_available_to_the_patron_are_borrowing_states():
     assert set(queries.AVAILABLE_TO_PATRON) <= set(registry.get(Role.BORROWING).states)
 
 
+def test_a_lenders_silence_is_recognised_by_the_outcome_the_rota_records():
+    from borrowing.models import RotaStatus
+
+    assert queries.NO_ANSWER_OUTCOME == RotaStatus.NO_ANSWER
+
+
 def test_fill_rate_counts_filled_over_answered_and_leaves_cancelled_requests_out(month):
     rates = by_role(queries.fill_rates(march(month)))
     assert (rates["lending"].overall.filled, rates["lending"].overall.unfilled) == (3, 2)
