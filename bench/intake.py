@@ -1,0 +1,64 @@
+"""ISO 18626 intake in one process: real XML messages posted to ``/iso18626`` through the whole stack
+(middleware, the hardened parser, the codec's validation, the partner look-up, the handler, the
+confirmation), each one a partner's new loan or copy request to one of our member libraries.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+
+from django.test import Client
+from django.utils import timezone
+
+from requests_app.models import Library
+from requests_app.protocol import messages as m
+from requests_app.protocol import xml
+
+from .generator import MEMBERS
+
+
+def _agency(library: Library) -> m.AgencyId:
+    return m.AgencyId(type=m.TypedValue(value=library.agency_id_type), value=library.agency_id_value)
+
+
+def _request(member: Library, partner: Library, rnd: random.Random) -> bytes:
+    copy = rnd.random() < 0.5
+    bibliographic = (
+        m.BibliographicInfo(title=f"On the {rnd.choice(['history', 'theory', 'practice'])} of lending",
+                            author="Smith, Ada", bibliographic_item_ids=(
+                                m.BibliographicItemId(code=m.TypedValue(value="ISBN"), value="9780306406157"),))
+        if not copy else
+        m.BibliographicInfo(title="Interlibrary loan at scale", author="Garcia, Grace",
+                            title_of_component="Journal of library networks", bibliographic_item_ids=(
+                                m.BibliographicItemId(code=m.TypedValue(value="ISSN"), value="0378-5955"),))
+    )
+    message = m.Request(
+        header=m.RequestHeader(supplying_agency_id=_agency(member), requesting_agency_id=_agency(partner),
+                               timestamp=timezone.now(), requesting_agency_request_id=uuid.uuid4().hex[:20]),
+        bibliographic_info=bibliographic,
+        service_info=m.ServiceInfo(service_type=m.ServiceType.COPY if copy else m.ServiceType.LOAN,
+                                   request_type=m.RequestType.NEW),
+    )
+    return xml.encode(message)
+
+
+def measure(*, messages: int) -> dict:
+    rnd = random.Random(18626)
+    members = list(Library.objects.filter(is_member=True).order_by("symbol")[:MEMBERS])
+    partners = list(Library.objects.filter(is_member=False, active=True).order_by("?")[:500])
+    bodies = [_request(rnd.choices(members, weights=[1 / (k + 1) for k in range(len(members))])[0],
+                       rnd.choice(partners), rnd) for _ in range(messages + 20)]
+    client = Client()
+    for body in bodies[:20]:  # warm up
+        client.post("/iso18626", data=body, content_type="application/xml")
+    failed = 0
+    started = time.perf_counter()
+    for body in bodies[20:]:
+        response = client.post("/iso18626", data=body, content_type="application/xml")
+        if response.status_code != 200 or b"messageStatus>OK<" not in response.content:
+            failed += 1
+    seconds = time.perf_counter() - started
+    return {"messages": messages, "failed": failed, "seconds": round(seconds, 2),
+            "messages_per_second": round(messages / seconds, 1), "kind": "request (new loan or copy)"}
