@@ -17,8 +17,9 @@ class BorrowingConfig(AppConfig):
 
         from requests_app.messaging import note_written
 
-        from .services.notifications import on_note_written
+        from .services.notifications import on_note_written, register_email_kinds
 
         note_written.connect(on_note_written, dispatch_uid="borrowing-note-to-patron")
+        register_email_kinds()
 
         from . import receivers  # noqa: F401  (connects the privacy purge signal)

@@ -1,7 +1,9 @@
 """E-mails to patrons about their borrowing requests: one function per kind (as healthchecks' ``emails``).
 
-Each kind has three editable templates in ``templates/borrowing/emails/``:
-``<name>-subject.txt``, ``<name>-body.txt`` and ``<name>-body.html``. Callers never send
+Each kind has three templates in ``templates/borrowing/emails/``:
+``<name>-subject.txt``, ``<name>-body.txt`` and ``<name>-body.html``. A library's ILL
+administrator may reword any kind on ``/policies/`` (``requests_app.email_templates``): the
+override is used instead of the files, filled in with the plain values of ``email_context``. Callers never send
 from inside a transaction: the workflow's after-commit hooks and the daily reminder job
 queue ``borrowing.tasks.send_patron_email``, which retries when the mail server fails.
 """
@@ -11,8 +13,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import smtplib
+from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
@@ -20,7 +24,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from requests_app.models import IllRequest, Library, LibraryPolicy, NoteVisibility, Role
+from requests_app.email_templates import EmailKind, register_kind, render_override
+from requests_app.models import IllRequest, Library, LibraryPolicy, Note, NoteVisibility, PickupLocation, Role
 from requests_app.policies import policy_for
 
 from ..models import ReminderLog, ReminderStage
@@ -72,15 +77,107 @@ def recipient(request: IllRequest, kind: str) -> str | None:
 
 
 def _send(kind: str, request: IllRequest, to: str, **extra) -> None:
-    context = {"r": request, "patron": request.patron, "library": request.library,
-               "site_url": getattr(settings, "ILLMS_SITE_URL", ""), **extra}
-    subject = " ".join(render_to_string(f"borrowing/emails/{kind}-subject.txt", context).split())
-    text = render_to_string(f"borrowing/emails/{kind}-body.txt", context)
-    html = render_to_string(f"borrowing/emails/{kind}-body.html", context)
+    override = render_override(library=request.library, kind=kind,
+                               context=lambda: email_context(kind, request, **extra))
+    if override is not None:
+        subject, text, html = override.subject, override.text, override.html
+    else:
+        context = {"r": request, "patron": request.patron, "library": request.library,
+                   "site_url": getattr(settings, "ILLMS_SITE_URL", ""), **extra}
+        subject = " ".join(render_to_string(f"borrowing/emails/{kind}-subject.txt", context).split())
+        text = render_to_string(f"borrowing/emails/{kind}-body.txt", context)
+        html = render_to_string(f"borrowing/emails/{kind}-body.html", context)
     reply_to = [request.library.email] if request.library.email else None
     message = EmailMultiAlternatives(subject=subject, body=text, to=[to], reply_to=reply_to)
-    message.attach_alternative(html, "text/html")
+    if html:
+        message.attach_alternative(html, "text/html")
     message.send()
+
+
+# What an administrator's own wording may use ------------------------------------------------
+
+COMMON_VARIABLES = {
+    "patron.name": "The patron's full name (or user name when no name is known).",
+    "patron.first_name": "The patron's first name.",
+    "patron.last_name": "The patron's last name.",
+    "r.number": "The request number patrons quote (B123).",
+    "r.title": "The title asked for (book, article or chapter).",
+    "r.author": "The author.",
+    "r.citation": "The whole citation on one line.",
+    "r.status": "Where the request is now, in words.",
+    "r.due_date": "The patron's due date (a date: format it, e.g. {{ r.due_date|date:'j F Y' }}).",
+    "r.pickup_location": "Where the patron collects the item (empty when not chosen).",
+    "r.url": "The link to the request in My requests (empty when the site address is not configured).",
+    "library.name": "Our library's name.",
+    "library.email": "Our ILL office's e-mail address.",
+    "library.phone": "Our ILL office's telephone number.",
+}
+EXTRA_VARIABLES: dict[str, dict[str, str]] = {
+    RENEWAL_ANSWERED: {"granted": "True when the lender renewed the loan: {% if granted %}…{% else %}…{% endif %}."},
+    CANCELLED: {"reason": "Why the request was cancelled (may be empty)."},
+    COPY_DELIVERED: {"url": "The link where the patron downloads the copy."},
+    NOTE: {"note": "The text staff wrote to the patron."},
+}
+LABELS = {
+    READY_FOR_PICKUP: ("Ready for pickup", "The item arrived and waits for the patron at the pickup desk."),
+    RECALLED: ("Recalled", "The lender recalled the item: the patron's due date moved earlier."),
+    RENEWAL_ANSWERED: ("Renewal answered", "The lender granted or refused the patron's renewal."),
+    CANCELLED: ("Cancelled", "The ILL office cancelled the patron's request."),
+    OVERDUE: ("Overdue notice", "The loan is past the patron's due date (sent once per due date)."),
+    DUE_SOON: ("Due-date reminder", "Sent the library's reminder days before the patron's due date."),
+    COPY_DELIVERED: ("Copy delivered", "An electronic copy arrived: the patron gets its download link."),
+    NOTE: ("Message from staff", "Staff wrote the patron a note about their request."),
+}
+
+
+def email_context(kind: str, request: IllRequest, **extra) -> dict:
+    """The plain values an administrator's template for ``kind`` may use (see ``COMMON_VARIABLES``)."""
+    patron, library = request.patron, request.library
+    site_url = getattr(settings, "ILLMS_SITE_URL", "")
+    request_url = (f"{site_url.rstrip('/')}{reverse('patron-request', args=[request.pk])}"
+                   if site_url and request.pk else "")
+    context = {
+        "patron": {"name": (patron.get_full_name() or patron.get_username()) if patron else "",
+                   "first_name": patron.first_name if patron else "", "last_name": patron.last_name if patron else ""},
+        "r": {"number": request.number, "title": request.title, "author": request.author,
+              "citation": request.citation_line, "status": request.status_label, "due_date": request.patron_due_date,
+              "pickup_location": request.pickup_location.name if request.pickup_location else "",
+              "url": request_url},
+        "library": {"name": library.name, "email": library.email, "phone": library.phone},
+    }
+    values = {"granted": bool(extra.get("granted")), "reason": extra.get("reason") or "",
+              "url": extra.get("url") or "", "note": getattr(extra.get("note"), "text", "") or ""}
+    context.update({name: values[name] for name in EXTRA_VARIABLES.get(kind, {})})
+    return context
+
+
+def _sample_context(kind: str, status: str) -> Callable[[Library], dict]:
+    def sample(library: Library) -> dict:
+        today = timezone.localdate()
+        patron = get_user_model()(username="alovelace", first_name="Ada", last_name="Lovelace",
+                                  email="ada@example.edu")
+        request = IllRequest(pk=1234, role=Role.BORROWING, library=library, patron=patron, status=status,
+                             title="The Structure of Scientific Revolutions", author="Kuhn, Thomas S.",
+                             publication_date="1962", patron_due_date=today + dt.timedelta(days=21),
+                             pickup_location=PickupLocation(name="Main circulation desk"))
+        note = Note(text="Your book arrives next week; we will write again when it is here.")
+        return email_context(kind, request, granted=True, reason="The item is not held by any library we can ask.",
+                             url="https://ill.example.org/my/requests/1234/copy/", note=note)
+    return sample
+
+
+_SAMPLE_STATUS = {READY_FOR_PICKUP: S.READY_FOR_PICKUP, RECALLED: S.RECALLED, RENEWAL_ANSWERED: S.CHECKED_OUT,
+                  CANCELLED: S.CANCELLED, OVERDUE: S.OVERDUE, DUE_SOON: S.CHECKED_OUT,
+                  COPY_DELIVERED: S.DELIVERED, NOTE: S.SENT}
+
+
+def register_email_kinds() -> None:
+    """Make every patron e-mail rewordable on ``/policies/`` (called from ``BorrowingConfig.ready``)."""
+    for kind in KINDS:
+        label, description = LABELS[kind]
+        register_kind(EmailKind(key=kind, label=label, audience="patron", description=description,
+                                variables={**COMMON_VARIABLES, **EXTRA_VARIABLES.get(kind, {})},
+                                sample=_sample_context(kind, _SAMPLE_STATUS[kind])))
 
 
 def ready_for_pickup(request: IllRequest, to: str, **extra) -> None:

@@ -1,0 +1,237 @@
+"""A library's own wording of its e-mails: overrides of the file templates, kept in ``EmailTemplate``.
+
+Each app that sends e-mail registers its kinds here (``register_kind``) with the variables a
+template may use and a function that builds them. Overrides are rendered in a sandboxed
+template engine:
+
+* no template loaders, so ``{% include %}``/``{% extends %}`` cannot read files; only the tags
+  in ``ALLOWED_TAGS`` may appear (no ``{% load %}``, ``{% url %}``, ``{% debug %}``);
+* the context holds plain values (strings, numbers, dates, dicts) built for the e-mail, never
+  model instances, so a template cannot reach a patron's password hash or another table;
+* every variable a template names must be one its kind lists: a typo is a form error when
+  the administrator saves, not a blank in a patron's mailbox;
+* the HTML body is autoescaped.
+
+When a library has no override for a kind, the sender uses its file templates as before.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.template import Context, Engine, Template, TemplateSyntaxError
+from django.template.base import FilterExpression, Lexer, Node, TokenType, Variable
+
+from .models import EmailTemplate, Library
+
+logger = logging.getLogger(__name__)
+
+#: Tags an override may use: flow and formatting only.
+ALLOWED_TAGS = frozenset({
+    "if", "elif", "else", "endif", "for", "empty", "endfor", "with", "endwith", "firstof", "cycle", "resetcycle",
+    "comment", "endcomment", "spaceless", "endspaceless", "autoescape", "endautoescape", "filter", "endfilter",
+    "now", "ifchanged", "endifchanged", "templatetag", "widthratio", "regroup",
+})
+
+_text_engine = Engine(loaders=[], app_dirs=False, autoescape=False, libraries={}, debug=False)
+_html_engine = Engine(loaders=[], app_dirs=False, autoescape=True, libraries={}, debug=False)
+
+
+@dataclass(frozen=True)
+class EmailKind:
+    """One kind of e-mail a library may reword."""
+
+    key: str
+    label: str
+    #: Who receives it: "patron" or "partner".
+    audience: str
+    description: str
+    #: Dotted variable name → what it holds, in librarians' words (shown beside the form).
+    variables: Mapping[str, str]
+    #: ``sample(library) -> context``: made-up values for the preview and for checking names.
+    sample: Callable[[Library], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    text: str
+    html: str
+
+
+_kinds: dict[str, EmailKind] = {}
+
+
+def register_kind(kind: EmailKind) -> None:
+    """Make ``kind`` editable (idempotent: the same key replaces the earlier registration)."""
+    _kinds[kind.key] = kind
+
+
+def kinds() -> list[EmailKind]:
+    """The registered kinds, patron e-mails first, then by label."""
+    return sorted(_kinds.values(), key=lambda k: (k.audience != "patron", k.label))
+
+
+def get_kind(key: str) -> EmailKind | None:
+    return _kinds.get(key)
+
+
+# Checking ------------------------------------------------------------------------------------
+
+def _check_tags(source: str, field: str) -> None:
+    for token in Lexer(source).tokenize():
+        if token.token_type == TokenType.TEXT:
+            for opening, closing in (("{{", "}}"), ("{%", "%}")):
+                if opening in token.contents:
+                    raise ValidationError({field: f"A “{opening}” is not closed with “{closing}” on the same line."})
+        if token.token_type == TokenType.BLOCK:
+            name = (token.split_contents() or [""])[0]
+            if name not in ALLOWED_TAGS:
+                raise ValidationError({field: f"The tag “{{% {name} %}}” cannot be used in e-mail templates "
+                                              f"(allowed: if, for, with, firstof, now, and the like)."})
+
+
+def _lookups(obj: Any, seen: set[int]) -> Iterator[tuple[str, ...]]:
+    """Every variable path (``("r", "title")``) in a compiled template's nodes."""
+    if id(obj) in seen:
+        return
+    seen.add(id(obj))
+    if isinstance(obj, Variable):
+        if obj.lookups:
+            yield obj.lookups
+    elif isinstance(obj, FilterExpression):
+        yield from _lookups(obj.var, seen)
+        for _func, args in obj.filters:
+            for is_variable, arg in args:
+                if is_variable:
+                    yield from _lookups(arg, seen)
+    elif isinstance(obj, list | tuple):
+        for item in obj:
+            yield from _lookups(item, seen)
+    elif isinstance(obj, dict):
+        for item in obj.values():
+            yield from _lookups(item, seen)
+    elif type(obj).__module__.startswith("django.template") and hasattr(obj, "__dict__"):
+        for name, value in vars(obj).items():
+            if name not in {"token", "origin", "template"}:
+                yield from _lookups(value, seen)
+
+
+def _bound_names(obj: Any, seen: set[int]) -> Iterator[str]:
+    """Names a template binds itself (loop variables, ``with`` and ``as`` names)."""
+    if id(obj) in seen:
+        return
+    seen.add(id(obj))
+    if isinstance(obj, Node):
+        yield from getattr(obj, "loopvars", ())
+        extra = getattr(obj, "extra_context", None)
+        if isinstance(extra, dict):
+            yield from extra
+        for attr in ("var_name", "variable_name", "asvar"):
+            value = getattr(obj, attr, None)
+            if isinstance(value, str):
+                yield value
+        for attr in obj.child_nodelists:
+            for child in getattr(obj, attr, None) or ():
+                yield from _bound_names(child, seen)
+        for _condition, nodelist in getattr(obj, "conditions_nodelists", ()):
+            for child in nodelist:
+                yield from _bound_names(child, seen)
+    elif isinstance(obj, list | tuple):
+        for item in obj:
+            yield from _bound_names(item, seen)
+
+
+def _resolves(path: tuple[str, ...], context: Mapping[str, Any]) -> bool:
+    current: Any = context
+    for bit in path:
+        if isinstance(current, Mapping):
+            if bit not in current:
+                return False
+            current = current[bit]
+        elif bit.isdigit() and isinstance(current, list | tuple):
+            current = current[int(bit)] if int(bit) < len(current) else None
+        elif bit.startswith("_") or not hasattr(current, bit) or callable(getattr(current, bit)):
+            return False
+        else:
+            current = getattr(current, bit)
+    return True
+
+
+def compile_template(source: str, *, field: str, sample: Mapping[str, Any], html: bool = False) -> Template:
+    """Compile ``source`` for ``field`` or raise ``ValidationError`` naming the problem in plain words:
+    a forbidden tag, a syntax error, or a variable the kind does not offer."""
+    _check_tags(source, field)
+    try:
+        template = (_html_engine if html else _text_engine).from_string(source)
+    except TemplateSyntaxError as exc:
+        raise ValidationError({field: f"The template has a mistake: {exc}"}) from exc
+    bound = set(_bound_names(list(template.nodelist), set())) | {"forloop", "block"}
+    unknown = sorted({".".join(path) for path in _lookups(list(template.nodelist), set())
+                      if path[0] not in bound and not _resolves(path, sample)})
+    if unknown:
+        names = ", ".join(f"{{{{ {name} }}}}" for name in unknown)
+        raise ValidationError({field: f"Unknown variable{'s' if len(unknown) > 1 else ''}: {names}. "
+                                      f"Use only the variables listed for this e-mail."})
+    return template
+
+
+def _render(template: Template, context: Mapping[str, Any], field: str) -> str:
+    try:
+        return template.render(Context(dict(context), autoescape=template.engine.autoescape))
+    except Exception as exc:  # a filter given a value it cannot handle, and the like
+        raise ValidationError({field: f"The template could not be filled in: {exc}"}) from exc
+
+
+def render_sources(*, kind: EmailKind, subject: str, body_text: str, body_html: str,
+                   context: Mapping[str, Any], sample: Mapping[str, Any] | None = None) -> RenderedEmail:
+    """Render the three parts with ``context``; names are checked against ``sample`` (default: the kind's
+    sample for no library, i.e. ``context`` itself). Raises ``ValidationError`` by field."""
+    sample = context if sample is None else sample
+    errors: dict[str, list[str]] = {}
+    compiled: dict[str, Template] = {}
+    for field, source, html in (("subject", subject, False), ("body_text", body_text, False),
+                                ("body_html", body_html, True)):
+        if field == "body_html" and not source.strip():
+            continue
+        try:
+            compiled[field] = compile_template(source, field=field, sample=sample, html=html)
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                errors.setdefault(name, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+    rendered = {field: _render(template, context, field) for field, template in compiled.items()}
+    return RenderedEmail(subject=" ".join(rendered["subject"].split()), text=rendered["body_text"],
+                         html=rendered.get("body_html", ""))
+
+
+def preview(*, kind: EmailKind, library: Library, subject: str, body_text: str, body_html: str) -> RenderedEmail:
+    """The e-mail as a patron or partner would get it, filled in with the kind's sample values."""
+    sample = kind.sample(library)
+    return render_sources(kind=kind, subject=subject, body_text=body_text, body_html=body_html, context=sample)
+
+
+def render_override(*, library: Library, kind: str, context: Callable[[], Mapping[str, Any]]) -> RenderedEmail | None:
+    """``library``'s own wording of e-mail ``kind`` filled in, or ``None`` to use the file templates.
+
+    ``context`` is called only when an override exists. An override that fails now (it was
+    checked when saved, so only odd data can do this) is logged and the file templates are used.
+    """
+    override = EmailTemplate.objects.filter(library=library, kind=kind).first()
+    registered = _kinds.get(kind)
+    if override is None or registered is None:
+        return None
+    values = context()
+    try:
+        return render_sources(kind=registered, subject=override.subject, body_text=override.body_text,
+                              body_html=override.body_html, context=values,
+                              sample=registered.sample(library))
+    except ValidationError:
+        logger.exception("The %s e-mail template of library %s failed; the standard wording was sent", kind,
+                         library.pk)
+        return None
