@@ -83,15 +83,16 @@ def run_import(job_id: int) -> HoldingsImport | None:
     try:
         with job.file.open("rb") as handle:
             data = handle.read()
-        records = list(_parse(job.file_format, data))
+        # The records are counted first and then read one by one: a catalogue of millions of records is
+        # never held in memory as Holding objects at once (only the current batch is).
+        job.total = _count(job.file_format, data)
     except Exception as exc:  # the file as a whole is unreadable: say so on the progress page
         HoldingsImport.objects.filter(pk=job.pk).update(status=ImportStatus.FAILED, finished_at=timezone.now(),
                                                         message=f"The file could not be read: {exc}"[:2000])
         return HoldingsImport.objects.get(pk=job.pk)
-    job.total = len(records)
     HoldingsImport.objects.filter(pk=job.pk).update(total=job.total)
     batch: list[Holding] = []
-    for record in records:
+    for record in _parse(job.file_format, data):
         job.processed += 1
         if record.error:
             job.failed += 1
@@ -108,6 +109,7 @@ def run_import(job_id: int) -> HoldingsImport | None:
             _flush(job, batch)
             batch = []
     _flush(job, batch)
+    job.total = job.processed  # the count is exact for CSV and MARCXML, and from record terminators for MARC
     job.status = ImportStatus.DONE
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "finished_at", "processed", "imported", "failed", "errors", "total"])
@@ -120,6 +122,14 @@ def _flush(job: HoldingsImport, batch: list[Holding]) -> None:
             Holding.objects.bulk_create(batch, batch_size=BATCH_SIZE)
         HoldingsImport.objects.filter(pk=job.pk).update(processed=job.processed, imported=job.imported,
                                                         failed=job.failed, errors=job.errors)
+
+
+def _count(file_format: str, data: bytes) -> int:
+    """How many records the file holds, for the progress bar, without keeping them."""
+    if file_format == ImportFormat.MARC:
+        # Each MARC 21 record ends with the record terminator (0x1D): counting bytes is far cheaper than parsing.
+        return data.count(b"\x1d") or (1 if data.strip() else 0)
+    return sum(1 for _ in _parse(file_format, data))
 
 
 def _parse(file_format: str, data: bytes) -> Iterator[ParsedRecord]:
