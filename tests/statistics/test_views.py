@@ -186,3 +186,11 @@ def test_a_title_with_markup_is_shown_as_text_in_the_chart_and_the_table(client,
     html = client.get(PAGE, MARCH).content.decode()
     assert "<script>alert(1)" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_a_superuser_of_an_installation_without_member_libraries_is_told_so(client):
+    client.force_login(UserFactory(is_superuser=True))
+    response = client.get(PAGE)
+    assert response.status_code == 200
+    assert "There is no member library yet" in response.content.decode()
+    assert client.get(csv_url("fill-rate")).status_code == 404
