@@ -28,4 +28,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("billing/", include("billing.urls")),
     path("statistics/", include("requests_app.statistics.urls")),
+    path("policies/partners/", include("lending.urls_policies")),
+    path("policies/", include("requests_app.urls_policies")),
 ]

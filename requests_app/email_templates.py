@@ -23,10 +23,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.template import Context, Engine, Template, TemplateSyntaxError
 from django.template.base import FilterExpression, Lexer, Node, TokenType, Variable
 
 from .models import EmailTemplate, Library
+from .policies import record_change
 
 logger = logging.getLogger(__name__)
 
@@ -235,3 +237,37 @@ def render_override(*, library: Library, kind: str, context: Callable[[], Mappin
         logger.exception("The %s e-mail template of library %s failed; the standard wording was sent", kind,
                          library.pk)
         return None
+
+
+# Saving ---------------------------------------------------------------------------------------
+
+def save_override(*, library: Library, kind: EmailKind, subject: str, body_text: str, body_html: str,
+                  actor) -> EmailTemplate:
+    """Check (as ``preview`` does) and save ``library``'s wording of ``kind``; record the change.
+
+    Raises ``ValidationError`` by field and saves nothing when the wording has a mistake.
+    """
+    preview(kind=kind, library=library, subject=subject, body_text=body_text, body_html=body_html)
+    with transaction.atomic():
+        template, created = EmailTemplate.objects.select_for_update().get_or_create(
+            library=library, kind=kind.key,
+            defaults={"subject": subject, "body_text": body_text, "body_html": body_html})
+        changes = {}
+        for name, value in (("subject", subject), ("body_text", body_text), ("body_html", body_html)):
+            old = "" if created else getattr(template, name)
+            if old != value:
+                changes[name] = [old, value]
+            setattr(template, name, value)
+        template.updated_by = actor if getattr(actor, "pk", None) else None
+        template.save()
+        record_change(library=library, area=f"e-mail: {kind.label}", changes=changes, actor=actor)
+    return template
+
+
+def reset_override(*, library: Library, kind: EmailKind, actor) -> bool:
+    """Drop ``library``'s wording of ``kind`` (the standard wording is used again); ``False`` if it had none."""
+    deleted, _ = EmailTemplate.objects.filter(library=library, kind=kind.key).delete()
+    if deleted:
+        record_change(library=library, area=f"e-mail: {kind.label}", changes={"standard wording": ["own", "standard"]},
+                      actor=actor)
+    return bool(deleted)

@@ -160,3 +160,30 @@ def save_policy(*, library: Library, values: dict, actor, area: str) -> LibraryP
         record_change(library=library, area=area, changes=changes, actor=actor)
     forget_cached_policy(library)
     return row
+
+
+#: The lending rules that live on the library's directory entry (partners see them in the directory).
+DIRECTORY_LENDING_FIELDS = ("lends_loans", "lends_copies", "loan_period_days", "max_loans_outstanding")
+
+
+def save_lending_policy(*, library: Library, values: dict, actor) -> None:
+    """Save ``library``'s lending policy: the directory fields (``DIRECTORY_LENDING_FIELDS``) on the
+    library, the rest on its policy row; one audit row for the change."""
+    directory = {k: v for k, v in values.items() if k in DIRECTORY_LENDING_FIELDS}
+    policy_values = {k: v for k, v in values.items() if k not in DIRECTORY_LENDING_FIELDS}
+    with transaction.atomic():
+        locked = Library.objects.select_for_update().get(pk=library.pk)
+        changes = {name: [getattr(locked, name), value] for name, value in directory.items()
+                   if getattr(locked, name) != value}
+        for name, value in directory.items():
+            setattr(locked, name, value)
+            setattr(library, name, value)
+        if changes:
+            locked.save(update_fields=[*directory, "updated_at"])
+        record_change(library=library, area="lending (directory)", changes=changes, actor=actor)
+        save_policy(library=library, values=policy_values, actor=actor, area="lending")
+
+
+def recent_changes(*, library: Library, limit: int = 100):
+    """The latest policy changes of ``library``, newest first, with who made them (one query)."""
+    return PolicyChange.objects.filter(library=library).select_related("changed_by")[:limit]

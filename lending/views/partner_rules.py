@@ -1,0 +1,108 @@
+"""Our lending rules for one partner at a time, edited by the ILL administrator under /policies/partners/.
+
+Scoped to the administrator's own member library: a rule of another library is a 404.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from requests_app.models import Library
+from requests_app.policies import record_change
+from requests_app.policy_views import ill_administrator
+
+from ..models import PartnerLendingRule
+
+RULE_FIELDS = ["lends_loans", "lends_copies", "max_loans_outstanding", "loan_period_days",
+               "block_unpaid_after_days", "note"]
+
+
+class PartnerRuleForm(forms.ModelForm):
+    class Meta:
+        model = PartnerLendingRule
+        fields = ["partner", *RULE_FIELDS]
+
+    def __init__(self, *args, library: Library, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.library = library
+        self.fields["partner"].queryset = Library.objects.exclude(pk=library.pk).order_by("symbol")
+        self.fields["partner"].label_from_instance = lambda lib: f"{lib.symbol} – {lib.name}"
+        if self.instance.pk:
+            self.fields["partner"].disabled = True
+        for name, low, high in (("max_loans_outstanding", 0, 10000), ("loan_period_days", 1, 365),
+                                ("block_unpaid_after_days", 0, 3650)):
+            field = self.fields[name]
+            field.min_value, field.max_value = low, high
+            field.widget.attrs.update({"min": low, "max": high})
+            field.validators += [MinValueValidator(low), MaxValueValidator(high)]
+
+    def clean_partner(self):
+        partner = self.cleaned_data["partner"]
+        others = PartnerLendingRule.objects.filter(library=self.library, partner=partner)
+        if self.instance.pk:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise forms.ValidationError(f"{partner.symbol} already has a rule: edit that one.")
+        return partner
+
+
+def _save(form: PartnerRuleForm, *, library: Library, actor) -> PartnerLendingRule:
+    """Save the rule and record what changed (one transaction)."""
+    with transaction.atomic():
+        before = ({name: getattr(PartnerLendingRule.objects.get(pk=form.instance.pk), name) for name in RULE_FIELDS}
+                  if form.instance.pk else {})
+        rule = form.save(commit=False)
+        rule.library = library
+        rule.updated_by = actor
+        rule.save()
+        changes = {name: [before.get(name), getattr(rule, name)] for name in RULE_FIELDS
+                   if before.get(name) != getattr(rule, name) or not before}
+        record_change(library=library, area=f"partner {rule.partner.symbol}", changes=changes, actor=actor)
+    return rule
+
+
+@ill_administrator
+def rule_list(request: HttpRequest, library: Library) -> HttpResponse:
+    form = PartnerRuleForm(request.POST or None, library=library)
+    if request.method == "POST":
+        if form.is_valid():
+            rule = _save(form, library=library, actor=request.user)
+            messages.success(request, f"Rule for {rule.partner.symbol} saved.")
+            return redirect("partner-rules:list")
+        messages.error(request, "Nothing was saved: please correct the fields marked below.")
+    rules = PartnerLendingRule.objects.filter(library=library).select_related("partner", "updated_by")
+    return render(request, "policies/partner_rules.html", {"library": library, "rules": rules, "form": form,
+                                                           "tab": "partners"})
+
+
+@ill_administrator
+def rule_edit(request: HttpRequest, library: Library, pk: int) -> HttpResponse:
+    rule = get_object_or_404(PartnerLendingRule.objects.select_related("partner"), pk=pk, library=library)
+    form = PartnerRuleForm(request.POST or None, instance=rule, library=library)
+    if request.method == "POST":
+        if form.is_valid():
+            _save(form, library=library, actor=request.user)
+            messages.success(request, f"Rule for {rule.partner.symbol} saved.")
+            return redirect("partner-rules:list")
+        messages.error(request, "Nothing was saved: please correct the fields marked below.")
+    return render(request, "policies/partner_rule_edit.html", {"library": library, "rule": rule, "form": form,
+                                                               "tab": "partners"})
+
+
+@require_POST
+@ill_administrator
+def rule_delete(request: HttpRequest, library: Library, pk: int) -> HttpResponse:
+    rule = get_object_or_404(PartnerLendingRule.objects.select_related("partner"), pk=pk, library=library)
+    symbol = rule.partner.symbol
+    with transaction.atomic():
+        rule.delete()
+        record_change(library=library, area=f"partner {symbol}", changes={"rule": ["own rule", "deleted"]},
+                      actor=request.user)
+    messages.success(request, f"The rule for {symbol} is deleted: our general lending policy applies to it again.")
+    return redirect("partner-rules:list")

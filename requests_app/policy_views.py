@@ -1,0 +1,174 @@
+"""The ILL administrator's policy pages, under ``/policies/`` (namespace ``policies``).
+
+An administrator edits the policies of the member library their staff account belongs to,
+never another's: no page takes a library from the URL. Each form says what went wrong and
+saves nothing when anything is wrong; every saved change is recorded (``PolicyChange``).
+Lending rules per partner live in the lending app (``lending.views.partner_rules``), which
+these pages link to.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import get_template
+from django.views.decorators.http import require_POST
+
+from . import email_templates, policies
+from .models import EmailTemplate, Library, LibraryPolicy
+from .policy_forms import BorrowingPolicyForm, EmailTemplateForm, LendingPolicyForm
+from .selectors import staff_library
+
+PERMISSION = "requests_app.administer_ill"
+
+
+def ill_administrator(view):
+    """Signed in, an ILL administrator, attached to a member library; the view gets that library."""
+
+    @login_required
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if not request.user.has_perm(PERMISSION):
+            raise PermissionDenied("Only ILL administrators may change the library's policies.")
+        library = staff_library(request.user)
+        if library is None:
+            raise PermissionDenied("Your account is not attached to a member library.")
+        return view(request, library, *args, **kwargs)
+
+    return wrapper
+
+
+@ill_administrator
+def borrowing(request: HttpRequest, library: Library) -> HttpResponse:
+    row = policies.policy_row(library)
+    form = BorrowingPolicyForm(request.POST or None, instance=row, library=library)
+    if request.method == "POST":
+        if form.is_valid():
+            policies.save_policy(library=library, values=form.policy_values(), actor=request.user, area="borrowing")
+            messages.success(request, "Borrowing policies saved. They apply from now on.")
+            return redirect("policies:borrowing")
+        messages.error(request, "Nothing was saved: please correct the fields marked below.")
+    return render(request, "policies/borrowing.html", {
+        "library": library, "form": form, "row": row, "tab": "borrowing",
+        "main_fields": [form[name] for name in BorrowingPolicyForm.Meta.fields],
+    })
+
+
+@ill_administrator
+def lending(request: HttpRequest, library: Library) -> HttpResponse:
+    policy = policies.policy_for(library)
+    initial = {name: getattr(library, name) for name in policies.DIRECTORY_LENDING_FIELDS}
+    initial.update({name: getattr(policy, name) for name in ("auto_unfill_not_held", "lending_auto_renew",
+                                                               "edelivery_days", "edelivery_max_downloads")})
+    form = LendingPolicyForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if form.is_valid():
+            policies.save_lending_policy(library=library, values=form.cleaned_data, actor=request.user)
+            messages.success(request, "Lending policies saved. They apply from now on.")
+            return redirect("policies:lending")
+        messages.error(request, "Nothing was saved: please correct the fields marked below.")
+    return render(request, "policies/lending.html", {"library": library, "form": form, "tab": "lending"})
+
+
+@ill_administrator
+def email_list(request: HttpRequest, library: Library) -> HttpResponse:
+    overrides = {t.kind: t for t in EmailTemplate.objects.filter(library=library).select_related("updated_by")}
+    rows = [{"kind": kind, "override": overrides.get(kind.key)} for kind in email_templates.kinds()]
+    return render(request, "policies/email_list.html", {"library": library, "rows": rows, "tab": "emails"})
+
+
+def _kind_or_404(key: str) -> email_templates.EmailKind:
+    kind = email_templates.get_kind(key)
+    if kind is None:
+        raise Http404("No such e-mail.")
+    return kind
+
+
+def _starter(kind: email_templates.EmailKind) -> dict[str, str]:
+    """A first draft in the variables this kind offers, for a library that has no wording of its own yet."""
+    if kind.audience == "patron":
+        return {
+            "subject": f"{kind.label}: {{{{ r.title|truncatechars:60 }}}}",
+            "body_text": ("Dear {{ patron.name }},\n\n"
+                          f"{kind.description}\n\n"
+                          "  {{ r.citation }}\n\n"
+                          "Request number: {{ r.number }}.{% if r.url %}\nYour request: {{ r.url }}{% endif %}\n\n"
+                          "{{ library.name }} – Interlibrary loan\n{{ library.email }}\n"),
+            "body_html": "",
+        }
+    return {
+        "subject": "Invoice {{ invoice.number }} from {{ invoice.issuer_name }}",
+        "body_text": ("Dear colleagues at {{ invoice.recipient_name }},\n\n"
+                      "please find attached {{ invoice.number }} for {{ invoice.total }} {{ invoice.currency }}.\n\n"
+                      "{{ invoice.payment_instructions }}\n\nWith thanks,\n{{ invoice.issuer_name }}\n"),
+        "body_html": "",
+    }
+
+
+def _standard_wording(kind: email_templates.EmailKind) -> str:
+    """The file template's text body, shown for reference (it uses the developers' names, not the list's)."""
+    folder = "borrowing/emails" if kind.audience == "patron" else "billing/emails"
+    try:
+        return get_template(f"{folder}/{kind.key}-body.txt").template.source
+    except Exception:  # a kind registered without files: nothing to show
+        return ""
+
+
+@ill_administrator
+def email_edit(request: HttpRequest, library: Library, kind: str) -> HttpResponse:
+    email_kind = _kind_or_404(kind)
+    override = EmailTemplate.objects.filter(library=library, kind=email_kind.key).first()
+    initial = ({"subject": override.subject, "body_text": override.body_text, "body_html": override.body_html}
+               if override else _starter(email_kind))
+    form = EmailTemplateForm(request.POST or None, initial=initial)
+    rendered = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if request.POST.get("action") == "save":
+                email_templates.save_override(library=library, kind=email_kind, actor=request.user, **data)
+                messages.success(request, f"The “{email_kind.label}” e-mail now uses your wording.")
+                return redirect("policies:email-edit", kind=email_kind.key)
+            rendered = email_templates.preview(kind=email_kind, library=library, **data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+    if request.method == "POST" and form.errors:
+        messages.error(request, "The wording has a mistake: see below. Nothing was saved.")
+    return render(request, "policies/email_edit.html", {
+        "library": library, "kind": email_kind, "form": form, "override": override, "rendered": rendered,
+        "standard": _standard_wording(email_kind), "tab": "emails",
+    })
+
+
+@require_POST
+@ill_administrator
+def email_reset(request: HttpRequest, library: Library, kind: str) -> HttpResponse:
+    email_kind = _kind_or_404(kind)
+    if email_templates.reset_override(library=library, kind=email_kind, actor=request.user):
+        messages.success(request, f"The “{email_kind.label}” e-mail uses the standard wording again.")
+    return redirect("policies:emails")
+
+
+def _field_label(name: str) -> str:
+    for model in (LibraryPolicy, Library, EmailTemplate):
+        try:
+            return str(model._meta.get_field(name).verbose_name).capitalize()
+        except FieldDoesNotExist:
+            continue
+    return name.replace("_", " ").capitalize()
+
+
+@ill_administrator
+def history(request: HttpRequest, library: Library) -> HttpResponse:
+    changes = [
+        {"change": change, "fields": [(_field_label(name), *values) for name, values in change.changes.items()]}
+        for change in policies.recent_changes(library=library)
+    ]
+    return render(request, "policies/history.html", {"library": library, "changes": changes, "tab": "history"})

@@ -1,0 +1,16 @@
+"""The ILL administrator's policy pages, under /policies/ (namespace ``policies``)."""
+
+from django.urls import path
+
+from . import policy_views
+
+app_name = "policies"
+
+urlpatterns = [
+    path("", policy_views.borrowing, name="borrowing"),
+    path("lending/", policy_views.lending, name="lending"),
+    path("emails/", policy_views.email_list, name="emails"),
+    path("emails/<slug:kind>/", policy_views.email_edit, name="email-edit"),
+    path("emails/<slug:kind>/reset/", policy_views.email_reset, name="email-reset"),
+    path("history/", policy_views.history, name="history"),
+]
