@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import smtplib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -308,11 +308,31 @@ def send_reminders(*, today: dt.date | None = None) -> dict[str, int]:
     overdue_loans = loans.filter(status=S.OVERDUE, patron_due_date__isnull=False).exclude(
         _reminded(ReminderStage.OVERDUE))
     sent = {"due_soon": 0, "overdue": 0}
-    for request in due_soon_loans.order_by("pk"):
-        sent["due_soon"] += _send_once(ReminderStage.DUE_SOON, DUE_SOON, request, today)
-    for request in overdue_loans.order_by("pk"):
-        sent["overdue"] += _send_once(ReminderStage.OVERDUE, OVERDUE, request, today)
+    for key, stage, kind, loans_due in (("due_soon", ReminderStage.DUE_SOON, DUE_SOON, due_soon_loans),
+                                        ("overdue", ReminderStage.OVERDUE, OVERDUE, overdue_loans)):
+        # Read in chunks (a server-side cursor on PostgreSQL), never the whole night's loans at once; each
+        # chunk commits once, each loan keeping its own savepoint (_send_once), so a failed send still
+        # leaves no row for that loan alone. One commit per loan was half the job's time.
+        for chunk in _chunks(loans_due.order_by("pk").iterator(chunk_size=REMINDER_CHUNK), REMINDER_CHUNK):
+            with transaction.atomic():
+                sent[key] += sum(_send_once(stage, kind, request, today) for request in chunk)
     return sent
+
+
+#: Loans read, and reminders committed, together. A worker that dies mid-chunk has sent e-mails
+#: whose rows were not committed: at most this many patrons get that reminder twice.
+REMINDER_CHUNK = 200
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    chunk: list = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _reminded(stage: str) -> Exists:
