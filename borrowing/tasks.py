@@ -44,7 +44,7 @@ def advance_rota(request_id: int, after_event_id: int | None = None) -> bool:
 
 @shared_task(acks_late=True)
 def advance_silent_lenders(now: str | None = None) -> int:
-    """Hourly: a lender silent past ``ILLMS_ROTA_AUTO_ADVANCE_DAYS`` counts as unfilled."""
+    """Hourly: a lender silent past its library's auto-advance days (a policy) counts as unfilled."""
     from .services import rota
 
     return rota.advance_silent_lenders(now=dt.datetime.fromisoformat(now) if now else None)

@@ -55,7 +55,7 @@ def borrowing(request: HttpRequest, library: Library) -> HttpResponse:
         messages.error(request, "Nothing was saved: please correct the fields marked below.")
     return render(request, "policies/borrowing.html", {
         "library": library, "form": form, "row": row, "tab": "borrowing",
-        "main_fields": [form[name] for name in BorrowingPolicyForm.Meta.fields],
+        "main_fields": [form[name] for name in BorrowingPolicyForm.Meta.fields if name != "patron_data_retention_days"],
     })
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from lending.models import PartnerLendingRule
@@ -210,3 +212,21 @@ def test_the_history_lists_who_changed_what(admin_client, admin):
     admin_client.post(reverse("policies:borrowing"), borrowing_data(max_renewals=4))
     page = admin_client.get(reverse("policies:history")).content.decode()
     assert "Renewals per loan: 2 → 4" in page and admin.get_full_name() in page
+
+
+def make_rules_and_changes(home, admin, count: int) -> None:
+    for _ in range(count):
+        partner = LibraryFactory()
+        PartnerLendingRule.objects.create(library=home, partner=partner, updated_by=admin)
+        PolicyChange.objects.create(library=home, area="borrowing", changes={"max_renewals": [2, 3]}, changed_by=admin)
+
+
+@pytest.mark.parametrize("name", ["partner-rules:list", "policies:history", "policies:emails"])
+def test_list_pages_take_as_many_queries_for_twenty_rows_as_for_two(admin_client, admin, home, name,
+                                                                    django_assert_max_num_queries):
+    make_rules_and_changes(home, admin, 2)
+    with CaptureQueriesContext(connection) as few:
+        admin_client.get(reverse(name))
+    make_rules_and_changes(home, admin, 18)
+    with django_assert_max_num_queries(len(few)):
+        assert admin_client.get(reverse(name)).status_code == 200
