@@ -145,9 +145,8 @@ def save_policy(*, library: Library, values: dict, actor, area: str) -> LibraryP
     record who changed what. Values are validated by the caller's form; the row is re-checked
     with ``full_clean``."""
     with transaction.atomic():
-        row = LibraryPolicy.objects.select_for_update().filter(library=library).first()
-        if row is None:
-            row = LibraryPolicy(library=library)
+        # get_or_create: two administrators saving a library's first policies at once both end on one row.
+        row, _created = LibraryPolicy.objects.select_for_update().get_or_create(library=library)
         changes = {}
         for name, value in values.items():
             old = getattr(row, name)
