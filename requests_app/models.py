@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from . import identifiers
@@ -101,6 +102,12 @@ class Library(models.Model):
         ordering = ["symbol"]
         constraints = [
             models.UniqueConstraint(fields=["agency_id_type", "agency_id_value"], name="library_unique_agency_id"),
+        ]
+        indexes = [
+            # Every ISO 18626 message finds its sender (and a request its supplier) by agency id, compared
+            # case-insensitively (UPPER(...) = UPPER(...)); without these, a scan of ~10,500 libraries each time.
+            models.Index(Upper("agency_id_type"), Upper("agency_id_value"), name="library_agency_upper_idx"),
+            models.Index(Upper("symbol"), name="library_symbol_upper_idx"),
         ]
 
     def __str__(self) -> str:
