@@ -45,6 +45,9 @@ EXPECTED: dict[str, set[str]] = {
     "help": set(STAFF_GROUPS),
     "help:borrowing": set(STAFF_GROUPS),
     "help:lending": set(STAFF_GROUPS),
+    # The library's policies, e-mail wording and rules per partner: its ILL administrators only.
+    "policies": {ADMIN},
+    "partner-rules": {ADMIN},
 }
 STAFF_NAMESPACES = {key.split(":")[0] for key in EXPECTED}
 #: Namespaces that are not ILL staff screens: the Django admin (its own is_staff and model permissions).
@@ -56,7 +59,7 @@ NOT_STAFF_SCREENS = {
 }
 SAMPLE_ARGUMENTS = {"pk": "1", "action": "cancel", "change": "build", "report": "aging", "token": "x",
                     "delivery_id": "1", "message_id": "1", "request_id": "1", "symbol": "NONE", "number": "X1",
-                    "format": "book", "path": "", "name": "volume"}
+                    "format": "book", "path": "", "name": "volume", "kind": "ready-for-pickup"}
 
 
 @dataclasses.dataclass(frozen=True)
