@@ -168,6 +168,16 @@ def test_the_preview_shows_the_email_filled_in_with_sample_values(admin_client):
     assert not EmailTemplate.objects.exists()
 
 
+def test_the_preview_escapes_the_wording_on_the_page(admin_client):
+    response = admin_client.post(reverse("policies:email-edit", args=["ready-for-pickup"]), {
+        "subject": "Hi", "body_text": "<script>alert(1)</script>", "body_html": '<p title="x">"quoted"</p>',
+        "action": "preview"})
+    page = response.content.decode()
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert 'srcdoc="&lt;p title=&quot;x&quot;&gt;&quot;quoted&quot;&lt;/p&gt;"' in page
+
+
 def test_saving_an_email_keeps_it_for_the_library_and_resetting_drops_it(admin_client, home):
     url = reverse("policies:email-edit", args=["ready-for-pickup"])
     admin_client.post(url, {"subject": "Come by", "body_text": "Hi {{ patron.first_name }}", "body_html": "",
