@@ -18,7 +18,7 @@ When a library has no override for a kind, the sender uses its file templates as
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +26,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template import Context, Engine, Template, TemplateSyntaxError
 from django.template.base import FilterExpression, Lexer, Node, TokenType, Variable
+from django.template.defaulttags import ForNode
 
 from .models import EmailTemplate, Library
 from .policies import record_change
@@ -35,9 +36,14 @@ logger = logging.getLogger(__name__)
 #: Tags an override may use: flow and formatting only.
 ALLOWED_TAGS = frozenset({
     "if", "elif", "else", "endif", "for", "empty", "endfor", "with", "endwith", "firstof", "cycle", "resetcycle",
-    "comment", "endcomment", "spaceless", "endspaceless", "autoescape", "endautoescape", "filter", "endfilter",
+    "comment", "endcomment", "spaceless", "endspaceless",
     "now", "ifchanged", "endifchanged", "templatetag", "widthratio", "regroup",
 })
+
+#: Filters an override may not use: un-escaping (a patron's title is patron input) and padding to any width.
+FORBIDDEN_FILTERS = frozenset({"safe", "safeseq", "ljust", "rjust", "center", "pprint"})
+#: Loops inside loops inside loops could run for ever on long values.
+MAX_LOOP_DEPTH = 2
 
 _text_engine = Engine(loaders=[], app_dirs=False, autoescape=False, libraries={}, debug=False)
 _html_engine = Engine(loaders=[], app_dirs=False, autoescape=True, libraries={}, debug=False)
@@ -123,6 +129,38 @@ def _lookups(obj: Any, seen: set[int]) -> Iterator[tuple[str, ...]]:
                 yield from _lookups(value, seen)
 
 
+def _filters_used(obj: Any, seen: set[int]) -> Iterator[str]:
+    """The names of every filter a compiled template applies."""
+    if id(obj) in seen:
+        return
+    seen.add(id(obj))
+    if isinstance(obj, FilterExpression):
+        for func, _args in obj.filters:
+            yield getattr(func, "_filter_name", None) or func.__name__
+    elif isinstance(obj, list | tuple):
+        for item in obj:
+            yield from _filters_used(item, seen)
+    elif isinstance(obj, dict):
+        for item in obj.values():
+            yield from _filters_used(item, seen)
+    elif type(obj).__module__.startswith("django.template") and hasattr(obj, "__dict__"):
+        for name, value in vars(obj).items():
+            if name not in {"token", "origin", "template"}:
+                yield from _filters_used(value, seen)
+
+
+def _loop_depth(nodes: Iterable[Node]) -> int:
+    deepest = 0
+    for node in nodes:
+        inner = 0
+        for attr in getattr(node, "child_nodelists", ()):
+            inner = max(inner, _loop_depth(getattr(node, attr, None) or ()))
+        for _condition, nodelist in getattr(node, "conditions_nodelists", ()):
+            inner = max(inner, _loop_depth(nodelist))
+        deepest = max(deepest, inner + (1 if isinstance(node, ForNode) else 0))
+    return deepest
+
+
 def _bound_names(obj: Any, seen: set[int]) -> Iterator[str]:
     """Names a template binds itself (loop variables, ``with`` and ``as`` names)."""
     if id(obj) in seen:
@@ -172,6 +210,11 @@ def compile_template(source: str, *, field: str, sample: Mapping[str, Any], html
         template = (_html_engine if html else _text_engine).from_string(source)
     except TemplateSyntaxError as exc:
         raise ValidationError({field: f"The template has a mistake: {exc}"}) from exc
+    forbidden = sorted(set(_filters_used(list(template.nodelist), set())) & FORBIDDEN_FILTERS)
+    if forbidden:
+        raise ValidationError({field: f"The filter “|{forbidden[0]}” cannot be used in e-mail templates."})
+    if _loop_depth(template.nodelist) > MAX_LOOP_DEPTH:
+        raise ValidationError({field: f"Loops may be nested at most {MAX_LOOP_DEPTH} deep."})
     bound = set(_bound_names(list(template.nodelist), set())) | {"forloop", "block"}
     unknown = sorted({".".join(path) for path in _lookups(list(template.nodelist), set())
                       if path[0] not in bound and not _resolves(path, sample)})

@@ -133,3 +133,16 @@ def test_an_invoice_email_override_is_used_for_that_librarys_invoices(home, mail
     assert send_invoice(invoice.pk)
     [mail] = mailoutbox
     assert (mail.subject, mail.body) == ("Invoice HOME-1", "Please pay 12.50 USD.")
+
+
+@pytest.mark.parametrize("wording", ["{{ r.title|safe }}", "{{ r.title|ljust:'100000000' }}",
+                                     "{% autoescape off %}{{ r.title }}{% endautoescape %}"])
+def test_ways_to_unescape_or_blow_up_a_value_are_refused(home, wording):
+    with pytest.raises(ValidationError):
+        preview(home, body_html=wording)
+
+
+def test_loops_nested_three_deep_are_refused(home):
+    loop = "{% for a in r.title %}{% for b in r.title %}{% for c in r.title %}x{% endfor %}{% endfor %}{% endfor %}"
+    with pytest.raises(ValidationError, match="nested at most 2 deep"):
+        preview(home, body_text=loop)
