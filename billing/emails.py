@@ -47,7 +47,8 @@ def email_context(invoice: Invoice) -> dict:
         "number": invoice.number, "total": invoice.total, "currency": invoice.currency,
         "period_start": invoice.period_start, "period_end": invoice.period_end, "due_on": invoice.due_on,
         "payment_instructions": invoice.payment_instructions, "recipient_name": invoice.recipient_name,
-        "issuer_name": invoice.issuer_name, "credits_number": invoice.credits.number if invoice.credits is not None else "",
+        "issuer_name": invoice.issuer_name,
+        "credits_number": invoice.credits.number if invoice.credits is not None else "",
     }}
 
 

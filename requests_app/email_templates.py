@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,6 +74,29 @@ class RenderedEmail:
 
 
 _kinds: dict[str, EmailKind] = {}
+#: (library id, kind) → the library's wording or ``None``, while a batch job holds ``cached_overrides()``.
+_override_cache: ContextVar[dict[tuple[int, str], EmailTemplate | None] | None] = ContextVar(
+    "email_override_cache", default=None)
+
+
+@contextmanager
+def cached_overrides() -> Iterator[None]:
+    """Within the block, each library's wording of each kind is read once (for jobs sending many e-mails)."""
+    token = _override_cache.set({})
+    try:
+        yield
+    finally:
+        _override_cache.reset(token)
+
+
+def _override(library: Library, kind: str) -> EmailTemplate | None:
+    cache = _override_cache.get()
+    if cache is None:
+        return EmailTemplate.objects.filter(library=library, kind=kind).first()
+    key = (library.pk, kind)
+    if key not in cache:
+        cache[key] = EmailTemplate.objects.filter(library=library, kind=kind).first()
+    return cache[key]
 
 
 def register_kind(kind: EmailKind) -> None:
@@ -267,7 +292,7 @@ def render_override(*, library: Library, kind: str, context: Callable[[], Mappin
     ``context`` is called only when an override exists. An override that fails now (it was
     checked when saved, so only odd data can do this) is logged and the file templates are used.
     """
-    override = EmailTemplate.objects.filter(library=library, kind=kind).first()
+    override = _override(library, kind)
     registered = _kinds.get(kind)
     if override is None or registered is None:
         return None

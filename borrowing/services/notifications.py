@@ -24,7 +24,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from requests_app.email_templates import EmailKind, register_kind, render_override
+from requests_app.email_templates import EmailKind, cached_overrides, register_kind, render_override
 from requests_app.models import IllRequest, Library, LibraryPolicy, Note, NoteVisibility, PickupLocation, Role
 from requests_app.policies import policy_for
 
@@ -313,9 +313,11 @@ def send_reminders(*, today: dt.date | None = None) -> dict[str, int]:
         # Read in chunks (a server-side cursor on PostgreSQL), never the whole night's loans at once; each
         # chunk commits once, each loan keeping its own savepoint (_send_once), so a failed send still
         # leaves no row for that loan alone. One commit per loan was half the job's time.
-        for chunk in _chunks(loans_due.order_by("pk").iterator(chunk_size=REMINDER_CHUNK), REMINDER_CHUNK):
-            with transaction.atomic():
-                sent[key] += sum(_send_once(stage, kind, request, today) for request in chunk)
+        # Each library's own wording of the reminder is read once for the whole run, not once per loan.
+        with cached_overrides():
+            for chunk in _chunks(loans_due.order_by("pk").iterator(chunk_size=REMINDER_CHUNK), REMINDER_CHUNK):
+                with transaction.atomic():
+                    sent[key] += sum(_send_once(stage, kind, request, today) for request in chunk)
     return sent
 
 

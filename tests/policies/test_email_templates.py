@@ -6,10 +6,13 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from billing.emails import send_invoice
 from billing.models import Invoice, InvoiceStatus
 from borrowing.services import notifications
+from borrowing.tasks import send_reminders
 from requests_app import email_templates
 from requests_app.models import EmailTemplate
 from tests.factories import IllRequestFactory, LibraryFactory, MemberLibraryFactory
@@ -146,3 +149,14 @@ def test_loops_nested_three_deep_are_refused(home):
     loop = "{% for a in r.title %}{% for b in r.title %}{% for c in r.title %}x{% endfor %}{% endfor %}{% endfor %}"
     with pytest.raises(ValidationError, match="nested at most 2 deep"):
         preview(home, body_text=loop)
+
+
+def test_the_reminder_job_reads_a_librarys_wording_once_not_once_per_loan(home, mailoutbox):
+    EmailTemplate.objects.create(library=home, kind="due-soon", subject="Due: {{ r.title }}", body_text="Soon")
+    today = dt.date(2027, 3, 10)
+    for _ in range(3):
+        IllRequestFactory(library=home, status="checked_out", patron_due_date=today + dt.timedelta(days=2))
+    with CaptureQueriesContext(connection) as queries:
+        assert send_reminders(today=today.isoformat())["due_soon"] == 3
+    assert [m.subject.startswith("Due: ") for m in mailoutbox] == [True] * 3
+    assert sum('"requests_app_emailtemplate"' in q["sql"] for q in queries.captured_queries) == 1
