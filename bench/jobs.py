@@ -45,23 +45,30 @@ def _add_active_loans(count: int) -> None:
     patrons = list(PatronProfile.objects.values_list("user_id", "library_id", "category", "pickup_location_id"))
     partners = list(Library.objects.filter(is_member=False).values_list("pk", flat=True)[:2000])
     first = next_id(IllRequest)
-    rows = []
-    for pk in range(first, first + count):
-        patron, library, category, pickup = rnd.choice(patrons)
-        roll = rnd.random()
-        status = "checked_out" if roll < 0.8 else ("overdue" if roll < 0.95 else "recalled")
-        due = today + dt.timedelta(days=rnd.randint(0, 27) if status != "overdue" else -rnd.randint(1, 30))
-        created = now - dt.timedelta(days=rnd.randint(20, 50))
-        rows.append("\t".join((
-            str(pk), "book", "Loan for the reminder benchmark", "Smith, Ada", "", "", "", "", "2019",
-            "9780306406157", "", "", "", "borrowing", str(library), str(rnd.choice(partners)), str(patron), status,
-            "Loan", "physical", str(pickup), category, (due + dt.timedelta(days=3)).isoformat(), due.isoformat(),
-            f"R-{pk}", f"X{pk}", created.isoformat(), now.isoformat(), now.isoformat(),
-        )))
+
+    def rows():
+        for pk in range(first, first + count):
+            yield _loan_row(pk, rnd, patrons, partners, today, now)
+
     with transaction.atomic():
-        CopyLoader(IllRequest, REQUEST_COLUMNS).copy(rows)
+        # Streamed in chunks: this set-up must not inflate the job's peak memory, measured in this process.
+        CopyLoader(IllRequest, REQUEST_COLUMNS).copy(rows(), chunk_rows=10_000)
         reset_sequence(IllRequest)
     analyze()
+
+
+def _loan_row(pk, rnd, patrons, partners, today, now) -> str:
+    patron, library, category, pickup = rnd.choice(patrons)
+    roll = rnd.random()
+    status = "checked_out" if roll < 0.8 else ("overdue" if roll < 0.95 else "recalled")
+    due = today + dt.timedelta(days=rnd.randint(0, 27) if status != "overdue" else -rnd.randint(1, 30))
+    created = now - dt.timedelta(days=rnd.randint(20, 50))
+    return "\t".join((
+        str(pk), "book", "Loan for the reminder benchmark", "Smith, Ada", "", "", "", "", "2019",
+        "9780306406157", "", "", "", "borrowing", str(library), str(rnd.choice(partners)), str(patron), status,
+        "Loan", "physical", str(pickup), category, (due + dt.timedelta(days=3)).isoformat(), due.isoformat(),
+        f"R-{pk}", f"X{pk}", created.isoformat(), now.isoformat(), now.isoformat(),
+    ))
 
 
 def measure_reminders(*, loans: int) -> dict:
@@ -143,10 +150,11 @@ def measure_invoices(*, partners: int) -> dict:
     if use_workers:
         subprocess.run([str(Path(sys.executable).with_name("celery")), "-A", "illms", "purge", "-f"], cwd=ROOT,
                        capture_output=True)
+        log = open(ROOT / "var" / "bench" / "celery-worker.log", "w")  # noqa: SIM115 - closed with the worker
         worker = subprocess.Popen(
             [str(Path(sys.executable).with_name("celery")), "-A", "illms", "worker", "--concurrency", "2",
              "--loglevel", "WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-            cwd=ROOT, env=os.environ.copy())
+            cwd=ROOT, env=os.environ.copy(), stdout=log, stderr=subprocess.STDOUT)
         time.sleep(4)  # the worker connects and forks its processes
     else:
         from illms.celery import app
@@ -166,6 +174,7 @@ def measure_invoices(*, partners: int) -> dict:
         if worker is not None:
             worker.terminate()
             worker.wait(timeout=60)
+            log.close()
     return {"partners": partners, "charges": setup["charges"], "invoices": len(ids), "pdfs_missing": missing,
             "seconds_creating": round(created, 1), "seconds_with_pdfs": round(total, 1),
             "seconds_per_invoice": round(total / max(len(ids), 1), 3),
