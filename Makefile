@@ -51,7 +51,9 @@ clean:
 ## make bench: benchmarks at network scale on PostgreSQL (docs/performance.md), never part of `make test`.
 ## Drops and recreates DATABASE_URL (default postgres://postgres@127.0.0.1:5432/illms_bench; its name must
 ## contain "bench"); writes bench/results.json and bench/results.md. Quick run: make bench BENCH_SIZES=10000,100000
+## BENCH_ARGS passes options on, e.g. BENCH_ARGS="--only pages,api" (python -m bench --help).
 BENCH_SIZES ?= 10000,100000,1000000
+BENCH_ARGS ?=
 .PHONY: bench
 bench: install
-	BENCH_SIZES=$(BENCH_SIZES) $(BIN)/python -m bench
+	BENCH_SIZES=$(BENCH_SIZES) $(BIN)/python -m bench $(BENCH_ARGS)
