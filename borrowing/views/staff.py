@@ -373,5 +373,5 @@ def copyright_report(request: HttpRequest) -> HttpResponse:
     return render(request, "borrowing/staff/copyright_report.html", {
         "library": library, "year": year, "years": years,
         "rows": selectors.copyright_journal_counts(library=library, year=year),
-        "limit": copyright_services.copies_per_year(),
+        "limit": copyright_services.copies_per_year(library),
     })

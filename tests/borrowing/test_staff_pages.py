@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from borrowing.models import CopyrightRecord, RotaEntry
 from requests_app import roles
-from requests_app.models import Event, IllRequest, Note, RequestFormat
+from requests_app.models import Event, IllRequest, LibraryPolicy, Note, RequestFormat
 from tests.factories import (
     IllRequestFactory,
     LibraryFactory,
@@ -278,3 +278,9 @@ def test_the_copyright_report_counts_copies_per_journal_and_year(client, staff, 
     response = client.get(reverse("borrowing_staff:copyright-report"), {"year": 2026})
     [row] = response.context["rows"]
     assert (row["journal_key"], row["counted"], row["ccg"]) == ("0028-0836", 3, 3)
+
+
+def test_the_copyright_report_shows_the_librarys_own_rule_of_five_limit(client, staff, home):
+    LibraryPolicy.objects.create(library=home, copyright_copies_per_year=4)
+    response = client.get(reverse("borrowing_staff:copyright-report"))
+    assert response.context["limit"] == 4
