@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import CopyrightRecord, ReminderLog, RotaEntry
+from .models import CopyrightRecord, PatronDownload, ReminderLog, RotaEntry
 
 
 @admin.register(RotaEntry)
@@ -28,3 +28,14 @@ class ReminderLogAdmin(admin.ModelAdmin):
     list_filter = ("stage",)
     list_select_related = ("request",)
     raw_id_fields = ("request",)
+
+
+@admin.register(PatronDownload)
+class PatronDownloadAdmin(admin.ModelAdmin):
+    """A patron's copy link; staff may extend it (expiry, downloads) when a patron asks."""
+
+    list_display = ["request", "received_at", "expires_at", "download_count", "max_downloads"]
+    raw_id_fields = ["request"]
+    readonly_fields = ["url", "received_at", "download_count", "last_downloaded_at"]
+    search_fields = ["=request__id"]
+

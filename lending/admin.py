@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import DownloadLog, ElectronicDelivery, Holding, HoldingsImport, LendingDetail
+from .models import DownloadLog, ElectronicDelivery, Holding, HoldingsImport, LendingDetail, PartnerLendingRule
 
 
 @admin.register(Holding)
@@ -38,3 +38,14 @@ class ElectronicDeliveryAdmin(admin.ModelAdmin):
     raw_id_fields = ["request", "created_by"]
     readonly_fields = ["token", "download_count", "deleted_at"]
     inlines = [DownloadLogInline]
+
+
+@admin.register(PartnerLendingRule)
+class PartnerLendingRuleAdmin(admin.ModelAdmin):
+    """Normally edited by the ILL administrator at /policies/partners/."""
+
+    list_display = ["library", "partner", "lends_loans", "lends_copies", "max_loans_outstanding", "loan_period_days"]
+    list_select_related = ["library", "partner"]
+    raw_id_fields = ["library", "partner"]
+    search_fields = ["partner__symbol", "library__symbol"]
+

@@ -4,15 +4,19 @@ from django.contrib.auth.admin import UserAdmin
 
 from . import privacy, services
 from .models import (
+    EmailTemplate,
     Event,
     IllRequest,
     InboundMessage,
     Library,
+    LibraryPolicy,
     Note,
     OutboxMessage,
     PartnerApiKey,
     PatronProfile,
+    PatronRecordAccess,
     PickupLocation,
+    PolicyChange,
     StaffProfile,
 )
 
@@ -206,3 +210,56 @@ class PatronAwareUserAdmin(UserAdmin):
 if admin.site.is_registered(get_user_model()):
     admin.site.unregister(get_user_model())
 admin.site.register(get_user_model(), PatronAwareUserAdmin)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows that change only through their own pages (which validate and keep an audit trail), or never."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LibraryPolicy)
+class LibraryPolicyAdmin(ReadOnlyAdmin):
+    """Edited by the library's ILL administrator at /policies/, where each change is recorded."""
+
+    list_display = ["library", "due_date_buffer_days", "max_renewals", "rota_auto_advance_days",
+                    "patron_data_retention_days", "updated_at"]
+    list_select_related = ["library"]
+
+
+@admin.register(PolicyChange)
+class PolicyChangeAdmin(ReadOnlyAdmin):
+    list_display = ["changed_at", "library", "area", "changed_by"]
+    list_filter = ["area"]
+    list_select_related = ["library", "changed_by"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(EmailTemplate)
+class EmailTemplateAdmin(ReadOnlyAdmin):
+    """Edited at /policies/emails/, where the template is checked and previewed before it is saved."""
+
+    list_display = ["library", "kind", "subject", "updated_at", "updated_by"]
+    list_filter = ["kind"]
+    list_select_related = ["library", "updated_by"]
+
+
+@admin.register(PatronRecordAccess)
+class PatronRecordAccessAdmin(ReadOnlyAdmin):
+    """The access log: who looked at which patron's identity. Nobody edits or deletes it here."""
+
+    list_display = ["created_at", "staff", "patron", "request", "what"]
+    list_select_related = ["staff", "patron"]
+    search_fields = ["=patron__username", "=staff__username", "what"]
+    raw_id_fields = ["staff", "patron", "request"]
+    show_full_result_count = False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+

@@ -1,0 +1,43 @@
+"""The Django admin: every model has a page that opens, and audit rows cannot be edited there."""
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.urls import reverse
+
+from requests_app.models import PatronRecordAccess, PolicyChange
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+APPS = ("requests_app", "borrowing", "lending", "billing")
+#: Shown inside their parent's page (inlines), not on their own.
+INLINE_ONLY = {"PickupLocation", "Note", "DownloadLog", "ChargeAdjustment", "InvoiceLine"}
+
+
+@pytest.fixture
+def superuser_client(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    return client
+
+
+def test_every_model_has_an_admin_page_or_is_shown_inline():
+    missing = [m.__name__ for app in APPS for m in apps.get_app_config(app).get_models()
+               if m not in admin.site._registry and m.__name__ not in INLINE_ONLY]
+    assert missing == []
+
+
+@pytest.mark.parametrize("model", [m for m in admin.site._registry if m._meta.app_label in APPS],
+                         ids=lambda m: m.__name__)
+def test_each_admin_list_opens_for_a_superuser(superuser_client, model):
+    url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+    assert superuser_client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("model", [PatronRecordAccess, PolicyChange], ids=lambda m: m.__name__)
+def test_audit_rows_cannot_be_added_or_deleted_in_the_admin(superuser_client, model):
+    model_admin = admin.site._registry[model]
+    request = superuser_client.get("/").wsgi_request
+    assert not model_admin.has_add_permission(request)
+    assert not model_admin.has_change_permission(request)
+    assert not model_admin.has_delete_permission(request)
