@@ -365,6 +365,8 @@ class IllRequest(Citation):
             models.Index(fields=["library", "role", "status", "-updated_at"], name="request_queue_idx"),
             models.Index(fields=["partner", "role", "-updated_at"], name="request_partner_idx"),
             models.Index(fields=["patron", "-created_at"], name="request_patron_idx"),
+            # Statistics for a period (volumes, most requested titles) and the partner API's created-since.
+            models.Index(fields=["library", "role", "created_at"], name="request_created_idx"),
             # The nightly privacy purge: borrowing requests still holding their patron's identity. Purged
             # rows leave the index, so it stays the size of the open and recent requests.
             models.Index(fields=["library", "status_changed_at"], name="request_purge_due_idx",
