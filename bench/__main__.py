@@ -10,6 +10,7 @@ must contain ``bench``, because the run drops and recreates it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -170,6 +171,9 @@ def machine() -> dict:
     import psycopg2
 
     info = {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()}
+    with contextlib.suppress(OSError, subprocess.CalledProcessError):
+        info["commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                        text=True, check=True).stdout.strip()
     try:
         with open("/proc/meminfo") as meminfo:
             info["memory_gb"] = round(int(meminfo.readline().split()[1]) / 1024 / 1024, 1)

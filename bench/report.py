@@ -93,7 +93,7 @@ def markdown(results: dict) -> str:
         f"Run {run.get('started_at')} → {run.get('finished_at')}, {_fmt(run.get('seconds', 0))} s; sizes "
         f"{', '.join(f'{int(s):,}' for s in sizes)} requests. Machine: {run['machine'].get('cpus')} CPUs, "
         f"{run['machine'].get('memory_gb')} GB, PostgreSQL {run['machine'].get('postgresql')}, "
-        f"Python {run['machine'].get('python')}.", "",
+        f"Python {run['machine'].get('python')}; commit {run['machine'].get('commit', '?')}.", "",
         "## Targets", "", "| Measure | Target | Measured | Verdict |", "|---|---|---|---|",
     ]
     lines += [f"| {c['measure']} | {c['target']} | {_fmt(c['value'])} | {c['verdict']} |"
