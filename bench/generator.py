@@ -321,7 +321,8 @@ class Generator:
                     steps = L_STEPS[status]
                 patron = None
             # The steps happen over a few days to weeks; a recent request may still be moving.
-            duration = min(age, rnd.uniform(2, 40) * 86400 * (len(steps) / 6))
+            # (Never "now" for all recent ones alike: ties on updated_at are not what a real queue has.)
+            duration = min(age * rnd.random(), rnd.uniform(2, 40) * 86400 * (len(steps) / 6))
             updated = created + dt.timedelta(seconds=duration)
             gap = duration / max(len(steps) - 1, 1)
             has_partner = not (borrowing and status in NO_LENDER_YET) and not (borrowing and len(steps) <= 2)
