@@ -363,6 +363,10 @@ class IllRequest(Citation):
         indexes = [
             # The queues: a member library's requests of one side in one status, newest activity first.
             models.Index(fields=["library", "role", "status", "-updated_at"], name="request_queue_idx"),
+            # A desk's whole queue, newest activity first, keyset-paged on (updated_at, id): without it the
+            # page walks the global updated_at index skipping every other library's rows (70 ms for a small
+            # member library at 1M requests; 1 ms with it).
+            models.Index(fields=["library", "role", "-updated_at", "-id"], name="request_activity_idx"),
             models.Index(fields=["partner", "role", "-updated_at"], name="request_partner_idx"),
             models.Index(fields=["patron", "-created_at"], name="request_patron_idx"),
             # Statistics for a period (volumes, most requested titles) and the partner API's created-since.
