@@ -361,8 +361,10 @@ class IllRequest(Citation):
     class Meta:
         ordering = ["-created_at"]
         indexes = [
-            # The queues: a member library's requests of one side in one status, newest activity first.
-            models.Index(fields=["library", "role", "status", "-updated_at"], name="request_queue_idx"),
+            # The queues: a member library's requests of one side in one status, newest activity first; the id
+            # breaks ties as the keyset pages do, so rows changed in the same instant (one bulk UPDATE) do not
+            # make PostgreSQL read and sort the whole tie before the first page.
+            models.Index(fields=["library", "role", "status", "-updated_at", "-id"], name="request_queue_idx"),
             # A desk's whole queue, newest activity first, keyset-paged on (updated_at, id): without it the
             # page walks the global updated_at index skipping every other library's rows (70 ms for a small
             # member library at 1M requests; 1 ms with it).
