@@ -21,6 +21,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from requests_app import messaging
 from requests_app import selectors as core_selectors
 from requests_app import services as core_services
 from requests_app.models import EventSource, IllRequest, Library, NoteVisibility, Role
@@ -85,9 +86,14 @@ class ScanForm(forms.Form):
                                                          "placeholder": "B123"}))
 
 
+#: What staff are told once a note is written, by whom it is for.
+NOTE_SENT = {NoteVisibility.PARTNER: "Note sent to the lender.",
+             NoteVisibility.PATRON: "Note shown to the patron (and e-mailed, if they get e-mails)."}
+
+
 class NoteForm(forms.Form):
     text = forms.CharField(label="Note", widget=forms.Textarea(attrs={"rows": 2}))
-    visibility = forms.ChoiceField(choices=NoteVisibility.choices, initial=NoteVisibility.INTERNAL)
+    visibility = forms.ChoiceField(label="For", choices=NoteVisibility.choices, initial=NoteVisibility.INTERNAL)
 
 
 # Helpers ------------------------------------------------------------------------------------
@@ -211,7 +217,10 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ill_request = selectors.staff_request_detail(library=library, pk=pk)
     except IllRequest.DoesNotExist:
         raise Http404("No such borrowing request.") from None
-    return render(request, "borrowing/staff/request_detail.html", _detail_context(request, library, ill_request))
+    response = render(request, "borrowing/staff/request_detail.html", _detail_context(request, library, ill_request))
+    # Read now: the page just showed them (marked “New” once, in this view).
+    messaging.mark_request_read(request=ill_request, user=request.user)
+    return response
 
 
 def _detail_context(request: HttpRequest, library: Library, ill_request: IllRequest, **forms_) -> dict:
@@ -234,6 +243,7 @@ def _detail_context(request: HttpRequest, library: Library, ill_request: IllRequ
             else None),
         "copyright_record": record,
         "note_form": NoteForm(),
+        "thread": messaging.thread(ill_request),
     }
 
 
@@ -291,15 +301,21 @@ def add_note(request: HttpRequest, pk: int) -> HttpResponse:
     library = _library(request)
     ill_request = _own_request(library, pk)
     form = NoteForm(request.POST)
-    if form.is_valid():
-        try:
-            core_services.add_note(request=ill_request, text=form.cleaned_data["text"],
-                                   visibility=form.cleaned_data["visibility"], author=request.user)
-        except WorkflowError as exc:
-            messages.error(request, exc.message)
+    if not form.is_valid():
+        messages.error(request, "A note cannot be empty." if "text" in form.errors else "Choose who the note is for.")
+        return _back(pk)
+    try:
+        note = messaging.write_note(request=ill_request, text=form.cleaned_data["text"],
+                                    visibility=form.cleaned_data["visibility"], author=request.user)
+    except WorkflowError as exc:
+        messages.error(request, exc.message)
     else:
-        messages.error(request, "A note cannot be empty.")
-    return _back(pk)
+        if note.visibility == NoteVisibility.PARTNER and not messaging.partner_delivery_possible(ill_request):
+            messages.warning(request, f"Note kept. {ill_request.partner.symbol} has no electronic address: "
+                                      "tell them by e-mail or phone.")
+        else:
+            messages.success(request, NOTE_SENT.get(note.visibility, "Note added."))
+    return redirect(reverse(NS + ":request", kwargs={"pk": pk}) + "#thread")
 
 
 # Rota ---------------------------------------------------------------------------------------
