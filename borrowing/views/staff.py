@@ -21,7 +21,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from requests_app import messaging
+from requests_app import messaging, privacy
 from requests_app import selectors as core_selectors
 from requests_app import services as core_services
 from requests_app.models import EventSource, IllRequest, Library, NoteVisibility, Role
@@ -218,9 +218,16 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     except IllRequest.DoesNotExist:
         raise Http404("No such borrowing request.") from None
     response = render(request, "borrowing/staff/request_detail.html", _detail_context(request, library, ill_request))
+    _log_look(request, ill_request)
     # Read now: the page just showed them (marked “New” once, in this view).
     messaging.mark_request_read(request=ill_request, user=request.user)
     return response
+
+
+def _log_look(request: HttpRequest, ill_request: IllRequest) -> None:
+    """The request page shows the patron's name, barcode and e-mail: one row in the access log per view."""
+    privacy.log_patron_access(request.user, request=ill_request, what="borrowing request detail",
+                              path=reverse(NS + ":request", kwargs={"pk": ill_request.pk}))
 
 
 def _detail_context(request: HttpRequest, library: Library, ill_request: IllRequest, **forms_) -> dict:
@@ -291,6 +298,7 @@ def edit_citation(request: HttpRequest, pk: int) -> HttpResponse:
                                       + (" and verified." if "verify" in request.POST else "."))
             return _back(pk)
     detail = selectors.staff_request_detail(library=library, pk=pk)
+    _log_look(request, detail)
     return render(request, "borrowing/staff/request_detail.html",
                   _detail_context(request, library, detail, citation_form=form), status=400)
 
@@ -374,6 +382,7 @@ def clear_copyright(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"{ill_request.number}: copyright cleared (CCL).")
         return _back(pk)
     detail = selectors.staff_request_detail(library=library, pk=pk)
+    _log_look(request, detail)
     return render(request, "borrowing/staff/request_detail.html",
                   _detail_context(request, library, detail, clearance_form=form), status=400)
 

@@ -40,6 +40,38 @@ def test_the_generic_staff_request_page_logs_one_look_at_the_patron(privacy_worl
     assert (row.staff_id, row.request_id, row.path) == (privacy_world.staff.pk, privacy_world.old_request.pk, url)
 
 
+def test_the_borrowing_desk_request_page_logs_one_look_at_the_patron(privacy_world, client):
+    client.force_login(privacy_world.staff)
+    url = reverse("borrowing_staff:request", args=[privacy_world.old_request.pk])
+    PatronRecordAccess.objects.all().delete()
+
+    assert client.get(url).status_code == 200
+
+    row = only_access(privacy_world, "borrowing request detail")
+    assert (row.staff_id, row.request_id, row.path) == (privacy_world.staff.pk, privacy_world.old_request.pk, url)
+
+
+def test_the_borrowing_desk_page_redisplayed_with_a_form_error_logs_the_look_too(privacy_world, client):
+    request = privacy_world.make_request(days_ago=0, status="submitted")
+    client.force_login(privacy_world.staff)
+    PatronRecordAccess.objects.all().delete()
+
+    response = client.post(reverse("borrowing_staff:citation", args=[request.pk]), {"title": "", "format": "book"})
+
+    assert response.status_code == 400
+    assert only_access(privacy_world, "borrowing request detail").request_id == request.pk
+
+
+def test_the_borrowing_queue_logs_nothing(privacy_world, client):
+    client.force_login(privacy_world.staff)
+    PatronRecordAccess.objects.all().delete()
+
+    response = client.get(reverse("borrowing_staff:queue"))
+
+    assert response.status_code == 200
+    assert not PatronRecordAccess.objects.exists()
+
+
 def test_a_lending_request_page_logs_nothing(privacy_world, client):
     lending = LendingRequestFactory(library=privacy_world.library)
     client.force_login(privacy_world.staff)
