@@ -24,7 +24,7 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from requests_app import privacy, selectors, services
+from requests_app import messaging, privacy, selectors, services
 from requests_app.models import EventSource, IllRequest, NoteVisibility
 
 from . import schema
@@ -256,8 +256,9 @@ class RequestViewSet(ApiViewSet):
             note = services.add_note(request=ill_request, text=body.validated_data["text"],
                                      visibility=NoteVisibility.PARTNER, author_library=caller.library)
         else:
-            note = services.add_note(request=ill_request, text=body.validated_data["text"],
-                                     visibility=body.validated_data["visibility"], author=request.user)
+            # A staff note goes where it says: to the partner through the protocol, to the patron by e-mail.
+            note = messaging.write_note(request=ill_request, text=body.validated_data["text"],
+                                        visibility=body.validated_data["visibility"], author=request.user)
         return Response(NoteSerializer(note, context=context).data, status=status.HTTP_201_CREATED)
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from requests_app.models import Note, NoteVisibility
+from requests_app.models import Note, NoteVisibility, OutboxMessage
 from requests_app.services import add_note
 
 from .contracts import AuthenticationContract, PartnerIsolationContract, assert_json_error
@@ -74,6 +74,15 @@ class TestWritingNotes(AuthenticationContract, PartnerIsolationContract):
         assert response.status_code == 201
         note = Note.objects.get(request=world.lending_a)
         assert (note.visibility, note.author, note.author_library) == (NoteVisibility.PARTNER, user, None)
+
+    def test_a_staff_note_to_the_partner_goes_out_as_an_iso18626_notification(self, world):
+        world.partner_a.iso18626_endpoint = "https://pa.example.org/iso18626"
+        world.partner_a.save()
+        world.staff_client().post(self.url(world), {"text": "Sent by courier", "visibility": "partner"},
+                                  format="json")
+        message = OutboxMessage.objects.get(request=world.lending_a)
+        assert message.recipient == world.partner_a
+        assert "Notification" in message.summary
 
     def test_a_staff_note_is_internal_unless_they_say_otherwise(self, world):
         world.staff_client().post(self.url(world), {"text": "Check the binding"}, format="json")

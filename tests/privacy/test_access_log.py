@@ -249,3 +249,13 @@ def test_the_log_page_does_not_grow_in_queries_with_its_rows(privacy_world, clie
                                               patron=privacy_world.patron, request=request, what="x", path="/x")
         with django_assert_max_num_queries(12):
             assert client.get(ACCESS_LOG, {"patron": BARCODE}).status_code == 200
+
+
+def test_ill_administrators_find_the_access_log_in_the_menu(privacy_world, client, illadmin):
+    client.force_login(illadmin)
+    assert f'href="{ACCESS_LOG}"' in client.get("/").content.decode()
+
+
+def test_borrowing_staff_have_no_access_log_in_the_menu(privacy_world, client):
+    client.force_login(StaffFactory(library=privacy_world.library, groups=[roles.BORROWING_STAFF]))
+    assert f'href="{ACCESS_LOG}"' not in client.get("/").content.decode()
