@@ -494,6 +494,10 @@ class Note(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
+        indexes = [
+            # The inbox and the menu's unread count, on every staff page: only unread notes are in it.
+            models.Index(fields=["request"], condition=Q(read_at__isnull=True), name="note_unread_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Note on {self.request_id}: {self.text[:40]}"
