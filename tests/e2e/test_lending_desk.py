@@ -2,54 +2,25 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from lending.models import LendingDetail
 from requests_app.models import IllRequest, OutboxMessage
-from tests.conftest import REQUIRE_SERVICES
 from tests.factories import PASSWORD, MemberLibraryFactory, StaffFactory
 from tests.lending.factories import HoldingFactory, IncomingRequestFactory
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+from .conftest import serious_accessibility_violations as serious_violations
+
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM = Path(os.environ.get("ILLMS_CHROMIUM", "/usr/bin/chromium"))
-AXE_JS = Path(__file__).parent / "vendor" / "axe.min.js"
-
-
-def serious_violations(page) -> list[str]:
-    """axe-core's serious and critical findings on the page, readable."""
-    page.add_script_tag(path=str(AXE_JS))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [f"{v['id']}: {v['help']} — " + "; ".join(n["target"][0] for n in v["nodes"][:5])
-            for v in result["violations"] if v.get("impact") in {"serious", "critical"}]
-
-
-def _unavailable(reason: str) -> None:
-    if REQUIRE_SERVICES or os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{reason} (CI or ILLMS_REQUIRE_SERVICES is set, so this is a failure, not a skip)")
-    pytest.skip(reason)
 
 
 @pytest.fixture
-def desk_page():
-    if not CHROMIUM.exists():
-        _unavailable(f"needs Chromium at {CHROMIUM} (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("needs the playwright Python package (pip install -e .[dev])")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        context.set_default_timeout(15_000)
-        yield context.new_page()
-        context.close()
-        browser.close()
+def desk_page(browser):
+    """A desktop-sized window: the desk's tables are laid out for a staff workstation."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()
 
 
 def test_lending_staff_print_the_pull_slip_find_the_item_and_ship_it(live_server, desk_page):
