@@ -7,11 +7,9 @@ message on the page, never a 500.
 from __future__ import annotations
 
 import csv
-import functools
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,8 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from requests_app.access import staff_view
 from requests_app.models import IllRequest, Library
-from requests_app.selectors import staff_library
 
 from . import selectors, services
 from .forms import (
@@ -41,16 +39,7 @@ PERMISSION = "billing.manage_billing"
 
 def billing_staff(view):
     """The view's user must hold ``billing.manage_billing`` and work for a member library (passed on)."""
-    @login_required
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        if not request.user.has_perm(PERMISSION):
-            raise PermissionDenied("Your account may not see billing.")
-        library = staff_library(request.user)
-        if library is None:
-            raise PermissionDenied("Your account is not attached to a member library.")
-        return view(request, library, *args, **kwargs)
-    return wrapper
+    return staff_view(PERMISSION, "Your account may not see billing.")(view)
 
 
 def _refused(request: HttpRequest, exc: services.BillingError) -> None:

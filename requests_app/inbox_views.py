@@ -17,7 +17,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from . import messaging, selectors
+from . import messaging
+from .access import member_library
 from .models import Library
 
 PAGE_SIZE = 50
@@ -28,10 +29,7 @@ def inbox_scope(request: HttpRequest) -> tuple[Library, list[str]]:
     roles = messaging.staff_roles(request.user)
     if not roles:
         raise PermissionDenied("Your account works no interlibrary loan queue.")
-    library = selectors.staff_library(request.user)
-    if library is None:
-        raise PermissionDenied("Your account is not attached to a member library.")
-    return library, roles
+    return member_library(request.user), roles
 
 
 @login_required

@@ -9,20 +9,17 @@ these pages link to.
 
 from __future__ import annotations
 
-import functools
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import get_template
 from django.views.decorators.http import require_POST
 
 from . import email_templates, policies
+from .access import staff_view
 from .models import EmailTemplate, Library, LibraryPolicy
 from .policy_forms import BorrowingPolicyForm, EmailTemplateForm, LendingPolicyForm
-from .selectors import staff_library
 
 PERMISSION = "requests_app.administer_ill"
 
@@ -30,17 +27,7 @@ PERMISSION = "requests_app.administer_ill"
 def ill_administrator(view):
     """Signed in, an ILL administrator, attached to a member library; the view gets that library."""
 
-    @login_required
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        if not request.user.has_perm(PERMISSION):
-            raise PermissionDenied("Only ILL administrators may change the library's policies.")
-        library = staff_library(request.user)
-        if library is None:
-            raise PermissionDenied("Your account is not attached to a member library.")
-        return view(request, library, *args, **kwargs)
-
-    return wrapper
+    return staff_view(PERMISSION, "Only ILL administrators may change the library's policies.")(view)
 
 
 @ill_administrator

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from . import outbox, privacy, selectors, services
+from .access import member_library
 from .models import EventSource, IllRequest, Library, OutboxMessage, OutboxStatus, Role
 from .workflow import Actor, WorkflowError, registry
 
@@ -21,13 +21,7 @@ def _staff_scope(request: HttpRequest, role: str) -> Library:
     """The member library whose ``role`` queue this user may work, or 403/404."""
     if role not in Role.values:
         raise Http404("No such queue.")
-    permission = registry.get(role).staff_permission
-    if not request.user.has_perm(permission):
-        raise PermissionDenied("Your account may not work this queue.")
-    library = selectors.staff_library(request.user)
-    if library is None:
-        raise PermissionDenied("Your account is not attached to a member library.")
-    return library
+    return member_library(request.user, registry.get(role).staff_permission, "Your account may not work this queue.")
 
 
 @login_required
@@ -104,11 +98,8 @@ def resend_message(request: HttpRequest, role: str, pk: int, message_id: int) ->
 @login_required
 def patron_access_log(request: HttpRequest) -> HttpResponse:
     """For ILL administrators: who saw a patron's identity, what and when (``?patron=<barcode or username>``)."""
-    if not request.user.has_perm("requests_app.administer_ill"):
-        raise PermissionDenied("Only ILL administrators may read the patron access log.")
-    library = selectors.staff_library(request.user)
-    if library is None:
-        raise PermissionDenied("Your account is not attached to a member library.")
+    library = member_library(request.user, "requests_app.administer_ill",
+                             "Only ILL administrators may read the patron access log.")
     query = (request.GET.get("patron") or "").strip()
     patron = privacy.find_patron(library=library, query=query) if query else None
     page = None

@@ -14,7 +14,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.forms.models import fields_for_model, model_to_dict
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 from requests_app import messaging, privacy
 from requests_app import selectors as core_selectors
 from requests_app import services as core_services
+from requests_app.access import member_library
 from requests_app.models import EventSource, IllRequest, Library, NoteVisibility, Role
 from requests_app.pagination import keyset_page
 from requests_app.workflow import Actor, WorkflowError
@@ -100,12 +101,7 @@ class NoteForm(forms.Form):
 
 def _library(request: HttpRequest) -> Library:
     """The member library whose borrowing queue this user works; 403 otherwise."""
-    if not request.user.has_perm(WORKFLOW.staff_permission):
-        raise PermissionDenied("Your account may not work the borrowing queue.")
-    library = core_selectors.staff_library(request.user)
-    if library is None:
-        raise PermissionDenied("Your account is not attached to a member library.")
-    return library
+    return member_library(request.user, WORKFLOW.staff_permission, "Your account may not work the borrowing queue.")
 
 
 def _actor(request: HttpRequest) -> Actor:
