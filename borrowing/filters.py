@@ -35,6 +35,12 @@ class BorrowingQueueFilter(django_filters.FilterSet):
         model = IllRequest
         fields = ["q", "status", "format", "lender"]
 
+    def keyset_ordering(self, default: str = "-updated_at") -> str:
+        """The chosen sort as a model field ordering (``-title``), for keyset pagination."""
+        chosen = (self.form.cleaned_data.get("sort") or [""])[0]
+        field = self.filters["sort"].param_map.get(chosen.lstrip("-"))
+        return f"{'-' if chosen.startswith('-') else ''}{field}" if field else default
+
     def search(self, queryset: QuerySet[IllRequest], name: str, value: str) -> QuerySet[IllRequest]:
         value = value.strip()
         if not value:

@@ -122,22 +122,14 @@ def _back(pk: int) -> HttpResponse:
 
 # Queue --------------------------------------------------------------------------------------
 
-#: The queue's sort choices (the filter's ``sort`` values) as keyset orderings.
-_QUEUE_SORTS = {
-    "updated": "updated_at", "-updated": "-updated_at", "created": "created_at", "-created": "-created_at",
-    "title": "title", "-title": "-title", "need_by": "need_by", "-need_by": "-need_by",
-    "due": "patron_due_date", "-due": "-patron_due_date", "lender": "partner__symbol", "-lender": "-partner__symbol",
-}
-
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
     library = _library(request)
     filterset = BorrowingQueueFilter(request.GET or None, queryset=selectors.staff_queue(library=library))
     valid = filterset.is_bound and filterset.is_valid()
     rows = filterset.qs if valid else selectors.staff_queue(library=library)
-    sort = (filterset.form.cleaned_data.get("sort") or [""])[0] if valid else ""
-    page = keyset_page(rows, ordering=[_QUEUE_SORTS.get(sort, "-updated_at")], cursor=request.GET.get("cursor"),
-                       size=PAGE_SIZE)
+    page = keyset_page(rows, ordering=[filterset.keyset_ordering() if valid else "-updated_at"],
+                       cursor=request.GET.get("cursor"), size=PAGE_SIZE)
     status = request.GET.get("status") or ""
     query = request.GET.copy()
     query.pop("cursor", None)

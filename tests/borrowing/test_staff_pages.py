@@ -75,6 +75,13 @@ def test_the_queue_sorts_by_title(client, staff, home):
     assert [r.title for r in response.context["page"]] == ["Alpha", "Beta", "Gamma"]
 
 
+def test_the_queue_sorts_by_title_backwards(client, staff, home):
+    for title in ("Beta", "Alpha", "Gamma"):
+        IllRequestFactory(library=home, title=title)
+    response = client.get(reverse("borrowing_staff:queue"), {"sort": "-title"})
+    assert [r.title for r in response.context["page"]] == ["Gamma", "Beta", "Alpha"]
+
+
 def test_the_queue_pages_through_every_request_once_with_next_and_previous(client, staff, home, monkeypatch):
     monkeypatch.setattr("borrowing.views.staff.PAGE_SIZE", 2)
     made = [IllRequestFactory(library=home, title=f"Title {i}").number for i in range(5)]
