@@ -52,16 +52,21 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+def _own_request(library, pk: int) -> IllRequest:
+    """``library``'s lending request ``pk`` (locked later by the service), or 404."""
+    try:
+        return IllRequest.objects.select_related("library", "partner").get(pk=pk, library=library,
+                                                                          role=Role.LENDING)
+    except IllRequest.DoesNotExist:
+        raise Http404("No such lending request.") from None
+
+
 @login_required
 @require_POST
 def add_note(request: HttpRequest, pk: int) -> HttpResponse:
     """A note for our staff, or one sent to the borrowing library as an ISO 18626 Notification."""
     library = lending_library(request)
-    try:
-        ill_request = IllRequest.objects.select_related("library", "partner").get(
-            pk=pk, library=library, role=Role.LENDING)
-    except IllRequest.DoesNotExist:
-        raise Http404("No such lending request.") from None
+    ill_request = _own_request(library, pk)
     form = StaffNoteForm(request.POST)
     if form.is_valid():
         try:
@@ -87,11 +92,7 @@ def add_note(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def perform_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     library = lending_library(request)
-    try:
-        ill_request = IllRequest.objects.select_related("library", "partner").get(
-            pk=pk, library=library, role=Role.LENDING)
-    except IllRequest.DoesNotExist:
-        raise Http404("No such lending request.") from None
+    ill_request = _own_request(library, pk)
     form_class = FORMS.get(action, NoteForm)
     form = form_class(request.POST, request.FILES, prefix=action)
     if not form.is_valid():
