@@ -128,50 +128,41 @@ def _check_tags(source: str, field: str) -> None:
                                               f"(allowed: if, for, with, firstof, now, and the like)."})
 
 
-def _lookups(obj: Any, seen: set[int]) -> Iterator[tuple[str, ...]]:
-    """Every variable path (``("r", "title")``) in a compiled template's nodes."""
+def _expressions(obj: Any, seen: set[int]) -> Iterator[FilterExpression | Variable]:
+    """Every ``{{ … }}`` expression (and bare variable) in a compiled template's nodes."""
     if id(obj) in seen:
         return
     seen.add(id(obj))
-    if isinstance(obj, Variable):
-        if obj.lookups:
-            yield obj.lookups
-    elif isinstance(obj, FilterExpression):
-        yield from _lookups(obj.var, seen)
-        for _func, args in obj.filters:
-            for is_variable, arg in args:
-                if is_variable:
-                    yield from _lookups(arg, seen)
+    if isinstance(obj, FilterExpression | Variable):
+        yield obj
     elif isinstance(obj, list | tuple):
         for item in obj:
-            yield from _lookups(item, seen)
+            yield from _expressions(item, seen)
     elif isinstance(obj, dict):
         for item in obj.values():
-            yield from _lookups(item, seen)
+            yield from _expressions(item, seen)
     elif type(obj).__module__.startswith("django.template") and hasattr(obj, "__dict__"):
         for name, value in vars(obj).items():
             if name not in {"token", "origin", "template"}:
-                yield from _lookups(value, seen)
+                yield from _expressions(value, seen)
 
 
-def _filters_used(obj: Any, seen: set[int]) -> Iterator[str]:
+def _lookups(nodes: list) -> Iterator[tuple[str, ...]]:
+    """Every variable path (``("r", "title")``) in a compiled template, filter arguments included."""
+    for expression in _expressions(nodes, set()):
+        variables = [expression]
+        if isinstance(expression, FilterExpression):
+            variables = [expression.var] + [arg for _func, args in expression.filters
+                                            for is_variable, arg in args if is_variable]
+        yield from (v.lookups for v in variables if isinstance(v, Variable) and v.lookups)
+
+
+def _filters_used(nodes: list) -> Iterator[str]:
     """The names of every filter a compiled template applies."""
-    if id(obj) in seen:
-        return
-    seen.add(id(obj))
-    if isinstance(obj, FilterExpression):
-        for func, _args in obj.filters:
-            yield getattr(func, "_filter_name", None) or func.__name__
-    elif isinstance(obj, list | tuple):
-        for item in obj:
-            yield from _filters_used(item, seen)
-    elif isinstance(obj, dict):
-        for item in obj.values():
-            yield from _filters_used(item, seen)
-    elif type(obj).__module__.startswith("django.template") and hasattr(obj, "__dict__"):
-        for name, value in vars(obj).items():
-            if name not in {"token", "origin", "template"}:
-                yield from _filters_used(value, seen)
+    for expression in _expressions(nodes, set()):
+        if isinstance(expression, FilterExpression):
+            for func, _args in expression.filters:
+                yield getattr(func, "_filter_name", None) or func.__name__
 
 
 def _loop_depth(nodes: Iterable[Node]) -> int:
@@ -235,13 +226,13 @@ def compile_template(source: str, *, field: str, sample: Mapping[str, Any], html
         template = (_html_engine if html else _text_engine).from_string(source)
     except TemplateSyntaxError as exc:
         raise ValidationError({field: f"The template has a mistake: {exc}"}) from exc
-    forbidden = sorted(set(_filters_used(list(template.nodelist), set())) & FORBIDDEN_FILTERS)
+    forbidden = sorted(set(_filters_used(list(template.nodelist))) & FORBIDDEN_FILTERS)
     if forbidden:
         raise ValidationError({field: f"The filter “|{forbidden[0]}” cannot be used in e-mail templates."})
     if _loop_depth(template.nodelist) > MAX_LOOP_DEPTH:
         raise ValidationError({field: f"Loops may be nested at most {MAX_LOOP_DEPTH} deep."})
     bound = set(_bound_names(list(template.nodelist), set())) | {"forloop", "block"}
-    unknown = sorted({".".join(path) for path in _lookups(list(template.nodelist), set())
+    unknown = sorted({".".join(path) for path in _lookups(list(template.nodelist))
                       if path[0] not in bound and not _resolves(path, sample)})
     if unknown:
         names = ", ".join(f"{{{{ {name} }}}}" for name in unknown)
