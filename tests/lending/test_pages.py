@@ -89,6 +89,12 @@ def test_an_unknown_state_is_not_found(staff_client):
     assert staff_client.get("/lending/?status=bogus").status_code == 404
 
 
+def test_the_request_page_shows_an_articles_doi_and_pmid(staff_client, library):
+    request = IncomingRequestFactory(library=library, format="article", doi="10.1038/171737a0", pmid="13054692")
+    html = staff_client.get(f"/lending/requests/{request.pk}/").content.decode()
+    assert "10.1038/171737a0" in html and "13054692" in html
+
+
 def test_the_request_page_shows_the_match_warnings_actions_and_messages(staff_client, library):
     request = IncomingRequestFactory(library=library)
     LendingDetail.objects.create(request=request, match_kind="isbn", warnings=["The holding does not circulate."],
