@@ -131,6 +131,13 @@ def partner_delivery_possible(request: IllRequest) -> bool:
     return request.partner is not None and transport_for(request.partner) is not None
 
 
+def kept_only(note: Note, request: IllRequest) -> str:
+    """What staff must do themselves when a note to the partner could not go out; empty when it went."""
+    if note.visibility != NoteVisibility.PARTNER or partner_delivery_possible(request):
+        return ""
+    return f"Note kept. {request.partner.symbol} has no electronic address: tell them by e-mail or phone."
+
+
 # Reading and marking read ------------------------------------------------------------------
 
 def from_outside() -> Q:

@@ -306,9 +306,8 @@ def add_note(request: HttpRequest, pk: int) -> HttpResponse:
     except WorkflowError as exc:
         messages.error(request, exc.message)
     else:
-        if note.visibility == NoteVisibility.PARTNER and not messaging.partner_delivery_possible(ill_request):
-            messages.warning(request, f"Note kept. {ill_request.partner.symbol} has no electronic address: "
-                                      "tell them by e-mail or phone.")
+        if warning := messaging.kept_only(note, ill_request):
+            messages.warning(request, warning)
         else:
             messages.success(request, NOTE_SENT.get(note.visibility, "Note added."))
     return redirect(reverse(NS + ":request", kwargs={"pk": pk}) + "#thread")

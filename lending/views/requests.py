@@ -75,12 +75,11 @@ def add_note(request: HttpRequest, pk: int) -> HttpResponse:
         except WorkflowError as exc:
             form.add_error(None, exc.message)
         else:
-            to_partner = note.visibility == NoteVisibility.PARTNER
-            if to_partner and not messaging.partner_delivery_possible(ill_request):
-                messages.warning(request, f"Note kept. {ill_request.partner.symbol} has no electronic address: "
-                                          "tell them by e-mail or phone.")
+            if warning := messaging.kept_only(note, ill_request):
+                messages.warning(request, warning)
             else:
-                messages.success(request, "Note sent to the borrowing library." if to_partner else "Note added.")
+                messages.success(request, "Note sent to the borrowing library."
+                                 if note.visibility == NoteVisibility.PARTNER else "Note added.")
             return redirect(reverse("lending:request", args=[pk]) + "#thread")
     for errors in form.errors.values():
         for error in errors:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from requests_app.models import InboundMessage, Note, NoteVisibility, OutboxMessage
 from requests_app.roles import BORROWING_STAFF
 from requests_app.services import add_note
-from tests.factories import LendingRequestFactory, MemberLibraryFactory, StaffFactory
+from tests.factories import LendingRequestFactory, LibraryFactory, MemberLibraryFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -94,3 +95,14 @@ def test_the_request_page_takes_the_same_queries_with_a_long_thread(client, lend
                                      payload={}, transport="iso18626", status="delivered")
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(url)
+
+
+def test_a_note_to_a_partner_without_an_electronic_address_is_kept_and_staff_are_told(client, lending_staff, lender):
+    offline = LibraryFactory(symbol="OFFL", iso18626_endpoint="", rest_endpoint="")
+    request = LendingRequestFactory(library=lender, partner=offline, status="new", requesting_agency_request_id="X-9")
+    client.force_login(lending_staff)
+    response = client.post(note_url(request), {"text": "Please call us.", "visibility": "partner"})
+    assert Note.objects.get(request=request).text == "Please call us."
+    assert not OutboxMessage.objects.exists()
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "Note kept. OFFL has no electronic address: tell them by e-mail or phone."]
