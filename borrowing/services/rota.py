@@ -284,8 +284,8 @@ def reorder_rota(*, request: IllRequest, entry_ids: list[int]) -> list[RotaEntry
     # Move them out of the way first: positions are unique per request.
     offset = 10000
     RotaEntry.objects.filter(pk__in=entry_ids).update(position=F("position") + offset)
-    for index, pk in enumerate(entry_ids):
-        RotaEntry.objects.filter(pk=pk).update(position=start + index)
+    moved = [RotaEntry(pk=pk, position=start + index) for index, pk in enumerate(entry_ids)]
+    RotaEntry.objects.bulk_update(moved, ["position"])
     return rota_of(request)
 
 

@@ -15,7 +15,7 @@ from borrowing.services import rota
 from borrowing.tasks import advance_silent_lenders
 from requests_app import services
 from requests_app.models import Event, IllRequest, Library, OutboxMessage, RequestFormat, ServiceType
-from requests_app.workflow import Actor
+from requests_app.workflow import Actor, WorkflowError
 from tests.factories import IllRequestFactory, LibraryFactory, MemberLibraryFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -229,6 +229,25 @@ def test_staff_can_move_a_waiting_lender_up_the_rota(home):
     request = sourcing(home)
     entries = rota.build_rota(request=request)
     assert symbols(rota.move_entry(request=request, entry_id=entries[2].pk, up=True)) == ["AAA", "CCC", "BBB"]
+
+
+def test_staff_can_put_the_waiting_lenders_in_a_new_order(home):
+    for symbol in ("AAA", "BBB", "CCC"):
+        LibraryFactory(symbol=symbol)
+    request = sourcing(home)
+    a, b, c = rota.build_rota(request=request)
+    assert symbols(rota.reorder_rota(request=request, entry_ids=[c.pk, a.pk, b.pk])) == ["CCC", "AAA", "BBB"]
+
+
+def test_a_new_order_that_misses_a_waiting_lender_is_refused_as_a_conflict(home):
+    for symbol in ("AAA", "BBB"):
+        LibraryFactory(symbol=symbol)
+    request = sourcing(home)
+    a, _b = rota.build_rota(request=request)
+    with pytest.raises(WorkflowError) as refused:
+        rota.reorder_rota(request=request, entry_ids=[a.pk])
+    assert refused.value.code == "conflict"
+    assert symbols(rota.rota_of(request)) == ["AAA", "BBB"]
 
 
 def test_staff_can_remove_a_waiting_lender_and_add_another(home):
