@@ -369,7 +369,10 @@ class IllRequest(Citation):
             # page walks the global updated_at index skipping every other library's rows (70 ms for a small
             # member library at 1M requests; 1 ms with it).
             models.Index(fields=["library", "role", "-updated_at", "-id"], name="request_activity_idx"),
-            models.Index(fields=["partner", "role", "-updated_at"], name="request_partner_idx"),
+            # The partner API's list: one partner's requests (both sides), changed since, newest first and
+            # cursor-paged on (updated_at, id). With the role between partner and updated_at, PostgreSQL read
+            # and sorted every match of the period (5 ms for the busiest partner at 1M); now it reads 51 rows.
+            models.Index(fields=["partner", "-updated_at", "-id"], name="request_partner_changes_idx"),
             models.Index(fields=["patron", "-created_at"], name="request_patron_idx"),
             # Statistics for a period (volumes, most requested titles) and the partner API's created-since.
             models.Index(fields=["library", "role", "created_at"], name="request_created_idx"),
@@ -405,7 +408,11 @@ class IllRequest(Citation):
     @property
     def number(self) -> str:
         """The request's barcode text and the id staff quote: ``B123`` or ``L123``."""
-        return f"{'B' if self.role == Role.BORROWING else 'L'}{self.pk}"
+        return self.number_of(self.role, self.pk)
+
+    @staticmethod
+    def number_of(role: str, pk: int) -> str:
+        return f"{'B' if role == Role.BORROWING else 'L'}{pk}"
 
     @property
     def workflow(self) -> Workflow:
@@ -415,7 +422,13 @@ class IllRequest(Citation):
 
     @property
     def status_label(self) -> str:
-        return self.workflow.state(self.status).label
+        return self.status_label_of(self.role, self.status)
+
+    @staticmethod
+    def status_label_of(role: str, status: str) -> str:
+        from .workflow import registry
+
+        return registry.get(role).state(status).label
 
     @property
     def is_final(self) -> bool:

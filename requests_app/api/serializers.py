@@ -155,6 +155,12 @@ class PartnerRequestSerializer(serializers.ModelSerializer):
     partner = serializers.SlugRelatedField(slug_field="symbol", read_only=True,
                                            help_text="Symbol of the partner library on the other side.")
 
+    #: The fields that are not columns, for lists read from ``values()`` (``rows.RowRepresentation``).
+    row_fields = {
+        "number": (("role", "id"), lambda row: IllRequest.number_of(row["role"], row["id"])),
+        "status_label": (("role", "status"), lambda row: IllRequest.status_label_of(row["role"], row["status"])),
+    }
+
     class Meta:
         model = IllRequest
         fields = [
@@ -175,10 +181,25 @@ class StaffRequestSerializer(PartnerRequestSerializer):
         fields = [*PartnerRequestSerializer.Meta.fields, "patron_name", "patron_due_date"]
         read_only_fields = fields
 
+    row_fields = {
+        **PartnerRequestSerializer.row_fields,
+        "patron_name": (("role", "patron__username", "patron__first_name", "patron__last_name"),
+                        lambda row: _patron_name(row["role"], row["patron__username"], row["patron__first_name"],
+                                                 row["patron__last_name"])),
+    }
+
     def get_patron_name(self, request: IllRequest) -> str | None:
-        if request.role != Role.BORROWING or request.patron is None:
+        patron = request.patron
+        if patron is None:
             return None
-        return request.patron.get_full_name() or request.patron.get_username()
+        return _patron_name(request.role, patron.get_username(), patron.first_name, patron.last_name)
+
+
+def _patron_name(role: str, username: str | None, first_name: str, last_name: str) -> str | None:
+    """A borrowing request's patron as staff read it (``get_full_name()`` or the username); ``None`` otherwise."""
+    if role != Role.BORROWING or username is None:
+        return None
+    return f"{first_name} {last_name}".strip() or username
 
 
 class _WithActions(serializers.Serializer):

@@ -31,6 +31,7 @@ from . import schema
 from .filters import IllRequestFilterSet
 from .pagination import LibraryCursorPagination, RequestCursorPagination
 from .permissions import ApiCaller, IsPartner, IsPartnerOrStaff, api_caller
+from .rows import row_representation
 from .serializers import (
     ActionSerializer,
     LibrarySerializer,
@@ -173,8 +174,11 @@ class RequestViewSet(ApiViewSet):
         return Response(self.get_serializer(fresh).data, status=status_code, headers=headers)
 
     def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        # The rows come from values() and the serializer's cached row representation: the same JSON as
+        # serializer.data, without a model instance per row (rows.py says why).
+        representation = row_representation(self.get_serializer_class())
+        page = self.paginate_queryset(representation.values(self.filter_queryset(self.get_queryset())))
+        return self.get_paginated_response(representation(page))
 
     def retrieve(self, request: Request, pk=None) -> Response:
         ill_request = self.get_ill_request(pk)
