@@ -199,9 +199,13 @@ class RequestViewSet(ApiViewSet):
             requesting_agency_request_id=fields.pop("requesting_agency_request_id"),
             source=EventSource.API, **fields,
         )
-        location = reverse("api:request-detail", args=[ill_request.pk])
-        return self.detail_response(ill_request, status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-                                    headers={"Location": location})
+        headers = {"Location": reverse("api:request-detail", args=[ill_request.pk])}
+        if not created:
+            return self.detail_response(ill_request, status.HTTP_200_OK, headers=headers)
+        # 201 answers the request as it was created, from the row just written (its history is one more
+        # query) instead of reading it back: what our lending desk does next (the shelf check may answer it
+        # unfilled at once) is for the partner's next read, as it is over ISO 18626.
+        return Response(self.get_serializer(ill_request).data, status=status.HTTP_201_CREATED, headers=headers)
 
     @extend_schema(
         summary="Perform a workflow action on a request",

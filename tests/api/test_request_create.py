@@ -41,6 +41,22 @@ class TestRequestCreate(AuthenticationContract):
         assert request.isbn == "9780141439549"
         assert request.requesting_agency_request_id == "PA-2025-0001"
 
+    def test_the_201_answer_is_what_reading_the_request_back_answers(self, world):
+        client = world.partner_a_client()
+        created = client.post(URL, ask(world), format="json").json()
+        read_back = client.get(f"{URL}{created['id']}/").json()
+        assert created == read_back
+        assert created["supplying_agency_request_id"] == f"OURS-{created['id']}"
+
+    def test_a_new_request_costs_a_fixed_handful_of_queries(self, world, django_assert_max_num_queries):
+        client = world.partner_a_client()
+        client.get(URL)  # the key's last use is recorded once a minute, not on every call
+        # The key, the library asked, the id looked up, the savepoint, the request, its creation event, our id,
+        # the savepoint released, the history answered.
+        with django_assert_max_num_queries(9):
+            response = client.post(URL, ask(world), format="json")
+        assert response.status_code == 201
+
     def test_the_creation_is_in_the_history_as_the_partners_over_the_api(self, world):
         world.partner_a_client().post(URL, ask(world), format="json")
         event = Event.objects.get(request=lending_rows(world).get())
