@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-from django.db import transaction
 from django.utils import timezone
 
 from requests_app.models import EventSource, IllRequest, Role, ServiceType
@@ -125,11 +124,12 @@ def check_availability(*, request: IllRequest) -> LendingDetail:
     request = IllRequest.objects.select_related("library", "partner").get(pk=request.pk)
     holding, kind = find_holding(request)
     warnings = policy_warnings(request, holding)
-    with transaction.atomic():
-        detail, _ = LendingDetail.objects.update_or_create(
-            request=request,
-            defaults={"holding": holding, "match_kind": kind, "warnings": warnings, "checked_at": timezone.now()},
-        )
+    detail = LendingDetail(request=request, holding=holding, match_kind=kind, warnings=warnings,
+                           checked_at=timezone.now())
+    # One INSERT … ON CONFLICT DO UPDATE of the check's own columns (shipping details written
+    # meanwhile stay), instead of update_or_create's locking SELECT, INSERT and two savepoints.
+    LendingDetail.objects.bulk_create([detail], update_conflicts=True, unique_fields=["request"],
+                                      update_fields=["holding", "match_kind", "warnings", "checked_at"])
     if holding is None and policy_for(request.library).auto_unfill_not_held:
         claim(request_id=request.pk, from_status=LendingStatus.NEW, action="unfill",
               actor=Actor.system(SYSTEM_ACTOR_NAME), source=EventSource.SYSTEM,

@@ -125,3 +125,14 @@ def test_running_the_check_again_updates_the_result_without_a_second_row(library
     HoldingFactory(library=library, isbn="9780226458083")
     assert check_availability(request=request).match_kind == "isbn"
     assert LendingDetail.objects.filter(request=request).count() == 1
+
+
+def test_running_the_check_again_keeps_what_shipping_wrote(library):
+    request = LendingRequestFactory(library=library, isbn="9780226458083")
+    check_availability(request=request)
+    LendingDetail.objects.filter(request=request).update(carrier="UPS", tracking_number="1Z999", renewal_pending=True)
+    HoldingFactory(library=library, isbn="9780226458083")
+    check_availability(request=request)
+    detail = LendingDetail.objects.get(request=request)
+    assert (detail.match_kind, detail.carrier, detail.tracking_number, detail.renewal_pending) == (
+        "isbn", "UPS", "1Z999", True)
