@@ -1,6 +1,12 @@
 """ISO 18626 intake in one process: real XML messages posted to ``/iso18626`` through the whole stack
 (middleware, the hardened parser, the codec's validation, the partner look-up, the handler, the
 confirmation), each one a partner's new loan or copy request to one of our member libraries.
+
+Each new request queues its availability check for a Celery worker (``lending.tasks``); publishing
+that task to the broker is part of the intake figure, the check itself is not. It is measured right
+after, as a worker runs it: the run's tasks are taken from the broker one by one and executed in this
+process (availability checks per second). The tasks go to a queue of the run's own, so that no worker
+of another process takes them and none is left behind.
 """
 
 from __future__ import annotations
@@ -8,6 +14,7 @@ from __future__ import annotations
 import random
 import time
 import uuid
+from queue import Empty
 
 from django.test import Client
 from django.utils import timezone
@@ -17,6 +24,9 @@ from requests_app.protocol import messages as m
 from requests_app.protocol import xml
 
 from .generator import MEMBERS
+
+#: The queue the run's availability checks go to (the task's own routing, to a queue no worker reads).
+AVAILABILITY_QUEUE = "bench-intake-availability"
 
 
 def _agency(library: Library) -> m.AgencyId:
@@ -44,7 +54,41 @@ def _request(member: Library, partner: Library, rnd: random.Random) -> bytes:
     return xml.encode(message)
 
 
+def _route_checks_to_own_queue():
+    from illms.celery import app
+    from lending.tasks import check_new_request_availability
+
+    app.conf.task_routes = {check_new_request_availability.name: {"queue": AVAILABILITY_QUEUE}}
+    return app, check_new_request_availability
+
+
+def _run_queued_checks(app, task) -> tuple[int, float]:
+    """Take the run's queued checks from the broker and run each as a worker would.
+
+    Returns how many ran and the seconds from the first take to the last acknowledgement.
+    """
+    done, started, finished = 0, time.perf_counter(), None
+    with app.connection_for_read() as connection:
+        queue = connection.SimpleQueue(AVAILABILITY_QUEUE)
+        try:
+            while True:
+                try:
+                    message = queue.get(block=True, timeout=0.5)
+                except Empty:
+                    return done, (finished or started) - started
+                if message.headers.get("task") != task.name:
+                    raise RuntimeError(f"unexpected task in {AVAILABILITY_QUEUE}: {message.headers.get('task')}")
+                args, kwargs, _embed = message.decode()
+                task(*args, **kwargs)
+                message.ack()
+                done += 1
+                finished = time.perf_counter()
+        finally:
+            queue.close()
+
+
 def measure(*, messages: int) -> dict:
+    app, task = _route_checks_to_own_queue()
     rnd = random.Random(18626)
     members = list(Library.objects.filter(is_member=True).order_by("symbol")[:MEMBERS])
     partners = list(Library.objects.filter(is_member=False, active=True).order_by("?")[:500])
@@ -53,6 +97,7 @@ def measure(*, messages: int) -> dict:
     client = Client()
     for body in bodies[:20]:  # warm up
         client.post("/iso18626", data=body, content_type="application/xml")
+    _run_queued_checks(app, task)
     failed = 0
     started = time.perf_counter()
     for body in bodies[20:]:
@@ -60,5 +105,8 @@ def measure(*, messages: int) -> dict:
         if response.status_code != 200 or b"messageStatus>OK<" not in response.content:
             failed += 1
     seconds = time.perf_counter() - started
+    checks, check_seconds = _run_queued_checks(app, task)
     return {"messages": messages, "failed": failed, "seconds": round(seconds, 2),
-            "messages_per_second": round(messages / seconds, 1), "kind": "request (new loan or copy)"}
+            "messages_per_second": round(messages / seconds, 1), "kind": "request (new loan or copy)",
+            "availability_checks": checks, "availability_seconds": round(check_seconds, 2),
+            "availability_checks_per_second": round(checks / check_seconds, 1) if checks else None}

@@ -128,13 +128,15 @@ def markdown(results: dict) -> str:
                     lines.append(f"| {int(size):,} | {entry.get('label', key)} | {_fmt(entry['rps'])} | "
                                  f"{entry['p95_ms']} | {_fmt(entry.get('ratio', 1.0))} |")
     if any("intake" in step for step in results["sizes"].values()):
-        lines += ["", "## ISO 18626 intake (one process)", "", "| Size | Messages | Messages/s | Peak MB |",
-                  "|---|---|---|---|"]
+        lines += ["", "## ISO 18626 intake (one process)", "",
+                  "| Size | Messages | Messages/s | Availability checks/s (queued, run after) | Peak MB |",
+                  "|---|---|---|---|---|"]
         for size, step in results["sizes"].items():
             intake = step.get("intake") or {}
             r = _result(intake)
             if r:
                 lines.append(f"| {int(size):,} | {r['messages']} | {_fmt(r['messages_per_second'])} | "
+                             f"{_fmt(r.get('availability_checks_per_second') or '–')} | "
                              f"{_fmt(intake.get('peak_rss_mb'))} |")
     jobs = results.get("jobs", {})
     if jobs:

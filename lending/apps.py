@@ -21,13 +21,13 @@ class LendingConfig(AppConfig):
 
 
 def on_request_transitioned(sender, request, event, transition=None, **kwargs) -> None:
-    """Lending's listener: the availability check on a new request, renewal requests for staff or policy."""
+    """Lending's listener: queue the availability check of a new request; renewal requests for staff or policy."""
     if request.role != "lending":
         return
     if event.action == "create":
-        from .services.availability import on_request_created
+        from .services.availability import queue_check
 
-        on_request_created(request)
+        queue_check(request)
     elif event.action == "borrower_renewal_request":
         from .services.answers import note_renewal_request
 

@@ -44,3 +44,15 @@ def expire_electronic_deliveries() -> int:
     from .services.edelivery import expire_deliveries
 
     return expire_deliveries()
+
+
+@shared_task(acks_late=True)
+def check_new_request_availability(request_id: int) -> None:
+    """The availability check of a new lending request, queued when the request is committed.
+
+    Idempotent: the check overwrites its own result and auto-unfills only a request still new, so a
+    task delivered twice (a worker died before acknowledging it) changes nothing the second time.
+    """
+    from .services.availability import on_request_created
+
+    on_request_created(request_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.db import transaction
 from django.utils import timezone
 
 from requests_app.models import EventSource, IllRequest, Role, ServiceType
@@ -137,12 +138,38 @@ def check_availability(*, request: IllRequest) -> LendingDetail:
     return detail
 
 
-def on_request_created(request: IllRequest) -> None:
-    """Listener entry point: never let a failing check stop a partner's request from arriving."""
+def on_request_created(request_id: int) -> None:
+    """The queued check of a new request (``lending.tasks``): a failing check is logged, never raised.
+
+    A request deleted before the task ran (a test's rollback, a purge) is skipped.
+    """
     try:
-        check_availability(request=request)
+        check_availability(request=IllRequest(pk=request_id))
+    except IllRequest.DoesNotExist:
+        logger.info("Lending request %s is gone; no availability check.", request_id)
     except Exception:
-        logger.exception("Availability check failed for lending request %s", request.pk)
+        logger.exception("Availability check failed for lending request %s", request_id)
+
+
+def queue_check(request: IllRequest) -> None:
+    """Queue the availability check of a new lending request once its transaction has committed.
+
+    The check (holdings, our rules for the partner, auto-unfill) is not part of the answer a partner
+    gets, so it runs in a Celery worker, not in the request that received the partner's message; the
+    staff desk shows "Not checked" until it has run. If the queue cannot be reached the check runs
+    here, so it is never lost.
+    """
+    from ..tasks import check_new_request_availability
+
+    def send() -> None:
+        try:
+            check_new_request_availability.delay(request.pk)
+        except Exception:  # the broker is down: check now rather than never
+            logger.warning("Could not queue the availability check of lending request %s; checking now.",
+                           request.pk, exc_info=True)
+            on_request_created(request.pk)
+
+    transaction.on_commit(send)
 
 
 def owned_items(*, library, citation) -> list:

@@ -127,6 +127,96 @@ def test_running_the_check_again_updates_the_result_without_a_second_row(library
     assert LendingDetail.objects.filter(request=request).count() == 1
 
 
+# The check runs in a Celery worker, queued when the new request commits ---------------------------
+
+def test_the_check_is_queued_once_on_commit_and_done_by_the_task(library, django_capture_on_commit_callbacks,
+                                                                  settings, monkeypatch):
+    from lending import tasks
+
+    settings.ILLMS_AUTO_UNFILL_NOT_HELD = True
+    queued: list[int] = []
+    monkeypatch.setattr(tasks.check_new_request_availability, "delay", queued.append)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        request, _ = receive_partner_request(library=library, partner=IsoPartnerFactory(),
+                                             requesting_agency_request_id="R-Q", title="Nothing we own")
+        assert queued == []  # not before the request is committed
+    assert callbacks and queued == [request.pk]
+    assert not LendingDetail.objects.filter(request=request).exists()  # the partner's answer did not wait for it
+
+    # The worker runs it; a second delivery of the same task (acks_late, a worker died) changes nothing.
+    tasks.check_new_request_availability(request.pk)
+    tasks.check_new_request_availability(request.pk)
+    assert LendingDetail.objects.get(request=request).match_kind == "none"
+    request.refresh_from_db()
+    assert request.status == "unfilled"
+    assert Event.objects.filter(request=request, action="unfill").count() == 1
+    assert OutboxMessage.objects.filter(request=request).count() == 1
+
+
+def test_the_same_request_received_again_is_not_checked_again(library, django_capture_on_commit_callbacks,
+                                                               monkeypatch):
+    from lending import tasks
+
+    queued: list[int] = []
+    monkeypatch.setattr(tasks.check_new_request_availability, "delay", queued.append)
+    partner = IsoPartnerFactory()
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            receive_partner_request(library=library, partner=partner, requesting_agency_request_id="R-T",
+                                    title="Kuhn")
+    assert len(queued) == 1
+
+
+def test_an_iso18626_request_is_checked_by_the_worker_after_it_is_confirmed(
+        library, client, django_capture_on_commit_callbacks):
+    """End to end, Celery eager as in the tests: the posted request ends up with its availability result."""
+    from django.utils import timezone
+
+    from requests_app.protocol import messages as m
+    from requests_app.protocol import xml
+
+    def agency(lib):
+        return m.AgencyId(type=m.TypedValue(value=lib.agency_id_type), value=lib.agency_id_value)
+
+    holding = HoldingFactory(library=library, isbn="9780306406157")
+    partner = IsoPartnerFactory()
+    body = xml.encode(m.Request(
+        header=m.RequestHeader(supplying_agency_id=agency(library), requesting_agency_id=agency(partner),
+                               timestamp=timezone.now(), requesting_agency_request_id="R-ISO"),
+        bibliographic_info=m.BibliographicInfo(title="On lending", bibliographic_item_ids=(
+            m.BibliographicItemId(code=m.TypedValue(value="ISBN"), value="9780306406157"),)),
+        service_info=m.ServiceInfo(service_type=m.ServiceType.LOAN, request_type=m.RequestType.NEW),
+    ))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/iso18626", data=body, content_type="application/xml")
+    assert b"messageStatus>OK<" in response.content
+    detail = LendingDetail.objects.get(request__partner=partner)
+    assert detail.holding == holding and detail.checked_at is not None
+
+
+def test_the_check_runs_at_once_when_the_queue_is_down(library, django_capture_on_commit_callbacks, monkeypatch):
+    from lending import tasks
+
+    def broker_down(request_id):
+        raise ConnectionError("no broker")
+
+    monkeypatch.setattr(tasks.check_new_request_availability, "delay", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        request, _ = receive_partner_request(library=library, partner=IsoPartnerFactory(),
+                                             requesting_agency_request_id="R-D", title="Kuhn")
+    assert LendingDetail.objects.filter(request=request).exists()
+
+
+def test_the_task_for_a_request_gone_meanwhile_does_nothing(library):
+    from lending.tasks import check_new_request_availability
+
+    request = IncomingRequestFactory(library=library)
+    pk = request.pk
+    request.delete()
+    check_new_request_availability(pk)
+    assert not LendingDetail.objects.filter(request_id=pk).exists()
+
+
 def test_running_the_check_again_keeps_what_shipping_wrote(library):
     request = LendingRequestFactory(library=library, isbn="9780226458083")
     check_availability(request=request)
