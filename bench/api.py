@@ -134,6 +134,9 @@ def measure(*, seconds: float) -> dict:
     def constant(connection) -> int:
         return _exchange(connection, "GET", "/bench/constant/", {"Accept": "application/json"})[0]
 
+    def authenticated(connection) -> int:
+        return _exchange(connection, "GET", "/bench/authenticated/", auth)[0]
+
     cursors = threading.local()
 
     def list_pages(connection) -> int:
@@ -162,12 +165,14 @@ def measure(*, seconds: float) -> dict:
     try:
         results = {}
         for name, label, scenario in (("constant", "constant DRF endpoint (ceiling)", constant),
+                                      ("authenticated", "the constant behind partner authentication (reference)",
+                                       authenticated),
                                       ("list", "list: updated since, cursor pages", list_pages),
                                       ("create", "create a request", create)):
             load(server.port, scenario, seconds=1.0)  # warm up: connections, caches, the first queries
             results[name] = {"label": label, **load(server.port, scenario, seconds=seconds)}
         ceiling = results["constant"]["rps"] or 1
-        for name in ("list", "create"):
+        for name in ("authenticated", "list", "create"):
             results[name]["ratio"] = round(results[name]["rps"] / ceiling, 3)
         results["constant"]["ratio"] = 1.0
         results["server_peak_mb"] = server.worker_peak_mb()

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from illms.urls import urlpatterns as project_urlpatterns
+from requests_app.api.permissions import IsPartnerOrStaff
 
 
 class Constant(APIView):
@@ -20,4 +21,17 @@ class Constant(APIView):
         return Response({"status": "ok"})
 
 
-urlpatterns = [path("bench/constant/", Constant.as_view()), *project_urlpatterns]
+class AuthenticatedConstant(APIView):
+    """The constant behind the partner API's own authentication and permission: one key look-up.
+
+    Not a target: it shows what the first database query of any authenticated call costs on this machine.
+    """
+
+    permission_classes = [IsPartnerOrStaff]
+
+    def get(self, request):
+        return Response({"status": "ok"})
+
+
+urlpatterns = [path("bench/constant/", Constant.as_view()),
+               path("bench/authenticated/", AuthenticatedConstant.as_view()), *project_urlpatterns]
