@@ -37,20 +37,6 @@ def _refuse(message, received, error_type: m.ErrorType, value: str, version: str
     return _answer(confirmation_for(message, errors=errors, timestamp_received=received), version, status)
 
 
-def sender_agency(message) -> m.AgencyId | None:
-    """Who sent it: the requesting agency of a request or requesting agency message, else the supplier."""
-    if isinstance(message, m.SupplyingAgencyMessage):
-        return message.header.supplying_agency_id
-    return message.header.requesting_agency_id
-
-
-def find_partner(agency: m.AgencyId | None) -> Library | None:
-    if agency is None:
-        return None
-    return Library.objects.filter(active=True, agency_id_type__iexact=agency.type.value,
-                                  agency_id_value__iexact=agency.value).first()
-
-
 def _address_allowed(library: Library, address: str) -> bool:
     networks = library.ip_allowlist.split()
     if not networks:
@@ -80,7 +66,7 @@ def _key_allowed(library: Library, request: HttpRequest) -> bool:
 @csrf_exempt
 @require_POST
 def iso18626(request: HttpRequest) -> HttpResponse:
-    from .handler import handle
+    from .handler import find_parties, handle, sender_agency
 
     received = timezone.now()
     limit = int(getattr(settings, "ISO18626_MAX_BODY_BYTES", xml.MAX_MESSAGE_BYTES))
@@ -100,7 +86,7 @@ def iso18626(request: HttpRequest) -> HttpResponse:
         error = ProtocolError(m.ErrorType.UNRECOGNISED_DATA_ELEMENT,
                               "A confirmation is the answer to a message, not a message to send here.")
         return _answer(error_confirmation(error, timestamp_received=received), version)
-    partner = find_partner(sender_agency(message))
+    partner, member = find_parties(message)
     if partner is None:
         agency = sender_agency(message)
         who = f"{agency.type.value}:{agency.value}" if agency else "(none)"
@@ -110,7 +96,7 @@ def iso18626(request: HttpRequest) -> HttpResponse:
         return _refuse(message, received, m.ErrorType.UNRECOGNISED_DATA_VALUE,
                        "The message is not authorised: key or address not accepted for this partner.", version,
                        status=403)
-    confirmation = handle(message, sender=partner, source=EventSource.ISO18626)
+    confirmation = handle(message, sender=partner, source=EventSource.ISO18626, member=member)
     return _answer(confirmation, version)
 
 
@@ -145,7 +131,7 @@ def messages_json(request: HttpRequest) -> JsonResponse:
                                 "A confirmation is the answer to a message, not a message to send here.")
     except ProtocolError as exc:
         return JsonResponse(json_codec.to_json(error_confirmation(exc, timestamp_received=received)))
-    from .handler import same_agency
+    from .handler import same_agency, sender_agency
 
     if not same_agency(sender_agency(message), key.library):
         errors = [m.ErrorData(error_type=m.ErrorType.UNRECOGNISED_DATA_VALUE,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone
 
 from ..models import EventSource, IllRequest, InboundMessage, Library, NoteVisibility, RequestFormat, Role
@@ -36,8 +37,17 @@ class Refusal(Exception):
     value: str
 
 
-def handle(message, *, sender: Library, source: str = EventSource.ISO18626) -> object:
-    """Apply ``message`` from ``sender`` and return the confirmation to answer with."""
+#: ``handle(member=...)`` not given: the member library the message is addressed to is looked up here.
+LOOK_UP = object()
+
+
+def handle(message, *, sender: Library, source: str = EventSource.ISO18626, member: Library | None | object = LOOK_UP
+           ) -> object:
+    """Apply ``message`` from ``sender`` and return the confirmation to answer with.
+
+    ``member`` is the member library the message is addressed to (``None``: none of ours), when the
+    caller has already looked it up with the sender (:func:`find_parties`); by default it is looked up.
+    """
     received = timezone.now()
     fingerprint = fingerprint_of(message, sender)
     previous = InboundMessage.objects.filter(fingerprint=fingerprint).first()
@@ -45,7 +55,7 @@ def handle(message, *, sender: Library, source: str = EventSource.ISO18626) -> o
         return from_json(previous.confirmation)
     try:
         with transaction.atomic():
-            request, summary = _apply(message, sender, source)
+            request, summary = _apply(message, sender, source, member)
             confirmation = confirm(message, received=received)
             InboundMessage.objects.create(sender=sender, fingerprint=fingerprint, kind=kind_of(message),
                                           summary=summary[:100], request=request, confirmation=to_json(confirmation))
@@ -83,32 +93,80 @@ def same_agency(agency: m.AgencyId | None, library: Library) -> bool:
             and agency.value.upper() == library.agency_id_value.upper())
 
 
+def _agency_q(agency: m.AgencyId) -> Q:
+    return Q(agency_id_type__iexact=agency.type.value, agency_id_value__iexact=agency.value)
+
+
 def member_by_agency(agency: m.AgencyId | None) -> Library | None:
     if agency is None:
         return None
-    return Library.objects.filter(is_member=True, active=True, agency_id_type__iexact=agency.type.value,
-                                  agency_id_value__iexact=agency.value).first()
+    return Library.objects.filter(_agency_q(agency), is_member=True, active=True).first()
 
 
-def _apply(message, sender: Library, source: str) -> tuple[IllRequest | None, str]:
-    if isinstance(message, m.Request):
-        return _apply_request(message, sender, source)
+def sender_agency(message) -> m.AgencyId | None:
+    """Who sent it: the requesting agency of a request or requesting agency message, else the supplier."""
     if isinstance(message, m.SupplyingAgencyMessage):
-        return _apply_supplying_agency_message(message, sender, source)
+        return message.header.supplying_agency_id
+    return message.header.requesting_agency_id
+
+
+def recipient_agency(message) -> m.AgencyId | None:
+    """Whom it is for: the agency on the other side of the transaction from the sender."""
+    if isinstance(message, m.SupplyingAgencyMessage):
+        return message.header.requesting_agency_id
+    return getattr(message.header, "supplying_agency_id", None)
+
+
+def find_parties(message) -> tuple[Library | None, Library | None]:
+    """The active library that sent ``message`` and the active member library it is addressed to.
+
+    One query for both (each matched case-insensitively on its agency id, as ``member_by_agency``
+    does; several matches are taken in symbol order, as ``first()`` would): the directory look-up
+    of every incoming message, which cost two.
+    """
+    sent_by, sent_to = sender_agency(message), recipient_agency(message)
+    if sent_by is None:
+        return None, None
+    by_sender = _agency_q(sent_by)
+    to_member = _agency_q(sent_to) & Q(is_member=True) if sent_to is not None else Q(pk__in=[])
+    rows = (Library.objects.filter(by_sender | to_member, active=True)
+            .annotate(is_sender=ExpressionWrapper(by_sender, output_field=BooleanField()),
+                      is_recipient=ExpressionWrapper(to_member, output_field=BooleanField()))
+            .order_by("symbol"))
+    sender = member = None
+    for library in rows:
+        if sender is None and library.is_sender:
+            sender = library
+        if member is None and library.is_recipient:
+            member = library
+    return sender, member
+
+
+def _member(agency: m.AgencyId | None, member: Library | None | object) -> Library | None:
+    return member_by_agency(agency) if member is LOOK_UP else member
+
+
+def _apply(message, sender: Library, source: str, member: Library | None | object = LOOK_UP
+           ) -> tuple[IllRequest | None, str]:
+    if isinstance(message, m.Request):
+        return _apply_request(message, sender, source, member)
+    if isinstance(message, m.SupplyingAgencyMessage):
+        return _apply_supplying_agency_message(message, sender, source, member)
     if isinstance(message, m.RequestingAgencyMessage):
-        return _apply_requesting_agency_message(message, sender, source)
+        return _apply_requesting_agency_message(message, sender, source, member)
     raise Refusal(m.ErrorType.UNRECOGNISED_DATA_ELEMENT, f"A {kind_of(message)} is not answered with a confirmation.")
 
 
 # request: a partner asks to borrow from one of our member libraries --------------------------
 
-def _apply_request(message: m.Request, sender: Library, source: str) -> tuple[IllRequest, str]:
+def _apply_request(message: m.Request, sender: Library, source: str, member: Library | None | object = LOOK_UP
+                   ) -> tuple[IllRequest, str]:
     from ..services import receive_partner_request
 
     header = message.header
     if not same_agency(header.requesting_agency_id, sender):
         raise Refusal(m.ErrorType.UNRECOGNISED_DATA_VALUE, "requestingAgencyId is not the sending library.")
-    library = member_by_agency(header.supplying_agency_id)
+    library = _member(header.supplying_agency_id, member)
     if library is None:
         raise Refusal(m.ErrorType.UNRECOGNISED_DATA_VALUE,
                       "supplyingAgencyId does not name a library served here.")
@@ -171,8 +229,8 @@ def citation_of(message: m.Request) -> dict:
 
 # supplyingAgencyMessage: a lender about our borrowing request ------------------------------
 
-def _find_borrowing(header, sender: Library) -> IllRequest:
-    library = member_by_agency(header.requesting_agency_id)
+def _find_borrowing(header, sender: Library, member: Library | None | object = LOOK_UP) -> IllRequest:
+    library = _member(header.requesting_agency_id, member)
     request = None
     if library is not None:
         request = (IllRequest.objects.filter(role=Role.BORROWING, library=library,
@@ -204,9 +262,9 @@ def _supplier_code(message: m.SupplyingAgencyMessage) -> str | None:
     return f"status:{status}"
 
 
-def _apply_supplying_agency_message(message: m.SupplyingAgencyMessage, sender: Library,
-                                    source: str) -> tuple[IllRequest, str]:
-    request = _find_borrowing(message.header, sender)
+def _apply_supplying_agency_message(message: m.SupplyingAgencyMessage, sender: Library, source: str,
+                                    member: Library | None | object = LOOK_UP) -> tuple[IllRequest, str]:
+    request = _find_borrowing(message.header, sender, member)
     supplier_id = message.header.supplying_agency_request_id
     if supplier_id and request.supplying_agency_request_id != supplier_id:
         IllRequest.objects.filter(pk=request.pk).update(supplying_agency_request_id=supplier_id[:64])
@@ -249,8 +307,8 @@ def _apply_supplying_agency_message(message: m.SupplyingAgencyMessage, sender: L
 
 # requestingAgencyMessage: a borrower about our lending request ------------------------------
 
-def _find_lending(header, sender: Library) -> IllRequest:
-    library = member_by_agency(header.supplying_agency_id)
+def _find_lending(header, sender: Library, member: Library | None | object = LOOK_UP) -> IllRequest:
+    library = _member(header.supplying_agency_id, member)
     if not same_agency(header.requesting_agency_id, sender):
         raise Refusal(m.ErrorType.UNRECOGNISED_DATA_VALUE, "requestingAgencyId is not the sending library.")
     request = None
@@ -264,9 +322,9 @@ def _find_lending(header, sender: Library) -> IllRequest:
     return request
 
 
-def _apply_requesting_agency_message(message: m.RequestingAgencyMessage, sender: Library,
-                                     source: str) -> tuple[IllRequest, str]:
-    request = _find_lending(message.header, sender)
+def _apply_requesting_agency_message(message: m.RequestingAgencyMessage, sender: Library, source: str,
+                                     member: Library | None | object = LOOK_UP) -> tuple[IllRequest, str]:
+    request = _find_lending(message.header, sender, member)
     action, note = message.action, (message.note or "").strip()
     workflow = request.workflow
     summary = str(action)

@@ -1,0 +1,71 @@
+"""The cost of taking in a partner's ISO 18626 request: one directory look-up, and a guard on the SQL it runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from requests_app.models import IllRequest, InboundMessage
+from requests_app.protocol import messages as m
+from requests_app.protocol import xml
+from requests_app.protocol.handler import find_parties
+from requests_app.protocol.outgoing import agency_id
+from tests.factories import LibraryFactory, MemberLibraryFactory
+
+pytestmark = pytest.mark.django_db
+
+T0 = dt.datetime(2026, 11, 2, 10, 0, tzinfo=dt.UTC)
+
+
+def new_request(member, partner, rid="R-1", *, supplier=None, requester=None) -> m.Request:
+    return m.Request(
+        header=m.RequestHeader(supplying_agency_id=supplier or agency_id(member),
+                               requesting_agency_id=requester or agency_id(partner),
+                               timestamp=T0, requesting_agency_request_id=rid),
+        bibliographic_info=m.BibliographicInfo(title="On lending", author="Smith, Ada", bibliographic_item_ids=(
+            m.BibliographicItemId(code=m.TypedValue(value="ISBN"), value="9780306406157"),)),
+        service_info=m.ServiceInfo(service_type=m.ServiceType.LOAN, request_type=m.RequestType.NEW),
+    )
+
+
+def test_the_sender_and_the_member_addressed_are_found_in_one_query(django_assert_num_queries):
+    member, partner = MemberLibraryFactory(), LibraryFactory()
+    shouting = m.AgencyId(type=m.TypedValue(value=member.agency_id_type.lower()),
+                          value=member.agency_id_value.lower())
+    with django_assert_num_queries(1):
+        assert find_parties(new_request(member, partner, supplier=shouting)) == (partner, member)
+
+
+def test_a_partner_is_not_taken_for_the_member_nor_an_inactive_library_for_either():
+    member, partner = MemberLibraryFactory(), LibraryFactory()
+    assert find_parties(new_request(partner, partner)) == (partner, None)  # addressed to a non-member
+    gone = LibraryFactory(active=False)
+    assert find_parties(new_request(member, gone)) == (None, member)
+    retired = MemberLibraryFactory(active=False)
+    assert find_parties(new_request(retired, partner)) == (partner, None)
+
+
+def test_a_supplying_agency_message_is_from_the_supplier_to_our_borrowing_library():
+    member, lender = MemberLibraryFactory(), LibraryFactory()
+    message = m.SupplyingAgencyMessage(
+        header=m.SupplyingAgencyMessageHeader(supplying_agency_id=agency_id(lender),
+                                              requesting_agency_id=agency_id(member), timestamp=T0,
+                                              requesting_agency_request_id="B1"),
+        message_info=m.MessageInfo(reason_for_message=m.ReasonForMessage.STATUS_CHANGE),
+        status_info=m.StatusInfo(status=m.Status.LOANED, last_change=T0))
+    assert find_parties(message) == (lender, member)
+
+
+def test_a_new_request_over_iso18626_runs_a_bounded_number_of_queries(client, django_assert_max_num_queries):
+    member, partner = MemberLibraryFactory(), LibraryFactory()
+    client.post("/iso18626", data=xml.encode(new_request(member, partner, "warm-up")), content_type="application/xml")
+    # Directory look-up, the fingerprint, the receiving service's look-up of the partner's id, the request,
+    # its event and its supplier id, the inbound message record; two savepoints (four statements: the test's
+    # transaction makes the handler's a savepoint). The availability check is queued, not run here.
+    with django_assert_max_num_queries(11):
+        response = client.post("/iso18626", data=xml.encode(new_request(member, partner, "R-2")),
+                               content_type="application/xml")
+    assert b"messageStatus>OK<" in response.content
+    assert IllRequest.objects.filter(requesting_agency_request_id="R-2").exists()
+    assert InboundMessage.objects.filter(request__requesting_agency_request_id="R-2").exists()
