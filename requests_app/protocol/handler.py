@@ -15,7 +15,7 @@ import logging
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone
 
@@ -50,9 +50,12 @@ def handle(message, *, sender: Library, source: str = EventSource.ISO18626, memb
     """
     received = timezone.now()
     fingerprint = fingerprint_of(message, sender)
-    previous = InboundMessage.objects.filter(fingerprint=fingerprint).first()
-    if previous is not None:
-        return from_json(previous.confirmation)
+    # A message seen before is found by the unique fingerprint of its record, not by a look-up first:
+    # it is applied in the same transaction as the record is written, so a repeat (a retry after a lost
+    # answer, or the same message twice at once) fails on the fingerprint and everything it did is rolled
+    # back; it is then answered with the first confirmation. Whatever a repeat fails on instead (a refusal
+    # because the first delivery already moved the request on), that confirmation is the answer too.
+    # Every new message saves the look-up; only failures pay it.
     try:
         with transaction.atomic():
             request, summary = _apply(message, sender, source, member)
@@ -60,15 +63,23 @@ def handle(message, *, sender: Library, source: str = EventSource.ISO18626, memb
             InboundMessage.objects.create(sender=sender, fingerprint=fingerprint, kind=kind_of(message),
                                           summary=summary[:100], request=request, confirmation=to_json(confirmation))
     except Refusal as refusal:
+        previous = _answered_before(fingerprint)
+        if previous is not None:
+            return previous
         return confirm(message, received=received, errors=[m.ErrorData(error_type=refusal.error_type,
                                                                         error_value=refusal.value[:500])])
-    except IntegrityError:
-        # The same message arrived twice at once; the other delivery acted and answered.
-        previous = InboundMessage.objects.filter(fingerprint=fingerprint).first()
+    except Exception:  # the fingerprint's unique index (IntegrityError), or whatever else a repeat ran into
+        previous = _answered_before(fingerprint)
         if previous is None:
             raise
-        return from_json(previous.confirmation)
+        return previous
     return confirmation
+
+
+def _answered_before(fingerprint: str):
+    """The confirmation a message with ``fingerprint`` was answered with the first time, if it was."""
+    previous = InboundMessage.objects.filter(fingerprint=fingerprint).only("confirmation").first()
+    return from_json(previous.confirmation) if previous is not None else None
 
 
 def fingerprint_of(message, sender: Library) -> str:

@@ -60,12 +60,67 @@ def test_a_supplying_agency_message_is_from_the_supplier_to_our_borrowing_librar
 def test_a_new_request_over_iso18626_runs_a_bounded_number_of_queries(client, django_assert_max_num_queries):
     member, partner = MemberLibraryFactory(), LibraryFactory()
     client.post("/iso18626", data=xml.encode(new_request(member, partner, "warm-up")), content_type="application/xml")
-    # Directory look-up, the fingerprint, the receiving service's look-up of the partner's id, the request,
-    # its event and its supplier id, the inbound message record; two savepoints (four statements: the test's
-    # transaction makes the handler's a savepoint). The availability check is queued, not run here.
-    with django_assert_max_num_queries(11):
+    # Directory look-up, the receiving service's look-up of the partner's id, the request, its event and its
+    # supplier id, the inbound message record (its unique fingerprint is the check for a repeat); two
+    # savepoints (four statements: the test's transaction makes the handler's a savepoint). The availability
+    # check is queued, not run here.
+    with django_assert_max_num_queries(10):
         response = client.post("/iso18626", data=xml.encode(new_request(member, partner, "R-2")),
                                content_type="application/xml")
     assert b"messageStatus>OK<" in response.content
     assert IllRequest.objects.filter(requesting_agency_request_id="R-2").exists()
     assert InboundMessage.objects.filter(request__requesting_agency_request_id="R-2").exists()
+
+
+# A repeat is caught by the fingerprint's unique index, after the work it would do is rolled back ------------
+
+def _post(client, message) -> m.Confirmation:
+    response = client.post("/iso18626", data=xml.encode(message), content_type="application/xml")
+    return xml.decode(response.content)
+
+
+def test_a_request_received_twice_makes_one_request_and_is_answered_the_same(client):
+    member, partner = MemberLibraryFactory(), LibraryFactory()
+    first, second = (_post(client, new_request(member, partner, "R-TWICE")) for _ in range(2))
+    assert first == second and first.header.message_status == m.MessageStatus.OK
+    assert IllRequest.objects.filter(requesting_agency_request_id="R-TWICE").count() == 1
+    assert InboundMessage.objects.count() == 1
+
+
+def test_a_repeated_cancel_leaves_nothing_of_its_second_run(client):
+    """The repeat would be answered 'too late to cancel' and noted: all of that is rolled back."""
+    from requests_app.models import Event, Note, OutboxMessage
+    from tests.factories import LendingRequestFactory
+
+    partner = LibraryFactory(iso18626_endpoint="http://127.0.0.1:9/iso18626")
+    request = LendingRequestFactory(status="new", partner=partner)
+    cancel = m.RequestingAgencyMessage(
+        header=m.RequestingAgencyMessageHeader(
+            supplying_agency_id=agency_id(request.library), requesting_agency_id=agency_id(partner), timestamp=T0,
+            requesting_agency_request_id=request.requesting_agency_request_id),
+        action=m.Action.CANCEL, note="Patron found a copy")
+    answers = [_post(client, cancel) for _ in range(2)]
+    assert answers[0] == answers[1] and answers[0].header.message_status == m.MessageStatus.OK
+    request.refresh_from_db()
+    assert request.status == "cancelled"
+    assert Event.objects.filter(request=request, action="borrower_cancelled").count() == 1
+    assert OutboxMessage.objects.filter(request=request).count() == 1  # one CancelResponse Y, no 'N' after it
+    assert Note.objects.filter(request=request).count() == 1
+    assert InboundMessage.objects.count() == 1
+
+
+def test_a_repeat_the_workflow_now_refuses_still_gets_the_first_answer(client):
+    from tests.factories import IllRequestFactory
+
+    request = IllRequestFactory(status="expects_to_supply")
+    shipped = m.SupplyingAgencyMessage(
+        header=m.SupplyingAgencyMessageHeader(
+            supplying_agency_id=agency_id(request.partner), requesting_agency_id=agency_id(request.library),
+            timestamp=T0, requesting_agency_request_id=request.requesting_agency_request_id),
+        message_info=m.MessageInfo(reason_for_message=m.ReasonForMessage.STATUS_CHANGE),
+        status_info=m.StatusInfo(status=m.Status.LOANED, last_change=T0))
+    first = _post(client, shipped)
+    request.refresh_from_db()
+    request.status = "completed"  # moved on since: Loaned would now be refused
+    request.save(update_fields=["status"])
+    assert _post(client, shipped) == first
