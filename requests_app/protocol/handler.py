@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from ..models import EventSource, IllRequest, InboundMessage, Library, NoteVisibility, RequestFormat, Role
@@ -131,24 +131,21 @@ def recipient_agency(message) -> m.AgencyId | None:
 def find_parties(message) -> tuple[Library | None, Library | None]:
     """The active library that sent ``message`` and the active member library it is addressed to.
 
-    One query for both (each matched case-insensitively on its agency id, as ``member_by_agency``
-    does; several matches are taken in symbol order, as ``first()`` would): the directory look-up
-    of every incoming message, which cost two.
+    One query for both, where each used to cost one: the database finds the rows on its agency-id
+    index, case-insensitively; which row is which is then told apart as :func:`same_agency` does.
+    Several matches are taken in symbol order, as ``first()`` would.
     """
     sent_by, sent_to = sender_agency(message), recipient_agency(message)
     if sent_by is None:
         return None, None
-    by_sender = _agency_q(sent_by)
-    to_member = _agency_q(sent_to) & Q(is_member=True) if sent_to is not None else Q(pk__in=[])
-    rows = (Library.objects.filter(by_sender | to_member, active=True)
-            .annotate(is_sender=ExpressionWrapper(by_sender, output_field=BooleanField()),
-                      is_recipient=ExpressionWrapper(to_member, output_field=BooleanField()))
-            .order_by("symbol"))
+    wanted = _agency_q(sent_by)
+    if sent_to is not None:
+        wanted |= _agency_q(sent_to) & Q(is_member=True)
     sender = member = None
-    for library in rows:
-        if sender is None and library.is_sender:
+    for library in Library.objects.filter(wanted, active=True).order_by("symbol"):
+        if sender is None and same_agency(sent_by, library):
             sender = library
-        if member is None and library.is_recipient:
+        if member is None and library.is_member and same_agency(sent_to, library):
             member = library
     return sender, member
 
