@@ -3,3 +3,15 @@
 from illms.settings import *  # noqa: F403
 
 ROOT_URLCONF = "bench.urls"
+
+# Without Redis, Celery's broker is a folder: the benchmark's own, so that tasks queued against the
+# benchmark's database (new lending requests' availability checks, from the API's create and the
+# ISO 18626 intake) are never picked up by a development worker running against another database.
+if not REDIS_URL:  # noqa: F405
+    CELERY_BROKER_DIR = VAR_DIR / "bench" / "celery-broker"  # noqa: F405
+    CELERY_BROKER_TRANSPORT_OPTIONS = {  # noqa: F405
+        **CELERY_BROKER_TRANSPORT_OPTIONS,  # noqa: F405
+        **{key: str(CELERY_BROKER_DIR / folder) for key, folder in (
+            ("data_folder_in", "out"), ("data_folder_out", "out"), ("processed_folder", "processed"),
+            ("control_folder", "control"))},
+    }
