@@ -226,3 +226,22 @@ def test_running_the_check_again_keeps_what_shipping_wrote(library):
     detail = LendingDetail.objects.get(request=request)
     assert (detail.match_kind, detail.carrier, detail.tracking_number, detail.renewal_pending) == (
         "isbn", "UPS", "1Z999", True)
+
+
+def test_the_staff_desk_shows_the_result_once_the_queued_check_has_run(library, django_capture_on_commit_callbacks,
+                                                                       monkeypatch, client):
+    from lending import tasks
+    from tests.factories import StaffFactory
+
+    client.force_login(StaffFactory(library=library))
+    HoldingFactory(library=library, isbn="9780226458083", call_number="Q175 .K95")
+    queued: list[int] = []
+    monkeypatch.setattr(tasks.check_new_request_availability, "delay", queued.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        request, _ = receive_partner_request(library=library, partner=IsoPartnerFactory(),
+                                             requesting_agency_request_id="R-S", title="Kuhn", isbn="9780226458083")
+    assert "Not checked" in client.get("/lending/").content.decode()
+    assert "has not run" in client.get(f"/lending/requests/{request.pk}/").content.decode()
+    tasks.check_new_request_availability(*queued)
+    assert "Held (ISBN)" in client.get("/lending/").content.decode()
+    assert "Q175 .K95" in client.get(f"/lending/requests/{request.pk}/").content.decode()
