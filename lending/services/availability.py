@@ -53,7 +53,10 @@ def partner_rule(request: IllRequest) -> PartnerLendingRule | None:
     """Our lending rule for the partner that asks, if we made one (``/policies/``)."""
     if request.partner_id is None:
         return None
-    return PartnerLendingRule.objects.filter(library_id=request.library_id, partner_id=request.partner_id).first()
+    # One row at most (unique per library and partner): without the model's ordering by the partner's
+    # symbol, which joined the library table for nothing.
+    return (PartnerLendingRule.objects.filter(library_id=request.library_id, partner_id=request.partner_id)
+            .order_by().first())
 
 
 def wants_copy(request: IllRequest) -> bool:
