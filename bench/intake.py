@@ -16,6 +16,7 @@ import time
 import uuid
 from queue import Empty
 
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -98,15 +99,23 @@ def measure(*, messages: int) -> dict:
     for body in bodies[:20]:  # warm up
         client.post("/iso18626", data=body, content_type="application/xml")
     _run_queued_checks(app, task)
-    failed = 0
-    started = time.perf_counter()
-    for body in bodies[20:]:
-        response = client.post("/iso18626", data=body, content_type="application/xml")
-        if response.status_code != 200 or b"messageStatus>OK<" not in response.content:
-            failed += 1
-    seconds = time.perf_counter() - started
+    failed, statements = 0, 0
+
+    def count(execute, sql, params, many, context):
+        nonlocal statements
+        statements += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        started = time.perf_counter()
+        for body in bodies[20:]:
+            response = client.post("/iso18626", data=body, content_type="application/xml")
+            if response.status_code != 200 or b"messageStatus>OK<" not in response.content:
+                failed += 1
+        seconds = time.perf_counter() - started
     checks, check_seconds = _run_queued_checks(app, task)
     return {"messages": messages, "failed": failed, "seconds": round(seconds, 2),
             "messages_per_second": round(messages / seconds, 1), "kind": "request (new loan or copy)",
+            "sql_statements_per_message": round(statements / messages, 1),
             "availability_checks": checks, "availability_seconds": round(check_seconds, 2),
             "availability_checks_per_second": round(checks / check_seconds, 1) if checks else None}
