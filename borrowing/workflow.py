@@ -396,4 +396,5 @@ WORKFLOW = Workflow(
             for s in BorrowingStatus},
     transitions={tr.action: tr for tr in TRANSITIONS},
     staff_permission="requests_app.work_borrowing",
+    desk="borrowing_staff",
 )

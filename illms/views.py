@@ -20,8 +20,10 @@ def home(request: HttpRequest) -> HttpResponse:
     if library is not None:
         for role in Role:
             if request.user.has_perm(registry.get(role).staff_permission):
-                dashboards.append({"role": role.value, "label": role.label,
-                                   "counts": selectors.queue_counts(library=library, role=role)})
+                workflow = registry.get(role)
+                dashboards.append({"role": role.value, "label": role.label, "queue_url": workflow.desk_queue_url(),
+                                   "counts": [{**row, "url": workflow.desk_queue_url(row["state"].value)}
+                                              for row in selectors.queue_counts(library=library, role=role)]})
     inbox = None
     roles = messaging.staff_roles(request.user)
     if library is not None and roles:

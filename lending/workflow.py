@@ -158,4 +158,5 @@ WORKFLOW = Workflow(
             for s in LendingStatus},
     transitions={tr.action: tr for tr in TRANSITIONS},
     staff_permission="requests_app.work_lending",
+    desk="lending",
 )

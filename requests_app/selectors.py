@@ -30,15 +30,6 @@ def queue_counts(*, library: Library, role: str) -> list[dict]:
             for state in workflow.states.values()]
 
 
-def request_queue(*, library: Library, role: str, status: str | None = None) -> QuerySet[IllRequest]:
-    """A queue: ``library``'s requests of ``role`` (optionally in ``status``), with what a row shows."""
-    qs = (IllRequest.objects.filter(library=library, role=role)
-          .select_related("partner", "patron", "library").order_by("-updated_at", "-pk"))
-    if status:
-        qs = qs.filter(status=status)
-    return qs
-
-
 def request_detail(*, library: Library, pk: int) -> IllRequest:
     """One of ``library``'s requests with its events and notes; raises ``DoesNotExist`` for another's."""
     return (IllRequest.objects.filter(library=library)

@@ -8,6 +8,5 @@ urlpatterns = [
     path("privacy/access-log/", views.patron_access_log, name="patron-access-log"),
     path("<str:role>/", views.queue, name="queue"),
     path("<str:role>/<int:pk>/", views.request_detail, name="request"),
-    path("<str:role>/<int:pk>/actions/<str:action>/", views.perform_action, name="action"),
     path("<str:role>/<int:pk>/messages/<int:message_id>/resend/", views.resend_message, name="resend"),
 ]

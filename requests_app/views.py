@@ -1,80 +1,45 @@
-"""Staff pages shared by both sides: a queue and a request with its workflow actions."""
+"""Staff pages shared by both sides: old queue addresses, sending a message again, the access log.
+
+Each side's desk (borrowing's, lending's) is the one place its queue and its requests are worked;
+``/staff/<role>/…`` only sends bookmarks and old links there.
+"""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
-from . import outbox, privacy, selectors, services
+from . import outbox, privacy
 from .access import member_library
-from .models import EventSource, IllRequest, Library, OutboxMessage, OutboxStatus, Role
-from .workflow import Actor, WorkflowError, registry
+from .models import Library, OutboxMessage, OutboxStatus, Role
+from .workflow import Workflow, registry
 
 PAGE_SIZE = 50
 
 
-def _staff_scope(request: HttpRequest, role: str) -> Library:
-    """The member library whose ``role`` queue this user may work, or 403/404."""
+def _workflow(role: str) -> Workflow:
     if role not in Role.values:
         raise Http404("No such queue.")
-    return member_library(request.user, registry.get(role).staff_permission, "Your account may not work this queue.")
+    return registry.get(role)
 
 
-@login_required
+def _staff_scope(request: HttpRequest, role: str) -> Library:
+    """The member library whose ``role`` queue this user may work, or 403/404."""
+    return member_library(request.user, _workflow(role).staff_permission, "Your account may not work this queue.")
+
+
 def queue(request: HttpRequest, role: str) -> HttpResponse:
-    library = _staff_scope(request, role)
-    workflow = registry.get(role)
-    status = request.GET.get("status") or None
-    if status and status not in workflow.states:
-        raise Http404("No such state.")
-    page = Paginator(selectors.request_queue(library=library, role=role, status=status), PAGE_SIZE).get_page(
-        request.GET.get("page"))
-    return render(request, "requests_app/queue.html", {
-        "role": role, "role_label": Role(role).label, "workflow": workflow, "status": status,
-        "state": workflow.state(status) if status else None,
-        "counts": selectors.queue_counts(library=library, role=role), "page": page, "library": library,
-    })
+    """The side's desk queue (in the state asked for): the desk checks who may see it."""
+    return HttpResponseRedirect(_workflow(role).desk_queue_url(request.GET.get("status") or None))
 
 
-@login_required
 def request_detail(request: HttpRequest, role: str, pk: int) -> HttpResponse:
-    library = _staff_scope(request, role)
-    try:
-        ill_request = selectors.request_detail(library=library, pk=pk)
-    except IllRequest.DoesNotExist:
-        raise Http404("No such request.") from None
-    if ill_request.role != role:
-        return redirect("staff:request", role=ill_request.role, pk=pk)
-    actions = services.available_actions(request=ill_request, actor=Actor.staff(request.user))
-    privacy.log_patron_access(request.user, request=ill_request, what="staff request detail", path=request.path)
-    return render(request, "requests_app/request_detail.html", {
-        "role": role, "r": ill_request, "actions": actions, "workflow": ill_request.workflow,
-    })
-
-
-@login_required
-@require_POST
-def perform_action(request: HttpRequest, role: str, pk: int, action: str) -> HttpResponse:
-    library = _staff_scope(request, role)
-    try:
-        ill_request = IllRequest.objects.get(library=library, role=role, pk=pk)
-    except IllRequest.DoesNotExist:
-        raise Http404("No such request.") from None
-    try:
-        services.perform(
-            request=ill_request, action=action, actor=Actor.staff(request.user), source=EventSource.WEB,
-            note=request.POST.get("note", ""), expected_status=request.POST.get("expected_status") or None,
-        )
-    except WorkflowError as exc:
-        messages.error(request, exc.message)
-    else:
-        transition = ill_request.workflow.transition(action)
-        messages.success(request, f"{ill_request.number}: {transition.label} – now “{ill_request.status_label}”.")
-    return redirect("staff:request", role=role, pk=pk)
+    """The request on its side's desk: the desk checks who may see it."""
+    return HttpResponseRedirect(_workflow(role).desk_request_url(pk))
 
 
 @login_required
@@ -92,7 +57,7 @@ def resend_message(request: HttpRequest, role: str, pk: int, message_id: int) ->
     else:
         outbox.resend(message)
         messages.success(request, f"The {message.summary} message to {message.recipient.symbol} is queued again.")
-    return redirect("staff:request", role=role, pk=pk)
+    return HttpResponseRedirect(registry.get(role).desk_request_url(pk))
 
 
 @login_required

@@ -122,6 +122,22 @@ class Workflow:
     transitions: dict[str, Transition] = field(default_factory=dict)
     #: The permission a staff actor needs for any transition of this workflow.
     staff_permission: str = ""
+    #: The URL namespace of this side's staff desk, which names its pages ``queue`` (``?status=``) and
+    #: ``request`` (the request's pk). The core links to the desks by it without importing their apps.
+    desk: str = ""
+
+    def desk_queue_url(self, status: str | None = None) -> str:
+        """This side's desk queue, in ``status`` when given."""
+        from django.urls import reverse
+        from django.utils.http import urlencode
+
+        url = reverse(f"{self.desk}:queue")
+        return f"{url}?{urlencode({'status': status})}" if status else url
+
+    def desk_request_url(self, pk: int) -> str:
+        from django.urls import reverse
+
+        return reverse(f"{self.desk}:request", args=[pk])
 
     def __post_init__(self) -> None:
         for t in self.transitions.values():

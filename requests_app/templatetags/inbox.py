@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from django import template
-from django.urls import reverse
 
 from requests_app import messaging, selectors
-from requests_app.models import Role
+from requests_app.workflow import registry
 
 register = template.Library()
 
@@ -27,5 +26,4 @@ def inbox_unread(context) -> int:
 @register.simple_tag
 def desk_url(ill_request) -> str:
     """The desk page of ``ill_request`` (the borrowing or the lending desk)."""
-    name = "borrowing_staff:request" if ill_request.role == Role.BORROWING else "lending:request"
-    return reverse(name, args=[ill_request.pk])
+    return registry.get(ill_request.role).desk_request_url(ill_request.pk)

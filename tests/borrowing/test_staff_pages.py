@@ -157,6 +157,27 @@ def test_posting_an_action_moves_the_request(client, staff, home):
     assert request.status == "checked_out"
 
 
+def test_an_action_is_logged_with_the_staff_member_who_did_it(client, staff, home):
+    request = IllRequestFactory(library=home, status="received")
+
+    client.post(reverse("borrowing_staff:action", args=[request.pk, "notify_patron"]), {"expected_status": "received"})
+
+    request.refresh_from_db()
+    assert request.status == "ready_for_pickup"
+    assert Event.objects.get(request=request, action="notify_patron").actor_user == staff
+
+
+def test_an_action_from_a_page_that_is_out_of_date_changes_nothing_and_says_why(client, staff, home):
+    request = IllRequestFactory(library=home, status="ready_for_pickup")
+
+    response = client.post(reverse("borrowing_staff:action", args=[request.pk, "check_out"]),
+                           {"expected_status": "received"}, follow=True)
+
+    request.refresh_from_db()
+    assert request.status == "ready_for_pickup"
+    assert "changed meanwhile" in response.content.decode()
+
+
 def test_owned_locally_cancels_with_a_reason_the_patron_sees(client, staff, home):
     request = IllRequestFactory(library=home, status="submitted")
     client.post(reverse("borrowing_staff:action", args=[request.pk, "cancel_owned_locally"]),

@@ -133,7 +133,7 @@ def test_demo_staff_can_sign_in_and_see_requests(client):
     home = client.get("/")
     assert home.status_code == 200
     assert "Demo University Library" in home.content.decode()
-    queue = client.get("/staff/borrowing/")
+    queue = client.get("/borrowing/queue/")
     assert queue.status_code == 200
     latest = IllRequest.objects.filter(role=Role.BORROWING).order_by("-updated_at").first()
     assert escape(latest.title) in queue.content.decode()

@@ -164,8 +164,6 @@ CASES = [
     Case("borrowing queue search", f"/borrowing/queue/?q={MARK.split()[0]}", borrowing_rows, as_staff),
     Case("lending queue", "/lending/", lending_rows, as_staff),
     Case("lending queue by state", "/lending/?status=new", lending_rows, as_staff),
-    Case("staff queue of either side (borrowing)", "/staff/borrowing/", borrowing_rows, as_staff),
-    Case("staff queue of either side (lending)", "/staff/lending/", lending_rows, as_staff),
     Case("holdings list", "/lending/holdings/", holding_rows, as_staff),
     Case("invoice list", "/billing/invoices/", invoice_rows, as_staff, mark=">PERF-"),
     Case("charge list", "/billing/charges/", charge_rows, as_staff, mark=">2025-01-15<"),
