@@ -132,14 +132,13 @@ class Installation:
         self.opener.open(urllib.request.Request(self.base + "/accounts/login/", data=data.encode(),
                                                 headers={"Referer": self.base + "/accounts/login/"}), timeout=30)
 
-    def act(self, role: str, pk: int, action: str) -> str:
-        """Press an action button on the request page, as a staff member would."""
-        page = f"/staff/{role}/{pk}/"
+    def act(self, role: str, pk: int, action: str, fields: dict | None = None) -> str:
+        """Press an action button on the side's desk request page, as a staff member would."""
+        page = f"/{role}/requests/{pk}/"
         token = self._csrf(page)
-        data = urllib.parse.urlencode({"csrfmiddlewaretoken": token}).encode()
+        data = urllib.parse.urlencode({"csrfmiddlewaretoken": token, **(fields or {})}).encode()
         response = self.opener.open(urllib.request.Request(
-            f"{self.base}/staff/{role}/{pk}/actions/{action}/", data=data, headers={"Referer": self.base + page}),
-            timeout=60)
+            f"{self.base}{page}actions/{action}/", data=data, headers={"Referer": self.base + page}), timeout=60)
         html = response.read().decode()
         assert "alert-danger" not in html, re.findall(r'alert-danger" role="alert">([^<]+)', html)
         return html
@@ -179,8 +178,9 @@ def test_two_installations_on_loopback_ports_complete_a_loan_over_real_http(inst
     lending_id, role, lending_status = b.state()["requests"][0]
     assert (role, lending_status) == ("lending", "new")
 
-    for action in ("print_pull_slip", "will_supply", "ship"):
+    for action in ("print_pull_slip", "will_supply"):
         b.act("lending", lending_id, action)
+    b.act("lending", lending_id, "ship", {"ship-shipping_method": "Mail"})
     assert status(a, "borrowing") == "shipped"
 
     for action in ("receive", "notify_patron", "check_out", "check_in", "return_ship"):
