@@ -12,6 +12,7 @@ import hmac
 import secrets
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.dispatch import Signal
 from django.utils import timezone
@@ -264,9 +265,9 @@ def receive_partner_request(*, library: Library, partner: Library, requesting_ag
         return IllRequest.objects.filter(role=Role.LENDING, library=library, partner=partner,
                                          requesting_agency_request_id=rid).first()
 
-    found = existing()
-    if found:
-        return found, False
+    # A request received before (a retry after a lost answer, the same request by ISO 18626 and REST, two
+    # deliveries racing) is told by the unique constraint on the partner's id when the new row is written,
+    # not by a look-up before every new request: a resend costs a failed INSERT, a new request one query less.
     try:
         with transaction.atomic():
             request = create_request(role=Role.LENDING, library=library, partner=partner,
@@ -274,8 +275,8 @@ def receive_partner_request(*, library: Library, partner: Library, requesting_ag
                                      requesting_agency_request_id=rid, **citation)
             request.supplying_agency_request_id = f"{library.symbol}-{request.pk}"
             request.save(update_fields=["supplying_agency_request_id"])
-    except IntegrityError:
-        # Two deliveries of the same request raced; the other one created it.
+    except (IntegrityError, ValidationError):
+        # A resend is answered with the request received first, even when its citation would not validate.
         found = existing()
         if found is None:
             raise

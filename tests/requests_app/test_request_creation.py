@@ -67,6 +67,26 @@ def test_a_partners_request_received_twice_exists_once():
     assert IllRequest.objects.count() == 1
 
 
+def test_a_resent_request_whose_citation_would_not_validate_is_answered_with_the_first():
+    library, partner = MemberLibraryFactory(), LibraryFactory()
+    first, _ = receive_request(library=library, partner=partner, requesting_agency_request_id="NFC-78",
+                               format="book", title="Moby-Dick")
+
+    again, created = receive_request(library=library, partner=partner, requesting_agency_request_id="NFC-78",
+                                     format="book", title="Moby-Dick", isbn="978-0-00-000000-1")
+
+    assert (again.pk, created) == (first.pk, False)
+    assert IllRequest.objects.count() == 1
+
+
+def test_a_new_request_with_a_bad_citation_is_still_refused_on_its_field():
+    with pytest.raises(ValidationError) as excinfo:
+        receive_request(library=MemberLibraryFactory(), partner=LibraryFactory(), requesting_agency_request_id="N-1",
+                        format="book", title="Moby-Dick", isbn="978-0-00-000000-1")
+    assert "isbn" in excinfo.value.message_dict
+    assert not IllRequest.objects.exists()
+
+
 def test_an_inactive_partner_cannot_send_us_requests():
     from requests_app.workflow import WorkflowError
 
