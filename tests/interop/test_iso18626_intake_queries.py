@@ -60,11 +60,10 @@ def test_a_supplying_agency_message_is_from_the_supplier_to_our_borrowing_librar
 def test_a_new_request_over_iso18626_runs_a_bounded_number_of_queries(client, django_assert_max_num_queries):
     member, partner = MemberLibraryFactory(), LibraryFactory()
     client.post("/iso18626", data=xml.encode(new_request(member, partner, "warm-up")), content_type="application/xml")
-    # Directory look-up, the receiving service's look-up of the partner's id, the request, its event and its
-    # supplier id, the inbound message record (its unique fingerprint is the check for a repeat); two
-    # savepoints (four statements: the test's transaction makes the handler's a savepoint). The availability
-    # check is queued, not run here.
-    with django_assert_max_num_queries(10):
+    # Directory look-up, the request, its event and its supplier id, the inbound message record (unique
+    # fingerprints and partner request ids are the checks for a repeat); two savepoints (four statements:
+    # the test's transaction makes the handler's a savepoint). The availability check is queued, not run.
+    with django_assert_max_num_queries(9):
         response = client.post("/iso18626", data=xml.encode(new_request(member, partner, "R-2")),
                                content_type="application/xml")
     assert b"messageStatus>OK<" in response.content
