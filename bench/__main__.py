@@ -134,8 +134,10 @@ def main() -> None:
     if not args.keep_db:
         print(f"Fresh database {_database(os.environ['DATABASE_URL'])[0]} …", flush=True)
         recreate_database(os.environ["DATABASE_URL"])
-        # The previous run's invoice PDFs and import files belong to the database just dropped.
+        # The previous run's invoice PDFs and import files, and the tasks it queued without Redis (the
+        # availability checks of the requests it created), belong to the database just dropped.
         shutil.rmtree(ROOT / os.environ["ILLMS_PRIVATE_STORAGE"], ignore_errors=True)
+        shutil.rmtree(ROOT / "var" / "bench" / "celery-broker", ignore_errors=True)
     manage("migrate", "--noinput", "--verbosity", "0")
     manage("collectstatic", "--noinput", "--verbosity", "0")
 
