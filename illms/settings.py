@@ -172,6 +172,7 @@ CELERY_BEAT_SCHEDULE = {
     "lending-mark-overdue": {"task": "lending.tasks.mark_overdue_loans", "schedule": crontab(hour=0, minute=40)},
     "borrowing-rota-auto-advance": {"task": "borrowing.tasks.advance_silent_lenders", "schedule": crontab(minute=5)},
     "borrowing-reminders": {"task": "borrowing.tasks.send_reminders", "schedule": crontab(hour=1, minute=0)},
+    "lending-check-missed-availability": {"task": "lending.tasks.check_missed_availability", "schedule": 600.0},
     "lending-expire-deliveries": {"task": "lending.tasks.expire_electronic_deliveries",
                                   "schedule": crontab(hour=1, minute=10)},
     "requests-purge-patron-data": {"task": "requests_app.tasks.purge_patron_data",

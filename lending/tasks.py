@@ -13,6 +13,11 @@ from requests_app.workflow import Actor
 
 from .workflow import LendingStatus
 
+#: A new request still without a shelf check this long after it arrived is checked by the sweep.
+UNCHECKED_GRACE = dt.timedelta(minutes=5)
+#: The most requests one sweep checks; the next sweep takes the rest.
+SWEEP_BATCH = 500
+
 
 @shared_task(acks_late=True)
 def mark_overdue_loans(today: str | None = None) -> int:
@@ -56,3 +61,23 @@ def check_new_request_availability(request_id: int) -> None:
     from .services.availability import on_request_created
 
     on_request_created(request_id)
+
+
+@shared_task(acks_late=True)
+def check_missed_availability(now: str | None = None) -> int:
+    """Every ten minutes: new requests still not checked five minutes after they arrived.
+
+    Each new request's check is queued on the broker when it is committed. A queue that lost the task
+    (a broker restarted without persistence, a publish that failed silently) would leave the request
+    "Not checked" for good; this sweep is the net, so no request waits longer than one period. Safe to
+    run twice and beside the queued tasks: the check overwrites its own result.
+    """
+    from .services.availability import on_request_created
+
+    cutoff = (dt.datetime.fromisoformat(now) if now else timezone.now()) - UNCHECKED_GRACE
+    ids = list(IllRequest.objects.filter(role=Role.LENDING, status=LendingStatus.NEW, created_at__lt=cutoff,
+                                         lending_detail__isnull=True)
+               .order_by("pk").values_list("pk", flat=True)[:SWEEP_BATCH])
+    for pk in ids:
+        on_request_created(pk)
+    return len(ids)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from lending.models import LendingDetail
 from lending.services.availability import check_availability
@@ -245,3 +248,32 @@ def test_the_staff_desk_shows_the_result_once_the_queued_check_has_run(library, 
     tasks.check_new_request_availability(*queued)
     assert "Held (ISBN)" in client.get("/lending/").content.decode()
     assert "Q175 .K95" in client.get(f"/lending/requests/{request.pk}/").content.decode()
+
+
+def test_the_sweep_checks_a_new_request_whose_queued_check_was_lost(library):
+    from lending.tasks import check_missed_availability
+
+    lost = LendingRequestFactory(library=library, created_at=timezone.now() - dt.timedelta(minutes=6))
+
+    assert check_missed_availability() == 1
+    assert LendingDetail.objects.filter(request=lost).exists()
+
+
+def test_the_sweep_leaves_a_request_whose_queued_check_may_still_run(library):
+    from lending.tasks import check_missed_availability
+
+    LendingRequestFactory(library=library, created_at=timezone.now() - dt.timedelta(minutes=1))
+
+    assert check_missed_availability() == 0
+    assert not LendingDetail.objects.exists()
+
+
+def test_the_sweep_does_not_check_a_request_again_or_one_already_answered(library):
+    from lending.tasks import check_missed_availability
+
+    long_ago = timezone.now() - dt.timedelta(hours=1)
+    checked = LendingRequestFactory(library=library, created_at=long_ago)
+    check_availability(request=checked)
+    LendingRequestFactory(library=library, created_at=long_ago, status="awaiting_shipping")
+
+    assert check_missed_availability() == 0
