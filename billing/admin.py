@@ -3,7 +3,17 @@ are read-only here: they change through the billing screens' services, and invoi
 
 from django.contrib import admin
 
-from .models import BillingSettings, Budget, Charge, ChargeAdjustment, FeeSchedule, Invoice, InvoiceLine, Payment
+from .models import (
+    BillingSettings,
+    Budget,
+    Charge,
+    ChargeAdjustment,
+    ExchangeRate,
+    FeeSchedule,
+    Invoice,
+    InvoiceLine,
+    Payment,
+)
 
 
 @admin.register(FeeSchedule)
@@ -20,6 +30,13 @@ class FeeScheduleAdmin(admin.ModelAdmin):
 class BudgetAdmin(admin.ModelAdmin):
     list_display = ["library", "fiscal_year", "fund", "starts_on", "ends_on", "amount", "currency"]
     list_filter = ["fiscal_year"]
+    list_select_related = ["library"]
+
+
+@admin.register(ExchangeRate)
+class ExchangeRateAdmin(admin.ModelAdmin):
+    list_display = ["library", "currency", "base_currency", "rate", "valid_from", "source"]
+    list_filter = ["currency", "base_currency"]
     list_select_related = ["library"]
 
 

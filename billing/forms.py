@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from requests_app.models import Library
 
-from .models import Budget, FeeSchedule
+from .models import Budget, ExchangeRate, FeeSchedule
 
 
 class PaymentForm(forms.Form):
@@ -73,3 +73,16 @@ class SettleForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Any id is accepted here; the service settles only the library's own open payables.
         self.fields["charge"].valid_value = lambda value: str(value).isdigit()
+
+
+class ExchangeRateForm(forms.ModelForm):
+    class Meta:
+        model = ExchangeRate
+        fields = ["currency", "base_currency", "rate", "valid_from", "source"]
+        widgets = {"valid_from": forms.DateInput(attrs={"type": "date"})}
+
+    def clean_currency(self) -> str:
+        return self.cleaned_data["currency"].strip().upper()
+
+    def clean_base_currency(self) -> str:
+        return self.cleaned_data["base_currency"].strip().upper()

@@ -198,6 +198,38 @@ class Budget(models.Model):
         return f"{self.library.symbol} {self.fiscal_year}{' ' + self.fund if self.fund else ''}"
 
 
+class ExchangeRate(models.Model):
+    """What one unit of ``currency`` is worth in ``base_currency`` from ``valid_from`` until the next rate.
+
+    A member library's own rates (its finance office's or its bank's): budgets count a payable charged in
+    another currency at the rate valid on the day it was incurred.
+    """
+
+    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="exchange_rates",
+                                limit_choices_to={"is_member": True})
+    currency = models.CharField(max_length=3, validators=[CURRENCY_VALIDATOR], help_text="The charge's currency.")
+    base_currency = models.CharField(max_length=3, validators=[CURRENCY_VALIDATOR],
+                                     help_text="The budget's currency.")
+    rate = models.DecimalField(max_digits=18, decimal_places=8, validators=[
+        MinValueValidator(Decimal("0.00000001"), "The rate must be more than zero.")],
+                               help_text="One unit of the currency in the base currency, e.g. 1.0850 for EUR in USD.")
+    valid_from = models.DateField()
+    source = models.CharField(max_length=100, blank=True, help_text="Where the rate comes from, e.g. the bank.")
+
+    class Meta:
+        ordering = ["library", "currency", "base_currency", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["library", "currency", "base_currency", "valid_from"],
+                                    name="exchange_rate_unique_day"),
+            models.CheckConstraint(condition=~Q(currency=models.F("base_currency")),
+                                   name="exchange_rate_two_currencies",
+                                   violation_error_message="A rate converts one currency into another."),
+        ]
+
+    def __str__(self) -> str:
+        return f"1 {self.currency} = {self.rate} {self.base_currency} from {self.valid_from}"
+
+
 class InvoiceKind(models.TextChoices):
     INVOICE = "invoice", "Invoice"
     CREDIT_NOTE = "credit_note", "Credit note"

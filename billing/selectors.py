@@ -7,8 +7,12 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
 from django.db.models import (
+    Case,
+    Count,
     DecimalField,
     Exists,
+    F,
+    IntegerField,
     OuterRef,
     Prefetch,
     Q,
@@ -16,8 +20,9 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.db.models.lookups import Exact
 from django.utils import timezone
 
@@ -30,6 +35,7 @@ from .models import (
     Charge,
     ChargeStatus,
     Direction,
+    ExchangeRate,
     Invoice,
     InvoiceKind,
     InvoiceLine,
@@ -40,6 +46,7 @@ from .money import quantize
 
 MONEY = DecimalField(max_digits=14, decimal_places=4)
 ZERO = Value(Decimal("0"), output_field=MONEY)
+RATE = DecimalField(max_digits=18, decimal_places=8)
 
 
 # Invoices ----------------------------------------------------------------------------------
@@ -113,6 +120,10 @@ def billing_settings(library: Library) -> BillingSettings:
     return BillingSettings.objects.filter(library=library).first() or BillingSettings(library=library)
 
 
+def exchange_rates(*, library: Library) -> QuerySet[ExchangeRate]:
+    return ExchangeRate.objects.filter(library=library).order_by("currency", "base_currency", "-valid_from")
+
+
 # Budgets -----------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -121,6 +132,8 @@ class BudgetStatus:
     spent: Decimal
     committed: Decimal
     threshold_percent: int
+    #: Payables in the budget's dates in another currency with no exchange rate for their day: not in ``spent``.
+    unconverted: int = 0
 
     @property
     def remaining(self) -> Decimal:
@@ -149,18 +162,30 @@ class BudgetStatus:
 def budget_statuses(*, library: Library, on: dt.date | None = None) -> list[BudgetStatus]:
     """``library``'s budgets (current ones when ``on`` is given) with spent, committed and remaining.
 
-    Spent: payables (not waived) in the budget's dates and currency, of its fund if it has one.
-    Committed: open borrowing requests with a maximum cost and no payable yet, made in its
-    dates, of its fund (the patron's department). Two subqueries: one query for any number of budgets.
+    Spent: payables (not waived) in the budget's dates, of its fund if it has one. A payable in another
+    currency counts at the library's exchange rate into the budget's currency valid on the day it was
+    incurred; one with no such rate is not counted but counted up in ``unconverted``, so the page can say
+    so. Committed: open borrowing requests with a maximum cost and no payable yet, made in its dates, of
+    its fund (the patron's department). Subqueries: one query for any number of budgets.
     """
     final = list(registry.get(Role.BORROWING).final_states)
-    spent = (Charge.objects.filter(library=OuterRef("library"), direction=Direction.PAYABLE,
-                                   currency=OuterRef("currency"),
-                                   incurred_at__date__gte=OuterRef("starts_on"),
-                                   incurred_at__date__lte=OuterRef("ends_on"))
-             .exclude(status=ChargeStatus.WAIVED)
-             .filter(Q(Exact(OuterRef("fund"), Value(""))) | Q(fund=OuterRef("fund")))
-             .order_by().values("library").annotate(s=Sum("amount")).values("s"))
+    in_budget = (Charge.objects.filter(library=OuterRef("library"), direction=Direction.PAYABLE,
+                                       incurred_at__date__gte=OuterRef("starts_on"),
+                                       incurred_at__date__lte=OuterRef("ends_on"))
+                 .exclude(status=ChargeStatus.WAIVED)
+                 .filter(Q(Exact(OuterRef("fund"), Value(""))) | Q(fund=OuterRef("fund"))))
+    # Inside the charges' subquery: OuterRef is the charge, OuterRef(OuterRef(…)) the budget.
+    rate = (ExchangeRate.objects.filter(library=OuterRef("library"), currency=OuterRef("currency"),
+                                        base_currency=OuterRef(OuterRef("currency")),
+                                        valid_from__lte=OuterRef("incurred_day"))
+            .order_by("-valid_from").values("rate")[:1])
+    converted = in_budget.annotate(incurred_day=TruncDate("incurred_at")).annotate(
+        factor=Case(When(currency=OuterRef("currency"), then=Value(Decimal(1))),
+                    default=Subquery(rate), output_field=RATE))
+    spent = (converted.order_by().values("library").annotate(s=Sum(F("amount") * F("factor"), output_field=MONEY))
+             .values("s"))
+    unconverted = (converted.filter(factor__isnull=True).order_by().values("library")
+                   .annotate(n=Count("pk")).values("n"))
     payables = Charge.objects.filter(request=OuterRef("pk"), direction=Direction.PAYABLE)
     committed_requests = (IllRequest.objects.filter(role=Role.BORROWING, max_cost__isnull=False)
                           .exclude(status__in=final).annotate(has_payable=Exists(payables))
@@ -172,13 +197,14 @@ def budget_statuses(*, library: Library, on: dt.date | None = None) -> list[Budg
                  .order_by().values("library").annotate(s=Sum("max_cost")).values("s"))
     budgets = (Budget.objects.filter(library=library)
                .annotate(spent=Coalesce(Subquery(spent, output_field=MONEY), ZERO),
-                         committed=Coalesce(Subquery(committed, output_field=MONEY), ZERO))
+                         committed=Coalesce(Subquery(committed, output_field=MONEY), ZERO),
+                         unconverted=Coalesce(Subquery(unconverted, output_field=IntegerField()), 0))
                .order_by("-starts_on", "fund"))
     if on is not None:
         budgets = budgets.filter(starts_on__lte=on, ends_on__gte=on)
     threshold = billing_settings(library).budget_warning_percent
-    return [BudgetStatus(b, quantize(b.spent, b.currency), quantize(b.committed, b.currency), threshold)
-            for b in budgets]
+    return [BudgetStatus(b, quantize(b.spent, b.currency), quantize(b.committed, b.currency), threshold,
+                         b.unconverted) for b in budgets]
 
 
 # Reports -----------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ urlpatterns = [
     path("requests/<int:request_id>/lost-item/", views.lost_item, name="lost-item"),
     path("fees/", views.fee_schedules, name="fees"),
     path("budgets/", views.budgets, name="budgets"),
+    path("exchange-rates/", views.exchange_rates, name="exchange-rates"),
     path("reports/", views.reports, name="reports"),
     path("reports/<str:report>.csv", views.report_csv, name="report-csv"),
 ]

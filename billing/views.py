@@ -24,6 +24,7 @@ from . import selectors, services
 from .forms import (
     AdjustForm,
     BudgetForm,
+    ExchangeRateForm,
     FeeScheduleForm,
     LostItemForm,
     PaymentForm,
@@ -288,6 +289,17 @@ def budgets(request: HttpRequest, library: Library) -> HttpResponse:
 
 
 @billing_staff
+def exchange_rates(request: HttpRequest, library: Library) -> HttpResponse:
+    form = ExchangeRateForm(request.POST or None, initial={"base_currency": library.currency,
+                                                           "valid_from": timezone.localdate()})
+    if request.method == "POST" and _create_from_form(request, form, services.add_exchange_rate, library=library):
+        messages.success(request, "Exchange rate added.")
+        return redirect("billing:exchange-rates")
+    return render(request, "billing/exchange_rates.html", {"rows": selectors.exchange_rates(library=library),
+                                                           "form": form, "library": library})
+
+
+@billing_staff
 def fee_schedules(request: HttpRequest, library: Library) -> HttpResponse:
     form = FeeScheduleForm(request.POST or None, initial={"currency": library.currency,
                                                           "effective_from": timezone.localdate()})
@@ -341,10 +353,10 @@ def report_csv(request: HttpRequest, library: Library, report: str) -> HttpRespo
                              row["bucket"]])
     else:
         writer.writerow(["fiscal year", "fund", "starts", "ends", "currency", "budget", "spent", "committed",
-                         "remaining", "used %", "warning"])
+                         "remaining", "used %", "warning", "charges not converted"])
         for s in selectors.budget_statuses(library=library):
             b = s.budget
             writer.writerow([b.fiscal_year, b.fund, b.starts_on, b.ends_on, b.currency, b.amount,
                              s.spent.quantize(b.amount), s.committed.quantize(b.amount), s.remaining.quantize(b.amount),
-                             s.used_percent, "yes" if s.warning else "no"])
+                             s.used_percent, "yes" if s.warning else "no", s.unconverted])
     return response

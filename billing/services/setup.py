@@ -1,4 +1,4 @@
-"""Staff set up money: budgets and fee schedules (validated here, whoever calls)."""
+"""Staff set up money: budgets, fee schedules and exchange rates (validated here, whoever calls)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django.db.models import Q
 
 from requests_app.models import Library
 
-from ..models import Budget, FeeSchedule
+from ..models import Budget, ExchangeRate, FeeSchedule
 from ..money import minor_unit, normalize_currency
 
 
@@ -59,3 +59,31 @@ def create_fee_schedule(*, library: Library, direction: str, service: str, amoun
                                                  "end it first."})
     row.save()
     return row
+
+
+def add_exchange_rate(*, library: Library, currency: str, base_currency: str, rate, valid_from,
+                      source: str = "") -> ExchangeRate:
+    """``library``'s rate for ``currency`` in ``base_currency`` from ``valid_from``. Raises ``ValidationError``
+    (per field) for a bad currency, a rate that is not positive, one currency twice, or a second rate of that day."""
+    errors = {}
+    codes = {}
+    for field, code in (("currency", currency), ("base_currency", base_currency)):
+        try:
+            codes[field] = _currency(code, field)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if not errors and codes["currency"] == codes["base_currency"]:
+        errors["base_currency"] = "A rate converts one currency into another."
+    if rate is None or rate <= 0:
+        errors["rate"] = "The rate must be more than zero."
+    if errors:
+        raise ValidationError(errors)
+    exchange_rate = ExchangeRate(library=library, currency=codes["currency"], base_currency=codes["base_currency"],
+                                 rate=rate, valid_from=valid_from, source=(source or "").strip())
+    exchange_rate.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            exchange_rate.save()
+    except IntegrityError:
+        raise ValidationError({"valid_from": "There is already a rate for these currencies on this day."}) from None
+    return exchange_rate

@@ -91,3 +91,67 @@ def test_budgets_are_read_in_one_query(library, django_assert_num_queries):
     payable(library, "10")
     with django_assert_num_queries(2):  # the budgets with their sums, and the warning threshold
         assert len(budget_statuses(library=library)) == 3
+
+
+# Charges in another currency ---------------------------------------------------------------
+
+def rate(library, currency, value, valid_from, base="USD"):
+    from billing.services import add_exchange_rate
+
+    return add_exchange_rate(library=library, currency=currency, base_currency=base, rate=Decimal(value),
+                             valid_from=valid_from)
+
+
+def test_a_payable_in_another_currency_is_spent_at_the_rate_of_its_day(library):
+    BudgetFactory(library=library, amount=Decimal("100"))
+    rate(library, "EUR", "1.10", dt.date(2026, 8, 1))
+    payable(library, "20.00", currency="EUR")
+
+    [status] = budget_statuses(library=library)
+
+    assert (status.spent, status.unconverted) == (Decimal("22.00"), 0)
+
+
+def test_a_rate_from_after_the_charge_does_not_apply_to_it(library):
+    BudgetFactory(library=library, amount=Decimal("100"))
+    rate(library, "EUR", "1.10", dt.date(2026, 8, 1))
+    rate(library, "EUR", "1.50", dt.date(2026, 9, 2))  # the charge is of 1 September
+    payable(library, "10.00", currency="EUR")
+    payable(library, "5.00")
+
+    [status] = budget_statuses(library=library)
+
+    assert status.spent == Decimal("16.00")
+
+
+def test_a_payable_with_no_rate_for_its_day_is_not_spent_but_counted_as_unconverted(library):
+    BudgetFactory(library=library, amount=Decimal("100"))
+    rate(library, "EUR", "1.10", dt.date(2026, 9, 2))
+    rate(library, "GBP", "1.30", dt.date(2026, 8, 1), base="EUR")  # GBP in EUR: not the budget's currency
+    payable(library, "10.00", currency="EUR")
+    payable(library, "10.00", currency="GBP")
+    payable(library, "5.00")
+
+    [status] = budget_statuses(library=library)
+
+    assert (status.spent, status.unconverted) == (Decimal("5.00"), 2)
+
+
+def test_another_librarys_rates_are_not_used(library):
+    BudgetFactory(library=library, amount=Decimal("100"))
+    rate(MemberLibraryFactory(), "EUR", "1.10", dt.date(2026, 8, 1))
+    payable(library, "10.00", currency="EUR")
+
+    [status] = budget_statuses(library=library)
+
+    assert (status.spent, status.unconverted) == (Decimal("0.00"), 1)
+
+
+def test_budgets_with_converted_charges_are_still_read_in_one_query(library, django_assert_num_queries):
+    for year in range(3):
+        BudgetFactory(library=library, starts_on=dt.date(2024 + year, 7, 1), ends_on=dt.date(2025 + year, 6, 30))
+    rate(library, "EUR", "1.10", dt.date(2026, 8, 1))
+    payable(library, "10", currency="EUR")
+    payable(library, "10", currency="GBP")
+    with django_assert_num_queries(2):
+        assert len(budget_statuses(library=library)) == 3

@@ -73,3 +73,66 @@ def test_an_overlapping_fee_is_refused(billing_client, ours):
 def test_the_fee_page_lists_the_schedule(billing_client, ours):
     FeeScheduleFactory(library=ours, amount=Decimal("4.25"))
     assert "4.25 USD" in billing_client.get("/billing/fees/").content.decode()
+
+
+RATE = {"currency": "EUR", "base_currency": "USD", "rate": "1.0850", "valid_from": "2026-09-01", "source": "Bank"}
+
+
+def test_staff_add_an_exchange_rate(billing_client, ours):
+    from billing.models import ExchangeRate
+
+    response = billing_client.post("/billing/exchange-rates/", RATE)
+
+    assert response.status_code == 302
+    saved = ExchangeRate.objects.get()
+    assert (saved.library, saved.currency, saved.rate) == (ours, "EUR", Decimal("1.0850"))
+    assert "1 EUR" in billing_client.get("/billing/exchange-rates/").content.decode()
+
+
+@pytest.mark.parametrize("change, field_error", [
+    ({"rate": "0"}, "more than zero"),
+    ({"base_currency": "EUR"}, "one currency into another"),
+    ({"currency": "EU1"}, "ISO 4217"),
+])
+def test_a_bad_exchange_rate_is_refused_on_the_form(billing_client, change, field_error):
+    from billing.models import ExchangeRate
+
+    response = billing_client.post("/billing/exchange-rates/", {**RATE, **change})
+
+    assert response.status_code == 200
+    assert field_error in response.content.decode()
+    assert not ExchangeRate.objects.exists()
+
+
+def test_a_currency_typed_in_lower_case_is_taken(billing_client):
+    from billing.models import ExchangeRate
+
+    billing_client.post("/billing/exchange-rates/", {**RATE, "currency": "eur", "base_currency": " usd"})
+
+    assert ExchangeRate.objects.get().currency == "EUR"
+
+
+def test_a_second_rate_for_the_same_day_is_refused(billing_client):
+    from billing.models import ExchangeRate
+
+    billing_client.post("/billing/exchange-rates/", RATE)
+    response = billing_client.post("/billing/exchange-rates/", {**RATE, "rate": "1.09"})
+
+    assert response.status_code == 200
+    assert "already a rate" in response.content.decode()
+    assert ExchangeRate.objects.get().rate == Decimal("1.0850")
+
+
+def test_the_budget_screen_says_when_a_charge_could_not_be_converted(billing_client, ours):
+    from billing.models import Direction
+    from tests.factories import IllRequestFactory
+
+    from .factories import ReceivableFactory
+
+    BudgetFactory(library=ours, starts_on=dt.date(2026, 7, 1), ends_on=dt.date(2027, 6, 30))
+    ReceivableFactory(request=IllRequestFactory(library=ours, status="received"), direction=Direction.PAYABLE,
+                      amount=Decimal("10"), currency="EUR", incurred_at=dt.datetime(2026, 9, 1, tzinfo=dt.UTC))
+
+    page = billing_client.get("/billing/budgets/").content.decode()
+
+    assert "1 charge in another currency not counted" in page
