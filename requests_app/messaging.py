@@ -138,6 +138,18 @@ def kept_only(note: Note, request: IllRequest) -> str:
     return f"Note kept. {request.partner.symbol} has no electronic address: tell them by e-mail or phone."
 
 
+def note_outcome(note: Note, request: IllRequest) -> tuple[bool, str]:
+    """What to tell the staff member who wrote ``note`` on either desk: ``(True, what to do themselves)``
+    when a note to the partner could not go out, else ``(False, where it went)``."""
+    if warning := kept_only(note, request):
+        return True, warning
+    if note.visibility == NoteVisibility.PARTNER:
+        return False, f"Note sent to the {'lender' if request.role == Role.BORROWING else 'borrowing library'}."
+    if note.visibility == NoteVisibility.PATRON:
+        return False, "Note shown to the patron (and e-mailed, if they get e-mails)."
+    return False, "Note added."
+
+
 # Reading and marking read ------------------------------------------------------------------
 
 def from_outside() -> Q:

@@ -88,10 +88,6 @@ class ScanForm(forms.Form):
 
 
 #: What staff are told once a note is written, by whom it is for.
-NOTE_SENT = {NoteVisibility.PARTNER: "Note sent to the lender.",
-             NoteVisibility.PATRON: "Note shown to the patron (and e-mailed, if they get e-mails)."}
-
-
 class NoteForm(forms.Form):
     text = forms.CharField(label="Note", widget=forms.Textarea(attrs={"rows": 2}))
     visibility = forms.ChoiceField(label="For", choices=NoteVisibility.choices, initial=NoteVisibility.INTERNAL)
@@ -306,10 +302,8 @@ def add_note(request: HttpRequest, pk: int) -> HttpResponse:
     except WorkflowError as exc:
         messages.error(request, exc.message)
     else:
-        if warning := messaging.kept_only(note, ill_request):
-            messages.warning(request, warning)
-        else:
-            messages.success(request, NOTE_SENT.get(note.visibility, "Note added."))
+        warned, text = messaging.note_outcome(note, ill_request)
+        (messages.warning if warned else messages.success)(request, text)
     return redirect(reverse(NS + ":request", kwargs={"pk": pk}) + "#thread")
 
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from requests_app import messaging
-from requests_app.models import IllRequest, NoteVisibility, Role
+from requests_app.models import IllRequest, Role
 from requests_app.services import available_actions, perform
 from requests_app.workflow import Actor, WorkflowError
 
@@ -75,11 +75,8 @@ def add_note(request: HttpRequest, pk: int) -> HttpResponse:
         except WorkflowError as exc:
             form.add_error(None, exc.message)
         else:
-            if warning := messaging.kept_only(note, ill_request):
-                messages.warning(request, warning)
-            else:
-                messages.success(request, "Note sent to the borrowing library."
-                                 if note.visibility == NoteVisibility.PARTNER else "Note added.")
+            warned, text = messaging.note_outcome(note, ill_request)
+            (messages.warning if warned else messages.success)(request, text)
             return redirect(reverse("lending:request", args=[pk]) + "#thread")
     for errors in form.errors.values():
         for error in errors:

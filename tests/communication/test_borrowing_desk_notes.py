@@ -109,3 +109,17 @@ def test_the_patron_page_tells_their_own_messages_from_the_offices(client, patro
     html = client.get(reverse("patron-request", args=[with_lender.pk])).content.decode()
     assert "You wrote" in html and "ILL office" in html
     assert "From me" in html and "From the office" in html
+
+
+@pytest.mark.parametrize("visibility, told", [
+    ("partner", "Note sent to the lender."),
+    ("patron", "Note shown to the patron (and e-mailed, if they get e-mails)."),
+    ("internal", "Note added."),
+])
+def test_staff_are_told_where_their_note_went(client, borrowing_staff, with_lender, visibility, told):
+    from django.contrib.messages import get_messages
+
+    client.force_login(borrowing_staff)
+    response = client.post(note_url(with_lender), {"text": "About the loan", "visibility": visibility})
+
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [told]

@@ -106,3 +106,13 @@ def test_a_note_to_a_partner_without_an_electronic_address_is_kept_and_staff_are
     assert not OutboxMessage.objects.exists()
     assert [str(m) for m in get_messages(response.wsgi_request)] == [
         "Note kept. OFFL has no electronic address: tell them by e-mail or phone."]
+
+
+def test_lending_staff_are_told_their_note_went_to_the_borrowing_library(client, lending_staff, lender):
+    partner = LibraryFactory(symbol="ONLN", iso18626_endpoint="http://127.0.0.1:9/iso18626")
+    request = LendingRequestFactory(library=lender, partner=partner, status="new", requesting_agency_request_id="X-10")
+    client.force_login(lending_staff)
+
+    response = client.post(note_url(request), {"text": "Found it.", "visibility": "partner"})
+
+    assert [str(m) for m in get_messages(response.wsgi_request)] == ["Note sent to the borrowing library."]
