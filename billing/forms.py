@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from requests_app.models import Library
 
-from .models import Budget, ExchangeRate, FeeSchedule
+from .models import Budget, FeeSchedule
 
 
 class PaymentForm(forms.Form):
@@ -75,14 +75,12 @@ class SettleForm(forms.Form):
         self.fields["charge"].valid_value = lambda value: str(value).isdigit()
 
 
-class ExchangeRateForm(forms.ModelForm):
-    class Meta:
-        model = ExchangeRate
-        fields = ["currency", "base_currency", "rate", "valid_from", "source"]
-        widgets = {"valid_from": forms.DateInput(attrs={"type": "date"})}
+class ExchangeRateForm(forms.Form):
+    """The fields of a rate; ``services.add_exchange_rate`` normalises and checks them (codes, rate, day)."""
 
-    def clean_currency(self) -> str:
-        return self.cleaned_data["currency"].strip().upper()
-
-    def clean_base_currency(self) -> str:
-        return self.cleaned_data["base_currency"].strip().upper()
+    currency = forms.CharField(max_length=10, help_text="The charge's currency, e.g. EUR.")
+    base_currency = forms.CharField(max_length=10, help_text="The budget's currency, e.g. USD.")
+    rate = forms.DecimalField(max_digits=18, decimal_places=8,
+                              help_text="One unit of the currency in the base currency, e.g. 1.0850 for EUR in USD.")
+    valid_from = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    source = forms.CharField(max_length=100, required=False, help_text="Where the rate comes from, e.g. the bank.")
