@@ -56,18 +56,24 @@ def test_a_member_library_borrows_a_book_from_us_and_returns_it(library, two_lib
     assert (borrowing.status, lending.status) == ("completed", "completed")
 
 
-def test_a_member_library_gets_an_article_from_us_as_a_download_link(library, two_libraries,
-                                                                       django_capture_on_commit_callbacks):
+def copy_delivered(library, two_libraries, capture, rid: str) -> tuple[IllRequest, ElectronicDelivery]:
+    """The borrower asks us for an article; we deliver the scan: the borrowing request and our delivery."""
     borrower, borrower_staff, lender_staff = two_libraries
     borrowing = IllRequestFactory(library=borrower, partner=library, status="sourcing", format="article",
                                   service_type="Copy", title="On computable numbers",
-                                  container_title="Proc. London Math. Soc.", requesting_agency_request_id="BRW-2")
-    with django_capture_on_commit_callbacks(execute=True):
+                                  container_title="Proc. London Math. Soc.", requesting_agency_request_id=rid)
+    with capture(execute=True):
         services.perform(request=borrowing, action="send_to_lender", actor=borrower_staff)
     lending = IllRequest.objects.get(role="lending", library=library)
-    with django_capture_on_commit_callbacks(execute=True):
+    with capture(execute=True):
         delivery = edelivery.deliver_copy(request=lending, actor=lender_staff, base_url="https://ill.example.org",
                                           upload=SimpleUploadedFile("scan.pdf", scan_pdf()))
+    return borrowing, delivery
+
+
+def test_a_member_library_gets_an_article_from_us_as_a_download_link(library, two_libraries,
+                                                                       django_capture_on_commit_callbacks):
+    borrowing, delivery = copy_delivered(library, two_libraries, django_capture_on_commit_callbacks, "BRW-2")
     borrowing.refresh_from_db()
     assert borrowing.status == "delivered"
     url = Event.objects.filter(request=borrowing, actor_kind="partner").latest("pk").data["url"]
@@ -79,16 +85,7 @@ def test_a_member_library_gets_an_article_from_us_as_a_download_link(library, tw
 def test_the_borrowers_patron_downloads_our_scan_from_my_requests_and_a_reissued_link_reaches_them(
         library, two_libraries, django_capture_on_commit_callbacks, settings):
     settings.ILLMS_EDELIVERY_MAX_DOWNLOADS = 1
-    borrower, borrower_staff, lender_staff = two_libraries
-    borrowing = IllRequestFactory(library=borrower, partner=library, status="sourcing", format="article",
-                                  service_type="Copy", title="On computable numbers",
-                                  requesting_agency_request_id="BRW-3")
-    with django_capture_on_commit_callbacks(execute=True):
-        services.perform(request=borrowing, action="send_to_lender", actor=borrower_staff)
-    lending = IllRequest.objects.get(role="lending", library=library)
-    with django_capture_on_commit_callbacks(execute=True):
-        delivery = edelivery.deliver_copy(request=lending, actor=lender_staff, base_url="https://ill.example.org",
-                                          upload=SimpleUploadedFile("scan.pdf", scan_pdf()))
+    borrowing, delivery = copy_delivered(library, two_libraries, django_capture_on_commit_callbacks, "BRW-3")
     patron = Client()
     patron.force_login(borrowing.patron)
     to_lender = patron.get(reverse("patron-request-copy", args=[borrowing.pk]))
