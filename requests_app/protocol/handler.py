@@ -128,6 +128,18 @@ def recipient_agency(message) -> m.AgencyId | None:
     return getattr(message.header, "supplying_agency_id", None)
 
 
+#: :func:`find_parties`' query, written out once. Built by the ORM for every message (a Q of two
+#: case-insensitive agency ids, 35 columns), it cost three times what the database took to answer it:
+#: 1.4 of 1.9 ms of each ISO 18626 message. It says what the ``iexact`` lookups say (``UPPER`` on both
+#: sides), so ``library_agency_upper_idx`` finds the rows; ``raw()`` still gives ``Library`` rows.
+_PARTIES_SQL = (
+    f"SELECT * FROM {Library._meta.db_table} WHERE active AND ("
+    "(UPPER(agency_id_type) = UPPER(%s) AND UPPER(agency_id_value) = UPPER(%s))"
+    " OR (is_member AND UPPER(agency_id_type) = UPPER(%s) AND UPPER(agency_id_value) = UPPER(%s))"
+    ") ORDER BY symbol"
+)
+
+
 def find_parties(message) -> tuple[Library | None, Library | None]:
     """The active library that sent ``message`` and the active member library it is addressed to.
 
@@ -138,11 +150,9 @@ def find_parties(message) -> tuple[Library | None, Library | None]:
     sent_by, sent_to = sender_agency(message), recipient_agency(message)
     if sent_by is None:
         return None, None
-    wanted = _agency_q(sent_by)
-    if sent_to is not None:
-        wanted |= _agency_q(sent_to) & Q(is_member=True)
+    to_type, to_value = (sent_to.type.value, sent_to.value) if sent_to is not None else (None, None)
     sender = member = None
-    for library in Library.objects.filter(wanted, active=True).order_by("symbol"):
+    for library in Library.objects.raw(_PARTIES_SQL, [sent_by.type.value, sent_by.value, to_type, to_value]):
         if sender is None and same_agency(sent_by, library):
             sender = library
         if member is None and library.is_member and same_agency(sent_to, library):
