@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
-from django.db import models
+from django.db import connections, models
 from django.db.models import Q
 from django.db.models.functions import Upper
 from django.utils import timezone
@@ -308,6 +308,21 @@ class IllRequestQuerySet(models.QuerySet):
     def open(self) -> IllRequestQuerySet:
         """Requests not in a final state (the condition of ``request_open_status_idx``)."""
         return self.exclude(status__in=CLOSED_STATUSES)
+
+    def reserve_id(self) -> int | None:
+        """An id for a request not yet written, taken from the table's own sequence; ``None`` without one.
+
+        A lending request's supplier id contains its own id (``<symbol>-<id>``): with the id known
+        before the ``INSERT``, the row is written once, instead of written and then updated (an update
+        that touched every index of the table). PostgreSQL has the sequence; elsewhere (SQLite) the
+        caller writes the row first and reads the id the database gave it.
+        """
+        connection = connections[self.db]
+        if connection.vendor != "postgresql":
+            return None
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [self.model._meta.db_table])
+            return cursor.fetchone()[0]
 
 
 class IllRequest(Citation):

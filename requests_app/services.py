@@ -227,9 +227,10 @@ def create_request(*, role: str, library: Library, actor: Actor, source: str = E
     # the partner arrive as rows already read (the library checked as a member just above): asking the
     # database again whether they exist cost two more queries per request; the foreign keys still hold.
     loaded = ["library", *(["partner"] if isinstance(fields.get("partner"), Library) else [])]
-    request.full_clean(exclude=loaded, validate_constraints=False)
+    # An id given (``IllRequest.objects.reserve_id()``) is new by construction: not looked up either.
+    request.full_clean(exclude=[*loaded, *(["id"] if request.pk is not None else [])], validate_constraints=False)
     with transaction.atomic(savepoint=False):  # a caller's transaction is ours: no savepoint to write
-        request.save()
+        request.save(force_insert=True)
         event = Event.objects.create(
             request=request, action="create", from_status="", to_status=request.status,
             actor_kind=actor.kind, actor_user=actor.user if actor.user and actor.user.is_authenticated else None,
@@ -270,11 +271,14 @@ def receive_partner_request(*, library: Library, partner: Library, requesting_ag
     # not by a look-up before every new request: a resend costs a failed INSERT, a new request one query less.
     try:
         with transaction.atomic():
+            pk = IllRequest.objects.reserve_id()
             request = create_request(role=Role.LENDING, library=library, partner=partner,
-                                     actor=Actor.partner(partner), source=source,
-                                     requesting_agency_request_id=rid, **citation)
-            request.supplying_agency_request_id = f"{library.symbol}-{request.pk}"
-            request.save(update_fields=["supplying_agency_request_id"])
+                                     actor=Actor.partner(partner), source=source, requesting_agency_request_id=rid,
+                                     **({"pk": pk, "supplying_agency_request_id": f"{library.symbol}-{pk}"}
+                                        if pk is not None else {}), **citation)
+            if pk is None:  # no sequence to take the id from (SQLite): the supplier id is written second
+                request.supplying_agency_request_id = f"{library.symbol}-{request.pk}"
+                request.save(update_fields=["supplying_agency_request_id"])
     except (IntegrityError, ValidationError):
         # A resend is answered with the request received first, even when its citation would not validate.
         found = existing()

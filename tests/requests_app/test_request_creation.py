@@ -95,3 +95,28 @@ def test_an_inactive_partner_cannot_send_us_requests():
         receive_request(library=MemberLibraryFactory(), partner=partner, requesting_agency_request_id="1",
                         format="book", title="T")
     assert not IllRequest.objects.exists()
+
+
+def test_a_partners_request_is_written_once_with_its_supplier_id_on_postgresql(postgres):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    library, partner = MemberLibraryFactory(), LibraryFactory()
+    with CaptureQueriesContext(connection) as queries:
+        request, _ = receive_request(library=library, partner=partner, requesting_agency_request_id="NFC-79",
+                                     format="book", title="Moby-Dick")
+    assert request.supplying_agency_request_id == f"{library.symbol}-{request.pk}"
+    assert IllRequest.objects.get(pk=request.pk).supplying_agency_request_id == f"{library.symbol}-{request.pk}"
+    written = [q["sql"] for q in queries.captured_queries if '"requests_app_illrequest"' in q["sql"]
+               and q["sql"].startswith(("INSERT", "UPDATE"))]
+    assert len(written) == 1 and written[0].startswith("INSERT")
+
+
+def test_reserved_request_ids_are_not_handed_out_again_by_the_table(postgres):
+    reserved = IllRequest.objects.reserve_id()
+    library, partner = MemberLibraryFactory(), LibraryFactory()
+    request, _ = receive_request(library=library, partner=partner, requesting_agency_request_id="NFC-80",
+                                 format="book", title="Moby-Dick")
+    later = submit_request(patron=PatronFactory(), format="book", title="Typee")
+    assert reserved not in {request.pk, later.pk}
+    assert later.pk > request.pk > reserved
