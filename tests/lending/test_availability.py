@@ -17,6 +17,17 @@ from tests.lending.factories import HoldingFactory, IncomingRequestFactory, IsoP
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def queued_checks(monkeypatch) -> list[int]:
+    """The ids of the requests whose availability check was queued for a worker (the broker left out)."""
+    from lending import tasks
+
+    queued: list[int] = []
+    monkeypatch.setattr(tasks.check_new_request_availability, "apply_async",
+                        lambda args, **options: queued.append(*args))
+    return queued
+
+
 def test_a_request_is_matched_by_isbn_first(library):
     holding = HoldingFactory(library=library, isbn="9780226458083", title="Something else entirely")
     HoldingFactory(library=library, title="The Structure of Scientific Revolutions")
@@ -133,12 +144,11 @@ def test_running_the_check_again_updates_the_result_without_a_second_row(library
 # The check runs in a Celery worker, queued when the new request commits ---------------------------
 
 def test_the_check_is_queued_once_on_commit_and_done_by_the_task(library, django_capture_on_commit_callbacks,
-                                                                  settings, monkeypatch):
+                                                                  settings, queued_checks):
     from lending import tasks
 
     settings.ILLMS_AUTO_UNFILL_NOT_HELD = True
-    queued: list[int] = []
-    monkeypatch.setattr(tasks.check_new_request_availability, "delay", queued.append)
+    queued = queued_checks
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         request, _ = receive_partner_request(library=library, partner=IsoPartnerFactory(),
                                              requesting_agency_request_id="R-Q", title="Nothing we own")
@@ -157,11 +167,8 @@ def test_the_check_is_queued_once_on_commit_and_done_by_the_task(library, django
 
 
 def test_the_same_request_received_again_is_not_checked_again(library, django_capture_on_commit_callbacks,
-                                                               monkeypatch):
-    from lending import tasks
-
-    queued: list[int] = []
-    monkeypatch.setattr(tasks.check_new_request_availability, "delay", queued.append)
+                                                               queued_checks):
+    queued = queued_checks
     partner = IsoPartnerFactory()
     for _ in range(2):
         with django_capture_on_commit_callbacks(execute=True):
@@ -200,10 +207,10 @@ def test_an_iso18626_request_is_checked_by_the_worker_after_it_is_confirmed(
 def test_the_check_runs_at_once_when_the_queue_is_down(library, django_capture_on_commit_callbacks, monkeypatch):
     from lending import tasks
 
-    def broker_down(request_id):
+    def broker_down(args, **options):
         raise ConnectionError("no broker")
 
-    monkeypatch.setattr(tasks.check_new_request_availability, "delay", broker_down)
+    monkeypatch.setattr(tasks.check_new_request_availability, "apply_async", broker_down)
     with django_capture_on_commit_callbacks(execute=True):
         request, _ = receive_partner_request(library=library, partner=IsoPartnerFactory(),
                                              requesting_agency_request_id="R-D", title="Kuhn")
@@ -232,14 +239,13 @@ def test_running_the_check_again_keeps_what_shipping_wrote(library):
 
 
 def test_the_staff_desk_shows_the_result_once_the_queued_check_has_run(library, django_capture_on_commit_callbacks,
-                                                                       monkeypatch, client):
+                                                                       queued_checks, client):
     from lending import tasks
     from tests.factories import StaffFactory
 
     client.force_login(StaffFactory(library=library))
     HoldingFactory(library=library, isbn="9780226458083", call_number="Q175 .K95")
-    queued: list[int] = []
-    monkeypatch.setattr(tasks.check_new_request_availability, "delay", queued.append)
+    queued = queued_checks
     with django_capture_on_commit_callbacks(execute=True):
         request, _ = receive_partner_request(library=library, partner=IsoPartnerFactory(),
                                              requesting_agency_request_id="R-S", title="Kuhn", isbn="9780226458083")
