@@ -222,7 +222,7 @@ def create_request(*, role: str, library: Library, actor: Actor, source: str = E
         request.patron_department = request.patron_department or profile.department
     # Fields are checked here (identifiers, lengths, choices), each error on its own field. The table's
     # constraints are left to the database: their only input from outside, a partner's request id,
-    # is looked up before and caught as an IntegrityError by the caller; validating them here cost one
+    # is caught as an IntegrityError by the caller; validating them here cost one
     # query each on every new request (a quarter of an ISO 18626 request's intake time). The library and
     # the partner arrive as rows already read (the library checked as a member just above): asking the
     # database again whether they exist cost two more queries per request; the foreign keys still hold.
@@ -271,11 +271,12 @@ def receive_partner_request(*, library: Library, partner: Library, requesting_ag
     # not by a look-up before every new request: a resend costs a failed INSERT, a new request one query less.
     try:
         with transaction.atomic():
+            # Our id for the partner is "<symbol>-<id>": with the id reserved first, the row is written once.
             pk = IllRequest.objects.reserve_id()
+            ours = {"pk": pk, "supplying_agency_request_id": f"{library.symbol}-{pk}"} if pk is not None else {}
             request = create_request(role=Role.LENDING, library=library, partner=partner,
                                      actor=Actor.partner(partner), source=source, requesting_agency_request_id=rid,
-                                     **({"pk": pk, "supplying_agency_request_id": f"{library.symbol}-{pk}"}
-                                        if pk is not None else {}), **citation)
+                                     **ours, **citation)
             if pk is None:  # no sequence to take the id from (SQLite): the supplier id is written second
                 request.supplying_agency_request_id = f"{library.symbol}-{request.pk}"
                 request.save(update_fields=["supplying_agency_request_id"])
