@@ -178,7 +178,18 @@ def measure_invoices(*, partners: int) -> dict:
     return {"partners": partners, "charges": setup["charges"], "invoices": len(ids), "pdfs_missing": missing,
             "seconds_creating": round(created, 1), "seconds_with_pdfs": round(total, 1),
             "seconds_per_invoice": round(total / max(len(ids), 1), 3),
-            "pdf_workers": "2 Celery worker processes on Redis" if use_workers else "eager, in this process"}
+            "pdf_workers": "2 Celery worker processes on Redis" if use_workers else "eager, in this process",
+            "font_subsetting": _font_subsetting()}
+
+
+def _font_subsetting() -> str:
+    """How WeasyPrint embeds fonts here: HarfBuzz's subset library, or the much slower fontTools."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from weasyprint.text.ffi import harfbuzz_subset
+    return "HarfBuzz" if harfbuzz_subset is not None else "fontTools (no libharfbuzz-subset0: slower PDFs)"
 
 
 # Holdings import ------------------------------------------------------------------------------
