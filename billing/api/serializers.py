@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from requests_app.api.base import ModelSerializer
+
 from ..models import Invoice, InvoiceLine
 
 
-class InvoiceLineSerializer(serializers.ModelSerializer):
+class InvoiceLineSerializer(ModelSerializer):
     class Meta:
         model = InvoiceLine
         fields = ["position", "request_number", "partner_reference", "description", "service", "incurred_on",
                   "amount"]
 
 
-class InvoiceSerializer(serializers.ModelSerializer):
+class InvoiceSerializer(ModelSerializer):
     issuer = serializers.CharField(source="library.symbol", read_only=True)
     credits = serializers.CharField(source="credits.number", read_only=True, default=None)
     paid = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from requests_app import identifiers
 from requests_app.api import schema
+from requests_app.api.base import ModelSerializer
 from requests_app.api.permissions import IsPartnerOrStaff
 
 from ..models import Holding
@@ -25,7 +26,7 @@ LOOKUPS = {"isbn": ("isbn", identifiers.normalize_isbn), "issn": ("issn", identi
            "oclc": ("oclc_number", identifiers.normalize_oclc_number)}
 
 
-class HoldingAvailabilitySerializer(serializers.ModelSerializer):
+class HoldingAvailabilitySerializer(ModelSerializer):
     library = serializers.CharField(source="library.symbol")
     library_name = serializers.CharField(source="library.name")
     supplied_as = serializers.SerializerMethodField()

@@ -25,6 +25,8 @@ from requests_app.models import (
 from requests_app.services import available_actions
 from requests_app.workflow import Actor, Transition
 
+from .base import ModelSerializer
+
 #: The citation fields a request carries, in the order a client reads them.
 CITATION_FIELDS = [
     "format", "title", "author", "container_title", "volume", "issue", "pages", "publication_date", "edition",
@@ -50,7 +52,7 @@ class ErrorSerializer(serializers.Serializer):
 
 # Directory ---------------------------------------------------------------------------------
 
-class LibrarySerializer(serializers.ModelSerializer):
+class LibrarySerializer(ModelSerializer):
     """A member library's directory entry and lending policy (never its secrets)."""
 
     reciprocal_groups = serializers.SerializerMethodField(
@@ -90,7 +92,7 @@ class AvailableActionSerializer(serializers.Serializer):
                 "target": transition.target, "needs_note": transition.needs_note}
 
 
-class PartnerEventSerializer(serializers.ModelSerializer):
+class PartnerEventSerializer(ModelSerializer):
     """One step of a request's history as a partner reads it: no names, notes only those meant for it."""
 
     from_status = serializers.CharField(help_text="Empty for the creation of the request.")
@@ -105,7 +107,7 @@ class PartnerEventSerializer(serializers.ModelSerializer):
         return event.note if _partner_was_told(event) else ""
 
 
-class StaffEventSerializer(serializers.ModelSerializer):
+class StaffEventSerializer(ModelSerializer):
     from_status = serializers.CharField(help_text="Empty for the creation of the request.")
     actor = serializers.CharField(source="actor_display", help_text="Who acted: a name, a library or a job.")
 
@@ -140,7 +142,7 @@ def partner_history(request: IllRequest) -> list[Event]:
     return events
 
 
-class PartnerRequestSerializer(serializers.ModelSerializer):
+class PartnerRequestSerializer(ModelSerializer):
     """A request as a partner library reads it: citation, status, ids and dates; never patron data."""
 
     status = serializers.CharField(help_text="The status on our side's workflow (values depend on `role`).")
@@ -233,7 +235,7 @@ class StaffRequestDetailSerializer(_WithActions, StaffRequestSerializer):
 
 # Requests: writing -------------------------------------------------------------------------
 
-class RequestCreateSerializer(serializers.ModelSerializer):
+class RequestCreateSerializer(ModelSerializer):
     """A partner's request to borrow from one of our member libraries (ISO 18626 `request` semantics).
 
     Unknown fields are ignored; ``status`` cannot be set. Identifiers are normalised
@@ -309,7 +311,7 @@ class ActionSerializer(serializers.Serializer):
 
 # Notes --------------------------------------------------------------------------------------
 
-class NoteSerializer(serializers.ModelSerializer):
+class NoteSerializer(ModelSerializer):
     author = serializers.SerializerMethodField(help_text="Partners read a library symbol; staff a person's name.")
 
     class Meta:

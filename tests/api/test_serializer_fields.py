@@ -1,0 +1,63 @@
+"""The API's serializers work out their fields from the model once per class, and each instance gets its own."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework import serializers
+
+import billing.api.serializers  # noqa: F401 - registers its serializers as subclasses
+import lending.api.views  # noqa: F401
+import requests_app.api.serializers as request_serializers
+from requests_app.api.base import ModelSerializer
+
+
+def _all_subclasses(cls: type) -> list[type]:
+    found = []
+    for sub in cls.__subclasses__():
+        found += [sub, *_all_subclasses(sub)]
+    return found
+
+
+API_SERIALIZERS = sorted({cls for cls in _all_subclasses(ModelSerializer) if cls.__module__.split(".")[0] in
+                          {"requests_app", "billing", "lending", "borrowing"}}, key=lambda cls: cls.__qualname__)
+
+
+def test_every_model_serializer_of_the_api_is_built_on_the_base():
+    assert {cls.__name__ for cls in API_SERIALIZERS} >= {
+        "RequestCreateSerializer", "PartnerRequestDetailSerializer", "StaffRequestDetailSerializer",
+        "PartnerEventSerializer", "InvoiceSerializer", "HoldingAvailabilitySerializer"}
+
+
+@pytest.mark.django_db  # a related field's repr shows its queryset
+@pytest.mark.parametrize("serializer_class", API_SERIALIZERS, ids=lambda cls: cls.__qualname__)
+def test_the_fields_are_the_ones_drf_would_build(serializer_class):
+    serializer_class()  # the first instance works them out; the second is served from that
+    ours = serializer_class().get_fields()
+    drf = serializers.ModelSerializer.get_fields(serializer_class())
+    assert list(ours) == list(drf)
+    assert {name: repr(field) for name, field in ours.items()} == {name: repr(field) for name, field in drf.items()}
+
+
+def test_two_instances_never_share_a_field():
+    detail = request_serializers.StaffRequestDetailSerializer
+    first, second = detail(), detail()
+    for name in ("title", "library", "events", "patron_name"):
+        assert first.fields[name] is not second.fields[name]
+        assert (first.fields[name].parent, second.fields[name].parent) == (first, second)
+    assert first.fields["events"].child is not second.fields["events"].child
+
+
+def test_a_second_instance_builds_no_field_from_the_model(monkeypatch):
+    request_serializers.RequestCreateSerializer().fields  # noqa: B018 - the first instance builds them
+    built = []
+    original = serializers.ModelSerializer.build_field
+    monkeypatch.setattr(serializers.ModelSerializer, "build_field",
+                        lambda self, *args, **kwargs: built.append(args[0]) or original(self, *args, **kwargs))
+    assert "title" in request_serializers.RequestCreateSerializer().fields
+    assert built == []
+
+
+def test_a_subclass_does_not_take_its_parents_fields():
+    parent = request_serializers.PartnerRequestSerializer().fields
+    child = request_serializers.PartnerRequestDetailSerializer().fields
+    assert "events" in child and "events" not in parent
