@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 
 from .models import Invoice
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True)
@@ -29,3 +33,26 @@ def email_invoice(invoice_id: int) -> None:
     from .emails import send_invoice
 
     send_invoice(invoice_id)
+
+
+@shared_task(acks_late=True)
+def fetch_exchange_rates() -> int:
+    """Beat, daily: fetch reference rates (``ILLMS_EXCHANGE_RATES_URL``) and add those the libraries need.
+
+    Without the setting it does nothing. A document that cannot be fetched or read changes nothing
+    and is logged; the next day's run, or staff, fill the gap (a budget says how many charges lack a rate).
+    """
+    from django.conf import settings
+
+    from .rates import RatesError, fetch_reference_rates
+    from .services import import_reference_rates
+
+    url = getattr(settings, "ILLMS_EXCHANGE_RATES_URL", "")
+    if not url:
+        return 0
+    try:
+        rates = fetch_reference_rates(url, timeout=float(getattr(settings, "ILLMS_PARTNER_TIMEOUT_SECONDS", 20)))
+    except RatesError as exc:
+        logger.error("Exchange rates not fetched: %s", exc)
+        return 0
+    return import_reference_rates(rates, origin=url)

@@ -178,6 +178,8 @@ CELERY_BEAT_SCHEDULE = {
     "requests-purge-patron-data": {"task": "requests_app.tasks.purge_patron_data",
                                    "schedule": crontab(hour=2, minute=30)},
     "billing-invoices": {"task": "billing.tasks.create_monthly_invoices", "schedule": crontab(15, "*/3", "*", "1,2")},
+    # The ECB publishes its reference rates around 16:00 CET on working days; does nothing without the URL.
+    "billing-exchange-rates": {"task": "billing.tasks.fetch_exchange_rates", "schedule": crontab(hour=17, minute=30)},
 }
 
 CACHES = {
@@ -221,6 +223,9 @@ ILLMS_MAX_ACTIVE_REQUESTS_PER_PATRON = env.int("ILLMS_MAX_ACTIVE_REQUESTS_PER_PA
 ILLMS_OUTBOX_MAX_ATTEMPTS = env.int("ILLMS_OUTBOX_MAX_ATTEMPTS", default=12)
 ILLMS_OUTBOX_BACKOFF_SECONDS = env.int("ILLMS_OUTBOX_BACKOFF_SECONDS", default=30)
 ILLMS_PARTNER_TIMEOUT_SECONDS = env.int("ILLMS_PARTNER_TIMEOUT_SECONDS", default=20)
+# Reference exchange rates in the ECB's eurofxref format, fetched daily for budgets (empty: staff enter them),
+# e.g. https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml
+ILLMS_EXCHANGE_RATES_URL = env.str("ILLMS_EXCHANGE_RATES_URL", default="")
 ILLMS_ROTA_AUTO_ADVANCE_DAYS = env.int("ILLMS_ROTA_AUTO_ADVANCE_DAYS", default=3)
 ILLMS_ROTA_MAX_LENDERS = env.int("ILLMS_ROTA_MAX_LENDERS", default=10)
 ILLMS_REMINDER_DAYS_BEFORE = env.int("ILLMS_REMINDER_DAYS_BEFORE", default=3)

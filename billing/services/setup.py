@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from requests_app.models import Library
 
-from ..models import Budget, ExchangeRate, FeeSchedule
+from ..models import Budget, Charge, Direction, ExchangeRate, FeeSchedule
 from ..money import minor_unit, normalize_currency
+from ..rates import ReferenceRates
 
 
 def _currency(value: str, field: str = "currency") -> str:
@@ -87,3 +91,35 @@ def add_exchange_rate(*, library: Library, currency: str, base_currency: str, ra
     except IntegrityError:
         raise ValidationError({"valid_from": "There is already a rate for these currencies on this day."}) from None
     return exchange_rate
+
+
+def import_reference_rates(rates: ReferenceRates, *, origin: str, today: dt.date | None = None) -> int:
+    """Add, from reference ``rates`` read from ``origin`` (a URL, a file), each member library's rates its
+    budgets need; returns how many.
+
+    A library needs a rate for a currency its payables were charged in during the last year, into the
+    currency of one of its budgets. A rate the library already has for that day (entered by staff, or a
+    run before) is kept as it is, so running this twice adds nothing; a pair the document does not quote
+    is left to staff.
+    """
+    since = (today or timezone.localdate()) - dt.timedelta(days=366)
+    budget_currencies: dict[int, set[str]] = {}
+    for library_id, currency in (Budget.objects.filter(library__is_member=True)
+                                 .values_list("library_id", "currency").distinct()):
+        budget_currencies.setdefault(library_id, set()).add(currency)
+    wanted = {
+        (library_id, currency, base)
+        for library_id, currency in (Charge.objects.filter(direction=Direction.PAYABLE, library__is_member=True,
+                                                           incurred_at__date__gte=since)
+                                     .values_list("library_id", "currency").distinct())
+        for base in budget_currencies.get(library_id, ())
+        if base != currency
+    }
+    have = set(ExchangeRate.objects.filter(valid_from=rates.day, library_id__in={w[0] for w in wanted})
+               .values_list("library_id", "currency", "base_currency"))
+    new = [ExchangeRate(library_id=library_id, currency=currency, base_currency=base, rate=rate,
+                        valid_from=rates.day, source=f"Reference rates of {rates.day}: {origin}"[:100])
+           for library_id, currency, base in sorted(wanted - have)
+           if (rate := rates.rate(currency, base)) is not None]
+    ExchangeRate.objects.bulk_create(new, ignore_conflicts=True)  # a rate entered meanwhile wins
+    return len(new)
