@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -296,7 +297,8 @@ def exchange_rates(request: HttpRequest, library: Library) -> HttpResponse:
         messages.success(request, "Exchange rate added.")
         return redirect("billing:exchange-rates")
     return render(request, "billing/exchange_rates.html", {"rows": selectors.exchange_rates(library=library),
-                                                           "form": form, "library": library})
+                                                           "form": form, "library": library,
+                                                           "fetched_from": settings.ILLMS_EXCHANGE_RATES_URL})
 
 
 @billing_staff

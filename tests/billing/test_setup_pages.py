@@ -136,3 +136,11 @@ def test_the_budget_screen_says_when_a_charge_could_not_be_converted(billing_cli
     page = billing_client.get("/billing/budgets/").content.decode()
 
     assert "1 charge in another currency not counted" in page
+
+
+def test_the_exchange_rates_page_says_where_rates_are_fetched_from_only_when_they_are(billing_client, settings):
+    settings.ILLMS_EXCHANGE_RATES_URL = ""
+    assert "fetched each day" not in billing_client.get("/billing/exchange-rates/").content.decode()
+    settings.ILLMS_EXCHANGE_RATES_URL = "https://bank.example/eurofxref-daily.xml"
+    page = billing_client.get("/billing/exchange-rates/").content.decode()
+    assert "fetched each day from <code>https://bank.example/eurofxref-daily.xml</code>" in page
