@@ -26,6 +26,7 @@ from .money import normalize_currency
 ECB_NAMESPACE = "http://www.ecb.int/vocabulary/2002-08-01/eurofxref"
 #: The stored precision of ``ExchangeRate.rate``.
 RATE_PLACES = Decimal("0.00000001")
+MAX_RATE = Decimal(10) ** 10
 MAX_DOCUMENT_BYTES = 1_000_000
 
 
@@ -42,11 +43,13 @@ class ReferenceRates:
     quotes: dict[str, Decimal]
 
     def rate(self, currency: str, base_currency: str) -> Decimal | None:
-        """One unit of ``currency`` in ``base_currency`` (a cross rate), or ``None`` if either is not quoted."""
+        """One unit of ``currency`` in ``base_currency`` (a cross rate), or ``None`` if either is not quoted
+        (or the rate does not fit the column: zero at eight places, or ten digits before the point)."""
         known = {**self.quotes, self.base: Decimal(1)}
         if currency not in known or base_currency not in known or currency == base_currency:
             return None
-        return (known[base_currency] / known[currency]).quantize(RATE_PLACES, rounding=ROUND_HALF_EVEN)
+        rate = (known[base_currency] / known[currency]).quantize(RATE_PLACES, rounding=ROUND_HALF_EVEN)
+        return rate if 0 < rate < MAX_RATE else None  # what ExchangeRate.rate can store
 
 
 def parse_eurofxref(data: bytes) -> ReferenceRates:

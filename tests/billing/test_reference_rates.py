@@ -61,6 +61,12 @@ def test_cross_rates_go_through_the_euro_to_eight_places():
     assert rates.rate("CHF", "USD") is None and rates.rate("USD", "USD") is None
 
 
+def test_a_cross_rate_too_small_to_store_is_not_offered():
+    rates = parse_eurofxref(EUROFXREF.replace(b"rate='160.12'", b"rate='900000000'"))
+    assert rates.rate("JPY", "EUR") is None
+    assert rates.rate("EUR", "JPY") == Decimal("900000000.00000000")
+
+
 @pytest.mark.parametrize(("document", "says"), [
     (b"not xml at all", "not XML"),
     (b"<rates><rate currency='USD'>1.05</rate></rates>", "one day"),
