@@ -19,6 +19,7 @@ import urllib.request
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
+from django.conf import settings
 from lxml import etree
 
 from .money import normalize_currency
@@ -89,8 +90,12 @@ def parse_eurofxref(data: bytes) -> ReferenceRates:
     return ReferenceRates(day=day, base="EUR", quotes=quotes)
 
 
-def fetch_reference_rates(url: str, *, timeout: float = 20) -> ReferenceRates:
-    """Fetch and read the rates document at ``url``. Raises ``RatesError``."""
+def fetch_reference_rates(url: str) -> ReferenceRates:
+    """Fetch and read the rates document at ``url``, waiting ``ILLMS_PARTNER_TIMEOUT_SECONDS`` at most.
+
+    Raises ``RatesError``.
+    """
+    timeout = float(settings.ILLMS_PARTNER_TIMEOUT_SECONDS)
     request = urllib.request.Request(url, headers={"User-Agent": "ILLMS", "Accept": "application/xml, text/xml"})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - the URL is a setting

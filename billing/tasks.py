@@ -47,11 +47,11 @@ def fetch_exchange_rates() -> int:
     from .rates import RatesError, fetch_reference_rates
     from .services import import_reference_rates
 
-    url = getattr(settings, "ILLMS_EXCHANGE_RATES_URL", "")
+    url = settings.ILLMS_EXCHANGE_RATES_URL
     if not url:
         return 0
     try:
-        rates = fetch_reference_rates(url, timeout=float(getattr(settings, "ILLMS_PARTNER_TIMEOUT_SECONDS", 20)))
+        rates = fetch_reference_rates(url)
     except RatesError as exc:
         logger.error("Exchange rates not fetched: %s", exc)
         return 0

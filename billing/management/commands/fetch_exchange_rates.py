@@ -32,7 +32,7 @@ class Command(BaseCommand):
                 origin = url or settings.ILLMS_EXCHANGE_RATES_URL
                 if not origin:
                     raise CommandError("Give --url or --file, or set ILLMS_EXCHANGE_RATES_URL.")
-                rates = fetch_reference_rates(origin, timeout=float(settings.ILLMS_PARTNER_TIMEOUT_SECONDS))
+                rates = fetch_reference_rates(origin)
         except RatesError as exc:
             raise CommandError(str(exc)) from None
         added = import_reference_rates(rates, origin=origin)
