@@ -44,6 +44,15 @@ def payable(library, currency, *, incurred_at=dt.datetime(2026, 11, 20, 12, tzin
                              direction=Direction.PAYABLE, currency=currency, incurred_at=incurred_at)
 
 
+def usd_budget_charged_in(*currencies, incurred_at=dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)):
+    """A member library with a budget in US dollars and a payable in each of ``currencies``."""
+    library = MemberLibraryFactory()
+    BudgetFactory(library=library, currency="USD")
+    for currency in currencies:
+        payable(library, currency, incurred_at=incurred_at)
+    return library
+
+
 # Reading ------------------------------------------------------------------------------------
 
 def test_the_day_and_each_quote_of_a_eurofxref_document_are_read():
@@ -85,11 +94,7 @@ def test_a_document_that_is_not_eurofxref_is_refused_with_the_reason(document, s
 
 @pytest.mark.django_db
 def test_a_library_gets_a_rate_for_each_foreign_currency_it_was_charged_in_into_its_budget_currency():
-    library = MemberLibraryFactory()
-    BudgetFactory(library=library, currency="USD")
-    payable(library, "EUR")
-    payable(library, "GBP")
-    payable(library, "USD")
+    usd_budget_charged_in("EUR", "GBP", "USD")
 
     added = import_reference_rates(parse_eurofxref(EUROFXREF), origin="https://bank.example/rates.xml", today=TODAY)
 
@@ -114,10 +119,7 @@ def test_nothing_is_added_for_a_library_without_foreign_charges_or_budgets_or_fo
 
 @pytest.mark.django_db
 def test_importing_the_same_day_twice_adds_nothing_and_keeps_a_rate_staff_entered():
-    library = MemberLibraryFactory()
-    BudgetFactory(library=library, currency="USD")
-    payable(library, "EUR")
-    payable(library, "CAD")
+    library = usd_budget_charged_in("EUR", "CAD")
     add_exchange_rate(library=library, currency="EUR", base_currency="USD", rate=Decimal("1.1"), valid_from=DAY,
                       source="Our bank")
     rates = parse_eurofxref(EUROFXREF)
@@ -130,18 +132,14 @@ def test_importing_the_same_day_twice_adds_nothing_and_keeps_a_rate_staff_entere
 
 @pytest.mark.django_db
 def test_a_currency_the_document_does_not_quote_is_left_to_staff():
-    library = MemberLibraryFactory()
-    BudgetFactory(library=library, currency="USD")
-    payable(library, "AUD")
+    usd_budget_charged_in("AUD")
     assert import_reference_rates(parse_eurofxref(EUROFXREF), origin="test", today=TODAY) == 0
 
 
 @pytest.mark.django_db
 def test_the_rates_are_found_in_a_constant_number_of_queries(django_assert_num_queries):
     for currency in ("EUR", "GBP", "CAD", "JPY"):
-        library = MemberLibraryFactory()
-        BudgetFactory(library=library, currency="USD")
-        payable(library, currency)
+        usd_budget_charged_in(currency)
     with django_assert_num_queries(4):  # budgets, charges, rates already there, one insert
         assert import_reference_rates(parse_eurofxref(EUROFXREF), origin="test", today=TODAY) == 4
 
@@ -186,18 +184,14 @@ def test_a_server_error_is_a_rates_error(bank):
 @pytest.mark.django_db
 def test_the_daily_task_adds_the_fetched_rates(bank, settings):
     settings.ILLMS_EXCHANGE_RATES_URL = bank
-    library = MemberLibraryFactory()
-    BudgetFactory(library=library, currency="USD")
-    payable(library, "JPY", incurred_at=dt.datetime.now(dt.UTC))
+    usd_budget_charged_in("JPY", incurred_at=dt.datetime.now(dt.UTC))
     assert fetch_exchange_rates() == 1
     assert ExchangeRate.objects.get().rate == Decimal("0.00655758")
 
 
 @pytest.mark.django_db
 def test_the_daily_task_changes_nothing_when_the_document_is_bad_or_no_url_is_set(bank, settings, caplog):
-    library = MemberLibraryFactory()
-    BudgetFactory(library=library, currency="USD")
-    payable(library, "EUR", incurred_at=dt.datetime.now(dt.UTC))
+    usd_budget_charged_in("EUR", incurred_at=dt.datetime.now(dt.UTC))
     settings.ILLMS_EXCHANGE_RATES_URL = ""
     assert fetch_exchange_rates() == 0
     settings.ILLMS_EXCHANGE_RATES_URL = bank
@@ -209,9 +203,7 @@ def test_the_daily_task_changes_nothing_when_the_document_is_bad_or_no_url_is_se
 
 @pytest.mark.django_db
 def test_the_command_reads_a_downloaded_file(tmp_path):
-    library = MemberLibraryFactory()
-    BudgetFactory(library=library, currency="USD")
-    payable(library, "EUR", incurred_at=dt.datetime.now(dt.UTC))
+    usd_budget_charged_in("EUR", incurred_at=dt.datetime.now(dt.UTC))
     path = tmp_path / "eurofxref-daily.xml"
     path.write_bytes(EUROFXREF)
     out = StringIO()

@@ -148,12 +148,11 @@ def test_the_check_is_queued_once_on_commit_and_done_by_the_task(library, django
     from lending import tasks
 
     settings.ILLMS_AUTO_UNFILL_NOT_HELD = True
-    queued = queued_checks
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         request, _ = receive_partner_request(library=library, partner=IsoPartnerFactory(),
                                              requesting_agency_request_id="R-Q", title="Nothing we own")
-        assert queued == []  # not before the request is committed
-    assert callbacks and queued == [request.pk]
+        assert queued_checks == []  # not before the request is committed
+    assert callbacks and queued_checks == [request.pk]
     assert not LendingDetail.objects.filter(request=request).exists()  # the partner's answer did not wait for it
 
     # The worker runs it; a second delivery of the same task (acks_late, a worker died) changes nothing.
@@ -168,13 +167,12 @@ def test_the_check_is_queued_once_on_commit_and_done_by_the_task(library, django
 
 def test_the_same_request_received_again_is_not_checked_again(library, django_capture_on_commit_callbacks,
                                                                queued_checks):
-    queued = queued_checks
     partner = IsoPartnerFactory()
     for _ in range(2):
         with django_capture_on_commit_callbacks(execute=True):
             receive_partner_request(library=library, partner=partner, requesting_agency_request_id="R-T",
                                     title="Kuhn")
-    assert len(queued) == 1
+    assert len(queued_checks) == 1
 
 
 def test_an_iso18626_request_is_checked_by_the_worker_after_it_is_confirmed(
@@ -245,13 +243,12 @@ def test_the_staff_desk_shows_the_result_once_the_queued_check_has_run(library, 
 
     client.force_login(StaffFactory(library=library))
     HoldingFactory(library=library, isbn="9780226458083", call_number="Q175 .K95")
-    queued = queued_checks
     with django_capture_on_commit_callbacks(execute=True):
         request, _ = receive_partner_request(library=library, partner=IsoPartnerFactory(),
                                              requesting_agency_request_id="R-S", title="Kuhn", isbn="9780226458083")
     assert "Not checked" in client.get("/lending/").content.decode()
     assert "has not run" in client.get(f"/lending/requests/{request.pk}/").content.decode()
-    tasks.check_new_request_availability(*queued)
+    tasks.check_new_request_availability(*queued_checks)
     assert "Held (ISBN)" in client.get("/lending/").content.decode()
     assert "Q175 .K95" in client.get(f"/lending/requests/{request.pk}/").content.decode()
 
