@@ -326,11 +326,8 @@ def authenticate_api_key(raw: str) -> PartnerApiKey | None:
     parts = (raw or "").strip().split("_", 2)
     if len(parts) != 3 or parts[0] != API_KEY_PREFIX:
         return None
-    try:
-        # get(), not first(): the prefix is unique, and first() would order by the model's ordering (the
-        # library's symbol, a join) on every API call.
-        key = PartnerApiKey.objects.select_related("library").get(prefix=parts[1])
-    except PartnerApiKey.DoesNotExist:
+    key = PartnerApiKey.objects.by_prefix_with_library(parts[1])
+    if key is None:
         return None
     if not hmac.compare_digest(key.key_hash, _hash_key(raw.strip())) or not key.is_usable:
         return None
