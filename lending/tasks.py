@@ -64,6 +64,17 @@ def check_new_request_availability(request_id: int) -> None:
 
 
 @shared_task(acks_late=True)
+def check_new_requests_availability() -> int:
+    """The availability check of the new lending requests committed since the last one ran.
+
+    Queued by the first new request that finds none queued (``availability.queue_check``); idempotent.
+    """
+    from .services.availability import check_recent_requests
+
+    return check_recent_requests()
+
+
+@shared_task(acks_late=True)
 def check_missed_availability(now: str | None = None) -> int:
     """Every ten minutes: new requests still not checked five minutes after they arrived.
 

@@ -399,6 +399,11 @@ class IllRequest(Citation):
             # history) stay out of this index, so the count reads a few thousand entries, not the history.
             models.Index(fields=["library", "role", "status"], condition=~Q(status__in=CLOSED_STATUSES),
                          name="request_open_status_idx"),
+            # The availability check of the requests partners just sent (lending's "new", the initial state
+            # of lending's workflow, named here because requests_app does not import the apps): a range of
+            # the last minutes, read without walking every open request of every library.
+            models.Index(fields=["created_at"], condition=Q(role="lending", status="new"),
+                         name="request_lending_new_idx"),
         ]
         constraints = [
             # A partner's request arrives once: its id is unique among the lending requests it sent us.

@@ -74,3 +74,37 @@ def test_a_real_worker_marks_an_overdue_loan_once_even_when_the_job_is_sent_twic
     assert IllRequest.objects.get(pk=overdue.pk).status == "overdue"
     assert IllRequest.objects.get(pk=current.pk).status == "checked_out"
     assert Event.objects.filter(request=overdue, action="mark_overdue").count() == 1
+
+
+def test_a_real_worker_checks_the_new_requests_that_shared_one_queued_check(worker, monkeypatch):
+    """Requests committed together queue one check, with a countdown; the worker runs it and checks them all."""
+    from illms.celery import app
+    from lending import tasks
+    from lending.models import LendingDetail
+    from lending.services import availability
+    from requests_app.services import receive_partner_request
+    from tests.factories import MemberLibraryFactory
+    from tests.lending.factories import HoldingFactory, IsoPartnerFactory
+
+    app.conf.task_always_eager = False
+    monkeypatch.setattr(availability, "_covered_until", 0.0)
+    library, partner = MemberLibraryFactory(), IsoPartnerFactory()
+    HoldingFactory(library=library, isbn="9780226458083")
+    queued = []
+    with app.connection_for_write(REDIS_URL) as conn:
+        publish = tasks.check_new_requests_availability.apply_async
+
+        def to_the_worker(*args, **options):
+            queued.append(options)
+            return publish(*args, connection=conn, queue=worker, **options)
+
+        monkeypatch.setattr(tasks.check_new_requests_availability, "apply_async", to_the_worker)
+        requests = [receive_partner_request(library=library, partner=partner, requesting_agency_request_id=f"R-{n}",
+                                            title="Kuhn", isbn="9780226458083")[0] for n in range(3)]
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and LendingDetail.objects.count() < len(requests):
+        time.sleep(0.25)
+
+    assert 1 <= len(queued) <= len(requests)
+    assert {d.request_id: d.match_kind for d in LendingDetail.objects.all()} == {r.pk: "isbn" for r in requests}

@@ -280,3 +280,151 @@ def test_the_sweep_does_not_check_a_request_again_or_one_already_answered(librar
     LendingRequestFactory(library=library, created_at=long_ago, status="awaiting_shipping")
 
     assert check_missed_availability() == 0
+
+
+# Requests a process commits close together share one queued check ---------------------------------
+
+class Clock:
+    """``time.monotonic`` in the test's hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Queued(list):
+    """The options of each shared check queued, and the clock the process reads."""
+
+    clock: Clock
+
+
+@pytest.fixture
+def shared_checks(monkeypatch) -> Queued:
+    """Tasks sent to a broker (not eager), this process's clock in hand; the shared checks queued, recorded."""
+    from illms.celery import app
+    from lending import tasks
+    from lending.services import availability
+
+    app.conf.task_always_eager = False
+    clock = Clock()
+    monkeypatch.setattr(availability.time, "monotonic", clock)
+    monkeypatch.setattr(availability, "_covered_until", 0.0)
+    queued = Queued()
+    monkeypatch.setattr(tasks.check_new_requests_availability, "apply_async",
+                        lambda *args, **options: queued.append(options))
+    monkeypatch.setattr(tasks.check_new_request_availability, "apply_async",
+                        lambda *args, **options: pytest.fail("a request's own check was queued"))
+    queued.clock = clock
+    return queued
+
+
+def _receive(library, partner, rid: str, **citation):
+    request, _ = receive_partner_request(library=library, partner=partner, requesting_agency_request_id=rid,
+                                         title=citation.pop("title", "Kuhn"), **citation)
+    return request
+
+
+def test_requests_committed_together_share_one_queued_check_that_checks_them_all(
+        library, django_capture_on_commit_callbacks, shared_checks):
+    from lending import tasks
+
+    partner = IsoPartnerFactory()
+    HoldingFactory(library=library, isbn="9780226458083")
+    requests = []
+    for n in range(3):
+        with django_capture_on_commit_callbacks(execute=True):
+            requests.append(_receive(library, partner, f"R-{n}", isbn="9780226458083"))
+        shared_checks.clock.now += 0.3
+
+    assert len(shared_checks) == 1 and shared_checks[0]["countdown"] == 2.0
+    assert tasks.check_new_requests_availability() == 3
+    assert {d.request_id: d.match_kind for d in LendingDetail.objects.all()} == {r.pk: "isbn" for r in requests}
+
+
+def test_a_request_committed_when_the_queued_check_may_have_started_queues_the_next(
+        library, django_capture_on_commit_callbacks, shared_checks):
+    from lending import tasks
+
+    partner = IsoPartnerFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        first = _receive(library, partner, "R-1")
+    shared_checks.clock.now += 1.0  # the check starts 2 s after it was queued; 1 s is kept as a margin
+    with django_capture_on_commit_callbacks(execute=True):
+        second = _receive(library, partner, "R-2")
+
+    assert len(shared_checks) == 2
+    assert tasks.check_new_requests_availability() == 2  # the first check to run reads both
+    assert tasks.check_new_requests_availability() == 0
+    assert LendingDetail.objects.filter(request__in=[first, second]).count() == 2
+
+
+def test_the_shared_check_leaves_older_requests_to_the_sweep_and_checked_ones_alone(library):
+    from lending import tasks
+
+    old = LendingRequestFactory(library=library, created_at=timezone.now() - dt.timedelta(minutes=20))
+    checked = LendingRequestFactory(library=library)
+    check_availability(request=checked)
+    answered = LendingRequestFactory(library=library, status="will_supply")
+    fresh = LendingRequestFactory(library=library)
+
+    assert tasks.check_new_requests_availability() == 1
+    assert set(LendingDetail.objects.values_list("request_id", flat=True)) == {checked.pk, fresh.pk}
+    assert not LendingDetail.objects.filter(request__in=[old, answered]).exists()
+
+
+def test_the_shared_check_reads_the_requests_in_batches_until_none_are_left(library, monkeypatch):
+    from lending.services import availability
+
+    monkeypatch.setattr(availability, "BATCH", 2)
+    requests = [LendingRequestFactory(library=library) for _ in range(5)]
+
+    assert availability.check_recent_requests() == 5
+    assert LendingDetail.objects.filter(request__in=requests).count() == 5
+
+
+def test_the_shared_check_runs_at_once_when_the_queue_is_down(library, django_capture_on_commit_callbacks,
+                                                              shared_checks, monkeypatch):
+    from lending import tasks
+
+    partner = IsoPartnerFactory()
+    waiting = LendingRequestFactory(library=library)  # committed, its queued check lost
+
+    def broker_down(*args, **options):
+        raise ConnectionError("no broker")
+
+    monkeypatch.setattr(tasks.check_new_requests_availability, "apply_async", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        request = _receive(library, partner, "R-2")
+
+    assert LendingDetail.objects.filter(request__in=[waiting, request]).count() == 2
+
+
+def test_after_the_queue_was_down_the_next_request_queues_a_check_again(
+        library, django_capture_on_commit_callbacks, shared_checks, monkeypatch):
+    from lending import tasks
+
+    partner = IsoPartnerFactory()
+    publish = tasks.check_new_requests_availability.apply_async
+
+    def broker_down(*args, **options):
+        raise ConnectionError("no broker")
+
+    monkeypatch.setattr(tasks.check_new_requests_availability, "apply_async", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        _receive(library, partner, "R-1")
+    monkeypatch.setattr(tasks.check_new_requests_availability, "apply_async", publish)
+    with django_capture_on_commit_callbacks(execute=True):
+        _receive(library, partner, "R-2")
+
+    assert len(shared_checks) == 1
+
+
+def test_checks_are_shared_only_when_tasks_go_to_a_broker():
+    from illms.celery import app
+    from lending.services.availability import shares_checks
+
+    assert not shares_checks()  # eager, as in the tests: each request's check runs when it commits
+    app.conf.task_always_eager = False
+    assert shares_checks()
