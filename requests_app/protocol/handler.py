@@ -15,7 +15,7 @@ import logging
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -48,6 +48,20 @@ def handle(message, *, sender: Library, source: str = EventSource.ISO18626, memb
     ``member`` is the member library the message is addressed to (``None``: none of ours), when the
     caller has already looked it up with the sender (:func:`find_parties`); by default it is looked up.
     """
+    try:
+        return _handle(message, sender, source, member, savepoint=False)
+    except _RetryWithSavepoint:
+        # A partner's request whose id we have (a resend with a new timestamp, the same request by REST
+        # and ISO 18626) or whose citation does not validate, found without a savepoint: everything was
+        # rolled back, and the request is received again the careful way, which answers both.
+        return _handle(message, sender, source, member, savepoint=True)
+
+
+class _RetryWithSavepoint(Exception):
+    """Receiving a partner's request without a savepoint failed in a way the savepoint answers."""
+
+
+def _handle(message, sender: Library, source: str, member: Library | None | object, *, savepoint: bool) -> object:
     received = timezone.now()
     fingerprint = fingerprint_of(message, sender)
     # A message seen before is found by the unique fingerprint of its record, not by a look-up first:
@@ -58,7 +72,7 @@ def handle(message, *, sender: Library, source: str = EventSource.ISO18626, memb
     # Every new message saves the look-up; only failures pay it.
     try:
         with transaction.atomic():
-            request, summary = _apply(message, sender, source, member)
+            request, summary = _apply(message, sender, source, member, savepoint=savepoint)
             confirmation = confirm(message, received=received)
             InboundMessage.objects.create(sender=sender, fingerprint=fingerprint, kind=kind_of(message),
                                           summary=summary[:100], request=request, confirmation=to_json(confirmation))
@@ -164,10 +178,10 @@ def _member(agency: m.AgencyId | None, member: Library | None | object) -> Libra
     return member_by_agency(agency) if member is LOOK_UP else member
 
 
-def _apply(message, sender: Library, source: str, member: Library | None | object = LOOK_UP
-           ) -> tuple[IllRequest | None, str]:
+def _apply(message, sender: Library, source: str, member: Library | None | object = LOOK_UP, *,
+           savepoint: bool = True) -> tuple[IllRequest | None, str]:
     if isinstance(message, m.Request):
-        return _apply_request(message, sender, source, member)
+        return _apply_request(message, sender, source, member, savepoint=savepoint)
     if isinstance(message, m.SupplyingAgencyMessage):
         return _apply_supplying_agency_message(message, sender, source, member)
     if isinstance(message, m.RequestingAgencyMessage):
@@ -177,8 +191,8 @@ def _apply(message, sender: Library, source: str, member: Library | None | objec
 
 # request: a partner asks to borrow from one of our member libraries --------------------------
 
-def _apply_request(message: m.Request, sender: Library, source: str, member: Library | None | object = LOOK_UP
-                   ) -> tuple[IllRequest, str]:
+def _apply_request(message: m.Request, sender: Library, source: str, member: Library | None | object = LOOK_UP,
+                   *, savepoint: bool = True) -> tuple[IllRequest, str]:
     from ..services import receive_partner_request
 
     header = message.header
@@ -191,9 +205,13 @@ def _apply_request(message: m.Request, sender: Library, source: str, member: Lib
     try:
         request, _created = receive_partner_request(
             library=library, partner=sender, requesting_agency_request_id=header.requesting_agency_request_id,
-            source=source, **citation_of(message),
+            source=source, savepoint=savepoint, **citation_of(message),
         )
-    except ValidationError as exc:
+    except (IntegrityError, ValidationError) as exc:
+        if not savepoint:
+            raise _RetryWithSavepoint from exc
+        if isinstance(exc, IntegrityError):
+            raise
         fields = ", ".join(sorted(exc.message_dict)) if hasattr(exc, "error_dict") else "; ".join(exc.messages)
         raise Refusal(m.ErrorType.UNRECOGNISED_DATA_VALUE, f"Invalid value(s): {fields}.") from exc
     except WorkflowError as exc:
