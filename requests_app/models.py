@@ -14,6 +14,7 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 
 from . import identifiers
+from .statements import RowsStatement
 
 if TYPE_CHECKING:
     from .workflow import Workflow
@@ -540,54 +541,23 @@ class PartnerApiKeyQuerySet(models.QuerySet):
     def by_prefix_with_library(self, prefix: str) -> PartnerApiKey | None:
         """The key with ``prefix`` and its library, in one query; ``None`` if there is none.
 
-        What ``select_related("library").filter(prefix=…).first()`` returns, without building it: the
-        ORM compiled that query (the key's and the library's 45 columns) on every partner API call,
-        and compiling cost twice what the database took to answer it. The statement and each
-        column's converters are made once per database connection's backend, from the models' own
-        fields, so they follow the models.
+        What ``select_related("library").filter(prefix=…).first()`` returns, without the ORM compiling
+        it (45 columns) on every partner API call, at twice the cost of the database's answer
+        (:mod:`requests_app.statements`).
         """
-        connection = connections[self.db]
-        sql, converters = _key_with_library_statement(connection)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [prefix])
-            row = cursor.fetchone()
-        if row is None:
+        rows = _KEY_WITH_LIBRARY.fetch([prefix], using=self.db)
+        if not rows:
             return None
-        values = [value if not field_converters else _convert(value, field_converters, connection)
-                  for value, field_converters in zip(row, converters, strict=True)]
-        key_fields, library_fields = PartnerApiKey._meta.concrete_fields, Library._meta.concrete_fields
-        key = PartnerApiKey.from_db(self.db, [f.attname for f in key_fields], values[:len(key_fields)])
-        key.library = Library.from_db(self.db, [f.attname for f in library_fields], values[len(key_fields):])
+        key, library = rows[0]
+        key.library = library
         return key
 
 
-def _convert(value, converters, connection):
-    for converter, expression in converters:
-        value = converter(value, expression, connection)
-    return value
-
-
-_KEY_WITH_LIBRARY: dict[str, tuple[str, list]] = {}
-
-
-def _key_with_library_statement(connection) -> tuple[str, list]:
-    """The SQL of :meth:`PartnerApiKeyQuerySet.by_prefix_with_library` and each column's converters."""
-    cached = _KEY_WITH_LIBRARY.get(connection.vendor)
-    if cached is None:
-        quote = connection.ops.quote_name
-        columns, converters = [], []
-        for alias, model in (("k", PartnerApiKey), ("l", Library)):
-            for field in model._meta.concrete_fields:
-                columns.append(f"{alias}.{quote(field.column)}")
-                expression = field.get_col(model._meta.db_table)
-                converters.append([(converter, expression) for converter in (
-                    connection.ops.get_db_converters(expression) + expression.get_db_converters(connection))])
-        library_key = PartnerApiKey._meta.get_field("library")
-        sql = (f"SELECT {', '.join(columns)} FROM {quote(PartnerApiKey._meta.db_table)} k"
-               f" INNER JOIN {quote(Library._meta.db_table)} l ON l.{quote(Library._meta.pk.column)}"
-               f" = k.{quote(library_key.column)} WHERE k.{quote(PartnerApiKey._meta.get_field('prefix').column)} = %s")
-        cached = _KEY_WITH_LIBRARY[connection.vendor] = (sql, converters)
-    return cached
+def _key_with_library(quote) -> str:
+    key, library = PartnerApiKey._meta, Library._meta
+    return (f"{quote(key.db_table)} k INNER JOIN {quote(library.db_table)} l"
+            f" ON l.{quote(library.pk.column)} = k.{quote(key.get_field('library').column)}"
+            f" WHERE k.{quote(key.get_field('prefix').column)} = %s")
 
 
 class PartnerApiKey(models.Model):
@@ -619,6 +589,9 @@ class PartnerApiKey(models.Model):
     def is_usable(self) -> bool:
         now = timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+_KEY_WITH_LIBRARY = RowsStatement([("k", PartnerApiKey), ("l", Library)], _key_with_library)
 
 
 class OutboxStatus(models.TextChoices):

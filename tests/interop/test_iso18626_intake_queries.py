@@ -40,6 +40,20 @@ def test_the_sender_and_the_member_addressed_are_found_in_one_query(django_asser
         assert find_parties(new_request(member, partner, supplier=shouting)) == (partner, member)
 
 
+def test_the_parties_are_read_with_every_field_as_the_orm_reads_them():
+    from requests_app.models import Library
+
+    member = MemberLibraryFactory(ip_allowlist="192.0.2.0/24", max_loans_outstanding=12)
+    partner = LibraryFactory(require_api_key=True)
+    found = find_parties(new_request(member, partner))
+
+    for library in found:
+        expected = Library.objects.get(pk=library.pk)
+        assert {f.attname: getattr(library, f.attname) for f in Library._meta.concrete_fields} == {
+            f.attname: getattr(expected, f.attname) for f in Library._meta.concrete_fields}
+        assert not library._state.adding
+
+
 def test_a_partner_is_not_taken_for_the_member_nor_an_inactive_library_for_either():
     member, partner = MemberLibraryFactory(), LibraryFactory()
     assert find_parties(new_request(partner, partner)) == (partner, None)  # addressed to a non-member
