@@ -36,3 +36,16 @@ class IllRequestFilterSet(django_filters.FilterSet):
     class Meta:
         model = IllRequest
         fields = ["status", "role", "updated_since", "format"]
+
+    def get_form_class(self):
+        """The form that validates the parameters, built on the first call and kept for the class.
+
+        django-filter builds a form class from the filters' fields for every filter set, i.e. on every
+        list call; these filters and their fields are the same each time (the status choices are read
+        when the form is used).
+        """
+        cls = type(self)
+        form_class = cls.__dict__.get("_form_class")
+        if form_class is None:
+            form_class = cls._form_class = super().get_form_class()
+        return form_class
