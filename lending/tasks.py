@@ -64,14 +64,13 @@ def check_new_request_availability(request_id: int) -> None:
 
 
 @shared_task(acks_late=True)
-def check_new_requests_availability() -> int:
-    """The availability check of the new lending requests committed since the last one ran.
-
-    Queued by the first new request that finds none queued (``availability.queue_check``); idempotent.
+def check_new_requests_availability(since: str | None = None) -> int:
+    """The availability check of the new lending requests created since ``since`` (ISO 8601) and not
+    checked yet: those a process committed together (``availability.queue_check``). Idempotent.
     """
     from .services.availability import check_recent_requests
 
-    return check_recent_requests()
+    return check_recent_requests(since=dt.datetime.fromisoformat(since) if since else None)
 
 
 @shared_task(acks_late=True)

@@ -216,7 +216,11 @@ def queue_check(request: IllRequest) -> None:
                 return
             _covered_until = now + SHARED_CHECK_DELAY - SHARED_CHECK_MARGIN
         try:
-            check_new_requests_availability.apply_async(countdown=SHARED_CHECK_DELAY, retry=False)
+            # The task reads from a time fixed now, not from when a worker gets to it: a queue that is
+            # long behind does not push this request out of the task's window.
+            since = (timezone.now() - RECENT).isoformat()
+            check_new_requests_availability.apply_async(kwargs={"since": since}, countdown=SHARED_CHECK_DELAY,
+                                                        retry=False)
         except Exception:  # the broker is down: check now, this request and those that relied on it
             with _shared:
                 _covered_until = 0.0
@@ -227,14 +231,15 @@ def queue_check(request: IllRequest) -> None:
     transaction.on_commit(send_shared if shares_checks() else send_one)
 
 
-def check_recent_requests(*, now: dt.datetime | None = None) -> int:
-    """Check every new lending request of the last minutes still without a result; how many were checked.
+def check_recent_requests(*, since: dt.datetime | None = None) -> int:
+    """Check every new lending request created since ``since`` (default: the last ``RECENT``) still
+    without a result; how many were checked.
 
     The task :func:`queue_check` queues for the requests committed together. Safe beside another run
     and twice (a worker died before acknowledging it): a check overwrites its own result, and a request
     checked meanwhile by another run is not read again.
     """
-    since = (now or timezone.now()) - RECENT
+    since = since or timezone.now() - RECENT
     checked, after = 0, 0
     while True:
         ids = list(IllRequest.objects.filter(role=Role.LENDING, status=LendingStatus.NEW, created_at__gte=since,

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from lending.models import LendingDetail
 from lending.services.availability import check_availability
-from requests_app.models import Event, OutboxMessage
+from requests_app.models import Event, IllRequest, OutboxMessage
 from requests_app.services import receive_partner_request
 from tests.factories import LendingRequestFactory
 from tests.lending.factories import HoldingFactory, IncomingRequestFactory, IsoPartnerFactory
@@ -339,7 +339,7 @@ def test_requests_committed_together_share_one_queued_check_that_checks_them_all
         shared_checks.clock.now += 0.3
 
     assert len(shared_checks) == 1 and shared_checks[0]["countdown"] == 2.0
-    assert tasks.check_new_requests_availability() == 3
+    assert tasks.check_new_requests_availability(**shared_checks[0]["kwargs"]) == 3
     assert {d.request_id: d.match_kind for d in LendingDetail.objects.all()} == {r.pk: "isbn" for r in requests}
 
 
@@ -372,6 +372,20 @@ def test_the_shared_check_leaves_older_requests_to_the_sweep_and_checked_ones_al
     assert tasks.check_new_requests_availability() == 1
     assert set(LendingDetail.objects.values_list("request_id", flat=True)) == {checked.pk, fresh.pk}
     assert not LendingDetail.objects.filter(request__in=[old, answered]).exists()
+
+
+def test_a_shared_check_a_busy_worker_starts_late_still_reads_the_requests_it_was_queued_for(
+        library, django_capture_on_commit_callbacks, shared_checks):
+    from lending import tasks
+
+    with django_capture_on_commit_callbacks(execute=True):
+        request = _receive(library, IsoPartnerFactory(), "R-LATE")
+    IllRequest.objects.filter(pk=request.pk).update(created_at=timezone.now() - dt.timedelta(minutes=20))
+    queued_since = dt.datetime.fromisoformat(shared_checks[0]["kwargs"]["since"])
+    later = {"since": (queued_since - dt.timedelta(minutes=20)).isoformat()}  # as if the worker ran 20 min late
+
+    assert tasks.check_new_requests_availability(**later) == 1
+    assert LendingDetail.objects.filter(request=request).exists()
 
 
 def test_the_shared_check_reads_the_requests_in_batches_until_none_are_left(library, monkeypatch):
