@@ -174,9 +174,9 @@ _covered_until = 0.0
 
 def shares_checks() -> bool:
     """Whether new requests share queued checks: when tasks go to a broker (not run at once, eagerly)."""
-    from illms.celery import app
+    from ..tasks import check_new_requests_availability
 
-    return not app.conf.task_always_eager
+    return not check_new_requests_availability.app.conf.task_always_eager
 
 
 def queue_check(request: IllRequest) -> None:
