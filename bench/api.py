@@ -4,6 +4,10 @@ wrk is not installed everywhere, so the load comes from Python threads, each wit
 ``http.client`` connection. The same generator measures ``/bench/constant/`` (a DRF view answering a
 constant) in the same run: our endpoints are reported as a share of that ceiling, which cancels
 out the speed of the machine and of the load generator itself.
+
+Two references, not targets, stand beside them: the constant behind the partner API's authentication,
+and the list answering an empty page (its updated-since in the future): what every list call costs
+before it reads a single request.
 """
 
 from __future__ import annotations
@@ -130,12 +134,17 @@ def measure(*, seconds: float) -> dict:
     auth = {"Authorization": f"Bearer {key}", "Accept": "application/json"}
     since = (timezone.now() - dt.timedelta(days=30)).isoformat().replace("+00:00", "Z")
     first_page = f"/api/v1/requests/?updated_since={since}&page_size=50"
+    future = (timezone.now() + dt.timedelta(days=365)).isoformat().replace("+00:00", "Z")
+    empty_page = f"/api/v1/requests/?updated_since={future}&page_size=50"
 
     def constant(connection) -> int:
         return _exchange(connection, "GET", "/bench/constant/", {"Accept": "application/json"})[0]
 
     def authenticated(connection) -> int:
         return _exchange(connection, "GET", "/bench/authenticated/", auth)[0]
+
+    def list_empty(connection) -> int:
+        return _exchange(connection, "GET", empty_page, auth)[0]
 
     cursors = threading.local()
 
@@ -167,12 +176,13 @@ def measure(*, seconds: float) -> dict:
         for name, label, scenario in (("constant", "constant DRF endpoint (ceiling)", constant),
                                       ("authenticated", "the constant behind partner authentication (reference)",
                                        authenticated),
+                                      ("list_empty", "the list answering an empty page (reference)", list_empty),
                                       ("list", "list: updated since, cursor pages", list_pages),
                                       ("create", "create a request", create)):
             load(server.port, scenario, seconds=1.0)  # warm up: connections, caches, the first queries
             results[name] = {"label": label, **load(server.port, scenario, seconds=seconds)}
         ceiling = results["constant"]["rps"] or 1
-        for name in ("authenticated", "list", "create"):
+        for name in ("authenticated", "list_empty", "list", "create"):
             results[name]["ratio"] = round(results[name]["rps"] / ceiling, 3)
         results["constant"]["ratio"] = 1.0
         results["server_peak_mb"] = server.worker_peak_mb()
