@@ -48,11 +48,11 @@ def _free_port() -> int:
 class Server:
     """gunicorn with the benchmark's settings, as a production deployment runs it (sync workers)."""
 
-    def __init__(self) -> None:
+    def __init__(self, workers: int = WORKERS) -> None:
         self.port = _free_port()
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"}
         self.process = subprocess.Popen(
-            [str(Path(sys.executable).with_name("gunicorn")), "illms.wsgi:application", "--workers", str(WORKERS),
+            [str(Path(sys.executable).with_name("gunicorn")), "illms.wsgi:application", "--workers", str(workers),
              "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning", "--keep-alive", "5"],
             cwd=ROOT, env=env)
         deadline = time.monotonic() + 60

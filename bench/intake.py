@@ -12,7 +12,9 @@ process takes them and none is left behind.
 
 from __future__ import annotations
 
+import http.client
 import random
+import threading
 import time
 import uuid
 from queue import Empty
@@ -26,6 +28,7 @@ from requests_app.protocol import messages as m
 from requests_app.protocol import xml
 
 from .generator import MEMBERS
+from .stats import percentile
 
 #: The queue the run's availability checks go to (the task's own routing, to a queue no worker reads).
 AVAILABILITY_QUEUE = "bench-intake-availability"
@@ -93,6 +96,63 @@ def _run_queued_checks(app, tasks) -> tuple[int, int, float]:
             queue.close()
 
 
+def _over_http(bodies: list[bytes], clients: int = 2) -> dict:
+    """The same kind of messages posted over loopback HTTP to gunicorn with one sync worker.
+
+    Beside the in-process figure, not instead of it: a production worker, with gunicorn's HTTP and
+    without the test client, fed by ``clients`` keep-alive connections (so it never waits for the
+    next message) from this process, which runs on the other core. Their shelf checks go to the
+    broker's default queue, which the run purges before the jobs.
+    """
+    from .api import Server
+
+    server = Server(workers=1)
+    headers = {"Content-Type": "application/xml"}
+    pending = iter(bodies[20:])
+    lock = threading.Lock()
+    samples: list[float] = []
+    failed = 0
+
+    def post(connection: http.client.HTTPConnection, body: bytes) -> bool:
+        connection.request("POST", "/iso18626", body=body, headers=headers)
+        response = connection.getresponse()
+        content = response.read()
+        return response.status == 200 and b"messageStatus>OK<" in content
+
+    def loop() -> None:
+        nonlocal failed
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        while True:
+            with lock:
+                body = next(pending, None)
+            if body is None:
+                break
+            start = time.perf_counter()
+            ok = post(connection, body)
+            with lock:
+                samples.append((time.perf_counter() - start) * 1000)
+                failed += not ok
+        connection.close()
+
+    try:
+        warm = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        for body in bodies[:20]:
+            post(warm, body)
+        warm.close()
+        threads = [threading.Thread(target=loop) for _ in range(clients)]
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        seconds = time.perf_counter() - started
+    finally:
+        server.stop()
+    return {"messages": len(samples), "failed": failed, "seconds": round(seconds, 2),
+            "messages_per_second": round(len(samples) / seconds, 1), "p95_ms": round(percentile(samples, 95), 1),
+            "clients": clients}
+
+
 def measure(*, messages: int) -> dict:
     app, tasks = _route_checks_to_own_queue()
     rnd = random.Random(18626)
@@ -119,7 +179,8 @@ def measure(*, messages: int) -> dict:
                 failed += 1
         seconds = time.perf_counter() - started
     check_tasks, checks, check_seconds = _run_queued_checks(app, tasks)
-    return {"messages": messages, "failed": failed, "seconds": round(seconds, 2),
+    http = _over_http([_request(rnd.choice(members), rnd.choice(partners), rnd) for _ in range(messages + 20)])
+    return {"http_one_worker": http, "messages": messages, "failed": failed, "seconds": round(seconds, 2),
             "messages_per_second": round(messages / seconds, 1), "kind": "request (new loan or copy)",
             "sql_statements_per_message": round(statements / messages, 1),
             "availability_tasks": check_tasks, "availability_checks": checks,

@@ -53,6 +53,10 @@ def checks(results: dict) -> list[dict]:
         if rate is not None:
             out.append(_check("ISO 18626 intake, one worker (msg/s)", f">= {INTAKE_PER_SECOND}", rate,
                               rate >= INTAKE_PER_SECOND))
+        http = _result(sizes[largest]["intake"]).get("http_one_worker")
+        if http:
+            out.append(_check("ISO 18626 intake, one gunicorn worker over HTTP (msg/s)",
+                              "reported beside the in-process figure", http["messages_per_second"], None))
     jobs = results.get("jobs", {})
     reminders = _result(jobs.get("reminders"))
     if reminders:
@@ -129,14 +133,18 @@ def markdown(results: dict) -> str:
                                  f"{entry['p95_ms']} | {_fmt(entry.get('ratio', 1.0))} |")
     if any("intake" in step for step in results["sizes"].values()):
         lines += ["", "## ISO 18626 intake (one process)", "",
-                  "| Size | Messages | Messages/s | Availability checks/s (queued, run after) | Peak MB |",
-                  "|---|---|---|---|---|"]
+                  "| Size | Messages | Messages/s | Availability checks/s (queued, run after) | "
+                  "One gunicorn worker over HTTP: messages/s, p95 ms | Peak MB |",
+                  "|---|---|---|---|---|---|"]
         for size, step in results["sizes"].items():
             intake = step.get("intake") or {}
             r = _result(intake)
             if r:
+                http = r.get("http_one_worker") or {}
+                over_http = (f"{_fmt(http['messages_per_second'])}, {http['p95_ms']}"
+                             + (f" ({http['failed']} failed)" if http.get("failed") else "")) if http else "–"
                 lines.append(f"| {int(size):,} | {r['messages']} | {_fmt(r['messages_per_second'])} | "
-                             f"{_fmt(r.get('availability_checks_per_second') or '–')} | "
+                             f"{_fmt(r.get('availability_checks_per_second') or '–')} | {over_http} | "
                              f"{_fmt(intake.get('peak_rss_mb'))} |")
     jobs = results.get("jobs", {})
     if jobs:
