@@ -82,12 +82,7 @@ def check_missed_availability(now: str | None = None) -> int:
     "Not checked" for good; this sweep is the net, so no request waits longer than one period. Safe to
     run twice and beside the queued tasks: the check overwrites its own result.
     """
-    from .services.availability import on_request_created
+    from .services.availability import check_missed_requests
 
     cutoff = (dt.datetime.fromisoformat(now) if now else timezone.now()) - UNCHECKED_GRACE
-    ids = list(IllRequest.objects.filter(role=Role.LENDING, status=LendingStatus.NEW, created_at__lt=cutoff,
-                                         lending_detail__isnull=True)
-               .order_by("pk").values_list("pk", flat=True)[:SWEEP_BATCH])
-    for pk in ids:
-        on_request_created(pk)
-    return len(ids)
+    return check_missed_requests(before=cutoff, limit=SWEEP_BATCH)

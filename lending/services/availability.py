@@ -8,6 +8,7 @@ import threading
 import time
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from requests_app.models import EventSource, IllRequest, Role, ServiceType
@@ -231,6 +232,24 @@ def queue_check(request: IllRequest) -> None:
     transaction.on_commit(send_shared if shares_checks() else send_one)
 
 
+def unchecked_new_requests() -> QuerySet[IllRequest]:
+    """New lending requests still without a shelf-check result, in the order they arrived (by id)."""
+    return IllRequest.objects.filter(role=Role.LENDING, status=LendingStatus.NEW,
+                                     lending_detail__isnull=True).order_by("pk")
+
+
+def check_missed_requests(*, before: dt.datetime, limit: int) -> int:
+    """Check up to ``limit`` new lending requests that arrived before ``before`` and still have no result.
+
+    The ten-minute sweep's work (``lending.tasks.check_missed_availability``): the net under a queued
+    check a broker lost. Returns how many were checked; the next run takes the rest.
+    """
+    ids = list(unchecked_new_requests().filter(created_at__lt=before).values_list("pk", flat=True)[:limit])
+    for pk in ids:
+        on_request_created(pk)
+    return len(ids)
+
+
 def check_recent_requests(*, since: dt.datetime | None = None) -> int:
     """Check every new lending request created since ``since`` (default: the last ``RECENT``) still
     without a result; how many were checked.
@@ -242,9 +261,8 @@ def check_recent_requests(*, since: dt.datetime | None = None) -> int:
     since = since or timezone.now() - RECENT
     checked, after = 0, 0
     while True:
-        ids = list(IllRequest.objects.filter(role=Role.LENDING, status=LendingStatus.NEW, created_at__gte=since,
-                                             lending_detail__isnull=True, pk__gt=after)
-                   .order_by("pk").values_list("pk", flat=True)[:BATCH])
+        ids = list(unchecked_new_requests().filter(created_at__gte=since, pk__gt=after)
+                   .values_list("pk", flat=True)[:BATCH])
         for pk in ids:
             on_request_created(pk)
         checked += len(ids)
