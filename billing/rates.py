@@ -14,13 +14,12 @@ cross rate. Reading is strict: a document that is not that format changes nothin
 from __future__ import annotations
 
 import datetime as dt
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
-from django.conf import settings
 from lxml import etree
+
+from requests_app.fetch import FetchError, fetch
 
 from .money import normalize_currency
 
@@ -95,13 +94,8 @@ def fetch_reference_rates(url: str) -> ReferenceRates:
 
     Raises ``RatesError``.
     """
-    timeout = float(settings.ILLMS_PARTNER_TIMEOUT_SECONDS)
-    request = urllib.request.Request(url, headers={"User-Agent": "ILLMS", "Accept": "application/xml, text/xml"})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - the URL is a setting
-            data = response.read(MAX_DOCUMENT_BYTES + 1)
-    except urllib.error.HTTPError as exc:
-        raise RatesError(f"HTTP {exc.code} from {url}") from exc
-    except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
-        raise RatesError(f"{url} unreachable: {getattr(exc, 'reason', exc)}") from exc
+        data = fetch(url, headers={"Accept": "application/xml, text/xml"}, max_bytes=MAX_DOCUMENT_BYTES)
+    except FetchError as exc:
+        raise RatesError(str(exc)) from exc
     return parse_eurofxref(data)

@@ -13,21 +13,16 @@ partner's confirmation as JSON; raise ``TransportError`` to try again later, or
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 
 from django.conf import settings
 
 from . import outbox
+from .fetch import FetchError, fetch
 from .models import OutboxMessage, Transport
 from .outbox import MessageRefused, TransportError
 from .protocol import json_codec
 from .protocol.errors import ProtocolError
 from .protocol.messages import MessageStatus
-
-
-def _timeout() -> float:
-    return float(getattr(settings, "ILLMS_PARTNER_TIMEOUT_SECONDS", 20))
 
 
 def _check(confirmation, as_json: dict) -> dict:
@@ -46,17 +41,14 @@ def send_local(message: OutboxMessage) -> dict:
 
 
 def _post(url: str, body: bytes, content_type: str, key: str) -> bytes:
-    headers = {"Content-Type": content_type, "Accept": content_type, "User-Agent": "ILLMS"}
+    headers = {"Content-Type": content_type, "Accept": content_type}
     if key:
         headers["Authorization"] = f"Bearer {key}"
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     try:
-        with urllib.request.urlopen(request, timeout=_timeout()) as response:  # noqa: S310 - partner URL from the directory
-            return response.read(int(getattr(settings, "ISO18626_MAX_BODY_BYTES", 1_000_000)) + 1)
-    except urllib.error.HTTPError as exc:
-        raise TransportError(f"HTTP {exc.code} from {url}") from exc
-    except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
-        raise TransportError(f"{url} unreachable: {getattr(exc, 'reason', exc)}") from exc
+        return fetch(url, body=body, headers=headers,
+                     max_bytes=int(getattr(settings, "ISO18626_MAX_BODY_BYTES", 1_000_000)))
+    except FetchError as exc:
+        raise TransportError(str(exc)) from exc
 
 
 def send_iso18626(message: OutboxMessage) -> dict:
