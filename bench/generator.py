@@ -273,7 +273,7 @@ class Generator:
         load_seconds = time.perf_counter() - started
         analyze()
         return {**{f"{k}_added": v for k, v in added.items()}, "seconds": round(time.perf_counter() - started, 1),
-                "load_seconds": round(load_seconds, 1)}
+                "load_seconds": round(load_seconds, 1), "storage": storage()}
 
     def _copy(self, requests, events, rota, notes, details) -> None:
         CopyLoader(IllRequest, REQUEST_COLUMNS).copy(requests)
@@ -437,3 +437,29 @@ def analyze() -> None:
             cursor.execute("VACUUM ANALYZE")
         finally:
             connection.connection.autocommit = old
+
+
+#: The tables that grow with the requests (the rest, libraries and their policies, stay small).
+GROWING = (IllRequest, Event, RotaEntry, Note, LendingDetail)
+
+
+def storage() -> dict:
+    """What the data takes on disk: the whole database, and each growing table's rows and indexes (MB).
+
+    Right after a bulk load and ``VACUUM``: no dead rows and freshly built indexes, so a production
+    database holding the same rows takes somewhat more (pages half-filled by updates, until vacuumed).
+    """
+    mb = 1024 * 1024
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_database_size(current_database())")
+        database = cursor.fetchone()[0]
+        tables = {}
+        for model in GROWING:
+            name = model._meta.db_table
+            cursor.execute("SELECT pg_table_size(%s), pg_indexes_size(%s), "
+                           "(SELECT count(*) FROM pg_indexes WHERE tablename = %s)", [name, name, name])
+            rows_bytes, index_bytes, index_count = cursor.fetchone()
+            tables[name] = {"rows_mb": round(rows_bytes / mb, 1), "indexes_mb": round(index_bytes / mb, 1),
+                            "indexes": index_count}
+    return {"database_mb": round(database / mb, 1), "requests": IllRequest.objects.count(), "tables": tables}
+

@@ -10,6 +10,9 @@ INTAKE_PER_SECOND = 200
 REMINDERS_SECONDS = 60
 HOLDINGS_SECONDS = 120
 RUN_SECONDS = 30 * 60
+#: Ten years of the whole OCLC network's requests (9.6 million a year): the history one installation keeps.
+TEN_YEARS_OF_REQUESTS = 96_000_000
+REQUESTS_TABLE, EVENTS_TABLE = "requests_app_illrequest", "requests_app_event"
 
 
 def _result(entry: dict | None) -> dict:
@@ -30,6 +33,11 @@ def checks(results: dict) -> list[dict]:
     out.append(_check(f"Generate {int(largest or 0):,} requests with events (s)",
                       f"< {GENERATOR_SECONDS} s for 1,000,000", round(grow_seconds, 1),
                       grow_seconds < GENERATOR_SECONDS if at_million else None))
+    stored = _result(sizes[largest].get("grow")).get("storage") if largest else None
+    if stored and stored.get("requests"):
+        out.append(_check(f"Ten years of the network's requests ({TEN_YEARS_OF_REQUESTS:,}) on disk, projected "
+                          f"from {stored['requests']:,} (GB)", "reported (no target)",
+                          round(projected_gb(stored), 1), None))
     if largest and "pages" in sizes[largest]:
         pages = _result(sizes[largest]["pages"])
         for name, page in pages.items():
@@ -81,6 +89,38 @@ def checks(results: dict) -> list[dict]:
     return out
 
 
+def projected_gb(stored: dict) -> float:
+    """The database's size for ten years of requests, at the measured bytes per request (tables and B-tree
+    indexes grow linearly with their rows)."""
+    return stored["database_mb"] / stored["requests"] * TEN_YEARS_OF_REQUESTS / 1024
+
+
+def _storage_lines(results: dict) -> list[str]:
+    rows = [(size, _result(step.get("grow")).get("storage")) for size, step in results["sizes"].items()]
+    rows = [(size, stored) for size, stored in rows if stored and stored.get("requests")]
+    if not rows:
+        return []
+    lines = ["", "## Storage (right after each size's load and VACUUM)", "",
+             "| Size | Requests | Database MB | Requests: rows / indexes MB (indexes) | "
+             "Events: rows / indexes MB (indexes) | Other growing tables MB | kB per request | "
+             f"Ten years ({TEN_YEARS_OF_REQUESTS:,}) GB |", "|---|---|---|---|---|---|---|---|"]
+    for size, stored in rows:
+        tables = stored["tables"]
+        others = sum(t["rows_mb"] + t["indexes_mb"] for name, t in tables.items()
+                     if name not in (REQUESTS_TABLE, EVENTS_TABLE))
+        per_request_kb = stored["database_mb"] * 1024 / stored["requests"]
+        lines.append(f"| {int(size):,} | {stored['requests']:,} | {_fmt(stored['database_mb'])} | "
+                     f"{_table_cell(tables.get(REQUESTS_TABLE))} | {_table_cell(tables.get(EVENTS_TABLE))} | "
+                     f"{_fmt(round(others, 1))} | {_fmt(round(per_request_kb, 2))} | "
+                     f"{_fmt(round(projected_gb(stored), 1))} |")
+    return lines
+
+
+def _table_cell(table: dict | None) -> str:
+    table = table or {}
+    return f"{_fmt(table.get('rows_mb', 0))} / {_fmt(table.get('indexes_mb', 0))} ({table.get('indexes', 0)})"
+
+
 def _fmt(value) -> str:
     if isinstance(value, float):
         return f"{value:,.3f}" if value < 1 else f"{value:,.1f}"
@@ -108,6 +148,7 @@ def markdown(results: dict) -> str:
         grow = _result(step.get("grow"))
         lines.append(f"| {int(size):,} | {_fmt(grow.get('requests_added', 0))} | {_fmt(grow.get('events_added', 0))} "
                      f"| {_fmt(grow.get('seconds', 0))} | {_fmt((step.get('grow') or {}).get('peak_rss_mb'))} |")
+    lines += _storage_lines(results)
     page_names = []
     for step in results["sizes"].values():
         for name in _result(step.get("pages")):
