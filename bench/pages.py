@@ -2,11 +2,13 @@
 
 The staff member is the largest member library's (the busiest queues), and the smallest's for one queue
 (its rows are the rarest in the indexes); the detail pages show one of the largest library's requests
-with a full history (a completed loan: about ten events and its rota).
+with a full history (a completed loan: about ten events and its rota). The site administrator's lists of
+every request and every event (the Django admin, across all libraries) are measured too.
 """
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client
 
@@ -50,6 +52,14 @@ def _client(library: Library) -> Client:
     return client
 
 
+def _administrator() -> Client:
+    user, _ = get_user_model().objects.get_or_create(username="bench-administrator",
+                                                     defaults={"is_staff": True, "is_superuser": True})
+    client = Client()
+    client.force_login(user)
+    return client
+
+
 def measure(*, iterations: int) -> dict:
     members = Library.objects.filter(is_member=True).order_by("symbol")
     largest, smallest = members.first(), members.last()
@@ -57,6 +67,11 @@ def measure(*, iterations: int) -> dict:
     cases = [(name, url, client) for name, url in pages_for(largest).items()]
     # The smallest member library's queue: its rows are rare among everyone's (about 1 in 70).
     cases.append(("borrowing queue, smallest member library", "/borrowing/queue/", small_client))
+    administrator = _administrator()
+    cases += [("admin: all requests", "/admin/requests_app/illrequest/", administrator),
+              ("admin: all requests, filtered (shipped)", "/admin/requests_app/illrequest/?status=shipped",
+               administrator),
+              ("admin: all events", "/admin/requests_app/event/", administrator)]
     results = {}
     for name, url, client in cases:
         response = client.get(url)

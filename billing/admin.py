@@ -3,6 +3,8 @@ are read-only here: they change through the billing screens' services, and invoi
 
 from django.contrib import admin
 
+from requests_app.admin_lists import LargeTableAdmin, library_currencies, values_filter
+
 from .models import (
     BillingSettings,
     Budget,
@@ -69,10 +71,10 @@ class ChargeAdjustmentInline(admin.TabularInline):
 
 
 @admin.register(Charge)
-class ChargeAdmin(ReadOnlyAdmin):
+class ChargeAdmin(LargeTableAdmin, ReadOnlyAdmin):
     list_display = ["incurred_at", "library", "partner", "request", "direction", "service", "amount", "currency",
                     "status", "invoice"]
-    list_filter = ["direction", "service", "status", "currency"]
+    list_filter = ["direction", "service", "status", values_filter("currency", "currency", library_currencies)]
     list_select_related = ["library", "partner", "request", "invoice"]
     inlines = [ChargeAdjustmentInline]
 

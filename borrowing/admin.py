@@ -1,29 +1,31 @@
 from django.contrib import admin
 
+from requests_app.admin_lists import LargeTableAdmin, recent_years, values_filter
+
 from .models import CopyrightRecord, PatronDownload, ReminderLog, RotaEntry
 
 
 @admin.register(RotaEntry)
-class RotaEntryAdmin(admin.ModelAdmin):
+class RotaEntryAdmin(LargeTableAdmin):
     list_display = ("request", "position", "lender", "status", "sent_at", "answered_at")
     list_filter = ("status",)
     list_select_related = ("request", "lender")
     raw_id_fields = ("request", "lender")
-    search_fields = ("request__id", "lender__symbol")
+    search_fields = ("=request__id", "=lender__symbol")
 
 
 @admin.register(CopyrightRecord)
-class CopyrightRecordAdmin(admin.ModelAdmin):
+class CopyrightRecordAdmin(LargeTableAdmin):
     list_display = ("request", "journal_key", "request_year", "publication_year", "compliance", "counted",
                     "clearance_fee", "clearance_currency")
-    list_filter = ("compliance", "counted", "request_year")
+    list_filter = ("compliance", "counted", values_filter("request_year", "request year", recent_years()))
     list_select_related = ("request",)
     raw_id_fields = ("request", "library")
     search_fields = ("journal_key", "journal_title")
 
 
 @admin.register(ReminderLog)
-class ReminderLogAdmin(admin.ModelAdmin):
+class ReminderLogAdmin(LargeTableAdmin):
     list_display = ("request", "stage", "due_date", "sent_on")
     list_filter = ("stage",)
     list_select_related = ("request",)
@@ -31,7 +33,7 @@ class ReminderLogAdmin(admin.ModelAdmin):
 
 
 @admin.register(PatronDownload)
-class PatronDownloadAdmin(admin.ModelAdmin):
+class PatronDownloadAdmin(LargeTableAdmin):
     """A patron's copy link; staff may extend it (expiry, downloads) when a patron asks."""
 
     list_display = ["request", "received_at", "expires_at", "download_count", "max_downloads"]

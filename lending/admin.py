@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from requests_app.admin_lists import LargeTableAdmin, MemberLibraryFilter
+
 from .models import DownloadLog, ElectronicDelivery, Holding, HoldingsImport, LendingDetail, PartnerLendingRule
 
 
 @admin.register(Holding)
-class HoldingAdmin(admin.ModelAdmin):
+class HoldingAdmin(LargeTableAdmin):
     list_display = ["title", "author", "library", "call_number", "location", "barcode", "lendable"]
     list_filter = ["library", "format", "lendable", "circulates", "copyable"]
     search_fields = ["title", "author", "isbn", "issn", "oclc_number", "barcode", "call_number"]
@@ -14,13 +16,13 @@ class HoldingAdmin(admin.ModelAdmin):
 @admin.register(HoldingsImport)
 class HoldingsImportAdmin(admin.ModelAdmin):
     list_display = ["original_name", "library", "status", "total", "imported", "failed", "created_at"]
-    list_filter = ["status", "library"]
+    list_filter = ["status", MemberLibraryFilter]
     readonly_fields = ["status", "total", "processed", "imported", "failed", "errors", "message", "started_at",
                        "finished_at"]
 
 
 @admin.register(LendingDetail)
-class LendingDetailAdmin(admin.ModelAdmin):
+class LendingDetailAdmin(LargeTableAdmin):
     list_display = ["request", "match_kind", "holding", "renewal_pending", "checked_at"]
     list_filter = ["match_kind", "renewal_pending"]
     raw_id_fields = ["request", "holding"]
@@ -33,7 +35,7 @@ class DownloadLogInline(admin.TabularInline):
 
 
 @admin.register(ElectronicDelivery)
-class ElectronicDeliveryAdmin(admin.ModelAdmin):
+class ElectronicDeliveryAdmin(LargeTableAdmin):
     list_display = ["request", "download_count", "max_downloads", "expires_at", "deleted_at"]
     raw_id_fields = ["request", "created_by"]
     readonly_fields = ["token", "download_count", "deleted_at"]

@@ -3,6 +3,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
 from . import privacy, services
+from .admin_lists import (
+    EventActionFilter,
+    LargeTableAdmin,
+    MemberLibraryFilter,
+    MessageKindFilter,
+    RequestStatusFilter,
+)
 from .models import (
     EmailTemplate,
     Event,
@@ -93,19 +100,18 @@ class NoteInline(admin.TabularInline):
 
 
 @admin.register(IllRequest)
-class IllRequestAdmin(admin.ModelAdmin):
+class IllRequestAdmin(LargeTableAdmin):
     list_display = ["id", "role", "library", "partner", "status", "format", "title", "patron", "updated_at"]
-    list_filter = ["role", "status", "format", "service_type", "library", "copyright_compliance"]
+    list_filter = ["role", RequestStatusFilter, "format", "service_type", MemberLibraryFilter, "copyright_compliance",
+                   ("created_at", admin.DateFieldListFilter)]
     search_fields = ["=id", "title", "author", "container_title", "isbn", "issn", "doi", "pmid", "oclc_number",
                      "requesting_agency_request_id", "supplying_agency_request_id", "patron__username",
                      "patron__last_name"]
     list_select_related = ["library", "partner", "patron"]
-    date_hierarchy = "created_at"
     raw_id_fields = ["patron"]
     # The status changes only through workflow actions, which write the audit log.
     readonly_fields = ["role", "status", "status_changed_at", "created_at", "updated_at"]
     inlines = [NoteInline, EventInline]
-    show_full_result_count = False
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
@@ -118,14 +124,14 @@ class IllRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(LargeTableAdmin):
     list_display = ["created_at", "request", "action", "from_status", "to_status", "actor_kind", "source"]
-    list_filter = ["action", "actor_kind", "source"]
-    search_fields = ["=request__id", "action", "note"]
+    list_filter = [EventActionFilter, "actor_kind", "source", ("created_at", admin.DateFieldListFilter)]
+    # A request's history, by its id; the action is a filter. (Searching the notes' text would read every
+    # event ever written.)
+    search_fields = ["=request__id"]
     list_select_related = ["request"]
     raw_id_fields = ["request", "actor_user", "actor_library"]
-    date_hierarchy = "created_at"
-    show_full_result_count = False
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
@@ -139,7 +145,7 @@ class PartnerApiKeyAdmin(admin.ModelAdmin):
     """Keys are issued here; the raw key is shown once, in the message after saving."""
 
     list_display = ["library", "name", "prefix", "created_at", "last_used_at", "expires_at", "revoked_at"]
-    list_filter = ["library"]
+    list_filter = [("library", admin.RelatedOnlyFieldListFilter)]  # the libraries with keys, not the directory
     search_fields = ["library__symbol", "name", "prefix"]
     list_select_related = ["library"]
     fields = ["library", "name", "expires_at", "prefix", "created_at", "last_used_at", "revoked_at"]
@@ -173,26 +179,24 @@ class PartnerApiKeyAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(LargeTableAdmin):
     list_display = ["created_at", "request", "kind", "summary", "recipient", "transport", "status", "attempts",
                     "next_attempt_at"]
-    list_filter = ["status", "transport", "kind"]
-    search_fields = ["=request__id", "recipient__symbol", "summary"]
+    list_filter = ["status", "transport", MessageKindFilter]
+    search_fields = ["=request__id", "=recipient__symbol"]
     list_select_related = ["request", "recipient"]
     raw_id_fields = ["request", "sender", "recipient"]
     readonly_fields = ["payload", "confirmation", "last_error", "attempts", "delivered_at", "created_at"]
-    show_full_result_count = False
 
 
 @admin.register(InboundMessage)
-class InboundMessageAdmin(admin.ModelAdmin):
+class InboundMessageAdmin(LargeTableAdmin):
     list_display = ["received_at", "sender", "kind", "summary", "request", "read_at"]
-    list_filter = ["kind"]
-    search_fields = ["=request__id", "sender__symbol", "summary"]
+    list_filter = [MessageKindFilter]
+    search_fields = ["=request__id", "=sender__symbol"]
     list_select_related = ["sender", "request"]
     raw_id_fields = ["sender", "request"]
     readonly_fields = ["fingerprint", "confirmation", "received_at"]
-    show_full_result_count = False
 
 
 class PatronAwareUserAdmin(UserAdmin):
@@ -251,14 +255,13 @@ class EmailTemplateAdmin(ReadOnlyAdmin):
 
 
 @admin.register(PatronRecordAccess)
-class PatronRecordAccessAdmin(ReadOnlyAdmin):
+class PatronRecordAccessAdmin(LargeTableAdmin, ReadOnlyAdmin):
     """The access log: who looked at which patron's identity. Nobody edits or deletes it here."""
 
     list_display = ["created_at", "staff", "patron", "request", "what"]
-    list_select_related = ["staff", "patron"]
-    search_fields = ["=patron__username", "=staff__username", "what"]
+    list_select_related = ["staff", "patron", "request"]
+    search_fields = ["=patron__username", "=staff__username"]
     raw_id_fields = ["staff", "patron", "request"]
-    show_full_result_count = False
 
     def has_delete_permission(self, request, obj=None):
         return False
