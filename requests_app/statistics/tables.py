@@ -16,6 +16,9 @@ from . import queries
 from .charts import Bar
 
 ALL_PARTNERS = "All partners"
+#: Partners the page lists in a per-partner table, per role or measure: the busiest ones. A large member
+#: library answers thousands of partners a year; every one of them is in the table's CSV download.
+PAGE_PARTNERS = 25
 
 
 @dataclass(frozen=True)
@@ -30,10 +33,27 @@ class Table:
     #: The largest value a bar can have (100 for percentages), or ``None``: the largest bar.
     scale: float | None = None
     unit: str = ""
+    #: The rows the page shows, when it shows fewer than the CSV holds (``None``: all of them).
+    page_rows: list[tuple] | None = None
 
     @property
     def filename(self) -> str:
         return f"{self.name}.csv"
+
+    @property
+    def shown_rows(self) -> list[tuple]:
+        return self.rows if self.page_rows is None else self.page_rows
+
+    @property
+    def rows_not_shown(self) -> int:
+        """Rows of the CSV the page leaves out."""
+        return len(self.rows) - len(self.shown_rows)
+
+
+def busiest(items: Sequence, size: Callable[[object], int]) -> set[int]:
+    """The positions of the ``PAGE_PARTNERS`` largest items by ``size`` (ties: the earlier one first)."""
+    ranked = sorted(range(len(items)), key=lambda i: (-size(items[i]), i))
+    return set(ranked[:PAGE_PARTNERS])
 
 
 def percent(rate: float | None) -> str:
@@ -121,12 +141,18 @@ def volume_by_state(f: Figures) -> Table:
 
 
 def fill_rate(f: Figures) -> Table:
-    rows, bars = [], []
+    rows, page_rows, bars = [], [], []
     for result in f.fill_rates:
         role = _role(result.role)
-        for rate, symbol, name in [(result.overall, ALL_PARTNERS, ""),
-                                   *((r, r.partner or "(unknown)", r.partner_name) for r in result.by_partner)]:
-            rows.append((role, symbol, name, rate.filled, rate.unfilled, rate.answered, percent(rate.rate)))
+        shown = busiest(result.by_partner, lambda r: r.answered)
+        for index, (rate, symbol, name) in enumerate(
+                [(result.overall, ALL_PARTNERS, ""),
+                 *((r, r.partner or "(unknown)", r.partner_name) for r in result.by_partner)], start=-1):
+            row = (role, symbol, name, rate.filled, rate.unfilled, rate.answered, percent(rate.rate))
+            rows.append(row)
+            if index >= 0 and index not in shown:
+                continue
+            page_rows.append(row)
             if rate.rate is not None:
                 bars.append(Bar(f"{role} · {symbol}", rate.rate * 100, f"{percent(rate.rate)} %"))
     return Table("fill-rate", "Fill rate",
@@ -134,14 +160,22 @@ def fill_rate(f: Figures) -> Table:
                  "Borrowing: our lenders' answers (a lender's silence past the rota limit counts as unfilled). "
                  "Lending: our answers to partners.",
                  ["Role", "Partner", "Partner name", "Filled", "Unfilled", "Answered", "Fill rate (%)"],
-                 rows, bars, scale=100, unit="%")
+                 rows, bars, scale=100, unit="%", page_rows=page_rows)
 
 
 def turnaround(f: Figures) -> Table:
-    rows, bars = [], []
-    for t in [*f.turnaround, *f.turnaround_by_partner]:
+    rows, page_rows, bars = [], [], []
+    per_partner = f.turnaround_by_partner
+    shown = set()
+    for measure in {t.measure for t in per_partner}:
+        positions = [i for i, t in enumerate(per_partner) if t.measure == measure]
+        shown |= {positions[i] for i in busiest([per_partner[p] for p in positions], lambda t: t.count)}
+    for index, t in enumerate([*f.turnaround, *per_partner], start=-len(f.turnaround)):
         partner = t.partner or ALL_PARTNERS
-        rows.append((t.measure.label, partner, t.count, days(t.median_days), days(t.p90_days)))
+        row = (t.measure.label, partner, t.count, days(t.median_days), days(t.p90_days))
+        rows.append(row)
+        if index < 0 or index in shown:
+            page_rows.append(row)
         if not t.partner and t.count:
             bars.append(Bar(f"{t.measure.short_label}, median", t.median_days, f"{days(t.median_days)} days"))
             bars.append(Bar(f"{t.measure.short_label}, 90th pct.", t.p90_days, f"{days(t.p90_days)} days"))
@@ -149,7 +183,7 @@ def turnaround(f: Figures) -> Table:
                  "Days between two events of the log, for spans that ended in the period: the median and the "
                  "90th percentile (interpolated between the closest ranks, like PostgreSQL's percentile_cont).",
                  ["Measure", "Partner", "Requests measured", "Median (days)", "90th percentile (days)"],
-                 rows, bars, unit="days")
+                 rows, bars, unit="days", page_rows=page_rows)
 
 
 def patron_category(f: Figures) -> Table:

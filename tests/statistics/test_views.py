@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from requests_app import roles
+from requests_app.statistics import tables
 from tests.factories import MemberLibraryFactory, StaffFactory, UserFactory
 
 from . import scenario
@@ -194,3 +195,24 @@ def test_a_superuser_of_an_installation_without_member_libraries_is_told_so(clie
     assert response.status_code == 200
     assert "There is no member library yet" in response.content.decode()
     assert client.get(csv_url("fill-rate")).status_code == 404
+
+
+def test_the_page_lists_the_busiest_partners_and_leaves_the_others_to_the_csv(client, reporter, month,
+                                                                               monkeypatch):
+    monkeypatch.setattr(tables, "PAGE_PARTNERS", 1)
+    scenario.more_traffic(month.own, month.aaa, 3)
+    response = client.get(PAGE, {**MARCH, "role": "lending"})
+    fill_rate = table_of(response, "fill-rate")
+    assert [row[1] for row in fill_rate.shown_rows] == ["All partners", "AAA"]
+    assert "BBB" in [row[1] for row in fill_rate.rows]
+    assert [bar.label for bar in fill_rate.bars] == ["Lending · All partners", "Lending · AAA"]
+    assert [row[1] for row in table_of(response, "turnaround").shown_rows] == ["All partners", "AAA"]
+    assert "The busiest partners are shown; 1 more row is in the" in response.content.decode()
+    assert "BBB" in [row[1] for row in read_csv(client.get(csv_url("fill-rate") + "?" + response.context["query"]))]
+
+
+def test_the_page_lists_every_partner_when_they_are_few(client, reporter):
+    response = client.get(PAGE, {**MARCH, "role": "lending"})
+    fill_rate = table_of(response, "fill-rate")
+    assert fill_rate.shown_rows == fill_rate.rows
+    assert "The busiest partners are shown" not in response.content.decode()
