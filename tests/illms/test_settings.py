@@ -47,6 +47,24 @@ def test_database_url_switches_to_postgresql(tmp_path):
     assert manage("shell", "-c", SHOW, env=env).stdout.split()[-3] == "postgresql"
 
 
+def test_our_postgresql_connections_run_without_jit_compilation_unless_asked(tmp_path):
+    import psycopg2
+
+    try:
+        plain = psycopg2.connect(PG_URL.replace("postgres://", "postgresql://"), connect_timeout=3)
+    except psycopg2.OperationalError:
+        skip_or_fail(f"PostgreSQL is not reachable at {PG_URL}")
+    with plain.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        server_default = cursor.fetchone()[0]
+    plain.close()
+    show = ("from django.db import connection; cursor = connection.cursor(); cursor.execute('SHOW jit'); "
+            "print(cursor.fetchone()[0])")
+    env = {"ILLMS_VAR_DIR": str(tmp_path), "DATABASE_URL": PG_URL}
+    assert manage("shell", "-c", show, env=env).stdout.split()[-1] == "off"
+    assert manage("shell", "-c", show, env={**env, "ILLMS_POSTGRES_JIT": "1"}).stdout.split()[-1] == server_default
+
+
 def test_redis_url_switches_the_celery_broker_to_redis(tmp_path):
     env = {"ILLMS_VAR_DIR": str(tmp_path), "REDIS_URL": "redis://127.0.0.1:6379/15"}
     out = manage("shell", "-c", "from illms.celery import app; print(app.conf.broker_url)", env=env).stdout
