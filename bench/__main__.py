@@ -32,7 +32,7 @@ DEFAULT_SIZES = "10000,100000,1000000"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-PER_SIZE = ("pages", "api", "intake")
+PER_SIZE = ("pages", "reports", "api", "intake")
 JOBS = ("reminders", "invoices", "holdings")
 
 
@@ -105,7 +105,7 @@ def iterations_for(size: int) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--sizes", default=os.environ.get("BENCH_SIZES") or DEFAULT_SIZES)
-    parser.add_argument("--only", default="", help="Comma-separated measures (pages, api, intake, reminders, "
+    parser.add_argument("--only", default="", help="Comma-separated measures (pages, reports, api, intake, reminders, "
                                                    "invoices, holdings); default: all.")
     parser.add_argument("--keep-db", action="store_true", help="Grow the existing database instead of a fresh one.")
     parser.add_argument("--api-seconds", type=float, default=8.0)
@@ -148,6 +148,8 @@ def main() -> None:
         step = {"grow": run_measure("grow", size=size)}
         if "pages" in wanted:
             step["pages"] = run_measure("pages", iterations=iterations_for(size))
+        if "reports" in wanted:
+            step["reports"] = run_measure("reports", iterations=5)
         if "api" in wanted:
             step["api"] = run_measure("api", seconds=args.api_seconds)
         if "intake" in wanted:

@@ -26,6 +26,12 @@ def pages(args) -> dict:
     return measure_pages.measure(iterations=args.iterations)
 
 
+def reports(args) -> dict:
+    from . import pages as measure_pages
+
+    return measure_pages.measure_reports(iterations=args.iterations)
+
+
 def api(args) -> dict:
     from . import api as measure_api
 
@@ -56,7 +62,7 @@ def holdings(args) -> dict:
     return jobs.measure_holdings_import(records=args.count)
 
 
-MEASURES = {f.__name__: f for f in (grow, pages, api, intake, reminders, invoices, holdings)}
+MEASURES = {f.__name__: f for f in (grow, pages, reports, api, intake, reminders, invoices, holdings)}
 
 
 def main() -> None:

@@ -9,9 +9,11 @@ every request and every event (the Django admin, across all libraries) are measu
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import connection
 from django.test import Client
 
+from requests_app import roles
 from requests_app.models import IllRequest, Library, Role, StaffProfile
 
 from .stats import summary_ms, timed
@@ -81,3 +83,27 @@ def measure(*, iterations: int) -> dict:
         samples = timed(lambda url=url, client=client: client.get(url), iterations, warmup=1)
         results[name] = {"url": url, "queries": queries, **summary_ms(samples)}
     return results
+
+
+def measure_reports(*, iterations: int) -> dict:
+    """The statistics page of the largest member library, this year so far (both roles, one role).
+
+    A report, not a queue: it reads every answer and span of the period (percentiles by partner), so
+    its time grows with the library's traffic in the period. Reported without a target.
+    """
+    largest = Library.objects.filter(is_member=True).order_by("symbol").first()
+    staff = StaffProfile.objects.select_related("user").get(library=largest).user
+    staff.groups.add(*Group.objects.filter(name=roles.REPORTING))
+    client = _client(largest)
+    results = {}
+    for name, url in (("statistics, this year so far", "/statistics/"),
+                      ("statistics, this year so far, lending", "/statistics/?role=lending")):
+        response = client.get(url)
+        if response.status_code != 200:
+            raise RuntimeError(f"{url} answered {response.status_code}")
+        queries = count_queries(lambda url=url: client.get(url))
+        samples = timed(lambda url=url: client.get(url), iterations, warmup=0)
+        results[name] = {"url": url, "queries": queries, "kb": round(len(response.content) / 1024, 1),
+                         **summary_ms(samples)}
+    return results
+

@@ -48,6 +48,9 @@ def checks(results: dict) -> list[dict]:
         for name, values in counts.items():
             out.append(_check(f"{name}: SQL queries at each size", "the same at every size",
                               " / ".join(str(v) for v in values), len(set(values)) == 1))
+    if largest and "reports" in sizes[largest]:
+        for name, page in _result(sizes[largest]["reports"]).items():
+            out.append(_check(f"{name}: p95 at {int(largest):,} (ms)", "reported (no target)", page["p95_ms"], None))
     if largest and "api" in sizes[largest]:
         api = _result(sizes[largest]["api"])
         for key, label, target in (("list", "list (cursor, updated since)", API_LIST_RATIO),
@@ -164,6 +167,22 @@ def markdown(results: dict) -> str:
                 page = _result(results["sizes"][size].get("pages")).get(name)
                 cells.append(f"{page['queries']} q, {page['median_ms']} / {page['p95_ms']}" if page else "–")
             lines.append(f"| {name} | {' | '.join(cells)} |")
+    report_names = []
+    for step in results["sizes"].values():
+        for name in _result(step.get("reports")):
+            if name not in report_names:
+                report_names.append(name)
+    if report_names:
+        header = " | ".join(f"{int(s):,}: queries, median / p95 ms, kB" for s in sizes)
+        lines += ["", "## Reports (Django test client; reported, no target)", "", f"| Page | {header} |",
+                  "|---|" + "---|" * len(sizes)]
+        for name in report_names:
+            cells = []
+            for size in sizes:
+                page = _result(results["sizes"][size].get("reports")).get(name)
+                cells.append(f"{page['queries']} q, {page['median_ms']} / {page['p95_ms']}, {page['kb']}"
+                             if page else "–")
+            lines.append(f"| {name} | {' | '.join(cells)} |")
     if any("api" in step for step in results["sizes"].values()):
         lines += ["", "## Partner API (gunicorn, 2 workers, loopback)", "",
                   "| Size | Endpoint | Requests/s | p95 ms | Ratio to the constant endpoint |", "|---|---|---|---|---|"]
@@ -196,7 +215,7 @@ def markdown(results: dict) -> str:
             lines.append(f"| {name} | {figures or entry.get('error', '')} | {_fmt(entry.get('peak_rss_mb'))} |")
     lines += ["", "## Peak memory of each process (MB)", "", "| Measure | " + " | ".join(
         f"{int(s):,}" for s in sizes) + " |", "|---|" + "---|" * len(sizes)]
-    for measure in ("grow", "pages", "api", "intake"):
+    for measure in ("grow", "pages", "reports", "api", "intake"):
         cells = [_fmt((results["sizes"][s].get(measure) or {}).get("peak_rss_mb", "–")) for s in sizes]
         lines.append(f"| {measure} | {' | '.join(cells)} |")
     api_servers = [f"{int(s):,}: {_result(step.get('api')).get('server_peak_mb')}"
