@@ -7,6 +7,7 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 
+from requests_app.form_fields import LibrarySymbolField
 from requests_app.models import Library
 
 from .models import Budget, FeeSchedule
@@ -53,8 +54,9 @@ class BudgetForm(forms.ModelForm):
 
 
 class FeeScheduleForm(forms.ModelForm):
-    partner = forms.ModelChoiceField(queryset=Library.objects.filter(active=True).order_by("symbol"),
-                                     required=False, empty_label="Every partner")
+    partner = LibrarySymbolField(queryset=Library.objects.filter(active=True), required=False,
+                                 label="Partner symbol", help_text="Empty: every partner.",
+                                 error_messages={"unknown": "No active library has the symbol %(symbol)s."})
 
     class Meta:
         model = FeeSchedule

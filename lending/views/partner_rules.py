@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from requests_app.form_fields import LibrarySymbolField
 from requests_app.models import Library
 from requests_app.policies import record_change
 from requests_app.policy_views import ill_administrator
@@ -24,6 +25,9 @@ RULE_FIELDS = ["lends_loans", "lends_copies", "max_loans_outstanding", "loan_per
 
 
 class PartnerRuleForm(forms.ModelForm):
+    partner = LibrarySymbolField(label="Partner symbol", help_text="The partner's symbol in the directory, e.g. EYM.",
+                                 error_messages={"unknown": "No partner library has the symbol %(symbol)s."})
+
     class Meta:
         model = PartnerLendingRule
         fields = ["partner", *RULE_FIELDS]
@@ -31,8 +35,7 @@ class PartnerRuleForm(forms.ModelForm):
     def __init__(self, *args, library: Library, **kwargs):
         super().__init__(*args, **kwargs)
         self.library = library
-        self.fields["partner"].queryset = Library.objects.exclude(pk=library.pk).order_by("symbol")
-        self.fields["partner"].label_from_instance = lambda lib: f"{lib.symbol} – {lib.name}"
+        self.fields["partner"].queryset = Library.objects.exclude(pk=library.pk)
         if self.instance.pk:
             self.fields["partner"].disabled = True
         for name, low, high in (("max_loans_outstanding", 0, 10000), ("loan_period_days", 1, 365),

@@ -53,11 +53,25 @@ def test_a_second_budget_for_the_same_year_and_fund_is_refused(billing_client, o
 def test_staff_add_a_fee_for_one_partner(billing_client, ours):
     partner = LibraryFactory()
     response = billing_client.post("/billing/fees/", {
-        "partner": partner.pk, "direction": "receivable", "service": "loan", "amount": "12.00",
+        "partner": partner.symbol, "direction": "receivable", "service": "loan", "amount": "12.00",
         "currency": "USD", "effective_from": "2026-01-01"})
     assert response.status_code == 302
     row = FeeSchedule.objects.get()
     assert (row.library, row.partner, row.amount) == (ours, partner, Decimal("12.00"))
+
+
+def test_a_fee_for_a_partner_symbol_nobody_has_is_refused(billing_client):
+    response = billing_client.post("/billing/fees/", {
+        "partner": "NOPE", "direction": "receivable", "service": "loan", "amount": "12.00",
+        "currency": "USD", "effective_from": "2026-01-01"})
+    assert response.context["form"].errors["partner"] == ["No active library has the symbol NOPE."]
+    assert not FeeSchedule.objects.exists()
+
+
+def test_the_fee_page_does_not_list_the_directory(billing_client):
+    symbols = [LibraryFactory().symbol for _ in range(5)]
+    page = billing_client.get("/billing/fees/").content.decode()
+    assert not [symbol for symbol in symbols if symbol in page]
 
 
 def test_an_overlapping_fee_is_refused(billing_client, ours):

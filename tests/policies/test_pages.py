@@ -194,7 +194,7 @@ def test_an_unknown_email_kind_is_not_found(admin_client):
 
 def test_adding_a_partner_rule_and_refusing_a_second_one_for_the_same_partner(admin_client, home):
     partner = LibraryFactory(symbol="PART")
-    data = {"partner": partner.pk, "lends_copies": "on", "max_loans_outstanding": 2, "loan_period_days": "",
+    data = {"partner": "part", "lends_copies": "on", "max_loans_outstanding": 2, "loan_period_days": "",
             "block_unpaid_after_days": 30, "note": "Slow to return"}
     assert admin_client.post(reverse("partner-rules:list"), data).status_code == 302
     rule = PartnerLendingRule.objects.get(library=home, partner=partner)
@@ -204,9 +204,39 @@ def test_adding_a_partner_rule_and_refusing_a_second_one_for_the_same_partner(ad
     assert PartnerLendingRule.objects.count() == 1
 
 
+def test_a_partner_rule_for_a_symbol_nobody_has_is_refused_naming_it(admin_client):
+    response = admin_client.post(reverse("partner-rules:list"), {"partner": "NOPE", "lends_loans": "on"})
+    assert response.context["form"].errors["partner"] == ["No partner library has the symbol NOPE."]
+    assert not PartnerLendingRule.objects.exists()
+
+
+def test_a_partner_rule_for_our_own_library_is_refused(admin_client, home):
+    response = admin_client.post(reverse("partner-rules:list"), {"partner": home.symbol, "lends_loans": "on"})
+    assert "partner" in response.context["form"].errors
+    assert not PartnerLendingRule.objects.exists()
+
+
+def test_editing_a_partner_rule_keeps_its_partner(admin_client, home):
+    partner = LibraryFactory(symbol="KEEP")
+    rule = PartnerLendingRule.objects.create(library=home, partner=partner, lends_loans=True)
+    page = admin_client.get(reverse("partner-rules:edit", args=[rule.pk])).content.decode()
+    assert 'value="KEEP"' in page
+    response = admin_client.post(reverse("partner-rules:edit", args=[rule.pk]), {
+        "partner": "OTHER", "lends_copies": "on", "block_unpaid_after_days": 0})
+    assert response.status_code == 302
+    rule.refresh_from_db()
+    assert (rule.partner, rule.lends_loans, rule.lends_copies) == (partner, False, True)
+
+
+def test_the_partner_rule_page_does_not_list_the_directory(admin_client):
+    symbols = [LibraryFactory().symbol for _ in range(5)]
+    page = admin_client.get(reverse("partner-rules:list")).content.decode()
+    assert not [symbol for symbol in symbols if symbol in page]
+
+
 def test_a_partner_rule_with_a_negative_limit_is_refused(admin_client):
     response = admin_client.post(reverse("partner-rules:list"), {
-        "partner": LibraryFactory().pk, "lends_loans": "on", "max_loans_outstanding": -1})
+        "partner": LibraryFactory().symbol, "lends_loans": "on", "max_loans_outstanding": -1})
     assert "max_loans_outstanding" in response.context["form"].errors
     assert not PartnerLendingRule.objects.exists()
 
