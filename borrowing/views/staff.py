@@ -25,6 +25,7 @@ from requests_app import messaging, privacy
 from requests_app import selectors as core_selectors
 from requests_app import services as core_services
 from requests_app.access import member_library
+from requests_app.form_fields import LibrarySymbolField
 from requests_app.models import EventSource, IllRequest, Library, NoteVisibility, Role
 from requests_app.pagination import keyset_page
 from requests_app.workflow import Actor, WorkflowError
@@ -58,7 +59,10 @@ class CitationForm(forms.Form):
 
 
 class AddLenderForm(forms.Form):
-    lender = forms.ModelChoiceField(queryset=Library.objects.none(), label="Add a lender")
+    lender = LibrarySymbolField(label="Add a lender", widget=forms.TextInput(attrs={"placeholder": "Symbol"}),
+                                error_messages={"required": "Type the symbol of the library to add.",
+                                                "unknown": "No active library other than ours has the symbol "
+                                                           "%(symbol)s."})
 
     def __init__(self, *args, library: Library, **kwargs):
         super().__init__(*args, **kwargs)
@@ -333,7 +337,7 @@ def rota_change(request: HttpRequest, pk: int, change: str) -> HttpResponse:
         elif change == "add":
             form = AddLenderForm(request.POST, library=library)
             if not form.is_valid():
-                messages.error(request, "Choose an active library.")
+                messages.error(request, " ".join(form.errors["lender"]))
             else:
                 rota.add_lender(request=ill_request, lender=form.cleaned_data["lender"])
         else:

@@ -247,14 +247,30 @@ def test_staff_build_the_rota_and_send_to_the_first_lender(client, staff, home):
 def test_staff_move_a_lender_up_and_add_one_by_hand(client, staff, home):
     LibraryFactory(symbol="AAA")
     LibraryFactory(symbol="BBB")
-    extra = LibraryFactory(symbol="CCC", active=True, lends_loans=False)
+    LibraryFactory(symbol="CCC", active=True, lends_loans=False)
     request = IllRequestFactory(library=home, status="sourcing", partner=None)
     client.post(reverse("borrowing_staff:rota", args=[request.pk, "build"]))
     second = RotaEntry.objects.get(request=request, lender__symbol="BBB")
     client.post(reverse("borrowing_staff:rota", args=[request.pk, "up"]), {"entry": second.pk})
-    client.post(reverse("borrowing_staff:rota", args=[request.pk, "add"]), {"lender": extra.pk})
+    client.post(reverse("borrowing_staff:rota", args=[request.pk, "add"]), {"lender": "ccc"})
     assert [e.lender.symbol for e in RotaEntry.objects.filter(request=request).order_by("position")] == [
         "BBB", "AAA", "CCC"]
+
+
+def test_adding_a_lender_by_a_symbol_nobody_has_changes_nothing_and_says_so(client, staff, home):
+    request = IllRequestFactory(library=home, status="sourcing", partner=None)
+    response = client.post(reverse("borrowing_staff:rota", args=[request.pk, "add"]), {"lender": "NOPE"},
+                           follow=True)
+    assert "No active library other than ours has the symbol NOPE." in response.content.decode()
+    assert not RotaEntry.objects.filter(request=request).exists()
+
+
+def test_the_request_page_does_not_list_the_directory_to_add_a_lender(client, staff, home):
+    symbols = [LibraryFactory().symbol for _ in range(5)]
+    request = IllRequestFactory(library=home, status="sourcing", partner=None)
+    page = client.get(reverse("borrowing_staff:request", args=[request.pk])).content.decode()
+    assert 'name="lender"' in page
+    assert not [symbol for symbol in symbols if symbol in page]
 
 
 def test_a_bulk_action_applies_to_each_ticked_request_and_reports_the_refused(client, staff, home):
