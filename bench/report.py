@@ -119,6 +119,25 @@ def _storage_lines(results: dict) -> list[str]:
     return lines
 
 
+def _page_table(results: dict, measure: str, title: str, columns: str, cell) -> list[str]:
+    """A table of pages (rows) by size (columns) for the ``pages`` or ``reports`` measure."""
+    sizes = list(results["sizes"])
+    names: list[str] = []
+    for step in results["sizes"].values():
+        names += [name for name in _result(step.get(measure)) if name not in names]
+    if not names:
+        return []
+    header = " | ".join(f"{int(s):,}: {columns}" for s in sizes)
+    lines = ["", f"## {title}", "", f"| Page | {header} |", "|---|" + "---|" * len(sizes)]
+    for name in names:
+        cells = []
+        for size in sizes:
+            page = _result(results["sizes"][size].get(measure)).get(name)
+            cells.append(cell(page) if page else "–")
+        lines.append(f"| {name} | {' | '.join(cells)} |")
+    return lines
+
+
 def _table_cell(table: dict | None) -> str:
     table = table or {}
     return f"{_fmt(table.get('rows_mb', 0))} / {_fmt(table.get('indexes_mb', 0))} ({table.get('indexes', 0)})"
@@ -152,37 +171,11 @@ def markdown(results: dict) -> str:
         lines.append(f"| {int(size):,} | {_fmt(grow.get('requests_added', 0))} | {_fmt(grow.get('events_added', 0))} "
                      f"| {_fmt(grow.get('seconds', 0))} | {_fmt((step.get('grow') or {}).get('peak_rss_mb'))} |")
     lines += _storage_lines(results)
-    page_names = []
-    for step in results["sizes"].values():
-        for name in _result(step.get("pages")):
-            if name not in page_names:
-                page_names.append(name)
-    if page_names:
-        header = " | ".join(f"{int(s):,}: queries, median / p95 ms" for s in sizes)
-        lines += ["", "## Staff pages (Django test client)", "", f"| Page | {header} |",
-                  "|---|" + "---|" * len(sizes)]
-        for name in page_names:
-            cells = []
-            for size in sizes:
-                page = _result(results["sizes"][size].get("pages")).get(name)
-                cells.append(f"{page['queries']} q, {page['median_ms']} / {page['p95_ms']}" if page else "–")
-            lines.append(f"| {name} | {' | '.join(cells)} |")
-    report_names = []
-    for step in results["sizes"].values():
-        for name in _result(step.get("reports")):
-            if name not in report_names:
-                report_names.append(name)
-    if report_names:
-        header = " | ".join(f"{int(s):,}: queries, median / p95 ms, kB" for s in sizes)
-        lines += ["", "## Reports (Django test client; reported, no target)", "", f"| Page | {header} |",
-                  "|---|" + "---|" * len(sizes)]
-        for name in report_names:
-            cells = []
-            for size in sizes:
-                page = _result(results["sizes"][size].get("reports")).get(name)
-                cells.append(f"{page['queries']} q, {page['median_ms']} / {page['p95_ms']}, {page['kb']}"
-                             if page else "–")
-            lines.append(f"| {name} | {' | '.join(cells)} |")
+    lines += _page_table(results, "pages", "Staff pages (Django test client)", "queries, median / p95 ms",
+                         lambda page: f"{page['queries']} q, {page['median_ms']} / {page['p95_ms']}")
+    lines += _page_table(results, "reports", "Reports (Django test client; reported, no target)",
+                         "queries, median / p95 ms, kB",
+                         lambda page: f"{page['queries']} q, {page['median_ms']} / {page['p95_ms']}, {page['kb']}")
     if any("api" in step for step in results["sizes"].values()):
         lines += ["", "## Partner API (gunicorn, 2 workers, loopback)", "",
                   "| Size | Endpoint | Requests/s | p95 ms | Ratio to the constant endpoint |", "|---|---|---|---|---|"]
