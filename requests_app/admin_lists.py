@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
@@ -112,21 +113,27 @@ class MemberLibraryFilter(admin.SimpleListFilter):
         value = self.value()
         if value is None:
             return queryset
-        if not value.isdigit():
-            return queryset.none()
+        if value not in {choice for choice, _label in self.lookup_choices}:
+            raise IncorrectLookupParameters(f"{value!r} is not one of our member libraries.")
         return queryset.filter(library_id=int(value))
 
 
 def values_filter(field: str, title: str, choices: Callable[[], Iterable[tuple[str, str]]]) -> type:
     """A list filter on ``field`` offering ``choices()``, where Django would read the column's distinct
-    values (a scan of the whole table) because the field declares no choices of its own."""
+    values (a scan of the whole table) because the field declares no choices of its own. A value it
+    does not offer is the admin's "invalid lookup", never a query (a year that is no number)."""
 
     def lookups(self, request, model_admin):
         return list(choices())
 
     def queryset(self, request, queryset):
         value = self.value()
-        return queryset if value is None else queryset.filter(**{field: value})
+        if value is None:
+            return queryset
+        if value not in {str(choice) for choice, _label in self.lookup_choices}:
+            # The admin answers with its "invalid lookup" page instead of a query it cannot run.
+            raise IncorrectLookupParameters(f"{value!r} is not one of the {title} values offered.")
+        return queryset.filter(**{field: value})
 
     return type(f"{field.title().replace('_', '')}Filter", (admin.SimpleListFilter,),
                 {"title": title, "parameter_name": field, "lookups": lookups, "queryset": queryset})
