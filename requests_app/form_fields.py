@@ -42,6 +42,7 @@ class LibrarySymbolField(forms.CharField):
         symbol = (super().to_python(value) or "").strip()
         if not symbol:
             return None
+        super().run_validators(symbol)  # the text's own checks (length, no NUL) before it reaches a query
         library = self.queryset.filter(symbol__iexact=symbol).first()
         if library is None:
             raise forms.ValidationError(self.error_messages["unknown"], code="unknown", params={"symbol": symbol})
@@ -52,7 +53,7 @@ class LibrarySymbolField(forms.CharField):
             raise forms.ValidationError(self.error_messages["required"], code="required")
 
     def run_validators(self, value) -> None:
-        """The CharField's length validators apply to the text typed, checked in ``to_python``."""
+        """The CharField's validators check the text typed, in ``to_python``, not the library found."""
 
     def has_changed(self, initial, data) -> bool:
         if self.disabled:

@@ -68,6 +68,16 @@ def test_a_fee_for_a_partner_symbol_nobody_has_is_refused(billing_client):
     assert not FeeSchedule.objects.exists()
 
 
+@pytest.mark.parametrize("symbol", ["A\x00B", "X" * 200])
+def test_a_partner_symbol_that_cannot_be_a_symbol_is_refused_on_the_form(billing_client, symbol):
+    response = billing_client.post("/billing/fees/", {
+        "partner": symbol, "direction": "receivable", "service": "loan", "amount": "12.00",
+        "currency": "USD", "effective_from": "2026-01-01"})
+    assert response.status_code == 200
+    assert "partner" in response.context["form"].errors
+    assert not FeeSchedule.objects.exists()
+
+
 def test_the_fee_page_does_not_list_the_directory(billing_client):
     symbols = [LibraryFactory().symbol for _ in range(5)]
     page = billing_client.get("/billing/fees/").content.decode()
