@@ -61,8 +61,9 @@ def mark_read(request: HttpRequest) -> HttpResponse:
 
 
 def _next(request: HttpRequest) -> str:
+    """Back to the page the form was on: a path of this site, else the inbox (never a view name)."""
     target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
+    if target.startswith("/") and target.isprintable() and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
     return reverse("inbox:inbox")

@@ -319,7 +319,8 @@ def rota_change(request: HttpRequest, pk: int, change: str) -> HttpResponse:
     """Build, send, move, remove and add: one small POST each, back to the request."""
     library = _library(request)
     ill_request = _own_request(library, pk)
-    entry_id = int(request.POST.get("entry") or 0)
+    entry = request.POST.get("entry") or ""
+    entry_id = int(entry) if entry.isdigit() else 0  # no such entry: the rota service says so
     try:
         if change == "build":
             entries = rota.build_rota(request=ill_request)

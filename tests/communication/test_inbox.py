@@ -140,6 +140,19 @@ def test_marking_read_without_choosing_a_note_says_so(client, borrowing_staff):
     assert "Choose a message to mark read." in response.content.decode()
 
 
+@pytest.mark.parametrize("target", ["inbox:inbox", "https://elsewhere.example/", "//elsewhere.example/"])
+def test_marking_read_goes_back_to_the_inbox_unless_told_a_path_of_this_site(client, borrowing_staff, target):
+    client.force_login(borrowing_staff)
+    response = client.post(READ, {"all": "1", "next": target})
+    assert response["Location"] == reverse("inbox:inbox")
+
+
+def test_marking_read_goes_back_to_the_page_it_was_asked_from(client, borrowing_staff):
+    client.force_login(borrowing_staff)
+    assert client.post(READ, {"all": "1", "next": "/borrowing/queue/?status=sent"})["Location"] == \
+        "/borrowing/queue/?status=sent"
+
+
 def test_mark_read_only_accepts_post(client, borrowing_staff):
     client.force_login(borrowing_staff)
     assert client.get(READ).status_code == 405
