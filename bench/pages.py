@@ -74,14 +74,20 @@ def measure(*, iterations: int) -> dict:
               ("admin: all requests, filtered (shipped)", "/admin/requests_app/illrequest/?status=shipped",
                administrator),
               ("admin: all events", "/admin/requests_app/event/", administrator)]
+    return _measure(cases, iterations=iterations, warmup=1)
+
+
+def _measure(cases: list[tuple[str, str, Client]], *, iterations: int, warmup: int) -> dict:
+    """Each page's SQL statements, size and timings (median, p95) over ``iterations`` requests."""
     results = {}
     for name, url, client in cases:
         response = client.get(url)
         if response.status_code != 200:
             raise RuntimeError(f"{url} answered {response.status_code}")
         queries = count_queries(lambda url=url, client=client: client.get(url))
-        samples = timed(lambda url=url, client=client: client.get(url), iterations, warmup=1)
-        results[name] = {"url": url, "queries": queries, **summary_ms(samples)}
+        samples = timed(lambda url=url, client=client: client.get(url), iterations, warmup=warmup)
+        results[name] = {"url": url, "queries": queries, "kb": round(len(response.content) / 1024, 1),
+                         **summary_ms(samples)}
     return results
 
 
@@ -95,15 +101,7 @@ def measure_reports(*, iterations: int) -> dict:
     staff = StaffProfile.objects.select_related("user").get(library=largest).user
     staff.groups.add(*Group.objects.filter(name=roles.REPORTING))
     client = _client(largest)
-    results = {}
-    for name, url in (("statistics, this year so far", "/statistics/"),
-                      ("statistics, this year so far, lending", "/statistics/?role=lending")):
-        response = client.get(url)
-        if response.status_code != 200:
-            raise RuntimeError(f"{url} answered {response.status_code}")
-        queries = count_queries(lambda url=url: client.get(url))
-        samples = timed(lambda url=url: client.get(url), iterations, warmup=0)
-        results[name] = {"url": url, "queries": queries, "kb": round(len(response.content) / 1024, 1),
-                         **summary_ms(samples)}
-    return results
+    return _measure([("statistics, this year so far", "/statistics/", client),
+                     ("statistics, this year so far, lending", "/statistics/?role=lending", client)],
+                    iterations=iterations, warmup=0)
 

@@ -7,6 +7,7 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 
+from ..form_fields import LibrarySymbolField
 from ..models import Library, Role
 from .queries import Scope
 
@@ -25,8 +26,7 @@ class StatisticsFilterForm(forms.Form):
                             help_text="Empty: 1 January.")
     end = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}),
                           help_text="Included. Empty: today.")
-    partner = forms.CharField(label="Partner symbol", required=False, max_length=32,
-                              help_text="E.g. EYM. Empty: every partner.")
+    partner = LibrarySymbolField(label="Partner symbol", required=False, help_text="E.g. EYM. Empty: every partner.")
     role = forms.ChoiceField(label="Role", required=False, choices=[("", "Borrowing and lending"), *Role.choices],
                              help_text="Top titles: borrowing unless lending alone.")
     library = forms.ModelChoiceField(label="Member library", required=False, empty_label=None,
@@ -38,16 +38,6 @@ class StatisticsFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not choose_library:
             del self.fields["library"]
-
-    def clean_partner(self) -> Library | None:
-        symbol = (self.cleaned_data.get("partner") or "").strip()
-        if not symbol:
-            return None
-        partner = Library.objects.filter(symbol__iexact=symbol).first()
-        if partner is None:
-            raise forms.ValidationError("No library in the directory has the symbol %(symbol)s.",
-                                        code="unknown_partner", params={"symbol": symbol})
-        return partner
 
     def clean(self) -> dict:
         cleaned = super().clean()

@@ -51,9 +51,8 @@ class Table:
 
 
 def busiest(items: Sequence, size: Callable[[object], int]) -> set[int]:
-    """The positions of the ``PAGE_PARTNERS`` largest items by ``size`` (ties: the earlier one first)."""
-    ranked = sorted(range(len(items)), key=lambda i: (-size(items[i]), i))
-    return set(ranked[:PAGE_PARTNERS])
+    """The ``id()`` of the ``PAGE_PARTNERS`` largest items by ``size`` (ties: the earlier one first)."""
+    return {id(item) for item in sorted(items, key=lambda item: -size(item))[:PAGE_PARTNERS]}
 
 
 def percent(rate: float | None) -> str:
@@ -144,13 +143,12 @@ def fill_rate(f: Figures) -> Table:
     rows, page_rows, bars = [], [], []
     for result in f.fill_rates:
         role = _role(result.role)
-        shown = busiest(result.by_partner, lambda r: r.answered)
-        for index, (rate, symbol, name) in enumerate(
-                [(result.overall, ALL_PARTNERS, ""),
-                 *((r, r.partner or "(unknown)", r.partner_name) for r in result.by_partner)], start=-1):
+        shown = {id(result.overall)} | busiest(result.by_partner, lambda r: r.answered)
+        for rate, symbol, name in [(result.overall, ALL_PARTNERS, ""),
+                                   *((r, r.partner or "(unknown)", r.partner_name) for r in result.by_partner)]:
             row = (role, symbol, name, rate.filled, rate.unfilled, rate.answered, percent(rate.rate))
             rows.append(row)
-            if index >= 0 and index not in shown:
+            if id(rate) not in shown:
                 continue
             page_rows.append(row)
             if rate.rate is not None:
@@ -165,16 +163,14 @@ def fill_rate(f: Figures) -> Table:
 
 def turnaround(f: Figures) -> Table:
     rows, page_rows, bars = [], [], []
-    per_partner = f.turnaround_by_partner
-    shown = set()
-    for measure in {t.measure for t in per_partner}:
-        positions = [i for i, t in enumerate(per_partner) if t.measure == measure]
-        shown |= {positions[i] for i in busiest([per_partner[p] for p in positions], lambda t: t.count)}
-    for index, t in enumerate([*f.turnaround, *per_partner], start=-len(f.turnaround)):
+    shown = {id(t) for t in f.turnaround}
+    for measure in {t.measure for t in f.turnaround_by_partner}:
+        shown |= busiest([t for t in f.turnaround_by_partner if t.measure == measure], lambda t: t.count)
+    for t in [*f.turnaround, *f.turnaround_by_partner]:
         partner = t.partner or ALL_PARTNERS
         row = (t.measure.label, partner, t.count, days(t.median_days), days(t.p90_days))
         rows.append(row)
-        if index < 0 or index in shown:
+        if id(t) in shown:
             page_rows.append(row)
         if not t.partner and t.count:
             bars.append(Bar(f"{t.measure.short_label}, median", t.median_days, f"{days(t.median_days)} days"))
