@@ -4,6 +4,7 @@ are read-only here: they change through the billing screens' services, and invoi
 from django.contrib import admin
 
 from requests_app.admin_lists import LargeTableAdmin, library_currencies, values_filter
+from requests_app.admin_scope import MemberLibraryScopedAdmin, MemberLibraryScopedInline
 
 from .models import (
     BillingSettings,
@@ -19,7 +20,7 @@ from .models import (
 
 
 @admin.register(FeeSchedule)
-class FeeScheduleAdmin(admin.ModelAdmin):
+class FeeScheduleAdmin(MemberLibraryScopedAdmin):
     list_display = ["library", "partner", "direction", "service", "amount", "currency", "effective_from",
                     "effective_to"]
     list_filter = ["direction", "service", "currency"]
@@ -29,27 +30,27 @@ class FeeScheduleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Budget)
-class BudgetAdmin(admin.ModelAdmin):
+class BudgetAdmin(MemberLibraryScopedAdmin):
     list_display = ["library", "fiscal_year", "fund", "starts_on", "ends_on", "amount", "currency"]
     list_filter = ["fiscal_year"]
     list_select_related = ["library"]
 
 
 @admin.register(ExchangeRate)
-class ExchangeRateAdmin(admin.ModelAdmin):
+class ExchangeRateAdmin(MemberLibraryScopedAdmin):
     list_display = ["library", "currency", "base_currency", "rate", "valid_from", "source"]
     list_filter = ["currency", "base_currency"]
     list_select_related = ["library"]
 
 
 @admin.register(BillingSettings)
-class BillingSettingsAdmin(admin.ModelAdmin):
+class BillingSettingsAdmin(MemberLibraryScopedAdmin):
     list_display = ["library", "passes_costs_to_patrons", "invoice_prefix", "last_invoice_sequence",
                     "payment_terms_days", "budget_warning_percent"]
     readonly_fields = ["last_invoice_sequence"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(MemberLibraryScopedAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 
@@ -60,8 +61,9 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class ChargeAdjustmentInline(admin.TabularInline):
+class ChargeAdjustmentInline(MemberLibraryScopedInline, admin.TabularInline):
     model = ChargeAdjustment
+    library_path = "charge__library"
     extra = 0
     can_delete = False
     readonly_fields = ["action", "old_amount", "new_amount", "reason", "actor", "created_at"]
@@ -77,10 +79,12 @@ class ChargeAdmin(LargeTableAdmin, ReadOnlyAdmin):
     list_filter = ["direction", "service", "status", values_filter("currency", "currency", library_currencies)]
     list_select_related = ["library", "partner", "request", "invoice"]
     inlines = [ChargeAdjustmentInline]
+    patron_path, request_path = "patron", "request"
 
 
-class InvoiceLineInline(admin.TabularInline):
+class InvoiceLineInline(MemberLibraryScopedInline, admin.TabularInline):
     model = InvoiceLine
+    library_path = "invoice__library"
     extra = 0
     can_delete = False
     fields = ["position", "request_number", "partner_reference", "description", "amount"]
@@ -103,3 +107,4 @@ class InvoiceAdmin(ReadOnlyAdmin):
 class PaymentAdmin(ReadOnlyAdmin):
     list_display = ["invoice", "amount", "received_on", "reference"]
     list_select_related = ["invoice"]
+    library_path = "invoice__library"

@@ -12,6 +12,8 @@ class RotaEntryAdmin(LargeTableAdmin):
     list_select_related = ("request", "lender")
     raw_id_fields = ("request", "lender")
     search_fields = ("=request__id", "=lender__symbol")
+    library_path = "request__library"
+    patron_path, request_path = "request__patron", "request"
 
 
 @admin.register(CopyrightRecord)
@@ -22,6 +24,7 @@ class CopyrightRecordAdmin(LargeTableAdmin):
     list_select_related = ("request",)
     raw_id_fields = ("request", "library")
     search_fields = ("journal_key", "journal_title")
+    patron_path, request_path = "request__patron", "request"
 
 
 @admin.register(ReminderLog)
@@ -30,6 +33,8 @@ class ReminderLogAdmin(LargeTableAdmin):
     list_filter = ("stage",)
     list_select_related = ("request",)
     raw_id_fields = ("request",)
+    library_path = "request__library"
+    patron_path, request_path = "request__patron", "request"
 
 
 @admin.register(PatronDownload)
@@ -40,4 +45,6 @@ class PatronDownloadAdmin(LargeTableAdmin):
     raw_id_fields = ["request"]
     readonly_fields = ["url", "received_at", "download_count", "last_downloaded_at"]
     search_fields = ["=request__id"]
+    library_path = "request__library"
+    patron_path, request_path = "request__patron", "request"
 

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from requests_app.admin_lists import LargeTableAdmin, MemberLibraryFilter
+from requests_app.admin_scope import MemberLibraryScopedAdmin, MemberLibraryScopedInline
 
 from .models import DownloadLog, ElectronicDelivery, Holding, HoldingsImport, LendingDetail, PartnerLendingRule
 
@@ -14,7 +15,7 @@ class HoldingAdmin(LargeTableAdmin):
 
 
 @admin.register(HoldingsImport)
-class HoldingsImportAdmin(admin.ModelAdmin):
+class HoldingsImportAdmin(MemberLibraryScopedAdmin):
     list_display = ["original_name", "library", "status", "total", "imported", "failed", "created_at"]
     list_filter = ["status", MemberLibraryFilter]
     readonly_fields = ["status", "total", "processed", "imported", "failed", "errors", "message", "started_at",
@@ -26,10 +27,12 @@ class LendingDetailAdmin(LargeTableAdmin):
     list_display = ["request", "match_kind", "holding", "renewal_pending", "checked_at"]
     list_filter = ["match_kind", "renewal_pending"]
     raw_id_fields = ["request", "holding"]
+    library_path = "request__library"
 
 
-class DownloadLogInline(admin.TabularInline):
+class DownloadLogInline(MemberLibraryScopedInline, admin.TabularInline):
     model = DownloadLog
+    library_path = "delivery__request__library"
     extra = 0
     readonly_fields = ["at", "ip", "user_agent"]
 
@@ -39,11 +42,12 @@ class ElectronicDeliveryAdmin(LargeTableAdmin):
     list_display = ["request", "download_count", "max_downloads", "expires_at", "deleted_at"]
     raw_id_fields = ["request", "created_by"]
     readonly_fields = ["token", "download_count", "deleted_at"]
+    library_path = "request__library"
     inlines = [DownloadLogInline]
 
 
 @admin.register(PartnerLendingRule)
-class PartnerLendingRuleAdmin(admin.ModelAdmin):
+class PartnerLendingRuleAdmin(MemberLibraryScopedAdmin):
     """Normally edited by the ILL administrator at /policies/partners/."""
 
     list_display = ["library", "partner", "lends_loans", "lends_copies", "max_loans_outstanding", "loan_period_days"]

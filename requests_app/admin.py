@@ -1,8 +1,12 @@
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import Group
+from django.db.models import Q
 
-from . import privacy, services
+from . import roles, services
 from .admin_lists import (
     EventActionFilter,
     LargeTableAdmin,
@@ -10,6 +14,7 @@ from .admin_lists import (
     MessageKindFilter,
     RequestStatusFilter,
 )
+from .admin_scope import MemberLibraryScopedAdmin, MemberLibraryScopedInline
 from .models import (
     EmailTemplate,
     Event,
@@ -26,15 +31,27 @@ from .models import (
     PolicyChange,
     StaffProfile,
 )
+from .selectors import staff_library
 
 
-class PickupLocationInline(admin.TabularInline):
+class PickupLocationInline(MemberLibraryScopedInline, admin.TabularInline):
     model = PickupLocation
     extra = 0
+    directory_wide = True
+
+
+#: What a member library's ILL administrator may edit in their own library's entry; the rest of the
+#: entry (symbol, membership, agency id, protocol) is the directory administrator's, and the lending
+#: policy is edited under Policies.
+OWN_LIBRARY_FIELDSET = "Address and contact"
 
 
 @admin.register(Library)
-class LibraryAdmin(admin.ModelAdmin):
+class LibraryAdmin(MemberLibraryScopedAdmin):
+    """The directory: every library for directory administrators; for a member library's staff, its own entry."""
+
+    library_path = "pk"
+    directory_wide = True
     list_display = ["symbol", "name", "is_member", "active", "agency_id_type", "agency_id_value", "country"]
     list_filter = ["is_member", "active", "agency_id_type", "country", "lends_loans", "lends_copies"]
     search_fields = ["symbol", "name", "agency_id_value", "city", "email"]
@@ -51,49 +68,96 @@ class LibraryAdmin(admin.ModelAdmin):
                                        "reciprocal_groups", "max_loans_outstanding", "lending_notes"]}),
     ]
 
+    def has_change_permission(self, request, obj=None):
+        if self.sees_every_library(request):
+            return super().has_change_permission(request, obj)
+        # A member library's ILL administrator edits their own entry's address and contact.
+        return (obj is not None and request.user.has_perm("requests_app.administer_ill")
+                and getattr(staff_library(request.user), "pk", None) == obj.pk)
+
+    def get_readonly_fields(self, request, obj=None):
+        if self.sees_every_library(request):
+            return super().get_readonly_fields(request, obj)
+        editable = set(dict(self.fieldsets)[OWN_LIBRARY_FIELDSET]["fields"])
+        return [name for name in flatten_fieldsets(self.get_fieldsets(request, obj)) if name not in editable]
+
 
 @admin.register(PatronProfile)
-class PatronProfileAdmin(admin.ModelAdmin):
+class PatronProfileAdmin(MemberLibraryScopedAdmin):
     list_display = ["user", "card_barcode", "library", "category", "department", "blocked"]
     list_filter = ["library", "category", "blocked"]
     search_fields = ["card_barcode", "user__username", "user__first_name", "user__last_name", "user__email",
                      "department"]
     list_select_related = ["user", "library"]
     autocomplete_fields = ["user"]
+    patron_path = "user"
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        response = super().change_view(request, object_id, form_url, extra_context)
-        if request.method == "GET" and response.status_code == 200:
-            patron_id = PatronProfile.objects.filter(pk=object_id).values_list("user_id", flat=True).first()
-            if patron_id is not None:
-                privacy.log_patron_access(request.user, patron=patron_id, what="admin patron profile",
-                                          path=request.path)
-        return response
+
+class StaffProfileForm(forms.ModelForm):
+    """Nobody moves their own account to a library (the desks of that library would open for them)."""
+
+    acting_user = None
+
+    def clean_user(self):
+        user = self.cleaned_data["user"]
+        if self.acting_user is not None and user is not None and user.pk == self.acting_user.pk:
+            raise forms.ValidationError("You cannot give your own account a library: ask another administrator.")
+        return user
 
 
 @admin.register(StaffProfile)
-class StaffProfileAdmin(admin.ModelAdmin):
+class StaffProfileAdmin(MemberLibraryScopedAdmin):
     list_display = ["user", "library"]
     list_filter = ["library"]
     search_fields = ["user__username", "user__first_name", "user__last_name"]
     list_select_related = ["user", "library"]
     autocomplete_fields = ["user"]
+    form = StaffProfileForm
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        return type(form.__name__, (form,), {"acting_user": request.user})
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_change(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_change(request, obj) and super().has_delete_permission(request, obj)
+
+    def _may_change(self, request, profile) -> bool:
+        if profile is None:
+            return True
+        if profile.user_id == request.user.pk:
+            return False  # nobody changes their own library
+        return request.user.is_superuser or manages_account(request, profile.user)
 
 
-class EventInline(admin.TabularInline):
+def manages_account(request, account) -> bool:
+    """Whether a member library's ILL administrator may change ``account``: it holds no more than a member
+    library's roles (else its password would hand them more) and works for no other library."""
+    library = staff_library(request.user)
+    works_for = StaffProfile.objects.filter(user=account).values_list("library_id", flat=True).first()
+    return (library is not None and not account.is_superuser and not account.user_permissions.exists()
+            and not account.groups.exclude(name__in=roles.MEMBER_LIBRARY_ROLES).exists()
+            and works_for in (None, library.pk))
+
+
+class EventInline(MemberLibraryScopedInline, admin.TabularInline):
     model = Event
     extra = 0
     can_delete = False
     fields = ["created_at", "action", "from_status", "to_status", "actor_kind", "actor_user", "actor_library",
               "source", "note"]
     readonly_fields = fields
+    library_path = "request__library"
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 
 
-class NoteInline(admin.TabularInline):
+class NoteInline(MemberLibraryScopedInline, admin.TabularInline):
     model = Note
+    library_path = "request__library"
     extra = 0
     fields = ["created_at", "visibility", "text", "author", "author_library"]
     readonly_fields = ["created_at", "author", "author_library"]
@@ -112,15 +176,7 @@ class IllRequestAdmin(LargeTableAdmin):
     # The status changes only through workflow actions, which write the audit log.
     readonly_fields = ["role", "status", "status_changed_at", "created_at", "updated_at"]
     inlines = [NoteInline, EventInline]
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        response = super().change_view(request, object_id, form_url, extra_context)
-        if request.method == "GET" and response.status_code == 200:
-            ill_request = IllRequest.objects.filter(pk=object_id).only("pk", "patron_id").first()
-            if ill_request is not None:
-                privacy.log_patron_access(request.user, request=ill_request, what="admin request",
-                                          path=request.path)
-        return response
+    patron_path, request_path, patron_page = "patron", "pk", "admin request"
 
 
 @admin.register(Event)
@@ -132,6 +188,8 @@ class EventAdmin(LargeTableAdmin):
     search_fields = ["=request__id"]
     list_select_related = ["request"]
     raw_id_fields = ["request", "actor_user", "actor_library"]
+    library_path = "request__library"
+    patron_path, request_path = "request__patron", "request"
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
@@ -141,8 +199,12 @@ class EventAdmin(LargeTableAdmin):
 
 
 @admin.register(PartnerApiKey)
-class PartnerApiKeyAdmin(admin.ModelAdmin):
-    """Keys are issued here; the raw key is shown once, in the message after saving."""
+class PartnerApiKeyAdmin(MemberLibraryScopedAdmin):
+    """Keys are issued here; the raw key is shown once, in the message after saving.
+
+    The keys are partner libraries', so directory administrators keep them."""
+
+    directory_wide = True
 
     list_display = ["library", "name", "prefix", "created_at", "last_used_at", "expires_at", "revoked_at"]
     list_filter = [("library", admin.RelatedOnlyFieldListFilter)]  # the libraries with keys, not the directory
@@ -187,6 +249,9 @@ class OutboxMessageAdmin(LargeTableAdmin):
     list_select_related = ["request", "recipient"]
     raw_id_fields = ["request", "sender", "recipient"]
     readonly_fields = ["payload", "confirmation", "last_error", "attempts", "delivered_at", "created_at"]
+    # The sender is the request's own library (an indexed column, no join).
+    library_path = "sender"
+    patron_path, request_path = "request__patron", "request"
 
 
 @admin.register(InboundMessage)
@@ -197,18 +262,61 @@ class InboundMessageAdmin(LargeTableAdmin):
     list_select_related = ["sender", "request"]
     raw_id_fields = ["sender", "request"]
     readonly_fields = ["fingerprint", "confirmation", "received_at"]
+    # A message that matched none of our requests is the installation's, seen by superusers only.
+    library_path = "request__library"
+    patron_path, request_path = "request__patron", "request"
 
 
-class PatronAwareUserAdmin(UserAdmin):
-    """Django's user admin, plus the access log: opening a patron's account is a look at their identity."""
+class PatronAwareUserAdmin(MemberLibraryScopedAdmin, UserAdmin):
+    """Django's user admin, scoped: a member library's ILL administrator manages its own accounts.
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        response = super().change_view(request, object_id, form_url, extra_context)
-        if request.method == "GET" and response.status_code == 200 and \
-                PatronProfile.objects.filter(user_id=object_id).exists():
-            privacy.log_patron_access(request.user, patron=int(object_id), what="admin user account",
-                                      path=request.path)
-        return response
+    They see their library's staff (a staff profile there) and patrons, create staff accounts (the new
+    account works for their library), give them the member-library roles of ``roles`` and deactivate
+    them; never superuser rights, raw permissions or the installation's roles, never an account with
+    more rights than those roles (which they could take over by its password), and nobody changes
+    their own groups, permissions or flags. Opening a patron's account writes the access log.
+    """
+
+    patron_path, patron_page = "patron_profile__user", "admin user account"
+    #: The flags and rights a user never changes on their own account.
+    OWN_RIGHTS = ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]
+
+    @classmethod
+    def library_rows(cls, queryset, library):
+        return queryset.filter(
+            Q(pk__in=StaffProfile.objects.filter(library=library).values("user_id"))
+            | Q(pk__in=PatronProfile.objects.filter(library=library).values("user_id")))
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or request.user.is_superuser:
+            return fieldsets
+        return [(name, {**options, "fields": [f for f in options["fields"]
+                                              if f not in ("is_superuser", "user_permissions")]})
+                for name, options in fieldsets]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.pk == request.user.pk:
+            readonly += [f for f in self.OWN_RIGHTS if f not in readonly]
+        return readonly
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "groups" and not request.user.is_superuser:
+            kwargs["queryset"] = Group.objects.filter(name__in=roles.MEMBER_LIBRARY_ROLES)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        return obj is None or request.user.is_superuser or manages_account(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        library = staff_library(request.user)
+        if not change and not request.user.is_superuser and library is not None:
+            # The new account works for the administrator's library, or it would vanish from their list.
+            StaffProfile.objects.create(user=obj, library=library)
 
 
 if admin.site.is_registered(get_user_model()):
@@ -216,7 +324,7 @@ if admin.site.is_registered(get_user_model()):
 admin.site.register(get_user_model(), PatronAwareUserAdmin)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(MemberLibraryScopedAdmin):
     """Rows that change only through their own pages (which validate and keep an audit trail), or never."""
 
     def has_add_permission(self, request):
@@ -262,6 +370,9 @@ class PatronRecordAccessAdmin(LargeTableAdmin, ReadOnlyAdmin):
     list_select_related = ["staff", "patron", "request"]
     search_fields = ["=patron__username", "=staff__username"]
     raw_id_fields = ["staff", "patron", "request"]
+    # The patron's library keeps the log of who saw its patrons.
+    library_path = "patron__patron_profile__library"
+    patron_path, request_path = "patron", "request"
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -22,6 +22,7 @@ from django.core.paginator import Paginator
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from .admin_scope import MemberLibraryScopedAdmin
 from .models import Library
 from .protocol.messages import MessageKind
 from .workflow import registry
@@ -73,8 +74,8 @@ class PageChangeList(ChangeList):
         return (field.many_to_one or field.one_to_one) and field.concrete and name != field.attname
 
 
-class LargeTableAdmin(admin.ModelAdmin):
-    """The admin list of a table that grows with the requests.
+class LargeTableAdmin(MemberLibraryScopedAdmin):
+    """The admin list of a table that grows with the requests (scoped to the staff member's library).
 
     Newest first by primary key (the key's own index, instead of a sort of the table by a date), the
     columns' related rows read for the page only (``PageChangeList``), a capped count, no second count

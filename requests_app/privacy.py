@@ -217,18 +217,19 @@ def _purge_batch(*, now: dt.datetime, batch_size: int) -> dict[str, int]:
 
 # The staff access log ------------------------------------------------------------------------
 
-def log_patron_access(staff, *, patron=None, request: IllRequest | None = None, what: str,
+def log_patron_access(staff, *, patron=None, request: IllRequest | int | None = None, what: str,
                       path: str = "") -> PatronRecordAccess | None:
     """Record that ``staff`` saw a patron's identity (a page, an export, an admin screen): one insert.
 
-    ``patron`` (a user or its id) defaults to the request's patron. Nothing is written when
-    there is no patron to see (a lending request, a purged one) or no signed-in staff member.
+    ``patron`` (a user or its id) defaults to the request's patron; ``request`` may be an id when
+    ``patron`` is given. Nothing is written when there is no patron to see (a lending request, a
+    purged one) or no signed-in staff member.
     """
-    patron_id = getattr(patron, "pk", patron) if patron is not None else (
-        request.patron_id if request is not None else None)
+    patron_id = getattr(patron, "pk", patron) if patron is not None else getattr(request, "patron_id", None)
     if patron_id is None or staff is None or not staff.is_authenticated:
         return None
-    return PatronRecordAccess.objects.create(staff=staff, patron_id=patron_id, request=request,
+    return PatronRecordAccess.objects.create(staff=staff, patron_id=patron_id,
+                                             request_id=getattr(request, "pk", request),
                                              what=what[:100], path=(path or "")[:300])
 
 

@@ -2,7 +2,13 @@
 
 The data migration ``0002_staff_roles`` created them with a frozen copy of this table;
 ``sync_roles`` brings an installation (or a flushed test database) in line with it, and
-later migrations call it when a role gains a permission.
+later migrations call it when a role gains a permission. A migration that takes a permission
+away removes it itself (``0016_directory_administrator_role``): ``sync_roles`` only adds.
+
+Every role but one works for a member library (the staff profile's library): each sees only its
+library's rows, in the desks and in the Django admin. The directory administrator's role is the
+installation's: the directory (libraries, their pickup locations, partner API keys) is shared by
+every member library.
 """
 
 from __future__ import annotations
@@ -14,6 +20,12 @@ LENDING_STAFF = "ILL staff (lending)"
 BILLING_STAFF = "Billing staff"
 ILL_ADMINISTRATOR = "ILL administrator"
 REPORTING = "Reporting (read-only)"
+DIRECTORY_ADMINISTRATOR = "Directory administrator"
+
+#: The roles of a member library's staff: what its ILL administrator may give its accounts in the admin.
+MEMBER_LIBRARY_ROLES = (BORROWING_STAFF, LENDING_STAFF, BILLING_STAFF, ILL_ADMINISTRATOR, REPORTING)
+#: The roles of the installation, given by a superuser only.
+INSTALLATION_ROLES = (DIRECTORY_ADMINISTRATOR,)
 
 BILLING_PERMISSIONS = [
     "billing.manage_billing", "billing.view_charge", "billing.view_invoice", "billing.view_budget",
@@ -40,11 +52,14 @@ ROLES: dict[str, list[str]] = {
         "requests_app.work_borrowing", "requests_app.work_lending", "requests_app.view_statistics",
         "requests_app.administer_ill",
         "requests_app.view_illrequest", "requests_app.change_illrequest",
-        "requests_app.view_library", "requests_app.add_library", "requests_app.change_library",
+        # Their own library's entry only: its address and contact, and its pickup desks (the admin decides).
+        "requests_app.view_library",
         "requests_app.view_pickuplocation", "requests_app.add_pickuplocation",
         "requests_app.change_pickuplocation",
         "requests_app.view_patronprofile", "requests_app.add_patronprofile", "requests_app.change_patronprofile",
         "requests_app.view_staffprofile", "requests_app.add_staffprofile", "requests_app.change_staffprofile",
+        # Their own library's staff accounts: create, give member-library roles, deactivate.
+        "auth.view_user", "auth.add_user", "auth.change_user",
         "requests_app.view_event", "requests_app.view_note", "requests_app.add_note",
         *BILLING_PERMISSIONS,
     ],
@@ -52,7 +67,18 @@ ROLES: dict[str, list[str]] = {
         "requests_app.view_statistics", "requests_app.view_illrequest", "requests_app.view_library",
         "requests_app.view_event",
     ],
+    DIRECTORY_ADMINISTRATOR: [
+        "requests_app.view_library", "requests_app.add_library", "requests_app.change_library",
+        "requests_app.view_pickuplocation", "requests_app.add_pickuplocation",
+        "requests_app.change_pickuplocation",
+        "requests_app.view_partnerapikey", "requests_app.add_partnerapikey", "requests_app.change_partnerapikey",
+    ],
 }
+
+
+def administers_directory(user) -> bool:
+    """Whether ``user`` edits the whole directory: a superuser, or who may change any library's entry."""
+    return user.is_superuser or user.has_perm("requests_app.change_library")
 
 
 def sync_roles() -> dict[str, Group]:
