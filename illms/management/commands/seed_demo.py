@@ -140,12 +140,12 @@ class PatronAccount:
 
 
 STAFF = [
-    StaffAccount("admin", "Ada", "Admin", "Superuser (Django admin, every queue)", is_staff=True,
-                 is_superuser=True),
+    StaffAccount("admin", "Ada", "Admin", f"Superuser and {roles.DIRECTORY_ADMINISTRATOR} (Django admin, every "
+                 "library)", (roles.DIRECTORY_ADMINISTRATOR,), is_staff=True, is_superuser=True),
     StaffAccount("borrowing", "Beatriz", "Souza", roles.BORROWING_STAFF, (roles.BORROWING_STAFF,)),
     StaffAccount("lending", "Liam", "O'Neill", roles.LENDING_STAFF, (roles.LENDING_STAFF,)),
     StaffAccount("billing", "Grace", "Kim", roles.BILLING_STAFF, (roles.BILLING_STAFF,)),
-    StaffAccount("illadmin", "Ian", "Adeyemi", f"{roles.ILL_ADMINISTRATOR} (and Django admin)",
+    StaffAccount("illadmin", "Ian", "Adeyemi", f"{roles.ILL_ADMINISTRATOR} (and Django admin, own library)",
                  (roles.ILL_ADMINISTRATOR,), is_staff=True),
     StaffAccount("reports", "Rosa", "Martínez", roles.REPORTING, (roles.REPORTING,)),
 ]
