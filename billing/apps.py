@@ -9,8 +9,9 @@ class BillingConfig(AppConfig):
         from requests_app.partner_standing import register_standing_check
 
         from . import receivers  # noqa: F401  (connects the workflow signal)
-        from .emails import register_email_kinds
+        from .emails import register_attachment, register_email_kinds
         from .standing import unpaid_invoices
 
         register_standing_check(unpaid_invoices)
         register_email_kinds()
+        register_attachment()

@@ -1,7 +1,9 @@
 """E-mails to partners' billing contacts: one function per kind, three templates each in
 ``templates/billing/emails/`` (``<name>-subject.txt``, ``<name>-body.txt``, ``<name>-body.html``).
 
-Sent by ``billing.tasks.email_invoice`` after the PDF task, never inside a transaction. A member
+An invoice's e-mail is rendered and written as an ``OutgoingEmail`` row in the transaction that
+issues it (``write_invoice_email``), with its PDF named as the attachment (``invoice-pdf``): the
+mail waits until the PDF task has stored the file, then goes (``requests_app.mailer``). A member
 library's ILL administrator may reword them on ``/policies/`` (``requests_app.email_templates``).
 """
 
@@ -10,12 +12,12 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from requests_app.email_templates import EmailKind, register_kind, render_override
-from requests_app.models import Library
+from requests_app import mailer
+from requests_app.email_templates import EmailKind, RenderedEmail, register_kind, render_override
+from requests_app.models import EmailStatus, Library, OutgoingEmail
 
 from .models import Invoice
 
@@ -72,44 +74,73 @@ def register_email_kinds() -> None:
                                 variables=VARIABLES, sample=_sample(kind)))
 
 
-def _send(kind: str, invoice: Invoice, to: str) -> None:
+def _render(kind: str, invoice: Invoice) -> RenderedEmail:
     override = render_override(library=invoice.library, kind=kind, context=lambda: email_context(invoice))
     if override is not None:
-        subject, text, html = override.subject, override.text, override.html
-    else:
-        context = {"invoice": invoice}
-        subject = " ".join(render_to_string(f"billing/emails/{kind}-subject.txt", context).split())
-        text = render_to_string(f"billing/emails/{kind}-body.txt", context)
-        html = render_to_string(f"billing/emails/{kind}-body.html", context)
-    reply_to = [invoice.issuer_email] if invoice.issuer_email else None
-    message = EmailMultiAlternatives(subject=subject, body=text, to=[to], reply_to=reply_to)
-    if html:
-        message.attach_alternative(html, "text/html")
-    if invoice.pdf:
-        with invoice.pdf.open("rb") as handle:
-            message.attach(f"{invoice.number}.pdf", handle.read(), "application/pdf")
-    message.send()
+        return override
+    context = {"invoice": invoice}
+    return RenderedEmail(
+        subject=" ".join(render_to_string(f"billing/emails/{kind}-subject.txt", context).split()),
+        text=render_to_string(f"billing/emails/{kind}-body.txt", context),
+        html=render_to_string(f"billing/emails/{kind}-body.html", context))
 
 
-def invoice_issued(invoice: Invoice, to: str) -> None:
-    _send(INVOICE_ISSUED, invoice, to)
+def invoice_issued(invoice: Invoice) -> RenderedEmail:
+    return _render(INVOICE_ISSUED, invoice)
 
 
-def credit_note_issued(invoice: Invoice, to: str) -> None:
-    _send(CREDIT_NOTE_ISSUED, invoice, to)
+def credit_note_issued(invoice: Invoice) -> RenderedEmail:
+    return _render(CREDIT_NOTE_ISSUED, invoice)
 
 
-def send_invoice(invoice_id: int) -> bool:
-    """Send the invoice (or credit note) once: the send is claimed by setting ``emailed_at`` first,
-    and given back if the mail server fails (the task retries). Returns whether a mail went out."""
-    claimed = Invoice.objects.filter(pk=invoice_id, emailed_at__isnull=True).exclude(recipient_email="").update(
-        emailed_at=timezone.now())
-    if not claimed:
-        return False
-    invoice = Invoice.objects.get(pk=invoice_id)
-    try:
-        (credit_note_issued if invoice.is_credit_note else invoice_issued)(invoice, invoice.recipient_email)
-    except Exception:
-        Invoice.objects.filter(pk=invoice_id).update(emailed_at=None)
-        raise
-    return True
+ATTACHMENT = "invoice-pdf"
+
+
+def email_key(invoice_id: int) -> str:
+    return f"invoice:{invoice_id}"
+
+
+def invoice_email_draft(invoice: Invoice) -> mailer.Draft | None:
+    """The e-mail of an issued invoice (or credit note) to the partner's billing contact; ``None``
+    when the invoice has no address to send to."""
+    if not invoice.recipient_email:
+        return None
+    kind = CREDIT_NOTE_ISSUED if invoice.is_credit_note else INVOICE_ISSUED
+    rendered = (credit_note_issued if invoice.is_credit_note else invoice_issued)(invoice)
+    return mailer.Draft(library=invoice.library, kind=kind, key=email_key(invoice.pk), to=invoice.recipient_email,
+                        subject=rendered.subject, text=rendered.text, html=rendered.html,
+                        reply_to=invoice.issuer_email or "", attachment_kind=ATTACHMENT, attachment_id=invoice.pk)
+
+
+def write_invoice_email(invoice: Invoice, *, once: bool = False) -> OutgoingEmail | None:
+    """Write the invoice's e-mail in the current transaction (the one issuing it); ``once``: unless it
+    exists (the sweep). It goes when the PDF is stored."""
+    draft = invoice_email_draft(invoice)
+    if draft is None:
+        return None
+    return mailer.write_once(draft) if once else mailer.write(draft)
+
+
+def queue_invoice_email(invoice_id: int) -> None:
+    """The PDF is stored: hand the invoice's e-mail over now, if it still waits (after commit)."""
+    pending = list(OutgoingEmail.objects.filter(key=email_key(invoice_id), status=EmailStatus.PENDING)
+                   .values_list("pk", flat=True))
+    if pending:
+        mailer.queue_after_commit(pending)
+
+
+def _load_pdf(invoice_id: int) -> mailer.Attachment | None:
+    invoice = Invoice.objects.filter(pk=invoice_id).only("pk", "number", "pdf").first()
+    if invoice is None or not invoice.pdf:
+        return None
+    with invoice.pdf.open("rb") as handle:
+        return mailer.Attachment(f"{invoice.number}.pdf", handle.read(), "application/pdf")
+
+
+def _emailed(invoice_id: int, when) -> None:
+    Invoice.objects.filter(pk=invoice_id, emailed_at__isnull=True).update(emailed_at=when)
+
+
+def register_attachment() -> None:
+    """Let e-mails carry an invoice's PDF, and date the invoice when its e-mail went (``BillingConfig.ready``)."""
+    mailer.register_attachment(mailer.AttachmentSource(kind=ATTACHMENT, load=_load_pdf, handed_over=_emailed))

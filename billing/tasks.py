@@ -1,41 +1,43 @@
-"""Billing jobs: thin and safe to repeat; they call services."""
+"""Billing jobs: thin and safe to repeat; they call services. Each is acknowledged when done and given
+back to the broker when its worker dies (``acks_late``, ``reject_on_worker_lost``)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from celery import shared_task
 
-from .models import Invoice
-
 logger = logging.getLogger(__name__)
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, reject_on_worker_lost=True)
 def create_monthly_invoices() -> int:
-    """Beat, on the 1st of each month: invoice last month's receivables (a second run creates nothing)."""
+    """Beat, on the 1st of each month: invoice last month's receivables (a second run creates nothing,
+    a run after a worker died mid-job makes what is missing)."""
     from .services import create_monthly_invoices as create
 
     return len(create())
 
 
-@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def render_invoice_pdf(invoice_id: int) -> None:
-    from .services import store_invoice_pdf
+@shared_task(acks_late=True, reject_on_worker_lost=True, autoretry_for=(OSError,), retry_backoff=True,
+             max_retries=5, ignore_result=True)
+def render_invoice_pdf(invoice_id: int) -> bool:
+    """Store the invoice's PDF (unless it is there) and queue its e-mail, which waited for it."""
+    from .services.invoices import render_and_release
 
-    invoice = Invoice.objects.filter(pk=invoice_id).select_related("library", "partner").first()
-    if invoice is not None:
-        store_invoice_pdf(invoice=invoice)
-
-
-@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=8)
-def email_invoice(invoice_id: int) -> None:
-    from .emails import send_invoice
-
-    send_invoice(invoice_id)
+    return render_and_release(invoice_id=invoice_id)
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def sweep_invoices(now: str | None = None) -> dict[str, int]:
+    """Every ten minutes: PDFs and e-mail rows that issued invoices lack (a worker died before them)."""
+    from .services.invoices import sweep_invoices as sweep
+
+    return sweep(now=dt.datetime.fromisoformat(now) if now else None)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
 def fetch_exchange_rates() -> int:
     """Beat, daily: fetch reference rates (``ILLMS_EXCHANGE_RATES_URL``) and add those the libraries need.
 

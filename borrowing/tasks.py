@@ -1,9 +1,9 @@
-"""Borrowing jobs. Thin: they find the work, then call the workflow service per request."""
+"""Borrowing jobs. Thin: they find the work, then call the workflow service per request. Each is safe
+to run twice, so each is acknowledged when done and given back when its worker dies."""
 
 from __future__ import annotations
 
 import datetime as dt
-import smtplib
 
 from celery import shared_task
 from django.utils import timezone
@@ -15,7 +15,7 @@ from requests_app.workflow import Actor
 from .workflow import BorrowingStatus
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, reject_on_worker_lost=True)
 def mark_overdue_loans(today: str | None = None) -> int:
     """Move loans whose patron due date has passed from checked out to overdue.
 
@@ -34,7 +34,7 @@ def mark_overdue_loans(today: str | None = None) -> int:
     )
 
 
-@shared_task(acks_late=True, ignore_result=True)
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def advance_rota(request_id: int, after_event_id: int | None = None) -> bool:
     """Try the next lender after an unfilled answer (queued after commit by the workflow)."""
     from .services import rota
@@ -42,7 +42,7 @@ def advance_rota(request_id: int, after_event_id: int | None = None) -> bool:
     return rota.advance_rota(request_id=request_id, after_event_id=after_event_id) is not None
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, reject_on_worker_lost=True)
 def advance_silent_lenders(now: str | None = None) -> int:
     """Hourly: a lender silent past its library's auto-advance days (a policy) counts as unfilled."""
     from .services import rota
@@ -50,18 +50,10 @@ def advance_silent_lenders(now: str | None = None) -> int:
     return rota.advance_silent_lenders(now=dt.datetime.fromisoformat(now) if now else None)
 
 
-@shared_task(acks_late=True, autoretry_for=(OSError, smtplib.SMTPException), retry_backoff=60,
-             retry_backoff_max=3600, retry_jitter=True, max_retries=8, ignore_result=True)
-def send_patron_email(kind: str, request_id: int, event_id: int | None = None, note_id: int | None = None) -> bool:
-    """One e-mail to a patron; retried with back-off while the mail server fails."""
-    from .services import notifications
-
-    return notifications.send(kind, request_id=request_id, event_id=event_id, note_id=note_id)
-
-
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, reject_on_worker_lost=True)
 def send_reminders(today: str | None = None) -> dict:
-    """Daily: due-date reminders and overdue notices, each once per loan, stage and due date."""
+    """Daily: due-date reminders and overdue notices, each once per loan, stage and due date; a run
+    after a worker died mid-job writes the ones still missing."""
     from .services import notifications
 
     return notifications.send_reminders(today=dt.date.fromisoformat(today) if today else None)

@@ -270,11 +270,11 @@ def queue_advance_rota(request: IllRequest, event) -> None:
 
 def _email(kind: str, *, only_staff: bool = False):
     def hook(request: IllRequest, event) -> None:
-        from .services.notifications import queue
+        from .services.notifications import write_for_event
 
         if only_staff and event.actor_kind not in (ActorKind.STAFF, ActorKind.SYSTEM):
             return
-        queue(kind, request, event.pk)
+        write_for_event(kind, request, event)
 
     hook.__name__ = f"email_{kind.replace('-', '_')}"
     hook.__doc__ = f"The patron is e-mailed ({kind.replace('-', ' ')})" + (
@@ -301,7 +301,7 @@ TRANSITIONS = [
       effects=(record_clearance,), after_commit=(build_rota_when_sourcing,)),
     t("cancel_owned_locally", "Owned locally: cancel", [S.SUBMITTED, S.SOURCING], S.CANCELLED, [STAFF],
       "The library owns the item: cancel and tell the patron where to find it.", needs_note=True,
-      colour="outline-danger", after_commit=(_email("cancelled"),)),
+      colour="outline-danger", with_event=(_email("cancelled"),)),
     # Routing.
     t("send_to_lender", "Send to lender", [S.SOURCING], S.SENT, [STAFF, SYSTEM],
       "Send the request to the current lender of the rota.", guards=(needs_partner,), iso18626="request"),
@@ -334,14 +334,14 @@ TRANSITIONS = [
       S.DELIVERED, [PARTNER],
       "The lender delivered the copy electronically; the patron gets the download link.",
       effects=(rota_entry_supplied, keep_copy_link),
-      after_commit=(_email("copy-delivered"),),
+      with_event=(_email("copy-delivered"),),
       iso18626="status:CopyCompleted"),
     # The item with us and the patron.
     t("receive", "Receive", [S.SENT, S.EXPECTS_TO_SUPPLY, S.SHIPPED], S.RECEIVED, [STAFF],
       "The item arrived (scan its request barcode).", effects=(set_lender_due_date,),
       iso18626="action:Received", colour="success"),
     t("notify_patron", "Notify patron", [S.RECEIVED], S.READY_FOR_PICKUP, [STAFF, SYSTEM],
-      "Tell the patron the item waits at the pickup desk.", after_commit=(_email("ready-for-pickup"),)),
+      "Tell the patron the item waits at the pickup desk.", with_event=(_email("ready-for-pickup"),)),
     t("check_out", "Check out to patron", [S.RECEIVED, S.READY_FOR_PICKUP], S.CHECKED_OUT, [STAFF],
       "Lend the item to the patron with a due date before the lender's.", effects=(set_patron_due_date,),
       colour="success"),
@@ -350,11 +350,11 @@ TRANSITIONS = [
       colour="outline-primary"),
     t("lender_renewal_answer", "Lender answered renewal", [S.CHECKED_OUT, S.OVERDUE, S.RECALLED], None, [PARTNER],
       "The lender granted (with a new due date) or refused our renewal request.",
-      effects=(apply_renewal_answer,), after_commit=(_email("renewal-answered"),), iso18626="reason:RenewResponse"),
+      effects=(apply_renewal_answer,), with_event=(_email("renewal-answered"),), iso18626="reason:RenewResponse"),
     t("lender_recalled", "Lender recalled", [S.SHIPPED, S.RECEIVED, S.READY_FOR_PICKUP, S.CHECKED_OUT, S.OVERDUE],
       S.RECALLED, [PARTNER],
       "The lender wants the item back early; the patron's due date is brought forward.",
-      effects=(shorten_to_recall,), after_commit=(_email("recalled"),),
+      effects=(shorten_to_recall,), with_event=(_email("recalled"),),
       iso18626="status:Recalled"),
     t("lender_overdue", "Lender says overdue", [S.CHECKED_OUT, S.RECALLED, S.RECEIVED, S.READY_FOR_PICKUP],
       S.OVERDUE, [PARTNER],
@@ -374,7 +374,7 @@ TRANSITIONS = [
     # Cancelling.
     t("cancel", "Cancel", [S.SUBMITTED, S.AWAITING_COPYRIGHT, S.SOURCING, S.END_OF_ROTA], S.CANCELLED,
       [PATRON, STAFF], "Cancel the request; no lender holds it.", colour="outline-danger",
-      after_commit=(_email("cancelled", only_staff=True),)),
+      with_event=(_email("cancelled", only_staff=True),)),
     t("request_cancel", "Ask lender to cancel", [S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL], S.CANCEL_PENDING,
       [PATRON, STAFF], "Ask the lender to cancel; it may already have shipped.", iso18626="action:Cancel",
       colour="outline-danger"),

@@ -146,14 +146,30 @@ _email = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp
 vars().update(_email)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ILL Office <ill@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# A mail server that stops answering frees the worker after this long (the hand-over is retried);
+# ILLMS_EMAIL_LEASE_SECONDS must stay above it.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+# Outgoing e-mail rows (requests_app.mailer): attempts before an e-mail is failed and listed for staff,
+# the first back-off (doubled each attempt), and how long a claimed hand-over holds its row before the
+# sweep gives it back (its worker died).
+ILLMS_EMAIL_MAX_ATTEMPTS = env.int("ILLMS_EMAIL_MAX_ATTEMPTS", default=8)
+ILLMS_EMAIL_BACKOFF_SECONDS = env.int("ILLMS_EMAIL_BACKOFF_SECONDS", default=60)
+ILLMS_EMAIL_LEASE_SECONDS = env.int("ILLMS_EMAIL_LEASE_SECONDS", default=300)
 
 # Celery: Redis when REDIS_URL is set, otherwise a broker on the local file system, which
 # lets a worker and beat run beside `runserver` with no server to install.
 REDIS_URL = env.str("REDIS_URL", default="")
 CELERY_BROKER_DIR = VAR_DIR / "celery-broker"
+# A task taken by a worker that dies (acks_late) goes back to the queue after the visibility timeout:
+# it must be longer than the longest task (the nightly reminders and the monthly invoices, minutes), or a
+# task still running is handed to a second worker too (harmless, every job is idempotent, but wasted).
+ILLMS_BROKER_VISIBILITY_TIMEOUT = env.int("ILLMS_BROKER_VISIBILITY_TIMEOUT", default=900)
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": ILLMS_BROKER_VISIBILITY_TIMEOUT}
+    # Installations (or test runs) sharing one Redis database keep their queues apart by a key prefix.
+    if env.str("ILLMS_BROKER_KEY_PREFIX", default=""):
+        CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = env.str("ILLMS_BROKER_KEY_PREFIX")
 else:
     # A host name keeps kombu from warning on every message; the file-system transport ignores it.
     CELERY_BROKER_URL = "filesystem://localhost//"
@@ -177,6 +193,8 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # redelivered after a worker died, does nothing twice. Later jobs join this table as they land.
 CELERY_BEAT_SCHEDULE = {
     "outbox-retry": {"task": "requests_app.tasks.deliver_outbox", "schedule": 60.0},
+    "outgoing-email-sweep": {"task": "requests_app.tasks.sweep_outgoing_email", "schedule": 60.0},
+    "billing-invoice-sweep": {"task": "billing.tasks.sweep_invoices", "schedule": 600.0},
     "borrowing-mark-overdue": {"task": "borrowing.tasks.mark_overdue_loans", "schedule": crontab(hour=0, minute=30)},
     "lending-mark-overdue": {"task": "lending.tasks.mark_overdue_loans", "schedule": crontab(hour=0, minute=40)},
     "borrowing-rota-auto-advance": {"task": "borrowing.tasks.advance_silent_lenders", "schedule": crontab(minute=5)},

@@ -19,7 +19,7 @@ UNCHECKED_GRACE = dt.timedelta(minutes=5)
 SWEEP_BATCH = 500
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, reject_on_worker_lost=True)
 def mark_overdue_loans(today: str | None = None) -> int:
     """Move our items out on loan past their due date to overdue (once per loan)."""
     day = dt.date.fromisoformat(today) if today else timezone.localdate()
@@ -34,7 +34,7 @@ def mark_overdue_loans(today: str | None = None) -> int:
     )
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, reject_on_worker_lost=True)
 def import_holdings(import_id: int) -> int:
     """Import one uploaded holdings file (a second delivery of the task finds it started and does nothing)."""
     from .services.holdings import run_import
@@ -43,7 +43,7 @@ def import_holdings(import_id: int) -> int:
     return job.imported if job else 0
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, reject_on_worker_lost=True)
 def expire_electronic_deliveries() -> int:
     """Daily: delete the files behind expired download links (idempotent)."""
     from .services.edelivery import expire_deliveries
@@ -51,7 +51,7 @@ def expire_electronic_deliveries() -> int:
     return expire_deliveries()
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, reject_on_worker_lost=True)
 def check_new_request_availability(request_id: int) -> None:
     """The availability check of a new lending request, queued when the request is committed.
 
@@ -63,7 +63,7 @@ def check_new_request_availability(request_id: int) -> None:
     on_request_created(request_id)
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, reject_on_worker_lost=True)
 def check_new_requests_availability(since: str | None = None) -> int:
     """The availability check of the new lending requests created since ``since`` (ISO 8601) and not
     checked yet: those a process committed together (``availability.queue_check``). Idempotent.
@@ -73,7 +73,7 @@ def check_new_requests_availability(since: str | None = None) -> int:
     return check_recent_requests(since=dt.datetime.fromisoformat(since) if since else None)
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, reject_on_worker_lost=True)
 def check_missed_availability(now: str | None = None) -> int:
     """Every ten minutes: new requests still not checked five minutes after they arrived.
 

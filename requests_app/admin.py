@@ -6,16 +6,18 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group
 from django.db.models import Q
 
-from . import roles, services
+from . import email_templates, mailer, roles, services
 from .admin_lists import (
     EventActionFilter,
     LargeTableAdmin,
     MemberLibraryFilter,
     MessageKindFilter,
     RequestStatusFilter,
+    values_filter,
 )
 from .admin_scope import MemberLibraryScopedAdmin, MemberLibraryScopedInline
 from .models import (
+    EmailStatus,
     EmailTemplate,
     Event,
     IllRequest,
@@ -24,6 +26,7 @@ from .models import (
     LibraryPolicy,
     Note,
     OutboxMessage,
+    OutgoingEmail,
     PartnerApiKey,
     PatronProfile,
     PatronRecordAccess,
@@ -252,6 +255,35 @@ class OutboxMessageAdmin(LargeTableAdmin):
     # The sender is the request's own library (an indexed column, no join).
     library_path = "sender"
     patron_path, request_path = "request__patron", "request"
+
+
+EmailKindFilter = values_filter("kind", "kind", lambda: [(k.key, k.label) for k in email_templates.kinds()])
+
+
+@admin.register(OutgoingEmail)
+class OutgoingEmailAdmin(LargeTableAdmin):
+    """Every e-mail to patrons and partners; filter on *Failed (gave up)* for those staff must look at."""
+
+    list_display = ["created_at", "library", "kind", "recipient", "subject", "status", "attempts", "handed_over_at"]
+    list_filter = ["status", EmailKindFilter, MemberLibraryFilter]
+    search_fields = ["=request__id", "=recipient", "=key"]
+    list_select_related = ["library"]
+    raw_id_fields = ["library", "request"]
+    readonly_fields = [f.name for f in OutgoingEmail._meta.fields]
+    actions = ["send_again"]
+    # A patron's e-mail shows their address: opening it is a look at their identity.
+    patron_path, request_path = "request__patron", "request"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.action(description="Send the selected failed e-mails again", permissions=["change"])
+    def send_again(self, request, queryset) -> None:
+        failed = list(queryset.filter(status=EmailStatus.FAILED).only("pk")[:1000])
+        sent = sum(mailer.send_again(email) for email in failed)
+        self.message_user(request, f"{sent} e-mail(s) queued again." if sent else
+                          "Only failed e-mails are sent again; none was selected.",
+                          messages.SUCCESS if sent else messages.WARNING)
 
 
 @admin.register(InboundMessage)

@@ -110,7 +110,7 @@ def workflow_help(workflow: Workflow) -> WorkflowHelp:
             sources=[workflow.states[s] for s in sorted(t.sources, key=order.index)],
             target=workflow.states[t.target] if t.target else None,
             guards=[_explain(g) for g in t.guards],
-            after=[_explain(f) for f in (*t.effects, *t.after_commit)],
+            after=[_explain(f) for f in (*t.effects, *t.with_event, *t.after_commit)],
             iso18626=iso18626_meaning(workflow, t),
         ))
     states = []

@@ -13,7 +13,6 @@ and protocol messages, and the unread notes of a member library's sides.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,8 +32,8 @@ from .models import (
 )
 from .workflow import WorkflowError, registry
 
-#: Sent after the transaction that wrote a staff note commits. Argument: ``note`` (Note).
-#: The borrowing app e-mails the patron a note meant for them.
+#: Sent inside the transaction that writes a staff note, so what a listener writes commits with the
+#: note or not at all. Argument: ``note`` (Note). The borrowing app writes the patron's e-mail.
 note_written = Signal()
 
 #: Longest note accepted from a form (the protocol carries longer ones, but people do not write them).
@@ -59,7 +58,7 @@ def write_note(*, request: IllRequest, text: str, visibility: str, author) -> No
     partner is queued in the outbox as an ISO 18626 Notification in the same transaction
     (a requestingAgencyMessage on a borrowing request, a supplyingAgencyMessage on a
     lending one); when the partner has no electronic address it is kept, and staff reach
-    the partner another way. After commit ``note_written`` is sent (the patron's e-mail).
+    the partner another way. ``note_written`` is sent in the same transaction (the patron's e-mail).
 
     Raises ``WorkflowError('invalid')`` for an empty note, a patron note on a lending
     request, or a partner note nobody could receive (no partner yet, or a lender that was
@@ -80,7 +79,7 @@ def write_note(*, request: IllRequest, text: str, visibility: str, author) -> No
                                    created_at=now, read_at=now, read_by=author)
         if visibility == NoteVisibility.PARTNER:
             _send_to_partner(locked, note)
-        transaction.on_commit(functools.partial(note_written.send, sender=Note, note=note))
+        note_written.send(sender=Note, note=note)
     return note
 
 

@@ -639,6 +639,62 @@ class OutboxMessage(models.Model):
         return f"{self.kind} {self.summary} → {self.recipient_id} ({self.status})"
 
 
+class EmailStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to be sent"
+    SENDING = "sending", "Being handed to the mail server"
+    SENT = "sent", "Handed to the mail server"
+    FAILED = "failed", "Failed (gave up)"
+
+
+class OutgoingEmail(models.Model):
+    """An e-mail to a patron or a partner, written in the transaction that decided it.
+
+    Rendered when written (the library's wording, the patron's preferences as they were then);
+    sent by a Celery task that claims the row (pending → sending) and records the moment the
+    mail server accepted it (``handed_over_at``). ``key`` names what the e-mail is about
+    (``reminder:<request>:<stage>:<due date>``, ``invoice:<id>``, ``event:<id>:<kind>``), so
+    nothing is written twice. An attachment is named, not stored: its app supplies the file at
+    send time (``attachment_kind`` registered in ``requests_app.mailer``), and the e-mail waits
+    until the file exists.
+    """
+
+    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="outgoing_emails",
+                                help_text="The member library sending it.")
+    request = models.ForeignKey(IllRequest, on_delete=models.CASCADE, null=True, blank=True,
+                                related_name="emails", help_text="The request it is about, if any.")
+    kind = models.CharField(max_length=40)
+    key = models.CharField(max_length=200, unique=True, help_text="What it is about: written once per key.")
+    recipient = models.EmailField(max_length=254)
+    reply_to = models.EmailField(max_length=254, blank=True)
+    subject = models.TextField()
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    attachment_kind = models.CharField(max_length=40, blank=True)
+    attachment_id = models.PositiveBigIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=EmailStatus.choices, default=EmailStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    handed_over_at = models.DateTimeField(null=True, blank=True, help_text="When the mail server accepted it.")
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="email_due_idx"),
+            models.Index(fields=["library", "status", "-created_at"], name="email_library_idx"),
+            models.Index(fields=["request"], name="email_request_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(status="sent") | Q(handed_over_at__isnull=False),
+                                   name="email_sent_has_hand_over"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.recipient} ({self.status})"
+
+
 class InboundMessage(models.Model):
     """Every protocol message received, keyed so a repeated message is answered again, not acted on twice."""
 

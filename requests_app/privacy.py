@@ -37,6 +37,7 @@ from .models import (
     Note,
     NoteVisibility,
     OutboxMessage,
+    OutgoingEmail,
     PatronRecordAccess,
     Role,
 )
@@ -152,7 +153,7 @@ def purge_patron_identity(*, now: dt.datetime | None = None, batch_size: int = D
     """
     now = now or timezone.now()
     totals = {"requests": 0, "notes_deleted": 0, "notes_redacted": 0, "events": 0, "outbox_messages": 0,
-              "access_log_rows": 0}
+              "emails_deleted": 0, "access_log_rows": 0}
     if dry_run:
         totals["requests"] = purgeable_requests(now=now).count()
         return totals
@@ -203,6 +204,9 @@ def _purge_batch(*, now: dt.datetime, batch_size: int) -> dict[str, int]:
                              ["payload", "last_error"], identities)
         OutboxMessage.objects.bulk_update(changed, ["payload", "last_error"], batch_size=500)
         counts["outbox_messages"] = len(changed)
+
+        # The e-mails to the patron held their name, address and the notes they were sent.
+        counts["emails_deleted"], _ = OutgoingEmail.objects.filter(request_id__in=ids).delete()
 
         # The access log keeps who looked at which patron, but no longer says at which request.
         counts["access_log_rows"] = PatronRecordAccess.objects.filter(request_id__in=ids).update(request=None,

@@ -83,7 +83,8 @@ def perform(
 
     Raises ``WorkflowError`` (``unknown_action``, ``not_allowed``, ``forbidden``,
     ``guard_failed``, ``conflict``); nothing is changed then. On success writes one
-    ``Event`` and, after commit, runs the transition's ``after_commit`` hooks and sends
+    ``Event``, runs the transition's ``with_event`` hooks in the same transaction (the rows they
+    write commit with the event or not at all) and, after commit, its ``after_commit`` hooks and
     ``request_transitioned``.
     """
     workflow = registry.get(request.role)
@@ -146,6 +147,8 @@ def perform(
         from .protocol.outgoing import enqueue_for_transition
 
         enqueue_for_transition(request=locked, transition=transition, event=event, actor=actor, payload=payload)
+        for hook in transition.with_event:
+            hook(locked, event)
         for hook in transition.after_commit:
             transaction.on_commit(functools.partial(hook, locked, event))
         transaction.on_commit(functools.partial(

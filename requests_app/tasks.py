@@ -1,25 +1,43 @@
-"""Jobs of the shared core: outbox delivery, the patron-data purge."""
+"""Jobs of the shared core: outbox delivery, outgoing e-mail, the patron-data purge.
+
+Each is safe to run twice (it claims its work by compare-and-set), so each is acknowledged only
+when done and given back to the broker when its worker dies (``acks_late``, ``reject_on_worker_lost``).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from celery import shared_task
 
-from . import outbox, privacy
+from . import mailer, outbox, privacy
 
 
-@shared_task(acks_late=True, ignore_result=True)
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def deliver_request_outbox(request_id: int) -> int:
     """Send a request's pending messages in order (queued after the commit that wrote them)."""
     return outbox.deliver_request(request_id)
 
 
-@shared_task(acks_late=True, ignore_result=True)
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def deliver_outbox() -> int:
     """The retry sweep (every minute): every request with a message due now."""
     return outbox.deliver_due()
 
 
-@shared_task(acks_late=True, ignore_result=True)
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def purge_patron_data() -> dict[str, int]:
     """Daily: remove patron identity from requests final for longer than the retention period (idempotent)."""
     return privacy.purge_patron_identity()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def send_email(email_id: int) -> bool:
+    """Hand one outgoing e-mail to the mail server (queued after the commit that wrote it)."""
+    return mailer.send(email_id)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def sweep_outgoing_email(now: str | None = None) -> dict[str, int]:
+    """Every minute: e-mails stuck in a dead worker's hand-over, retries due, e-mails whose task was lost."""
+    return mailer.sweep(now=dt.datetime.fromisoformat(now) if now else None)

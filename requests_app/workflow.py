@@ -87,7 +87,10 @@ Guard = Callable[["IllRequest", Actor, dict], "str | None"]
 #: An effect changes fields of the locked request before it is saved; it returns the
 #: names of the fields it changed.
 Effect = Callable[["IllRequest", Actor, dict], Iterable[str]]
-#: Runs after the transaction commits (queue a task, send a mail): never inside it.
+#: Runs inside the transaction, after the event is written: rows that must exist if and only if the
+#: change commits (the patron's e-mail, as the partner's message in the outbox).
+WithEvent = Callable[["IllRequest", "Event"], None]
+#: Runs after the transaction commits (queue a task): never inside it.
 AfterCommit = Callable[["IllRequest", "Event"], None]
 
 
@@ -102,6 +105,7 @@ class Transition:
     description: str = ""
     guards: tuple[Guard, ...] = ()
     effects: tuple[Effect, ...] = ()
+    with_event: tuple[WithEvent, ...] = ()
     after_commit: tuple[AfterCommit, ...] = ()
     #: ISO 18626 status or action this transition maps to (``status:Loaned``, ``action:Received``).
     iso18626: str = ""

@@ -1,5 +1,9 @@
 """Invoices to partners: made monthly from open receivables, numbered per member library, frozen,
-rendered to PDF and e-mailed by a chained task; paid (in parts), voided, or corrected by a credit note."""
+rendered to PDF by a task and e-mailed with it; paid (in parts), voided, or corrected by a credit note.
+
+An issued invoice's e-mail is written with it (``billing.emails.write_invoice_email``) and waits for
+the PDF; the PDF task queues it once the file is stored. ``sweep_invoices`` catches up on a PDF or an
+e-mail a dead worker left behind."""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from django.utils import timezone
 
 from requests_app.models import Library
 
+from ..emails import write_invoice_email
 from ..models import (
     BillingSettings,
     Charge,
@@ -116,7 +121,8 @@ def create_monthly_invoices(*, now: dt.datetime | None = None) -> list[Invoice]:
 
     Months are complete when they are over in the partner's time zone, so the job may run at
     any hour of the 1st (or later, catching up). A period that already has an invoice is
-    never invoiced twice: running the job again creates nothing.
+    never invoiced twice: running the job again creates nothing, and a run after a worker died
+    mid-job makes the invoices still missing.
     """
     now = now or timezone.now()
     open_charges = (Charge.objects.filter(direction=Direction.RECEIVABLE, status=ChargeStatus.OPEN,
@@ -136,30 +142,29 @@ def create_monthly_invoices(*, now: dt.datetime | None = None) -> list[Invoice]:
     for (library_id, partner_id, month, currency), ids in sorted(groups.items(), key=lambda kv: kv[0]):
         library, partner = parties[(library_id, partner_id)]
         start, end = month_bounds(month)
-        invoice = create_invoice(library=library, partner=partner, currency=currency, period_start=start,
-                                 period_end=end, charge_ids=ids)
+        # Made and issued (with its e-mail row) in one transaction: a worker that dies in between leaves
+        # neither, and the next run makes it.
+        with transaction.atomic():
+            invoice = create_invoice(library=library, partner=partner, currency=currency, period_start=start,
+                                     period_end=end, charge_ids=ids)
+            if invoice is not None:
+                made.append(issue_invoice(invoice=invoice))
         if invoice is None:
             log.info("Invoice of %s to %s for %s exists; %d charges wait", library.symbol, partner.symbol,
                      start, len(ids))
-            continue
-        made.append(issue_invoice(invoice=invoice))
     return made
 
 
-def _queue_pdf_and_mail(invoice_id: int, *, email: bool = True) -> None:
-    from celery import chain
-
+def _queue_pdf(invoice_id: int) -> None:
     from .. import tasks
 
-    steps = [tasks.render_invoice_pdf.si(invoice_id)]
-    if email:
-        steps.append(tasks.email_invoice.si(invoice_id))
-    transaction.on_commit(lambda: chain(*steps).apply_async())
+    transaction.on_commit(lambda: tasks.render_invoice_pdf.delay(invoice_id))
 
 
 def issue_invoice(*, invoice: Invoice) -> Invoice:
     """Draft → issued: dated today in the issuer's time zone, due after the payment terms; queues the
-    PDF and then the e-mail to the partner's billing contact (after commit). Raises ``not_allowed``."""
+    PDF (after commit) and writes the e-mail to the partner's billing contact, which goes with the PDF.
+    Raises ``not_allowed``."""
     with transaction.atomic():
         locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
         if locked.status != InvoiceStatus.DRAFT:
@@ -170,7 +175,8 @@ def issue_invoice(*, invoice: Invoice) -> Invoice:
         locked.issued_on = timezone.localtime(timezone.now(), _zone(locked.library)).date()
         locked.due_on = locked.issued_on + dt.timedelta(days=settings.payment_terms_days)
         locked.save(update_fields=["status", "issued_on", "due_on"])
-        _queue_pdf_and_mail(locked.pk)
+        write_invoice_email(locked)
+        _queue_pdf(locked.pk)
     return locked
 
 
@@ -184,6 +190,59 @@ def store_invoice_pdf(*, invoice: Invoice) -> Invoice:
     invoice.pdf.save(f"{invoice.number}.pdf", ContentFile(content), save=False)
     Invoice.objects.filter(pk=invoice.pk).update(pdf=invoice.pdf.name)
     return invoice
+
+
+def render_and_release(*, invoice_id: int) -> bool:
+    """The PDF task: store the invoice's PDF unless it is there already, then queue its e-mail.
+
+    Safe to repeat: a second run (a redelivered task, the sweep) renders nothing and queues an e-mail
+    that is not sent twice. Returns whether a PDF was rendered now.
+    """
+    from ..emails import queue_invoice_email
+
+    invoice = Invoice.objects.filter(pk=invoice_id).select_related("library", "partner").first()
+    if invoice is None:
+        return False
+    rendered = not invoice.pdf
+    if rendered:
+        store_invoice_pdf(invoice=invoice)
+    queue_invoice_email(invoice_id)
+    return rendered
+
+
+#: An issued invoice still without its PDF (or its e-mail row) this long after it was made was left
+#: behind by a worker that died; the sweep queues it again.
+SWEEP_AFTER = dt.timedelta(minutes=10)
+
+
+def sweep_invoices(*, now: dt.datetime | None = None, limit: int = 500) -> dict[str, int]:
+    """Queue the PDF of issued invoices that have none, and write the e-mail row an issued invoice lacks.
+
+    An invoice's e-mail row is written with it, so a missing row means an invoice issued before rows
+    existed or written by hand; the mail sweep (``requests_app.mailer.sweep``) takes care of e-mails
+    that are written but not sent. Returns the counts.
+    """
+    from django.db.models import CharField, Exists, OuterRef, Value
+    from django.db.models.functions import Cast, Concat
+
+    from requests_app.models import OutgoingEmail
+
+    from .. import tasks
+
+    now = now or timezone.now()
+    settled = Invoice.objects.filter(issued_on__isnull=False, created_at__lt=now - SWEEP_AFTER)
+    without_pdf = list(settled.filter(pdf="").order_by("pk").values_list("pk", flat=True)[:limit])
+    for pk in without_pdf:
+        tasks.render_invoice_pdf.delay(pk)
+    has_row = Exists(OutgoingEmail.objects.filter(
+        key=Concat(Value("invoice:"), Cast(OuterRef("pk"), CharField()), output_field=CharField())))
+    without_email = (settled.filter(status=InvoiceStatus.ISSUED, emailed_at__isnull=True).exclude(recipient_email="")
+                     .exclude(has_row).select_related("library", "partner", "credits").order_by("pk")[:limit])
+    written = 0
+    for invoice in without_email:
+        with transaction.atomic():
+            written += write_invoice_email(invoice, once=True) is not None
+    return {"pdfs_queued": len(without_pdf), "emails_written": written}
 
 
 def amount_paid(invoice: Invoice) -> Decimal:
@@ -271,5 +330,6 @@ def issue_credit_note(*, invoice: Invoice, actor=None, reason: str) -> Invoice:
         locked.note = f"Credited by {number}: {reason}"
         locked.save(update_fields=["status", "note"])
         Charge.objects.filter(invoice=locked).update(status=ChargeStatus.OPEN, invoice=None)
-        _queue_pdf_and_mail(note.pk)
+        write_invoice_email(note)
+        _queue_pdf(note.pk)
     return note

@@ -3,35 +3,44 @@
 Each kind has three templates in ``templates/borrowing/emails/``:
 ``<name>-subject.txt``, ``<name>-body.txt`` and ``<name>-body.html``. A library's ILL
 administrator may reword any kind on ``/policies/`` (``requests_app.email_templates``): the
-override is used instead of the files, filled in with the plain values of ``email_context``. Callers never send
-from inside a transaction: the workflow's after-commit hooks and the daily reminder job
-queue ``borrowing.tasks.send_patron_email``, which retries when the mail server fails.
+override is used instead of the files, filled in with the plain values of ``email_context``.
+
+An e-mail is decided and rendered in the transaction of what caused it, and written there as an
+``OutgoingEmail`` row (``requests_app.mailer``): a workflow event's with the event
+(``write_for_event``), a note's with the note, a reminder's with its ``ReminderLog`` row. The
+patron's preferences are read then; a worker hands each row to the mail server after commit.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import smtplib
 from collections.abc import Callable, Iterable, Iterator
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from requests_app.email_templates import EmailKind, cached_overrides, register_kind, render_override
-from requests_app.models import IllRequest, Library, LibraryPolicy, Note, NoteVisibility, PickupLocation, Role
+from requests_app import mailer
+from requests_app.email_templates import EmailKind, RenderedEmail, cached_overrides, register_kind, render_override
+from requests_app.models import (
+    Event,
+    IllRequest,
+    Library,
+    LibraryPolicy,
+    Note,
+    NoteVisibility,
+    OutgoingEmail,
+    PickupLocation,
+    Role,
+)
 from requests_app.policies import policy_for
 
 from ..models import ReminderLog, ReminderStage
 from ..workflow import BorrowingStatus as S
-
-logger = logging.getLogger(__name__)
 
 READY_FOR_PICKUP = "ready-for-pickup"
 RECALLED = "recalled"
@@ -76,22 +85,17 @@ def recipient(request: IllRequest, kind: str) -> str | None:
     return patron.email
 
 
-def _send(kind: str, request: IllRequest, to: str, **extra) -> None:
+def _render(kind: str, request: IllRequest, **extra) -> RenderedEmail:
     override = render_override(library=request.library, kind=kind,
                                context=lambda: email_context(kind, request, **extra))
     if override is not None:
-        subject, text, html = override.subject, override.text, override.html
-    else:
-        context = {"r": request, "patron": request.patron, "library": request.library,
-                   "site_url": getattr(settings, "ILLMS_SITE_URL", ""), **extra}
-        subject = " ".join(render_to_string(f"borrowing/emails/{kind}-subject.txt", context).split())
-        text = render_to_string(f"borrowing/emails/{kind}-body.txt", context)
-        html = render_to_string(f"borrowing/emails/{kind}-body.html", context)
-    reply_to = [request.library.email] if request.library.email else None
-    message = EmailMultiAlternatives(subject=subject, body=text, to=[to], reply_to=reply_to)
-    if html:
-        message.attach_alternative(html, "text/html")
-    message.send()
+        return override
+    context = {"r": request, "patron": request.patron, "library": request.library,
+               "site_url": getattr(settings, "ILLMS_SITE_URL", ""), **extra}
+    return RenderedEmail(
+        subject=" ".join(render_to_string(f"borrowing/emails/{kind}-subject.txt", context).split()),
+        text=render_to_string(f"borrowing/emails/{kind}-body.txt", context),
+        html=render_to_string(f"borrowing/emails/{kind}-body.html", context))
 
 
 # What an administrator's own wording may use ------------------------------------------------
@@ -180,74 +184,68 @@ def register_email_kinds() -> None:
                                 sample=_sample_context(kind, _SAMPLE_STATUS[kind])))
 
 
-def ready_for_pickup(request: IllRequest, to: str, **extra) -> None:
-    _send(READY_FOR_PICKUP, request, to, **extra)
+def ready_for_pickup(request: IllRequest, **extra) -> RenderedEmail:
+    return _render(READY_FOR_PICKUP, request, **extra)
 
 
-def recalled(request: IllRequest, to: str, **extra) -> None:
-    _send(RECALLED, request, to, **extra)
+def recalled(request: IllRequest, **extra) -> RenderedEmail:
+    return _render(RECALLED, request, **extra)
 
 
-def renewal_answered(request: IllRequest, to: str, *, granted: bool = False, **extra) -> None:
-    _send(RENEWAL_ANSWERED, request, to, granted=granted, **extra)
+def renewal_answered(request: IllRequest, *, granted: bool = False, **extra) -> RenderedEmail:
+    return _render(RENEWAL_ANSWERED, request, granted=granted, **extra)
 
 
-def cancelled(request: IllRequest, to: str, *, reason: str = "", **extra) -> None:
-    _send(CANCELLED, request, to, reason=reason, **extra)
+def cancelled(request: IllRequest, *, reason: str = "", **extra) -> RenderedEmail:
+    return _render(CANCELLED, request, reason=reason, **extra)
 
 
-def overdue(request: IllRequest, to: str, **extra) -> None:
-    _send(OVERDUE, request, to, **extra)
+def overdue(request: IllRequest, **extra) -> RenderedEmail:
+    return _render(OVERDUE, request, **extra)
 
 
-def due_soon(request: IllRequest, to: str, **extra) -> None:
-    _send(DUE_SOON, request, to, **extra)
+def due_soon(request: IllRequest, **extra) -> RenderedEmail:
+    return _render(DUE_SOON, request, **extra)
 
 
-def copy_delivered(request: IllRequest, to: str, *, url: str = "", **extra) -> None:
+def copy_delivered(request: IllRequest, *, url: str = "", **extra) -> RenderedEmail:
     """The lender delivered the copy electronically: the patron gets its download link."""
-    _send(COPY_DELIVERED, request, to, url=url, **extra)
+    return _render(COPY_DELIVERED, request, url=url, **extra)
 
 
-def note(request: IllRequest, to: str, *, note=None, **extra) -> None:
+def note(request: IllRequest, *, note=None, **extra) -> RenderedEmail:
     """Staff wrote the patron a note about their request."""
-    _send(NOTE, request, to, note=note, **extra)
+    return _render(NOTE, request, note=note, **extra)
 
 
-SENDERS = {READY_FOR_PICKUP: ready_for_pickup, RECALLED: recalled, RENEWAL_ANSWERED: renewal_answered,
-           CANCELLED: cancelled, OVERDUE: overdue, DUE_SOON: due_soon, COPY_DELIVERED: copy_delivered, NOTE: note}
+RENDERERS: dict[str, Callable[..., RenderedEmail]] = {
+    READY_FOR_PICKUP: ready_for_pickup, RECALLED: recalled, RENEWAL_ANSWERED: renewal_answered,
+    CANCELLED: cancelled, OVERDUE: overdue, DUE_SOON: due_soon, COPY_DELIVERED: copy_delivered, NOTE: note}
 
 
-def send(kind: str, *, request_id: int, event_id: int | None = None, note_id: int | None = None) -> bool:
-    """Send e-mail ``kind`` about a request now; ``False`` when the patron does not get it.
-
-    Raises what the mail backend raises (the task retries then).
-    """
-    request = (IllRequest.objects.select_related("patron", "patron__patron_profile", "library", "pickup_location")
-               .filter(pk=request_id).first())
-    if request is None:
-        return False
+def draft(kind: str, request: IllRequest, *, key: str, **extra) -> mailer.Draft | None:
+    """E-mail ``kind`` about ``request`` rendered for its patron, or ``None`` when they do not get it."""
     to = recipient(request, kind)
     if to is None:
-        return False
-    extra: dict = {}
-    if event_id is not None:
-        event = request.events.filter(pk=event_id).first()
-        if event is not None:
-            extra["event"] = event
-            extra["granted"] = str(event.data.get("answer", "")).upper() in {"Y", "YES", "TRUE"}
-            extra["reason"] = event.note
-            if kind == COPY_DELIVERED:
-                extra["url"] = _copy_url(request, str(event.data.get("url") or ""))
-    if kind == NOTE:
-        extra["note"] = request.notes.filter(pk=note_id, visibility=NoteVisibility.PATRON).first()
-        if extra["note"] is None:
-            return False  # gone (the patron's data purged) before the mail went
-    if kind == CANCELLED and not extra.get("reason"):
-        note = request.notes.filter(visibility=NoteVisibility.PATRON).order_by("-created_at").first()
-        extra["reason"] = note.text if note else ""
-    SENDERS[kind](request, to, **extra)
-    return True
+        return None
+    rendered = RENDERERS[kind](request, **extra)
+    return mailer.Draft(library=request.library, request=request, kind=kind, key=key, to=to,
+                        subject=rendered.subject, text=rendered.text, html=rendered.html,
+                        reply_to=request.library.email or "")
+
+
+def write_for_event(kind: str, request: IllRequest, event: Event) -> OutgoingEmail | None:
+    """Write the patron's e-mail about ``event`` in its transaction (``None``: the patron does not get it)."""
+    extra: dict = {"event": event,
+                   "granted": str(event.data.get("answer", "")).upper() in {"Y", "YES", "TRUE"},
+                   "reason": event.note}
+    if kind == COPY_DELIVERED:
+        extra["url"] = _copy_url(request, str(event.data.get("url") or ""))
+    if kind == CANCELLED and not extra["reason"]:
+        latest = request.notes.filter(visibility=NoteVisibility.PATRON).order_by("-created_at").first()
+        extra["reason"] = latest.text if latest else ""
+    decided = draft(kind, request, key=f"event:{event.pk}:{kind}", **extra)
+    return mailer.write(decided) if decided is not None else None
 
 
 def _copy_url(request: IllRequest, lender_url: str) -> str:
@@ -259,49 +257,33 @@ def _copy_url(request: IllRequest, lender_url: str) -> str:
     return lender_url
 
 
-def queue(kind: str, request: IllRequest, event_id: int | None = None, note_id: int | None = None) -> None:
-    """Queue e-mail ``kind`` (call after commit: the task must see the committed row)."""
-    from ..tasks import send_patron_email
-
-    if note_id is not None:
-        send_patron_email.delay(kind, request.pk, event_id, note_id)
-    else:
-        send_patron_email.delay(kind, request.pk, event_id)
-
-
-def on_note_written(sender, note, **kwargs) -> None:
-    """A staff note meant for the patron (``requests_app.messaging.note_written``, after commit): e-mail it."""
+def on_note_written(sender, note: Note, **kwargs) -> None:
+    """A staff note meant for the patron (``requests_app.messaging.note_written``, in the note's
+    transaction): its e-mail is written with it."""
     request = note.request
     if (note.visibility == NoteVisibility.PATRON and request.role == Role.BORROWING and request.patron_id
             and note.author_id != request.patron_id):
-        queue(NOTE, request, note_id=note.pk)
+        decided = draft(NOTE, request, key=f"note:{note.pk}", note=note)
+        if decided is not None:
+            mailer.write(decided)
 
 
 # Reminders -----------------------------------------------------------------------------------
 
-def _send_chunk(stage: str, kind: str, requests: list[IllRequest], today: dt.date) -> int:
-    """Record and send ``stage`` for ``requests`` in one transaction; returns how many were recorded.
+def _write_chunk(stage: str, kind: str, requests: list[IllRequest], today: dt.date) -> int:
+    """Record ``stage`` for ``requests`` and write their e-mails in one transaction; how many were recorded.
 
     The rows are claimed in one ``INSERT … ON CONFLICT DO NOTHING RETURNING``: a loan that a second run,
-    or a second worker, already recorded is not returned and gets nothing. A loan whose e-mail fails
-    gives its row back (the next run tries it again); the others go on.
+    or a second worker, already recorded is not returned and gets nothing. The e-mails commit with
+    their reminder rows or not at all, and go to the mail server after commit, one task each: a worker
+    that dies mid-chunk has sent nothing of it, and the next run does the chunk again.
     """
     with transaction.atomic():
         claimed = _claim_reminders(stage, requests, today)
-        recorded = 0
-        for request in requests:
-            if request.pk not in claimed:
-                continue
-            to = recipient(request, kind)
-            try:
-                if to:
-                    SENDERS[kind](request, to)
-            except (OSError, smtplib.SMTPException):
-                logger.exception("Could not send the %s reminder for request %s", stage, request.pk)
-                ReminderLog.objects.filter(request=request, stage=stage, due_date=request.patron_due_date).delete()
-                continue
-            recorded += 1
-    return recorded
+        drafts = [draft(kind, request, key=f"reminder:{request.pk}:{stage}:{request.patron_due_date.isoformat()}")
+                  for request in requests if request.pk in claimed]
+        mailer.write_many([d for d in drafts if d is not None])
+    return len(claimed)
 
 
 def _claim_reminders(stage: str, requests: list[IllRequest], today: dt.date) -> set[int]:
@@ -327,7 +309,10 @@ def _claim_reminders(stage: str, requests: list[IllRequest], today: dt.date) -> 
 
 def send_reminders(*, today: dt.date | None = None) -> dict[str, int]:
     """Due-date reminders the library's reminder days before the due date (a policy), and overdue
-    notices: each once per loan, stage and due date. Returns how many of each were recorded."""
+    notices: each once per loan, stage and due date. Returns how many of each were recorded.
+
+    Restartable: a run after a worker died mid-job finds the loans already recorded and does the rest.
+    """
     today = today or timezone.localdate()
     loans = (IllRequest.objects.filter(role=Role.BORROWING)
              .select_related("patron", "patron__patron_profile", "library", "pickup_location"))
@@ -339,17 +324,16 @@ def send_reminders(*, today: dt.date | None = None) -> dict[str, int]:
     for key, stage, kind, loans_due in (("due_soon", ReminderStage.DUE_SOON, DUE_SOON, due_soon_loans),
                                         ("overdue", ReminderStage.OVERDUE, OVERDUE, overdue_loans)):
         # Read in chunks (a server-side cursor on PostgreSQL), never the whole night's loans at once; each
-        # chunk claims its rows in one statement and commits once (one commit per loan was half the job's
-        # time); a failed send still leaves no row for that loan alone.
-        # Each library's own wording of the reminder is read once for the whole run, not once per loan.
+        # chunk claims its rows in one statement and commits once with its e-mails (one commit per loan
+        # was half the job's time). Each library's own wording of the reminder is read once for the whole
+        # run, not once per loan.
         with cached_overrides():
             for chunk in _chunks(loans_due.order_by("pk").iterator(chunk_size=REMINDER_CHUNK), REMINDER_CHUNK):
-                sent[key] += _send_chunk(stage, kind, chunk, today)
+                sent[key] += _write_chunk(stage, kind, chunk, today)
     return sent
 
 
-#: Loans read, and reminders committed, together. A worker that dies mid-chunk has sent e-mails
-#: whose rows were not committed: at most this many patrons get that reminder twice.
+#: Loans read, and reminders with their e-mails committed, together.
 REMINDER_CHUNK = 200
 
 

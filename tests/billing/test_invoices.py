@@ -8,6 +8,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 from pypdf import PdfReader
 
 from billing import tasks
@@ -20,6 +21,8 @@ from billing.services import (
     void_invoice,
 )
 from billing.services.invoices import create_invoice
+from requests_app import mailer
+from requests_app.models import EmailStatus, OutgoingEmail
 from tests.factories import LendingRequestFactory, LibraryFactory, MemberLibraryFactory
 
 from .factories import BillingSettingsFactory, ReceivableFactory
@@ -139,11 +142,77 @@ def test_the_invoice_is_emailed_to_the_partners_billing_contact_with_the_pdf(our
     assert mail.attachments[0][1].startswith(b"%PDF")
 
 
-def test_the_email_task_sends_an_invoice_only_once(ours, run_job, mailoutbox):
+def test_the_pdf_task_run_again_renders_nothing_and_sends_no_second_email(ours, run_job, mailoutbox,
+                                                                         django_capture_on_commit_callbacks):
     receivable(ours, LibraryFactory(billing_email="ap@partner.example.org"), at(2026, 10, 3))
     [invoice] = run_job(at(2026, 11, 2))
-    tasks.email_invoice(invoice.pk)
+    invoice.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.render_invoice_pdf(invoice.pk) is False
+    assert Invoice.objects.get(pk=invoice.pk).pdf.name == invoice.pdf.name
     assert len(mailoutbox) == 1
+
+
+def test_the_invoice_email_is_written_with_the_invoice_and_waits_for_its_pdf(ours, mailoutbox):
+    receivable(ours, LibraryFactory(billing_email="ap@partner.example.org"), at(2026, 10, 3))
+    [invoice] = create_monthly_invoices(now=at(2026, 11, 2))
+    email = OutgoingEmail.objects.get(key=f"invoice:{invoice.pk}")
+    assert (email.kind, email.recipient, email.attachment_kind, email.attachment_id) == (
+        "invoice-issued", "ap@partner.example.org", "invoice-pdf", invoice.pk)
+    assert mailer.send(email.pk) is False  # no PDF yet
+    email.refresh_from_db()
+    assert (email.status, email.attempts, mailoutbox) == (EmailStatus.PENDING, 0, [])
+
+
+def test_the_invoice_is_dated_emailed_when_the_mail_server_accepted_it(ours, run_job):
+    receivable(ours, LibraryFactory(billing_email="ap@partner.example.org"), at(2026, 10, 3))
+    [invoice] = run_job(at(2026, 11, 2))
+    invoice.refresh_from_db()
+    email = OutgoingEmail.objects.get(key=f"invoice:{invoice.pk}")
+    assert invoice.emailed_at == email.handed_over_at is not None
+
+
+def test_an_invoice_without_a_billing_address_has_no_email(ours):
+    receivable(ours, LibraryFactory(billing_email="", email=""), at(2026, 10, 3))
+    create_monthly_invoices(now=at(2026, 11, 2))
+    assert not OutgoingEmail.objects.exists()
+
+
+def test_the_sweep_renders_and_sends_an_invoice_whose_pdf_task_was_lost(ours, mailoutbox,
+                                                                        django_capture_on_commit_callbacks):
+    receivable(ours, LibraryFactory(billing_email="ap@partner.example.org"), at(2026, 10, 3))
+    [invoice] = create_monthly_invoices(now=at(2026, 11, 2))  # its after-commit tasks never run
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.sweep_invoices()["pdfs_queued"] == 0  # too soon: its own task may still come
+        assert tasks.sweep_invoices(now=(timezone.now() + dt.timedelta(minutes=11)).isoformat()) == {
+            "pdfs_queued": 1, "emails_written": 0}
+    invoice.refresh_from_db()
+    assert invoice.pdf and invoice.emailed_at is not None
+    [mail] = mailoutbox
+    assert mail.attachments[0][0] == f"{invoice.number}.pdf"
+
+
+def test_the_sweep_writes_the_email_an_issued_invoice_lacks_once(ours, run_job, mailoutbox,
+                                                                django_capture_on_commit_callbacks):
+    receivable(ours, LibraryFactory(billing_email="ap@partner.example.org"), at(2026, 10, 3))
+    [invoice] = run_job(at(2026, 11, 2))
+    OutgoingEmail.objects.all().delete()
+    Invoice.objects.filter(pk=invoice.pk).update(emailed_at=None)
+    later = (timezone.now() + dt.timedelta(minutes=11)).isoformat()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.sweep_invoices(now=later)["emails_written"] == 1
+        assert tasks.sweep_invoices(now=later)["emails_written"] == 0
+    assert len(mailoutbox) == 2  # the first e-mail, deleted above, and the one the sweep wrote
+    assert OutgoingEmail.objects.get().status == EmailStatus.SENT
+
+
+def test_a_credit_note_is_emailed_with_its_own_pdf(ours, run_job, mailoutbox, django_capture_on_commit_callbacks):
+    receivable(ours, LibraryFactory(billing_email="ap@partner.example.org"), at(2026, 10, 3))
+    [invoice] = run_job(at(2026, 11, 2))
+    with django_capture_on_commit_callbacks(execute=True):
+        note = issue_credit_note(invoice=invoice, reason="Never received")
+    assert [m.attachments[0][0] for m in mailoutbox] == [f"{invoice.number}.pdf", f"{note.number}.pdf"]
+    assert OutgoingEmail.objects.get(key=f"invoice:{note.pk}").kind == "credit-note-issued"
 
 
 def test_waived_charges_are_not_invoiced(ours):

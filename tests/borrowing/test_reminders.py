@@ -6,15 +6,29 @@ import datetime as dt
 
 import pytest
 from django.db import IntegrityError
+from django.utils import timezone
 
 from borrowing.models import ReminderLog
-from borrowing.tasks import send_reminders
-from requests_app.models import PatronProfile
+from borrowing.services import notifications
+from borrowing.tasks import send_reminders as send_reminders_task
+from requests_app import mailer
+from requests_app.models import EmailStatus, OutgoingEmail, PatronProfile
 from tests.factories import IllRequestFactory
 
 pytestmark = pytest.mark.django_db
 
 TODAY = dt.date(2027, 3, 10)
+
+
+@pytest.fixture(autouse=True)
+def _commit(django_capture_on_commit_callbacks):
+    """The job's e-mails go to the mail server after each chunk commits: run those hand-overs."""
+    global send_reminders
+
+    def send_reminders(**kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return send_reminders_task(**kwargs)
+    yield
 
 
 def loan(status="checked_out", due=TODAY + dt.timedelta(days=3), **fields):
@@ -70,23 +84,54 @@ def test_a_patron_who_turned_reminders_off_gets_no_reminder_but_it_is_recorded(m
     request = loan()
     PatronProfile.objects.filter(user=request.patron).update(due_date_reminders=False)
     send_reminders(today=TODAY.isoformat())
-    assert mailoutbox == []
+    assert (mailoutbox, OutgoingEmail.objects.count()) == ([], 0)
     assert ReminderLog.objects.filter(request=request).count() == 1
 
 
-def test_a_reminder_whose_email_failed_is_tried_again_next_run(mailoutbox, monkeypatch):
-    from borrowing.services import notifications
-
+def test_the_reminder_row_and_its_email_are_written_together(mailoutbox):
     request = loan()
+    send_reminders(today=TODAY.isoformat())
+    email = OutgoingEmail.objects.get()
+    assert email.key == f"reminder:{request.pk}:due_soon:{request.patron_due_date.isoformat()}"
+    assert (email.status, email.recipient) == (EmailStatus.SENT, request.patron.email)
+    assert ReminderLog.objects.filter(request=request, stage="due_soon").count() == 1
+
+
+def test_a_chunk_that_fails_leaves_neither_reminder_rows_nor_emails(mailoutbox, monkeypatch):
+    loan(), loan()
 
     def broken(*args, **kwargs):
-        raise OSError("mail server down")
+        raise RuntimeError("the worker died while writing the chunk")
 
-    monkeypatch.setitem(notifications.SENDERS, notifications.DUE_SOON, broken)
-    assert send_reminders(today=TODAY.isoformat())["due_soon"] == 0
-    assert not ReminderLog.objects.filter(request=request).exists()
+    monkeypatch.setitem(notifications.RENDERERS, notifications.DUE_SOON, broken)
+    with pytest.raises(RuntimeError):
+        send_reminders(today=TODAY.isoformat())
+    assert (ReminderLog.objects.count(), OutgoingEmail.objects.count(), len(mailoutbox)) == (0, 0, 0)
     monkeypatch.undo()
+    assert send_reminders(today=TODAY.isoformat())["due_soon"] == 2
+    assert len(mailoutbox) == 2
+
+
+def test_a_reminder_whose_mail_server_failed_stays_recorded_and_goes_with_the_retry(mailoutbox, settings):
+    request = loan()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", closed_port()
     assert send_reminders(today=TODAY.isoformat())["due_soon"] == 1
+    email = OutgoingEmail.objects.get(request=request)
+    assert (email.status, email.attempts, mailoutbox) == (EmailStatus.PENDING, 1, [])
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert send_reminders(today=TODAY.isoformat())["due_soon"] == 0  # recorded: the job does not write it again
+    OutgoingEmail.objects.update(next_attempt_at=timezone.now() - dt.timedelta(hours=1))  # the back-off is over
+    mailer.sweep()
+    assert [m.to for m in mailoutbox] == [[request.patron.email]]
+
+
+def closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def test_the_database_refuses_a_second_reminder_row_for_the_same_stage_and_due_date():

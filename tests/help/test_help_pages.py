@@ -56,7 +56,8 @@ def test_every_action_appears_with_its_help_text(staff_client, role):
 @pytest.mark.parametrize("role", WORKFLOWS)
 def test_every_guard_effect_and_hook_explains_itself(role):
     for transition in registry.get(role).transitions.values():
-        for function in (*transition.guards, *transition.effects, *transition.after_commit):
+        for function in (*transition.guards, *transition.effects, *transition.with_event,
+                         *transition.after_commit):
             assert (function.__doc__ or "").strip(), (
                 f"{role}.{transition.action}: {function.__name__} needs a docstring saying what it checks or does")
 

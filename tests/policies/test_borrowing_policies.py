@@ -124,13 +124,15 @@ def test_the_rota_lists_no_more_lenders_than_the_policy_allows(home):
     assert len(rota.build_rota(request=request)) == 2
 
 
-def test_reminders_go_the_librarys_days_before_the_due_date(home, settings, mailoutbox):
+def test_reminders_go_the_librarys_days_before_the_due_date(home, settings, mailoutbox,
+                                                            django_capture_on_commit_callbacks):
     settings.ILLMS_REMINDER_DAYS_BEFORE = 3
     set_policy(home, reminder_days_before=7)
     today = dt.date(2027, 3, 10)
     ours = IllRequestFactory(library=home, status="checked_out", patron_due_date=today + dt.timedelta(days=6))
     IllRequestFactory(status="checked_out", patron_due_date=today + dt.timedelta(days=6))  # elsewhere: 3 days
-    assert send_reminders(today=today.isoformat()) == {"due_soon": 1, "overdue": 0}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_reminders(today=today.isoformat()) == {"due_soon": 1, "overdue": 0}
     assert [m.to for m in mailoutbox] == [[ours.patron.email]]
 
 

@@ -9,11 +9,11 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from billing.emails import send_invoice
+from billing.emails import write_invoice_email
 from billing.models import Invoice, InvoiceStatus
 from borrowing.services import notifications
 from borrowing.tasks import send_reminders
-from requests_app import email_templates
+from requests_app import email_templates, mailer
 from requests_app.models import EmailTemplate
 from tests.factories import IllRequestFactory, LibraryFactory, MemberLibraryFactory
 
@@ -23,6 +23,15 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def home():
     return MemberLibraryFactory(symbol="HOME", name="Home University Library")
+
+
+@pytest.fixture
+def email_patron(django_capture_on_commit_callbacks):
+    """Write the patron's e-mail of ``kind`` and hand it over after commit."""
+    def write(kind, request, **extra):
+        with django_capture_on_commit_callbacks(execute=True):
+            mailer.write(notifications.draft(kind, request, key=f"test:{kind}:{request.pk}", **extra))
+    return write
 
 
 def preview(home, kind="ready-for-pickup", subject="Ready", body_text="Hello", body_html=""):
@@ -94,37 +103,37 @@ def test_the_html_body_escapes_what_it_fills_in(home):
     assert mail.html == "<p>Smith &amp; &lt;Jones&gt;</p>"
 
 
-def test_a_saved_override_is_used_in_the_next_email(home, mailoutbox):
+def test_a_saved_override_is_used_in_the_next_email(home, mailoutbox, email_patron):
     EmailTemplate.objects.create(library=home, kind="ready-for-pickup", subject="Come and get {{ r.title }}",
                                  body_text="Hi {{ patron.first_name }}, it waits at {{ r.pickup_location }}.")
     request = IllRequestFactory(library=home, status="ready_for_pickup", title="Moby-Dick")
-    notifications.send(notifications.READY_FOR_PICKUP, request_id=request.pk)
+    email_patron(notifications.READY_FOR_PICKUP, request)
     [mail] = mailoutbox
     assert mail.subject == "Come and get Moby-Dick"
     assert mail.body.startswith(f"Hi {request.patron.first_name}, it waits at")
     assert mail.alternatives == []  # no HTML override: plain text only
 
 
-def test_another_librarys_override_is_not_used(home, mailoutbox):
+def test_another_librarys_override_is_not_used(home, mailoutbox, email_patron):
     EmailTemplate.objects.create(library=MemberLibraryFactory(), kind="ready-for-pickup", subject="Theirs",
                                  body_text="Theirs")
     request = IllRequestFactory(library=home, status="ready_for_pickup")
-    notifications.send(notifications.READY_FOR_PICKUP, request_id=request.pk)
+    email_patron(notifications.READY_FOR_PICKUP, request)
     assert mailoutbox[0].subject.startswith("Ready for pickup")
 
 
-def test_the_renewal_email_override_knows_whether_it_was_granted(home, mailoutbox):
+def test_the_renewal_email_override_knows_whether_it_was_granted(home, mailoutbox, email_patron):
     EmailTemplate.objects.create(library=home, kind="renewal-answered",
                                  subject="{% if granted %}Renewed{% else %}Not renewed{% endif %}",
                                  body_text="Due {{ r.due_date|date:'j F Y' }}", body_html="<p>{{ r.title }}</p>")
     request = IllRequestFactory(library=home, status="checked_out", patron_due_date=dt.date(2027, 3, 1))
-    notifications.renewal_answered(request, "reader@example.edu", granted=True)
+    email_patron(notifications.RENEWAL_ANSWERED, request, granted=True)
     [mail] = mailoutbox
     assert (mail.subject, mail.body) == ("Renewed", "Due 1 March 2027")
     assert mail.alternatives[0][0] == f"<p>{request.title}</p>"
 
 
-def test_an_invoice_email_override_is_used_for_that_librarys_invoices(home, mailoutbox):
+def test_an_invoice_email_override_is_used_for_that_librarys_invoices(home):
     EmailTemplate.objects.create(library=home, kind="invoice-issued", subject="Invoice {{ invoice.number }}",
                                  body_text="Please pay {{ invoice.total }} {{ invoice.currency }}.")
     partner = LibraryFactory()
@@ -133,9 +142,8 @@ def test_an_invoice_email_override_is_used_for_that_librarys_invoices(home, mail
         period_start=dt.date(2026, 10, 1), period_end=dt.date(2026, 10, 31), currency="USD", total="12.50",
         issuer_name=home.name, issuer_address="1 Main St", recipient_name=partner.name, recipient_address="2 High St",
         recipient_symbol=partner.symbol, recipient_email="ap@partner.example.org")
-    assert send_invoice(invoice.pk)
-    [mail] = mailoutbox
-    assert (mail.subject, mail.body) == ("Invoice HOME-1", "Please pay 12.50 USD.")
+    email = write_invoice_email(invoice)
+    assert (email.subject, email.body_text) == ("Invoice HOME-1", "Please pay 12.50 USD.")
 
 
 @pytest.mark.parametrize("wording", ["{{ r.title|safe }}", "{{ r.title|ljust:'100000000' }}",
@@ -151,12 +159,13 @@ def test_loops_nested_three_deep_are_refused(home):
         preview(home, body_text=loop)
 
 
-def test_the_reminder_job_reads_a_librarys_wording_once_not_once_per_loan(home, mailoutbox):
+def test_the_reminder_job_reads_a_librarys_wording_once_not_once_per_loan(home, mailoutbox,
+                                                                         django_capture_on_commit_callbacks):
     EmailTemplate.objects.create(library=home, kind="due-soon", subject="Due: {{ r.title }}", body_text="Soon")
     today = dt.date(2027, 3, 10)
     for _ in range(3):
         IllRequestFactory(library=home, status="checked_out", patron_due_date=today + dt.timedelta(days=2))
-    with CaptureQueriesContext(connection) as queries:
+    with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=True):
         assert send_reminders(today=today.isoformat())["due_soon"] == 3
     assert [m.subject.startswith("Due: ") for m in mailoutbox] == [True] * 3
     assert sum('"requests_app_emailtemplate"' in q["sql"] for q in queries.captured_queries) == 1
