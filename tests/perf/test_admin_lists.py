@@ -24,6 +24,7 @@ from requests_app.models import (
     IllRequest,
     InboundMessage,
     OutboxMessage,
+    OutgoingEmail,
     PatronRecordAccess,
 )
 from tests.factories import (
@@ -38,7 +39,8 @@ from tests.lending.factories import HoldingFactory
 pytestmark = pytest.mark.django_db
 
 #: Tables whose rows come with the requests (or the catalogue): millions over ten years.
-LARGE_TABLES = [IllRequest, Event, OutboxMessage, InboundMessage, PatronRecordAccess, RotaEntry, CopyrightRecord,
+LARGE_TABLES = [IllRequest, Event, OutboxMessage, OutgoingEmail, InboundMessage, PatronRecordAccess, RotaEntry,
+                CopyrightRecord,
                 ReminderLog, PatronDownload, LendingDetail, ElectronicDelivery, Holding, Charge]
 FEW, MANY = 3, 30
 

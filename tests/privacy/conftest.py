@@ -18,6 +18,7 @@ from requests_app.models import (
     Note,
     NoteVisibility,
     OutboxMessage,
+    OutgoingEmail,
     PatronCategory,
     PatronRecordAccess,
     Transport,
@@ -65,6 +66,10 @@ def identity_everywhere(request: IllRequest, patron, staff) -> None:
     OutboxMessage.objects.create(request=request, sender=request.library, recipient=request.partner,
                                  kind="requestingAgencyMessage", summary="Notification", transport=Transport.LOCAL,
                                  payload={"note": f"For {full} ({BARCODE})"})
+    OutgoingEmail.objects.create(library=request.library, request=request, kind="note", key=f"note:{request.pk}",
+                                 recipient=EMAIL, subject="A message about your request",
+                                 body_text="Dear Hypatia, your book is waiting.", status="sent",
+                                 handed_over_at=timezone.now())
     CopyrightRecord.objects.create(request=request, library=request.library, journal_key="1234-5679",
                                    request_year=2026, exception_note=f"Alexandrou holds a licence, {EMAIL}")
     RotaEntry.objects.create(request=request, lender=request.partner, position=1, status="supplied",

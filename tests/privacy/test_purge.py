@@ -66,7 +66,8 @@ def test_before_the_purge_the_identity_is_found_everywhere(privacy_world):
     found = traces_in(rows_about(privacy_world.old_request.pk), privacy_world.patron.pk)
     assert any(f.startswith("requests_app.IllRequest.patron ") for f in found)
     for where in ("Note.text", "Event.note", "Event.data", "OutboxMessage.payload", "CopyrightRecord.exception_note",
-                  "RotaEntry.reason", "Charge.note", "ChargeAdjustment.reason", "Charge.patron", "Event.actor_user"):
+                  "RotaEntry.reason", "Charge.note", "ChargeAdjustment.reason", "Charge.patron", "Event.actor_user",
+                  "OutgoingEmail.recipient", "OutgoingEmail.body_text"):
         assert any(where in f for f in found), where
 
 
