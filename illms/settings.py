@@ -256,6 +256,8 @@ ILLMS_EXCHANGE_RATES_URL = env.str("ILLMS_EXCHANGE_RATES_URL", default="")
 ILLMS_ROTA_AUTO_ADVANCE_DAYS = env.int("ILLMS_ROTA_AUTO_ADVANCE_DAYS", default=3)
 ILLMS_ROTA_MAX_LENDERS = env.int("ILLMS_ROTA_MAX_LENDERS", default=10)
 ILLMS_REMINDER_DAYS_BEFORE = env.int("ILLMS_REMINDER_DAYS_BEFORE", default=3)
+# The reminder job reads this many loans, and commits their reminders with their e-mails, at once.
+ILLMS_REMINDER_CHUNK = env.int("ILLMS_REMINDER_CHUNK", default=200)
 ILLMS_COPYRIGHT_COPIES_PER_YEAR = env.int("ILLMS_COPYRIGHT_COPIES_PER_YEAR", default=5)
 ILLMS_COPYRIGHT_RECENT_YEARS = env.int("ILLMS_COPYRIGHT_RECENT_YEARS", default=5)
 # Privacy: days a completed or cancelled borrowing request keeps its patron's identity (docs/privacy.md).

@@ -328,13 +328,10 @@ def send_reminders(*, today: dt.date | None = None) -> dict[str, int]:
         # was half the job's time). Each library's own wording of the reminder is read once for the whole
         # run, not once per loan.
         with cached_overrides():
-            for chunk in _chunks(loans_due.order_by("pk").iterator(chunk_size=REMINDER_CHUNK), REMINDER_CHUNK):
+            size = settings.ILLMS_REMINDER_CHUNK
+            for chunk in _chunks(loans_due.order_by("pk").iterator(chunk_size=size), size):
                 sent[key] += _write_chunk(stage, kind, chunk, today)
     return sent
-
-
-#: Loans read, and reminders with their e-mails committed, together.
-REMINDER_CHUNK = 200
 
 
 def _chunks(items: Iterable, size: int) -> Iterator[list]:
