@@ -71,6 +71,15 @@ def test_redis_url_switches_the_celery_broker_to_redis(tmp_path):
     assert out.strip().splitlines()[-1] == "redis://127.0.0.1:6379/15"
 
 
+
+def test_the_brokers_visibility_timeout_is_minutes_and_comes_from_the_environment(tmp_path):
+    show = "from illms.celery import app; print(app.conf.broker_transport_options['visibility_timeout'])"
+    env = {"ILLMS_VAR_DIR": str(tmp_path), "REDIS_URL": "redis://127.0.0.1:6379/15"}
+    assert int(manage("shell", "-c", show, env=env).stdout.split()[-1]) == 900
+    env["ILLMS_BROKER_VISIBILITY_TIMEOUT"] = "120"
+    assert manage("shell", "-c", show, env=env).stdout.split()[-1] == "120"
+
+
 PRODUCTION = {
     "DJANGO_DEBUG": "0",
     "DJANGO_SECRET_KEY": "k3y-" + "x9Q2vL7pR4mZ8nB1cW6tY0hJ5dF3gS" * 2,
