@@ -78,8 +78,10 @@ def lease() -> dt.timedelta:
     return dt.timedelta(seconds=int(settings.ILLMS_EMAIL_LEASE_SECONDS))
 
 
-#: A pending e-mail the sweep re-queues: its own task had this long to send it.
-STALE_AFTER = dt.timedelta(minutes=1)
+#: A new e-mail still pending this long after it was due lost its task (the one queued on commit
+#: had time to run, even behind a night's reminders): the sweep queues it again. Retries are queued
+#: by the sweep as soon as their back-off is over.
+LOST_AFTER = dt.timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -218,11 +220,12 @@ def _attempt_failed(email: OutgoingEmail, exc: Exception) -> None:
 
 
 def sweep(*, now: dt.datetime | None = None, limit: int = 1000) -> dict[str, int]:
-    """The periodic catch-up: give back hand-overs stuck past the lease, re-queue what is due.
+    """The periodic catch-up: give back hand-overs stuck past the lease, queue what is due.
 
     A row in sending whose claim is older than the lease (its worker died) is pending again, or
-    failed when it has used its attempts. A pending row due for longer than ``STALE_AFTER`` (a
-    retry after a failure, or an e-mail whose task was lost) gets a task. Returns the counts.
+    failed when it has used its attempts. A retry (a pending row with attempts) is queued once its
+    back-off is over; a new row still pending ``LOST_AFTER`` after it was due lost its task and is
+    queued again. Returns the counts.
     """
     now = now or timezone.now()
     stuck = OutgoingEmail.objects.filter(status=EmailStatus.SENDING, claimed_at__lt=now - lease())
@@ -233,8 +236,10 @@ def sweep(*, now: dt.datetime | None = None, limit: int = 1000) -> dict[str, int
     released = stuck.filter(pk__in=again).update(
         status=EmailStatus.PENDING, next_attempt_at=now,
         last_error="The worker handing it over stopped before the mail server answered.")
-    due = again + list(OutgoingEmail.objects.filter(status=EmailStatus.PENDING, next_attempt_at__lte=now - STALE_AFTER)
-                       .order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
+    pending = OutgoingEmail.objects.filter(status=EmailStatus.PENDING).exclude(pk__in=again)
+    due = (pending.filter(attempts__gt=0, next_attempt_at__lte=now)
+           | pending.filter(attempts=0, next_attempt_at__lte=now - LOST_AFTER))
+    due = again + list(due.order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
     from .tasks import send_email
 
     for pk in due:

@@ -153,9 +153,19 @@ def test_a_stuck_hand_over_that_used_its_attempts_is_failed_by_the_sweep(library
 def test_the_sweep_sends_a_pending_email_whose_task_was_lost(library, mailoutbox):
     email = mailer.write(draft(library))  # its after-commit task never runs in this test
     assert mailer.sweep()["queued"] == 0  # just written: its own task may still come
-    OutgoingEmail.objects.filter(pk=email.pk).update(next_attempt_at=timezone.now() - dt.timedelta(minutes=2))
+    OutgoingEmail.objects.filter(pk=email.pk).update(next_attempt_at=timezone.now() - dt.timedelta(minutes=11))
     assert mailer.sweep()["queued"] == 1
     assert len(mailoutbox) == 1
+
+
+def test_the_sweep_queues_a_retry_as_soon_as_its_back_off_is_over(library, refused_smtp, mailoutbox, settings):
+    email = mailer.write(draft(library))
+    mailer.send(email.pk)  # refused: attempt 1, the next after the back-off
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert mailer.sweep()["queued"] == 0
+    OutgoingEmail.objects.filter(pk=email.pk).update(next_attempt_at=timezone.now() - dt.timedelta(seconds=1))
+    assert mailer.sweep()["queued"] == 1
+    assert (OutgoingEmail.objects.get().status, len(mailoutbox)) == (EmailStatus.SENT, 1)
 
 
 def test_an_email_whose_attachment_is_not_ready_waits_without_using_an_attempt(library, mailoutbox):
