@@ -3,7 +3,7 @@
 Real parts: PostgreSQL, Redis, Celery worker processes on the test database, and an SMTP server
 (aiosmtpd, in a thread of this process) that the workers' ``EMAIL_URL`` points at. Each worker's
 broker keys carry a prefix of their own, so parallel test runs sharing a Redis database never see
-each other's tasks; the visibility timeout is two seconds, so the task a killed worker held comes
+each other's tasks; the visibility timeout is one second, so the task a killed worker held comes
 back to the next worker, as it would after ``ILLMS_BROKER_VISIBILITY_TIMEOUT`` in production.
 
 The kills land mid-job deterministically, without any hook in the product:
@@ -55,8 +55,8 @@ from tests.factories import (
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
-VISIBILITY_TIMEOUT = 2
-LEASE = 3
+VISIBILITY_TIMEOUT = 1
+LEASE = 2
 #: The workers' reminder chunk: the job commits 25 loans at a time (200 in production), so a job of
 #: 60 loans has a second chunk to be killed in without sending hundreds of e-mails.
 REMINDER_CHUNK = 25
@@ -244,22 +244,22 @@ def test_a_worker_killed_mid_invoice_job_and_mid_hand_over_loses_no_invoice_pdf_
     ours = MemberLibraryFactory(symbol="OURS", email="ill@ours.example.edu")
     BillingSettingsFactory(library=ours)
     last_month = (timezone.now().replace(day=1) - dt.timedelta(days=20)).replace(hour=12)
-    partners = sorted((LibraryFactory(billing_email=f"ap{n}@partner.example.org", timezone="UTC") for n in range(8)),
+    partners = sorted((LibraryFactory(billing_email=f"ap{n}@partner.example.org", timezone="UTC") for n in range(6)),
                       key=lambda p: p.pk)
     for partner in partners:
         ReceivableFactory(request=LendingRequestFactory(library=ours, partner=partner), amount=Decimal("12.50"),
                           incurred_at=last_month)
 
-    # Kill 1: the job has issued four invoices and waits for the charges of the fifth partner.
+    # Kill 1: the job has issued three invoices and waits for the charges of the fourth partner.
     lock = RowLock()
     lock.execute("BEGIN")
-    lock.execute("SELECT id FROM billing_charge WHERE partner_id = %s FOR UPDATE", (partners[4].pk,))
+    lock.execute("SELECT id FROM billing_charge WHERE partner_id = %s FOR UPDATE", (partners[3].pk,))
     first = workers.start()
     workers.publish(create_monthly_invoices)
-    wait_for(lambda: Invoice.objects.count() == 4 and lock.someone_waits(), workers, "the job to block at invoice 5")
+    wait_for(lambda: Invoice.objects.count() == 3 and lock.someone_waits(), workers, "the job to block at invoice 4")
     workers.kill(first)
     lock.release()
-    assert Invoice.objects.count() == 4
+    assert Invoice.objects.count() == 3
 
     # Kill 2: the next worker renders the PDFs, runs the job again (the broker gave it back) and sends;
     # the mail server holds the second e-mail, and the worker is killed waiting for its answer.
@@ -271,15 +271,15 @@ def test_a_worker_killed_mid_invoice_job_and_mid_hand_over_loses_no_invoice_pdf_
 
     workers.start()
     invoices = list(Invoice.objects.order_by("pk"))
-    sweep_until(workers, lambda: Invoice.objects.count() == 8 and not Invoice.objects.filter(pdf="").exists()
-                and OutgoingEmail.objects.filter(status=EmailStatus.SENT).count() == 8,
+    sweep_until(workers, lambda: Invoice.objects.count() == 6 and not Invoice.objects.filter(pdf="").exists()
+                and OutgoingEmail.objects.filter(status=EmailStatus.SENT).count() == 6,
                 "every invoice with its PDF and its e-mail handed over")
 
     invoices = list(Invoice.objects.order_by("pk"))
     assert sorted(i.partner_id for i in invoices) == [p.pk for p in partners]
     assert all(i.pdf and i.pdf.storage.exists(i.pdf.name) and i.emailed_at for i in invoices)
     emails = list(OutgoingEmail.objects.filter(key__in=[f"invoice:{i.pk}" for i in invoices]))
-    assert len(emails) == 8
+    assert len(emails) == 6
     time.sleep(0.5)  # anything still on its way arrives
     received = smtp.count_by_message_id()
     # At most one per kill; here exactly the e-mail the second kill cut off (the first hit no hand-over).
