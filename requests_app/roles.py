@@ -61,6 +61,8 @@ ROLES: dict[str, list[str]] = {
         # Their own library's staff accounts: create, give member-library roles, deactivate.
         "auth.view_user", "auth.add_user", "auth.change_user",
         "requests_app.view_event", "requests_app.view_note", "requests_app.add_note",
+        # Their library's outgoing e-mails: the failed ones, and "send again".
+        "requests_app.view_outgoingemail", "requests_app.change_outgoingemail",
         *BILLING_PERMISSIONS,
     ],
     REPORTING: [

@@ -201,3 +201,21 @@ def test_staff_find_failed_emails_in_the_admin_and_send_them_again(library, clie
         client.post(url, {"action": "send_again", "_selected_action": [failed.pk]})
     failed.refresh_from_db()
     assert (failed.status, failed.attempts, len(mailoutbox)) == (EmailStatus.SENT, 1, 1)
+
+
+def test_an_ill_administrator_sees_only_their_librarys_failed_emails_and_sends_them_again(
+        library, client, mailoutbox, django_capture_on_commit_callbacks):
+    from requests_app import roles
+    from tests.factories import StaffFactory
+
+    ours = mailer.write(draft(library, key="test:ours"))
+    theirs = mailer.write(draft(MemberLibraryFactory(), key="test:theirs"))
+    OutgoingEmail.objects.update(status=EmailStatus.FAILED, attempts=8)
+    client.force_login(StaffFactory(library=library, groups=[roles.ILL_ADMINISTRATOR], is_staff=True))
+    url = reverse("admin:requests_app_outgoingemail_changelist")
+    assert [e.pk for e in client.get(url + "?status=failed").context["cl"].result_list] == [ours.pk]
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"action": "send_again", "_selected_action": [ours.pk, theirs.pk]})
+    assert [OutgoingEmail.objects.get(pk=e.pk).status for e in (ours, theirs)] == [EmailStatus.SENT,
+                                                                                   EmailStatus.FAILED]
+    assert len(mailoutbox) == 1
