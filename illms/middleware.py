@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+import time
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import REDIRECT_FIELD_NAME, logout
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import redirect, resolve_url
+from django_htmx.http import HttpResponseClientRedirect
+
+logger = logging.getLogger(__name__)
 
 NUL_MESSAGE = "The address holds a NUL character (%00), which no search or filter here accepts."
 
@@ -25,3 +36,68 @@ class RefuseNulInQueryString:
                 return JsonResponse({"code": "invalid", "message": NUL_MESSAGE}, status=400)
             return HttpResponseBadRequest(NUL_MESSAGE, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
+
+
+#: The session key holding when a staff member last made a request (seconds since the epoch).
+LAST_ACTIVITY_KEY = "illms_last_activity"
+#: Activity is written to the session at most this often, so a busy desk does not save its session per request.
+ACTIVITY_RESOLUTION_SECONDS = 60
+
+
+def is_staff_member(user) -> bool:
+    """Staff for the idle timeout: a Django staff account or a member library's staff profile."""
+    # The reverse one-to-one caches its answer (a missing profile too), so the base template's own look-up
+    # of ``user.staff_profile`` costs no second query.
+    return user.is_staff or getattr(user, "staff_profile", None) is not None
+
+
+def _duration(seconds: int) -> str:
+    hours, minutes = divmod(seconds // 60, 60)
+    parts = [f"{hours} hour{'s' if hours != 1 else ''}"] if hours else []
+    if minutes or not hours:
+        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+    return " ".join(parts)
+
+
+def record_sign_in(sender, request: HttpRequest, user, **kwargs) -> None:
+    """``user_logged_in`` receiver: a staff member's idle time starts at sign-in, saved with the new session."""
+    if is_staff_member(user):
+        request.session[LAST_ACTIVITY_KEY] = int(time.time())
+
+
+class StaffSessionIdleTimeout:
+    """Signs a staff member out after ``ILLMS_STAFF_SESSION_IDLE_SECONDS`` without a request.
+
+    Staff read confidential patron records, often on shared desk computers. Their last activity is kept in the
+    session from sign-in on (``record_sign_in``), rewritten only when the stored time is more than a minute
+    old. A request after too long idle signs them out and sends them to the login page, which says why (an
+    htmx request is redirected by htmx, an API call just goes on unauthenticated). Patron sessions are left
+    alone: they end at ``SESSION_COOKIE_AGE``.
+    """
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and is_staff_member(user):
+            now = int(time.time())
+            last = request.session.get(LAST_ACTIVITY_KEY)
+            idle = settings.ILLMS_STAFF_SESSION_IDLE_SECONDS
+            if isinstance(last, int) and now - last > idle:
+                return self.sign_out(request, idle)
+            if not isinstance(last, int) or now - last >= ACTIVITY_RESOLUTION_SECONDS:
+                request.session[LAST_ACTIVITY_KEY] = now
+        return self.get_response(request)
+
+    def sign_out(self, request: HttpRequest, idle: int) -> HttpResponse:
+        logger.info("Signed out %s after more than %d s without activity", request.user.get_username(), idle)
+        logout(request)
+        messages.info(request, f"You were signed out after {_duration(idle)} without activity. "
+                               "Sign in again to go on.")
+        if request.path.startswith("/api/"):
+            return self.get_response(request)
+        login_url = f"{resolve_url(settings.LOGIN_URL)}?{urlencode({REDIRECT_FIELD_NAME: request.get_full_path()})}"
+        if getattr(request, "htmx", False):
+            return HttpResponseClientRedirect(login_url)
+        return redirect(login_url)

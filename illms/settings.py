@@ -6,6 +6,7 @@ Celery broker on the local file system, so ``make run`` needs no server. Product
 ``REDIS_URL``; ``manage.py check --deploy`` is clean with those.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "django_celery_beat",
+    "axes",
     "requests_app",
     "borrowing",
     "lending",
@@ -66,6 +68,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "illms.middleware.StaffSessionIdleTimeout",
+    # Last, as django-axes asks: it turns a refused sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "illms.urls"
@@ -115,6 +120,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# django-axes first: it refuses a locked account and address before any backend checks the password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -276,6 +286,26 @@ ILLMS_EDELIVERY_MAX_BYTES = env.int("ILLMS_EDELIVERY_MAX_BYTES", default=60 * 10
 ISO18626_SCHEMA_DIR = Path(env.str("ILLMS_ISO18626_SCHEMA_DIR", default=str(BASE_DIR.parent / "shared" / "iso18626")))
 ISO18626_MAX_BODY_BYTES = env.int("ILLMS_ISO18626_MAX_BODY_BYTES", default=1_000_000)
 
+# Sign-in throttling (django-axes): an account is locked for one client address after
+# ILLMS_SIGNIN_FAILURE_LIMIT wrong passwords in a row, for ILLMS_SIGNIN_LOCKOUT_MINUTES after the last try;
+# the same account from another address, and other accounts from that address, are not locked.
+AXES_FAILURE_LIMIT = env.int("ILLMS_SIGNIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("ILLMS_SIGNIN_LOCKOUT_MINUTES", default=60))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "illms.signin.lockout_response"
+# The client's address: REMOTE_ADDR, or with ILLMS_TRUSTED_PROXY_COUNT reverse proxies in front, the address
+# the outermost of them saw (X-Forwarded-For counted from the right; docs/deployment.md).
+ILLMS_TRUSTED_PROXY_COUNT = env.int("ILLMS_TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "illms.signin.client_ip_address"
+AXES_SENSITIVE_PARAMETERS = ["password", "csrfmiddlewaretoken"]
+AXES_ENABLE_ADMIN = False  # illms/admin.py registers axes' pages for superusers only
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # each failed sign-in kept (admin: Access failures), beside the log lines
+
+# Sessions: a patron's lasts ILLMS_PATRON_SESSION_DAYS; a staff member's ends after
+# ILLMS_STAFF_SESSION_IDLE_MINUTES without a request (illms.middleware.StaffSessionIdleTimeout).
+SESSION_COOKIE_AGE = env.int("ILLMS_PATRON_SESSION_DAYS", default=14) * 24 * 60 * 60
+ILLMS_STAFF_SESSION_IDLE_SECONDS = env.int("ILLMS_STAFF_SESSION_IDLE_MINUTES", default=8 * 60) * 60
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -295,5 +325,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # axes logs failed sign-ins and lockouts at WARNING; its start-up banner at INFO is noise in every command.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes.apps": {"level": "WARNING"}},
 }

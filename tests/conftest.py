@@ -2,6 +2,8 @@ import os
 
 import pytest
 from django.db import connection
+from django.test import Client, RequestFactory
+from django.urls import reverse
 
 #: Set by .ci/run: a test that needs a service which is missing fails instead of skipping.
 REQUIRE_SERVICES = os.environ.get("ILLMS_REQUIRE_SERVICES", "").lower() in {"1", "true", "yes"}
@@ -18,6 +20,24 @@ def postgres(db):
     """Tests of real row locks and concurrency need PostgreSQL."""
     if connection.vendor != "postgresql":
         skip_or_fail("needs PostgreSQL: run with DATABASE_URL=postgres://…")
+
+
+class SignInClient(Client):
+    """Django's test client, whose ``login()`` signs in as the login page does: with a request.
+
+    ``Client.login()`` calls ``authenticate()`` without one, which django-axes' backend refuses (it counts
+    failures per account and client address). Passing a request from this client's own address keeps the
+    lockout on in every test, exactly as in production.
+    """
+
+    def login(self, **credentials) -> bool:
+        credentials.setdefault("request", RequestFactory(**self.defaults).post(reverse("login")))
+        return super().login(**credentials)
+
+
+@pytest.fixture
+def client() -> SignInClient:
+    return SignInClient()
 
 
 @pytest.fixture(autouse=True)
