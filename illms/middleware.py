@@ -38,6 +38,21 @@ class RefuseNulInQueryString:
         return self.get_response(request)
 
 
+class PermissionsPolicy:
+    """Sends ``Permissions-Policy`` from ``ILLMS_PERMISSIONS_POLICY``: a feature with no origins is off."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+        self.header = ", ".join(
+            f"{feature}=({' '.join(origins)})" for feature, origins in settings.ILLMS_PERMISSIONS_POLICY.items())
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if self.header:
+            response.headers.setdefault("Permissions-Policy", self.header)
+        return response
+
+
 #: The session key holding when a staff member last made a request (seconds since the epoch).
 LAST_ACTIVITY_KEY = "illms_last_activity"
 #: Activity is written to the session at most this often, so a busy desk does not save its session per request.

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("ILLMS_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -50,6 +51,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_celery_beat",
     "axes",
+    "csp",
     "requests_app",
     "borrowing",
     "lending",
@@ -67,6 +69,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "illms.middleware.PermissionsPolicy",
     "django_htmx.middleware.HtmxMiddleware",
     "illms.middleware.StaffSessionIdleTimeout",
     # Last, as django-axes asks: it turns a refused sign-in into the lockout page.
@@ -310,6 +314,33 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp): scripts and styles only from our own static files, never inline.
+# Operators who add content from elsewhere (a logo, a web font) name its origin in ILLMS_CSP_EXTRA_*.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, *env.list("ILLMS_CSP_EXTRA_SCRIPT_SRC", default=[])],
+        "style-src": [SELF, *env.list("ILLMS_CSP_EXTRA_STYLE_SRC", default=[])],
+        # data: for the small SVG icons inside Bootstrap's and Swagger UI's style sheets.
+        "img-src": [SELF, "data:", *env.list("ILLMS_CSP_EXTRA_IMG_SRC", default=[])],
+        "font-src": [SELF, *env.list("ILLMS_CSP_EXTRA_FONT_SRC", default=[])],
+        "connect-src": [SELF, *env.list("ILLMS_CSP_EXTRA_CONNECT_SRC", default=[])],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+if env.str("ILLMS_CSP_REPORT_URI", default=""):
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [env.str("ILLMS_CSP_REPORT_URI")]
+# Permissions-Policy (illms.middleware.PermissionsPolicy): no page of ours uses these browser features (the
+# barcode scanner reads a keyboard-wedge scanner, not the camera), so no page, nor anything framed in it, may.
+ILLMS_PERMISSIONS_POLICY = {
+    feature: [] for feature in (
+        "accelerometer", "autoplay", "camera", "display-capture", "encrypted-media", "geolocation", "gyroscope",
+        "hid", "idle-detection", "magnetometer", "microphone", "midi", "payment", "picture-in-picture",
+        "publickey-credentials-get", "screen-wake-lock", "serial", "usb", "xr-spatial-tracking")
+}
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

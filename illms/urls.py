@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from requests_app.protocol.endpoint import iso18626, messages_json
 
@@ -23,7 +23,9 @@ urlpatterns = [
     path("api/v1/holdings/", include("lending.api.urls")),
     path("api/v1/", include("requests_app.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves Swagger UI's start-up script from ?script, as the Content-Security-Policy requires.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="api/swagger_ui.html"),
+         name="api-docs"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("billing/", include("billing.urls")),
