@@ -105,3 +105,25 @@ def test_email_url_configures_smtp(tmp_path):
     code = "from django.conf import settings as s; print(s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_USE_TLS)"
     out = manage("shell", "-c", code, env=env).stdout.strip().splitlines()[-1].split()
     assert out == ["django.core.mail.backends.smtp.EmailBackend", "mail.example.edu", "587", "True"]
+
+
+SHOW_SIGN_IN = ("from django.conf import settings as s; d = s.CONTENT_SECURITY_POLICY['DIRECTIVES']; "
+                "print(s.AXES_FAILURE_LIMIT, int(s.AXES_COOLOFF_TIME.total_seconds()), s.ILLMS_TRUSTED_PROXY_COUNT, "
+                "s.ILLMS_STAFF_SESSION_IDLE_SECONDS, s.SESSION_COOKIE_AGE, d['img-src'][-1], d['script-src'][-1], "
+                "d.get('report-uri', ['-'])[0])")
+
+
+def test_sign_in_session_and_policy_defaults(tmp_path):
+    out = manage("shell", "-c", SHOW_SIGN_IN, env={"ILLMS_VAR_DIR": str(tmp_path)}).stdout.split()[-8:]
+    assert out == ["10", "3600", "0", "28800", "1209600", "data:", "'self'", "-"]
+
+
+def test_sign_in_session_and_policy_settings_come_from_the_environment(tmp_path):
+    env = {"ILLMS_VAR_DIR": str(tmp_path), "ILLMS_SIGNIN_FAILURE_LIMIT": "5", "ILLMS_SIGNIN_LOCKOUT_MINUTES": "15",
+           "ILLMS_TRUSTED_PROXY_COUNT": "2", "ILLMS_STAFF_SESSION_IDLE_MINUTES": "30",
+           "ILLMS_PATRON_SESSION_DAYS": "3", "ILLMS_CSP_EXTRA_IMG_SRC": "https://cdn.example.edu",
+           "ILLMS_CSP_EXTRA_SCRIPT_SRC": "https://stats.example.edu",
+           "ILLMS_CSP_REPORT_URI": "https://errors.example.edu/csp"}
+    out = manage("shell", "-c", SHOW_SIGN_IN, env=env).stdout.split()[-8:]
+    assert out == ["5", "900", "2", "1800", "259200", "https://cdn.example.edu", "https://stats.example.edu",
+                   "https://errors.example.edu/csp"]
