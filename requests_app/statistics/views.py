@@ -6,16 +6,15 @@ Who sees what: the ``requests_app.view_statistics`` permission (roles “ILL adm
 
 from __future__ import annotations
 
-import csv
 import functools
-from collections.abc import Iterable, Iterator
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 
+from ..csv_export import csv_download
 from ..models import Library
 from ..selectors import staff_library
 from . import tables
@@ -80,31 +79,6 @@ def index(request: HttpRequest, library: Library | None) -> HttpResponse:
     return render(request, "statistics/index.html", context)
 
 
-class _Echo:
-    """The file-like object csv.writer needs; each written line goes straight to the response."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-#: A cell starting with one of these would run as a formula in a spreadsheet (CSV injection):
-#: citation titles are typed by patrons and partners.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _safe(cell):
-    if isinstance(cell, str) and cell.startswith(_FORMULA_START):
-        return "'" + cell
-    return cell
-
-
-def _csv_lines(table: tables.Table) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    rows: Iterable = [table.headers, *table.rows]
-    for row in rows:
-        yield writer.writerow([_safe(cell) for cell in row])
-
-
 @statistics_access
 def table_csv(request: HttpRequest, library: Library | None, name: str) -> HttpResponse:
     if name not in tables.TABLES or library is None:
@@ -115,7 +89,5 @@ def table_csv(request: HttpRequest, library: Library | None, name: str) -> HttpR
         return HttpResponseBadRequest(f"Bad filters: {errors}", content_type="text/plain; charset=utf-8")
     scope = form.scope(library)
     table = tables.build(scope, [name])[0]
-    response = StreamingHttpResponse(_csv_lines(table), content_type="text/csv; charset=utf-8")
-    filename = f"{scope.library.symbol}-{name}-{scope.start.isoformat()}-{scope.end.isoformat()}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return csv_download(table.headers, table.rows,
+                        filename=f"{scope.library.symbol}-{name}-{scope.start.isoformat()}-{scope.end.isoformat()}.csv")

@@ -155,14 +155,14 @@ def test_the_receivables_csv_has_a_row_per_partner_and_month(billing_client, our
     ReceivableFactory(request=LendingRequestFactory(library=ours, partner=partner), amount=Decimal("2.5"),
                       incurred_at=dt.datetime(2026, 3, 20, 12, tzinfo=dt.UTC))
     response = billing_client.get("/billing/reports/receivables.csv?start=2026-01-01&end=2026-12-31")
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode())))
     assert rows == [["partner", "partner name", "month", "currency", "total"],
                     ["PARTX", partner.name, "2026-03", "USD", "7.50"]]
 
 
 def test_the_aging_csv_lists_unpaid_invoices(billing_client, ours):
     invoice = invoice_for(ours)
-    rows = list(csv.reader(io.StringIO(billing_client.get("/billing/reports/aging.csv").content.decode())))
+    rows = list(csv.reader(io.StringIO(billing_client.get("/billing/reports/aging.csv").getvalue().decode())))
     assert rows[1][0] == invoice.number
 
 
