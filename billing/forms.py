@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from requests_app.form_fields import LibrarySymbolField
+from requests_app.ids import parse_id
 from requests_app.models import Library
 
 from .models import Budget, FeeSchedule
@@ -74,7 +75,7 @@ class SettleForm(forms.Form):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         # Any id is accepted here; the service settles only the library's own open payables.
-        self.fields["charge"].valid_value = lambda value: str(value).isdigit()
+        self.fields["charge"].valid_value = lambda value: parse_id(value) is not None
 
 
 class ExchangeRateForm(forms.Form):

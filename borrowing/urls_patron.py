@@ -13,8 +13,8 @@ urlpatterns = [
     path("requests/new/<slug:format>/", patron.request_form, name="patron-request-form"),
     path("requests/preferences/", patron.preferences, name="patron-preferences"),
     path("requests/my-data.json", privacy.download_my_data, name="patron-data-export"),
-    path("requests/<int:pk>/", patron.request_detail, name="patron-request"),
-    path("requests/<int:pk>/actions/<slug:action>/", patron.perform_action, name="patron-request-action"),
-    path("requests/<int:pk>/copy/", patron.download_copy, name="patron-request-copy"),
-    path("requests/<int:pk>/messages/", messages.write_to_staff, name="patron-request-message"),
+    path("requests/<id:pk>/", patron.request_detail, name="patron-request"),
+    path("requests/<id:pk>/actions/<slug:action>/", patron.perform_action, name="patron-request-action"),
+    path("requests/<id:pk>/copy/", patron.download_copy, name="patron-request-copy"),
+    path("requests/<id:pk>/messages/", messages.write_to_staff, name="patron-request-message"),
 ]

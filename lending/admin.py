@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from requests_app.admin_lists import LargeTableAdmin, MemberLibraryFilter
 from requests_app.admin_scope import MemberLibraryScopedAdmin, MemberLibraryScopedInline
+from requests_app.ids import parse_id
 
 from .models import DownloadLog, ElectronicDelivery, Holding, HoldingsImport, LendingDetail, PartnerLendingRule
 
@@ -28,6 +29,16 @@ class LendingDetailAdmin(LargeTableAdmin):
     list_filter = ["match_kind", "renewal_pending"]
     raw_id_fields = ["request", "holding"]
     library_path = "request__library"
+
+    def get_object(self, request, object_id, from_field=None):
+        """The detail's key is its request's id: a number no id can be is no detail (the admin says so).
+
+        The key is a relation, and Django checks the range of a plain integer key only: SQLite could
+        not bind a larger number.
+        """
+        if from_field is None and parse_id(object_id) is None:
+            return None
+        return super().get_object(request, object_id, from_field)
 
 
 class DownloadLogInline(MemberLibraryScopedInline, admin.TabularInline):

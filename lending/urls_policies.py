@@ -8,6 +8,6 @@ app_name = "partner-rules"
 
 urlpatterns = [
     path("", partner_rules.rule_list, name="list"),
-    path("<int:pk>/", partner_rules.rule_edit, name="edit"),
-    path("<int:pk>/delete/", partner_rules.rule_delete, name="delete"),
+    path("<id:pk>/", partner_rules.rule_edit, name="edit"),
+    path("<id:pk>/delete/", partner_rules.rule_delete, name="delete"),
 ]

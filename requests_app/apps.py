@@ -6,4 +6,10 @@ class RequestsAppConfig(AppConfig):
     verbose_name = "Requests and directory"
 
     def ready(self) -> None:
+        from django.urls import register_converter
+
         from . import transports  # noqa: F401 - registers the outbox transports
+        from .ids import IdConverter
+
+        # ``<id:pk>`` in every app's URLs: registered before the URL configuration is read.
+        register_converter(IdConverter, "id")

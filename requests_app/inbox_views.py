@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from . import messaging
 from .access import member_library
+from .ids import parse_ids
 from .models import Library
 
 PAGE_SIZE = 50
@@ -48,7 +49,7 @@ def mark_read(request: HttpRequest) -> HttpResponse:
     if request.POST.get("all"):
         changed = messaging.mark_read(library=library, roles=roles, user=request.user)
     else:
-        ids = [int(v) for v in request.POST.getlist("note") if v.isdigit()]
+        ids = parse_ids(request.POST.getlist("note"))
         if not ids:
             messages.error(request, "Choose a message to mark read.")
             return redirect(_next(request))

@@ -7,6 +7,6 @@ app_name = "staff"
 urlpatterns = [
     path("privacy/access-log/", views.patron_access_log, name="patron-access-log"),
     path("<str:role>/", views.queue, name="queue"),
-    path("<str:role>/<int:pk>/", views.request_detail, name="request"),
-    path("<str:role>/<int:pk>/messages/<int:message_id>/resend/", views.resend_message, name="resend"),
+    path("<str:role>/<id:pk>/", views.request_detail, name="request"),
+    path("<str:role>/<id:pk>/messages/<id:message_id>/resend/", views.resend_message, name="resend"),
 ]

@@ -26,6 +26,7 @@ from requests_app import selectors as core_selectors
 from requests_app import services as core_services
 from requests_app.access import member_library
 from requests_app.form_fields import LibrarySymbolField
+from requests_app.ids import parse_id, parse_ids
 from requests_app.models import EventSource, IllRequest, Library, NoteVisibility, Role
 from requests_app.pagination import keyset_page
 from requests_app.workflow import Actor, WorkflowError
@@ -160,7 +161,7 @@ def _bulk_actions(status: str):
 def bulk_action(request: HttpRequest) -> HttpResponse:
     library = _library(request)
     action = request.POST.get("action", "")
-    ids = [int(v) for v in request.POST.getlist("requests") if v.isdigit()]
+    ids = parse_ids(request.POST.getlist("requests"))
     back = reverse(NS + ":queue") + ("?" + request.POST["return_query"] if request.POST.get("return_query") else "")
     if not ids or action not in WORKFLOW.transitions:
         messages.error(request, "Tick at least one request and choose an action.")
@@ -320,7 +321,7 @@ def rota_change(request: HttpRequest, pk: int, change: str) -> HttpResponse:
     library = _library(request)
     ill_request = _own_request(library, pk)
     entry = request.POST.get("entry") or ""
-    entry_id = int(entry) if entry.isdigit() else 0  # no such entry: the rota service says so
+    entry_id = parse_id(entry) or 0  # no such entry: the rota service says so
     try:
         if change == "build":
             entries = rota.build_rota(request=ill_request)

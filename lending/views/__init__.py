@@ -13,13 +13,3 @@ PERMISSION = "requests_app.work_lending"
 def lending_library(request: HttpRequest) -> Library:
     """The member library whose lending queues this user works, or 403."""
     return member_library(request.user, PERMISSION, "Your account may not work the lending queues.")
-
-
-def parse_ids(values: list[str]) -> list[int]:
-    ids = []
-    for value in values:
-        for part in str(value).split(","):
-            part = part.strip()
-            if part.isdigit():
-                ids.append(int(part))
-    return ids[:500]

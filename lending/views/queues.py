@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from requests_app.ids import parse_ids
 from requests_app.models import EventSource
 from requests_app.pagination import keyset_page
 from requests_app.workflow import Actor, WorkflowError
@@ -20,7 +21,7 @@ from ..forms import ScanForm
 from ..models import MatchKind
 from ..services import answers, printing
 from ..workflow import WORKFLOW, LendingStatus
-from . import lending_library, parse_ids
+from . import lending_library
 
 PAGE_SIZE = 50
 

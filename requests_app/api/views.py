@@ -25,6 +25,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from requests_app import messaging, privacy, selectors, services
+from requests_app.ids import parse_id
 from requests_app.models import EventSource, IllRequest, NoteVisibility
 
 from . import schema
@@ -163,10 +164,11 @@ class RequestViewSet(ApiViewSet):
 
     def get_ill_request(self, pk) -> IllRequest:
         """The request ``pk`` if the caller may read it, with its history; else 404."""
-        try:
-            return selectors.with_history(self.get_queryset()).get(pk=int(pk))
-        except (IllRequest.DoesNotExist, ValueError, TypeError):
-            raise NotFound("There is no such request between you and us.") from None
+        number = parse_id(pk)
+        found = selectors.with_history(self.get_queryset()).filter(pk=number).first() if number else None
+        if found is None:
+            raise NotFound("There is no such request between you and us.")
+        return found
 
     def detail_response(self, ill_request: IllRequest, status_code: int = status.HTTP_200_OK,
                         headers: dict | None = None) -> Response:

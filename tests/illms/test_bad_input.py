@@ -22,7 +22,7 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 JUNK = {"a NUL character": "a\x00b", "text": "zz", "a negative number": "-1",
-        "a number too large": "99999999999999999999"}
+        "a number too large": "99999999999999999999", "a digit that is no ASCII digit": "\u00b2"}
 STAFF_FORMS = {
     "rota: build": ("/borrowing/requests/{sourcing}/rota/build/", ["entry", "lender"]),
     "rota: move up": ("/borrowing/requests/{sourcing}/rota/up/", ["entry"]),
