@@ -13,7 +13,9 @@ enters, before it reaches a query:
 
 ``IdConverter`` is the ``<id:…>`` of every URL pattern (a number out of range matches no pattern:
 404); ``parse_id`` and ``parse_ids`` read ids from form and query values (one out of range is
-left out, as an id of no row would be: the page then says nothing was chosen).
+left out, as an id of no row would be: the page then says nothing was chosen);
+``number_past_ids`` finds one in query values that go to the database as they are (the admin's
+list filters).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from django.utils.module_loading import import_string
 
 #: Digits of a positive id, ASCII only. Twenty digits hold every 64-bit number; longer text is no id.
 _ID_TEXT = re.compile(r"[0-9]{1,20}")
+_DIGITS = re.compile(r"[0-9]+")
 #: The most ids one form may carry (a queue page's ticks, a batch of pull slips).
 MAX_IDS = 500
 
@@ -60,6 +63,16 @@ def parse_ids(values: Iterable[object], *, limit: int = MAX_IDS) -> list[int]:
             if number is not None:
                 ids.append(number)
     return ids[:limit]
+
+
+def number_past_ids(values: Iterable[object]) -> int | None:
+    """The first number in ``values`` (each may hold several, separated by commas) that no id can be."""
+    for value in values:
+        for part in str(value).split(","):
+            part = part.strip()
+            if _DIGITS.fullmatch(part) and int(part) > largest_id():
+                return int(part)
+    return None
 
 
 class IdConverter:

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from django.contrib import admin
 from django.urls import resolve
 from rest_framework.test import APIClient
 
@@ -139,3 +140,30 @@ def test_an_id_in_a_form_or_query_that_no_row_can_have_is_refused_with_a_reason(
     else:
         assert response.status_code == 200
         assert said in response.content.decode()
+
+
+def admin_list_filters(number: int) -> Iterator[tuple[str, dict]]:
+    """Every admin list, filtered by each of its model's relations, and by ids, with ``number``."""
+    for model in admin.site._registry:
+        url = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+        yield url, {"id__in": f"1,{number}"}
+        for field in model._meta.get_fields():
+            if field.is_relation and field.concrete:
+                yield url, {f"{field.name}__exact": str(number)}
+
+
+@pytest.mark.parametrize("number", HUGE.values(), ids=HUGE.keys())
+def test_an_admin_list_filtered_by_a_number_no_id_can_be_goes_to_the_invalid_lookup_page(client, number):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    answers = {(url, tuple(query)): client.get(url, query) for url, query in admin_list_filters(number)}
+    assert {key: (r.status_code, r.get("Location")) for key, r in answers.items()
+            if (r.status_code, r.get("Location")) != (302, f"{key[0]}?e=1")} == {}
+
+
+def test_an_admin_list_still_filters_by_a_real_id_and_searches_long_numbers_as_text(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    request, elsewhere = IllRequestFactory(title="Wanted"), IllRequestFactory(title="Elsewhere")
+    listed = client.get("/admin/requests_app/illrequest/", {"library__id__exact": request.library_id})
+    assert listed.status_code == 200
+    assert request.title in listed.content.decode() and elsewhere.title not in listed.content.decode()
+    assert client.get("/admin/requests_app/illrequest/", {"q": str(10**30)}).status_code == 200

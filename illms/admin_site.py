@@ -1,0 +1,37 @@
+"""The admin site: Django's, refusing a list filter with a number no id can be.
+
+The admin's lists filter on whatever the address says (``?library__exact=12``) and send the value
+to the database as typed: SQLite cannot bind a number past 64 bits (``OverflowError``, a 500), for
+any model, ours or another app's. Such an address goes where the admin sends any filter it cannot
+apply, its invalid-lookup page (``?e=1``). Installed as the default site (``IllmsAdminConfig``), so
+every registered model gets it.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from django.contrib import admin
+from django.contrib.admin.apps import AdminConfig
+from django.contrib.admin.views.main import ERROR_FLAG
+from django.http import HttpRequest, HttpResponseRedirect
+
+from requests_app.ids import number_past_ids
+
+#: Query parameters that are not filters on a column: the search box (text, searched as text).
+NOT_FILTERS = {"q", "_changelist_filters"}
+
+
+class IllmsAdminSite(admin.AdminSite):
+    def admin_view(self, view, cacheable=False):
+        @functools.wraps(view)
+        def refuse_numbers_past_ids(request: HttpRequest, *args, **kwargs):
+            if number_past_ids(value for key, values in request.GET.lists() if key not in NOT_FILTERS
+                               for value in values) is not None:
+                return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")
+            return view(request, *args, **kwargs)
+        return super().admin_view(refuse_numbers_past_ids, cacheable)
+
+
+class IllmsAdminConfig(AdminConfig):
+    default_site = "illms.admin_site.IllmsAdminSite"
