@@ -13,11 +13,11 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
 from billing.models import Budget
 from billing.services import create_monthly_invoices
@@ -28,6 +28,7 @@ from requests_app.statistics import tables
 from tests.billing.factories import BudgetFactory, ReceivableFactory
 from tests.factories import IllRequestFactory, LendingRequestFactory, LibraryFactory, MemberLibraryFactory, StaffFactory
 from tests.statistics.scenario import at, event, made
+from tests.url_walk import url_patterns
 
 pytestmark = pytest.mark.django_db
 
@@ -42,19 +43,6 @@ CSV_ENDPOINTS: dict[str, Callable[[], list[str]]] = {
     "statistics:csv": lambda: [f"{reverse('statistics:csv', args=[name])}?{PERIOD}" for name in tables.TABLES],
     "billing:report-csv": lambda: [f"{reverse('billing:report-csv', args=[report])}?{PERIOD}" for report in REPORTS],
 }
-
-
-def url_patterns(resolver: URLResolver | None = None, prefix: str = "", namespace: str = ""
-                 ) -> Iterator[tuple[str, str, URLPattern]]:
-    """Every pattern of the URL configuration as (namespaced name, route, pattern)."""
-    resolver = resolver or get_resolver()
-    for entry in resolver.url_patterns:
-        route = prefix + str(entry.pattern)
-        if isinstance(entry, URLResolver):
-            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-            yield from url_patterns(entry, route, inner)
-        else:
-            yield (f"{namespace}{entry.name}" if entry.name else "", route, entry)
 
 
 def csv_url_names() -> set[str]:

@@ -20,8 +20,7 @@ from rest_framework.test import APIClient
 from requests_app import roles
 from requests_app.services import issue_api_key
 from tests.factories import IllRequestFactory, LibraryFactory, MemberLibraryFactory, StaffFactory, UserFactory
-
-from .test_csv_exports import url_patterns
+from tests.url_walk import url_patterns
 
 pytestmark = pytest.mark.django_db
 
