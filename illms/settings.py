@@ -235,6 +235,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Per API key and per partner (ILLMS_THROTTLE_*); calls without a credential are counted per address by
+    # the authentication class, before the permission check answers them 401.
+    "DEFAULT_THROTTLE_CLASSES": ["requests_app.api.authentication.PartnerRateThrottle"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "requests_app.api.errors.exception_handler",
@@ -310,6 +313,16 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = True  # each failed sign-in kept (admin: Access
 # ILLMS_STAFF_SESSION_IDLE_MINUTES without a request (illms.middleware.StaffSessionIdleTimeout).
 SESSION_COOKIE_AGE = env.int("ILLMS_PATRON_SESSION_DAYS", default=14) * 24 * 60 * 60
 ILLMS_STAFF_SESSION_IDLE_SECONDS = env.int("ILLMS_STAFF_SESSION_IDLE_MINUTES", default=8 * 60) * 60
+
+# Partner doors: rates per API key, per partner and, for calls without a usable credential, per address
+# ("600/min", "10/s", "5000/hour", "120/5m"; "off" for none), counted in the cache (docs/configuration.md).
+ILLMS_THROTTLE_API_KEY_RATE = env.str("ILLMS_THROTTLE_API_KEY_RATE", default="600/min")
+ILLMS_THROTTLE_PARTNER_RATE = env.str("ILLMS_THROTTLE_PARTNER_RATE", default="1200/min")
+ILLMS_THROTTLE_UNAUTHENTICATED_RATE = env.str("ILLMS_THROTTLE_UNAUTHENTICATED_RATE", default="60/min")
+# Fernet keys (comma-separated, the first encrypts) for the credentials we send to partners; empty: one key
+# derived from SECRET_KEY (requests_app/credentials.py; docs/partners.md says how to rotate).
+ILLMS_CREDENTIALS_KEY = env.str("ILLMS_CREDENTIALS_KEY", default="")
+
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -29,6 +29,12 @@ class AgencyIdType(models.TextChoices):
     ICOLC = "ICOLC", "Consortium code"
 
 
+class OutgoingAuthScheme(models.TextChoices):
+    BEARER = "bearer", "Authorization: Bearer <key>"
+    API_KEY = "api-key", "Authorization: Api-Key <key>"
+    BASIC = "basic", "HTTP Basic (user name and password)"
+
+
 class Library(models.Model):
     """A library in the directory: a member served by this installation, or a partner."""
 
@@ -66,18 +72,42 @@ class Library(models.Model):
     iso18626_version = models.CharField("ISO 18626 version", max_length=8, default="1.2")
     rest_endpoint = models.URLField("ILLMS REST endpoint", blank=True,
                                     help_text="Base URL of another ILLMS installation's API, if it has one.")
-    outgoing_api_key = models.CharField(
-        "key for the partner's system", max_length=200, blank=True,
-        help_text="The key the partner issued to us, sent with our messages to its endpoint.",
+    # What we send with our messages to the partner's endpoint (``transports``): a scheme, and a secret the
+    # partner issued to us, stored encrypted (``requests_app.credentials``) and never shown again.
+    outgoing_auth_scheme = models.CharField(
+        "how we authenticate to the partner", max_length=10, choices=OutgoingAuthScheme.choices,
+        default=OutgoingAuthScheme.BEARER,
+        help_text="Sent with our messages: “Authorization: Bearer <secret>”, “Authorization: Api-Key <secret>” "
+                  "or HTTP Basic (user name and the secret as password).",
     )
-    require_api_key = models.BooleanField(
-        "ISO 18626 messages need a key", default=False,
-        help_text="Refuse ISO 18626 messages from this partner unless they carry one of its API keys.",
+    outgoing_username = models.CharField(
+        "user name at the partner", max_length=100, blank=True,
+        help_text="HTTP Basic only: the user name the partner gave us.",
+    )
+    outgoing_secret = models.TextField(
+        "our key or password at the partner (encrypted)", blank=True, editable=False,
+        help_text="Fernet token of the key or password the partner issued to us; set through the admin form.",
     )
     ip_allowlist = models.CharField(
         "IP allow-list", max_length=500, blank=True,
-        help_text="Space-separated addresses or networks (CIDR) the partner's messages may come from; empty: any.",
+        help_text="Space-separated addresses or networks (CIDR) the partner's messages may come from; empty: any. "
+                  "Checked besides the credential, never instead of it.",
     )
+    # Every door authenticates a partner (``partner_auth``). Accepting its messages without a credential is an
+    # administrator's recorded decision (who, when, why), never a default.
+    open_without_credential = models.BooleanField(
+        "accepts messages without a credential", default=False, editable=False,
+        help_text="ISO 18626 messages naming this partner are accepted without a key or password.",
+    )
+    opened_without_credential_at = models.DateTimeField(null=True, blank=True, editable=False)
+    opened_without_credential_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+",
+    )
+    opened_without_credential_reason = models.TextField(blank=True, editable=False)
+    # Messages refused for their credential or address, counted with F() (``partner_auth.count_refusal``).
+    refused_messages = models.PositiveIntegerField("refused messages", default=0, editable=False)
+    last_refused_at = models.DateTimeField("last refused", null=True, blank=True, editable=False)
+    last_refused_reason = models.CharField(max_length=200, blank=True, editable=False)
 
     # Lending policy, as the directory tells it.
     lends_loans = models.BooleanField(default=True)
@@ -113,6 +143,10 @@ class Library(models.Model):
 
     def __str__(self) -> str:
         return f"{self.symbol} – {self.name}"
+
+    @property
+    def has_outgoing_secret(self) -> bool:
+        return bool(self.outgoing_secret)
 
     @property
     def reciprocal_group_set(self) -> frozenset[str]:

@@ -300,6 +300,28 @@ def receive_partner_request(*, library: Library, partner: Library, requesting_ag
     return request, True
 
 
+def partner_request_differences(*, request: IllRequest, fields: dict[str, Any]) -> list[str]:
+    """The fields of a partner's repeated request (``fields``, as sent) whose values differ from ``request``'s.
+
+    A retry of the same request (an answer lost) differs in nothing and gets the request back; a new request
+    under an id already used is a conflict. Only the fields sent are compared (a field left out is no
+    difference), ``note`` with the note the request was received with.
+    """
+    differences = []
+    for name, value in fields.items():
+        if name == "note":
+            received_with = request.events.filter(action="create").values_list("note", flat=True).first() or ""
+            if (value or "").strip() != received_with:
+                differences.append(name)
+            continue
+        stored = getattr(request, name)
+        if isinstance(value, str) and isinstance(stored, str):
+            value, stored = value.strip(), stored.strip()
+        if (value if value not in (None, "") else None) != (stored if stored not in (None, "") else None):
+            differences.append(name)
+    return differences
+
+
 # Partner API keys ---------------------------------------------------------------------------
 
 API_KEY_PREFIX = "illms"
@@ -332,19 +354,39 @@ def revoke_api_key(*, key: PartnerApiKey) -> PartnerApiKey:
     return key
 
 
-def authenticate_api_key(raw: str) -> PartnerApiKey | None:
-    """The usable key ``raw`` names (its library selected), or ``None``. Records when it was last used."""
+class ApiKeyRejected(Exception):
+    """``raw`` is no usable key: ``reason`` says why (for the log, never the key), ``library`` is whose it
+    names when its prefix is one of ours (a wrong, revoked or expired key of that library)."""
+
+    def __init__(self, reason: str, library: Library | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.library = library
+
+
+def check_api_key(raw: str) -> PartnerApiKey:
+    """The usable key ``raw`` names, its library selected; raises ``ApiKeyRejected``. Records its last use."""
     parts = (raw or "").strip().split("_", 2)
     if len(parts) != 3 or parts[0] != API_KEY_PREFIX:
-        return None
+        raise ApiKeyRejected("not an ILLMS partner key")
     key = PartnerApiKey.objects.by_prefix_with_library(parts[1])
     if key is None:
-        return None
-    if not hmac.compare_digest(key.key_hash, _hash_key(raw.strip())) or not key.is_usable:
-        return None
+        raise ApiKeyRejected(f"unknown key {parts[1]}…")
+    if not hmac.compare_digest(key.key_hash, _hash_key(raw.strip())):
+        raise ApiKeyRejected(f"wrong key with the prefix {key.prefix}…", key.library)
+    if not key.is_usable:
+        raise ApiKeyRejected(f"{'revoked' if key.revoked_at else 'expired'} key {key.prefix}…", key.library)
     if not key.library.active:
-        return None
+        raise ApiKeyRejected(f"key {key.prefix}… of the inactive library {key.library.symbol}", key.library)
     now = timezone.now()
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
         PartnerApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
     return key
+
+
+def authenticate_api_key(raw: str) -> PartnerApiKey | None:
+    """The usable key ``raw`` names (its library selected), or ``None``. Records when it was last used."""
+    try:
+        return check_api_key(raw)
+    except ApiKeyRejected:
+        return None

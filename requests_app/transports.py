@@ -5,9 +5,13 @@ partner's confirmation as JSON; raise ``TransportError`` to try again later, or
 ``MessageRefused`` when the partner answered ERROR.
 
 - ``local``: a member library of this installation. The message goes through the same
-  inbound handler as one POSTed to ``/iso18626``, in-process.
+  inbound handler as one POSTed to ``/iso18626``, in-process: the sender is our own member
+  library, so there is no credential to check.
 - ``iso18626``: ISO 18626 XML POSTed to the partner's endpoint.
 - ``rest``: our JSON form POSTed to another ILLMS installation's ``/api/v1/messages/``.
+
+Both HTTP transports send the credential the partner issued to us (``Library.outgoing_auth_scheme``:
+Bearer, Api-Key or HTTP Basic), stored encrypted and decrypted only here.
 """
 
 from __future__ import annotations
@@ -16,9 +20,10 @@ import json
 
 from django.conf import settings
 
-from . import outbox
+from . import outbox, partner_auth
+from .credentials import CredentialError
 from .fetch import FetchError, fetch
-from .models import OutboxMessage, Transport
+from .models import Library, OutboxMessage, Transport
 from .outbox import MessageRefused, TransportError
 from .protocol import json_codec
 from .protocol.errors import ProtocolError
@@ -40,10 +45,13 @@ def send_local(message: OutboxMessage) -> dict:
     return _check(confirmation, json_codec.to_json(confirmation))
 
 
-def _post(url: str, body: bytes, content_type: str, key: str) -> bytes:
+def _post(url: str, body: bytes, content_type: str, recipient: Library) -> bytes:
     headers = {"Content-Type": content_type, "Accept": content_type}
-    if key:
-        headers["Authorization"] = f"Bearer {key}"
+    try:
+        # The credential the partner issued to us, decrypted only to be sent (partner_auth).
+        headers.update(partner_auth.outgoing_authorization(recipient))
+    except CredentialError as exc:
+        raise TransportError(f"Our credential for {recipient.symbol} cannot be read: {exc}") from exc
     try:
         return fetch(url, body=body, headers=headers,
                      max_bytes=int(getattr(settings, "ISO18626_MAX_BODY_BYTES", 1_000_000)))
@@ -56,7 +64,7 @@ def send_iso18626(message: OutboxMessage) -> dict:
 
     recipient = message.recipient
     body = xml.encode(json_codec.from_json(message.payload), version=recipient.iso18626_version or "1.2")
-    answer = _post(recipient.iso18626_endpoint, body, "application/xml", recipient.outgoing_api_key)
+    answer = _post(recipient.iso18626_endpoint, body, "application/xml", recipient)
     try:
         confirmation = xml.decode(answer)
     except ProtocolError as exc:
@@ -67,7 +75,7 @@ def send_iso18626(message: OutboxMessage) -> dict:
 def send_rest(message: OutboxMessage) -> dict:
     recipient = message.recipient
     url = recipient.rest_endpoint.rstrip("/") + "/messages/"
-    answer = _post(url, json.dumps(message.payload).encode(), "application/json", recipient.outgoing_api_key)
+    answer = _post(url, json.dumps(message.payload).encode(), "application/json", recipient)
     try:
         data = json.loads(answer)
         confirmation = json_codec.from_json(data)

@@ -63,3 +63,13 @@ def _eager_celery(settings):
     app.conf.task_eager_propagates = True
     yield
     app.conf.task_always_eager = False
+
+
+@pytest.fixture(autouse=True)
+def _own_cache_namespace(settings):
+    """Each test counts its throttles from zero: a key prefix of its own in the cache (Redis or process
+    memory), instead of flushing a cache other test processes share."""
+    from uuid import uuid4
+
+    prefix = f"test-{uuid4().hex}"
+    settings.CACHES = {alias: {**config, "KEY_PREFIX": prefix} for alias, config in settings.CACHES.items()}

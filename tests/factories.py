@@ -128,3 +128,19 @@ class IllRequestFactory(factory.django.DjangoModelFactory):
 class LendingRequestFactory(IllRequestFactory):
     role = Role.LENDING
     status = "new"
+
+
+def partner_key(library: Library) -> str:
+    """A new API key of ``library``, raw (as the partner would hold it)."""
+    from requests_app.services import issue_api_key
+
+    return issue_api_key(library=library, name="tests")[1]
+
+
+def sender_credentials(message) -> dict[str, str]:
+    """The ``Authorization`` header (test client keyword) of the library that sends ``message``: every partner door
+    authenticates its sender, so a test of what a message does sends it as its partner would, with a key."""
+    from requests_app.protocol.handler import find_parties
+
+    sender, _member = find_parties(message)
+    return {"HTTP_AUTHORIZATION": f"Bearer {partner_key(sender)}"} if sender is not None else {}

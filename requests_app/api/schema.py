@@ -20,7 +20,8 @@ class PartnerApiKeyScheme(OpenApiAuthenticationExtension):
             "type": "http",
             "scheme": "bearer",
             "description": "A partner library's API key, issued by our ILL administrators: "
-                           "`Authorization: Bearer illms_…` (`Api-Key illms_…` is accepted too).",
+                           "`Authorization: Bearer illms_…` (`Api-Key illms_…` is accepted too, and HTTP Basic "
+                           "with the library's symbol as user name and the key as password).",
         }
 
 
@@ -48,5 +49,9 @@ CONFLICT = error("The action is not possible in the request's current status (`n
 GUARD_FAILED = error("A rule of the workflow refused the action.", "guard_failed",
                      "This loan was already renewed 2 times.")
 
+THROTTLED = error("Too many calls with this key, from this partner, or without a usable credential from this "
+                  "address: wait the seconds of the `Retry-After` header.", "throttled",
+                  "Request was throttled. Expected available in 12 seconds.")
+
 #: The errors every endpoint may answer.
-COMMON = {401: UNAUTHENTICATED, 403: FORBIDDEN}
+COMMON = {401: UNAUTHENTICATED, 403: FORBIDDEN, 429: THROTTLED}

@@ -125,15 +125,20 @@ NOTES_FOR_WHOM = ("Partners read the notes we addressed to partners and their ow
                            responses={200: REQUEST_DETAIL, **schema.COMMON, 404: schema.NOT_FOUND}),
     create=extend_schema(
         summary="Ask one of our member libraries to lend (partners only)",
-        description="Idempotent on `requesting_agency_request_id`: sending the same id again returns the "
-                    "existing request with 200 instead of creating another (201).",
+        description="Idempotent on `requesting_agency_request_id`: sending the same request again returns the "
+                    "existing request with 200 instead of creating another (201); the same id with other values "
+                    "(a field sent that differs from the request received) is refused with 409 `conflict`, naming "
+                    "the existing request.",
         request=RequestCreateSerializer,
         responses={201: PartnerRequestDetailSerializer,
                    200: OpenApiResponse(PartnerRequestDetailSerializer,
                                         description="This id was received before: the existing request."),
-                   400: schema.INVALID, 401: schema.UNAUTHENTICATED,
+                   400: schema.INVALID, 401: schema.UNAUTHENTICATED, 429: schema.THROTTLED,
                    403: schema.error("Only partner libraries create requests here.", "permission_denied",
-                                     "Only partner libraries create requests here.")},
+                                     "Only partner libraries create requests here."),
+                   409: schema.error("This requesting_agency_request_id was received before with other values.",
+                                     "conflict", "Request L3 was received with this requesting_agency_request_id "
+                                     "and other values (title): use a new id for a new request.")},
     ),
 )
 @extend_schema(tags=["requests"])
@@ -203,6 +208,15 @@ class RequestViewSet(ApiViewSet):
         )
         headers = {"Location": reverse("api:request-detail", args=[ill_request.pk])}
         if not created:
+            differences = services.partner_request_differences(request=ill_request, fields=fields)
+            if differences:
+                return Response({
+                    "code": "conflict",
+                    "message": f"Request {ill_request.number} was received with this requesting_agency_request_id "
+                               f"and other values ({', '.join(differences)}): use a new id for a new request.",
+                    "existing": {"id": ill_request.pk, "number": ill_request.number, "url": headers["Location"]},
+                    "fields": differences,
+                }, status=status.HTTP_409_CONFLICT, headers=headers)
             return self.detail_response(ill_request, status.HTTP_200_OK, headers=headers)
         # 201 answers the request as it was created, from the row just written (its history is one more
         # query) instead of reading it back: what our lending desk does next (the shelf check may answer it
@@ -216,7 +230,7 @@ class RequestViewSet(ApiViewSet):
                     "request. The status changes only this way.",
         parameters=[ACTION_PARAMETER],
         request=ActionSerializer,
-        responses={200: REQUEST_DETAIL, 400: schema.INVALID, 401: schema.UNAUTHENTICATED,
+        responses={200: REQUEST_DETAIL, 400: schema.INVALID, 401: schema.UNAUTHENTICATED, 429: schema.THROTTLED,
                    403: schema.error("The action is not one this caller may perform (e.g. a staff action "
                                      "asked by a partner).", "forbidden",
                                      "“Ship” is not an action for a partner library."),

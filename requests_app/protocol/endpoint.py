@@ -1,13 +1,14 @@
-"""``POST /iso18626``: the door for ILL systems that speak ISO 18626 XML.
+"""``POST /iso18626``: the door for ILL systems that speak ISO 18626 XML (and its JSON twin).
 
-Every answer is a confirmation message (HTTP 200 for OK and for ERROR, as peers expect;
-403 when the sender fails its key or address check). Nothing here decides anything: the
-message goes to ``handler.handle``, the same code the other doors use.
+Every answer is a confirmation message: HTTP 200 for OK and for ERROR, as peers expect; 403
+when the sender is not authenticated as the library the message names (``partner_auth``, the
+one authentication of every partner door); 429 with ``Retry-After`` when it sends too much.
+Nothing here decides anything: the message goes to ``handler.handle``, the same code the other
+doors use.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
 
@@ -17,8 +18,8 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from ..models import EventSource, Library
-from ..services import authenticate_api_key
+from .. import partner_auth, throttling
+from ..models import EventSource
 from . import json_codec, xml
 from . import messages as m
 from .confirmations import confirmation_for, error_confirmation
@@ -28,47 +29,58 @@ logger = logging.getLogger(__name__)
 CONTENT_TYPE = "application/xml; charset=utf-8"
 
 
-def _answer(confirmation, version: str, status: int = 200) -> HttpResponse:
-    return HttpResponse(xml.encode(confirmation, version=version), content_type=CONTENT_TYPE, status=status)
+def _answer(confirmation, version: str, status: int = 200, headers: dict | None = None) -> HttpResponse:
+    return HttpResponse(xml.encode(confirmation, version=version), content_type=CONTENT_TYPE, status=status,
+                        headers=headers)
 
 
-def _refuse(message, received, error_type: m.ErrorType, value: str, version: str, status: int = 200) -> HttpResponse:
-    errors = [m.ErrorData(error_type=error_type, error_value=value)]
-    return _answer(confirmation_for(message, errors=errors, timestamp_received=received), version, status)
+def _refusal(message, received, value: str):
+    errors = [m.ErrorData(error_type=m.ErrorType.UNRECOGNISED_DATA_VALUE, error_value=value)]
+    if message is None:  # refused before the message was read: nothing to echo
+        return error_confirmation(ProtocolError(m.ErrorType.UNRECOGNISED_DATA_VALUE, value),
+                                  timestamp_received=received)
+    return confirmation_for(message, errors=errors, timestamp_received=received)
 
 
-def _address_allowed(library: Library, address: str) -> bool:
-    networks = library.ip_allowlist.split()
-    if not networks:
-        return True
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    for network in networks:
-        try:
-            if ip in ipaddress.ip_network(network, strict=False):
-                return True
-        except ValueError:
-            logger.warning("bad IP allow-list entry %r for %s", network, library.symbol)
-    return False
+def _throttled_headers(throttled: throttling.Throttled) -> dict[str, str]:
+    return {"Retry-After": str(throttled.retry_after)}
 
 
-def _key_allowed(library: Library, request: HttpRequest) -> bool:
-    if not library.require_api_key:
-        return True
-    header = request.headers.get("Authorization", "")
-    scheme, _, raw = header.partition(" ")
-    key = authenticate_api_key(raw) if scheme.lower() in {"bearer", "api-key"} else None
-    return key is not None and key.library_id == library.pk
+def _unknown_sender(message) -> str:
+    from .handler import sender_agency
+
+    agency = sender_agency(message)
+    who = f"{agency.type.value}:{agency.value}" if agency else "(none)"
+    return f"The sending agency {who} is not a known, active partner."
+
+
+def _address(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _authenticate(request: HttpRequest, message, door: str):
+    """The authenticated sender of ``message`` and the member library it is for (``handler.find_parties``)."""
+    from .handler import find_parties
+
+    partner, member = find_parties(message)
+    caller = partner_auth.authenticate_partner(
+        authorization=request.headers.get("Authorization", ""), address=_address(request), sender=partner,
+        sender_named=True, door=door)
+    partner_auth.throttle(caller)
+    return caller, member
 
 
 @csrf_exempt
 @require_POST
 def iso18626(request: HttpRequest) -> HttpResponse:
-    from .handler import find_parties, handle, sender_agency
+    from .handler import handle
 
     received = timezone.now()
+    try:
+        partner_auth.guard_address(_address(request))
+    except throttling.Throttled as throttled:
+        return _answer(_refusal(None, received, throttled.note), xml.DEFAULT_VERSION, 429,
+                       _throttled_headers(throttled))
     limit = int(getattr(settings, "ISO18626_MAX_BODY_BYTES", xml.MAX_MESSAGE_BYTES))
     declared = request.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > limit:
@@ -86,17 +98,15 @@ def iso18626(request: HttpRequest) -> HttpResponse:
         error = ProtocolError(m.ErrorType.UNRECOGNISED_DATA_ELEMENT,
                               "A confirmation is the answer to a message, not a message to send here.")
         return _answer(error_confirmation(error, timestamp_received=received), version)
-    partner, member = find_parties(message)
-    if partner is None:
-        agency = sender_agency(message)
-        who = f"{agency.type.value}:{agency.value}" if agency else "(none)"
-        return _refuse(message, received, m.ErrorType.UNRECOGNISED_DATA_VALUE,
-                       f"The sending agency {who} is not a known, active partner.", version)
-    if not _address_allowed(partner, request.META.get("REMOTE_ADDR", "")) or not _key_allowed(partner, request):
-        return _refuse(message, received, m.ErrorType.UNRECOGNISED_DATA_VALUE,
-                       "The message is not authorised: key or address not accepted for this partner.", version,
-                       status=403)
-    confirmation = handle(message, sender=partner, source=EventSource.ISO18626, member=member)
+    try:
+        caller, member = _authenticate(request, message, "/iso18626")
+    except partner_auth.PartnerRefused as refused:
+        if refused.code == "unknown_sender":  # today's answer: HTTP 200, the agency named
+            return _answer(_refusal(message, received, _unknown_sender(message)), version)
+        return _answer(_refusal(message, received, f"Not authorised: {refused.note}"), version, 403)
+    except throttling.Throttled as throttled:
+        return _answer(_refusal(message, received, throttled.note), version, 429, _throttled_headers(throttled))
+    confirmation = handle(message, sender=caller.library, source=EventSource.ISO18626, member=member)
     return _answer(confirmation, version)
 
 
@@ -105,17 +115,19 @@ def iso18626(request: HttpRequest) -> HttpResponse:
 def messages_json(request: HttpRequest) -> JsonResponse:
     """``POST /api/v1/messages/``: the same messages in ILLMS's JSON form, for another ILLMS installation.
 
-    The sender is the library of the API key (``Authorization: Bearer <key>``). Answers are
-    confirmations in JSON, HTTP 200 for OK and ERROR alike; 401 without a usable key.
+    The sender authenticates as on ``/iso18626`` (the same function): one of its keys as
+    ``Authorization: Bearer <key>`` (or ``Api-Key``, or HTTP Basic), bound to the library the
+    message names. Answers are confirmations in JSON: HTTP 200 for OK and ERROR alike; an ERROR
+    with 401 without a usable credential, 403 for a credential of another library or address,
+    429 (``Retry-After``) when throttled.
     """
     from .handler import handle
 
     received = timezone.now()
-    scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
-    key = authenticate_api_key(raw) if scheme.lower() in {"bearer", "api-key"} else None
-    if key is None:
-        return JsonResponse({"code": "not_authenticated", "message": "Send a partner API key as “Authorization: "
-                                                                    "Bearer <key>”."}, status=401)
+    try:
+        partner_auth.guard_address(_address(request))
+    except throttling.Throttled as throttled:
+        return _json(_refusal(None, received, throttled.note), 429, _throttled_headers(throttled))
     limit = int(getattr(settings, "ISO18626_MAX_BODY_BYTES", xml.MAX_MESSAGE_BYTES))
     body = request.read(limit + 1)
     try:
@@ -130,12 +142,19 @@ def messages_json(request: HttpRequest) -> JsonResponse:
             raise ProtocolError(m.ErrorType.UNRECOGNISED_DATA_ELEMENT,
                                 "A confirmation is the answer to a message, not a message to send here.")
     except ProtocolError as exc:
-        return JsonResponse(json_codec.to_json(error_confirmation(exc, timestamp_received=received)))
-    from .handler import same_agency, sender_agency
+        return _json(error_confirmation(exc, timestamp_received=received))
+    try:
+        caller, member = _authenticate(request, message, "/api/v1/messages/")
+    except partner_auth.PartnerRefused as refused:
+        if refused.code == "unknown_sender":
+            return _json(_refusal(message, received, _unknown_sender(message)), 403)
+        status = 401 if refused.unauthenticated else 403
+        headers = {"WWW-Authenticate": 'Bearer realm="ILLMS partner messages"'} if status == 401 else None
+        return _json(_refusal(message, received, f"Not authorised: {refused.note}"), status, headers)
+    except throttling.Throttled as throttled:
+        return _json(_refusal(message, received, throttled.note), 429, _throttled_headers(throttled))
+    return _json(handle(message, sender=caller.library, source=EventSource.API, member=member))
 
-    if not same_agency(sender_agency(message), key.library):
-        errors = [m.ErrorData(error_type=m.ErrorType.UNRECOGNISED_DATA_VALUE,
-                              error_value="The sending agency in the header is not the library of this API key.")]
-        return JsonResponse(json_codec.to_json(confirmation_for(message, errors=errors, timestamp_received=received)))
-    return JsonResponse(json_codec.to_json(handle(message, sender=key.library, source=EventSource.API)))
 
+def _json(confirmation, status: int = 200, headers: dict | None = None) -> JsonResponse:
+    return JsonResponse(json_codec.to_json(confirmation), status=status, headers=headers)

@@ -21,7 +21,7 @@ def _field_values(instance) -> dict:
 
 
 def test_the_key_look_up_gives_the_key_and_its_library_as_the_orm_reads_them():
-    library = LibraryFactory(ip_allowlist="192.0.2.0/24", require_api_key=True)
+    library = LibraryFactory(ip_allowlist="192.0.2.0/24", outgoing_secret="token", refused_messages=3)
     key, _raw = issue_api_key(library=library, name="ILL system")
     PartnerApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now(),
                                                    expires_at=timezone.now() + dt.timedelta(days=30))

@@ -46,12 +46,19 @@ class TestLibraryDetail(AuthenticationContract):
         assert body["agency_id_value"] == "OURS"
 
     def test_it_never_shows_the_librarys_secrets(self, world):
-        world.ours.outgoing_api_key = "secret-we-were-given"
+        from requests_app import partner_auth
+
+        partner_auth.set_outgoing_credential(library=world.ours, actor=None, secret="secret-we-were-given")
+        world.ours.refresh_from_db()
         world.ours.ip_allowlist = "10.0.0.0/8"
+        world.ours.outgoing_username = "user-we-were-given"
         world.ours.save()
         response = world.partner_a_client().get(self.url(world))
-        assert not {"outgoing_api_key", "ip_allowlist", "require_api_key"} & set(response.json())
+        assert not {"outgoing_secret", "outgoing_username", "outgoing_auth_scheme", "ip_allowlist",
+                    "open_without_credential", "refused_messages"} & set(response.json())
         assert b"secret-we-were-given" not in response.content
+        assert b"user-we-were-given" not in response.content
+        assert world.ours.outgoing_secret.encode() not in response.content
         assert b"10.0.0.0" not in response.content
 
     def test_a_partner_library_is_not_in_our_directory(self, world):

@@ -11,7 +11,13 @@ from requests_app.protocol import messages as m
 from requests_app.protocol import xml
 from requests_app.protocol.outgoing import CONDITION_NOTE_PREFIX, agency_id
 from requests_app.services import issue_api_key
-from tests.factories import IllRequestFactory, LendingRequestFactory, LibraryFactory, MemberLibraryFactory
+from tests.factories import (
+    IllRequestFactory,
+    LendingRequestFactory,
+    LibraryFactory,
+    MemberLibraryFactory,
+    sender_credentials,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +25,9 @@ T0 = dt.datetime(2026, 11, 2, 10, 0, tzinfo=dt.UTC)
 
 
 def post(client, message, **extra) -> m.Confirmation:
-    response = client.post("/iso18626", data=xml.encode(message), content_type="application/xml", **extra)
+    """POST ``message`` as its sender would, with one of its keys (``extra`` may say otherwise)."""
+    response = client.post("/iso18626", data=xml.encode(message), content_type="application/xml",
+                           **{**sender_credentials(message), **extra})
     assert response["Content-Type"].startswith("application/xml")
     return response.status_code, xml.decode(response.content)
 
@@ -323,9 +331,9 @@ def test_a_message_from_an_inactive_partner_is_refused(client):
     assert not IllRequest.objects.exists()
 
 
-def test_a_partner_that_must_send_a_key_is_refused_without_one_and_accepted_with_it(client):
-    library, partner = MemberLibraryFactory(), LibraryFactory(require_api_key=True)
-    code, confirmation = post(client, iso_request(library, partner))
+def test_a_partner_is_refused_without_a_key_and_accepted_with_it(client):
+    library, partner = MemberLibraryFactory(), LibraryFactory()
+    code, confirmation = post(client, iso_request(library, partner), HTTP_AUTHORIZATION="")
     assert code == 403
     assert_error(confirmation, m.ErrorType.UNRECOGNISED_DATA_VALUE)
     _key, raw = issue_api_key(library=partner, name="ILL system")

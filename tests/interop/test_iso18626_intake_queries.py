@@ -14,7 +14,7 @@ from requests_app.protocol import messages as m
 from requests_app.protocol import xml
 from requests_app.protocol.handler import find_parties
 from requests_app.protocol.outgoing import agency_id
-from tests.factories import LibraryFactory, MemberLibraryFactory
+from tests.factories import LibraryFactory, MemberLibraryFactory, sender_credentials
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +44,7 @@ def test_the_parties_are_read_with_every_field_as_the_orm_reads_them():
     from requests_app.models import Library
 
     member = MemberLibraryFactory(ip_allowlist="192.0.2.0/24", max_loans_outstanding=12)
-    partner = LibraryFactory(require_api_key=True)
+    partner = LibraryFactory(ip_allowlist="198.51.100.0/24", outgoing_secret="token")
     found = find_parties(new_request(member, partner))
 
     for library in found:
@@ -76,13 +76,16 @@ def test_a_supplying_agency_message_is_from_the_supplier_to_our_borrowing_librar
 
 def test_a_new_request_over_iso18626_runs_a_bounded_number_of_queries(client, django_assert_max_num_queries):
     member, partner = MemberLibraryFactory(), LibraryFactory()
-    client.post("/iso18626", data=xml.encode(new_request(member, partner, "warm-up")), content_type="application/xml")
-    # Directory look-up, the request's id, the request, its event, the inbound message record (unique
-    # fingerprints and partner request ids are the checks for a repeat); one savepoint (two statements: the
-    # test's transaction makes the handler's transaction a savepoint). The availability check is queued.
-    with django_assert_max_num_queries(7 if connection.vendor == "postgresql" else 8):
+    key = sender_credentials(new_request(member, partner))
+    client.post("/iso18626", data=xml.encode(new_request(member, partner, "warm-up")), content_type="application/xml",
+                **key)
+    # Directory look-up, the sender's key (with its library, one query), the request's id, the request, its
+    # event, the inbound message record (unique fingerprints and partner request ids are the checks for a
+    # repeat); one savepoint (two statements: the test's transaction makes the handler's transaction a
+    # savepoint). The availability check is queued.
+    with django_assert_max_num_queries(8 if connection.vendor == "postgresql" else 9):
         response = client.post("/iso18626", data=xml.encode(new_request(member, partner, "R-2")),
-                               content_type="application/xml")
+                               content_type="application/xml", **key)
     assert b"messageStatus>OK<" in response.content
     assert IllRequest.objects.filter(requesting_agency_request_id="R-2").exists()
     assert InboundMessage.objects.filter(request__requesting_agency_request_id="R-2").exists()
@@ -100,7 +103,8 @@ def test_a_new_request_is_written_in_the_handlers_transaction_without_a_savepoin
 # A repeat is caught by the fingerprint's unique index, after the work it would do is rolled back ------------
 
 def _post(client, message) -> m.Confirmation:
-    response = client.post("/iso18626", data=xml.encode(message), content_type="application/xml")
+    response = client.post("/iso18626", data=xml.encode(message), content_type="application/xml",
+                           **sender_credentials(message))
     return xml.decode(response.content)
 
 

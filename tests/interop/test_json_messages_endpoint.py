@@ -25,11 +25,13 @@ def test_a_request_in_json_from_the_keys_library_creates_a_lending_request(clien
     assert IllRequest.objects.get().partner == partner
 
 
-def test_a_message_without_a_key_is_refused_with_401(client):
+def test_a_message_without_a_key_is_refused_with_401_and_an_error_confirmation(client):
     library, partner = MemberLibraryFactory(), LibraryFactory()
     response = post(client, json_codec.to_json(iso_request(library, partner)))
     assert response.status_code == 401
-    assert response.json()["code"] == "not_authenticated"
+    body = response.json()
+    assert body["header"]["message_status"] == "ERROR"
+    assert body["error_data"][0]["error_value"].startswith("Not authorised: This partner must authenticate.")
     assert not IllRequest.objects.exists()
 
 
@@ -38,6 +40,7 @@ def test_a_key_cannot_speak_for_another_library(client):
     _, key = issue_api_key(library=other, name="ILLMS")
     response = post(client, json_codec.to_json(iso_request(library, partner)), key)
     body = response.json()
+    assert response.status_code == 403
     assert body["header"]["message_status"] == "ERROR"
     assert body["error_data"][0]["error_type"] == "UnrecognisedDataValue"
     assert not IllRequest.objects.exists()

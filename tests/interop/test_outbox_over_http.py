@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from requests_app import outbox, services
+from requests_app.credentials import encrypt
 from requests_app.models import OutboxMessage
 from requests_app.protocol import messages as m
 from requests_app.workflow import Actor
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 def test_a_partner_down_for_three_attempts_receives_every_message_once_and_in_order():
     with StubPartner(fail_first=3) as partner_system:
-        partner = LibraryFactory(iso18626_endpoint=partner_system.url, outgoing_api_key="their-key-for-us")
+        partner = LibraryFactory(iso18626_endpoint=partner_system.url, outgoing_secret=encrypt("their-key-for-us"))
         request = LendingRequestFactory(status="new", partner=partner)
         staff = Actor.staff(StaffFactory(library=request.library))
         for action in ("print_pull_slip", "will_supply", "ship"):

@@ -3,7 +3,7 @@
 Each installation runs ``manage.py runserver`` on a loopback port with its own SQLite
 file; staff act through the staff pages over HTTP (sign in, press the action buttons),
 and the outbox of each installation delivers to the other's ``/iso18626`` endpoint (or,
-for the REST variant, A posts our JSON form to B's ``/api/v1/messages/`` with a key B issued)
+for the REST variant, A posts our JSON form to B's ``/api/v1/messages/``); each sends the key the other issued to it
 (Celery runs tasks eagerly in the web process here, right after each commit).
 """
 
@@ -59,10 +59,17 @@ from requests_app.services import issue_api_key
 print(issue_api_key(library=Library.objects.get(symbol="{other}"), name="ILLMS {other}")[1])
 """
 
+#: Stores the key the other installation issued to us, as its administrator would (encrypted).
+USE_KEY = """
+from requests_app import partner_auth
+from requests_app.models import Library
+partner_auth.set_outgoing_credential(library=Library.objects.get(symbol="{other}"), actor=None, secret="%s")
+"""
+
 USE_REST = """
 from requests_app.models import Library
 Library.objects.filter(symbol="{other}").update(iso18626_endpoint="",
-    rest_endpoint="http://127.0.0.1:{other_port}/api/v1/", outgoing_api_key="%s")
+    rest_endpoint="http://127.0.0.1:{other_port}/api/v1/")
 """
 
 STATE = """
@@ -156,8 +163,11 @@ def installations(request, tmp_path):
     try:
         a.start()
         b.start()
+        # Each installation authenticates the other: A sends with the key B issued to it, and B with A's.
+        a.shell(USE_KEY % b.shell(ISSUE_KEY))
+        b.shell(USE_KEY % a.shell(ISSUE_KEY))
         if request.param == "rest":
-            a.shell(USE_REST % b.shell(ISSUE_KEY))
+            a.shell(USE_REST)
         a.sign_in()
         b.sign_in()
         yield a, b

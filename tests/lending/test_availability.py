@@ -11,7 +11,7 @@ from lending.models import LendingDetail
 from lending.services.availability import check_availability
 from requests_app.models import Event, IllRequest, OutboxMessage
 from requests_app.services import receive_partner_request
-from tests.factories import LendingRequestFactory
+from tests.factories import LendingRequestFactory, partner_key
 from tests.lending.factories import HoldingFactory, IncomingRequestFactory, IsoPartnerFactory
 
 pytestmark = pytest.mark.django_db
@@ -196,7 +196,8 @@ def test_an_iso18626_request_is_checked_by_the_worker_after_it_is_confirmed(
         service_info=m.ServiceInfo(service_type=m.ServiceType.LOAN, request_type=m.RequestType.NEW),
     ))
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/iso18626", data=body, content_type="application/xml")
+        response = client.post("/iso18626", data=body, content_type="application/xml",
+                               HTTP_AUTHORIZATION=f"Bearer {partner_key(partner)}")
     assert b"messageStatus>OK<" in response.content
     detail = LendingDetail.objects.get(request__partner=partner)
     assert detail.holding == holding and detail.checked_at is not None

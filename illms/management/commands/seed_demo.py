@@ -39,6 +39,7 @@ from requests_app.models import (
     EventSource,
     IllRequest,
     Library,
+    PartnerApiKey,
     PatronCategory,
     PatronProfile,
     PickupLocation,
@@ -47,7 +48,7 @@ from requests_app.models import (
     ServiceType,
     StaffProfile,
 )
-from requests_app.services import perform
+from requests_app.services import issue_api_key, perform
 from requests_app.workflow import Actor, Transition, Workflow, WorkflowError, registry
 
 DEFAULT_PASSWORD = "illms-demo"
@@ -475,6 +476,7 @@ class Command(BaseCommand):
             except LookupError as exc:
                 raise CommandError(f"{exc} Run “manage.py migrate” first.") from exc
             libraries = self.seed_directory()
+            partner_keys = self.seed_partner_keys(libraries)
             self.demo = libraries[DEMO]
             self.libraries = libraries
             accounts = self.seed_accounts(password)
@@ -488,6 +490,7 @@ class Command(BaseCommand):
             else:
                 self.stdout.write(f"Demo requests: {self.demo.symbol} already has requests; none added.")
             self.print_accounts(accounts, password)
+            self.print_partner_keys(partner_keys)
 
     # Directory --------------------------------------------------------------------------------
 
@@ -502,6 +505,29 @@ class Command(BaseCommand):
             for code, name in desks:
                 PickupLocation.objects.get_or_create(library=libraries[symbol], code=code, defaults={"name": name})
         return libraries
+
+    def seed_partner_keys(self, libraries: dict[str, Library]) -> list[tuple[Library, str]]:
+        """An API key for every active partner that has none: every door refuses a partner without one.
+
+        Returns ``(partner, raw key)`` for the keys issued now (shown once; a second run issues none).
+        """
+        partners = [lib for lib in libraries.values() if not lib.is_member and lib.active]
+        have_keys = set(PartnerApiKey.objects.filter(library__in=partners).values_list("library_id", flat=True))
+        return [(partner, issue_api_key(library=partner, name="Demo key")[1])
+                for partner in partners if partner.pk not in have_keys]
+
+    def print_partner_keys(self, issued: list[tuple[Library, str]]) -> None:
+        self.stdout.write("")
+        self.stdout.write(self.style.MIGRATE_HEADING("Demo partner API keys (every partner door needs one):"))
+        if not issued:
+            self.stdout.write("  Issued by an earlier run and not shown again: issue a new one with "
+                              "“manage.py issue_partner_key SYMBOL” or in the admin under Partner API keys.")
+            return
+        width = max(len(partner.symbol) for partner, _ in issued)
+        for partner, raw in issued:
+            self.stdout.write(f"  {partner.symbol.ljust(width)}  {raw}")
+        self.stdout.write("  Send one as “Authorization: Bearer <key>”, or as HTTP Basic with the partner's symbol "
+                          "as user name and the key as password. Shown only now.")
 
     # Accounts ---------------------------------------------------------------------------------
 

@@ -1,0 +1,104 @@
+"""Rate limits on the partner doors, counted in Django's cache (Redis in production, process memory by default).
+
+A fixed window per scope and caller: the first hit of a window adds its counter, later hits
+increment it (both atomic on Redis and in process memory), so two processes never lose a hit.
+A caller may send up to twice the rate across the boundary of two windows; the limits are set
+well above what a partner's ILL system sends, to stop floods and brute force, not to meter.
+
+Scopes (``ILLMS_THROTTLE_*`` settings, e.g. ``"600/min"``): ``api_key`` per partner API key,
+``partner`` per partner library (whatever its credential), ``unauthenticated`` per address for
+calls with no usable credential.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+
+PERIODS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600,
+           "d": 86400, "day": 86400}
+
+#: Scope → (setting, default).
+SCOPES = {
+    "api_key": ("ILLMS_THROTTLE_API_KEY_RATE", "600/min"),
+    "partner": ("ILLMS_THROTTLE_PARTNER_RATE", "1200/min"),
+    "unauthenticated": ("ILLMS_THROTTLE_UNAUTHENTICATED_RATE", "60/min"),
+}
+
+
+@dataclass(frozen=True)
+class Rate:
+    count: int
+    seconds: int
+
+
+def parse_rate(text: str) -> Rate | None:
+    """``"600/min"`` → ``Rate(600, 60)``; ``"120/5m"`` → ``Rate(120, 300)``; empty or ``"off"`` → ``None``."""
+    text = (text or "").strip().lower()
+    if text in {"", "off", "none"}:
+        return None
+    count, _, period = text.partition("/")
+    digits = "".join(c for c in period if c.isdigit())
+    unit = period[len(digits):]
+    if not count.isdigit() or unit not in PERIODS:
+        raise ValueError(f"{text!r} is not a rate like 600/min, 10/s, 5000/hour or 120/5m")
+    return Rate(int(count), PERIODS[unit] * (int(digits) if digits else 1))
+
+
+def rate_for(scope: str) -> Rate | None:
+    setting, default = SCOPES[scope]
+    return parse_rate(getattr(settings, setting, default))
+
+
+@dataclass(frozen=True)
+class Throttled(Exception):
+    """Over the rate of ``scope``: try again after ``retry_after`` seconds."""
+
+    scope: str
+    retry_after: int
+
+    @property
+    def note(self) -> str:
+        return f"Too many messages: try again in {self.retry_after} seconds."
+
+
+def _window(rate: Rate, now: float) -> tuple[int, int]:
+    window = int(now // rate.seconds)
+    return window, max(1, math.ceil((window + 1) * rate.seconds - now))
+
+
+def _key(scope: str, ident: str, window: int) -> str:
+    return f"illms:throttle:{scope}:{ident}:{window}"
+
+
+def hit(scope: str, ident: str) -> None:
+    """Count one call of ``ident`` in ``scope``; raise ``Throttled`` when it is over the rate."""
+    rate = rate_for(scope)
+    if rate is None:
+        return
+    window, retry_after = _window(rate, time.time())
+    key = _key(scope, ident, window)
+    if cache.add(key, 1, timeout=rate.seconds + 1):
+        count = 1
+    else:
+        try:
+            count = cache.incr(key)
+        except ValueError:  # the counter expired between add and incr: this is the window's first hit
+            cache.add(key, 1, timeout=rate.seconds + 1)
+            count = 1
+    if count > rate.count:
+        raise Throttled(scope, retry_after)
+
+
+def check(scope: str, ident: str) -> None:
+    """Raise ``Throttled`` if ``ident`` is already over the rate of ``scope``, without counting a call."""
+    rate = rate_for(scope)
+    if rate is None:
+        return
+    window, retry_after = _window(rate, time.time())
+    if (cache.get(_key(scope, ident, window)) or 0) >= rate.count:
+        raise Throttled(scope, retry_after)
