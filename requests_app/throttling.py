@@ -1,9 +1,10 @@
 """Rate limits on the partner doors, counted in Django's cache (Redis in production, process memory by default).
 
-A fixed window per scope and caller: the first hit of a window adds its counter, later hits
-increment it (both atomic on Redis and in process memory), so two processes never lose a hit.
-A caller may send up to twice the rate across the boundary of two windows; the limits are set
-well above what a partner's ILL system sends, to stop floods and brute force, not to meter.
+A window per scope and caller, opened by its first call and lasting the rate's period: the
+first call adds the counter (with the period as its expiry), later calls increment it (both
+atomic on Redis and in process memory, and an increment keeps the expiry), so two processes
+never lose a call. The limits are set well above what a partner's ILL system sends, to stop
+floods and brute force, not to meter.
 
 Scopes (``ILLMS_THROTTLE_*`` settings, e.g. ``"600/min"``): ``api_key`` per partner API key,
 ``partner`` per partner library (whatever its credential), ``unauthenticated`` per address for
@@ -66,13 +67,13 @@ class Throttled(Exception):
         return f"Too many messages: try again in {self.retry_after} seconds."
 
 
-def _window(rate: Rate, now: float) -> tuple[int, int]:
-    window = int(now // rate.seconds)
-    return window, max(1, math.ceil((window + 1) * rate.seconds - now))
+def _key(scope: str, ident: str) -> str:
+    return f"illms:throttle:{scope}:{ident}"
 
 
-def _key(scope: str, ident: str, window: int) -> str:
-    return f"illms:throttle:{scope}:{ident}:{window}"
+def _retry_after(key: str, rate: Rate, now: float) -> int:
+    ends = cache.get(f"{key}:ends") or now + rate.seconds
+    return max(1, math.ceil(ends - now))
 
 
 def hit(scope: str, ident: str) -> None:
@@ -80,18 +81,21 @@ def hit(scope: str, ident: str) -> None:
     rate = rate_for(scope)
     if rate is None:
         return
-    window, retry_after = _window(rate, time.time())
-    key = _key(scope, ident, window)
-    if cache.add(key, 1, timeout=rate.seconds + 1):
-        count = 1
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:  # the counter expired between add and incr: this is the window's first hit
-            cache.add(key, 1, timeout=rate.seconds + 1)
+    now, key = time.time(), _key(scope, ident)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # no window open: this call opens one, which ends rate.seconds from now
+        if cache.add(key, 1, timeout=rate.seconds):
+            cache.set(f"{key}:ends", now + rate.seconds, timeout=rate.seconds)
             count = 1
+        else:  # another process opened it meanwhile
+            count = cache.incr(key)
+    else:
+        if count == 1:  # the counter expired between Redis' EXISTS and INCR: INCR made it anew, with no expiry
+            cache.touch(key, rate.seconds)
+            cache.set(f"{key}:ends", now + rate.seconds, timeout=rate.seconds)
     if count > rate.count:
-        raise Throttled(scope, retry_after)
+        raise Throttled(scope, _retry_after(key, rate, now))
 
 
 def check(scope: str, ident: str) -> None:
@@ -99,6 +103,6 @@ def check(scope: str, ident: str) -> None:
     rate = rate_for(scope)
     if rate is None:
         return
-    window, retry_after = _window(rate, time.time())
-    if (cache.get(_key(scope, ident, window)) or 0) >= rate.count:
-        raise Throttled(scope, retry_after)
+    now, key = time.time(), _key(scope, ident)
+    if (cache.get(key) or 0) >= rate.count:
+        raise Throttled(scope, _retry_after(key, rate, now))

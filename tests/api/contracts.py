@@ -3,8 +3,10 @@
 A test class for an endpoint says how to call it (``method``, ``url``, ``body``) and
 mixes in the contracts every endpoint keeps:
 
-- ``AuthenticationContract``: no credentials, an unknown key, a revoked key and a
-  malformed header answer 401 JSON; a patron's session answers 403 JSON.
+- ``AuthenticationContract``: no credentials, an unknown key, a revoked key, a
+  malformed header and HTTP Basic with a wrong password or user answer 401 JSON (a refused key
+  is counted for its partner); a key from outside its partner's allow-list and a patron's
+  session answer 403 JSON.
 - ``PartnerIsolationContract`` (endpoints of one request): partner B calling about
   partner A's request gets 404 JSON and nothing changes.
 - ``ListIsolationContract`` (list endpoints): partner B's list never shows A's requests.
@@ -13,15 +15,20 @@ mixes in the contracts every endpoint keeps:
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from requests_app.models import Event, IllRequest, Note
+from requests_app.models import Event, IllRequest, Library, Note
 
 from .conftest import World
+
+
+def basic(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
 def assert_json_error(response, status: int, code: str | None = None) -> dict:
@@ -78,6 +85,26 @@ class AuthenticationContract(ApiEndpoint):
     def test_a_patron_gets_403_json(self, world):
         response = self.call(world.patron_client(), world)
         assert_json_error(response, 403, "permission_denied")
+
+    def test_http_basic_with_a_wrong_password_gets_401_json(self, world):
+        response = self.call(world.client(authorization=basic(world.partner_a.symbol, world.key_a[:-4] + "AAAA")),
+                             world)
+        assert_json_error(response, 401, "authentication_failed")
+
+    def test_http_basic_with_another_librarys_symbol_gets_401_json(self, world):
+        response = self.call(world.client(authorization=basic(world.partner_b.symbol, world.key_a)), world)
+        assert_json_error(response, 401, "authentication_failed")
+
+    def test_a_key_from_outside_its_partners_allow_list_gets_403_json(self, world):
+        Library.objects.filter(pk=world.partner_a.pk).update(ip_allowlist="192.0.2.0/24")
+        response = self.call(world.partner_a_client(), world)
+        assert_json_error(response, 403, "permission_denied")
+
+    def test_a_refused_key_is_counted_for_its_partner(self, world):
+        self.call(world.client(world.revoked_key_a), world)
+        world.partner_a.refresh_from_db()
+        assert world.partner_a.refused_messages == 1
+        assert world.partner_a.last_refused_reason.startswith("revoked key")
 
 
 class PartnerIsolationContract(ApiEndpoint):

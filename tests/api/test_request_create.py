@@ -72,6 +72,38 @@ class TestRequestCreate(AuthenticationContract):
         assert again.json()["id"] == first.json()["id"]
         assert lending_rows(world).count() == 1
 
+    def test_the_same_id_with_another_title_is_a_409_naming_the_existing_request(self, world):
+        client = world.partner_a_client()
+        first = client.post(URL, ask(world), format="json").json()
+        events = Event.objects.count()
+        again = client.post(URL, ask(world, title="Middlemarch (another book)"), format="json")
+        assert_json_error(again, 409, "conflict")
+        body = again.json()
+        assert body["existing"] == {"id": first["id"], "number": first["number"], "url": f"{URL}{first['id']}/"}
+        assert body["fields"] == ["title"] and first["number"] in body["message"]
+        assert again["Location"] == f"{URL}{first['id']}/"
+        assert lending_rows(world).get().title == "Middlemarch"
+        assert lending_rows(world).count() == 1 and Event.objects.count() == events
+
+    def test_the_same_id_with_another_note_is_a_409_too(self, world):
+        client = world.partner_a_client()
+        client.post(URL, ask(world), format="json")
+        assert client.post(URL, ask(world, note="Another seminar"), format="json").status_code == 409
+
+    def test_the_same_request_with_its_isbn_written_otherwise_is_the_same_request(self, world):
+        client = world.partner_a_client()
+        first = client.post(URL, ask(world), format="json").json()
+        again = client.post(URL, ask(world, isbn="9780141439549", title=" Middlemarch "), format="json")
+        assert again.status_code == 200 and again.json()["id"] == first["id"]
+
+    def test_a_retry_that_leaves_a_field_out_is_no_conflict(self, world):
+        client = world.partner_a_client()
+        first = client.post(URL, ask(world), format="json").json()
+        body = ask(world)
+        del body["publication_date"], body["note"]
+        again = client.post(URL, body, format="json")
+        assert again.status_code == 200 and again.json()["id"] == first["id"]
+
     def test_another_partner_may_use_the_same_id_for_its_own_request(self, world):
         world.partner_a_client().post(URL, ask(world), format="json")
         response = world.partner_b_client().post(URL, ask(world), format="json")

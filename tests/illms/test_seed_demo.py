@@ -152,3 +152,38 @@ def test_path_finder_takes_the_fewest_actions_and_prefers_accepting_conditions()
     assert [t.action for t in find_path(borrowing, "conditional", "expects_to_supply")] == ["accept_conditions"]
     with pytest.raises(LookupError):
         find_path(borrowing, "completed", "submitted")
+
+
+def printed_keys(output: str) -> dict[str, str]:
+    lines = output.split("Demo partner API keys", 1)[1].splitlines()[1:]
+    return {parts[0]: parts[1] for parts in (line.split() for line in lines)
+            if len(parts) == 2 and parts[1].startswith("illms_")}
+
+
+def test_seed_issues_every_active_partner_a_key_and_prints_it_once():
+    from requests_app.models import PartnerApiKey
+    from requests_app.services import authenticate_api_key
+
+    keys = printed_keys(seed())
+    active = set(Library.objects.filter(is_member=False, active=True).values_list("symbol", flat=True))
+    assert set(keys) == active
+    assert all(authenticate_api_key(raw).library.symbol == symbol for symbol, raw in keys.items())
+    again = seed()
+    assert printed_keys(again) == {} and "not shown again" in again
+    assert PartnerApiKey.objects.count() == len(active)
+
+
+def test_a_demo_partner_talks_to_the_demo_library_with_its_printed_key(client):
+    from requests_app.protocol import messages as m
+    from requests_app.protocol import xml
+    from requests_app.protocol.outgoing import agency_id
+    from tests.interop.test_iso18626_endpoint import iso_request
+
+    keys = printed_keys(seed())
+    partner = Library.objects.get(symbol="NFC")
+    message = iso_request(Library.objects.get(symbol="DEMO"), partner, rid="NFC-DEMO-1")
+    assert message.header.requesting_agency_id == agency_id(partner)
+    response = client.post("/iso18626", data=xml.encode(message), content_type="application/xml",
+                           HTTP_AUTHORIZATION=f"Bearer {keys['NFC']}")
+    assert xml.decode(response.content).header.message_status == m.MessageStatus.OK
+    assert client.post("/iso18626", data=xml.encode(message), content_type="application/xml").status_code == 403
