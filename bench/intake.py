@@ -26,6 +26,7 @@ from django.utils import timezone
 from requests_app.models import Library
 from requests_app.protocol import messages as m
 from requests_app.protocol import xml
+from requests_app.services import issue_api_key
 
 from .generator import MEMBERS
 from .stats import percentile
@@ -96,7 +97,7 @@ def _run_queued_checks(app, tasks) -> tuple[int, int, float]:
             queue.close()
 
 
-def _over_http(bodies: list[bytes], clients: int = 2) -> dict:
+def _over_http(bodies: list[tuple[bytes, str]], clients: int = 2) -> dict:
     """The same kind of messages posted over loopback HTTP to gunicorn with one sync worker.
 
     Beside the in-process figure, not instead of it: a production worker, with gunicorn's HTTP and
@@ -113,8 +114,9 @@ def _over_http(bodies: list[bytes], clients: int = 2) -> dict:
     samples: list[float] = []
     failed = 0
 
-    def post(connection: http.client.HTTPConnection, body: bytes) -> bool:
-        connection.request("POST", "/iso18626", body=body, headers=headers)
+    def post(connection: http.client.HTTPConnection, message: tuple[bytes, str]) -> bool:
+        body, authorization = message
+        connection.request("POST", "/iso18626", body=body, headers={**headers, "Authorization": authorization})
         response = connection.getresponse()
         content = response.read()
         return response.status == 200 and b"messageStatus>OK<" in content
@@ -158,11 +160,17 @@ def measure(*, messages: int) -> dict:
     rnd = random.Random(18626)
     members = list(Library.objects.filter(is_member=True).order_by("symbol")[:MEMBERS])
     partners = list(Library.objects.filter(is_member=False, active=True).order_by("?")[:500])
-    bodies = [_request(rnd.choices(members, weights=[1 / (k + 1) for k in range(len(members))])[0],
-                       rnd.choice(partners), rnd) for _ in range(messages + 20)]
+    # Every partner door authenticates its sender: each partner sends with a key of its own.
+    keys = {partner.pk: f"Bearer {issue_api_key(library=partner, name='benchmark')[1]}" for partner in partners}
+
+    def message(member: Library, partner: Library) -> tuple[bytes, str]:
+        return _request(member, partner, rnd), keys[partner.pk]
+
+    bodies = [message(rnd.choices(members, weights=[1 / (k + 1) for k in range(len(members))])[0],
+                      rnd.choice(partners)) for _ in range(messages + 20)]
     client = Client()
-    for body in bodies[:20]:  # warm up
-        client.post("/iso18626", data=body, content_type="application/xml")
+    for body, authorization in bodies[:20]:  # warm up
+        client.post("/iso18626", data=body, content_type="application/xml", HTTP_AUTHORIZATION=authorization)
     _run_queued_checks(app, tasks)
     failed, statements = 0, 0
 
@@ -173,13 +181,14 @@ def measure(*, messages: int) -> dict:
 
     with connection.execute_wrapper(count):
         started = time.perf_counter()
-        for body in bodies[20:]:
-            response = client.post("/iso18626", data=body, content_type="application/xml")
+        for body, authorization in bodies[20:]:
+            response = client.post("/iso18626", data=body, content_type="application/xml",
+                                   HTTP_AUTHORIZATION=authorization)
             if response.status_code != 200 or b"messageStatus>OK<" not in response.content:
                 failed += 1
         seconds = time.perf_counter() - started
     check_tasks, checks, check_seconds = _run_queued_checks(app, tasks)
-    http = _over_http([_request(rnd.choice(members), rnd.choice(partners), rnd) for _ in range(messages + 20)])
+    http = _over_http([message(rnd.choice(members), rnd.choice(partners)) for _ in range(messages + 20)])
     return {"http_one_worker": http, "messages": messages, "failed": failed, "seconds": round(seconds, 2),
             "messages_per_second": round(messages / seconds, 1), "kind": "request (new loan or copy)",
             "sql_statements_per_message": round(statements / messages, 1),

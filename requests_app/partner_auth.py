@@ -15,7 +15,7 @@ reason (:func:`open_without_credential`), which is recorded.
 
 Every refusal is logged (partner, address, reason; never the key), counted on the partner
 (:func:`count_refusal`) and counted against the address: an address that keeps failing is
-throttled (``throttling``) before anything else is read.
+answered 429 (``throttling``).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import ipaddress
 import logging
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -128,9 +129,15 @@ def address_allowed(library: Library, address: str) -> bool:
     return False
 
 
-def guard_address(address: str) -> None:
-    """Raise ``throttling.Throttled`` if ``address`` has failed to authenticate too often lately."""
-    throttling.check("unauthenticated", address or "-")
+def client_address(meta: dict) -> str:
+    """The caller's address: ``REMOTE_ADDR``, or behind ``ILLMS_PROXY_COUNT`` reverse proxies the address
+    the outermost of them saw (the last of ``X-Forwarded-For`` each appends to, counted from the right)."""
+    proxies = int(getattr(settings, "ILLMS_PROXY_COUNT", 0) or 0)
+    if proxies > 0:
+        forwarded = [part.strip() for part in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies][:64]
+    return meta.get("REMOTE_ADDR", "")
 
 
 def authenticate_partner(*, authorization: str, address: str, sender: Library | None = None,
@@ -141,10 +148,10 @@ def authenticate_partner(*, authorization: str, address: str, sender: Library | 
     named agency is no active library of ours); the credential must be that library's, and a sender
     opened without credential needs none. Otherwise (the REST API) the credential alone says who calls.
 
-    Raises ``PartnerRefused`` (counted, logged) or ``throttling.Throttled`` (the address has failed too
-    often: refused without looking further). Changes nothing else.
+    Raises ``PartnerRefused`` (counted, logged) or ``throttling.Throttled`` (refused, and the address has
+    failed too often lately). Changes nothing else. A good credential is never held back by the failures
+    of others at its address (behind a proxy every caller may share one).
     """
-    guard_address(address)
     try:
         caller = _authenticate(authorization, address, sender, sender_named)
     except PartnerRefused as refused:

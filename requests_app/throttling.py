@@ -96,13 +96,3 @@ def hit(scope: str, ident: str) -> None:
             cache.set(f"{key}:ends", now + rate.seconds, timeout=rate.seconds)
     if count > rate.count:
         raise Throttled(scope, _retry_after(key, rate, now))
-
-
-def check(scope: str, ident: str) -> None:
-    """Raise ``Throttled`` if ``ident`` is already over the rate of ``scope``, without counting a call."""
-    rate = rate_for(scope)
-    if rate is None:
-        return
-    now, key = time.time(), _key(scope, ident)
-    if (cache.get(key) or 0) >= rate.count:
-        raise Throttled(scope, _retry_after(key, rate, now))

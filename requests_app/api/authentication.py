@@ -31,7 +31,7 @@ class PartnerUser(AnonymousUser):
 
 
 def _address(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
+    return partner_auth.client_address(request.META)
 
 
 def _throttled(throttled: rates.Throttled) -> exceptions.Throttled:

@@ -36,9 +36,6 @@ def _answer(confirmation, version: str, status: int = 200, headers: dict | None 
 
 def _refusal(message, received, value: str):
     errors = [m.ErrorData(error_type=m.ErrorType.UNRECOGNISED_DATA_VALUE, error_value=value)]
-    if message is None:  # refused before the message was read: nothing to echo
-        return error_confirmation(ProtocolError(m.ErrorType.UNRECOGNISED_DATA_VALUE, value),
-                                  timestamp_received=received)
     return confirmation_for(message, errors=errors, timestamp_received=received)
 
 
@@ -55,7 +52,7 @@ def _unknown_sender(message) -> str:
 
 
 def _address(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "")
+    return partner_auth.client_address(request.META)
 
 
 def _authenticate(request: HttpRequest, message, door: str):
@@ -76,11 +73,6 @@ def iso18626(request: HttpRequest) -> HttpResponse:
     from .handler import handle
 
     received = timezone.now()
-    try:
-        partner_auth.guard_address(_address(request))
-    except throttling.Throttled as throttled:
-        return _answer(_refusal(None, received, throttled.note), xml.DEFAULT_VERSION, 429,
-                       _throttled_headers(throttled))
     limit = int(getattr(settings, "ISO18626_MAX_BODY_BYTES", xml.MAX_MESSAGE_BYTES))
     declared = request.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > limit:
@@ -124,10 +116,6 @@ def messages_json(request: HttpRequest) -> JsonResponse:
     from .handler import handle
 
     received = timezone.now()
-    try:
-        partner_auth.guard_address(_address(request))
-    except throttling.Throttled as throttled:
-        return _json(_refusal(None, received, throttled.note), 429, _throttled_headers(throttled))
     limit = int(getattr(settings, "ISO18626_MAX_BODY_BYTES", xml.MAX_MESSAGE_BYTES))
     body = request.read(limit + 1)
     try:

@@ -58,7 +58,7 @@ def test_one_partner_over_its_rate_does_not_slow_another(client, door, settings)
     assert confirmation.header.message_status == m.MessageStatus.OK
 
 
-def test_an_address_that_keeps_failing_to_authenticate_is_throttled_before_anything_is_read(client, door, settings):
+def test_an_address_that_keeps_failing_to_authenticate_is_answered_429(client, door, settings):
     settings.ILLMS_THROTTLE_UNAUTHENTICATED_RATE = "3/min"
     member, partner = MemberLibraryFactory(), LibraryFactory()
     codes = [door.post(client, iso_request(member, partner, rid=f"R-{n}"), "Bearer illms_000000000000_guess")[0]
@@ -69,21 +69,40 @@ def test_an_address_that_keeps_failing_to_authenticate_is_throttled_before_anyth
 
     assert response.status_code == 429 and int(response["Retry-After"]) >= 1
     assert confirmation.header.message_status == m.MessageStatus.ERROR
-    partner.refresh_from_db()
-    assert partner.refused_messages == 3  # the throttled one was not even read
+    assert confirmation.error_data[0].error_value.startswith("Too many messages")
     assert not IllRequest.objects.exists()
-    # Another address is not held back.
-    response, _ = door.post(client, iso_request(member, partner, rid="R-5"), f"Bearer {partner_key(partner)}",
-                            REMOTE_ADDR="192.0.2.9")
-    assert response.status_code == 200
+    partner.refresh_from_db()
+    assert partner.refused_messages == 4
 
 
-def test_a_throttled_body_that_is_not_even_a_message_is_answered_429_not_500(client, door, settings):
-    settings.ILLMS_THROTTLE_UNAUTHENTICATED_RATE = "1/min"
+def test_failures_at_an_address_never_hold_back_a_partner_with_a_good_key_there(client, door, settings):
+    """Behind a reverse proxy every caller may share one address: a flood must not lock partners out."""
+    settings.ILLMS_THROTTLE_UNAUTHENTICATED_RATE = "2/min"
     member, partner = MemberLibraryFactory(), LibraryFactory()
-    door.post(client, iso_request(member, partner), None)
-    response = client.post(door.path, data=b"\x00junk", content_type="application/octet-stream")
-    assert response.status_code == 429
+    for n in range(4):
+        door.post(client, iso_request(member, partner, rid=f"F-{n}"), None)
+    response, confirmation = door.post(client, iso_request(member, partner, rid="GOOD"),
+                                       f"Bearer {partner_key(partner)}")
+    assert response.status_code == 200 and confirmation.header.message_status == m.MessageStatus.OK
+
+
+def test_behind_a_trusted_proxy_the_address_is_the_one_it_forwarded(client, door, settings):
+    settings.ILLMS_PROXY_COUNT = 1
+    settings.ILLMS_THROTTLE_UNAUTHENTICATED_RATE = "1/min"
+    member, partner = MemberLibraryFactory(), LibraryFactory(ip_allowlist="192.0.2.0/24")
+    key = f"Bearer {partner_key(partner)}"
+    response, _ = door.post(client, iso_request(member, partner, rid="P-1"), key,
+                            HTTP_X_FORWARDED_FOR="203.0.113.5, 192.0.2.10")
+    assert response.status_code == 200
+    # A forged first entry does not count: only the proxy's own entry is trusted.
+    response, _ = door.post(client, iso_request(member, partner, rid="P-2"), key,
+                            HTTP_X_FORWARDED_FOR="192.0.2.10, 203.0.113.5")
+    assert response.status_code == 403
+    # Failures are counted per forwarded address: another client behind the same proxy is not throttled.
+    assert door.post(client, iso_request(member, partner, rid="P-3"), None,
+                     HTTP_X_FORWARDED_FOR="198.51.100.1")[0].status_code in {401, 403}
+    assert door.post(client, iso_request(member, partner, rid="P-4"), None,
+                     HTTP_X_FORWARDED_FOR="192.0.2.10, 203.0.113.5")[0].status_code == 429
 
 
 # The REST API -------------------------------------------------------------------------------------------------
