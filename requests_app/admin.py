@@ -150,7 +150,8 @@ class LibraryAdmin(MemberLibraryScopedAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             # Only what the form edits: the refusal counters and credentials change elsewhere, by F() or service.
-            obj.save(update_fields=[f.name for f in Library._meta.concrete_fields if f.editable and not f.primary_key])
+            edited = [f.name for f in Library._meta.concrete_fields if f.editable and not f.primary_key]
+            obj.save(update_fields=[*edited, "updated_at"])
         else:
             obj.save()
         data = form.cleaned_data
