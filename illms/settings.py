@@ -319,8 +319,6 @@ ILLMS_STAFF_SESSION_IDLE_SECONDS = env.int("ILLMS_STAFF_SESSION_IDLE_MINUTES", d
 ILLMS_THROTTLE_API_KEY_RATE = env.str("ILLMS_THROTTLE_API_KEY_RATE", default="600/min")
 ILLMS_THROTTLE_PARTNER_RATE = env.str("ILLMS_THROTTLE_PARTNER_RATE", default="1200/min")
 ILLMS_THROTTLE_UNAUTHENTICATED_RATE = env.str("ILLMS_THROTTLE_UNAUTHENTICATED_RATE", default="60/min")
-# Reverse proxies in front whose X-Forwarded-For is trusted for the partner's address (allow-lists, throttles).
-ILLMS_PROXY_COUNT = env.int("ILLMS_PROXY_COUNT", default=0)
 # Fernet keys (comma-separated, the first encrypts) for the credentials we send to partners; empty: one key
 # derived from SECRET_KEY (requests_app/credentials.py; docs/partners.md says how to rotate).
 ILLMS_CREDENTIALS_KEY = env.str("ILLMS_CREDENTIALS_KEY", default="")

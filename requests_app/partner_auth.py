@@ -130,9 +130,10 @@ def address_allowed(library: Library, address: str) -> bool:
 
 
 def client_address(meta: dict) -> str:
-    """The caller's address: ``REMOTE_ADDR``, or behind ``ILLMS_PROXY_COUNT`` reverse proxies the address
-    the outermost of them saw (the last of ``X-Forwarded-For`` each appends to, counted from the right)."""
-    proxies = int(getattr(settings, "ILLMS_PROXY_COUNT", 0) or 0)
+    """The caller's address: ``REMOTE_ADDR``, or behind ``ILLMS_TRUSTED_PROXY_COUNT`` reverse proxies the address
+    the outermost of them saw (the last of ``X-Forwarded-For`` each appends to, counted from the right), as the
+    sign-in lockout reads it."""
+    proxies = int(getattr(settings, "ILLMS_TRUSTED_PROXY_COUNT", 0) or 0)
     if proxies > 0:
         forwarded = [part.strip() for part in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
         if len(forwarded) >= proxies:

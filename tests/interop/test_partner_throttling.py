@@ -87,7 +87,7 @@ def test_failures_at_an_address_never_hold_back_a_partner_with_a_good_key_there(
 
 
 def test_behind_a_trusted_proxy_the_address_is_the_one_it_forwarded(client, door, settings):
-    settings.ILLMS_PROXY_COUNT = 1
+    settings.ILLMS_TRUSTED_PROXY_COUNT = 1
     settings.ILLMS_THROTTLE_UNAUTHENTICATED_RATE = "1/min"
     member, partner = MemberLibraryFactory(), LibraryFactory(ip_allowlist="192.0.2.0/24")
     key = f"Bearer {partner_key(partner)}"

@@ -11,8 +11,8 @@ from requests_app import credentials
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BEFORE = ("requests_app", "0015_lending_new_index")
-AFTER = ("requests_app", "0017_encrypt_outgoing_partner_keys")
+BEFORE = ("requests_app", "0018_ill_administrator_sees_outgoing_email")
+AFTER = ("requests_app", "0020_encrypt_outgoing_partner_keys")
 
 
 def migrate(target):

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('requests_app', '0015_lending_new_index'),
+        ('requests_app', '0018_ill_administrator_sees_outgoing_email'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

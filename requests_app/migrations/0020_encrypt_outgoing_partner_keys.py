@@ -25,7 +25,7 @@ def decrypt_existing(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("requests_app", "0016_partners_authenticate_by_default"),
+        ("requests_app", "0019_partners_authenticate_by_default"),
     ]
 
     operations = [
