@@ -77,8 +77,10 @@ class LibraryAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["accept_without_credential"].initial = bool(self.instance.pk and
-                                                                self.instance.open_without_credential)
+        # A member library's administrator editing their own address gets no credential fields (read-only).
+        if "accept_without_credential" in self.fields:
+            self.fields["accept_without_credential"].initial = bool(self.instance.pk and
+                                                                    self.instance.open_without_credential)
 
     def clean(self):
         cleaned = super().clean()
@@ -174,6 +176,15 @@ class LibraryAdmin(MemberLibraryScopedAdmin):
         # A member library's ILL administrator edits their own entry's address and contact.
         return (obj is not None and request.user.has_perm("requests_app.administer_ill")
                 and getattr(staff_library(request.user), "pk", None) == obj.pk)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if self.sees_every_library(request):
+            return fieldsets
+        # The credential fields are the directory administrator's: not shown, not even read-only, to others.
+        write_only = set(LibraryAdminForm.declared_fields)
+        return [(name, {**options, "fields": [f for f in options["fields"] if f not in write_only]})
+                for name, options in fieldsets]
 
     def get_readonly_fields(self, request, obj=None):
         if self.sees_every_library(request):
