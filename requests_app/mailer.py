@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.utils import DNS_NAME
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -127,11 +127,19 @@ def write_many(drafts: Iterable[Draft]) -> list[OutgoingEmail]:
 
 
 def write_once(draft: Draft) -> OutgoingEmail | None:
-    """Write the e-mail unless one with its key exists (a sweep catching up); ``None`` then."""
-    with transaction.atomic():
+    """Write the e-mail unless one with its key exists (a sweep catching up); ``None`` then.
+
+    Two sweeps racing for the same key: the unique key lets one write it, the other gets ``None``.
+    """
+    if OutgoingEmail.objects.filter(key=draft.key).exists():
+        return None
+    try:
+        with transaction.atomic():
+            return write(draft)
+    except IntegrityError:
         if OutgoingEmail.objects.filter(key=draft.key).exists():
             return None
-        return write(draft)
+        raise
 
 
 def queue_after_commit(ids: list[int]) -> None:
