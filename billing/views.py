@@ -263,7 +263,7 @@ def lost_item(request: HttpRequest, library: Library, request_id: int) -> HttpRe
             else:
                 messages.success(request, f"Lost-item charge of {charge.amount} {charge.currency} recorded.")
                 return redirect("billing:charge", pk=charge.pk)
-    return render(request, "billing/lost_item.html", {"form": form, "r": ill_request})
+    return render(request, "billing/lost_item.html", {"form": form, "ill_request": ill_request})
 
 
 # Budgets and reports -----------------------------------------------------------------------

@@ -12,7 +12,7 @@ from requests_app.models import EventSource, IllRequest, Role
 from requests_app.services import claim
 from requests_app.workflow import Actor
 
-from .workflow import BorrowingStatus
+from .states import BorrowingStatus
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

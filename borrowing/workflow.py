@@ -10,65 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db import models
-
 from requests_app.models import ActorKind, IllRequest, Role
 from requests_app.policies import policy_for
 from requests_app.workflow import Actor, State, Transition, Workflow
 
-
-class BorrowingStatus(models.TextChoices):
-    SUBMITTED = "submitted", "Submitted"
-    AWAITING_COPYRIGHT = "awaiting_copyright", "Awaiting copyright clearance"
-    SOURCING = "sourcing", "Sourcing"
-    SENT = "sent", "Sent to lender"
-    EXPECTS_TO_SUPPLY = "expects_to_supply", "Lender expects to supply"
-    CONDITIONAL = "conditional", "Conditions to answer"
-    SHIPPED = "shipped", "Shipped by lender"
-    RECEIVED = "received", "Received"
-    READY_FOR_PICKUP = "ready_for_pickup", "Ready for pickup"
-    CHECKED_OUT = "checked_out", "Checked out to patron"
-    OVERDUE = "overdue", "Overdue"
-    RECALLED = "recalled", "Recalled by lender"
-    RETURNED = "returned", "Returned by patron"
-    RETURN_SHIPPED = "return_shipped", "Shipped back to lender"
-    DELIVERED = "delivered", "Delivered electronically"
-    COMPLETED = "completed", "Completed"
-    END_OF_ROTA = "end_of_rota", "End of rota"
-    CANCEL_PENDING = "cancel_pending", "Cancellation asked of lender"
-    CANCELLED = "cancelled", "Cancelled"
-
+from .states import DESCRIPTIONS, FINAL, BorrowingStatus
 
 S = BorrowingStatus
 PATRON, STAFF, PARTNER, SYSTEM = ActorKind.PATRON, ActorKind.STAFF, ActorKind.PARTNER, ActorKind.SYSTEM
-
-_DESCRIPTIONS = {
-    S.SUBMITTED: ("The patron's request waits for staff to check the citation.", "info"),
-    S.AWAITING_COPYRIGHT: ("A copy over the rule of five waits for clearance or an exception.", "warning"),
-    S.SOURCING: ("Verified; the rota of lenders is being built or the next lender chosen.", "info"),
-    S.SENT: ("Sent to the current lender, waiting for its answer.", "primary"),
-    S.EXPECTS_TO_SUPPLY: ("The lender said it will supply.", "primary"),
-    S.CONDITIONAL: ("The lender offers to supply on conditions we must accept or refuse.", "warning"),
-    S.SHIPPED: ("The lender shipped the item; it has not arrived yet.", "primary"),
-    S.RECEIVED: ("The item arrived; the patron has not been told yet.", "primary"),
-    S.READY_FOR_PICKUP: ("The patron was told the item waits at the pickup desk.", "success"),
-    S.CHECKED_OUT: ("The patron has the item.", "success"),
-    S.OVERDUE: ("The loan is past its due date.", "danger"),
-    S.RECALLED: ("The lender wants the item back early.", "danger"),
-    S.RETURNED: ("The patron returned the item; it waits to be shipped back.", "primary"),
-    S.RETURN_SHIPPED: ("Shipped back to the lender, waiting for it to check it in.", "primary"),
-    S.DELIVERED: ("The copy is available to the patron for download.", "success"),
-    S.COMPLETED: ("Done.", "secondary"),
-    S.END_OF_ROTA: ("No lender in the rota could supply; staff decide what next.", "danger"),
-    S.CANCEL_PENDING: ("We asked the lender to cancel and wait for its answer.", "warning"),
-    S.CANCELLED: ("Cancelled.", "secondary"),
-}
-FINAL = {S.COMPLETED, S.CANCELLED}
-
-#: States in which the lender holds our request (a cancel must be asked of it).
-WITH_LENDER = {S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL}
-#: States in which the item is physically with us or the patron.
-ITEM_HERE = {S.RECEIVED, S.READY_FOR_PICKUP, S.CHECKED_OUT, S.OVERDUE, S.RECALLED}
 
 
 def due_date_buffer_days(request: IllRequest) -> int:
@@ -282,117 +231,115 @@ def _email(kind: str, *, only_staff: bool = False):
     return hook
 
 
-def t(action: str, label: str, sources: Iterable[str], target: str | None, performers: Iterable[ActorKind],
-      description: str = "", **kwargs) -> Transition:
-    return Transition(action=action, label=label, sources=frozenset(sources), target=target,
-                      performers=frozenset(performers), description=description, **kwargs)
-
-
 TRANSITIONS = [
     # Review.
-    t("verify", "Verify citation", [S.SUBMITTED], S.SOURCING, [STAFF, SYSTEM],
-      "The citation is right and the library does not own the item: start sourcing.", colour="success",
-      effects=(assess_copyright,), after_commit=(route_copyright_after_verify, build_rota_when_sourcing)),
-    t("send_to_copyright", "Send to copyright review", [S.SUBMITTED, S.SOURCING], S.AWAITING_COPYRIGHT,
-      [STAFF, SYSTEM], "A copy that needs copyright clearance (e.g. the sixth article under the rule of five).",
-      guards=(is_copy,), effects=(hold_for_copyright,), colour="warning"),
-    t("clear_copyright", "Copyright cleared", [S.AWAITING_COPYRIGHT], S.SOURCING, [STAFF],
-      "Clearance obtained (a fee recorded) or an exception noted: continue sourcing.", colour="success",
-      effects=(record_clearance,), after_commit=(build_rota_when_sourcing,)),
-    t("cancel_owned_locally", "Owned locally: cancel", [S.SUBMITTED, S.SOURCING], S.CANCELLED, [STAFF],
-      "The library owns the item: cancel and tell the patron where to find it.", needs_note=True,
-      colour="outline-danger", with_event=(_email("cancelled"),)),
+    Transition.of("verify", "Verify citation", [S.SUBMITTED], S.SOURCING, [STAFF, SYSTEM],
+                  "The citation is right and the library does not own the item: start sourcing.", colour="success",
+                  effects=(assess_copyright,), after_commit=(route_copyright_after_verify, build_rota_when_sourcing)),
+    Transition.of("send_to_copyright", "Send to copyright review", [S.SUBMITTED, S.SOURCING], S.AWAITING_COPYRIGHT,
+                  [STAFF, SYSTEM],
+                  "A copy that needs copyright clearance (e.g. the sixth article under the rule of five).",
+                  guards=(is_copy,), effects=(hold_for_copyright,), colour="warning"),
+    Transition.of("clear_copyright", "Copyright cleared", [S.AWAITING_COPYRIGHT], S.SOURCING, [STAFF],
+                  "Clearance obtained (a fee recorded) or an exception noted: continue sourcing.", colour="success",
+                  effects=(record_clearance,), after_commit=(build_rota_when_sourcing,)),
+    Transition.of("cancel_owned_locally", "Owned locally: cancel", [S.SUBMITTED, S.SOURCING], S.CANCELLED, [STAFF],
+                  "The library owns the item: cancel and tell the patron where to find it.", needs_note=True,
+                  colour="outline-danger", with_event=(_email("cancelled"),)),
     # Routing.
-    t("send_to_lender", "Send to lender", [S.SOURCING], S.SENT, [STAFF, SYSTEM],
-      "Send the request to the current lender of the rota.", guards=(needs_partner,), iso18626="request"),
-    t("end_rota", "End of rota", [S.SOURCING], S.END_OF_ROTA, [SYSTEM, STAFF],
-      "No lender left in the rota.", colour="outline-danger"),
-    t("restart_sourcing", "Source again", [S.END_OF_ROTA], S.SOURCING, [STAFF],
-      "Build a new rota or pick another lender by hand.", after_commit=(build_rota_when_sourcing,)),
+    Transition.of("send_to_lender", "Send to lender", [S.SOURCING], S.SENT, [STAFF, SYSTEM],
+                  "Send the request to the current lender of the rota.", guards=(needs_partner,), iso18626="request"),
+    Transition.of("end_rota", "End of rota", [S.SOURCING], S.END_OF_ROTA, [SYSTEM, STAFF],
+                  "No lender left in the rota.", colour="outline-danger"),
+    Transition.of("restart_sourcing", "Source again", [S.END_OF_ROTA], S.SOURCING, [STAFF],
+                  "Build a new rota or pick another lender by hand.", after_commit=(build_rota_when_sourcing,)),
     # Lender answers (ISO 18626 supplying agency messages).
-    t("lender_expects_to_supply", "Lender expects to supply", [S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL],
-      S.EXPECTS_TO_SUPPLY, [PARTNER],
-      "The lender says it expects to supply (ISO 18626 ExpectToSupply).", iso18626="status:ExpectToSupply"),
-    t("lender_will_supply", "Lender will supply", [S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL],
-      S.EXPECTS_TO_SUPPLY, [PARTNER],
-      "The lender has found the item and will supply it (ISO 18626 WillSupply).", iso18626="status:WillSupply"),
-    t("lender_conditional", "Lender offers conditions", [S.SENT, S.EXPECTS_TO_SUPPLY], S.CONDITIONAL, [PARTNER],
-      "The lender offers to supply on conditions (a fee, library use only…) that we must accept or refuse.",
-      iso18626="loanCondition"),
-    t("accept_conditions", "Accept conditions", [S.CONDITIONAL], S.EXPECTS_TO_SUPPLY, [STAFF, PATRON],
-      "Accept the lender's conditions.", iso18626="action:Notification", colour="success"),
-    t("reject_conditions", "Refuse conditions", [S.CONDITIONAL], S.SOURCING, [STAFF, PATRON],
-      "Refuse the conditions and move on to the next lender.", iso18626="action:Cancel", colour="outline-danger",
-      effects=(refuse_conditions_entry,), after_commit=(queue_advance_rota,)),
-    t("lender_unfilled", "Lender cannot supply", [S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL], S.SOURCING,
-      [PARTNER, SYSTEM], "Unfilled, or no answer in time: the next lender in the rota is tried.",
-      iso18626="status:Unfilled", effects=(close_rota_entry,), after_commit=(queue_advance_rota,)),
-    t("lender_shipped", "Lender shipped", [S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL], S.SHIPPED, [PARTNER],
-      "The lender shipped the item, with its due date (ISO 18626 Loaned).",
-      effects=(set_lender_due_date, rota_entry_supplied), iso18626="status:Loaned"),
-    t("lender_delivered_copy", "Lender delivered copy", [S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL],
-      S.DELIVERED, [PARTNER],
-      "The lender delivered the copy electronically; the patron gets the download link.",
-      effects=(rota_entry_supplied, keep_copy_link),
-      with_event=(_email("copy-delivered"),),
-      iso18626="status:CopyCompleted"),
+    Transition.of("lender_expects_to_supply", "Lender expects to supply", [S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL],
+                  S.EXPECTS_TO_SUPPLY, [PARTNER],
+                  "The lender says it expects to supply (ISO 18626 ExpectToSupply).", iso18626="status:ExpectToSupply"),
+    Transition.of("lender_will_supply", "Lender will supply", [S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL],
+                  S.EXPECTS_TO_SUPPLY, [PARTNER],
+                  "The lender has found the item and will supply it (ISO 18626 WillSupply).",
+                  iso18626="status:WillSupply"),
+    Transition.of("lender_conditional", "Lender offers conditions", [S.SENT, S.EXPECTS_TO_SUPPLY], S.CONDITIONAL,
+                  [PARTNER], "The lender offers to supply on conditions (a fee, library use only…) that we must accept "
+                  "or refuse.",
+                  iso18626="loanCondition"),
+    Transition.of("accept_conditions", "Accept conditions", [S.CONDITIONAL], S.EXPECTS_TO_SUPPLY, [STAFF, PATRON],
+                  "Accept the lender's conditions.", iso18626="action:Notification", colour="success"),
+    Transition.of("reject_conditions", "Refuse conditions", [S.CONDITIONAL], S.SOURCING, [STAFF, PATRON],
+                  "Refuse the conditions and move on to the next lender.", iso18626="action:Cancel",
+                  colour="outline-danger", effects=(refuse_conditions_entry,), after_commit=(queue_advance_rota,)),
+    Transition.of("lender_unfilled", "Lender cannot supply", [S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL], S.SOURCING,
+                  [PARTNER, SYSTEM], "Unfilled, or no answer in time: the next lender in the rota is tried.",
+                  iso18626="status:Unfilled", effects=(close_rota_entry,), after_commit=(queue_advance_rota,)),
+    Transition.of("lender_shipped", "Lender shipped", [S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL], S.SHIPPED,
+                  [PARTNER], "The lender shipped the item, with its due date (ISO 18626 Loaned).",
+                  effects=(set_lender_due_date, rota_entry_supplied), iso18626="status:Loaned"),
+    Transition.of("lender_delivered_copy", "Lender delivered copy", [S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL],
+                  S.DELIVERED, [PARTNER],
+                  "The lender delivered the copy electronically; the patron gets the download link.",
+                  effects=(rota_entry_supplied, keep_copy_link),
+                  with_event=(_email("copy-delivered"),),
+                  iso18626="status:CopyCompleted"),
     # The item with us and the patron.
-    t("receive", "Receive", [S.SENT, S.EXPECTS_TO_SUPPLY, S.SHIPPED], S.RECEIVED, [STAFF],
-      "The item arrived (scan its request barcode).", effects=(set_lender_due_date,),
-      iso18626="action:Received", colour="success"),
-    t("notify_patron", "Notify patron", [S.RECEIVED], S.READY_FOR_PICKUP, [STAFF, SYSTEM],
-      "Tell the patron the item waits at the pickup desk.", with_event=(_email("ready-for-pickup"),)),
-    t("check_out", "Check out to patron", [S.RECEIVED, S.READY_FOR_PICKUP], S.CHECKED_OUT, [STAFF],
-      "Lend the item to the patron with a due date before the lender's.", effects=(set_patron_due_date,),
-      colour="success"),
-    t("request_renewal", "Ask for renewal", [S.CHECKED_OUT, S.OVERDUE], None, [PATRON, STAFF],
-      "Ask the lender for more time.", guards=(within_renewal_limit,), iso18626="action:Renew",
-      colour="outline-primary"),
-    t("lender_renewal_answer", "Lender answered renewal", [S.CHECKED_OUT, S.OVERDUE, S.RECALLED], None, [PARTNER],
-      "The lender granted (with a new due date) or refused our renewal request.",
-      effects=(apply_renewal_answer,), with_event=(_email("renewal-answered"),), iso18626="reason:RenewResponse"),
-    t("lender_recalled", "Lender recalled", [S.SHIPPED, S.RECEIVED, S.READY_FOR_PICKUP, S.CHECKED_OUT, S.OVERDUE],
-      S.RECALLED, [PARTNER],
-      "The lender wants the item back early; the patron's due date is brought forward.",
-      effects=(shorten_to_recall,), with_event=(_email("recalled"),),
-      iso18626="status:Recalled"),
-    t("lender_overdue", "Lender says overdue", [S.CHECKED_OUT, S.RECALLED, S.RECEIVED, S.READY_FOR_PICKUP],
-      S.OVERDUE, [PARTNER],
-      "The lender tells us its due date has passed.", iso18626="status:Overdue"),
-    t("mark_overdue", "Mark overdue", [S.CHECKED_OUT], S.OVERDUE, [SYSTEM, STAFF],
-      "The patron's due date has passed."),
-    t("check_in", "Check in from patron", [S.CHECKED_OUT, S.OVERDUE, S.RECALLED, S.READY_FOR_PICKUP, S.RECEIVED],
-      S.RETURNED, [STAFF], "The patron returned the item, or never picked it up.", colour="success"),
-    t("return_ship", "Ship back to lender", [S.RETURNED], S.RETURN_SHIPPED, [STAFF],
-      "Send the item back to the lender.", iso18626="action:ShippedReturn"),
-    t("lender_checked_in", "Lender checked in", [S.RETURN_SHIPPED, S.RETURNED], S.COMPLETED, [PARTNER],
-      "The lender checked the returned item in: the loan is finished.",
-      iso18626="status:LoanCompleted"),
-    t("complete", "Complete", [S.DELIVERED, S.RETURN_SHIPPED], S.COMPLETED, [STAFF, SYSTEM],
-      "Close the request: the copy was delivered, or the lender never confirmed the return.",
-      colour="outline-secondary"),
+    Transition.of("receive", "Receive", [S.SENT, S.EXPECTS_TO_SUPPLY, S.SHIPPED], S.RECEIVED, [STAFF],
+                  "The item arrived (scan its request barcode).", effects=(set_lender_due_date,),
+                  iso18626="action:Received", colour="success"),
+    Transition.of("notify_patron", "Notify patron", [S.RECEIVED], S.READY_FOR_PICKUP, [STAFF, SYSTEM],
+                  "Tell the patron the item waits at the pickup desk.", with_event=(_email("ready-for-pickup"),)),
+    Transition.of("check_out", "Check out to patron", [S.RECEIVED, S.READY_FOR_PICKUP], S.CHECKED_OUT, [STAFF],
+                  "Lend the item to the patron with a due date before the lender's.", effects=(set_patron_due_date,),
+                  colour="success"),
+    Transition.of("request_renewal", "Ask for renewal", [S.CHECKED_OUT, S.OVERDUE], None, [PATRON, STAFF],
+                  "Ask the lender for more time.", guards=(within_renewal_limit,), iso18626="action:Renew",
+                  colour="outline-primary"),
+    Transition.of("lender_renewal_answer", "Lender answered renewal", [S.CHECKED_OUT, S.OVERDUE, S.RECALLED], None,
+                  [PARTNER], "The lender granted (with a new due date) or refused our renewal request.",
+                  effects=(apply_renewal_answer,), with_event=(_email("renewal-answered"),),
+                  iso18626="reason:RenewResponse"),
+    Transition.of("lender_recalled", "Lender recalled",
+                  [S.SHIPPED, S.RECEIVED, S.READY_FOR_PICKUP, S.CHECKED_OUT, S.OVERDUE], S.RECALLED, [PARTNER],
+                  "The lender wants the item back early; the patron's due date is brought forward.",
+                  effects=(shorten_to_recall,), with_event=(_email("recalled"),), iso18626="status:Recalled"),
+    Transition.of("lender_overdue", "Lender says overdue", [S.CHECKED_OUT, S.RECALLED, S.RECEIVED, S.READY_FOR_PICKUP],
+                  S.OVERDUE, [PARTNER],
+                  "The lender tells us its due date has passed.", iso18626="status:Overdue"),
+    Transition.of("mark_overdue", "Mark overdue", [S.CHECKED_OUT], S.OVERDUE, [SYSTEM, STAFF],
+                  "The patron's due date has passed."),
+    Transition.of("check_in", "Check in from patron",
+                  [S.CHECKED_OUT, S.OVERDUE, S.RECALLED, S.READY_FOR_PICKUP, S.RECEIVED], S.RETURNED, [STAFF],
+                  "The patron returned the item, or never picked it up.", colour="success"),
+    Transition.of("return_ship", "Ship back to lender", [S.RETURNED], S.RETURN_SHIPPED, [STAFF],
+                  "Send the item back to the lender.", iso18626="action:ShippedReturn"),
+    Transition.of("lender_checked_in", "Lender checked in", [S.RETURN_SHIPPED, S.RETURNED], S.COMPLETED, [PARTNER],
+                  "The lender checked the returned item in: the loan is finished.",
+                  iso18626="status:LoanCompleted"),
+    Transition.of("complete", "Complete", [S.DELIVERED, S.RETURN_SHIPPED], S.COMPLETED, [STAFF, SYSTEM],
+                  "Close the request: the copy was delivered, or the lender never confirmed the return.",
+                  colour="outline-secondary"),
     # Cancelling.
-    t("cancel", "Cancel", [S.SUBMITTED, S.AWAITING_COPYRIGHT, S.SOURCING, S.END_OF_ROTA], S.CANCELLED,
-      [PATRON, STAFF], "Cancel the request; no lender holds it.", colour="outline-danger",
-      with_event=(_email("cancelled", only_staff=True),)),
-    t("request_cancel", "Ask lender to cancel", [S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL], S.CANCEL_PENDING,
-      [PATRON, STAFF], "Ask the lender to cancel; it may already have shipped.", iso18626="action:Cancel",
-      colour="outline-danger"),
-    t("lender_cancelled", "Lender confirmed cancel", [S.CANCEL_PENDING], S.CANCELLED, [PARTNER],
-      "The lender confirmed our cancellation.",
-      effects=(rota_entry_cancelled,), iso18626="status:Cancelled"),
-    t("lender_refused_cancel", "Lender refused cancel", [S.CANCEL_PENDING], S.EXPECTS_TO_SUPPLY, [PARTNER],
-      "The lender refused to cancel (it is already on its way): the request goes on.",
-      iso18626="reason:CancelResponse"),
-    t("lender_shipped_anyway", "Lender shipped before cancelling", [S.CANCEL_PENDING], S.SHIPPED, [PARTNER],
-      "The lender had already shipped when our cancellation arrived.",
-      effects=(set_lender_due_date, rota_entry_supplied), iso18626="status:Loaned"),
+    Transition.of("cancel", "Cancel", [S.SUBMITTED, S.AWAITING_COPYRIGHT, S.SOURCING, S.END_OF_ROTA], S.CANCELLED,
+                  [PATRON, STAFF], "Cancel the request; no lender holds it.", colour="outline-danger",
+                  with_event=(_email("cancelled", only_staff=True),)),
+    Transition.of("request_cancel", "Ask lender to cancel", [S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL],
+                  S.CANCEL_PENDING, [PATRON, STAFF], "Ask the lender to cancel; it may already have shipped.",
+                  iso18626="action:Cancel", colour="outline-danger"),
+    Transition.of("lender_cancelled", "Lender confirmed cancel", [S.CANCEL_PENDING], S.CANCELLED, [PARTNER],
+                  "The lender confirmed our cancellation.",
+                  effects=(rota_entry_cancelled,), iso18626="status:Cancelled"),
+    Transition.of("lender_refused_cancel", "Lender refused cancel", [S.CANCEL_PENDING], S.EXPECTS_TO_SUPPLY, [PARTNER],
+                  "The lender refused to cancel (it is already on its way): the request goes on.",
+                  iso18626="reason:CancelResponse"),
+    Transition.of("lender_shipped_anyway", "Lender shipped before cancelling", [S.CANCEL_PENDING], S.SHIPPED, [PARTNER],
+                  "The lender had already shipped when our cancellation arrived.",
+                  effects=(set_lender_due_date, rota_entry_supplied), iso18626="status:Loaned"),
 ]
 
 WORKFLOW = Workflow(
     role=Role.BORROWING,
     initial=S.SUBMITTED,
-    states={s.value: State(s.value, s.label, _DESCRIPTIONS[s][0], s in FINAL, _DESCRIPTIONS[s][1])
+    states={s.value: State(s.value, s.label, DESCRIPTIONS[s][0], s in FINAL, DESCRIPTIONS[s][1])
             for s in BorrowingStatus},
     transitions={tr.action: tr for tr in TRANSITIONS},
     staff_permission="requests_app.work_borrowing",

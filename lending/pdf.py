@@ -28,12 +28,12 @@ def _render(template: str, context: dict) -> bytes:
 def pull_slips(requests: Sequence[IllRequest]) -> bytes:
     """One A5-ish page per request: citation, call number, location, item and request barcodes."""
     slips = []
-    for r in requests:
-        detail = getattr(r, "lending_detail", None)  # None when the availability check has not run
+    for ill_request in requests:
+        detail = getattr(ill_request, "lending_detail", None)  # None when the availability check has not run
         holding = detail.holding if detail is not None else None
         slips.append({
-            "r": r, "holding": holding,
-            "request_barcode": code128_svg(r.number),
+            "ill_request": ill_request, "holding": holding,
+            "request_barcode": code128_svg(ill_request.number),
             "item_barcode": code128_svg(holding.barcode) if holding and holding.barcode else "",
         })
     return _render("lending/pdf/pull_slips.html", {"slips": slips, "printed_at": timezone.now()})
@@ -41,12 +41,13 @@ def pull_slips(requests: Sequence[IllRequest]) -> bytes:
 
 def shipping_labels(requests: Sequence[IllRequest]) -> bytes:
     """One label per request addressed to the borrowing library, with the request barcode."""
-    labels = [{"r": r, "request_barcode": code128_svg(r.number)} for r in requests]
+    labels = [{"ill_request": ill_request, "request_barcode": code128_svg(ill_request.number)}
+              for ill_request in requests]
     return _render("lending/pdf/shipping_labels.html", {"labels": labels})
 
 
 def cover_sheet(request: IllRequest) -> bytes:
-    return _render("lending/pdf/cover_sheet.html", {"r": request, "sent_at": timezone.now()})
+    return _render("lending/pdf/cover_sheet.html", {"ill_request": request, "sent_at": timezone.now()})
 
 
 def with_cover_sheet(cover: bytes, scan: bytes) -> bytes:

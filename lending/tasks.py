@@ -11,7 +11,7 @@ from requests_app.models import EventSource, IllRequest, Role
 from requests_app.services import claim
 from requests_app.workflow import Actor
 
-from .workflow import LendingStatus
+from .states import LendingStatus
 
 #: A new request still without a shelf check this long after it arrived is checked by the sweep.
 UNCHECKED_GRACE = dt.timedelta(minutes=5)

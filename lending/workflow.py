@@ -9,47 +9,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db import models
-
 from requests_app.models import ActorKind, IllRequest, Role
 from requests_app.workflow import Actor, State, Transition, Workflow
 
 from .models import PartnerLendingRule
-
-
-class LendingStatus(models.TextChoices):
-    NEW = "new", "New"
-    AWAITING_PICKING = "awaiting_picking", "Awaiting picking"
-    CONDITIONAL = "conditional", "Conditions offered"
-    AWAITING_SHIPPING = "awaiting_shipping", "Awaiting shipping"
-    SHIPPED = "shipped", "Shipped"
-    COPY_DELIVERED = "copy_delivered", "Copy delivered"
-    OVERDUE = "overdue", "Overdue"
-    RECALLED = "recalled", "Recalled"
-    RETURN_SHIPPED = "return_shipped", "Return shipped by borrower"
-    COMPLETED = "completed", "Completed"
-    UNFILLED = "unfilled", "Unfilled"
-    CANCELLED = "cancelled", "Cancelled"
-
+from .states import DESCRIPTIONS, FINAL, NOT_YET_SHIPPED, ON_LOAN, LendingStatus
 
 S = LendingStatus
 STAFF, PARTNER, SYSTEM = ActorKind.STAFF, ActorKind.PARTNER, ActorKind.SYSTEM
 
-_DESCRIPTIONS = {
-    S.NEW: ("A partner's request waits for review.", "info"),
-    S.AWAITING_PICKING: ("The pull slip is printed; the item is being fetched from the shelf.", "primary"),
-    S.CONDITIONAL: ("We offered conditions; the borrower has not answered yet.", "warning"),
-    S.AWAITING_SHIPPING: ("Found and ready to go out.", "primary"),
-    S.SHIPPED: ("Our item is out on loan.", "success"),
-    S.COPY_DELIVERED: ("The copy was sent electronically.", "success"),
-    S.OVERDUE: ("The borrower has kept our item past its due date.", "danger"),
-    S.RECALLED: ("We asked for our item back early.", "danger"),
-    S.RETURN_SHIPPED: ("The borrower says our item is on its way back.", "primary"),
-    S.COMPLETED: ("Checked in, or the copy is done.", "secondary"),
-    S.UNFILLED: ("We could not supply.", "secondary"),
-    S.CANCELLED: ("The borrower cancelled.", "secondary"),
-}
-FINAL = {S.COMPLETED, S.UNFILLED, S.CANCELLED}
 #: What a borrower asking for our status (ISO 18626 StatusRequest) is told.
 ISO18626_STATUS = {
     S.NEW: "RequestReceived", S.AWAITING_PICKING: "ExpectToSupply", S.CONDITIONAL: "ExpectToSupply",
@@ -57,8 +25,6 @@ ISO18626_STATUS = {
     S.RECALLED: "Recalled", S.RETURN_SHIPPED: "Loaned", S.COMPLETED: "LoanCompleted", S.UNFILLED: "Unfilled",
     S.CANCELLED: "Cancelled",
 }
-NOT_YET_SHIPPED = [S.NEW, S.AWAITING_PICKING, S.CONDITIONAL, S.AWAITING_SHIPPING]
-ON_LOAN = [S.SHIPPED, S.OVERDUE, S.RECALLED]
 
 
 def loan_period_days(request: IllRequest) -> int:
@@ -97,63 +63,58 @@ def is_loan(request: IllRequest, actor: Actor, data: dict) -> str | None:
     return None if not request.is_copy_format or request.service_type == "Loan" else "Copies are not shipped as loans."
 
 
-def t(action: str, label: str, sources: Iterable[str], target: str | None, performers: Iterable[ActorKind],
-      description: str = "", **kwargs) -> Transition:
-    return Transition(action=action, label=label, sources=frozenset(sources), target=target,
-                      performers=frozenset(performers), description=description, **kwargs)
-
-
 TRANSITIONS = [
-    t("print_pull_slip", "Print pull slip", [S.NEW], S.AWAITING_PICKING, [STAFF, SYSTEM],
-      "Print the pull slip and look for the item on the shelf.", iso18626="status:ExpectToSupply"),
-    t("will_supply", "Item found: will supply", [S.NEW, S.AWAITING_PICKING], S.AWAITING_SHIPPING, [STAFF],
-      "The item is in hand.", iso18626="status:WillSupply", colour="success"),
-    t("offer_conditions", "Offer conditions", [S.NEW, S.AWAITING_PICKING], S.CONDITIONAL, [STAFF],
-      "Supply on conditions (library use only, a fee…) the borrower must accept.", needs_note=True,
-      iso18626="loanCondition", colour="warning"),
-    t("borrower_accepted_conditions", "Borrower accepted conditions", [S.CONDITIONAL], S.AWAITING_PICKING,
-      [PARTNER, STAFF],
-      "The borrowing library accepted our conditions: fetch the item.", iso18626="action:Notification"),
-    t("borrower_rejected_conditions", "Borrower refused conditions", [S.CONDITIONAL], S.CANCELLED,
-      [PARTNER, STAFF],
-      "The borrowing library refused our conditions: the request is cancelled.", iso18626="action:Cancel"),
-    t("unfill", "Cannot supply", NOT_YET_SHIPPED, S.UNFILLED, [STAFF, SYSTEM],
-      "Answer unfilled with a reason the borrower understands.", iso18626="status:Unfilled",
-      colour="outline-danger"),
-    t("ship", "Ship", [S.AWAITING_SHIPPING, S.AWAITING_PICKING], S.SHIPPED, [STAFF],
-      "Send the loan with its due date and tracking number.", guards=(is_loan,), effects=(set_due_date,),
-      iso18626="status:Loaned", colour="success"),
-    t("deliver_copy", "Deliver copy", [S.AWAITING_SHIPPING, S.AWAITING_PICKING, S.NEW], S.COPY_DELIVERED, [STAFF],
-      "Upload the scan; the borrower gets a download link.", iso18626="status:CopyCompleted", colour="success"),
-    t("borrower_received", "Borrower received", ON_LOAN + [S.COPY_DELIVERED], None, [PARTNER],
-      "The borrowing library tells us our item (or copy) arrived.",
-      iso18626="action:Received"),
-    t("borrower_renewal_request", "Borrower asks renewal", ON_LOAN, None, [PARTNER],
-      "The borrowing library asks to keep our item longer: answer the renewal.", iso18626="action:Renew"),
-    t("answer_renewal", "Answer renewal", ON_LOAN, None, [STAFF, SYSTEM],
-      "Grant (with a new due date) or refuse the borrower's renewal.", effects=(answer_renewal,),
-      iso18626="reason:RenewResponse", colour="outline-primary"),
-    t("mark_overdue", "Mark overdue", [S.SHIPPED], S.OVERDUE, [SYSTEM, STAFF],
-      "Our due date has passed: tell the borrower.", iso18626="status:Overdue"),
-    t("recall", "Recall", [S.SHIPPED, S.OVERDUE], S.RECALLED, [STAFF],
-      "Ask for the item back before its due date.", iso18626="status:Recalled", colour="outline-danger"),
-    t("borrower_return_shipped", "Borrower shipped it back", ON_LOAN, S.RETURN_SHIPPED, [PARTNER],
-      "The borrowing library sent our item back: check it in when it arrives.",
-      iso18626="action:ShippedReturn"),
-    t("check_in", "Check in", ON_LOAN + [S.RETURN_SHIPPED], S.COMPLETED, [STAFF],
-      "Our item is back on the shelf (scan its request barcode).", iso18626="status:LoanCompleted",
-      colour="success"),
-    t("complete_copy", "Complete", [S.COPY_DELIVERED], S.COMPLETED, [STAFF, SYSTEM],
-      "The copy was downloaded or its link expired."),
-    t("borrower_cancelled", "Borrower cancelled", NOT_YET_SHIPPED, S.CANCELLED, [PARTNER],
-      "The borrowing library cancelled before we shipped.",
-      iso18626="action:Cancel"),
+    Transition.of("print_pull_slip", "Print pull slip", [S.NEW], S.AWAITING_PICKING, [STAFF, SYSTEM],
+                  "Print the pull slip and look for the item on the shelf.", iso18626="status:ExpectToSupply"),
+    Transition.of("will_supply", "Item found: will supply", [S.NEW, S.AWAITING_PICKING], S.AWAITING_SHIPPING, [STAFF],
+                  "The item is in hand.", iso18626="status:WillSupply", colour="success"),
+    Transition.of("offer_conditions", "Offer conditions", [S.NEW, S.AWAITING_PICKING], S.CONDITIONAL, [STAFF],
+                  "Supply on conditions (library use only, a fee…) the borrower must accept.", needs_note=True,
+                  iso18626="loanCondition", colour="warning"),
+    Transition.of("borrower_accepted_conditions", "Borrower accepted conditions", [S.CONDITIONAL], S.AWAITING_PICKING,
+                  [PARTNER, STAFF],
+                  "The borrowing library accepted our conditions: fetch the item.", iso18626="action:Notification"),
+    Transition.of("borrower_rejected_conditions", "Borrower refused conditions", [S.CONDITIONAL], S.CANCELLED,
+                  [PARTNER, STAFF],
+                  "The borrowing library refused our conditions: the request is cancelled.", iso18626="action:Cancel"),
+    Transition.of("unfill", "Cannot supply", NOT_YET_SHIPPED, S.UNFILLED, [STAFF, SYSTEM],
+                  "Answer unfilled with a reason the borrower understands.", iso18626="status:Unfilled",
+                  colour="outline-danger"),
+    Transition.of("ship", "Ship", [S.AWAITING_SHIPPING, S.AWAITING_PICKING], S.SHIPPED, [STAFF],
+                  "Send the loan with its due date and tracking number.", guards=(is_loan,), effects=(set_due_date,),
+                  iso18626="status:Loaned", colour="success"),
+    Transition.of("deliver_copy", "Deliver copy", [S.AWAITING_SHIPPING, S.AWAITING_PICKING, S.NEW], S.COPY_DELIVERED,
+                  [STAFF], "Upload the scan; the borrower gets a download link.", iso18626="status:CopyCompleted",
+                  colour="success"),
+    Transition.of("borrower_received", "Borrower received", ON_LOAN + [S.COPY_DELIVERED], None, [PARTNER],
+                  "The borrowing library tells us our item (or copy) arrived.",
+                  iso18626="action:Received"),
+    Transition.of("borrower_renewal_request", "Borrower asks renewal", ON_LOAN, None, [PARTNER],
+                  "The borrowing library asks to keep our item longer: answer the renewal.", iso18626="action:Renew"),
+    Transition.of("answer_renewal", "Answer renewal", ON_LOAN, None, [STAFF, SYSTEM],
+                  "Grant (with a new due date) or refuse the borrower's renewal.", effects=(answer_renewal,),
+                  iso18626="reason:RenewResponse", colour="outline-primary"),
+    Transition.of("mark_overdue", "Mark overdue", [S.SHIPPED], S.OVERDUE, [SYSTEM, STAFF],
+                  "Our due date has passed: tell the borrower.", iso18626="status:Overdue"),
+    Transition.of("recall", "Recall", [S.SHIPPED, S.OVERDUE], S.RECALLED, [STAFF],
+                  "Ask for the item back before its due date.", iso18626="status:Recalled", colour="outline-danger"),
+    Transition.of("borrower_return_shipped", "Borrower shipped it back", ON_LOAN, S.RETURN_SHIPPED, [PARTNER],
+                  "The borrowing library sent our item back: check it in when it arrives.",
+                  iso18626="action:ShippedReturn"),
+    Transition.of("check_in", "Check in", ON_LOAN + [S.RETURN_SHIPPED], S.COMPLETED, [STAFF],
+                  "Our item is back on the shelf (scan its request barcode).", iso18626="status:LoanCompleted",
+                  colour="success"),
+    Transition.of("complete_copy", "Complete", [S.COPY_DELIVERED], S.COMPLETED, [STAFF, SYSTEM],
+                  "The copy was downloaded or its link expired."),
+    Transition.of("borrower_cancelled", "Borrower cancelled", NOT_YET_SHIPPED, S.CANCELLED, [PARTNER],
+                  "The borrowing library cancelled before we shipped.",
+                  iso18626="action:Cancel"),
 ]
 
 WORKFLOW = Workflow(
     role=Role.LENDING,
     initial=S.NEW,
-    states={s.value: State(s.value, s.label, _DESCRIPTIONS[s][0], s in FINAL, _DESCRIPTIONS[s][1],
+    states={s.value: State(s.value, s.label, DESCRIPTIONS[s][0], s in FINAL, DESCRIPTIONS[s][1],
                            ISO18626_STATUS[s])
             for s in LendingStatus},
     transitions={tr.action: tr for tr in TRANSITIONS},

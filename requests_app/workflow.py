@@ -114,6 +114,14 @@ class Transition:
     #: The button asks for a note (a reason the patron or partner sees).
     needs_note: bool = False
 
+    @classmethod
+    def of(cls, action: str, label: str, sources: Iterable[str], target: str | None,
+           performers: Iterable[ActorKind], description: str = "", **kwargs: Any) -> Transition:
+        """One row of a workflow table: the action, its button label, the states it leaves, the state it
+        reaches (``None``: stays) and who may perform it, with any other field by name."""
+        return cls(action=action, label=label, sources=frozenset(sources), target=target,
+                   performers=frozenset(performers), description=description, **kwargs)
+
     def allows(self, actor: ActorKind) -> bool:
         return actor in self.performers
 

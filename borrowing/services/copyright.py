@@ -22,7 +22,7 @@ from requests_app.services import claim, perform
 from requests_app.workflow import Actor, WorkflowError
 
 from ..models import CopyrightRecord
-from ..workflow import BorrowingStatus as S
+from ..states import BorrowingStatus as S
 
 
 def copies_per_year(library: Library | None = None) -> int:

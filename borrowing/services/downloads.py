@@ -22,10 +22,7 @@ from requests_app.policies import policy_for
 from requests_app.workflow import WorkflowError
 
 from ..models import PatronDownload
-from ..workflow import BorrowingStatus as S
-
-#: States in which the copy the lender sent is the patron's to download.
-DOWNLOADABLE_STATES = frozenset({S.DELIVERED, S.COMPLETED})
+from ..states import DOWNLOADABLE_STATES
 
 
 def limits(library: Library | None = None) -> tuple[int, int]:

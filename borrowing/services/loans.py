@@ -15,7 +15,7 @@ from requests_app.models import EventSource, IllRequest, Library, Role
 from requests_app.services import perform
 from requests_app.workflow import Actor, WorkflowError
 
-from ..workflow import BorrowingStatus as S
+from ..states import BorrowingStatus as S
 
 
 class ScanMode(TextChoices):

@@ -40,7 +40,7 @@ from requests_app.models import (
 from requests_app.policies import policy_for
 
 from ..models import ReminderLog, ReminderStage
-from ..workflow import BorrowingStatus as S
+from ..states import BorrowingStatus as S
 
 READY_FOR_PICKUP = "ready-for-pickup"
 RECALLED = "recalled"

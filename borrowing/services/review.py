@@ -11,10 +11,8 @@ from requests_app.models import Event, EventSource, IllRequest, NoteVisibility, 
 from requests_app.services import add_note, check_actor, perform
 from requests_app.workflow import Actor, WorkflowError
 
-from ..workflow import BorrowingStatus as S
+from ..states import EDITABLE_STATES
 
-#: The citation may be corrected while no lender holds the request.
-EDITABLE_STATES = frozenset({S.SUBMITTED, S.SOURCING, S.AWAITING_COPYRIGHT})
 CITATION_FIELDS = (
     "format", "title", "author", "container_title", "volume", "issue", "pages", "publication_date", "edition",
     "publisher", "place_of_publication", "isbn", "issn", "oclc_number", "doi", "pmid", "need_by", "max_cost",

@@ -25,7 +25,7 @@ from requests_app.services import claim, perform
 from requests_app.workflow import Actor, WorkflowError
 
 from ..models import ROTA_CLOSED, RotaEntry, RotaStatus
-from ..workflow import BorrowingStatus as S
+from ..states import BorrowingStatus as S
 
 #: Lender answers that count as filled and as unfilled for the fill rate.
 FILLED_ACTIONS = ("lender_shipped", "lender_delivered_copy", "lender_shipped_anyway")

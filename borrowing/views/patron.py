@@ -21,7 +21,7 @@ from requests_app.workflow import Actor, WorkflowError
 from .. import selectors
 from ..forms import COPYRIGHT_WARNING, COPYRIGHT_WARNING_HEADING, PreferencesForm, RequestForm
 from ..services import downloads, patrons
-from ..workflow import BorrowingStatus as S
+from ..states import PATRON_DESCRIPTIONS
 
 PAGE_SIZE = 20
 
@@ -33,30 +33,6 @@ FORMAT_HELP = {
     RequestFormat.CONFERENCE: "A paper from conference proceedings, as a copy.",
     RequestFormat.THESIS: "A thesis or dissertation from another university.",
     RequestFormat.OTHER: "Anything else: a report, a score, a map, a recording…",
-}
-
-
-#: What each state means, told to the patron (the workflow's own descriptions are written for staff).
-PATRON_DESCRIPTIONS = {
-    S.SUBMITTED: "We have your request; the ILL office will check it soon.",
-    S.AWAITING_COPYRIGHT: "The ILL office is clearing copyright for this copy before asking a library for it.",
-    S.SOURCING: "The ILL office is choosing a library to ask for it.",
-    S.SENT: "We asked a library for it and wait for its answer.",
-    S.EXPECTS_TO_SUPPLY: "A library said it will send it.",
-    S.CONDITIONAL: "A library offers it on conditions: see below whether to accept them.",
-    S.SHIPPED: "The lending library has sent it; it is on its way to us.",
-    S.RECEIVED: "It has arrived at the library; we will tell you when it is ready for you.",
-    S.READY_FOR_PICKUP: "It is waiting for you at the pickup desk.",
-    S.CHECKED_OUT: "You have it. Please return it by its due date.",
-    S.OVERDUE: "It is past its due date: please return it as soon as you can.",
-    S.RECALLED: "The lending library wants it back early: please return it by the new due date.",
-    S.RETURNED: "You returned it; we are sending it back to the lending library.",
-    S.RETURN_SHIPPED: "It is on its way back to the lending library.",
-    S.DELIVERED: "Your copy has been delivered.",
-    S.COMPLETED: "This request is finished.",
-    S.END_OF_ROTA: "No library could supply it so far; the ILL office will decide what to try next.",
-    S.CANCEL_PENDING: "We asked the lending library to cancel and wait for its answer.",
-    S.CANCELLED: "This request was cancelled.",
 }
 
 
@@ -155,10 +131,10 @@ def _add_service_errors(form: RequestForm, exc: ValidationError) -> None:
 def my_requests(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.patron_requests(patron=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = []
-    for r in page:
-        state = r.workflow.state(r.status)
-        rows.append({"r": r, "state": state, "description": patron_description(state),
-                     "copy": downloads.offered(r)})
+    for ill_request in page:
+        state = ill_request.workflow.state(ill_request.status)
+        rows.append({"ill_request": ill_request, "state": state, "description": patron_description(state),
+                     "copy": downloads.offered(ill_request)})
     return render(request, "borrowing/patron/my_requests.html", {"page": page, "rows": rows})
 
 
@@ -172,7 +148,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     actions = request_services.available_actions(request=ill_request, actor=Actor.patron(request.user))
     timeline = [_timeline_entry(e, ill_request) for e in ill_request.events.all()]
     return render(request, "borrowing/patron/request_detail.html", {
-        "r": ill_request, "state": workflow.state(ill_request.status), "actions": actions,
+        "ill_request": ill_request, "state": workflow.state(ill_request.status), "actions": actions,
         "description": patron_description(workflow.state(ill_request.status)),
         "timeline": timeline, "notes": ill_request.patron_notes, "copy": downloads.offered(ill_request),
     })

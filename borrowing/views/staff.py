@@ -35,11 +35,10 @@ from .. import selectors
 from ..filters import BorrowingQueueFilter
 from ..services import copyright as copyright_services
 from ..services import loans, review, rota
+from ..states import EDITABLE_STATES, ROTA_EDITABLE_STATES
 from ..workflow import WORKFLOW
 
 PAGE_SIZE = 50
-ROTA_EDITABLE_STATES = frozenset({"submitted", "awaiting_copyright", "sourcing", "end_of_rota", "sent",
-                                  "expects_to_supply", "conditional"})
 NS = "borrowing_staff"
 
 
@@ -220,11 +219,11 @@ def _log_look(request: HttpRequest, ill_request: IllRequest) -> None:
 
 
 def _detail_context(request: HttpRequest, library: Library, ill_request: IllRequest, **forms_) -> dict:
-    editable = ill_request.status in review.EDITABLE_STATES
+    editable = ill_request.status in EDITABLE_STATES
     record = getattr(ill_request, "copyright_record", None)  # None when the request has no record
     rota_entries = list(ill_request.rota_entries.all())
     return {
-        "r": ill_request, "library": library, "state": WORKFLOW.state(ill_request.status),
+        "ill_request": ill_request, "library": library, "state": WORKFLOW.state(ill_request.status),
         "actions": [t for t in core_services.available_actions(request=ill_request, actor=_actor(request))
                     if t.action not in {"send_to_lender", "clear_copyright"}],
         "citation_form": forms_.get("citation_form") or (CitationForm(instance=ill_request) if editable else None),

@@ -18,7 +18,7 @@ from requests_app.services import claim, perform
 from requests_app.workflow import Actor, WorkflowError
 
 from ..models import LendingDetail
-from ..workflow import ON_LOAN
+from ..states import ON_LOAN
 from .availability import partner_rule, partner_rule_warnings
 
 

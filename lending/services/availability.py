@@ -18,7 +18,7 @@ from requests_app.services import claim
 from requests_app.workflow import Actor
 
 from ..models import Holding, LendingDetail, MatchKind, PartnerLendingRule, author_key, title_key
-from ..workflow import ON_LOAN, LendingStatus
+from ..states import ON_LOAN, LendingStatus
 
 logger = logging.getLogger(__name__)
 

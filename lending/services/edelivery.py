@@ -24,7 +24,7 @@ from requests_app.workflow import Actor, WorkflowError
 
 from .. import pdf
 from ..models import DownloadLog, ElectronicDelivery
-from ..workflow import LendingStatus
+from ..states import LendingStatus
 
 
 def max_bytes() -> int:

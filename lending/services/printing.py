@@ -9,7 +9,7 @@ from requests_app.services import perform
 from requests_app.workflow import Actor, WorkflowError
 
 from .. import pdf, selectors
-from ..workflow import LendingStatus
+from ..states import LendingStatus
 
 
 @dataclass

@@ -20,7 +20,8 @@ from .. import selectors
 from ..forms import ScanForm
 from ..models import MatchKind
 from ..services import answers, printing
-from ..workflow import WORKFLOW, LendingStatus
+from ..states import LendingStatus
+from ..workflow import WORKFLOW
 from . import lending_library
 
 PAGE_SIZE = 50

@@ -34,7 +34,7 @@ def _detail_page(request: HttpRequest, ill_request: IllRequest, *, bound: dict |
         form = (bound or {}).get(transition.action) or form_class(prefix=transition.action)
         actions.append({"t": transition, "form": form, "multipart": transition.action == "deliver_copy"})
     return render(request, "lending/request_detail.html", {
-        "r": ill_request, "actions": actions, **selectors.lending_extras(request=ill_request),
+        "ill_request": ill_request, "actions": actions, **selectors.lending_extras(request=ill_request),
         "thread": messaging.thread(ill_request), "note_form": note_form or StaffNoteForm(),
     }, status=status)
 

@@ -38,7 +38,7 @@ def test_my_requests_lists_only_the_patrons_own_requests_newest_first(client, pa
     newer = own_request(patron, title="Newer")
     IllRequestFactory(title="Someone else's")
     response = client.get(reverse("patron-requests"))
-    assert [row["r"].pk for row in response.context["rows"]] == [newer.pk, older.pk]
+    assert [row["ill_request"].pk for row in response.context["rows"]] == [newer.pk, older.pk]
     assert b"Someone else" not in response.content
 
 
@@ -50,8 +50,7 @@ def test_my_requests_shows_the_status_label_and_its_description(client, patron):
 
 
 def test_every_borrowing_state_has_a_description_for_patrons():
-    from borrowing.views.patron import PATRON_DESCRIPTIONS
-    from borrowing.workflow import BorrowingStatus
+    from borrowing.states import PATRON_DESCRIPTIONS, BorrowingStatus
 
     assert set(PATRON_DESCRIPTIONS) == set(BorrowingStatus)
 

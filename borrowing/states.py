@@ -1,0 +1,95 @@
+"""The borrowing side's states: what each means, its badge colour, and the sets of states the rules name.
+
+The transitions between them are in ``workflow.py``; services, views and jobs import the
+states from here, so none of them needs the workflow table to name a state.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class BorrowingStatus(models.TextChoices):
+    SUBMITTED = "submitted", "Submitted"
+    AWAITING_COPYRIGHT = "awaiting_copyright", "Awaiting copyright clearance"
+    SOURCING = "sourcing", "Sourcing"
+    SENT = "sent", "Sent to lender"
+    EXPECTS_TO_SUPPLY = "expects_to_supply", "Lender expects to supply"
+    CONDITIONAL = "conditional", "Conditions to answer"
+    SHIPPED = "shipped", "Shipped by lender"
+    RECEIVED = "received", "Received"
+    READY_FOR_PICKUP = "ready_for_pickup", "Ready for pickup"
+    CHECKED_OUT = "checked_out", "Checked out to patron"
+    OVERDUE = "overdue", "Overdue"
+    RECALLED = "recalled", "Recalled by lender"
+    RETURNED = "returned", "Returned by patron"
+    RETURN_SHIPPED = "return_shipped", "Shipped back to lender"
+    DELIVERED = "delivered", "Delivered electronically"
+    COMPLETED = "completed", "Completed"
+    END_OF_ROTA = "end_of_rota", "End of rota"
+    CANCEL_PENDING = "cancel_pending", "Cancellation asked of lender"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+
+S = BorrowingStatus
+
+#: What each state means to staff, and its badge colour.
+DESCRIPTIONS = {
+    S.SUBMITTED: ("The patron's request waits for staff to check the citation.", "info"),
+    S.AWAITING_COPYRIGHT: ("A copy over the rule of five waits for clearance or an exception.", "warning"),
+    S.SOURCING: ("Verified; the rota of lenders is being built or the next lender chosen.", "info"),
+    S.SENT: ("Sent to the current lender, waiting for its answer.", "primary"),
+    S.EXPECTS_TO_SUPPLY: ("The lender said it will supply.", "primary"),
+    S.CONDITIONAL: ("The lender offers to supply on conditions we must accept or refuse.", "warning"),
+    S.SHIPPED: ("The lender shipped the item; it has not arrived yet.", "primary"),
+    S.RECEIVED: ("The item arrived; the patron has not been told yet.", "primary"),
+    S.READY_FOR_PICKUP: ("The patron was told the item waits at the pickup desk.", "success"),
+    S.CHECKED_OUT: ("The patron has the item.", "success"),
+    S.OVERDUE: ("The loan is past its due date.", "danger"),
+    S.RECALLED: ("The lender wants the item back early.", "danger"),
+    S.RETURNED: ("The patron returned the item; it waits to be shipped back.", "primary"),
+    S.RETURN_SHIPPED: ("Shipped back to the lender, waiting for it to check it in.", "primary"),
+    S.DELIVERED: ("The copy is available to the patron for download.", "success"),
+    S.COMPLETED: ("Done.", "secondary"),
+    S.END_OF_ROTA: ("No lender in the rota could supply; staff decide what next.", "danger"),
+    S.CANCEL_PENDING: ("We asked the lender to cancel and wait for its answer.", "warning"),
+    S.CANCELLED: ("Cancelled.", "secondary"),
+}
+
+#: What each state means, told to the patron (the workflow's own descriptions are written for staff).
+PATRON_DESCRIPTIONS = {
+    S.SUBMITTED: "We have your request; the ILL office will check it soon.",
+    S.AWAITING_COPYRIGHT: "The ILL office is clearing copyright for this copy before asking a library for it.",
+    S.SOURCING: "The ILL office is choosing a library to ask for it.",
+    S.SENT: "We asked a library for it and wait for its answer.",
+    S.EXPECTS_TO_SUPPLY: "A library said it will send it.",
+    S.CONDITIONAL: "A library offers it on conditions: see below whether to accept them.",
+    S.SHIPPED: "The lending library has sent it; it is on its way to us.",
+    S.RECEIVED: "It has arrived at the library; we will tell you when it is ready for you.",
+    S.READY_FOR_PICKUP: "It is waiting for you at the pickup desk.",
+    S.CHECKED_OUT: "You have it. Please return it by its due date.",
+    S.OVERDUE: "It is past its due date: please return it as soon as you can.",
+    S.RECALLED: "The lending library wants it back early: please return it by the new due date.",
+    S.RETURNED: "You returned it; we are sending it back to the lending library.",
+    S.RETURN_SHIPPED: "It is on its way back to the lending library.",
+    S.DELIVERED: "Your copy has been delivered.",
+    S.COMPLETED: "This request is finished.",
+    S.END_OF_ROTA: "No library could supply it so far; the ILL office will decide what to try next.",
+    S.CANCEL_PENDING: "We asked the lending library to cancel and wait for its answer.",
+    S.CANCELLED: "This request was cancelled.",
+}
+
+FINAL = {S.COMPLETED, S.CANCELLED}
+
+#: States in which the lender holds our request (a cancel must be asked of it).
+WITH_LENDER = {S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL}
+#: States in which the item is physically with us or the patron.
+ITEM_HERE = {S.RECEIVED, S.READY_FOR_PICKUP, S.CHECKED_OUT, S.OVERDUE, S.RECALLED}
+#: The citation may be corrected while no lender holds the request.
+EDITABLE_STATES = frozenset({S.SUBMITTED, S.SOURCING, S.AWAITING_COPYRIGHT})
+#: The rota may be edited until an item is on its way.
+ROTA_EDITABLE_STATES = frozenset({S.SUBMITTED, S.AWAITING_COPYRIGHT, S.SOURCING, S.END_OF_ROTA, S.SENT,
+                                  S.EXPECTS_TO_SUPPLY, S.CONDITIONAL})
+#: States in which the copy the lender sent is the patron's to download.
+DOWNLOADABLE_STATES = frozenset({S.DELIVERED, S.COMPLETED})
