@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from requests_app.models import ActorKind, IllRequest, Role
+from requests_app.actors import ActorKind
+from requests_app.models import IllRequest, Role
 from requests_app.policies import policy_for
 from requests_app.workflow import Actor, State, Transition, Workflow
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .models import ActorKind, Role
+from .actors import ActorKind
+from .models import Role
 from .workflow import State, Transition, Workflow, mermaid
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,10 +13,9 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 
 from . import identifiers
+from .actors import ActorKind
 from .statements import RowsStatement
-
-if TYPE_CHECKING:
-    from .workflow import Workflow
+from .workflow import Workflow, registry
 
 
 class AgencyIdType(models.TextChoices):
@@ -471,8 +469,6 @@ class IllRequest(Citation):
 
     @property
     def workflow(self) -> Workflow:
-        from .workflow import registry
-
         return registry.get(self.role)
 
     @property
@@ -481,20 +477,11 @@ class IllRequest(Citation):
 
     @staticmethod
     def status_label_of(role: str, status: str) -> str:
-        from .workflow import registry
-
         return registry.get(role).state(status).label
 
     @property
     def is_final(self) -> bool:
         return self.workflow.state(self.status).final
-
-
-class ActorKind(models.TextChoices):
-    PATRON = "patron", "Patron"
-    STAFF = "staff", "Staff"
-    PARTNER = "partner", "Partner library"
-    SYSTEM = "system", "System"
 
 
 class EventSource(models.TextChoices):

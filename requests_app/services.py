@@ -17,7 +17,8 @@ from django.db import IntegrityError, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
-from .models import ActorKind, Event, EventSource, IllRequest, Library, Note, NoteVisibility, PartnerApiKey, Role
+from .actors import ActorKind
+from .models import Event, EventSource, IllRequest, Library, Note, NoteVisibility, PartnerApiKey, Role
 from .workflow import Actor, Transition, WorkflowError, registry
 
 #: Sent after the transaction of a transition commits. Decoupled listeners (billing,

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .models import ActorKind
+from .actors import ActorKind
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser

@@ -14,7 +14,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from requests_app import services as request_services
-from requests_app.models import ActorKind, Event, EventSource, IllRequest, RequestFormat
+from requests_app.actors import ActorKind
+from requests_app.models import Event, EventSource, IllRequest, RequestFormat
 from requests_app.openurl import parse_openurl
 from requests_app.workflow import Actor, WorkflowError
 

@@ -25,6 +25,7 @@ from requests_app import messaging, privacy
 from requests_app import selectors as core_selectors
 from requests_app import services as core_services
 from requests_app.access import member_library
+from requests_app.actors import ActorKind
 from requests_app.form_fields import LibrarySymbolField
 from requests_app.ids import parse_id, parse_ids
 from requests_app.models import EventSource, IllRequest, Library, NoteVisibility, Role
@@ -146,8 +147,6 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 def _bulk_actions(status: str):
     """Staff actions possible from ``status`` that need no note (all staff actions when no state is chosen)."""
-    from requests_app.models import ActorKind
-
     if status and status in WORKFLOW.states:
         candidates = WORKFLOW.available(status, ActorKind.STAFF)
     else:

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from ..actors import ActorKind
 from ..models import EventSource, IllRequest, InboundMessage, Library, NoteVisibility, RequestFormat, Role
 from ..statements import RowsStatement
 from ..workflow import Actor, Transition, WorkflowError
@@ -404,8 +405,6 @@ def _reply(request: IllRequest, reason: m.ReasonForMessage, status: str, *, answ
 # Shared ----------------------------------------------------------------------------------
 
 def _candidates(request: IllRequest, code: str) -> list[Transition]:
-    from ..models import ActorKind
-
     return [t for t in request.workflow.for_iso18626(code)
             if request.status in t.sources and ActorKind.PARTNER in t.performers]
 

@@ -15,7 +15,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from ..models import ActorKind, Event, IllRequest, Library, OutboxMessage, Role, ServiceType
+from ..actors import ActorKind
+from ..models import Event, IllRequest, Library, OutboxMessage, Role, ServiceType
 from ..workflow import Actor, Transition
 from . import messages as m
 from .json_codec import kind_of, to_json

@@ -2,7 +2,8 @@
 
 import pytest
 
-from requests_app.models import ActorKind, Event, EventSource
+from requests_app.actors import ActorKind
+from requests_app.models import Event, EventSource
 from requests_app.services import perform
 from requests_app.workflow import Actor
 

@@ -5,7 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from requests_app.models import ActorKind, Event, EventSource, NoteVisibility
+from requests_app.actors import ActorKind
+from requests_app.models import Event, EventSource, NoteVisibility
 from requests_app.services import add_note
 from tests.factories import (
     IllRequestFactory,

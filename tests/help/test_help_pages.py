@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 
 from borrowing.workflow import within_renewal_limit
+from requests_app.actors import ActorKind
 from requests_app.help import workflow_help
-from requests_app.models import ActorKind
 from requests_app.roles import BORROWING_STAFF, LENDING_STAFF
 from requests_app.workflow import registry
 from tests.factories import PatronFactory, StaffFactory

@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from billing.models import Charge
 from requests_app import privacy, roles
-from requests_app.models import ActorKind, Event, IllRequest, Note, PatronRecordAccess
+from requests_app.actors import ActorKind
+from requests_app.models import Event, IllRequest, Note, PatronRecordAccess
 from requests_app.tasks import purge_patron_data
 from tests.factories import LendingRequestFactory, MemberLibraryFactory, PatronFactory, StaffFactory
 

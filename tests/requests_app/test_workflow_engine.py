@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from requests_app import services
-from requests_app.models import ActorKind, Event, IllRequest, RequestFormat, Role
+from requests_app.actors import ActorKind
+from requests_app.models import Event, IllRequest, RequestFormat, Role
 from requests_app.workflow import Actor, WorkflowError, registry
 from tests.factories import IllRequestFactory, LendingRequestFactory, PatronFactory, StaffFactory
 

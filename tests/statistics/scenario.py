@@ -20,7 +20,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from requests_app.models import ActorKind, Event, IllRequest, Library, Role
+from requests_app.actors import ActorKind
+from requests_app.models import Event, IllRequest, Library, Role
 from tests.factories import IllRequestFactory, LendingRequestFactory, LibraryFactory, MemberLibraryFactory
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)

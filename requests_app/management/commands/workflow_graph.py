@@ -12,7 +12,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from requests_app.models import ActorKind
+from requests_app.actors import ActorKind
 from requests_app.workflow import Transition, Workflow, mermaid, registry
 
 #: Lines of unified diff shown per drifted file by ``--check``.
