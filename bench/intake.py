@@ -23,9 +23,9 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from requests_app.iso18626 import messages as m
+from requests_app.iso18626 import xml
 from requests_app.models import Library
-from requests_app.protocol import messages as m
-from requests_app.protocol import xml
 from requests_app.services import issue_api_key
 
 from .generator import MEMBERS

@@ -23,8 +23,8 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from .admin_scope import MemberLibraryScopedAdmin
+from .iso18626.messages import MessageKind
 from .models import Library
-from .protocol.messages import MessageKind
 from .workflow import registry
 
 

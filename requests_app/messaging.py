@@ -87,8 +87,8 @@ def _check_partner_reachable(request: IllRequest) -> None:
     if request.partner_id is None:
         raise WorkflowError("invalid", "No partner library has this request yet: there is nobody to send the note to.")
     if request.role == Role.BORROWING:
+        from .iso18626 import messages as m
         from .outbox import transport_for
-        from .protocol import messages as m
 
         sent = OutboxMessage.objects.filter(request=request, recipient_id=request.partner_id,
                                             kind=m.MessageKind.REQUEST).exists()
@@ -99,7 +99,7 @@ def _check_partner_reachable(request: IllRequest) -> None:
 
 def _send_to_partner(request: IllRequest, note: Note) -> OutboxMessage | None:
     """Queue the ISO 18626 Notification carrying ``note`` (inside the caller's transaction)."""
-    from .protocol import messages as m
+    from .iso18626 import messages as m
     from .protocol.outgoing import build_requesting_agency_message, build_supplying_agency_message, enqueue
 
     if request.role == Role.BORROWING:

@@ -23,11 +23,11 @@ from django.conf import settings
 from . import outbox, partner_auth
 from .credentials import CredentialError
 from .fetch import FetchError, fetch
+from .iso18626 import json_codec
+from .iso18626.errors import ProtocolError
+from .iso18626.messages import MessageStatus
 from .models import Library, OutboxMessage, Transport
 from .outbox import MessageRefused, TransportError
-from .protocol import json_codec
-from .protocol.errors import ProtocolError
-from .protocol.messages import MessageStatus
 
 
 def _check(confirmation, as_json: dict) -> dict:
@@ -60,7 +60,7 @@ def _post(url: str, body: bytes, content_type: str, recipient: Library) -> bytes
 
 
 def send_iso18626(message: OutboxMessage) -> dict:
-    from .protocol import xml
+    from .iso18626 import xml
 
     recipient = message.recipient
     body = xml.encode(json_codec.from_json(message.payload), version=recipient.iso18626_version or "1.2")

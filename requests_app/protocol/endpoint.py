@@ -19,11 +19,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from .. import partner_auth, throttling
+from ..iso18626 import json_codec, xml
+from ..iso18626 import messages as m
+from ..iso18626.confirmations import confirmation_for, error_confirmation
+from ..iso18626.errors import ProtocolError
 from ..models import EventSource
-from . import json_codec, xml
-from . import messages as m
-from .confirmations import confirmation_for, error_confirmation
-from .errors import ProtocolError
 
 logger = logging.getLogger(__name__)
 CONTENT_TYPE = "application/xml; charset=utf-8"

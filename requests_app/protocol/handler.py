@@ -20,12 +20,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ..actors import ActorKind
+from ..iso18626 import messages as m
+from ..iso18626.confirmations import confirmation_for
+from ..iso18626.json_codec import from_json, kind_of, to_json
 from ..models import EventSource, IllRequest, InboundMessage, Library, NoteVisibility, RequestFormat, Role
 from ..statements import RowsStatement
 from ..workflow import Actor, Transition, WorkflowError
-from . import messages as m
-from .confirmations import confirmation_for
-from .json_codec import from_json, kind_of, to_json
 from .outgoing import CONDITION_NOTE_PREFIX, CONDITIONS_ACCEPTED_NOTE, build_supplying_agency_message, enqueue
 
 logger = logging.getLogger(__name__)

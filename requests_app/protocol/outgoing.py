@@ -16,10 +16,10 @@ from decimal import Decimal
 from django.utils import timezone
 
 from ..actors import ActorKind
+from ..iso18626 import messages as m
+from ..iso18626.json_codec import kind_of, to_json
 from ..models import Event, IllRequest, Library, OutboxMessage, Role, ServiceType
 from ..workflow import Actor, Transition
-from . import messages as m
-from .json_codec import kind_of, to_json
 
 #: ReShare's convention for conditions carried in a note; we send and understand it.
 CONDITION_NOTE_PREFIX = "#ReShareAddLoanCondition#"

@@ -10,8 +10,8 @@ import pytest
 
 from billing.models import Charge, Direction, Service
 from billing.services import charge_for_event
+from requests_app.iso18626 import messages as m
 from requests_app.models import IllRequest
-from requests_app.protocol import messages as m
 from tests.factories import IllRequestFactory, LibraryFactory
 from tests.interop.test_iso18626_endpoint import post, supplying_message
 

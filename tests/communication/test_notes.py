@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from requests_app import messaging
+from requests_app.iso18626 import json_codec
+from requests_app.iso18626 import messages as m
+from requests_app.iso18626.xml import encode
 from requests_app.models import IllRequest, Note, NoteVisibility, OutboxMessage
-from requests_app.protocol import json_codec
-from requests_app.protocol import messages as m
-from requests_app.protocol.xml import encode
 from requests_app.workflow import WorkflowError
 from tests.factories import IllRequestFactory, LendingRequestFactory, PatronFactory
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from requests_app.protocol.xml import SCHEMA_FILENAME, validate
+from requests_app.iso18626.xml import SCHEMA_FILENAME, validate
 
 #: <repo root>/../shared/iso18626
 SCHEMA_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "iso18626"
@@ -46,7 +46,7 @@ def iso18626_schema_dir() -> Path:
 def schema_errors(iso18626_schema_dir: Path) -> Callable[[bytes], list[str]]:
     """A function returning every schema problem of a document, from two independent validators.
 
-    lxml (libxml2, through :func:`requests_app.protocol.xml.validate`) and the pure-Python
+    lxml (libxml2, through :func:`requests_app.iso18626.xml.validate`) and the pure-Python
     ``xmlschema`` package must both accept a document for the list to be empty.
     """
     import xmlschema

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
-from requests_app.protocol.messages import (
+from requests_app.iso18626.messages import (
     Action,
     AgencyId,
     BibliographicInfo,

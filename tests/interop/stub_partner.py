@@ -10,8 +10,8 @@ import threading
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from requests_app.protocol import xml
-from requests_app.protocol.confirmations import confirmation_for
+from requests_app.iso18626 import xml
+from requests_app.iso18626.confirmations import confirmation_for
 
 
 class StubPartner:

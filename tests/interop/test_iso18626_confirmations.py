@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from requests_app.protocol.confirmations import confirmation_for, error_confirmation
-from requests_app.protocol.errors import PartialHeader, ProtocolError
-from requests_app.protocol.messages import (
+from requests_app.iso18626.confirmations import confirmation_for, error_confirmation
+from requests_app.iso18626.errors import PartialHeader, ProtocolError
+from requests_app.iso18626.messages import (
     Action,
     ErrorData,
     ErrorType,
@@ -22,7 +22,7 @@ from requests_app.protocol.messages import (
     Status,
     SupplyingAgencyMessageConfirmation,
 )
-from requests_app.protocol.xml import decode, encode
+from requests_app.iso18626.xml import decode, encode
 
 from .message_examples import BORROWER, LENDER, T0, requesting_agency_message, rich_request, supplying_agency_message
 

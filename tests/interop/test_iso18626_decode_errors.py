@@ -7,15 +7,15 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from requests_app.protocol.errors import ProtocolError
-from requests_app.protocol.messages import (
+from requests_app.iso18626.errors import ProtocolError
+from requests_app.iso18626.messages import (
     Action,
     ErrorType,
     MessageKind,
     ReasonForMessage,
     Status,
 )
-from requests_app.protocol.xml import NS, decode, encode
+from requests_app.iso18626.xml import NS, decode, encode
 
 from .message_examples import BORROWER, LENDER, T0, requesting_agency_message, rich_request, supplying_agency_message
 

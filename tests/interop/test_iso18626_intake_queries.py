@@ -9,9 +9,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from requests_app.iso18626 import messages as m
+from requests_app.iso18626 import xml
 from requests_app.models import IllRequest, InboundMessage
-from requests_app.protocol import messages as m
-from requests_app.protocol import xml
 from requests_app.protocol.handler import find_parties
 from requests_app.protocol.outgoing import agency_id
 from tests.factories import LibraryFactory, MemberLibraryFactory, sender_credentials

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from requests_app.protocol.messages import (
+from requests_app.iso18626.messages import (
     Action,
     AgencyId,
     Costs,
@@ -20,7 +20,7 @@ from requests_app.protocol.messages import (
     TypedValue,
     YesNo,
 )
-from requests_app.protocol.xml import NS, decode, decode_envelope, encode
+from requests_app.iso18626.xml import NS, decode, decode_envelope, encode
 
 UNFILLED_FROM_A_PEER = f"""<?xml version="1.0" encoding="UTF-8"?>
 <ISO18626Message xmlns="{NS}" xmlns:ill="{NS}" ill:version="1.2">

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from lxml import etree
 
-from requests_app.protocol.messages import (
+from requests_app.iso18626.messages import (
     BibliographicInfo,
     Message,
     PatronInfo,
@@ -17,7 +17,7 @@ from requests_app.protocol.messages import (
     StatusInfo,
     TypedValue,
 )
-from requests_app.protocol.xml import NS, decode, decode_envelope, encode
+from requests_app.iso18626.xml import NS, decode, decode_envelope, encode
 
 from .message_examples import T0, every_message_kind, minimal_request, rich_request, supplying_agency_message
 

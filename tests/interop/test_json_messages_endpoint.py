@@ -2,8 +2,8 @@
 
 import pytest
 
+from requests_app.iso18626 import json_codec
 from requests_app.models import IllRequest
-from requests_app.protocol import json_codec
 from requests_app.services import issue_api_key
 from tests.factories import LibraryFactory, MemberLibraryFactory
 from tests.interop.test_iso18626_endpoint import iso_request

@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from requests_app import outbox, services
 from requests_app.credentials import encrypt
+from requests_app.iso18626 import messages as m
 from requests_app.models import OutboxMessage
-from requests_app.protocol import messages as m
 from requests_app.workflow import Actor
 from tests.factories import LendingRequestFactory, LibraryFactory, StaffFactory
 from tests.interop.stub_partner import StubPartner

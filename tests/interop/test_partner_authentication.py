@@ -10,9 +10,9 @@ from dataclasses import dataclass
 import pytest
 
 from requests_app import partner_auth
+from requests_app.iso18626 import json_codec, xml
+from requests_app.iso18626 import messages as m
 from requests_app.models import Event, IllRequest, InboundMessage, Library, Note, OutboxMessage, PolicyChange
-from requests_app.protocol import json_codec, xml
-from requests_app.protocol import messages as m
 from requests_app.services import issue_api_key, revoke_api_key
 from tests.factories import (
     IllRequestFactory,

@@ -11,9 +11,9 @@ import urllib.request
 import pytest
 
 from requests_app import outbox, partner_auth, services
+from requests_app.iso18626 import json_codec, xml
+from requests_app.iso18626 import messages as m
 from requests_app.models import IllRequest, Library, OutboxMessage
-from requests_app.protocol import json_codec, xml
-from requests_app.protocol import messages as m
 from requests_app.workflow import Actor
 from tests.factories import LendingRequestFactory, LibraryFactory, MemberLibraryFactory, StaffFactory, partner_key
 from tests.interop.stub_partner import StubPartner

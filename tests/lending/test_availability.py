@@ -180,8 +180,8 @@ def test_an_iso18626_request_is_checked_by_the_worker_after_it_is_confirmed(
     """End to end, Celery eager as in the tests: the posted request ends up with its availability result."""
     from django.utils import timezone
 
-    from requests_app.protocol import messages as m
-    from requests_app.protocol import xml
+    from requests_app.iso18626 import messages as m
+    from requests_app.iso18626 import xml
 
     def agency(lib):
         return m.AgencyId(type=m.TypedValue(value=lib.agency_id_type), value=lib.agency_id_value)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
+from requests_app.iso18626 import messages as m
 from requests_app.models import IllRequest
 from requests_app.protocol import handler
-from requests_app.protocol import messages as m
 from requests_app.protocol.outgoing import CONDITIONS_ACCEPTED_NOTE, build_requesting_agency_message
 from tests.lending.factories import IncomingRequestFactory
 

@@ -10,7 +10,7 @@ Closed code lists of the schema are :class:`enum.StrEnum` classes; open code lis
 are :class:`TypedValue` and accept any value. Every ``xs:dateTime`` is an aware
 :class:`datetime.datetime`: constructing a message with a naive one raises ``ValueError``.
 
-Nothing here knows about XML; :mod:`requests_app.protocol.xml` is the codec.
+Nothing here knows about XML; :mod:`requests_app.iso18626.xml` is the codec.
 """
 
 from __future__ import annotations
