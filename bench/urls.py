@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from illms.urls import urlpatterns as project_urlpatterns
-from requests_app.api.permissions import IsPartnerOrStaff
+from requests_app.partners.api.permissions import IsPartnerOrStaff
 
 
 class Constant(APIView):

@@ -231,16 +231,16 @@ CACHES = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "requests_app.api.authentication.PartnerApiKeyAuthentication",
+        "requests_app.partners.api.authentication.PartnerApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # Per API key and per partner (ILLMS_THROTTLE_*); calls without a credential are counted per address by
     # the authentication class, before the permission check answers them 401.
-    "DEFAULT_THROTTLE_CLASSES": ["requests_app.api.authentication.PartnerRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["requests_app.partners.api.authentication.PartnerRateThrottle"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "requests_app.api.errors.exception_handler",
+    "EXCEPTION_HANDLER": "requests_app.partners.api.errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ILLMS API",
@@ -320,7 +320,7 @@ ILLMS_THROTTLE_API_KEY_RATE = env.str("ILLMS_THROTTLE_API_KEY_RATE", default="60
 ILLMS_THROTTLE_PARTNER_RATE = env.str("ILLMS_THROTTLE_PARTNER_RATE", default="1200/min")
 ILLMS_THROTTLE_UNAUTHENTICATED_RATE = env.str("ILLMS_THROTTLE_UNAUTHENTICATED_RATE", default="60/min")
 # Fernet keys (comma-separated, the first encrypts) for the credentials we send to partners; empty: one key
-# derived from SECRET_KEY (requests_app/credentials.py; docs/partners.md says how to rotate).
+# derived from SECRET_KEY (requests_app/partners/credentials.py; docs/partners.md says how to rotate).
 ILLMS_CREDENTIALS_KEY = env.str("ILLMS_CREDENTIALS_KEY", default="")
 
 SESSION_COOKIE_HTTPONLY = True

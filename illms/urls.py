@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from requests_app.protocol.endpoint import iso18626, messages_json
+from requests_app.partners.endpoint import iso18626, messages_json
 
 from . import views
 
@@ -21,7 +21,7 @@ urlpatterns = [
     path("api/v1/messages/", messages_json, name="api-messages"),
     path("api/v1/invoices/", include("billing.api.urls")),
     path("api/v1/holdings/", include("lending.api.urls")),
-    path("api/v1/", include("requests_app.api.urls")),
+    path("api/v1/", include("requests_app.partners.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script from ?script, as the Content-Security-Policy requires.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="api/swagger_ui.html"),

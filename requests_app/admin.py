@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group
 from django.db.models import Q
 from django.utils.html import format_html
 
-from . import email_templates, mailer, partner_auth, roles, services
+from . import email_templates, mailer, roles, services
 from .admin_lists import (
     EventActionFilter,
     LargeTableAdmin,
@@ -35,6 +35,7 @@ from .models import (
     PolicyChange,
     StaffProfile,
 )
+from .partners import authentication
 from .selectors import staff_library
 
 
@@ -52,7 +53,7 @@ OWN_LIBRARY_FIELDSET = "Address and contact"
 
 class LibraryAdminForm(forms.ModelForm):
     """The directory entry, with the partner's credentials: what we send is write-only, and opening a partner
-    to messages without a credential needs a reason (``partner_auth`` records who, when and why)."""
+    to messages without a credential needs a reason (``authentication`` records who, when and why)."""
 
     new_outgoing_secret = forms.CharField(
         label="Replace our key or password at the partner", required=False, strip=True, max_length=500,
@@ -160,15 +161,15 @@ class LibraryAdmin(MemberLibraryScopedAdmin):
         if "accept_without_credential" not in form.fields:
             return  # a member library's administrator editing their own address: no credential changes
         if data.get("new_outgoing_secret") or data.get("clear_outgoing_secret"):
-            partner_auth.set_outgoing_credential(library=obj, actor=request.user, secret=data["new_outgoing_secret"],
+            authentication.set_outgoing_credential(library=obj, actor=request.user, secret=data["new_outgoing_secret"],
                                                  clear=bool(data.get("clear_outgoing_secret")))
         reason = (data.get("reason_without_credential") or "").strip()
         if data.get("accept_without_credential") and (not obj.open_without_credential or reason):
-            partner_auth.open_without_credential(library=obj, actor=request.user,
+            authentication.open_without_credential(library=obj, actor=request.user,
                                                  reason=reason or obj.opened_without_credential_reason)
             messages.warning(request, f"{obj.symbol} now sends messages without a credential; this is recorded.")
         elif not data.get("accept_without_credential") and obj.open_without_credential:
-            partner_auth.require_credential(library=obj, actor=request.user)
+            authentication.require_credential(library=obj, actor=request.user)
 
     def has_change_permission(self, request, obj=None):
         if self.sees_every_library(request):

@@ -88,7 +88,7 @@ def _check_partner_reachable(request: IllRequest) -> None:
         raise WorkflowError("invalid", "No partner library has this request yet: there is nobody to send the note to.")
     if request.role == Role.BORROWING:
         from .iso18626 import messages as m
-        from .outbox import transport_for
+        from .partners.outbox import transport_for
 
         sent = OutboxMessage.objects.filter(request=request, recipient_id=request.partner_id,
                                             kind=m.MessageKind.REQUEST).exists()
@@ -100,7 +100,7 @@ def _check_partner_reachable(request: IllRequest) -> None:
 def _send_to_partner(request: IllRequest, note: Note) -> OutboxMessage | None:
     """Queue the ISO 18626 Notification carrying ``note`` (inside the caller's transaction)."""
     from .iso18626 import messages as m
-    from .protocol.outgoing import build_requesting_agency_message, build_supplying_agency_message, enqueue
+    from .partners.outgoing import build_requesting_agency_message, build_supplying_agency_message, enqueue
 
     if request.role == Role.BORROWING:
         message = build_requesting_agency_message(request, m.Action.NOTIFICATION, note=note.text,
@@ -125,7 +125,7 @@ def write_patron_note(*, request: IllRequest, patron, text: str) -> Note:
 
 def partner_delivery_possible(request: IllRequest) -> bool:
     """True when a note to ``request``'s partner can go electronically (for the form's hint)."""
-    from .outbox import transport_for
+    from .partners.outbox import transport_for
 
     return request.partner is not None and transport_for(request.partner) is not None
 

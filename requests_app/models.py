@@ -71,7 +71,7 @@ class Library(models.Model):
     rest_endpoint = models.URLField("ILLMS REST endpoint", blank=True,
                                     help_text="Base URL of another ILLMS installation's API, if it has one.")
     # What we send with our messages to the partner's endpoint (``transports``): a scheme, and a secret the
-    # partner issued to us, stored encrypted (``requests_app.credentials``) and never shown again.
+    # partner issued to us, stored encrypted (``requests_app.partners.credentials``) and never shown again.
     outgoing_auth_scheme = models.CharField(
         "how we authenticate to the partner", max_length=10, choices=OutgoingAuthScheme.choices,
         default=OutgoingAuthScheme.BEARER,
@@ -91,8 +91,8 @@ class Library(models.Model):
         help_text="Space-separated addresses or networks (CIDR) the partner's messages may come from; empty: any. "
                   "Checked besides the credential, never instead of it.",
     )
-    # Every door authenticates a partner (``partner_auth``). Accepting its messages without a credential is an
-    # administrator's recorded decision (who, when, why), never a default.
+    # Every door authenticates a partner (``partners.authentication``). Accepting its messages without a
+    # credential is an administrator's recorded decision (who, when, why), never a default.
     open_without_credential = models.BooleanField(
         "accepts messages without a credential", default=False, editable=False,
         help_text="ISO 18626 messages naming this partner are accepted without a key or password.",
@@ -102,7 +102,7 @@ class Library(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+",
     )
     opened_without_credential_reason = models.TextField(blank=True, editable=False)
-    # Messages refused for their credential or address, counted with F() (``partner_auth.count_refusal``).
+    # Messages refused for their credential or address, counted with F() (``partners.authentication.count_refusal``).
     refused_messages = models.PositiveIntegerField("refused messages", default=0, editable=False)
     last_refused_at = models.DateTimeField("last refused", null=True, blank=True, editable=False)
     last_refused_reason = models.CharField(max_length=200, blank=True, editable=False)

@@ -42,7 +42,7 @@ def request_detail(*, library: Library, pk: int) -> IllRequest:
             ).get(pk=pk))
 
 
-# REST API (requests_app/api/) ---------------------------------------------------------------
+# REST API (requests_app/partners/api/) ---------------------------------------------------------------
 
 def member_directory() -> QuerySet[Library]:
     """Our active member libraries: the directory entries partners may read."""

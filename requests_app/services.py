@@ -145,7 +145,7 @@ def perform(
             created_at=now,
         )
         # The partner hears of it: the message is written in this same transaction.
-        from .protocol.outgoing import enqueue_for_transition
+        from .partners.outgoing import enqueue_for_transition
 
         enqueue_for_transition(request=locked, transition=transition, event=event, actor=actor, payload=payload)
         for hook in transition.with_event:

@@ -10,7 +10,8 @@ import datetime as dt
 
 from celery import shared_task
 
-from . import mailer, outbox, privacy
+from . import mailer, privacy
+from .partners import outbox
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)

@@ -13,9 +13,10 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
-from . import outbox, privacy
+from . import privacy
 from .access import member_library
 from .models import Library, OutboxMessage, OutboxStatus, Role
+from .partners import outbox
 from .workflow import Workflow, registry
 
 PAGE_SIZE = 50

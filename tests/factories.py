@@ -140,7 +140,7 @@ def partner_key(library: Library) -> str:
 def sender_credentials(message) -> dict[str, str]:
     """The ``Authorization`` header (test client keyword) of the library that sends ``message``: every partner door
     authenticates its sender, so a test of what a message does sends it as its partner would, with a key."""
-    from requests_app.protocol.handler import find_parties
+    from requests_app.partners.handler import find_parties
 
     sender, _member = find_parties(message)
     return {"HTTP_AUTHORIZATION": f"Bearer {partner_key(sender)}"} if sender is not None else {}

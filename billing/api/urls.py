@@ -1,4 +1,4 @@
-"""Include at /api/v1/invoices/ (before the /api/v1/ catch-all of requests_app.api.urls)."""
+"""Include at /api/v1/invoices/ (before the /api/v1/ catch-all of requests_app.partners.api.urls)."""
 
 from rest_framework.routers import SimpleRouter
 

@@ -10,10 +10,10 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 
-from requests_app.api import schema
-from requests_app.api.authentication import partner_library
-from requests_app.api.pagination import CheckedCursorPagination
-from requests_app.api.permissions import IsPartner
+from requests_app.partners.api import schema
+from requests_app.partners.api.authentication import partner_library
+from requests_app.partners.api.pagination import CheckedCursorPagination
+from requests_app.partners.api.permissions import IsPartner
 
 from .. import selectors
 from ..views import pdf_response

@@ -1,4 +1,4 @@
-"""Included at /api/v1/holdings/ (before the /api/v1/ catch-all of requests_app.api.urls)."""
+"""Included at /api/v1/holdings/ (before the /api/v1/ catch-all of requests_app.partners.api.urls)."""
 
 from django.urls import path
 

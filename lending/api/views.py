@@ -14,9 +14,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from requests_app import identifiers
-from requests_app.api import schema
-from requests_app.api.base import ModelSerializer
-from requests_app.api.permissions import IsPartnerOrStaff
+from requests_app.partners.api import schema
+from requests_app.partners.api.base import ModelSerializer
+from requests_app.partners.api.permissions import IsPartnerOrStaff
 
 from ..models import Holding
 

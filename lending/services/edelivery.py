@@ -17,8 +17,8 @@ from pypdf.errors import PdfReadError
 
 from requests_app.iso18626 import messages as m
 from requests_app.models import EventSource, IllRequest, Library
+from requests_app.partners.outgoing import build_supplying_agency_message, enqueue
 from requests_app.policies import policy_for
-from requests_app.protocol.outgoing import build_supplying_agency_message, enqueue
 from requests_app.services import claim, perform
 from requests_app.workflow import Actor, WorkflowError
 

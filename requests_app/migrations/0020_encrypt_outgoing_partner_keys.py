@@ -1,4 +1,4 @@
-"""The key we send to each partner is stored encrypted (Fernet, ``requests_app.credentials``), not in plain text.
+"""The key we send to each partner is stored encrypted (Fernet, ``requests_app.partners.credentials``), not in plain text.
 
 Existing keys are encrypted into ``outgoing_secret`` before the plain column is dropped; going back decrypts them.
 """
@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 
 def encrypt_existing(apps, schema_editor):
-    from requests_app.credentials import encrypt
+    from requests_app.partners.credentials import encrypt
 
     Library = apps.get_model("requests_app", "Library")
     for library in Library.objects.exclude(outgoing_api_key="").only("pk", "outgoing_api_key").iterator():
@@ -15,7 +15,7 @@ def encrypt_existing(apps, schema_editor):
 
 
 def decrypt_existing(apps, schema_editor):
-    from requests_app.credentials import decrypt
+    from requests_app.partners.credentials import decrypt
 
     Library = apps.get_model("requests_app", "Library")
     for library in Library.objects.exclude(outgoing_secret="").only("pk", "outgoing_secret").iterator():

@@ -46,9 +46,9 @@ class TestLibraryDetail(AuthenticationContract):
         assert body["agency_id_value"] == "OURS"
 
     def test_it_never_shows_the_librarys_secrets(self, world):
-        from requests_app import partner_auth
+        from requests_app.partners import authentication
 
-        partner_auth.set_outgoing_credential(library=world.ours, actor=None, secret="secret-we-were-given")
+        authentication.set_outgoing_credential(library=world.ours, actor=None, secret="secret-we-were-given")
         world.ours.refresh_from_db()
         world.ours.ip_allowlist = "10.0.0.0/8"
         world.ours.outgoing_username = "user-we-were-given"

@@ -10,9 +10,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from rest_framework import serializers
 
-from requests_app.api.rows import RowRepresentation, row_representation
-from requests_app.api.serializers import PartnerRequestSerializer, StaffRequestSerializer
 from requests_app.models import IllRequest
+from requests_app.partners.api.rows import RowRepresentation, row_representation
+from requests_app.partners.api.serializers import PartnerRequestSerializer, StaffRequestSerializer
 from tests.factories import IllRequestFactory, LendingRequestFactory, PatronFactory
 
 pytestmark = pytest.mark.django_db

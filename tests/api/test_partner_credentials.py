@@ -32,7 +32,7 @@ def test_a_key_from_inside_its_allow_list_is_accepted(world):
 
 
 def test_an_open_partner_still_needs_a_key_for_the_rest_api(world):
-    from requests_app import partner_auth
+    from requests_app.partners import authentication
 
-    partner_auth.open_without_credential(library=world.partner_a, actor=None, reason="legacy ISO 18626 peer")
+    authentication.open_without_credential(library=world.partner_a, actor=None, reason="legacy ISO 18626 peer")
     assert world.client().get(URL).status_code == 401

@@ -9,8 +9,8 @@ from django.utils import timezone
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
-from requests_app.api.pagination import RequestCursorPagination
 from requests_app.models import IllRequest
+from requests_app.partners.api.pagination import RequestCursorPagination
 from tests.factories import IllRequestFactory, LendingRequestFactory
 
 from .contracts import AuthenticationContract, ConstantQueriesContract, ListIsolationContract, assert_json_error

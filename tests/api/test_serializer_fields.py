@@ -7,8 +7,8 @@ from rest_framework import serializers
 
 import billing.api.serializers  # noqa: F401 - registers its serializers as subclasses
 import lending.api.views  # noqa: F401
-import requests_app.api.serializers as request_serializers
-from requests_app.api.base import ModelSerializer
+import requests_app.partners.api.serializers as request_serializers
+from requests_app.partners.api.base import ModelSerializer
 
 
 def _all_subclasses(cls: type) -> list[type]:

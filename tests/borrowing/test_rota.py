@@ -270,8 +270,8 @@ def test_verifying_a_request_builds_its_rota(home, django_capture_on_commit_call
 
 def test_a_late_answer_from_a_lender_that_was_skipped_is_refused(home, django_capture_on_commit_callbacks):
     from requests_app.iso18626 import messages as m
-    from requests_app.protocol.handler import handle
-    from requests_app.protocol.outgoing import agency_id
+    from requests_app.partners.handler import handle
+    from requests_app.partners.outgoing import agency_id
 
     silent = LibraryFactory(symbol="SILENT", reciprocal_groups="STATENET")
     LibraryFactory(symbol="NEXT")

@@ -176,7 +176,7 @@ def test_seed_issues_every_active_partner_a_key_and_prints_it_once():
 def test_a_demo_partner_talks_to_the_demo_library_with_its_printed_key(client):
     from requests_app.iso18626 import messages as m
     from requests_app.iso18626 import xml
-    from requests_app.protocol.outgoing import agency_id
+    from requests_app.partners.outgoing import agency_id
     from tests.interop.test_iso18626_endpoint import iso_request
 
     keys = printed_keys(seed())

@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from requests_app.iso18626 import messages as m
 from requests_app.iso18626 import xml
 from requests_app.models import IllRequest, InboundMessage
-from requests_app.protocol.handler import find_parties
-from requests_app.protocol.outgoing import agency_id
+from requests_app.partners.handler import find_parties
+from requests_app.partners.outgoing import agency_id
 from tests.factories import LibraryFactory, MemberLibraryFactory, sender_credentials
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,7 @@ from django.db import connection
 
 from requests_app.iso18626 import messages as m
 from requests_app.models import EventSource, IllRequest, InboundMessage
-from requests_app.protocol import handler
+from requests_app.partners import handler
 from tests.factories import LibraryFactory, MemberLibraryFactory
 from tests.interop.test_iso18626_intake_queries import new_request
 

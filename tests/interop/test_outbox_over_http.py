@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from requests_app import outbox, services
-from requests_app.credentials import encrypt
+from requests_app import services
 from requests_app.iso18626 import messages as m
 from requests_app.models import OutboxMessage
+from requests_app.partners import outbox
+from requests_app.partners.credentials import encrypt
 from requests_app.workflow import Actor
 from tests.factories import LendingRequestFactory, LibraryFactory, StaffFactory
 from tests.interop.stub_partner import StubPartner

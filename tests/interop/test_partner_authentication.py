@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from requests_app import partner_auth
 from requests_app.iso18626 import json_codec, xml
 from requests_app.iso18626 import messages as m
 from requests_app.models import Event, IllRequest, InboundMessage, Library, Note, OutboxMessage, PolicyChange
+from requests_app.partners import authentication
 from requests_app.services import issue_api_key, revoke_api_key
 from tests.factories import (
     IllRequestFactory,
@@ -185,9 +185,9 @@ def test_an_unreadable_authorization_header_is_refused_not_a_server_error(client
 
 
 def test_a_refusal_is_logged_with_partner_address_and_reason_but_never_the_key(client, door, scene, caplog):
-    with caplog.at_level(logging.WARNING, logger="requests_app.partner_auth"):
+    with caplog.at_level(logging.WARNING, logger="requests_app.partners.authentication"):
         door.post(client, MESSAGES["cancel"](scene), f"Bearer {scene.other_key}")
-    [record] = [r for r in caplog.records if r.name == "requests_app.partner_auth"]
+    [record] = [r for r in caplog.records if r.name == "requests_app.partners.authentication"]
     text = record.getMessage()
     assert scene.partner.symbol in text and "127.0.0.1" in text and "naming" in text
     assert scene.other_key not in text and scene.other_key.split("_")[2] not in text
@@ -205,7 +205,7 @@ def test_refusals_are_counted_on_the_partner_one_by_one(client, door, scene):
 
 def test_a_partner_opened_without_credential_is_accepted_without_one_and_the_opening_is_recorded(client, door, scene):
     admin = StaffFactory(library=scene.member)
-    partner_auth.open_without_credential(library=scene.partner, actor=admin,
+    authentication.open_without_credential(library=scene.partner, actor=admin,
                                          reason="Its ILL system cannot send a key; allow-listed by address.")
 
     response, confirmation = door.post(client, MESSAGES["cancel"](scene))
@@ -215,13 +215,13 @@ def test_a_partner_opened_without_credential_is_accepted_without_one_and_the_ope
     assert scene.partner.opened_without_credential_by == admin
     assert scene.partner.opened_without_credential_at is not None
     change = PolicyChange.objects.get(library=scene.partner)
-    assert change.changed_by == admin and change.area == partner_auth.AUDIT_AREA
+    assert change.changed_by == admin and change.area == authentication.AUDIT_AREA
     assert change.changes["reason"][1].startswith("Its ILL system")
 
 
 def test_a_partner_opened_without_credential_still_cannot_be_spoken_for_with_another_librarys_key(client, door,
                                                                                                  scene):
-    partner_auth.open_without_credential(library=scene.partner, actor=None, reason="legacy system")
+    authentication.open_without_credential(library=scene.partner, actor=None, reason="legacy system")
     before = state(scene)
     response, confirmation = door.post(client, MESSAGES["cancel"](scene), f"Bearer {scene.other_key}")
     assert confirmation.header.message_status == m.MessageStatus.ERROR
@@ -231,14 +231,14 @@ def test_a_partner_opened_without_credential_still_cannot_be_spoken_for_with_ano
 def test_opening_without_a_reason_is_refused():
     partner = LibraryFactory()
     with pytest.raises(ValueError, match="Say why"):
-        partner_auth.open_without_credential(library=partner, actor=None, reason="  ")
+        authentication.open_without_credential(library=partner, actor=None, reason="  ")
     partner.refresh_from_db()
     assert not partner.open_without_credential and not PolicyChange.objects.exists()
 
 
 def test_requiring_a_credential_again_closes_the_partner_and_is_recorded(client, door, scene):
-    partner_auth.open_without_credential(library=scene.partner, actor=None, reason="legacy system")
-    partner_auth.require_credential(library=scene.partner, actor=None)
+    authentication.open_without_credential(library=scene.partner, actor=None, reason="legacy system")
+    authentication.require_credential(library=scene.partner, actor=None)
     response, confirmation = door.post(client, MESSAGES["cancel"](scene))
     assert confirmation.header.message_status == m.MessageStatus.ERROR
     assert PolicyChange.objects.filter(library=scene.partner).count() == 2

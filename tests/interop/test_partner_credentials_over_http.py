@@ -10,10 +10,11 @@ import urllib.request
 
 import pytest
 
-from requests_app import outbox, partner_auth, services
+from requests_app import services
 from requests_app.iso18626 import json_codec, xml
 from requests_app.iso18626 import messages as m
 from requests_app.models import IllRequest, Library, OutboxMessage
+from requests_app.partners import authentication, outbox
 from requests_app.workflow import Actor
 from tests.factories import LendingRequestFactory, LibraryFactory, MemberLibraryFactory, StaffFactory, partner_key
 from tests.interop.stub_partner import StubPartner
@@ -79,7 +80,7 @@ def test_the_outbox_sends_our_credential_in_the_partners_scheme_to_its_server(sc
     with StubPartner() as partner_system:
         partner = LibraryFactory(iso18626_endpoint=partner_system.url, outgoing_auth_scheme=scheme,
                                  outgoing_username=username)
-        partner_auth.set_outgoing_credential(library=partner, actor=None, secret="their-key-for-us")
+        authentication.set_outgoing_credential(library=partner, actor=None, secret="their-key-for-us")
         request = LendingRequestFactory(status="new", partner=partner)
         services.perform(request=request, action="print_pull_slip",
                          actor=Actor.staff(StaffFactory(library=request.library)))
@@ -102,7 +103,7 @@ def test_without_an_outgoing_credential_the_outbox_sends_no_authorization():
 def test_an_outgoing_credential_no_key_can_read_is_a_delivery_error_not_a_crash(settings):
     with StubPartner() as partner_system:
         partner = LibraryFactory(iso18626_endpoint=partner_system.url)
-        partner_auth.set_outgoing_credential(library=partner, actor=None, secret="their-key-for-us")
+        authentication.set_outgoing_credential(library=partner, actor=None, secret="their-key-for-us")
         settings.SECRET_KEY = "another secret key"  # the derived credentials key changes with it
         request = LendingRequestFactory(status="new", partner=partner)
         services.perform(request=request, action="print_pull_slip",

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from requests_app import throttling
 from requests_app.iso18626 import messages as m
 from requests_app.models import Event, IllRequest, InboundMessage
+from requests_app.partners import throttling
 from tests.factories import LibraryFactory, MemberLibraryFactory, partner_key
 from tests.interop.test_iso18626_endpoint import iso_request
 from tests.interop.test_partner_authentication import DOORS, Door

@@ -61,9 +61,9 @@ print(issue_api_key(library=Library.objects.get(symbol="{other}"), name="ILLMS {
 
 #: Stores the key the other installation issued to us, as its administrator would (encrypted).
 USE_KEY = """
-from requests_app import partner_auth
+from requests_app.partners import authentication
 from requests_app.models import Library
-partner_auth.set_outgoing_credential(library=Library.objects.get(symbol="{other}"), actor=None, secret="%s")
+authentication.set_outgoing_credential(library=Library.objects.get(symbol="{other}"), actor=None, secret="%s")
 """
 
 USE_REST = """

@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from requests_app.iso18626 import messages as m
 from requests_app.models import IllRequest
-from requests_app.protocol import handler
-from requests_app.protocol.outgoing import CONDITIONS_ACCEPTED_NOTE, build_requesting_agency_message
+from requests_app.partners import handler
+from requests_app.partners.outgoing import CONDITIONS_ACCEPTED_NOTE, build_requesting_agency_message
 from tests.lending.factories import IncomingRequestFactory
 
 pytestmark = pytest.mark.django_db

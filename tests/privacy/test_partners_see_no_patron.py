@@ -6,7 +6,7 @@ import json
 
 from borrowing.services import rota
 from requests_app.models import OutboxMessage
-from requests_app.protocol.outgoing import build_request
+from requests_app.partners.outgoing import build_request
 from requests_app.workflow import Actor
 from tests.factories import LibraryFactory
 

@@ -7,9 +7,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from requests_app import outbox, services
+from requests_app import services
 from requests_app.models import OutboxMessage, OutboxStatus
-from requests_app.outbox import MessageRefused, TransportError
+from requests_app.partners import outbox
+from requests_app.partners.outbox import MessageRefused, TransportError
 from requests_app.workflow import Actor, WorkflowError
 from tests.factories import IllRequestFactory, LendingRequestFactory, LibraryFactory, StaffFactory
 

@@ -8,8 +8,8 @@ from django.contrib.auth import get_user_model
 from django.forms.models import model_to_dict
 from django.urls import reverse
 
-from requests_app import credentials, partner_auth
 from requests_app.models import Library, PolicyChange
+from requests_app.partners import authentication, credentials
 from tests.factories import LibraryFactory
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +64,7 @@ def test_opening_a_partner_without_a_reason_is_refused_by_the_form(admin_client)
 
 def test_an_open_partner_is_a_warning_on_its_page_and_in_the_directory_list(admin_client):
     partner = LibraryFactory()
-    partner_auth.open_without_credential(library=partner, actor=admin_client.user, reason="Legacy peer, by address")
+    authentication.open_without_credential(library=partner, actor=admin_client.user, reason="Legacy peer, by address")
     page = admin_client.get(change_url(partner)).content.decode()
     assert "⚠ Accepts messages without a credential" in page and "Legacy peer, by address" in page
     assert "root" in page
@@ -74,7 +74,7 @@ def test_an_open_partner_is_a_warning_on_its_page_and_in_the_directory_list(admi
 
 def test_unticking_closes_the_partner_again_and_is_recorded(admin_client):
     partner = LibraryFactory()
-    partner_auth.open_without_credential(library=partner, actor=admin_client.user, reason="Legacy peer")
+    authentication.open_without_credential(library=partner, actor=admin_client.user, reason="Legacy peer")
     partner.refresh_from_db()
     data = form_data(partner)
     del data["accept_without_credential"]
@@ -101,7 +101,7 @@ def test_our_credential_at_the_partner_is_stored_encrypted_and_never_shown_again
 
 def test_saving_the_form_without_a_new_secret_keeps_the_one_set(admin_client):
     partner = LibraryFactory()
-    partner_auth.set_outgoing_credential(library=partner, actor=None, secret="kept")
+    authentication.set_outgoing_credential(library=partner, actor=None, secret="kept")
     partner.refresh_from_db()
     assert admin_client.post(change_url(partner), form_data(partner, name="Renamed")).status_code == 302
     partner.refresh_from_db()
@@ -110,7 +110,7 @@ def test_saving_the_form_without_a_new_secret_keeps_the_one_set(admin_client):
 
 def test_clearing_our_credential_removes_it(admin_client):
     partner = LibraryFactory()
-    partner_auth.set_outgoing_credential(library=partner, actor=None, secret="gone")
+    authentication.set_outgoing_credential(library=partner, actor=None, secret="gone")
     partner.refresh_from_db()
     assert admin_client.post(change_url(partner), form_data(partner, clear_outgoing_secret="on")).status_code == 302
     partner.refresh_from_db()
@@ -120,7 +120,7 @@ def test_clearing_our_credential_removes_it(admin_client):
 def test_saving_the_form_does_not_undo_refusals_counted_meanwhile(admin_client):
     partner = LibraryFactory()
     data = form_data(partner, name="Renamed")
-    partner_auth.count_refusal(partner, "no credential")  # a refusal between opening the form and saving it
+    authentication.count_refusal(partner, "no credential")  # a refusal between opening the form and saving it
     assert admin_client.post(change_url(partner), data).status_code == 302
     partner.refresh_from_db()
     assert partner.refused_messages == 1 and partner.name == "Renamed"
@@ -128,6 +128,6 @@ def test_saving_the_form_does_not_undo_refusals_counted_meanwhile(admin_client):
 
 def test_the_refusals_are_shown_on_the_partners_page(admin_client):
     partner = LibraryFactory()
-    partner_auth.count_refusal(partner, "wrong key with the prefix abc…")
+    authentication.count_refusal(partner, "wrong key with the prefix abc…")
     page = admin_client.get(change_url(partner)).content.decode()
     assert "wrong key with the prefix abc…" in page

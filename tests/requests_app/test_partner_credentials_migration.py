@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from requests_app import credentials
+from requests_app.partners import credentials
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from requests_app import credentials
 from requests_app.models import Library
+from requests_app.partners import credentials
 
 
 class Command(BaseCommand):

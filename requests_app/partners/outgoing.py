@@ -42,7 +42,7 @@ def sends_message(request: IllRequest, transition: Transition, actor: Actor) -> 
 def enqueue_for_transition(*, request: IllRequest, transition: Transition, event: Event, actor: Actor,
                            payload: dict) -> OutboxMessage | None:
     """Queue the message ``transition`` owes the partner (inside the transition's transaction)."""
-    from ..outbox import transport_for
+    from .outbox import transport_for
 
     if not sends_message(request, transition, actor) or transport_for(request.partner) is None:
         return None
@@ -61,7 +61,7 @@ def enqueue_for_transition(*, request: IllRequest, transition: Transition, event
 
 
 def enqueue(request: IllRequest, message) -> OutboxMessage | None:
-    from .. import outbox
+    from . import outbox
 
     return outbox.enqueue(request=request, sender=request.library, recipient=request.partner,
                           kind=kind_of(message), summary=summary_of(message), payload=to_json(message))

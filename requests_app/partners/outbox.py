@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from .models import IllRequest, Library, OutboxMessage, OutboxStatus, Transport
+from ..models import IllRequest, Library, OutboxMessage, OutboxStatus, Transport
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ def enqueue(*, request: IllRequest, sender: Library, recipient: Library, kind: s
         request=request, sender=sender, recipient=recipient, kind=kind, summary=summary[:100], payload=payload,
         transport=transport,
     )
-    from .tasks import deliver_request_outbox
+    from ..tasks import deliver_request_outbox
 
     transaction.on_commit(lambda: deliver_request_outbox.delay(request.pk))
     return message
@@ -160,12 +160,12 @@ def resend(message: OutboxMessage) -> OutboxMessage:
         OutboxMessage.objects.filter(pk=message.pk).update(
             status=OutboxStatus.PENDING, attempts=0, next_attempt_at=timezone.now(), last_error="")
         message.refresh_from_db()
-        from .tasks import deliver_request_outbox
+        from ..tasks import deliver_request_outbox
 
         transaction.on_commit(lambda: deliver_request_outbox.delay(message.request_id))
     return message
 
 
 #: Transport name → function sending one message and returning the confirmation as JSON.
-#: Filled by ``requests_app.transports``; tests may replace entries.
+#: Filled by ``requests_app.partners.transports``; tests may replace entries.
 TRANSPORTS: dict[str, Callable[[OutboxMessage], dict]] = {}

@@ -1,4 +1,4 @@
-"""DRF authentication for partner libraries: the one partner authentication of every door (``partner_auth``).
+"""DRF authentication for partner libraries: the one partner authentication of every door (``partners.authentication``).
 
 ``Authorization: Bearer <key>``, ``Api-Key <key>`` or HTTP Basic (user = the partner's symbol,
 password = one of its keys). A call with no credential and no staff session counts against its
@@ -10,9 +10,9 @@ from __future__ import annotations
 from django.contrib.auth.models import AnonymousUser
 from rest_framework import authentication, exceptions, throttling
 
-from requests_app import partner_auth
-from requests_app import throttling as rates
 from requests_app.models import Library
+from requests_app.partners import authentication as partner_auth  # DRF's own module is `authentication`
+from requests_app.partners import throttling as rates
 
 
 class PartnerUser(AnonymousUser):

@@ -20,13 +20,13 @@ import json
 
 from django.conf import settings
 
-from . import outbox, partner_auth
+from ..fetch import FetchError, fetch
+from ..iso18626 import json_codec
+from ..iso18626.errors import ProtocolError
+from ..iso18626.messages import MessageStatus
+from ..models import Library, OutboxMessage, Transport
+from . import authentication, outbox
 from .credentials import CredentialError
-from .fetch import FetchError, fetch
-from .iso18626 import json_codec
-from .iso18626.errors import ProtocolError
-from .iso18626.messages import MessageStatus
-from .models import Library, OutboxMessage, Transport
 from .outbox import MessageRefused, TransportError
 
 
@@ -38,7 +38,7 @@ def _check(confirmation, as_json: dict) -> dict:
 
 
 def send_local(message: OutboxMessage) -> dict:
-    from .protocol.handler import handle
+    from .handler import handle
 
     incoming = json_codec.from_json(message.payload)
     confirmation = handle(incoming, sender=message.sender)
@@ -48,8 +48,8 @@ def send_local(message: OutboxMessage) -> dict:
 def _post(url: str, body: bytes, content_type: str, recipient: Library) -> bytes:
     headers = {"Content-Type": content_type, "Accept": content_type}
     try:
-        # The credential the partner issued to us, decrypted only to be sent (partner_auth).
-        headers.update(partner_auth.outgoing_authorization(recipient))
+        # The credential the partner issued to us, decrypted only to be sent (authentication).
+        headers.update(authentication.outgoing_authorization(recipient))
     except CredentialError as exc:
         raise TransportError(f"Our credential for {recipient.symbol} cannot be read: {exc}") from exc
     try:
@@ -60,7 +60,7 @@ def _post(url: str, body: bytes, content_type: str, recipient: Library) -> bytes
 
 
 def send_iso18626(message: OutboxMessage) -> dict:
-    from .iso18626 import xml
+    from ..iso18626 import xml
 
     recipient = message.recipient
     body = xml.encode(json_codec.from_json(message.payload), version=recipient.iso18626_version or "1.2")

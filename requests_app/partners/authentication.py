@@ -31,9 +31,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from ..models import Library, OutgoingAuthScheme, PartnerApiKey, PolicyChange
+from ..services import ApiKeyRejected, check_api_key
 from . import credentials, throttling
-from .models import Library, OutgoingAuthScheme, PartnerApiKey, PolicyChange
-from .services import ApiKeyRejected, check_api_key
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from .serializers import ErrorSerializer
 
 
 class PartnerApiKeyScheme(OpenApiAuthenticationExtension):
-    target_class = "requests_app.api.authentication.PartnerApiKeyAuthentication"
+    target_class = "requests_app.partners.api.authentication.PartnerApiKeyAuthentication"
     name = "partnerApiKey"
 
     def get_security_definition(self, auto_schema):

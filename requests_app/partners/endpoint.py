@@ -1,7 +1,7 @@
 """``POST /iso18626``: the door for ILL systems that speak ISO 18626 XML (and its JSON twin).
 
 Every answer is a confirmation message: HTTP 200 for OK and for ERROR, as peers expect; 403
-when the sender is not authenticated as the library the message names (``partner_auth``, the
+when the sender is not authenticated as the library the message names (``authentication``, the
 one authentication of every partner door); 429 with ``Retry-After`` when it sends too much.
 Nothing here decides anything: the message goes to ``handler.handle``, the same code the other
 doors use.
@@ -18,12 +18,12 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from .. import partner_auth, throttling
 from ..iso18626 import json_codec, xml
 from ..iso18626 import messages as m
 from ..iso18626.confirmations import confirmation_for, error_confirmation
 from ..iso18626.errors import ProtocolError
 from ..models import EventSource
+from . import authentication, throttling
 
 logger = logging.getLogger(__name__)
 CONTENT_TYPE = "application/xml; charset=utf-8"
@@ -52,7 +52,7 @@ def _unknown_sender(message) -> str:
 
 
 def _address(request: HttpRequest) -> str:
-    return partner_auth.client_address(request.META)
+    return authentication.client_address(request.META)
 
 
 def _authenticate(request: HttpRequest, message, door: str):
@@ -60,10 +60,10 @@ def _authenticate(request: HttpRequest, message, door: str):
     from .handler import find_parties
 
     partner, member = find_parties(message)
-    caller = partner_auth.authenticate_partner(
+    caller = authentication.authenticate_partner(
         authorization=request.headers.get("Authorization", ""), address=_address(request), sender=partner,
         sender_named=True, door=door)
-    partner_auth.throttle(caller)
+    authentication.throttle(caller)
     return caller, member
 
 
@@ -92,7 +92,7 @@ def iso18626(request: HttpRequest) -> HttpResponse:
         return _answer(error_confirmation(error, timestamp_received=received), version)
     try:
         caller, member = _authenticate(request, message, "/iso18626")
-    except partner_auth.PartnerRefused as refused:
+    except authentication.PartnerRefused as refused:
         if refused.code == "unknown_sender":  # today's answer: HTTP 200, the agency named
             return _answer(_refusal(message, received, _unknown_sender(message)), version)
         return _answer(_refusal(message, received, f"Not authorised: {refused.note}"), version, 403)
@@ -133,7 +133,7 @@ def messages_json(request: HttpRequest) -> JsonResponse:
         return _json(error_confirmation(exc, timestamp_received=received))
     try:
         caller, member = _authenticate(request, message, "/api/v1/messages/")
-    except partner_auth.PartnerRefused as refused:
+    except authentication.PartnerRefused as refused:
         if refused.code == "unknown_sender":
             return _json(_refusal(message, received, _unknown_sender(message)), 403)
         status = 401 if refused.unauthenticated else 403

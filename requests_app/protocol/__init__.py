@@ -1,1 +1,0 @@
-"""The partner side: being moved to requests_app.partners."""
