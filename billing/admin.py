@@ -3,8 +3,9 @@ are read-only here: they change through the billing screens' services, and invoi
 
 from django.contrib import admin
 
-from requests_app.admin_lists import LargeTableAdmin, library_currencies, values_filter
+from requests_app.admin_lists import LargeTableAdmin, library_currencies
 from requests_app.admin_scope import MemberLibraryScopedAdmin, MemberLibraryScopedInline
+from requests_app.utilities.admin_lists import values_filter
 
 from .models import (
     BillingSettings,

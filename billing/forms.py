@@ -8,8 +8,8 @@ from django import forms
 from django.utils import timezone
 
 from requests_app.form_fields import LibrarySymbolField
-from requests_app.ids import parse_id
 from requests_app.models import Library
+from requests_app.utilities.ids import parse_id
 
 from .models import Budget, FeeSchedule
 

@@ -19,7 +19,7 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 from lxml import etree
 
-from requests_app.fetch import FetchError, fetch
+from requests_app.utilities.outgoing_http import FetchError, fetch
 
 from .money import normalize_currency
 

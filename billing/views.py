@@ -20,8 +20,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from requests_app.access import staff_view
-from requests_app.csv_export import csv_download
 from requests_app.models import IllRequest, Library
+from requests_app.utilities.csv_export import csv_download
 
 from . import selectors, services
 from .forms import (

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from requests_app.admin_lists import LargeTableAdmin, recent_years, values_filter
+from requests_app.admin_lists import LargeTableAdmin
+from requests_app.utilities.admin_lists import recent_years, values_filter
 
 from .models import CopyrightRecord, PatronDownload, ReminderLog, RotaEntry
 

@@ -16,7 +16,7 @@ from django.contrib.admin.apps import AdminConfig
 from django.contrib.admin.views.main import ERROR_FLAG
 from django.http import HttpRequest, HttpResponseRedirect
 
-from requests_app.ids import number_past_ids
+from requests_app.utilities.ids import number_past_ids
 
 #: Query parameters that are not filters on a column: the search box (text, searched as text).
 NOT_FILTERS = {"q", "_changelist_filters"}

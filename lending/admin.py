@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from requests_app.admin_lists import LargeTableAdmin, MemberLibraryFilter
 from requests_app.admin_scope import MemberLibraryScopedAdmin, MemberLibraryScopedInline
-from requests_app.ids import parse_id
+from requests_app.utilities.ids import parse_id
 
 from .models import DownloadLog, ElectronicDelivery, Holding, HoldingsImport, LendingDetail, PartnerLendingRule
 

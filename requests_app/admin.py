@@ -14,7 +14,6 @@ from .admin_lists import (
     MemberLibraryFilter,
     MessageKindFilter,
     RequestStatusFilter,
-    values_filter,
 )
 from .admin_scope import MemberLibraryScopedAdmin, MemberLibraryScopedInline
 from .models import (
@@ -37,6 +36,7 @@ from .models import (
 )
 from .partners import authentication
 from .selectors import staff_library
+from .utilities.admin_lists import values_filter
 
 
 class PickupLocationInline(MemberLibraryScopedInline, admin.TabularInline):

@@ -8,8 +8,8 @@ class RequestsAppConfig(AppConfig):
     def ready(self) -> None:
         from django.urls import register_converter
 
-        from .ids import IdConverter
         from .partners import transports  # noqa: F401 - registers the outbox transports
+        from .utilities.ids import IdConverter
 
         # ``<id:pk>`` in every app's URLs: registered before the URL configuration is read.
         register_converter(IdConverter, "id")

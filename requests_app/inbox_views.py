@@ -19,8 +19,8 @@ from django.views.decorators.http import require_POST
 
 from . import messaging
 from .access import member_library
-from .ids import parse_ids
 from .models import Library
+from .utilities.ids import parse_ids
 
 PAGE_SIZE = 50
 

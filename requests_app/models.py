@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from . import identifiers
 from .actors import ActorKind
-from .statements import RowsStatement
+from .utilities.precompiled_sql import RowsStatement
 from .workflow import Workflow, registry
 
 
@@ -564,7 +564,7 @@ class PartnerApiKeyQuerySet(models.QuerySet):
 
         What ``select_related("library").filter(prefix=…).first()`` returns, without the ORM compiling
         it (45 columns) on every partner API call, at twice the cost of the database's answer
-        (:mod:`requests_app.statements`).
+        (:mod:`requests_app.utilities.precompiled_sql`).
         """
         rows = _KEY_WITH_LIBRARY.fetch([prefix], using=self.db)
         if not rows:

@@ -19,10 +19,10 @@ from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, Ou
 from django.utils import timezone
 
 from requests_app.actors import ActorKind
-from requests_app.aggregates import as_duration, percentiles
 from requests_app.models import Event, EventSource, IllRequest, Library, LibraryPolicy, Role, ServiceType
 from requests_app.policies import policies_by_library_id, policy_for
 from requests_app.services import claim, perform
+from requests_app.utilities.aggregates import as_duration, percentiles
 from requests_app.workflow import Actor, WorkflowError
 
 from ..models import ROTA_CLOSED, RotaEntry, RotaStatus

@@ -27,9 +27,9 @@ from requests_app import services as core_services
 from requests_app.access import member_library
 from requests_app.actors import ActorKind
 from requests_app.form_fields import LibrarySymbolField
-from requests_app.ids import parse_id, parse_ids
 from requests_app.models import EventSource, IllRequest, Library, NoteVisibility, Role
-from requests_app.pagination import keyset_page
+from requests_app.utilities.ids import parse_id, parse_ids
+from requests_app.utilities.pagination import keyset_page
 from requests_app.workflow import Actor, WorkflowError
 
 from .. import selectors

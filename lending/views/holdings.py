@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from requests_app.pagination import keyset_page
+from requests_app.utilities.pagination import keyset_page
 from requests_app.workflow import WorkflowError
 
 from .. import selectors

@@ -11,9 +11,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from requests_app.ids import parse_ids
 from requests_app.models import EventSource
-from requests_app.pagination import keyset_page
+from requests_app.utilities.ids import parse_ids
+from requests_app.utilities.pagination import keyset_page
 from requests_app.workflow import Actor, WorkflowError
 
 from .. import selectors

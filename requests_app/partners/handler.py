@@ -24,7 +24,7 @@ from ..iso18626 import messages as m
 from ..iso18626.confirmations import confirmation_for
 from ..iso18626.json_codec import from_json, kind_of, to_json
 from ..models import EventSource, IllRequest, InboundMessage, Library, NoteVisibility, RequestFormat, Role
-from ..statements import RowsStatement
+from ..utilities.precompiled_sql import RowsStatement
 from ..workflow import Actor, Transition, WorkflowError
 from .outgoing import CONDITION_NOTE_PREFIX, CONDITIONS_ACCEPTED_NOTE, build_supplying_agency_message, enqueue
 
@@ -144,7 +144,7 @@ def recipient_agency(message) -> m.AgencyId | None:
     return getattr(message.header, "supplying_agency_id", None)
 
 
-#: :func:`find_parties`' query, written out once (:mod:`requests_app.statements`). Built by the ORM
+#: :func:`find_parties`' query, written out once (:mod:`requests_app.utilities.precompiled_sql`). Built by the ORM
 #: for every message (a Q of two case-insensitive agency ids, 35 columns), it cost three times what
 #: the database took to answer it. It says what the ``iexact`` lookups say (``UPPER`` on both sides),
 #: so ``library_agency_upper_idx`` finds the rows.

@@ -20,11 +20,11 @@ import json
 
 from django.conf import settings
 
-from ..fetch import FetchError, fetch
 from ..iso18626 import json_codec
 from ..iso18626.errors import ProtocolError
 from ..iso18626.messages import MessageStatus
 from ..models import Library, OutboxMessage, Transport
+from ..utilities.outgoing_http import FetchError, fetch
 from . import authentication, outbox
 from .credentials import CredentialError
 from .outbox import MessageRefused, TransportError

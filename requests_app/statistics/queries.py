@@ -37,8 +37,8 @@ from django.db.models import (
 from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce, Concat, Lower, NullIf, Trim
 
-from ..aggregates import as_duration, percentile_groups
 from ..models import Event, IllRequest, Library, PatronCategory, RequestFormat, Role, ServiceType
+from ..utilities.aggregates import as_duration, percentile_groups
 from ..workflow import registry
 
 #: ISO 18626 codes of the transitions that answer a request: the lender supplied it (a loan

@@ -14,9 +14,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 
-from ..csv_export import csv_download
 from ..models import Library
 from ..selectors import staff_library
+from ..utilities.csv_export import csv_download
 from . import tables
 from .charts import bar_chart
 from .forms import StatisticsFilterForm

@@ -2,7 +2,7 @@
 
 No count of the whole table, no ``SELECT DISTINCT`` of a column for a filter or a date hierarchy, no
 sort of the table by a date, no query per row, and filters that offer our member libraries, not the
-whole directory (``requests_app/admin_lists.py`` says why; ``make bench`` times the request and event
+whole directory (``requests_app/utilities/admin_lists.py`` says why; ``make bench`` times the request and event
 lists at a million requests).
 """
 
@@ -18,7 +18,7 @@ from billing.models import Charge
 from borrowing.models import CopyrightRecord, PatronDownload, ReminderLog, RotaEntry
 from lending.models import ElectronicDelivery, Holding, LendingDetail
 from requests_app import privacy
-from requests_app.admin_lists import CappedCountPaginator, LargeTableAdmin
+from requests_app.admin_lists import LargeTableAdmin
 from requests_app.models import (
     Event,
     IllRequest,
@@ -27,6 +27,7 @@ from requests_app.models import (
     OutgoingEmail,
     PatronRecordAccess,
 )
+from requests_app.utilities.admin_lists import CappedCountPaginator
 from tests.factories import (
     IllRequestFactory,
     LendingRequestFactory,

@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 from django.db.models import DurationField, ExpressionWrapper, F
 
-from requests_app.aggregates import percentile_groups, percentiles
 from requests_app.models import IllRequest
+from requests_app.utilities.aggregates import percentile_groups, percentiles
 from tests.factories import IllRequestFactory, MemberLibraryFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from requests_app.csv_export import CONTENT_TYPE, csv_download, csv_lines, safe_cell
+from requests_app.utilities.csv_export import CONTENT_TYPE, csv_download, csv_lines, safe_cell
 
 FORMULAS = ['=HYPERLINK("http://evil.example/","Click")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
 

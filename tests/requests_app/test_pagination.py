@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from requests_app.models import IllRequest
-from requests_app.pagination import keyset_page
+from requests_app.utilities.pagination import keyset_page
 from tests.factories import IllRequestFactory, MemberLibraryFactory
 
 pytestmark = pytest.mark.django_db

@@ -25,8 +25,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from requests_app import messaging, privacy, selectors, services
-from requests_app.ids import parse_id
 from requests_app.models import EventSource, IllRequest, NoteVisibility
+from requests_app.utilities.ids import parse_id
 
 from . import schema
 from .filters import IllRequestFilterSet
