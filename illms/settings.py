@@ -13,6 +13,8 @@ import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
 
+from requests_app import policy_declarations
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("ILLMS_VAR_DIR", default=str(BASE_DIR / "var")))
 
@@ -260,33 +262,20 @@ SPECTACULAR_SETTINGS = {
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-# Office policies with defaults (the policy screens of a later release will override them per library).
-ILLMS_DUE_DATE_BUFFER_DAYS = env.int("ILLMS_DUE_DATE_BUFFER_DAYS", default=3)
-ILLMS_MAX_RENEWALS = env.int("ILLMS_MAX_RENEWALS", default=2)
-ILLMS_MAX_ACTIVE_REQUESTS_PER_PATRON = env.int("ILLMS_MAX_ACTIVE_REQUESTS_PER_PATRON", default=25)
+# The library policies' installation defaults (ILLMS_DUE_DATE_BUFFER_DAYS, ILLMS_MAX_RENEWALS, ...), each
+# declared once with its default in requests_app/policy_declarations.py; a library's own policy overrides them.
+globals().update(policy_declarations.from_environment(env))
 ILLMS_OUTBOX_MAX_ATTEMPTS = env.int("ILLMS_OUTBOX_MAX_ATTEMPTS", default=12)
 ILLMS_OUTBOX_BACKOFF_SECONDS = env.int("ILLMS_OUTBOX_BACKOFF_SECONDS", default=30)
 ILLMS_PARTNER_TIMEOUT_SECONDS = env.int("ILLMS_PARTNER_TIMEOUT_SECONDS", default=20)
 # Reference exchange rates in the ECB's eurofxref format, fetched daily for budgets (empty: staff enter them),
 # e.g. https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml
 ILLMS_EXCHANGE_RATES_URL = env.str("ILLMS_EXCHANGE_RATES_URL", default="")
-ILLMS_ROTA_AUTO_ADVANCE_DAYS = env.int("ILLMS_ROTA_AUTO_ADVANCE_DAYS", default=3)
-ILLMS_ROTA_MAX_LENDERS = env.int("ILLMS_ROTA_MAX_LENDERS", default=10)
-ILLMS_REMINDER_DAYS_BEFORE = env.int("ILLMS_REMINDER_DAYS_BEFORE", default=3)
 # The reminder job reads this many loans, and commits their reminders with their e-mails, at once.
 ILLMS_REMINDER_CHUNK = env.int("ILLMS_REMINDER_CHUNK", default=200)
-ILLMS_COPYRIGHT_COPIES_PER_YEAR = env.int("ILLMS_COPYRIGHT_COPIES_PER_YEAR", default=5)
-ILLMS_COPYRIGHT_RECENT_YEARS = env.int("ILLMS_COPYRIGHT_RECENT_YEARS", default=5)
-# Privacy: days a completed or cancelled borrowing request keeps its patron's identity (docs/privacy.md).
-ILLMS_PATRON_DATA_RETENTION_DAYS = env.int("ILLMS_PATRON_DATA_RETENTION_DAYS", default=90)
 # The public address of this installation, for links in e-mails and download links sent to partners.
 ILLMS_SITE_URL = env.str("ILLMS_SITE_URL", default="")
-# Lending: answer "not held" without staff when nothing matches; answer renewals per policy;
-# electronic delivery limits (OCLC Article Exchange practice: 30 days, 5 downloads, 60 MB).
-ILLMS_AUTO_UNFILL_NOT_HELD = env.bool("ILLMS_AUTO_UNFILL_NOT_HELD", default=False)
-ILLMS_LENDING_AUTO_RENEW = env.bool("ILLMS_LENDING_AUTO_RENEW", default=False)
-ILLMS_EDELIVERY_DAYS = env.int("ILLMS_EDELIVERY_DAYS", default=30)
-ILLMS_EDELIVERY_MAX_DOWNLOADS = env.int("ILLMS_EDELIVERY_MAX_DOWNLOADS", default=5)
+# Electronic delivery: the largest file we accept (OCLC Article Exchange practice: 60 MB).
 ILLMS_EDELIVERY_MAX_BYTES = env.int("ILLMS_EDELIVERY_MAX_BYTES", default=60 * 1024 * 1024)
 
 # ISO 18626: where the official schema lies (tests validate against it) and the body cap.

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.db.models.functions import Upper
 from django.utils import timezone
 
-from . import identifiers
+from . import identifiers, policy_declarations
 from .actors import ActorKind
 from .utilities.precompiled_sql import RowsStatement
 from .workflow import Workflow, registry
@@ -762,63 +762,31 @@ class PatronRecordAccess(models.Model):
 
 
 # Policies an ILL administrator edits in the browser ----------------------------------------------
-# Each default reads the setting of the same meaning when a row is created, so a library's first
-# policy row starts where the installation's settings were and nothing changes until someone edits it.
+# Each policy is declared in policy_declarations.POLICIES; its column is made from the declaration.
+# A column's default reads the policy's setting when a row is created, so a library's first policy
+# row starts where the installation's settings were and nothing changes until someone edits it.
 
-def _setting(name: str, fallback: int | bool):
-    return getattr(settings, name, fallback)
+def _setting_default(policy: policy_declarations.Declared):
+    """The column default of ``policy``: a module-level function ``default_<name>``, the name by which
+    the migrations refer to it."""
 
+    def default():
+        return policy.installation_value()
 
-def default_due_date_buffer_days() -> int:
-    return int(_setting("ILLMS_DUE_DATE_BUFFER_DAYS", 3))
-
-
-def default_max_renewals() -> int:
-    return int(_setting("ILLMS_MAX_RENEWALS", 2))
-
-
-def default_max_active_requests() -> int:
-    return int(_setting("ILLMS_MAX_ACTIVE_REQUESTS_PER_PATRON", 25))
+    default.__name__ = default.__qualname__ = f"default_{policy.name}"
+    default.__module__ = __name__
+    return default
 
 
-def default_rota_auto_advance_days() -> int:
-    return int(_setting("ILLMS_ROTA_AUTO_ADVANCE_DAYS", 3))
+_POLICY_DEFAULTS = {policy.name: _setting_default(policy) for policy in policy_declarations.POLICIES if policy.setting}
+globals().update({default.__name__: default for default in _POLICY_DEFAULTS.values()})
 
 
-def default_rota_max_lenders() -> int:
-    return int(_setting("ILLMS_ROTA_MAX_LENDERS", 10))
-
-
-def default_reminder_days_before() -> int:
-    return int(_setting("ILLMS_REMINDER_DAYS_BEFORE", 3))
-
-
-def default_copyright_copies_per_year() -> int:
-    return int(_setting("ILLMS_COPYRIGHT_COPIES_PER_YEAR", 5))
-
-
-def default_copyright_recent_years() -> int:
-    return int(_setting("ILLMS_COPYRIGHT_RECENT_YEARS", 5))
-
-
-def default_edelivery_days() -> int:
-    return int(_setting("ILLMS_EDELIVERY_DAYS", 30))
-
-
-def default_edelivery_max_downloads() -> int:
-    return int(_setting("ILLMS_EDELIVERY_MAX_DOWNLOADS", 5))
-
-
-def default_auto_unfill_not_held() -> bool:
-    return bool(_setting("ILLMS_AUTO_UNFILL_NOT_HELD", False))
-
-
-def default_lending_auto_renew() -> bool:
-    return bool(_setting("ILLMS_LENDING_AUTO_RENEW", False))
-
-
-def default_patron_data_retention_days() -> int:
-    return int(_setting("ILLMS_PATRON_DATA_RETENTION_DAYS", 90))
+def _policy_column(policy: policy_declarations.Declared) -> models.Field:
+    if policy.type is dict:
+        return models.JSONField(policy.label, default=dict, blank=True, help_text=policy.help_text)
+    column = models.BooleanField if policy.type is bool else models.PositiveSmallIntegerField
+    return column(policy.label, default=_POLICY_DEFAULTS[policy.name], help_text=policy.help_text)
 
 
 class LibraryPolicy(models.Model):
@@ -831,54 +799,8 @@ class LibraryPolicy(models.Model):
 
     library = models.OneToOneField(Library, on_delete=models.CASCADE, related_name="policy",
                                    limit_choices_to={"is_member": True})
-    # Borrowing: loans to our patrons
-    due_date_buffer_days = models.PositiveSmallIntegerField(
-        "due-date buffer (days)", default=default_due_date_buffer_days,
-        help_text="The patron's due date is this many days before the lender's, to leave time to send the item back.")
-    max_renewals = models.PositiveSmallIntegerField(
-        "renewals per loan", default=default_max_renewals,
-        help_text="How many times a loan may be renewed (we ask the lender; lenders we lend to get the same limit).")
-    max_active_requests = models.PositiveSmallIntegerField(
-        "active requests per patron", default=default_max_active_requests,
-        help_text="The most open requests a patron may have at once, unless their category has its own limit.")
-    max_active_requests_by_category = models.JSONField(
-        "active requests per patron category", default=dict, blank=True,
-        help_text="Patron category code → limit; a category not listed uses the general limit.")
-    rota_auto_advance_days = models.PositiveSmallIntegerField(
-        "days before the next lender", default=default_rota_auto_advance_days,
-        help_text="A lender that has not answered after this many days is skipped and the next one in the rota asked.")
-    rota_max_lenders = models.PositiveSmallIntegerField(
-        "lenders in a rota", default=default_rota_max_lenders,
-        help_text="The most lenders a request's rota lists.")
-    reminder_days_before = models.PositiveSmallIntegerField(
-        "reminder days before due", default=default_reminder_days_before,
-        help_text="Patrons get a reminder this many days before their due date.")
-    copyright_copies_per_year = models.PositiveSmallIntegerField(
-        "copies per journal per year", default=default_copyright_copies_per_year,
-        help_text="Copies of recent articles from one journal a year before copyright clearance is needed "
-                  "(the CONTU rule of five).")
-    copyright_recent_years = models.PositiveSmallIntegerField(
-        "recent years", default=default_copyright_recent_years,
-        help_text="Articles published within this many years before the request count towards the rule.")
-    # Electronic delivery (our patrons' downloads and the copies we send to partners)
-    edelivery_days = models.PositiveSmallIntegerField(
-        "download link lasts (days)", default=default_edelivery_days,
-        help_text="Days an electronic copy can be downloaded.")
-    edelivery_max_downloads = models.PositiveSmallIntegerField(
-        "downloads per copy", default=default_edelivery_max_downloads,
-        help_text="How many times an electronic copy can be downloaded.")
-    # Lending: what we do automatically for partners
-    auto_unfill_not_held = models.BooleanField(
-        "answer “not held” automatically", default=default_auto_unfill_not_held,
-        help_text="A partner's request that matches none of our holdings is answered “not held” at once.")
-    lending_auto_renew = models.BooleanField(
-        "grant renewals automatically", default=default_lending_auto_renew,
-        help_text="A partner's renewal request within the renewal limit is granted without staff.")
-    # Privacy
-    patron_data_retention_days = models.PositiveSmallIntegerField(
-        "keep patron identity (days)", default=default_patron_data_retention_days,
-        help_text="Days after a request is completed or cancelled before the patron's name and contact details "
-                  "are removed from it.")
+    # One column per declared policy, in the order declared (a class body's namespace is a plain dict).
+    locals().update({policy.name: _policy_column(policy) for policy in policy_declarations.POLICIES})
 
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,

@@ -6,29 +6,24 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 
 from .models import Library, LibraryPolicy, PatronCategory
-
-#: field → (smallest, largest) value an administrator may set, and why in the error message.
-BOUNDS: dict[str, tuple[int, int]] = {
-    "due_date_buffer_days": (0, 60),
-    "max_renewals": (0, 20),
-    "max_active_requests": (1, 1000),
-    "rota_auto_advance_days": (1, 60),
-    "rota_max_lenders": (1, 50),
-    "reminder_days_before": (1, 30),
-    "copyright_copies_per_year": (1, 100),
-    "copyright_recent_years": (1, 50),
-    "edelivery_days": (1, 365),
-    "edelivery_max_downloads": (1, 100),
-    "patron_data_retention_days": (1, 3650),
-    "loan_period_days": (1, 365),
-}
+from .policy_declarations import BORROWING, BY_NAME, PRIVACY, in_areas
 
 
 def _bound(field: forms.Field, name: str) -> None:
-    low, high = BOUNDS[name]
+    low, high = BY_NAME[name].bounds
     field.min_value, field.max_value = low, high
     field.validators += [MinValueValidator(low), MaxValueValidator(high)]
     field.widget.attrs.update({"min": low, "max": high})
+
+
+def _declared_field(name: str, **overrides) -> forms.Field:
+    """The form field of a declared policy that a plain form (not the policy row's model form) edits."""
+    policy = BY_NAME[name]
+    options = {"label": policy.label.capitalize(), "help_text": policy.help_text, **overrides}
+    if policy.type is bool:
+        return forms.BooleanField(required=False, **options)
+    low, high = policy.bounds
+    return forms.IntegerField(min_value=low, max_value=high, **options)
 
 
 class BorrowingPolicyForm(forms.ModelForm):
@@ -36,9 +31,7 @@ class BorrowingPolicyForm(forms.ModelForm):
 
     class Meta:
         model = LibraryPolicy
-        fields = ["due_date_buffer_days", "max_renewals", "max_active_requests", "rota_auto_advance_days",
-                  "rota_max_lenders", "reminder_days_before", "copyright_copies_per_year", "copyright_recent_years",
-                  "patron_data_retention_days"]
+        fields = [policy.name for policy in in_areas(BORROWING, PRIVACY) if policy.type is int]
 
     def __init__(self, *args, library: Library, **kwargs):
         super().__init__(*args, **kwargs)
@@ -83,26 +76,16 @@ class LendingPolicyForm(forms.Form):
 
     lends_loans = forms.BooleanField(label="We lend returnables (books, media)", required=False)
     lends_copies = forms.BooleanField(label="We supply copies (articles, chapters)", required=False)
-    loan_period_days = forms.IntegerField(label="Loan period (days)",
+    loan_period_days = forms.IntegerField(label="Loan period (days)", min_value=1, max_value=365,
                                           help_text="How long a partner may keep an item we lend.")
     max_loans_outstanding = forms.IntegerField(
         label="Most loans one partner may have out", required=False, min_value=1, max_value=10000,
         help_text="Empty: no limit. A partner's own rule may set another number.")
-    auto_unfill_not_held = forms.BooleanField(
-        label=LibraryPolicy._meta.get_field("auto_unfill_not_held").verbose_name.capitalize(), required=False,
-        help_text=LibraryPolicy._meta.get_field("auto_unfill_not_held").help_text)
-    lending_auto_renew = forms.BooleanField(
-        label=LibraryPolicy._meta.get_field("lending_auto_renew").verbose_name.capitalize(), required=False,
-        help_text=LibraryPolicy._meta.get_field("lending_auto_renew").help_text)
-    edelivery_days = forms.IntegerField(label="Download link lasts (days)",
-                                        help_text="Days an electronic copy can be downloaded, ours and our patrons'.")
-    edelivery_max_downloads = forms.IntegerField(label="Downloads per copy",
-                                                 help_text="How many times an electronic copy can be downloaded.")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in ("loan_period_days", "edelivery_days", "edelivery_max_downloads"):
-            _bound(self.fields[name], name)
+    auto_unfill_not_held = _declared_field("auto_unfill_not_held")
+    lending_auto_renew = _declared_field("lending_auto_renew")
+    edelivery_days = _declared_field("edelivery_days",
+                                     help_text="Days an electronic copy can be downloaded, ours and our patrons'.")
+    edelivery_max_downloads = _declared_field("edelivery_max_downloads")
 
     def clean(self):
         cleaned = super().clean()

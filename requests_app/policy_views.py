@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import get_template
 from django.views.decorators.http import require_POST
 
-from . import email_templates, policies
+from . import email_templates, policies, policy_declarations
 from .access import staff_view
 from .models import EmailTemplate, Library, LibraryPolicy
 from .policy_forms import BorrowingPolicyForm, EmailTemplateForm, LendingPolicyForm
@@ -42,7 +42,8 @@ def borrowing(request: HttpRequest, library: Library) -> HttpResponse:
         messages.error(request, "Nothing was saved: please correct the fields marked below.")
     return render(request, "policies/borrowing.html", {
         "library": library, "form": form, "row": row, "tab": "borrowing",
-        "main_fields": [form[name] for name in BorrowingPolicyForm.Meta.fields if name != "patron_data_retention_days"],
+        "main_fields": [form[name] for name in BorrowingPolicyForm.Meta.fields
+                        if policy_declarations.BY_NAME[name].area == policy_declarations.BORROWING],
     })
 
 
@@ -50,8 +51,9 @@ def borrowing(request: HttpRequest, library: Library) -> HttpResponse:
 def lending(request: HttpRequest, library: Library) -> HttpResponse:
     policy = policies.policy_for(library)
     initial = {name: getattr(library, name) for name in policies.DIRECTORY_LENDING_FIELDS}
-    initial.update({name: getattr(policy, name) for name in ("auto_unfill_not_held", "lending_auto_renew",
-                                                               "edelivery_days", "edelivery_max_downloads")})
+    initial.update({declared.name: getattr(policy, declared.name)
+                    for declared in policy_declarations.in_areas(policy_declarations.LENDING,
+                                                                 policy_declarations.DELIVERY)})
     form = LendingPolicyForm(request.POST or None, initial=initial)
     if request.method == "POST":
         if form.is_valid():

@@ -1,0 +1,113 @@
+"""Every policy a member library may set, declared once.
+
+From ``POLICIES`` come the ``ILLMS_*`` settings (``illms/settings.py`` reads them with
+``from_environment``), the columns of ``LibraryPolicy`` and their defaults, the read-only ``Policy``
+that ``requests_app.policies.policy_for`` returns, and the fields and bounds of the policy forms.
+To add a policy: declare it here, add a migration for the new column (``makemigrations``), put its
+field on a policy page and say in docs/policies.md and docs/configuration.md what it does.
+
+This module imports nothing of Django at load time: the settings module imports it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+BORROWING = "borrowing"
+PRIVACY = "privacy"
+LENDING = "lending"
+DELIVERY = "electronic delivery"
+
+
+@dataclasses.dataclass(frozen=True)
+class Declared:
+    """One policy: the column and attribute ``name``, how people see it, where its value comes from."""
+
+    name: str
+    #: The column's verbose name (lower case, as Django's); forms capitalise it.
+    label: str
+    help_text: str
+    #: Which policy page edits it and what part of the service it rules.
+    area: str
+    #: The value of an installation that does not set ``setting`` (a dict: a map that starts empty).
+    default: int | bool | dict
+    #: The ``ILLMS_*`` setting (and environment variable) a library without a row of its own gets.
+    setting: str | None = None
+    #: The smallest and largest number an administrator may set on the policy pages.
+    bounds: tuple[int, int] | None = None
+
+    @property
+    def type(self) -> type:
+        return type(self.default)
+
+    def installation_value(self) -> Any:
+        """The value of a library without its own: the setting, read when asked (tests change it)."""
+        if self.setting is None:
+            return self.type(self.default)
+        from django.conf import settings
+
+        return self.type(getattr(settings, self.setting, self.default))
+
+
+POLICIES: tuple[Declared, ...] = (
+    # Borrowing: loans to our patrons
+    Declared("due_date_buffer_days", "due-date buffer (days)",
+             "The patron's due date is this many days before the lender's, to leave time to send the item back.",
+             BORROWING, 3, "ILLMS_DUE_DATE_BUFFER_DAYS", (0, 60)),
+    Declared("max_renewals", "renewals per loan",
+             "How many times a loan may be renewed (we ask the lender; lenders we lend to get the same limit).",
+             BORROWING, 2, "ILLMS_MAX_RENEWALS", (0, 20)),
+    Declared("max_active_requests", "active requests per patron",
+             "The most open requests a patron may have at once, unless their category has its own limit.",
+             BORROWING, 25, "ILLMS_MAX_ACTIVE_REQUESTS_PER_PATRON", (1, 1000)),
+    Declared("max_active_requests_by_category", "active requests per patron category",
+             "Patron category code → limit; a category not listed uses the general limit.",
+             BORROWING, {}),
+    Declared("rota_auto_advance_days", "days before the next lender",
+             "A lender that has not answered after this many days is skipped and the next one in the rota asked.",
+             BORROWING, 3, "ILLMS_ROTA_AUTO_ADVANCE_DAYS", (1, 60)),
+    Declared("rota_max_lenders", "lenders in a rota", "The most lenders a request's rota lists.",
+             BORROWING, 10, "ILLMS_ROTA_MAX_LENDERS", (1, 50)),
+    Declared("reminder_days_before", "reminder days before due",
+             "Patrons get a reminder this many days before their due date.",
+             BORROWING, 3, "ILLMS_REMINDER_DAYS_BEFORE", (1, 30)),
+    Declared("copyright_copies_per_year", "copies per journal per year",
+             "Copies of recent articles from one journal a year before copyright clearance is needed "
+             "(the CONTU rule of five).",
+             BORROWING, 5, "ILLMS_COPYRIGHT_COPIES_PER_YEAR", (1, 100)),
+    Declared("copyright_recent_years", "recent years",
+             "Articles published within this many years before the request count towards the rule.",
+             BORROWING, 5, "ILLMS_COPYRIGHT_RECENT_YEARS", (1, 50)),
+    # Electronic delivery (our patrons' downloads and the copies we send to partners); the defaults are
+    # OCLC Article Exchange practice.
+    Declared("edelivery_days", "download link lasts (days)", "Days an electronic copy can be downloaded.",
+             DELIVERY, 30, "ILLMS_EDELIVERY_DAYS", (1, 365)),
+    Declared("edelivery_max_downloads", "downloads per copy", "How many times an electronic copy can be downloaded.",
+             DELIVERY, 5, "ILLMS_EDELIVERY_MAX_DOWNLOADS", (1, 100)),
+    # Lending: what we do automatically for partners
+    Declared("auto_unfill_not_held", "answer “not held” automatically",
+             "A partner's request that matches none of our holdings is answered “not held” at once.",
+             LENDING, False, "ILLMS_AUTO_UNFILL_NOT_HELD"),
+    Declared("lending_auto_renew", "grant renewals automatically",
+             "A partner's renewal request within the renewal limit is granted without staff.",
+             LENDING, False, "ILLMS_LENDING_AUTO_RENEW"),
+    # Privacy (docs/privacy.md)
+    Declared("patron_data_retention_days", "keep patron identity (days)",
+             "Days after a request is completed or cancelled before the patron's name and contact details "
+             "are removed from it.",
+             PRIVACY, 90, "ILLMS_PATRON_DATA_RETENTION_DAYS", (1, 3650)),
+)
+
+BY_NAME: dict[str, Declared] = {policy.name: policy for policy in POLICIES}
+
+
+def in_areas(*areas: str) -> list[Declared]:
+    """The policies of ``areas``, in declaration order."""
+    return [policy for policy in POLICIES if policy.area in areas]
+
+
+def from_environment(env) -> dict[str, int | bool]:
+    """``{setting: value}`` of every policy's ``ILLMS_*`` setting, read by ``env`` (django-environ)."""
+    return {policy.setting: (env.bool if policy.type is bool else env.int)(policy.setting, default=policy.default)
+            for policy in POLICIES if policy.setting}
