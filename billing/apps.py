@@ -6,12 +6,13 @@ class BillingConfig(AppConfig):
     verbose_name = "Billing"
 
     def ready(self) -> None:
+        from requests_app.email_templates import register_kinds
         from requests_app.partner_standing import register_standing_check
 
         from . import receivers  # noqa: F401  (connects the workflow signal)
-        from .emails import register_attachment, register_email_kinds
+        from .emails import KINDS, register_attachment
         from .standing import unpaid_invoices
 
         register_standing_check(unpaid_invoices)
-        register_email_kinds()
+        register_kinds(KINDS.values())
         register_attachment()

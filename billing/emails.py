@@ -1,4 +1,4 @@
-"""E-mails to partners' billing contacts: one function per kind, three templates each in
+"""E-mails to partners' billing contacts: each kind declared once in ``KINDS``, three templates each in
 ``templates/billing/emails/`` (``<name>-subject.txt``, ``<name>-body.txt``, ``<name>-body.html``).
 
 An invoice's e-mail is rendered and written as an ``OutgoingEmail`` row in the transaction that
@@ -12,11 +12,10 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from requests_app import mailer
-from requests_app.email_templates import EmailKind, RenderedEmail, register_kind, render_override
+from requests_app.email_templates import EmailKind, render
 from requests_app.models import EmailStatus, Library, OutgoingEmail
 
 from .models import Invoice
@@ -36,10 +35,6 @@ VARIABLES = {
     "invoice.recipient_name": "The partner library's name.",
     "invoice.issuer_name": "Our library's name as printed on the invoice.",
     "invoice.credits_number": "For a credit note: the number of the invoice it corrects (else empty).",
-}
-LABELS = {
-    INVOICE_ISSUED: ("Invoice to a partner", "Sent to the partner's billing contact with the invoice PDF."),
-    CREDIT_NOTE_ISSUED: ("Credit note to a partner", "Sent with a credit note that corrects an earlier invoice."),
 }
 
 
@@ -67,30 +62,19 @@ def _sample(kind: str):
     return sample
 
 
-def register_email_kinds() -> None:
-    """Make the partner invoice e-mails rewordable on ``/policies/`` (called from ``BillingConfig.ready``)."""
-    for kind, (label, description) in LABELS.items():
-        register_kind(EmailKind(key=kind, label=label, audience="partner", description=description,
-                                variables=VARIABLES, sample=_sample(kind)))
+def _partner_kind(key: str, label: str, description: str) -> EmailKind:
+    return EmailKind(key=key, label=label, audience="partner", description=description, templates="billing/emails",
+                     variables=VARIABLES, sample=_sample(key))
 
 
-def _render(kind: str, invoice: Invoice) -> RenderedEmail:
-    override = render_override(library=invoice.library, kind=kind, context=lambda: email_context(invoice))
-    if override is not None:
-        return override
-    context = {"invoice": invoice}
-    return RenderedEmail(
-        subject=" ".join(render_to_string(f"billing/emails/{kind}-subject.txt", context).split()),
-        text=render_to_string(f"billing/emails/{kind}-body.txt", context),
-        html=render_to_string(f"billing/emails/{kind}-body.html", context))
-
-
-def invoice_issued(invoice: Invoice) -> RenderedEmail:
-    return _render(INVOICE_ISSUED, invoice)
-
-
-def credit_note_issued(invoice: Invoice) -> RenderedEmail:
-    return _render(CREDIT_NOTE_ISSUED, invoice)
+#: Every e-mail to partners, by key, with what the library's wording page says of it (registered by
+#: ``BillingConfig.ready``).
+KINDS: dict[str, EmailKind] = {kind.key: kind for kind in (
+    _partner_kind(INVOICE_ISSUED, "Invoice to a partner",
+                  "Sent to the partner's billing contact with the invoice PDF."),
+    _partner_kind(CREDIT_NOTE_ISSUED, "Credit note to a partner",
+                  "Sent with a credit note that corrects an earlier invoice."),
+)}
 
 
 ATTACHMENT = "invoice-pdf"
@@ -106,7 +90,8 @@ def invoice_email_draft(invoice: Invoice) -> mailer.Draft | None:
     if not invoice.recipient_email:
         return None
     kind = CREDIT_NOTE_ISSUED if invoice.is_credit_note else INVOICE_ISSUED
-    rendered = (credit_note_issued if invoice.is_credit_note else invoice_issued)(invoice)
+    rendered = render(kind, library=invoice.library, context={"invoice": invoice},
+                      values=lambda: email_context(invoice))
     return mailer.Draft(library=invoice.library, kind=kind, key=email_key(invoice.pk), to=invoice.recipient_email,
                         subject=rendered.subject, text=rendered.text, html=rendered.html,
                         reply_to=invoice.issuer_email or "", attachment_kind=ATTACHMENT, attachment_id=invoice.pk)

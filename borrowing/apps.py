@@ -15,11 +15,12 @@ class BorrowingConfig(AppConfig):
         registry.register(WORKFLOW)
         copy_link_received.connect(on_copy_link_received, dispatch_uid="borrowing-copy-link")
 
+        from requests_app.email_templates import register_kinds
         from requests_app.messaging import note_written
 
-        from .services.notifications import on_note_written, register_email_kinds
+        from .services.notifications import KINDS, on_note_written
 
         note_written.connect(on_note_written, dispatch_uid="borrowing-note-to-patron")
-        register_email_kinds()
+        register_kinds(KINDS.values())
 
         from . import receivers  # noqa: F401  (connects the privacy purge signal)

@@ -1,8 +1,11 @@
-"""A library's own wording of its e-mails: overrides of the file templates, kept in ``EmailTemplate``.
+"""The kinds of e-mail the system sends, and a library's own wording of them (``EmailTemplate``).
 
-Each app that sends e-mail registers its kinds here (``register_kind``) with the variables a
-template may use and a function that builds them. Overrides are rendered in a sandboxed
-template engine:
+Each app that sends e-mail declares each of its kinds once, as an ``EmailKind`` (its label and
+description for the library's wording page, who receives it, the patron preference that silences
+it, the folder of its file templates, the variables a library's wording may use and sample values
+for them), and registers them here at start-up (``register_kinds``); this module imports no app.
+``render`` fills a kind in: the library's own wording when it has one, else the kind's file
+templates. Overrides are rendered in a sandboxed template engine:
 
 * no template loaders, so ``{% include %}``/``{% extends %}`` cannot read files; only the tags
   in ``ALLOWED_TAGS`` may appear (no ``{% load %}``, ``{% url %}``, ``{% debug %}``);
@@ -12,7 +15,7 @@ template engine:
   the administrator saves, not a blank in a patron's mailbox;
 * the HTML body is autoescaped.
 
-When a library has no override for a kind, the sender uses its file templates as before.
+When a library has no override for a kind, its file templates are used.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from django.db import transaction
 from django.template import Context, Engine, Template, TemplateSyntaxError
 from django.template.base import FilterExpression, Lexer, Node, TokenType, Variable
 from django.template.defaulttags import ForNode
+from django.template.loader import get_template, render_to_string
 
 from .models import EmailTemplate, Library
 from .policies import record_change
@@ -53,17 +57,29 @@ _html_engine = Engine(loaders=[], app_dirs=False, autoescape=True, libraries={},
 
 @dataclass(frozen=True)
 class EmailKind:
-    """One kind of e-mail a library may reword."""
+    """One kind of e-mail, declared once by the app that sends it; a library may reword it."""
 
     key: str
     label: str
     #: Who receives it: "patron" or "partner".
     audience: str
     description: str
+    #: The folder of its file templates: ``<templates>/<key>-subject.txt``, ``-body.txt``, ``-body.html``.
+    templates: str
     #: Dotted variable name → what it holds, in librarians' words (shown beside the form).
     variables: Mapping[str, str]
     #: ``sample(library) -> context``: made-up values for the preview and for checking names.
     sample: Callable[[Library], dict[str, Any]]
+    #: The patron's preference (a ``PatronProfile`` flag) that, when off, silences this kind; every
+    #: patron e-mail also stops with “notify by e-mail” off.
+    preference: str = ""
+
+    def standard_wording(self) -> str:
+        """The text body of the file templates, for reference (in the developers' names, not the list's)."""
+        try:
+            return get_template(f"{self.templates}/{self.key}-body.txt").template.source
+        except Exception:  # a kind registered without files: nothing to show
+            return ""
 
 
 @dataclass(frozen=True)
@@ -99,9 +115,10 @@ def _override(library: Library, kind: str) -> EmailTemplate | None:
     return cache[key]
 
 
-def register_kind(kind: EmailKind) -> None:
-    """Make ``kind`` editable (idempotent: the same key replaces the earlier registration)."""
-    _kinds[kind.key] = kind
+def register_kinds(kinds: Iterable[EmailKind]) -> None:
+    """Make ``kinds`` known and rewordable (idempotent: the same key replaces the earlier registration)."""
+    for kind in kinds:
+        _kinds[kind.key] = kind
 
 
 def kinds() -> list[EmailKind]:
@@ -111,6 +128,20 @@ def kinds() -> list[EmailKind]:
 
 def get_kind(key: str) -> EmailKind | None:
     return _kinds.get(key)
+
+
+def render(kind: str, *, library: Library, context: Mapping[str, Any],
+           values: Callable[[], Mapping[str, Any]]) -> RenderedEmail:
+    """E-mail ``kind`` for ``library``: its own wording filled in with ``values()`` when it has one,
+    else the kind's file templates with ``context`` (which may hold model instances)."""
+    override = render_override(library=library, kind=kind, context=values)
+    if override is not None:
+        return override
+    folder = _kinds[kind].templates
+    return RenderedEmail(
+        subject=" ".join(render_to_string(f"{folder}/{kind}-subject.txt", context).split()),
+        text=render_to_string(f"{folder}/{kind}-body.txt", context),
+        html=render_to_string(f"{folder}/{kind}-body.html", context))
 
 
 # Checking ------------------------------------------------------------------------------------

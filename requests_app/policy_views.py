@@ -13,7 +13,6 @@ from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import get_template
 from django.views.decorators.http import require_POST
 
 from . import email_templates, policies, policy_declarations
@@ -99,15 +98,6 @@ def _starter(kind: email_templates.EmailKind) -> dict[str, str]:
     }
 
 
-def _standard_wording(kind: email_templates.EmailKind) -> str:
-    """The file template's text body, shown for reference (it uses the developers' names, not the list's)."""
-    folder = "borrowing/emails" if kind.audience == "patron" else "billing/emails"
-    try:
-        return get_template(f"{folder}/{kind.key}-body.txt").template.source
-    except Exception:  # a kind registered without files: nothing to show
-        return ""
-
-
 @ill_administrator
 def email_edit(request: HttpRequest, library: Library, kind: str) -> HttpResponse:
     email_kind = _kind_or_404(kind)
@@ -132,7 +122,7 @@ def email_edit(request: HttpRequest, library: Library, kind: str) -> HttpRespons
         messages.error(request, "The wording has a mistake: see below. Nothing was saved.")
     return render(request, "policies/email_edit.html", {
         "library": library, "kind": email_kind, "form": form, "override": override, "rendered": rendered,
-        "standard": _standard_wording(email_kind), "tab": "emails",
+        "standard": email_kind.standard_wording(), "tab": "emails",
     })
 
 

@@ -1,4 +1,4 @@
-"""E-mails to patrons about their borrowing requests: one function per kind (as healthchecks' ``emails``).
+"""E-mails to patrons about their borrowing requests: each kind declared once in ``KINDS``.
 
 Each kind has three templates in ``templates/borrowing/emails/``:
 ``<name>-subject.txt``, ``<name>-body.txt`` and ``<name>-body.html``. A library's ILL
@@ -20,12 +20,11 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from requests_app import mailer
-from requests_app.email_templates import EmailKind, RenderedEmail, cached_overrides, register_kind, render_override
+from requests_app.email_templates import EmailKind, RenderedEmail, cached_overrides, render
 from requests_app.models import (
     Event,
     IllRequest,
@@ -51,10 +50,6 @@ DUE_SOON = "due-soon"
 COPY_DELIVERED = "copy-delivered"
 NOTE = "note"
 
-KINDS = (READY_FOR_PICKUP, RECALLED, RENEWAL_ANSWERED, CANCELLED, OVERDUE, DUE_SOON, COPY_DELIVERED, NOTE)
-#: Kinds the patron turns off with “due-date reminders” (all kinds stop with “notify by e-mail” off).
-REMINDER_KINDS = frozenset({DUE_SOON})
-
 
 def reminder_days_before(library: Library | None = None) -> int:
     """Days before the due date a reminder goes: ``library``'s policy (``ILLMS_REMINDER_DAYS_BEFORE`` without one)."""
@@ -79,23 +74,18 @@ def recipient(request: IllRequest, kind: str) -> str | None:
     if patron is None or not patron.email or request.role != Role.BORROWING:
         return None
     profile = getattr(patron, "patron_profile", None)
-    if profile is not None and (not profile.notify_by_email
-                                or (kind in REMINDER_KINDS and not profile.due_date_reminders)):
+    preference = KINDS[kind].preference
+    if profile is not None and (not profile.notify_by_email or (preference and not getattr(profile, preference))):
         return None
     return patron.email
 
 
-def _render(kind: str, request: IllRequest, **extra) -> RenderedEmail:
-    override = render_override(library=request.library, kind=kind,
-                               context=lambda: email_context(kind, request, **extra))
-    if override is not None:
-        return override
+def render_for(kind: str, request: IllRequest, **extra) -> RenderedEmail:
+    """E-mail ``kind`` about ``request`` in the library's wording, else the file templates."""
     context = {"r": request, "patron": request.patron, "library": request.library,
                "site_url": getattr(settings, "ILLMS_SITE_URL", ""), **extra}
-    return RenderedEmail(
-        subject=" ".join(render_to_string(f"borrowing/emails/{kind}-subject.txt", context).split()),
-        text=render_to_string(f"borrowing/emails/{kind}-body.txt", context),
-        html=render_to_string(f"borrowing/emails/{kind}-body.html", context))
+    return render(kind, library=request.library, context=context,
+                  values=lambda: email_context(kind, request, **extra))
 
 
 # What an administrator's own wording may use ------------------------------------------------
@@ -116,22 +106,6 @@ COMMON_VARIABLES = {
     "library.email": "Our ILL office's e-mail address.",
     "library.phone": "Our ILL office's telephone number.",
 }
-EXTRA_VARIABLES: dict[str, dict[str, str]] = {
-    RENEWAL_ANSWERED: {"granted": "True when the lender renewed the loan: {% if granted %}…{% else %}…{% endif %}."},
-    CANCELLED: {"reason": "Why the request was cancelled (may be empty)."},
-    COPY_DELIVERED: {"url": "The link where the patron downloads the copy."},
-    NOTE: {"note": "The text staff wrote to the patron."},
-}
-LABELS = {
-    READY_FOR_PICKUP: ("Ready for pickup", "The item arrived and waits for the patron at the pickup desk."),
-    RECALLED: ("Recalled", "The lender recalled the item: the patron's due date moved earlier."),
-    RENEWAL_ANSWERED: ("Renewal answered", "The lender granted or refused the patron's renewal."),
-    CANCELLED: ("Cancelled", "The ILL office cancelled the patron's request."),
-    OVERDUE: ("Overdue notice", "The loan is past the patron's due date (sent once per due date)."),
-    DUE_SOON: ("Due-date reminder", "Sent the library's reminder days before the patron's due date."),
-    COPY_DELIVERED: ("Copy delivered", "An electronic copy arrived: the patron gets its download link."),
-    NOTE: ("Message from staff", "Staff wrote the patron a note about their request."),
-}
 
 
 def email_context(kind: str, request: IllRequest, **extra) -> dict:
@@ -151,7 +125,7 @@ def email_context(kind: str, request: IllRequest, **extra) -> dict:
     }
     values = {"granted": bool(extra.get("granted")), "reason": extra.get("reason") or "",
               "url": extra.get("url") or "", "note": getattr(extra.get("note"), "text", "") or ""}
-    context.update({name: values[name] for name in EXTRA_VARIABLES.get(kind, {})})
+    context.update({name: value for name, value in values.items() if name in KINDS[kind].variables})
     return context
 
 
@@ -170,57 +144,35 @@ def _sample_context(kind: str, status: str) -> Callable[[Library], dict]:
     return sample
 
 
-_SAMPLE_STATUS = {READY_FOR_PICKUP: S.READY_FOR_PICKUP, RECALLED: S.RECALLED, RENEWAL_ANSWERED: S.CHECKED_OUT,
-                  CANCELLED: S.CANCELLED, OVERDUE: S.OVERDUE, DUE_SOON: S.CHECKED_OUT,
-                  COPY_DELIVERED: S.DELIVERED, NOTE: S.SENT}
+def _patron_kind(key: str, label: str, description: str, *, sample_status: str,
+                 variables: dict[str, str] | None = None, preference: str = "") -> EmailKind:
+    return EmailKind(key=key, label=label, audience="patron", description=description, templates="borrowing/emails",
+                     variables={**COMMON_VARIABLES, **(variables or {})},
+                     sample=_sample_context(key, sample_status), preference=preference)
 
 
-def register_email_kinds() -> None:
-    """Make every patron e-mail rewordable on ``/policies/`` (called from ``BorrowingConfig.ready``)."""
-    for kind in KINDS:
-        label, description = LABELS[kind]
-        register_kind(EmailKind(key=kind, label=label, audience="patron", description=description,
-                                variables={**COMMON_VARIABLES, **EXTRA_VARIABLES.get(kind, {})},
-                                sample=_sample_context(kind, _SAMPLE_STATUS[kind])))
-
-
-def ready_for_pickup(request: IllRequest, **extra) -> RenderedEmail:
-    return _render(READY_FOR_PICKUP, request, **extra)
-
-
-def recalled(request: IllRequest, **extra) -> RenderedEmail:
-    return _render(RECALLED, request, **extra)
-
-
-def renewal_answered(request: IllRequest, *, granted: bool = False, **extra) -> RenderedEmail:
-    return _render(RENEWAL_ANSWERED, request, granted=granted, **extra)
-
-
-def cancelled(request: IllRequest, *, reason: str = "", **extra) -> RenderedEmail:
-    return _render(CANCELLED, request, reason=reason, **extra)
-
-
-def overdue(request: IllRequest, **extra) -> RenderedEmail:
-    return _render(OVERDUE, request, **extra)
-
-
-def due_soon(request: IllRequest, **extra) -> RenderedEmail:
-    return _render(DUE_SOON, request, **extra)
-
-
-def copy_delivered(request: IllRequest, *, url: str = "", **extra) -> RenderedEmail:
-    """The lender delivered the copy electronically: the patron gets its download link."""
-    return _render(COPY_DELIVERED, request, url=url, **extra)
-
-
-def note(request: IllRequest, *, note=None, **extra) -> RenderedEmail:
-    """Staff wrote the patron a note about their request."""
-    return _render(NOTE, request, note=note, **extra)
-
-
-RENDERERS: dict[str, Callable[..., RenderedEmail]] = {
-    READY_FOR_PICKUP: ready_for_pickup, RECALLED: recalled, RENEWAL_ANSWERED: renewal_answered,
-    CANCELLED: cancelled, OVERDUE: overdue, DUE_SOON: due_soon, COPY_DELIVERED: copy_delivered, NOTE: note}
+#: Every e-mail to patrons, by key: what the library's wording page says of it, the variables beyond
+#: ``COMMON_VARIABLES`` a wording may use, the status of its sample request, the preference that silences it
+#: (registered by ``BorrowingConfig.ready``).
+KINDS: dict[str, EmailKind] = {kind.key: kind for kind in (
+    _patron_kind(READY_FOR_PICKUP, "Ready for pickup", "The item arrived and waits for the patron at the pickup desk.",
+                 sample_status=S.READY_FOR_PICKUP),
+    _patron_kind(RECALLED, "Recalled", "The lender recalled the item: the patron's due date moved earlier.",
+                 sample_status=S.RECALLED),
+    _patron_kind(RENEWAL_ANSWERED, "Renewal answered", "The lender granted or refused the patron's renewal.",
+                 sample_status=S.CHECKED_OUT, variables={
+                     "granted": "True when the lender renewed the loan: {% if granted %}…{% else %}…{% endif %}."}),
+    _patron_kind(CANCELLED, "Cancelled", "The ILL office cancelled the patron's request.",
+                 sample_status=S.CANCELLED, variables={"reason": "Why the request was cancelled (may be empty)."}),
+    _patron_kind(OVERDUE, "Overdue notice", "The loan is past the patron's due date (sent once per due date).",
+                 sample_status=S.OVERDUE),
+    _patron_kind(DUE_SOON, "Due-date reminder", "Sent the library's reminder days before the patron's due date.",
+                 sample_status=S.CHECKED_OUT, preference="due_date_reminders"),
+    _patron_kind(COPY_DELIVERED, "Copy delivered", "An electronic copy arrived: the patron gets its download link.",
+                 sample_status=S.DELIVERED, variables={"url": "The link where the patron downloads the copy."}),
+    _patron_kind(NOTE, "Message from staff", "Staff wrote the patron a note about their request.",
+                 sample_status=S.SENT, variables={"note": "The text staff wrote to the patron."}),
+)}
 
 
 def draft(kind: str, request: IllRequest, *, key: str, **extra) -> mailer.Draft | None:
@@ -228,7 +180,7 @@ def draft(kind: str, request: IllRequest, *, key: str, **extra) -> mailer.Draft 
     to = recipient(request, kind)
     if to is None:
         return None
-    rendered = RENDERERS[kind](request, **extra)
+    rendered = render_for(kind, request, **extra)
     return mailer.Draft(library=request.library, request=request, kind=kind, key=key, to=to,
                         subject=rendered.subject, text=rendered.text, html=rendered.html,
                         reply_to=request.library.email or "")

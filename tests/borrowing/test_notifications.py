@@ -103,7 +103,7 @@ def test_a_patron_who_cancels_their_own_request_gets_no_email(mailoutbox, django
 
 def test_every_kind_of_email_renders_a_subject_a_text_and_an_html_body():
     request = IllRequestFactory(status="checked_out", patron_due_date=dt.date(2027, 1, 10))
-    rendered = [notifications.RENDERERS[kind](request) for kind in notifications.KINDS]
+    rendered = [notifications.render_for(kind, request) for kind in notifications.KINDS]
     assert len(rendered) == len(notifications.KINDS)
     assert all(m.subject and m.text and m.html for m in rendered)
 

@@ -103,7 +103,7 @@ def test_a_chunk_that_fails_leaves_neither_reminder_rows_nor_emails(mailoutbox, 
     def broken(*args, **kwargs):
         raise RuntimeError("the worker died while writing the chunk")
 
-    monkeypatch.setitem(notifications.RENDERERS, notifications.DUE_SOON, broken)
+    monkeypatch.setattr(notifications, "render_for", broken)
     with pytest.raises(RuntimeError):
         send_reminders(today=TODAY.isoformat())
     assert (ReminderLog.objects.count(), OutgoingEmail.objects.count(), len(mailoutbox)) == (0, 0, 0)
