@@ -4,16 +4,30 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.models import fields_for_model, model_to_dict
+from django.http import HttpRequest
 from django.utils import timezone
 
-from requests_app import identifiers
-from requests_app.models import COPY_FORMATS, DeliveryMethod, IllRequest, PatronProfile, RequestFormat
+from requests_app import identifiers, messaging
+from requests_app.action_input import ActionForm
+from requests_app.form_fields import LibrarySymbolField
+from requests_app.models import (
+    COPY_FORMATS,
+    DeliveryMethod,
+    IllRequest,
+    Library,
+    NoteVisibility,
+    PatronProfile,
+    RequestFormat,
+)
 
 from . import selectors
+from .services import loans, review
 
 # Patron side ---------------------------------------------------------------------------------
 
@@ -205,3 +219,92 @@ class PreferencesForm(forms.ModelForm):
     def _post_clean(self) -> None:
         # The service saves the profile; the form does not touch the instance.
         pass
+
+
+class PatronMessageForm(forms.Form):
+    text = forms.CharField(
+        label="Write to the interlibrary loan office", max_length=messaging.MAX_NOTE_LENGTH, strip=True,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="About this request only. Staff answer here and by e-mail.",
+        error_messages={"required": "Write a message before sending it."},
+    )
+
+
+# Staff side ----------------------------------------------------------------------------------
+
+class CitationForm(forms.Form):
+    """The citation fields; the service validates the whole row (``full_clean``) and normalises identifiers."""
+
+    def __init__(self, *args, instance: IllRequest | None = None, **kwargs):
+        if instance is not None and not args and "initial" not in kwargs:
+            kwargs["initial"] = model_to_dict(instance, fields=review.CITATION_FIELDS)
+        super().__init__(*args, **kwargs)
+        self.fields.update(fields_for_model(IllRequest, fields=review.CITATION_FIELDS,
+                                            widgets={"need_by": forms.DateInput(attrs={"type": "date"})}))
+        # Identifiers arrive with hyphens and spaces: the model normalises them and says which are bad.
+        for name in ("isbn", "issn"):
+            self.fields[name] = forms.CharField(label=self.fields[name].label, required=False, max_length=40)
+
+
+class AddLenderForm(forms.Form):
+    lender = LibrarySymbolField(label="Add a lender", widget=forms.TextInput(attrs={"placeholder": "Symbol"}),
+                                error_messages={"required": "Type the symbol of the library to add.",
+                                                "unknown": "No active library other than ours has the symbol "
+                                                           "%(symbol)s."})
+
+    def __init__(self, *args, library: Library, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lender"].queryset = selectors.rota_lender_choices(library=library)
+
+
+class ScanForm(forms.Form):
+    mode = forms.ChoiceField(label="Scanner mode", choices=loans.ScanMode.choices)
+    code = forms.CharField(label="Request barcode", max_length=40,
+                           widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off",
+                                                         "placeholder": "B123"}))
+
+
+class StaffNoteForm(forms.Form):
+    """A note on a borrowing request: for our staff, the lender (sent now) or the patron (e-mailed)."""
+
+    text = forms.CharField(label="Note", widget=forms.Textarea(attrs={"rows": 2}))
+    visibility = forms.ChoiceField(label="For", choices=NoteVisibility.choices, initial=NoteVisibility.INTERNAL)
+
+
+# The forms of the actions on a request page (named by the workflow's transitions).
+
+class NoteForm(ActionForm):
+    """An action shown as a button alone: a note may come with it (the bulk actions send one), none is asked."""
+
+    note = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class OwnedLocallyForm(ActionForm):
+    """Cancelling because the library owns the item: where the patron finds it, which they are told."""
+
+    note = forms.CharField(label="Where the patron finds it (they see this)",
+                           widget=forms.Textarea(attrs={"class": "form-control mb-1", "rows": 2}))
+
+    def arguments(self, request: HttpRequest) -> dict[str, Any]:
+        return {"reason": self.cleaned_data["note"]}
+
+
+class ClearanceForm(ActionForm):
+    """Copyright cleared: the fee paid (in the library's currency unless another is given) or the exception."""
+
+    fee = forms.DecimalField(label="Clearance fee", required=False, min_value=Decimal("0"), decimal_places=2,
+                             max_digits=9)
+    currency = forms.CharField(max_length=3, required=False, initial="USD")
+    exception_note = forms.CharField(label="Or the exception that applies", required=False,
+                                     widget=forms.Textarea(attrs={"rows": 2}),
+                                     help_text="E.g. our own subscription, public domain, licence.")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["currency"].initial = self.ill_request.library.currency
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("fee") is None and not (cleaned.get("exception_note") or "").strip():
+            raise forms.ValidationError("Record the clearance fee paid or the exception that applies.")
+        return cleaned

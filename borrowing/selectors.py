@@ -7,7 +7,7 @@ from django.db.models import Prefetch, QuerySet
 from requests_app.models import Event, IllRequest, Library, Note, NoteVisibility, PickupLocation
 
 from .models import PatronDownload
-from .workflow import WORKFLOW
+from .states import FINAL
 
 # Patron side ---------------------------------------------------------------------------------
 
@@ -27,7 +27,7 @@ def _downloads() -> Prefetch:
 
 def patron_open_requests(*, patron) -> QuerySet[IllRequest]:
     """A patron's requests that are not finished (completed or cancelled)."""
-    return IllRequest.objects.for_patron(patron).exclude(status__in=WORKFLOW.final_states).order_by("-created_at")
+    return IllRequest.objects.for_patron(patron).exclude(status__in=FINAL).order_by("-created_at")
 
 
 def patron_request_detail(*, patron, pk: int) -> IllRequest:

@@ -16,5 +16,6 @@ urlpatterns = [
     path("borrowing/requests/<id:pk>/citation/", staff.edit_citation, name="citation"),
     path("borrowing/requests/<id:pk>/notes/", staff.add_note, name="note"),
     path("borrowing/requests/<id:pk>/rota/<slug:change>/", staff.rota_change, name="rota"),
-    path("borrowing/requests/<id:pk>/copyright/", staff.clear_copyright, name="copyright"),
+    path("borrowing/requests/<id:pk>/copyright/", staff.perform_action, {"action": "clear_copyright"},
+         name="copyright"),
 ]

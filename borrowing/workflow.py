@@ -10,11 +10,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from django import forms
+
+from requests_app.action_input import ActionData, IsoDateField
 from requests_app.actors import ActorKind
 from requests_app.models import IllRequest, Role
 from requests_app.policies import policy_for
 from requests_app.workflow import Actor, State, Transition, Workflow
 
+from .forms import ClearanceForm, OwnedLocallyForm
+from .services import copyright as copyright_services
+from .services import review
 from .states import DESCRIPTIONS, FINAL, BorrowingStatus
 
 S = BorrowingStatus
@@ -46,19 +52,16 @@ def within_renewal_limit(request: IllRequest, actor: Actor, data: dict) -> str |
 
 # Effects -----------------------------------------------------------------------------------
 
-def _parse_date(value) -> dt.date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
+class BorrowingData(ActionData):
+    """What borrowing's effects read from an action's data beside the lender's due date and answer."""
+
+    patron_due_date = IsoDateField(required=False)
+    clearance_fee = forms.DecimalField(required=False)
 
 
 def set_lender_due_date(request: IllRequest, actor: Actor, data: dict) -> Iterable[str]:
     """A shipment or a renewal answer may carry the lender's due date."""
-    due = _parse_date(data.get("due_date"))
+    due = data.get("due_date")
     if due is None:
         return ()
     request.due_date = due
@@ -71,7 +74,7 @@ def set_lender_due_date(request: IllRequest, actor: Actor, data: dict) -> Iterab
 
 def set_patron_due_date(request: IllRequest, actor: Actor, data: dict) -> Iterable[str]:
     """The patron's due date is the lender's minus a buffer for the return trip."""
-    explicit = _parse_date(data.get("patron_due_date"))
+    explicit = data.get("patron_due_date")
     if explicit:
         request.patron_due_date = explicit
     elif request.due_date:
@@ -83,7 +86,7 @@ def set_patron_due_date(request: IllRequest, actor: Actor, data: dict) -> Iterab
 
 def apply_renewal_answer(request: IllRequest, actor: Actor, data: dict) -> Iterable[str]:
     """A granted renewal counts one more renewal and takes the lender's new due date."""
-    if str(data.get("answer", "")).upper() not in {"Y", "YES", "TRUE"}:
+    if not data.get("answer"):
         return ()
     request.renewal_count += 1
     return ["renewal_count", *set_lender_due_date(request, actor, data)]
@@ -91,7 +94,7 @@ def apply_renewal_answer(request: IllRequest, actor: Actor, data: dict) -> Itera
 
 def shorten_to_recall(request: IllRequest, actor: Actor, data: dict) -> Iterable[str]:
     """A recall brings the patron's due date forward (to the new lender date less the buffer)."""
-    new_due = _parse_date(data.get("due_date"))
+    new_due = data.get("due_date")
     fields = []
     if new_due:
         request.due_date = new_due
@@ -179,16 +182,7 @@ def hold_for_copyright(request: IllRequest, actor: Actor, data: dict) -> Iterabl
 
 def record_clearance(request: IllRequest, actor: Actor, data: dict) -> Iterable[str]:
     """Clearance obtained: the copy complies with the law otherwise (CCL), with the fee or the exception."""
-    from decimal import Decimal, InvalidOperation
-
-    from .services.copyright import apply_clearance
-
-    fee = data.get("clearance_fee")
-    try:
-        fee = Decimal(str(fee)) if fee not in (None, "") else None
-    except InvalidOperation:
-        fee = None
-    apply_clearance(request, fee=fee, currency=str(data.get("currency") or ""),
+    copyright_services.apply_clearance(request, fee=data.get("clearance_fee"), currency=str(data.get("currency") or ""),
                     exception_note=str(data.get("exception_note") or ""))
     request.copyright_compliance = "CCL"
     return ["copyright_compliance"]
@@ -243,13 +237,16 @@ TRANSITIONS = [
                   guards=(is_copy,), effects=(hold_for_copyright,), colour="warning"),
     Transition.of("clear_copyright", "Copyright cleared", [S.AWAITING_COPYRIGHT], S.SOURCING, [STAFF],
                   "Clearance obtained (a fee recorded) or an exception noted: continue sourcing.", colour="success",
-                  effects=(record_clearance,), after_commit=(build_rota_when_sourcing,)),
+                  effects=(record_clearance,), after_commit=(build_rota_when_sourcing,), form=ClearanceForm,
+                  service=copyright_services.clear_copyright, button=False),
     Transition.of("cancel_owned_locally", "Owned locally: cancel", [S.SUBMITTED, S.SOURCING], S.CANCELLED, [STAFF],
                   "The library owns the item: cancel and tell the patron where to find it.", needs_note=True,
-                  colour="outline-danger", with_event=(_email("cancelled"),)),
+                  colour="outline-danger", with_event=(_email("cancelled"),), form=OwnedLocallyForm,
+                  service=review.cancel_owned_locally),
     # Routing.
     Transition.of("send_to_lender", "Send to lender", [S.SOURCING], S.SENT, [STAFF, SYSTEM],
-                  "Send the request to the current lender of the rota.", guards=(needs_partner,), iso18626="request"),
+                  "Send the request to the current lender of the rota.", guards=(needs_partner,), iso18626="request",
+                  button=False),
     Transition.of("end_rota", "End of rota", [S.SOURCING], S.END_OF_ROTA, [SYSTEM, STAFF],
                   "No lender left in the rota.", colour="outline-danger"),
     Transition.of("restart_sourcing", "Source again", [S.END_OF_ROTA], S.SOURCING, [STAFF],
@@ -345,4 +342,5 @@ WORKFLOW = Workflow(
     transitions={tr.action: tr for tr in TRANSITIONS},
     staff_permission="requests_app.work_borrowing",
     desk="borrowing_staff",
+    data_form=BorrowingData,
 )

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from django import forms
+from typing import Any
 
+from django import forms
+from django.http import HttpRequest
+
+from requests_app.action_input import ActionForm, yes_no
 from requests_app.models import NoteVisibility
 
 from .models import ImportFormat
@@ -16,7 +20,9 @@ class HoldingsImportForm(forms.Form):
     file_format = forms.ChoiceField(choices=ImportFormat.choices, label="Format")
 
 
-class NoteForm(forms.Form):
+class NoteForm(ActionForm):
+    """An action that asks for nothing more than an optional note."""
+
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}),
                            help_text="Sent to the borrowing library with the answer.")
 
@@ -31,19 +37,19 @@ class StaffNoteForm(forms.Form):
     ], initial=NoteVisibility.INTERNAL)
 
 
-class ConditionsForm(forms.Form):
+class ConditionsForm(ActionForm):
     conditions = forms.MultipleChoiceField(choices=LoanCondition.choices, widget=forms.CheckboxSelectMultiple)
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), help_text="Explain the conditions (and any fee).")
 
 
-class UnfillForm(forms.Form):
+class UnfillForm(ActionForm):
     reason = forms.ChoiceField(choices=UnfilledReason.choices)
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
     retry_after = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
                                   help_text="If the borrower may ask again later, from when.")
 
 
-class ShipForm(forms.Form):
+class ShipForm(ActionForm):
     shipping_method = forms.ChoiceField(choices=ShippingMethod.choices, initial=ShippingMethod.MAIL)
     carrier = forms.CharField(required=False, max_length=50)
     tracking_number = forms.CharField(required=False, max_length=100)
@@ -51,16 +57,26 @@ class ShipForm(forms.Form):
                                help_text="Empty: today plus our loan period.")
 
 
-class RenewalForm(forms.Form):
-    answer = forms.ChoiceField(choices=[("Y", "Grant"), ("N", "Refuse")], widget=forms.RadioSelect, initial="Y")
+class RenewalForm(ActionForm):
+    answer = forms.TypedChoiceField(choices=[("Y", "Grant"), ("N", "Refuse")], coerce=yes_no,
+                                    widget=forms.RadioSelect, initial="Y")
     due_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
                                help_text="Empty: one more loan period.")
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
+    def arguments(self, request: HttpRequest) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {"grant": data["answer"], "due_date": data["due_date"], "note": data["note"]}
 
-class DeliveryForm(forms.Form):
+
+class DeliveryForm(ActionForm):
     file = forms.FileField(label="Scanned PDF", widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}))
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def arguments(self, request: HttpRequest) -> dict[str, Any]:
+        # The download link the borrower gets points at this site, as the page was reached.
+        return {"upload": self.cleaned_data["file"], "note": self.cleaned_data["note"],
+                "base_url": request.build_absolute_uri("/")}
 
 
 class ScanForm(forms.Form):

@@ -13,7 +13,9 @@ from requests_app.actors import ActorKind
 from requests_app.models import IllRequest, Role
 from requests_app.workflow import Actor, State, Transition, Workflow
 
+from .forms import ConditionsForm, DeliveryForm, RenewalForm, ShipForm, UnfillForm
 from .models import PartnerLendingRule
+from .services import answers, edelivery
 from .states import DESCRIPTIONS, FINAL, NOT_YET_SHIPPED, ON_LOAN, LendingStatus
 
 S = LendingStatus
@@ -37,25 +39,17 @@ def loan_period_days(request: IllRequest) -> int:
 
 def set_due_date(request: IllRequest, actor: Actor, data: dict) -> Iterable[str]:
     """Shipping a loan gives it a due date: the one given, or our loan period from today."""
-    value = data.get("due_date")
-    if value:
-        request.due_date = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
-    else:
-        request.due_date = dt.date.today() + dt.timedelta(days=loan_period_days(request))
+    request.due_date = data.get("due_date") or dt.date.today() + dt.timedelta(days=loan_period_days(request))
     return ["due_date"]
 
 
 def answer_renewal(request: IllRequest, actor: Actor, data: dict) -> Iterable[str]:
     """A granted renewal counts one more renewal and sets the new due date (given, or one more loan period)."""
-    if str(data.get("answer", "")).upper() not in {"Y", "YES", "TRUE"}:
+    if not data.get("answer"):
         return ()
     request.renewal_count += 1
-    value = data.get("due_date")
-    if value:
-        request.due_date = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
-    else:
-        base = request.due_date or dt.date.today()
-        request.due_date = base + dt.timedelta(days=loan_period_days(request))
+    base = request.due_date or dt.date.today()
+    request.due_date = data.get("due_date") or base + dt.timedelta(days=loan_period_days(request))
     return ["renewal_count", "due_date"]
 
 
@@ -71,7 +65,7 @@ TRANSITIONS = [
                   "The item is in hand.", iso18626="status:WillSupply", colour="success"),
     Transition.of("offer_conditions", "Offer conditions", [S.NEW, S.AWAITING_PICKING], S.CONDITIONAL, [STAFF],
                   "Supply on conditions (library use only, a fee…) the borrower must accept.", needs_note=True,
-                  iso18626="loanCondition", colour="warning"),
+                  iso18626="loanCondition", colour="warning", form=ConditionsForm, service=answers.offer_conditions),
     Transition.of("borrower_accepted_conditions", "Borrower accepted conditions", [S.CONDITIONAL], S.AWAITING_PICKING,
                   [PARTNER, STAFF],
                   "The borrowing library accepted our conditions: fetch the item.", iso18626="action:Notification"),
@@ -80,13 +74,13 @@ TRANSITIONS = [
                   "The borrowing library refused our conditions: the request is cancelled.", iso18626="action:Cancel"),
     Transition.of("unfill", "Cannot supply", NOT_YET_SHIPPED, S.UNFILLED, [STAFF, SYSTEM],
                   "Answer unfilled with a reason the borrower understands.", iso18626="status:Unfilled",
-                  colour="outline-danger"),
+                  colour="outline-danger", form=UnfillForm, service=answers.unfill),
     Transition.of("ship", "Ship", [S.AWAITING_SHIPPING, S.AWAITING_PICKING], S.SHIPPED, [STAFF],
                   "Send the loan with its due date and tracking number.", guards=(is_loan,), effects=(set_due_date,),
-                  iso18626="status:Loaned", colour="success"),
+                  iso18626="status:Loaned", colour="success", form=ShipForm, service=answers.ship),
     Transition.of("deliver_copy", "Deliver copy", [S.AWAITING_SHIPPING, S.AWAITING_PICKING, S.NEW], S.COPY_DELIVERED,
                   [STAFF], "Upload the scan; the borrower gets a download link.", iso18626="status:CopyCompleted",
-                  colour="success"),
+                  colour="success", form=DeliveryForm, service=edelivery.deliver_copy),
     Transition.of("borrower_received", "Borrower received", ON_LOAN + [S.COPY_DELIVERED], None, [PARTNER],
                   "The borrowing library tells us our item (or copy) arrived.",
                   iso18626="action:Received"),
@@ -94,7 +88,8 @@ TRANSITIONS = [
                   "The borrowing library asks to keep our item longer: answer the renewal.", iso18626="action:Renew"),
     Transition.of("answer_renewal", "Answer renewal", ON_LOAN, None, [STAFF, SYSTEM],
                   "Grant (with a new due date) or refuse the borrower's renewal.", effects=(answer_renewal,),
-                  iso18626="reason:RenewResponse", colour="outline-primary"),
+                  iso18626="reason:RenewResponse", colour="outline-primary", form=RenewalForm,
+                  service=answers.answer_renewal),
     Transition.of("mark_overdue", "Mark overdue", [S.SHIPPED], S.OVERDUE, [SYSTEM, STAFF],
                   "Our due date has passed: tell the borrower.", iso18626="status:Overdue"),
     Transition.of("recall", "Recall", [S.SHIPPED, S.OVERDUE], S.RECALLED, [STAFF],

@@ -51,6 +51,12 @@ def check_actor(*, request: IllRequest, actor: Actor, transition: Transition) ->
             raise WorkflowError("forbidden", "This request is not between your library and ours.")
 
 
+def changed_meanwhile(request: IllRequest) -> WorkflowError:
+    """The refusal of an action asked by someone who saw ``request`` in another status than it is in now."""
+    return WorkflowError("conflict", f"Request {request.number} changed meanwhile: it is now "
+                                     f"“{request.status_label}”. Reload it and try again.", status=request.status)
+
+
 def available_actions(*, request: IllRequest, actor: Actor) -> list[Transition]:
     """The transitions ``actor`` may perform now: what the UI shows as buttons."""
     result = []
@@ -82,7 +88,10 @@ def perform(
     (defaults to ``request.status`` as passed in): if the row has moved on meanwhile, the
     action is refused with ``conflict`` rather than applied to a state nobody looked at.
 
-    Raises ``WorkflowError`` (``unknown_action``, ``not_allowed``, ``forbidden``,
+    ``data`` is read once through the side's ``Workflow.read_data`` (dates as dates, the yes/no
+    answer as a bool) for the guards, effects and the partner's message; the event keeps it as sent.
+
+    Raises ``WorkflowError`` (``unknown_action``, ``not_allowed``, ``forbidden``, ``invalid``,
     ``guard_failed``, ``conflict``); nothing is changed then. On success writes one
     ``Event``, runs the transition's ``with_event`` hooks in the same transaction (the rows they
     write commit with the event or not at all) and, after commit, its ``after_commit`` hooks and
@@ -97,12 +106,7 @@ def perform(
         locked = (IllRequest.objects.select_for_update(of=("self",))
                   .select_related("library", "partner").get(pk=request.pk))
         if locked.status != seen:
-            raise WorkflowError(
-                "conflict",
-                f"Request {locked.number} changed meanwhile: it is now “{locked.status_label}”. "
-                "Reload it and try again.",
-                status=locked.status,
-            )
+            raise changed_meanwhile(locked)
         if locked.status not in transition.sources:
             raise WorkflowError(
                 "not_allowed",
@@ -110,8 +114,10 @@ def perform(
                 status=locked.status,
             )
         check_actor(request=locked, actor=actor, transition=transition)
+        # Read once, whoever sent it: guards, effects and the partner's message get typed values.
+        typed = workflow.read_data(payload)
         for guard in transition.guards:
-            reason = guard(locked, actor, payload)
+            reason = guard(locked, actor, typed)
             if reason:
                 raise WorkflowError("guard_failed", reason)
         if transition.needs_note and not note.strip():
@@ -119,7 +125,7 @@ def perform(
 
         changed: set[str] = set()
         for effect in transition.effects:
-            changed.update(effect(locked, actor, payload))
+            changed.update(effect(locked, actor, typed))
         from_status = locked.status
         now = timezone.now()
         if transition.target and transition.target != from_status:
@@ -147,7 +153,7 @@ def perform(
         # The partner hears of it: the message is written in this same transaction.
         from .partners.outgoing import enqueue_for_transition
 
-        enqueue_for_transition(request=locked, transition=transition, event=event, actor=actor, payload=payload)
+        enqueue_for_transition(request=locked, transition=transition, event=event, actor=actor, payload=typed)
         for hook in transition.with_event:
             hook(locked, event)
         for hook in transition.after_commit:

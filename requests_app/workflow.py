@@ -17,11 +17,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .action_input import ActionData
 from .actors import ActorKind
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
+    from .action_input import ActionForm
     from .models import Event, IllRequest, Library
 
 
@@ -113,6 +115,15 @@ class Transition:
     colour: str = "primary"
     #: The button asks for a note (a reason the patron or partner sees).
     needs_note: bool = False
+    #: The form a desk asks this action with (``None``: the desk's note form); its ``arguments()`` go to
+    #: ``service``, or, without one, to ``perform`` as the note and the data.
+    form: type[ActionForm] | None = None
+    #: The side's service that performs this action from a desk, where the action writes more than the
+    #: request (shipping details, a clearance, an upload): called as ``service(request=, actor=, **arguments)``.
+    service: Callable[..., Any] | None = None
+    #: The desk offers it as a button of its own among the actions; ``False``: in a section of the page that
+    #: is about it (the rota's send, the copyright clearance).
+    button: bool = True
 
     @classmethod
     def of(cls, action: str, label: str, sources: Iterable[str], target: str | None,
@@ -137,6 +148,17 @@ class Workflow:
     #: The URL namespace of this side's staff desk, which names its pages ``queue`` (``?status=``) and
     #: ``request`` (the request's pk). The core links to the desks by it without importing their apps.
     desk: str = ""
+    #: Reads the ``data`` an action carries, whoever sends it (:meth:`read_data`).
+    data_form: type[ActionData] = ActionData
+
+    def read_data(self, data: dict[str, Any]) -> dict[str, Any]:
+        """``data`` as the effects read it: the values ``data_form`` names typed (dates, the yes/no answer),
+        the others as sent. Raises ``WorkflowError('invalid')`` for a value that cannot be read."""
+        form = self.data_form(data=data)
+        if not form.is_valid():
+            field, errors = next(iter(form.errors.items()))
+            raise WorkflowError("invalid", f"{field}: {' '.join(errors)}", field=field)
+        return {**data, **form.typed()}
 
     def desk_queue_url(self, status: str | None = None) -> str:
         """This side's desk queue, in ``status`` when given."""

@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from requests_app import mailer
+from requests_app.action_input import yes_no
 from requests_app.email_templates import EmailKind, RenderedEmail, cached_overrides, render
 from requests_app.models import (
     Event,
@@ -189,7 +190,7 @@ def draft(kind: str, request: IllRequest, *, key: str, **extra) -> mailer.Draft 
 def write_for_event(kind: str, request: IllRequest, event: Event) -> OutgoingEmail | None:
     """Write the patron's e-mail about ``event`` in its transaction (``None``: the patron does not get it)."""
     extra: dict = {"event": event,
-                   "granted": str(event.data.get("answer", "")).upper() in {"Y", "YES", "TRUE"},
+                   "granted": yes_no(event.data.get("answer")),
                    "reason": event.note}
     if kind == COPY_DELIVERED:
         extra["url"] = _copy_url(request, str(event.data.get("url") or ""))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -10,19 +9,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from requests_app import messaging
+from requests_app.desk_views import run_action
 from requests_app.models import IllRequest
-from requests_app.workflow import WorkflowError
 
+from ..forms import PatronMessageForm
 from .patron import patron_required
-
-
-class PatronMessageForm(forms.Form):
-    text = forms.CharField(
-        label="Write to the interlibrary loan office", max_length=messaging.MAX_NOTE_LENGTH, strip=True,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="About this request only. Staff answer here and by e-mail.",
-        error_messages={"required": "Write a message before sending it."},
-    )
 
 
 @patron_required
@@ -39,10 +30,8 @@ def write_to_staff(request: HttpRequest, pk: int) -> HttpResponse:
             for error in errors:
                 messages.error(request, error)
         return redirect(reverse("patron-request", args=[pk]) + "#write")
-    try:
-        messaging.write_patron_note(request=ill_request, patron=request.user, text=form.cleaned_data["text"])
-    except WorkflowError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "Your message was sent to the interlibrary loan office.")
-    return redirect(reverse("patron-request", args=[pk]) + "#messages")
+    return run_action(
+        request, lambda: messaging.write_patron_note(request=ill_request, patron=request.user,
+                                                     text=form.cleaned_data["text"]),
+        back=reverse("patron-request", args=[pk]) + "#messages",
+        done="Your message was sent to the interlibrary loan office.")

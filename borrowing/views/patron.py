@@ -11,10 +11,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from requests_app import services as request_services
 from requests_app.actors import ActorKind
+from requests_app.desk_views import run_action
 from requests_app.models import Event, EventSource, IllRequest, RequestFormat
 from requests_app.openurl import parse_openurl
 from requests_app.workflow import Actor, WorkflowError
@@ -205,17 +207,13 @@ def perform_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         ill_request = IllRequest.objects.for_patron(request.user).get(pk=pk)
     except IllRequest.DoesNotExist:
         raise Http404("No such request.") from None
-    try:
-        request_services.perform(
+    return run_action(
+        request, lambda: request_services.perform(
             request=ill_request, action=action, actor=Actor.patron(request.user), source=EventSource.WEB,
-            note=request.POST.get("note", "")[:2000], expected_status=request.POST.get("expected_status") or None,
-        )
-    except WorkflowError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"Done: {ill_request.workflow.transition(action).label}. "
-                                  f"Your request is now “{ill_request.status_label}”.")
-    return redirect("patron-request", pk=pk)
+            note=request.POST.get("note", "")[:2000], expected_status=request.POST.get("expected_status") or None),
+        back=reverse("patron-request", args=[pk]),
+        done=lambda _: f"Done: {ill_request.workflow.transition(action).label}. "
+                       f"Your request is now “{ill_request.status_label}”.")
 
 
 @patron_required

@@ -9,31 +9,30 @@ without JavaScript; with htmx the scanner and the queue update in place.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.forms.models import fields_for_model, model_to_dict
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from requests_app import messaging, privacy
+from requests_app import desk_views, messaging, privacy
 from requests_app import selectors as core_selectors
 from requests_app import services as core_services
 from requests_app.access import member_library
+from requests_app.action_input import ActionForm
 from requests_app.actors import ActorKind
-from requests_app.form_fields import LibrarySymbolField
-from requests_app.models import EventSource, IllRequest, Library, NoteVisibility, Role
+from requests_app.desk_views import Desk, run_action
+from requests_app.models import IllRequest, Library, Role
 from requests_app.utilities.ids import parse_id, parse_ids
 from requests_app.utilities.pagination import keyset_page
 from requests_app.workflow import Actor, WorkflowError
 
 from .. import selectors
 from ..filters import BorrowingQueueFilter
+from ..forms import AddLenderForm, CitationForm, NoteForm, ScanForm, StaffNoteForm
 from ..services import copyright as copyright_services
 from ..services import loans, review, rota
 from ..states import EDITABLE_STATES, ROTA_EDITABLE_STATES
@@ -41,61 +40,6 @@ from ..workflow import WORKFLOW
 
 PAGE_SIZE = 50
 NS = "borrowing_staff"
-
-
-# Forms (small, and only these pages use them) ------------------------------------------------
-
-class CitationForm(forms.Form):
-    """The citation fields; the service validates the whole row (``full_clean``) and normalises identifiers."""
-
-    def __init__(self, *args, instance: IllRequest | None = None, **kwargs):
-        if instance is not None and not args and "initial" not in kwargs:
-            kwargs["initial"] = model_to_dict(instance, fields=review.CITATION_FIELDS)
-        super().__init__(*args, **kwargs)
-        self.fields.update(fields_for_model(IllRequest, fields=review.CITATION_FIELDS,
-                                            widgets={"need_by": forms.DateInput(attrs={"type": "date"})}))
-        # Identifiers arrive with hyphens and spaces: the model normalises them and says which are bad.
-        for name in ("isbn", "issn"):
-            self.fields[name] = forms.CharField(label=self.fields[name].label, required=False, max_length=40)
-
-
-class AddLenderForm(forms.Form):
-    lender = LibrarySymbolField(label="Add a lender", widget=forms.TextInput(attrs={"placeholder": "Symbol"}),
-                                error_messages={"required": "Type the symbol of the library to add.",
-                                                "unknown": "No active library other than ours has the symbol "
-                                                           "%(symbol)s."})
-
-    def __init__(self, *args, library: Library, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["lender"].queryset = selectors.rota_lender_choices(library=library)
-
-
-class ClearanceForm(forms.Form):
-    fee = forms.DecimalField(label="Clearance fee", required=False, min_value=Decimal("0"), decimal_places=2,
-                             max_digits=9)
-    currency = forms.CharField(max_length=3, required=False, initial="USD")
-    exception_note = forms.CharField(label="Or the exception that applies", required=False,
-                                     widget=forms.Textarea(attrs={"rows": 2}),
-                                     help_text="E.g. our own subscription, public domain, licence.")
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("fee") is None and not (cleaned.get("exception_note") or "").strip():
-            raise forms.ValidationError("Record the clearance fee paid or the exception that applies.")
-        return cleaned
-
-
-class ScanForm(forms.Form):
-    mode = forms.ChoiceField(label="Scanner mode", choices=loans.ScanMode.choices)
-    code = forms.CharField(label="Request barcode", max_length=40,
-                           widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off",
-                                                         "placeholder": "B123"}))
-
-
-#: What staff are told once a note is written, by whom it is for.
-class NoteForm(forms.Form):
-    text = forms.CharField(label="Note", widget=forms.Textarea(attrs={"rows": 2}))
-    visibility = forms.ChoiceField(label="For", choices=NoteVisibility.choices, initial=NoteVisibility.INTERNAL)
 
 
 # Helpers ------------------------------------------------------------------------------------
@@ -217,49 +161,49 @@ def _log_look(request: HttpRequest, ill_request: IllRequest) -> None:
                               path=reverse(NS + ":request", kwargs={"pk": ill_request.pk}))
 
 
-def _detail_context(request: HttpRequest, library: Library, ill_request: IllRequest, **forms_) -> dict:
+def _detail_context(request: HttpRequest, library: Library, ill_request: IllRequest, *,
+                    citation_form: CitationForm | None = None, bound: dict[str, ActionForm] | None = None) -> dict:
     editable = ill_request.status in EDITABLE_STATES
     record = getattr(ill_request, "copyright_record", None)  # None when the request has no record
     rota_entries = list(ill_request.rota_entries.all())
+    actions = DESK.actions(ill_request, core_services.available_actions(request=ill_request, actor=_actor(request)),
+                           bound)
+    # The actions the page offers in a section about them (``Transition.button``), by action.
+    in_sections = {a["transition"].action: a["form"] for a in actions if not a["transition"].button}
     return {
         "ill_request": ill_request, "library": library, "state": WORKFLOW.state(ill_request.status),
-        "actions": [t for t in core_services.available_actions(request=ill_request, actor=_actor(request))
-                    if t.action not in {"send_to_lender", "clear_copyright"}],
-        "citation_form": forms_.get("citation_form") or (CitationForm(instance=ill_request) if editable else None),
+        "actions": [a for a in actions if a["transition"].button],
+        "citation_form": citation_form or (CitationForm(instance=ill_request) if editable else None),
         "rota": rota_entries,
         # Waiting entries may change until the request is with us; the entries already tried stay.
         "rota_editable": ill_request.status in ROTA_EDITABLE_STATES,
         "can_send": ill_request.status == "sourcing",
         "has_waiting_lender": any(e.status == "pending" for e in rota_entries),
         "add_lender_form": AddLenderForm(library=library),
-        "clearance_form": forms_.get("clearance_form") or (
-            ClearanceForm(initial={"currency": library.currency}) if ill_request.status == "awaiting_copyright"
-            else None),
+        "clearance_form": in_sections.get("clear_copyright"),
         "copyright_record": record,
-        "note_form": NoteForm(),
+        "note_form": StaffNoteForm(),
         "thread": messaging.thread(ill_request),
     }
+
+
+def _page_again(request: HttpRequest, library: Library, pk: int, **forms_) -> HttpResponse:
+    """The request page with a posted form to correct (400)."""
+    detail = selectors.staff_request_detail(library=library, pk=pk)
+    _log_look(request, detail)
+    return render(request, "borrowing/staff/request_detail.html", _detail_context(request, library, detail, **forms_),
+                  status=400)
+
+
+DESK = Desk(workflow=WORKFLOW, library=_library, own_request=_own_request, note_form=NoteForm, prefixed=False,
+            page=lambda request, library, pk, bound: _page_again(request, library, pk, bound=bound))
 
 
 @login_required
 @require_POST
 def perform_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    library = _library(request)
-    ill_request = _own_request(library, pk)
-    note, expected = request.POST.get("note", ""), request.POST.get("expected_status") or None
-    try:
-        if action == "cancel_owned_locally":
-            review.cancel_owned_locally(request=ill_request, actor=_actor(request), reason=note,
-                                        expected_status=expected)
-        else:
-            core_services.perform(request=ill_request, action=action, actor=_actor(request), source=EventSource.WEB,
-                                  note=note, expected_status=expected)
-    except WorkflowError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"{ill_request.number}: {WORKFLOW.transition(action).label} – "
-                                  f"now “{ill_request.status_label}”.")
-    return _back(pk)
+    """An action of the request page (the copyright clearance too), with the form its transition names."""
+    return desk_views.perform_action(request, pk, action, desk=DESK)
 
 
 @login_required
@@ -284,10 +228,7 @@ def edit_citation(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"{ill_request.number}: citation saved"
                                       + (" and verified." if "verify" in request.POST else "."))
             return _back(pk)
-    detail = selectors.staff_request_detail(library=library, pk=pk)
-    _log_look(request, detail)
-    return render(request, "borrowing/staff/request_detail.html",
-                  _detail_context(request, library, detail, citation_form=form), status=400)
+    return _page_again(request, library, pk, citation_form=form)
 
 
 @login_required
@@ -295,7 +236,7 @@ def edit_citation(request: HttpRequest, pk: int) -> HttpResponse:
 def add_note(request: HttpRequest, pk: int) -> HttpResponse:
     library = _library(request)
     ill_request = _own_request(library, pk)
-    form = NoteForm(request.POST)
+    form = StaffNoteForm(request.POST)
     if not form.is_valid():
         messages.error(request, "A note cannot be empty." if "text" in form.errors else "Choose who the note is for.")
         return _back(pk)
@@ -318,59 +259,37 @@ def rota_change(request: HttpRequest, pk: int, change: str) -> HttpResponse:
     """Build, send, move, remove and add: one small POST each, back to the request."""
     library = _library(request)
     ill_request = _own_request(library, pk)
-    entry = request.POST.get("entry") or ""
-    entry_id = parse_id(entry) or 0  # no such entry: the rota service says so
-    try:
-        if change == "build":
-            entries = rota.build_rota(request=ill_request)
-            messages.success(request, f"Rota built: {len([e for e in entries if e.status == 'pending'])} "
-                                      "lender(s) waiting.")
-        elif change == "send":
-            rota.send_to_next_lender(request=ill_request, actor=_actor(request))
-            ill_request.refresh_from_db()
-            messages.success(request, f"{ill_request.number}: now “{ill_request.status_label}”"
-                                      + (f" with {ill_request.partner.symbol}." if ill_request.partner else "."))
-        elif change in {"up", "down"}:
-            rota.move_entry(request=ill_request, entry_id=entry_id, up=change == "up")
-        elif change == "remove":
-            rota.remove_entry(request=ill_request, entry_id=entry_id)
-        elif change == "add":
-            form = AddLenderForm(request.POST, library=library)
-            if not form.is_valid():
-                messages.error(request, " ".join(form.errors["lender"]))
-            else:
-                rota.add_lender(request=ill_request, lender=form.cleaned_data["lender"])
-        else:
-            raise Http404("No such rota change.")
-    except WorkflowError as exc:
-        messages.error(request, exc.message)
-    return redirect(reverse(NS + ":request", kwargs={"pk": pk}) + "#rota")
+    entry_id = parse_id(request.POST.get("entry") or "") or 0  # no such entry: the rota service says so
+    back = reverse(NS + ":request", kwargs={"pk": pk}) + "#rota"
+    if change == "add":
+        form = AddLenderForm(request.POST, library=library)
+        if not form.is_valid():
+            messages.error(request, " ".join(form.errors["lender"]))
+            return redirect(back)
+
+    def built(entries) -> str:
+        return f"Rota built: {len([e for e in entries if e.status == 'pending'])} lender(s) waiting."
+
+    def sent(_) -> str:
+        ill_request.refresh_from_db()
+        return (f"{ill_request.number}: now “{ill_request.status_label}”"
+                + (f" with {ill_request.partner.symbol}." if ill_request.partner else "."))
+
+    changes = {
+        "build": (lambda: rota.build_rota(request=ill_request), built),
+        "send": (lambda: rota.send_to_next_lender(request=ill_request, actor=_actor(request)), sent),
+        "up": (lambda: rota.move_entry(request=ill_request, entry_id=entry_id, up=True), ""),
+        "down": (lambda: rota.move_entry(request=ill_request, entry_id=entry_id, up=False), ""),
+        "remove": (lambda: rota.remove_entry(request=ill_request, entry_id=entry_id), ""),
+        "add": (lambda: rota.add_lender(request=ill_request, lender=form.cleaned_data["lender"]), ""),
+    }
+    if change not in changes:
+        raise Http404("No such rota change.")
+    call, done = changes[change]
+    return run_action(request, call, back=back, done=done)
 
 
 # Copyright ----------------------------------------------------------------------------------
-
-@login_required
-@require_POST
-def clear_copyright(request: HttpRequest, pk: int) -> HttpResponse:
-    library = _library(request)
-    ill_request = _own_request(library, pk)
-    form = ClearanceForm(request.POST)
-    if form.is_valid():
-        try:
-            copyright_services.clear_copyright(
-                request=ill_request, actor=_actor(request), fee=form.cleaned_data["fee"],
-                currency=form.cleaned_data["currency"] or library.currency,
-                exception_note=form.cleaned_data["exception_note"])
-        except WorkflowError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, f"{ill_request.number}: copyright cleared (CCL).")
-        return _back(pk)
-    detail = selectors.staff_request_detail(library=library, pk=pk)
-    _log_look(request, detail)
-    return render(request, "borrowing/staff/request_detail.html",
-                  _detail_context(request, library, detail, clearance_form=form), status=400)
-
 
 @login_required
 def copyright_report(request: HttpRequest) -> HttpResponse:

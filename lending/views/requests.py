@@ -9,32 +9,27 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from requests_app import messaging
-from requests_app.models import IllRequest, Role
-from requests_app.services import available_actions, perform
+from requests_app import desk_views, messaging
+from requests_app.action_input import ActionForm
+from requests_app.desk_views import Desk, run_action
+from requests_app.models import IllRequest, Library, Role
+from requests_app.services import available_actions
 from requests_app.workflow import Actor, WorkflowError
 
 from .. import selectors
-from ..forms import ConditionsForm, DeliveryForm, NoteForm, RenewalForm, ShipForm, StaffNoteForm, UnfillForm
+from ..forms import NoteForm, StaffNoteForm
 from ..models import ElectronicDelivery
-from ..services import answers, edelivery
+from ..services import edelivery
+from ..workflow import WORKFLOW
 from . import lending_library
 
-#: The form each action asks for; any other action takes an optional note.
-FORMS = {"offer_conditions": ConditionsForm, "unfill": UnfillForm, "ship": ShipForm,
-         "answer_renewal": RenewalForm, "deliver_copy": DeliveryForm}
 
-
-def _detail_page(request: HttpRequest, ill_request: IllRequest, *, bound: dict | None = None,
+def _detail_page(request: HttpRequest, ill_request: IllRequest, *, bound: dict[str, ActionForm] | None = None,
                  status: int = 200, note_form: StaffNoteForm | None = None) -> HttpResponse:
-    actor = Actor.staff(request.user)
-    actions = []
-    for transition in available_actions(request=ill_request, actor=actor):
-        form_class = FORMS.get(transition.action, NoteForm)
-        form = (bound or {}).get(transition.action) or form_class(prefix=transition.action)
-        actions.append({"t": transition, "form": form, "multipart": transition.action == "deliver_copy"})
+    transitions = available_actions(request=ill_request, actor=Actor.staff(request.user))
     return render(request, "lending/request_detail.html", {
-        "ill_request": ill_request, "actions": actions, **selectors.lending_extras(request=ill_request),
+        "ill_request": ill_request, "actions": DESK.actions(ill_request, transitions, bound),
+        **selectors.lending_extras(request=ill_request),
         "thread": messaging.thread(ill_request), "note_form": note_form or StaffNoteForm(),
     }, status=status)
 
@@ -52,7 +47,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-def _own_request(library, pk: int) -> IllRequest:
+def _own_request(library: Library, pk: int) -> IllRequest:
     """``library``'s lending request ``pk`` (locked later by the service), or 404."""
     try:
         return IllRequest.objects.select_related("library", "partner").get(pk=pk, library=library,
@@ -84,50 +79,18 @@ def add_note(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail_page(request, selectors.request_detail(library=library, pk=pk), note_form=form, status=400)
 
 
+DESK = Desk(
+    workflow=WORKFLOW, library=lending_library, own_request=_own_request, note_form=NoteForm,
+    page=lambda request, library, pk, bound: _detail_page(
+        request, selectors.request_detail(library=library, pk=pk), bound=bound, status=400),
+)
+
+
 @login_required
 @require_POST
 def perform_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    library = lending_library(request)
-    ill_request = _own_request(library, pk)
-    form_class = FORMS.get(action, NoteForm)
-    form = form_class(request.POST, request.FILES, prefix=action)
-    if not form.is_valid():
-        messages.error(request, "Please correct the form below.")
-        return _detail_page(request, selectors.request_detail(library=library, pk=pk), bound={action: form},
-                            status=400)
-    expected = request.POST.get("expected_status") or None
-    if expected and expected != ill_request.status:
-        messages.error(request, f"{ill_request.number} changed meanwhile: it is now “{ill_request.status_label}”.")
-        return redirect("lending:request", pk=pk)
-    actor, data = Actor.staff(request.user), form.cleaned_data
-    try:
-        if action == "offer_conditions":
-            answers.offer_conditions(request=ill_request, actor=actor, conditions=data["conditions"],
-                                     note=data["note"])
-        elif action == "unfill":
-            answers.unfill(request=ill_request, actor=actor, reason=data["reason"], note=data["note"],
-                           retry_after=data["retry_after"])
-        elif action == "ship":
-            answers.ship(request=ill_request, actor=actor, shipping_method=data["shipping_method"],
-                         carrier=data["carrier"], tracking_number=data["tracking_number"], due_date=data["due_date"])
-        elif action == "answer_renewal":
-            answers.answer_renewal(request=ill_request, actor=actor, grant=data["answer"] == "Y",
-                                   due_date=data["due_date"], note=data["note"])
-        elif action == "deliver_copy":
-            edelivery.deliver_copy(request=ill_request, actor=actor, upload=data["file"], note=data["note"],
-                                   base_url=request.build_absolute_uri("/"))
-        else:
-            perform(request=ill_request, action=action, actor=actor, note=data.get("note", ""))
-    except WorkflowError as exc:
-        messages.error(request, exc.message)
-        if exc.code == "invalid":
-            form.add_error(None, exc.message)
-            return _detail_page(request, selectors.request_detail(library=library, pk=pk), bound={action: form},
-                                status=400)
-    else:
-        label = ill_request.workflow.transition(action).label
-        messages.success(request, f"{ill_request.number}: {label} – now “{ill_request.status_label}”.")
-    return redirect("lending:request", pk=pk)
+    """An answer or another action, with the form its transition names (``lending.workflow``)."""
+    return desk_views.perform_action(request, pk, action, desk=DESK)
 
 
 @login_required
@@ -138,10 +101,7 @@ def reissue_delivery(request: HttpRequest, pk: int, delivery_id: int) -> HttpRes
         delivery = ElectronicDelivery.objects.get(pk=delivery_id, request__pk=pk, request__library=library)
     except ElectronicDelivery.DoesNotExist:
         raise Http404("No such delivery.") from None
-    try:
-        edelivery.reissue_link(delivery=delivery, base_url=request.build_absolute_uri("/"))
-    except WorkflowError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "A new link is sent to the borrowing library; the old one no longer works.")
-    return redirect("lending:request", pk=pk)
+    return run_action(request, lambda: edelivery.reissue_link(delivery=delivery,
+                                                             base_url=request.build_absolute_uri("/")),
+                      back=WORKFLOW.desk_request_url(pk),
+                      done="A new link is sent to the borrowing library; the old one no longer works.")

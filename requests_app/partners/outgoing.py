@@ -193,7 +193,7 @@ def build_supplying_agency_message_for(request: IllRequest, transition: Transiti
         note = f"{CONDITION_NOTE_PREFIX} {event.note}".strip()
     elif code == "reason:RenewResponse":
         reason = m.ReasonForMessage.RENEW_RESPONSE
-        answer = m.YesNo.Y if str(payload.get("answer", "")).upper() in {"Y", "YES", "TRUE"} else m.YesNo.N
+        answer = m.YesNo.Y if payload.get("answer") else m.YesNo.N
         status = m.Status.LOANED
     else:
         status = m.Status(code.split(":", 1)[1])

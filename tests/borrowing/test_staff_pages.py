@@ -129,7 +129,7 @@ def test_a_lending_only_staff_member_may_not_open_the_borrowing_queue(client, ho
 def test_the_request_page_offers_exactly_the_actions_the_workflow_allows(client, staff, home):
     request = IllRequestFactory(library=home, status="received")
     response = client.get(reverse("borrowing_staff:request", args=[request.pk]))
-    assert {t.action for t in response.context["actions"]} == {"notify_patron", "check_out", "check_in"}
+    assert {a["transition"].action for a in response.context["actions"]} == {"notify_patron", "check_out", "check_in"}
 
 
 def test_the_request_page_runs_the_same_number_of_queries_whatever_the_history_length(client, staff, home):
@@ -192,6 +192,23 @@ def test_owned_locally_without_a_reason_is_refused(client, staff, home):
     client.post(reverse("borrowing_staff:action", args=[request.pk, "cancel_owned_locally"]), {"note": " "})
     request.refresh_from_db()
     assert request.status == "submitted"
+
+
+def test_owned_locally_without_a_reason_shows_the_page_again_asking_for_it(client, staff, home):
+    request = IllRequestFactory(library=home, status="submitted")
+    response = client.post(reverse("borrowing_staff:action", args=[request.pk, "cancel_owned_locally"]),
+                           {"note": " ", "expected_status": "submitted"})
+    assert response.status_code == 400
+    assert "Please correct the form below." in response.content.decode()
+    assert "This field is required." in response.content.decode()
+
+
+def test_a_copyright_clearance_without_fee_or_exception_shows_the_form_again_with_the_reason(client, staff, home):
+    request = IllRequestFactory(library=home, status="awaiting_copyright", format=RequestFormat.ARTICLE)
+    response = client.post(reverse("borrowing_staff:copyright", args=[request.pk]), {"currency": "USD"})
+    assert response.status_code == 400
+    assert "Record the clearance fee paid or the exception that applies." in response.content.decode()
+    assert IllRequest.objects.get(pk=request.pk).status == "awaiting_copyright"
 
 
 def citation(request: IllRequest, **changes) -> dict:

@@ -1,0 +1,114 @@
+"""What both staff desks share: the forms of the actions on a request page, the one view that performs
+an action, and the helper every page uses to run a service and say what happened.
+
+Each side declares its :class:`Desk` (how its pages find the library and the request, and how the
+request page is drawn again with a form that needs correcting); the core reaches a side only through
+it and the workflow table, never by importing the side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from .action_input import ActionForm
+from .models import EventSource, IllRequest, Library
+from .services import changed_meanwhile, perform
+from .workflow import Actor, Transition, Workflow, WorkflowError
+
+T = TypeVar("T")
+
+#: What the request page says when a posted form does not validate.
+CORRECT_THE_FORM = "Please correct the form below."
+
+
+@dataclass(frozen=True)
+class Desk:
+    """One side's staff desk, as the generic views need it."""
+
+    workflow: Workflow
+    #: The member library whose desk the signed-in user works (``PermissionDenied`` otherwise).
+    library: Callable[[HttpRequest], Library]
+    #: The library's request ``pk`` of this side (``Http404`` otherwise).
+    own_request: Callable[[Library, int], IllRequest]
+    #: The request page again (status 400), the posted forms (by action) shown as posted.
+    page: Callable[[HttpRequest, Library, int, dict[str, ActionForm]], HttpResponse]
+    #: The form of an action whose transition names none (an optional note).
+    note_form: type[ActionForm]
+    #: Each form's fields carry its action's name (``ship-due_date``); otherwise only their ids do.
+    prefixed: bool = True
+
+    def form(self, transition: Transition, ill_request: IllRequest, data=None, files=None) -> ActionForm:
+        """The form ``transition`` asks for on ``ill_request``'s page, bound to ``data`` when posted."""
+        form_class = transition.form or self.note_form
+        names = {"prefix": transition.action} if self.prefixed else {"auto_id": f"%s-{transition.action}"}
+        return form_class(data, files, ill_request=ill_request, **names)
+
+    def actions(self, ill_request: IllRequest, transitions: list[Transition],
+                bound: dict[str, ActionForm] | None = None) -> list[dict[str, Any]]:
+        """Each transition with its form (the posted one where ``bound`` has it), as the page lists them."""
+        return [{"transition": t, "form": (bound or {}).get(t.action) or self.form(t, ill_request)}
+                for t in transitions]
+
+
+def run_action(request: HttpRequest, call: Callable[[], T], *, back: str, done: str | Callable[[T], str] = "",
+               ill_request: IllRequest | None = None, expected_status: str | None = None,
+               invalid: Callable[[WorkflowError], HttpResponse] | None = None) -> HttpResponse:
+    """Run ``call`` (a service) for a page, then send the browser to ``back`` with what happened.
+
+    A page showing ``ill_request`` in another status than ``expected_status`` is out of date: the action is
+    refused before anything runs. A ``WorkflowError`` becomes an error message; an ``invalid`` one answers
+    with the page ``invalid`` draws (the form and its error) when given. ``done`` is the success message, or
+    makes it from what ``call`` returned.
+    """
+    if expected_status and ill_request is not None and expected_status != ill_request.status:
+        messages.error(request, changed_meanwhile(ill_request).message)
+        return redirect(back)
+    try:
+        result = call()
+    except WorkflowError as exc:
+        messages.error(request, exc.message)
+        if exc.code == "invalid" and invalid is not None:
+            return invalid(exc)
+        return redirect(back)
+    text = done(result) if callable(done) else done
+    if text:
+        messages.success(request, text)
+    return redirect(back)
+
+
+def perform_action(request: HttpRequest, pk: int, action: str, *, desk: Desk) -> HttpResponse:
+    """POST of an action's form on a request page: validate it, run the transition's service (or ``perform``)."""
+    library = desk.library(request)
+    ill_request = desk.own_request(library, pk)
+    back = desk.workflow.desk_request_url(pk)
+    try:
+        transition = desk.workflow.transition(action)
+    except WorkflowError as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
+    form = desk.form(transition, ill_request, request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, CORRECT_THE_FORM)
+        return desk.page(request, library, pk, {action: form})
+    actor, arguments = Actor.staff(request.user), form.arguments(request)
+    if transition.service is not None:
+        def call():
+            return transition.service(request=ill_request, actor=actor, **arguments)
+    else:
+        def call():
+            return perform(request=ill_request, action=action, actor=actor, source=EventSource.WEB,
+                           note=arguments.pop("note", ""), data=arguments)
+
+    def invalid(exc: WorkflowError) -> HttpResponse:
+        form.add_error(None, exc.message)
+        return desk.page(request, library, pk, {action: form})
+
+    return run_action(request, call, back=back, ill_request=ill_request,
+                      expected_status=request.POST.get("expected_status") or None, invalid=invalid,
+                      done=lambda _: f"{ill_request.number}: {transition.label} – now “{ill_request.status_label}”.")
