@@ -114,9 +114,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql") and \
         not env.bool("ILLMS_POSTGRES_JIT", default=False):
     # PostgreSQL compiles a query to machine code once its estimated cost passes jit_above_cost. Our
-    # costly queries (the statistics' percentiles, the jobs' batches) run once per call: compiling took
-    # 0.5 s of a 1.1 s statistics query at a million requests and saved nothing. Off for our connections
-    # (on again with ILLMS_POSTGRES_JIT=1); other settings of DATABASE_URL's own "options" are kept.
+    # costly queries (the statistics' percentiles, the jobs' batches) run once per call, so the compiling
+    # costs and saves nothing (docs/performance.md has the figures). Off for our connections (on again
+    # with ILLMS_POSTGRES_JIT=1); other settings of DATABASE_URL's own "options" are kept.
     database_options = DATABASES["default"].setdefault("OPTIONS", {})
     database_options["options"] = f"{database_options.get('options', '')} -c jit=off".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

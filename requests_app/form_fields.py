@@ -12,7 +12,7 @@ class LibrarySymbolField(forms.CharField):
     """A library of the directory, typed by its symbol (case does not matter).
 
     A text box instead of a ``<select>`` of the whole directory: at network scale that select held
-    10,500 libraries (a 660 kB page that took a second to build, and a list nobody can scroll).
+    10,500 libraries (a page too large to build quickly, and a list nobody can scroll).
     ``queryset`` says which libraries may be chosen; the cleaned value is the ``Library`` (``None``
     when empty and not required).
     """

@@ -414,12 +414,12 @@ class IllRequest(Citation):
             # make PostgreSQL read and sort the whole tie before the first page.
             models.Index(fields=["library", "role", "status", "-updated_at", "-id"], name="request_queue_idx"),
             # A desk's whole queue, newest activity first, keyset-paged on (updated_at, id): without it the
-            # page walks the global updated_at index skipping every other library's rows (70 ms for a small
-            # member library at 1M requests; 1 ms with it).
+            # page walks the global updated_at index skipping every other library's rows, the longer the
+            # smaller the library.
             models.Index(fields=["library", "role", "-updated_at", "-id"], name="request_activity_idx"),
             # The partner API's list: one partner's requests (both sides), changed since, newest first and
             # cursor-paged on (updated_at, id). With the role between partner and updated_at, PostgreSQL read
-            # and sorted every match of the period (5 ms for the busiest partner at 1M); now it reads 51 rows.
+            # and sorted every match of the period; now it reads 51 rows.
             models.Index(fields=["partner", "-updated_at", "-id"], name="request_partner_changes_idx"),
             models.Index(fields=["patron", "-created_at"], name="request_patron_idx"),
             # Statistics for a period (volumes, most requested titles) and the partner API's created-since.

@@ -277,9 +277,9 @@ def send_reminders(*, today: dt.date | None = None) -> dict[str, int]:
     for key, stage, kind, loans_due in (("due_soon", ReminderStage.DUE_SOON, DUE_SOON, due_soon_loans),
                                         ("overdue", ReminderStage.OVERDUE, OVERDUE, overdue_loans)):
         # Read in chunks (a server-side cursor on PostgreSQL), never the whole night's loans at once; each
-        # chunk claims its rows in one statement and commits once with its e-mails (one commit per loan
-        # was half the job's time). Each library's own wording of the reminder is read once for the whole
-        # run, not once per loan.
+        # chunk claims its rows in one statement and commits once with its e-mails (a commit per loan is a
+        # disk flush per loan). Each library's own wording of the reminder is read once for the whole run,
+        # not once per loan.
         with cached_overrides():
             size = settings.ILLMS_REMINDER_CHUNK
             for chunk in _chunks(loans_due.order_by("pk").iterator(chunk_size=size), size):

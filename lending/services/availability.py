@@ -191,18 +191,18 @@ def queue_check(request: IllRequest) -> None:
     Requests a process commits close together share one check (:func:`check_recent_requests`): the
     first queues it to start ``SHARED_CHECK_DELAY`` seconds later, and those committed in the meantime
     (up to the margin) queue nothing, because it cannot have started yet and will read them.
-    Publishing a Celery task cost more than a millisecond, a fifth of a partner's ISO 18626 request;
-    under load a process now publishes one every second. Each process keeps its own window, so
-    nothing is shared between processes but the broker; two processes' checks may overlap, and a
-    check is safe to run twice.
+    Publishing a Celery task is a large share of what a partner's ISO 18626 request costs (figures in
+    docs/performance.md); under load a process now publishes one every second. Each process keeps its
+    own window, so nothing is shared between processes but the broker; two processes' checks may
+    overlap, and a check is safe to run twice.
     """
     from ..tasks import check_new_request_availability, check_new_requests_availability
 
     def send_one() -> None:
         try:
             # No publish retries: a broker that does not take the task at once is answered by checking
-            # here, below. Kombu's retry policy wrapped each publish in a second layer of calls, a
-            # third of its cost on every new request.
+            # here, below. Kombu's retry policy wrapped each publish in a second layer of calls, paid on
+            # every new request.
             check_new_request_availability.apply_async((request.pk,), retry=False)
         except Exception:  # the broker is down: check now rather than never
             logger.warning("Could not queue the availability check of lending request %s; checking now.",
