@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.http import HttpRequest
 
 from requests_app.action_input import ActionForm, yes_no
-from requests_app.models import NoteVisibility
+from requests_app.form_fields import LibrarySymbolField
+from requests_app.models import Library, NoteVisibility
 
-from .models import ImportFormat
+from .models import ImportFormat, PartnerLendingRule
 from .services.answers import LoanCondition, ShippingMethod, UnfilledReason
 
 
@@ -85,3 +87,38 @@ class ScanForm(forms.Form):
                               widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}))
     action = forms.ChoiceField(choices=ACTIONS, initial="open")
     shipping_method = forms.ChoiceField(choices=ShippingMethod.choices, initial=ShippingMethod.MAIL, required=False)
+
+
+RULE_FIELDS = ["lends_loans", "lends_copies", "max_loans_outstanding", "loan_period_days",
+               "block_unpaid_after_days", "note"]
+
+
+class PartnerRuleForm(forms.ModelForm):
+    partner = LibrarySymbolField(label="Partner symbol", help_text="The partner's symbol in the directory, e.g. EYM.",
+                                 error_messages={"unknown": "No partner library has the symbol %(symbol)s."})
+
+    class Meta:
+        model = PartnerLendingRule
+        fields = ["partner", *RULE_FIELDS]
+
+    def __init__(self, *args, library: Library, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.library = library
+        self.fields["partner"].queryset = Library.objects.exclude(pk=library.pk)
+        if self.instance.pk:
+            self.fields["partner"].disabled = True
+        for name, low, high in (("max_loans_outstanding", 0, 10000), ("loan_period_days", 1, 365),
+                                ("block_unpaid_after_days", 0, 3650)):
+            field = self.fields[name]
+            field.min_value, field.max_value = low, high
+            field.widget.attrs.update({"min": low, "max": high})
+            field.validators += [MinValueValidator(low), MaxValueValidator(high)]
+
+    def clean_partner(self):
+        partner = self.cleaned_data["partner"]
+        others = PartnerLendingRule.objects.filter(library=self.library, partner=partner)
+        if self.instance.pk:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise forms.ValidationError(f"{partner.symbol} already has a rule: edit that one.")
+        return partner

@@ -5,54 +5,18 @@ Scoped to the administrator's own member library: a rule of another library is a
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from requests_app.form_fields import LibrarySymbolField
 from requests_app.models import Library
 from requests_app.policies import record_change
 from requests_app.policy_views import ill_administrator
 
+from ..forms import RULE_FIELDS, PartnerRuleForm
 from ..models import PartnerLendingRule
-
-RULE_FIELDS = ["lends_loans", "lends_copies", "max_loans_outstanding", "loan_period_days",
-               "block_unpaid_after_days", "note"]
-
-
-class PartnerRuleForm(forms.ModelForm):
-    partner = LibrarySymbolField(label="Partner symbol", help_text="The partner's symbol in the directory, e.g. EYM.",
-                                 error_messages={"unknown": "No partner library has the symbol %(symbol)s."})
-
-    class Meta:
-        model = PartnerLendingRule
-        fields = ["partner", *RULE_FIELDS]
-
-    def __init__(self, *args, library: Library, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.library = library
-        self.fields["partner"].queryset = Library.objects.exclude(pk=library.pk)
-        if self.instance.pk:
-            self.fields["partner"].disabled = True
-        for name, low, high in (("max_loans_outstanding", 0, 10000), ("loan_period_days", 1, 365),
-                                ("block_unpaid_after_days", 0, 3650)):
-            field = self.fields[name]
-            field.min_value, field.max_value = low, high
-            field.widget.attrs.update({"min": low, "max": high})
-            field.validators += [MinValueValidator(low), MaxValueValidator(high)]
-
-    def clean_partner(self):
-        partner = self.cleaned_data["partner"]
-        others = PartnerLendingRule.objects.filter(library=self.library, partner=partner)
-        if self.instance.pk:
-            others = others.exclude(pk=self.instance.pk)
-        if others.exists():
-            raise forms.ValidationError(f"{partner.symbol} already has a rule: edit that one.")
-        return partner
 
 
 def _save(form: PartnerRuleForm, *, library: Library, actor) -> PartnerLendingRule:
