@@ -1,8 +1,9 @@
 """The borrowing side's states and transitions: our patrons' requests to other libraries.
 
 States follow DOMAIN.md. Renewals are events and due-date changes, not states.
-``iso18626`` names the ISO 18626 lender status (``status:…``) that drives a partner
-transition, or the borrower action (``action:…``) our transition sends.
+``iso18626`` is the whole ISO 18626 mapping: the lender's status or reason for message (with
+its answer, its conditions) that performs a partner transition, or the request or action our
+transition sends (``requests_app.workflow.Iso18626``; ``Workflow.lookup`` reads it).
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from django import forms
 
 from requests_app.action_input import ActionData, IsoDateField
 from requests_app.actors import ActorKind
+from requests_app.iso18626.messages import Action, Status, YesNo
+from requests_app.iso18626.messages import ReasonForMessage as Reason
 from requests_app.models import IllRequest, Role
 from requests_app.policies import policy_for
-from requests_app.workflow import Actor, State, Transition, Workflow
+from requests_app.workflow import Actor, Iso18626, State, Transition, Workflow
 
 from .forms import ClearanceForm, OwnedLocallyForm
 from .services import copyright as copyright_services
@@ -245,7 +248,8 @@ TRANSITIONS = [
                   service=review.cancel_owned_locally),
     # Routing.
     Transition.of("send_to_lender", "Send to lender", [S.SOURCING], S.SENT, [STAFF, SYSTEM],
-                  "Send the request to the current lender of the rota.", guards=(needs_partner,), iso18626="request",
+                  "Send the request to the current lender of the rota.", guards=(needs_partner,),
+                  iso18626=Iso18626.request(),
                   button=False),
     Transition.of("end_rota", "End of rota", [S.SOURCING], S.END_OF_ROTA, [SYSTEM, STAFF],
                   "No lender left in the rota.", colour="outline-danger"),
@@ -254,65 +258,70 @@ TRANSITIONS = [
     # Lender answers (ISO 18626 supplying agency messages).
     Transition.of("lender_expects_to_supply", "Lender expects to supply", [S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL],
                   S.EXPECTS_TO_SUPPLY, [PARTNER],
-                  "The lender says it expects to supply (ISO 18626 ExpectToSupply).", iso18626="status:ExpectToSupply"),
+                  "The lender says it expects to supply (ISO 18626 ExpectToSupply).",
+                  iso18626=Iso18626.status(Status.EXPECT_TO_SUPPLY, conditions=False)),
     Transition.of("lender_will_supply", "Lender will supply", [S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL],
                   S.EXPECTS_TO_SUPPLY, [PARTNER],
                   "The lender has found the item and will supply it (ISO 18626 WillSupply).",
-                  iso18626="status:WillSupply"),
+                  iso18626=Iso18626.status(Status.WILL_SUPPLY, conditions=False)),
     Transition.of("lender_conditional", "Lender offers conditions", [S.SENT, S.EXPECTS_TO_SUPPLY], S.CONDITIONAL,
                   [PARTNER], "The lender offers to supply on conditions (a fee, library use only…) that we must accept "
                   "or refuse.",
-                  iso18626="loanCondition"),
+                  iso18626=Iso18626.status(Status.EXPECT_TO_SUPPLY, Status.WILL_SUPPLY, conditions=True)),
     Transition.of("accept_conditions", "Accept conditions", [S.CONDITIONAL], S.EXPECTS_TO_SUPPLY, [STAFF, PATRON],
-                  "Accept the lender's conditions.", iso18626="action:Notification", colour="success"),
+                  "Accept the lender's conditions.",
+                  iso18626=Iso18626.action(Action.NOTIFICATION, agrees=True), colour="success"),
     Transition.of("reject_conditions", "Refuse conditions", [S.CONDITIONAL], S.SOURCING, [STAFF, PATRON],
-                  "Refuse the conditions and move on to the next lender.", iso18626="action:Cancel",
+                  "Refuse the conditions and move on to the next lender.", iso18626=Iso18626.action(Action.CANCEL),
                   colour="outline-danger", effects=(refuse_conditions_entry,), after_commit=(queue_advance_rota,)),
     Transition.of("lender_unfilled", "Lender cannot supply", [S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL], S.SOURCING,
                   [PARTNER, SYSTEM], "Unfilled, or no answer in time: the next lender in the rota is tried.",
-                  iso18626="status:Unfilled", effects=(close_rota_entry,), after_commit=(queue_advance_rota,)),
+                  iso18626=Iso18626.status(Status.UNFILLED, Status.RETRY_POSSIBLE),
+                  effects=(close_rota_entry,), after_commit=(queue_advance_rota,)),
     Transition.of("lender_shipped", "Lender shipped", [S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL], S.SHIPPED,
                   [PARTNER], "The lender shipped the item, with its due date (ISO 18626 Loaned).",
-                  effects=(set_lender_due_date, rota_entry_supplied), iso18626="status:Loaned"),
+                  effects=(set_lender_due_date, rota_entry_supplied), iso18626=Iso18626.status(Status.LOANED)),
     Transition.of("lender_delivered_copy", "Lender delivered copy", [S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL],
                   S.DELIVERED, [PARTNER],
                   "The lender delivered the copy electronically; the patron gets the download link.",
                   effects=(rota_entry_supplied, keep_copy_link),
                   with_event=(_email("copy-delivered"),),
-                  iso18626="status:CopyCompleted"),
+                  iso18626=Iso18626.status(Status.COPY_COMPLETED)),
     # The item with us and the patron.
     Transition.of("receive", "Receive", [S.SENT, S.EXPECTS_TO_SUPPLY, S.SHIPPED], S.RECEIVED, [STAFF],
                   "The item arrived (scan its request barcode).", effects=(set_lender_due_date,),
-                  iso18626="action:Received", colour="success"),
+                  iso18626=Iso18626.action(Action.RECEIVED), colour="success"),
     Transition.of("notify_patron", "Notify patron", [S.RECEIVED], S.READY_FOR_PICKUP, [STAFF, SYSTEM],
                   "Tell the patron the item waits at the pickup desk.", with_event=(_email("ready-for-pickup"),)),
     Transition.of("check_out", "Check out to patron", [S.RECEIVED, S.READY_FOR_PICKUP], S.CHECKED_OUT, [STAFF],
                   "Lend the item to the patron with a due date before the lender's.", effects=(set_patron_due_date,),
                   colour="success"),
     Transition.of("request_renewal", "Ask for renewal", [S.CHECKED_OUT, S.OVERDUE], None, [PATRON, STAFF],
-                  "Ask the lender for more time.", guards=(within_renewal_limit,), iso18626="action:Renew",
+                  "Ask the lender for more time.", guards=(within_renewal_limit,),
+                  iso18626=Iso18626.action(Action.RENEW),
                   colour="outline-primary"),
     Transition.of("lender_renewal_answer", "Lender answered renewal", [S.CHECKED_OUT, S.OVERDUE, S.RECALLED], None,
                   [PARTNER], "The lender granted (with a new due date) or refused our renewal request.",
                   effects=(apply_renewal_answer,), with_event=(_email("renewal-answered"),),
-                  iso18626="reason:RenewResponse"),
+                  iso18626=Iso18626.reason(Reason.RENEW_RESPONSE)),
     Transition.of("lender_recalled", "Lender recalled",
                   [S.SHIPPED, S.RECEIVED, S.READY_FOR_PICKUP, S.CHECKED_OUT, S.OVERDUE], S.RECALLED, [PARTNER],
                   "The lender wants the item back early; the patron's due date is brought forward.",
-                  effects=(shorten_to_recall,), with_event=(_email("recalled"),), iso18626="status:Recalled"),
+                  effects=(shorten_to_recall,), with_event=(_email("recalled"),),
+                  iso18626=Iso18626.status(Status.RECALLED)),
     Transition.of("lender_overdue", "Lender says overdue", [S.CHECKED_OUT, S.RECALLED, S.RECEIVED, S.READY_FOR_PICKUP],
                   S.OVERDUE, [PARTNER],
-                  "The lender tells us its due date has passed.", iso18626="status:Overdue"),
+                  "The lender tells us its due date has passed.", iso18626=Iso18626.status(Status.OVERDUE)),
     Transition.of("mark_overdue", "Mark overdue", [S.CHECKED_OUT], S.OVERDUE, [SYSTEM, STAFF],
                   "The patron's due date has passed."),
     Transition.of("check_in", "Check in from patron",
                   [S.CHECKED_OUT, S.OVERDUE, S.RECALLED, S.READY_FOR_PICKUP, S.RECEIVED], S.RETURNED, [STAFF],
                   "The patron returned the item, or never picked it up.", colour="success"),
     Transition.of("return_ship", "Ship back to lender", [S.RETURNED], S.RETURN_SHIPPED, [STAFF],
-                  "Send the item back to the lender.", iso18626="action:ShippedReturn"),
+                  "Send the item back to the lender.", iso18626=Iso18626.action(Action.SHIPPED_RETURN)),
     Transition.of("lender_checked_in", "Lender checked in", [S.RETURN_SHIPPED, S.RETURNED], S.COMPLETED, [PARTNER],
                   "The lender checked the returned item in: the loan is finished.",
-                  iso18626="status:LoanCompleted"),
+                  iso18626=Iso18626.status(Status.LOAN_COMPLETED, Status.COMPLETED_WITHOUT_RETURN)),
     Transition.of("complete", "Complete", [S.DELIVERED, S.RETURN_SHIPPED], S.COMPLETED, [STAFF, SYSTEM],
                   "Close the request: the copy was delivered, or the lender never confirmed the return.",
                   colour="outline-secondary"),
@@ -322,16 +331,16 @@ TRANSITIONS = [
                   with_event=(_email("cancelled", only_staff=True),)),
     Transition.of("request_cancel", "Ask lender to cancel", [S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL],
                   S.CANCEL_PENDING, [PATRON, STAFF], "Ask the lender to cancel; it may already have shipped.",
-                  iso18626="action:Cancel", colour="outline-danger"),
+                  iso18626=Iso18626.action(Action.CANCEL), colour="outline-danger"),
     Transition.of("lender_cancelled", "Lender confirmed cancel", [S.CANCEL_PENDING], S.CANCELLED, [PARTNER],
                   "The lender confirmed our cancellation.",
-                  effects=(rota_entry_cancelled,), iso18626="status:Cancelled"),
+                  effects=(rota_entry_cancelled,), iso18626=Iso18626.status(Status.CANCELLED)),
     Transition.of("lender_refused_cancel", "Lender refused cancel", [S.CANCEL_PENDING], S.EXPECTS_TO_SUPPLY, [PARTNER],
                   "The lender refused to cancel (it is already on its way): the request goes on.",
-                  iso18626="reason:CancelResponse"),
+                  iso18626=Iso18626.reason(Reason.CANCEL_RESPONSE, answer=YesNo.N, unless_status=(Status.LOANED,))),
     Transition.of("lender_shipped_anyway", "Lender shipped before cancelling", [S.CANCEL_PENDING], S.SHIPPED, [PARTNER],
                   "The lender had already shipped when our cancellation arrived.",
-                  effects=(set_lender_due_date, rota_entry_supplied), iso18626="status:Loaned"),
+                  effects=(set_lender_due_date, rota_entry_supplied), iso18626=Iso18626.status(Status.LOANED)),
 ]
 
 WORKFLOW = Workflow(

@@ -1,7 +1,10 @@
 """The lending side's states and transitions: other libraries' requests to us.
 
-``iso18626`` names the ISO 18626 lender status we send (``status:…``) or the borrower
-action (``action:…``) that drives a partner transition.
+``iso18626`` is the whole ISO 18626 mapping: the status or reason for message we send (with
+its answer, its conditions), or the borrower's action that performs a partner transition
+(``requests_app.workflow.Iso18626``); each state reports a status (``states.DESCRIPTIONS``) and
+``REPLIES`` says how we answer a borrower's action that performs nothing. ``Workflow.lookup``
+reads them all.
 """
 
 from __future__ import annotations
@@ -10,8 +13,10 @@ import datetime as dt
 from collections.abc import Iterable
 
 from requests_app.actors import ActorKind
+from requests_app.iso18626.messages import Action, Status, YesNo
+from requests_app.iso18626.messages import ReasonForMessage as Reason
 from requests_app.models import IllRequest, Role
-from requests_app.workflow import Actor, State, Transition, Workflow
+from requests_app.workflow import GIVEN, Actor, Iso18626, Reply, State, Transition, Workflow
 
 from .forms import ConditionsForm, DeliveryForm, RenewalForm, ShipForm, UnfillForm
 from .models import PartnerLendingRule
@@ -20,15 +25,6 @@ from .states import DESCRIPTIONS, FINAL, NOT_YET_SHIPPED, ON_LOAN, LendingStatus
 
 S = LendingStatus
 STAFF, PARTNER, SYSTEM = ActorKind.STAFF, ActorKind.PARTNER, ActorKind.SYSTEM
-
-#: What a borrower asking for our status (ISO 18626 StatusRequest) is told.
-ISO18626_STATUS = {
-    S.NEW: "RequestReceived", S.AWAITING_PICKING: "ExpectToSupply", S.CONDITIONAL: "ExpectToSupply",
-    S.AWAITING_SHIPPING: "WillSupply", S.SHIPPED: "Loaned", S.COPY_DELIVERED: "CopyCompleted", S.OVERDUE: "Overdue",
-    S.RECALLED: "Recalled", S.RETURN_SHIPPED: "Loaned", S.COMPLETED: "LoanCompleted", S.UNFILLED: "Unfilled",
-    S.CANCELLED: "Cancelled",
-}
-
 
 def loan_period_days(request: IllRequest) -> int:
     """Our loan period for this partner: its lending rule's, else the library's (``/policies/``)."""
@@ -58,62 +54,81 @@ def is_loan(request: IllRequest, actor: Actor, data: dict) -> str | None:
     return None if not request.is_copy_format or request.service_type == "Loan" else "Copies are not shipped as loans."
 
 
+#: A cancel that cancelled our request is answered yes.
+CANCEL_ACCEPTED = Reply(Reason.CANCEL_RESPONSE, answer=YesNo.Y)
+#: How we answer a borrower's action that performs no transition (``Workflow.replies``).
+REPLIES = {
+    Action.STATUS_REQUEST: Reply(Reason.STATUS_REQUEST_RESPONSE, keeps_note=False),
+    # Too late to cancel: already shipped, or finished.
+    Action.CANCEL: Reply(Reason.CANCEL_RESPONSE, answer=YesNo.N, note_while_open="The item has already been sent."),
+}
+
 TRANSITIONS = [
     Transition.of("print_pull_slip", "Print pull slip", [S.NEW], S.AWAITING_PICKING, [STAFF, SYSTEM],
-                  "Print the pull slip and look for the item on the shelf.", iso18626="status:ExpectToSupply"),
+                  "Print the pull slip and look for the item on the shelf.",
+                  iso18626=Iso18626.status(Status.EXPECT_TO_SUPPLY)),
     Transition.of("will_supply", "Item found: will supply", [S.NEW, S.AWAITING_PICKING], S.AWAITING_SHIPPING, [STAFF],
-                  "The item is in hand.", iso18626="status:WillSupply", colour="success"),
+                  "The item is in hand.", iso18626=Iso18626.status(Status.WILL_SUPPLY), colour="success"),
     Transition.of("offer_conditions", "Offer conditions", [S.NEW, S.AWAITING_PICKING], S.CONDITIONAL, [STAFF],
                   "Supply on conditions (library use only, a fee…) the borrower must accept.", needs_note=True,
-                  iso18626="loanCondition", colour="warning", form=ConditionsForm, service=answers.offer_conditions),
+                  iso18626=Iso18626.status(Status.EXPECT_TO_SUPPLY, conditions=True), colour="warning",
+                  form=ConditionsForm, service=answers.offer_conditions),
     Transition.of("borrower_accepted_conditions", "Borrower accepted conditions", [S.CONDITIONAL], S.AWAITING_PICKING,
                   [PARTNER, STAFF],
-                  "The borrowing library accepted our conditions: fetch the item.", iso18626="action:Notification"),
+                  "The borrowing library accepted our conditions: fetch the item.",
+                  iso18626=Iso18626.action(Action.NOTIFICATION, agrees=True)),
     Transition.of("borrower_rejected_conditions", "Borrower refused conditions", [S.CONDITIONAL], S.CANCELLED,
                   [PARTNER, STAFF],
-                  "The borrowing library refused our conditions: the request is cancelled.", iso18626="action:Cancel"),
+                  "The borrowing library refused our conditions: the request is cancelled.",
+                  iso18626=Iso18626.action(Action.CANCEL, reply=CANCEL_ACCEPTED)),
     Transition.of("unfill", "Cannot supply", NOT_YET_SHIPPED, S.UNFILLED, [STAFF, SYSTEM],
-                  "Answer unfilled with a reason the borrower understands.", iso18626="status:Unfilled",
+                  "Answer unfilled with a reason the borrower understands.", iso18626=Iso18626.status(Status.UNFILLED),
                   colour="outline-danger", form=UnfillForm, service=answers.unfill),
     Transition.of("ship", "Ship", [S.AWAITING_SHIPPING, S.AWAITING_PICKING], S.SHIPPED, [STAFF],
                   "Send the loan with its due date and tracking number.", guards=(is_loan,), effects=(set_due_date,),
-                  iso18626="status:Loaned", colour="success", form=ShipForm, service=answers.ship),
+                  iso18626=Iso18626.status(Status.LOANED), colour="success", form=ShipForm, service=answers.ship),
     Transition.of("deliver_copy", "Deliver copy", [S.AWAITING_SHIPPING, S.AWAITING_PICKING, S.NEW], S.COPY_DELIVERED,
-                  [STAFF], "Upload the scan; the borrower gets a download link.", iso18626="status:CopyCompleted",
+                  [STAFF], "Upload the scan; the borrower gets a download link.",
+                  iso18626=Iso18626.status(Status.COPY_COMPLETED),
                   colour="success", form=DeliveryForm, service=edelivery.deliver_copy),
     Transition.of("borrower_received", "Borrower received", ON_LOAN + [S.COPY_DELIVERED], None, [PARTNER],
                   "The borrowing library tells us our item (or copy) arrived.",
-                  iso18626="action:Received"),
+                  iso18626=Iso18626.action(Action.RECEIVED)),
     Transition.of("borrower_renewal_request", "Borrower asks renewal", ON_LOAN, None, [PARTNER],
-                  "The borrowing library asks to keep our item longer: answer the renewal.", iso18626="action:Renew"),
+                  "The borrowing library asks to keep our item longer: answer the renewal.",
+                  iso18626=Iso18626.action(Action.RENEW)),
     Transition.of("answer_renewal", "Answer renewal", ON_LOAN, None, [STAFF, SYSTEM],
                   "Grant (with a new due date) or refuse the borrower's renewal.", effects=(answer_renewal,),
-                  iso18626="reason:RenewResponse", colour="outline-primary", form=RenewalForm,
+                  iso18626=Iso18626.reason(Reason.RENEW_RESPONSE, with_status=Status.LOANED, answer=GIVEN),
+                  colour="outline-primary", form=RenewalForm,
                   service=answers.answer_renewal),
     Transition.of("mark_overdue", "Mark overdue", [S.SHIPPED], S.OVERDUE, [SYSTEM, STAFF],
-                  "Our due date has passed: tell the borrower.", iso18626="status:Overdue"),
+                  "Our due date has passed: tell the borrower.", iso18626=Iso18626.status(Status.OVERDUE)),
     Transition.of("recall", "Recall", [S.SHIPPED, S.OVERDUE], S.RECALLED, [STAFF],
-                  "Ask for the item back before its due date.", iso18626="status:Recalled", colour="outline-danger"),
+                  "Ask for the item back before its due date.",
+                  iso18626=Iso18626.status(Status.RECALLED), colour="outline-danger"),
     Transition.of("borrower_return_shipped", "Borrower shipped it back", ON_LOAN, S.RETURN_SHIPPED, [PARTNER],
                   "The borrowing library sent our item back: check it in when it arrives.",
-                  iso18626="action:ShippedReturn"),
+                  iso18626=Iso18626.action(Action.SHIPPED_RETURN)),
     Transition.of("check_in", "Check in", ON_LOAN + [S.RETURN_SHIPPED], S.COMPLETED, [STAFF],
-                  "Our item is back on the shelf (scan its request barcode).", iso18626="status:LoanCompleted",
+                  "Our item is back on the shelf (scan its request barcode).",
+                  iso18626=Iso18626.status(Status.LOAN_COMPLETED),
                   colour="success"),
     Transition.of("complete_copy", "Complete", [S.COPY_DELIVERED], S.COMPLETED, [STAFF, SYSTEM],
                   "The copy was downloaded or its link expired."),
     Transition.of("borrower_cancelled", "Borrower cancelled", NOT_YET_SHIPPED, S.CANCELLED, [PARTNER],
                   "The borrowing library cancelled before we shipped.",
-                  iso18626="action:Cancel"),
+                  iso18626=Iso18626.action(Action.CANCEL, reply=CANCEL_ACCEPTED)),
 ]
 
 WORKFLOW = Workflow(
     role=Role.LENDING,
     initial=S.NEW,
     states={s.value: State(s.value, s.label, DESCRIPTIONS[s][0], s in FINAL, DESCRIPTIONS[s][1],
-                           ISO18626_STATUS[s])
+                           iso18626=DESCRIPTIONS[s][2])
             for s in LendingStatus},
     transitions={tr.action: tr for tr in TRANSITIONS},
     staff_permission="requests_app.work_lending",
     desk="lending",
+    replies=REPLIES,
 )

@@ -63,38 +63,37 @@ def _explain(function) -> str:
 
 def iso18626_meaning(workflow: Workflow, transition: Transition) -> str:
     """What the transition means in ISO 18626: a message we send, or one from the partner that performs it."""
-    code = transition.iso18626
-    if not code:
+    mapping = transition.iso18626
+    if mapping is None:
         return ""
-    kind, _, value = code.partition(":")
+    values = " or ".join(mapping.values)
     from_partner = ActorKind.PARTNER in transition.performers
     borrowing = workflow.role == Role.BORROWING
-    if code == "request":
+    if mapping.message == "request":
         return "Sends the ISO 18626 request to the lender."
-    if code == "loanCondition":
+    if mapping.conditions:
         return ("The lender's supplyingAgencyMessage with loan conditions." if borrowing
-                else "Tells the borrower the conditions (supplyingAgencyMessage, ExpectToSupply with a note).")
-    if kind == "action":
+                else f"Tells the borrower the conditions (supplyingAgencyMessage, {values} with a note).")
+    if mapping.message == "action":
         if borrowing:
-            return f"Sends the lender the requestingAgencyMessage action {value}."
-        return f"Done when the borrower sends the requestingAgencyMessage action {value}."
-    if kind == "status":
+            return f"Sends the lender the requestingAgencyMessage action {values}."
+        return f"Done when the borrower sends the requestingAgencyMessage action {values}."
+    if mapping.message == "status":
         if borrowing or (from_partner and ActorKind.STAFF not in transition.performers):
-            return f"Done when the lender's supplyingAgencyMessage says status {value}."
-        return f"Tells the borrower the status {value} (supplyingAgencyMessage)."
-    if kind == "reason":
-        if borrowing:
-            return f"Done when the lender's supplyingAgencyMessage has reasonForMessage {value}."
-        return f"Answers the borrower with reasonForMessage {value}."
-    return code
+            return f"Done when the lender's supplyingAgencyMessage says status {values}."
+        return f"Tells the borrower the status {values} (supplyingAgencyMessage)."
+    if borrowing:
+        return f"Done when the lender's supplyingAgencyMessage has reasonForMessage {values}."
+    return f"Answers the borrower with reasonForMessage {values}."
 
 
 def _state_iso18626(workflow: Workflow, state: State) -> str:
     if state.iso18626:
         return f"The borrower is told “{state.iso18626}”."
-    codes = sorted({t.iso18626.split(":", 1)[1] for t in workflow.transitions.values()
+    codes = sorted({value for t in workflow.transitions.values()
                     if t.target == state.value and ActorKind.PARTNER in t.performers
-                    and t.iso18626.startswith("status:")})
+                    and t.iso18626 and t.iso18626.message == "status" and not t.iso18626.conditions
+                    for value in t.iso18626.values})
     if codes:
         return "Reached when the lender's status is " + ", ".join(f"“{c}”" for c in codes) + "."
     return ""

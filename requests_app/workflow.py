@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from .action_input import ActionData
 from .actors import ActorKind
+from .iso18626.messages import Action, ReasonForMessage
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -80,8 +81,134 @@ class State:
     final: bool = False
     #: Bootstrap colour name for badges.
     colour: str = "secondary"
-    #: The ISO 18626 status a partner is told for this state (lending side), if any.
+    #: The ISO 18626 status this state reports to the partner (the lending side's answers), if any.
     iso18626: str = ""
+
+
+# ISO 18626 --------------------------------------------------------------------------------
+
+#: ``Iso18626.answer`` of a message we send: the yes or no the action was given (``data["answer"]``).
+GIVEN = "given"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A supplying agency message we answer a borrower's message with, besides what its transition does.
+
+    It reports the status of the request's state after the message (``State.iso18626``).
+    """
+
+    #: reasonForMessage (``CancelResponse``, ``StatusRequestResponse``).
+    reason: str
+    #: answerYesNo, if any.
+    answer: str = ""
+    #: A note said only while the request is open (a cancel too late for a loan on its way).
+    note_while_open: str = ""
+    #: The borrower's note reaches our staff (a status request's does not).
+    keeps_note: bool = True
+
+
+@dataclass(frozen=True)
+class Iso18626:
+    """Where a transition meets ISO 18626 (``Transition.iso18626``): one entry of the mapping.
+
+    ``message`` names what it is about: ``request``, ``action`` (a requesting agency message),
+    ``status`` or ``reason`` (a supplying agency message's status or reason for message); ``values``
+    are the codes it takes, the first being the one we send. A borrowing request sends the request and
+    actions and is moved by the lender's statuses and reasons; a lending request sends statuses and
+    reasons and is moved by the borrower's actions. The other fields narrow which of the partner's
+    messages match (:meth:`Workflow.lookup` evaluates them) or say what goes into the one we send.
+    """
+
+    message: str
+    values: tuple[str, ...] = ()
+    #: Loan conditions: the message carries them (True), carries none (False), or either (None).
+    conditions: bool | None = None
+    #: answerYesNo: the one an incoming message must carry ("" any), or the one we send (``GIVEN``).
+    answer: str = ""
+    #: Statuses an incoming message must not carry (a refused cancel that says Loaned is a shipment).
+    unless_status: tuple[str, ...] = ()
+    #: The note agrees to the conditions: the borrower's (incoming), or the one we send.
+    agrees: bool = False
+    #: The status a message about a reason reports (a renewal answer: Loaned).
+    with_status: str = ""
+    #: What we answer the partner once its message has performed the transition.
+    reply: Reply | None = None
+
+    @classmethod
+    def request(cls) -> Iso18626:
+        return cls("request")
+
+    @classmethod
+    def action(cls, *actions: str, **narrowing: Any) -> Iso18626:
+        return cls("action", actions, **narrowing)
+
+    @classmethod
+    def status(cls, *statuses: str, **narrowing: Any) -> Iso18626:
+        return cls("status", statuses, **narrowing)
+
+    @classmethod
+    def reason(cls, *reasons: str, **narrowing: Any) -> Iso18626:
+        return cls("reason", reasons, **narrowing)
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """``status:Loaned``, ``action:Received``, ``request``: how reports and pages name it."""
+        return tuple(f"{self.message}:{value}" for value in self.values) or (self.message,)
+
+    @property
+    def word(self) -> str:
+        """What a refusal calls it: its first code (``loanCondition`` for an offer of conditions)."""
+        return "loanCondition" if self.conditions else (self.values[0] if self.values else self.message)
+
+    def matches(self, heard: Heard) -> bool:
+        """True when the partner's message ``heard`` is this entry's."""
+        said = {"action": heard.action, "status": heard.status, "reason": heard.reason}.get(self.message)
+        return (said in self.values
+                and (self.conditions is None or self.conditions == heard.conditions)
+                and (not self.answer or self.answer == heard.answer)
+                and heard.status not in self.unless_status
+                and (not self.agrees or heard.agrees))
+
+    def __str__(self) -> str:
+        return ", ".join(self.codes)
+
+
+@dataclass(frozen=True)
+class Heard:
+    """What the engine reads of a partner's ISO 18626 message to find what it does (:meth:`Workflow.lookup`).
+
+    The partner side builds it from the decoded message: a requesting agency message has an
+    ``action``, a supplying agency message a ``reason`` (for message) and a ``status``.
+    """
+
+    action: str = ""
+    reason: str = ""
+    status: str = ""
+    #: answerYesNo: ``Y``, ``N``, or "" when not given.
+    answer: str = ""
+    #: The lender offers loan conditions.
+    conditions: bool = False
+    #: The borrower's note agrees to our conditions.
+    agrees: bool = False
+
+    @property
+    def informs(self) -> bool:
+        """A notification, or the answer to a status request: it changes a request only with news."""
+        return self.action == Action.NOTIFICATION or self.reason in (
+            ReasonForMessage.NOTIFICATION, ReasonForMessage.STATUS_REQUEST_RESPONSE)
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """What a partner's message does to a request (:meth:`Workflow.lookup`): perform ``transition`` (and
+    send its ``reply``, if any), send a ``reply`` alone, keep the message as a note (``note_only``) or
+    refuse it (``refusal``, the reason); none of them when it tells what already happened."""
+
+    transition: Transition | None = None
+    reply: Reply | None = None
+    note_only: bool = False
+    refusal: str = ""
 
 
 #: A guard returns ``None`` when the action may go ahead, or the reason it may not.
@@ -109,8 +236,8 @@ class Transition:
     effects: tuple[Effect, ...] = ()
     with_event: tuple[WithEvent, ...] = ()
     after_commit: tuple[AfterCommit, ...] = ()
-    #: ISO 18626 status or action this transition maps to (``status:Loaned``, ``action:Received``).
-    iso18626: str = ""
+    #: Where it meets ISO 18626: the partner's message that performs it, or the one it sends (:class:`Iso18626`).
+    iso18626: Iso18626 | None = None
     #: Bootstrap colour of its button.
     colour: str = "primary"
     #: The button asks for a note (a reason the patron or partner sees).
@@ -159,6 +286,9 @@ class Workflow:
             field, errors = next(iter(form.errors.items()))
             raise WorkflowError("invalid", f"{field}: {' '.join(errors)}", field=field)
         return {**data, **form.typed()}
+    #: How we answer a partner's action that performs no transition here, by action (a status request;
+    #: a cancel that comes too late).
+    replies: dict[str, Reply] = field(default_factory=dict)
 
     def desk_queue_url(self, status: str | None = None) -> str:
         """This side's desk queue, in ``status`` when given."""
@@ -207,8 +337,37 @@ class Workflow:
     def open_states(self) -> list[str]:
         return [s.value for s in self.states.values() if not s.final]
 
-    def for_iso18626(self, code: str) -> list[Transition]:
-        return [t for t in self.transitions.values() if t.iso18626 == code]
+    def mapped_to(self, codes: Iterable[str]) -> list[Transition]:
+        """The transitions whose ISO 18626 mapping takes one of ``codes`` (``status:Loaned``, ``request``)."""
+        wanted = frozenset(codes)
+        return [t for t in self.transitions.values() if t.iso18626 and not wanted.isdisjoint(t.iso18626.codes)]
+
+    def lookup(self, heard: Heard, status: str) -> Lookup:
+        """What the partner's message ``heard`` does to a request of this side in ``status``.
+
+        The transitions whose mapping matches it, those about its reason for message (a renewal or
+        cancel answer, whatever status it reports) before those about its status or action. The first
+        the partner may perform from ``status`` is performed, unless the message only informs
+        (:attr:`Heard.informs`; an offer of conditions is more) and its transition already happened.
+        Otherwise: the side's reply to the action, if it has one (:attr:`replies`); a message nothing
+        maps, or one that only informs, is kept as a note; one whose transition already happened (a
+        repeated or crossing message) does nothing; anything else is refused as not expected now.
+        """
+        matching = [t for t in self.transitions.values() if t.iso18626 and t.iso18626.matches(heard)]
+        mapped = [t for t in matching if t.iso18626.message == "reason"] or matching
+        candidates = [t for t in mapped if status in t.sources and t.allows(ActorKind.PARTNER)]
+        happened = any(t.target == status for t in mapped)
+        informs = heard.informs and not any(t.iso18626.conditions for t in mapped)
+        if candidates and not (informs and happened):
+            return Lookup(transition=candidates[0], reply=candidates[0].iso18626.reply)
+        if heard.action in self.replies:
+            return Lookup(reply=self.replies[heard.action])
+        if not mapped or informs:
+            return Lookup(note_only=True)
+        if happened:
+            return Lookup()
+        return Lookup(refusal=f"{mapped[0].iso18626.word} is not expected while the request is "
+                              f"“{self.state(status).label}”.")
 
 
 class WorkflowRegistry:

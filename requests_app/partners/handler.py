@@ -1,10 +1,12 @@
 """Incoming ISO 18626 messages, whatever door they came through (HTTP XML, REST JSON, in-process).
 
-``handle`` finds the request a message is about, turns the message into a workflow
-action through the side's table (``Transition.iso18626``) and performs it with the same
-service staff use, then answers with a confirmation. A message seen before (same sender,
-kind, ids, timestamp and status or action) is answered with the confirmation it got the
-first time and acts nothing.
+``handle`` decodes a message into what the workflow engine reads of it (:func:`heard_of`), finds
+the request it is about, looks it up in that side's table (``Workflow.lookup``: the transitions'
+``iso18626`` entries and the side's replies) and does what the table says with the same service
+staff use (``perform``), then answers with a confirmation. The partner's note reaches our staff.
+A partner's ``request`` creates a lending request. A message seen before (same sender, kind, ids,
+timestamp and status or action) is answered with the confirmation it got the first time and acts
+nothing.
 """
 
 from __future__ import annotations
@@ -19,14 +21,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from ..actors import ActorKind
 from ..iso18626 import messages as m
 from ..iso18626.confirmations import confirmation_for
 from ..iso18626.json_codec import from_json, kind_of, to_json
 from ..models import EventSource, IllRequest, InboundMessage, Library, NoteVisibility, RequestFormat, Role
 from ..utilities.precompiled_sql import RowsStatement
-from ..workflow import Actor, Transition, WorkflowError
-from .outgoing import CONDITION_NOTE_PREFIX, CONDITIONS_ACCEPTED_NOTE, build_supplying_agency_message, enqueue
+from ..workflow import Actor, Heard, WorkflowError
+from .outgoing import CONDITION_NOTE_PREFIX, CONDITIONS_ACCEPTED_NOTE, enqueue_reply
 
 logger = logging.getLogger(__name__)
 
@@ -282,24 +283,6 @@ def _find_borrowing(header, sender: Library, member: Library | None | object = L
     return request
 
 
-def _supplier_code(message: m.SupplyingAgencyMessage) -> str | None:
-    info, status = message.message_info, message.status_info.status
-    if info.reason_for_message == m.ReasonForMessage.RENEW_RESPONSE:
-        return "reason:RenewResponse"
-    if info.reason_for_message == m.ReasonForMessage.CANCEL_RESPONSE and info.answer_yes_no == m.YesNo.N \
-            and status != m.Status.LOANED:
-        return "reason:CancelResponse"
-    has_conditions = bool(message.delivery_info and message.delivery_info.loan_conditions) or \
-        (info.note or "").startswith(CONDITION_NOTE_PREFIX)
-    if has_conditions and status in (m.Status.EXPECT_TO_SUPPLY, m.Status.WILL_SUPPLY):
-        return "loanCondition"
-    if status == m.Status.RETRY_POSSIBLE:
-        return "status:Unfilled"
-    if status == m.Status.COMPLETED_WITHOUT_RETURN:
-        return "status:LoanCompleted"
-    return f"status:{status}"
-
-
 def _apply_supplying_agency_message(message: m.SupplyingAgencyMessage, sender: Library, source: str,
                                     member: Library | None | object = LOOK_UP) -> tuple[IllRequest, str]:
     request = _find_borrowing(message.header, sender, member)
@@ -307,40 +290,29 @@ def _apply_supplying_agency_message(message: m.SupplyingAgencyMessage, sender: L
     if supplier_id and request.supplying_agency_request_id != supplier_id:
         IllRequest.objects.filter(pk=request.pk).update(supplying_agency_request_id=supplier_id[:64])
         request.supplying_agency_request_id = supplier_id[:64]
-    info, status_info = message.message_info, message.status_info
-    data = {
+    info = message.message_info
+    note = (info.note or "").removeprefix(CONDITION_NOTE_PREFIX).strip()
+    if info.reason_unfilled and not note:
+        note = f"Unfilled: {info.reason_unfilled.value}"
+    data = lender_data(message)
+    _act(request, sender, source, heard_of(message), note, {k: v for k, v in data.items() if v},
+         url=data["url"])
+    return request, f"{info.reason_for_message}/{message.status_info.status}"
+
+
+def lender_data(message: m.SupplyingAgencyMessage) -> dict:
+    """What a lender's message tells the transition it performs (its event's data)."""
+    info, status_info, delivery = message.message_info, message.status_info, message.delivery_info
+    return {
         "iso18626_status": str(status_info.status),
         "reason_for_message": str(info.reason_for_message),
         "due_date": status_info.due_date.date().isoformat() if status_info.due_date else None,
         "answer": str(info.answer_yes_no) if info.answer_yes_no else None,
         "reason_unfilled": info.reason_unfilled.value if info.reason_unfilled else None,
-        "url": message.delivery_info.url if message.delivery_info else None,
-        "loan_conditions": [c.value for c in message.delivery_info.loan_conditions] if message.delivery_info else [],
-        "delivery_cost": _delivery_cost(message.delivery_info),
+        "url": delivery.url if delivery else None,
+        "loan_conditions": [c.value for c in delivery.loan_conditions] if delivery else [],
+        "delivery_cost": _delivery_cost(delivery),
     }
-    note = (info.note or "").removeprefix(CONDITION_NOTE_PREFIX).strip()
-    if info.reason_unfilled and not note:
-        note = f"Unfilled: {info.reason_unfilled.value}"
-    code = _supplier_code(message)
-    summary = f"{info.reason_for_message}/{status_info.status}"
-    if not request.workflow.for_iso18626(code or "") or status_info.status == m.Status.REQUEST_RECEIVED or (
-            info.reason_for_message in (m.ReasonForMessage.NOTIFICATION, m.ReasonForMessage.STATUS_REQUEST_RESPONSE)
-            and code != "loanCondition"
-            # A note sent with the lender's current status: nothing to change here (it may be the
-            # status we already know, or one our side has moved past, e.g. Loaned while checked out).
-            and (_target_is_current(request, code) or not _candidates(request, code or ""))):
-        _record_note(request, sender, note)
-        if data["url"]:
-            from ..services import copy_link_received
-
-            copy_link_received.send(sender=IllRequest, request=request, url=data["url"], partner=sender)
-        return request, summary
-    transition = _perform_for(request, code, Actor.partner(sender), source, note,
-                              {k: v for k, v in data.items() if v})
-    if transition is not None:
-        # The partner's words (conditions, a reason) also wait in the staff inbox, like any note of theirs.
-        _record_note(request, sender, note)
-    return request, summary
 
 
 # requestingAgencyMessage: a borrower about our lending request ------------------------------
@@ -363,76 +335,64 @@ def _find_lending(header, sender: Library, member: Library | None | object = LOO
 def _apply_requesting_agency_message(message: m.RequestingAgencyMessage, sender: Library, source: str,
                                      member: Library | None | object = LOOK_UP) -> tuple[IllRequest, str]:
     request = _find_lending(message.header, sender, member)
-    action, note = message.action, (message.note or "").strip()
-    workflow = request.workflow
-    summary = str(action)
-    if action == m.Action.STATUS_REQUEST:
-        _reply(request, m.ReasonForMessage.STATUS_REQUEST_RESPONSE, workflow.state(request.status).iso18626)
-        return request, summary
-    if action == m.Action.NOTIFICATION and not (request.status == "conditional" and _accepts_conditions(note)):
+    heard = heard_of(message)
+    note = (message.note or "").strip()
+    # An action nothing here answers (HoldReturn, Lost…) reaches staff as a note naming it.
+    _act(request, sender, source, heard, note, {"iso18626_action": str(message.action)},
+         note_only=note if heard.informs else f"{message.action}: {note}".strip(": "))
+    return request, str(message.action)
+
+
+# Decode, look up, perform ----------------------------------------------------------------
+
+def heard_of(message: m.SupplyingAgencyMessage | m.RequestingAgencyMessage) -> Heard:
+    """What the workflow engine reads of a partner's message (``requests_app.workflow.Heard``)."""
+    if isinstance(message, m.RequestingAgencyMessage):
+        return Heard(action=str(message.action), agrees=agrees_to_conditions(message.note or ""))
+    info = message.message_info
+    return Heard(
+        reason=str(info.reason_for_message), status=str(message.status_info.status),
+        answer=str(info.answer_yes_no) if info.answer_yes_no else "",
+        conditions=bool(message.delivery_info and message.delivery_info.loan_conditions)
+        or (info.note or "").startswith(CONDITION_NOTE_PREFIX),
+    )
+
+
+def agrees_to_conditions(note: str) -> bool:
+    """A borrower's note agrees to our conditions: ReShare's agreement, "accept…", "agree…", "yes…" or none."""
+    note = note.strip()
+    return not note or note.startswith(CONDITIONS_ACCEPTED_NOTE) or note.lower().startswith(("accept", "agree", "yes"))
+
+
+def _act(request: IllRequest, sender: Library, source: str, heard: Heard, note: str, data: dict, *,
+         note_only: str | None = None, url: str | None = None) -> None:
+    """Do what the side's table says ``heard`` does to ``request`` (:meth:`Workflow.lookup`)."""
+    from ..services import copy_link_received, perform
+
+    found = request.workflow.lookup(heard, request.status)
+    if found.refusal:
+        raise Refusal(m.ErrorType.UNRECOGNISED_DATA_VALUE, found.refusal)
+    if found.transition is not None:
+        try:
+            perform(request=request, action=found.transition.action, actor=Actor.partner(sender), source=source,
+                    note=note, data=data)
+        except WorkflowError as exc:
+            raise Refusal(m.ErrorType.UNRECOGNISED_DATA_VALUE, exc.message) from exc
+        # The partner's words (conditions, a reason) also wait in the staff inbox, like any note of theirs.
         _record_note(request, sender, note)
-        return request, summary
-    if action == m.Action.CANCEL and not _candidates(request, "action:Cancel"):
-        # Too late to cancel (already shipped, or finished): say no.
-        _reply(request, m.ReasonForMessage.CANCEL_RESPONSE, workflow.state(request.status).iso18626, answer=m.YesNo.N,
-               note="The item has already been sent." if not request.is_final else None)
-        _record_note(request, sender, note)
-        return request, summary
-    code = f"action:{action}"
-    if not workflow.for_iso18626(code):
-        _record_note(request, sender, f"{action}: {note}".strip(": "))
-        return request, summary
-    transition = _perform_for(request, code, Actor.partner(sender), source, note, {"iso18626_action": str(action)})
-    if transition is not None:
-        _record_note(request, sender, note)
-    if transition is not None and action == m.Action.CANCEL:
-        _reply(request, m.ReasonForMessage.CANCEL_RESPONSE, "Cancelled", answer=m.YesNo.Y)
-    return request, summary
-
-
-def _accepts_conditions(note: str) -> bool:
-    lowered = note.lower()
-    return note.startswith(CONDITIONS_ACCEPTED_NOTE) or not note or lowered.startswith(("accept", "agree", "yes"))
-
-
-def _reply(request: IllRequest, reason: m.ReasonForMessage, status: str, *, answer: m.YesNo | None = None,
-           note: str | None = None) -> None:
-    request.refresh_from_db()
-    enqueue(request, build_supplying_agency_message(request, reason=reason, status=status or "RequestReceived",
-                                                    timestamp=timezone.now(), answer=answer, note=note))
+        if found.reply is not None:
+            enqueue_reply(request, found.reply)
+    elif found.reply is not None:
+        enqueue_reply(request, found.reply)
+        if found.reply.keeps_note:
+            _record_note(request, sender, note)
+    elif found.note_only:
+        _record_note(request, sender, note if note_only is None else note_only)
+        if url:
+            copy_link_received.send(sender=IllRequest, request=request, url=url, partner=sender)
 
 
 # Shared ----------------------------------------------------------------------------------
-
-def _candidates(request: IllRequest, code: str) -> list[Transition]:
-    return [t for t in request.workflow.for_iso18626(code)
-            if request.status in t.sources and ActorKind.PARTNER in t.performers]
-
-
-def _target_is_current(request: IllRequest, code: str | None) -> bool:
-    return any(t.target == request.status for t in request.workflow.for_iso18626(code or ""))
-
-
-def _perform_for(request: IllRequest, code: str | None, actor: Actor, source: str, note: str,
-                 data: dict) -> Transition | None:
-    from ..services import perform
-
-    candidates = _candidates(request, code or "")
-    if not candidates:
-        if _target_is_current(request, code):
-            return None  # we already know: a repeated or crossing message
-        label = request.workflow.state(request.status).label
-        if not request.workflow.for_iso18626(code or ""):
-            raise Refusal(m.ErrorType.UNRECOGNISED_DATA_VALUE, f"{code} is not supported.")
-        raise Refusal(m.ErrorType.UNRECOGNISED_DATA_VALUE,
-                      f"{code.split(':', 1)[-1]} is not expected while the request is “{label}”.")
-    transition = candidates[0]
-    try:
-        perform(request=request, action=transition.action, actor=actor, source=source, note=note, data=data)
-    except WorkflowError as exc:
-        raise Refusal(m.ErrorType.UNRECOGNISED_DATA_VALUE, exc.message) from exc
-    return transition
-
 
 def _delivery_cost(info: m.DeliveryInfo | None) -> dict[str, str] | None:
     """What the lender says the supply costs us (deliveryInfo/deliveryCosts), for billing's payable."""

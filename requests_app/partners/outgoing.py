@@ -1,11 +1,11 @@
 """From a performed transition to the ISO 18626 message the partner must get.
 
-Each side sends its own kind: the borrowing side sends ``request`` and requesting agency
-messages (transitions mapped to ``request`` or ``action:…``); the lending side sends
-supplying agency messages (``status:…``, ``reason:…``, ``loanCondition``). A transition
-performed *by* the partner (it told us) sends nothing back, and a mapping that belongs to
-the other side's messages (a lending transition mapped to ``action:Cancel``) only names
-what drives it.
+What we send is read from the transition's mapping (``Transition.iso18626``): the borrowing side
+sends the ``request`` and requesting agency messages (``action`` entries); the lending side sends
+supplying agency messages (``status`` and ``reason`` entries, conditions in ReShare's note). A
+transition performed *by* the partner (it told us) sends nothing back, and an entry about the other
+side's messages (a lending transition mapped to the action Cancel) only names what drives it.
+:func:`enqueue_reply` sends what the lending table answers a borrower's message with (``Reply``).
 """
 
 from __future__ import annotations
@@ -19,11 +19,14 @@ from ..actors import ActorKind
 from ..iso18626 import messages as m
 from ..iso18626.json_codec import kind_of, to_json
 from ..models import Event, IllRequest, Library, OutboxMessage, Role, ServiceType
-from ..workflow import Actor, Transition
+from ..workflow import GIVEN, Actor, Reply, Transition
 
 #: ReShare's convention for conditions carried in a note; we send and understand it.
 CONDITION_NOTE_PREFIX = "#ReShareAddLoanCondition#"
 CONDITIONS_ACCEPTED_NOTE = "#ReShareLoanConditionAgreeResponse#"
+
+#: The mapping entries (``Iso18626.message``) each side sends.
+SENT_BY = {Role.BORROWING: frozenset({"request", "action"}), Role.LENDING: frozenset({"status", "reason"})}
 
 
 def agency_id(library: Library) -> m.AgencyId:
@@ -31,12 +34,10 @@ def agency_id(library: Library) -> m.AgencyId:
 
 
 def sends_message(request: IllRequest, transition: Transition, actor: Actor) -> bool:
-    code = transition.iso18626
-    if not code or actor.kind == ActorKind.PARTNER or request.partner_id is None:
+    mapping = transition.iso18626
+    if mapping is None or actor.kind == ActorKind.PARTNER or request.partner_id is None:
         return False
-    if request.role == Role.BORROWING:
-        return code == "request" or code.startswith("action:")
-    return code.startswith(("status:", "reason:")) or code == "loanCondition"
+    return mapping.message in SENT_BY[request.role]
 
 
 def enqueue_for_transition(*, request: IllRequest, transition: Transition, event: Event, actor: Actor,
@@ -46,18 +47,26 @@ def enqueue_for_transition(*, request: IllRequest, transition: Transition, event
 
     if not sends_message(request, transition, actor) or transport_for(request.partner) is None:
         return None
-    code = transition.iso18626
-    if code == "request":
+    mapping = transition.iso18626
+    if mapping.message == "request":
         message = build_request(request, timestamp=event.created_at)
-    elif code.startswith("action:"):
-        note = event.note or None
-        if transition.action == "accept_conditions":
-            note = f"{CONDITIONS_ACCEPTED_NOTE} {event.note}".strip()
-        message = build_requesting_agency_message(request, m.Action(code.split(":", 1)[1]), note=note,
+    elif mapping.message == "action":
+        note = f"{CONDITIONS_ACCEPTED_NOTE} {event.note}".strip() if mapping.agrees else event.note
+        message = build_requesting_agency_message(request, m.Action(mapping.values[0]), note=note or None,
                                                   timestamp=event.created_at)
     else:
         message = build_supplying_agency_message_for(request, transition, event, payload)
     return enqueue(request, message)
+
+
+def enqueue_reply(request: IllRequest, reply: Reply) -> OutboxMessage | None:
+    """Queue ``reply`` to the borrower, with the status our request's state reports now."""
+    request.refresh_from_db()
+    status = request.workflow.state(request.status).iso18626 or m.Status.REQUEST_RECEIVED
+    note = reply.note_while_open if not request.is_final else ""
+    return enqueue(request, build_supplying_agency_message(
+        request, reason=m.ReasonForMessage(reply.reason), status=status, timestamp=timezone.now(),
+        answer=m.YesNo(reply.answer) if reply.answer else None, note=note or None))
 
 
 def enqueue(request: IllRequest, message) -> OutboxMessage | None:
@@ -181,23 +190,25 @@ def build_supplying_agency_message(request: IllRequest, *, reason: m.ReasonForMe
 
 def build_supplying_agency_message_for(request: IllRequest, transition: Transition, event: Event,
                                        payload: dict) -> m.SupplyingAgencyMessage:
-    code = transition.iso18626
+    mapping = transition.iso18626
     first = not _first_answer_sent(request)
     reason = m.ReasonForMessage.REQUEST_RESPONSE if first else m.ReasonForMessage.STATUS_CHANGE
     note = event.note or None
     answer = None
     delivery = shipping = None
-    if code == "loanCondition":
-        status = m.Status.EXPECT_TO_SUPPLY
+    if mapping.message == "reason":
+        reason = m.ReasonForMessage(mapping.values[0])
+        status = m.Status(mapping.with_status)
+    else:
+        status = m.Status(mapping.values[0])
+    if mapping.answer == GIVEN:
+        answer = m.YesNo.Y if payload.get("answer") else m.YesNo.N
+    elif mapping.answer:
+        answer = m.YesNo(mapping.answer)
+    if mapping.conditions:
         reason = m.ReasonForMessage.NOTIFICATION if not first else reason
         note = f"{CONDITION_NOTE_PREFIX} {event.note}".strip()
-    elif code == "reason:RenewResponse":
-        reason = m.ReasonForMessage.RENEW_RESPONSE
-        answer = m.YesNo.Y if payload.get("answer") else m.YesNo.N
-        status = m.Status.LOANED
-    else:
-        status = m.Status(code.split(":", 1)[1])
-    if status in (m.Status.LOANED, m.Status.COPY_COMPLETED) and code != "reason:RenewResponse":
+    if status in (m.Status.LOANED, m.Status.COPY_COMPLETED) and mapping.message == "status":
         delivery = m.DeliveryInfo(
             date_sent=event.created_at,
             item_ids=tuple(str(i) for i in ([payload["item_id"]] if payload.get("item_id") else [])),

@@ -63,8 +63,7 @@ TOP_TITLES = 20
 
 def actions_for(role: str, codes: Iterable[str]) -> tuple[str, ...]:
     """The actions of ``role``'s workflow whose ISO 18626 mapping is one of ``codes``."""
-    codes = frozenset(codes)
-    return tuple(sorted(t.action for t in registry.get(role).transitions.values() if t.iso18626 in codes))
+    return tuple(sorted(t.action for t in registry.get(role).mapped_to(codes)))
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from requests_app.actors import ActorKind
-from requests_app.workflow import Transition, Workflow, mermaid, registry
+from requests_app.workflow import GIVEN, Iso18626, Reply, Transition, Workflow, mermaid, registry
 
 #: Lines of unified diff shown per drifted file by ``--check``.
 DIFF_LINES = 40
@@ -34,6 +34,33 @@ def code(values: list[str]) -> str:
 
 def performers(transition: Transition) -> str:
     return ", ".join(kind.value for kind in ActorKind if kind in transition.performers)
+
+
+def reply_text(reply: Reply) -> str:
+    text = f"`{reply.reason}`" + (f" {reply.answer}" if reply.answer else "") + " with the state's status"
+    if reply.note_while_open:
+        text += f", saying “{reply.note_while_open}” while the request is open"
+    return text
+
+
+def iso18626(mapping: Iso18626 | None) -> str:
+    """A transition's ISO 18626 entry in words: its codes, then what narrows them."""
+    if mapping is None:
+        return "–"
+    words = [code(list(mapping.codes))]
+    if mapping.conditions is not None:
+        words.append("with loan conditions" if mapping.conditions else "without loan conditions")
+    if mapping.answer:
+        words.append("answer as given" if mapping.answer == GIVEN else f"answer {mapping.answer}")
+    if mapping.with_status:
+        words.append(f"status `{mapping.with_status}`")
+    if mapping.unless_status:
+        words.append("unless status " + code(list(mapping.unless_status)))
+    if mapping.agrees:
+        words.append("a note agreeing to the conditions")
+    if mapping.reply:
+        words.append("answered " + reply_text(mapping.reply))
+    return "; ".join(words)
 
 
 def render(workflow: Workflow) -> str:
@@ -62,12 +89,12 @@ def render(workflow: Workflow) -> str:
         "",
         "## States",
         "",
-        "| State | Label | Description | Final |",
-        "| --- | --- | --- | --- |",
+        "| State | Label | Description | Final | ISO 18626 status |",
+        "| --- | --- | --- | --- | --- |",
     ]
     for state in workflow.states.values():
         lines.append(f"| `{state.value}` | {cell(state.label)} | {cell(state.description)} | "
-                     f"{'yes' if state.final else 'no'} |")
+                     f"{'yes' if state.final else 'no'} | {f'`{state.iso18626}`' if state.iso18626 else '–'} |")
     lines += [
         "",
         "## Transitions",
@@ -78,9 +105,20 @@ def render(workflow: Workflow) -> str:
     for t in workflow.transitions.values():
         sources = code(sorted(t.sources, key=order.index))
         target = f"`{t.target}`" if t.target else "stays"
-        iso = f"`{t.iso18626}`" if t.iso18626 else "–"
-        lines.append(f"| `{t.action}` | {cell(t.label)} | {sources} | {target} | {performers(t)} | {iso} | "
-                     f"{cell(t.description)} |")
+        lines.append(f"| `{t.action}` | {cell(t.label)} | {sources} | {target} | {performers(t)} | "
+                     f"{cell(iso18626(t.iso18626))} | {cell(t.description)} |")
+    if workflow.replies:
+        lines += [
+            "",
+            "## ISO 18626 replies",
+            "",
+            "What a partner's action is answered with when it performs no transition here.",
+            "",
+            "| Action | Answered with |",
+            "| --- | --- |",
+        ]
+        for action, reply in workflow.replies.items():
+            lines.append(f"| `{action}` | {cell(reply_text(reply))} |")
     return "\n".join(lines) + "\n"
 
 
