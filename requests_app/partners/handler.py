@@ -17,7 +17,7 @@ import logging
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -28,6 +28,7 @@ from ..models import EventSource, IllRequest, InboundMessage, Library, NoteVisib
 from ..utilities.precompiled_sql import RowsStatement
 from ..workflow import Actor, Heard, WorkflowError
 from .outgoing import CONDITION_NOTE_PREFIX, CONDITIONS_ACCEPTED_NOTE, enqueue_reply
+from .savepoint_retry import first_without_savepoint, receive_request
 
 logger = logging.getLogger(__name__)
 
@@ -51,17 +52,7 @@ def handle(message, *, sender: Library, source: str = EventSource.ISO18626, memb
     ``member`` is the member library the message is addressed to (``None``: none of ours), when the
     caller has already looked it up with the sender (:func:`find_parties`); by default it is looked up.
     """
-    try:
-        return _handle(message, sender, source, member, savepoint=False)
-    except _RetryWithSavepoint:
-        # A partner's request whose id we have (a resend with a new timestamp, the same request by REST
-        # and ISO 18626) or whose citation does not validate, found without a savepoint: everything was
-        # rolled back, and the request is received again the careful way, which answers both.
-        return _handle(message, sender, source, member, savepoint=True)
-
-
-class _RetryWithSavepoint(Exception):
-    """Receiving a partner's request without a savepoint failed in a way the savepoint answers."""
+    return first_without_savepoint(lambda savepoint: _handle(message, sender, source, member, savepoint=savepoint))
 
 
 def _handle(message, sender: Library, source: str, member: Library | None | object, *, savepoint: bool) -> object:
@@ -196,8 +187,6 @@ def _apply(message, sender: Library, source: str, member: Library | None | objec
 
 def _apply_request(message: m.Request, sender: Library, source: str, member: Library | None | object = LOOK_UP,
                    *, savepoint: bool = True) -> tuple[IllRequest, str]:
-    from ..services import receive_partner_request
-
     header = message.header
     if not same_agency(header.requesting_agency_id, sender):
         raise Refusal(m.ErrorType.UNRECOGNISED_DATA_VALUE, "requestingAgencyId is not the sending library.")
@@ -206,15 +195,11 @@ def _apply_request(message: m.Request, sender: Library, source: str, member: Lib
         raise Refusal(m.ErrorType.UNRECOGNISED_DATA_VALUE,
                       "supplyingAgencyId does not name a library served here.")
     try:
-        request, _created = receive_partner_request(
+        request, _created = receive_request(
             library=library, partner=sender, requesting_agency_request_id=header.requesting_agency_request_id,
             source=source, savepoint=savepoint, **citation_of(message),
         )
-    except (IntegrityError, ValidationError) as exc:
-        if not savepoint:
-            raise _RetryWithSavepoint from exc
-        if isinstance(exc, IntegrityError):
-            raise
+    except ValidationError as exc:
         fields = ", ".join(sorted(exc.message_dict)) if hasattr(exc, "error_dict") else "; ".join(exc.messages)
         raise Refusal(m.ErrorType.UNRECOGNISED_DATA_VALUE, f"Invalid value(s): {fields}.") from exc
     except WorkflowError as exc:
