@@ -266,7 +266,8 @@ def receive_partner_request(*, library: Library, partner: Library, requesting_ag
     ``savepoint=False``, for a caller inside its own transaction: the request is written in that
     transaction without a savepoint of its own (two round trips fewer). A request received before is
     then not answered here: the ``IntegrityError`` of its id reaches the caller, whose transaction
-    cannot go on; the caller rolls it back and calls again with a savepoint.
+    cannot go on; the caller rolls it back and calls again with a savepoint. Only the ISO 18626
+    handler does, through ``requests_app.partners.savepoint_retry`` (why: that module's docstring).
     """
     if not partner.active:
         raise WorkflowError("forbidden", f"{partner.symbol} is not an active partner.")

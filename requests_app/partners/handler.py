@@ -280,7 +280,7 @@ def _apply_supplying_agency_message(message: m.SupplyingAgencyMessage, sender: L
     if info.reason_unfilled and not note:
         note = f"Unfilled: {info.reason_unfilled.value}"
     data = lender_data(message)
-    _act(request, sender, source, heard_of(message), note, {k: v for k, v in data.items() if v},
+    _look_up_and_perform(request, sender, source, heard_of(message), note, {k: v for k, v in data.items() if v},
          url=data["url"])
     return request, f"{info.reason_for_message}/{message.status_info.status}"
 
@@ -323,7 +323,7 @@ def _apply_requesting_agency_message(message: m.RequestingAgencyMessage, sender:
     heard = heard_of(message)
     note = (message.note or "").strip()
     # An action nothing here answers (HoldReturn, Lost…) reaches staff as a note naming it.
-    _act(request, sender, source, heard, note, {"iso18626_action": str(message.action)},
+    _look_up_and_perform(request, sender, source, heard, note, {"iso18626_action": str(message.action)},
          note_only=note if heard.informs else f"{message.action}: {note}".strip(": "))
     return request, str(message.action)
 
@@ -349,7 +349,7 @@ def agrees_to_conditions(note: str) -> bool:
     return not note or note.startswith(CONDITIONS_ACCEPTED_NOTE) or note.lower().startswith(("accept", "agree", "yes"))
 
 
-def _act(request: IllRequest, sender: Library, source: str, heard: Heard, note: str, data: dict, *,
+def _look_up_and_perform(request: IllRequest, sender: Library, source: str, heard: Heard, note: str, data: dict, *,
          note_only: str | None = None, url: str | None = None) -> None:
     """Do what the side's table says ``heard`` does to ``request`` (:meth:`Workflow.lookup`)."""
     from ..services import copy_link_received, perform
