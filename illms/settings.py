@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "requests_app",
+    "requests_app.partners",
     "borrowing",
     "lending",
     "billing",

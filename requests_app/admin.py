@@ -1,11 +1,9 @@
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group
 from django.db.models import Q
-from django.utils.html import format_html
 
 from . import email_templates, mailer, roles, services
 from .admin_lists import (
@@ -22,7 +20,6 @@ from .models import (
     Event,
     IllRequest,
     InboundMessage,
-    Library,
     LibraryPolicy,
     Note,
     OutboxMessage,
@@ -30,168 +27,11 @@ from .models import (
     PartnerApiKey,
     PatronProfile,
     PatronRecordAccess,
-    PickupLocation,
     PolicyChange,
     StaffProfile,
 )
-from .partners import authentication
 from .selectors import staff_library
 from .utilities.admin_lists import values_filter
-
-
-class PickupLocationInline(MemberLibraryScopedInline, admin.TabularInline):
-    model = PickupLocation
-    extra = 0
-    directory_wide = True
-
-
-#: What a member library's ILL administrator may edit in their own library's entry; the rest of the
-#: entry (symbol, membership, agency id, protocol) is the directory administrator's, and the lending
-#: policy is edited under Policies.
-OWN_LIBRARY_FIELDSET = "Address and contact"
-
-
-class LibraryAdminForm(forms.ModelForm):
-    """The directory entry, with the partner's credentials: what we send is write-only, and opening a partner
-    to messages without a credential needs a reason (``authentication`` records who, when and why)."""
-
-    new_outgoing_secret = forms.CharField(
-        label="Replace our key or password at the partner", required=False, strip=True, max_length=500,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text="What the partner issued to us, sent with our messages. Stored encrypted, never shown again; "
-                  "leave empty to keep the one set.")
-    clear_outgoing_secret = forms.BooleanField(label="Clear our key or password at the partner", required=False)
-    accept_without_credential = forms.BooleanField(
-        label="Accept its messages without a credential", required=False,
-        help_text="Not recommended: anyone who names this partner in a message is then taken for it. Every door "
-                  "otherwise refuses a partner without one of its API keys.")
-    reason_without_credential = forms.CharField(
-        label="Why it may send without a credential", required=False, max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Required to open it (e.g. “its ILL system cannot send a key; IP allow-list 192.0.2.0/24”). "
-                  "Recorded with your name and the time.")
-
-    class Meta:
-        model = Library
-        # The admin builds the form from LibraryAdmin.fieldsets; these are the protocol fields it needs here.
-        fields = ["outgoing_auth_scheme", "outgoing_username", "ip_allowlist"]
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        # A member library's administrator editing their own address gets no credential fields (read-only).
-        if "accept_without_credential" in self.fields:
-            self.fields["accept_without_credential"].initial = bool(self.instance.pk and
-                                                                    self.instance.open_without_credential)
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("new_outgoing_secret") and cleaned.get("clear_outgoing_secret"):
-            self.add_error("clear_outgoing_secret", "Either replace our credential or clear it, not both.")
-        opening = cleaned.get("accept_without_credential") and not (self.instance.pk and
-                                                                     self.instance.open_without_credential)
-        if opening and not (cleaned.get("reason_without_credential") or "").strip():
-            self.add_error("reason_without_credential",
-                           "Say why this partner may send messages without a credential.")
-        return cleaned
-
-
-@admin.register(Library)
-class LibraryAdmin(MemberLibraryScopedAdmin):
-    """The directory: every library for directory administrators; for a member library's staff, its own entry."""
-
-    form = LibraryAdminForm
-    library_path = "pk"
-    directory_wide = True
-    list_display = ["symbol", "name", "is_member", "active", "agency_id_type", "agency_id_value", "country",
-                    "credential", "refused_messages", "last_refused_at"]
-    list_filter = ["is_member", "active", "agency_id_type", "country", "lends_loans", "lends_copies"]
-    search_fields = ["symbol", "name", "agency_id_value", "city", "email"]
-    inlines = [PickupLocationInline]
-    fieldsets = [
-        (None, {"fields": ["symbol", "name", "is_member", "active"]}),
-        ("Address and contact", {"fields": ["address_line1", "address_line2", "city", "region", "postal_code",
-                                            "country", "contact_name", "email", "phone", "billing_email",
-                                            "timezone", "currency"]}),
-        ("Partner protocol", {"fields": ["agency_id_type", "agency_id_value", "iso18626_endpoint",
-                                         "iso18626_version", "rest_endpoint", "outgoing_auth_scheme",
-                                         "outgoing_username", "outgoing_credential", "new_outgoing_secret",
-                                         "clear_outgoing_secret", "incoming_credential", "accept_without_credential",
-                                         "reason_without_credential", "ip_allowlist", "refusals"]}),
-        ("Lending policy", {"fields": ["lends_loans", "lends_copies", "loan_period_days", "loan_fee", "copy_fee",
-                                       "reciprocal_groups", "max_loans_outstanding", "lending_notes"]}),
-    ]
-    readonly_fields = ["outgoing_credential", "incoming_credential", "refusals"]
-
-    @admin.display(description="our credential at the partner")
-    def outgoing_credential(self, obj: Library) -> str:
-        return "set" if obj.pk and obj.has_outgoing_secret else "not set"
-
-    @admin.display(description="its credential")
-    def incoming_credential(self, obj: Library) -> str:
-        if not obj.pk or not obj.open_without_credential:
-            return ("Required on every door: one of its API keys (Partner API keys), as a Bearer or Api-Key "
-                    "header or HTTP Basic (user: its symbol).")
-        who = obj.opened_without_credential_by.get_username() if obj.opened_without_credential_by else "(unknown)"
-        when = obj.opened_without_credential_at.strftime("%Y-%m-%d %H:%M UTC") if obj.opened_without_credential_at \
-            else "(unknown)"
-        return format_html('<strong class="errornote">⚠ Accepts messages without a credential</strong>: opened by '
-                           "{} on {}, because: {}", who, when, obj.opened_without_credential_reason)
-
-    @admin.display(description="credential")
-    def credential(self, obj: Library) -> str:
-        if obj.open_without_credential:
-            return format_html('<strong title="{}">⚠ none needed</strong>', obj.opened_without_credential_reason)
-        return "required"
-
-    @admin.display(description="refused messages")
-    def refusals(self, obj: Library) -> str:
-        if not obj.pk or not obj.refused_messages:
-            return "none"
-        return (f"{obj.refused_messages}, the last at {obj.last_refused_at:%Y-%m-%d %H:%M:%S} UTC "
-                f"({obj.last_refused_reason})")
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            # Only what the form edits: the refusal counters and credentials change elsewhere, by F() or service.
-            edited = [f.name for f in Library._meta.concrete_fields if f.editable and not f.primary_key]
-            obj.save(update_fields=[*edited, "updated_at"])
-        else:
-            obj.save()
-        data = form.cleaned_data
-        if "accept_without_credential" not in form.fields:
-            return  # a member library's administrator editing their own address: no credential changes
-        if data.get("new_outgoing_secret") or data.get("clear_outgoing_secret"):
-            authentication.set_outgoing_credential(library=obj, actor=request.user, secret=data["new_outgoing_secret"],
-                                                 clear=bool(data.get("clear_outgoing_secret")))
-        reason = (data.get("reason_without_credential") or "").strip()
-        if data.get("accept_without_credential") and (not obj.open_without_credential or reason):
-            authentication.open_without_credential(library=obj, actor=request.user,
-                                                 reason=reason or obj.opened_without_credential_reason)
-            messages.warning(request, f"{obj.symbol} now sends messages without a credential; this is recorded.")
-        elif not data.get("accept_without_credential") and obj.open_without_credential:
-            authentication.require_credential(library=obj, actor=request.user)
-
-    def has_change_permission(self, request, obj=None):
-        if self.sees_every_library(request):
-            return super().has_change_permission(request, obj)
-        # A member library's ILL administrator edits their own entry's address and contact.
-        return (obj is not None and request.user.has_perm("requests_app.administer_ill")
-                and getattr(staff_library(request.user), "pk", None) == obj.pk)
-
-    def get_fieldsets(self, request, obj=None):
-        fieldsets = super().get_fieldsets(request, obj)
-        if self.sees_every_library(request):
-            return fieldsets
-        # The credential fields are the directory administrator's: not shown, not even read-only, to others.
-        write_only = set(LibraryAdminForm.declared_fields)
-        return [(name, {**options, "fields": [f for f in options["fields"] if f not in write_only]})
-                for name, options in fieldsets]
-
-    def get_readonly_fields(self, request, obj=None):
-        if self.sees_every_library(request):
-            return super().get_readonly_fields(request, obj)
-        editable = set(dict(self.fieldsets)[OWN_LIBRARY_FIELDSET]["fields"])
-        return [name for name in flatten_fieldsets(self.get_fieldsets(request, obj)) if name not in editable]
 
 
 @admin.register(PatronProfile)

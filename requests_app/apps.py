@@ -8,7 +8,6 @@ class RequestsAppConfig(AppConfig):
     def ready(self) -> None:
         from django.urls import register_converter
 
-        from .partners import transports  # noqa: F401 - registers the outbox transports
         from .utilities.ids import IdConverter
 
         # ``<id:pk>`` in every app's URLs: registered before the URL configuration is read.

@@ -21,6 +21,7 @@ from django.db.models import F, Q, QuerySet
 from django.dispatch import Signal
 from django.utils import timezone
 
+from .iso18626.messages import MessageKind
 from .models import (
     IllRequest,
     InboundMessage,
@@ -30,6 +31,7 @@ from .models import (
     OutboxMessage,
     Role,
 )
+from .partner_messages import partner_messages
 from .workflow import WorkflowError, registry
 
 #: Sent inside the transaction that writes a staff note, so what a listener writes commits with the
@@ -78,7 +80,7 @@ def write_note(*, request: IllRequest, text: str, visibility: str, author) -> No
         note = Note.objects.create(request=locked, text=text, visibility=visibility, author=author,
                                    created_at=now, read_at=now, read_by=author)
         if visibility == NoteVisibility.PARTNER:
-            _send_to_partner(locked, note)
+            partner_messages().send_note(locked, note)
         note_written.send(sender=Note, note=note)
     return note
 
@@ -87,29 +89,11 @@ def _check_partner_reachable(request: IllRequest) -> None:
     if request.partner_id is None:
         raise WorkflowError("invalid", "No partner library has this request yet: there is nobody to send the note to.")
     if request.role == Role.BORROWING:
-        from .iso18626 import messages as m
-        from .partners.outbox import transport_for
-
         sent = OutboxMessage.objects.filter(request=request, recipient_id=request.partner_id,
-                                            kind=m.MessageKind.REQUEST).exists()
-        if transport_for(request.partner) is not None and not sent:
+                                            kind=MessageKind.REQUEST).exists()
+        if partner_messages().reachable(request.partner) and not sent:
             raise WorkflowError("invalid", f"{request.partner.symbol} has not been sent this request yet: "
                                            "send it first, or keep the note internal.")
-
-
-def _send_to_partner(request: IllRequest, note: Note) -> OutboxMessage | None:
-    """Queue the ISO 18626 Notification carrying ``note`` (inside the caller's transaction)."""
-    from .iso18626 import messages as m
-    from .partners.outgoing import build_requesting_agency_message, build_supplying_agency_message, enqueue
-
-    if request.role == Role.BORROWING:
-        message = build_requesting_agency_message(request, m.Action.NOTIFICATION, note=note.text,
-                                                  timestamp=note.created_at)
-    else:
-        status = registry.get(request.role).state(request.status).iso18626 or m.Status.REQUEST_RECEIVED
-        message = build_supplying_agency_message(request, reason=m.ReasonForMessage.NOTIFICATION, status=status,
-                                                 timestamp=note.created_at, note=note.text)
-    return enqueue(request, message)
 
 
 def write_patron_note(*, request: IllRequest, patron, text: str) -> Note:
@@ -125,9 +109,7 @@ def write_patron_note(*, request: IllRequest, patron, text: str) -> Note:
 
 def partner_delivery_possible(request: IllRequest) -> bool:
     """True when a note to ``request``'s partner can go electronically (for the form's hint)."""
-    from .partners.outbox import transport_for
-
-    return request.partner is not None and transport_for(request.partner) is not None
+    return request.partner is not None and partner_messages().reachable(request.partner)
 
 
 def kept_only(note: Note, request: IllRequest) -> str:

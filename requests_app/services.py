@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from .actors import ActorKind
 from .models import Event, EventSource, IllRequest, Library, Note, NoteVisibility, PartnerApiKey, Role
+from .transition_listeners import notify_transition_listeners
 from .workflow import Actor, Transition, WorkflowError, registry
 
 #: Sent after the transaction of a transition commits. Decoupled listeners (billing,
@@ -93,7 +94,8 @@ def perform(
 
     Raises ``WorkflowError`` (``unknown_action``, ``not_allowed``, ``forbidden``, ``invalid``,
     ``guard_failed``, ``conflict``); nothing is changed then. On success writes one
-    ``Event``, runs the transition's ``with_event`` hooks in the same transaction (the rows they
+    ``Event``, calls the transition listeners (``transition_listeners``: the partner's message), runs the
+    transition's ``with_event`` hooks in the same transaction (the rows they
     write commit with the event or not at all) and, after commit, its ``after_commit`` hooks and
     ``request_transitioned``.
     """
@@ -150,10 +152,8 @@ def perform(
             data=_json_safe(payload),
             created_at=now,
         )
-        # The partner hears of it: the message is written in this same transaction.
-        from .partners.outgoing import enqueue_for_transition
-
-        enqueue_for_transition(request=locked, transition=transition, event=event, actor=actor, payload=typed)
+        # The partner hears of it: the partner side's listener writes its message in this same transaction.
+        notify_transition_listeners(request=locked, transition=transition, event=event, actor=actor, payload=typed)
         for hook in transition.with_event:
             hook(locked, event)
         for hook in transition.after_commit:

@@ -1,4 +1,4 @@
-"""Jobs of the shared core: outbox delivery, outgoing e-mail, the patron-data purge.
+"""Jobs of the shared core: outgoing e-mail and the patron-data purge (outbox delivery is the partner side's).
 
 Each is safe to run twice (it claims its work by compare-and-set), so each is acknowledged only
 when done and given back to the broker when its worker dies (``acks_late``, ``reject_on_worker_lost``).
@@ -11,19 +11,6 @@ import datetime as dt
 from celery import shared_task
 
 from . import mailer, privacy
-from .partners import outbox
-
-
-@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
-def deliver_request_outbox(request_id: int) -> int:
-    """Send a request's pending messages in order (queued after the commit that wrote them)."""
-    return outbox.deliver_request(request_id)
-
-
-@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
-def deliver_outbox() -> int:
-    """The retry sweep (every minute): every request with a message due now."""
-    return outbox.deliver_due()
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from . import privacy
 from .access import member_library
 from .models import Library, OutboxMessage, OutboxStatus, Role
-from .partners import outbox
+from .partner_messages import partner_messages
 from .workflow import Workflow, registry
 
 PAGE_SIZE = 50
@@ -56,7 +56,7 @@ def resend_message(request: HttpRequest, role: str, pk: int, message_id: int) ->
     if message.status == OutboxStatus.DELIVERED:
         messages.info(request, "That message was already delivered.")
     else:
-        outbox.resend(message)
+        partner_messages().resend(message)
         messages.success(request, f"The {message.summary} message to {message.recipient.symbol} is queued again.")
     return HttpResponseRedirect(registry.get(role).desk_request_url(pk))
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from ..actors import ActorKind
 from ..iso18626 import messages as m
 from ..iso18626.json_codec import kind_of, to_json
-from ..models import Event, IllRequest, Library, OutboxMessage, Role, ServiceType
+from ..models import Event, IllRequest, Library, Note, OutboxMessage, Role, ServiceType
 from ..workflow import GIVEN, Actor, Reply, Transition
 
 #: ReShare's convention for conditions carried in a note; we send and understand it.
@@ -67,6 +67,18 @@ def enqueue_reply(request: IllRequest, reply: Reply) -> OutboxMessage | None:
     return enqueue(request, build_supplying_agency_message(
         request, reason=m.ReasonForMessage(reply.reason), status=status, timestamp=timezone.now(),
         answer=m.YesNo(reply.answer) if reply.answer else None, note=note or None))
+
+
+def enqueue_note(request: IllRequest, note: Note) -> OutboxMessage | None:
+    """Queue the ISO 18626 Notification carrying a staff ``note`` (inside the caller's transaction)."""
+    if request.role == Role.BORROWING:
+        message = build_requesting_agency_message(request, m.Action.NOTIFICATION, note=note.text,
+                                                  timestamp=note.created_at)
+    else:
+        status = request.workflow.state(request.status).iso18626 or m.Status.REQUEST_RECEIVED
+        message = build_supplying_agency_message(request, reason=m.ReasonForMessage.NOTIFICATION, status=status,
+                                                 timestamp=note.created_at, note=note.text)
+    return enqueue(request, message)
 
 
 def enqueue(request: IllRequest, message) -> OutboxMessage | None:
