@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from requests_app.partners.api.base import ModelSerializer
+from requests_app.partners.api.fields_built_once import ModelSerializer
 
 from ..models import Invoice, InvoiceLine
 

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from requests_app import identifiers
 from requests_app.partners.api import schema
-from requests_app.partners.api.base import ModelSerializer
+from requests_app.partners.api.fields_built_once import ModelSerializer
 from requests_app.partners.api.permissions import IsPartnerOrStaff
 
 from ..models import Holding

@@ -1,4 +1,4 @@
-"""The request lists are read from ``values()`` (``api.rows``): the JSON must be exactly the serializer's."""
+"""The request lists are read from ``values()`` (``rows_from_values``): the JSON must be exactly the serializer's."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from requests_app.models import IllRequest
-from requests_app.partners.api.rows import RowRepresentation, row_representation
+from requests_app.partners.api.rows_from_values import RowRepresentation, row_representation
 from requests_app.partners.api.serializers import PartnerRequestSerializer, StaffRequestSerializer
 from tests.factories import IllRequestFactory, LendingRequestFactory, PatronFactory
 

@@ -8,7 +8,7 @@ from rest_framework import serializers
 import billing.api.serializers  # noqa: F401 - registers its serializers as subclasses
 import lending.api.views  # noqa: F401
 import requests_app.partners.api.serializers as request_serializers
-from requests_app.partners.api.base import ModelSerializer
+from requests_app.partners.api.fields_built_once import ModelSerializer
 
 
 def _all_subclasses(cls: type) -> list[type]:

@@ -25,7 +25,7 @@ from requests_app.models import (
 from requests_app.services import available_actions
 from requests_app.workflow import Actor, Transition
 
-from .base import ModelSerializer
+from .fields_built_once import ModelSerializer
 
 #: The citation fields a request carries, in the order a client reads them.
 CITATION_FIELDS = [

@@ -32,7 +32,7 @@ from . import schema
 from .filters import IllRequestFilterSet
 from .pagination import LibraryCursorPagination, RequestCursorPagination
 from .permissions import ApiCaller, IsPartner, IsPartnerOrStaff, api_caller
-from .rows import row_representation
+from .rows_from_values import row_representation
 from .serializers import (
     ActionSerializer,
     LibrarySerializer,

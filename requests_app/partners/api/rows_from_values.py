@@ -1,10 +1,15 @@
-"""List pages straight from ``QuerySet.values()``: a serializer's JSON without a model instance per row.
+"""The REST API's list pages straight from ``QuerySet.values()``: a serializer's JSON without a model
+instance per row. A bypass of DRF kept for speed.
+
+What it buys: ``make bench``'s *Partner API list (cursor, updated since): share of the constant
+endpoint's throughput* (target 0.5, still missed); docs/performance.md, "The API
+lists are read from ``values()``", has the figures.
 
 DRF builds a serializer's fields for every request (a deep copy of each declared field), makes a model
-instance per row (three with ``select_related``) and walks ``get_attribute`` for every field of every row.
-For a page of 50 requests of 38 fields that was 15 ms of a 25 ms call. ``RowRepresentation`` reads the
-same serializer's fields once per process and turns each ``values()`` row into exactly what
-``serializer.data`` would be (a test compares the two on every field), in about a tenth of the time.
+instance per row (three with ``select_related``) and walks ``get_attribute`` for every field of every row:
+most of a list call. ``RowRepresentation`` reads the same serializer's fields once per process and turns
+each ``values()`` row into exactly what ``serializer.data`` would be (``tests/api/test_list_rows.py``
+compares the two on every field).
 
 What a serializer field reads is found from its ``source``:
 

@@ -1,0 +1,32 @@
+"""The API's base ``ModelSerializer``: a serializer's fields are worked out from its model once per class,
+not for every instance. A bypass of DRF's field building kept for speed.
+
+What it buys: ``make bench``'s *Partner API create a request: share of the constant endpoint's
+throughput* (target 0.3, still missed), and the detail and list calls; docs/performance.md, "API
+serializers work out their fields once per class", has the figures.
+
+DRF's ``ModelSerializer`` builds its fields for every instance it makes: for each name in ``Meta.fields``
+it reads the model field's options, choices and validators and builds a serializer field from them
+(``build_field``): 38–40 fields for a request's detail, 24 for the create body, several serializers per
+call. What they are depends only on the class (its ``Meta`` and declared fields), never on the instance,
+its data or its context, so it is worked out once; each instance then gets a deep copy, as DRF itself
+gives each instance a deep copy of the declared fields. A copy costs about half a build, and the
+instances never share a field (a field is bound to its serializer). ``tests/api/test_serializer_fields.py``
+checks the fields equal DRF's own build for every API serializer.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from rest_framework import serializers
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    def get_fields(self) -> dict[str, serializers.Field]:
+        cls = type(self)
+        built = cls.__dict__.get("_fields_built")  # this class's own, not a parent's
+        if built is None:
+            built = super().get_fields()
+            cls._fields_built = built
+        return copy.deepcopy(built)
