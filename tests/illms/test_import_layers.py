@@ -123,51 +123,51 @@ def test_statistics_imports_no_services_tasks_or_partner_side():
     assert statistics_violations(every_import(CORE / "statistics", STATISTICS)) == []
 
 
-def test_the_codec_rule_catches_django_and_the_models_through_a_relative_import_inside_a_function(tmp_path):
-    codec = tmp_path / "requests_app" / "iso18626"
-    codec.mkdir(parents=True)
-    (codec / "xml.py").write_text("from lxml import etree\nfrom . import messages\nfrom ..models import Library\n\n\n"
-                                  "def limit():\n    from django.conf import settings\n")
+def imports_of_one_file(tmp_path: Path, package: str, name: str, source: str) -> list[tuple[str, int, str]]:
+    """``every_import`` of a package under ``tmp_path`` holding one module ``name`` written as ``source``."""
+    folder = tmp_path.joinpath(*package.split("."))
+    folder.mkdir(parents=True)
+    (folder / name).write_text(source)
+    return every_import(folder, package)
 
-    assert codec_violations(every_import(codec, CODEC)) == [
+
+def test_the_codec_rule_catches_django_and_the_models_through_a_relative_import_inside_a_function(tmp_path):
+    found = imports_of_one_file(tmp_path, CODEC, "xml.py", "from lxml import etree\nfrom . import messages\n"
+                                "from ..models import Library\n\n\n"
+                                "def limit():\n    from django.conf import settings\n")
+
+    assert codec_violations(found) == [
         "requests_app/iso18626/xml.py:3 imports requests_app.models",
         "requests_app/iso18626/xml.py:7 imports django.conf",
     ]
 
 
 def test_the_core_rule_catches_the_partner_side_imported_inside_a_function(tmp_path):
-    core = tmp_path / "requests_app"
-    core.mkdir()
-    (core / "services.py").write_text("from .models import IllRequest\n\n\n"
-                                      "def perform():\n    from .partners.outgoing import enqueue\n"
-                                      "    from .partners import outbox\n")
+    found = imports_of_one_file(tmp_path, "requests_app", "services.py", "from .models import IllRequest\n\n\n"
+                                "def perform():\n    from .partners.outgoing import enqueue\n"
+                                "    from .partners import outbox\n")
 
-    assert core_violations(every_import(core, "requests_app")) == [
+    assert core_violations(found) == [
         "requests_app/services.py:5 imports requests_app.partners.outgoing",
         "requests_app/services.py:6 imports requests_app.partners",
     ]
 
 
 def test_the_statistics_rule_catches_services_of_any_app(tmp_path):
-    reports = tmp_path / "requests_app" / "statistics"
-    reports.mkdir(parents=True)
-    (reports / "queries.py").write_text("from ..models import IllRequest\nfrom .. import services\n"
-                                        "from borrowing.services.rota import fill_rate\n")
+    found = imports_of_one_file(tmp_path, STATISTICS, "queries.py", "from ..models import IllRequest\n"
+                                "from .. import services\nfrom borrowing.services.rota import fill_rate\n")
 
-    assert statistics_violations(every_import(reports, STATISTICS)) == [
+    assert statistics_violations(found) == [
         "requests_app/statistics/queries.py:2 imports requests_app.services",
         "requests_app/statistics/queries.py:3 imports borrowing.services.rota",
     ]
 
 
 def test_the_utilities_rule_catches_a_model(tmp_path):
-    utilities = tmp_path / "requests_app" / "utilities"
-    utilities.mkdir(parents=True)
-    (utilities / "pagination.py").write_text("from django.db import models\nfrom ..models import Library\n")
+    found = imports_of_one_file(tmp_path, UTILITIES, "pagination.py",
+                                "from django.db import models\nfrom ..models import Library\n")
 
-    assert utilities_violations(every_import(utilities, UTILITIES)) == [
-        "requests_app/utilities/pagination.py:2 imports requests_app.models",
-    ]
+    assert utilities_violations(found) == ["requests_app/utilities/pagination.py:2 imports requests_app.models"]
 
 
 @pytest.mark.parametrize("app", sorted(MAY_IMPORT))
