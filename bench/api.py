@@ -30,7 +30,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from requests_app.models import IllRequest, Library
-from requests_app.services import issue_api_key
+from requests_app.partners.keys import issue_api_key
 
 from .stats import percentile, process_peak_mb
 

@@ -27,7 +27,7 @@ from borrowing.models import RotaEntry
 from lending.models import LendingDetail
 from requests_app import roles
 from requests_app.models import Event, IllRequest, Library, Note, PatronProfile, PickupLocation, StaffProfile
-from requests_app.services import issue_api_key
+from requests_app.partners.keys import issue_api_key
 
 from .copyload import CopyLoader, next_id, reset_sequence
 

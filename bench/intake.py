@@ -26,7 +26,7 @@ from django.utils import timezone
 from requests_app.iso18626 import messages as m
 from requests_app.iso18626 import xml
 from requests_app.models import Library
-from requests_app.services import issue_api_key
+from requests_app.partners.keys import issue_api_key
 
 from .generator import MEMBERS
 from .stats import percentile

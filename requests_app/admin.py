@@ -5,7 +5,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group
 from django.db.models import Q
 
-from . import email_templates, mailer, roles, services
+from . import email_templates, mailer, roles
 from .admin_lists import (
     EventActionFilter,
     LargeTableAdmin,
@@ -24,7 +24,6 @@ from .models import (
     Note,
     OutboxMessage,
     OutgoingEmail,
-    PartnerApiKey,
     PatronProfile,
     PatronRecordAccess,
     PolicyChange,
@@ -148,50 +147,6 @@ class EventAdmin(LargeTableAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
-
-
-@admin.register(PartnerApiKey)
-class PartnerApiKeyAdmin(MemberLibraryScopedAdmin):
-    """Keys are issued here; the raw key is shown once, in the message after saving.
-
-    The keys are partner libraries', so directory administrators keep them."""
-
-    directory_wide = True
-
-    list_display = ["library", "name", "prefix", "created_at", "last_used_at", "expires_at", "revoked_at"]
-    list_filter = [("library", admin.RelatedOnlyFieldListFilter)]  # the libraries with keys, not the directory
-    search_fields = ["library__symbol", "name", "prefix"]
-    list_select_related = ["library"]
-    fields = ["library", "name", "expires_at", "prefix", "created_at", "last_used_at", "revoked_at"]
-    readonly_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
-    actions = ["revoke", "rotate"]
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            return super().save_model(request, obj, form, change)
-        key, raw = services.issue_api_key(library=obj.library, name=obj.name)
-        if obj.expires_at:
-            key.expires_at = obj.expires_at
-            key.save(update_fields=["expires_at"])
-        obj.pk = key.pk
-        obj.prefix, obj.key_hash, obj.created_at = key.prefix, key.key_hash, key.created_at
-        obj._state.adding = False
-        messages.warning(request,
-                         f"The new key for {key.library.symbol} is {raw} – copy it now, it is not shown again. "
-                         f"It is sent as “Authorization: Bearer <key>”, or as HTTP Basic with the user name "
-                         f"{key.library.symbol} and the key as password.")
-
-    @admin.action(description="Revoke the selected keys")
-    def revoke(self, request, queryset):
-        for key in queryset:
-            services.revoke_api_key(key=key)
-        messages.success(request, f"Revoked {queryset.count()} key(s).")
-
-    @admin.action(description="Rotate: revoke and issue a successor")
-    def rotate(self, request, queryset):
-        for key in queryset.select_related("library"):
-            new, raw = services.rotate_api_key(key=key)
-            messages.warning(request, f"New key for {new.library.symbol} ({new.name}): {raw} – copy it now.")
 
 
 @admin.register(OutboxMessage)

@@ -7,9 +7,6 @@ staff view, a patron page, the REST API, the ISO 18626 handler or a Celery job.
 from __future__ import annotations
 
 import functools
-import hashlib
-import hmac
-import secrets
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -18,7 +15,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from .actors import ActorKind
-from .models import Event, EventSource, IllRequest, Library, Note, NoteVisibility, PartnerApiKey, Role
+from .models import Event, EventSource, IllRequest, Library, Note, NoteVisibility, Role
 from .transition_listeners import notify_transition_listeners
 from .workflow import Actor, Transition, WorkflowError, registry
 
@@ -328,73 +325,3 @@ def partner_request_differences(*, request: IllRequest, fields: dict[str, Any]) 
         if (value if value not in (None, "") else None) != (stored if stored not in (None, "") else None):
             differences.append(name)
     return differences
-
-
-# Partner API keys ---------------------------------------------------------------------------
-
-API_KEY_PREFIX = "illms"
-
-
-def _hash_key(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
-def issue_api_key(*, library: Library, name: str) -> tuple[PartnerApiKey, str]:
-    """Issue a new key for ``library``; returns the row and the raw key, which is shown only now."""
-    prefix = secrets.token_hex(6)
-    raw = f"{API_KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
-    key = PartnerApiKey.objects.create(library=library, name=name.strip() or "API key", prefix=prefix,
-                                       key_hash=_hash_key(raw))
-    return key, raw
-
-
-def rotate_api_key(*, key: PartnerApiKey) -> tuple[PartnerApiKey, str]:
-    """Revoke ``key`` and issue its successor with the same name."""
-    with transaction.atomic():
-        revoke_api_key(key=key)
-        return issue_api_key(library=key.library, name=key.name)
-
-
-def revoke_api_key(*, key: PartnerApiKey) -> PartnerApiKey:
-    if key.revoked_at is None:
-        key.revoked_at = timezone.now()
-        key.save(update_fields=["revoked_at"])
-    return key
-
-
-class ApiKeyRejected(Exception):
-    """``raw`` is no usable key: ``reason`` says why (for the log, never the key), ``library`` is whose it
-    names when its prefix is one of ours (a wrong, revoked or expired key of that library)."""
-
-    def __init__(self, reason: str, library: Library | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.library = library
-
-
-def check_api_key(raw: str) -> PartnerApiKey:
-    """The usable key ``raw`` names, its library selected; raises ``ApiKeyRejected``. Records its last use."""
-    parts = (raw or "").strip().split("_", 2)
-    if len(parts) != 3 or parts[0] != API_KEY_PREFIX:
-        raise ApiKeyRejected("not an ILLMS partner key")
-    key = PartnerApiKey.objects.by_prefix_with_library(parts[1])
-    if key is None:
-        raise ApiKeyRejected(f"unknown key {parts[1]}…")
-    if not hmac.compare_digest(key.key_hash, _hash_key(raw.strip())):
-        raise ApiKeyRejected(f"wrong key with the prefix {key.prefix}…", key.library)
-    if not key.is_usable:
-        raise ApiKeyRejected(f"{'revoked' if key.revoked_at else 'expired'} key {key.prefix}…", key.library)
-    if not key.library.active:
-        raise ApiKeyRejected(f"key {key.prefix}… of the inactive library {key.library.symbol}", key.library)
-    now = timezone.now()
-    if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
-        PartnerApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
-    return key
-
-
-def authenticate_api_key(raw: str) -> PartnerApiKey | None:
-    """The usable key ``raw`` names (its library selected), or ``None``. Records when it was last used."""
-    try:
-        return check_api_key(raw)
-    except ApiKeyRejected:
-        return None

@@ -132,7 +132,7 @@ class LendingRequestFactory(IllRequestFactory):
 
 def partner_key(library: Library) -> str:
     """A new API key of ``library``, raw (as the partner would hold it)."""
-    from requests_app.services import issue_api_key
+    from requests_app.partners.keys import issue_api_key
 
     return issue_api_key(library=library, name="tests")[1]
 

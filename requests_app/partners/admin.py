@@ -1,6 +1,6 @@
-"""The admin of the directory entry: a library's address, its protocol endpoints and the partner's
-credentials (what we send is write-only; opening a partner to messages without a credential needs a
-reason, recorded by :mod:`.authentication`)."""
+"""The partner side's admin: the directory entry (a library's address, its protocol endpoints and the
+partner's credentials: what we send is write-only; opening a partner to messages without a credential
+needs a reason, recorded by :mod:`.authentication`) and the partners' API keys."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -8,9 +8,9 @@ from django.contrib.admin.utils import flatten_fieldsets
 from django.utils.html import format_html
 
 from ..admin_scope import MemberLibraryScopedAdmin, MemberLibraryScopedInline
-from ..models import Library, PickupLocation
+from ..models import Library, PartnerApiKey, PickupLocation
 from ..selectors import staff_library
-from . import authentication
+from . import authentication, keys
 
 
 class PickupLocationInline(MemberLibraryScopedInline, admin.TabularInline):
@@ -166,3 +166,47 @@ class LibraryAdmin(MemberLibraryScopedAdmin):
             return super().get_readonly_fields(request, obj)
         editable = set(dict(self.fieldsets)[OWN_LIBRARY_FIELDSET]["fields"])
         return [name for name in flatten_fieldsets(self.get_fieldsets(request, obj)) if name not in editable]
+
+
+@admin.register(PartnerApiKey)
+class PartnerApiKeyAdmin(MemberLibraryScopedAdmin):
+    """Keys are issued here; the raw key is shown once, in the message after saving.
+
+    The keys are partner libraries', so directory administrators keep them."""
+
+    directory_wide = True
+
+    list_display = ["library", "name", "prefix", "created_at", "last_used_at", "expires_at", "revoked_at"]
+    list_filter = [("library", admin.RelatedOnlyFieldListFilter)]  # the libraries with keys, not the directory
+    search_fields = ["library__symbol", "name", "prefix"]
+    list_select_related = ["library"]
+    fields = ["library", "name", "expires_at", "prefix", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
+    actions = ["revoke", "rotate"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        key, raw = keys.issue_api_key(library=obj.library, name=obj.name)
+        if obj.expires_at:
+            key.expires_at = obj.expires_at
+            key.save(update_fields=["expires_at"])
+        obj.pk = key.pk
+        obj.prefix, obj.key_hash, obj.created_at = key.prefix, key.key_hash, key.created_at
+        obj._state.adding = False
+        messages.warning(request,
+                         f"The new key for {key.library.symbol} is {raw} – copy it now, it is not shown again. "
+                         f"It is sent as “Authorization: Bearer <key>”, or as HTTP Basic with the user name "
+                         f"{key.library.symbol} and the key as password.")
+
+    @admin.action(description="Revoke the selected keys")
+    def revoke(self, request, queryset):
+        for key in queryset:
+            keys.revoke_api_key(key=key)
+        messages.success(request, f"Revoked {queryset.count()} key(s).")
+
+    @admin.action(description="Rotate: revoke and issue a successor")
+    def rotate(self, request, queryset):
+        for key in queryset.select_related("library"):
+            new, raw = keys.rotate_api_key(key=key)
+            messages.warning(request, f"New key for {new.library.symbol} ({new.name}): {raw} – copy it now.")

@@ -32,8 +32,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from ..models import Library, OutgoingAuthScheme, PartnerApiKey, PolicyChange
-from ..services import ApiKeyRejected, check_api_key
 from . import credentials, throttling
+from .keys import ApiKeyRejected, check_api_key
 
 logger = logging.getLogger(__name__)
 

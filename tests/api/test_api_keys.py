@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from requests_app.models import PartnerApiKey
-from requests_app.services import authenticate_api_key, issue_api_key, revoke_api_key
+from requests_app.partners.keys import authenticate_api_key, issue_api_key, revoke_api_key
 from tests.factories import LibraryFactory
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@
 import pytest
 
 from requests_app.models import Event, EventSource, IllRequest
-from requests_app.services import issue_api_key
+from requests_app.partners.keys import issue_api_key
 
 from .contracts import AuthenticationContract, assert_json_error
 

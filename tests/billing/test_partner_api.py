@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from billing.models import Invoice
 from billing.services import create_monthly_invoices
 from billing.services.invoices import create_invoice
-from requests_app.services import issue_api_key
+from requests_app.partners.keys import issue_api_key
 from tests.factories import LendingRequestFactory, LibraryFactory, MemberLibraryFactory
 
 from .factories import ReceivableFactory

@@ -18,7 +18,7 @@ from django.urls import resolve
 from rest_framework.test import APIClient
 
 from requests_app import roles
-from requests_app.services import issue_api_key
+from requests_app.partners.keys import issue_api_key
 from tests.factories import IllRequestFactory, LibraryFactory, MemberLibraryFactory, StaffFactory, UserFactory
 from tests.url_walk import url_patterns
 

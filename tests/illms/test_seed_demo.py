@@ -162,7 +162,7 @@ def printed_keys(output: str) -> dict[str, str]:
 
 def test_seed_issues_every_active_partner_a_key_and_prints_it_once():
     from requests_app.models import PartnerApiKey
-    from requests_app.services import authenticate_api_key
+    from requests_app.partners.keys import authenticate_api_key
 
     keys = printed_keys(seed())
     active = set(Library.objects.filter(is_member=False, active=True).values_list("symbol", flat=True))

@@ -9,8 +9,8 @@ import pytest
 from requests_app.iso18626 import messages as m
 from requests_app.iso18626 import xml
 from requests_app.models import Event, IllRequest, InboundMessage, Note, OutboxMessage
+from requests_app.partners.keys import issue_api_key
 from requests_app.partners.outgoing import CONDITION_NOTE_PREFIX, agency_id
-from requests_app.services import issue_api_key
 from tests.factories import (
     IllRequestFactory,
     LendingRequestFactory,

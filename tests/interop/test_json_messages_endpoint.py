@@ -4,7 +4,7 @@ import pytest
 
 from requests_app.iso18626 import json_codec
 from requests_app.models import IllRequest
-from requests_app.services import issue_api_key
+from requests_app.partners.keys import issue_api_key
 from tests.factories import LibraryFactory, MemberLibraryFactory
 from tests.interop.test_iso18626_endpoint import iso_request
 

@@ -13,7 +13,7 @@ from requests_app.iso18626 import json_codec, xml
 from requests_app.iso18626 import messages as m
 from requests_app.models import Event, IllRequest, InboundMessage, Library, Note, OutboxMessage, PolicyChange
 from requests_app.partners import authentication
-from requests_app.services import issue_api_key, revoke_api_key
+from requests_app.partners.keys import issue_api_key, revoke_api_key
 from tests.factories import (
     IllRequestFactory,
     LendingRequestFactory,

@@ -55,7 +55,7 @@ print(request.pk)
 
 ISSUE_KEY = """
 from requests_app.models import Library
-from requests_app.services import issue_api_key
+from requests_app.partners.keys import issue_api_key
 print(issue_api_key(library=Library.objects.get(symbol="{other}"), name="ILLMS {other}")[1])
 """
 

@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from requests_app.services import issue_api_key
+from requests_app.partners.keys import issue_api_key
 from tests.factories import LibraryFactory, MemberLibraryFactory, PatronFactory
 from tests.lending.factories import HoldingFactory
 

@@ -24,7 +24,7 @@ from billing.services.invoices import create_invoice
 from lending.models import LendingDetail, MatchKind
 from requests_app import roles
 from requests_app.models import Note, PatronProfile
-from requests_app.services import issue_api_key
+from requests_app.partners.keys import issue_api_key
 from tests.billing.factories import BillingSettingsFactory
 from tests.factories import (
     IllRequestFactory,

@@ -21,7 +21,7 @@ from billing.models import (
 )
 from borrowing.models import CopyrightRecord, PatronDownload, ReminderLog, RotaEntry
 from lending.models import ElectronicDelivery, Holding, HoldingsImport, LendingDetail, PartnerLendingRule
-from requests_app import privacy, services
+from requests_app import privacy
 from requests_app.models import (
     EmailTemplate,
     Event,
@@ -38,6 +38,7 @@ from requests_app.models import (
     StaffProfile,
     Transport,
 )
+from requests_app.partners import keys
 from tests.factories import IllRequestFactory, LendingRequestFactory, LibraryFactory, PatronFactory, StaffFactory
 
 TODAY = dt.date(2026, 3, 2)
@@ -58,7 +59,7 @@ def rows_of(library: Library) -> dict[type, object]:
     delivery = ElectronicDelivery.objects.create(request=lending, file="lending/edelivery/x.pdf",
                                                  token=f"token-{library.symbol}",
                                                  expires_at=timezone.now() + dt.timedelta(days=5), max_downloads=5)
-    key, _raw = services.issue_api_key(library=library, name="ILL system")
+    key, _raw = keys.issue_api_key(library=library, name="ILL system")
     return {
         Library: library,
         get_user_model(): patron,

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from requests_app import roles
 from requests_app.models import PatronRecordAccess
-from requests_app.services import issue_api_key
+from requests_app.partners.keys import issue_api_key
 from tests.factories import IllRequestFactory, LendingRequestFactory, MemberLibraryFactory, StaffFactory
 
 from .conftest import BARCODE, USERNAME

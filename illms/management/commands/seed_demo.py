@@ -48,7 +48,8 @@ from requests_app.models import (
     ServiceType,
     StaffProfile,
 )
-from requests_app.services import issue_api_key, perform
+from requests_app.partners.keys import issue_api_key
+from requests_app.services import perform
 from requests_app.workflow import Actor, Transition, Workflow, WorkflowError, registry
 
 DEFAULT_PASSWORD = "illms-demo"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from requests_app.models import Library
-from requests_app.services import issue_api_key
+from requests_app.partners.keys import issue_api_key
 
 
 class Command(BaseCommand):
