@@ -36,6 +36,7 @@ from .models import (
     ChargeStatus,
     Direction,
     ExchangeRate,
+    FeeSchedule,
     Invoice,
     InvoiceKind,
     InvoiceLine,
@@ -110,8 +111,6 @@ def charge_detail(*, library: Library, pk: int) -> Charge:
 
 
 def fee_schedules(*, library: Library) -> QuerySet:
-    from .models import FeeSchedule
-
     return (FeeSchedule.objects.filter(library=library).select_related("partner")
             .order_by("direction", "service", "partner__symbol", "-effective_from"))
 

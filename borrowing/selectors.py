@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
 
-from requests_app.models import Event, IllRequest, Library, Note, NoteVisibility, PickupLocation
+from requests_app.models import (
+    Event,
+    IllRequest,
+    InboundMessage,
+    Library,
+    Note,
+    NoteVisibility,
+    OutboxMessage,
+    PickupLocation,
+)
 
-from .models import PatronDownload
+from .models import CopyrightRecord, PatronDownload, RotaEntry
 from .states import FINAL
 
 # Patron side ---------------------------------------------------------------------------------
@@ -65,10 +74,6 @@ def staff_request_detail(*, library: Library, pk: int) -> IllRequest:
 
     Raises ``IllRequest.DoesNotExist`` for another library's request or a lending request.
     """
-    from requests_app.models import InboundMessage, OutboxMessage
-
-    from .models import RotaEntry
-
     return (IllRequest.objects.filter(library=library, role="borrowing")
             .select_related("partner", "patron", "patron__patron_profile", "library", "pickup_location",
                             "copyright_record")
@@ -88,10 +93,6 @@ def rota_lender_choices(*, library: Library) -> QuerySet[Library]:
 
 def copyright_journal_counts(*, library: Library, year: int | None = None) -> QuerySet:
     """The rule-of-five report: per journal and year, copies counted, CCG, CCL and waiting (one query)."""
-    from django.db.models import Count, Max, Q
-
-    from .models import CopyrightRecord
-
     records = CopyrightRecord.objects.filter(library=library)
     if year:
         records = records.filter(request_year=year)
@@ -103,7 +104,5 @@ def copyright_journal_counts(*, library: Library, year: int | None = None) -> Qu
 
 
 def copyright_years(*, library: Library) -> list[int]:
-    from .models import CopyrightRecord
-
     return list(CopyrightRecord.objects.filter(library=library).values_list("request_year", flat=True)
                 .distinct().order_by("-request_year"))

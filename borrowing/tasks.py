@@ -12,6 +12,7 @@ from requests_app.models import EventSource, IllRequest, Role
 from requests_app.services import claim
 from requests_app.workflow import Actor
 
+from .services import notifications, rota
 from .states import BorrowingStatus
 
 
@@ -37,16 +38,12 @@ def mark_overdue_loans(today: str | None = None) -> int:
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def advance_rota(request_id: int, after_event_id: int | None = None) -> bool:
     """Try the next lender after an unfilled answer (queued after commit by the workflow)."""
-    from .services import rota
-
     return rota.advance_rota(request_id=request_id, after_event_id=after_event_id) is not None
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def advance_silent_lenders(now: str | None = None) -> int:
     """Hourly: a lender silent past its library's auto-advance days (a policy) counts as unfilled."""
-    from .services import rota
-
     return rota.advance_silent_lenders(now=dt.datetime.fromisoformat(now) if now else None)
 
 
@@ -54,6 +51,4 @@ def advance_silent_lenders(now: str | None = None) -> int:
 def send_reminders(today: str | None = None) -> dict:
     """Daily: due-date reminders and overdue notices, each once per loan, stage and due date; a run
     after a worker died mid-job writes the ones still missing."""
-    from .services import notifications
-
     return notifications.send_reminders(today=dt.date.fromisoformat(today) if today else None)

@@ -22,9 +22,14 @@ from requests_app.policies import policy_for
 from requests_app.workflow import Actor, Iso18626, State, Transition, Workflow
 
 from .forms import ClearanceForm, OwnedLocallyForm
+from .models import RotaEntry, RotaStatus
 from .services import copyright as copyright_services
 from .services import review
+from .services.downloads import record_link
+from .services.notifications import write_for_event
+from .services.rota import build_rota, close_current_entry
 from .states import DESCRIPTIONS, FINAL, BorrowingStatus
+from .tasks import advance_rota
 
 S = BorrowingStatus
 PATRON, STAFF, PARTNER, SYSTEM = ActorKind.PATRON, ActorKind.STAFF, ActorKind.PARTNER, ActorKind.SYSTEM
@@ -119,9 +124,6 @@ def shorten_to_recall(request: IllRequest, actor: Actor, data: dict) -> Iterable
 
 def close_rota_entry(request: IllRequest, actor: Actor, data: dict) -> Iterable[str]:
     """The current lender's rota entry gets its answer: unfilled, no answer, or conditions refused."""
-    from .models import RotaStatus
-    from .services.rota import close_current_entry
-
     outcome = data.get("rota_outcome") or RotaStatus.UNFILLED
     reason = data.get("reason_unfilled") or ("No answer in time" if outcome == RotaStatus.NO_ANSWER else "")
     close_current_entry(request, outcome, str(reason or ""))
@@ -130,44 +132,31 @@ def close_rota_entry(request: IllRequest, actor: Actor, data: dict) -> Iterable[
 
 def refuse_conditions_entry(request: IllRequest, actor: Actor, data: dict) -> Iterable[str]:
     """The lender's rota entry is closed as unfilled (conditions refused)."""
-    from .models import RotaStatus
-    from .services.rota import close_current_entry
-
     close_current_entry(request, RotaStatus.UNFILLED, "Conditions refused")
     return ()
 
 
 def rota_entry_supplied(request: IllRequest, actor: Actor, data: dict) -> Iterable[str]:
     """The lender's rota entry is closed as supplied."""
-    from .models import RotaStatus
-    from .services.rota import close_current_entry
-
     close_current_entry(request, RotaStatus.SUPPLIED)
     return ()
 
 
 def keep_copy_link(request: IllRequest, actor: Actor, data: dict) -> Iterable[str]:
     """The lender's link to the copy, kept for the patron's download button on My requests."""
-    from .services.downloads import record_link
-
     record_link(request=request, url=str(data.get("url") or ""))
     return ()
 
 
 def rota_entry_cancelled(request: IllRequest, actor: Actor, data: dict) -> Iterable[str]:
     """The lender's rota entry is closed as skipped (cancelled)."""
-    from .models import RotaStatus
-    from .services.rota import close_current_entry
-
     close_current_entry(request, RotaStatus.SKIPPED, "Cancelled")
     return ()
 
 
 def assess_copyright(request: IllRequest, actor: Actor, data: dict) -> Iterable[str]:
     """A verified article is counted under the rule of five (CCG, CCL, or waiting for clearance)."""
-    from .services.copyright import assess
-
-    record = assess(request)
+    record = copyright_services.assess(request)
     if record is None or record.compliance == request.copyright_compliance:
         return ()
     request.copyright_compliance = record.compliance
@@ -176,9 +165,7 @@ def assess_copyright(request: IllRequest, actor: Actor, data: dict) -> Iterable[
 
 def hold_for_copyright(request: IllRequest, actor: Actor, data: dict) -> Iterable[str]:
     """The copy is recorded in the copyright queue, waiting for clearance."""
-    from .services.copyright import record_for_review
-
-    record_for_review(request)
+    copyright_services.record_for_review(request)
     request.copyright_compliance = ""
     return ["copyright_compliance"]
 
@@ -193,16 +180,11 @@ def record_clearance(request: IllRequest, actor: Actor, data: dict) -> Iterable[
 
 def route_copyright_after_verify(request: IllRequest, event) -> None:
     """An article over the rule of five goes to the copyright queue."""
-    from .services.copyright import route_for_clearance
-
-    route_for_clearance(request)
+    copyright_services.route_for_clearance(request)
 
 
 def build_rota_when_sourcing(request: IllRequest, event) -> None:
     """Entering sourcing: build the rota if it has no lender waiting (staff may then edit it)."""
-    from .models import RotaEntry, RotaStatus
-    from .services.rota import build_rota
-
     current = IllRequest.objects.filter(pk=request.pk, status=BorrowingStatus.SOURCING).first()
     if current is not None and not RotaEntry.objects.filter(request=current, status=RotaStatus.PENDING).exists():
         build_rota(request=current)
@@ -210,15 +192,11 @@ def build_rota_when_sourcing(request: IllRequest, event) -> None:
 
 def queue_advance_rota(request: IllRequest, event) -> None:
     """The request goes to the next lender of the rota (or to “End of rota”)."""
-    from .tasks import advance_rota
-
     advance_rota.delay(request.pk, event.pk)
 
 
 def _email(kind: str, *, only_staff: bool = False):
     def hook(request: IllRequest, event) -> None:
-        from .services.notifications import write_for_event
-
         if only_staff and event.actor_kind not in (ActorKind.STAFF, ActorKind.SYSTEM):
             return
         write_for_event(kind, request, event)

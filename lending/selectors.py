@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q, QuerySet
 
+from requests_app import identifiers
 from requests_app import selectors as core
 from requests_app.models import IllRequest, Library, Role
 
-from .models import DownloadLog, ElectronicDelivery, Holding, HoldingsImport, MatchKind
+from .models import DownloadLog, ElectronicDelivery, Holding, HoldingsImport, LendingDetail, MatchKind
 
 
 def _identifier_search(text: str) -> Q:
     """Exact matches on whichever identifiers ``text`` is a valid form of (ISBN-10 finds the ISBN-13)."""
-    from django.core.exceptions import ValidationError
-
-    from requests_app import identifiers
-
     condition = Q(pk__in=[])
     for field in ("isbn", "issn", "oclc_number"):
         try:
@@ -74,8 +72,6 @@ def request_detail(*, library: Library, pk: int) -> IllRequest:
 
 def lending_extras(*, request: IllRequest) -> dict:
     """The lending side tables of ``request``: its availability result and its e-delivery links."""
-    from .models import LendingDetail
-
     detail = LendingDetail.objects.select_related("holding").filter(request=request).first()
     deliveries = list(ElectronicDelivery.objects.filter(request=request).prefetch_related(
         Prefetch("downloads", queryset=DownloadLog.objects.order_by("at"))))

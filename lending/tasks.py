@@ -11,6 +11,9 @@ from requests_app.models import EventSource, IllRequest, Role
 from requests_app.services import claim
 from requests_app.workflow import Actor
 
+from .services.availability import check_missed_requests, check_recent_requests, on_request_created
+from .services.edelivery import expire_deliveries
+from .services.holdings import run_import
 from .states import LendingStatus
 
 #: A new request still without a shelf check this long after it arrived is checked by the sweep.
@@ -37,8 +40,6 @@ def mark_overdue_loans(today: str | None = None) -> int:
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def import_holdings(import_id: int) -> int:
     """Import one uploaded holdings file (a second delivery of the task finds it started and does nothing)."""
-    from .services.holdings import run_import
-
     job = run_import(import_id)
     return job.imported if job else 0
 
@@ -46,8 +47,6 @@ def import_holdings(import_id: int) -> int:
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def expire_electronic_deliveries() -> int:
     """Daily: delete the files behind expired download links (idempotent)."""
-    from .services.edelivery import expire_deliveries
-
     return expire_deliveries()
 
 
@@ -58,8 +57,6 @@ def check_new_request_availability(request_id: int) -> None:
     Idempotent: the check overwrites its own result and auto-unfills only a request still new, so a
     task delivered twice (a worker died before acknowledging it) changes nothing the second time.
     """
-    from .services.availability import on_request_created
-
     on_request_created(request_id)
 
 
@@ -68,8 +65,6 @@ def check_new_requests_availability(since: str | None = None) -> int:
     """The availability check of the new lending requests created since ``since`` (ISO 8601) and not
     checked yet: those a process committed together (``availability.queue_check``). Idempotent.
     """
-    from .services.availability import check_recent_requests
-
     return check_recent_requests(since=dt.datetime.fromisoformat(since) if since else None)
 
 
@@ -82,7 +77,5 @@ def check_missed_availability(now: str | None = None) -> int:
     "Not checked" for good; this sweep is the net, so no request waits longer than one period. Safe to
     run twice and beside the queued tasks: the check overwrites its own result.
     """
-    from .services.availability import check_missed_requests
-
     cutoff = (dt.datetime.fromisoformat(now) if now else timezone.now()) - UNCHECKED_GRACE
     return check_missed_requests(before=cutoff, limit=SWEEP_BATCH)

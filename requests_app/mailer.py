@@ -143,7 +143,7 @@ def write_once(draft: Draft) -> OutgoingEmail | None:
 
 
 def queue_after_commit(ids: list[int]) -> None:
-    from .tasks import send_email
+    from .tasks import send_email  # the task imports this module; it is only queued here
 
     def publish() -> None:
         for pk in ids:
@@ -248,7 +248,7 @@ def sweep(*, now: dt.datetime | None = None, limit: int = 1000) -> dict[str, int
     due = (pending.filter(attempts__gt=0, next_attempt_at__lte=now)
            | pending.filter(attempts=0, next_attempt_at__lte=now - LOST_AFTER))
     due = again + list(due.order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
-    from .tasks import send_email
+    from .tasks import send_email  # the task imports this module; it is only queued here
 
     for pk in due:
         send_email.delay(pk)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
-from .models import Event, IllRequest, InboundMessage, Library, Note, OutboxMessage
+from .models import Event, IllRequest, InboundMessage, Library, Note, NoteVisibility, OutboxMessage
 from .workflow import registry
 
 
@@ -72,10 +72,6 @@ def with_history(requests: QuerySet[IllRequest]) -> QuerySet[IllRequest]:
 
 def request_notes(*, request: IllRequest, partner: Library | None = None) -> QuerySet[Note]:
     """The notes on ``request``; for ``partner``, only those meant for partners from us and its own."""
-    from django.db.models import Q
-
-    from .models import NoteVisibility
-
     notes = Note.objects.filter(request=request).select_related("author", "author_library").order_by("created_at", "pk")
     if partner is not None:
         notes = notes.filter(Q(author_library=partner)

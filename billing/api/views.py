@@ -16,6 +16,7 @@ from requests_app.partners.api.pagination import CheckedCursorPagination
 from requests_app.partners.api.permissions import IsPartner
 
 from .. import selectors
+from ..models import Invoice
 from ..views import pdf_response
 from .serializers import InvoiceSerializer
 
@@ -47,8 +48,6 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def get_queryset(self):
         library = partner_library(self.request)
         if library is None:  # schema generation
-            from ..models import Invoice
-
             return Invoice.objects.none()
         return selectors.partner_invoices(partner=library)
 

@@ -14,12 +14,13 @@ from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import CharField, Exists, OuterRef, Sum, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
-from requests_app.models import Library
+from requests_app.models import Library, OutgoingEmail
 
-from ..emails import write_invoice_email
+from ..emails import queue_invoice_email, write_invoice_email
 from ..models import (
     BillingSettings,
     Charge,
@@ -32,6 +33,7 @@ from ..models import (
     Payment,
 )
 from ..money import parse_amount, quantize
+from ..pdf import render_invoice
 from .charges import _zone
 from .errors import BillingError
 
@@ -156,7 +158,7 @@ def create_monthly_invoices(*, now: dt.datetime | None = None) -> list[Invoice]:
 
 
 def _queue_pdf(invoice_id: int) -> None:
-    from .. import tasks
+    from .. import tasks  # the tasks import this module; it only queues them
 
     transaction.on_commit(lambda: tasks.render_invoice_pdf.delay(invoice_id))
 
@@ -182,8 +184,6 @@ def issue_invoice(*, invoice: Invoice) -> Invoice:
 
 def store_invoice_pdf(*, invoice: Invoice) -> Invoice:
     """Render ``invoice`` to PDF and keep it in private storage (again if it was already there)."""
-    from ..pdf import render_invoice
-
     content = render_invoice(invoice)
     if invoice.pdf:
         invoice.pdf.delete(save=False)
@@ -198,8 +198,6 @@ def render_and_release(*, invoice_id: int) -> bool:
     Safe to repeat: a second run (a redelivered task, the sweep) renders nothing and queues an e-mail
     that is not sent twice. Returns whether a PDF was rendered now.
     """
-    from ..emails import queue_invoice_email
-
     invoice = Invoice.objects.filter(pk=invoice_id).select_related("library", "partner").first()
     if invoice is None:
         return False
@@ -222,12 +220,7 @@ def sweep_invoices(*, now: dt.datetime | None = None, limit: int = 500) -> dict[
     existed or written by hand; the mail sweep (``requests_app.mailer.sweep``) takes care of e-mails
     that are written but not sent. Returns the counts.
     """
-    from django.db.models import CharField, Exists, OuterRef, Value
-    from django.db.models.functions import Cast, Concat
-
-    from requests_app.models import OutgoingEmail
-
-    from .. import tasks
+    from .. import tasks  # the tasks import this module; it only queues them
 
     now = now or timezone.now()
     settled = Invoice.objects.filter(issued_on__isnull=False, created_at__lt=now - SWEEP_AFTER)

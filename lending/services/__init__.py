@@ -19,7 +19,7 @@ def receive_request(*, library: Library, partner: Library, requesting_agency_req
 
     The same request received again returns the existing one (see
     ``requests_app.services.receive_partner_request``, which the ISO 18626 door uses too).
-    The availability check runs when the creation commits (``lending.apps``).
+    The availability check runs when the creation commits (``lending.receivers``).
     """
     return receive_partner_request(library=library, partner=partner,
                                    requesting_agency_request_id=requesting_agency_request_id, source=source,

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from requests_app.catalogue import OwnedItem
 from requests_app.models import EventSource, IllRequest, Role, ServiceType
 from requests_app.partner_standing import standing_warnings
 from requests_app.policies import policy_for
@@ -175,7 +176,7 @@ _covered_until = 0.0
 
 def shares_checks() -> bool:
     """Whether new requests share queued checks: when tasks go to a broker (not run at once, eagerly)."""
-    from ..tasks import check_new_requests_availability
+    from ..tasks import check_new_requests_availability  # the tasks import this module; it only queues them
 
     return not check_new_requests_availability.app.conf.task_always_eager
 
@@ -196,7 +197,7 @@ def queue_check(request: IllRequest) -> None:
     own window, so nothing is shared between processes but the broker; two processes' checks may
     overlap, and a check is safe to run twice.
     """
-    from ..tasks import check_new_request_availability, check_new_requests_availability
+    from ..tasks import check_new_request_availability, check_new_requests_availability  # only queued here
 
     def send_one() -> None:
         try:
@@ -273,8 +274,6 @@ def check_recent_requests(*, since: dt.datetime | None = None) -> int:
 
 def owned_items(*, library, citation) -> list:
     """The finder lending registers with ``requests_app.catalogue``: our holding for a citation, if any."""
-    from requests_app.catalogue import OwnedItem
-
     fields = ("isbn", "issn", "oclc_number", "title", "author", "container_title")
     probe = IllRequest(library=library, **{f: citation.get(f) or "" for f in fields})
     holding, _kind = find_holding(probe)

@@ -60,7 +60,7 @@ def start_import(*, library: Library, upload: UploadedFile, file_format: str, us
     job = HoldingsImport(library=library, uploaded_by=user, file_format=file_format,
                          original_name=(upload.name or "")[:255])
     job.file.save(f"{library.symbol}-{timezone.now():%Y%m%d%H%M%S}.{file_format}", upload, save=False)
-    from ..tasks import import_holdings
+    from ..tasks import import_holdings  # the task imports this module; it is only queued here
 
     with transaction.atomic():
         job.save()

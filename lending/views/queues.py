@@ -19,6 +19,7 @@ from requests_app.workflow import Actor, WorkflowError
 from .. import selectors
 from ..forms import ScanForm
 from ..models import MatchKind
+from ..pdf import pull_slips
 from ..services import answers, printing
 from ..states import LendingStatus
 from ..workflow import WORKFLOW
@@ -75,8 +76,6 @@ def pull_slips_pdf(request: HttpRequest) -> HttpResponse:
     requests = list(selectors.requests_for_printing(library=library, ids=parse_ids(request.GET.getlist("ids"))))
     if not requests:
         raise Http404("No such requests.")
-    from ..pdf import pull_slips
-
     return _pdf_response(pull_slips(requests), "pull-slips.pdf")
 
 

@@ -78,7 +78,7 @@ def enqueue(*, request: IllRequest, sender: Library, recipient: Library, kind: s
         request=request, sender=sender, recipient=recipient, kind=kind, summary=summary[:100], payload=payload,
         transport=transport,
     )
-    from .tasks import deliver_request_outbox
+    from .tasks import deliver_request_outbox  # the task imports this module; it is only queued here
 
     transaction.on_commit(lambda: deliver_request_outbox.delay(request.pk))
     return message
@@ -160,7 +160,7 @@ def resend(message: OutboxMessage) -> OutboxMessage:
         OutboxMessage.objects.filter(pk=message.pk).update(
             status=OutboxStatus.PENDING, attempts=0, next_attempt_at=timezone.now(), last_error="")
         message.refresh_from_db()
-        from .tasks import deliver_request_outbox
+        from .tasks import deliver_request_outbox  # the task imports this module; it is only queued here
 
         transaction.on_commit(lambda: deliver_request_outbox.delay(message.request_id))
     return message
