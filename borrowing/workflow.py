@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django import forms
+from django.utils import timezone
 
 from requests_app.action_input import ActionData, IsoDateField
 from requests_app.actors import ActorKind
@@ -88,7 +89,7 @@ def set_patron_due_date(request: IllRequest, actor: Actor, data: dict) -> Iterab
     elif request.due_date:
         request.patron_due_date = request.due_date - dt.timedelta(days=due_date_buffer_days(request))
     else:
-        request.patron_due_date = dt.date.today() + dt.timedelta(days=21)
+        request.patron_due_date = timezone.localdate() + dt.timedelta(days=21)
     return ["patron_due_date"]
 
 
@@ -107,11 +108,9 @@ def shorten_to_recall(request: IllRequest, actor: Actor, data: dict) -> Iterable
     if new_due:
         request.due_date = new_due
         fields.append("due_date")
-    if request.due_date:
-        target = request.due_date - dt.timedelta(days=due_date_buffer_days(request))
-    else:
-        target = dt.date.today()
-    target = max(target, dt.date.today())
+    today = timezone.localdate()
+    target = request.due_date - dt.timedelta(days=due_date_buffer_days(request)) if request.due_date else today
+    target = max(target, today)
     if request.patron_due_date is None or target < request.patron_due_date:
         request.patron_due_date = target
         fields.append("patron_due_date")

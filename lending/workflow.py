@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from django.utils import timezone
+
 from requests_app.actors import ActorKind
 from requests_app.iso18626.messages import Action, Status, YesNo
 from requests_app.iso18626.messages import ReasonForMessage as Reason
@@ -35,7 +37,7 @@ def loan_period_days(request: IllRequest) -> int:
 
 def set_due_date(request: IllRequest, actor: Actor, data: dict) -> Iterable[str]:
     """Shipping a loan gives it a due date: the one given, or our loan period from today."""
-    request.due_date = data.get("due_date") or dt.date.today() + dt.timedelta(days=loan_period_days(request))
+    request.due_date = data.get("due_date") or timezone.localdate() + dt.timedelta(days=loan_period_days(request))
     return ["due_date"]
 
 
@@ -44,7 +46,7 @@ def answer_renewal(request: IllRequest, actor: Actor, data: dict) -> Iterable[st
     if not data.get("answer"):
         return ()
     request.renewal_count += 1
-    base = request.due_date or dt.date.today()
+    base = request.due_date or timezone.localdate()
     request.due_date = data.get("due_date") or base + dt.timedelta(days=loan_period_days(request))
     return ["renewal_count", "due_date"]
 

@@ -8,14 +8,13 @@ without JavaScript; with htmx the scanner and the queue update in place.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from requests_app import desk_views, messaging, privacy
@@ -296,9 +295,9 @@ def copyright_report(request: HttpRequest) -> HttpResponse:
     library = _library(request)
     years = selectors.copyright_years(library=library)
     try:
-        year = int(request.GET.get("year") or 0) or (years[0] if years else dt.date.today().year)
+        year = int(request.GET.get("year") or 0) or (years[0] if years else timezone.localdate().year)
     except ValueError:
-        year = dt.date.today().year
+        year = timezone.localdate().year
     return render(request, "borrowing/staff/copyright_report.html", {
         "library": library, "year": year, "years": years,
         "rows": selectors.copyright_journal_counts(library=library, year=year),

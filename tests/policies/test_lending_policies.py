@@ -139,7 +139,7 @@ def test_a_partners_loan_period_replaces_ours_when_we_ship(library):
     request = IncomingRequestFactory(library=library, partner=partner, status="awaiting_shipping")
     perform(request=request, action="ship", actor=Actor.staff(StaffFactory(library=library)))
     request.refresh_from_db()
-    assert request.due_date == dt.date.today() + dt.timedelta(days=14)
+    assert request.due_date == timezone.localdate() + dt.timedelta(days=14)
 
 
 def scan() -> SimpleUploadedFile:
