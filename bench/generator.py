@@ -23,8 +23,10 @@ from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django.utils import timezone
 
-from borrowing.models import RotaEntry
+from borrowing.models import RotaEntry, RotaStatus
+from borrowing.states import BorrowingStatus
 from lending.models import LendingDetail
+from lending.states import LendingStatus
 from requests_app import roles
 from requests_app.models import Event, IllRequest, Library, Note, PatronProfile, PickupLocation, StaffProfile
 from requests_app.partners.keys import issue_api_key
@@ -308,7 +310,7 @@ class Generator:
             partner = d.partner_ids[int(rnd.random() ** 2 * partner_count)]
             if borrowing:
                 status = (self.b_recent if recent else self.b_old)(rnd)
-                if status == "completed":
+                if status == BorrowingStatus.COMPLETED:
                     steps = B_STEPS["completed_copy" if copy else "completed_loan"]
                 elif copy and status in ON_LOAN:
                     status, steps = "delivered", B_STEPS["delivered"]
@@ -317,9 +319,10 @@ class Generator:
                 patron = rnd.choice(patrons[library.pk])
             else:
                 status = (self.l_recent if recent else self.l_old)(rnd)
-                if status == "completed":
+                if status == LendingStatus.COMPLETED:
                     steps = L_STEPS["completed_copy" if copy else "completed_loan"]
-                elif copy and status in ("shipped", "overdue", "recalled", "return_shipped"):
+                elif copy and status in (LendingStatus.SHIPPED, LendingStatus.OVERDUE, LendingStatus.RECALLED,
+                                         LendingStatus.RETURN_SHIPPED):
                     status, steps = "copy_delivered", L_STEPS["copy_delivered"]
                 else:
                     steps = L_STEPS[status]
@@ -339,12 +342,12 @@ class Generator:
                 citation = (title, rnd.choice(self.authors), "", "", "", "", rnd.choice(self.isbns), "")
             year = str(created.year - rnd.randint(0, 30))
             due = patron_due = r"\N"
-            if status in ON_LOAN or (status == "completed" and not copy):
+            if status in ON_LOAN or (status == BorrowingStatus.COMPLETED and not copy):
                 shipped_at = created + dt.timedelta(seconds=gap * 3)
                 due_day = (shipped_at + dt.timedelta(days=28)).date()
-                if status in ("checked_out", "recalled"):
+                if status in (BorrowingStatus.CHECKED_OUT, BorrowingStatus.RECALLED):
                     due_day = now.date() + dt.timedelta(days=rnd.randint(1, 28))
-                elif status == "overdue":
+                elif status == BorrowingStatus.OVERDUE:
                     due_day = now.date() - dt.timedelta(days=rnd.randint(1, 30))
                 due = due_day.isoformat()
                 patron_due = (due_day - dt.timedelta(days=3)).isoformat() if borrowing else r"\N"
@@ -384,7 +387,7 @@ class Generator:
                     lender = partner if position == tried else d.partner_ids[int(rnd.random() ** 2 * partner_count)]
                     last = position == tried
                     rota_status = ("sent" if status in WITH_LENDER else "supplied") if last else "unfilled"
-                    answered = r"\N" if rota_status == "sent" else updated.isoformat()
+                    answered = r"\N" if rota_status == RotaStatus.SENT else updated.isoformat()
                     rota.append(f"{pk}\t{lender}\t{position}\t{rota_status}\t{created.isoformat()}\t{answered}\t"
                                 f"{'' if last else 'Not on shelf'}")
                     if last and lender == partner:

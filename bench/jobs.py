@@ -25,6 +25,7 @@ from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.utils import timezone
 
+from borrowing.states import BorrowingStatus
 from requests_app.models import IllRequest, Library, PatronProfile
 
 from .copyload import CopyLoader, next_id, reset_sequence
@@ -61,7 +62,7 @@ def _loan_row(pk, rnd, patrons, partners, today, now) -> str:
     patron, library, category, pickup = rnd.choice(patrons)
     roll = rnd.random()
     status = "checked_out" if roll < 0.8 else ("overdue" if roll < 0.95 else "recalled")
-    due = today + dt.timedelta(days=rnd.randint(0, 27) if status != "overdue" else -rnd.randint(1, 30))
+    due = today + dt.timedelta(days=rnd.randint(0, 27) if status != BorrowingStatus.OVERDUE else -rnd.randint(1, 30))
     created = now - dt.timedelta(days=rnd.randint(20, 50))
     return "\t".join((
         str(pk), "book", "Loan for the reminder benchmark", "Smith, Ada", "", "", "", "", "2019",

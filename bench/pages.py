@@ -13,6 +13,7 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from django.test import Client
 
+from borrowing.states import BorrowingStatus
 from requests_app import roles
 from requests_app.models import IllRequest, Library, Role, StaffProfile
 
@@ -21,7 +22,7 @@ from .stats import summary_ms, timed
 
 def _detail_request(library: Library, role: str) -> IllRequest:
     """A finished loan of ``library`` with its whole history (the detail page's heaviest ordinary case)."""
-    return (IllRequest.objects.filter(library=library, role=role, status="completed", format="book")
+    return (IllRequest.objects.filter(library=library, role=role, status=BorrowingStatus.COMPLETED, format="book")
             .order_by("-updated_at").first())
 
 

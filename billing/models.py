@@ -146,6 +146,18 @@ class Charge(models.Model):
         return f"{self.get_direction_display()} {self.service} {self.amount} {self.currency} ({self.request_id})"
 
     @property
+    def is_open(self) -> bool:
+        return self.status == ChargeStatus.OPEN
+
+    @property
+    def is_invoiced(self) -> bool:
+        return self.status == ChargeStatus.INVOICED
+
+    @property
+    def is_waived(self) -> bool:
+        return self.status == ChargeStatus.WAIVED
+
+    @property
     def counts(self) -> bool:
         """Whether the charge is money owed (not waived)."""
         return self.status != ChargeStatus.WAIVED and self.amount > 0
@@ -279,12 +291,20 @@ class Invoice(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["library", "sequence"], name="invoice_unique_sequence"),
             models.UniqueConstraint(fields=["library", "partner", "period_start", "currency"],
-                                    condition=Q(kind="invoice") & ~Q(status="void"),
+                                    condition=Q(kind="invoice") & ~Q(status=InvoiceStatus.VOID),
                                     name="invoice_once_per_partner_period"),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.number}"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == InvoiceStatus.DRAFT
+
+    @property
+    def is_issued(self) -> bool:
+        return self.status == InvoiceStatus.ISSUED
 
     @property
     def is_credit_note(self) -> bool:

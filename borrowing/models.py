@@ -52,6 +52,16 @@ class RotaEntry(models.Model):
     def is_closed(self) -> bool:
         return self.status in ROTA_CLOSED
 
+    @property
+    def is_pending(self) -> bool:
+        """Waiting its turn: not yet sent to this lender."""
+        return self.status == RotaStatus.PENDING
+
+    @property
+    def is_sent(self) -> bool:
+        """With this lender now, waiting for its answer."""
+        return self.status == RotaStatus.SENT
+
 
 class CopyrightRecord(models.Model):
     """The copyright record of one copy request, for the rule of five and the three-year keeping.

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from . import identifiers, policy_declarations
 from .actors import ActorKind
+from .states import CLOSED_STATUSES, LENDING_NEW
 from .utilities.precompiled_sql import RowsStatement
 from .workflow import Workflow, registry
 
@@ -320,11 +321,6 @@ class Citation(models.Model):
         return ". ".join(p for p in parts if p)
 
 
-#: The final states of both sides' workflows (borrowing: completed, cancelled; lending: completed, unfilled,
-#: cancelled). Queues count only open requests; a test checks this list against the workflows.
-CLOSED_STATUSES = ("cancelled", "completed", "unfilled")
-
-
 class IllRequestQuerySet(models.QuerySet):
     def borrowing(self) -> IllRequestQuerySet:
         return self.filter(role=Role.BORROWING)
@@ -432,10 +428,9 @@ class IllRequest(Citation):
             # history) stay out of this index, so the count reads a few thousand entries, not the history.
             models.Index(fields=["library", "role", "status"], condition=~Q(status__in=CLOSED_STATUSES),
                          name="request_open_status_idx"),
-            # The availability check of the requests partners just sent (lending's "new", the initial state
-            # of lending's workflow, named here because requests_app does not import the apps): a range of
+            # The availability check of the requests partners just sent (lending's initial state): a range of
             # the last minutes, read without walking every open request of every library.
-            models.Index(fields=["created_at"], condition=Q(role="lending", status="new"),
+            models.Index(fields=["created_at"], condition=Q(role=Role.LENDING, status=LENDING_NEW),
                          name="request_lending_new_idx"),
         ]
         constraints = [
@@ -659,6 +654,10 @@ class OutboxMessage(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} {self.summary} → {self.recipient_id} ({self.status})"
 
+    @property
+    def is_delivered(self) -> bool:
+        return self.status == OutboxStatus.DELIVERED
+
 
 class EmailStatus(models.TextChoices):
     PENDING = "pending", "Waiting to be sent"
@@ -708,7 +707,7 @@ class OutgoingEmail(models.Model):
             models.Index(fields=["request"], name="email_request_idx"),
         ]
         constraints = [
-            models.CheckConstraint(condition=~Q(status="sent") | Q(handed_over_at__isnull=False),
+            models.CheckConstraint(condition=~Q(status=EmailStatus.SENT) | Q(handed_over_at__isnull=False),
                                    name="email_sent_has_hand_over"),
         ]
 

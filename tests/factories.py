@@ -6,6 +6,8 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from borrowing.states import BorrowingStatus
+from lending.states import LendingStatus
 from requests_app import roles
 from requests_app.models import (
     IllRequest,
@@ -111,7 +113,7 @@ class IllRequestFactory(factory.django.DjangoModelFactory):
     role = Role.BORROWING
     library = factory.SubFactory(MemberLibraryFactory)
     partner = factory.SubFactory(LibraryFactory)
-    status = "submitted"
+    status = BorrowingStatus.SUBMITTED
     format = RequestFormat.BOOK
     title = factory.Sequence(lambda n: f"A History of Interlibrary Loan, volume {n}")
     author = "Smith, Jane"
@@ -127,7 +129,7 @@ class IllRequestFactory(factory.django.DjangoModelFactory):
 
 class LendingRequestFactory(IllRequestFactory):
     role = Role.LENDING
-    status = "new"
+    status = LendingStatus.NEW
 
 
 def partner_key(library: Library) -> str:

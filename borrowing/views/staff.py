@@ -34,7 +34,7 @@ from ..filters import BorrowingQueueFilter
 from ..forms import AddLenderForm, CitationForm, NoteForm, ScanForm, StaffNoteForm
 from ..services import copyright as copyright_services
 from ..services import loans, review, rota
-from ..states import EDITABLE_STATES, ROTA_EDITABLE_STATES
+from ..states import EDITABLE_STATES, ROTA_EDITABLE_STATES, BorrowingStatus
 from ..workflow import WORKFLOW
 
 PAGE_SIZE = 50
@@ -176,8 +176,9 @@ def _detail_context(request: HttpRequest, library: Library, ill_request: IllRequ
         "rota": rota_entries,
         # Waiting entries may change until the request is with us; the entries already tried stay.
         "rota_editable": ill_request.status in ROTA_EDITABLE_STATES,
-        "can_send": ill_request.status == "sourcing",
-        "has_waiting_lender": any(e.status == "pending" for e in rota_entries),
+        "can_send": ill_request.status == BorrowingStatus.SOURCING,
+        "can_verify": ill_request.status == BorrowingStatus.SUBMITTED,
+        "has_waiting_lender": any(e.is_pending for e in rota_entries),
         "add_lender_form": AddLenderForm(library=library),
         "clearance_form": in_sections.get("clear_copyright"),
         "copyright_record": record,
@@ -267,7 +268,7 @@ def rota_change(request: HttpRequest, pk: int, change: str) -> HttpResponse:
             return redirect(back)
 
     def built(entries) -> str:
-        return f"Rota built: {len([e for e in entries if e.status == 'pending'])} lender(s) waiting."
+        return f"Rota built: {len([e for e in entries if e.is_pending])} lender(s) waiting."
 
     def sent(_) -> str:
         ill_request.refresh_from_db()

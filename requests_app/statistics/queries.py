@@ -38,6 +38,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce, Concat, Lower, NullIf, Trim
 
 from ..models import Event, IllRequest, Library, PatronCategory, RequestFormat, Role, ServiceType
+from ..states import AVAILABLE_TO_PATRON
 from ..utilities.aggregates import as_duration, percentile_groups
 from ..workflow import registry
 
@@ -49,9 +50,6 @@ UNFILLED_CODES = frozenset({"status:Unfilled"})
 SENT_CODES = frozenset({"request"})
 #: Borrowing: the item is in our hands: a loan received at the desk, or a copy delivered.
 RECEIVED_CODES = frozenset({"action:Received", "status:CopyCompleted"})
-#: Borrowing states in which the item is available to the patron (waiting at the desk, already
-#: checked out when staff hand it over at once, or a copy ready to download).
-AVAILABLE_TO_PATRON = ("ready_for_pickup", "checked_out", "delivered")
 #: What the rota records on a lender's silence past the auto-advance limit.
 NO_ANSWER_OUTCOME = "no_answer"
 NO_ANSWER_REASON = "NoAnswer"

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 import pytest
 from rest_framework.test import APIClient
 
+from borrowing.states import BorrowingStatus
+from lending.states import LendingStatus
 from requests_app import roles
 from requests_app.models import IllRequest, Library
 from requests_app.partners.keys import issue_api_key, revoke_api_key
@@ -80,10 +82,10 @@ def world(db) -> World:
     due = dt.date.today() + dt.timedelta(days=28)
     return World(
         ours=ours, partner_a=partner_a, partner_b=partner_b, key_a=key_a, key_b=key_b, revoked_key_a=revoked_key_a,
-        lending_a=LendingRequestFactory(library=ours, partner=partner_a, status="shipped", due_date=due),
-        borrowing_a=IllRequestFactory(library=ours, partner=partner_a, status="sent"),
-        lending_b=LendingRequestFactory(library=ours, partner=partner_b, status="shipped", due_date=due),
-        borrowing_b=IllRequestFactory(library=ours, partner=partner_b, status="sent"),
+        lending_a=LendingRequestFactory(library=ours, partner=partner_a, status=LendingStatus.SHIPPED, due_date=due),
+        borrowing_a=IllRequestFactory(library=ours, partner=partner_a, status=BorrowingStatus.SENT),
+        lending_b=LendingRequestFactory(library=ours, partner=partner_b, status=LendingStatus.SHIPPED, due_date=due),
+        borrowing_b=IllRequestFactory(library=ours, partner=partner_b, status=BorrowingStatus.SENT),
     )
 
 

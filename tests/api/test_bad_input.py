@@ -2,6 +2,7 @@
 
 import pytest
 
+from lending.states import LendingStatus
 from requests_app.models import IllRequest
 
 from .contracts import assert_json_error
@@ -48,8 +49,9 @@ def test_a_method_the_endpoint_does_not_have_answers_405_json(world):
 
 
 def test_the_status_cannot_be_changed_by_writing_to_the_request(world):
-    response = world.partner_a_client().patch(f"/api/v1/requests/{world.lending_a.pk}/", {"status": "completed"},
+    response = world.partner_a_client().patch(f"/api/v1/requests/{world.lending_a.pk}/",
+                                              {"status": LendingStatus.COMPLETED},
                                               format="json")
     assert_json_error(response, 405, "method_not_allowed")
     world.lending_a.refresh_from_db()
-    assert world.lending_a.status == "shipped"
+    assert world.lending_a.status == LendingStatus.SHIPPED

@@ -4,6 +4,8 @@ import datetime as dt
 
 import pytest
 
+from borrowing.states import BorrowingStatus
+from lending.states import LendingStatus
 from requests_app.models import Event, EventSource
 
 from .contracts import AuthenticationContract, PartnerIsolationContract, assert_json_error, snapshot
@@ -24,7 +26,7 @@ class TestRequestAction(AuthenticationContract, PartnerIsolationContract):
     def test_a_borrowing_partner_says_it_received_our_item(self, world):
         response = act(world.partner_a_client(), world.lending_a, "borrower_received", note="arrived")
         assert response.status_code == 200, response.content
-        assert response.json()["status"] == "shipped"
+        assert response.json()["status"] == BorrowingStatus.SHIPPED
         event = Event.objects.get(request=world.lending_a)
         assert (event.action, event.actor_kind, event.actor_library, event.source, event.note) == (
             "borrower_received", "partner", world.partner_a, EventSource.API, "arrived")
@@ -35,7 +37,7 @@ class TestRequestAction(AuthenticationContract, PartnerIsolationContract):
         response = act(client, world.lending_a, "borrower_return_shipped")
         assert response.status_code == 200
         world.lending_a.refresh_from_db()
-        assert world.lending_a.status == response.json()["status"] == "return_shipped"
+        assert world.lending_a.status == response.json()["status"] == LendingStatus.RETURN_SHIPPED
         assert list(Event.objects.filter(request=world.lending_a).values_list("action", "source")) == [
             ("borrower_received", "api"), ("borrower_return_shipped", "api")]
 
@@ -50,7 +52,7 @@ class TestRequestAction(AuthenticationContract, PartnerIsolationContract):
                        data={"due_date": due.isoformat()})
         assert response.status_code == 200, response.content
         world.borrowing_a.refresh_from_db()
-        assert (world.borrowing_a.status, world.borrowing_a.due_date) == ("shipped", due)
+        assert (world.borrowing_a.status, world.borrowing_a.due_date) == (BorrowingStatus.SHIPPED, due)
         assert response.json()["due_date"] == due.isoformat()
 
     def test_an_action_not_possible_now_answers_409_and_changes_nothing(self, world):
@@ -61,7 +63,8 @@ class TestRequestAction(AuthenticationContract, PartnerIsolationContract):
 
     def test_a_stale_expected_status_answers_409_conflict_and_changes_nothing(self, world):
         before = snapshot(world.lending_a)
-        response = act(world.partner_a_client(), world.lending_a, "borrower_return_shipped", expected_status="new")
+        response = act(world.partner_a_client(), world.lending_a, "borrower_return_shipped",
+                       expected_status=LendingStatus.NEW)
         assert_json_error(response, 409, "conflict")
         assert snapshot(world.lending_a) == before
 
@@ -85,7 +88,7 @@ class TestRequestAction(AuthenticationContract, PartnerIsolationContract):
         assert "data" in assert_json_error(response, 400, "invalid")["errors"]
 
     def test_a_renewal_answer_carries_the_new_due_date(self, world):
-        world.borrowing_a.status = "checked_out"
+        world.borrowing_a.status = BorrowingStatus.CHECKED_OUT
         world.borrowing_a.save()
         due = dt.date.today() + dt.timedelta(days=60)
         response = act(world.partner_a_client(), world.borrowing_a, "lender_renewal_answer",

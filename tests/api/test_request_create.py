@@ -2,6 +2,8 @@
 
 import pytest
 
+from borrowing.states import BorrowingStatus
+from lending.states import LendingStatus
 from requests_app.models import Event, EventSource, IllRequest
 from requests_app.partners.keys import issue_api_key
 
@@ -37,7 +39,8 @@ class TestRequestCreate(AuthenticationContract):
         body = response.json()
         assert body["id"] == request.pk
         assert response["Location"] == f"/api/v1/requests/{request.pk}/"
-        assert (body["role"], body["status"], body["library"], body["partner"]) == ("lending", "new", "OURS", "PA")
+        assert (body["role"], body["status"], body["library"], body["partner"]) == ("lending", LendingStatus.NEW,
+                                                                                    "OURS", "PA")
         assert request.isbn == "9780141439549"
         assert request.requesting_agency_request_id == "PA-2025-0001"
 
@@ -132,9 +135,9 @@ class TestRequestCreate(AuthenticationContract):
         assert set(assert_json_error(response, 400, "invalid")["errors"]) == {"title", "service_type"}
 
     def test_the_status_cannot_be_set_on_creation(self, world):
-        response = world.partner_a_client().post(URL, ask(world, status="completed"), format="json")
+        response = world.partner_a_client().post(URL, ask(world, status=BorrowingStatus.COMPLETED), format="json")
         assert response.status_code == 201
-        assert lending_rows(world).get().status == "new"
+        assert lending_rows(world).get().status == LendingStatus.NEW
 
     def test_staff_cannot_create_requests_here(self, world):
         response = world.staff_client().post(URL, ask(world), format="json")

@@ -2,6 +2,7 @@
 
 import pytest
 
+from borrowing.states import BorrowingStatus
 from requests_app.actors import ActorKind
 from requests_app.models import Event, EventSource
 from requests_app.services import perform
@@ -20,7 +21,7 @@ class TestRequestDetail(AuthenticationContract, PartnerIsolationContract):
         body = world.partner_a_client().get(self.url(world)).json()
         assert body["id"] == world.lending_a.pk
         assert body["title"] == world.lending_a.title
-        assert (body["status"], body["status_label"]) == ("shipped", "Shipped")
+        assert (body["status"], body["status_label"]) == (BorrowingStatus.SHIPPED, "Shipped")
         assert (body["role"], body["library"], body["partner"]) == ("lending", "OURS", "PA")
         assert body["requesting_agency_request_id"] == world.lending_a.requesting_agency_request_id
         assert body["due_date"] == world.lending_a.due_date.isoformat()
@@ -52,7 +53,8 @@ class TestRequestDetail(AuthenticationContract, PartnerIsolationContract):
 
     def test_a_partner_reads_the_history_without_names_or_internal_notes(self, world):
         staff, request = world.staff_user(), world.borrowing_a
-        Event.objects.create(request=request, action="send_to_lender", from_status="sourcing", to_status="sent",
+        Event.objects.create(request=request, action="send_to_lender", from_status=BorrowingStatus.SOURCING,
+                             to_status=BorrowingStatus.SENT,
                              actor_kind=ActorKind.SYSTEM)
         perform(request=request, action="receive", actor=Actor.staff(staff), note="arrived in good shape")
         perform(request=request, action="check_out", actor=Actor.staff(staff), note="Ada picked it up")
@@ -72,11 +74,14 @@ class TestRequestDetail(AuthenticationContract, PartnerIsolationContract):
 
     def test_the_current_lender_does_not_read_the_history_with_earlier_lenders(self, world):
         borrowing = world.borrowing_b
-        Event.objects.create(request=borrowing, action="send_to_lender", from_status="sourcing", to_status="sent",
+        Event.objects.create(request=borrowing, action="send_to_lender", from_status=BorrowingStatus.SOURCING,
+                             to_status=BorrowingStatus.SENT,
                              actor_kind=ActorKind.SYSTEM, note="to the first lender")
-        Event.objects.create(request=borrowing, action="lender_unfilled", from_status="sent", to_status="sourcing",
+        Event.objects.create(request=borrowing, action="lender_unfilled", from_status=BorrowingStatus.SENT,
+                             to_status=BorrowingStatus.SOURCING,
                              actor_kind=ActorKind.PARTNER, actor_library=world.partner_a, note="not on shelf")
-        Event.objects.create(request=borrowing, action="send_to_lender", from_status="sourcing", to_status="sent",
+        Event.objects.create(request=borrowing, action="send_to_lender", from_status=BorrowingStatus.SOURCING,
+                             to_status=BorrowingStatus.SENT,
                              actor_kind=ActorKind.SYSTEM)
         events = world.partner_b_client().get(f"/api/v1/requests/{borrowing.pk}/").json()["events"]
         assert [e["action"] for e in events] == ["send_to_lender"]

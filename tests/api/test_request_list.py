@@ -9,6 +9,7 @@ from django.utils import timezone
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
+from borrowing.states import BorrowingStatus
 from requests_app.models import IllRequest
 from requests_app.partners.api.pagination import RequestCursorPagination
 from tests.factories import IllRequestFactory, LendingRequestFactory
@@ -51,7 +52,7 @@ class TestRequestList(AuthenticationContract, ListIsolationContract, ConstantQue
         assert listed(world.partner_a_client().get(URL, {"role": "borrowing"})) == [world.borrowing_a.pk]
 
     def test_status_filters_by_status(self, world):
-        assert listed(world.partner_a_client().get(URL, {"status": "sent"})) == [world.borrowing_a.pk]
+        assert listed(world.partner_a_client().get(URL, {"status": BorrowingStatus.SENT})) == [world.borrowing_a.pk]
 
     def test_format_filters_by_citation_format_not_by_renderer(self, world):
         article = LendingRequestFactory(library=world.ours, partner=world.partner_a, format="article")

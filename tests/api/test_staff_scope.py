@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from borrowing.states import BorrowingStatus
 from tests.factories import IllRequestFactory, LendingRequestFactory, MemberLibraryFactory, UserFactory
 
 from .contracts import assert_json_error
@@ -41,7 +42,7 @@ def test_lending_staff_cannot_act_on_a_borrowing_request(world, staff_groups):
     response = client.post(f"{URL}{world.borrowing_a.pk}/actions/receive/", {}, format="json")
     assert_json_error(response, 404, "not_found")
     world.borrowing_a.refresh_from_db()
-    assert world.borrowing_a.status == "sent"
+    assert world.borrowing_a.status == BorrowingStatus.SENT
 
 
 def test_staff_without_a_queue_permission_get_403(world):

@@ -17,6 +17,8 @@ from billing.models import (
     FeeSchedule,
     Service,
 )
+from borrowing.states import BorrowingStatus
+from lending.states import LendingStatus
 from requests_app.models import Event
 from tests.factories import LendingRequestFactory, LibraryFactory, MemberLibraryFactory
 
@@ -50,8 +52,8 @@ class EventFactory(factory.django.DjangoModelFactory):
 
     request = factory.SubFactory(LendingRequestFactory)
     action = "ship"
-    from_status = "awaiting_shipping"
-    to_status = "shipped"
+    from_status = LendingStatus.AWAITING_SHIPPING
+    to_status = BorrowingStatus.SHIPPED
     actor_kind = "staff"
     created_at = factory.LazyFunction(timezone.now)
 

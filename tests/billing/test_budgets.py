@@ -9,6 +9,7 @@ import pytest
 
 from billing.models import ChargeStatus, Direction, Service
 from billing.selectors import budget_statuses
+from borrowing.states import BorrowingStatus
 from tests.factories import IllRequestFactory, MemberLibraryFactory, PatronProfileFactory
 
 from .factories import BillingSettingsFactory, BudgetFactory, ReceivableFactory
@@ -19,7 +20,7 @@ IN_YEAR = dt.datetime(2026, 9, 1, 12, tzinfo=dt.UTC)
 
 
 def payable(library, amount, fund="", **kwargs):
-    request = IllRequestFactory(library=library, status="received")
+    request = IllRequestFactory(library=library, status=BorrowingStatus.RECEIVED)
     return ReceivableFactory(request=request, direction=Direction.PAYABLE, amount=Decimal(amount), fund=fund,
                              incurred_at=IN_YEAR, **kwargs)
 
@@ -48,9 +49,9 @@ def test_payables_outside_the_year_and_waived_ones_are_not_spent(library):
 
 def test_open_requests_with_a_maximum_cost_are_committed(library):
     BudgetFactory(library=library, amount=Decimal("100"))
-    IllRequestFactory(library=library, status="sent", max_cost=Decimal("25"),
+    IllRequestFactory(library=library, status=BorrowingStatus.SENT, max_cost=Decimal("25"),
                       created_at=dt.datetime(2026, 8, 1, tzinfo=dt.UTC))
-    IllRequestFactory(library=library, status="cancelled", max_cost=Decimal("50"),
+    IllRequestFactory(library=library, status=BorrowingStatus.CANCELLED, max_cost=Decimal("50"),
                       created_at=dt.datetime(2026, 8, 1, tzinfo=dt.UTC))
     [status] = budget_statuses(library=library)
     assert status.committed == Decimal("25")
@@ -58,7 +59,7 @@ def test_open_requests_with_a_maximum_cost_are_committed(library):
 
 def test_a_request_already_charged_is_spent_not_committed(library):
     BudgetFactory(library=library, amount=Decimal("100"))
-    request = IllRequestFactory(library=library, status="received", max_cost=Decimal("25"),
+    request = IllRequestFactory(library=library, status=BorrowingStatus.RECEIVED, max_cost=Decimal("25"),
                                 created_at=dt.datetime(2026, 8, 1, tzinfo=dt.UTC))
     ReceivableFactory(request=request, direction=Direction.PAYABLE, amount=Decimal("20"), incurred_at=IN_YEAR)
     [status] = budget_statuses(library=library)
@@ -69,7 +70,7 @@ def test_a_fund_budget_counts_only_its_departments_costs(library):
     BudgetFactory(library=library, fund="Physics", amount=Decimal("50"))
     payable(library, "10", fund="Physics")
     payable(library, "99", fund="History")
-    IllRequestFactory(library=library, status="sent", max_cost=Decimal("7"),
+    IllRequestFactory(library=library, status=BorrowingStatus.SENT, max_cost=Decimal("7"),
                       patron=PatronProfileFactory(library=library, department="Physics").user,
                       created_at=dt.datetime(2026, 8, 1, tzinfo=dt.UTC))
     [status] = budget_statuses(library=library)

@@ -8,6 +8,8 @@ import pytest
 
 from billing.models import Charge, ChargeStatus, Direction, Service
 from billing.services import charge_for_event
+from borrowing.states import BorrowingStatus
+from lending.states import LendingStatus
 from requests_app import roles
 from requests_app.services import perform
 from requests_app.workflow import Actor
@@ -37,7 +39,7 @@ def ship(request, django_capture_on_commit_callbacks):
 
 
 def test_shipping_a_loan_creates_a_receivable_from_the_borrowing_library(ours, django_capture_on_commit_callbacks):
-    request = LendingRequestFactory(library=ours, status="awaiting_shipping")
+    request = LendingRequestFactory(library=ours, status=LendingStatus.AWAITING_SHIPPING)
     ship(request, django_capture_on_commit_callbacks)
     charge = Charge.objects.get()
     assert (charge.direction, charge.service, charge.partner, charge.amount, charge.currency) == (
@@ -45,7 +47,7 @@ def test_shipping_a_loan_creates_a_receivable_from_the_borrowing_library(ours, d
 
 
 def test_a_replayed_ship_event_creates_no_second_charge(ours, django_capture_on_commit_callbacks):
-    request = LendingRequestFactory(library=ours, status="awaiting_shipping")
+    request = LendingRequestFactory(library=ours, status=LendingStatus.AWAITING_SHIPPING)
     ship(request, django_capture_on_commit_callbacks)
     event = request.events.get(action="ship")
     charge_for_event(request=request, event=event)
@@ -61,7 +63,7 @@ def test_delivering_a_copy_charges_the_copy_fee(ours):
 
 def test_receiving_a_loan_creates_a_payable_to_the_lender_at_its_fee():
     lender = LibraryFactory(loan_fee=Decimal("20.00"), currency="CAD")
-    request = IllRequestFactory(partner=lender, status="shipped")
+    request = IllRequestFactory(partner=lender, status=BorrowingStatus.SHIPPED)
     event = EventFactory(request=request, action="receive")
     [charge] = charge_for_event(request=request, event=event)
     assert (charge.direction, charge.partner, charge.amount, charge.currency) == (
@@ -70,7 +72,7 @@ def test_receiving_a_loan_creates_a_payable_to_the_lender_at_its_fee():
 
 def test_a_lender_delivered_copy_is_a_payable_copy_fee():
     lender = LibraryFactory(copy_fee=Decimal("7.00"))
-    request = IllRequestFactory(partner=lender, format="article", status="sent")
+    request = IllRequestFactory(partner=lender, format="article", status=BorrowingStatus.SENT)
     event = EventFactory(request=request, action="lender_delivered_copy")
     [charge] = charge_for_event(request=request, event=event)
     assert (charge.direction, charge.service, charge.amount) == (Direction.PAYABLE, Service.COPY, Decimal("7.00"))
@@ -110,7 +112,7 @@ def test_a_rush_event_adds_a_rush_surcharge(ours):
 
 def test_a_library_that_passes_costs_on_charges_the_patron_what_the_lender_charges():
     lender = LibraryFactory(loan_fee=Decimal("11.00"))
-    request = IllRequestFactory(partner=lender, status="shipped")
+    request = IllRequestFactory(partner=lender, status=BorrowingStatus.SHIPPED)
     BillingSettingsFactory(library=request.library, passes_costs_to_patrons=True)
     event = EventFactory(request=request, action="receive")
     charge_for_event(request=request, event=event)
@@ -120,7 +122,7 @@ def test_a_library_that_passes_costs_on_charges_the_patron_what_the_lender_charg
 
 def test_a_payable_is_spent_from_the_patrons_department_fund():
     lender = LibraryFactory(loan_fee=Decimal("11.00"))
-    request = IllRequestFactory(partner=lender, status="shipped",
+    request = IllRequestFactory(partner=lender, status=BorrowingStatus.SHIPPED,
                                 patron=PatronProfileFactory(department="Physics").user)
     event = EventFactory(request=request, action="receive")
     [charge] = charge_for_event(request=request, event=event)
@@ -128,7 +130,7 @@ def test_a_payable_is_spent_from_the_patrons_department_fund():
 
 
 def test_a_copyright_clearance_event_records_the_copyright_fee_once():
-    request = IllRequestFactory(format="article", status="sourcing")
+    request = IllRequestFactory(format="article", status=BorrowingStatus.SOURCING)
     event = EventFactory(request=request, action="clear_copyright", data={"clearance_fee": "35.5", "currency": "usd"})
     charge_for_event(request=request, event=event)
     charge_for_event(request=request, event=event)
@@ -139,7 +141,7 @@ def test_a_copyright_clearance_event_records_the_copyright_fee_once():
 
 def test_receiving_through_the_workflow_creates_the_payable_once_after_commit(django_capture_on_commit_callbacks):
     lender = LibraryFactory(loan_fee=Decimal("6.00"))
-    request = IllRequestFactory(partner=lender, status="shipped")
+    request = IllRequestFactory(partner=lender, status=BorrowingStatus.SHIPPED)
     staff = StaffFactory(library=request.library, groups=[roles.BORROWING_STAFF])
     with django_capture_on_commit_callbacks(execute=True):
         perform(request=request, action="receive", actor=Actor.staff(staff))

@@ -15,6 +15,7 @@ from billing.models import Direction, ExchangeRate
 from billing.rates import RatesError, fetch_reference_rates, parse_eurofxref
 from billing.services import add_exchange_rate, import_reference_rates
 from billing.tasks import fetch_exchange_rates
+from borrowing.states import BorrowingStatus
 from tests.factories import IllRequestFactory, MemberLibraryFactory
 
 from .factories import BudgetFactory, ReceivableFactory
@@ -40,7 +41,7 @@ EUROFXREF = b"""<?xml version="1.0" encoding="UTF-8"?>
 
 
 def payable(library, currency, *, incurred_at=dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)):
-    return ReceivableFactory(request=IllRequestFactory(library=library, status="received"),
+    return ReceivableFactory(request=IllRequestFactory(library=library, status=BorrowingStatus.RECEIVED),
                              direction=Direction.PAYABLE, currency=currency, incurred_at=incurred_at)
 
 

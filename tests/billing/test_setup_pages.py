@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from billing.models import Budget, FeeSchedule
+from borrowing.states import BorrowingStatus
 from requests_app import roles
 from tests.factories import LibraryFactory, MemberLibraryFactory, StaffFactory
 
@@ -154,7 +155,8 @@ def test_the_budget_screen_says_when_a_charge_could_not_be_converted(billing_cli
     from .factories import ReceivableFactory
 
     BudgetFactory(library=ours, starts_on=dt.date(2026, 7, 1), ends_on=dt.date(2027, 6, 30))
-    ReceivableFactory(request=IllRequestFactory(library=ours, status="received"), direction=Direction.PAYABLE,
+    ReceivableFactory(request=IllRequestFactory(library=ours, status=BorrowingStatus.RECEIVED),
+                      direction=Direction.PAYABLE,
                       amount=Decimal("10"), currency="EUR", incurred_at=dt.datetime(2026, 9, 1, tzinfo=dt.UTC))
 
     page = billing_client.get("/billing/budgets/").content.decode()

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from billing.models import ChargeStatus, Invoice, InvoiceStatus
 from billing.services import create_monthly_invoices
+from lending.states import LendingStatus
 from requests_app import roles
 from tests.factories import LendingRequestFactory, LibraryFactory, MemberLibraryFactory, StaffFactory
 
@@ -177,7 +178,7 @@ def test_an_unknown_report_answers_404(billing_client):
 
 
 def test_staff_charge_a_lost_item_on_a_lending_request(billing_client, ours):
-    request = LendingRequestFactory(library=ours, status="overdue")
+    request = LendingRequestFactory(library=ours, status=LendingStatus.OVERDUE)
     response = billing_client.post(f"/billing/requests/{request.pk}/lost-item/",
                                    {"amount": "85.00", "currency": "usd", "reason": "Borrower lost it"})
     charge = request.charges.get()
@@ -186,7 +187,7 @@ def test_staff_charge_a_lost_item_on_a_lending_request(billing_client, ours):
 
 
 def test_a_lost_item_without_amount_or_schedule_is_a_message(billing_client, ours):
-    request = LendingRequestFactory(library=ours, status="overdue")
+    request = LendingRequestFactory(library=ours, status=LendingStatus.OVERDUE)
     response = billing_client.post(f"/billing/requests/{request.pk}/lost-item/", {"reason": "Lost"})
     assert response.status_code == 200
     assert "enter the amount" in response.content.decode()

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from borrowing.models import CopyrightRecord
 from borrowing.services import copyright
+from borrowing.states import BorrowingStatus
 from requests_app import services
 from requests_app.models import Event, IllRequest, RequestFormat
 from requests_app.workflow import Actor, WorkflowError
@@ -35,7 +36,7 @@ def at(year: int, month: int = 6, day: int = 15) -> dt.datetime:
 def article(home, *, requested: dt.datetime, published: str = "2025", **fields) -> IllRequest:
     fields.setdefault("issn", "0028-0836")
     fields.setdefault("container_title", "Nature")
-    return IllRequestFactory(library=home, partner=None, status="submitted", format=RequestFormat.ARTICLE,
+    return IllRequestFactory(library=home, partner=None, status=BorrowingStatus.SUBMITTED, format=RequestFormat.ARTICLE,
                              publication_date=published, created_at=requested, **fields)
 
 
@@ -58,7 +59,7 @@ def test_the_sixth_article_from_one_journal_waits_for_copyright_clearance(home, 
     for _ in range(5):
         verify(article(home, requested=at(2026)), staff, django_capture_on_commit_callbacks)
     sixth = verify(article(home, requested=at(2026)), staff, django_capture_on_commit_callbacks)
-    assert (sixth.status, sixth.copyright_compliance) == ("awaiting_copyright", "")
+    assert (sixth.status, sixth.copyright_compliance) == (BorrowingStatus.AWAITING_COPYRIGHT, "")
 
 
 def test_an_article_older_than_five_years_does_not_count_and_is_ccl(home, staff,
@@ -66,7 +67,7 @@ def test_an_article_older_than_five_years_does_not_count_and_is_ccl(home, staff,
     for _ in range(5):
         verify(article(home, requested=at(2026)), staff, django_capture_on_commit_callbacks)
     old = verify(article(home, requested=at(2026), published="2020"), staff, django_capture_on_commit_callbacks)
-    assert (old.status, old.copyright_compliance) == ("sourcing", "CCL")
+    assert (old.status, old.copyright_compliance) == (BorrowingStatus.SOURCING, "CCL")
     assert CopyrightRecord.objects.get(request=old).counted is False
 
 
@@ -80,7 +81,7 @@ def test_the_count_starts_again_on_the_first_of_january(home, staff, django_capt
     for _ in range(5):
         verify(article(home, requested=at(2026, 12, 31)), staff, django_capture_on_commit_callbacks)
     new_year = verify(article(home, requested=at(2027, 1, 1)), staff, django_capture_on_commit_callbacks)
-    assert (new_year.status, new_year.copyright_compliance) == ("sourcing", "CCG")
+    assert (new_year.status, new_year.copyright_compliance) == (BorrowingStatus.SOURCING, "CCG")
 
 
 def test_the_sixth_article_on_the_thirty_first_of_december_still_waits(home, staff,
@@ -88,7 +89,7 @@ def test_the_sixth_article_on_the_thirty_first_of_december_still_waits(home, sta
     for _ in range(5):
         verify(article(home, requested=at(2026, 1, 1)), staff, django_capture_on_commit_callbacks)
     sixth = verify(article(home, requested=at(2026, 12, 31)), staff, django_capture_on_commit_callbacks)
-    assert sixth.status == "awaiting_copyright"
+    assert sixth.status == BorrowingStatus.AWAITING_COPYRIGHT
 
 
 def test_a_journal_is_the_same_by_issn_whatever_its_title_is_written(home, staff,
@@ -96,7 +97,7 @@ def test_a_journal_is_the_same_by_issn_whatever_its_title_is_written(home, staff
     for title in ("Nature", "NATURE", "Nature.", "nature", "The Nature"):
         verify(article(home, requested=at(2026), container_title=title), staff, django_capture_on_commit_callbacks)
     sixth = verify(article(home, requested=at(2026)), staff, django_capture_on_commit_callbacks)
-    assert sixth.status == "awaiting_copyright"
+    assert sixth.status == BorrowingStatus.AWAITING_COPYRIGHT
 
 
 def test_without_an_issn_the_normalised_journal_title_is_counted(home):
@@ -114,7 +115,7 @@ def test_other_libraries_copies_do_not_count_towards_ours(home, staff, django_ca
 
 
 def test_a_book_is_not_counted_under_the_rule_of_five(home, staff, django_capture_on_commit_callbacks):
-    book = IllRequestFactory(library=home, partner=None, status="submitted", format=RequestFormat.BOOK)
+    book = IllRequestFactory(library=home, partner=None, status=BorrowingStatus.SUBMITTED, format=RequestFormat.BOOK)
     verify(book, staff, django_capture_on_commit_callbacks)
     assert not CopyrightRecord.objects.filter(request=book).exists()
 
@@ -127,13 +128,13 @@ def test_recording_a_clearance_fee_makes_the_copy_ccl_and_continues_sourcing(hom
     copyright.clear_copyright(request=sixth, actor=Actor.staff(staff), fee=Decimal("35.50"), currency="usd")
     sixth.refresh_from_db()
     record = CopyrightRecord.objects.get(request=sixth)
-    assert (sixth.status, sixth.copyright_compliance) == ("sourcing", "CCL")
+    assert (sixth.status, sixth.copyright_compliance) == (BorrowingStatus.SOURCING, "CCL")
     assert (record.compliance, record.clearance_fee, record.clearance_currency) == ("CCL", Decimal("35.50"), "USD")
     assert Event.objects.get(request=sixth, action="clear_copyright").data["clearance_fee"] == "35.50"
 
 
 def test_an_exception_note_clears_a_copy_without_a_fee(home, staff):
-    request = IllRequestFactory(library=home, status="awaiting_copyright", format=RequestFormat.ARTICLE,
+    request = IllRequestFactory(library=home, status=BorrowingStatus.AWAITING_COPYRIGHT, format=RequestFormat.ARTICLE,
                                 issn="0028-0836", container_title="Nature")
     copyright.clear_copyright(request=request, actor=Actor.staff(staff), exception_note="Our own subscription")
     record = CopyrightRecord.objects.get(request=request)
@@ -141,16 +142,16 @@ def test_an_exception_note_clears_a_copy_without_a_fee(home, staff):
 
 
 def test_clearing_without_a_fee_or_an_exception_is_refused(home, staff):
-    request = IllRequestFactory(library=home, status="awaiting_copyright", format=RequestFormat.ARTICLE)
+    request = IllRequestFactory(library=home, status=BorrowingStatus.AWAITING_COPYRIGHT, format=RequestFormat.ARTICLE)
     with pytest.raises(WorkflowError) as excinfo:
         copyright.clear_copyright(request=request, actor=Actor.staff(staff))
     assert excinfo.value.code == "invalid"
 
 
 def test_staff_can_send_any_copy_to_copyright_review_by_hand(home, staff):
-    request = IllRequestFactory(library=home, status="submitted", format=RequestFormat.CHAPTER,
+    request = IllRequestFactory(library=home, status=BorrowingStatus.SUBMITTED, format=RequestFormat.CHAPTER,
                                 container_title="Handbook of Things")
     services.perform(request=request, action="send_to_copyright", actor=Actor.staff(staff))
     request.refresh_from_db()
-    assert request.status == "awaiting_copyright"
+    assert request.status == BorrowingStatus.AWAITING_COPYRIGHT
     assert CopyrightRecord.objects.get(request=request).compliance == ""

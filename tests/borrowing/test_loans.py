@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from borrowing.services import loans
+from borrowing.states import BorrowingStatus
 from requests_app import services
 from requests_app.models import Event, IllRequest, OutboxMessage
 from requests_app.workflow import Actor
@@ -36,7 +37,7 @@ def test_the_patron_due_date_is_the_lenders_minus_the_buffer(home, staff, settin
                                                              django_capture_on_commit_callbacks):
     settings.ILLMS_DUE_DATE_BUFFER_DAYS = 5
     lender = LibraryFactory()
-    request = IllRequestFactory(library=home, partner=lender, status="sent")
+    request = IllRequestFactory(library=home, partner=lender, status=BorrowingStatus.SENT)
     act(request, "lender_shipped", Actor.partner(lender), django_capture_on_commit_callbacks, due_date="2027-02-20")
     act(request, "receive", staff, django_capture_on_commit_callbacks)
     act(request, "notify_patron", staff, django_capture_on_commit_callbacks)
@@ -46,7 +47,7 @@ def test_the_patron_due_date_is_the_lenders_minus_the_buffer(home, staff, settin
 
 def test_asking_for_a_renewal_sends_an_iso18626_renew_to_the_lender(home, staff):
     lender = MemberLibraryFactory(symbol="LEND")
-    request = IllRequestFactory(library=home, partner=lender, status="checked_out")
+    request = IllRequestFactory(library=home, partner=lender, status=BorrowingStatus.CHECKED_OUT)
     services.perform(request=request, action="request_renewal", actor=staff)
     assert OutboxMessage.objects.get(request=request).summary == "Renew"
 
@@ -55,7 +56,8 @@ def test_a_granted_renewal_moves_both_due_dates_and_emails_the_patron(home, sett
                                                                       django_capture_on_commit_callbacks):
     settings.ILLMS_DUE_DATE_BUFFER_DAYS = 3
     lender = LibraryFactory()
-    request = IllRequestFactory(library=home, partner=lender, status="checked_out", due_date=dt.date(2027, 2, 1),
+    request = IllRequestFactory(library=home, partner=lender, status=BorrowingStatus.CHECKED_OUT,
+                                due_date=dt.date(2027, 2, 1),
                                 patron_due_date=dt.date(2027, 1, 29))
     request = act(request, "lender_renewal_answer", Actor.partner(lender), django_capture_on_commit_callbacks,
                   answer="Y", due_date="2027-03-01")
@@ -68,7 +70,8 @@ def test_a_granted_renewal_moves_both_due_dates_and_emails_the_patron(home, sett
 def test_a_refused_renewal_keeps_the_due_date_and_tells_the_patron(home, mailoutbox,
                                                                    django_capture_on_commit_callbacks):
     lender = LibraryFactory()
-    request = IllRequestFactory(library=home, partner=lender, status="checked_out", due_date=dt.date(2027, 2, 1),
+    request = IllRequestFactory(library=home, partner=lender, status=BorrowingStatus.CHECKED_OUT,
+                                due_date=dt.date(2027, 2, 1),
                                 patron_due_date=dt.date(2027, 1, 29))
     request = act(request, "lender_renewal_answer", Actor.partner(lender), django_capture_on_commit_callbacks,
                   answer="N")
@@ -78,7 +81,7 @@ def test_a_refused_renewal_keeps_the_due_date_and_tells_the_patron(home, mailout
 
 def test_a_renewal_past_the_limit_is_refused(home, staff, settings):
     settings.ILLMS_MAX_RENEWALS = 1
-    request = IllRequestFactory(library=home, status="checked_out", renewal_count=1)
+    request = IllRequestFactory(library=home, status=BorrowingStatus.CHECKED_OUT, renewal_count=1)
     assert "request_renewal" not in {t.action for t in services.available_actions(request=request, actor=staff)}
 
 
@@ -87,12 +90,12 @@ def test_a_recall_shortens_the_patrons_due_date_and_emails_them(home, settings, 
     settings.ILLMS_DUE_DATE_BUFFER_DAYS = 2
     lender = LibraryFactory()
     soon = dt.date.today() + dt.timedelta(days=10)
-    request = IllRequestFactory(library=home, partner=lender, status="checked_out",
+    request = IllRequestFactory(library=home, partner=lender, status=BorrowingStatus.CHECKED_OUT,
                                 due_date=dt.date.today() + dt.timedelta(days=40),
                                 patron_due_date=dt.date.today() + dt.timedelta(days=37))
     request = act(request, "lender_recalled", Actor.partner(lender), django_capture_on_commit_callbacks,
                   due_date=soon.isoformat())
-    assert (request.status, request.patron_due_date) == ("recalled", soon - dt.timedelta(days=2))
+    assert (request.status, request.patron_due_date) == (BorrowingStatus.RECALLED, soon - dt.timedelta(days=2))
     [mail] = mailoutbox
     assert mail.subject.startswith("Recalled")
     assert f"{request.patron_due_date:%Y}" in mail.body
@@ -101,47 +104,47 @@ def test_a_recall_shortens_the_patrons_due_date_and_emails_them(home, settings, 
 def test_returning_and_shipping_back_completes_when_the_lender_checks_in(home, staff,
                                                                          django_capture_on_commit_callbacks):
     lender = LibraryFactory()
-    request = IllRequestFactory(library=home, partner=lender, status="checked_out")
+    request = IllRequestFactory(library=home, partner=lender, status=BorrowingStatus.CHECKED_OUT)
     act(request, "check_in", staff, django_capture_on_commit_callbacks)
     act(request, "return_ship", staff, django_capture_on_commit_callbacks)
     request = act(request, "lender_checked_in", Actor.partner(lender), django_capture_on_commit_callbacks)
-    assert request.status == "completed"
+    assert request.status == BorrowingStatus.COMPLETED
 
 
 def test_scanning_a_request_barcode_in_receive_mode_receives_it_and_tells_the_patron(home, staff, mailoutbox,
                                                                                      django_capture_on_commit_callbacks):
-    request = IllRequestFactory(library=home, status="shipped")
+    request = IllRequestFactory(library=home, status=BorrowingStatus.SHIPPED)
     with django_capture_on_commit_callbacks(execute=True):
         outcome = loans.scan(library=home, code=f" b{request.pk} ", mode="receive", actor=staff)
     request.refresh_from_db()
-    assert (outcome.ok, request.status) == (True, "ready_for_pickup")
+    assert (outcome.ok, request.status) == (True, BorrowingStatus.READY_FOR_PICKUP)
     assert len(mailoutbox) == 1
 
 
 def test_scanning_in_check_out_mode_lends_the_item_to_the_patron(home, staff):
-    request = IllRequestFactory(library=home, status="ready_for_pickup")
+    request = IllRequestFactory(library=home, status=BorrowingStatus.READY_FOR_PICKUP)
     assert loans.scan(library=home, code=f"B{request.pk}", mode="check_out", actor=staff).ok
     request.refresh_from_db()
-    assert request.status == "checked_out"
+    assert request.status == BorrowingStatus.CHECKED_OUT
 
 
 def test_scanning_a_request_in_the_wrong_state_says_why_and_changes_nothing(home, staff):
-    request = IllRequestFactory(library=home, status="submitted")
+    request = IllRequestFactory(library=home, status=BorrowingStatus.SUBMITTED)
     outcome = loans.scan(library=home, code=f"B{request.pk}", mode="check_in", actor=staff)
     request.refresh_from_db()
-    assert (outcome.ok, request.status) == (False, "submitted")
+    assert (outcome.ok, request.status) == (False, BorrowingStatus.SUBMITTED)
     assert "not possible" in outcome.message
 
 
 def test_scanning_another_librarys_request_finds_nothing(home, staff):
-    other = IllRequestFactory(status="shipped")
+    other = IllRequestFactory(status=BorrowingStatus.SHIPPED)
     outcome = loans.scan(library=home, code=f"B{other.pk}", mode="receive", actor=staff)
     assert not outcome.ok
 
 
 def test_a_bulk_action_reports_each_request_and_applies_the_possible_ones(home, staff):
-    ready = IllRequestFactory(library=home, status="received")
-    wrong = IllRequestFactory(library=home, status="submitted")
+    ready = IllRequestFactory(library=home, status=BorrowingStatus.RECEIVED)
+    wrong = IllRequestFactory(library=home, status=BorrowingStatus.SUBMITTED)
     outcomes = loans.perform_bulk(library=home, request_ids=[ready.pk, wrong.pk], action="notify_patron",
                                   actor=staff)
     assert [o.ok for o in outcomes] == [True, False]

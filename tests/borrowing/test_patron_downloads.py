@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from borrowing.models import PatronDownload
 from borrowing.services import downloads
+from borrowing.states import BorrowingStatus
 from requests_app import services
 from requests_app.models import IllRequest
 from requests_app.workflow import Actor
@@ -27,7 +28,7 @@ def patron(client):
 
 
 def sent_article(patron, **fields) -> IllRequest:
-    return IllRequestFactory(patron=patron, library=patron.patron_profile.library, status="sent",
+    return IllRequestFactory(patron=patron, library=patron.patron_profile.library, status=BorrowingStatus.SENT,
                              format="article", **fields)
 
 

@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from borrowing.states import BorrowingStatus
 from requests_app.actors import ActorKind
 from requests_app.models import Event, EventSource, NoteVisibility
 from requests_app.services import add_note
@@ -44,7 +45,7 @@ def test_my_requests_lists_only_the_patrons_own_requests_newest_first(client, pa
 
 
 def test_my_requests_shows_the_status_label_and_its_description(client, patron):
-    own_request(patron, status="ready_for_pickup")
+    own_request(patron, status=BorrowingStatus.READY_FOR_PICKUP)
     content = client.get(reverse("patron-requests")).content.decode()
     assert "Ready for pickup" in content
     assert "waiting for you at the pickup desk" in content
@@ -91,7 +92,7 @@ def test_another_patrons_request_is_not_found(client, patron):
 
 
 def test_the_detail_page_shows_the_citation_and_plain_language_status(client, patron):
-    request = own_request(patron, title="The Name of the Rose", status="sourcing")
+    request = own_request(patron, title="The Name of the Rose", status=BorrowingStatus.SOURCING)
     content = detail(client, request).content.decode()
     assert "The Name of the Rose" in content
     assert "Sourcing" in content
@@ -99,11 +100,12 @@ def test_the_detail_page_shows_the_citation_and_plain_language_status(client, pa
 
 def test_the_timeline_names_the_actors_without_staff_names(client, patron):
     lender = LibraryFactory(name="Lakeside University Library")
-    request = own_request(patron, partner=lender, status="expects_to_supply")
+    request = own_request(patron, partner=lender, status=BorrowingStatus.EXPECTS_TO_SUPPLY)
     staff = StaffFactory(first_name="Secret", last_name="Staffname")
     for kind, extra in [(ActorKind.PATRON, {"actor_user": patron}), (ActorKind.STAFF, {"actor_user": staff}),
                         (ActorKind.PARTNER, {"actor_library": lender}), (ActorKind.SYSTEM, {"actor_name": "rota"})]:
-        Event.objects.create(request=request, action="verify", from_status="submitted", to_status="sourcing",
+        Event.objects.create(request=request, action="verify", from_status=BorrowingStatus.SUBMITTED,
+                             to_status=BorrowingStatus.SOURCING,
                              actor_kind=kind, source=EventSource.WEB, **extra)
     response = detail(client, request)
     assert [e["who"] for e in response.context["timeline"]] == [
@@ -121,68 +123,69 @@ def test_the_patron_sees_notes_meant_for_them_and_not_internal_ones(client, patr
 
 
 def test_a_submitted_request_offers_cancel(client, patron):
-    request = own_request(patron, status="submitted")
+    request = own_request(patron, status=BorrowingStatus.SUBMITTED)
     assert [t.action for t in detail(client, request).context["actions"]] == ["cancel"]
 
 
 def test_a_request_with_a_lender_offers_to_ask_the_lender_to_cancel(client, patron):
-    request = own_request(patron, status="sent")
+    request = own_request(patron, status=BorrowingStatus.SENT)
     assert [t.action for t in detail(client, request).context["actions"]] == ["request_cancel"]
 
 
 def test_a_checked_out_loan_offers_a_renewal(client, patron):
-    request = own_request(patron, status="checked_out")
+    request = own_request(patron, status=BorrowingStatus.CHECKED_OUT)
     assert [t.action for t in detail(client, request).context["actions"]] == ["request_renewal"]
 
 
 def test_a_conditional_answer_offers_accept_and_refuse_to_the_patron(client, patron):
-    request = own_request(patron, status="conditional")
+    request = own_request(patron, status=BorrowingStatus.CONDITIONAL)
     actions = {t.action for t in detail(client, request).context["actions"]}
     assert {"accept_conditions", "reject_conditions"} <= actions
 
 
 def test_cancelling_moves_the_request_and_logs_the_patron(client, patron):
-    request = own_request(patron, status="submitted")
+    request = own_request(patron, status=BorrowingStatus.SUBMITTED)
     response = client.post(reverse("patron-request-action", args=[request.pk, "cancel"]),
-                           {"expected_status": "submitted"}, follow=True)
+                           {"expected_status": BorrowingStatus.SUBMITTED}, follow=True)
     request.refresh_from_db()
-    assert request.status == "cancelled"
+    assert request.status == BorrowingStatus.CANCELLED
     event = Event.objects.get(request=request)
     assert (event.actor_kind, event.actor_user) == (ActorKind.PATRON, patron)
     assert "Cancelled" in response.content.decode()
 
 
 def test_an_action_on_an_out_of_date_page_changes_nothing_and_says_why(client, patron):
-    request = own_request(patron, status="sent")
+    request = own_request(patron, status=BorrowingStatus.SENT)
     response = client.post(reverse("patron-request-action", args=[request.pk, "cancel"]),
-                           {"expected_status": "submitted"}, follow=True)
+                           {"expected_status": BorrowingStatus.SUBMITTED}, follow=True)
     request.refresh_from_db()
-    assert request.status == "sent"
+    assert request.status == BorrowingStatus.SENT
     assert "changed meanwhile" in response.content.decode()
 
 
 def test_a_patron_cannot_perform_a_staff_action(client, patron):
-    request = own_request(patron, status="received")
-    client.post(reverse("patron-request-action", args=[request.pk, "check_out"]), {"expected_status": "received"})
+    request = own_request(patron, status=BorrowingStatus.RECEIVED)
+    client.post(reverse("patron-request-action", args=[request.pk, "check_out"]),
+                {"expected_status": BorrowingStatus.RECEIVED})
     request.refresh_from_db()
-    assert request.status == "received"
+    assert request.status == BorrowingStatus.RECEIVED
 
 
 def test_a_patron_cannot_act_on_another_patrons_request(client, patron):
-    other = IllRequestFactory(status="submitted")
+    other = IllRequestFactory(status=BorrowingStatus.SUBMITTED)
     response = client.post(reverse("patron-request-action", args=[other.pk, "cancel"]))
     assert response.status_code == 404
     other.refresh_from_db()
-    assert other.status == "submitted"
+    assert other.status == BorrowingStatus.SUBMITTED
 
 
 def test_actions_need_a_post(client, patron):
-    request = own_request(patron, status="submitted")
+    request = own_request(patron, status=BorrowingStatus.SUBMITTED)
     assert client.get(reverse("patron-request-action", args=[request.pk, "cancel"])).status_code == 405
 
 
 def test_an_unknown_action_is_refused_with_a_message(client, patron):
-    request = own_request(patron, status="submitted")
+    request = own_request(patron, status=BorrowingStatus.SUBMITTED)
     response = client.post(reverse("patron-request-action", args=[request.pk, "explode"]), follow=True)
     assert "no action" in response.content.decode()
 
@@ -204,12 +207,13 @@ def test_the_preferences_page_offers_only_the_patrons_librarys_pickup_locations(
 
 def test_the_detail_page_runs_the_same_number_of_queries_for_one_event_as_for_ten(client, patron):
     lender = LibraryFactory()
-    request = own_request(patron, partner=lender, status="sent")
+    request = own_request(patron, partner=lender, status=BorrowingStatus.SENT)
 
     def log(n):
         for _ in range(n):
-            Event.objects.create(request=request, action="lender_expects_to_supply", from_status="sent",
-                                 to_status="expects_to_supply", actor_kind=ActorKind.PARTNER, actor_library=lender)
+            Event.objects.create(request=request, action="lender_expects_to_supply", from_status=BorrowingStatus.SENT,
+                                 to_status=BorrowingStatus.EXPECTS_TO_SUPPLY, actor_kind=ActorKind.PARTNER,
+                                 actor_library=lender)
             add_note(request=request, text="A note for you", visibility=NoteVisibility.PATRON)
 
     log(1)

@@ -6,6 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.urls import reverse
 
+from borrowing.states import BorrowingStatus
 from requests_app.models import IllRequest
 from tests.factories import PASSWORD, IllRequestFactory, PatronFactory, PickupLocationFactory, StaffFactory
 
@@ -80,7 +81,7 @@ def test_a_valid_book_request_is_created_and_the_patron_sees_it(client, patron):
                                               "delivery_method": "physical"}, follow=True)
     request = IllRequest.objects.get()
     assert (request.patron, request.status, request.format, request.isbn) == (
-        patron, "submitted", "book", "9780306406157")
+        patron, BorrowingStatus.SUBMITTED, "book", "9780306406157")
     assert response.redirect_chain[-1][0] == reverse("patron-request", args=[request.pk])
 
 

@@ -4,6 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from borrowing.services import patrons
+from borrowing.states import BorrowingStatus
 from requests_app.models import IllRequest, Note, NoteVisibility
 from tests.factories import IllRequestFactory, PatronFactory, PickupLocationFactory
 
@@ -69,8 +70,8 @@ def test_a_different_title_is_not_a_duplicate(patron):
 
 
 def test_finished_requests_are_not_duplicates(patron):
-    own_request(patron, title="The Name of the Rose", status="completed")
-    own_request(patron, title="The Name of the Rose", status="cancelled")
+    own_request(patron, title="The Name of the Rose", status=BorrowingStatus.COMPLETED)
+    own_request(patron, title="The Name of the Rose", status=BorrowingStatus.CANCELLED)
     assert patrons.find_duplicates(patron=patron, citation=book(title="The Name of the Rose")) == []
 
 
@@ -95,7 +96,7 @@ def test_a_confirmed_duplicate_is_created_with_a_note_for_staff(patron):
     existing = own_request(patron, title="The Name of the Rose")
     created = patrons.submit_patron_request(patron=patron, confirm_duplicates=True,
                                             **book(title="The name of the rose"))
-    assert created.status == "submitted"
+    assert created.status == BorrowingStatus.SUBMITTED
     note = Note.objects.get(request=created)
     assert note.visibility == NoteVisibility.INTERNAL
     assert existing.number in note.text
@@ -125,7 +126,7 @@ def test_a_patron_at_the_limit_of_active_requests_is_refused(patron, settings):
     settings.ILLMS_MAX_ACTIVE_REQUESTS_PER_PATRON = 2
     own_request(patron)
     own_request(patron)
-    own_request(patron, status="completed")
+    own_request(patron, status=BorrowingStatus.COMPLETED)
     assert patrons.request_refusal(patron=patron).code == "over_limit"
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from borrowing.models import ReminderLog
 from borrowing.services import notifications
+from borrowing.states import BorrowingStatus
 from borrowing.tasks import send_reminders as send_reminders_task
 from requests_app import mailer
 from requests_app.models import EmailStatus, OutgoingEmail, PatronProfile
@@ -31,7 +32,7 @@ def _commit(django_capture_on_commit_callbacks):
     yield
 
 
-def loan(status="checked_out", due=TODAY + dt.timedelta(days=3), **fields):
+def loan(status=BorrowingStatus.CHECKED_OUT, due=TODAY + dt.timedelta(days=3), **fields):
     return IllRequestFactory(status=status, patron_due_date=due, **fields)
 
 
@@ -64,7 +65,7 @@ def test_a_reminder_missed_one_day_is_sent_the_next(mailoutbox):
 
 
 def test_an_overdue_loan_gets_one_overdue_notice(mailoutbox):
-    request = loan(status="overdue", due=TODAY - dt.timedelta(days=1))
+    request = loan(status=BorrowingStatus.OVERDUE, due=TODAY - dt.timedelta(days=1))
     send_reminders(today=TODAY.isoformat())
     send_reminders(today=(TODAY + dt.timedelta(days=1)).isoformat())
     assert [m.subject.split(":")[0] for m in mailoutbox] == ["Overdue"]

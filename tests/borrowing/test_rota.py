@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from borrowing.models import RotaEntry, RotaStatus
 from borrowing.services import rota
+from borrowing.states import BorrowingStatus
 from borrowing.tasks import advance_silent_lenders
 from requests_app import services
 from requests_app.models import Event, IllRequest, Library, OutboxMessage, RequestFormat, ServiceType
@@ -28,14 +29,14 @@ def home():
 
 def sourcing(home, **fields) -> IllRequest:
     fields.setdefault("partner", None)
-    return IllRequestFactory(library=home, status="sourcing", **fields)
+    return IllRequestFactory(library=home, status=BorrowingStatus.SOURCING, **fields)
 
 
 def history(home: Library, lender: Library, *, filled: int = 0, unfilled: int = 0, days: int = 2) -> None:
     """Past borrowing requests answered by ``lender``: sent, then shipped ``days`` later or unfilled."""
     start = timezone.now() - dt.timedelta(days=60)
     for i in range(filled + unfilled):
-        past = IllRequestFactory(library=home, partner=lender, status="completed")
+        past = IllRequestFactory(library=home, partner=lender, status=BorrowingStatus.COMPLETED)
         Event.objects.create(request=past, action="send_to_lender", actor_kind="staff", created_at=start)
         Event.objects.create(request=past, action="lender_shipped" if i < filled else "lender_unfilled",
                              actor_kind="partner", actor_library=lender,
@@ -114,7 +115,7 @@ def test_sending_to_the_next_lender_sets_the_partner_and_writes_the_iso18626_req
     rota.build_rota(request=request)
     rota.send_to_next_lender(request=request, actor=Actor.system("test"))
     request.refresh_from_db()
-    assert (request.status, request.partner.symbol) == ("sent", "FIRST")
+    assert (request.status, request.partner.symbol) == (BorrowingStatus.SENT, "FIRST")
     assert OutboxMessage.objects.get(request=request).summary == "request"
     assert RotaEntry.objects.get(request=request, lender__symbol="FIRST").status == RotaStatus.SENT
 
@@ -129,7 +130,7 @@ def test_an_unfilled_answer_sends_the_request_to_the_next_lender(home, django_ca
         services.perform(request=IllRequest.objects.get(pk=request.pk), action="lender_unfilled",
                          actor=Actor.partner(first), data={"reason_unfilled": "NotHeld"})
     request.refresh_from_db()
-    assert (request.status, request.partner.symbol) == ("sent", "SECOND")
+    assert (request.status, request.partner.symbol) == (BorrowingStatus.SENT, "SECOND")
     entry = RotaEntry.objects.get(request=request, lender=first)
     assert (entry.status, entry.reason) == (RotaStatus.UNFILLED, "NotHeld")
 
@@ -140,13 +141,13 @@ def test_refusing_a_lenders_conditions_moves_on_to_the_next_lender(home, django_
     request = sourcing(home)
     rota.build_rota(request=request)
     rota.send_to_next_lender(request=request, actor=Actor.system("test"))
-    IllRequest.objects.filter(pk=request.pk).update(status="conditional")
+    IllRequest.objects.filter(pk=request.pk).update(status=BorrowingStatus.CONDITIONAL)
     staff = StaffFactory(library=home)
     with django_capture_on_commit_callbacks(execute=True):
         services.perform(request=IllRequest.objects.get(pk=request.pk), action="reject_conditions",
                          actor=Actor.staff(staff))
     request.refresh_from_db()
-    assert (request.status, request.partner.symbol) == ("sent", "SECOND")
+    assert (request.status, request.partner.symbol) == (BorrowingStatus.SENT, "SECOND")
 
 
 def test_the_last_unfilled_answer_lands_the_request_at_end_of_rota(home, django_capture_on_commit_callbacks):
@@ -158,16 +159,16 @@ def test_the_last_unfilled_answer_lands_the_request_at_end_of_rota(home, django_
         services.perform(request=IllRequest.objects.get(pk=request.pk), action="lender_unfilled",
                          actor=Actor.partner(only))
     request.refresh_from_db()
-    assert request.status == "end_of_rota"
+    assert request.status == BorrowingStatus.END_OF_ROTA
 
 
 def test_an_unfilled_answer_on_a_request_without_a_rota_waits_for_staff(home, django_capture_on_commit_callbacks):
     lender = LibraryFactory(symbol="BYHAND")
-    request = IllRequestFactory(library=home, partner=lender, status="sent")
+    request = IllRequestFactory(library=home, partner=lender, status=BorrowingStatus.SENT)
     with django_capture_on_commit_callbacks(execute=True):
         services.perform(request=request, action="lender_unfilled", actor=Actor.partner(lender))
     request.refresh_from_db()
-    assert request.status == "sourcing"
+    assert request.status == BorrowingStatus.SOURCING
 
 
 def test_advancing_the_rota_twice_sends_to_the_next_lender_once(home):
@@ -196,7 +197,7 @@ def test_a_lender_silent_past_the_limit_is_skipped_as_no_answer(home, settings,
     with django_capture_on_commit_callbacks(execute=True):
         assert advance_silent_lenders(now=later.isoformat()) == 1
     request.refresh_from_db()
-    assert (request.status, request.partner.symbol) == ("sent", "NEXT")
+    assert (request.status, request.partner.symbol) == (BorrowingStatus.SENT, "NEXT")
     assert RotaEntry.objects.get(request=request, lender__symbol="SILENT").status == RotaStatus.NO_ANSWER
     assert Event.objects.get(request=request, action="lender_unfilled").note == "No answer in 3 days"
 
@@ -262,7 +263,7 @@ def test_staff_can_remove_a_waiting_lender_and_add_another(home):
 
 def test_verifying_a_request_builds_its_rota(home, django_capture_on_commit_callbacks):
     LibraryFactory(symbol="AAA")
-    request = IllRequestFactory(library=home, partner=None, status="submitted")
+    request = IllRequestFactory(library=home, partner=None, status=BorrowingStatus.SUBMITTED)
     with django_capture_on_commit_callbacks(execute=True):
         services.perform(request=request, action="verify", actor=Actor.staff(StaffFactory(library=home)))
     assert symbols(rota.rota_of(request)) == ["AAA"]
@@ -290,4 +291,4 @@ def test_a_late_answer_from_a_lender_that_was_skipped_is_refused(home, django_ca
     confirmation = handle(late, sender=silent)
     request.refresh_from_db()
     assert confirmation.header.message_status == m.MessageStatus.ERROR
-    assert (request.status, request.partner.symbol) == ("sent", "NEXT")
+    assert (request.status, request.partner.symbol) == (BorrowingStatus.SENT, "NEXT")

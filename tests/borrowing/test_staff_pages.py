@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from borrowing.models import CopyrightRecord, RotaEntry
+from borrowing.states import BorrowingStatus
 from requests_app import roles
 from requests_app.models import Event, IllRequest, LibraryPolicy, Note, RequestFormat
 from tests.factories import (
@@ -40,7 +41,7 @@ def queue_numbers(response) -> list[str]:
 
 
 def test_the_queue_counts_every_borrowing_state(client, staff, home):
-    IllRequestFactory.create_batch(2, library=home, status="sent")
+    IllRequestFactory.create_batch(2, library=home, status=BorrowingStatus.SENT)
     response = client.get(reverse("borrowing_staff:queue"))
     counts = {row["state"].value: row["count"] for row in response.context["counts"]}
     assert (counts["sent"], counts["end_of_rota"], len(counts)) == (2, 0, 19)
@@ -53,9 +54,10 @@ def test_the_queue_lists_only_this_librarys_borrowing_requests(client, staff, ho
 
 
 def test_the_queue_filters_by_state(client, staff, home):
-    sent = IllRequestFactory(library=home, status="sent")
-    IllRequestFactory(library=home, status="submitted")
-    assert queue_numbers(client.get(reverse("borrowing_staff:queue"), {"status": "sent"})) == [sent.number]
+    sent = IllRequestFactory(library=home, status=BorrowingStatus.SENT)
+    IllRequestFactory(library=home, status=BorrowingStatus.SUBMITTED)
+    assert queue_numbers(client.get(reverse("borrowing_staff:queue"),
+                                    {"status": BorrowingStatus.SENT})) == [sent.number]
 
 
 @pytest.mark.parametrize("term", ["Leviathan", "21009999", "Hobbes", "9780140431957", "LEND", "B{pk}"])
@@ -105,13 +107,13 @@ def test_a_garbled_page_cursor_shows_the_first_page(client, staff, home):
 
 
 def test_the_queue_runs_the_same_number_of_queries_for_five_rows_as_for_forty(client, staff, home):
-    IllRequestFactory.create_batch(5, library=home, status="sent")
+    IllRequestFactory.create_batch(5, library=home, status=BorrowingStatus.SENT)
     url = reverse("borrowing_staff:queue")
     with CaptureQueriesContext(connection) as few:
-        assert client.get(url, {"q": "History", "status": "sent"}).status_code == 200
-    IllRequestFactory.create_batch(35, library=home, status="sent")
+        assert client.get(url, {"q": "History", "status": BorrowingStatus.SENT}).status_code == 200
+    IllRequestFactory.create_batch(35, library=home, status=BorrowingStatus.SENT)
     with CaptureQueriesContext(connection) as many:
-        assert client.get(url, {"q": "History", "status": "sent"}).status_code == 200
+        assert client.get(url, {"q": "History", "status": BorrowingStatus.SENT}).status_code == 200
     assert len(many) == len(few)
 
 
@@ -127,13 +129,13 @@ def test_a_lending_only_staff_member_may_not_open_the_borrowing_queue(client, ho
 
 
 def test_the_request_page_offers_exactly_the_actions_the_workflow_allows(client, staff, home):
-    request = IllRequestFactory(library=home, status="received")
+    request = IllRequestFactory(library=home, status=BorrowingStatus.RECEIVED)
     response = client.get(reverse("borrowing_staff:request", args=[request.pk]))
     assert {a["transition"].action for a in response.context["actions"]} == {"notify_patron", "check_out", "check_in"}
 
 
 def test_the_request_page_runs_the_same_number_of_queries_whatever_the_history_length(client, staff, home):
-    request = IllRequestFactory(library=home, status="sourcing")
+    request = IllRequestFactory(library=home, status=BorrowingStatus.SOURCING)
     url = reverse("borrowing_staff:request", args=[request.pk])
     RotaEntry.objects.create(request=request, lender=LibraryFactory(), position=1)
     with CaptureQueriesContext(connection) as few:
@@ -151,64 +153,66 @@ def test_another_librarys_request_is_not_found(client, staff):
 
 
 def test_posting_an_action_moves_the_request(client, staff, home):
-    request = IllRequestFactory(library=home, status="received")
-    client.post(reverse("borrowing_staff:action", args=[request.pk, "check_out"]), {"expected_status": "received"})
+    request = IllRequestFactory(library=home, status=BorrowingStatus.RECEIVED)
+    client.post(reverse("borrowing_staff:action", args=[request.pk, "check_out"]),
+                {"expected_status": BorrowingStatus.RECEIVED})
     request.refresh_from_db()
-    assert request.status == "checked_out"
+    assert request.status == BorrowingStatus.CHECKED_OUT
 
 
 def test_an_action_is_logged_with_the_staff_member_who_did_it(client, staff, home):
-    request = IllRequestFactory(library=home, status="received")
+    request = IllRequestFactory(library=home, status=BorrowingStatus.RECEIVED)
 
-    client.post(reverse("borrowing_staff:action", args=[request.pk, "notify_patron"]), {"expected_status": "received"})
+    client.post(reverse("borrowing_staff:action", args=[request.pk, "notify_patron"]),
+                {"expected_status": BorrowingStatus.RECEIVED})
 
     request.refresh_from_db()
-    assert request.status == "ready_for_pickup"
+    assert request.status == BorrowingStatus.READY_FOR_PICKUP
     assert Event.objects.get(request=request, action="notify_patron").actor_user == staff
 
 
 def test_an_action_from_a_page_that_is_out_of_date_changes_nothing_and_says_why(client, staff, home):
-    request = IllRequestFactory(library=home, status="ready_for_pickup")
+    request = IllRequestFactory(library=home, status=BorrowingStatus.READY_FOR_PICKUP)
 
     response = client.post(reverse("borrowing_staff:action", args=[request.pk, "check_out"]),
-                           {"expected_status": "received"}, follow=True)
+                           {"expected_status": BorrowingStatus.RECEIVED}, follow=True)
 
     request.refresh_from_db()
-    assert request.status == "ready_for_pickup"
+    assert request.status == BorrowingStatus.READY_FOR_PICKUP
     assert "changed meanwhile" in response.content.decode()
 
 
 def test_owned_locally_cancels_with_a_reason_the_patron_sees(client, staff, home):
-    request = IllRequestFactory(library=home, status="submitted")
+    request = IllRequestFactory(library=home, status=BorrowingStatus.SUBMITTED)
     client.post(reverse("borrowing_staff:action", args=[request.pk, "cancel_owned_locally"]),
-                {"note": "On the shelf at QA76.9", "expected_status": "submitted"})
+                {"note": "On the shelf at QA76.9", "expected_status": BorrowingStatus.SUBMITTED})
     request.refresh_from_db()
-    assert request.status == "cancelled"
+    assert request.status == BorrowingStatus.CANCELLED
     assert Note.objects.get(request=request).visibility == "patron"
 
 
 def test_owned_locally_without_a_reason_is_refused(client, staff, home):
-    request = IllRequestFactory(library=home, status="submitted")
+    request = IllRequestFactory(library=home, status=BorrowingStatus.SUBMITTED)
     client.post(reverse("borrowing_staff:action", args=[request.pk, "cancel_owned_locally"]), {"note": " "})
     request.refresh_from_db()
-    assert request.status == "submitted"
+    assert request.status == BorrowingStatus.SUBMITTED
 
 
 def test_owned_locally_without_a_reason_shows_the_page_again_asking_for_it(client, staff, home):
-    request = IllRequestFactory(library=home, status="submitted")
+    request = IllRequestFactory(library=home, status=BorrowingStatus.SUBMITTED)
     response = client.post(reverse("borrowing_staff:action", args=[request.pk, "cancel_owned_locally"]),
-                           {"note": " ", "expected_status": "submitted"})
+                           {"note": " ", "expected_status": BorrowingStatus.SUBMITTED})
     assert response.status_code == 400
     assert "Please correct the form below." in response.content.decode()
     assert "This field is required." in response.content.decode()
 
 
 def test_a_copyright_clearance_without_fee_or_exception_shows_the_form_again_with_the_reason(client, staff, home):
-    request = IllRequestFactory(library=home, status="awaiting_copyright", format=RequestFormat.ARTICLE)
+    request = IllRequestFactory(library=home, status=BorrowingStatus.AWAITING_COPYRIGHT, format=RequestFormat.ARTICLE)
     response = client.post(reverse("borrowing_staff:copyright", args=[request.pk]), {"currency": "USD"})
     assert response.status_code == 400
     assert "Record the clearance fee paid or the exception that applies." in response.content.decode()
-    assert IllRequest.objects.get(pk=request.pk).status == "awaiting_copyright"
+    assert IllRequest.objects.get(pk=request.pk).status == BorrowingStatus.AWAITING_COPYRIGHT
 
 
 def citation(request: IllRequest, **changes) -> dict:
@@ -221,16 +225,16 @@ def citation(request: IllRequest, **changes) -> dict:
 
 
 def test_staff_correct_a_citation_and_the_isbn_is_normalised(client, staff, home):
-    request = IllRequestFactory(library=home, status="submitted")
+    request = IllRequestFactory(library=home, status=BorrowingStatus.SUBMITTED)
     client.post(reverse("borrowing_staff:citation", args=[request.pk]),
                 citation(request, isbn="0-14-043195-0", title="Leviathan"))
     request.refresh_from_db()
-    assert (request.title, request.isbn, request.status) == ("Leviathan", "9780140431957", "submitted")
+    assert (request.title, request.isbn, request.status) == ("Leviathan", "9780140431957", BorrowingStatus.SUBMITTED)
     assert Event.objects.get(request=request, action="edit_citation").data["title"][1] == "Leviathan"
 
 
 def test_a_bad_isbn_is_shown_on_its_field_and_nothing_is_saved(client, staff, home):
-    request = IllRequestFactory(library=home, status="submitted", title="Old")
+    request = IllRequestFactory(library=home, status=BorrowingStatus.SUBMITTED, title="Old")
     response = client.post(reverse("borrowing_staff:citation", args=[request.pk]),
                            citation(request, isbn="12345", title="New"))
     request.refresh_from_db()
@@ -239,14 +243,14 @@ def test_a_bad_isbn_is_shown_on_its_field_and_nothing_is_saved(client, staff, ho
 
 
 def test_save_and_verify_starts_sourcing(client, staff, home):
-    request = IllRequestFactory(library=home, status="submitted", partner=None)
+    request = IllRequestFactory(library=home, status=BorrowingStatus.SUBMITTED, partner=None)
     client.post(reverse("borrowing_staff:citation", args=[request.pk]), {**citation(request), "verify": "1"})
     request.refresh_from_db()
-    assert request.status == "sourcing"
+    assert request.status == BorrowingStatus.SOURCING
 
 
 def test_the_citation_cannot_be_changed_once_a_lender_has_the_request(client, staff, home):
-    request = IllRequestFactory(library=home, status="sent", title="Old")
+    request = IllRequestFactory(library=home, status=BorrowingStatus.SENT, title="Old")
     client.post(reverse("borrowing_staff:citation", args=[request.pk]), citation(request, title="New"))
     request.refresh_from_db()
     assert request.title == "Old"
@@ -254,18 +258,18 @@ def test_the_citation_cannot_be_changed_once_a_lender_has_the_request(client, st
 
 def test_staff_build_the_rota_and_send_to_the_first_lender(client, staff, home):
     LibraryFactory(symbol="AAA")
-    request = IllRequestFactory(library=home, status="sourcing", partner=None)
+    request = IllRequestFactory(library=home, status=BorrowingStatus.SOURCING, partner=None)
     client.post(reverse("borrowing_staff:rota", args=[request.pk, "build"]))
     client.post(reverse("borrowing_staff:rota", args=[request.pk, "send"]))
     request.refresh_from_db()
-    assert (request.status, request.partner.symbol) == ("sent", "AAA")
+    assert (request.status, request.partner.symbol) == (BorrowingStatus.SENT, "AAA")
 
 
 def test_staff_move_a_lender_up_and_add_one_by_hand(client, staff, home):
     LibraryFactory(symbol="AAA")
     LibraryFactory(symbol="BBB")
     LibraryFactory(symbol="CCC", active=True, lends_loans=False)
-    request = IllRequestFactory(library=home, status="sourcing", partner=None)
+    request = IllRequestFactory(library=home, status=BorrowingStatus.SOURCING, partner=None)
     client.post(reverse("borrowing_staff:rota", args=[request.pk, "build"]))
     second = RotaEntry.objects.get(request=request, lender__symbol="BBB")
     client.post(reverse("borrowing_staff:rota", args=[request.pk, "up"]), {"entry": second.pk})
@@ -275,7 +279,7 @@ def test_staff_move_a_lender_up_and_add_one_by_hand(client, staff, home):
 
 
 def test_adding_a_lender_by_a_symbol_nobody_has_changes_nothing_and_says_so(client, staff, home):
-    request = IllRequestFactory(library=home, status="sourcing", partner=None)
+    request = IllRequestFactory(library=home, status=BorrowingStatus.SOURCING, partner=None)
     response = client.post(reverse("borrowing_staff:rota", args=[request.pk, "add"]), {"lender": "NOPE"},
                            follow=True)
     assert "No active library other than ours has the symbol NOPE." in response.content.decode()
@@ -284,49 +288,49 @@ def test_adding_a_lender_by_a_symbol_nobody_has_changes_nothing_and_says_so(clie
 
 def test_the_request_page_does_not_list_the_directory_to_add_a_lender(client, staff, home):
     symbols = [LibraryFactory().symbol for _ in range(5)]
-    request = IllRequestFactory(library=home, status="sourcing", partner=None)
+    request = IllRequestFactory(library=home, status=BorrowingStatus.SOURCING, partner=None)
     page = client.get(reverse("borrowing_staff:request", args=[request.pk])).content.decode()
     assert 'name="lender"' in page
     assert not [symbol for symbol in symbols if symbol in page]
 
 
 def test_a_bulk_action_applies_to_each_ticked_request_and_reports_the_refused(client, staff, home):
-    ready = IllRequestFactory(library=home, status="received")
-    wrong = IllRequestFactory(library=home, status="submitted")
+    ready = IllRequestFactory(library=home, status=BorrowingStatus.RECEIVED)
+    wrong = IllRequestFactory(library=home, status=BorrowingStatus.SUBMITTED)
     response = client.post(reverse("borrowing_staff:bulk"),
                            {"action": "notify_patron", "requests": [ready.pk, wrong.pk]}, follow=True)
     ready.refresh_from_db()
-    assert ready.status == "ready_for_pickup"
+    assert ready.status == BorrowingStatus.READY_FOR_PICKUP
     texts = [str(m) for m in response.context["messages"]]
     assert any(wrong.number in t and "not possible" in t for t in texts)
 
 
 def test_the_scanner_page_receives_a_scanned_request(client, staff, home):
-    request = IllRequestFactory(library=home, status="shipped")
+    request = IllRequestFactory(library=home, status=BorrowingStatus.SHIPPED)
     response = client.post(reverse("borrowing_staff:scan"), {"mode": "receive", "code": request.number})
     request.refresh_from_db()
     assert response.status_code == 200 and response.context["outcome"].ok
-    assert request.status == "ready_for_pickup"
+    assert request.status == BorrowingStatus.READY_FOR_PICKUP
 
 
 def test_the_scanner_answers_htmx_with_one_result_line(client, staff, home):
-    request = IllRequestFactory(library=home, status="checked_out")
+    request = IllRequestFactory(library=home, status=BorrowingStatus.CHECKED_OUT)
     response = client.post(reverse("borrowing_staff:scan"), {"mode": "check_in", "code": request.number},
                            HTTP_HX_REQUEST="true")
     assert response.content.strip().startswith(b"<li")
 
 
 def test_staff_record_a_clearance_fee_from_the_request_page(client, staff, home):
-    request = IllRequestFactory(library=home, status="awaiting_copyright", format=RequestFormat.ARTICLE,
+    request = IllRequestFactory(library=home, status=BorrowingStatus.AWAITING_COPYRIGHT, format=RequestFormat.ARTICLE,
                                 container_title="Nature", issn="0028-0836")
     client.post(reverse("borrowing_staff:copyright", args=[request.pk]), {"fee": "12.00", "currency": "USD"})
     request.refresh_from_db()
     assert (request.status, CopyrightRecord.objects.get(request=request).clearance_fee) == (
-        "sourcing", Decimal("12.00"))
+        BorrowingStatus.SOURCING, Decimal("12.00"))
 
 
 def test_the_clearance_form_wants_a_fee_or_an_exception(client, staff, home):
-    request = IllRequestFactory(library=home, status="awaiting_copyright", format=RequestFormat.ARTICLE)
+    request = IllRequestFactory(library=home, status=BorrowingStatus.AWAITING_COPYRIGHT, format=RequestFormat.ARTICLE)
     response = client.post(reverse("borrowing_staff:copyright", args=[request.pk]), {"currency": "USD"})
     assert response.status_code == 400
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from borrowing.states import BorrowingStatus
 from requests_app import services
 from requests_app.models import IllRequest
 from requests_app.roles import BORROWING_STAFF, LENDING_STAFF
@@ -46,7 +47,7 @@ def patron(borrower):
 @pytest.fixture
 def loan_between_members(borrower, lender, borrowing_staff, patron, django_capture_on_commit_callbacks):
     """A borrowing request of BRW sent to LND in-process: returns (borrowing request, lending request)."""
-    borrowing = IllRequestFactory(library=borrower, partner=lender, patron=patron, status="sourcing",
+    borrowing = IllRequestFactory(library=borrower, partner=lender, patron=patron, status=BorrowingStatus.SOURCING,
                                   requesting_agency_request_id="BRW-1")
     with django_capture_on_commit_callbacks(execute=True):
         services.perform(request=borrowing, action="send_to_lender", actor=Actor.staff(borrowing_staff))

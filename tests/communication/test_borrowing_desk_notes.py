@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from requests_app.models import InboundMessage, Note, NoteVisibility, OutboxMessage
+from borrowing.states import BorrowingStatus
+from requests_app.models import InboundMessage, Note, NoteVisibility, OutboxMessage, OutboxStatus
 from requests_app.roles import LENDING_STAFF
 from requests_app.services import add_note
 from tests.factories import IllRequestFactory, MemberLibraryFactory, StaffFactory
@@ -15,10 +16,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def with_lender(borrower, iso_partner, patron):
-    request = IllRequestFactory(library=borrower, partner=iso_partner, patron=patron, status="sent",
+    request = IllRequestFactory(library=borrower, partner=iso_partner, patron=patron, status=BorrowingStatus.SENT,
                                 requesting_agency_request_id="BRW-5")
     OutboxMessage.objects.create(request=request, sender=borrower, recipient=iso_partner, kind="request",
-                                 summary="request", payload={}, transport="iso18626", status="delivered")
+                                 summary="request", payload={}, transport="iso18626", status=OutboxStatus.DELIVERED)
     return request
 
 

@@ -6,7 +6,8 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from requests_app.models import InboundMessage, Note, NoteVisibility, OutboxMessage
+from lending.states import LendingStatus
+from requests_app.models import InboundMessage, Note, NoteVisibility, OutboxMessage, OutboxStatus
 from requests_app.roles import BORROWING_STAFF
 from requests_app.services import add_note
 from tests.factories import LendingRequestFactory, LibraryFactory, MemberLibraryFactory, StaffFactory
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def incoming(lender, iso_partner):
-    return LendingRequestFactory(library=lender, partner=iso_partner, status="new",
+    return LendingRequestFactory(library=lender, partner=iso_partner, status=LendingStatus.NEW,
                                  requesting_agency_request_id="EXT-1", supplying_agency_request_id="LND-1")
 
 
@@ -92,14 +93,15 @@ def test_the_request_page_takes_the_same_queries_with_a_long_thread(client, lend
                                       summary="Notification", request=incoming, confirmation={})
         OutboxMessage.objects.create(request=incoming, sender=incoming.library, recipient=iso_partner,
                                      kind="supplyingAgencyMessage", summary="Notification/RequestReceived",
-                                     payload={}, transport="iso18626", status="delivered")
+                                     payload={}, transport="iso18626", status=OutboxStatus.DELIVERED)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(url)
 
 
 def test_a_note_to_a_partner_without_an_electronic_address_is_kept_and_staff_are_told(client, lending_staff, lender):
     offline = LibraryFactory(symbol="OFFL", iso18626_endpoint="", rest_endpoint="")
-    request = LendingRequestFactory(library=lender, partner=offline, status="new", requesting_agency_request_id="X-9")
+    request = LendingRequestFactory(library=lender, partner=offline, status=LendingStatus.NEW,
+                                    requesting_agency_request_id="X-9")
     client.force_login(lending_staff)
     response = client.post(note_url(request), {"text": "Please call us.", "visibility": "partner"})
     assert Note.objects.get(request=request).text == "Please call us."
@@ -110,7 +112,8 @@ def test_a_note_to_a_partner_without_an_electronic_address_is_kept_and_staff_are
 
 def test_lending_staff_are_told_their_note_went_to_the_borrowing_library(client, lending_staff, lender):
     partner = LibraryFactory(symbol="ONLN", iso18626_endpoint="http://127.0.0.1:9/iso18626")
-    request = LendingRequestFactory(library=lender, partner=partner, status="new", requesting_agency_request_id="X-10")
+    request = LendingRequestFactory(library=lender, partner=partner, status=LendingStatus.NEW,
+                                    requesting_agency_request_id="X-10")
     client.force_login(lending_staff)
 
     response = client.post(note_url(request), {"text": "Found it.", "visibility": "partner"})

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from borrowing.states import BorrowingStatus
+from lending.states import LendingStatus
 from requests_app import messaging
 from requests_app.iso18626 import json_codec
 from requests_app.iso18626 import messages as m
 from requests_app.iso18626.xml import encode
-from requests_app.models import IllRequest, Note, NoteVisibility, OutboxMessage
+from requests_app.models import IllRequest, Note, NoteVisibility, OutboxMessage, OutboxStatus
 from requests_app.workflow import WorkflowError
 from tests.factories import IllRequestFactory, LendingRequestFactory, PatronFactory
 
@@ -33,10 +35,10 @@ def test_an_internal_note_stays_with_staff(loan_between_members, borrowing_staff
 
 def test_a_note_to_the_partner_on_a_borrowing_request_is_an_iso18626_notification(
         borrower, iso_partner, borrowing_staff, schema_errors):
-    request = IllRequestFactory(library=borrower, partner=iso_partner, status="sent",
+    request = IllRequestFactory(library=borrower, partner=iso_partner, status=BorrowingStatus.SENT,
                                 requesting_agency_request_id="BRW-7")
     OutboxMessage.objects.create(request=request, sender=borrower, recipient=iso_partner, kind="request",
-                                 summary="request", payload={}, transport="iso18626", status="delivered")
+                                 summary="request", payload={}, transport="iso18626", status=OutboxStatus.DELIVERED)
     messaging.write_note(request=request, text="Could you send it by courier?", visibility=NoteVisibility.PARTNER,
                          author=borrowing_staff)
     outgoing = OutboxMessage.objects.filter(request=request).latest("pk")
@@ -50,7 +52,7 @@ def test_a_note_to_the_partner_on_a_borrowing_request_is_an_iso18626_notificatio
 
 def test_a_note_to_the_partner_on_a_lending_request_is_a_supplying_agency_notification(
         lender, iso_partner, lending_staff, schema_errors):
-    request = LendingRequestFactory(library=lender, partner=iso_partner, status="awaiting_shipping",
+    request = LendingRequestFactory(library=lender, partner=iso_partner, status=LendingStatus.AWAITING_SHIPPING,
                                     requesting_agency_request_id="EXT-3", supplying_agency_request_id="LND-3")
     messaging.write_note(request=request, text="Our copy has a loose spine.", visibility=NoteVisibility.PARTNER,
                          author=lending_staff)
@@ -71,14 +73,14 @@ def test_the_lending_member_gets_a_borrowers_note_unread(loan_between_members, b
     received = Note.objects.get(request=lending)
     assert (received.text, received.visibility, received.author_library, received.read_at) == (
         "Needed for a seminar on Monday", NoteVisibility.PARTNER, borrowing.library, None)
-    assert OutboxMessage.objects.filter(request=borrowing).latest("pk").status == "delivered"
+    assert OutboxMessage.objects.filter(request=borrowing).latest("pk").status == OutboxStatus.DELIVERED
 
 
 def test_the_borrowing_member_gets_a_lenders_note_while_the_patron_has_the_book(
         loan_between_members, lending_staff, django_capture_on_commit_callbacks):
     borrowing, lending = loan_between_members
-    IllRequest.objects.filter(pk=borrowing.pk).update(status="checked_out")
-    IllRequest.objects.filter(pk=lending.pk).update(status="shipped")
+    IllRequest.objects.filter(pk=borrowing.pk).update(status=BorrowingStatus.CHECKED_OUT)
+    IllRequest.objects.filter(pk=lending.pk).update(status=LendingStatus.SHIPPED)
     lending.refresh_from_db()
     write(django_capture_on_commit_callbacks, request=lending, text="Please do not photocopy the plates.",
           visibility=NoteVisibility.PARTNER, author=lending_staff)
@@ -86,8 +88,8 @@ def test_the_borrowing_member_gets_a_lenders_note_while_the_patron_has_the_book(
     assert (received.text, received.author_library, received.read_at) == (
         "Please do not photocopy the plates.", lending.library, None)
     borrowing.refresh_from_db()
-    assert borrowing.status == "checked_out"  # a note changes no status
-    assert OutboxMessage.objects.filter(request=lending).latest("pk").status == "delivered"
+    assert borrowing.status == BorrowingStatus.CHECKED_OUT  # a note changes no status
+    assert OutboxMessage.objects.filter(request=lending).latest("pk").status == OutboxStatus.DELIVERED
 
 
 def test_a_note_to_the_patron_is_emailed_to_them(loan_between_members, borrowing_staff, mailoutbox,
@@ -123,7 +125,7 @@ def test_an_empty_note_is_refused_and_nothing_is_sent(loan_between_members, borr
 
 
 def test_a_note_to_a_lender_that_never_got_the_request_is_refused(borrower, iso_partner, borrowing_staff):
-    request = IllRequestFactory(library=borrower, partner=iso_partner, status="sourcing")
+    request = IllRequestFactory(library=borrower, partner=iso_partner, status=BorrowingStatus.SOURCING)
     with pytest.raises(WorkflowError):
         messaging.write_note(request=request, text="Hello", visibility=NoteVisibility.PARTNER, author=borrowing_staff)
     assert not OutboxMessage.objects.exists()
@@ -143,7 +145,7 @@ def test_a_staff_note_is_read_by_its_author(loan_between_members, borrowing_staf
 
 
 def test_a_partner_without_an_electronic_address_keeps_the_note_unsent(borrower, borrowing_staff):
-    request = IllRequestFactory(library=borrower, status="sent")  # a partner with no endpoint
+    request = IllRequestFactory(library=borrower, status=BorrowingStatus.SENT)  # a partner with no endpoint
     note = messaging.write_note(request=request, text="Posted a letter", visibility=NoteVisibility.PARTNER,
                                 author=borrowing_staff)
     assert note.pk and not OutboxMessage.objects.exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from borrowing.states import BorrowingStatus
 from requests_app.models import Note, NoteVisibility
 from tests.factories import IllRequestFactory, PatronFactory, StaffFactory
 
@@ -17,7 +18,7 @@ def url(request) -> str:
 
 @pytest.fixture
 def own_request(patron, borrower):
-    return IllRequestFactory(library=borrower, patron=patron, status="sent")
+    return IllRequestFactory(library=borrower, patron=patron, status=BorrowingStatus.SENT)
 
 
 def test_the_patron_writes_to_the_ill_office(client, patron, own_request):

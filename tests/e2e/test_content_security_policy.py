@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from borrowing.states import BorrowingStatus
 from illms.management.commands.seed_demo import DEFAULT_PASSWORD
 from requests_app.models import IllRequest
 from tests.factories import PASSWORD, IllRequestFactory, MemberLibraryFactory, StaffFactory
@@ -160,7 +161,7 @@ def test_the_lockout_page_is_styled_and_breaks_no_policy(open_browser):
 def test_the_scanner_empties_its_field_for_the_next_scan_without_inline_script(open_browser):
     home = MemberLibraryFactory()
     staff = StaffFactory(library=home)
-    request = IllRequestFactory(library=home, status="sent")
+    request = IllRequestFactory(library=home, status=BorrowingStatus.SENT)
     tab = open_browser()
     tab.sign_in(staff.username, PASSWORD)
     tab.open("/borrowing/scan/")
@@ -177,8 +178,8 @@ def test_the_scanner_empties_its_field_for_the_next_scan_without_inline_script(o
 def test_the_queue_search_swaps_the_table_with_htmx_under_the_policy(open_browser):
     home = MemberLibraryFactory()
     staff = StaffFactory(library=home)
-    IllRequestFactory(library=home, status="sourcing", title="Leviathan")
-    IllRequestFactory(library=home, status="sourcing", title="Middlemarch")
+    IllRequestFactory(library=home, status=BorrowingStatus.SOURCING, title="Leviathan")
+    IllRequestFactory(library=home, status=BorrowingStatus.SOURCING, title="Middlemarch")
     tab = open_browser()
     tab.sign_in(staff.username, PASSWORD)
     tab.open("/borrowing/queue/?status=sourcing")

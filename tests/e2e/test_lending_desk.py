@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lending.models import LendingDetail
+from lending.states import LendingStatus
 from requests_app.models import IllRequest, OutboxMessage
 from tests.factories import PASSWORD, MemberLibraryFactory, StaffFactory
 from tests.lending.factories import HoldingFactory, IncomingRequestFactory
@@ -69,7 +70,7 @@ def test_lending_staff_print_the_pull_slip_find_the_item_and_ship_it(live_server
     assert page.locator("#status").inner_text() == "Shipped"
 
     request.refresh_from_db()
-    assert request.status == "shipped" and request.due_date is not None
+    assert request.status == LendingStatus.SHIPPED and request.due_date is not None
     loaned = OutboxMessage.objects.filter(request=request).latest("pk").payload
     assert loaned["status_info"]["status"] == "Loaned"
     assert loaned["shipping_info"]["tracking_ids"] == ["1Z999AA10123456784"]

@@ -3,6 +3,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from borrowing.states import BorrowingStatus
 from lending.models import ElectronicDelivery
 from lending.services import edelivery
 from requests_app import services
@@ -19,14 +20,15 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def test_a_patron_downloads_a_delivered_article_from_my_requests(live_server, page):
     patron = PatronFactory(username="grace", first_name="Grace", last_name="Hopper")
     home, lender = patron.patron_profile.library, MemberLibraryFactory(symbol="LND")
-    borrowing = IllRequestFactory(library=home, patron=patron, partner=lender, status="sourcing", format="article",
+    borrowing = IllRequestFactory(library=home, patron=patron, partner=lender, status=BorrowingStatus.SOURCING,
+                                  format="article",
                                   service_type="Copy", title="The education of a computer",
                                   requesting_agency_request_id=f"{home.symbol}-77")
     services.perform(request=borrowing, action="send_to_lender", actor=Actor.staff(StaffFactory(library=home)))
     lending = IllRequest.objects.get(role="lending", library=lender)
     edelivery.deliver_copy(request=lending, actor=Actor.staff(StaffFactory(library=lender)), base_url=live_server.url,
                            upload=SimpleUploadedFile("scan.pdf", scan_pdf()))
-    assert IllRequest.objects.get(pk=borrowing.pk).status == "delivered"
+    assert IllRequest.objects.get(pk=borrowing.pk).status == BorrowingStatus.DELIVERED
 
     page.goto(f"{live_server.url}/requests/")
     page.get_by_label("Username").fill(patron.username)

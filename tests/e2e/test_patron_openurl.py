@@ -4,6 +4,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from borrowing.states import BorrowingStatus
 from requests_app.models import IllRequest
 from tests.factories import PASSWORD, PatronFactory
 
@@ -62,7 +63,8 @@ def test_the_accessibility_check_reports_a_serious_violation(page):
 def test_the_other_patron_pages_have_no_serious_accessibility_violations(live_server, page):
     patron = PatronFactory(username="grace")
     request = IllRequest.objects.create(role="borrowing", library=patron.patron_profile.library, patron=patron,
-                                        status="submitted", format="book", title="Notes on the Analytical Engine")
+                                        status=BorrowingStatus.SUBMITTED, format="book",
+                                        title="Notes on the Analytical Engine")
     page.goto(f"{live_server.url}/accounts/password_reset/")
     assert serious_accessibility_violations(page) == []
     page.goto(f"{live_server.url}/accounts/login/")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from borrowing.services import rota
+from borrowing.states import BorrowingStatus
 from requests_app import services
-from requests_app.models import IllRequest, OutboxMessage
+from requests_app.models import IllRequest, OutboxMessage, OutboxStatus
 from requests_app.workflow import Actor
 from tests.e2e.conftest import serious_accessibility_violations
 from tests.factories import PASSWORD, IllRequestFactory, MemberLibraryFactory, StaffFactory
@@ -34,7 +35,7 @@ def test_staff_send_a_request_to_the_first_lender_and_receive_it_by_barcode(live
     lender = MemberLibraryFactory(symbol="LEND", name="Lending College Library", reciprocal_groups="STATE")
     MemberLibraryFactory(symbol="OTHR", name="Other Library")
     staff = StaffFactory(library=home, username="bea")
-    request = IllRequestFactory(library=home, partner=None, status="sourcing", title="Leviathan",
+    request = IllRequestFactory(library=home, partner=None, status=BorrowingStatus.SOURCING, title="Leviathan",
                                 requesting_agency_request_id="HOME-1")
     rota.build_rota(request=request)
 
@@ -53,13 +54,13 @@ def test_staff_send_a_request_to_the_first_lender_and_receive_it_by_barcode(live
     page.wait_for_url(f"**/borrowing/requests/{request.pk}/#rota")
     assert page.get_by_text("now “Sent to lender” with LEND").is_visible()
     request.refresh_from_db()
-    assert (request.status, request.partner) == ("sent", lender)
-    assert OutboxMessage.objects.get(request=request, summary="request").status == "delivered"
+    assert (request.status, request.partner) == (BorrowingStatus.SENT, lender)
+    assert OutboxMessage.objects.get(request=request, summary="request").status == OutboxStatus.DELIVERED
 
     lending = IllRequest.objects.get(role="lending", library=lender)
     lender_ships(lending, Actor.staff(StaffFactory(library=lender)))
     request.refresh_from_db()
-    assert request.status == "shipped"
+    assert request.status == BorrowingStatus.SHIPPED
 
     page.goto(f"{live_server.url}/borrowing/scan/")
     page.get_by_label("Scanner mode").select_option("receive")
@@ -70,4 +71,4 @@ def test_staff_send_a_request_to_the_first_lender_and_receive_it_by_barcode(live
     assert "Ready for pickup" in result.inner_text()
     assert serious_accessibility_violations(page) == []
     request.refresh_from_db()
-    assert request.status == "ready_for_pickup"
+    assert request.status == BorrowingStatus.READY_FOR_PICKUP

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from borrowing.workflow import within_renewal_limit
+from lending.states import LendingStatus
 from requests_app.actors import ActorKind
 from requests_app.help import workflow_help
 from requests_app.roles import BORROWING_STAFF, LENDING_STAFF
@@ -125,6 +126,6 @@ def test_a_request_page_links_the_help_of_its_state(staff_client):
 
     staff = StaffFactory(groups=[LENDING_STAFF])
     staff_client.force_login(staff)
-    request = LendingRequestFactory(library=staff.staff_profile.library, status="awaiting_shipping")
+    request = LendingRequestFactory(library=staff.staff_profile.library, status=LendingStatus.AWAITING_SHIPPING)
     text = staff_client.get(reverse("lending:request", args=[request.pk])).content.decode()
     assert reverse("help:workflow", args=["lending"]) + "#state-awaiting_shipping" in text

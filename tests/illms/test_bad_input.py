@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pytest
 
+from borrowing.states import BorrowingStatus
+from lending.states import LendingStatus
 from requests_app import roles
 from tests.factories import (
     IllRequestFactory,
@@ -60,9 +62,9 @@ def requests_of(client):
     staff = StaffFactory(library=library, groups=[roles.BORROWING_STAFF, roles.LENDING_STAFF, roles.BILLING_STAFF,
                                                   roles.ILL_ADMINISTRATOR])
     return library, staff, {
-        "sourcing": IllRequestFactory(library=library, status="sourcing", partner=None).pk,
-        "received": IllRequestFactory(library=library, status="received", partner=LibraryFactory()).pk,
-        "lending": LendingRequestFactory(library=library, partner=LibraryFactory(), status="new").pk,
+        "sourcing": IllRequestFactory(library=library, status=BorrowingStatus.SOURCING, partner=None).pk,
+        "received": IllRequestFactory(library=library, status=BorrowingStatus.RECEIVED, partner=LibraryFactory()).pk,
+        "lending": LendingRequestFactory(library=library, partner=LibraryFactory(), status=LendingStatus.NEW).pk,
     }
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from borrowing.states import BorrowingStatus
 from requests_app.models import Event, IllRequest
 from tests.conftest import skip_or_fail
 from tests.factories import IllRequestFactory
@@ -59,8 +60,8 @@ def test_a_real_worker_marks_an_overdue_loan_once_even_when_the_job_is_sent_twic
     from illms.celery import app
 
     app.conf.task_always_eager = False
-    overdue = IllRequestFactory(status="checked_out", patron_due_date=dt.date(2026, 1, 1))
-    current = IllRequestFactory(status="checked_out", patron_due_date=dt.date(2030, 1, 1))
+    overdue = IllRequestFactory(status=BorrowingStatus.CHECKED_OUT, patron_due_date=dt.date(2026, 1, 1))
+    current = IllRequestFactory(status=BorrowingStatus.CHECKED_OUT, patron_due_date=dt.date(2030, 1, 1))
 
     with app.connection_for_write(REDIS_URL) as conn:
         for _ in range(2):
@@ -71,8 +72,8 @@ def test_a_real_worker_marks_an_overdue_loan_once_even_when_the_job_is_sent_twic
         time.sleep(0.25)
     time.sleep(1.0)  # let the second delivery run too
 
-    assert IllRequest.objects.get(pk=overdue.pk).status == "overdue"
-    assert IllRequest.objects.get(pk=current.pk).status == "checked_out"
+    assert IllRequest.objects.get(pk=overdue.pk).status == BorrowingStatus.OVERDUE
+    assert IllRequest.objects.get(pk=current.pk).status == BorrowingStatus.CHECKED_OUT
     assert Event.objects.filter(request=overdue, action="mark_overdue").count() == 1
 
 

@@ -22,6 +22,8 @@ from django.urls import reverse
 from billing.models import Budget
 from billing.services import create_monthly_invoices
 from billing.views import REPORTS
+from borrowing.states import BorrowingStatus
+from lending.states import LendingStatus
 from requests_app import roles
 from requests_app.models import IllRequest, Library
 from requests_app.statistics import tables
@@ -84,14 +86,15 @@ def typed_everywhere(payload: str) -> tuple[Library, dict[str, str]]:
     }
     own = MemberLibraryFactory(symbol="OWN")
     partner = LibraryFactory(symbol=typed["partner symbol"], name=typed["partner name"])
-    shipped = made(LendingRequestFactory, library=own, partner=partner, status="shipped")
+    shipped = made(LendingRequestFactory, library=own, partner=partner, status=LendingStatus.SHIPPED)
     event(shipped, "ship", at(1), "shipped")
-    unfilled = made(LendingRequestFactory, library=own, partner=partner, status="unfilled")
+    unfilled = made(LendingRequestFactory, library=own, partner=partner, status=LendingStatus.UNFILLED)
     event(unfilled, "unfill", at(2), "unfilled", reason_unfilled=typed["reason"])
-    made(IllRequestFactory, library=own, partner=partner, status="submitted", title=typed["book title"],
+    made(IllRequestFactory, library=own, partner=partner, status=BorrowingStatus.SUBMITTED, title=typed["book title"],
          author=typed["author"], isbn=fit(payload, IllRequest, "isbn"), patron_category=typed["patron category"],
          patron_department=typed["department"])
-    made(IllRequestFactory, library=own, partner=partner, status="submitted", format="article", title="An article",
+    made(IllRequestFactory, library=own, partner=partner, status=BorrowingStatus.SUBMITTED, format="article",
+         title="An article",
          container_title=typed["journal"], issn=fit(payload, IllRequest, "issn"))
     for direction in ("receivable", "payable"):
         ReceivableFactory(request=LendingRequestFactory(library=own, partner=partner), direction=direction,

@@ -17,6 +17,7 @@ from django.contrib import admin
 from django.urls import resolve
 from rest_framework.test import APIClient
 
+from borrowing.states import BorrowingStatus
 from requests_app import roles
 from requests_app.partners.keys import issue_api_key
 from tests.factories import IllRequestFactory, LibraryFactory, MemberLibraryFactory, StaffFactory, UserFactory
@@ -131,7 +132,7 @@ BAD_IDS = {"2**63": str(2**63), "10**30": str(10**30), "a superscript two": "\u0
 def test_an_id_in_a_form_or_query_that_no_row_can_have_is_refused_with_a_reason(client, case, bad):
     library = MemberLibraryFactory()
     client.force_login(StaffFactory(library=library, groups=ALL_ROLES))
-    sourcing = IllRequestFactory(library=library, status="sourcing", partner=None)
+    sourcing = IllRequestFactory(library=library, status=BorrowingStatus.SOURCING, partner=None)
     method, url, field, others, said = case
     response = getattr(client, method)(url.format(pk=sourcing.pk), {field: bad, **others}, follow=True)
     if said is None:

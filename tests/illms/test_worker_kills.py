@@ -41,6 +41,7 @@ from django.utils import timezone
 
 from billing.models import Invoice
 from borrowing.models import ReminderLog
+from borrowing.states import BorrowingStatus
 from requests_app import mailer
 from requests_app.models import EmailStatus, OutgoingEmail
 from tests.billing.factories import BillingSettingsFactory, ReceivableFactory
@@ -298,7 +299,8 @@ def test_a_worker_killed_mid_reminder_job_and_mid_hand_over_sends_every_loan_its
     library = MemberLibraryFactory()
     partner = LibraryFactory()
     patron = PatronProfileFactory(library=library).user
-    requests = sorted((IllRequestFactory(library=library, partner=partner, patron=patron, status="checked_out",
+    requests = sorted((IllRequestFactory(library=library, partner=partner, patron=patron,
+                                         status=BorrowingStatus.CHECKED_OUT,
                                          patron_due_date=due) for _ in range(loans)), key=lambda r: r.pk)
 
     # Kill 1: the first chunk is committed; the second waits for a reminder row this test has not committed.

@@ -6,6 +6,8 @@ import datetime as dt
 
 import pytest
 
+from borrowing.states import BorrowingStatus
+from lending.states import LendingStatus
 from requests_app.iso18626 import messages as m
 from requests_app.iso18626 import xml
 from requests_app.models import Event, IllRequest, InboundMessage, Note, OutboxMessage
@@ -75,20 +77,20 @@ def assert_error(confirmation, error_type: m.ErrorType):
 # The borrowing side: a lender's supplying agency message drives our request ------------------
 
 SUPPLIER_STATUS_MOVES = [
-    ("sent", m.Status.EXPECT_TO_SUPPLY, "expects_to_supply"),
-    ("sent", m.Status.WILL_SUPPLY, "expects_to_supply"),
-    ("expects_to_supply", m.Status.LOANED, "shipped"),
-    ("sent", m.Status.COPY_COMPLETED, "delivered"),
-    ("sent", m.Status.UNFILLED, "sourcing"),
-    ("sent", m.Status.RETRY_POSSIBLE, "sourcing"),
-    ("checked_out", m.Status.RECALLED, "recalled"),
-    ("checked_out", m.Status.OVERDUE, "overdue"),
-    ("return_shipped", m.Status.LOAN_COMPLETED, "completed"),
-    ("return_shipped", m.Status.COMPLETED_WITHOUT_RETURN, "completed"),
-    ("cancel_pending", m.Status.CANCELLED, "cancelled"),
-    ("sent", m.Status.REQUEST_RECEIVED, "sent"),
-    ("checked_out", m.Status.HOLD_RETURN, "checked_out"),
-    ("checked_out", m.Status.RELEASE_HOLD_RETURN, "checked_out"),
+    (BorrowingStatus.SENT, m.Status.EXPECT_TO_SUPPLY, BorrowingStatus.EXPECTS_TO_SUPPLY),
+    (BorrowingStatus.SENT, m.Status.WILL_SUPPLY, BorrowingStatus.EXPECTS_TO_SUPPLY),
+    (BorrowingStatus.EXPECTS_TO_SUPPLY, m.Status.LOANED, BorrowingStatus.SHIPPED),
+    (BorrowingStatus.SENT, m.Status.COPY_COMPLETED, BorrowingStatus.DELIVERED),
+    (BorrowingStatus.SENT, m.Status.UNFILLED, BorrowingStatus.SOURCING),
+    (BorrowingStatus.SENT, m.Status.RETRY_POSSIBLE, BorrowingStatus.SOURCING),
+    (BorrowingStatus.CHECKED_OUT, m.Status.RECALLED, BorrowingStatus.RECALLED),
+    (BorrowingStatus.CHECKED_OUT, m.Status.OVERDUE, BorrowingStatus.OVERDUE),
+    (BorrowingStatus.RETURN_SHIPPED, m.Status.LOAN_COMPLETED, BorrowingStatus.COMPLETED),
+    (BorrowingStatus.RETURN_SHIPPED, m.Status.COMPLETED_WITHOUT_RETURN, BorrowingStatus.COMPLETED),
+    (BorrowingStatus.CANCEL_PENDING, m.Status.CANCELLED, BorrowingStatus.CANCELLED),
+    (BorrowingStatus.SENT, m.Status.REQUEST_RECEIVED, BorrowingStatus.SENT),
+    (BorrowingStatus.CHECKED_OUT, m.Status.HOLD_RETURN, BorrowingStatus.CHECKED_OUT),
+    (BorrowingStatus.CHECKED_OUT, m.Status.RELEASE_HOLD_RETURN, BorrowingStatus.CHECKED_OUT),
 ]
 
 
@@ -106,7 +108,7 @@ def test_each_lender_status_moves_our_borrowing_request_as_the_domain_says(clien
 
 
 def test_a_loaned_message_sets_the_lenders_due_date(client):
-    request = IllRequestFactory(status="expects_to_supply")
+    request = IllRequestFactory(status=BorrowingStatus.EXPECTS_TO_SUPPLY)
     due = dt.datetime(2026, 12, 24, 0, 0, tzinfo=dt.UTC)
     post(client, supplying_message(request, m.Status.LOANED, due=due))
     request.refresh_from_db()
@@ -114,24 +116,24 @@ def test_a_loaned_message_sets_the_lenders_due_date(client):
 
 
 def test_conditions_in_a_will_supply_answer_make_the_request_conditional(client):
-    request = IllRequestFactory(status="sent")
+    request = IllRequestFactory(status=BorrowingStatus.SENT)
     _, confirmation = post(client, supplying_message(request, m.Status.WILL_SUPPLY, conditions=["LibraryUseOnly"],
                                                      note="Library use only"))
     assert_ok(confirmation)
     request.refresh_from_db()
-    assert request.status == "conditional"
+    assert request.status == BorrowingStatus.CONDITIONAL
 
 
 def test_conditions_in_a_reshare_style_note_are_understood(client):
-    request = IllRequestFactory(status="sent")
+    request = IllRequestFactory(status=BorrowingStatus.SENT)
     post(client, supplying_message(request, m.Status.EXPECT_TO_SUPPLY, reason=m.ReasonForMessage.NOTIFICATION,
                                    note=f"{CONDITION_NOTE_PREFIX} A fee of 10 USD"))
     request.refresh_from_db()
-    assert request.status == "conditional"
+    assert request.status == BorrowingStatus.CONDITIONAL
 
 
 def test_an_unfilled_answer_keeps_the_lenders_reason_in_the_history(client):
-    request = IllRequestFactory(status="sent")
+    request = IllRequestFactory(status=BorrowingStatus.SENT)
     post(client, supplying_message(request, m.Status.UNFILLED, reason=m.ReasonForMessage.REQUEST_RESPONSE,
                                    reason_unfilled="NotHeld"))
     event = Event.objects.get(request=request, action="lender_unfilled")
@@ -140,41 +142,42 @@ def test_an_unfilled_answer_keeps_the_lenders_reason_in_the_history(client):
 
 
 def test_a_granted_renewal_extends_the_due_date_and_counts_the_renewal(client):
-    request = IllRequestFactory(status="checked_out", due_date=dt.date(2026, 12, 1))
+    request = IllRequestFactory(status=BorrowingStatus.CHECKED_OUT, due_date=dt.date(2026, 12, 1))
     due = dt.datetime(2027, 1, 5, tzinfo=dt.UTC)
     _, confirmation = post(client, supplying_message(request, m.Status.LOANED, reason=m.ReasonForMessage.RENEW_RESPONSE,
                                                      answer=m.YesNo.Y, due=due))
     assert_ok(confirmation)
     request.refresh_from_db()
-    assert (request.status, request.due_date, request.renewal_count) == ("checked_out", dt.date(2027, 1, 5), 1)
+    assert (request.status, request.due_date, request.renewal_count) == (BorrowingStatus.CHECKED_OUT, dt.date(2027, 1,
+                                                                                                              5), 1)
 
 
 def test_a_refused_cancel_puts_the_request_back_with_the_lender(client):
-    request = IllRequestFactory(status="cancel_pending")
+    request = IllRequestFactory(status=BorrowingStatus.CANCEL_PENDING)
     post(client, supplying_message(request, m.Status.WILL_SUPPLY, reason=m.ReasonForMessage.CANCEL_RESPONSE,
                                    answer=m.YesNo.N))
     request.refresh_from_db()
-    assert request.status == "expects_to_supply"
+    assert request.status == BorrowingStatus.EXPECTS_TO_SUPPLY
 
 
 def test_a_status_that_makes_no_sense_now_is_refused_and_changes_nothing(client):
-    request = IllRequestFactory(status="submitted")
+    request = IllRequestFactory(status=BorrowingStatus.SUBMITTED)
     _, confirmation = post(client, supplying_message(request, m.Status.LOANED))
     assert_error(confirmation, m.ErrorType.UNRECOGNISED_DATA_VALUE)
     request.refresh_from_db()
-    assert request.status == "submitted"
+    assert request.status == BorrowingStatus.SUBMITTED
     assert not Event.objects.filter(request=request).exists()
 
 
 def test_a_message_about_a_request_we_do_not_know_is_refused(client):
-    request = IllRequestFactory.build(status="sent", requesting_agency_request_id="NOPE-1",
+    request = IllRequestFactory.build(status=BorrowingStatus.SENT, requesting_agency_request_id="NOPE-1",
                                       library=MemberLibraryFactory(), partner=LibraryFactory())
     _, confirmation = post(client, supplying_message(request, m.Status.LOANED))
     assert_error(confirmation, m.ErrorType.UNRECOGNISED_DATA_VALUE)
 
 
 def test_a_library_that_is_not_the_current_lender_cannot_move_our_request(client):
-    request = IllRequestFactory(status="sent")
+    request = IllRequestFactory(status=BorrowingStatus.SENT)
     impostor = LibraryFactory()
     message = supplying_message(request, m.Status.LOANED)
     message = m.SupplyingAgencyMessage(
@@ -185,11 +188,11 @@ def test_a_library_that_is_not_the_current_lender_cannot_move_our_request(client
     _, confirmation = post(client, message)
     assert_error(confirmation, m.ErrorType.UNRECOGNISED_DATA_VALUE)
     request.refresh_from_db()
-    assert request.status == "sent"
+    assert request.status == BorrowingStatus.SENT
 
 
 def test_the_same_message_three_times_acts_once_and_is_answered_the_same_each_time(client):
-    request = IllRequestFactory(status="expects_to_supply")
+    request = IllRequestFactory(status=BorrowingStatus.EXPECTS_TO_SUPPLY)
     message = supplying_message(request, m.Status.LOANED)
     answers = [post(client, message)[1] for _ in range(3)]
     assert all(a.header.message_status == m.MessageStatus.OK for a in answers)
@@ -227,7 +230,7 @@ def test_each_borrower_action_moves_our_lending_request_as_the_domain_says(clien
 
 def test_a_cancel_we_accept_is_answered_with_a_cancel_response_yes(client):
     partner = LibraryFactory(iso18626_endpoint="http://127.0.0.1:9/iso18626")
-    request = LendingRequestFactory(status="new", partner=partner)
+    request = LendingRequestFactory(status=LendingStatus.NEW, partner=partner)
     post(client, requesting_message(request, m.Action.CANCEL))
     reply = OutboxMessage.objects.get(request=request)
     assert reply.payload["message_info"] == {"reason_for_message": "CancelResponse", "answer_yes_no": "Y"}
@@ -236,18 +239,18 @@ def test_a_cancel_we_accept_is_answered_with_a_cancel_response_yes(client):
 
 def test_a_cancel_after_shipping_is_answered_no_and_the_loan_stays_out(client):
     partner = LibraryFactory(iso18626_endpoint="http://127.0.0.1:9/iso18626")
-    request = LendingRequestFactory(status="shipped", partner=partner)
+    request = LendingRequestFactory(status=LendingStatus.SHIPPED, partner=partner)
     _, confirmation = post(client, requesting_message(request, m.Action.CANCEL))
     assert_ok(confirmation)
     request.refresh_from_db()
-    assert request.status == "shipped"
+    assert request.status == BorrowingStatus.SHIPPED
     reply = OutboxMessage.objects.get(request=request)
     assert reply.payload["message_info"]["answer_yes_no"] == "N"
 
 
 def test_a_status_request_is_answered_with_our_current_status(client):
     partner = LibraryFactory(iso18626_endpoint="http://127.0.0.1:9/iso18626")
-    request = LendingRequestFactory(status="awaiting_shipping", partner=partner)
+    request = LendingRequestFactory(status=LendingStatus.AWAITING_SHIPPING, partner=partner)
     post(client, requesting_message(request, m.Action.STATUS_REQUEST))
     reply = OutboxMessage.objects.get(request=request)
     assert reply.payload["message_info"]["reason_for_message"] == "StatusRequestResponse"
@@ -255,7 +258,7 @@ def test_a_status_request_is_answered_with_our_current_status(client):
 
 
 def test_a_notification_with_a_note_reaches_staff_as_a_partner_note(client):
-    request = LendingRequestFactory(status="shipped")
+    request = LendingRequestFactory(status=LendingStatus.SHIPPED)
     post(client, requesting_message(request, m.Action.NOTIFICATION, note="Box was damaged in transit"))
     note = Note.objects.get(request=request)
     assert (note.text, note.visibility, note.author_library) == ("Box was damaged in transit", "partner",
@@ -263,7 +266,7 @@ def test_a_notification_with_a_note_reaches_staff_as_a_partner_note(client):
 
 
 def test_a_borrower_cannot_act_on_another_borrowers_request(client):
-    request = LendingRequestFactory(status="shipped")
+    request = LendingRequestFactory(status=LendingStatus.SHIPPED)
     stranger = LibraryFactory()
     message = requesting_message(request, m.Action.SHIPPED_RETURN)
     message = m.RequestingAgencyMessage(
@@ -274,7 +277,7 @@ def test_a_borrower_cannot_act_on_another_borrowers_request(client):
     _, confirmation = post(client, message)
     assert_error(confirmation, m.ErrorType.UNRECOGNISED_DATA_VALUE)
     request.refresh_from_db()
-    assert request.status == "shipped"
+    assert request.status == BorrowingStatus.SHIPPED
 
 
 # A partner's request to borrow from us ------------------------------------------------------
@@ -296,7 +299,7 @@ def test_a_partners_request_creates_a_new_lending_request(client):
     _, confirmation = post(client, iso_request(library, partner))
     assert_ok(confirmation)
     request = IllRequest.objects.get(role="lending")
-    assert (request.library, request.partner, request.status) == (library, partner, "new")
+    assert (request.library, request.partner, request.status) == (library, partner, LendingStatus.NEW)
     assert (request.title, request.isbn, request.requesting_agency_request_id) == (
         "The Structure of Scientific Revolutions", "9780226458083", "NFC-100")
 
@@ -381,23 +384,23 @@ def test_an_xxe_payload_is_answered_badly_formed_without_reading_the_file(client
 
 
 def test_an_unknown_action_is_answered_unsupported_action_type(client):
-    request = LendingRequestFactory(status="shipped")
+    request = LendingRequestFactory(status=LendingStatus.SHIPPED)
     body = xml.encode(requesting_message(request, m.Action.RECEIVED)).replace(b">Received<", b">Teleported<")
     assert_error(post_raw(client, body), m.ErrorType.UNSUPPORTED_ACTION_TYPE)
     request.refresh_from_db()
-    assert request.status == "shipped"
+    assert request.status == BorrowingStatus.SHIPPED
 
 
 def test_an_unknown_status_is_answered_unrecognised_data_value(client):
-    request = IllRequestFactory(status="sent")
+    request = IllRequestFactory(status=BorrowingStatus.SENT)
     body = xml.encode(supplying_message(request, m.Status.LOANED)).replace(b">Loaned<", b">Vanished<")
     assert_error(post_raw(client, body), m.ErrorType.UNRECOGNISED_DATA_VALUE)
     request.refresh_from_db()
-    assert request.status == "sent"
+    assert request.status == BorrowingStatus.SENT
 
 
 def test_an_unknown_reason_for_message_is_answered_unsupported_reason(client):
-    request = IllRequestFactory(status="sent")
+    request = IllRequestFactory(status=BorrowingStatus.SENT)
     body = xml.encode(supplying_message(request, m.Status.LOANED)).replace(b">StatusChange<", b">Gossip<")
     assert_error(post_raw(client, body), m.ErrorType.UNSUPPORTED_REASON_FOR_MESSAGE_TYPE)
 

@@ -9,6 +9,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from borrowing.states import BorrowingStatus
+from lending.states import LendingStatus
 from requests_app.iso18626 import messages as m
 from requests_app.iso18626 import xml
 from requests_app.models import IllRequest, InboundMessage
@@ -122,7 +124,7 @@ def test_a_repeated_cancel_leaves_nothing_of_its_second_run(client):
     from tests.factories import LendingRequestFactory
 
     partner = LibraryFactory(iso18626_endpoint="http://127.0.0.1:9/iso18626")
-    request = LendingRequestFactory(status="new", partner=partner)
+    request = LendingRequestFactory(status=LendingStatus.NEW, partner=partner)
     cancel = m.RequestingAgencyMessage(
         header=m.RequestingAgencyMessageHeader(
             supplying_agency_id=agency_id(request.library), requesting_agency_id=agency_id(partner), timestamp=T0,
@@ -131,7 +133,7 @@ def test_a_repeated_cancel_leaves_nothing_of_its_second_run(client):
     answers = [_post(client, cancel) for _ in range(2)]
     assert answers[0] == answers[1] and answers[0].header.message_status == m.MessageStatus.OK
     request.refresh_from_db()
-    assert request.status == "cancelled"
+    assert request.status == BorrowingStatus.CANCELLED
     assert Event.objects.filter(request=request, action="borrower_cancelled").count() == 1
     assert OutboxMessage.objects.filter(request=request).count() == 1  # one CancelResponse Y, no 'N' after it
     assert Note.objects.filter(request=request).count() == 1
@@ -141,7 +143,7 @@ def test_a_repeated_cancel_leaves_nothing_of_its_second_run(client):
 def test_a_repeat_the_workflow_now_refuses_still_gets_the_first_answer(client):
     from tests.factories import IllRequestFactory
 
-    request = IllRequestFactory(status="expects_to_supply")
+    request = IllRequestFactory(status=BorrowingStatus.EXPECTS_TO_SUPPLY)
     shipped = m.SupplyingAgencyMessage(
         header=m.SupplyingAgencyMessageHeader(
             supplying_agency_id=agency_id(request.partner), requesting_agency_id=agency_id(request.library),
@@ -150,7 +152,7 @@ def test_a_repeat_the_workflow_now_refuses_still_gets_the_first_answer(client):
         status_info=m.StatusInfo(status=m.Status.LOANED, last_change=T0))
     first = _post(client, shipped)
     request.refresh_from_db()
-    request.status = "completed"  # moved on since: Loaned would now be refused
+    request.status = BorrowingStatus.COMPLETED  # moved on since: Loaned would now be refused
     request.save(update_fields=["status"])
     assert _post(client, shipped) == first
 

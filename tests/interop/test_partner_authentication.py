@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import pytest
 
+from borrowing.states import BorrowingStatus
+from lending.states import LendingStatus
 from requests_app.iso18626 import json_codec, xml
 from requests_app.iso18626 import messages as m
 from requests_app.models import Event, IllRequest, InboundMessage, Library, Note, OutboxMessage, PolicyChange
@@ -72,8 +74,8 @@ def scene() -> Scene:
     partner = LibraryFactory(iso18626_endpoint="http://127.0.0.1:9/iso18626")
     other = LibraryFactory(iso18626_endpoint="http://127.0.0.1:9/iso18626")
     return Scene(member=member, partner=partner, other=other,
-                 lending=LendingRequestFactory(library=member, partner=partner, status="new"),
-                 borrowing=IllRequestFactory(library=member, partner=partner, status="sent"),
+                 lending=LendingRequestFactory(library=member, partner=partner, status=LendingStatus.NEW),
+                 borrowing=IllRequestFactory(library=member, partner=partner, status=BorrowingStatus.SENT),
                  key=partner_key(partner), other_key=partner_key(other))
 
 
@@ -149,7 +151,7 @@ def test_a_key_sent_with_the_api_key_scheme_is_accepted(client, door, scene):
     response, confirmation = door.post(client, MESSAGES["cancel"](scene), f"Api-Key {scene.key}")
     assert confirmation.header.message_status == m.MessageStatus.OK
     scene.lending.refresh_from_db()
-    assert scene.lending.status == "cancelled"
+    assert scene.lending.status == LendingStatus.CANCELLED
 
 
 def test_basic_with_the_partners_symbol_and_key_is_accepted(client, door, scene):
@@ -157,7 +159,7 @@ def test_basic_with_the_partners_symbol_and_key_is_accepted(client, door, scene)
                                        basic(scene.partner.symbol.lower(), scene.key))
     assert confirmation.header.message_status == m.MessageStatus.OK
     scene.lending.refresh_from_db()
-    assert scene.lending.status == "cancelled"
+    assert scene.lending.status == LendingStatus.CANCELLED
 
 
 def test_basic_with_another_user_name_than_the_keys_library_is_refused(client, door, scene):
@@ -181,7 +183,7 @@ def test_an_unreadable_authorization_header_is_refused_not_a_server_error(client
         assert response.status_code in {401, 403}, header
         assert confirmation.header.message_status == m.MessageStatus.ERROR
     scene.lending.refresh_from_db()
-    assert scene.lending.status == "new"
+    assert scene.lending.status == LendingStatus.NEW
 
 
 def test_a_refusal_is_logged_with_partner_address_and_reason_but_never_the_key(client, door, scene, caplog):
@@ -248,8 +250,8 @@ def test_requiring_a_credential_again_closes_the_partner_and_is_recorded(client,
 
 def test_a_message_claiming_to_be_from_one_of_our_member_libraries_needs_a_credential_too(client, door):
     borrower, lender = MemberLibraryFactory(), MemberLibraryFactory()
-    request = LendingRequestFactory(library=lender, partner=borrower, status="new")
+    request = LendingRequestFactory(library=lender, partner=borrower, status=LendingStatus.NEW)
     response, confirmation = door.post(client, requesting_message(request, m.Action.CANCEL))
     assert confirmation.header.message_status == m.MessageStatus.ERROR
     request.refresh_from_db()
-    assert request.status == "new"
+    assert request.status == LendingStatus.NEW

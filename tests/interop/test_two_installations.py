@@ -23,6 +23,9 @@ from pathlib import Path
 
 import pytest
 
+from borrowing.states import BorrowingStatus
+from lending.states import LendingStatus
+
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "two-installations-test"
 
@@ -186,20 +189,20 @@ def test_two_installations_on_loopback_ports_complete_a_loan_over_real_http(inst
 
     a.act("borrowing", borrowing_id, "send_to_lender")
     lending_id, role, lending_status = b.state()["requests"][0]
-    assert (role, lending_status) == ("lending", "new")
+    assert (role, lending_status) == ("lending", LendingStatus.NEW)
 
     for action in ("print_pull_slip", "will_supply"):
         b.act("lending", lending_id, action)
     b.act("lending", lending_id, "ship", {"ship-shipping_method": "Mail"})
-    assert status(a, "borrowing") == "shipped"
+    assert status(a, "borrowing") == BorrowingStatus.SHIPPED
 
     for action in ("receive", "notify_patron", "check_out", "check_in", "return_ship"):
         a.act("borrowing", borrowing_id, action)
-    assert status(b, "lending") == "return_shipped"
+    assert status(b, "lending") == LendingStatus.RETURN_SHIPPED
 
     b.act("lending", lending_id, "check_in")
-    assert status(a, "borrowing") == "completed"
-    assert status(b, "lending") == "completed"
+    assert status(a, "borrowing") == BorrowingStatus.COMPLETED
+    assert status(b, "lending") == LendingStatus.COMPLETED
     assert a.state()["outbox"] == ["delivered"]
     assert b.state()["outbox"] == ["delivered"]
     assert a.state()["transports"] == [request.node.callspec.params["installations"]]

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from lending.models import LendingDetail
 from lending.services import answers
+from lending.states import LendingStatus
 from lending.tasks import mark_overdue_loans
 from requests_app.models import Event, IllRequest, OutboxMessage
 from requests_app.services import perform
@@ -40,7 +41,7 @@ def test_conditions_are_sent_with_their_codes_and_note(library, actor):
     answers.offer_conditions(request=request, actor=actor, conditions=["LibraryUseOnly", "NoReproduction"],
                              note="Fragile binding.")
     request.refresh_from_db()
-    assert request.status == "conditional"
+    assert request.status == LendingStatus.CONDITIONAL
     note = last_message(request)["message_info"]["note"]
     assert note.startswith("#ReShareAddLoanCondition#") and "LibraryUseOnly, NoReproduction" in note
     assert "Fragile binding." in note
@@ -55,14 +56,14 @@ def test_conditions_without_a_code_or_a_note_are_refused_and_nothing_changes(lib
         answers.offer_conditions(request=request, actor=actor, conditions=conditions, note=note)
     assert exc.value.code == "invalid"
     request.refresh_from_db()
-    assert request.status == "new" and not OutboxMessage.objects.exists()
+    assert request.status == LendingStatus.NEW and not OutboxMessage.objects.exists()
 
 
 def test_the_borrower_accepting_conditions_sends_the_request_to_picking(library, actor):
-    request = IncomingRequestFactory(library=library, status="conditional")
+    request = IncomingRequestFactory(library=library, status=LendingStatus.CONDITIONAL)
     perform(request=request, action="borrower_accepted_conditions", actor=Actor.partner(request.partner))
     request.refresh_from_db()
-    assert request.status == "awaiting_picking"
+    assert request.status == LendingStatus.AWAITING_PICKING
 
 
 @pytest.mark.parametrize("reason", ["NotHeld", "NotOnShelf", "NonCirculating", "Lost", "NotFoundAsCited",
@@ -88,11 +89,11 @@ def test_an_unknown_unfilled_reason_is_refused(library, actor):
     with pytest.raises(WorkflowError):
         answers.unfill(request=request, actor=actor, reason="Bored")
     request.refresh_from_db()
-    assert request.status == "new"
+    assert request.status == LendingStatus.NEW
 
 
 def test_shipping_sends_loaned_with_due_date_method_and_tracking(library, actor):
-    request = IncomingRequestFactory(library=library, status="awaiting_shipping")
+    request = IncomingRequestFactory(library=library, status=LendingStatus.AWAITING_SHIPPING)
     HoldingFactory(library=library, barcode="39015012345678")
     LendingDetail.objects.create(request=request, holding=library.holdings.get(), match_kind="title")
     answers.ship(request=request, actor=actor, shipping_method="Courier", carrier="UPS", tracking_number="1Z999")
@@ -109,35 +110,35 @@ def test_shipping_sends_loaned_with_due_date_method_and_tracking(library, actor)
 
 
 def test_a_due_date_in_the_past_is_refused(library, actor):
-    request = IncomingRequestFactory(library=library, status="awaiting_shipping")
+    request = IncomingRequestFactory(library=library, status=LendingStatus.AWAITING_SHIPPING)
     with pytest.raises(WorkflowError):
         answers.ship(request=request, actor=actor, due_date=timezone.localdate())
     request.refresh_from_db()
-    assert request.status == "awaiting_shipping"
+    assert request.status == LendingStatus.AWAITING_SHIPPING
 
 
 def test_check_in_completes_the_loan_and_tells_the_borrower(library, actor):
-    request = IncomingRequestFactory(library=library, status="return_shipped")
+    request = IncomingRequestFactory(library=library, status=LendingStatus.RETURN_SHIPPED)
     answers.check_in(request=request, actor=actor)
     request.refresh_from_db()
-    assert request.status == "completed"
+    assert request.status == LendingStatus.COMPLETED
     assert last_message(request)["status_info"]["status"] == "LoanCompleted"
 
 
 def test_the_overdue_job_sends_an_overdue_message(library):
-    request = IncomingRequestFactory(library=library, status="shipped", due_date=dt.date(2026, 3, 1))
+    request = IncomingRequestFactory(library=library, status=LendingStatus.SHIPPED, due_date=dt.date(2026, 3, 1))
     assert mark_overdue_loans(today="2026-03-02") == 1
     assert last_message(request)["status_info"]["status"] == "Overdue"
 
 
 def test_a_recall_sends_a_recalled_message(library, actor):
-    request = IncomingRequestFactory(library=library, status="shipped", due_date=dt.date(2027, 3, 1))
+    request = IncomingRequestFactory(library=library, status=LendingStatus.SHIPPED, due_date=dt.date(2027, 3, 1))
     answers.recall(request=request, actor=actor, note="Needed for a course reserve.")
     assert last_message(request)["status_info"]["status"] == "Recalled"
 
 
 def test_staff_grant_a_renewal_with_a_new_due_date(library, actor):
-    request = IncomingRequestFactory(library=library, status="shipped", due_date=dt.date(2027, 3, 1))
+    request = IncomingRequestFactory(library=library, status=LendingStatus.SHIPPED, due_date=dt.date(2027, 3, 1))
     LendingDetail.objects.create(request=request, renewal_pending=True)
     answers.answer_renewal(request=request, actor=actor, grant=True, due_date=dt.date(2027, 4, 1))
     request.refresh_from_db()
@@ -149,7 +150,7 @@ def test_staff_grant_a_renewal_with_a_new_due_date(library, actor):
 
 
 def test_staff_refuse_a_renewal_and_the_due_date_stays(library, actor):
-    request = IncomingRequestFactory(library=library, status="shipped", due_date=dt.date(2027, 3, 1))
+    request = IncomingRequestFactory(library=library, status=LendingStatus.SHIPPED, due_date=dt.date(2027, 3, 1))
     answers.answer_renewal(request=request, actor=actor, grant=False)
     request.refresh_from_db()
     assert (request.due_date, request.renewal_count) == (dt.date(2027, 3, 1), 0)
@@ -162,7 +163,7 @@ def ask_renewal(request, django_capture_on_commit_callbacks):
 
 
 def test_a_renewal_request_waits_for_staff_when_auto_renew_is_off(library, django_capture_on_commit_callbacks):
-    request = IncomingRequestFactory(library=library, status="shipped", due_date=dt.date(2027, 3, 1))
+    request = IncomingRequestFactory(library=library, status=LendingStatus.SHIPPED, due_date=dt.date(2027, 3, 1))
     ask_renewal(request, django_capture_on_commit_callbacks)
     assert LendingDetail.objects.get(request=request).renewal_pending is True
     assert not Event.objects.filter(request=request, action="answer_renewal").exists()
@@ -171,7 +172,7 @@ def test_a_renewal_request_waits_for_staff_when_auto_renew_is_off(library, djang
 def test_a_renewal_is_granted_per_policy_when_auto_renew_is_on(library, settings,
                                                                django_capture_on_commit_callbacks):
     settings.ILLMS_LENDING_AUTO_RENEW = True
-    request = IncomingRequestFactory(library=library, status="shipped", due_date=dt.date(2027, 3, 1))
+    request = IncomingRequestFactory(library=library, status=LendingStatus.SHIPPED, due_date=dt.date(2027, 3, 1))
     ask_renewal(request, django_capture_on_commit_callbacks)
     request.refresh_from_db()
     assert (request.due_date, request.renewal_count) == (dt.date(2027, 3, 29), 1)
@@ -182,7 +183,7 @@ def test_a_renewal_is_granted_per_policy_when_auto_renew_is_on(library, settings
 def test_auto_renew_stops_at_the_renewal_limit(library, settings, django_capture_on_commit_callbacks):
     settings.ILLMS_LENDING_AUTO_RENEW = True
     settings.ILLMS_MAX_RENEWALS = 2
-    request = IncomingRequestFactory(library=library, status="shipped", due_date=dt.date(2027, 3, 1),
+    request = IncomingRequestFactory(library=library, status=LendingStatus.SHIPPED, due_date=dt.date(2027, 3, 1),
                                      renewal_count=2)
     ask_renewal(request, django_capture_on_commit_callbacks)
     assert IllRequest.objects.get(pk=request.pk).renewal_count == 2

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from lending.models import LendingDetail
 from lending.services.availability import check_availability
+from lending.states import LendingStatus
 from requests_app.models import Event, IllRequest, OutboxMessage
 from requests_app.services import receive_partner_request
 from tests.factories import LendingRequestFactory, partner_key
@@ -78,7 +79,7 @@ def test_a_partner_at_our_loan_limit_is_warned_about(library):
     library.max_loans_outstanding = 2
     library.save()
     partner = IsoPartnerFactory()
-    LendingRequestFactory.create_batch(2, library=library, partner=partner, status="shipped")
+    LendingRequestFactory.create_batch(2, library=library, partner=partner, status=LendingStatus.SHIPPED)
     detail = check_availability(request=LendingRequestFactory(library=library, partner=partner))
     assert any("already has 2 of our items" in w for w in detail.warnings)
 
@@ -105,7 +106,7 @@ def test_nothing_held_is_answered_not_held_when_the_library_allows_it(
         request, _ = receive_partner_request(library=library, partner=IsoPartnerFactory(),
                                              requesting_agency_request_id="R-2", title="Nothing we own")
     request.refresh_from_db()
-    assert request.status == "unfilled"
+    assert request.status == LendingStatus.UNFILLED
     event = Event.objects.get(request=request, action="unfill")
     assert (event.actor_kind, event.data["reason_unfilled"]) == ("system", "NotHeld")
     message = OutboxMessage.objects.get(request=request)
@@ -116,7 +117,7 @@ def test_nothing_held_waits_for_staff_by_default(library):
     request = IncomingRequestFactory(library=library)
     check_availability(request=request)
     request.refresh_from_db()
-    assert request.status == "new"
+    assert request.status == LendingStatus.NEW
 
 
 @pytest.mark.parametrize("field,value,kind", [("issn", "0028-0836", "issn"), ("oclc_number", "12345", "oclc")])
@@ -160,7 +161,7 @@ def test_the_check_is_queued_once_on_commit_and_done_by_the_task(library, django
     tasks.check_new_request_availability(request.pk)
     assert LendingDetail.objects.get(request=request).match_kind == "none"
     request.refresh_from_db()
-    assert request.status == "unfilled"
+    assert request.status == LendingStatus.UNFILLED
     assert Event.objects.filter(request=request, action="unfill").count() == 1
     assert OutboxMessage.objects.filter(request=request).count() == 1
 
@@ -278,7 +279,7 @@ def test_the_sweep_does_not_check_a_request_again_or_one_already_answered(librar
     long_ago = timezone.now() - dt.timedelta(hours=1)
     checked = LendingRequestFactory(library=library, created_at=long_ago)
     check_availability(request=checked)
-    LendingRequestFactory(library=library, created_at=long_ago, status="awaiting_shipping")
+    LendingRequestFactory(library=library, created_at=long_ago, status=LendingStatus.AWAITING_SHIPPING)
 
     assert check_missed_availability() == 0
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
+from lending.states import LendingStatus
 from requests_app.iso18626 import messages as m
 from requests_app.models import IllRequest
 from requests_app.partners import handler
@@ -24,16 +25,16 @@ def borrower_says(lending: IllRequest, action: m.Action, note: str | None = None
 
 
 def test_the_borrower_accepting_our_conditions_sends_the_item_to_picking(library):
-    lending = IncomingRequestFactory(library=library, status="conditional")
+    lending = IncomingRequestFactory(library=library, status=LendingStatus.CONDITIONAL)
     confirmation = borrower_says(lending, m.Action.NOTIFICATION, note=f"{CONDITIONS_ACCEPTED_NOTE} fine")
     assert confirmation.header.message_status == m.MessageStatus.OK
     lending.refresh_from_db()
-    assert lending.status == "awaiting_picking"
+    assert lending.status == LendingStatus.AWAITING_PICKING
 
 
 def test_the_borrower_refusing_our_conditions_cancels_the_request(library):
-    lending = IncomingRequestFactory(library=library, status="conditional")
+    lending = IncomingRequestFactory(library=library, status=LendingStatus.CONDITIONAL)
     borrower_says(lending, m.Action.CANCEL)
     lending.refresh_from_db()
-    assert lending.status == "cancelled"
+    assert lending.status == LendingStatus.CANCELLED
     assert lending.events.get().action == "borrower_rejected_conditions"

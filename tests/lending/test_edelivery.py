@@ -13,6 +13,7 @@ from pypdf import PdfReader, PdfWriter
 
 from lending.models import DownloadLog, ElectronicDelivery
 from lending.services import edelivery
+from lending.states import LendingStatus
 from lending.tasks import expire_electronic_deliveries
 from requests_app.models import IllRequest, OutboxMessage
 from requests_app.workflow import Actor, WorkflowError
@@ -34,7 +35,7 @@ def scan_pdf(pages: int = 2) -> bytes:
 def copy_request(library):
     return IncomingRequestFactory(library=library, format="article", service_type="Copy",
                                   title="On computable numbers", container_title="Proc. London Math. Soc.",
-                                  status="awaiting_shipping")
+                                  status=LendingStatus.AWAITING_SHIPPING)
 
 
 @pytest.fixture
@@ -46,7 +47,7 @@ def delivered(copy_request, staff):
 
 def test_a_delivered_scan_gets_a_cover_sheet_and_the_borrower_gets_the_link(delivered, copy_request):
     copy_request.refresh_from_db()
-    assert copy_request.status == "copy_delivered"
+    assert copy_request.status == LendingStatus.COPY_DELIVERED
     with default_storage.open(delivered.file.name, "rb") as handle:
         reader = PdfReader(handle)
         assert len(reader.pages) == 3
@@ -69,7 +70,7 @@ def test_a_non_pdf_renamed_pdf_is_rejected_with_a_clear_message(copy_request, st
     with pytest.raises(WorkflowError, match="not a PDF"):
         edelivery.deliver_copy(request=copy_request, actor=Actor.staff(staff), upload=upload, base_url="http://x/")
     copy_request.refresh_from_db()
-    assert copy_request.status == "awaiting_shipping"
+    assert copy_request.status == LendingStatus.AWAITING_SHIPPING
     assert not ElectronicDelivery.objects.exists()
 
 
@@ -121,7 +122,7 @@ def test_the_expiry_job_deletes_the_file_once_and_completes_the_copy(delivered, 
     assert expire_electronic_deliveries() == 0
     delivered.refresh_from_db()
     assert delivered.deleted_at is not None and not default_storage.exists(delivered.file.name)
-    assert IllRequest.objects.get(pk=copy_request.pk).status == "completed"
+    assert IllRequest.objects.get(pk=copy_request.pk).status == LendingStatus.COMPLETED
 
 
 def test_the_expiry_job_leaves_valid_links_alone(delivered):
@@ -148,7 +149,8 @@ def test_a_deleted_file_cannot_be_reissued(delivered):
 
 def test_uploading_through_the_request_page_delivers_the_copy(staff_client, copy_request):
     response = staff_client.post(f"/lending/requests/{copy_request.pk}/actions/deliver_copy/", {
-        "deliver_copy-file": SimpleUploadedFile("scan.pdf", scan_pdf()), "expected_status": "awaiting_shipping"})
+        "deliver_copy-file": SimpleUploadedFile("scan.pdf",
+                                                scan_pdf()), "expected_status": LendingStatus.AWAITING_SHIPPING})
     assert response.status_code == 302
     assert ElectronicDelivery.objects.get().request == copy_request
 
@@ -158,4 +160,4 @@ def test_a_bad_upload_on_the_page_shows_the_reason_and_changes_nothing(staff_cli
         "deliver_copy-file": SimpleUploadedFile("scan.pdf", b"GIF89a fake")})
     assert response.status_code == 400
     assert "not a PDF" in response.content.decode()
-    assert IllRequest.objects.get(pk=copy_request.pk).status == "awaiting_shipping"
+    assert IllRequest.objects.get(pk=copy_request.pk).status == LendingStatus.AWAITING_SHIPPING

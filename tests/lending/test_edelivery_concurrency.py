@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from lending.models import DownloadLog, ElectronicDelivery
 from lending.services.edelivery import claim_download
+from lending.states import LendingStatus
 from tests.lending.factories import IncomingRequestFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -18,7 +19,7 @@ pytestmark = [pytest.mark.django_db(transaction=True)]
 
 def test_eight_downloads_at_once_of_a_five_download_link_serve_exactly_five(postgres):
     delivery = ElectronicDelivery.objects.create(
-        request=IncomingRequestFactory(status="copy_delivered"), file="lending/x.pdf", token="race-token",
+        request=IncomingRequestFactory(status=LendingStatus.COPY_DELIVERED), file="lending/x.pdf", token="race-token",
         expires_at=timezone.now() + dt.timedelta(days=1), max_downloads=5)
     barrier = threading.Barrier(8)
     results: list[object] = []

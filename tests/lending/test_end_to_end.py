@@ -7,9 +7,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from borrowing.states import BorrowingStatus
 from lending.models import ElectronicDelivery, LendingDetail
 from lending.services import answers, edelivery
 from lending.services.printing import print_pull_slips
+from lending.states import LendingStatus
 from requests_app import services
 from requests_app.models import Event, IllRequest
 from requests_app.workflow import Actor
@@ -30,7 +32,7 @@ def test_a_member_library_borrows_a_book_from_us_and_returns_it(library, two_lib
                                                                   django_capture_on_commit_callbacks):
     borrower, borrower_staff, lender_staff = two_libraries
     holding = HoldingFactory(library=library, isbn="9780226458083", call_number="Q175 .K95 1996")
-    borrowing = IllRequestFactory(library=borrower, partner=library, status="sourcing",
+    borrowing = IllRequestFactory(library=borrower, partner=library, status=BorrowingStatus.SOURCING,
                                   requesting_agency_request_id="BRW-1", isbn="9780226458083")
 
     def act(call, *args, **kwargs):
@@ -47,19 +49,19 @@ def test_a_member_library_borrows_a_book_from_us_and_returns_it(library, two_lib
     act(answers.will_supply, request=IllRequest.objects.get(pk=lending.pk), actor=lender_staff)
     act(answers.ship, request=IllRequest.objects.get(pk=lending.pk), actor=lender_staff, tracking_number="1Z1")
     borrowing.refresh_from_db()
-    assert borrowing.status == "shipped"
+    assert borrowing.status == BorrowingStatus.SHIPPED
     for action in ("receive", "notify_patron", "check_out", "check_in", "return_ship"):
         borrower_does(action)
     act(answers.check_in, request=IllRequest.objects.get(pk=lending.pk), actor=lender_staff)
     borrowing.refresh_from_db()
     lending.refresh_from_db()
-    assert (borrowing.status, lending.status) == ("completed", "completed")
+    assert (borrowing.status, lending.status) == (LendingStatus.COMPLETED, LendingStatus.COMPLETED)
 
 
 def copy_delivered(library, two_libraries, capture, rid: str) -> tuple[IllRequest, ElectronicDelivery]:
     """The borrower asks us for an article; we deliver the scan: the borrowing request and our delivery."""
     borrower, borrower_staff, lender_staff = two_libraries
-    borrowing = IllRequestFactory(library=borrower, partner=library, status="sourcing", format="article",
+    borrowing = IllRequestFactory(library=borrower, partner=library, status=BorrowingStatus.SOURCING, format="article",
                                   service_type="Copy", title="On computable numbers",
                                   container_title="Proc. London Math. Soc.", requesting_agency_request_id=rid)
     with capture(execute=True):
@@ -75,7 +77,7 @@ def test_a_member_library_gets_an_article_from_us_as_a_download_link(library, tw
                                                                        django_capture_on_commit_callbacks):
     borrowing, delivery = copy_delivered(library, two_libraries, django_capture_on_commit_callbacks, "BRW-2")
     borrowing.refresh_from_db()
-    assert borrowing.status == "delivered"
+    assert borrowing.status == BorrowingStatus.DELIVERED
     url = Event.objects.filter(request=borrowing, actor_kind="partner").latest("pk").data["url"]
     assert url == f"https://ill.example.org/delivery/{delivery.token}/"
     assert Client().get(url.removeprefix("https://ill.example.org")).status_code == 200

@@ -8,7 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from pymarc import Field, Indicators, MARCWriter, Record, Subfield, XMLWriter
 
-from lending.models import Holding, HoldingsImport
+from lending.models import Holding, HoldingsImport, ImportStatus
 from lending.services.holdings import run_import, start_import
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +58,7 @@ def test_a_csv_file_imports_its_good_rows_and_reports_each_bad_one_by_number(
         "Rare Atlas,,,G1019 .T5,Special collections,3902,no\n"
     ).encode()
     job = upload(library, "holdings.csv", content, "csv", django_capture_on_commit_callbacks)
-    assert (job.status, job.total, job.processed, job.imported, job.failed) == ("done", 4, 4, 2, 2)
+    assert (job.status, job.total, job.processed, job.imported, job.failed) == (ImportStatus.DONE, 4, 4, 2, 2)
     assert [e["record"] for e in job.errors] == [2, 3]
     assert "title is missing" in job.errors[0]["reason"]
     assert "not a valid ISBN" in job.errors[1]["reason"]
@@ -76,7 +76,7 @@ def test_a_binary_marc_file_with_a_bad_record_imports_the_others(library, django
     assert len(broken) == 40
     data = marc_bytes([good, untitled]) + broken + marc_bytes([koha])
     job = upload(library, "catalogue.mrc", data, "marc", django_capture_on_commit_callbacks)
-    assert (job.status, job.imported, job.failed) == ("done", 2, 2)
+    assert (job.status, job.imported, job.failed) == (ImportStatus.DONE, 2, 2)
     assert [e["record"] for e in job.errors] == [2, 3]
     assert "no title" in job.errors[0]["reason"]
     taocp = Holding.objects.get(title="The Art of Computer Programming")
@@ -99,7 +99,7 @@ def test_a_marcxml_file_imports_with_its_holdings_fields(library, django_capture
 
 def test_an_unreadable_file_fails_the_import_with_a_reason(library, django_capture_on_commit_callbacks):
     job = upload(library, "notes.csv", b"name;shelf\nfoo;bar\n", "csv", django_capture_on_commit_callbacks)
-    assert job.status == "failed"
+    assert job.status == ImportStatus.FAILED
     assert "title" in job.message
     assert Holding.objects.count() == 0
 
@@ -112,7 +112,7 @@ def test_the_import_task_delivered_twice_imports_once(library, django_capture_on
 
 def test_the_progress_page_shows_counts_and_errors_and_polls_until_done(staff_client, library):
     job = HoldingsImport.objects.create(library=library, file="x.csv", original_name="x.csv", file_format="csv",
-                                        status="running", total=10, processed=4, imported=3, failed=1,
+                                        status=ImportStatus.RUNNING, total=10, processed=4, imported=3, failed=1,
                                         errors=[{"record": 2, "reason": "The title is missing."}])
     page = staff_client.get(f"/lending/holdings/imports/{job.pk}/")
     html = page.content.decode()

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from lending.models import LendingDetail
+from lending.states import LendingStatus
 from requests_app.models import IllRequest, OutboxMessage
 from tests.factories import StaffFactory
 from tests.lending.factories import HoldingFactory, IncomingRequestFactory
@@ -51,7 +52,7 @@ def test_the_queue_pages_by_cursor_through_every_request_once(staff_client, libr
 
 def test_the_queue_shows_counts_match_and_call_number(staff_client, library):
     make_queue(library, 2)
-    IncomingRequestFactory(library=library, status="shipped")
+    IncomingRequestFactory(library=library, status=LendingStatus.SHIPPED)
     html = staff_client.get("/lending/").content.decode()
     assert "Held (ISBN)" in html and "Q175 .K95" in html and "1 warning" in html
     assert ">New</span><span class=\"badge rounded-pill text-bg-light\">2<" in html
@@ -108,7 +109,7 @@ def test_the_request_page_shows_the_match_warnings_actions_and_messages(staff_cl
 def test_staff_answer_unfilled_with_a_reason_from_the_page(staff_client, library):
     request = IncomingRequestFactory(library=library)
     response = staff_client.post(f"/lending/requests/{request.pk}/actions/unfill/", {
-        "unfill-reason": "NotOnShelf", "unfill-note": "Missing from the shelf.", "expected_status": "new"})
+        "unfill-reason": "NotOnShelf", "unfill-note": "Missing from the shelf.", "expected_status": LendingStatus.NEW})
     assert response.status_code == 302
     assert OutboxMessage.objects.get(request=request).payload["message_info"]["reason_unfilled"]["value"] == \
         "NotOnShelf"
@@ -119,30 +120,30 @@ def test_a_bad_form_is_shown_again_with_errors_and_nothing_changes(staff_client,
     response = staff_client.post(f"/lending/requests/{request.pk}/actions/offer_conditions/", {
         "offer_conditions-conditions": ["Bogus"], "offer_conditions-note": ""})
     assert response.status_code == 400
-    assert IllRequest.objects.get(pk=request.pk).status == "new"
+    assert IllRequest.objects.get(pk=request.pk).status == LendingStatus.NEW
 
 
 def test_an_action_not_open_in_this_state_is_refused_with_a_message(staff_client, library):
-    request = IncomingRequestFactory(library=library, status="completed")
+    request = IncomingRequestFactory(library=library, status=LendingStatus.COMPLETED)
     response = staff_client.post(f"/lending/requests/{request.pk}/actions/will_supply/", follow=True)
     assert "not possible" in response.content.decode()
-    assert IllRequest.objects.get(pk=request.pk).status == "completed"
+    assert IllRequest.objects.get(pk=request.pk).status == LendingStatus.COMPLETED
 
 
 def test_a_stale_page_is_refused_rather_than_acting_on_a_state_nobody_saw(staff_client, library):
-    request = IncomingRequestFactory(library=library, status="awaiting_picking")
+    request = IncomingRequestFactory(library=library, status=LendingStatus.AWAITING_PICKING)
     response = staff_client.post(f"/lending/requests/{request.pk}/actions/will_supply/",
-                                 {"expected_status": "new"}, follow=True)
+                                 {"expected_status": LendingStatus.NEW}, follow=True)
     assert "changed meanwhile" in response.content.decode()
 
 
 def test_shipping_from_the_page_records_method_tracking_and_due_date(staff_client, library):
-    request = IncomingRequestFactory(library=library, status="awaiting_shipping")
+    request = IncomingRequestFactory(library=library, status=LendingStatus.AWAITING_SHIPPING)
     due = timezone.localdate() + dt.timedelta(days=40)
     staff_client.post(f"/lending/requests/{request.pk}/actions/ship/", {
         "ship-shipping_method": "InNetworkDelivery", "ship-tracking_number": "T-1", "ship-due_date": due.isoformat()})
     request.refresh_from_db()
-    assert (request.status, request.due_date) == ("shipped", due)
+    assert (request.status, request.due_date) == (LendingStatus.SHIPPED, due)
     assert LendingDetail.objects.get(request=request).shipping_method == "InNetworkDelivery"
 
 
@@ -163,11 +164,11 @@ def test_batch_printing_nothing_selected_says_so(staff_client):
 
 
 def test_a_scan_ships_a_loan_and_a_second_scan_checks_it_in(staff_client, library):
-    request = IncomingRequestFactory(library=library, status="awaiting_shipping")
+    request = IncomingRequestFactory(library=library, status=LendingStatus.AWAITING_SHIPPING)
     staff_client.post("/lending/scan/", {"barcode": request.number, "action": "ship", "shipping_method": "Mail"})
-    assert IllRequest.objects.get(pk=request.pk).status == "shipped"
+    assert IllRequest.objects.get(pk=request.pk).status == LendingStatus.SHIPPED
     staff_client.post("/lending/scan/", {"barcode": request.number, "action": "check_in"})
-    assert IllRequest.objects.get(pk=request.pk).status == "completed"
+    assert IllRequest.objects.get(pk=request.pk).status == LendingStatus.COMPLETED
 
 
 def test_a_scan_of_an_unknown_barcode_says_so(staff_client):

@@ -11,6 +11,7 @@ from lending import pdf
 from lending.barcodes import code128_svg
 from lending.models import LendingDetail
 from lending.services.printing import print_pull_slips
+from lending.states import LendingStatus
 from requests_app.models import IllRequest
 from requests_app.workflow import Actor, WorkflowError
 from tests.lending.code128 import black_bars, decode_rows
@@ -68,7 +69,7 @@ def test_a_shipping_label_carries_the_borrowers_postal_address_and_barcode(libra
 
 
 def test_batch_printing_moves_new_requests_to_awaiting_picking_and_reports_the_others(library, staff, held_requests):
-    cancelled = IncomingRequestFactory(library=library, status="cancelled")
+    cancelled = IncomingRequestFactory(library=library, status=LendingStatus.CANCELLED)
     result = print_pull_slips(library=library, request_ids=[r.pk for r in held_requests] + [cancelled.pk],
                               actor=Actor.staff(staff))
     assert sorted(r.pk for r in result.printed) == sorted(r.pk for r in held_requests)
@@ -80,8 +81,8 @@ def test_batch_printing_moves_new_requests_to_awaiting_picking_and_reports_the_o
 def test_a_request_another_person_moved_is_reported_not_printed_twice(library, staff, held_requests, monkeypatch):
     request = held_requests[0]
     stale = IllRequest.objects.get(pk=request.pk)
-    IllRequest.objects.filter(pk=request.pk).update(status="awaiting_picking")
-    stale.status = "new"
+    IllRequest.objects.filter(pk=request.pk).update(status=LendingStatus.AWAITING_PICKING)
+    stale.status = LendingStatus.NEW
     from lending.services import printing
 
     monkeypatch.setattr(printing.selectors, "requests_for_printing", lambda **kw: [stale])
@@ -94,4 +95,4 @@ def test_printing_nothing_or_another_librarys_request_is_refused(library, staff)
     with pytest.raises(WorkflowError):
         print_pull_slips(library=library, request_ids=[other.pk], actor=Actor.staff(staff))
     other.refresh_from_db()
-    assert other.status == "new"
+    assert other.status == LendingStatus.NEW

@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from billing.models import Charge
 from borrowing.models import CopyrightRecord, PatronDownload, ReminderLog, RotaEntry
+from borrowing.states import BorrowingStatus
 from lending.models import ElectronicDelivery, Holding, LendingDetail
 from requests_app import privacy
 from requests_app.admin_lists import LargeTableAdmin
@@ -163,8 +164,8 @@ def test_the_request_lists_library_filter_offers_member_libraries_only(admin_cli
 
 
 def test_the_request_list_filters_by_a_workflow_status_without_reading_the_column(admin_client):
-    sent = make_requests(2, status="sent")
-    make_requests(2, status="submitted")
+    sent = make_requests(2, status=BorrowingStatus.SENT)
+    make_requests(2, status=BorrowingStatus.SUBMITTED)
     response = admin_client.get(changelist(IllRequest) + "?status=sent")
     assert sorted(r.pk for r in response.context["cl"].result_list) == sorted(r.pk for r in sent)
     assert "sent" in filter_choices(response, "status")
@@ -174,7 +175,8 @@ def test_the_request_list_filters_by_a_workflow_status_without_reading_the_colum
 def test_the_event_list_filters_by_action(admin_client):
     make_events(2)
     request = make_requests(1)[0]
-    Event.objects.create(request=request, action="verify", from_status="submitted", to_status="sourcing",
+    Event.objects.create(request=request, action="verify", from_status=BorrowingStatus.SUBMITTED,
+                         to_status=BorrowingStatus.SOURCING,
                          actor_kind="staff", source="web")
     response = admin_client.get(changelist(Event) + "?action=verify")
     assert [e.action for e in response.context["cl"].result_list] == ["verify"]

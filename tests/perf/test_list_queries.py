@@ -21,7 +21,9 @@ from django.test.utils import CaptureQueriesContext
 
 from billing.models import Charge, ChargeStatus, Direction, Invoice, InvoiceStatus, Service
 from billing.services.invoices import create_invoice
+from borrowing.states import BorrowingStatus
 from lending.models import LendingDetail, MatchKind
+from lending.states import LendingStatus
 from requests_app import roles
 from requests_app.models import Note, PatronProfile
 from requests_app.partners.keys import issue_api_key
@@ -76,7 +78,7 @@ def borrowing_rows(scene: Scene, n: int, **fields) -> None:
 def patron_rows(scene: Scene, n: int) -> None:
     for _ in range(n):
         IllRequestFactory(library=scene.library, partner=scene.partner, patron=scene.patron, title=f"{MARK} mine",
-                          status="sent")
+                          status=BorrowingStatus.SENT)
 
 
 def lending_rows(scene: Scene, n: int, **fields) -> None:
@@ -101,7 +103,7 @@ def member_rows(scene: Scene, n: int) -> None:
 
 def _receivable(scene: Scene, when: dt.datetime) -> Charge:
     request = LendingRequestFactory(library=scene.library, partner=scene.partner, title=f"{MARK} charged",
-                                    status="completed")
+                                    status=LendingStatus.COMPLETED)
     return Charge.objects.create(library=scene.library, partner=scene.partner, request=request,
                                  direction=Direction.RECEIVABLE, service=Service.LOAN, amount=Decimal("12.50"),
                                  original_amount=Decimal("12.50"), currency="USD", status=ChargeStatus.OPEN,

@@ -11,6 +11,7 @@ from django.utils import timezone
 from borrowing.models import CopyrightRecord, PatronDownload
 from borrowing.services import copyright, rota
 from borrowing.services.requests import submit_request
+from borrowing.states import BorrowingStatus
 from borrowing.tasks import advance_silent_lenders, send_reminders
 from requests_app import services
 from requests_app.models import Event, IllRequest, RequestFormat
@@ -42,7 +43,7 @@ def test_a_due_date_buffer_of_five_gives_the_patron_the_lenders_date_less_five(h
     settings.ILLMS_DUE_DATE_BUFFER_DAYS = 3
     set_policy(home, due_date_buffer_days=5)
     staff, lender = Actor.staff(StaffFactory(library=home)), LibraryFactory()
-    request = IllRequestFactory(library=home, partner=lender, status="sent")
+    request = IllRequestFactory(library=home, partner=lender, status=BorrowingStatus.SENT)
     act(request, "lender_shipped", Actor.partner(lender), django_capture_on_commit_callbacks, due_date="2027-02-20")
     act(request, "receive", staff, django_capture_on_commit_callbacks)
     act(request, "notify_patron", staff, django_capture_on_commit_callbacks)
@@ -54,7 +55,8 @@ def test_another_librarys_buffer_does_not_change_ours(home, settings, django_cap
     settings.ILLMS_DUE_DATE_BUFFER_DAYS = 3
     set_policy(MemberLibraryFactory(), due_date_buffer_days=9)
     lender = LibraryFactory()
-    request = IllRequestFactory(library=home, partner=lender, status="checked_out", due_date=dt.date(2027, 2, 1),
+    request = IllRequestFactory(library=home, partner=lender, status=BorrowingStatus.CHECKED_OUT,
+                                due_date=dt.date(2027, 2, 1),
                                 patron_due_date=dt.date(2027, 1, 29))
     request = act(request, "lender_renewal_answer", Actor.partner(lender), django_capture_on_commit_callbacks,
                   answer="Y", due_date="2027-03-01")
@@ -64,7 +66,7 @@ def test_another_librarys_buffer_does_not_change_ours(home, settings, django_cap
 def test_the_renewal_limit_comes_from_the_librarys_policy(home, settings):
     settings.ILLMS_MAX_RENEWALS = 5
     set_policy(home, max_renewals=1)
-    request = IllRequestFactory(library=home, status="checked_out", renewal_count=1)
+    request = IllRequestFactory(library=home, status=BorrowingStatus.CHECKED_OUT, renewal_count=1)
     with pytest.raises(WorkflowError, match="renewed 1 times"):
         services.perform(request=request, action="request_renewal", actor=Actor.staff(StaffFactory(library=home)))
 
@@ -93,7 +95,7 @@ def sent_to_silent_lender(home) -> IllRequest:
     LibraryFactory(symbol="NEXT")
     home.reciprocal_groups = "NET"
     home.save()
-    request = IllRequestFactory(library=home, partner=None, status="sourcing")
+    request = IllRequestFactory(library=home, partner=None, status=BorrowingStatus.SOURCING)
     rota.build_rota(request=request)
     rota.send_to_next_lender(request=request, actor=Actor.system("test"))
     return request
@@ -120,7 +122,7 @@ def test_the_rota_lists_no_more_lenders_than_the_policy_allows(home):
     set_policy(home, rota_max_lenders=2)
     for i in range(4):
         LibraryFactory(symbol=f"L{i}")
-    request = IllRequestFactory(library=home, partner=None, status="sourcing")
+    request = IllRequestFactory(library=home, partner=None, status=BorrowingStatus.SOURCING)
     assert len(rota.build_rota(request=request)) == 2
 
 
@@ -129,15 +131,17 @@ def test_reminders_go_the_librarys_days_before_the_due_date(home, settings, mail
     settings.ILLMS_REMINDER_DAYS_BEFORE = 3
     set_policy(home, reminder_days_before=7)
     today = dt.date(2027, 3, 10)
-    ours = IllRequestFactory(library=home, status="checked_out", patron_due_date=today + dt.timedelta(days=6))
-    IllRequestFactory(status="checked_out", patron_due_date=today + dt.timedelta(days=6))  # elsewhere: 3 days
+    ours = IllRequestFactory(library=home, status=BorrowingStatus.CHECKED_OUT,
+                             patron_due_date=today + dt.timedelta(days=6))
+    IllRequestFactory(status=BorrowingStatus.CHECKED_OUT,
+                      patron_due_date=today + dt.timedelta(days=6))  # elsewhere: 3 days
     with django_capture_on_commit_callbacks(execute=True):
         assert send_reminders(today=today.isoformat()) == {"due_soon": 1, "overdue": 0}
     assert [m.to for m in mailoutbox] == [[ours.patron.email]]
 
 
 def article(home, n: int) -> IllRequest:
-    return IllRequestFactory(library=home, partner=None, status="submitted", format=RequestFormat.ARTICLE,
+    return IllRequestFactory(library=home, partner=None, status=BorrowingStatus.SUBMITTED, format=RequestFormat.ARTICLE,
                              issn="0028-0836", container_title="Nature", publication_date=str(timezone.now().year),
                              title=f"Article {n}")
 
@@ -159,7 +163,7 @@ def test_articles_older_than_the_librarys_recent_years_do_not_count(home):
 
 def test_a_patrons_download_link_gets_the_librarys_days_and_downloads(home):
     set_policy(home, edelivery_days=7, edelivery_max_downloads=2)
-    request = IllRequestFactory(library=home, status="sent", format="article")
+    request = IllRequestFactory(library=home, status=BorrowingStatus.SENT, format="article")
     before = timezone.now()
     services.perform(request=request, action="lender_delivered_copy", actor=Actor.partner(request.partner),
                      data={"url": "https://lender.example/file/1"})

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from billing.emails import write_invoice_email
 from billing.models import Invoice, InvoiceStatus
 from borrowing.services import notifications
+from borrowing.states import BorrowingStatus
 from borrowing.tasks import send_reminders
 from requests_app import email_templates, mailer
 from requests_app.models import EmailTemplate
@@ -106,7 +107,7 @@ def test_the_html_body_escapes_what_it_fills_in(home):
 def test_a_saved_override_is_used_in_the_next_email(home, mailoutbox, email_patron):
     EmailTemplate.objects.create(library=home, kind="ready-for-pickup", subject="Come and get {{ r.title }}",
                                  body_text="Hi {{ patron.first_name }}, it waits at {{ r.pickup_location }}.")
-    request = IllRequestFactory(library=home, status="ready_for_pickup", title="Moby-Dick")
+    request = IllRequestFactory(library=home, status=BorrowingStatus.READY_FOR_PICKUP, title="Moby-Dick")
     email_patron(notifications.READY_FOR_PICKUP, request)
     [mail] = mailoutbox
     assert mail.subject == "Come and get Moby-Dick"
@@ -117,7 +118,7 @@ def test_a_saved_override_is_used_in_the_next_email(home, mailoutbox, email_patr
 def test_another_librarys_override_is_not_used(home, mailoutbox, email_patron):
     EmailTemplate.objects.create(library=MemberLibraryFactory(), kind="ready-for-pickup", subject="Theirs",
                                  body_text="Theirs")
-    request = IllRequestFactory(library=home, status="ready_for_pickup")
+    request = IllRequestFactory(library=home, status=BorrowingStatus.READY_FOR_PICKUP)
     email_patron(notifications.READY_FOR_PICKUP, request)
     assert mailoutbox[0].subject.startswith("Ready for pickup")
 
@@ -126,7 +127,7 @@ def test_the_renewal_email_override_knows_whether_it_was_granted(home, mailoutbo
     EmailTemplate.objects.create(library=home, kind="renewal-answered",
                                  subject="{% if granted %}Renewed{% else %}Not renewed{% endif %}",
                                  body_text="Due {{ r.due_date|date:'j F Y' }}", body_html="<p>{{ r.title }}</p>")
-    request = IllRequestFactory(library=home, status="checked_out", patron_due_date=dt.date(2027, 3, 1))
+    request = IllRequestFactory(library=home, status=BorrowingStatus.CHECKED_OUT, patron_due_date=dt.date(2027, 3, 1))
     email_patron(notifications.RENEWAL_ANSWERED, request, granted=True)
     [mail] = mailoutbox
     assert (mail.subject, mail.body) == ("Renewed", "Due 1 March 2027")
@@ -164,7 +165,8 @@ def test_the_reminder_job_reads_a_librarys_wording_once_not_once_per_loan(home, 
     EmailTemplate.objects.create(library=home, kind="due-soon", subject="Due: {{ r.title }}", body_text="Soon")
     today = dt.date(2027, 3, 10)
     for _ in range(3):
-        IllRequestFactory(library=home, status="checked_out", patron_due_date=today + dt.timedelta(days=2))
+        IllRequestFactory(library=home, status=BorrowingStatus.CHECKED_OUT,
+                          patron_due_date=today + dt.timedelta(days=2))
     with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=True):
         assert send_reminders(today=today.isoformat())["due_soon"] == 3
     assert [m.subject.startswith("Due: ") for m in mailoutbox] == [True] * 3

@@ -14,6 +14,7 @@ from billing.models import Invoice, InvoiceStatus
 from lending.models import LendingDetail, PartnerLendingRule
 from lending.services import edelivery
 from lending.services.availability import check_availability
+from lending.states import LendingStatus
 from requests_app.models import IllRequest
 from requests_app.policies import save_policy
 from requests_app.services import perform, receive_partner_request
@@ -46,7 +47,7 @@ def test_not_held_is_answered_automatically_when_the_librarys_policy_says_so(lib
         request, _ = receive_partner_request(library=library, partner=IsoPartnerFactory(),
                                              requesting_agency_request_id="R-1", title="Nothing we own")
     request.refresh_from_db()
-    assert request.status == "unfilled"
+    assert request.status == LendingStatus.UNFILLED
 
 
 def test_a_library_policy_can_turn_automatic_not_held_off(library, settings):
@@ -55,14 +56,14 @@ def test_a_library_policy_can_turn_automatic_not_held_off(library, settings):
     request = IncomingRequestFactory(library=library, title="Nothing we own")
     check_availability(request=request)
     request.refresh_from_db()
-    assert request.status == "new"
+    assert request.status == LendingStatus.NEW
 
 
 def test_renewals_are_granted_automatically_per_the_librarys_policy(library, settings,
                                                                     django_capture_on_commit_callbacks):
     settings.ILLMS_LENDING_AUTO_RENEW = False
     set_policy(library, lending_auto_renew=True, max_renewals=1)
-    request = IncomingRequestFactory(library=library, status="shipped", due_date=dt.date(2027, 3, 1))
+    request = IncomingRequestFactory(library=library, status=LendingStatus.SHIPPED, due_date=dt.date(2027, 3, 1))
     ask_renewal(request, django_capture_on_commit_callbacks)
     assert IllRequest.objects.get(pk=request.pk).renewal_count == 1
     ask_renewal(IllRequest.objects.get(pk=request.pk), django_capture_on_commit_callbacks)
@@ -72,7 +73,7 @@ def test_renewals_are_granted_automatically_per_the_librarys_policy(library, set
 
 def test_no_automatic_renewal_for_a_partner_we_no_longer_lend_to(library, django_capture_on_commit_callbacks):
     set_policy(library, lending_auto_renew=True)
-    request = IncomingRequestFactory(library=library, status="shipped", due_date=dt.date(2027, 3, 1))
+    request = IncomingRequestFactory(library=library, status=LendingStatus.SHIPPED, due_date=dt.date(2027, 3, 1))
     PartnerLendingRule.objects.create(library=library, partner=request.partner, lends_loans=False)
     ask_renewal(request, django_capture_on_commit_callbacks)
     assert IllRequest.objects.get(pk=request.pk).renewal_count == 0
@@ -88,7 +89,7 @@ def test_a_partner_we_do_not_lend_loans_to_gets_a_warning_not_a_refusal(library)
     assert "Our rule for NOLOANS: we do not lend them returnables." in detail.warnings
     assert "Note on NOLOANS: Lost two books" in detail.warnings
     request.refresh_from_db()
-    assert request.status == "new"
+    assert request.status == LendingStatus.NEW
 
 
 def test_a_partner_rule_on_copies_leaves_loans_alone(library):
@@ -103,7 +104,7 @@ def test_a_partners_own_loan_limit_replaces_ours(library):
     library.save()
     partner = IsoPartnerFactory(symbol="BUSY")
     PartnerLendingRule.objects.create(library=library, partner=partner, max_loans_outstanding=1)
-    IncomingRequestFactory(library=library, partner=partner, status="shipped")
+    IncomingRequestFactory(library=library, partner=partner, status=LendingStatus.SHIPPED)
     detail = check_availability(request=IncomingRequestFactory(library=library, partner=partner))
     assert "BUSY already has 1 of our items on loan (our limit is 1)." in detail.warnings
 
@@ -136,7 +137,7 @@ def test_a_paid_or_recent_invoice_gives_no_warning(library):
 def test_a_partners_loan_period_replaces_ours_when_we_ship(library):
     partner = IsoPartnerFactory()
     PartnerLendingRule.objects.create(library=library, partner=partner, loan_period_days=14)
-    request = IncomingRequestFactory(library=library, partner=partner, status="awaiting_shipping")
+    request = IncomingRequestFactory(library=library, partner=partner, status=LendingStatus.AWAITING_SHIPPING)
     perform(request=request, action="ship", actor=Actor.staff(StaffFactory(library=library)))
     request.refresh_from_db()
     assert request.due_date == timezone.localdate() + dt.timedelta(days=14)
@@ -153,7 +154,7 @@ def scan() -> SimpleUploadedFile:
 def test_a_copy_we_send_gets_the_librarys_link_days_and_downloads(library):
     set_policy(library, edelivery_days=10, edelivery_max_downloads=1)
     request = IncomingRequestFactory(library=library, format="article", service_type="Copy",
-                                     container_title="Nature", status="awaiting_shipping")
+                                     container_title="Nature", status=LendingStatus.AWAITING_SHIPPING)
     before = timezone.now()
     delivery = edelivery.deliver_copy(request=request, actor=Actor.staff(StaffFactory(library=library)),
                                       upload=scan(), base_url="https://ill.example.org/")

@@ -20,6 +20,7 @@ from billing.models import (
     Service,
 )
 from borrowing.models import CopyrightRecord, PatronDownload, ReminderLog, RotaEntry
+from borrowing.states import BorrowingStatus
 from lending.models import ElectronicDelivery, Holding, HoldingsImport, LendingDetail, PartnerLendingRule
 from requests_app import privacy
 from requests_app.models import (
@@ -49,7 +50,7 @@ def rows_of(library: Library) -> dict[type, object]:
     partner = LibraryFactory()
     patron = PatronFactory(profile__library=library)
     staff = StaffFactory(library=library)
-    borrowing = IllRequestFactory(library=library, partner=partner, patron=patron, status="shipped")
+    borrowing = IllRequestFactory(library=library, partner=partner, patron=patron, status=BorrowingStatus.SHIPPED)
     lending = LendingRequestFactory(library=library, partner=partner)
     invoice = Invoice.objects.create(
         library=library, partner=partner, sequence=1, number=f"{library.symbol}-2026-1", period_start=TODAY,
@@ -66,7 +67,7 @@ def rows_of(library: Library) -> dict[type, object]:
         PatronProfile: PatronProfile.objects.get(user=patron),
         StaffProfile: StaffProfile.objects.get(user=staff),
         IllRequest: borrowing,
-        Event: Event.objects.create(request=borrowing, action="create", to_status="submitted",
+        Event: Event.objects.create(request=borrowing, action="create", to_status=BorrowingStatus.SUBMITTED,
                                     actor_kind="patron", actor_user=patron),
         PartnerApiKey: key,
         OutboxMessage: OutboxMessage.objects.create(request=borrowing, sender=library, recipient=partner,

@@ -10,9 +10,11 @@ import pytest
 from django.utils import timezone
 
 from billing.models import Charge, ChargeAdjustment, Direction, Service
-from borrowing.models import CopyrightRecord, RotaEntry
+from borrowing.models import CopyrightRecord, RotaEntry, RotaStatus
+from borrowing.states import BorrowingStatus
 from requests_app.models import (
     ActorKind,
+    EmailStatus,
     Event,
     IllRequest,
     Note,
@@ -41,7 +43,8 @@ class PrivacyWorld:
     patron: object
     old_request: IllRequest
 
-    def make_request(self, *, days_ago: int, status: str = "completed", patron=None, **fields) -> IllRequest:
+    def make_request(self, *, days_ago: int, status: str = BorrowingStatus.COMPLETED, patron=None,
+                     **fields) -> IllRequest:
         changed = timezone.now() - dt.timedelta(days=days_ago)
         fields = {"patron_category": PatronCategory.GRADUATE, "patron_department": "Classics",
                   "library": self.library, **fields}
@@ -58,9 +61,11 @@ def identity_everywhere(request: IllRequest, patron, staff) -> None:
                         text="The patron confirmed this request although it may duplicate B1.")
     Note.objects.create(request=request, visibility=NoteVisibility.INTERNAL, author=staff,
                         text=f"{full} phoned; card {BARCODE}, write to {EMAIL}.", read_by=patron)
-    Event.objects.create(request=request, action="create", to_status="submitted", actor_kind=ActorKind.PATRON,
+    Event.objects.create(request=request, action="create", to_status=BorrowingStatus.SUBMITTED,
+                         actor_kind=ActorKind.PATRON,
                          actor_user=patron, note="From the discovery layer, says Hypatia")
-    Event.objects.create(request=request, action="complete", from_status="returned", to_status="completed",
+    Event.objects.create(request=request, action="complete", from_status=BorrowingStatus.RETURNED,
+                         to_status=BorrowingStatus.COMPLETED,
                          actor_kind=ActorKind.STAFF, actor_user=staff, note=f"Returned by {full}",
                          data={"contact": EMAIL, "nested": [{"who": USERNAME}], "count": 3})
     OutboxMessage.objects.create(request=request, sender=request.library, recipient=request.partner,
@@ -68,11 +73,11 @@ def identity_everywhere(request: IllRequest, patron, staff) -> None:
                                  payload={"note": f"For {full} ({BARCODE})"})
     OutgoingEmail.objects.create(library=request.library, request=request, kind="note", key=f"note:{request.pk}",
                                  recipient=EMAIL, subject="A message about your request",
-                                 body_text="Dear Hypatia, your book is waiting.", status="sent",
+                                 body_text="Dear Hypatia, your book is waiting.", status=EmailStatus.SENT,
                                  handed_over_at=timezone.now())
     CopyrightRecord.objects.create(request=request, library=request.library, journal_key="1234-5679",
                                    request_year=2026, exception_note=f"Alexandrou holds a licence, {EMAIL}")
-    RotaEntry.objects.create(request=request, lender=request.partner, position=1, status="supplied",
+    RotaEntry.objects.create(request=request, lender=request.partner, position=1, status=RotaStatus.SUPPLIED,
                              reason=f"Asked by {USERNAME}")
     charge = Charge.objects.create(library=request.library, partner=request.partner, patron=patron, request=request,
                                    direction=Direction.PATRON, service=Service.LOAN, amount=Decimal("5"),

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from borrowing.states import BorrowingStatus
 from requests_app import roles
 from requests_app.models import PatronRecordAccess
 from requests_app.partners.keys import issue_api_key
@@ -42,7 +43,7 @@ def test_the_borrowing_desk_request_page_logs_one_look_at_the_patron(privacy_wor
 
 
 def test_the_borrowing_desk_page_redisplayed_with_a_form_error_logs_the_look_too(privacy_world, client):
-    request = privacy_world.make_request(days_ago=0, status="submitted")
+    request = privacy_world.make_request(days_ago=0, status=BorrowingStatus.SUBMITTED)
     client.force_login(privacy_world.staff)
     PatronRecordAccess.objects.all().delete()
 

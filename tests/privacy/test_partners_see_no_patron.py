@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from borrowing.services import rota
+from borrowing.states import BorrowingStatus
 from requests_app.models import OutboxMessage
 from requests_app.partners.outgoing import build_request
 from requests_app.workflow import Actor
@@ -15,7 +16,8 @@ from .conftest import TRACES_OF_PATRON
 
 def test_the_request_sent_to_a_lender_carries_no_patron_identity(privacy_world):
     LibraryFactory(symbol="LENDR", iso18626_endpoint="https://lender.example/iso")
-    request = privacy_world.make_request(days_ago=0, status="sourcing", partner=None, patron_note="Diophantus please")
+    request = privacy_world.make_request(days_ago=0, status=BorrowingStatus.SOURCING, partner=None,
+                                         patron_note="Diophantus please")
     rota.build_rota(request=request)
 
     rota.send_to_next_lender(request=request, actor=Actor.system("test"))

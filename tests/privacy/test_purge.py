@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing.models import Charge
+from borrowing.states import BorrowingStatus
+from lending.states import LendingStatus
 from requests_app import privacy, roles
 from requests_app.actors import ActorKind
 from requests_app.models import Event, IllRequest, Note, PatronRecordAccess
@@ -116,7 +118,8 @@ def test_the_purge_leaves_statistics_unchanged(privacy_world):
     world = privacy_world
     for days in (95, 200, 10):
         world.make_request(days_ago=days)
-    world.make_request(days_ago=300, status="cancelled", patron_category="faculty", patron_department="Physics")
+    world.make_request(days_ago=300, status=BorrowingStatus.CANCELLED, patron_category="faculty",
+                       patron_department="Physics")
 
     def statistics():
         by_category = list(IllRequest.objects.values("patron_category", "patron_department")
@@ -145,7 +148,7 @@ def test_requests_younger_than_the_retention_keep_their_patron(privacy_world):
 
 
 def test_requests_not_final_keep_their_patron_however_old(privacy_world):
-    open_request = privacy_world.make_request(days_ago=400, status="checked_out")
+    open_request = privacy_world.make_request(days_ago=400, status=BorrowingStatus.CHECKED_OUT)
     identity_everywhere(open_request, privacy_world.patron, privacy_world.staff)
     before = traces_in(rows_about(open_request.pk), privacy_world.patron.pk)
 
@@ -155,7 +158,7 @@ def test_requests_not_final_keep_their_patron_however_old(privacy_world):
 
 
 def test_lending_requests_are_not_touched(privacy_world):
-    lending = LendingRequestFactory(library=privacy_world.library, status="completed",
+    lending = LendingRequestFactory(library=privacy_world.library, status=LendingStatus.COMPLETED,
                                     patron_note="Their patron's note",
                                     status_changed_at=timezone.now() - dt.timedelta(days=400))
 
@@ -217,7 +220,7 @@ def test_the_purge_works_through_every_batch(privacy_world):
     counts = purge(batch_size=2)
 
     assert counts["requests"] == 5
-    assert not IllRequest.objects.filter(patron__isnull=False, status="completed").exists()
+    assert not IllRequest.objects.filter(patron__isnull=False, status=BorrowingStatus.COMPLETED).exists()
 
 
 def test_the_purge_queries_do_not_grow_with_the_requests_of_a_batch(privacy_world, django_assert_max_num_queries):

@@ -12,6 +12,7 @@ import dataclasses
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from lending.states import LendingStatus
 from requests_app import roles
 from requests_app.models import Event, Note, NoteVisibility
 from tests.factories import LendingRequestFactory, PatronFactory, StaffFactory
@@ -199,10 +200,10 @@ def test_staff_without_a_member_library_are_refused(db, client):
 
 def test_a_lending_only_staff_member_sees_no_patron_identity_anywhere(privacy_world, client):
     world = privacy_world
-    lending = LendingRequestFactory(library=world.library, status="new")
+    lending = LendingRequestFactory(library=world.library, status=LendingStatus.NEW)
     Note.objects.create(request=lending, visibility=NoteVisibility.PARTNER, author_library=lending.partner,
                         text="Please hurry")
-    Event.objects.create(request=lending, action="create", to_status="new", actor_kind="partner",
+    Event.objects.create(request=lending, action="create", to_status=LendingStatus.NEW, actor_kind="partner",
                          actor_library=lending.partner)
     # A patron note waiting in the staff inbox, on the borrowing side.
     Note.objects.create(request=world.old_request, visibility=NoteVisibility.PATRON, author=world.patron,

@@ -8,6 +8,7 @@ import time
 import pytest
 from django.db import connection
 
+from borrowing.states import BorrowingStatus
 from requests_app import services
 from requests_app.models import Event, IllRequest
 from requests_app.workflow import Actor, WorkflowError
@@ -51,7 +52,7 @@ def race(request_id: int, actions: list[tuple[str, Actor]], monkeypatch) -> list
 
 
 def test_two_staff_members_acting_at_once_exactly_one_wins_and_the_other_gets_a_conflict(postgres, monkeypatch):
-    request = IllRequestFactory(status="submitted")
+    request = IllRequestFactory(status=BorrowingStatus.SUBMITTED)
     alice = Actor.staff(StaffFactory(library=request.library))
     bob = Actor.staff(StaffFactory(library=request.library))
 
@@ -67,7 +68,7 @@ def test_two_staff_members_acting_at_once_exactly_one_wins_and_the_other_gets_a_
 
 
 def test_the_same_action_twice_at_once_is_performed_once(postgres, monkeypatch):
-    request = IllRequestFactory(status="received")
+    request = IllRequestFactory(status=BorrowingStatus.RECEIVED)
     staff = StaffFactory(library=request.library)
 
     results = race(request.pk, [("notify_patron", Actor.staff(staff)), ("notify_patron", Actor.staff(staff))],

@@ -1,6 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from borrowing.states import BorrowingStatus
 from requests_app import identifiers
 from requests_app.models import IllRequest
 
@@ -66,7 +67,7 @@ def test_pmid_and_oclc_numbers_are_digits_without_prefixes():
 
 @pytest.mark.django_db
 def test_a_request_with_two_bad_identifiers_reports_each_on_its_field_and_is_not_saved():
-    request = IllRequest(role="borrowing", status="submitted", title="T", isbn="123", issn="0378-5954",
+    request = IllRequest(role="borrowing", status=BorrowingStatus.SUBMITTED, title="T", isbn="123", issn="0378-5954",
                          doi="10.1000/ok")
     with pytest.raises(ValidationError) as excinfo:
         request.full_clean(exclude=["library"])

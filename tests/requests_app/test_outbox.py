@@ -7,6 +7,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from borrowing.states import BorrowingStatus
+from lending.states import LendingStatus
 from requests_app import services
 from requests_app.models import OutboxMessage, OutboxStatus
 from requests_app.partners import outbox
@@ -54,7 +56,7 @@ def pull_slip(request):
 
 
 def test_a_staff_action_the_partner_must_hear_of_writes_one_outbox_message(iso_partner):
-    request = LendingRequestFactory(status="awaiting_shipping", partner=iso_partner)
+    request = LendingRequestFactory(status=LendingStatus.AWAITING_SHIPPING, partner=iso_partner)
     ship(request, StaffFactory(library=request.library))
     message = OutboxMessage.objects.get(request=request)
     assert (message.kind, message.summary, message.transport) == ("supplyingAgencyMessage", "RequestResponse/Loaned",
@@ -63,27 +65,27 @@ def test_a_staff_action_the_partner_must_hear_of_writes_one_outbox_message(iso_p
 
 
 def test_a_refused_action_writes_no_message(iso_partner):
-    request = LendingRequestFactory(status="new", partner=iso_partner)
+    request = LendingRequestFactory(status=LendingStatus.NEW, partner=iso_partner)
     with pytest.raises(WorkflowError):
         ship(request, StaffFactory(library=request.library))
     assert not OutboxMessage.objects.exists()
 
 
 def test_what_the_partner_told_us_is_not_sent_back_to_it(iso_partner):
-    request = IllRequestFactory(status="sent", partner=iso_partner)
+    request = IllRequestFactory(status=BorrowingStatus.SENT, partner=iso_partner)
     services.perform(request=request, action="lender_shipped", actor=Actor.partner(iso_partner))
     assert not OutboxMessage.objects.exists()
 
 
 def test_a_partner_without_an_endpoint_gets_no_message():
-    request = LendingRequestFactory(status="awaiting_shipping")
+    request = LendingRequestFactory(status=LendingStatus.AWAITING_SHIPPING)
     ship(request, StaffFactory(library=request.library))
     assert not OutboxMessage.objects.exists()
 
 
 def test_messages_are_sent_after_commit_in_the_order_they_were_written(iso_partner, fake_transport,
                                                                          django_capture_on_commit_callbacks):
-    request = LendingRequestFactory(status="new", partner=iso_partner)
+    request = LendingRequestFactory(status=LendingStatus.NEW, partner=iso_partner)
     staff = Actor.staff(StaffFactory(library=request.library))
     with django_capture_on_commit_callbacks(execute=True):
         services.perform(request=request, action="print_pull_slip", actor=staff)
@@ -96,7 +98,7 @@ def test_messages_are_sent_after_commit_in_the_order_they_were_written(iso_partn
 
 
 def test_a_partner_down_for_three_attempts_gets_every_message_once_in_order(iso_partner, fake_transport):
-    request = LendingRequestFactory(status="new", partner=iso_partner)
+    request = LendingRequestFactory(status=LendingStatus.NEW, partner=iso_partner)
     staff = Actor.staff(StaffFactory(library=request.library))
     for action in ("print_pull_slip", "will_supply", "ship"):
         services.perform(request=request, action=action, actor=staff)
@@ -104,20 +106,20 @@ def test_a_partner_down_for_three_attempts_gets_every_message_once_in_order(iso_
 
     now = timezone.now()
     for _ in range(60):
-        OutboxMessage.objects.filter(status="pending").update(next_attempt_at=now)  # time passes
+        OutboxMessage.objects.filter(status=OutboxStatus.PENDING).update(next_attempt_at=now)  # time passes
         outbox.deliver_due()
-        if not OutboxMessage.objects.filter(status="pending").exists():
+        if not OutboxMessage.objects.filter(status=OutboxStatus.PENDING).exists():
             break
 
     statuses = [p["status_info"]["status"] for p in fake_transport.received]
     assert statuses == ["ExpectToSupply", "WillSupply", "Loaned"]
     first = OutboxMessage.objects.order_by("pk").first()
     assert first.attempts == 4
-    assert OutboxMessage.objects.filter(status="delivered").count() == 3
+    assert OutboxMessage.objects.filter(status=OutboxStatus.DELIVERED).count() == 3
 
 
 def test_a_later_message_waits_while_an_earlier_one_is_undelivered(iso_partner, fake_transport):
-    request = LendingRequestFactory(status="new", partner=iso_partner)
+    request = LendingRequestFactory(status=LendingStatus.NEW, partner=iso_partner)
     staff = Actor.staff(StaffFactory(library=request.library))
     services.perform(request=request, action="print_pull_slip", actor=staff)
     services.perform(request=request, action="will_supply", actor=staff)
@@ -129,7 +131,7 @@ def test_a_later_message_waits_while_an_earlier_one_is_undelivered(iso_partner, 
 
 
 def test_failed_attempts_back_off_exponentially(iso_partner, fake_transport):
-    request = LendingRequestFactory(status="new", partner=iso_partner)
+    request = LendingRequestFactory(status=LendingStatus.NEW, partner=iso_partner)
     pull_slip(request)
     fake_transport.down = 10
     message = OutboxMessage.objects.get()
@@ -148,7 +150,7 @@ def test_failed_attempts_back_off_exponentially(iso_partner, fake_transport):
 
 def test_after_the_retry_limit_the_message_fails_and_staff_can_resend_it(iso_partner, fake_transport, settings):
     settings.ILLMS_OUTBOX_MAX_ATTEMPTS = 2
-    request = LendingRequestFactory(status="new", partner=iso_partner)
+    request = LendingRequestFactory(status=LendingStatus.NEW, partner=iso_partner)
     pull_slip(request)
     fake_transport.down = 5
     message = OutboxMessage.objects.get()
@@ -173,16 +175,16 @@ def test_an_error_confirmation_fails_the_message_at_once(iso_partner, monkeypatc
         raise MessageRefused("The partner answered ERROR (UnrecognisedDataValue).", {"kind": "x"})
 
     monkeypatch.setitem(outbox.TRANSPORTS, "iso18626", refuse)
-    request = LendingRequestFactory(status="new", partner=iso_partner)
+    request = LendingRequestFactory(status=LendingStatus.NEW, partner=iso_partner)
     pull_slip(request)
     message = OutboxMessage.objects.get()
     assert outbox.deliver(message) is False
     message.refresh_from_db()
-    assert (message.status, message.attempts) == ("failed", 1)
+    assert (message.status, message.attempts) == (OutboxStatus.FAILED, 1)
 
 
 def test_a_message_claimed_by_one_worker_is_not_sent_by_another(iso_partner, fake_transport):
-    request = LendingRequestFactory(status="new", partner=iso_partner)
+    request = LendingRequestFactory(status=LendingStatus.NEW, partner=iso_partner)
     pull_slip(request)
     message = OutboxMessage.objects.get()
     stale_copy = OutboxMessage.objects.get()

@@ -4,7 +4,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from borrowing.services import submit_request
+from borrowing.states import BorrowingStatus
 from lending.services import receive_request
+from lending.states import LendingStatus
 from requests_app.models import Event, IllRequest
 from tests.factories import LibraryFactory, MemberLibraryFactory, PatronFactory
 
@@ -14,7 +16,7 @@ pytestmark = pytest.mark.django_db
 def test_a_patron_submits_a_request_that_starts_in_submitted_with_one_event():
     patron = PatronFactory()
     request = submit_request(patron=patron, format="book", title="Middlemarch", isbn="0-14-143954-8")
-    assert request.status == "submitted"
+    assert request.status == BorrowingStatus.SUBMITTED
     assert request.isbn == "9780141439549"
     assert request.requesting_agency_request_id == f"{request.library.symbol}-{request.pk}"
     assert list(Event.objects.filter(request=request).values_list("action", flat=True)) == ["create"]
@@ -62,7 +64,7 @@ def test_a_partners_request_received_twice_exists_once():
                                            format="book", title="Moby-Dick")
     assert (created, created_again) == (True, False)
     assert first.pk == again.pk
-    assert first.status == "new"
+    assert first.status == LendingStatus.NEW
     assert first.supplying_agency_request_id == f"{library.symbol}-{first.pk}"
     assert IllRequest.objects.count() == 1
 

@@ -3,6 +3,9 @@
 import pytest
 from django.urls import reverse
 
+from borrowing.states import BorrowingStatus
+from lending.states import LendingStatus
+from requests_app.models import OutboxStatus
 from tests.factories import IllRequestFactory, LendingRequestFactory, PatronFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -17,8 +20,8 @@ def staff(client):
 
 def test_the_dashboard_shows_counts_for_every_borrowing_and_lending_state(client, staff):
     library = staff.staff_profile.library
-    IllRequestFactory.create_batch(2, library=library, status="sent")
-    LendingRequestFactory(library=library, status="new")
+    IllRequestFactory.create_batch(2, library=library, status=BorrowingStatus.SENT)
+    LendingRequestFactory(library=library, status=LendingStatus.NEW)
     response = client.get(reverse("home"))
     assert response.status_code == 200
     counts = {(b["role"], row["state"].value): row["count"] for b in response.context["dashboards"]
@@ -38,7 +41,7 @@ def test_the_dashboard_links_each_state_to_its_desk_queue(client, staff):
 
 @pytest.mark.parametrize("role, desk", [("borrowing", "borrowing_staff:queue"), ("lending", "lending:queue")])
 def test_an_old_staff_queue_address_goes_to_the_sides_desk_in_the_state_asked_for(client, staff, role, desk):
-    response = client.get(reverse("staff:queue", args=[role]), {"status": "shipped"})
+    response = client.get(reverse("staff:queue", args=[role]), {"status": BorrowingStatus.SHIPPED})
 
     assert response.status_code == 302
     assert response["Location"] == f"{reverse(desk)}?status=shipped"
@@ -83,27 +86,27 @@ def test_the_request_page_shows_undelivered_messages_and_staff_can_send_one_agai
     partner = LendingRequestFactory().partner
     partner.iso18626_endpoint = "http://127.0.0.1:9/iso18626"
     partner.save()
-    request = LendingRequestFactory(library=staff.staff_profile.library, partner=partner, status="new")
+    request = LendingRequestFactory(library=staff.staff_profile.library, partner=partner, status=LendingStatus.NEW)
     client.post(reverse("lending:action", args=[request.pk, "print_pull_slip"]))
     message = OutboxMessage.objects.get(request=request)
-    OutboxMessage.objects.filter(pk=message.pk).update(status="failed", attempts=12, last_error="HTTP 503")
+    OutboxMessage.objects.filter(pk=message.pk).update(status=OutboxStatus.FAILED, attempts=12, last_error="HTTP 503")
 
     page = client.get(reverse("lending:request", args=[request.pk])).content.decode()
     assert "Failed (gave up)" in page and "HTTP 503" in page
 
     response = client.post(reverse("staff:resend", args=["lending", request.pk, message.pk]))
     message.refresh_from_db()
-    assert (message.status, message.attempts) == ("pending", 0)
+    assert (message.status, message.attempts) == (OutboxStatus.PENDING, 0)
     assert response["Location"] == reverse("lending:request", args=[request.pk])
 
 
 def test_staff_cannot_resend_another_librarys_message(client, staff):
     from requests_app.models import OutboxMessage
 
-    other = LendingRequestFactory(status="new")
+    other = LendingRequestFactory(status=LendingStatus.NEW)
     message = OutboxMessage.objects.create(request=other, sender=other.library, recipient=other.partner,
                                            kind="supplyingAgencyMessage", summary="x", payload={}, transport="iso18626",
-                                           status="failed")
+                                           status=OutboxStatus.FAILED)
     assert client.post(reverse("staff:resend", args=["lending", other.pk, message.pk])).status_code == 404
     message.refresh_from_db()
-    assert message.status == "failed"
+    assert message.status == OutboxStatus.FAILED

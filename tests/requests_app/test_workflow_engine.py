@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from borrowing.states import BorrowingStatus
 from requests_app import services
 from requests_app.actors import ActorKind
 from requests_app.models import Event, IllRequest, RequestFormat, Role
@@ -85,23 +86,23 @@ def test_every_transition_from_a_state_it_does_not_leave_is_refused_and_changes_
 
 
 def test_an_unknown_action_is_refused_with_unknown_action():
-    request = IllRequestFactory(status="submitted")
+    request = IllRequestFactory(status=BorrowingStatus.SUBMITTED)
     with pytest.raises(WorkflowError) as excinfo:
         services.perform(request=request, action="teleport", actor=Actor.system("test"))
     assert excinfo.value.code == "unknown_action"
 
 
 def test_a_patron_cannot_perform_a_staff_action():
-    request = IllRequestFactory(status="submitted")
+    request = IllRequestFactory(status=BorrowingStatus.SUBMITTED)
     with pytest.raises(WorkflowError) as excinfo:
         services.perform(request=request, action="verify", actor=Actor.patron(request.patron))
     assert excinfo.value.code == "forbidden"
     request.refresh_from_db()
-    assert request.status == "submitted"
+    assert request.status == BorrowingStatus.SUBMITTED
 
 
 def test_a_patron_cannot_cancel_another_patrons_request():
-    request = IllRequestFactory(status="submitted")
+    request = IllRequestFactory(status=BorrowingStatus.SUBMITTED)
     stranger = PatronFactory()
     with pytest.raises(WorkflowError) as excinfo:
         services.perform(request=request, action="cancel", actor=Actor.patron(stranger))
@@ -109,7 +110,7 @@ def test_a_patron_cannot_cancel_another_patrons_request():
 
 
 def test_staff_of_another_library_cannot_act_on_a_request():
-    request = IllRequestFactory(status="submitted")
+    request = IllRequestFactory(status=BorrowingStatus.SUBMITTED)
     outsider = StaffFactory()
     with pytest.raises(WorkflowError) as excinfo:
         services.perform(request=request, action="verify", actor=Actor.staff(outsider))
@@ -117,7 +118,7 @@ def test_staff_of_another_library_cannot_act_on_a_request():
 
 
 def test_staff_without_the_borrowing_role_cannot_work_the_borrowing_queue():
-    request = IllRequestFactory(status="submitted")
+    request = IllRequestFactory(status=BorrowingStatus.SUBMITTED)
     lender_only = StaffFactory(library=request.library, groups=["ILL staff (lending)"])
     with pytest.raises(WorkflowError) as excinfo:
         services.perform(request=request, action="verify", actor=Actor.staff(lender_only))
@@ -125,7 +126,7 @@ def test_staff_without_the_borrowing_role_cannot_work_the_borrowing_queue():
 
 
 def test_a_partner_cannot_answer_for_a_request_sent_to_another_library():
-    request = IllRequestFactory(status="sent")
+    request = IllRequestFactory(status=BorrowingStatus.SENT)
     other = LendingRequestFactory().partner
     with pytest.raises(WorkflowError) as excinfo:
         services.perform(request=request, action="lender_shipped", actor=Actor.partner(other))
@@ -133,7 +134,7 @@ def test_a_partner_cannot_answer_for_a_request_sent_to_another_library():
 
 
 def test_an_action_on_a_request_that_changed_since_it_was_read_is_a_conflict():
-    request = IllRequestFactory(status="submitted")
+    request = IllRequestFactory(status=BorrowingStatus.SUBMITTED)
     stale = IllRequest.objects.get(pk=request.pk)
     staff = StaffFactory(library=request.library)
     services.perform(request=request, action="verify", actor=Actor.staff(staff))
@@ -146,7 +147,7 @@ def test_an_action_on_a_request_that_changed_since_it_was_read_is_a_conflict():
 
 
 def test_a_guard_refuses_copyright_review_for_a_book():
-    request = IllRequestFactory(status="submitted", format=RequestFormat.BOOK)
+    request = IllRequestFactory(status=BorrowingStatus.SUBMITTED, format=RequestFormat.BOOK)
     staff = StaffFactory(library=request.library)
     with pytest.raises(WorkflowError) as excinfo:
         services.perform(request=request, action="send_to_copyright", actor=Actor.staff(staff))
@@ -154,7 +155,7 @@ def test_a_guard_refuses_copyright_review_for_a_book():
 
 
 def test_an_action_that_needs_a_reason_is_refused_without_one():
-    request = IllRequestFactory(status="submitted")
+    request = IllRequestFactory(status=BorrowingStatus.SUBMITTED)
     staff = StaffFactory(library=request.library)
     with pytest.raises(WorkflowError) as excinfo:
         services.perform(request=request, action="cancel_owned_locally", actor=Actor.staff(staff), note="  ")
@@ -167,7 +168,7 @@ def test_side_effects_run_only_after_the_transaction_commits(django_capture_on_c
     received = []
     request_transitioned.connect(lambda **kw: received.append(kw["event"].action), weak=False, dispatch_uid="t1")
     try:
-        request = IllRequestFactory(status="submitted")
+        request = IllRequestFactory(status=BorrowingStatus.SUBMITTED)
         staff = StaffFactory(library=request.library)
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             services.perform(request=request, action="verify", actor=Actor.staff(staff))
@@ -183,7 +184,7 @@ def test_checking_out_gives_the_patron_a_due_date_before_the_lenders(settings):
     import datetime as dt
 
     settings.ILLMS_DUE_DATE_BUFFER_DAYS = 4
-    request = IllRequestFactory(status="ready_for_pickup", due_date=dt.date(2026, 12, 20))
+    request = IllRequestFactory(status=BorrowingStatus.READY_FOR_PICKUP, due_date=dt.date(2026, 12, 20))
     staff = StaffFactory(library=request.library)
     services.perform(request=request, action="check_out", actor=Actor.staff(staff))
     request.refresh_from_db()
@@ -191,7 +192,7 @@ def test_checking_out_gives_the_patron_a_due_date_before_the_lenders(settings):
 
 
 def test_available_actions_are_exactly_those_the_actor_may_perform_now():
-    request = IllRequestFactory(status="submitted", format=RequestFormat.BOOK)
+    request = IllRequestFactory(status=BorrowingStatus.SUBMITTED, format=RequestFormat.BOOK)
     staff = StaffFactory(library=request.library)
     actions = {t.action for t in services.available_actions(request=request, actor=Actor.staff(staff))}
     # Copyright review is a guard away for a book; the patron-side and partner actions are not staff's.

@@ -20,6 +20,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from borrowing.states import BorrowingStatus
+from lending.states import LendingStatus
 from requests_app.actors import ActorKind
 from requests_app.models import Event, IllRequest, Library, Role
 from tests.factories import IllRequestFactory, LendingRequestFactory, LibraryFactory, MemberLibraryFactory
@@ -71,7 +73,7 @@ def build(own: Library | None = None) -> Scenario:
     event(lending("L4", bbb, "unfilled"), "unfill", at(1), "unfilled", reason_unfilled="NotOnShelf")
     event(lending("L5", aaa, "cancelled"), "borrower_cancelled", at(1), "cancelled", by=aaa)
     event(lending("L6", bbb, "unfilled"), "unfill", at(2), "unfilled", reason_unfilled="NotHeld")
-    r["L7"] = made(LendingRequestFactory, library=own, partner=aaa, status="shipped",
+    r["L7"] = made(LendingRequestFactory, library=own, partner=aaa, status=LendingStatus.SHIPPED,
                    when=dt.datetime(2026, 2, 10, 12, 0, tzinfo=dt.UTC))
     event(r["L7"], "ship", dt.datetime(2026, 2, 11, 12, 0, tzinfo=dt.UTC), "shipped")
 
@@ -113,9 +115,10 @@ def more_traffic(own: Library, partner: Library, count: int) -> None:
     """``count`` more borrowing and lending requests, each answered and measured, for query-count checks."""
     for index in range(count):
         when = T0 + dt.timedelta(hours=index)
-        lent = made(LendingRequestFactory, library=own, partner=partner, status="shipped", when=when)
+        lent = made(LendingRequestFactory, library=own, partner=partner, status=LendingStatus.SHIPPED, when=when)
         event(lent, "ship", when + dt.timedelta(days=1), "shipped")
-        borrowed = made(IllRequestFactory, library=own, partner=partner, status="ready_for_pickup", when=when,
+        borrowed = made(IllRequestFactory, library=own, partner=partner, status=BorrowingStatus.READY_FOR_PICKUP,
+                        when=when,
                         patron_category="staff", patron_department=f"Dept {index}", isbn=f"978000000000{index % 10}")
         event(borrowed, "send_to_lender", when + dt.timedelta(hours=1), "sent", lender=partner.symbol)
         event(borrowed, "lender_unfilled" if index % 2 else "lender_shipped", when + dt.timedelta(days=1),

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from borrowing.states import BorrowingStatus
 from lending.services import answers
 from requests_app import services
 from requests_app.models import IllRequest
@@ -27,7 +28,7 @@ def exchange(django_capture_on_commit_callbacks):
             return call(**kwargs)
 
     def borrowed(rid):
-        request = IllRequestFactory(library=borrower, partner=lender, status="sourcing",
+        request = IllRequestFactory(library=borrower, partner=lender, status=BorrowingStatus.SOURCING,
                                     requesting_agency_request_id=rid, patron_category="faculty")
         act(services.perform, request=request, action="send_to_lender", actor=borrower_staff)
         return request, IllRequest.objects.get(role="lending", library=lender, requesting_agency_request_id=rid)
