@@ -313,7 +313,7 @@ class Generator:
                 if status == BorrowingStatus.COMPLETED:
                     steps = B_STEPS["completed_copy" if copy else "completed_loan"]
                 elif copy and status in ON_LOAN:
-                    status, steps = "delivered", B_STEPS["delivered"]
+                    status, steps = BorrowingStatus.DELIVERED, B_STEPS["delivered"]
                 else:
                     steps = B_STEPS[status]
                 patron = rnd.choice(patrons[library.pk])
@@ -323,7 +323,7 @@ class Generator:
                     steps = L_STEPS["completed_copy" if copy else "completed_loan"]
                 elif copy and status in (LendingStatus.SHIPPED, LendingStatus.OVERDUE, LendingStatus.RECALLED,
                                          LendingStatus.RETURN_SHIPPED):
-                    status, steps = "copy_delivered", L_STEPS["copy_delivered"]
+                    status, steps = LendingStatus.COPY_DELIVERED, L_STEPS["copy_delivered"]
                 else:
                     steps = L_STEPS[status]
                 patron = None
@@ -386,7 +386,8 @@ class Generator:
                 for position in range(1, tried + 1):
                     lender = partner if position == tried else d.partner_ids[int(rnd.random() ** 2 * partner_count)]
                     last = position == tried
-                    rota_status = ("sent" if status in WITH_LENDER else "supplied") if last else "unfilled"
+                    rota_status = ((RotaStatus.SENT if status in WITH_LENDER else RotaStatus.SUPPLIED) if last
+                                   else RotaStatus.UNFILLED)
                     answered = r"\N" if rota_status == RotaStatus.SENT else updated.isoformat()
                     rota.append(f"{pk}\t{lender}\t{position}\t{rota_status}\t{created.isoformat()}\t{answered}\t"
                                 f"{'' if last else 'Not on shelf'}")

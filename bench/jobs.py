@@ -61,7 +61,8 @@ def _add_active_loans(count: int) -> None:
 def _loan_row(pk, rnd, patrons, partners, today, now) -> str:
     patron, library, category, pickup = rnd.choice(patrons)
     roll = rnd.random()
-    status = "checked_out" if roll < 0.8 else ("overdue" if roll < 0.95 else "recalled")
+    status = (BorrowingStatus.CHECKED_OUT if roll < 0.8
+              else BorrowingStatus.OVERDUE if roll < 0.95 else BorrowingStatus.RECALLED)
     due = today + dt.timedelta(days=rnd.randint(0, 27) if status != BorrowingStatus.OVERDUE else -rnd.randint(1, 30))
     created = now - dt.timedelta(days=rnd.randint(20, 50))
     return "\t".join((

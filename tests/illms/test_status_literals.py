@@ -48,6 +48,8 @@ def _strings(node: ast.AST | None) -> list[ast.Constant]:
         return [node]
     if isinstance(node, ast.List | ast.Tuple | ast.Set):
         return [string for element in node.elts for string in _strings(element)]
+    if isinstance(node, ast.IfExp):
+        return _strings(node.body) + _strings(node.orelse)
     return []
 
 
@@ -68,6 +70,10 @@ def _status_strings(tree: ast.AST) -> list[ast.Constant]:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             if any(_is_status(target) for target in targets):
                 found += _strings(node.value)
+            for target in targets:  # status, steps = "delivered", ...
+                if isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple):
+                    found += [string for name, value in zip(target.elts, node.value.elts, strict=False)
+                              if _is_status(name) for string in _strings(value)]
         elif isinstance(node, ast.Dict):
             found += [string for key, value in zip(node.keys, node.values, strict=True)
                       if isinstance(key, ast.Constant) and _is_status(str(key.value)) for string in _strings(value)]
@@ -110,6 +116,8 @@ def test_the_reader_finds_statuses_where_they_stand_for_one_and_nothing_else(tmp
         '    if request.status == "shipped" or ("received", 1) == (request.status, 1):\n'
         '        IllRequest.objects.filter(status__in=["overdue", "recalled"]).update(to_status="returned")\n'
         '    request.status = "completed"\n'
+        '    status, steps = "delivered", 1\n'
+        '    rota_status = "sent" if steps else "unfilled"\n'
         '    post = {"expected_status": "checked_out", "kind": "sent", "status": "Loaned"}\n'
         '    return kind == "sent" or message == "done" or "shipped"\n')
     (tmp_path / "app" / "states.py").write_text('if status == "shipped":\n    pass\n')
@@ -120,5 +128,6 @@ def test_the_reader_finds_statuses_where_they_stand_for_one_and_nothing_else(tmp
         "app/page.html:1: 'submitted'", "app/page.html:2: 'draft'",
         "app/views.py:1: 'sent'", "app/views.py:2: 'received'", "app/views.py:2: 'shipped'",
         "app/views.py:3: 'overdue'", "app/views.py:3: 'recalled'", "app/views.py:3: 'returned'",
-        "app/views.py:4: 'completed'", "app/views.py:5: 'checked_out'",
+        "app/views.py:4: 'completed'", "app/views.py:5: 'delivered'", "app/views.py:6: 'sent'",
+        "app/views.py:6: 'unfilled'", "app/views.py:7: 'checked_out'",
     ]
