@@ -24,6 +24,7 @@ from ..iso18626.confirmations import confirmation_for, error_confirmation
 from ..iso18626.errors import ProtocolError
 from ..models import EventSource
 from . import authentication, throttling
+from .handler import find_parties, handle, sender_agency
 
 logger = logging.getLogger(__name__)
 CONTENT_TYPE = "application/xml; charset=utf-8"
@@ -44,8 +45,6 @@ def _throttled_headers(throttled: throttling.Throttled) -> dict[str, str]:
 
 
 def _unknown_sender(message) -> str:
-    from .handler import sender_agency
-
     agency = sender_agency(message)
     who = f"{agency.type.value}:{agency.value}" if agency else "(none)"
     return f"The sending agency {who} is not a known, active partner."
@@ -57,8 +56,6 @@ def _address(request: HttpRequest) -> str:
 
 def _authenticate(request: HttpRequest, message, door: str):
     """The authenticated sender of ``message`` and the member library it is for (``handler.find_parties``)."""
-    from .handler import find_parties
-
     partner, member = find_parties(message)
     caller = authentication.authenticate_partner(
         authorization=request.headers.get("Authorization", ""), address=_address(request), sender=partner,
@@ -70,8 +67,6 @@ def _authenticate(request: HttpRequest, message, door: str):
 @csrf_exempt
 @require_POST
 def iso18626(request: HttpRequest) -> HttpResponse:
-    from .handler import handle
-
     received = timezone.now()
     limit = int(getattr(settings, "ISO18626_MAX_BODY_BYTES", xml.MAX_MESSAGE_BYTES))
     declared = request.headers.get("Content-Length", "")
@@ -113,8 +108,6 @@ def messages_json(request: HttpRequest) -> JsonResponse:
     with 401 without a usable credential, 403 for a credential of another library or address,
     429 (``Retry-After``) when throttled.
     """
-    from .handler import handle
-
     received = timezone.now()
     limit = int(getattr(settings, "ISO18626_MAX_BODY_BYTES", xml.MAX_MESSAGE_BYTES))
     body = request.read(limit + 1)

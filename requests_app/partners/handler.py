@@ -25,6 +25,7 @@ from ..iso18626 import messages as m
 from ..iso18626.confirmations import confirmation_for
 from ..iso18626.json_codec import from_json, kind_of, to_json
 from ..models import EventSource, IllRequest, InboundMessage, Library, NoteVisibility, RequestFormat, Role
+from ..services import add_note, copy_link_received, perform
 from ..utilities.precompiled_sql import RowsStatement
 from ..workflow import Actor, Heard, WorkflowError
 from .outgoing import CONDITION_NOTE_PREFIX, CONDITIONS_ACCEPTED_NOTE, enqueue_reply
@@ -352,8 +353,6 @@ def agrees_to_conditions(note: str) -> bool:
 def _look_up_and_perform(request: IllRequest, sender: Library, source: str, heard: Heard, note: str, data: dict, *,
          note_only: str | None = None, url: str | None = None) -> None:
     """Do what the side's table says ``heard`` does to ``request`` (:meth:`Workflow.lookup`)."""
-    from ..services import copy_link_received, perform
-
     found = request.workflow.lookup(heard, request.status)
     if found.refusal:
         raise Refusal(m.ErrorType.UNRECOGNISED_DATA_VALUE, found.refusal)
@@ -388,7 +387,5 @@ def _delivery_cost(info: m.DeliveryInfo | None) -> dict[str, str] | None:
 
 
 def _record_note(request: IllRequest, sender: Library, note: str) -> None:
-    from ..services import add_note
-
     if note:
         add_note(request=request, text=note, visibility=NoteVisibility.PARTNER, author_library=sender)

@@ -20,6 +20,7 @@ from ..iso18626 import messages as m
 from ..iso18626.json_codec import kind_of, to_json
 from ..models import Event, IllRequest, Library, Note, OutboxMessage, Role, ServiceType
 from ..workflow import GIVEN, Actor, Reply, Transition
+from . import outbox
 
 #: ReShare's convention for conditions carried in a note; we send and understand it.
 CONDITION_NOTE_PREFIX = "#ReShareAddLoanCondition#"
@@ -43,9 +44,7 @@ def sends_message(request: IllRequest, transition: Transition, actor: Actor) -> 
 def enqueue_for_transition(*, request: IllRequest, transition: Transition, event: Event, actor: Actor,
                            payload: dict) -> OutboxMessage | None:
     """Queue the message ``transition`` owes the partner (inside the transition's transaction)."""
-    from .outbox import transport_for
-
-    if not sends_message(request, transition, actor) or transport_for(request.partner) is None:
+    if not sends_message(request, transition, actor) or outbox.transport_for(request.partner) is None:
         return None
     mapping = transition.iso18626
     if mapping.message == "request":
@@ -82,8 +81,6 @@ def enqueue_note(request: IllRequest, note: Note) -> OutboxMessage | None:
 
 
 def enqueue(request: IllRequest, message) -> OutboxMessage | None:
-    from . import outbox
-
     return outbox.enqueue(request=request, sender=request.library, recipient=request.partner,
                           kind=kind_of(message), summary=summary_of(message), payload=to_json(message))
 

@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
 from ..models import IllRequest
+from ..services import receive_partner_request
 
 T = TypeVar("T")
 
@@ -41,8 +42,6 @@ def first_without_savepoint(handle_once: Callable[[bool], T]) -> T:
 
 def receive_request(*, savepoint: bool, **arguments: Any) -> tuple[IllRequest, bool]:
     """``receive_partner_request(**arguments)``: without a savepoint it gives up on what a savepoint answers."""
-    from ..services import receive_partner_request
-
     try:
         return receive_partner_request(savepoint=savepoint, **arguments)
     except (IntegrityError, ValidationError) as exc:

@@ -20,13 +20,14 @@ import json
 
 from django.conf import settings
 
-from ..iso18626 import json_codec
+from ..iso18626 import json_codec, xml
 from ..iso18626.errors import ProtocolError
 from ..iso18626.messages import MessageStatus
 from ..models import Library, OutboxMessage, Transport
 from ..utilities.outgoing_http import FetchError, fetch
 from . import authentication, outbox
 from .credentials import CredentialError
+from .handler import handle
 from .outbox import MessageRefused, TransportError
 
 
@@ -38,8 +39,6 @@ def _check(confirmation, as_json: dict) -> dict:
 
 
 def send_local(message: OutboxMessage) -> dict:
-    from .handler import handle
-
     incoming = json_codec.from_json(message.payload)
     confirmation = handle(incoming, sender=message.sender)
     return _check(confirmation, json_codec.to_json(confirmation))
@@ -60,8 +59,6 @@ def _post(url: str, body: bytes, content_type: str, recipient: Library) -> bytes
 
 
 def send_iso18626(message: OutboxMessage) -> dict:
-    from ..iso18626 import xml
-
     recipient = message.recipient
     body = xml.encode(json_codec.from_json(message.payload), version=recipient.iso18626_version or "1.2")
     answer = _post(recipient.iso18626_endpoint, body, "application/xml", recipient)

@@ -22,6 +22,7 @@ from requests_app.models import (
     NoteVisibility,
     Role,
 )
+from requests_app.partners.outgoing import sends_message
 from requests_app.services import available_actions
 from requests_app.workflow import Actor, Transition
 
@@ -120,8 +121,6 @@ class StaffEventSerializer(ModelSerializer):
 
 def _partner_was_told(event: Event) -> bool:
     """A partner reads an event's note when it wrote it, or when the note went to it in a protocol message."""
-    from requests_app.partners.outgoing import sends_message
-
     request = event.request
     if event.actor_library_id is not None and event.actor_library_id == request.partner_id:
         return True
