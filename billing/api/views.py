@@ -14,6 +14,7 @@ from requests_app.partners.api import schema
 from requests_app.partners.api.authentication import partner_library
 from requests_app.partners.api.pagination import CheckedCursorPagination
 from requests_app.partners.api.permissions import IsPartner
+from requests_app.utilities.ids import PATH_KEY_PATTERN
 
 from .. import selectors
 from ..models import Invoice
@@ -43,7 +44,7 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     pagination_class = InvoiceCursorPagination
     filter_backends: list = []
     lookup_field = "number"
-    lookup_value_regex = r"[A-Za-z0-9:\-_.]+"
+    lookup_value_regex = PATH_KEY_PATTERN
 
     def get_queryset(self):
         library = partner_library(self.request)

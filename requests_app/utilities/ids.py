@@ -33,6 +33,9 @@ _ID_TEXT = re.compile(r"[0-9]{1,20}")
 _DIGITS = re.compile(r"[0-9]+")
 #: The most ids one form may carry (a queue page's ticks, a batch of pull slips).
 MAX_IDS = 500
+#: A key the REST API takes in its paths besides ids: a library's symbol (``DE-LND1``) or an invoice's number
+#: (``NFC-000042``); the same characters for both, so a router gives the same shape to each.
+PATH_KEY_PATTERN = r"[A-Za-z0-9:\-_.]+"
 
 
 @functools.cache

@@ -26,7 +26,7 @@ from rest_framework.response import Response
 
 from requests_app import messaging, privacy, selectors, services
 from requests_app.models import EventSource, IllRequest, NoteVisibility
-from requests_app.utilities.ids import parse_id
+from requests_app.utilities.ids import PATH_KEY_PATTERN, parse_id
 
 from . import schema
 from .filters import IllRequestFilterSet
@@ -88,7 +88,7 @@ class LibraryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
     pagination_class = LibraryCursorPagination
     filter_backends: list = []
     lookup_field = "symbol"
-    lookup_value_regex = r"[A-Za-z0-9:\-_.]+"
+    lookup_value_regex = PATH_KEY_PATTERN
 
     def get_queryset(self):
         return selectors.member_directory()
