@@ -54,7 +54,7 @@ class BorrowingQueueFilter(django_filters.FilterSet):
                 Q(title__icontains=word) | Q(container_title__icontains=word) | Q(author__icontains=word)
                 | Q(patron__first_name__icontains=word) | Q(patron__last_name__icontains=word)
                 | Q(patron__patron_profile__card_barcode__iexact=word)
-                | Q(isbn__iexact=word.replace("-", "")) | Q(issn__iexact=word) | Q(doi__iexact=word.lower())
+                | Q(isbn__iexact=word.replace("-", "")) | Q(issn__iexact=word) | Q(doi__iexact=word)
                 | Q(oclc_number__iexact=word) | Q(pmid__iexact=word) | Q(partner__symbol__iexact=word)
             )
         return queryset.filter(condition)

@@ -18,7 +18,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 
 _ISBN_PREFIX = re.compile(r"^\s*(urn:)?isbn[:\s]*", re.IGNORECASE)
 _ISSN_PREFIX = re.compile(r"^\s*(urn:)?issn[:\s]*", re.IGNORECASE)
-_DOI_PREFIX = re.compile(r"^\s*(info:doi/|doi:\s*|https?://(dx\.)?doi\.org/)", re.IGNORECASE)
+_DOI_PREFIX = re.compile(r"^\s*(info:doi[/:]|urn:doi:|doi:\s*|(https?://)?(dx\.|www\.)?doi\.org/)", re.IGNORECASE)
 _DOI_SHAPE = re.compile(r"^10\.\d{4,9}/\S+$")
 _PMID_PREFIX = re.compile(r"^\s*(info:pmid/|pmid:\s*)", re.IGNORECASE)
 _OCLC_PREFIX = re.compile(r"^\s*(info:oclcnum/)?\s*(\(ocolc\))?\s*(ocm|ocn|on)?", re.IGNORECASE)
@@ -49,14 +49,24 @@ def normalize_issn(value: str) -> str:
 
 
 def normalize_doi(value: str) -> str:
-    """Return the DOI without resolver prefix, lower-cased (DOIs are case-insensitive)."""
+    """Return the DOI without resolver prefix, in the case it was given.
+
+    DOIs are case-insensitive (``10.1000/ABC`` and ``10.1000/abc`` are one DOI), but shown
+    and stored as sent, since that is how the publisher prints it; compare them with
+    ``doi_key``.
+    """
     raw = _DOI_PREFIX.sub("", (value or "").strip()).strip()
     if not _DOI_SHAPE.match(raw):
         raise ValidationError(
             "“%(value)s” is not a valid DOI: a DOI starts with “10.”, a registrant code and a slash.",
             code="invalid_doi", params={"value": value},
         )
-    return raw.lower()
+    return raw
+
+
+def doi_key(value: str) -> str:
+    """A DOI folded for comparing (DOIs are case-insensitive): ``doi_key(a) == doi_key(b)`` when they are one."""
+    return _DOI_PREFIX.sub("", (value or "").strip()).strip().casefold()
 
 
 def normalize_pmid(value: str) -> str:

@@ -258,7 +258,7 @@ class CopyrightCompliance(models.TextChoices):
 class Citation(models.Model):
     """The bibliographic description of what is asked for.
 
-    Identifiers are stored normalised (ISBN-13, ``NNNN-NNNC``, lower-case DOI); ``clean()``
+    Identifiers are stored normalised (ISBN-13, ``NNNN-NNNC``, a DOI without its resolver, in its own case); ``clean()``
     normalises them and reports each bad one on its own field.
     """
 

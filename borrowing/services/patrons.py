@@ -17,7 +17,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from requests_app import catalogue
+from requests_app import catalogue, identifiers
 from requests_app.models import EventSource, IllRequest, NoteVisibility, PatronProfile, PickupLocation
 from requests_app.services import add_note
 from requests_app.workflow import Actor
@@ -64,7 +64,10 @@ def duplicate_reason(existing: IllRequest, citation: Mapping[str, Any]) -> str:
 
     Identifiers are compared in their normalised form (as forms and ``Citation.clean`` store them).
     """
-    for field, label in (("doi", "DOI"), ("pmid", "PubMed ID"), ("isbn", "ISBN")):
+    doi = identifiers.doi_key(citation.get("doi") or "")
+    if doi and doi == identifiers.doi_key(existing.doi):
+        return "same DOI"  # DOIs are case-insensitive: stored as sent, compared folded
+    for field, label in (("pmid", "PubMed ID"), ("isbn", "ISBN")):
         value = (citation.get(field) or "").strip().lower()
         if value and value == (getattr(existing, field) or "").lower():
             return f"same {label}"

@@ -30,6 +30,12 @@ def test_a_request_with_the_same_doi_as_an_open_one_is_a_duplicate(patron):
     assert found == [(existing, "same DOI")]
 
 
+def test_a_doi_in_other_letter_case_is_the_same_doi(patron):
+    existing = own_request(patron, format="article", doi="10.1002/ASI.24400", title="Something")
+    found = patrons.find_duplicates(patron=patron, citation={"title": "Other", "doi": "10.1002/asi.24400"})
+    assert found == [(existing, "same DOI")]
+
+
 def test_a_request_with_the_same_pmid_is_a_duplicate(patron):
     own_request(patron, pmid="13054692")
     assert patrons.find_duplicates(patron=patron, citation={"title": "X", "pmid": "13054692"})[0][1] == "same PubMed ID"

@@ -40,13 +40,24 @@ def test_an_issn_with_a_wrong_check_digit_is_refused(typed):
 
 
 @pytest.mark.parametrize(("typed", "expected"), [
-    ("10.1000/XYZ123", "10.1000/xyz123"),
     ("https://doi.org/10.1038/nphys1170", "10.1038/nphys1170"),
+    ("http://dx.doi.org/10.1038/nphys1170", "10.1038/nphys1170"),
+    ("doi.org/10.1038/nphys1170", "10.1038/nphys1170"),
     ("info:doi/10.1002/asi.24400", "10.1002/asi.24400"),
+    ("urn:doi:10.1002/asi.24400", "10.1002/asi.24400"),
     ("doi: 10.1016/j.acalib.2020.102271", "10.1016/j.acalib.2020.102271"),
 ])
-def test_a_doi_loses_its_resolver_prefix_and_case(typed, expected):
+def test_a_doi_loses_its_resolver_prefix(typed, expected):
     assert identifiers.normalize_doi(typed) == expected
+
+
+def test_a_doi_keeps_the_case_it_was_given_in():
+    assert identifiers.normalize_doi("https://doi.org/10.1002/ASI.24400") == "10.1002/ASI.24400"
+
+
+def test_two_dois_differing_only_in_case_have_the_same_key():
+    assert identifiers.doi_key("10.1002/ASI.24400") == identifiers.doi_key("info:doi/10.1002/asi.24400")
+    assert identifiers.doi_key("10.1002/asi.24400") != identifiers.doi_key("10.1002/asi.24401")
 
 
 @pytest.mark.parametrize("typed", ["11.1000/abc", "10.12/abc", "10.1000", "doi", "10.1000/ has space"])
@@ -78,4 +89,4 @@ def test_a_request_with_two_bad_identifiers_reports_each_on_its_field_and_is_not
 def test_cleaning_a_request_normalises_its_identifiers():
     request = IllRequest(isbn="0-306-40615-2", issn="03785955", doi="https://doi.org/10.1000/ABC")
     request.clean()
-    assert (request.isbn, request.issn, request.doi) == ("9780306406157", "0378-5955", "10.1000/abc")
+    assert (request.isbn, request.issn, request.doi) == ("9780306406157", "0378-5955", "10.1000/ABC")

@@ -238,7 +238,7 @@ class RequestCreateSerializer(ModelSerializer):
     """A partner's request to borrow from one of our member libraries (ISO 18626 `request` semantics).
 
     Unknown fields are ignored; ``status`` cannot be set. Identifiers are normalised
-    (ISBN-13 without hyphens, ``NNNN-NNNC``, lower-case DOI) and each bad one is reported on its field.
+    (ISBN-13 without hyphens, ``NNNN-NNNC``, a DOI in its own case) and each bad one is reported on its field.
     """
 
     supplying_library = serializers.SlugRelatedField(
