@@ -98,8 +98,20 @@ FORMAT_FIELDS: dict[str, tuple[Field, ...]] = {
 }
 
 
+#: A field a link may carry that its format's form does not ask for (a DOI on a book, the publisher of a
+#: journal), shown after that format's fields so nothing the link gave is lost. In the order of the model.
+EXTRA_FIELDS: dict[str, Field] = {spec.name: spec for spec in (
+    _f("container_title", "Part of (series, journal or book)"), _f("volume", "Volume"), _f("issue", "Issue"),
+    PAGES, _f("edition", "Edition"), _f("publisher", "Publisher"), _f("place_of_publication", "Place of publication"),
+    YEAR, ISBN, ISSN, OCLC, DOI, PMID,
+)}
+
+
 class RequestForm(forms.Form):
     """A patron's new request of one format: only that format's citation fields, then the common ones.
+
+    ``extra_fields`` names citation fields beyond the format's own (see ``EXTRA_FIELDS``) that an
+    OpenURL link filled in; they are shown after the format's fields and sent with the request.
 
     The copyright notice box is required for copies (articles, chapters, conference papers):
     the request cannot be sent without accepting it. ``submit_anyway`` is offered when the
@@ -130,12 +142,15 @@ class RequestForm(forms.Form):
         label="I know; send this request anyway.", required=False,
     )
 
-    def __init__(self, *args: Any, format: str, profile: PatronProfile, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, format: str, profile: PatronProfile, extra_fields=(), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.format = RequestFormat(format)
         self.profile = profile
+        own = {spec.name for spec in FORMAT_FIELDS[self.format]}
+        self.specs = FORMAT_FIELDS[self.format] + tuple(
+            spec for name, spec in EXTRA_FIELDS.items() if name in set(extra_fields) and name not in own)
         citation_fields = {}
-        for spec in FORMAT_FIELDS[self.format]:
+        for spec in self.specs:
             field = IllRequest._meta.get_field(spec.name).formfield(
                 label=spec.label, required=spec.required, help_text=spec.help_text)
             citation_fields[spec.name] = field
@@ -158,7 +173,12 @@ class RequestForm(forms.Form):
 
     @property
     def citation_field_names(self) -> list[str]:
-        return [spec.name for spec in FORMAT_FIELDS[self.format]]
+        return [spec.name for spec in self.specs]
+
+    @staticmethod
+    def extra_fields_in(data) -> list[str]:
+        """The extra citation fields a submitted form carried (they were shown because its link filled them)."""
+        return [name for name in EXTRA_FIELDS if name in data]
 
     @property
     def citation_bound_fields(self) -> list[forms.BoundField]:
@@ -172,7 +192,7 @@ class RequestForm(forms.Form):
 
     def _clean_fields(self) -> None:
         super()._clean_fields()
-        # Identifiers are normalised (ISBN-13, NNNN-NNNC, lower-case DOI); each bad one is an error on its field.
+        # Identifiers are normalised (ISBN-13, NNNN-NNNC, a DOI without its resolver); a bad one is its error.
         present = {name: self.cleaned_data.get(name, "") for name in identifiers.NORMALIZERS if name in self.fields}
         cleaned, errors = identifiers.normalize_identifiers(present)
         for name, error in errors.items():

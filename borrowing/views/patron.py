@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from requests_app import services as request_services
 from requests_app.actors import ActorKind
+from requests_app.citation_lookup import complete_citation
 from requests_app.desk_views import run_action
 from requests_app.models import Event, EventSource, IllRequest, RequestFormat
 from requests_app.openurl import parse_openurl
@@ -74,7 +75,8 @@ def request_form(request: HttpRequest, format: str) -> HttpResponse:
     duplicates: list = []
     owned: list = []
     if request.method == "POST":
-        form = RequestForm(request.POST, format=format, profile=profile)
+        form = RequestForm(request.POST, format=format, profile=profile,
+                           extra_fields=RequestForm.extra_fields_in(request.POST))
         if form.is_valid():
             try:
                 created = patrons.submit_patron_request(
@@ -95,23 +97,30 @@ def request_form(request: HttpRequest, format: str) -> HttpResponse:
 
 @patron_required
 def openurl(request: HttpRequest) -> HttpResponse:
-    """``GET /openurl?…`` from a discovery system: the request form of the right kind, filled in."""
-    citation = parse_openurl(request.GET)
+    """``GET /openurl?…`` from a discovery system: the request form of the right kind, filled in.
+
+    Every field the link carries is on the form: those the kind of item does not ask for are
+    added after its own (a DOI on a book form). ``complete_citation`` is where a look-up of a
+    bare DOI or PMID will fill in the rest; today it returns the citation unchanged.
+    """
+    citation = complete_citation(parse_openurl(request.GET))
     warnings = citation.pop("warnings")
+    notices = citation.pop("notices")
     referrer = citation.pop("referrer")
-    form = RequestForm(initial={**citation, "referrer": referrer}, format=citation.pop("format"),
-                       profile=request.user.patron_profile)
-    return _render_form(request, form, warnings=warnings, referrer=referrer)
+    fmt = citation.pop("format")
+    form = RequestForm(initial={**citation, "referrer": referrer}, format=fmt,
+                       profile=request.user.patron_profile, extra_fields=list(citation))
+    return _render_form(request, form, warnings=warnings, notices=notices, referrer=referrer)
 
 
-def _render_form(request: HttpRequest, form: RequestForm, *, duplicates=(), owned=(), warnings=(),
+def _render_form(request: HttpRequest, form: RequestForm, *, duplicates=(), owned=(), warnings=(), notices=(),
                  referrer: str = "") -> HttpResponse:
     if not duplicates and not owned:
         form.fields.pop("submit_anyway", None)
     refusal = patrons.request_refusal(patron=request.user)
     return render(request, "borrowing/patron/request_form.html", {
         "form": form, "format_label": form.format.label, "duplicates": duplicates, "owned": owned,
-        "warnings": warnings,
+        "warnings": warnings, "notices": notices,
         "referrer": referrer, "refusal": refusal.messages[0] if refusal else "",
         "copyright_heading": COPYRIGHT_WARNING_HEADING, "copyright_warning": COPYRIGHT_WARNING,
     })

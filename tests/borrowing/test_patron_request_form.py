@@ -1,13 +1,17 @@
 """The patron's request forms: a form per kind of item, the checks before a request is created, OpenURL."""
 
 import datetime as dt
+from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.http import QueryDict
 from django.urls import reverse
 
 from borrowing.states import BorrowingStatus
 from requests_app.models import IllRequest
+from requests_app.openurl import CITATION_FIELDS, parse_openurl
+from tests.borrowing import test_patron_openurl_parsing as parsing
 from tests.factories import PASSWORD, IllRequestFactory, PatronFactory, PickupLocationFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -256,3 +260,105 @@ def test_a_request_sent_from_an_openurl_records_which_system_the_link_came_from(
 
 def test_an_openurl_with_a_trailing_slash_works_too(client, patron):
     assert client.get("/openurl/?genre=book&title=X").context["form"].format == "book"
+
+
+# Every shape of link fills in every field it carries -----------------------------------------
+
+class _Inputs(HTMLParser):
+    """The values of a page's text inputs and text areas, by name."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: dict[str, str] = {}
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "input" and attrs.get("name"):
+            self.values[attrs["name"]] = attrs.get("value") or ""
+        elif tag == "textarea":
+            self._textarea = attrs.get("name")
+            self.values[self._textarea] = ""
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.values[self._textarea] += data
+
+    def handle_endtag(self, tag):
+        if tag == "textarea":
+            self._textarea = None
+
+
+def shown_values(response) -> dict[str, str]:
+    parser = _Inputs()
+    parser.feed(response.content.decode())
+    return {name: value.strip() for name, value in parser.values.items()}
+
+
+SHAPES = {
+    "Google Scholar": parsing.GOOGLE_SCHOLAR, "EBSCO": parsing.EBSCO_ARTICLE_01, "Primo book": parsing.PRIMO_BOOK,
+    "Primo article": parsing.PRIMO_ARTICLE, "Alma book from MARC": parsing.ALMA_MARC_BOOK,
+    "Summon": parsing.SUMMON_ARTICLE, "Zotero article": parsing.ZOTERO_ARTICLE,
+    "Zotero chapter": parsing.ZOTERO_CHAPTER, "VuFind article": parsing.VUFIND_ARTICLE,
+    "VuFind map": parsing.VUFIND_DC_MAP, "VuFind thesis": parsing.VUFIND_DC_THESIS, "Scopus": parsing.SCOPUS_ARTICLE,
+    "WorldCat book": parsing.WORLDCAT_BOOK, "WorldCat journal": parsing.WORLDCAT_JOURNAL,
+    "PubMed LinkOut": parsing.PUBMED_LINKOUT,
+}
+
+
+@pytest.mark.parametrize("link", SHAPES.values(), ids=SHAPES.keys())
+def test_each_shape_of_link_prefills_every_field_it_carries(client, patron, link):
+    carried = {k: v for k, v in parse_openurl(QueryDict(link)).items() if k in CITATION_FIELDS}
+    response = client.get("/openurl?" + link)
+    shown = shown_values(response)
+    assert carried, "the link carries fields"
+    assert {name: shown.get(name) for name in carried} == carried
+
+
+def test_a_pubmed_linkout_link_shows_an_article_form_with_the_pmid_and_doi_fields(client, patron):
+    response = client.get("/openurl?" + parsing.PUBMED_LINKOUT)
+    assert response.context["form"].format == "article"
+    shown = shown_values(response)
+    assert (shown["pmid"], shown["doi"]) == ("13054692", "")
+    assert "only the PubMed ID" in response.content.decode()
+
+
+def test_a_field_the_kind_of_item_does_not_ask_for_is_added_when_the_link_carries_it(client, patron):
+    response = client.get("/openurl?" + parsing.SUMMON_ARTICLE)
+    assert shown_values(response)["publisher"] == "Wiley Subscription Services, Inc"
+    assert "publisher" not in client.get(form_url("article")).context["form"].fields
+
+
+def test_a_whole_journal_link_asks_the_patron_for_the_article(client, patron):
+    response = client.get("/openurl?" + parsing.WORLDCAT_JOURNAL)
+    shown = shown_values(response)
+    assert (shown["title"], shown["container_title"], shown["oclc_number"]) == ("", "Nature", "1586310")
+    assert "not an article in it" in response.content.decode()
+
+
+def test_an_added_field_is_stored_with_the_request(client, patron):
+    client.post(form_url("book"), {"title": "A book with a DOI", "doi": "10.1007/978-3-030-12345-6",
+                                   "delivery_method": "physical"})
+    assert IllRequest.objects.get().doi == "10.1007/978-3-030-12345-6"
+
+
+def test_a_doi_is_stored_in_the_case_it_was_typed(client, patron):
+    client.post(form_url("article"), {**ARTICLE, "doi": "https://doi.org/10.1002/ASI.24129"})
+    assert IllRequest.objects.get().doi == "10.1002/ASI.24129"
+
+
+def test_the_same_doi_in_other_letters_is_shown_as_a_possible_duplicate(client, patron):
+    existing = IllRequestFactory(patron=patron, library=patron.patron_profile.library, format="article",
+                                 title="Something else", doi="10.1002/asi.24129")
+    response = client.post(form_url("article"), {**ARTICLE, "doi": "10.1002/ASI.24129"})
+    assert response.context["duplicates"] == [(existing, "same DOI")]
+
+
+def test_the_openurl_view_asks_the_citation_look_up_to_complete_the_citation(client, patron, monkeypatch):
+    from borrowing.views import patron as views
+
+    seen = []
+    monkeypatch.setattr(views, "complete_citation", lambda c: seen.append(dict(c)) or {**c, "title": "Looked up"})
+    response = client.get("/openurl?" + parsing.PUBMED_LINKOUT)
+    assert seen[0]["pmid"] == "13054692"
+    assert shown_values(response)["title"] == "Looked up"
