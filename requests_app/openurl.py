@@ -322,6 +322,8 @@ def _trim_period(value: str) -> str:
     last_word = re.split(r"[\s,(]", value[:-1])[-1]
     if len(last_word) <= 1 or "." in last_word or last_word.lower() in _ABBREVIATIONS:
         return value
+    if re.search(r"[^\W\d]{2,}\.\s", value):
+        return value  # words cut short before it: an abbreviated title (``Phys. Rev. Lett.``)
     return value[:-1].rstrip()
 
 

@@ -476,6 +476,10 @@ def test_a_title_loses_catalogue_punctuation_and_keeps_its_own(sent, kept):
     assert parse(q(("genre", "book"), ("btitle", sent)))["title"] == kept
 
 
+def test_an_abbreviated_journal_title_keeps_its_last_period():
+    assert parse("genre=article&atitle=A&stitle=Phys.+Rev.+Lett.")["container_title"] == "Phys. Rev. Lett."
+
+
 @pytest.mark.parametrize(("key", "sent", "kept"), [
     ("place", "London :", "London"), ("place", "[London]", "London"), ("place", "[London] :", "London"),
     ("place", "Oxford ; New York :", "Oxford; New York"), ("place", "New York, N.Y. :", "New York, N.Y."),
