@@ -1,8 +1,12 @@
 """ISO 18626 XML codec on lxml: :func:`encode`, :func:`decode`, :func:`validate`.
 
-Writing follows the 2021-2 schema exactly (element names and sequence order); every
-message written validates against ``ISO-18626-2021-2.xsd`` whatever ``version`` the
-``ill:version`` attribute says (``"1.2"`` by default, which is what most peers send).
+Writing follows the schema of the version the ``ill:version`` attribute names, element
+names and sequence order: 2021-2 from the field table ``_SPECS`` (the message types'
+own shape), 1.2 (``"1.2"``, the default, which is what most peers speak; ``"1.0"`` and
+``"1.1"`` are written alike) from ``_SPECS_1_2`` after :func:`.version_1_2.to_1_2` has
+turned the message into 1.2's records, carrying in the note what 1.2 has no room for.
+What we write validates against ``ISO-18626-2021-2.xsd`` or ``ISO-18626-v1_2.xsd``
+accordingly, and :func:`validate` picks the schema by the same label.
 
 Reading is strict where the standard has an answer for the sender and lenient where
 real peers differ harmlessly:
@@ -20,7 +24,9 @@ real peers differ harmlessly:
   ``offeredCosts``/``retryBefore``/``retryAfter`` in messageInfo (moved to retryInfo),
   and the 1.2 shared header's extra elements (``multipleItemRequestId`` in message and
   confirmation headers, ``supplyingAgencyRequestId`` in a request header,
-  ``requestingAgencyAuthentication`` in a supplyingAgencyMessage header) are ignored.
+  ``requestingAgencyAuthentication`` in a supplyingAgencyMessage header) are ignored,
+  ``preferredFormat`` in serviceInfo is 2021-2's ``itemFormat``; in a document labelled
+  1.x, the lines :func:`.version_1_2.to_1_2` carried in the note are put back.
 
 Parsing is hardened: a size cap before anything is parsed, any DOCTYPE or entity
 declaration refused, no DTD loading, no entity expansion, no network, no huge trees.
@@ -31,7 +37,7 @@ from __future__ import annotations
 import functools
 import re
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
@@ -90,6 +96,8 @@ from .messages import (
     TypedValue,
     YesNo,
 )
+from .version_1_2 import Header as Header12
+from .version_1_2 import MessageInfo12, read_back, to_1_2
 
 __all__ = [
     "DEFAULT_VERSION",
@@ -97,8 +105,10 @@ __all__ = [
     "NS",
     "PREFIX",
     "SCHEMA_FILENAME",
+    "SCHEMA_FILENAME_1_2",
     "VERSION_1_2",
     "VERSION_2021_2",
+    "VERSION_FORMS",
     "Envelope",
     "PartialHeader",
     "ProtocolError",
@@ -107,6 +117,7 @@ __all__ = [
     "decode_envelope",
     "encode",
     "error_confirmation",
+    "form_of",
     "validate",
 ]
 
@@ -119,6 +130,7 @@ DEFAULT_VERSION = VERSION_1_2
 #: Bodies longer than this are refused before parsing (a large request is a few kB).
 MAX_MESSAGE_BYTES = 1_000_000
 SCHEMA_FILENAME = "ISO-18626-2021-2.xsd"
+SCHEMA_FILENAME_1_2 = "ISO-18626-v1_2.xsd"
 
 _BAD = ErrorType.BADLY_FORMED_MESSAGE
 _UNKNOWN_ELEMENT = ErrorType.UNRECOGNISED_DATA_ELEMENT
@@ -156,6 +168,8 @@ class _Field:
     required: bool = False
     many: bool = False
     bad_value: ErrorType = _UNKNOWN_VALUE
+    #: A repeatable element's maximum (None: unbounded); checked when writing.
+    most: int | None = None
 
 
 def _f(
@@ -166,10 +180,11 @@ def _f(
     required: bool = False,
     many: bool = False,
     bad_value: ErrorType = _UNKNOWN_VALUE,
+    most: int | None = None,
 ) -> _Field:
     """One element; the attribute name defaults to the element name in snake_case."""
     name = attr if attr is not None else re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", xml).lower()
-    return _Field(xml, name, kind, required, many, bad_value)
+    return _Field(xml, name, kind, required, many or most is not None, bad_value, most)
 
 
 _SPECS: dict[type, tuple[_Field, ...]] = {
@@ -435,6 +450,7 @@ _ADDRESS_NAME: dict[type, str] = {cls: name for name, cls in _ADDRESS_CHOICE.ite
 # Version 1.2 spellings read on decode (never written).
 _ALIASES: dict[type, Mapping[str, str]] = {
     DeliveryInfo: {"sentVia": "deliveryMethod", "deliveredFormat": "itemFormat"},
+    ServiceInfo: {"preferredFormat": "itemFormat"},
 }
 _LEGACY_MESSAGE_INFO: tuple[_Field, ...] = (
     _f("offeredCosts", Costs, many=True),
@@ -448,6 +464,124 @@ _IGNORED: dict[type, frozenset[str]] = {
     ConfirmationHeader: frozenset({"multipleItemRequestId"}),
     MessageInfo: frozenset(field.xml for field in _LEGACY_MESSAGE_INFO),
 }
+
+
+# --------------------------------------------------------------------------------------
+# The 1.2 field table: the types 1.2 writes differently, in ISO-18626-v1_2.xsd's order.
+# version_1_2.to_1_2 first turns a message into these records; every other type is 2021-2's.
+# --------------------------------------------------------------------------------------
+
+_SPECS_1_2: dict[type, tuple[_Field, ...]] = {
+    **_SPECS,
+    Header12: (
+        _f("supplyingAgencyId", AgencyId, required=True),
+        _f("requestingAgencyId", AgencyId, required=True),
+        _f("multipleItemRequestId", required=True),
+        _f("timestamp", DATETIME, required=True),
+        _f("requestingAgencyRequestId", required=True),
+        _f("supplyingAgencyRequestId"),
+        _f("requestingAgencyAuthentication", RequestingAgencyAuthentication),
+    ),
+    BibliographicItemId: (
+        _f("bibliographicItemIdentifier", attr="value", required=True),
+        _f("bibliographicItemIdentifierCode", TYPED, attr="code", required=True),
+    ),
+    BibliographicInfo: tuple(
+        replace(field, most=1) if field.xml == "volume" else field
+        for field in _SPECS[BibliographicInfo]
+        if field.xml != "authorId"
+    ),
+    PublicationInfo: tuple(field for field in _SPECS[PublicationInfo] if field.xml != "publisherId"),
+    ServiceInfo: (
+        _f("requestType", RequestType),
+        _f("requestSubType", RequestSubType, attr="request_sub_types", most=3),
+        _f("requestingAgencyPreviousRequestId"),
+        _f("serviceType", ServiceType, required=True),
+        _f("serviceLevel", TYPED),
+        _f("preferredFormat", TYPED, attr="item_format"),
+        _f("needBeforeDate", DATETIME),
+        _f("copyrightCompliance", TYPED),
+        _f("anyEdition", YesNo),
+        _f("startDate", DATETIME),
+        _f("endDate", DATETIME),
+        _f("note"),
+    ),
+    RequestedDeliveryInfo: (
+        _f("sortOrder", SORT_ORDER),
+        _f("address", ADDRESS),
+    ),
+    Request: tuple(
+        _f("header", Header12, required=True) if field.xml == "header"
+        else replace(field, required=False) if field.xml == "serviceInfo"
+        else field
+        for field in _SPECS[Request]
+    ),
+    MessageInfo12: (
+        *_SPECS[MessageInfo],
+        _f("offeredCosts", Costs),
+        _f("retryAfter", DATETIME),
+        _f("retryBefore", DATETIME),
+    ),
+    DeliveryInfo: (
+        _f("dateSent", DATETIME, required=True),
+        _f("itemId", attr="item_ids", most=1),
+        _f("sentVia", TYPED, attr="delivery_method"),
+        _f("sentToPatron", BOOL),
+        _f("loanCondition", TYPED, attr="loan_conditions", most=1),
+        _f("deliveredFormat", TYPED, attr="item_format"),
+        _f("deliveryCosts", Costs, most=1),
+    ),
+    SupplyingAgencyMessage: (
+        _f("header", Header12, required=True),
+        _f("messageInfo", MessageInfo12, required=True),
+        _f("statusInfo", StatusInfo, required=True),
+        _f("deliveryInfo", DeliveryInfo),
+        _f("returnInfo", ReturnInfo),
+    ),
+    RequestingAgencyMessage: (
+        _f("header", Header12, required=True),
+        *_SPECS[RequestingAgencyMessage][1:],
+    ),
+    **{
+        confirmation: tuple(
+            replace(field, most=1) if field.xml == "errorData" else field for field in _SPECS[confirmation]
+        )
+        for confirmation in (RequestConfirmation, SupplyingAgencyMessageConfirmation,
+                             RequestingAgencyMessageConfirmation)
+    },
+}
+
+
+@dataclass(frozen=True)
+class _Form:
+    """How one version is written: its field table, and what turns a message into its records."""
+
+    specs: dict[type, tuple[_Field, ...]]
+    shape: Callable[[Message], Any]
+    schema_file: str
+
+
+_FORMS: dict[str, _Form] = {
+    VERSION_2021_2: _Form(_SPECS, lambda message: message, SCHEMA_FILENAME),
+    VERSION_1_2: _Form(_SPECS_1_2, to_1_2, SCHEMA_FILENAME_1_2),
+}
+#: The ill:version labels we write and read, and the version whose form each stands for.
+VERSION_FORMS: dict[str, str] = {
+    "1.0": VERSION_1_2,
+    "1.1": VERSION_1_2,
+    VERSION_1_2: VERSION_1_2,
+    "2021": VERSION_2021_2,
+    VERSION_2021_2: VERSION_2021_2,
+}
+
+
+def form_of(version: str | None) -> str | None:
+    """The version whose schema a ``ill:version`` label names (``"1.2"`` or ``"2021-2"``), None if unknown.
+
+    1.0 and 1.1 are read and written as 1.2 (1.2 only added optional elements and
+    ``multipleItemRequestId``); ``2021`` is 2021-2.
+    """
+    return VERSION_FORMS.get(version.strip()) if isinstance(version, str) else None
 
 
 # --------------------------------------------------------------------------------------
@@ -521,53 +655,66 @@ def _short(value: str, limit: int = 80) -> str:
 
 
 def encode(message: Message, *, version: str = DEFAULT_VERSION, pretty_print: bool = False) -> bytes:
-    """Serialise one message as a UTF-8 ISO18626Message document.
+    """Serialise one message as a UTF-8 ISO18626Message document in the form of ``version``.
 
-    Promises: the output validates against the 2021-2 schema (elements in the schema's
-    sequence order, prefix ``ill``, ``ill:version`` set to ``version``), and
-    ``decode(encode(m)) == m`` for every valid message ``m``. Raises ``TypeError`` for an
-    object that is not one of the six message types (or a field of the wrong type) and
-    ``ValueError`` for a value the schema cannot carry (a missing required field, a value
-    outside a closed list, a naive datetime, a character XML cannot hold).
+    Promises: ``ill:version`` is set to ``version`` and the output validates against the
+    schema it names (:func:`form_of`): 2021-2's element names and order for ``2021-2``;
+    1.2's for ``1.2`` and the older labels ``1.0`` and ``1.1``, with what 1.2 has no room
+    for carried in the note (:mod:`.version_1_2`). ``decode(encode(m, version=v)) == m``
+    for every valid message ``m`` that ``v`` can carry. Raises ``TypeError`` for an object
+    that is not one of the six message types (or a field of the wrong type) and
+    ``ValueError`` for a version we do not write or a value the schema cannot carry (a
+    missing required field, a value outside a closed list, a naive datetime, a character
+    XML cannot hold).
     """
     kind = _KIND_BY_CLASS.get(type(message))
     if kind is None:
         raise TypeError(f"not an ISO 18626 message: {type(message).__name__}")
     if not isinstance(version, str) or not version:
         raise ValueError("version must be a non-empty string")
+    written = form_of(version)
+    if written is None:
+        known = ", ".join(VERSION_FORMS)
+        raise ValueError(f"ISO 18626 version {version!r} is not one we write ({known})")
+    form = _FORMS[written]
     root = etree.Element(_q(ROOT), nsmap={PREFIX: NS})
     root.set(_q("version"), version)
-    _write_record(root, kind.value, message)
+    _write_record(root, kind.value, form.shape(message), form.specs)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=pretty_print)
 
 
-def _write_record(parent: etree._Element, name: str, record: object) -> None:
+def _write_record(parent: etree._Element, name: str, record: object, specs: Mapping[type, tuple[_Field, ...]]) -> None:
     element = etree.SubElement(parent, _q(name))
-    for field in _SPECS[type(record)]:
+    for field in specs[type(record)]:
         value = getattr(record, field.attr)
         if field.many:
+            if field.most is not None and len(value) > field.most:
+                raise ValueError(f"{type(record).__name__}.{field.attr} holds {len(value)} values, "
+                                 f"at most {field.most} fit here")
             for item in value:
-                _write_value(element, field, item, type(record))
+                _write_value(element, field, item, type(record), specs)
         elif value is None:
             if field.required:
                 raise ValueError(f"{type(record).__name__}.{field.attr} is required")
         else:
-            _write_value(element, field, value, type(record))
+            _write_value(element, field, value, type(record), specs)
 
 
-def _write_value(parent: etree._Element, field: _Field, value: Any, owner: type) -> None:
+def _write_value(
+    parent: etree._Element, field: _Field, value: Any, owner: type, specs: Mapping[type, tuple[_Field, ...]]
+) -> None:
     where = f"{owner.__name__}.{field.attr}"
     kind = field.kind
     if kind is ADDRESS:
         name = _ADDRESS_NAME.get(type(value))
         if name is None:
             raise TypeError(f"{where} must be an ElectronicAddress or a PhysicalAddress, got {type(value).__name__}")
-        _write_record(etree.SubElement(parent, _q("address")), name, value)
+        _write_record(etree.SubElement(parent, _q("address")), name, value, specs)
         return
-    if isinstance(kind, type) and kind in _SPECS:
+    if isinstance(kind, type) and kind in specs:
         if type(value) is not kind:
             raise TypeError(f"{where} must be a {kind.__name__}, got {type(value).__name__}")
-        _write_record(parent, field.xml, value)
+        _write_record(parent, field.xml, value, specs)
         return
     element = etree.SubElement(parent, _q(field.xml))
     if kind is STR:
@@ -706,6 +853,8 @@ def _decode_root(root: etree._Element) -> Envelope:
     message = _read_record(_CLASS_BY_KIND[kind], children[0], kind.value)
     if isinstance(message, SupplyingAgencyMessage):
         message = _with_legacy_retry_info(message, children[0])
+    if form_of(version) == VERSION_1_2:
+        message = read_back(message)
     return Envelope(version=version, message=message)
 
 
@@ -915,10 +1064,15 @@ def validate(
     data: bytes,
     schema_dir: Path,
     *,
-    schema_file: str = SCHEMA_FILENAME,
+    schema_file: str | None = None,
     max_bytes: int = MAX_MESSAGE_BYTES,
 ) -> list[str]:
     """Validate a body against the official XSD in ``schema_dir``; return the problems found.
+
+    The schema is the one the document's ``ill:version`` names (:func:`form_of`):
+    ``ISO-18626-v1_2.xsd`` for 1.2 (and 1.0, 1.1), ``ISO-18626-2021-2.xsd`` for 2021-2 and
+    for a document without the attribute (which that schema then refuses); a label naming
+    neither is a problem of its own. ``schema_file`` names the schema instead.
 
     Promises: an empty list means the document is well-formed, free of DOCTYPE and
     entity declarations, within ``max_bytes``, and valid against the schema; otherwise
@@ -926,13 +1080,19 @@ def validate(
     cached. Raises ``OSError`` (or ``lxml.etree.XMLSchemaParseError``) when the schema
     file cannot be read.
     """
-    schema = _load_schema(str((Path(schema_dir) / schema_file).resolve()))
     try:
         root = _parse(data, max_bytes)
     except ProtocolError as exc:
         return [exc.message]
+    if schema_file is None:
+        version = _read_version(root)
+        written = VERSION_2021_2 if version is None else form_of(version)
+        if written is None:
+            return [f"ill:version {_short(version)} names no version we have a schema for "
+                    f"({', '.join(VERSION_FORMS)})"]
+        schema_file = _FORMS[written].schema_file
+    schema = _load_schema(str((Path(schema_dir) / schema_file).resolve()))
     with _SCHEMA_LOCK:  # an XMLSchema object is not safe to use from two threads at once
         if schema.validate(root):
             return []
         return [f"line {entry.line}: {entry.message}" for entry in schema.error_log]
-

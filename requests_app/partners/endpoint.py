@@ -31,7 +31,9 @@ CONTENT_TYPE = "application/xml; charset=utf-8"
 
 
 def _answer(confirmation, version: str, status: int = 200, headers: dict | None = None) -> HttpResponse:
-    return HttpResponse(xml.encode(confirmation, version=version), content_type=CONTENT_TYPE, status=status,
+    """The confirmation in the form of the version the peer sent (ours, 1.2, when we write no such version)."""
+    answered_in = version if xml.form_of(version) else xml.DEFAULT_VERSION
+    return HttpResponse(xml.encode(confirmation, version=answered_in), content_type=CONTENT_TYPE, status=status,
                         headers=headers)
 
 

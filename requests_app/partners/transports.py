@@ -60,7 +60,11 @@ def _post(url: str, body: bytes, content_type: str, recipient: Library) -> bytes
 
 def send_iso18626(message: OutboxMessage) -> dict:
     recipient = message.recipient
-    body = xml.encode(json_codec.from_json(message.payload), version=recipient.iso18626_version or "1.2")
+    version = recipient.iso18626_version or xml.DEFAULT_VERSION
+    try:  # in the form of the version the directory says the partner speaks
+        body = xml.encode(json_codec.from_json(message.payload), version=version)
+    except ValueError as exc:  # tried again once the directory entry is put right
+        raise TransportError(f"The message cannot be written in ISO 18626 version {version!r}: {exc}") from exc
     answer = _post(recipient.iso18626_endpoint, body, "application/xml", recipient)
     try:
         confirmation = xml.decode(answer)

@@ -191,12 +191,54 @@ def rich_request() -> Request:
 
 
 def minimal_request() -> Request:
-    """A request with only the required elements."""
+    """A request with only the elements required by 1.2 or 2021-2 (1.2 requires the supplying agency)."""
     return Request(
-        header=RequestHeader(requesting_agency_id=BORROWER, timestamp=T0, requesting_agency_request_id="EYM-1"),
+        header=RequestHeader(supplying_agency_id=LENDER, requesting_agency_id=BORROWER, timestamp=T0,
+                             requesting_agency_request_id="EYM-1"),
         bibliographic_info=BibliographicInfo(),
         service_info=ServiceInfo(service_type=ServiceType.LOAN),
     )
+
+
+def minimal_supplying_agency_message() -> SupplyingAgencyMessage:
+    """A lender's message with only the required elements."""
+    return SupplyingAgencyMessage(
+        header=SupplyingAgencyMessageHeader(supplying_agency_id=LENDER, requesting_agency_id=BORROWER, timestamp=T0,
+                                            requesting_agency_request_id="EYM-1"),
+        message_info=MessageInfo(reason_for_message=ReasonForMessage.REQUEST_RESPONSE),
+        status_info=StatusInfo(status=Status.WILL_SUPPLY, last_change=T0),
+    )
+
+
+def minimal_requesting_agency_message() -> RequestingAgencyMessage:
+    """A borrower's message with only the required elements."""
+    return RequestingAgencyMessage(
+        header=RequestingAgencyMessageHeader(supplying_agency_id=LENDER, requesting_agency_id=BORROWER, timestamp=T0,
+                                             requesting_agency_request_id="EYM-1"),
+        action=Action.RECEIVED,
+    )
+
+
+def minimal_confirmations() -> list[Message]:
+    """The three confirmation kinds with only the required elements."""
+    header = ConfirmationHeader(timestamp=T0, timestamp_received=T0, message_status=MessageStatus.OK)
+    return [RequestConfirmation(header=header), SupplyingAgencyMessageConfirmation(header=header),
+            RequestingAgencyMessageConfirmation(header=header)]
+
+
+def minimal_and_maximal() -> list[tuple[str, Message]]:
+    """(test id, message): each of the six kinds with only its required elements, and with every element."""
+    maximal_confirmations = confirmations(MessageStatus.ERROR)
+    return [
+        ("request-minimal", minimal_request()),
+        ("request-maximal", rich_request()),
+        ("supplyingAgencyMessage-minimal", minimal_supplying_agency_message()),
+        ("supplyingAgencyMessage-maximal", supplying_agency_message(Status.LOANED)),
+        ("requestingAgencyMessage-minimal", minimal_requesting_agency_message()),
+        ("requestingAgencyMessage-maximal", requesting_agency_message(Action.SHIPPED_RETURN)),
+        *((f"{message.KIND.value}-minimal", message) for message in minimal_confirmations()),
+        *((f"{message.KIND.value}-maximal", message) for message in maximal_confirmations),
+    ]
 
 
 def supplying_agency_message(status: Status) -> SupplyingAgencyMessage:

@@ -407,3 +407,28 @@ def test_an_unknown_reason_for_message_is_answered_unsupported_reason(client):
 
 def test_get_is_not_allowed(client):
     assert client.get("/iso18626").status_code == 405
+
+
+# Each peer is answered in the form of the version it sent ------------------------------------
+
+@pytest.mark.parametrize("version", ["1.0", "1.2", "2021-2"])
+def test_the_confirmation_is_in_the_form_of_the_version_the_peer_sent(client, version, schema_errors):
+    request = IllRequestFactory(status=BorrowingStatus.SENT)
+    message = supplying_message(request, m.Status.WILL_SUPPLY)
+    response = client.post("/iso18626", data=xml.encode(message, version=version), content_type="application/xml",
+                           **sender_credentials(message))
+
+    assert xml.decode_envelope(response.content).version == version
+    assert schema_errors(response.content) == []
+    assert_ok(xml.decode(response.content))
+
+
+def test_a_peer_naming_a_version_we_do_not_write_is_answered_in_1_2(client, schema_errors):
+    request = IllRequestFactory(status=BorrowingStatus.SENT)
+    message = supplying_message(request, m.Status.WILL_SUPPLY)
+    body = xml.encode(message, version="2021-2").replace(b'ill:version="2021-2"', b'ill:version="9.9"')
+    response = client.post("/iso18626", data=body, content_type="application/xml", **sender_credentials(message))
+
+    assert response.status_code == 200
+    assert xml.decode_envelope(response.content).version == "1.2"
+    assert schema_errors(response.content) == []
