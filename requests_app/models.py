@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from . import identifiers, policy_declarations
 from .actors import ActorKind
+from .iso18626 import xml
 from .states import CLOSED_STATUSES, LENDING_NEW
 from .utilities.precompiled_sql import RowsStatement
 from .workflow import Workflow, registry
@@ -26,6 +27,13 @@ class AgencyIdType(models.TextChoices):
     ISIL = "ISIL", "ISIL"
     DNUCNI = "DNUCNI", "NUC symbol"
     ICOLC = "ICOLC", "Consortium code"
+
+
+class Iso18626Version(models.TextChoices):
+    """The ISO 18626 versions we write (``requests_app.iso18626.xml``), one per partner."""
+
+    V1_2 = xml.VERSION_1_2, "1.2 (ReShare and most systems; 1.0 and 1.1 peers too)"
+    V2021_2 = xml.VERSION_2021_2, "2021-2"
 
 
 class OutgoingAuthScheme(models.TextChoices):
@@ -68,7 +76,10 @@ class Library(models.Model):
     agency_id_type = models.CharField("ISO 18626 agency id type", max_length=32, default=AgencyIdType.OCLC)
     agency_id_value = models.CharField("ISO 18626 agency id", max_length=64)
     iso18626_endpoint = models.URLField("ISO 18626 endpoint", blank=True)
-    iso18626_version = models.CharField("ISO 18626 version", max_length=8, default="1.2")
+    iso18626_version = models.CharField(
+        "ISO 18626 version", max_length=8, choices=Iso18626Version.choices, default=Iso18626Version.V1_2,
+        help_text="The version the partner's system speaks: what we send validates against its schema.",
+    )
     rest_endpoint = models.URLField("ILLMS REST endpoint", blank=True,
                                     help_text="Base URL of another ILLMS installation's API, if it has one.")
     # What we send with our messages to the partner's endpoint (``transports``): a scheme, and a secret the
