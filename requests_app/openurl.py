@@ -23,8 +23,10 @@ What is read, by the shapes the systems publish (each has a test in
   person given both ways is kept once), else ``aucorp``.
 * **Dates**: the Year field gets the year of any common form (``2022-02-12``, ``2019-05``,
   ``May 2019``, ``2019/05/01``, ``20070705``, ``Spring 2019``, ``c1998``, ``[1998?]``); a
-  range stays a range (``1998-1999``, ``1998/99``). Only the "other" form, whose field is
-  labelled Date, keeps the fuller date as sent (an ISO ``2022-02-12`` for ``20220212``).
+  range stays a range (``1998-1999``, ``1998/99``). The fuller date is kept where the form
+  has a place for it: the "other" form's field is labelled Date and keeps it as sent (an ISO
+  ``2022-02-12`` for ``20220212``); an article with neither volume nor issue (a magazine, a
+  newspaper) gets it as its issue, since that is how its issue is found.
 * **Catalogue punctuation** (MARC/ISBD) is trimmed from titles, authors, places, publishers
   and editions: ``Title /``, ``London :``, ``Oxford University Press,``, ``Smith, John,``,
   ``[London]``, ``[S.l.]``/``[s.n.]`` (no place, no publisher: left empty), a final period
@@ -148,7 +150,13 @@ def parse_openurl(query: Mapping[str, Any]) -> dict[str, Any]:
     fields["volume"] = kev.first("volume")
     fields["issue"] = kev.first("issue")
     fields["pages"] = _pages(kev)
-    fields["publication_date"] = _date(kev.first("date") or kev.first("year"), full=fmt == RequestFormat.OTHER)
+    sent_date = kev.first("date") or kev.first("year")
+    fields["publication_date"] = _date(sent_date, full=fmt == RequestFormat.OTHER)
+    if fmt == RequestFormat.ARTICLE and not whole_serial and not fields["volume"] and not fields["issue"]:
+        # A magazine or newspaper without volume and issue is found by its date: the fuller date names the issue.
+        fuller = _date(sent_date, full=True)
+        if fuller and fuller != fields["publication_date"]:
+            fields["issue"] = fuller
     fields["edition"] = trim_catalogue_punctuation(kev.first("edition"), keep_period=True)
     fields["publisher"] = _name(kev.first("pub") or kev.first("inst") or kev.first("publisher"))
     fields["place_of_publication"] = _name(kev.first("place") or kev.first("pubplace"))

@@ -458,6 +458,16 @@ def test_the_other_form_keeps_the_fuller_date():
     assert parse(q(("genre", "report"), ("title", "A"), ("date", "2022-02-12")))["publication_date"] == "2022-02-12"
 
 
+def test_an_article_without_volume_or_issue_gets_its_fuller_date_as_the_issue():
+    citation = parse(q(("genre", "article"), ("atitle", "A"), ("jtitle", "The New Yorker"), ("date", "May 2019")))
+    assert (citation["issue"], citation["publication_date"]) == ("May 2019", "2019")
+
+
+def test_an_article_with_a_volume_keeps_only_the_year():
+    citation = parse(q(("genre", "article"), ("atitle", "A"), ("jtitle", "B"), ("volume", "7"), ("date", "2019-05")))
+    assert "issue" not in citation
+
+
 def test_the_other_form_writes_an_eight_digit_date_as_iso():
     assert parse(q(("genre", "report"), ("title", "A"), ("date", "20220212")))["publication_date"] == "2022-02-12"
 
