@@ -86,6 +86,12 @@ _VALUE_FORMATS = {
     "book": RequestFormat.BOOK,
     "dissertation": RequestFormat.THESIS,
 }
+#: The genres that say more precisely what a value format holds (they do not disagree with it).
+_NARROWER = {
+    RequestFormat.ARTICLE: {RequestFormat.ARTICLE, RequestFormat.CONFERENCE},
+    RequestFormat.BOOK: {RequestFormat.BOOK, RequestFormat.CHAPTER, RequestFormat.CONFERENCE, RequestFormat.OTHER},
+    RequestFormat.THESIS: {RequestFormat.THESIS},
+}
 #: ``rft.format``/``rft.type`` of a Dublin Core link (VuFind sends its own format names) to our format.
 _DC_TYPES = {
     "book": RequestFormat.BOOK, "ebook": RequestFormat.BOOK, "e-book": RequestFormat.BOOK,
@@ -234,6 +240,8 @@ def _format(kev: _Kev, found_ids: Mapping[str, str]) -> RequestFormat:
     genre = kev.first("genre").lower()
     by_genre = _GENRES.get(genre)
     by_value = _VALUE_FORMATS.get(_value_format(kev))
+    if by_genre and by_genre in _NARROWER.get(by_value, ()):
+        return by_genre  # no disagreement: a paper in proceedings of journal format, a chapter of a book
     if by_value == RequestFormat.BOOK and kev.has("atitle"):
         by_value = RequestFormat.CHAPTER
     by_type = _DC_TYPES.get((kev.first("format") or kev.first("type")).lower())

@@ -429,6 +429,14 @@ def test_a_journal_format_carrying_a_book_is_read_as_a_book():
     assert (citation["format"], citation["title"]) == ("book", "A book")
 
 
+def test_a_zotero_conference_paper_in_book_format_is_a_conference_paper():
+    citation = parse(q(
+        ("rft_val_fmt", "info:ofi/fmt:kev:mtx:book"), ("rft.genre", "proceeding"), ("rft.atitle", "A paper"),
+        ("rft.btitle", "Proceedings of the 12th conference"), ("rft.publisher", "ACM"), ("rft.spage", "1"),
+        ("rft.isbn", "978-0-19-852663-6")))
+    assert (citation["format"], citation["container_title"]) == ("conference", "Proceedings of the 12th conference")
+
+
 def test_a_journal_format_with_the_genre_unknown_is_an_article():
     assert parse("rft_val_fmt=info:ofi/fmt:kev:mtx:journal&rft.genre=unknown&rft.atitle=A&rft.jtitle=J")[
         "format"] == "article"
