@@ -171,12 +171,30 @@ class Library(models.Model):
                  " ".join(p for p in (self.city, self.region, self.postal_code) if p), self.country]
         return "\n".join(p for p in parts if p)
 
+    @property
+    def has_address(self) -> bool:
+        return has_street_address(self)
+
+
+def has_street_address(place: Library | PickupLocation) -> bool:
+    """A parcel can be addressed to ``place``: it has a street line, a city or a postal code (not a country alone)."""
+    return bool(place.address_line1 or place.address_line2 or place.city or place.postal_code)
+
 
 class PickupLocation(models.Model):
+    """A desk where patrons collect their loans; its address, when it has one, is where lenders ship to."""
+
     library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="pickup_locations")
     code = models.SlugField(max_length=32)
     name = models.CharField(max_length=100)
     active = models.BooleanField(default=True)
+    # Where lenders ship a loan for this desk (ISO 18626 requestedDeliveryInfo); empty: the library's address.
+    address_line1 = models.CharField(max_length=200, blank=True)
+    address_line2 = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    region = models.CharField("state or region", max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 code.")
 
     class Meta:
         ordering = ["library", "name"]
@@ -184,6 +202,10 @@ class PickupLocation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def has_address(self) -> bool:
+        return has_street_address(self)
 
 
 class PatronCategory(models.TextChoices):

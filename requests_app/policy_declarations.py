@@ -69,6 +69,10 @@ POLICIES: tuple[Declared, ...] = (
              BORROWING, 3, "ILLMS_ROTA_AUTO_ADVANCE_DAYS", (1, 60)),
     Declared("rota_max_lenders", "lenders in a rota", "The most lenders a request's rota lists.",
              BORROWING, 10, "ILLMS_ROTA_MAX_LENDERS", (1, 50)),
+    Declared("rush_within_days", "rush when needed within (days)",
+             "A request needed by a date this many days away or sooner asks the lender for rush service "
+             "(ISO 18626 service level Rush); 0: never.",
+             BORROWING, 7, "ILLMS_RUSH_WITHIN_DAYS", (0, 60)),
     Declared("reminder_days_before", "reminder days before due",
              "Patrons get a reminder this many days before their due date.",
              BORROWING, 3, "ILLMS_REMINDER_DAYS_BEFORE", (1, 30)),

@@ -18,7 +18,19 @@ from django.utils import timezone
 from ..actors import ActorKind
 from ..iso18626 import messages as m
 from ..iso18626.json_codec import kind_of, to_json
-from ..models import Event, IllRequest, Library, Note, OutboxMessage, Role, ServiceType
+from ..models import (
+    DeliveryMethod,
+    Event,
+    IllRequest,
+    Library,
+    Note,
+    OutboxMessage,
+    PickupLocation,
+    Role,
+    ServiceType,
+    has_street_address,
+)
+from ..policies import policy_for
 from ..workflow import GIVEN, Actor, Reply, Transition
 from . import outbox
 
@@ -107,56 +119,132 @@ def _as_datetime(value) -> dt.datetime | None:
 
 # Borrowing side: our request and our actions ----------------------------------------------
 
+#: ISO 18626 open-list values we write (the maintenance agency's electronicAddressType and serviceLevel lists).
+EMAIL, PHONE = "Email", "Phone"
+RUSH, NORMAL = "Rush", "Normal"
+
+
+def _text(value: str | None) -> str | None:
+    """``value`` without surrounding blanks; ``None`` when nothing is left (an element we leave out)."""
+    value = (value or "").strip()
+    return value or None
+
+
+def physical_address(place: Library | PickupLocation) -> m.PhysicalAddress | None:
+    """The postal address of a library or a pickup location; ``None`` when it has no street address."""
+    if not has_street_address(place):
+        return None
+    country = _text(place.country)
+    return m.PhysicalAddress(line1=_text(place.address_line1), line2=_text(place.address_line2),
+                             locality=_text(place.city), postal_code=_text(place.postal_code),
+                             region=_text(place.region),
+                             country=m.TypedValue(value=country.upper()) if country else None)
+
+
+def _electronic(kind: str, data: str | None) -> m.ElectronicAddress | None:
+    data = _text(data)
+    return m.ElectronicAddress(type=m.TypedValue(value=kind), data=data) if data else None
+
+
+def ship_to(request: IllRequest) -> m.PhysicalAddress | None:
+    """Where a lender ships: the request's pickup location's address where it has one, else the library's."""
+    location = request.pickup_location
+    if location is not None and location.has_address:
+        return physical_address(location)
+    return physical_address(request.library)
+
+
+def requested_delivery(request: IllRequest) -> tuple[m.RequestedDeliveryInfo, ...]:
+    """The delivery addresses we accept, the preferred first (``sortOrder`` 1, 2).
+
+    A loan goes to the postal address (:func:`ship_to`). A copy may also come by e-mail to the library's
+    ILL address; a copy the patron asked for electronically prefers it, a paper copy the postal address.
+    """
+    physical = ship_to(request)
+    electronic = None
+    if request.service_type in (ServiceType.COPY, ServiceType.COPY_OR_LOAN):
+        electronic = _electronic(EMAIL, request.library.email)
+    prefers_electronic = (request.service_type != ServiceType.LOAN
+                          and request.delivery_method == DeliveryMethod.ELECTRONIC)
+    addresses = [electronic, physical] if prefers_electronic else [physical, electronic]
+    return tuple(m.RequestedDeliveryInfo(sort_order=n, address=address)
+                 for n, address in enumerate((a for a in addresses if a is not None), start=1))
+
+
+def service_level(request: IllRequest, *, today: dt.date) -> m.TypedValue:
+    """Rush when the need-by date is within the library's ``rush_within_days`` policy of ``today``, else Normal."""
+    within = policy_for(request.library).rush_within_days
+    if within and request.need_by is not None and (request.need_by - today).days <= within:
+        return m.TypedValue(value=RUSH)
+    return m.TypedValue(value=NORMAL)
+
+
+def requesting_agency_info(library: Library) -> m.RequestingAgencyInfo:
+    """Our name, the ILL contact and every address we have for them: e-mail, phone, postal."""
+    return m.RequestingAgencyInfo(
+        name=_text(library.name), contact_name=_text(library.contact_name),
+        addresses=tuple(a for a in (_electronic(EMAIL, library.email), _electronic(PHONE, library.phone),
+                                    physical_address(library)) if a is not None),
+    )
+
+
+def billing_info(request: IllRequest) -> m.BillingInfo:
+    """Who pays (our library), where invoices go and the most the patron will pay.
+
+    The schema allows one billing address: the library's billing e-mail when it has one (invoices are
+    mostly e-mailed), else its postal address; the postal address also travels in requestingAgencyInfo.
+    """
+    library = request.library
+    maximum = None
+    if request.max_cost is not None:
+        maximum = m.Costs(currency_code=m.TypedValue(value=request.max_cost_currency),
+                          monetary_value=Decimal(request.max_cost))
+    return m.BillingInfo(maximum_costs=maximum, billing_name=_text(library.name),
+                         address=_electronic(EMAIL, library.billing_email) or physical_address(library))
+
+
 def build_request(request: IllRequest, *, timestamp: dt.datetime) -> m.Request:
     item_ids = tuple(
-        m.BibliographicItemId(code=m.TypedValue(value=code), value=value)
+        m.BibliographicItemId(code=m.TypedValue(value=code), value=value.strip())
         for code, value in (("ISBN", request.isbn), ("ISSN", request.issn), ("DOI", request.doi),
                             ("PMID", request.pmid), ("OCLC", request.oclc_number))
-        if value
+        if _text(value)
     )
     is_part = bool(request.container_title)
     bibliographic = m.BibliographicInfo(
-        title=(request.container_title if is_part else request.title) or None,
-        author=request.author or None if not is_part else None,
-        edition=request.edition or None,
-        title_of_component=request.title if is_part else None,
-        author_of_component=request.author or None if is_part else None,
-        volumes=(request.volume,) if request.volume else (),
-        issue=request.issue or None,
-        pages_requested=request.pages or None,
+        title=_text(request.container_title if is_part else request.title),
+        author=_text(request.author) if not is_part else None,
+        edition=_text(request.edition),
+        title_of_component=_text(request.title) if is_part else None,
+        author_of_component=_text(request.author) if is_part else None,
+        volumes=(request.volume.strip(),) if _text(request.volume) else (),
+        issue=_text(request.issue),
+        pages_requested=_text(request.pages),
         bibliographic_item_ids=item_ids,
     )
     publication = None
-    if request.publisher or request.publication_date or request.place_of_publication:
-        publication = m.PublicationInfo(publisher=request.publisher or None,
-                                        publication_date=request.publication_date or None,
-                                        place_of_publication=request.place_of_publication or None,
+    if _text(request.publisher) or _text(request.publication_date) or _text(request.place_of_publication):
+        publication = m.PublicationInfo(publisher=_text(request.publisher),
+                                        publication_date=_text(request.publication_date),
+                                        place_of_publication=_text(request.place_of_publication),
                                         publication_type=m.TypedValue(value=request.format))
     service = m.ServiceInfo(
         request_type=m.RequestType.NEW,
         service_type=m.ServiceType(request.service_type or ServiceType.LOAN),
+        service_level=service_level(request, today=timezone.localdate(timestamp)),
         need_before_date=_as_datetime(request.need_by),
         copyright_compliance=m.TypedValue(value=request.copyright_compliance) if request.copyright_compliance else None,
         note=None,
     )
-    billing = None
-    if request.max_cost is not None:
-        billing = m.BillingInfo(maximum_costs=m.Costs(currency_code=m.TypedValue(value=request.max_cost_currency),
-                                                      monetary_value=Decimal(request.max_cost)))
     library = request.library
-    requesting_info = m.RequestingAgencyInfo(
-        name=library.name, contact_name=library.contact_name or None,
-        addresses=tuple(a for a in (
-            m.ElectronicAddress(type=m.TypedValue(value="Email"), data=library.email) if library.email else None,
-        ) if a),
-    )
     return m.Request(
         header=m.RequestHeader(
             supplying_agency_id=agency_id(request.partner), requesting_agency_id=agency_id(library),
             timestamp=timestamp, requesting_agency_request_id=request.requesting_agency_request_id,
         ),
         bibliographic_info=bibliographic, publication_info=publication, service_info=service,
-        requesting_agency_info=requesting_info, billing_info=billing,
+        requested_delivery_infos=requested_delivery(request),
+        requesting_agency_info=requesting_agency_info(library), billing_info=billing_info(request),
     )
 
 

@@ -69,9 +69,17 @@ MEMBERS = [
          postal_code="62702", country="US", contact_name="Document Delivery", email="docdel@demo.example.edu",
          phone="+1 217 555 0180", timezone="America/Chicago", reciprocal_groups="GWLA", loan_period_days=21),
 ]
+#: Pickup desks: (code, name, address). A desk with an address of its own is where lenders ship its loans;
+#: one without ships to the library's address.
 PICKUP_LOCATIONS = {
-    DEMO: [("main", "Main circulation desk"), ("science", "Science library")],
-    "DEMO2": [("health", "Health sciences service desk")],
+    DEMO: [("main", "Main circulation desk", {}),
+           ("science", "Science library", dict(address_line1="Science Library, Loading Dock B",
+                                               address_line2="45 Laboratory Lane", city="Springfield", region="IL",
+                                               postal_code="62704", country="US"))],
+    "DEMO2": [("health", "Health sciences service desk", dict(address_line1="200 Medical Center Drive",
+                                                             address_line2="Document Delivery, Room G12",
+                                                             city="Springfield", region="IL", postal_code="62702",
+                                                             country="US"))],
 }
 
 PARTNERS = [
@@ -503,8 +511,9 @@ class Command(BaseCommand):
             library, _ = Library.objects.get_or_create(symbol=symbol, defaults={**values, "is_member": is_member})
             libraries[symbol] = library
         for symbol, desks in PICKUP_LOCATIONS.items():
-            for code, name in desks:
-                PickupLocation.objects.get_or_create(library=libraries[symbol], code=code, defaults={"name": name})
+            for code, name, address in desks:
+                PickupLocation.objects.get_or_create(library=libraries[symbol], code=code,
+                                                     defaults={"name": name, **address})
         return libraries
 
     def seed_partner_keys(self, libraries: dict[str, Library]) -> list[tuple[Library, str]]:
