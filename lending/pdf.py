@@ -16,6 +16,7 @@ from pypdf import PdfReader, PdfWriter
 from requests_app.models import IllRequest
 
 from .barcodes import code128_svg
+from .selectors import ship_to
 
 
 def _render(template: str, context: dict) -> bytes:
@@ -32,7 +33,7 @@ def pull_slips(requests: Sequence[IllRequest]) -> bytes:
         detail = getattr(ill_request, "lending_detail", None)  # None when the availability check has not run
         holding = detail.holding if detail is not None else None
         slips.append({
-            "ill_request": ill_request, "holding": holding,
+            "ill_request": ill_request, "holding": holding, "ship_to": ship_to(ill_request),
             "request_barcode": code128_svg(ill_request.number),
             "item_barcode": code128_svg(holding.barcode) if holding and holding.barcode else "",
         })
@@ -40,9 +41,13 @@ def pull_slips(requests: Sequence[IllRequest]) -> bytes:
 
 
 def shipping_labels(requests: Sequence[IllRequest]) -> bytes:
-    """One label per request addressed to the borrowing library, with the request barcode."""
-    labels = [{"ill_request": ill_request, "request_barcode": code128_svg(ill_request.number)}
-              for ill_request in requests]
+    """One label per request, with the request barcode, addressed where the borrower's request asked.
+
+    The first postal ship-to address of the partner's request; the partner's directory address when the
+    request gave none (``selectors.ship_to``). The label says which.
+    """
+    labels = [{"ill_request": ill_request, "ship_to": ship_to(ill_request),
+               "request_barcode": code128_svg(ill_request.number)} for ill_request in requests]
     return _render("lending/pdf/shipping_labels.html", {"labels": labels})
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q, QuerySet
 
 from requests_app import identifiers
 from requests_app import selectors as core
-from requests_app.models import IllRequest, Library, Role
+from requests_app.models import AddressPurpose, IllRequest, Library, RequesterAddress, RequesterDetails, Role
 
 from .models import DownloadLog, ElectronicDelivery, Holding, HoldingsImport, LendingDetail, MatchKind
 
@@ -71,16 +73,79 @@ def request_detail(*, library: Library, pk: int) -> IllRequest:
 
 
 def lending_extras(*, request: IllRequest) -> dict:
-    """The lending side tables of ``request``: its availability result and its e-delivery links."""
+    """The lending side tables of ``request``: its availability result, e-delivery links and where to ship."""
     detail = LendingDetail.objects.select_related("holding").filter(request=request).first()
     deliveries = list(ElectronicDelivery.objects.filter(request=request).prefetch_related(
         Prefetch("downloads", queryset=DownloadLog.objects.order_by("at"))))
-    return {"detail": detail, "deliveries": deliveries}
+    return {"detail": detail, "deliveries": deliveries, "requester": requester(request)}
+
+
+# Where a loan goes: the partner's request, else the directory --------------------------------
+
+@dataclass(frozen=True)
+class ShipTo:
+    """The address a loan is shipped to, and where it comes from."""
+
+    name: str
+    lines: list[str]
+    #: The partner's request gave it (its first postal ship-to address); else the directory entry's.
+    from_request: bool
+
+    @property
+    def known(self) -> bool:
+        return bool(self.lines)
+
+
+@dataclass(frozen=True)
+class Requester:
+    """What the lending desk shows of the requesting library: where to ship, its contact, who to bill."""
+
+    ship_to: ShipTo
+    details: RequesterDetails | None
+    ship_to_addresses: list[RequesterAddress]
+    contact_addresses: list[RequesterAddress]
+    billing_addresses: list[RequesterAddress]
+
+
+def _details(request: IllRequest) -> RequesterDetails | None:
+    try:
+        return request.requester_details
+    except RequesterDetails.DoesNotExist:
+        return None
+
+
+def _addresses(request: IllRequest, purpose: str) -> list[RequesterAddress]:
+    # Read from the prefetched rows where the caller prefetched them (the label and slip batches).
+    return sorted((a for a in request.requester_addresses.all() if a.purpose == purpose),
+                  key=lambda a: (a.position, a.pk or 0))
+
+
+def ship_to(request: IllRequest) -> ShipTo:
+    """The first postal ship-to address of the partner's request, else the partner's directory address."""
+    details = _details(request)
+    partner = request.partner
+    name = (details.name if details is not None else "") or (partner.name if partner is not None else "")
+    for address in _addresses(request, AddressPurpose.SHIP_TO):
+        if address.is_physical:
+            return ShipTo(name=name, lines=address.lines, from_request=True)
+    if partner is None:
+        return ShipTo(name=name, lines=[], from_request=False)
+    lines = partner.postal_address.splitlines()[1:] if partner.has_address else []
+    return ShipTo(name=partner.name, lines=lines, from_request=False)
+
+
+def requester(request: IllRequest) -> Requester:
+    return Requester(ship_to=ship_to(request), details=_details(request),
+                     ship_to_addresses=_addresses(request, AddressPurpose.SHIP_TO),
+                     contact_addresses=_addresses(request, AddressPurpose.CONTACT),
+                     billing_addresses=_addresses(request, AddressPurpose.BILLING))
 
 
 def requests_for_printing(*, library: Library, ids: list[int]) -> QuerySet[IllRequest]:
+    """``library``'s lending requests ``ids`` for pull slips and labels, with what the partner said of itself."""
     return (IllRequest.objects.filter(library=library, role=Role.LENDING, pk__in=ids)
-            .select_related("library", "partner", "lending_detail", "lending_detail__holding").order_by("pk"))
+            .select_related("library", "partner", "lending_detail", "lending_detail__holding", "requester_details")
+            .prefetch_related("requester_addresses").order_by("pk"))
 
 
 def holdings(*, library: Library, q: str = "") -> QuerySet[Holding]:

@@ -27,6 +27,8 @@ from .models import (
     PatronProfile,
     PatronRecordAccess,
     PolicyChange,
+    RequesterAddress,
+    RequesterDetails,
     StaffProfile,
 )
 from .selectors import staff_library
@@ -114,6 +116,32 @@ class NoteInline(MemberLibraryScopedInline, admin.TabularInline):
     readonly_fields = ["created_at", "author", "author_library"]
 
 
+class RequesterDetailsInline(MemberLibraryScopedInline, admin.StackedInline):
+    """What a partner's request said of the requesting library (lending requests): as received, not edited."""
+
+    model = RequesterDetails
+    library_path = "request__library"
+    can_delete = False
+    fields = ["name", "contact_name", "billing_name", "billing_method", "payment_method", "service_level"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class RequesterAddressInline(MemberLibraryScopedInline, admin.TabularInline):
+    model = RequesterAddress
+    library_path = "request__library"
+    extra = 0
+    can_delete = False
+    fields = ["purpose", "position", "electronic_type", "electronic_data", "line1", "line2", "locality",
+              "postal_code", "region", "country", "delivery_method", "courier_name"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(IllRequest)
 class IllRequestAdmin(LargeTableAdmin):
     list_display = ["id", "role", "library", "partner", "status", "format", "title", "patron", "updated_at"]
@@ -126,7 +154,7 @@ class IllRequestAdmin(LargeTableAdmin):
     raw_id_fields = ["patron"]
     # The status changes only through workflow actions, which write the audit log.
     readonly_fields = ["role", "status", "status_changed_at", "created_at", "updated_at"]
-    inlines = [NoteInline, EventInline]
+    inlines = [RequesterDetailsInline, RequesterAddressInline, NoteInline, EventInline]
     patron_path, request_path, patron_page = "patron", "pk", "admin request"
 
 

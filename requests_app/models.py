@@ -512,6 +512,85 @@ class IllRequest(Citation):
         return self.workflow.state(self.status).final
 
 
+class RequesterDetails(models.Model):
+    """What a partner's request said about the requesting library beyond the citation (lending side).
+
+    ISO 18626 ``requestingAgencyInfo`` (its name and contact), ``billingInfo`` (who to bill) and
+    ``serviceInfo/serviceLevel``, kept as the message gave them; its addresses are
+    :class:`RequesterAddress` rows. A request whose message said none of this has no row.
+    """
+
+    request = models.OneToOneField(IllRequest, on_delete=models.CASCADE, primary_key=True,
+                                   related_name="requester_details")
+    name = models.CharField("library name", max_length=200, blank=True)
+    contact_name = models.CharField(max_length=200, blank=True)
+    billing_name = models.CharField(max_length=200, blank=True)
+    billing_method = models.CharField(max_length=50, blank=True)
+    payment_method = models.CharField(max_length=50, blank=True)
+    service_level = models.CharField(max_length=50, blank=True, help_text="As the borrower asked, e.g. Rush.")
+
+    class Meta:
+        verbose_name = "requester details"
+        verbose_name_plural = "requester details"
+
+    def __str__(self) -> str:
+        return self.name or f"request {self.request_id}"
+
+    @property
+    def is_rush(self) -> bool:
+        """The borrower asked for faster than normal service (Rush, Express or Urgent, in any case)."""
+        return self.service_level.strip().lower() in {"rush", "express", "urgent"}
+
+
+class AddressPurpose(models.TextChoices):
+    """Which part of a partner's request an address came from."""
+
+    SHIP_TO = "ship_to", "Ship to"  # requestedDeliveryInfo
+    CONTACT = "contact", "Contact"  # requestingAgencyInfo
+    BILLING = "billing", "Bill to"  # billingInfo
+
+
+class RequesterAddress(models.Model):
+    """One address a partner's request gave (ISO 18626 ``address``: electronic or physical), in its order.
+
+    The ship-to addresses are in the borrower's order of preference (``sortOrder``, then the order sent):
+    the first physical one is where a loan is shipped.
+    """
+
+    request = models.ForeignKey(IllRequest, on_delete=models.CASCADE, related_name="requester_addresses")
+    purpose = models.CharField(max_length=10, choices=AddressPurpose.choices)
+    position = models.PositiveSmallIntegerField(default=0, help_text="Preference: the first is the one to use.")
+    delivery_method = models.CharField(max_length=50, blank=True, help_text="Ship-to only, when the borrower said.")
+    courier_name = models.CharField(max_length=50, blank=True)
+    electronic_type = models.CharField(max_length=50, blank=True, help_text="E.g. Email; empty for a postal address.")
+    electronic_data = models.CharField(max_length=300, blank=True)
+    line1 = models.CharField(max_length=200, blank=True)
+    line2 = models.CharField(max_length=200, blank=True)
+    locality = models.CharField(max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    region = models.CharField(max_length=100, blank=True)
+    country = models.CharField(max_length=60, blank=True)
+
+    class Meta:
+        ordering = ["request", "purpose", "position", "pk"]
+        indexes = [models.Index(fields=["request", "purpose", "position"], name="requester_address_idx")]
+
+    def __str__(self) -> str:
+        return ", ".join(self.lines)
+
+    @property
+    def is_physical(self) -> bool:
+        return not self.electronic_type and not self.electronic_data
+
+    @property
+    def lines(self) -> list[str]:
+        """The address as printed: street lines, "locality region postal code", country; or "Type: data"."""
+        if not self.is_physical:
+            return [f"{self.electronic_type}: {self.electronic_data}" if self.electronic_type else self.electronic_data]
+        town = " ".join(p for p in (self.locality, self.region, self.postal_code) if p)
+        return [p for p in (self.line1, self.line2, town, self.country) if p]
+
+
 class EventSource(models.TextChoices):
     WEB = "web", "Web"
     API = "api", "REST API"

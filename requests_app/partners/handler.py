@@ -4,7 +4,8 @@
 the request it is about, looks it up in that side's table (``Workflow.lookup``: the transitions'
 ``iso18626`` entries and the side's replies) and does what the table says with the same service
 staff use (``perform``), then answers with a confirmation. The partner's note reaches our staff.
-A partner's ``request`` creates a lending request. A message seen before (same sender, kind, ids,
+A partner's ``request`` creates a lending request, with what it says of the requesting library (where
+to ship, its contact, who to bill: :mod:`.requester`). A message seen before (same sender, kind, ids,
 timestamp and status or action) is answered with the confirmation it got the first time and acts
 nothing.
 """
@@ -29,6 +30,7 @@ from ..services import add_note, copy_link_received, perform
 from ..utilities.precompiled_sql import RowsStatement
 from ..workflow import Actor, Heard, WorkflowError
 from .outgoing import CONDITION_NOTE_PREFIX, CONDITIONS_ACCEPTED_NOTE, enqueue_reply
+from .requester import keep_requester_details
 from .savepoint_retry import first_without_savepoint, receive_request
 
 logger = logging.getLogger(__name__)
@@ -196,7 +198,7 @@ def _apply_request(message: m.Request, sender: Library, source: str, member: Lib
         raise Refusal(m.ErrorType.UNRECOGNISED_DATA_VALUE,
                       "supplyingAgencyId does not name a library served here.")
     try:
-        request, _created = receive_request(
+        request, created = receive_request(
             library=library, partner=sender, requesting_agency_request_id=header.requesting_agency_request_id,
             source=source, savepoint=savepoint, **citation_of(message),
         )
@@ -205,6 +207,8 @@ def _apply_request(message: m.Request, sender: Library, source: str, member: Lib
         raise Refusal(m.ErrorType.UNRECOGNISED_DATA_VALUE, f"Invalid value(s): {fields}.") from exc
     except WorkflowError as exc:
         raise Refusal(m.ErrorType.UNRECOGNISED_DATA_VALUE, exc.message) from exc
+    if created:  # a resend is answered with the request received first, addresses and all
+        keep_requester_details(request=request, message=message)
     return request, "request"
 
 

@@ -12,7 +12,8 @@ pytestmark = pytest.mark.django_db
 
 APPS = ("requests_app", "borrowing", "lending", "billing")
 #: Shown inside their parent's page (inlines), not on their own.
-INLINE_ONLY = {"PickupLocation", "Note", "DownloadLog", "ChargeAdjustment", "InvoiceLine"}
+INLINE_ONLY = {"PickupLocation", "Note", "DownloadLog", "ChargeAdjustment", "InvoiceLine", "RequesterDetails",
+               "RequesterAddress"}
 
 
 @pytest.fixture

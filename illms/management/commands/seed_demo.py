@@ -33,6 +33,7 @@ from requests_app import roles
 from requests_app.models import (
     COPY_FORMATS,
     ActorKind,
+    AddressPurpose,
     AgencyIdType,
     DeliveryMethod,
     Event,
@@ -43,6 +44,8 @@ from requests_app.models import (
     PatronCategory,
     PatronProfile,
     PickupLocation,
+    RequesterAddress,
+    RequesterDetails,
     RequestFormat,
     Role,
     ServiceType,
@@ -666,6 +669,8 @@ class Command(BaseCommand):
             partner = self.libraries[scenario.requester]
             request, _ = receive_request(library=self.demo, partner=partner, source=EventSource.ISO18626,
                                          requesting_agency_request_id=f"{partner.symbol}-{24000 + n}", **fields)
+            if n % 2 == 0:  # the others show the directory's address, as a request that gave none
+                self.requester_said(request, partner)
         lenders = iter(scenario.lenders)
         usable = self.usable_for(scenario)
         for waypoint in scenario.route:
@@ -678,6 +683,22 @@ class Command(BaseCommand):
             for action in scenario.asides.get(waypoint, ()):
                 self.act(request, workflow.transition(action), scenario)
         return request
+
+    def requester_said(self, request: IllRequest, partner: Library) -> None:
+        """What a partner's ISO 18626 request says of itself: its ILL office, where to ship, who to bill."""
+        RequesterDetails.objects.create(request=request, name=partner.name, contact_name="Interlibrary Loan",
+                                        billing_name=f"{partner.name}, Accounts Payable", service_level="Normal")
+        postal = dict(line1=f"Interlibrary Loan, {partner.address_line1}", line2="Shipping and Receiving",
+                      locality=partner.city, region=partner.region, postal_code=partner.postal_code,
+                      country=partner.country)
+        RequesterAddress.objects.bulk_create(a for a in [
+            RequesterAddress(request=request, purpose=AddressPurpose.SHIP_TO, position=0, **postal),
+            RequesterAddress(request=request, purpose=AddressPurpose.SHIP_TO, position=1, electronic_type="Email",
+                             electronic_data=partner.email),
+            RequesterAddress(request=request, purpose=AddressPurpose.CONTACT, position=0, electronic_type="Email",
+                             electronic_data=partner.email),
+            RequesterAddress(request=request, purpose=AddressPurpose.BILLING, position=0, **postal),
+        ] if a.is_physical or a.electronic_data)
 
     def act(self, request: IllRequest, transition: Transition, scenario: Scenario) -> None:
         kind = actor_kind(transition, request.role)
