@@ -56,8 +56,8 @@ def full_request(member, partner, rid="R-1") -> m.Request:
     )
 
 
-def post(client, message: m.Request) -> m.Confirmation:
-    response = client.post("/iso18626", data=xml.encode(message), content_type="application/xml",
+def post(client, message: m.Request, version: str = xml.DEFAULT_VERSION) -> m.Confirmation:
+    response = client.post("/iso18626", data=xml.encode(message, version=version), content_type="application/xml",
                            **sender_credentials(message))
     return xml.decode(response.content)
 
@@ -71,10 +71,11 @@ def rows(request: IllRequest, purpose: str) -> list[tuple[str, ...]]:
             for a in RequesterAddress.objects.filter(request=request, purpose=purpose)]
 
 
-def test_a_partners_ship_to_addresses_are_kept_in_its_order_of_preference(client):
+@pytest.mark.parametrize("version", [xml.VERSION_1_2, xml.VERSION_2021_2])
+def test_a_partners_ship_to_addresses_are_kept_in_its_order_of_preference(client, version):
     member, partner = MemberLibraryFactory(), LibraryFactory()
 
-    assert post(client, full_request(member, partner)).header.message_status == m.MessageStatus.OK
+    assert post(client, full_request(member, partner), version).header.message_status == m.MessageStatus.OK
 
     request = received()
     assert rows(request, AddressPurpose.SHIP_TO) == [
@@ -85,10 +86,11 @@ def test_a_partners_ship_to_addresses_are_kept_in_its_order_of_preference(client
                                         ).delivery_method == "Courier"
 
 
-def test_the_requesting_librarys_contact_billing_and_service_level_are_kept(client):
+@pytest.mark.parametrize("version", [xml.VERSION_1_2, xml.VERSION_2021_2])
+def test_the_requesting_librarys_contact_billing_and_service_level_are_kept(client, version):
     member, partner = MemberLibraryFactory(), LibraryFactory()
 
-    post(client, full_request(member, partner))
+    post(client, full_request(member, partner), version)
 
     request = received()
     details = RequesterDetails.objects.get(request=request)
