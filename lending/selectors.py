@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 
 from requests_app import identifiers
 from requests_app import selectors as core
@@ -135,6 +135,8 @@ def ship_to(request: IllRequest) -> ShipTo:
 
 
 def requester(request: IllRequest) -> Requester:
+    """Everything the partner's request said of itself, read in two queries at most (none when prefetched)."""
+    prefetch_related_objects([request], "requester_addresses")
     return Requester(ship_to=ship_to(request), details=_details(request),
                      ship_to_addresses=_addresses(request, AddressPurpose.SHIP_TO),
                      contact_addresses=_addresses(request, AddressPurpose.CONTACT),

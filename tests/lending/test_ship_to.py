@@ -116,3 +116,13 @@ def test_labels_from_the_desk_print_the_ship_to_address_in_the_same_queries_for_
         response = staff_client.get(url, {"ids": ",".join(str(r.pk) for r in [with_ship_to, *more])})
     assert response.status_code == 200
     assert "45 Laboratory Lane" in PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
+
+
+def test_the_desk_page_reads_what_their_request_said_in_two_queries(staff_client, with_ship_to,
+                                                                    django_assert_num_queries):
+    from lending.selectors import requester
+
+    request = type(with_ship_to).objects.select_related("partner").get(pk=with_ship_to.pk)  # as the page reads it
+    with django_assert_num_queries(2):  # the details row, and every address at once
+        said = requester(request)
+    assert [len(said.ship_to_addresses), len(said.contact_addresses), len(said.billing_addresses)] == [2, 1, 1]
