@@ -236,7 +236,9 @@ def thread(request: IllRequest) -> list[ThreadEntry]:
                                    f"To {message.recipient.symbol}", f"{message.kind}: {message.summary}",
                                    delivery=message.get_status_display(), obj=message))
     for message in request.inbox.all():
+        text = f"{message.kind}: {message.summary}"
+        if message.repairs:  # what lenient intake repaired to read it (``iso18626.repairs``)
+            text += "\nRead leniently: " + "; ".join(repair.get("text", "") for repair in message.repairs)
         entries.append(ThreadEntry(message.received_at, "message", "in", message.sender.symbol,
-                                   f"From {message.sender.symbol}", f"{message.kind}: {message.summary}",
-                                   message.read_at is None, obj=message))
+                                   f"From {message.sender.symbol}", text, message.read_at is None, obj=message))
     return sorted(entries, key=lambda e: e.at)

@@ -36,6 +36,25 @@ class Iso18626Version(models.TextChoices):
     V2021_2 = xml.VERSION_2021_2, "2021-2"
 
 
+class IllSystem(models.TextChoices):
+    """The ILL system a partner runs: its profile says whether its ISO 18626 messages need lenient intake."""
+
+    RESHARE = "reshare", "ReShare (mod-rs)"
+    CROSSLINK = "crosslink", "Index Data crosslink broker"
+    ALMA = "alma", "Alma"
+    WORLDSHARE = "worldshare", "WorldShare ILL / Tipasa"
+    ILLIAD = "illiad", "ILLiad"
+    ILLMS = "illms", "ILLMS"
+    OTHER = "other", "Other or not known"
+
+
+#: The systems whose messages arrive with the small, well-known defects lenient intake repairs
+#: (``requests_app.iso18626.repairs``; docs/partners.md lists what each profile expects). ILLMS writes
+#: schema-valid messages, and an unknown system is read strictly until staff say otherwise.
+SYSTEMS_NEEDING_REPAIRS = frozenset({IllSystem.RESHARE, IllSystem.CROSSLINK, IllSystem.ALMA, IllSystem.WORLDSHARE,
+                                     IllSystem.ILLIAD})
+
+
 class OutgoingAuthScheme(models.TextChoices):
     BEARER = "bearer", "Authorization: Bearer <key>"
     API_KEY = "api-key", "Authorization: Api-Key <key>"
@@ -82,6 +101,16 @@ class Library(models.Model):
     )
     rest_endpoint = models.URLField("ILLMS REST endpoint", blank=True,
                                     help_text="Base URL of another ILLMS installation's API, if it has one.")
+    ill_system = models.CharField(
+        "ILL system", max_length=20, choices=IllSystem.choices, default=IllSystem.OTHER,
+        help_text="The system the partner's messages come from; its profile says whether they need lenient intake.",
+    )
+    lenient_intake = models.BooleanField(
+        "lenient intake", null=True, blank=True, default=None,
+        help_text="Repair the small, well-known defects of this partner's ISO 18626 messages (empty elements, a "
+                  "missing lastChange or dateSent, a CancelResponse without statusInfo, version 1.0) instead of "
+                  "refusing them. Unknown: as its ILL system's profile says.",
+    )
     # What we send with our messages to the partner's endpoint (``transports``): a scheme, and a secret the
     # partner issued to us, stored encrypted (``requests_app.partners.credentials``) and never shown again.
     outgoing_auth_scheme = models.CharField(
@@ -153,6 +182,13 @@ class Library(models.Model):
 
     def __str__(self) -> str:
         return f"{self.symbol} – {self.name}"
+
+    @property
+    def reads_leniently(self) -> bool:
+        """Whether its messages get lenient intake: as staff set it, else as its ILL system's profile says."""
+        if self.lenient_intake is not None:
+            return self.lenient_intake
+        return self.ill_system in SYSTEMS_NEEDING_REPAIRS
 
     @property
     def has_outgoing_secret(self) -> bool:
@@ -837,6 +873,8 @@ class InboundMessage(models.Model):
     summary = models.CharField(max_length=100, blank=True)
     request = models.ForeignKey(IllRequest, on_delete=models.SET_NULL, null=True, blank=True, related_name="inbox")
     confirmation = models.JSONField(help_text="The confirmation we answered, to answer a repeat the same way.")
+    repairs = models.JSONField(default=list, blank=True,
+                               help_text="What lenient intake repaired to read it (element, defect, what was done).")
     received_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True, help_text="When staff marked it read.")
 

@@ -196,28 +196,28 @@ def add_note(*, request: IllRequest, text: str, visibility: str = NoteVisibility
 
 
 def _json_safe(payload: dict[str, Any]) -> dict[str, Any]:
-    """Events store their payload as JSON: dates and decimals as strings."""
-    result = {}
-    for key, value in payload.items():
-        if isinstance(value, str | int | float | bool) or value is None:
-            result[key] = value
-        elif isinstance(value, dict):
-            result[key] = _json_safe(value)
-        elif isinstance(value, list | tuple):
-            result[key] = [v if isinstance(v, str | int | float | bool) or v is None else str(v) for v in value]
-        else:
-            result[key] = str(value)
-    return result
+    """Events store their payload as JSON: dates and decimals as strings, lists and mappings as such."""
+    return {key: _json_value(value) for key, value in payload.items()}
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if isinstance(value, dict):
+        return _json_safe(value)
+    if isinstance(value, list | tuple):
+        return [_json_value(item) for item in value]
+    return str(value)
 
 
 def create_request(*, role: str, library: Library, actor: Actor, source: str = EventSource.WEB,
-                   note: str = "", **fields: Any) -> IllRequest:
+                   note: str = "", event_data: dict[str, Any] | None = None, **fields: Any) -> IllRequest:
     """Create a request of ``role`` for member ``library`` in its workflow's initial state.
 
     Validates the model (identifiers normalised, bad ones reported per field) and writes
-    the first ``Event``. Raises ``django.core.exceptions.ValidationError`` on bad input;
-    nothing is saved then. Callers (the borrowing and lending services) check their own
-    side's rules first.
+    the first ``Event`` (with ``event_data``, e.g. what a partner sent that has no field). Raises
+    ``django.core.exceptions.ValidationError`` on bad input; nothing is saved then. Callers (the
+    borrowing and lending services) check their own side's rules first.
     """
     workflow = registry.get(role)
     if not library.is_member:
@@ -242,7 +242,7 @@ def create_request(*, role: str, library: Library, actor: Actor, source: str = E
             request=request, action="create", from_status="", to_status=request.status,
             actor_kind=actor.kind, actor_user=actor.user if actor.user and actor.user.is_authenticated else None,
             actor_library=actor.library, actor_name=actor.name, source=source, note=note.strip(),
-            created_at=request.created_at,
+            data=event_data or {}, created_at=request.created_at,
         )
         transaction.on_commit(functools.partial(
             request_transitioned.send, sender=IllRequest, request=request, event=event, transition=None,
@@ -252,8 +252,10 @@ def create_request(*, role: str, library: Library, actor: Actor, source: str = E
 
 def receive_partner_request(*, library: Library, partner: Library, requesting_agency_request_id: str,
                             source: str = EventSource.API, savepoint: bool = True,
-                            **citation: Any) -> tuple[IllRequest, bool]:
+                            event_data: dict[str, Any] | None = None, **citation: Any) -> tuple[IllRequest, bool]:
     """A partner's request to borrow from member ``library``; returns ``(request, created)``.
+
+    ``event_data`` is kept in the data of its first event (what the partner sent that has no field of its own).
 
     The partner's id names the transaction: the same request received again (a retry
     after a lost answer, or the same request by ISO 18626 and REST) returns the existing
@@ -290,7 +292,7 @@ def receive_partner_request(*, library: Library, partner: Library, requesting_ag
             ours = {"pk": pk, "supplying_agency_request_id": f"{library.symbol}-{pk}"} if pk is not None else {}
             request = create_request(role=Role.LENDING, library=library, partner=partner,
                                      actor=Actor.partner(partner), source=source, requesting_agency_request_id=rid,
-                                     **ours, **citation)
+                                     event_data=event_data, **ours, **citation)
             if pk is None:  # no sequence to take the id from (SQLite): the supplier id is written second
                 request.supplying_agency_request_id = f"{library.symbol}-{request.pk}"
                 request.save(update_fields=["supplying_agency_request_id"])

@@ -820,9 +820,21 @@ def decode(data: bytes, *, max_bytes: int = MAX_MESSAGE_BYTES) -> Message:
     return decode_envelope(data, max_bytes=max_bytes).message
 
 
-def decode_envelope(data: bytes, *, max_bytes: int = MAX_MESSAGE_BYTES) -> Envelope:
-    """Like :func:`decode`, but returns the ``ill:version`` attribute with the message."""
+def decode_envelope(
+    data: bytes,
+    *,
+    max_bytes: int = MAX_MESSAGE_BYTES,
+    prepare: Callable[[etree._Element], object] | None = None,
+) -> Envelope:
+    """Like :func:`decode`, but returns the ``ill:version`` attribute with the message.
+
+    ``prepare``, when given, is called with the parsed root element before anything is read
+    from it and may change the tree (:mod:`.repairs` normalises a lenient partner's message so);
+    the partial header of an error is read from the tree as ``prepare`` left it.
+    """
     root = _parse(data, max_bytes)
+    if prepare is not None:
+        prepare(root)
     try:
         return _decode_root(root)
     except ProtocolError as exc:

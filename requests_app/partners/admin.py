@@ -25,6 +25,15 @@ class PickupLocationInline(MemberLibraryScopedInline, admin.TabularInline):
 OWN_LIBRARY_FIELDSET = "Address and contact"
 
 
+class LenientIntakeSelect(forms.NullBooleanSelect):
+    """Lenient intake: as the ILL system's profile says (no value stored), or staff's yes or no."""
+
+    def __init__(self, attrs=None) -> None:
+        super().__init__(attrs)
+        self.choices = [("unknown", "As its ILL system's profile says"), ("true", "Yes: repair what it can"),
+                        ("false", "No: refuse what is not schema-valid")]
+
+
 class LibraryAdminForm(forms.ModelForm):
     """The directory entry, with the partner's credentials: what we send is write-only, and opening a partner
     to messages without a credential needs a reason (``authentication`` records who, when and why)."""
@@ -49,6 +58,7 @@ class LibraryAdminForm(forms.ModelForm):
         model = Library
         # The admin builds the form from LibraryAdmin.fieldsets; these are the protocol fields it needs here.
         fields = ["outgoing_auth_scheme", "outgoing_username", "ip_allowlist"]
+        widgets = {"lenient_intake": LenientIntakeSelect}
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -78,7 +88,7 @@ class LibraryAdmin(MemberLibraryScopedAdmin):
     directory_wide = True
     list_display = ["symbol", "name", "is_member", "active", "agency_id_type", "agency_id_value", "country",
                     "credential", "refused_messages", "last_refused_at"]
-    list_filter = ["is_member", "active", "agency_id_type", "country", "lends_loans", "lends_copies"]
+    list_filter = ["is_member", "active", "agency_id_type", "ill_system", "country", "lends_loans", "lends_copies"]
     search_fields = ["symbol", "name", "agency_id_value", "city", "email"]
     inlines = [PickupLocationInline]
     fieldsets = [
@@ -87,14 +97,19 @@ class LibraryAdmin(MemberLibraryScopedAdmin):
                                             "country", "contact_name", "email", "phone", "billing_email",
                                             "timezone", "currency"]}),
         ("Partner protocol", {"fields": ["agency_id_type", "agency_id_value", "iso18626_endpoint",
-                                         "iso18626_version", "rest_endpoint", "outgoing_auth_scheme",
+                                         "iso18626_version", "ill_system", "lenient_intake", "reads_leniently",
+                                         "rest_endpoint", "outgoing_auth_scheme",
                                          "outgoing_username", "outgoing_credential", "new_outgoing_secret",
                                          "clear_outgoing_secret", "incoming_credential", "accept_without_credential",
                                          "reason_without_credential", "ip_allowlist", "refusals"]}),
         ("Lending policy", {"fields": ["lends_loans", "lends_copies", "loan_period_days", "loan_fee", "copy_fee",
                                        "reciprocal_groups", "max_loans_outstanding", "lending_notes"]}),
     ]
-    readonly_fields = ["outgoing_credential", "incoming_credential", "refusals"]
+    readonly_fields = ["outgoing_credential", "incoming_credential", "reads_leniently", "refusals"]
+
+    @admin.display(description="reads its messages leniently", boolean=True)
+    def reads_leniently(self, obj: Library) -> bool:
+        return obj.reads_leniently
 
     @admin.display(description="our credential at the partner")
     def outgoing_credential(self, obj: Library) -> str:

@@ -5,6 +5,11 @@ when the sender is not authenticated as the library the message names (``authent
 one authentication of every partner door); 429 with ``Retry-After`` when it sends too much.
 Nothing here decides anything: the message goes to ``handler.handle``, the same code the other
 doors use.
+
+A message the strict reader refuses is read once more, repaired (``iso18626.repairs``), when the
+partner its header names is set to lenient intake; the partner authenticates before that reading, so
+leniency is granted to the partner only, never to whoever names it. A partner that is not lenient gets
+the strict refusal, which says when lenient intake would have read the message.
 """
 
 from __future__ import annotations
@@ -18,13 +23,13 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from ..iso18626 import json_codec, xml
+from ..iso18626 import json_codec, repairs, xml
 from ..iso18626 import messages as m
 from ..iso18626.confirmations import confirmation_for, error_confirmation
 from ..iso18626.errors import ProtocolError
-from ..models import EventSource
+from ..models import EventSource, Library
 from . import authentication, throttling
-from .handler import find_parties, handle, sender_agency
+from .handler import find_parties, find_parties_of, handle, lender_status_now, sender_agency
 
 logger = logging.getLogger(__name__)
 CONTENT_TYPE = "application/xml; charset=utf-8"
@@ -59,11 +64,56 @@ def _address(request: HttpRequest) -> str:
 def _authenticate(request: HttpRequest, message, door: str):
     """The authenticated sender of ``message`` and the member library it is for (``handler.find_parties``)."""
     partner, member = find_parties(message)
+    return _authenticate_as(request, partner, door), member
+
+
+def _authenticate_as(request: HttpRequest, partner: Library | None, door: str):
     caller = authentication.authenticate_partner(
         authorization=request.headers.get("Authorization", ""), address=_address(request), sender=partner,
         sender_named=True, door=door)
     authentication.throttle(caller)
-    return caller, member
+    return caller
+
+
+class _Answered(Exception):
+    """The message was answered before it could be handled (``response``)."""
+
+    def __init__(self, response: HttpResponse) -> None:
+        self.response = response
+
+
+def _read_leniently(request: HttpRequest, body: bytes, limit: int, strict: ProtocolError, received):
+    """A message the strict reader refused, read again repaired for a lenient partner that authenticated.
+
+    Returns ``(envelope, repairs, caller, member)``; raises the ``ProtocolError`` to answer with (the
+    strict one for a partner that is not lenient, with a word on lenient intake when it would have
+    helped), or ``_Answered`` when the partner's authentication is refused.
+    """
+    partial = strict.partial_header
+    partner, member = find_parties_of(partial)
+    if partner is None:
+        raise strict
+    if not partner.reads_leniently:
+        try:
+            repairs.read_leniently(body, max_bytes=limit)
+        except ProtocolError:
+            raise strict from None
+        raise repairs.strict_refusal(strict) from None
+    version = repairs.answer_version(partial.version)
+    try:
+        caller = _authenticate_as(request, partner, "/iso18626")
+    except authentication.PartnerRefused as refused:
+        error = ProtocolError(m.ErrorType.UNRECOGNISED_DATA_VALUE, f"Not authorised: {refused.note}", partial)
+        raise _Answered(_answer(error_confirmation(error, timestamp_received=received), version, 403)) from None
+    except throttling.Throttled as throttled:
+        error = ProtocolError(m.ErrorType.UNRECOGNISED_DATA_VALUE, throttled.note, partial)
+        raise _Answered(_answer(error_confirmation(error, timestamp_received=received), version, 429,
+                                _throttled_headers(throttled))) from None
+    cancel_response = (partial.kind is m.MessageKind.SUPPLYING_AGENCY_MESSAGE
+                       and partial.reason_for_message is m.ReasonForMessage.CANCEL_RESPONSE)
+    status_now = lender_status_now(partial, caller.library, member) if cancel_response else None
+    reading = repairs.read_leniently(body, max_bytes=limit, status_now=status_now)
+    return reading.envelope, reading.repairs, caller, member
 
 
 @csrf_exempt
@@ -76,11 +126,18 @@ def iso18626(request: HttpRequest) -> HttpResponse:
         error = ProtocolError(m.ErrorType.BADLY_FORMED_MESSAGE, f"The message is larger than {limit} bytes.")
         return _answer(error_confirmation(error, timestamp_received=received), xml.DEFAULT_VERSION)
     body = request.read(limit + 1)
+    found: tuple[repairs.Repair, ...] = ()
+    caller = member = None
     try:
-        envelope = xml.decode_envelope(body, max_bytes=limit)
+        try:
+            envelope = repairs.read_strictly(body, max_bytes=limit)
+        except ProtocolError as strict:
+            envelope, found, caller, member = _read_leniently(request, body, limit, strict, received)
     except ProtocolError as exc:
-        version = exc.partial_header.version or xml.DEFAULT_VERSION
+        version = repairs.answer_version(exc.partial_header.version)
         return _answer(error_confirmation(exc, timestamp_received=received), version)
+    except _Answered as answered:
+        return answered.response
     message, version = envelope.message, envelope.version
     if isinstance(message, m.RequestConfirmation | m.SupplyingAgencyMessageConfirmation
                   | m.RequestingAgencyMessageConfirmation):
@@ -88,14 +145,15 @@ def iso18626(request: HttpRequest) -> HttpResponse:
                               "A confirmation is the answer to a message, not a message to send here.")
         return _answer(error_confirmation(error, timestamp_received=received), version)
     try:
-        caller, member = _authenticate(request, message, "/iso18626")
+        if caller is None:  # a partner read leniently has authenticated already
+            caller, member = _authenticate(request, message, "/iso18626")
     except authentication.PartnerRefused as refused:
         if refused.code == "unknown_sender":  # today's answer: HTTP 200, the agency named
             return _answer(_refusal(message, received, _unknown_sender(message)), version)
         return _answer(_refusal(message, received, f"Not authorised: {refused.note}"), version, 403)
     except throttling.Throttled as throttled:
         return _answer(_refusal(message, received, throttled.note), version, 429, _throttled_headers(throttled))
-    confirmation = handle(message, sender=caller.library, source=EventSource.ISO18626, member=member)
+    confirmation = handle(message, sender=caller.library, source=EventSource.ISO18626, member=member, repairs=found)
     return _answer(confirmation, version)
 
 

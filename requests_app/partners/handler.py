@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -24,11 +25,14 @@ from django.utils import timezone
 
 from ..iso18626 import messages as m
 from ..iso18626.confirmations import confirmation_for
+from ..iso18626.errors import PartialHeader
 from ..iso18626.json_codec import from_json, kind_of, to_json
-from ..models import EventSource, IllRequest, InboundMessage, Library, NoteVisibility, RequestFormat, Role
+from ..iso18626.repairs import Repair
+from ..models import Event, EventSource, IllRequest, InboundMessage, Library, NoteVisibility, RequestFormat, Role
 from ..services import add_note, copy_link_received, perform
 from ..utilities.precompiled_sql import RowsStatement
 from ..workflow import Actor, Heard, WorkflowError
+from .identifier_codes import read_identifiers
 from .outgoing import CONDITION_NOTE_PREFIX, CONDITIONS_ACCEPTED_NOTE, enqueue_reply
 from .requester import keep_requester_details
 from .savepoint_retry import first_without_savepoint, receive_request
@@ -48,17 +52,28 @@ class Refusal(Exception):
 LOOK_UP = object()
 
 
-def handle(message, *, sender: Library, source: str = EventSource.ISO18626, member: Library | None | object = LOOK_UP
-           ) -> object:
+#: The key of an event's ``data`` holding what lenient intake repaired in the message that made it.
+REPAIRS_KEY = "iso18626_repairs"
+#: The key of the intake event's ``data`` holding the identifiers we have no citation field for.
+OTHER_IDENTIFIERS_KEY = "other_identifiers"
+
+
+def handle(message, *, sender: Library, source: str = EventSource.ISO18626, member: Library | None | object = LOOK_UP,
+           repairs: Sequence[Repair] = ()) -> object:
     """Apply ``message`` from ``sender`` and return the confirmation to answer with.
 
     ``member`` is the member library the message is addressed to (``None``: none of ours), when the
     caller has already looked it up with the sender (:func:`find_parties`); by default it is looked up.
+    ``repairs`` are what lenient intake repaired to read the message (``iso18626.repairs``): they are
+    kept on its inbound record and in the data of the event it makes, where the desk shows them.
     """
-    return first_without_savepoint(lambda savepoint: _handle(message, sender, source, member, savepoint=savepoint))
+    repaired = [repair.as_data() for repair in repairs]
+    return first_without_savepoint(
+        lambda savepoint: _handle(message, sender, source, member, repaired, savepoint=savepoint))
 
 
-def _handle(message, sender: Library, source: str, member: Library | None | object, *, savepoint: bool) -> object:
+def _handle(message, sender: Library, source: str, member: Library | None | object, repaired: list[dict], *,
+            savepoint: bool) -> object:
     received = timezone.now()
     fingerprint = fingerprint_of(message, sender)
     # A message seen before is found by the unique fingerprint of its record, not by a look-up first:
@@ -69,10 +84,11 @@ def _handle(message, sender: Library, source: str, member: Library | None | obje
     # Every new message saves the look-up; only failures pay it.
     try:
         with transaction.atomic():
-            request, summary = _apply(message, sender, source, member, savepoint=savepoint)
+            request, summary = _apply(message, sender, source, member, repaired, savepoint=savepoint)
             confirmation = confirm(message, received=received)
             InboundMessage.objects.create(sender=sender, fingerprint=fingerprint, kind=kind_of(message),
-                                          summary=summary[:100], request=request, confirmation=to_json(confirmation))
+                                          summary=summary[:100], request=request, confirmation=to_json(confirmation),
+                                          repairs=repaired)
     except Refusal as refusal:
         previous = _answered_before(fingerprint)
         if previous is not None:
@@ -158,7 +174,21 @@ def find_parties(message) -> tuple[Library | None, Library | None]:
     index, case-insensitively; which row is which is then told apart as :func:`same_agency` does.
     Several matches are taken in symbol order, as ``first()`` would.
     """
-    sent_by, sent_to = sender_agency(message), recipient_agency(message)
+    return find_parties_by_agency(sender_agency(message), recipient_agency(message))
+
+
+def find_parties_of(partial: PartialHeader) -> tuple[Library | None, Library | None]:
+    """:func:`find_parties` for a message that could be read only in part (its ``PartialHeader``)."""
+    if partial.kind is m.MessageKind.SUPPLYING_AGENCY_MESSAGE:
+        return find_parties_by_agency(partial.supplying_agency_id, partial.requesting_agency_id)
+    if partial.kind in (m.MessageKind.REQUEST, m.MessageKind.REQUESTING_AGENCY_MESSAGE):
+        return find_parties_by_agency(partial.requesting_agency_id, partial.supplying_agency_id)
+    return None, None
+
+
+def find_parties_by_agency(sent_by: m.AgencyId | None, sent_to: m.AgencyId | None
+                           ) -> tuple[Library | None, Library | None]:
+    """The active library of agency ``sent_by`` and the active member library of agency ``sent_to``."""
     if sent_by is None:
         return None, None
     to_type, to_value = (sent_to.type.value, sent_to.value) if sent_to is not None else (None, None)
@@ -175,21 +205,22 @@ def _member(agency: m.AgencyId | None, member: Library | None | object) -> Libra
     return member_by_agency(agency) if member is LOOK_UP else member
 
 
-def _apply(message, sender: Library, source: str, member: Library | None | object = LOOK_UP, *,
-           savepoint: bool = True) -> tuple[IllRequest | None, str]:
+def _apply(message, sender: Library, source: str, member: Library | None | object = LOOK_UP,
+           repaired: list[dict] | None = None, *, savepoint: bool = True) -> tuple[IllRequest | None, str]:
+    repaired = repaired or []
     if isinstance(message, m.Request):
-        return _apply_request(message, sender, source, member, savepoint=savepoint)
+        return _apply_request(message, sender, source, member, repaired, savepoint=savepoint)
     if isinstance(message, m.SupplyingAgencyMessage):
-        return _apply_supplying_agency_message(message, sender, source, member)
+        return _apply_supplying_agency_message(message, sender, source, member, repaired)
     if isinstance(message, m.RequestingAgencyMessage):
-        return _apply_requesting_agency_message(message, sender, source, member)
+        return _apply_requesting_agency_message(message, sender, source, member, repaired)
     raise Refusal(m.ErrorType.UNRECOGNISED_DATA_ELEMENT, f"A {kind_of(message)} is not answered with a confirmation.")
 
 
 # request: a partner asks to borrow from one of our member libraries --------------------------
 
 def _apply_request(message: m.Request, sender: Library, source: str, member: Library | None | object = LOOK_UP,
-                   *, savepoint: bool = True) -> tuple[IllRequest, str]:
+                   repaired: list[dict] | None = None, *, savepoint: bool = True) -> tuple[IllRequest, str]:
     header = message.header
     if not same_agency(header.requesting_agency_id, sender):
         raise Refusal(m.ErrorType.UNRECOGNISED_DATA_VALUE, "requestingAgencyId is not the sending library.")
@@ -200,7 +231,8 @@ def _apply_request(message: m.Request, sender: Library, source: str, member: Lib
     try:
         request, created = receive_request(
             library=library, partner=sender, requesting_agency_request_id=header.requesting_agency_request_id,
-            source=source, savepoint=savepoint, **citation_of(message),
+            source=source, savepoint=savepoint, event_data=intake_data(message, repaired or []),
+            **citation_of(message),
         )
     except ValidationError as exc:
         fields = ", ".join(sorted(exc.message_dict)) if hasattr(exc, "error_dict") else "; ".join(exc.messages)
@@ -217,16 +249,39 @@ _FORMAT_BY_TYPE = {"book": RequestFormat.BOOK, "article": RequestFormat.ARTICLE,
                    "conference": RequestFormat.CONFERENCE}
 
 
+def identifiers_of(bib: m.BibliographicInfo) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """The citation's identifier fields a request's bibliographic ids fill, and the ids left over for staff.
+
+    Codes are read with every spelling peers use (``identifier_codes.CODES``); the supplier's record id
+    the requester names (``supplierUniqueRecordId``) is kept among the others.
+    """
+    pairs = [(i.code.value, i.value) for i in (*bib.bibliographic_item_ids, *bib.bibliographic_record_ids)]
+    fields, others = read_identifiers(pairs)
+    if bib.supplier_unique_record_id and bib.supplier_unique_record_id.strip():
+        others.append({"code": "Record id at the supplier", "value": bib.supplier_unique_record_id.strip()[:200]})
+    return fields, others
+
+
+def intake_data(message: m.Request, repaired: list[dict]) -> dict:
+    """The data of a partner's request's intake event: the identifiers we have no field for, the repairs."""
+    _fields, others = identifiers_of(message.bibliographic_info)
+    data: dict = {}
+    if others:
+        data[OTHER_IDENTIFIERS_KEY] = others
+    if repaired:
+        data[REPAIRS_KEY] = repaired
+    return data
+
+
 def citation_of(message: m.Request) -> dict:
     """Our citation fields from an ISO 18626 request (identifiers are validated by the model)."""
     bib, pub, service = message.bibliographic_info, message.publication_info, message.service_info
-    ids = {i.code.value.upper(): i.value for i in bib.bibliographic_item_ids}
-    ids.update({i.code.value.upper(): i.value for i in bib.bibliographic_record_ids if i.code.value.upper() == "OCLC"})
+    ids, _others = identifiers_of(bib)
     component = bib.title_of_component
     publication_type = (pub.publication_type.value.lower() if pub and pub.publication_type else "")
     fmt = _FORMAT_BY_TYPE.get(publication_type)
     if fmt is None:
-        fmt = (RequestFormat.ARTICLE if component and "ISSN" in ids else RequestFormat.CHAPTER if component
+        fmt = (RequestFormat.ARTICLE if component and "issn" in ids else RequestFormat.CHAPTER if component
                else RequestFormat.BOOK)
     citation = {
         "format": fmt,
@@ -240,8 +295,8 @@ def citation_of(message: m.Request) -> dict:
         "publisher": ((pub.publisher if pub else None) or "")[:200],
         "publication_date": ((pub.publication_date if pub else None) or "")[:30],
         "place_of_publication": ((pub.place_of_publication if pub else None) or "")[:100],
-        "isbn": ids.get("ISBN", ""), "issn": ids.get("ISSN", ""), "doi": ids.get("DOI", ""),
-        "pmid": ids.get("PMID", ""), "oclc_number": ids.get("OCLC", ""),
+        "isbn": ids.get("isbn", ""), "issn": ids.get("issn", ""), "doi": ids.get("doi", ""),
+        "pmid": ids.get("pmid", ""), "oclc_number": ids.get("oclc_number", ""),
         "service_type": str(service.service_type),
         "need_by": service.need_before_date.date() if service.need_before_date else None,
         "patron_note": (service.note or "")[:2000],
@@ -274,7 +329,8 @@ def _find_borrowing(header, sender: Library, member: Library | None | object = L
 
 
 def _apply_supplying_agency_message(message: m.SupplyingAgencyMessage, sender: Library, source: str,
-                                    member: Library | None | object = LOOK_UP) -> tuple[IllRequest, str]:
+                                    member: Library | None | object = LOOK_UP, repaired: list[dict] | None = None
+                                    ) -> tuple[IllRequest, str]:
     request = _find_borrowing(message.header, sender, member)
     supplier_id = message.header.supplying_agency_request_id
     if supplier_id and request.supplying_agency_request_id != supplier_id:
@@ -285,8 +341,8 @@ def _apply_supplying_agency_message(message: m.SupplyingAgencyMessage, sender: L
     if info.reason_unfilled and not note:
         note = f"Unfilled: {info.reason_unfilled.value}"
     data = lender_data(message)
-    _look_up_and_perform(request, sender, source, heard_of(message), note, {k: v for k, v in data.items() if v},
-         url=data["url"])
+    _look_up_and_perform(request, sender, source, heard_of(message), note,
+                         {k: v for k, v in data.items() if v} | _repairs_data(repaired), url=data["url"])
     return request, f"{info.reason_for_message}/{message.status_info.status}"
 
 
@@ -323,13 +379,15 @@ def _find_lending(header, sender: Library, member: Library | None | object = LOO
 
 
 def _apply_requesting_agency_message(message: m.RequestingAgencyMessage, sender: Library, source: str,
-                                     member: Library | None | object = LOOK_UP) -> tuple[IllRequest, str]:
+                                     member: Library | None | object = LOOK_UP, repaired: list[dict] | None = None
+                                     ) -> tuple[IllRequest, str]:
     request = _find_lending(message.header, sender, member)
     heard = heard_of(message)
     note = (message.note or "").strip()
     # An action nothing here answers (HoldReturn, Lost…) reaches staff as a note naming it.
-    _look_up_and_perform(request, sender, source, heard, note, {"iso18626_action": str(message.action)},
-         note_only=note if heard.informs else f"{message.action}: {note}".strip(": "))
+    _look_up_and_perform(request, sender, source, heard, note,
+                         {"iso18626_action": str(message.action)} | _repairs_data(repaired),
+                         note_only=note if heard.informs else f"{message.action}: {note}".strip(": "))
     return request, str(message.action)
 
 
@@ -378,6 +436,34 @@ def _look_up_and_perform(request: IllRequest, sender: Library, source: str, hear
         _record_note(request, sender, note if note_only is None else note_only)
         if url:
             copy_link_received.send(sender=IllRequest, request=request, url=url, partner=sender)
+
+
+# Lenient intake ---------------------------------------------------------------------------
+
+def _repairs_data(repaired: list[dict] | None) -> dict:
+    return {REPAIRS_KEY: repaired} if repaired else {}
+
+
+def lender_status_now(partial: PartialHeader, sender: Library, member: Library | None) -> m.Status | None:
+    """The status our borrowing request named in ``partial`` has with ``sender``, its lender, now.
+
+    What the lender last told us (the newest ISO 18626 status among the request's events of that lender),
+    or RequestReceived when it has told us none yet; ``None`` when no such request is with that lender.
+    Lenient intake reads a CancelResponse answered N without ``statusInfo`` as this status.
+    """
+    if member is None or not partial.requesting_agency_request_id:
+        return None
+    request = (IllRequest.objects.filter(role=Role.BORROWING, library=member, partner=sender,
+                                         requesting_agency_request_id=partial.requesting_agency_request_id)
+               .only("pk").first())
+    if request is None:
+        return None
+    told = (Event.objects.filter(request=request, actor_library=sender, data__has_key="iso18626_status")
+            .order_by("-created_at", "-pk").values_list("data__iso18626_status", flat=True).first())
+    try:
+        return m.Status(told) if told else m.Status.REQUEST_RECEIVED
+    except ValueError:
+        return m.Status.REQUEST_RECEIVED
 
 
 # Shared ----------------------------------------------------------------------------------

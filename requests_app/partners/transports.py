@@ -20,7 +20,7 @@ import json
 
 from django.conf import settings
 
-from ..iso18626 import json_codec, xml
+from ..iso18626 import json_codec, repairs, xml
 from ..iso18626.errors import ProtocolError
 from ..iso18626.messages import MessageStatus
 from ..models import Library, OutboxMessage, Transport
@@ -67,10 +67,20 @@ def send_iso18626(message: OutboxMessage) -> dict:
         raise TransportError(f"The message cannot be written in ISO 18626 version {version!r}: {exc}") from exc
     answer = _post(recipient.iso18626_endpoint, body, "application/xml", recipient)
     try:
-        confirmation = xml.decode(answer)
+        confirmation = _read_confirmation(answer, recipient)
     except ProtocolError as exc:
         raise TransportError(f"The partner's answer is not a readable confirmation: {exc}") from exc
     return _check(confirmation, json_codec.to_json(confirmation))
+
+
+def _read_confirmation(answer: bytes, recipient: Library):
+    """The partner's confirmation; repaired as its messages are when it is set to lenient intake."""
+    try:
+        return xml.decode(answer)
+    except ProtocolError:
+        if not recipient.reads_leniently:
+            raise
+        return repairs.read_leniently(answer).envelope.message
 
 
 def send_rest(message: OutboxMessage) -> dict:

@@ -45,6 +45,12 @@ class TestLibraryDetail(AuthenticationContract):
         assert body["lends_loans"] is True
         assert body["agency_id_value"] == "OURS"
 
+    def test_it_says_which_ill_system_it_runs_and_whether_its_messages_are_read_leniently(self, world):
+        world.ours.ill_system = "reshare"
+        world.ours.save()
+        body = world.partner_a_client().get(self.url(world)).json()
+        assert (body["ill_system"], body["lenient_intake"]) == ("reshare", True)
+
     def test_it_never_shows_the_librarys_secrets(self, world):
         from requests_app.partners import authentication
 

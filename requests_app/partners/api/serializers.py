@@ -60,6 +60,10 @@ class LibrarySerializer(ModelSerializer):
         help_text="Networks this library lends in without fees.")
     loan_fee = serializers.DecimalField(max_digits=9, decimal_places=2, coerce_to_string=True, read_only=True)
     copy_fee = serializers.DecimalField(max_digits=9, decimal_places=2, coerce_to_string=True, read_only=True)
+    lenient_intake = serializers.BooleanField(
+        source="reads_leniently", read_only=True,
+        help_text="Its ISO 18626 messages are repaired where they have a small, well-known defect instead of "
+                  "refused (as staff set it, or as the profile of its `ill_system` says).")
 
     class Meta:
         model = Library
@@ -67,6 +71,7 @@ class LibrarySerializer(ModelSerializer):
             "symbol", "name", "address_line1", "address_line2", "city", "region", "postal_code", "country",
             "contact_name", "email", "phone", "billing_email", "timezone", "currency",
             "agency_id_type", "agency_id_value", "iso18626_endpoint", "iso18626_version", "rest_endpoint",
+            "ill_system", "lenient_intake",
             "lends_loans", "lends_copies", "loan_period_days", "loan_fee", "copy_fee", "reciprocal_groups",
             "max_loans_outstanding", "lending_notes", "updated_at",
         ]
