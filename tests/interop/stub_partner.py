@@ -33,7 +33,7 @@ class StubPartner:
                     return
                 message = xml.decode(body)
                 stub.received.append(message)
-                answer = xml.encode(confirmation_for(message, timestamp_received=datetime.now(UTC)))
+                answer = stub.dress(xml.encode(confirmation_for(message, timestamp_received=datetime.now(UTC))))
                 self.send_response(200)
                 self.send_header("Content-Type", "application/xml")
                 self.send_header("Content-Length", str(len(answer)))
@@ -45,6 +45,10 @@ class StubPartner:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def dress(self, answer: bytes) -> bytes:
+        """The confirmation as this partner writes it (a subclass gives it its system's shape)."""
+        return answer
 
     @property
     def url(self) -> str:
