@@ -1,6 +1,6 @@
 """The ISO 18626 codec: message types (:mod:`.messages`), the XML codec (:mod:`.xml`), our JSON
-form (:mod:`.json_codec`), protocol errors (:mod:`.errors`) and confirmation building
-(:mod:`.confirmations`).
+form (:mod:`.json_codec`), protocol errors (:mod:`.errors`), confirmation building
+(:mod:`.confirmations`) and lenient intake's repairs of a partner's message (:mod:`.repairs`).
 
 Pure Python: no Django and no other module of the project (``tests/illms/test_import_layers.py``
 says so); whatever a caller configures, it passes in as an argument. The partner side
