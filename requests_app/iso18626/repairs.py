@@ -5,7 +5,6 @@ them is correct by the letter and stalls the transaction in practice, so for a p
 directory entry says so (``Library.reads_leniently``), the partner side reads a message the strict
 reader refused once more through :func:`read_leniently`, which repairs the tree first:
 
-* ``ill:version="1.0"`` or ``"1.1"`` is read as ``1.2`` (the versions read here are :data:`VERSIONS`);
 * an empty optional element (``<dueDate/>``, ``<answerYesNo/>``, ``<note/>``, an empty
   ``<shippingInfo/>``) is dropped, as if it were not there;
 * an empty or missing ``statusInfo/lastChange`` or ``deliveryInfo/dateSent`` is taken as the
@@ -16,28 +15,22 @@ reader refused once more through :func:`read_leniently`, which repairs the tree 
 
 Nothing else is repaired: an empty required element with no safe value stays as it was and is
 refused as the strict reader refuses it. Each repair is a :class:`Repair` (which element, what was
-wrong, what was done) for the caller to record and show. :func:`read_strictly` is the strict reader
-with the version check. Pure Python (lxml), like the rest of the codec.
+wrong, what was done) for the caller to record and show. Version labels need no repair: the codec
+reads 1.0 and 1.1 as 1.2 for every partner (``xml.VERSION_FORMS``). Pure Python (lxml), like the rest
+of the codec.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from lxml import etree
 
-from .errors import PartialHeader, ProtocolError
-from .messages import ErrorType, MessageKind, ReasonForMessage, Status, SupplyingAgencyMessage
-from .xml import MAX_MESSAGE_BYTES, NS, VERSION_1_2, VERSION_2021_2, Envelope, decode_envelope
+from .errors import ProtocolError
+from .messages import MessageKind, ReasonForMessage, Status
+from .xml import MAX_MESSAGE_BYTES, NS, Envelope, decode_envelope
 
-__all__ = ["LEGACY_VERSIONS", "VERSIONS", "Reading", "Repair", "answer_version", "read_leniently",
-           "read_strictly", "strict_refusal"]
-
-#: The ``ill:version`` values read here.
-VERSIONS = (VERSION_1_2, VERSION_2021_2)
-#: Older labels a lenient partner's message is read under as 1.2 (their elements are 1.2's).
-LEGACY_VERSIONS = ("1.0", "1.1")
+__all__ = ["Reading", "Repair", "read_leniently", "strict_refusal"]
 
 #: Element names that are required wherever the schema has them (somewhere, at least): an empty one is
 #: never dropped, so it is read (and refused, unless it is a string) as the strict reader reads it.
@@ -94,28 +87,6 @@ def _local(element: etree._Element) -> str | None:
     return qname.localname if qname.namespace == NS else None
 
 
-def _version_attribute(root: etree._Element) -> str:
-    """The name of the attribute holding the version (``ill:version``, or an unqualified ``version``)."""
-    return _q("version") if root.get(_q("version")) is not None else "version"
-
-
-def answer_version(version: str | None) -> str:
-    """The version to answer a message labelled ``version`` in: its own when it is read here, else 1.2."""
-    return version if version in VERSIONS else VERSION_1_2
-
-
-def read_strictly(data: bytes, *, max_bytes: int = MAX_MESSAGE_BYTES) -> Envelope:
-    """:func:`.xml.decode_envelope`, and a version read here (:data:`VERSIONS`), or ``ProtocolError``."""
-    envelope = decode_envelope(data, max_bytes=max_bytes)
-    if envelope.version not in VERSIONS:
-        raise ProtocolError(
-            ErrorType.BADLY_FORMED_MESSAGE,
-            f"ill:version {envelope.version[:20]!r} is not a version read here ({' or '.join(VERSIONS)})",
-            _partial_header_of(envelope),
-        )
-    return envelope
-
-
 def read_leniently(data: bytes, *, max_bytes: int = MAX_MESSAGE_BYTES,
                    status_now: Status | None = None) -> Reading:
     """Read ``data`` after repairing the defects this module names; raises ``ProtocolError`` for the rest.
@@ -129,12 +100,6 @@ def read_leniently(data: bytes, *, max_bytes: int = MAX_MESSAGE_BYTES,
         repairs.extend(_normalise(root, status_now))
 
     envelope = decode_envelope(data, max_bytes=max_bytes, prepare=prepare)
-    if envelope.version not in VERSIONS:  # a label no repair reads (2.0, 2021-1 …)
-        raise ProtocolError(
-            ErrorType.BADLY_FORMED_MESSAGE,
-            f"ill:version {envelope.version[:20]!r} is not a version read here ({' or '.join(VERSIONS)})",
-            _partial_header_of(envelope),
-        )
     return Reading(envelope=envelope, repairs=tuple(repairs))
 
 
@@ -150,11 +115,6 @@ def strict_refusal(error: ProtocolError) -> ProtocolError:
 
 def _normalise(root: etree._Element, status_now: Status | None) -> list[Repair]:
     repairs: list[Repair] = []
-    attribute = _version_attribute(root)
-    version = root.get(attribute)
-    if version in LEGACY_VERSIONS:
-        root.set(attribute, VERSION_1_2)
-        repairs.append(Repair("ill:version", f"was {version!r}, a version not read here", "read as 1.2"))
     message = next((child for child in root if _local(child) in _KIND_NAMES), None)
     if message is None:
         return repairs
@@ -246,19 +206,3 @@ def _derive_cancel_status(message: etree._Element, kind: str, timestamp: str | N
 def _text(parent: etree._Element, name: str) -> str:
     element = parent.find(_q(name))
     return "".join(element.itertext()).strip() if element is not None else ""
-
-
-def _partial_header_of(envelope: Envelope) -> PartialHeader:
-    """What an error confirmation echoes of a message that was read in full."""
-    message: Any = envelope.message
-    header = getattr(message, "header", None)
-    values: dict[str, Any] = {}
-    if header is not None:
-        for name in ("supplying_agency_id", "requesting_agency_id", "timestamp", "requesting_agency_request_id",
-                     "supplying_agency_request_id"):
-            values[name] = getattr(header, name, None)
-    if isinstance(message, SupplyingAgencyMessage):
-        values["reason_for_message"] = message.message_info.reason_for_message
-    elif hasattr(message, "action"):
-        values["action"] = message.action
-    return PartialHeader(kind=message.KIND, version=envelope.version, **values)

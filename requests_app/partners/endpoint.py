@@ -99,7 +99,7 @@ def _read_leniently(request: HttpRequest, body: bytes, limit: int, strict: Proto
         except ProtocolError:
             raise strict from None
         raise repairs.strict_refusal(strict) from None
-    version = repairs.answer_version(partial.version)
+    version = partial.version or xml.DEFAULT_VERSION
     try:
         caller = _authenticate_as(request, partner, "/iso18626")
     except authentication.PartnerRefused as refused:
@@ -130,11 +130,11 @@ def iso18626(request: HttpRequest) -> HttpResponse:
     caller = member = None
     try:
         try:
-            envelope = repairs.read_strictly(body, max_bytes=limit)
+            envelope = xml.decode_envelope(body, max_bytes=limit)
         except ProtocolError as strict:
             envelope, found, caller, member = _read_leniently(request, body, limit, strict, received)
     except ProtocolError as exc:
-        version = repairs.answer_version(exc.partial_header.version)
+        version = exc.partial_header.version or xml.DEFAULT_VERSION
         return _answer(error_confirmation(exc, timestamp_received=received), version)
     except _Answered as answered:
         return answered.response

@@ -3,8 +3,9 @@
 A :class:`LenientPeer` is a :class:`~tests.interop.stub_partner.StubPartner` (it receives our messages on a
 loopback port and confirms them) that also sends its own messages to our ``/iso18626`` over real HTTP,
 with its key. Its :class:`Shape` says how it writes them: the identifier codes it spells its way, and the
-defects lenient intake repairs (empty elements, an empty ``lastChange``, ``deliveryInfo`` without
-``dateSent``, a CancelResponse without ``statusInfo``, an old version label).
+defects lenient intake repairs (an empty ``lastChange``, ``deliveryInfo`` without ``dateSent``, a
+CancelResponse without ``statusInfo``, empty elements) and those we read from anyone (an old version
+label, empty optional elements of a type that is not a string).
 """
 
 from __future__ import annotations
@@ -47,18 +48,13 @@ class Shape:
     #: Its confirmations of our messages carry an empty ``<errorData/>`` even when OK.
     empty_error_data: bool = False
 
-    @property
-    def old_version(self) -> bool:
-        """It labels its messages with a version we do not read (every one of them is repaired)."""
-        return self.version not in ("1.2", "2021-2")
-
 
 RESHARE = Shape(IllSystem.RESHARE, empty_in_header="<multipleItemRequestId/><supplyingAgencyRequestId/>",
                 cancel_response_without_status=True, empty_optional="<note/>", isbn_code="isbn", issn_code="issn",
                 oclc_code="oclcNumber")
 CROSSLINK = Shape(IllSystem.CROSSLINK, version="1.1", empty_in_header="<multipleItemRequestId></multipleItemRequestId>",
-                  empty_optional="<note></note><answerYesNo/>", empty_error_data=True, isbn_code="ISBN-13",
-                  issn_code="eISSN", oclc_code="OCoLC", oclc_form="(OCoLC){}")
+                  date_sent_missing=True, empty_optional="<note></note><answerYesNo/>", empty_error_data=True,
+                  isbn_code="ISBN-13", issn_code="eISSN", oclc_code="OCoLC", oclc_form="(OCoLC){}")
 ALMA = Shape(IllSystem.ALMA, version="1.0", empty_last_change=True, date_sent_missing=True,
              empty_optional="<reasonUnfilled/>", isbn_code="ISBN", issn_code="ISSN", oclc_code="OCLC",
              oclc_form="ocm{:0>8}")
@@ -117,7 +113,9 @@ class LenientPeer(StubPartner):
                   f"<requestingAgencyRequestId>{escape(request.requesting_agency_request_id)}"
                   "</requestingAgencyRequestId></header>")
         info = (f"<messageInfo><reasonForMessage>{reason}</reasonForMessage>"
-                + (f"<answerYesNo>{answer}</answerYesNo>" if answer else "") + shape.empty_optional + "</messageInfo>")
+                + (f"<answerYesNo>{answer}</answerYesNo>" if answer else "")
+                + (shape.empty_optional.replace("<answerYesNo/>", "") if answer else shape.empty_optional)
+                + "</messageInfo>")
         status_info = ""
         if status is not None and not (reason == "CancelResponse" and shape.cancel_response_without_status):
             last_change = "<lastChange/>" if shape.empty_last_change else f"<lastChange>{now}</lastChange>"

@@ -33,7 +33,7 @@ def test_each_spelling_of_a_code_names_the_field_it_fills(spelling, field):
     ("OCoLC", "OCoLC 987654321", "oclc_number", "987654321"),
     ("ISBN-13", "978-0-226-45808-3", "isbn", "9780226458083"),
     ("isbn", "0-226-45808-3 (pbk.)", "isbn", "9780226458083"),
-    ("doi", "doi:10.1000/XYZ123", "doi", "10.1000/xyz123"),
+    ("doi", "doi:10.1000/XYZ123", "doi", "10.1000/XYZ123"),
     ("DOI", "https://doi.org/10.1000/xyz123", "doi", "10.1000/xyz123"),
     ("PMID", "https://pubmed.ncbi.nlm.nih.gov/31452104/", "pmid", "31452104"),
     ("issn", "0028-0836", "issn", "0028-0836"),

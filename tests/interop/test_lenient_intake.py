@@ -16,7 +16,6 @@ from borrowing.states import BorrowingStatus
 from lending.states import LendingStatus
 from requests_app.iso18626 import messages as m
 from requests_app.iso18626 import repairs, xml
-from requests_app.iso18626.errors import ProtocolError
 from requests_app.models import Event, IllRequest, IllSystem, InboundMessage
 from requests_app.partners.handler import REPAIRS_KEY
 from requests_app.partners.outgoing import agency_id
@@ -190,28 +189,14 @@ def test_delivery_info_without_date_sent_from_a_strict_lender_is_refused(client)
     assert request.status == BorrowingStatus.SENT
 
 
-# Version 1.0 and 1.1 --------------------------------------------------------------------------------
+# Version labels ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("version", ["1.0", "1.1"])
-def test_an_old_version_label_from_a_lenient_borrower_is_read_as_1_2_and_answered_in_1_2(client, version):
-    request = LendingRequestFactory(status=LendingStatus.SHIPPED, partner=LibraryFactory(ill_system=IllSystem.RESHARE))
-    response = client.post("/iso18626", data=requesting(request, version=version), content_type="application/xml",
-                           HTTP_AUTHORIZATION=f"Bearer {partner_key(request.partner)}")
-    assert_ok(xml.decode(response.content))
-    assert xml.decode_envelope(response.content).version == "1.2"
-    assert InboundMessage.objects.get().repairs[0]["text"] == (
-        f"“ill:version” was '{version}', a version not read here: read as 1.2")
-
-
-def test_an_old_version_label_from_a_strict_borrower_is_refused_and_answered_in_1_2(client):
+def test_an_old_version_label_needs_no_leniency_and_records_no_repair(client):
     request = LendingRequestFactory(status=LendingStatus.SHIPPED)
     response = client.post("/iso18626", data=requesting(request, version="1.0"), content_type="application/xml",
                            HTTP_AUTHORIZATION=f"Bearer {partner_key(request.partner)}")
-    assert refusal(xml.decode(response.content)).startswith(
-        "ill:version '1.0' is not a version read here (1.2 or 2021-2).")
-    assert xml.decode_envelope(response.content).version == "1.2"
-    request.refresh_from_db()
-    assert request.status == LendingStatus.SHIPPED
+    assert_ok(xml.decode(response.content))
+    assert InboundMessage.objects.get().repairs == []
 
 
 # Empty optional elements ------------------------------------------------------------------------------
@@ -274,16 +259,18 @@ def test_a_valid_message_from_a_lenient_partner_records_no_repair(client):
 
 def test_a_partners_request_with_an_empty_element_keeps_the_repair_on_its_intake_event(client):
     library, partner = MemberLibraryFactory(), LibraryFactory(ill_system=IllSystem.CROSSLINK)
-    body = f"""<?xml version="1.0"?><ISO18626Message xmlns="{NS}" xmlns:ill="{NS}" ill:version="1.0"><request>
+    body = f"""<?xml version="1.0"?><ISO18626Message xmlns="{NS}" xmlns:ill="{NS}" ill:version="1.2"><request>
 <header><supplyingAgencyId>{agency(library)}</supplyingAgencyId><requestingAgencyId>{agency(partner)}</requestingAgencyId>
 <timestamp>{T0}</timestamp><requestingAgencyRequestId>R-7</requestingAgencyRequestId></header>
-<bibliographicInfo><title>Braiding Sweetgrass</title><author/></bibliographicInfo>
+<bibliographicInfo><title>Braiding Sweetgrass</title><author/>
+<bibliographicItemId/></bibliographicInfo>
 <serviceInfo><serviceType>Loan</serviceType><needBeforeDate/></serviceInfo></request></ISO18626Message>""".encode()
     _, confirmation = post(client, body, partner)
     assert_ok(confirmation)
     created = IllRequest.objects.get(role="lending").events.get(action="create")
     assert [repair["element"] for repair in created.data[REPAIRS_KEY]] == [
-        "ill:version", "request/bibliographicInfo/author", "request/serviceInfo/needBeforeDate"]
+        "request/bibliographicInfo/author", "request/bibliographicInfo/bibliographicItemId",
+        "request/serviceInfo/needBeforeDate"]
 
 
 # The codec's side -----------------------------------------------------------------------------------
@@ -293,22 +280,6 @@ def test_the_elements_kept_when_empty_are_every_element_the_schema_requires_some
     dated = {name for _parent, name in repairs._DATED_BY_TIMESTAMP}
     kept = repairs._KEPT_WHEN_EMPTY
     assert kept == required - dated
-
-
-def test_the_strict_reader_refuses_a_version_label_no_schema_has():
-    request = xml.encode(m.RequestingAgencyMessage(
-        header=m.RequestingAgencyMessageHeader(
-            supplying_agency_id=m.AgencyId(type=m.TypedValue(value="ISIL"), value="S"),
-            requesting_agency_id=m.AgencyId(type=m.TypedValue(value="ISIL"), value="R"),
-            timestamp=dt.datetime(2026, 1, 1, tzinfo=dt.UTC), requesting_agency_request_id="R-1"),
-        action=m.Action.RECEIVED), version="2.0")
-    with pytest.raises(ProtocolError) as strict:
-        repairs.read_strictly(request)
-    with pytest.raises(ProtocolError) as lenient:
-        repairs.read_leniently(request)
-    assert "'2.0' is not a version read here" in strict.value.message
-    assert "'2.0' is not a version read here" in lenient.value.message
-    assert strict.value.partial_header.requesting_agency_request_id == "R-1"
 
 
 # Staff see it on the desk ----------------------------------------------------------------------------
