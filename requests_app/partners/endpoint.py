@@ -94,8 +94,8 @@ def _read_leniently(request: HttpRequest, body: bytes, limit: int, strict: Proto
     if partner is None:
         raise strict
     if not partner.reads_leniently:
-        try:
-            repairs.read_leniently(body, max_bytes=limit)
+        try:  # would it read leniently? (a CancelResponse's status now is not looked up for that: any will do)
+            repairs.read_leniently(body, max_bytes=limit, status_now=m.Status.REQUEST_RECEIVED)
         except ProtocolError:
             raise strict from None
         raise repairs.strict_refusal(strict) from None

@@ -154,6 +154,14 @@ def test_a_cancel_response_without_status_info_from_a_strict_lender_is_refused(c
     assert request.status == BorrowingStatus.CANCEL_PENDING
 
 
+def test_a_cancel_response_no_without_status_info_from_a_strict_lender_is_refused_with_the_word_on_leniency(client):
+    request = borrowing_request(BorrowingStatus.CANCEL_PENDING, lenient=False)
+    _, confirmation = post(client, supplying(request, cancel_response("N"), status_info=""), request.partner)
+    assert "lenient intake" in refusal(confirmation)
+    request.refresh_from_db()
+    assert request.status == BorrowingStatus.CANCEL_PENDING
+
+
 def test_a_cancel_response_without_an_answer_or_status_info_stays_refused_for_a_lenient_lender(client):
     request = borrowing_request(BorrowingStatus.CANCEL_PENDING, lenient=True)
     body = supplying(request, "<messageInfo><reasonForMessage>CancelResponse</reasonForMessage></messageInfo>",
