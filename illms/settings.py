@@ -34,6 +34,8 @@ if not SECRET_KEY:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off.")
 ALLOWED_HOSTS = env("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# Under /api/ a refused CSRF check answers the API's JSON error; elsewhere templates/403_csrf.html.
+CSRF_FAILURE_VIEW = "requests_app.partners.api.errors.csrf_failure"
 
 INSTALLED_APPS = [
     "illms.admin_site.IllmsAdminConfig",  # Django's admin, on the site of illms/admin_site.py
@@ -242,6 +244,8 @@ REST_FRAMEWORK = {
     # the authentication class, before the permission check answers them 401.
     "DEFAULT_THROTTLE_CLASSES": ["requests_app.partners.api.authentication.PartnerRateThrottle"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # Bodies are JSON, as the OpenAPI document says; a form-encoded body answers 415.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "requests_app.partners.api.errors.exception_handler",
 }
@@ -253,6 +257,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Every operation's errors in the one shape, empty query parameters, installed values: schema.py says.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "requests_app.partners.api.schema.complete_the_document",
+    ],
     # Two models have a choice field named "format": give each enum its own name.
     "ENUM_NAME_OVERRIDES": {
         "RequestFormatEnum": "requests_app.models.RequestFormat",

@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from requests_app.partners.api.views import not_found as api_not_found
 from requests_app.partners.endpoint import iso18626, messages_json
 
 from . import views
@@ -26,6 +27,8 @@ urlpatterns = [
     # The split view serves Swagger UI's start-up script from ?script, as the Content-Security-Policy requires.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="api/swagger_ui.html"),
          name="api-docs"),
+    # Any other address under /api/ answers the API's JSON 404, not the site's HTML page.
+    re_path(r"^api/(?P<path>.*)$", api_not_found),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("billing/", include("billing.urls")),

@@ -15,15 +15,17 @@ from rest_framework.views import APIView
 
 from requests_app import identifiers
 from requests_app.partners.api import schema
-from requests_app.partners.api.fields_built_once import ModelSerializer
+from requests_app.partners.api.document_fields import ModelSerializer
+from requests_app.partners.api.errors import invalid_body
 from requests_app.partners.api.permissions import IsPartnerOrStaff
 
 from ..models import Holding
 
 #: The most holdings one look-up answers with.
 LIMIT = 50
-LOOKUPS = {"isbn": ("isbn", identifiers.normalize_isbn), "issn": ("issn", identifiers.normalize_issn),
-           "oclc": ("oclc_number", identifiers.normalize_oclc_number)}
+#: Parameter: (holding field, normaliser, the OpenAPI format the request body's field names too).
+LOOKUPS = {"isbn": ("isbn", identifiers.normalize_isbn, "isbn"), "issn": ("issn", identifiers.normalize_issn, "issn"),
+           "oclc": ("oclc_number", identifiers.normalize_oclc_number, "oclc-number")}
 
 
 class HoldingAvailabilitySerializer(ModelSerializer):
@@ -35,6 +37,7 @@ class HoldingAvailabilitySerializer(ModelSerializer):
         model = Holding
         fields = ["library", "library_name", "title", "author", "isbn", "issn", "oclc_number", "format",
                   "call_number", "location", "circulates", "copyable", "supplied_as"]
+        read_only_fields = fields
 
     def get_supplied_as(self, holding: Holding) -> list[str]:
         offers = []
@@ -50,15 +53,19 @@ class HoldingsAvailability(APIView):
 
     @extend_schema(
         summary="Look up whether our member libraries hold an item they would lend",
-        parameters=[OpenApiParameter(name, str, description=f"{name.upper()} of the item (any usual form)")
-                    for name in LOOKUPS],
+        description="Give one or more identifiers; the holdings matching all of them are listed (at most "
+                    f"{LIMIT}). With none, nothing is looked up and the list is empty.",
+        parameters=[OpenApiParameter(name, {"type": "string", "format": schema_format},
+                                     description=f"{name.upper()} of the item (any usual form; see the request "
+                                                 f"body's `{field}`)")
+                    for name, (field, _, schema_format) in LOOKUPS.items()],
         responses={200: HoldingAvailabilitySerializer(many=True), **schema.COMMON,
-                   400: schema.error("No identifier, or one that is not valid.", "invalid",
-                                     "Give an isbn, issn or oclc number to look up.")},
+                   400: schema.error("An identifier that is not valid (a wrong check digit, say).", "invalid",
+                                     "An identifier is not valid.")},
     )
     def get(self, request):
         filters, errors = {}, {}
-        for param, (field, normalize) in LOOKUPS.items():
+        for param, (field, normalize, _) in LOOKUPS.items():
             value = request.query_params.get(param, "").strip()
             if not value:
                 continue
@@ -67,11 +74,9 @@ class HoldingsAvailability(APIView):
             except ValidationError as exc:
                 errors[param] = exc.messages
         if errors:
-            return Response({"code": "invalid", "message": "An identifier is not valid.", "errors": errors},
-                            status=status.HTTP_400_BAD_REQUEST)
+            return Response(invalid_body(errors, "An identifier is not valid."), status=status.HTTP_400_BAD_REQUEST)
         if not filters:
-            return Response({"code": "invalid", "message": "Give an isbn, issn or oclc number to look up."},
-                            status=status.HTTP_400_BAD_REQUEST)
+            return Response([])
         holdings = (Holding.objects.filter(lendable=True, library__is_member=True, library__active=True, **filters)
                     .select_related("library").order_by("library__symbol", "title", "pk")[:LIMIT])
         return Response(HoldingAvailabilitySerializer(holdings, many=True).data)

@@ -80,7 +80,8 @@ class TestRequestAction(AuthenticationContract, PartnerIsolationContract):
         before = snapshot(world.borrowing_a)
         response = act(world.partner_a_client(), world.borrowing_a, "lender_shipped", data={"due_date": "soonish"})
         body = assert_json_error(response, 400, "invalid")
-        assert "due_date" in body["errors"]["data"]
+        assert body["errors"]["data.due_date"] == [
+            "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."]
         assert snapshot(world.borrowing_a) == before
 
     def test_data_that_is_not_an_object_answers_400(self, world):
@@ -107,4 +108,5 @@ class TestRequestAction(AuthenticationContract, PartnerIsolationContract):
     def test_nested_values_in_data_answer_400_on_their_key(self, world):
         response = act(world.partner_a_client(), world.borrowing_a, "lender_shipped",
                        data={"tracking_number": {"nested": True}})
-        assert "tracking_number" in assert_json_error(response, 400, "invalid")["errors"]["data"]
+        assert assert_json_error(response, 400, "invalid")["errors"] == {
+            "data.tracking_number": ["Must be a plain value (text, number, true/false or null)."]}

@@ -85,12 +85,22 @@ class TestRequestList(AuthenticationContract, ListIsolationContract, ConstantQue
         assert seen == list(expected.values_list("pk", flat=True))
         assert len(seen) == len(set(seen)) == 11
 
-    def test_a_huge_page_size_is_clamped_to_200(self):
-        request = APIRequestFactory().get(URL, {"page_size": "100000"})
+    def test_a_page_size_of_200_is_the_largest_accepted(self):
+        request = APIRequestFactory().get(URL, {"page_size": "200"})
         assert RequestCursorPagination().get_page_size(Request(request)) == 200
 
-    def test_a_nonsense_page_size_falls_back_to_the_default(self, world):
-        assert len(listed(world.partner_a_client().get(URL, {"page_size": "lots"}))) == 2
+    @pytest.mark.parametrize("page_size", ["201", "100000", "0", "-5", "lots", "2.5", "１０"])
+    def test_a_page_size_outside_1_to_200_answers_400_on_the_parameter(self, world, page_size):
+        body = assert_json_error(world.partner_a_client().get(URL, {"page_size": page_size}), 400, "invalid")
+        assert body["errors"] == {"page_size": ["Give one whole number from 1 to 200."]}
+
+    def test_two_page_sizes_answer_400(self, world):
+        response = world.partner_a_client().get(f"{URL}?page_size=1&page_size=2")
+        assert assert_json_error(response, 400, "invalid")["errors"] == {"page_size": [
+            "Give one whole number from 1 to 200."]}
+
+    def test_an_empty_page_size_is_the_default(self, world):
+        assert len(listed(world.partner_a_client().get(URL, {"page_size": ""}))) == 2
 
     def test_a_bad_cursor_answers_404_json(self, world):
         assert_json_error(world.partner_a_client().get(URL, {"cursor": "not-a-cursor"}), 404, "not_found")

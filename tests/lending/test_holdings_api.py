@@ -36,11 +36,16 @@ def test_holdings_not_offered_to_partners_or_of_other_libraries_are_not_listed(p
     assert partner_client.get("/api/v1/holdings/", {"issn": "00280836"}).json() == []
 
 
-def test_a_look_up_without_an_identifier_or_with_a_bad_one_is_a_clear_error(partner_client):
-    assert partner_client.get("/api/v1/holdings/").json()["code"] == "invalid"
+def test_a_look_up_with_a_bad_identifier_is_a_clear_error(partner_client):
     response = partner_client.get("/api/v1/holdings/", {"isbn": "9780226458084"})
     assert response.status_code == 400
-    assert "isbn" in response.json()["errors"]
+    assert response.json()["code"] == "invalid"
+    assert list(response.json()["errors"]) == ["isbn"]
+
+
+def test_a_look_up_without_an_identifier_finds_nothing(partner_client):
+    response = partner_client.get("/api/v1/holdings/", {"isbn": "", "issn": ""})
+    assert (response.status_code, response.json()) == (200, [])
 
 
 def test_anonymous_callers_and_patrons_cannot_look_up_holdings():

@@ -1,18 +1,39 @@
-"""Keyset (cursor) pagination: stable under inserts, no COUNT, cheap at any depth (DESIGN.md "Scale")."""
+"""Keyset (cursor) pagination: stable under inserts, no COUNT, cheap at any depth (DESIGN.md "Scale").
+
+``page_size`` is a whole number from 1 to 200 (``MAX_PAGE_SIZE``); anything else answers 400 with the
+parameter's error, as the OpenAPI document says. An empty ``page_size`` counts as not given. A cursor
+that is not one of ours (or whose position is not a value of the ordering) answers 404: the page it
+names does not exist.
+"""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import ValidationError as InvalidParameter
 from rest_framework.pagination import CursorPagination
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
 
 
 class CheckedCursorPagination(CursorPagination):
-    """A cursor whose position is not a value of the ordering field answers 404, like any bad cursor."""
-
-    page_size = 50
+    page_size = DEFAULT_PAGE_SIZE
     page_size_query_param = "page_size"
-    max_page_size = 200
+    max_page_size = MAX_PAGE_SIZE
+    page_size_query_description = f"How many results a page holds: 1 to {MAX_PAGE_SIZE} (default {DEFAULT_PAGE_SIZE})."
+    cursor_query_description = ("Where the page starts: the `cursor` of a `next` or `previous` link, as given. "
+                                "A cursor that is not one of ours answers 404.")
+
+    def get_page_size(self, request) -> int:
+        values = request.query_params.getlist(self.page_size_query_param)
+        if not values or values == [""]:
+            return self.page_size
+        text = values[0].strip()
+        if len(values) > 1 or not text.isascii() or not text.isdigit() or not 1 <= int(text) <= self.max_page_size:
+            raise InvalidParameter({self.page_size_query_param: [
+                f"Give one whole number from 1 to {self.max_page_size}."]})
+        return int(text)
 
     def paginate_queryset(self, queryset, request, view=None):
         try:
@@ -20,9 +41,17 @@ class CheckedCursorPagination(CursorPagination):
         except ValidationError:
             raise NotFound(self.invalid_cursor_message) from None
 
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": self.max_page_size,
+                                       "default": self.page_size}
+        return parameters
+
 
 class RequestCursorPagination(CheckedCursorPagination):
-    """Most recently changed first; ``?page_size=`` up to 200 (larger values are clamped)."""
+    """Most recently changed first."""
 
     ordering = ("-updated_at", "-pk")
 

@@ -34,6 +34,8 @@ from django.utils import timezone
 from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
 
+from .document_fields import shows_blank_as_null
+
 Row = dict[str, Any]
 Derived = tuple[tuple[str, ...], Callable[[Row], Any]]
 
@@ -83,7 +85,7 @@ class RowRepresentation:
             raise ImproperlyConfigured(f"{name!r} is a relation shown by {type(field).__name__}: declare it in "
                                        f"the serializer's row_fields.")
         if isinstance(field, serializers.CharField | serializers.ChoiceField) and isinstance(
-                model_field, models.CharField | models.TextField):
+                model_field, models.CharField | models.TextField) and not shows_blank_as_null(field):
             # A stored string is shown as itself (CharField: ``str(value)``; ChoiceField: the same value).
             return source, None
         if (type(field) is serializers.DateTimeField and getattr(field, "format", api_settings.DATETIME_FORMAT)

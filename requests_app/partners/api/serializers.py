@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.validators import RegexValidator
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -26,7 +28,7 @@ from requests_app.partners.outgoing import sends_message
 from requests_app.services import available_actions
 from requests_app.workflow import Actor, Transition
 
-from .fields_built_once import ModelSerializer
+from .document_fields import AmountField, ModelSerializer, TextField
 
 #: The citation fields a request carries, in the order a client reads them.
 CITATION_FIELDS = [
@@ -49,6 +51,32 @@ class ErrorSerializer(serializers.Serializer):
         child=serializers.ListField(child=serializers.CharField()), required=False,
         help_text="On invalid input: the messages for each field (`non_field_errors` for the whole body).",
     )
+
+
+CURRENCY_CODE = RegexValidator(r"^[A-Z]{3}$", message="Give an ISO 4217 currency code: three capital letters.")
+#: A text that is not only spaces (DRF trims a text, and refuses it blank): the document's ``pattern``.
+NOT_ONLY_SPACES = RegexValidator(r"\S", message="This field may not be blank.")
+
+
+class IdentifierField(TextField):
+    """An identifier as people write it, checked and normalised by ``requests_app.identifiers``.
+
+    The document names its ``format`` (``isbn``, ``issn``, ``doi``, ``pmid``, ``oclc-number``) and says in words
+    what it accepts: a check digit is not something a pattern can say. Empty counts as not given.
+    """
+
+    def __init__(self, format_name: str, max_length: int, description: str, **kwargs: Any) -> None:
+        super().__init__(required=False, allow_blank=True, max_length=max_length, help_text=description, **kwargs)
+        self.format_name = format_name
+
+
+class IdentifierFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = IdentifierField
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        # drf-spectacular adds the field's maxLength, and the empty string as the other choice (empty: not given).
+        return {"type": "string", "format": self.target.format_name}
 
 
 # Directory ---------------------------------------------------------------------------------
@@ -158,8 +186,9 @@ class PartnerRequestSerializer(ModelSerializer):
     )
     library = serializers.SlugRelatedField(slug_field="symbol", read_only=True,
                                            help_text="Symbol of our member library.")
-    partner = serializers.SlugRelatedField(slug_field="symbol", read_only=True,
-                                           help_text="Symbol of the partner library on the other side.")
+    partner = serializers.SlugRelatedField(slug_field="symbol", read_only=True, allow_null=True,
+                                           help_text="Symbol of the partner library on the other side; null while "
+                                                     "a borrowing request has no lender yet.")
 
     #: The fields that are not columns, for lists read from ``values()`` (``rows.RowRepresentation``).
     row_fields = {
@@ -250,23 +279,33 @@ class RequestCreateSerializer(ModelSerializer):
         slug_field="symbol", queryset=Library.objects.filter(is_member=True, active=True),
         help_text="Symbol of the member library asked to lend (see `/api/v1/libraries/`).",
     )
-    requesting_agency_request_id = serializers.CharField(
-        max_length=64, help_text="Your own id for this request. Sending the same id again returns the same request.",
+    requesting_agency_request_id = TextField(
+        min_length=1, max_length=64, validators=[NOT_ONLY_SPACES],
+        help_text="Your own id for this request. Sending the same id again returns the same request.",
     )
     # Wider than the stored columns: what people type (hyphens, prefixes) is normalised below.
-    isbn = serializers.CharField(required=False, allow_blank=True, max_length=40, help_text="ISBN-10 or ISBN-13.")
-    issn = serializers.CharField(required=False, allow_blank=True, max_length=20)
-    oclc_number = serializers.CharField(required=False, allow_blank=True, max_length=40)
-    doi = serializers.CharField(required=False, allow_blank=True, max_length=250)
-    pmid = serializers.CharField(required=False, allow_blank=True, max_length=40)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, write_only=True,
-                                 help_text="A note for our lending staff, kept in the request's history.")
+    isbn = IdentifierField("isbn", 40, "ISBN-10 or ISBN-13, with or without hyphens or an `urn:isbn:` prefix; "
+                                       "its check digit must be right. Stored as ISBN-13.")
+    issn = IdentifierField("issn", 20, "`NNNN-NNNC`, with or without the hyphen; its check digit must be right.")
+    oclc_number = IdentifierField("oclc-number", 40, "Up to twelve digits, with or without `ocm`, `ocn`, `on` or "
+                                                     "`(OCoLC)` before them.")
+    doi = IdentifierField("doi", 200, "`10.` a registrant code, a slash and the suffix, with or without `doi:` or "
+                                      "`https://doi.org/` before it.")
+    pmid = IdentifierField("pmid", 40, "A PubMed id: up to nine digits, with or without `pmid:` before them.")
+    max_cost = AmountField(required=False, help_text="The most you accept to pay, in `max_cost_currency`; "
+                                                     "null: no limit stated.")
+    max_cost_currency = TextField(required=False, max_length=3, validators=[CURRENCY_CODE],
+                                  help_text="The ISO 4217 code of `max_cost` (default USD).")
+    note = TextField(required=False, allow_blank=True, max_length=2000, write_only=True,
+                     help_text="A note for our lending staff, kept in the request's history.")
 
     class Meta:
         model = IllRequest
         fields = ["supplying_library", "requesting_agency_request_id", "service_type", "copyright_compliance",
                   *CITATION_FIELDS, "note"]
-        extra_kwargs = {"service_type": {"required": True}}
+        extra_kwargs = {"service_type": {"required": True},
+                        # Text that is only spaces is blank once trimmed: the document says so with its pattern.
+                        "title": {"min_length": 1, "validators": [NOT_ONLY_SPACES]}}
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         cleaned, errors = identifiers.normalize_identifiers(
@@ -276,17 +315,29 @@ class RequestCreateSerializer(ModelSerializer):
         return {**attrs, **cleaned}
 
 
+@extend_schema_field({
+    "type": "object",
+    # A date, or empty or null for none.
+    "properties": {key: {"anyOf": [{"type": "string", "format": "date", "nullable": True},
+                                   {"type": "string", "enum": [""]}]} for key in DATE_DATA_KEYS},
+    "additionalProperties": {"anyOf": [{"type": "string", "nullable": True}, {"type": "number"},
+                                       {"type": "boolean"}]},
+})
+class ActionDataField(serializers.DictField):
+    """An action's ``data``: plain values by key, the dates among them as ``YYYY-MM-DD``."""
+
+
 class ActionSerializer(serializers.Serializer):
     """The body of an action: all optional."""
 
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000,
+    note = TextField(required=False, allow_blank=True, default="", max_length=2000,
                                  help_text="Why, for the history (and the partner, when the action tells it).")
-    expected_status = serializers.CharField(
-        required=False, max_length=32,
+    expected_status = TextField(
+        required=False, allow_blank=True, max_length=32,
         help_text="The status you saw; if the request has moved on since, the action is refused with 409 "
-                  "`conflict` instead of applied to a state you did not see.",
+                  "`conflict` instead of applied to a state you did not see. Empty: not checked.",
     )
-    data = serializers.DictField(
+    data = ActionDataField(
         required=False, default=dict,
         help_text="What the action carries, as plain values: `due_date` (YYYY-MM-DD; e.g. `lender_shipped`, "
                   "`lender_renewal_answer`, `lender_recalled`, staff `ship`), `answer` (`Y`/`N`, renewal answers), "
@@ -312,6 +363,9 @@ class ActionSerializer(serializers.Serializer):
             raise serializers.ValidationError(errors)
         return result
 
+    def validate_expected_status(self, value: str) -> str | None:
+        return value or None
+
 
 # Notes --------------------------------------------------------------------------------------
 
@@ -332,7 +386,8 @@ class NoteSerializer(ModelSerializer):
 
 
 class NoteCreateSerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=10000)
+    text = TextField(min_length=1, max_length=10000, validators=[NOT_ONLY_SPACES],
+                                 help_text="The note: not empty, not only spaces.")
     visibility = serializers.ChoiceField(
         choices=NoteVisibility.choices, default=NoteVisibility.INTERNAL,
         help_text="Staff only (default `internal`). A partner's note is always `partner`: this field is ignored.",

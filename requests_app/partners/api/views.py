@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -286,7 +287,8 @@ class RequestViewSet(ApiViewSet):
         return Response(NoteSerializer(note, context=context).data, status=status.HTTP_201_CREATED)
 
 
+@csrf_exempt  # it changes nothing, whatever the method: a POST here is answered 404, not refused by CSRF
 def not_found(request: HttpRequest, path: str = "") -> JsonResponse:
-    """Any other address under /api/v1/: a JSON 404 like every other API error."""
+    """Any other address under /api/: a JSON 404 like every other API error."""
     return JsonResponse({"code": "not_found", "message": "There is no API endpoint at this address "
                                                          "(API addresses end with a slash)."}, status=404)
