@@ -18,7 +18,7 @@ from django.shortcuts import redirect
 
 from .action_input import ActionForm
 from .models import EventSource, IllRequest, Library
-from .services import changed_meanwhile, perform
+from .services import changed_meanwhile, perform_transition
 from .workflow import Actor, Transition, Workflow, WorkflowError
 
 T = TypeVar("T")
@@ -83,7 +83,8 @@ def run_action(request: HttpRequest, call: Callable[[], T], *, back: str, done: 
 
 
 def perform_action(request: HttpRequest, pk: int, action: str, *, desk: Desk) -> HttpResponse:
-    """POST of an action's form on a request page: validate it, run the transition's service (or ``perform``)."""
+    """POST of an action's form on a request page: validate it, run the transition's service (or ``perform``)
+    through ``services.perform_transition``."""
     library = desk.library(request)
     ill_request = desk.own_request(library, pk)
     back = desk.workflow.desk_request_url(pk)
@@ -97,13 +98,11 @@ def perform_action(request: HttpRequest, pk: int, action: str, *, desk: Desk) ->
         messages.error(request, CORRECT_THE_FORM)
         return desk.page(request, library, pk, {action: form})
     actor, arguments = Actor.staff(request.user), form.arguments(request)
-    if transition.service is not None:
-        def call():
-            return transition.service(request=ill_request, actor=actor, **arguments)
-    else:
-        def call():
-            return perform(request=ill_request, action=action, actor=actor, source=EventSource.WEB,
-                           note=arguments.pop("note", ""), data=arguments)
+
+    def call():
+        # The REST API's actions run through the same function with the same arguments.
+        return perform_transition(transition=transition, request=ill_request, actor=actor, arguments=arguments,
+                                  source=EventSource.WEB)
 
     def invalid(exc: WorkflowError) -> HttpResponse:
         form.add_error(None, exc.message)

@@ -165,6 +165,25 @@ def perform(
     return request
 
 
+def perform_transition(*, transition: Transition, request: IllRequest, actor: Actor, arguments: dict[str, Any],
+                       source: str = EventSource.WEB, expected_status: str | None = None) -> Any:
+    """Carry out ``transition`` with the input its form validated, as every door that asks with a form does.
+
+    ``arguments`` are the form's ``arguments()``: the transition's ``service`` gets them (shipping details, a
+    clearance, an upload...); a transition without one is performed by :func:`perform`, ``arguments["note"]``
+    its note and the rest its data. ``expected_status`` is the status the caller saw: a request in another
+    is refused with ``conflict`` before anything runs. Returns what the service returns (``perform``: the
+    request). Raises ``WorkflowError`` as the service or ``perform`` does; nothing is changed then.
+    """
+    if expected_status and expected_status != request.status:
+        raise changed_meanwhile(request)
+    given = dict(arguments)
+    if transition.service is not None:
+        return transition.service(request=request, actor=actor, source=source, **given)
+    return perform(request=request, action=transition.action, actor=actor, source=source,
+                   note=given.pop("note", "") or "", data=given, expected_status=expected_status)
+
+
 def claim(*, request_id: int, from_status: str, action: str, actor: Actor, source: str = EventSource.JOB,
           note: str = "", data: dict[str, Any] | None = None) -> IllRequest | None:
     """Perform ``action`` for a job only if the request is still in ``from_status``.

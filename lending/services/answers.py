@@ -57,7 +57,8 @@ def will_supply(*, request: IllRequest, actor: Actor, note: str = "") -> IllRequ
     return perform(request=request, action="will_supply", actor=actor, note=note)
 
 
-def offer_conditions(*, request: IllRequest, actor: Actor, conditions: list[str], note: str) -> IllRequest:
+def offer_conditions(*, request: IllRequest, actor: Actor, conditions: list[str], note: str,
+                     source: str = EventSource.WEB) -> IllRequest:
     """Offer to supply on ``conditions`` (loanCondition codes); ``note`` explains them to the borrower."""
     codes = [c for c in dict.fromkeys(conditions or []) if c]
     unknown = [c for c in codes if c not in LoanCondition.values]
@@ -69,11 +70,11 @@ def offer_conditions(*, request: IllRequest, actor: Actor, conditions: list[str]
         raise WorkflowError("invalid", "Conditions need a note for the borrower.")
     labels = ", ".join(codes)
     return perform(request=request, action="offer_conditions", actor=actor, note=f"{labels}: {note.strip()}",
-                   data={"loan_conditions": codes})
+                   data={"loan_conditions": codes}, source=source)
 
 
 def unfill(*, request: IllRequest, actor: Actor, reason: str, note: str = "",
-           retry_after: dt.date | None = None) -> IllRequest:
+           retry_after: dt.date | None = None, source: str = EventSource.WEB) -> IllRequest:
     """Answer unfilled with an ISO 18626 reason code; ``retry_after`` says when the borrower may try again.
 
     ISO 18626's RetryPossible is not a lending state here: a retry date is an unfill whose
@@ -89,7 +90,7 @@ def unfill(*, request: IllRequest, actor: Actor, reason: str, note: str = "",
         data["retry_after"] = retry_after.isoformat()
         text = f"{text} Retry possible after {retry_after.isoformat()}.".strip()
     return perform(request=request, action="unfill", actor=actor, note=text or UnfilledReason(reason).label,
-                   data=data)
+                   data=data, source=source)
 
 
 def print_pull_slip(*, request: IllRequest, actor: Actor) -> IllRequest:

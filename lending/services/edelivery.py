@@ -65,7 +65,8 @@ def download_url(base_url: str, token: str) -> str:
     return f"{base_url.rstrip('/')}/delivery/{token}/"
 
 
-def deliver_copy(*, request: IllRequest, actor: Actor, upload, base_url: str, note: str = "") -> ElectronicDelivery:
+def deliver_copy(*, request: IllRequest, actor: Actor, upload, base_url: str, note: str = "",
+                 source: str = EventSource.WEB) -> ElectronicDelivery:
     """Store ``upload`` (checked) behind a copyright cover sheet and send the borrower the link.
 
     Performs ``deliver_copy`` with ``data={"url": …}`` so the ISO 18626 CopyCompleted message
@@ -82,7 +83,7 @@ def deliver_copy(*, request: IllRequest, actor: Actor, upload, base_url: str, no
     try:
         with transaction.atomic():
             delivery.save()
-            perform(request=request, action="deliver_copy", actor=actor, note=note,
+            perform(request=request, action="deliver_copy", actor=actor, note=note, source=source,
                     data={"url": download_url(base_url, delivery.token)})
     except Exception:
         default_storage.delete(delivery.file.name)
