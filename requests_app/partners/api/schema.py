@@ -96,6 +96,7 @@ def complete_the_document(result: dict, generator, request, public) -> dict:
         if "oneOf" in schemas.get(name, {}):
             schemas[name]["anyOf"] = schemas[name].pop("oneOf")
     _installed_values(result)
+    _action_data(result)
     return result
 
 
@@ -137,3 +138,18 @@ def _installed_values(result: dict) -> None:
             symbols = []
         if symbols:
             supplying["enum"] = symbols
+
+
+#: Where the action's description lists each form's fields: written when the document is (the workflows are
+#: registered by then), from the forms themselves.
+ACTION_DATA_PLACEHOLDER = "{action data fields}"
+
+
+def _action_data(result: dict) -> None:
+    from .action_forms import describe_action_data
+
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            text = operation.get("description", "") if isinstance(operation, dict) else ""
+            if ACTION_DATA_PLACEHOLDER in text:
+                operation["description"] = text.replace(ACTION_DATA_PLACEHOLDER, describe_action_data())

@@ -339,10 +339,14 @@ class ActionSerializer(serializers.Serializer):
     )
     data = ActionDataField(
         required=False, default=dict,
-        help_text="What the action carries, as plain values: `due_date` (YYYY-MM-DD; e.g. `lender_shipped`, "
-                  "`lender_renewal_answer`, `lender_recalled`, staff `ship`), `answer` (`Y`/`N`, renewal answers), "
-                  "`patron_due_date` (staff `check_out`); for the message to the partner: `tracking_number`, "
-                  "`carrier`, `shipping_method`, `item_id`, `url`, `reason_unfilled`.",
+        help_text="What the action carries, as plain values. A staff action asked with a form at the desk "
+                  "(`ship`, `unfill`, `offer_conditions`, `answer_renewal`, `clear_copyright`, "
+                  "`cancel_owned_locally`) takes that form's fields, listed in this operation's description "
+                  "(e.g. `ship`: `shipping_method`, `carrier`, `tracking_number`, `due_date`). The others: "
+                  "`due_date` (YYYY-MM-DD; e.g. `lender_shipped`, `lender_renewal_answer`, `lender_recalled`), "
+                  "`answer` (`Y`/`N`, renewal answers), `patron_due_date` (staff `check_out`); for the message "
+                  "to the partner: `tracking_number`, `carrier`, `shipping_method`, `item_id`, `url`, "
+                  "`reason_unfilled`.",
     )
 
     def validate_data(self, data: dict[str, Any]) -> dict[str, Any]:

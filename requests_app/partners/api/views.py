@@ -30,6 +30,7 @@ from requests_app.models import EventSource, IllRequest, NoteVisibility
 from requests_app.utilities.ids import PATH_KEY_PATTERN, parse_id
 
 from . import schema
+from .action_forms import action_arguments
 from .filters import IllRequestFilterSet
 from .pagination import LibraryCursorPagination, RequestCursorPagination
 from .permissions import ApiCaller, IsPartner, IsPartnerOrStaff, api_caller
@@ -228,7 +229,12 @@ class RequestViewSet(ApiViewSet):
         summary="Perform a workflow action on a request",
         description="Performs `action` as the caller (a partner library, or a staff member) through the one "
                     "workflow service, exactly as the staff pages and ISO 18626 do, and returns the updated "
-                    "request. The status changes only this way.",
+                    "request. The status changes only this way. A staff action that the desk asks with a form "
+                    "takes that form's fields in `data`, checked by the same rules (each bad field answers 400 "
+                    "on `data.<field>`, a field the action does not take too), and runs the same service "
+                    "(shipping records its carrier and tracking number, as the desk does); the others take "
+                    "`data` as plain values. The fields of each action with a form:\n\n"
+                    + schema.ACTION_DATA_PLACEHOLDER,
         parameters=[ACTION_PARAMETER],
         request=ActionSerializer,
         responses={200: REQUEST_DETAIL, 400: schema.INVALID, 401: schema.UNAUTHENTICATED, 429: schema.THROTTLED,
@@ -245,11 +251,16 @@ class RequestViewSet(ApiViewSet):
         ill_request = self.get_ill_request(pk)
         body = ActionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        services.perform(
-            request=ill_request, action=action, actor=self.caller.actor, source=EventSource.API,
-            note=body.validated_data["note"], data=body.validated_data["data"],
-            expected_status=body.validated_data.get("expected_status"),
-        )
+        actor = self.caller.actor
+        transition = ill_request.workflow.transition(action)
+        # Who may is answered before what was sent: a partner asking a staff action learns no form's rules.
+        services.check_actor(request=ill_request, actor=actor, transition=transition)
+        arguments = action_arguments(transition=transition, ill_request=ill_request,
+                                     note=body.validated_data["note"], data=body.validated_data["data"],
+                                     request=request)
+        # The desk's own path: the transition's service with its form's arguments, or perform.
+        services.perform_transition(transition=transition, request=ill_request, actor=actor, arguments=arguments,
+                                    source=EventSource.API, expected_status=body.validated_data.get("expected_status"))
         return self.detail_response(ill_request)
 
     @extend_schema(
