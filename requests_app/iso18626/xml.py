@@ -862,12 +862,28 @@ def _decode_root(root: etree._Element) -> Envelope:
     if len(children) != 1:
         raise ProtocolError(_BAD, f"{ROOT} must contain exactly one message, found {len(children)}")
     kind = MessageKind(_name(children[0])[1])
-    message = _read_record(_CLASS_BY_KIND[kind], children[0], kind.value)
+    if kind is MessageKind.REQUEST and form_of(version) == VERSION_1_2 and children[0].find(_q("serviceInfo")) is None:
+        message = _request_without_service_info(children[0])
+    else:
+        message = _read_record(_CLASS_BY_KIND[kind], children[0], kind.value)
     if isinstance(message, SupplyingAgencyMessage):
         message = _with_legacy_retry_info(message, children[0])
     if form_of(version) == VERSION_1_2:
         message = read_back(message)
     return Envelope(version=version, message=message)
+
+
+def _request_without_service_info(element: etree._Element) -> Request:
+    """A 1.x request may leave out ``serviceInfo`` (2021-2 requires it): it asks for neither form in particular.
+
+    Read as ``serviceType`` CopyOrLoan, the value that says so, and nothing else of serviceInfo.
+    """
+    path = MessageKind.REQUEST.value
+    specs = tuple(replace(field, required=False) if field.xml == "serviceInfo" else field for field in _SPECS[Request])
+    groups = _group_children(element, path, specs, _ALIASES.get(Request, {}), _IGNORED.get(Request, frozenset()))
+    values = _read_fields(specs, groups, path)
+    values["service_info"] = ServiceInfo(service_type=ServiceType.COPY_OR_LOAN)
+    return Request(**values)
 
 
 def _read_version(root: etree._Element) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from lxml import etree
 
 from borrowing.states import BorrowingStatus
 from lending.states import LendingStatus
@@ -302,6 +303,20 @@ def test_a_partners_request_creates_a_new_lending_request(client):
     assert (request.library, request.partner, request.status) == (library, partner, LendingStatus.NEW)
     assert (request.title, request.isbn, request.requesting_agency_request_id) == (
         "The Structure of Scientific Revolutions", "9780226458083", "NFC-100")
+
+
+def test_a_1_2_request_without_service_info_creates_a_request_for_a_copy_or_a_loan(client):
+
+    library, partner = MemberLibraryFactory(), LibraryFactory()
+    message = iso_request(library, partner)
+    root = etree.fromstring(xml.encode(message, version="1.2"))
+    request_element = root.find(f"{{{xml.NS}}}request")
+    request_element.remove(request_element.find(f"{{{xml.NS}}}serviceInfo"))
+    response = client.post("/iso18626", data=etree.tostring(root), content_type="application/xml",
+                           **sender_credentials(message))
+    assert_ok(xml.decode(response.content))
+    request = IllRequest.objects.get(library=library)
+    assert (request.status, request.service_type) == (LendingStatus.NEW, m.ServiceType.COPY_OR_LOAN.value)
 
 
 def test_a_request_with_a_bad_isbn_is_refused_and_creates_nothing(client):

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from requests_app.iso18626.errors import ProtocolError
 from requests_app.iso18626.messages import (
     Action,
     DeliveryInfo,
@@ -272,3 +273,32 @@ def test_carried_lines_are_read_back_only_from_documents_labelled_1_x() -> None:
 
     assert decoded.message_info.note == note
     assert decoded.shipping_info is None
+
+
+# A 1.2 request may leave out serviceInfo ------------------------------------------------
+
+
+def without_service_info(data: bytes) -> bytes:
+    root = etree.fromstring(data)
+    request = root.find(f"{{{NS}}}request")
+    request.remove(request.find(f"{{{NS}}}serviceInfo"))
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def test_a_1_2_request_without_service_info_is_valid_in_its_schema(schema_errors):
+    assert schema_errors(without_service_info(encode(minimal_request(), version="1.2"))) == []
+
+
+def test_a_1_2_request_without_service_info_is_read_as_asking_for_a_copy_or_a_loan():
+    message = decode(without_service_info(encode(minimal_request(), version="1.2")))
+
+    assert message.service_info == ServiceInfo(service_type=ServiceType.COPY_OR_LOAN)
+    assert message.bibliographic_info == minimal_request().bibliographic_info
+
+
+def test_a_2021_2_request_without_service_info_is_still_refused_as_its_schema_requires_it():
+    with pytest.raises(ProtocolError) as refused:
+        decode(without_service_info(encode(minimal_request(), version="2021-2")))
+
+    assert refused.value.error_type is ErrorType.BADLY_FORMED_MESSAGE
+    assert "serviceInfo is missing" in refused.value.message
