@@ -3,7 +3,8 @@
 ISO 18626 ``requestedDeliveryInfo`` (where to ship, in the borrower's order of preference),
 ``requestingAgencyInfo`` (its name, contact and addresses), ``billingInfo`` (who to bill, and where)
 and ``serviceInfo/serviceLevel`` become a :class:`RequesterDetails` row and :class:`RequesterAddress`
-rows (:func:`keep_requester_details`, called by the handler when it creates the request). The
+rows (:func:`keep_requester_details`, called by the handler when it creates the request; the REST API's
+request gives the same parts to :func:`keep_given_details`). The
 lending desk shows them and the shipping label and pull slip print the first postal ship-to address;
 a request that gave none is shipped to the directory's address. The citation is read elsewhere
 (``handler.citation_of``). Patron details (``patronInfo``) are not read: a lending request has no patron.
@@ -53,16 +54,21 @@ def _ship_to_order(infos: tuple[m.RequestedDeliveryInfo, ...]) -> list[m.Request
 def requester_details_of(message: m.Request, request: IllRequest
                          ) -> tuple[RequesterDetails | None, list[RequesterAddress]]:
     """The rows ``message`` gives ``request`` (not saved); ``None`` and ``[]`` for what it leaves out."""
+    return _rows(request, delivery_infos=message.requested_delivery_infos, agency=message.requesting_agency_info,
+                 billing=message.billing_info, service_level=message.service_info.service_level)
+
+
+def _rows(request: IllRequest, *, delivery_infos: tuple[m.RequestedDeliveryInfo, ...],
+          agency: m.RequestingAgencyInfo | None, billing: m.BillingInfo | None,
+          service_level: m.TypedValue | None) -> tuple[RequesterDetails | None, list[RequesterAddress]]:
     addresses: list[RequesterAddress | None] = []
-    ship_to = [info for info in _ship_to_order(message.requested_delivery_infos) if info.address is not None]
+    ship_to = [info for info in _ship_to_order(delivery_infos) if info.address is not None]
     for position, info in enumerate(ship_to):
         addresses.append(_address(info.address, purpose=AddressPurpose.SHIP_TO, position=position, request=request,
                                   delivery_method=info.delivery_method, courier_name=info.courier_name))
-    agency = message.requesting_agency_info
     if agency is not None:
         addresses += [_address(a, purpose=AddressPurpose.CONTACT, position=n, request=request)
                       for n, a in enumerate(agency.addresses)]
-    billing = message.billing_info
     if billing is not None and billing.address is not None:
         addresses.append(_address(billing.address, purpose=AddressPurpose.BILLING, position=0, request=request))
     details = RequesterDetails(
@@ -72,7 +78,7 @@ def requester_details_of(message: m.Request, request: IllRequest
         billing_name=_text(billing.billing_name if billing else None, "billing_name", RequesterDetails),
         billing_method=_code(billing.billing_method if billing else None, "billing_method", RequesterDetails),
         payment_method=_code(billing.payment_method if billing else None, "payment_method", RequesterDetails),
-        service_level=_code(message.service_info.service_level, "service_level", RequesterDetails),
+        service_level=_code(service_level, "service_level", RequesterDetails),
     )
     said = any(getattr(details, f) for f in ("name", "contact_name", "billing_name", "billing_method",
                                                "payment_method", "service_level"))
@@ -86,7 +92,17 @@ def keep_requester_details(*, request: IllRequest, message: m.Request) -> None:
     and every address in one ``INSERT``). Values are cut to their columns, so a long one never fails
     the intake.
     """
-    details, addresses = requester_details_of(message, request)
+    _save(*requester_details_of(message, request))
+
+
+def keep_given_details(*, request: IllRequest, delivery_infos: tuple[m.RequestedDeliveryInfo, ...] = (),
+                       agency: m.RequestingAgencyInfo | None = None, billing: m.BillingInfo | None = None,
+                       service_level: m.TypedValue | None = None) -> None:
+    """Store the same details given as their parts (the REST API's request carries them outside a message)."""
+    _save(*_rows(request, delivery_infos=delivery_infos, agency=agency, billing=billing, service_level=service_level))
+
+
+def _save(details: RequesterDetails | None, addresses: list[RequesterAddress]) -> None:
     if details is not None:
         details.save(force_insert=True)
     if addresses:

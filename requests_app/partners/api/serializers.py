@@ -10,11 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.validators import RegexValidator
-from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.extensions import OpenApiSerializerExtension, OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from requests_app import identifiers
+from requests_app.iso18626 import messages as m
 from requests_app.models import (
     ActorKind,
     Event,
@@ -268,6 +269,92 @@ class StaffRequestDetailSerializer(_WithActions, StaffRequestSerializer):
 
 # Requests: writing -------------------------------------------------------------------------
 
+def _optional_text(max_length: int, help_text: str = "") -> TextField:
+    return TextField(required=False, allow_blank=True, max_length=max_length, help_text=help_text)
+
+
+class AddressSerializer(serializers.Serializer):
+    """An ISO 18626 ``address``: a postal one (`line1` … `country`) or an electronic one (`electronic_data`)."""
+
+    electronic_type = _optional_text(50, "With `electronic_data`: its kind, e.g. `Email` (the default), `URL`.")
+    electronic_data = _optional_text(300, "An e-mail address (or, with another `electronic_type`, a URL…).")
+    line1 = _optional_text(200)
+    line2 = _optional_text(200)
+    locality = _optional_text(100, "Town or city.")
+    postal_code = _optional_text(20)
+    region = _optional_text(100, "State, province or county.")
+    country = _optional_text(60, "ISO 3166 code, e.g. `US`, `GB`.")
+
+    POSTAL = ("line1", "line2", "locality", "postal_code", "region", "country")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        postal = bool((attrs.get("line1") or "").strip())
+        electronic = bool((attrs.get("electronic_data") or "").strip())
+        if postal and electronic:
+            raise serializers.ValidationError("An address is postal or electronic: send `electronic_data` in an "
+                                              "address of its own.")
+        if not postal and not electronic:
+            raise serializers.ValidationError("Give a postal address (with `line1`) or an electronic one "
+                                              "(`electronic_data`).")
+        return attrs
+
+    def message_address(self, attrs: dict[str, Any]) -> m.Address:
+        """The address as the codec's record, which ``keep_given_details`` stores as a partner's is stored."""
+        if (attrs.get("electronic_data") or "").strip():
+            return m.ElectronicAddress(type=m.TypedValue(value=attrs.get("electronic_type") or "Email"),
+                                       data=attrs["electronic_data"])
+        country = attrs.get("country") or ""
+        return m.PhysicalAddress(**{name: attrs.get(name) or None for name in self.POSTAL[:-1]},
+                                 country=m.TypedValue(value=country) if country else None)
+
+
+class AddressSchema(OpenApiSerializerExtension):
+    """The document says what :meth:`AddressSerializer.validate` checks: one of a postal address (``line1``) or
+    an electronic one (``electronic_data``), never both."""
+
+    target_class = AddressSerializer
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        properties = schema.get("properties", {})
+        given = {"type": "string", "minLength": 1, "pattern": r"\S"}
+
+        def branch(required: str, leaves_out: tuple[str, ...]) -> dict:
+            return {"type": "object", "required": [required],
+                    "properties": {**{k: v for k, v in properties.items() if k not in leaves_out},
+                                   required: {**properties.get(required, {}), **given}}}
+
+        return {"oneOf": [branch("line1", ("electronic_type", "electronic_data")),
+                          branch("electronic_data", AddressSerializer.POSTAL)],
+                "description": (self.target.__doc__ or "").strip()}
+
+
+class DeliveryAddressSerializer(AddressSerializer):
+    """Where to send the item (ISO 18626 ``requestedDeliveryInfo``), and how, when you say."""
+
+    delivery_method = _optional_text(50, "E.g. `Mail`, `Courier`, `InNetworkDelivery`.")
+    courier_name = _optional_text(50)
+
+
+class RequestingAgencySerializer(serializers.Serializer):
+    """Who asks (ISO 18626 ``requestingAgencyInfo``): your library's name, its contact and addresses."""
+
+    name = _optional_text(200, "Your library's name.")
+    contact_name = _optional_text(200, "Who our staff contact about this request.")
+    addresses = AddressSerializer(many=True, required=False,
+                                  help_text="Its addresses: postal, e-mail, in your order.")
+
+
+class BillingSerializer(serializers.Serializer):
+    """Who pays (ISO 18626 ``billingInfo``)."""
+
+    billing_name = _optional_text(200, "Who the invoice is made out to.")
+    billing_method = _optional_text(50, "E.g. `Invoice`, `IFM`, `Account`.")
+    payment_method = _optional_text(50)
+    address = AddressSerializer(required=False, help_text="Where the invoice goes.")
+
+
 class RequestCreateSerializer(ModelSerializer):
     """A partner's request to borrow from one of our member libraries (ISO 18626 `request` semantics).
 
@@ -298,11 +385,22 @@ class RequestCreateSerializer(ModelSerializer):
                                   help_text="The ISO 4217 code of `max_cost` (default USD).")
     note = TextField(required=False, allow_blank=True, max_length=2000, write_only=True,
                      help_text="A note for our lending staff, kept in the request's history.")
+    # What an ISO 18626 request says of the requesting library: kept beside the request, shown on our desk.
+    ship_to = DeliveryAddressSerializer(
+        many=True, required=False,
+        help_text="Where to ship, in your order of preference: the first postal address is printed on our "
+                  "shipping label and pull slip (none: the address of your directory entry).")
+    requesting_agency = RequestingAgencySerializer(required=False)
+    billing = BillingSerializer(required=False)
+    service_level = _optional_text(50, "How soon, e.g. `Normal`, `Rush`: our desk marks a rush request.")
+
+    #: The fields kept as the requester's details (``requester.keep_given_details``), not on the request row.
+    DETAIL_FIELDS = ("ship_to", "requesting_agency", "billing", "service_level")
 
     class Meta:
         model = IllRequest
         fields = ["supplying_library", "requesting_agency_request_id", "service_type", "copyright_compliance",
-                  *CITATION_FIELDS, "note"]
+                  *CITATION_FIELDS, "note", "ship_to", "requesting_agency", "billing", "service_level"]
         extra_kwargs = {"service_type": {"required": True},
                         # Text that is only spaces is blank once trimmed: the document says so with its pattern.
                         "title": {"min_length": 1, "validators": [NOT_ONLY_SPACES]}}
@@ -313,6 +411,33 @@ class RequestCreateSerializer(ModelSerializer):
         if errors:
             raise serializers.ValidationError({field: exc.messages for field, exc in errors.items()})
         return {**attrs, **cleaned}
+
+    @staticmethod
+    def requester_details(details: dict[str, Any]) -> dict[str, Any]:
+        """The popped ``DETAIL_FIELDS`` as ``keep_given_details`` takes them (the codec's records)."""
+        address = AddressSerializer()
+        ship_to = tuple(
+            m.RequestedDeliveryInfo(
+                sort_order=position, address=address.message_address(item),
+                delivery_method=m.TypedValue(value=item["delivery_method"]) if item.get("delivery_method") else None,
+                courier_name=m.TypedValue(value=item["courier_name"]) if item.get("courier_name") else None)
+            for position, item in enumerate(details.get("ship_to") or []))
+        agency = details.get("requesting_agency")
+        billing = details.get("billing")
+        return {
+            "delivery_infos": ship_to,
+            "agency": m.RequestingAgencyInfo(
+                name=agency.get("name") or None, contact_name=agency.get("contact_name") or None,
+                addresses=tuple(address.message_address(a) for a in agency.get("addresses") or [])
+            ) if agency else None,
+            "billing": m.BillingInfo(
+                billing_name=billing.get("billing_name") or None,
+                billing_method=m.TypedValue(value=billing["billing_method"]) if billing.get("billing_method") else None,
+                payment_method=m.TypedValue(value=billing["payment_method"]) if billing.get("payment_method") else None,
+                address=address.message_address(billing["address"]) if billing.get("address") else None,
+            ) if billing else None,
+            "service_level": m.TypedValue(value=details["service_level"]) if details.get("service_level") else None,
+        }
 
 
 @extend_schema_field({

@@ -7,6 +7,9 @@ outside the caller's scope answers 404, never 403, so nobody learns what exists.
 
 from __future__ import annotations
 
+import contextlib
+
+from django.db import transaction
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -27,6 +30,7 @@ from rest_framework.response import Response
 
 from requests_app import messaging, privacy, selectors, services
 from requests_app.models import EventSource, IllRequest, NoteVisibility
+from requests_app.partners.requester import keep_given_details
 from requests_app.utilities.ids import PATH_KEY_PATTERN, parse_id
 
 from . import schema
@@ -201,13 +205,19 @@ class RequestViewSet(ApiViewSet):
         body.is_valid(raise_exception=True)
         fields = dict(body.validated_data)
         library = fields.pop("supplying_library")
-        # The same service the ISO 18626 door uses (lending.services.receive_request delegates to it; the
-        # core does not import the lending app).
-        ill_request, created = services.receive_partner_request(
-            library=library, partner=self.caller.library,
-            requesting_agency_request_id=fields.pop("requesting_agency_request_id"),
-            source=EventSource.API, **fields,
-        )
+        details = {name: fields.pop(name) for name in RequestCreateSerializer.DETAIL_FIELDS if name in fields}
+        # A request without details stays at the intake's own queries; with them, both are written or neither.
+        with transaction.atomic() if details else contextlib.nullcontext():
+            # The same service the ISO 18626 door uses (lending.services.receive_request delegates to it; the
+            # core does not import the lending app).
+            ill_request, created = services.receive_partner_request(
+                library=library, partner=self.caller.library,
+                requesting_agency_request_id=fields.pop("requesting_agency_request_id"),
+                source=EventSource.API, **fields,
+            )
+            if created and details:
+                # Where to ship, who asks and who pays, kept as a partner's ISO 18626 request's are.
+                keep_given_details(request=ill_request, **RequestCreateSerializer.requester_details(details))
         headers = {"Location": reverse("api:request-detail", args=[ill_request.pk])}
         if not created:
             differences = services.partner_request_differences(request=ill_request, fields=fields)
