@@ -5,6 +5,7 @@ needs a reason, recorded by :mod:`.authentication`) and the partners' API keys."
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets
+from django.db import models
 from django.utils.html import format_html
 
 from ..admin_scope import MemberLibraryScopedAdmin, MemberLibraryScopedInline
@@ -84,6 +85,8 @@ class LibraryAdmin(MemberLibraryScopedAdmin):
     """The directory: every library for directory administrators; for a member library's staff, its own entry."""
 
     form = LibraryAdminForm
+    # A partner's endpoint typed without a scheme is https (Django 6's default, taken now).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     library_path = "pk"
     directory_wide = True
     list_display = ["symbol", "name", "is_member", "active", "agency_id_type", "agency_id_value", "country",
