@@ -14,13 +14,15 @@ import threading
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 from requests_app.iso18626 import messages as m
 from requests_app.iso18626 import xml
 from requests_app.iso18626.confirmations import confirmation_for, error_confirmation
 from requests_app.iso18626.errors import ProtocolError
+
+from .stub_partner import QuietHandler
 
 SCHEMA_OF = {xml.VERSION_1_2: xml.SCHEMA_FILENAME_1_2, xml.VERSION_2021_2: xml.SCHEMA_FILENAME}
 
@@ -35,18 +37,10 @@ class StrictPeer:
         self.lock = threading.Lock()
         peer = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                answer = peer.receive(body)
-                self.send_response(200)
-                self.send_header("Content-Type", "application/xml")
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
-
-            def log_message(self, *args) -> None:
-                pass
+                self.answer_xml(peer.receive(body))
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)

@@ -14,6 +14,21 @@ from requests_app.iso18626 import xml
 from requests_app.iso18626.confirmations import confirmation_for
 
 
+class QuietHandler(BaseHTTPRequestHandler):
+    """A request handler for a test peer: it answers with ``answer_xml`` and logs nothing."""
+
+    def answer_xml(self, answer: bytes) -> None:
+        """HTTP 200 with an ISO 18626 document as its body."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/xml")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
 class StubPartner:
     def __init__(self, fail_first: int = 0) -> None:
         self.fail_first = fail_first
@@ -22,7 +37,7 @@ class StubPartner:
         self.authorizations: list[str] = []
         stub = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 stub.attempts += 1
@@ -33,15 +48,8 @@ class StubPartner:
                     return
                 message = xml.decode(body)
                 stub.received.append(message)
-                answer = stub.dress(xml.encode(confirmation_for(message, timestamp_received=datetime.now(UTC))))
-                self.send_response(200)
-                self.send_header("Content-Type", "application/xml")
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
-
-            def log_message(self, *args) -> None:
-                pass
+                self.answer_xml(stub.dress(xml.encode(confirmation_for(message,
+                                                                      timestamp_received=datetime.now(UTC)))))
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
