@@ -14,11 +14,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from requests_app import history
 from requests_app import services as request_services
-from requests_app.actors import ActorKind
 from requests_app.citation_lookup import complete_citation
 from requests_app.desk_views import run_action
-from requests_app.models import Event, EventSource, IllRequest, RequestFormat
+from requests_app.models import EventSource, IllRequest, RequestFormat
 from requests_app.openurl import parse_openurl
 from requests_app.workflow import Actor, WorkflowError
 
@@ -158,7 +158,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("No such request.") from None
     workflow = ill_request.workflow
     actions = request_services.available_actions(request=ill_request, actor=Actor.patron(request.user))
-    timeline = [_timeline_entry(e, ill_request) for e in ill_request.events.all()]
+    timeline = history.lines(ill_request, audience=history.PATRON)
     return render(request, "borrowing/patron/request_detail.html", {
         "ill_request": ill_request, "state": workflow.state(ill_request.status), "actions": actions,
         "description": patron_description(workflow.state(ill_request.status)),
@@ -178,35 +178,6 @@ def download_copy(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
         return redirect("patron-request", pk=pk)
     return redirect(url)
-
-
-def _timeline_entry(event: Event, ill_request: IllRequest) -> dict:
-    """An event as a patron may read it: who acted, in plain words, never a staff member's name."""
-    workflow = ill_request.workflow
-    if event.action == "create":
-        what = "You sent the request" if event.actor_kind == ActorKind.PATRON else "The request was created"
-        transition = None
-    else:
-        try:
-            transition = workflow.transition(event.action)
-            what = transition.label
-        except WorkflowError:
-            transition, what = None, event.action.replace("_", " ").capitalize()
-    if event.actor_kind == ActorKind.PATRON:
-        who = "you"
-    elif event.actor_kind == ActorKind.STAFF:
-        who = "the ILL office"
-    elif event.actor_kind == ActorKind.PARTNER:
-        who = event.actor_library.name if event.actor_library else "the lending library"
-    else:
-        who = "automatic"
-    # Notes the patron is meant to read: the reasons staff give (e.g. owned locally) and their own.
-    show_note = bool(event.note) and (event.actor_kind == ActorKind.PATRON or (transition and transition.needs_note))
-    return {
-        "event": event, "what": what, "who": who,
-        "state": workflow.state(event.to_status) if event.to_status != event.from_status else None,
-        "note": event.note if show_note else "",
-    }
 
 
 @patron_required

@@ -19,11 +19,12 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from requests_app import history as request_history
 from requests_app.models import Event, IllRequest, Note, NoteVisibility
 from requests_app.privacy import patron_data_sections
 
 from ..services.review import CITATION_FIELDS
-from .patron import _timeline_entry, patron_required
+from .patron import patron_required
 
 FORMAT_VERSION = 1
 
@@ -55,11 +56,9 @@ def patron_data(*, patron) -> dict[str, Any]:
 
 
 def _request(r: IllRequest) -> dict[str, Any]:
-    history = []
-    for event in r.events.all():
-        entry = _timeline_entry(event, r)
-        history.append({"at": event.created_at, "what": entry["what"], "by": entry["who"],
-                        "status": entry["state"].label if entry["state"] else None, "note": entry["note"] or None})
+    history = [{"at": entry.at, "what": entry.what, "by": entry.who,
+                "status": entry.to_state.label if entry.to_state else None, "note": entry.note or None}
+               for entry in request_history.lines(r, audience=request_history.PATRON)]
     return {
         "number": r.number, "created_at": r.created_at, "status": r.status_label,
         "citation": {name: getattr(r, name) for name in CITATION_FIELDS},

@@ -108,7 +108,7 @@ def test_the_timeline_names_the_actors_without_staff_names(client, patron):
                              to_status=BorrowingStatus.SOURCING,
                              actor_kind=kind, source=EventSource.WEB, **extra)
     response = detail(client, request)
-    assert [e["who"] for e in response.context["timeline"]] == [
+    assert [e.who for e in response.context["timeline"]] == [
         "you", "the ILL office", "Lakeside University Library", "automatic"]
     assert "Staffname" not in response.content.decode()
 

@@ -1,0 +1,160 @@
+"""A request's history in plain words, for the staff desks and the patron's page: one presenter.
+
+Each event is told from the side's workflow table: the action's label, the states' labels, who acted
+(a staff member by name, a partner library by name and symbol, a scheduled job) and through which
+door (the desk, the REST API, an ISO 18626 message), with the note beside it and, for a renewal
+answer or an offer of conditions, what was answered. Nothing here queries the database: the events
+come prefetched with their actors (``selectors.request_detail``, ``borrowing.selectors``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.utils.dateformat import format as format_date
+
+from .action_input import as_date, yes_no
+from .actors import ActorKind
+from .conditions import condition_labels, offered_cost_text
+from .iso18626.messages import ReasonForMessage
+from .models import Event, EventSource, IllRequest, Role
+from .workflow import State, Transition, Workflow, WorkflowError
+
+#: The door an event came through, in words (``Event.source``).
+SOURCE_WORDS = {
+    EventSource.WEB: "at the desk",
+    EventSource.API: "through the REST API",
+    EventSource.ISO18626: "by ISO 18626 message",
+    EventSource.JOB: "by a scheduled job",
+    EventSource.ADMIN: "in the admin site",
+    EventSource.SYSTEM: "automatically",
+}
+
+STAFF, PATRON = "staff", "patron"
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    """One event as a page shows it."""
+
+    event: Event
+    #: The action's label (``Send to lender``).
+    what: str
+    #: The states before and after, when the event changed the status.
+    from_state: State | None
+    to_state: State | None
+    #: Who acted, in words (``Dana Clerk``, ``partner library Lakeside University (LAKE)``, ``a scheduled job``).
+    who: str
+    #: Through which door, in words (``at the desk``); empty when ``who`` already says it.
+    how: str
+    #: What was answered: ``granted until 15 Jan 2027``, ``refused``, ``Library use only; fee 12.00 EUR``.
+    outcome: str
+    #: The note beside the line ("" when the audience may not read it).
+    note: str
+
+    @property
+    def at(self):
+        return self.event.created_at
+
+
+def is_renewal_answer(transition: Transition | None) -> bool:
+    """A lender's answer to a renewal (ISO 18626 RenewResponse), whichever side the table is."""
+    mapping = transition.iso18626 if transition else None
+    return bool(mapping and mapping.message == "reason" and ReasonForMessage.RENEW_RESPONSE in mapping.values)
+
+
+def renewal_outcome(event: Event) -> str:
+    """``granted until 15 Jan 2027`` (or ``granted``) or ``refused``, from a renewal answer's data."""
+    if not yes_no(event.data.get("answer")):
+        return "refused"
+    try:
+        due = as_date(event.data.get("due_date"))
+    except (TypeError, ValueError):
+        due = None
+    return f"granted until {format_date(due, 'j M Y')}" if due else "granted"
+
+
+def conditions_outcome(event: Event) -> str:
+    """The conditions an offer carried, in words, and its fee."""
+    parts = condition_labels(event.data.get("loan_conditions") or [])
+    cost = offered_cost_text(event.data.get("offered_cost"))
+    return "; ".join([*parts, *([f"fee {cost}"] if cost else [])])
+
+
+def _who_for_staff(event: Event, request: IllRequest) -> tuple[str, bool]:
+    """Who acted, as staff read it, and whether it already says how (a job, the system)."""
+    kind = event.actor_kind
+    if kind == ActorKind.PARTNER:
+        library = event.actor_library
+        return (f"partner library {library.name} ({library.symbol})" if library else "the partner library"), False
+    if kind == ActorKind.SYSTEM:
+        name = f" ({event.actor_name})" if event.actor_name else ""
+        if event.source == EventSource.JOB:
+            return f"a scheduled job{name}", True
+        return f"the system{name}", True
+    user = event.actor_user
+    name = (user.get_full_name() or user.get_username()) if user else event.actor_name or "someone"
+    return (f"patron {name}" if kind == ActorKind.PATRON else name), False
+
+
+def _who_for_patron(event: Event) -> str:
+    """Who acted, as the patron reads it: never a staff member's name."""
+    kind = event.actor_kind
+    if kind == ActorKind.PATRON:
+        return "you"
+    if kind == ActorKind.STAFF:
+        return "the ILL office"
+    if kind == ActorKind.PARTNER:
+        return event.actor_library.name if event.actor_library else "the lending library"
+    return "automatic"
+
+
+def _what(event: Event, request: IllRequest, workflow: Workflow, audience: str) -> tuple[str, Transition | None]:
+    if event.action == "create":
+        if audience == PATRON:
+            return ("You sent the request" if event.actor_kind == ActorKind.PATRON else "The request was created"), None
+        if request.role == Role.LENDING and event.actor_kind == ActorKind.PARTNER:
+            return "Request received", None
+        return "Request created", None
+    try:
+        transition = workflow.transition(event.action)
+    except WorkflowError:
+        return event.action.replace("_", " ").capitalize(), None
+    return transition.label, transition
+
+
+def line(event: Event, request: IllRequest, *, audience: str = STAFF) -> HistoryLine:
+    """``event`` of ``request`` told to ``audience`` (``staff`` or ``patron``)."""
+    workflow = request.workflow
+    what, transition = _what(event, request, workflow, audience)
+    changed = event.to_status != event.from_status
+    outcome = ""
+    if is_renewal_answer(transition):
+        outcome = renewal_outcome(event)
+    elif transition and transition.iso18626 and transition.iso18626.conditions:
+        outcome = conditions_outcome(event)
+    if audience == PATRON:
+        who, how = _who_for_patron(event), ""
+        # Notes the patron is meant to read: the reasons staff give (owned locally), their own, the lender's
+        # reason for refusing a renewal and its conditions.
+        shown = (event.actor_kind == ActorKind.PATRON or (transition is not None and (
+            transition.needs_note or bool(outcome))))
+        note = event.note if shown else ""
+    else:
+        who, says_how = _who_for_staff(event, request)
+        how = "" if says_how else SOURCE_WORDS.get(event.source, event.get_source_display())
+        if event.actor_kind == ActorKind.PATRON and event.source == EventSource.WEB:
+            how = "on the patron pages"
+        note = event.note
+    return HistoryLine(
+        event=event, what=what, who=who, how=how, outcome=outcome, note=note,
+        from_state=workflow.state(event.from_status) if changed and event.from_status else None,
+        to_state=workflow.state(event.to_status) if changed else None,
+    )
+
+
+def lines(request: IllRequest, events: Iterable[Event] | None = None, *, audience: str = STAFF) -> list[HistoryLine]:
+    """The history of ``request`` (its prefetched ``events`` unless given), oldest first."""
+    return [line(event, request, audience=audience)
+            for event in (request.events.all() if events is None else events)]
