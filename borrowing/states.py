@@ -64,7 +64,7 @@ PATRON_DESCRIPTIONS = {
     S.SOURCING: "The ILL office is choosing a library to ask for it.",
     S.SENT: "We asked a library for it and wait for its answer.",
     S.EXPECTS_TO_SUPPLY: "A library said it will send it.",
-    S.CONDITIONAL: "A library offers it on conditions: see below whether to accept them.",
+    S.CONDITIONAL: "A library offers it on conditions, shown beside your choices: accept or refuse them.",
     S.SHIPPED: "The lending library has sent it; it is on its way to us.",
     S.RECEIVED: "It has arrived at the library; we will tell you when it is ready for you.",
     S.READY_FOR_PICKUP: "It is waiting for you at the pickup desk.",

@@ -40,8 +40,23 @@ class StaffNoteForm(forms.Form):
 
 
 class ConditionsForm(ActionForm):
+    """Conditions, and the fee they cost the borrower (sent as ISO 18626 offeredCosts)."""
+
     conditions = forms.MultipleChoiceField(choices=LoanCondition.choices, widget=forms.CheckboxSelectMultiple)
+    fee_amount = forms.DecimalField(label="Fee", required=False, min_value=0, max_digits=10, decimal_places=2,
+                                    help_text="The amount the borrower pays if it accepts; empty: no fee.")
+    fee_currency = forms.CharField(label="Currency", required=False, max_length=3, min_length=3,
+                                   help_text="ISO 4217 code, e.g. USD or EUR; empty: our library's.")
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), help_text="Explain the conditions (and any fee).")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["fee_currency"].initial = self.ill_request.library.currency
+
+    def arguments(self, request: HttpRequest) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {"conditions": data["conditions"], "note": data["note"], "fee_amount": data["fee_amount"],
+                "fee_currency": (data["fee_currency"] or "").upper()}
 
 
 class UnfillForm(ActionForm):
@@ -60,8 +75,9 @@ class ShipForm(ActionForm):
 
 
 class RenewalForm(ActionForm):
+    # No answer is chosen for the clerk: granting and refusing are both a decision.
     answer = forms.TypedChoiceField(choices=[("Y", "Grant"), ("N", "Refuse")], coerce=yes_no,
-                                    widget=forms.RadioSelect, initial="Y")
+                                    widget=forms.RadioSelect)
     due_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
                                help_text="Empty: one more loan period.")
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))

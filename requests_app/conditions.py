@@ -52,6 +52,8 @@ def offered_cost(amount, currency: str) -> dict[str, str]:
         raise ValueError(f"“{amount}” is not an amount of money.") from None
     if not value.is_finite() or value < 0:
         raise ValueError("A fee is an amount of zero or more.")
+    if value.as_tuple().exponent > -2:  # 12 is written 12.00, as amounts are
+        value = value.quantize(Decimal("0.01"))
     code = (currency or "").strip().upper()
     if not _CURRENCY.match(code):
         raise ValueError(f"“{currency}” is not a currency code (three letters, e.g. USD, EUR).")

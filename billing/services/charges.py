@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from requests_app.conditions import accepted_cost
 from requests_app.models import Event, IllRequest, Library, Role
 
 from ..models import BillingSettings, Charge, ChargeAdjustment, ChargeStatus, Direction, Service
@@ -93,11 +94,11 @@ def charge_for_event(*, request: IllRequest, event: Event) -> list[Charge]:
     services = [_service_of(request, event.action)]
     if str(event.data.get("rush", "")).lower() in {"1", "true", "yes", "y"}:
         services.append(Service.RUSH)
-    stated = _lenders_cost(request, event) if direction == Direction.PAYABLE else None
+    stated = _lenders_cost(request, event) if direction == Direction.PAYABLE else _fee_offered(request)
     for service in services:
         fee = fee_for(library=library, partner=partner, direction=direction, service=service, on=on)
         if stated is not None and service != Service.RUSH:
-            fee = stated  # the lender's own figure (ISO 18626 deliveryCosts) beats our schedule's guess
+            fee = stated  # the lender's own figure (deliveryCosts, an accepted fee) beats our schedule's guess
         charge, _ = _create_once(
             request=request, direction=direction, service=service, key="",
             library=library, partner=partner, event=event, amount=fee.amount, original_amount=fee.amount,
@@ -125,13 +126,24 @@ def _lenders_cost(request: IllRequest, event: Event) -> Fee | None:
                                        data__has_key="delivery_cost")
                   .order_by("-created_at", "-pk").values_list("data", flat=True).first() or {}).get("delivery_cost")
     if not isinstance(stated, dict):
+        return _fee_offered(request)
+    return _fee(stated, "As charged by the lender (deliveryCosts)") or _fee_offered(request)
+
+
+def _fee_offered(request: IllRequest) -> Fee | None:
+    """The fee of the conditions the borrower accepted (ISO 18626 offeredCosts), if there was one."""
+    return _fee(accepted_cost(request), "The fee of the conditions accepted (offeredCosts)")
+
+
+def _fee(stated: dict | None, note: str) -> Fee | None:
+    if not isinstance(stated, dict):
         return None
     try:
         currency = normalize_currency(str(stated.get("currency") or ""))
         amount = parse_amount(stated.get("amount"), currency)
     except (ValueError, TypeError):
         return None
-    return Fee(amount=amount, currency=currency, waived=False, note="As charged by the lender (deliveryCosts)")
+    return Fee(amount=amount, currency=currency, waived=False, note=note)
 
 
 def _zone(library: Library):

@@ -8,10 +8,12 @@ message needs (``reason_unfilled``, ``shipping_method``, ``tracking_number``, ``
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.db import models, transaction
 from django.utils import timezone
 
+from requests_app.conditions import LoanCondition, offered_cost
 from requests_app.models import EventSource, IllRequest
 from requests_app.policies import policy_for
 from requests_app.services import claim, perform
@@ -20,17 +22,6 @@ from requests_app.workflow import Actor, WorkflowError
 from ..models import LendingDetail
 from ..states import ON_LOAN
 from .availability import partner_rule, partner_rule_warnings
-
-
-class LoanCondition(models.TextChoices):
-    """ISO 18626 ``loanCondition`` codes (open list) our staff offer."""
-
-    LIBRARY_USE_ONLY = "LibraryUseOnly", "Library use only"
-    NO_REPRODUCTION = "NoReproduction", "No reproduction"
-    SIGNATURE_REQUIRED = "SignatureRequired", "Signature required"
-    SUPERVISED = "SpecCollSupervReq", "Special collections: supervised use"
-    WATCH_LIBRARY_USE_ONLY = "WatchLibraryUseOnly", "Watch: library use only"
-    COST = "Cost", "A fee applies"
 
 
 class UnfilledReason(models.TextChoices):
@@ -58,19 +49,35 @@ def will_supply(*, request: IllRequest, actor: Actor, note: str = "") -> IllRequ
 
 
 def offer_conditions(*, request: IllRequest, actor: Actor, conditions: list[str], note: str,
+                     fee_amount: Decimal | str | None = None, fee_currency: str = "",
                      source: str = EventSource.WEB) -> IllRequest:
-    """Offer to supply on ``conditions`` (loanCondition codes); ``note`` explains them to the borrower."""
+    """Offer to supply on ``conditions`` (loanCondition codes); ``note`` explains them to the borrower.
+
+    A fee (``fee_amount`` in ``fee_currency``, our library's currency when empty) is sent as ISO 18626
+    offeredCosts and kept in the event's ``offered_cost``; billing charges it when the borrower accepts and
+    we supply. A fee adds the ``Cost`` condition; ``Cost`` without an amount is refused (``invalid``).
+    """
     codes = [c for c in dict.fromkeys(conditions or []) if c]
     unknown = [c for c in codes if c not in LoanCondition.values]
     if unknown:
         raise WorkflowError("invalid", f"Unknown condition {', '.join(unknown)}.")
+    data: dict = {}
+    if fee_amount not in (None, ""):
+        try:
+            data["offered_cost"] = offered_cost(fee_amount, fee_currency or request.library.currency)
+        except ValueError as exc:
+            raise WorkflowError("invalid", str(exc), field="fee_amount") from None
+        if LoanCondition.COST not in codes:
+            codes.append(LoanCondition.COST)
+    elif LoanCondition.COST in codes:
+        raise WorkflowError("invalid", "A fee applies: give its amount.", field="fee_amount")
     if not codes:
         raise WorkflowError("invalid", "Choose at least one condition.")
     if not (note or "").strip():
         raise WorkflowError("invalid", "Conditions need a note for the borrower.")
     labels = ", ".join(codes)
     return perform(request=request, action="offer_conditions", actor=actor, note=f"{labels}: {note.strip()}",
-                   data={"loan_conditions": codes}, source=source)
+                   data={"loan_conditions": codes, **data}, source=source)
 
 
 def unfill(*, request: IllRequest, actor: Actor, reason: str, note: str = "",

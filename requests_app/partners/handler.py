@@ -349,6 +349,7 @@ def _apply_supplying_agency_message(message: m.SupplyingAgencyMessage, sender: L
 def lender_data(message: m.SupplyingAgencyMessage) -> dict:
     """What a lender's message tells the transition it performs (its event's data)."""
     info, status_info, delivery = message.message_info, message.status_info, message.delivery_info
+    retry = message.retry_info
     return {
         "iso18626_status": str(status_info.status),
         "reason_for_message": str(info.reason_for_message),
@@ -356,8 +357,10 @@ def lender_data(message: m.SupplyingAgencyMessage) -> dict:
         "answer": str(info.answer_yes_no) if info.answer_yes_no else None,
         "reason_unfilled": info.reason_unfilled.value if info.reason_unfilled else None,
         "url": delivery.url if delivery else None,
-        "loan_conditions": [c.value for c in delivery.loan_conditions] if delivery else [],
+        "loan_conditions": [c.value for c in (*(delivery.loan_conditions if delivery else ()),
+                                               *(retry.loan_conditions if retry else ()))],
         "delivery_cost": _delivery_cost(delivery),
+        "offered_cost": _money(retry.offered_costs[0]) if retry and retry.offered_costs else None,
     }
 
 
@@ -402,6 +405,7 @@ def heard_of(message: m.SupplyingAgencyMessage | m.RequestingAgencyMessage) -> H
         reason=str(info.reason_for_message), status=str(message.status_info.status),
         answer=str(info.answer_yes_no) if info.answer_yes_no else "",
         conditions=bool(message.delivery_info and message.delivery_info.loan_conditions)
+        or bool(message.retry_info and message.retry_info.loan_conditions)
         or (info.note or "").startswith(CONDITION_NOTE_PREFIX),
     )
 
@@ -472,7 +476,10 @@ def _delivery_cost(info: m.DeliveryInfo | None) -> dict[str, str] | None:
     """What the lender says the supply costs us (deliveryInfo/deliveryCosts), for billing's payable."""
     if info is None or not info.delivery_costs:
         return None
-    cost = info.delivery_costs[0]
+    return _money(info.delivery_costs[0])
+
+
+def _money(cost: m.Costs) -> dict[str, str]:
     return {"amount": str(cost.monetary_value), "currency": cost.currency_code.value.upper()}
 
 

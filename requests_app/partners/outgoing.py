@@ -270,7 +270,8 @@ def build_supplying_agency_message(request: IllRequest, *, reason: m.ReasonForMe
                                    timestamp: dt.datetime, note: str | None = None,
                                    answer: m.YesNo | None = None, reason_unfilled: str | None = None,
                                    delivery_info: m.DeliveryInfo | None = None,
-                                   shipping_info: m.ShippingInfo | None = None) -> m.SupplyingAgencyMessage:
+                                   shipping_info: m.ShippingInfo | None = None,
+                                   retry_info: m.RetryInfo | None = None) -> m.SupplyingAgencyMessage:
     return m.SupplyingAgencyMessage(
         header=m.SupplyingAgencyMessageHeader(
             supplying_agency_id=agency_id(request.library), requesting_agency_id=agency_id(request.partner),
@@ -281,7 +282,7 @@ def build_supplying_agency_message(request: IllRequest, *, reason: m.ReasonForMe
                                    reason_unfilled=m.TypedValue(value=reason_unfilled) if reason_unfilled else None),
         status_info=m.StatusInfo(status=m.Status(status), due_date=_as_datetime(request.due_date),
                                  last_change=timestamp),
-        delivery_info=delivery_info, shipping_info=shipping_info,
+        retry_info=retry_info, delivery_info=delivery_info, shipping_info=shipping_info,
     )
 
 
@@ -292,7 +293,7 @@ def build_supplying_agency_message_for(request: IllRequest, transition: Transiti
     reason = m.ReasonForMessage.REQUEST_RESPONSE if first else m.ReasonForMessage.STATUS_CHANGE
     note = event.note or None
     answer = None
-    delivery = shipping = None
+    delivery = shipping = retry = None
     if mapping.message == "reason":
         reason = m.ReasonForMessage(mapping.values[0])
         status = m.Status(mapping.with_status)
@@ -305,6 +306,7 @@ def build_supplying_agency_message_for(request: IllRequest, transition: Transiti
     if mapping.conditions:
         reason = m.ReasonForMessage.NOTIFICATION if not first else reason
         note = f"{CONDITION_NOTE_PREFIX} {event.note}".strip()
+        retry = conditions_offered(payload)
     if status in (m.Status.LOANED, m.Status.COPY_COMPLETED) and mapping.message == "status":
         delivery = m.DeliveryInfo(
             date_sent=event.created_at,
@@ -318,5 +320,20 @@ def build_supplying_agency_message_for(request: IllRequest, transition: Transiti
     return build_supplying_agency_message(
         request, reason=reason, status=status, timestamp=event.created_at, note=note, answer=answer,
         reason_unfilled=payload.get("reason_unfilled") if status == m.Status.UNFILLED else None,
-        delivery_info=delivery, shipping_info=shipping,
+        delivery_info=delivery, shipping_info=shipping, retry_info=retry,
     )
+
+
+def conditions_offered(payload: dict) -> m.RetryInfo | None:
+    """The terms of an offer of conditions: its loanCondition codes and its fee (offeredCosts).
+
+    In 2021-2 they go in retryInfo, the terms on which the lender would supply; version 1.2 writes the
+    fee as its messageInfo/offeredCosts (``iso18626.version_1_2``). The note says them in words too.
+    """
+    codes = tuple(m.TypedValue(value=str(code)) for code in payload.get("loan_conditions") or ())
+    cost = payload.get("offered_cost") or {}
+    costs = ()
+    if cost.get("amount") not in (None, ""):
+        costs = (m.Costs(currency_code=m.TypedValue(value=str(cost["currency"])),
+                         monetary_value=Decimal(str(cost["amount"]))),)
+    return m.RetryInfo(loan_conditions=codes, offered_costs=costs) if codes or costs else None
