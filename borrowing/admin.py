@@ -3,7 +3,7 @@ from django.contrib import admin
 from requests_app.admin_lists import LargeTableAdmin
 from requests_app.utilities.admin_lists import recent_years, values_filter
 
-from .models import CopyrightRecord, PatronDownload, ReminderLog, RotaEntry
+from .models import CopyrightRecord, PatronDownload, ReminderLog, ReturnShipment, RotaEntry
 
 
 @admin.register(RotaEntry)
@@ -49,3 +49,15 @@ class PatronDownloadAdmin(LargeTableAdmin):
     library_path = "request__library"
     patron_path, request_path = "request__patron", "request"
 
+
+
+@admin.register(ReturnShipment)
+class ReturnShipmentAdmin(LargeTableAdmin):
+    """How a lender's item went back: carrier and tracking number (also in the ShippedReturn note)."""
+
+    list_display = ["request", "shipped_at", "carrier", "tracking_number"]
+    list_select_related = ["request"]
+    raw_id_fields = ["request"]
+    search_fields = ["=request__id", "=tracking_number"]
+    library_path = "request__library"
+    patron_path, request_path = "request__patron", "request"

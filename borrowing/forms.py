@@ -309,6 +309,15 @@ class OwnedLocallyForm(ActionForm):
         return {"reason": self.cleaned_data["note"]}
 
 
+class ReturnShipForm(ActionForm):
+    """Shipping the lender's item back: the carrier and tracking number go to the lender in the ShippedReturn note."""
+
+    carrier = forms.CharField(max_length=50, required=False, help_text="E.g. UPS, USPS, courier.",
+                              widget=forms.TextInput(attrs={"class": "form-control mb-1"}))
+    tracking_number = forms.CharField(max_length=100, required=False,
+                                      widget=forms.TextInput(attrs={"class": "form-control mb-1"}))
+
+
 class ClearanceForm(ActionForm):
     """Copyright cleared: the fee paid (in the library's currency unless another is given) or the exception."""
 

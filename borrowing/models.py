@@ -153,3 +153,26 @@ class PatronDownload(models.Model):
     @property
     def downloads_left(self) -> int:
         return max(self.max_downloads - self.download_count, 0)
+
+
+class ReturnShipment(models.Model):
+    """How we sent a lender's item back: carrier and tracking number, told to the lender in the ShippedReturn note.
+
+    One per request (a loan goes back once); written by ``loans.return_ship`` in the transition's transaction.
+    """
+
+    request = models.OneToOneField(IllRequest, on_delete=models.CASCADE, primary_key=True,
+                                   related_name="return_shipment")
+    carrier = models.CharField(max_length=50, blank=True)
+    tracking_number = models.CharField(max_length=100, blank=True)
+    shipped_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"B{self.request_id} back by {self.carrier or 'post'} {self.tracking_number}".strip()
+
+    @property
+    def note(self) -> str:
+        """What the lender reads in the ShippedReturn message: ``Shipped back by UPS, tracking 1Z999.``"""
+        by = f" by {self.carrier}" if self.carrier else ""
+        tracking = f", tracking {self.tracking_number}" if self.tracking_number else ""
+        return f"Shipped back{by}{tracking}." if by or tracking else ""

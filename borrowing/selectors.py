@@ -76,7 +76,7 @@ def staff_request_detail(*, library: Library, pk: int) -> IllRequest:
     """
     return (IllRequest.objects.filter(library=library, role="borrowing")
             .select_related("partner", "patron", "patron__patron_profile", "library", "pickup_location",
-                            "copyright_record")
+                            "copyright_record", "return_shipment")
             .prefetch_related(
                 Prefetch("events", queryset=Event.objects.select_related("actor_user", "actor_library")),
                 Prefetch("notes", queryset=Note.objects.select_related("author", "author_library")),
@@ -84,6 +84,14 @@ def staff_request_detail(*, library: Library, pk: int) -> IllRequest:
                 Prefetch("inbox", queryset=InboundMessage.objects.select_related("sender").order_by("received_at")),
                 Prefetch("rota_entries", queryset=RotaEntry.objects.select_related("lender").order_by("position")),
             ).get(pk=pk))
+
+
+def requests_for_printing(*, library: Library, ids: list[int]) -> QuerySet[IllRequest]:
+    """``library``'s borrowing requests ``ids`` for book bands and return labels, with patron, lender and return."""
+    return (IllRequest.objects.filter(library=library, role="borrowing", pk__in=ids)
+            .select_related("library", "partner", "patron", "patron__patron_profile", "pickup_location",
+                            "return_shipment")
+            .order_by("pk"))
 
 
 def rota_lender_choices(*, library: Library) -> QuerySet[Library]:

@@ -86,6 +86,8 @@ FINAL = {S.COMPLETED, S.CANCELLED}
 WITH_LENDER = {S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL}
 #: States in which the item is physically with us or the patron.
 ITEM_HERE = {S.RECEIVED, S.READY_FOR_PICKUP, S.CHECKED_OUT, S.OVERDUE, S.RECALLED}
+#: States in which the item is on its way back to the lender (its return label is printed).
+RETURNING_STATES = frozenset({S.RETURNED, S.RETURN_SHIPPED})
 #: The citation may be corrected while no lender holds the request.
 EDITABLE_STATES = frozenset({S.SUBMITTED, S.SOURCING, S.AWAITING_COPYRIGHT})
 #: The rota may be edited until an item is on its way.

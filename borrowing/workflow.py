@@ -22,10 +22,10 @@ from requests_app.models import IllRequest, Role
 from requests_app.policies import policy_for
 from requests_app.workflow import Actor, Iso18626, State, Transition, Workflow
 
-from .forms import ClearanceForm, OwnedLocallyForm
+from .forms import ClearanceForm, OwnedLocallyForm, ReturnShipForm
 from .models import RotaEntry, RotaStatus
 from .services import copyright as copyright_services
-from .services import review
+from .services import loans, review
 from .services.downloads import record_link
 from .services.notifications import write_for_event
 from .services.rota import build_rota, close_current_entry
@@ -295,7 +295,8 @@ TRANSITIONS = [
                   [S.CHECKED_OUT, S.OVERDUE, S.RECALLED, S.READY_FOR_PICKUP, S.RECEIVED], S.RETURNED, [STAFF],
                   "The patron returned the item, or never picked it up.", colour="success"),
     Transition.of("return_ship", "Ship back to lender", [S.RETURNED], S.RETURN_SHIPPED, [STAFF],
-                  "Send the item back to the lender.", iso18626=Iso18626.action(Action.SHIPPED_RETURN)),
+                  "Send the item back to the lender (print the return label; the tracking number goes to the lender).",
+                  iso18626=Iso18626.action(Action.SHIPPED_RETURN), form=ReturnShipForm, service=loans.return_ship),
     Transition.of("lender_checked_in", "Lender checked in", [S.RETURN_SHIPPED, S.RETURNED], S.COMPLETED, [PARTNER],
                   "The lender checked the returned item in: the loan is finished.",
                   iso18626=Iso18626.status(Status.LOAN_COMPLETED, Status.COMPLETED_WITHOUT_RETURN)),
@@ -323,7 +324,8 @@ TRANSITIONS = [
 WORKFLOW = Workflow(
     role=Role.BORROWING,
     initial=S.SUBMITTED,
-    states={s.value: State(s.value, s.label, DESCRIPTIONS[s][0], s in FINAL, DESCRIPTIONS[s][1])
+    states={s.value: State(s.value, s.label, DESCRIPTIONS[s][0], s in FINAL, DESCRIPTIONS[s][1],
+                           overdue=s == S.OVERDUE)
             for s in BorrowingStatus},
     transitions={tr.action: tr for tr in TRANSITIONS},
     staff_permission="requests_app.work_borrowing",

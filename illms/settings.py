@@ -139,7 +139,9 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-LANGUAGE_CODE = "en-us"
+# Every page and slip shows dates in this locale's formats (SHORT_DATE_FORMAT, SHORT_DATETIME_FORMAT): en-gb
+# prints 03/12/2026, en-us 12/03/2026.
+LANGUAGE_CODE = env.str("ILLMS_LANGUAGE_CODE", default="en-us")
 TIME_ZONE = env.str("ILLMS_TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

@@ -1,33 +1,31 @@
-"""PDFs for lending staff: pull slips, shipping labels and the copyright cover sheet (WeasyPrint).
-
-WeasyPrint renders our HTML templates and the inline SVG barcodes as vectors, so the
-bars stay sharp at any printer resolution.
-"""
+"""PDFs for lending staff: pull slips, shipping labels and the copyright cover sheet (``requests_app.printing``)."""
 
 from __future__ import annotations
 
 import io
 from collections.abc import Sequence
 
-from django.template.loader import render_to_string
 from django.utils import timezone
 from pypdf import PdfReader, PdfWriter
 
-from requests_app.models import IllRequest
+from requests_app.barcodes import code128_svg
+from requests_app.models import IllRequest, ServiceType
+from requests_app.printing import conditions_of
+from requests_app.printing import render_pdf as _render
 
-from .barcodes import code128_svg
-from .selectors import ship_to
+from .selectors import loan_periods, ship_to
+from .services.answers import LoanCondition
 
-
-def _render(template: str, context: dict) -> bytes:
-    from weasyprint import HTML
-
-    html = render_to_string(template, context)
-    return HTML(string=html).write_pdf()
+#: Our transitions that set the conditions a loan goes out on.
+CONDITION_ACTIONS = ("offer_conditions",)
 
 
 def pull_slips(requests: Sequence[IllRequest]) -> bytes:
-    """One A5-ish page per request: citation, call number, location, item and request barcodes."""
+    """One A5-ish page per request: citation, call number, location, item and request barcodes, the need-by
+    date, the conditions we offered and our loan period (for a loan), in two queries for any number of slips."""
+    requests = list(requests)
+    conditions = conditions_of(requests, actions=CONDITION_ACTIONS, labels=dict(LoanCondition.choices))
+    periods = loan_periods(requests)
     slips = []
     for ill_request in requests:
         detail = getattr(ill_request, "lending_detail", None)  # None when the availability check has not run
@@ -36,6 +34,8 @@ def pull_slips(requests: Sequence[IllRequest]) -> bytes:
             "ill_request": ill_request, "holding": holding, "ship_to": ship_to(ill_request),
             "request_barcode": code128_svg(ill_request.number),
             "item_barcode": code128_svg(holding.barcode) if holding and holding.barcode else "",
+            "conditions": conditions.get(ill_request.pk),
+            "loan_period_days": None if ill_request.service_type == ServiceType.COPY else periods[ill_request.pk],
         })
     return _render("lending/pdf/pull_slips.html", {"slips": slips, "printed_at": timezone.now()})
 

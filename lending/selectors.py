@@ -11,7 +11,15 @@ from requests_app import identifiers
 from requests_app import selectors as core
 from requests_app.models import AddressPurpose, IllRequest, Library, RequesterAddress, RequesterDetails, Role
 
-from .models import DownloadLog, ElectronicDelivery, Holding, HoldingsImport, LendingDetail, MatchKind
+from .models import (
+    DownloadLog,
+    ElectronicDelivery,
+    Holding,
+    HoldingsImport,
+    LendingDetail,
+    MatchKind,
+    PartnerLendingRule,
+)
 
 
 def _identifier_search(text: str) -> Q:
@@ -77,7 +85,17 @@ def lending_extras(*, request: IllRequest) -> dict:
     detail = LendingDetail.objects.select_related("holding").filter(request=request).first()
     deliveries = list(ElectronicDelivery.objects.filter(request=request).prefetch_related(
         Prefetch("downloads", queryset=DownloadLog.objects.order_by("at"))))
-    return {"detail": detail, "deliveries": deliveries, "requester": requester(request)}
+    return {"detail": detail, "deliveries": deliveries, "requester": requester(request),
+            "return_shipped": return_shipped(request)}
+
+
+def return_shipped(request: IllRequest):
+    """The borrower's latest ShippedReturn (its note names the carrier and tracking number), or ``None``.
+
+    Read from the history the page already prefetched; one query when it did not.
+    """
+    events = [e for e in request.events.all() if e.action == "borrower_return_shipped"]
+    return max(events, key=lambda e: (e.created_at, e.pk)) if events else None
 
 
 # Where a loan goes: the partner's request, else the directory --------------------------------
@@ -141,6 +159,23 @@ def requester(request: IllRequest) -> Requester:
                      ship_to_addresses=_addresses(request, AddressPurpose.SHIP_TO),
                      contact_addresses=_addresses(request, AddressPurpose.CONTACT),
                      billing_addresses=_addresses(request, AddressPurpose.BILLING))
+
+
+def loan_periods(requests: list[IllRequest]) -> dict[int, int]:
+    """Our loan period in days for each request, by id: its partner's lending rule's, else its library's.
+
+    One query for any number of requests (the pull slips of a batch); ``workflow.loan_period_days`` reads
+    one request's through it.
+    """
+    pairs = {(r.library_id, r.partner_id) for r in requests if r.partner_id}
+    rules = {}
+    if pairs:
+        condition = Q()
+        for library_id, partner_id in pairs:
+            condition |= Q(library_id=library_id, partner_id=partner_id)
+        rules = {(library_id, partner_id): days for library_id, partner_id, days in PartnerLendingRule.objects.filter(
+            condition, loan_period_days__isnull=False).values_list("library_id", "partner_id", "loan_period_days")}
+    return {r.pk: rules.get((r.library_id, r.partner_id)) or r.library.loan_period_days for r in requests}
 
 
 def requests_for_printing(*, library: Library, ids: list[int]) -> QuerySet[IllRequest]:

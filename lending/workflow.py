@@ -17,11 +17,11 @@ from django.utils import timezone
 from requests_app.actors import ActorKind
 from requests_app.iso18626.messages import Action, Status, YesNo
 from requests_app.iso18626.messages import ReasonForMessage as Reason
-from requests_app.models import IllRequest, Role
+from requests_app.models import IllRequest, Role, ServiceType
 from requests_app.workflow import GIVEN, Actor, Iso18626, Reply, State, Transition, Workflow
 
 from .forms import ConditionsForm, DeliveryForm, RenewalForm, ShipForm, UnfillForm
-from .models import PartnerLendingRule
+from .selectors import loan_periods
 from .services import answers, edelivery
 from .states import DESCRIPTIONS, FINAL, NOT_YET_SHIPPED, ON_LOAN, LendingStatus
 
@@ -30,9 +30,7 @@ STAFF, PARTNER, SYSTEM = ActorKind.STAFF, ActorKind.PARTNER, ActorKind.SYSTEM
 
 def loan_period_days(request: IllRequest) -> int:
     """Our loan period for this partner: its lending rule's, else the library's (``/policies/``)."""
-    override = (PartnerLendingRule.objects.filter(library_id=request.library_id, partner_id=request.partner_id)
-                .values_list("loan_period_days", flat=True).first()) if request.partner_id else None
-    return override or request.library.loan_period_days
+    return loan_periods([request])[request.pk]
 
 
 def set_due_date(request: IllRequest, actor: Actor, data: dict) -> Iterable[str]:
@@ -54,6 +52,13 @@ def answer_renewal(request: IllRequest, actor: Actor, data: dict) -> Iterable[st
 def is_loan(request: IllRequest, actor: Actor, data: dict) -> str | None:
     """A loan, not a copy: copies are delivered, not shipped."""
     return None if not request.is_copy_format or request.service_type == "Loan" else "Copies are not shipped as loans."
+
+
+def is_copy_request(request: IllRequest, actor: Actor, data: dict) -> str | None:
+    """A copy may be asked for: not a loan of a book (or thesis…), which is shipped and comes back."""
+    if request.service_type == ServiceType.LOAN and not request.is_copy_format:
+        return "This request asks for a loan: ship the item instead of delivering a copy."
+    return None
 
 
 #: A cancel that cancelled our request is answered yes.
@@ -90,7 +95,7 @@ TRANSITIONS = [
                   "Send the loan with its due date and tracking number.", guards=(is_loan,), effects=(set_due_date,),
                   iso18626=Iso18626.status(Status.LOANED), colour="success", form=ShipForm, service=answers.ship),
     Transition.of("deliver_copy", "Deliver copy", [S.AWAITING_SHIPPING, S.AWAITING_PICKING, S.NEW], S.COPY_DELIVERED,
-                  [STAFF], "Upload the scan; the borrower gets a download link.",
+                  [STAFF], "Upload the scan; the borrower gets a download link.", guards=(is_copy_request,),
                   iso18626=Iso18626.status(Status.COPY_COMPLETED),
                   colour="success", form=DeliveryForm, service=edelivery.deliver_copy),
     Transition.of("borrower_received", "Borrower received", ON_LOAN + [S.COPY_DELIVERED], None, [PARTNER],
@@ -127,7 +132,7 @@ WORKFLOW = Workflow(
     role=Role.LENDING,
     initial=S.NEW,
     states={s.value: State(s.value, s.label, DESCRIPTIONS[s][0], s in FINAL, DESCRIPTIONS[s][1],
-                           iso18626=DESCRIPTIONS[s][2])
+                           iso18626=DESCRIPTIONS[s][2], overdue=s == S.OVERDUE)
             for s in LendingStatus},
     transitions={tr.action: tr for tr in TRANSITIONS},
     staff_permission="requests_app.work_lending",

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.db.models.functions import Upper
 from django.utils import timezone
 
-from . import identifiers, policy_declarations
+from . import citations, identifiers, policy_declarations
 from .actors import ActorKind
 from .iso18626 import xml
 from .states import CLOSED_STATUSES, LENDING_NEW
@@ -378,16 +378,8 @@ class Citation(models.Model):
 
     @property
     def citation_line(self) -> str:
-        parts = [self.author, self.title]
-        if self.container_title:
-            parts.append(self.container_title)
-        details = ", ".join(p for p in (
-            self.volume and f"vol. {self.volume}", self.issue and f"no. {self.issue}",
-            self.pages and f"pp. {self.pages}", self.publication_date,
-        ) if p)
-        if details:
-            parts.append(details)
-        return ". ".join(p for p in parts if p)
+        """The whole citation, each part labelled (``requests_app.citations``)."""
+        return citations.citation_line(self)
 
 
 class IllRequestQuerySet(models.QuerySet):
@@ -546,6 +538,19 @@ class IllRequest(Citation):
     @property
     def is_final(self) -> bool:
         return self.workflow.state(self.status).final
+
+    @property
+    def days_overdue(self) -> int:
+        """Whole days since the due date passed, while this side's workflow holds the item overdue; else 0.
+
+        The earlier of the patron's and the lender's due dates on the borrowing side (the patron's comes
+        first), the lender's own due date on the lending side; today in the installation's time zone.
+        """
+        if not self.workflow.state(self.status).overdue:
+            return 0
+        dates = [d for d in (self.patron_due_date, self.due_date) if d] if self.role == Role.BORROWING else (
+            [self.due_date] if self.due_date else [])
+        return max((timezone.localdate() - min(dates)).days, 0) if dates else 0
 
 
 class RequesterDetails(models.Model):

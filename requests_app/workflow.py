@@ -83,6 +83,8 @@ class State:
     colour: str = "secondary"
     #: The ISO 18626 status this state reports to the partner (the lending side's answers), if any.
     iso18626: str = ""
+    #: The item is out past its due date: pages say by how many days (``IllRequest.days_overdue``).
+    overdue: bool = False
 
 
 # ISO 18626 --------------------------------------------------------------------------------

@@ -9,12 +9,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.db.models import TextChoices
+from django.utils import timezone
 
 from requests_app.models import EventSource, IllRequest, Library, Role
 from requests_app.services import perform
 from requests_app.workflow import Actor, WorkflowError
 
+from ..models import ReturnShipment
 from ..states import BorrowingStatus as S
 
 
@@ -53,7 +56,9 @@ def scan(*, library: Library, code: str, mode: str, actor: Actor) -> Outcome:
     if mode not in ScanMode.values:
         return Outcome(code, False, "Choose what the scanner does.")
     pk = parse_request_number(code)
-    request = (IllRequest.objects.filter(pk=pk, library=library, role=Role.BORROWING).first()
+    # The result names the patron and the due dates (the desk hands the item over or shelves it for them).
+    request = (IllRequest.objects.filter(pk=pk, library=library, role=Role.BORROWING)
+               .select_related("library", "partner", "pickup_location", "patron__patron_profile").first()
                if pk is not None else None)
     if request is None:
         return Outcome(code.strip(), False, f"No borrowing request {code.strip()!r} here.")
@@ -64,6 +69,24 @@ def scan(*, library: Library, code: str, mode: str, actor: Actor) -> Outcome:
     except WorkflowError as exc:
         return Outcome(request.number, False, exc.message, request)
     return Outcome(request.number, True, f"now “{request.status_label}”", request)
+
+
+def return_ship(*, request: IllRequest, actor: Actor, carrier: str = "", tracking_number: str = "",
+                expected_status: str | None = None, source: str = EventSource.WEB) -> IllRequest:
+    """Ship the lender's item back, keeping the carrier and tracking number (``ReturnShipment``).
+
+    The lender is told both in the ShippedReturn message's note (ISO 18626 has no element for a
+    return's tracking); the event keeps them in its data. Raises ``WorkflowError`` as ``perform`` does.
+    """
+    shipment = ReturnShipment(request=request, carrier=(carrier or "").strip()[:50],
+                              tracking_number=(tracking_number or "").strip()[:100])
+    data = {k: v for k, v in (("carrier", shipment.carrier), ("tracking_number", shipment.tracking_number)) if v}
+    with transaction.atomic():
+        request = perform(request=request, action="return_ship", actor=actor, source=source, note=shipment.note,
+                          data=data, expected_status=expected_status)
+        ReturnShipment.objects.update_or_create(request=request, defaults={
+            "carrier": shipment.carrier, "tracking_number": shipment.tracking_number, "shipped_at": timezone.now()})
+    return request
 
 
 def perform_bulk(*, library: Library, request_ids: list[int], action: str, actor: Actor,

@@ -29,12 +29,12 @@ from requests_app.utilities.ids import parse_id, parse_ids
 from requests_app.utilities.pagination import keyset_page
 from requests_app.workflow import Actor, WorkflowError
 
-from .. import selectors
+from .. import pdf, selectors
 from ..filters import BorrowingQueueFilter
 from ..forms import AddLenderForm, CitationForm, NoteForm, ScanForm, StaffNoteForm
 from ..services import copyright as copyright_services
 from ..services import loans, review, rota
-from ..states import EDITABLE_STATES, ROTA_EDITABLE_STATES, BorrowingStatus
+from ..states import EDITABLE_STATES, ITEM_HERE, RETURNING_STATES, ROTA_EDITABLE_STATES, BorrowingStatus
 from ..workflow import WORKFLOW
 
 PAGE_SIZE = 50
@@ -133,9 +133,38 @@ def scan(request: HttpRequest) -> HttpResponse:
                              actor=_actor(request))
         # A fresh, empty field for the next scan, in the same mode.
         form = ScanForm(initial={"mode": form.cleaned_data["mode"]})
+    # A lender's item just received gets its book band; one just checked in, its return label.
+    printable = {loans.ScanMode.RECEIVE: "book-bands", loans.ScanMode.CHECK_IN: "return-labels"}
+    kind = printable.get(mode) if outcome is not None and outcome.ok and not outcome.request.is_copy_format else None
+    result = {"outcome": outcome, "print_url": f"{reverse(NS + ':' + kind)}?ids={outcome.request.pk}" if kind else "",
+              "print_label": "Book band (PDF)" if kind == "book-bands" else "Return label (PDF)"}
     if request.htmx and outcome is not None:
-        return render(request, "borrowing/staff/_scan_result.html", {"outcome": outcome})
-    return render(request, "borrowing/staff/scan.html", {"form": form, "outcome": outcome, "library": library})
+        return render(request, "borrowing/staff/_scan_result.html", result)
+    return render(request, "borrowing/staff/scan.html", {"form": form, "library": library, **result})
+
+
+@login_required
+def book_bands_pdf(request: HttpRequest) -> HttpResponse:
+    """The book bands of the given requests (``?ids=``) as a PDF, to put round the lender's items."""
+    return _printed(request, pdf.book_bands, "book-bands.pdf", what="book band")
+
+
+@login_required
+def return_labels_pdf(request: HttpRequest) -> HttpResponse:
+    """The return labels of the given requests (``?ids=``), addressed to each lender."""
+    return _printed(request, pdf.return_labels, "return-labels.pdf", what="return label")
+
+
+def _printed(request: HttpRequest, render_pdf, filename: str, *, what: str) -> HttpResponse:
+    library = _library(request)
+    found = list(selectors.requests_for_printing(library=library, ids=parse_ids(request.GET.getlist("ids"))))
+    if not found:
+        raise Http404("No such borrowing requests.")
+    for ill_request in found:  # a band prints the patron's name
+        privacy.log_patron_access(request.user, request=ill_request, what=what, path=request.get_full_path())
+    response = HttpResponse(render_pdf(found), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
 
 
 # One request --------------------------------------------------------------------------------
@@ -171,6 +200,10 @@ def _detail_context(request: HttpRequest, library: Library, ill_request: IllRequ
     in_sections = {a["transition"].action: a["form"] for a in actions if not a["transition"].button}
     return {
         "ill_request": ill_request, "library": library, "state": WORKFLOW.state(ill_request.status),
+        # A lender's item with us gets a book band; one on its way back, its return label.
+        "prints_band": ill_request.status in ITEM_HERE and not ill_request.is_copy_format,
+        "prints_return_label": ill_request.status in RETURNING_STATES,
+        "return_shipment": getattr(ill_request, "return_shipment", None),
         "actions": [a for a in actions if a["transition"].button],
         "citation_form": citation_form or (CitationForm(instance=ill_request) if editable else None),
         "rota": rota_entries,

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
 from requests_app.models import EventSource
@@ -110,7 +111,8 @@ def scan(request: HttpRequest) -> HttpResponse:
             if action == "ship":
                 answers.ship(request=found, actor=actor, source=EventSource.WEB,
                              shipping_method=form.cleaned_data.get("shipping_method") or "Mail")
-                messages.success(request, f"{found.number} shipped, due {found.due_date}.")
+                due = date_format(found.due_date, "SHORT_DATE_FORMAT")
+                messages.success(request, f"{found.number} shipped, due {due}.")
             else:
                 answers.check_in(request=found, actor=actor)
                 messages.success(request, f"{found.number} checked in: completed.")

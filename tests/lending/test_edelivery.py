@@ -161,3 +161,26 @@ def test_a_bad_upload_on_the_page_shows_the_reason_and_changes_nothing(staff_cli
     assert response.status_code == 400
     assert "not a PDF" in response.content.decode()
     assert IllRequest.objects.get(pk=copy_request.pk).status == LendingStatus.AWAITING_SHIPPING
+
+
+def test_delivering_a_copy_of_a_book_loan_is_refused_and_stores_nothing(library, staff):
+    loan = IncomingRequestFactory(library=library, format="book", service_type="Loan",
+                                  status=LendingStatus.AWAITING_SHIPPING)
+    with pytest.raises(WorkflowError, match="ship the item"):
+        edelivery.deliver_copy(request=loan, actor=Actor.staff(staff), base_url="https://ill.example.org/",
+                               upload=SimpleUploadedFile("scan.pdf", scan_pdf()))
+    loan.refresh_from_db()
+    assert (loan.status, ElectronicDelivery.objects.filter(request=loan).exists()) == (
+        LendingStatus.AWAITING_SHIPPING, False)
+
+
+def test_the_request_page_offers_no_deliver_copy_for_a_book_loan(staff_client, library):
+    loan = IncomingRequestFactory(library=library, format="book", service_type="Loan",
+                                  status=LendingStatus.AWAITING_SHIPPING)
+    content = staff_client.get(f"/lending/requests/{loan.pk}/").content.decode()
+    assert 'data-action="ship"' in content and 'data-action="deliver_copy"' not in content
+
+
+def test_the_request_page_offers_deliver_copy_for_a_copy_request(staff_client, copy_request):
+    content = staff_client.get(f"/lending/requests/{copy_request.pk}/").content.decode()
+    assert 'data-action="deliver_copy"' in content

@@ -8,10 +8,10 @@ import pytest
 from pypdf import PdfReader
 
 from lending import pdf
-from lending.barcodes import code128_svg
 from lending.models import LendingDetail
 from lending.services.printing import print_pull_slips
 from lending.states import LendingStatus
+from requests_app.barcodes import code128_svg
 from requests_app.models import IllRequest
 from requests_app.workflow import Actor, WorkflowError
 from tests.lending.code128 import black_bars, decode_rows
@@ -96,3 +96,43 @@ def test_printing_nothing_or_another_librarys_request_is_refused(library, staff)
         print_pull_slips(library=library, request_ids=[other.pk], actor=Actor.staff(staff))
     other.refresh_from_db()
     assert other.status == LendingStatus.NEW
+
+
+def slip_text(request) -> str:
+    request = IllRequest.objects.select_related("library", "partner", "lending_detail__holding").get(pk=request.pk)
+    return PdfReader(io.BytesIO(pdf.pull_slips([request]))).pages[0].extract_text()
+
+
+def test_a_pull_slip_shows_the_need_by_date_our_loan_period_and_the_conditions_offered(library):
+    import datetime as dt
+
+    from requests_app.models import Event
+
+    request = IncomingRequestFactory(library=library, need_by=dt.date(2027, 1, 15))
+    Event.objects.create(request=request, action="offer_conditions", from_status="new", to_status="conditional",
+                         note="LibraryUseOnly: reading room only", data={"loan_conditions": ["LibraryUseOnly"]})
+    text = slip_text(request)
+    assert "01/15/2027" in text
+    assert "28 days" in text
+    assert "LibraryUseOnly: reading room only" in text
+
+
+def test_a_partners_lending_rule_sets_the_loan_period_on_its_slip(library):
+    from lending.models import PartnerLendingRule
+
+    request = IncomingRequestFactory(library=library)
+    PartnerLendingRule.objects.create(library=library, partner=request.partner, loan_period_days=14)
+    assert "14 days" in slip_text(request)
+
+
+def test_a_pull_slip_without_need_by_or_conditions_says_so(library):
+    text = slip_text(IncomingRequestFactory(library=library))
+    assert "no date given" in text and "none" in text
+
+
+def test_a_pull_slip_labels_the_parts_of_an_articles_citation(library):
+    request = IncomingRequestFactory(library=library, format="article", service_type="Copy", container_title="Science",
+                                     volume="185", issue="4157", pages="1124-1131")
+    text = slip_text(request)
+    assert "Science, vol. 185, no. 4157, pp. 1124–1131" in text
+    assert "Loan period" not in text

@@ -168,7 +168,7 @@ CASES = [
     Case("lending queue by state", "/lending/?status=new", lending_rows, as_staff),
     Case("holdings list", "/lending/holdings/", holding_rows, as_staff),
     Case("invoice list", "/billing/invoices/", invoice_rows, as_staff, mark=">PERF-"),
-    Case("charge list", "/billing/charges/", charge_rows, as_staff, mark=">2025-01-15<"),
+    Case("charge list", "/billing/charges/", charge_rows, as_staff, mark=">01/15/2025<"),
     Case("patron's own requests", "/requests/", patron_rows, as_patron, page_size=20),
     Case("API requests list for a partner", "/api/v1/requests/", lending_rows, as_partner, api=True),
     Case("API requests list for staff", "/api/v1/requests/", borrowing_rows, as_staff, api=True),

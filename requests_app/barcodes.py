@@ -1,4 +1,7 @@
-"""Code 128 barcodes for pull slips and labels, as inline SVG (python-barcode: pure Python, no system library)."""
+"""Code 128 barcodes for slips, labels and book bands, as inline SVG.
+
+python-barcode: pure Python, no system library.
+"""
 
 from __future__ import annotations
 
