@@ -12,17 +12,14 @@ from django.utils import timezone
 
 from requests_app.barcodes import code128_svg
 from requests_app.models import IllRequest
-from requests_app.printing import conditions_of, render_pdf
-
-#: The lender's answers that carry the conditions its item comes with.
-CONDITION_ACTIONS = ("lender_conditional", "lender_shipped", "lender_expects_to_supply", "lender_will_supply")
+from requests_app.printing import render_pdf, standing_offers
 
 
 def book_bands(requests: Sequence[IllRequest]) -> bytes:
     """One band (strap) per request: patron, pickup desk, the patron's and the lender's due dates, lender and its
-    conditions, with the request barcode; two queries for any number of bands beside the requests'."""
+    conditions (as accepted), with the request barcode; one query for any number of bands beside the requests'."""
     requests = list(requests)
-    conditions = conditions_of(requests, actions=CONDITION_ACTIONS)
+    conditions = standing_offers(requests)
     bands = [{"ill_request": r, "conditions": conditions.get(r.pk), "request_barcode": code128_svg(r.number)}
              for r in requests]
     return render_pdf("borrowing/pdf/book_bands.html", {"bands": bands, "printed_at": timezone.now()})

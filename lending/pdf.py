@@ -10,21 +10,18 @@ from pypdf import PdfReader, PdfWriter
 
 from requests_app.barcodes import code128_svg
 from requests_app.models import IllRequest, ServiceType
-from requests_app.printing import conditions_of
 from requests_app.printing import render_pdf as _render
+from requests_app.printing import standing_offers
 
 from .selectors import loan_periods, ship_to
-from .services.answers import LoanCondition
-
-#: Our transitions that set the conditions a loan goes out on.
-CONDITION_ACTIONS = ("offer_conditions",)
 
 
 def pull_slips(requests: Sequence[IllRequest]) -> bytes:
     """One A5-ish page per request: citation, call number, location, item and request barcodes, the need-by
-    date, the conditions we offered and our loan period (for a loan), in two queries for any number of slips."""
+    date, the conditions we offered (unless refused) and our loan period (for a loan), in two queries for any
+    number of slips."""
     requests = list(requests)
-    conditions = conditions_of(requests, actions=CONDITION_ACTIONS, labels=dict(LoanCondition.choices))
+    conditions = standing_offers(requests)
     periods = loan_periods(requests)
     slips = []
     for ill_request in requests:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.utils.dateformat import format as format_date
+from django.utils.formats import date_format
 
 from .action_input import as_date, yes_no
 from .actors import ActorKind
@@ -48,7 +48,7 @@ class HistoryLine:
     who: str
     #: Through which door, in words (``at the desk``); empty when ``who`` already says it.
     how: str
-    #: What was answered: ``granted until 15 Jan 2027``, ``refused``, ``Library use only; fee 12.00 EUR``.
+    #: What was answered: ``granted until 01/15/2027``, ``refused``, ``Library use only; fee 12.00 EUR``.
     outcome: str
     #: The note beside the line ("" when the audience may not read it).
     note: str
@@ -65,14 +65,14 @@ def is_renewal_answer(transition: Transition | None) -> bool:
 
 
 def renewal_outcome(event: Event) -> str:
-    """``granted until 15 Jan 2027`` (or ``granted``) or ``refused``, from a renewal answer's data."""
+    """``granted until 01/15/2027`` (or ``granted``) or ``refused``, from a renewal answer's data."""
     if not yes_no(event.data.get("answer")):
         return "refused"
     try:
         due = as_date(event.data.get("due_date"))
     except (TypeError, ValueError):
         due = None
-    return f"granted until {format_date(due, 'j M Y')}" if due else "granted"
+    return f"granted until {date_format(due, 'SHORT_DATE_FORMAT')}" if due else "granted"
 
 
 def conditions_outcome(event: Event) -> str:

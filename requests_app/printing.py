@@ -7,12 +7,15 @@ sheets (``lending/pdf.py``), borrowing prints book bands and return labels (``bo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Sequence
 
+from django.db.models import Q
 from django.template.loader import render_to_string
 
+from .conditions import Offer, latest_offer
 from .models import Event, IllRequest
+from .workflow import registry
 
 
 def render_pdf(template: str, context: dict) -> bytes:
@@ -21,41 +24,27 @@ def render_pdf(template: str, context: dict) -> bytes:
     return HTML(string=render_to_string(template, context)).write_pdf()
 
 
-@dataclass(frozen=True)
-class Conditions:
-    """The loan conditions of one request as the history has them: ISO 18626 codes and the note explaining them."""
-
-    codes: tuple[str, ...] = ()
-    note: str = ""
-    words: tuple[str, ...] = ()
-
-    def __bool__(self) -> bool:
-        return bool(self.codes or self.note)
-
-    @property
-    def text(self) -> str:
-        """The conditions in one line: the note (which names the codes), else the codes in words."""
-        return self.note or ", ".join(self.words or self.codes)
-
-
-def conditions_of(requests: Sequence[IllRequest], *, actions: Iterable[str],
-                  labels: dict[str, str] | None = None) -> dict[int, Conditions]:
-    """Each request's latest event among ``actions`` that set conditions, by request id, in one query.
-
-    ``actions`` are the side's transitions that carry conditions (lending: ``offer_conditions``;
-    borrowing: ``lender_conditional``, ``lender_shipped``); an event's ``data["loan_conditions"]``
-    holds the codes, its note the words. ``labels`` turns codes into words. A request without such
-    an event is left out.
+def standing_offers(requests: Sequence[IllRequest]) -> dict[int, Offer]:
+    """The conditions each request goes out or comes in on, by request id: its latest offer
+    (``requests_app.conditions.latest_offer``) while waiting for an answer or once accepted; a refused or
+    closed offer is left out, as is a request without one. One query for any number of requests.
     """
-    found: dict[int, Conditions] = {}
-    events = (Event.objects.filter(request__in=[r.pk for r in requests], action__in=list(actions))
-              .order_by("request_id", "-created_at", "-pk").only("request_id", "note", "data"))
-    for event in events:
-        if event.request_id in found:
-            continue
-        codes = tuple(str(c) for c in (event.data or {}).get("loan_conditions") or ())
-        conditions = Conditions(codes=codes, note=event.note.strip(),
-                                words=tuple((labels or {}).get(c, c) for c in codes))
-        if conditions:
-            found[event.request_id] = conditions
+    requests = list(requests)
+    actions: set[str] = set()
+    states: set[str] = set()
+    for role in {r.role for r in requests}:
+        transitions = registry.get(role).transitions.values()
+        actions |= {t.action for t in transitions if t.iso18626 and (t.iso18626.conditions or t.iso18626.agrees)}
+        states |= {t.target for t in transitions if t.iso18626 and t.iso18626.conditions and t.target}
+    if not requests or not actions:
+        return {}
+    events: dict[int, list[Event]] = defaultdict(list)
+    for event in (Event.objects.filter(request__in=[r.pk for r in requests])
+                  .filter(Q(action__in=actions) | Q(from_status__in=states)).order_by("created_at", "pk")):
+        events[event.request_id].append(event)
+    found = {}
+    for request in requests:
+        offer = latest_offer(request, events.get(request.pk, []))
+        if offer is not None and (offer.pending or offer.accepted):
+            found[request.pk] = offer
     return found

@@ -57,13 +57,16 @@ def received(home, lender, **fields) -> IllRequest:
 
 def test_a_book_band_names_the_patron_due_dates_lender_and_its_conditions(home, lender):
     request = received(home, lender)
-    Event.objects.create(request=request, action="lender_conditional", from_status="sent", to_status="conditional",
-                         note="Library use only: in the reading room", data={"loan_conditions": ["LibraryUseOnly"]})
+    Event.objects.create(request=request, action="lender_conditional", from_status=BorrowingStatus.SENT,
+                         to_status=BorrowingStatus.CONDITIONAL, note="In the reading room",
+                         data={"loan_conditions": ["LibraryUseOnly"]})
+    Event.objects.create(request=request, action="accept_conditions", from_status=BorrowingStatus.CONDITIONAL,
+                         to_status=BorrowingStatus.EXPECTS_TO_SUPPLY)
     text = pdf_text(pdf.book_bands([request]))
     assert "Amara Okafor" in text and request.patron.patron_profile.card_barcode in text
     assert "02/24/2027" in text and "03/01/2027" in text
     assert "LEND" in text and "Lender College Library" in text
-    assert "Library use only: in the reading room" in text
+    assert "Library use only – In the reading room" in text
 
 
 def test_a_book_band_without_conditions_says_none(home, lender):

@@ -103,18 +103,31 @@ def slip_text(request) -> str:
     return PdfReader(io.BytesIO(pdf.pull_slips([request]))).pages[0].extract_text()
 
 
+def offer_accepted(request, *, answer="borrower_accepted_conditions", to_status=LendingStatus.AWAITING_PICKING):
+    from requests_app.models import Event
+
+    Event.objects.create(request=request, action="offer_conditions", from_status=LendingStatus.NEW,
+                         to_status=LendingStatus.CONDITIONAL, note="Reading room only",
+                         data={"loan_conditions": ["LibraryUseOnly"], "offered_cost": {"amount": "5.00",
+                                                                                        "currency": "USD"}})
+    Event.objects.create(request=request, action=answer, from_status=LendingStatus.CONDITIONAL, to_status=to_status)
+
+
 def test_a_pull_slip_shows_the_need_by_date_our_loan_period_and_the_conditions_offered(library):
     import datetime as dt
 
-    from requests_app.models import Event
-
     request = IncomingRequestFactory(library=library, need_by=dt.date(2027, 1, 15))
-    Event.objects.create(request=request, action="offer_conditions", from_status="new", to_status="conditional",
-                         note="LibraryUseOnly: reading room only", data={"loan_conditions": ["LibraryUseOnly"]})
+    offer_accepted(request)
     text = slip_text(request)
     assert "01/15/2027" in text
     assert "28 days" in text
-    assert "LibraryUseOnly: reading room only" in text
+    assert "Library use only; fee 5.00 USD" in text
+
+
+def test_a_pull_slip_leaves_out_conditions_the_borrower_refused(library):
+    request = IncomingRequestFactory(library=library)
+    offer_accepted(request, answer="borrower_rejected_conditions", to_status=LendingStatus.CANCELLED)
+    assert "Library use only" not in slip_text(request)
 
 
 def test_a_partners_lending_rule_sets_the_loan_period_on_its_slip(library):

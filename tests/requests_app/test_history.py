@@ -56,7 +56,7 @@ def test_a_granted_renewal_says_until_when_and_a_refused_one_says_so_with_its_re
     refused = history.line(event(request, "lender_renewal_answer", BorrowingStatus.CHECKED_OUT,
                                  BorrowingStatus.CHECKED_OUT, actor_kind=ActorKind.PARTNER, note="Wanted here",
                                  data={"answer": "N"}), request)
-    assert (granted.outcome, granted.to_state) == ("granted until 15 Jan 2027", None)
+    assert (granted.outcome, granted.to_state) == ("granted until 01/15/2027", None)
     assert (refused.outcome, refused.note) == ("refused", "Wanted here")
 
 
