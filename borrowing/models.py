@@ -161,8 +161,7 @@ class ReturnShipment(models.Model):
     One per request (a loan goes back once); written by ``loans.return_ship`` in the transition's transaction.
     """
 
-    request = models.OneToOneField(IllRequest, on_delete=models.CASCADE, primary_key=True,
-                                   related_name="return_shipment")
+    request = models.OneToOneField(IllRequest, on_delete=models.CASCADE, related_name="return_shipment")
     carrier = models.CharField(max_length=50, blank=True)
     tracking_number = models.CharField(max_length=100, blank=True)
     shipped_at = models.DateTimeField(default=timezone.now)

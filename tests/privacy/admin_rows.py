@@ -19,7 +19,7 @@ from billing.models import (
     Payment,
     Service,
 )
-from borrowing.models import CopyrightRecord, PatronDownload, ReminderLog, RotaEntry
+from borrowing.models import CopyrightRecord, PatronDownload, ReminderLog, ReturnShipment, RotaEntry
 from borrowing.states import BorrowingStatus
 from lending.models import ElectronicDelivery, Holding, HoldingsImport, LendingDetail, PartnerLendingRule
 from requests_app import privacy
@@ -105,6 +105,7 @@ def rows_of(library: Library) -> dict[type, object]:
         PatronDownload: PatronDownload.objects.create(request=borrowing, url="https://lender.example.org/f",
                                                       expires_at=timezone.now() + dt.timedelta(days=30),
                                                       max_downloads=5),
+        ReturnShipment: ReturnShipment.objects.create(request=borrowing, carrier="UPS", tracking_number="1Z999"),
         Holding: holding,
         HoldingsImport: HoldingsImport.objects.create(library=library, file="lending/holdings-imports/h.csv",
                                                       file_format="csv"),
