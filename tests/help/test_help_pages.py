@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 import pytest
 from django.urls import reverse
@@ -129,3 +130,40 @@ def test_a_request_page_links_the_help_of_its_state(staff_client):
     request = LendingRequestFactory(library=staff.staff_profile.library, status=LendingStatus.AWAITING_SHIPPING)
     text = staff_client.get(reverse("lending:request", args=[request.pk])).content.decode()
     assert reverse("help:workflow", args=["lending"]) + "#state-awaiting_shipping" in text
+
+
+HELP_PAGES = [reverse("help:index"), *(reverse("help:workflow", args=[role]) for role in WORKFLOWS)]
+FILE_PATH = re.compile(r"\b(?:docs|templates|requests_app|borrowing|lending|billing)/[\w/.-]*\.(?:md|py|html)\b"
+                       r"|\b[\w-]+\.(?:md|py)\b")
+
+
+@pytest.fixture
+def administrator_client(client):
+    from requests_app.roles import ILL_ADMINISTRATOR
+    client.force_login(StaffFactory(groups=[ILL_ADMINISTRATOR]))
+    return client
+
+
+def visible_text(page_html: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", " ", page_html))
+
+
+@pytest.mark.parametrize("url", HELP_PAGES)
+def test_a_help_page_shows_no_file_path_of_the_code_or_its_documentation(administrator_client, url):
+    text = visible_text(administrator_client.get(url).content.decode())
+    assert FILE_PATH.findall(text) == []
+
+
+@pytest.mark.parametrize("url", HELP_PAGES)
+def test_every_link_of_a_help_page_answers_with_a_page(administrator_client, url):
+    page_html = administrator_client.get(url).content.decode()
+    main = page_html.split('id="main"', 1)[1]
+    targets = set(re.findall(r'href="([^"]+)"', main))
+    assert targets, "the help page links nothing"
+    for target in targets:
+        path, _, fragment = html.unescape(target).partition("#")
+        if not path:
+            assert f'id="{fragment}"' in page_html, f"{url} links #{fragment}, which is not on the page"
+            continue
+        assert path.startswith("/"), f"{url} links outside the site: {target}"
+        assert administrator_client.get(path).status_code == 200, f"{url} links {target}, which does not answer 200"

@@ -216,3 +216,8 @@ def test_the_page_lists_every_partner_when_they_are_few(client, reporter):
     fill_rate = table_of(response, "fill-rate")
     assert fill_rate.shown_rows == fill_rate.rows
     assert "The busiest partners are shown" not in response.content.decode()
+
+
+def test_the_page_names_no_file_of_the_documentation(client, reporter):
+    text = client.get(PAGE, MARCH).content.decode()
+    assert "docs/" not in text and ".md" not in text
