@@ -35,7 +35,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.fields.json import KT
-from django.db.models.functions import Coalesce, Concat, Lower, NullIf, Trim
+from django.db.models.functions import Coalesce, Concat, Lower, NullIf, Trim, TruncMonth
 
 from ..models import Event, IllRequest, Library, PatronCategory, RequestFormat, Role, ServiceType
 from ..states import AVAILABLE_TO_PATRON
@@ -156,6 +156,39 @@ def request_volume(scope: Scope) -> Volume:
         by_state += [Tally(status, workflow.state(status).label, sums["status"][(role, status)], role)
                      for status in known + unknown if sums["status"].get((role, status))]
     return Volume(by_role=by_role, by_format=by_format, by_service_type=by_service, by_state=by_state)
+
+
+@dataclass(frozen=True)
+class MonthVolume:
+    """Requests made in one calendar month of the scope's year and in the same month a year before."""
+
+    month: int
+    this_year: int
+    last_year: int
+
+    @property
+    def change(self) -> float | None:
+        """This year over last year, minus one (``None`` when last year had none)."""
+        return self.this_year / self.last_year - 1 if self.last_year else None
+
+
+def monthly_volume(scope: Scope) -> list[MonthVolume]:
+    """The trend: requests made per month (days in the library's time zone) in the year of the period's end
+    and in the year before, all twelve months of each, with the scope's roles and partner. One query that
+    groups by month in the database."""
+    year = scope.end.year
+    since = dt.datetime(year - 1, 1, 1, tzinfo=scope.zone)
+    until = dt.datetime(year + 1, 1, 1, tzinfo=scope.zone)
+    requests = IllRequest.objects.filter(library=scope.library, role__in=scope.roles,
+                                         created_at__gte=since, created_at__lt=until)
+    if scope.partner is not None:
+        requests = requests.filter(partner=scope.partner)
+    counts: dict[tuple[int, int], int] = defaultdict(int)
+    for row in (requests.annotate(month=TruncMonth("created_at", tzinfo=scope.zone)).values("month")
+                .annotate(count=Count("pk")).order_by()):
+        month = row["month"]
+        counts[(month.year, month.month)] += row["count"]
+    return [MonthVolume(month, counts[(year, month)], counts[(year - 1, month)]) for month in range(1, 13)]
 
 
 @dataclass(frozen=True)

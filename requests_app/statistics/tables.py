@@ -74,6 +74,10 @@ class Figures:
         return queries.request_volume(self.scope)
 
     @cached_property
+    def months(self) -> list[queries.MonthVolume]:
+        return queries.monthly_volume(self.scope)
+
+    @cached_property
     def patrons(self) -> queries.PatronVolume:
         return queries.patron_volume(self.scope)
 
@@ -117,6 +121,21 @@ def volume_by_role(f: Figures) -> Table:
     return Table("requests-by-role", "Requests by role",
                  "Requests made in the period: borrowing (our patrons') and lending (partners' requests to us).",
                  ["Role", "Requests"], rows, [Bar(r.label, r.count, str(r.count)) for r in f.volume.by_role])
+
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def monthly_trend(f: Figures) -> Table:
+    year = f.scope.end.year
+    rows = [(MONTHS[m.month - 1], m.last_year, m.this_year, percent(m.change)) for m in f.months]
+    bars = [bar for m in f.months for bar in (
+        Bar(f"{MONTHS[m.month - 1]} {year - 1}", m.last_year, str(m.last_year)),
+        Bar(f"{MONTHS[m.month - 1]} {year}", m.this_year, str(m.this_year)))]
+    return Table("requests-by-month", "Requests per month, this year and last",
+                 f"Requests made each month of {year} beside the same month of {year - 1} (the year of the "
+                 "period's end; the partner and role filters apply, the period's days do not).",
+                 ["Month", str(year - 1), str(year), "Change (%)"], rows, bars)
 
 
 def volume_by_format(f: Figures) -> Table:
@@ -226,6 +245,7 @@ def unfilled_reasons(f: Figures) -> Table:
 #: Every table, in page order, by the name of its CSV download.
 TABLES: dict[str, Callable[[Figures], Table]] = {
     "requests-by-role": volume_by_role,
+    "requests-by-month": monthly_trend,
     "requests-by-format": volume_by_format,
     "requests-by-service-type": volume_by_service_type,
     "requests-by-state": volume_by_state,

@@ -8,7 +8,7 @@ from borrowing.services.rota import FILLED_ACTIONS, UNFILLED_ACTIONS
 from requests_app.models import IllRequest, Role
 from requests_app.statistics import queries
 from requests_app.statistics.queries import Scope
-from tests.factories import MemberLibraryFactory
+from tests.factories import LendingRequestFactory, MemberLibraryFactory
 
 from . import scenario
 
@@ -214,3 +214,18 @@ def test_days_run_from_midnight_to_midnight_in_the_librarys_time_zone(month):
     # 02:00 UTC on 4 March is 21:00 on 3 March in New York: it counts on the 3rd.
     assert evening.created_at.date() == dt.date(2026, 3, 4)
     assert (rates.overall.filled, rates.overall.unfilled) == (2, 1)
+
+
+def test_the_monthly_trend_counts_each_month_of_this_year_beside_last_year(month):
+    scenario.made(LendingRequestFactory, library=month.own, partner=month.aaa,
+                  when=dt.datetime(2025, 3, 15, 12, tzinfo=dt.UTC))
+    trend = {m.month: m for m in queries.monthly_volume(march(month))}
+    assert sorted(trend) == list(range(1, 13))
+    assert (trend[3].this_year, trend[3].last_year) == (10, 1)
+    assert (trend[2].this_year, trend[2].last_year) == (1, 0)
+    assert trend[3].change == 9.0 and trend[2].change is None
+
+
+def test_the_monthly_trend_is_one_query(month, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        queries.monthly_volume(march(month))

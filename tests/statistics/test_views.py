@@ -176,7 +176,7 @@ def test_a_title_that_looks_like_a_formula_cannot_run_in_a_spreadsheet(client, r
 def test_the_page_takes_the_same_number_of_queries_whatever_the_volume(client, reporter, month, size,
                                                                        django_assert_max_num_queries):
     scenario.more_traffic(month.own, month.bbb, size)
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(23):
         assert client.get(PAGE, MARCH).status_code == 200
 
 
@@ -221,3 +221,11 @@ def test_the_page_lists_every_partner_when_they_are_few(client, reporter):
 def test_the_page_names_no_file_of_the_documentation(client, reporter):
     text = client.get(PAGE, MARCH).content.decode()
     assert "docs/" not in text and ".md" not in text
+
+
+def test_the_page_shows_each_month_of_this_year_beside_last_year_with_a_chart(client, reporter):
+    response = client.get(PAGE, MARCH)
+    trend = table_of(response, "requests-by-month")
+    assert trend.headers == ["Month", "2025", "2026", "Change (%)"]
+    assert ("Mar", 0, 10, "") in trend.rows and ("Feb", 0, 1, "") in trend.rows and len(trend.rows) == 12
+    assert "<title>Mar 2026: 10</title>" in response.content.decode()
