@@ -6,13 +6,16 @@ class BorrowingConfig(AppConfig):
     verbose_name = "Borrowing"
 
     def ready(self) -> None:
+        from requests_app.action_lists import action_lists
         from requests_app.services import copy_link_received
         from requests_app.workflow import registry
 
+        from .action_lists import LISTS
         from .services.downloads import on_copy_link_received
         from .workflow import WORKFLOW
 
         registry.register(WORKFLOW)
+        action_lists.register(WORKFLOW.role, LISTS)
         copy_link_received.connect(on_copy_link_received, dispatch_uid="borrowing-copy-link")
 
         from requests_app.email_templates import register_kinds

@@ -5,7 +5,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from requests_app import messaging, selectors
+from requests_app import action_lists, messaging, selectors
 from requests_app.models import IllRequest, Role
 from requests_app.workflow import registry
 
@@ -18,10 +18,12 @@ def home(request: HttpRequest) -> HttpResponse:
     library = selectors.staff_library(request.user)
     dashboards = []
     if library is not None:
+        today = action_lists.today_for(library)
         for role in Role:
             if request.user.has_perm(registry.get(role).staff_permission):
                 workflow = registry.get(role)
                 dashboards.append({"role": role.value, "label": role.label, "queue_url": workflow.desk_queue_url(),
+                                   "needs": action_lists.counts(library=library, role=role, today=today),
                                    "counts": [{**row, "url": workflow.desk_queue_url(row["state"].value)}
                                               for row in selectors.queue_counts(library=library, role=role)]})
     inbox = None

@@ -67,6 +67,13 @@ POLICIES: tuple[Declared, ...] = (
     Declared("rota_auto_advance_days", "days before the next lender",
              "A lender that has not answered after this many days is skipped and the next one in the rota asked.",
              BORROWING, 3, "ILLMS_ROTA_AUTO_ADVANCE_DAYS", (1, 60)),
+    Declared("lender_silent_days", "no answer from a lender after (days)",
+             "A request its lender has not answered this many days after we sent it is listed on the borrowing "
+             "desk under “No answer from the lender”, to chase or move on before the rota does.",
+             BORROWING, 2, "ILLMS_LENDER_SILENT_DAYS", (1, 60)),
+    Declared("due_soon_days", "due back soon (days)",
+             "A loan due back to its lender within this many days is listed on the desks under “Due back”.",
+             BORROWING, 7, "ILLMS_DUE_SOON_DAYS", (1, 90)),
     Declared("rota_max_lenders", "lenders in a rota", "The most lenders a request's rota lists.",
              BORROWING, 10, "ILLMS_ROTA_MAX_LENDERS", (1, 50)),
     Declared("rush_within_days", "rush when needed within (days)",

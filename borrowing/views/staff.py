@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from requests_app import desk_views, messaging, privacy
+from requests_app import action_lists, desk_views, messaging, privacy
 from requests_app import selectors as core_selectors
 from requests_app import services as core_services
 from requests_app.access import member_library
@@ -72,7 +72,12 @@ def queue(request: HttpRequest) -> HttpResponse:
     filterset = BorrowingQueueFilter(request.GET or None, queryset=selectors.staff_queue(library=library))
     valid = filterset.is_bound and filterset.is_valid()
     rows = filterset.qs if valid else selectors.staff_queue(library=library)
-    page = keyset_page(rows, ordering=[filterset.keyset_ordering() if valid else "-updated_at"],
+    today = action_lists.today_for(library)
+    needs = action_lists.action_lists.get(Role.BORROWING, request.GET.get(action_lists.PARAMETER) or "")
+    if needs:
+        rows = action_lists.narrow(rows, library=library, role=Role.BORROWING, key=needs.key, today=today)
+    default_order = needs.ordering if needs else "-updated_at"
+    page = keyset_page(rows, ordering=[filterset.keyset_ordering(default_order) if valid else default_order],
                        cursor=request.GET.get("cursor"), size=PAGE_SIZE)
     status = request.GET.get("status") or ""
     query = request.GET.copy()
@@ -81,6 +86,9 @@ def queue(request: HttpRequest) -> HttpResponse:
     context = {
         "library": library, "filter": filterset, "page": page, "status": status,
         "state": WORKFLOW.states.get(status), "counts": counts,
+        "needs": action_lists.counts(library=library, role=Role.BORROWING, today=today),
+        "action_list": needs and {"key": needs.key, "label": needs.label_for(today.policy),
+                                  "description": needs.description},
         "query": query.urlencode(), "bulk_actions": _bulk_actions(status),
     }
     template = "borrowing/staff/_queue_table.html" if request.htmx and request.htmx.target == "queue-table" \

@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
-from requests_app.models import EventSource
+from requests_app import action_lists
+from requests_app.models import EventSource, Role
 from requests_app.utilities.ids import parse_ids
 from requests_app.utilities.pagination import keyset_page
 from requests_app.workflow import Actor, WorkflowError
@@ -37,8 +38,13 @@ def queue(request: HttpRequest) -> HttpResponse:
         raise Http404("No such state.")
     filters = {"q": request.GET.get("q", "")[:100], "partner": request.GET.get("partner", "")[:32],
                "match": request.GET.get("match", ""), "renewals": request.GET.get("renewals") == "1"}
-    page = keyset_page(selectors.lending_queue(library=library, status=status or None, **filters),
-                       ordering=["-updated_at"], cursor=request.GET.get("cursor"), size=PAGE_SIZE)
+    rows = selectors.lending_queue(library=library, status=status or None, **filters)
+    today = action_lists.today_for(library)
+    needs = action_lists.action_lists.get(Role.LENDING, request.GET.get(action_lists.PARAMETER) or "")
+    if needs:
+        rows = action_lists.narrow(rows, library=library, role=Role.LENDING, key=needs.key, today=today)
+    page = keyset_page(rows, ordering=[needs.ordering if needs else "-updated_at"],
+                       cursor=request.GET.get("cursor"), size=PAGE_SIZE)
     query = request.GET.copy()
     query.pop("cursor", None)
     printed = parse_ids(request.GET.getlist("printed"))
@@ -46,6 +52,9 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(request, "lending/queue.html", {
         "library": library, "status": status, "state": WORKFLOW.state(status) if status else None,
         "counts": selectors.queue_counts(library=library), "page": page, "filters": filters,
+        "needs": action_lists.counts(library=library, role=Role.LENDING, today=today),
+        "action_list": needs and {"key": needs.key, "label": needs.label_for(today.policy),
+                                  "description": needs.description},
         "match_choices": [("held", "Held (any match)")] + list(MatchKind.choices), "query": query.urlencode(),
         "can_print": status in ("", LendingStatus.NEW), "scan_form": ScanForm(), "slips_url": slips_url,
     })

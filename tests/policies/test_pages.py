@@ -39,7 +39,8 @@ def admin_client(client, admin):
 
 def borrowing_data(**overrides) -> dict:
     data = {"due_date_buffer_days": 3, "max_renewals": 2, "max_active_requests": 25, "rota_auto_advance_days": 3,
-            "rota_max_lenders": 10, "rush_within_days": 7, "reminder_days_before": 3, "copyright_copies_per_year": 5,
+            "lender_silent_days": 2, "due_soon_days": 7, "rota_max_lenders": 10, "rush_within_days": 7,
+            "reminder_days_before": 3, "copyright_copies_per_year": 5,
             "copyright_recent_years": 5, "patron_data_retention_days": 90}
     data.update(overrides)
     return data

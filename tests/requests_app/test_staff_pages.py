@@ -110,3 +110,16 @@ def test_staff_cannot_resend_another_librarys_message(client, staff):
     assert client.post(reverse("staff:resend", args=["lending", other.pk, message.pk])).status_code == 404
     message.refresh_from_db()
     assert message.status == OutboxStatus.FAILED
+
+
+def test_the_dashboard_opens_on_each_desks_needs_action_lists_linked_to_their_queues(client, staff):
+    library = staff.staff_profile.library
+    IllRequestFactory(library=library, status=BorrowingStatus.END_OF_ROTA)
+    LendingRequestFactory.create_batch(2, library=library, status=LendingStatus.NEW)
+    response = client.get(reverse("home"))
+    needs = {(b["role"], row["key"]): row["count"] for b in response.context["dashboards"] for row in b["needs"]}
+    assert (needs[("borrowing", "end_of_rota")], needs[("lending", "to_answer")], needs[("lending", "to_ship")]) \
+        == (1, 2, 0)
+    page = response.content.decode()
+    assert f'href="{reverse("borrowing_staff:queue")}?needs=end_of_rota"' in page
+    assert f'href="{reverse("lending:queue")}?needs=to_answer"' in page

@@ -1,0 +1,58 @@
+"""The borrowing desk's “needs action” lists (``requests_app.action_lists``), in the order of a day's work."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from requests_app.action_lists import UNREAD_MESSAGES, ActionList, Today
+
+from .states import ITEM_HERE, BorrowingStatus
+
+S = BorrowingStatus
+
+#: The item is ours to send back: with us, the patron, or returned and not yet shipped.
+_ITEM_TO_RETURN = [*ITEM_HERE, S.RETURNED]
+
+
+def _in(*states: str):
+    return lambda today: Q(status__in=states)
+
+
+def _silent_lender(today: Today) -> Q:
+    return Q(status=S.SENT, status_changed_at__lte=today.days_ago(today.policy.lender_silent_days))
+
+
+def _due_back_soon(today: Today) -> Q:
+    return Q(status__in=_ITEM_TO_RETURN, due_date__gte=today.today,
+             due_date__lte=today.days_ahead(today.policy.due_soon_days))
+
+
+def _overdue(today: Today) -> Q:
+    return Q(status=S.OVERDUE) | Q(status__in=_ITEM_TO_RETURN, due_date__lt=today.today)
+
+
+LISTS = [
+    ActionList("to_review", "New requests to check", _in(S.SUBMITTED), ordering="created_at", colour="info",
+               description="Submitted by patrons: check the citation and verify, or cancel."),
+    ActionList("to_route", "Verified, to send to a lender", _in(S.SOURCING), colour="info",
+               description="Build or check the rota and send to the first lender."),
+    ActionList("lender_silent", "No answer from the lender for {lender_silent_days} days", _silent_lender,
+               colour="warning", description="Sent, with no answer yet: ask the lender or send to the next one."),
+    ActionList("conditions", "Conditions to answer", _in(S.CONDITIONAL), colour="warning",
+               description="A lender offers to supply on conditions: accept or refuse them."),
+    ActionList("copyright", "Copies awaiting copyright clearance", _in(S.AWAITING_COPYRIGHT), colour="warning",
+               description="Over the rule of five: clear copyright (permission or royalty) or record an exception."),
+    ActionList("received", "Received, to hand to the patron", _in(S.RECEIVED, S.READY_FOR_PICKUP),
+               description="Arrived: tell the patron, then check it out at pickup."),
+    ActionList("to_return", "Returned by the patron, to ship back", _in(S.RETURNED),
+               description="Send the item back to its lender."),
+    ActionList("due_soon", "Due back to the lender within {due_soon_days} days", _due_back_soon, ordering="due_date",
+               description="Ask for a renewal or get the item back from the patron in time."),
+    ActionList("overdue", "Overdue", _overdue, ordering="due_date", colour="danger",
+               description="Past the patron's or the lender's due date."),
+    ActionList("recalled", "Recalled by the lender", _in(S.RECALLED), colour="danger",
+               description="The lender wants the item back early: get it from the patron."),
+    ActionList("end_of_rota", "End of rota", _in(S.END_OF_ROTA), colour="danger",
+               description="No lender could supply: add lenders, buy, or cancel."),
+    UNREAD_MESSAGES,
+]

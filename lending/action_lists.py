@@ -1,0 +1,50 @@
+"""The lending desk's “needs action” lists (``requests_app.action_lists``), in the order of a day's work."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from requests_app.action_lists import UNREAD_MESSAGES, ActionList, Today
+
+from .states import ON_LOAN, LendingStatus
+
+S = LendingStatus
+
+
+def _in(*states: str):
+    return lambda today: Q(status__in=states)
+
+
+def _renewals(_: Today) -> Q:
+    return Q(lending_detail__renewal_pending=True)
+
+
+def _due_back_soon(today: Today) -> Q:
+    return Q(status=S.SHIPPED, due_date__gte=today.today, due_date__lte=today.days_ahead(today.policy.due_soon_days))
+
+
+def _overdue(today: Today) -> Q:
+    return Q(status=S.OVERDUE) | Q(status__in=ON_LOAN, due_date__lt=today.today)
+
+
+LISTS = [
+    ActionList("to_answer", "New requests to answer", _in(S.NEW), ordering="created_at", colour="info",
+               description="A partner asks: check availability, then print the pull slip or answer."),
+    ActionList("renewals", "Renewal requests to answer", _renewals, colour="warning",
+               description="A borrower asks for more time: grant (with the new due date) or refuse."),
+    ActionList("to_pull", "To pull from the shelf", _in(S.AWAITING_PICKING), colour="primary",
+               description="The pull slip is printed: fetch the item, or answer that it cannot be found."),
+    ActionList("to_ship", "To ship", _in(S.AWAITING_SHIPPING), colour="primary",
+               description="Found: ship the item or deliver the copy."),
+    ActionList("conditions", "Conditions offered, no answer yet", _in(S.CONDITIONAL), colour="warning",
+               description="We offered conditions; the borrower has not answered."),
+    ActionList("due_soon", "Due back within {due_soon_days} days", _due_back_soon, ordering="due_date",
+               description="Our items out on loan that are due back soon."),
+    ActionList("overdue", "Overdue", _overdue, ordering="due_date", colour="danger",
+               description="The borrower has kept our item past its due date."),
+    ActionList("recalled", "Recalled, waiting for the item", _in(S.RECALLED), colour="danger",
+               description="We asked for our item back early."),
+    ActionList("to_check_in", "Returns to check in", _in(S.RETURN_SHIPPED), colour="primary",
+               description="The borrower shipped our item back: check it in when it arrives."),
+    UNREAD_MESSAGES,
+]

@@ -1,0 +1,178 @@
+"""The borrowing desk's “needs action” lists: who is in each, in what order, counted how."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from borrowing.states import BorrowingStatus
+from requests_app import action_lists, roles
+from requests_app.models import IllRequest, LibraryPolicy, Note, NoteVisibility, Role
+from tests.factories import IllRequestFactory, MemberLibraryFactory, StaffFactory
+
+pytestmark = pytest.mark.django_db
+
+S = BorrowingStatus
+TODAY = timezone.localdate()
+NOW = timezone.now()
+
+
+def days(n: int) -> dt.date:
+    return TODAY + dt.timedelta(days=n)
+
+
+def unread_note(request: IllRequest) -> IllRequest:
+    Note.objects.create(request=request, text="Can you take it back early?", author_library=request.partner,
+                        visibility=NoteVisibility.PARTNER)
+    return request
+
+
+def read_note(request: IllRequest) -> IllRequest:
+    Note.objects.create(request=request, text="Shipped today.", author_library=request.partner,
+                        visibility=NoteVisibility.PARTNER, read_at=NOW)
+    return request
+
+
+#: list key → (fields of a request in it, fields of one that is not, the field that orders it, older, newer)
+CASES = {
+    "to_review": ({"status": S.SUBMITTED}, {"status": S.SOURCING}, "created_at", NOW - dt.timedelta(days=2), NOW),
+    "to_route": ({"status": S.SOURCING}, {"status": S.SUBMITTED}, "status_changed_at",
+                 NOW - dt.timedelta(days=2), NOW),
+    "lender_silent": ({"status": S.SENT, "status_changed_at": NOW - dt.timedelta(days=3)},
+                      {"status": S.SENT, "status_changed_at": NOW - dt.timedelta(days=1)}, "status_changed_at",
+                      NOW - dt.timedelta(days=9), NOW - dt.timedelta(days=4)),
+    "conditions": ({"status": S.CONDITIONAL}, {"status": S.EXPECTS_TO_SUPPLY}, "status_changed_at",
+                   NOW - dt.timedelta(days=2), NOW),
+    "copyright": ({"status": S.AWAITING_COPYRIGHT}, {"status": S.SOURCING}, "status_changed_at",
+                  NOW - dt.timedelta(days=2), NOW),
+    "received": ({"status": S.READY_FOR_PICKUP}, {"status": S.SHIPPED}, "status_changed_at",
+                 NOW - dt.timedelta(days=2), NOW),
+    "to_return": ({"status": S.RETURNED}, {"status": S.RETURN_SHIPPED}, "status_changed_at",
+                  NOW - dt.timedelta(days=2), NOW),
+    "due_soon": ({"status": S.CHECKED_OUT, "due_date": days(3)}, {"status": S.CHECKED_OUT, "due_date": days(20)},
+                 "due_date", days(1), days(5)),
+    "overdue": ({"status": S.CHECKED_OUT, "due_date": days(-2)}, {"status": S.CHECKED_OUT, "due_date": days(2)},
+                "due_date", days(-9), days(-1)),
+    "recalled": ({"status": S.RECALLED}, {"status": S.CHECKED_OUT}, "status_changed_at",
+                 NOW - dt.timedelta(days=2), NOW),
+    "end_of_rota": ({"status": S.END_OF_ROTA}, {"status": S.SENT}, "status_changed_at",
+                    NOW - dt.timedelta(days=2), NOW),
+    "unread": ({"status": S.SHIPPED, "_note": unread_note}, {"status": S.SHIPPED, "_note": read_note}, "updated_at",
+               NOW - dt.timedelta(days=2), NOW),
+}
+
+
+def make(library, fields: dict, **more) -> IllRequest:
+    fields = {**fields, **more}
+    note = fields.pop("_note", None)
+    stamps = {name: fields.pop(name) for name in ("created_at", "updated_at", "status_changed_at") if name in fields}
+    request = IllRequestFactory(library=library, **fields)
+    if note:
+        note(request)
+    if stamps:
+        IllRequest.objects.filter(pk=request.pk).update(**stamps)  # updated_at is auto_now: written past save()
+    return request
+
+
+@pytest.fixture
+def home():
+    return MemberLibraryFactory(symbol="HOME")
+
+
+@pytest.fixture
+def staff(client, home):
+    user = StaffFactory(library=home, groups=[roles.BORROWING_STAFF])
+    client.force_login(user)
+    return user
+
+
+def listed(client, key: str) -> list[str]:
+    response = client.get(reverse("borrowing_staff:queue"), {"needs": key})
+    assert response.status_code == 200
+    return [r.number for r in response.context["page"]]
+
+
+@pytest.mark.parametrize("key", CASES)
+def test_a_request_in_that_situation_is_in_the_list_and_one_not_in_it_is_not(client, staff, home, key):
+    inside, outside, *_ = CASES[key]
+    wanted = make(home, inside)
+    make(home, outside)
+    assert listed(client, key) == [wanted.number]
+
+
+@pytest.mark.parametrize("key", CASES)
+def test_each_list_puts_the_oldest_first(client, staff, home, key):
+    inside, _, field, older, newer = CASES[key]
+    newest = make(home, inside, **{field: newer})
+    oldest = make(home, inside, **{field: older})
+    assert listed(client, key) == [oldest.number, newest.number]
+
+
+@pytest.mark.parametrize("key", CASES)
+def test_another_librarys_requests_are_never_in_our_lists(client, staff, home, key):
+    make(MemberLibraryFactory(), CASES[key][0])
+    assert listed(client, key) == []
+    assert {row["key"]: row["count"] for row in action_lists.counts(library=home, role=Role.BORROWING)}[key] == 0
+
+
+def test_each_list_is_counted_on_the_desk_with_a_link_to_itself(client, staff, home):
+    for inside, *_ in CASES.values():
+        make(home, inside)
+    needs = client.get(reverse("borrowing_staff:queue")).context["needs"]
+    assert {row["key"]: row["count"] for row in needs} == dict.fromkeys(CASES, 1)
+    assert next(row for row in needs if row["key"] == "overdue")["url"] == reverse("borrowing_staff:queue") \
+        + "?needs=overdue"
+
+
+def test_the_silent_lender_list_follows_the_librarys_policy(client, staff, home):
+    LibraryPolicy.objects.create(library=home, lender_silent_days=5)
+    make(home, {"status": S.SENT, "status_changed_at": NOW - dt.timedelta(days=3)})
+    counts = {row["key"]: row for row in action_lists.counts(library=home, role=Role.BORROWING)}
+    assert (counts["lender_silent"]["count"], counts["lender_silent"]["label"]) == (
+        0, "No answer from the lender for 5 days")
+
+
+def test_a_finished_request_is_in_no_list(client, staff, home):
+    make(home, {"status": S.COMPLETED, "due_date": days(-3)})
+    assert listed(client, "overdue") == []
+
+
+def test_an_unknown_list_shows_the_whole_queue(client, staff, home):
+    mine = make(home, {"status": S.SENT})
+    assert listed(client, "nonsense") == [mine.number]
+
+
+def test_a_list_is_searched_within(client, staff, home):
+    make(home, {"status": S.SUBMITTED, "title": "Moby-Dick"})
+    make(home, {"status": S.SUBMITTED, "title": "Walden"})
+    response = client.get(reverse("borrowing_staff:queue"), {"needs": "to_review", "q": "Walden"})
+    assert [r.title for r in response.context["page"]] == ["Walden"]
+
+
+def count_queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("url", ["/", "/borrowing/queue/", "/borrowing/queue/?needs=overdue"])
+def test_the_lists_cost_the_same_queries_for_one_and_many_requests_in_each(client, staff, home, url):
+    for inside, *_ in CASES.values():
+        make(home, inside)
+    few = count_queries(client, url)
+    for inside, *_ in CASES.values():
+        for _ in range(4):
+            make(home, inside)
+    assert count_queries(client, url) == few
+
+
+def test_every_list_of_the_desk_is_counted_in_one_query(home):
+    today = action_lists.today_for(home)
+    with CaptureQueriesContext(connection) as queries:
+        action_lists.counts(library=home, role=Role.BORROWING, today=today)
+    assert len(queries) == 1
