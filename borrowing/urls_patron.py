@@ -11,6 +11,7 @@ urlpatterns = [
     path("requests/", patron.my_requests, name="patron-requests"),
     path("requests/new/", patron.new_request, name="patron-request-new"),
     path("requests/new/<slug:format>/", patron.request_form, name="patron-request-form"),
+    path("requests/help/", patron.help_page, name="patron-help"),
     path("requests/preferences/", patron.preferences, name="patron-preferences"),
     path("requests/my-data.json", privacy.download_my_data, name="patron-data-export"),
     path("requests/<id:pk>/", patron.request_detail, name="patron-request"),

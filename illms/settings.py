@@ -34,8 +34,8 @@ if not SECRET_KEY:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off.")
 ALLOWED_HOSTS = env("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
-# Under /api/ a refused CSRF check answers the API's JSON error; elsewhere templates/403_csrf.html.
-CSRF_FAILURE_VIEW = "requests_app.partners.api.errors.csrf_failure"
+# Under /api/ a refused CSRF check answers the API's JSON error; elsewhere the site's page, templates/403_csrf.html.
+CSRF_FAILURE_VIEW = "illms.errors.csrf_failure"
 
 INSTALLED_APPS = [
     "illms.admin_site.IllmsAdminConfig",  # Django's admin, on the site of illms/admin_site.py

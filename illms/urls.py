@@ -36,3 +36,9 @@ urlpatterns = [
     path("policies/partners/", include("lending.urls_policies")),
     path("policies/", include("requests_app.urls_policies")),
 ]
+
+# The site's own error pages (illms/errors.py), shown whenever DEBUG is off, in production and in `make run`.
+handler400 = "illms.errors.bad_request"
+handler403 = "illms.errors.permission_denied"
+handler404 = "illms.errors.page_not_found"
+handler500 = "illms.errors.server_error"

@@ -18,14 +18,14 @@ from requests_app import history
 from requests_app import services as request_services
 from requests_app.citation_lookup import complete_citation
 from requests_app.desk_views import run_action
-from requests_app.models import EventSource, IllRequest, RequestFormat
+from requests_app.models import EventSource, IllRequest, RequestFormat, Role
 from requests_app.openurl import parse_openurl
-from requests_app.workflow import Actor, WorkflowError
+from requests_app.workflow import Actor, WorkflowError, registry
 
 from .. import selectors
 from ..forms import COPYRIGHT_WARNING, COPYRIGHT_WARNING_HEADING, PreferencesForm, RequestForm
 from ..services import downloads, patrons
-from ..states import PATRON_DESCRIPTIONS
+from ..states import PATRON_DESCRIPTIONS, BorrowingStatus
 
 PAGE_SIZE = 20
 
@@ -194,6 +194,15 @@ def perform_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         back=reverse("patron-request", args=[pk]),
         done=lambda _: f"Done: {ill_request.workflow.transition(action).label}. "
                        f"Your request is now “{ill_request.status_label}”.")
+
+
+@patron_required
+def help_page(request: HttpRequest) -> HttpResponse:
+    """The patron's help: how to ask, what each status of a request means, what can be done, where the data is."""
+    workflow = registry.get(Role.BORROWING)
+    statuses = [{"state": workflow.state(value), "description": patron_description(workflow.state(value))}
+                for value in BorrowingStatus.values]
+    return render(request, "borrowing/patron/help.html", {"statuses": statuses})
 
 
 @patron_required

@@ -8,6 +8,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from borrowing.states import PATRON_DESCRIPTIONS
 from borrowing.workflow import within_renewal_limit
 from lending.states import LendingStatus
 from requests_app.actors import ActorKind
@@ -104,10 +105,41 @@ def test_an_unknown_desk_is_not_found(staff_client):
     assert staff_client.get(reverse("help:workflow", args=["billing"])).status_code == 404
 
 
-def test_a_patron_cannot_read_the_staff_help(client):
+def test_a_patron_cannot_read_a_desks_help(client):
     client.force_login(PatronFactory())
-    assert client.get(reverse("help:workflow", args=["borrowing"])).status_code == 403
-    assert client.get(reverse("help:index")).status_code == 403
+    response = client.get(reverse("help:workflow", args=["borrowing"]))
+    assert response.status_code == 403
+    assert "your account is not a staff account" in html.unescape(response.content.decode())
+
+
+def test_a_patron_following_a_link_to_the_help_lands_on_the_patrons_help(client):
+    client.force_login(PatronFactory())
+    response = client.get(reverse("help:index"))
+    assert response.status_code == 302 and response["Location"] == reverse("patron-help")
+
+
+def test_the_patrons_help_explains_every_status_in_the_patrons_words(client):
+    client.force_login(PatronFactory())
+    response = client.get(reverse("patron-help"))
+    assert response.status_code == 200
+    text = html.unescape(response.content.decode())
+    assert all(description in text for description in PATRON_DESCRIPTIONS.values())
+
+
+def test_every_link_of_the_patrons_menu_and_help_answers_200(client):
+    client.force_login(PatronFactory())
+    seen = set()
+    for source in (reverse("home"), reverse("patron-help")):
+        page = client.get(source).content.decode()
+        seen |= {link for link in re.findall(r'href="(/[^"#]*)', page) if not link.startswith("/static/")}
+    assert reverse("patron-help") in seen and reverse("help:index") not in seen
+    for link in sorted(seen):
+        assert client.get(link, follow=True).status_code == 200, link
+
+
+def test_staff_do_not_get_the_patrons_help_in_their_menu(staff_client):
+    page = staff_client.get(reverse("home")).content.decode()
+    assert reverse("help:index") in page and reverse("patron-help") not in page
 
 
 def test_an_anonymous_visitor_is_sent_to_sign_in(client):
