@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from .action_input import ActionForm
 from .models import EventSource, IllRequest, Library
@@ -25,6 +27,8 @@ T = TypeVar("T")
 
 #: What the request page says when a posted form does not validate.
 CORRECT_THE_FORM = "Please correct the form below."
+#: What a batch button (print, labels, bands) says when it is pressed with no request ticked.
+SELECT_AT_LEAST_ONE = "Select at least one request."
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,17 @@ def run_action(request: HttpRequest, call: Callable[[], T], *, back: str, done: 
     if text:
         messages.success(request, text)
     return redirect(back)
+
+
+def nothing_selected(request: HttpRequest, queue: str) -> HttpResponse:
+    """Back to the queue the batch button was pressed on (its filters kept), saying what to do."""
+    messages.error(request, SELECT_AT_LEAST_ONE)
+    referrer = request.headers.get("referer", "")
+    same_queue = url_has_allowed_host_and_scheme(referrer, allowed_hosts={request.get_host()},
+                                                 require_https=request.is_secure())
+    if same_queue and urlsplit(referrer).path == queue:
+        return redirect(referrer)
+    return redirect(queue)
 
 
 def perform_action(request: HttpRequest, pk: int, action: str, *, desk: Desk) -> HttpResponse:

@@ -165,7 +165,10 @@ def return_labels_pdf(request: HttpRequest) -> HttpResponse:
 
 def _printed(request: HttpRequest, render_pdf, filename: str, *, what: str) -> HttpResponse:
     library = _library(request)
-    found = list(selectors.requests_for_printing(library=library, ids=parse_ids(request.GET.getlist("ids"))))
+    ids = parse_ids(request.GET.getlist("ids"))
+    if not ids:
+        return desk_views.nothing_selected(request, reverse(NS + ":queue"))
+    found = list(selectors.requests_for_printing(library=library, ids=ids))
     if not found:
         raise Http404("No such borrowing requests.")
     for ill_request in found:  # a band prints the patron's name

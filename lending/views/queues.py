@@ -13,6 +13,7 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
 from requests_app import action_lists
+from requests_app.desk_views import nothing_selected
 from requests_app.models import EventSource, Role
 from requests_app.utilities.ids import parse_ids
 from requests_app.utilities.pagination import keyset_page
@@ -66,6 +67,8 @@ def print_pull_slips(request: HttpRequest) -> HttpResponse:
     """Batch: selected new requests move to "awaiting picking"; then their slips are offered as one PDF."""
     library = lending_library(request)
     ids = parse_ids(request.POST.getlist("ids"))
+    if not ids:
+        return nothing_selected(request, reverse("lending:queue"))
     try:
         result = printing.print_pull_slips(library=library, request_ids=ids, actor=Actor.staff(request.user))
     except WorkflowError as exc:
@@ -83,7 +86,10 @@ def print_pull_slips(request: HttpRequest) -> HttpResponse:
 def pull_slips_pdf(request: HttpRequest) -> HttpResponse:
     """The pull slips of the given requests as a PDF (reading only; printing is the POST above)."""
     library = lending_library(request)
-    requests = list(selectors.requests_for_printing(library=library, ids=parse_ids(request.GET.getlist("ids"))))
+    ids = parse_ids(request.GET.getlist("ids"))
+    if not ids:
+        return nothing_selected(request, reverse("lending:queue"))
+    requests = list(selectors.requests_for_printing(library=library, ids=ids))
     if not requests:
         raise Http404("No such requests.")
     return _pdf_response(pull_slips(requests), "pull-slips.pdf")
@@ -92,8 +98,11 @@ def pull_slips_pdf(request: HttpRequest) -> HttpResponse:
 @login_required
 def labels_pdf(request: HttpRequest) -> HttpResponse:
     library = lending_library(request)
+    ids = parse_ids(request.GET.getlist("ids"))
+    if not ids:
+        return nothing_selected(request, reverse("lending:queue"))
     try:
-        data = printing.shipping_labels(library=library, request_ids=parse_ids(request.GET.getlist("ids")))
+        data = printing.shipping_labels(library=library, request_ids=ids)
     except WorkflowError:
         raise Http404("No such requests.") from None
     return _pdf_response(data, "shipping-labels.pdf")
