@@ -43,7 +43,7 @@ PERMISSION = "billing.manage_billing"
 
 def billing_staff(view):
     """The view's user must hold ``billing.manage_billing`` and work for a member library (passed on)."""
-    return staff_view(PERMISSION, "Your account may not see billing.")(view)
+    return staff_view(PERMISSION, "This page is for billing staff, and your account has no billing role.")(view)
 
 
 def _refused(request: HttpRequest, exc: services.BillingError) -> None:

@@ -2,7 +2,9 @@
 
 A staff page needs a permission (work the borrowing queue, administer ILL, manage billing…)
 and an account attached to a member library, whose data the page then shows. Anything else
-is a 403 with a reason the user can act on.
+is a 403 with a reason the user can act on: which role the page needs (from ``roles.ROLES``) and who
+gives it, that the account has no member library, or that it is a patron's account. The error page
+(``illms/errors.py``) shows that reason.
 """
 
 from __future__ import annotations
@@ -15,18 +17,41 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
 from .models import Library
+from .roles import roles_granting
 from .selectors import staff_library
 
-NO_LIBRARY = "Your account is not attached to a member library."
+NO_LIBRARY = ("Your account is not attached to a member library, and this page shows a member library's work: "
+              "ask your library's ILL administrator to attach your account to the library.")
+PATRON_ACCOUNT = ("This page is for library staff, and your account is a patron's: your own requests are under "
+                  "My requests.")
+REFUSED = "Your account may not open this page."
+
+
+def or_list(names: list[str]) -> str:
+    """``“A”``, ``“A” or “B”``, ``“A”, “B” or “C”``."""
+    quoted = [f"“{name}”" for name in names]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+
+
+def refusal_reason(user, permission: str, refusal: str = "") -> str:
+    """Why ``user`` may not open a page needing ``permission``, and what would let them: the roles holding it."""
+    if getattr(user, "patron_profile", None) is not None and not user.is_staff and staff_library(user) is None:
+        return PATRON_ACCOUNT
+    roles = roles_granting(permission)
+    reason = refusal or REFUSED
+    if roles:
+        reason += (f" It needs the role {or_list(roles)}, which your library's ILL administrator can give your "
+                   "account.")
+    return reason
 
 
 def member_library(user, permission: str | None = None, refusal: str = "") -> Library:
-    """``user``'s member library, after checking ``permission``; ``PermissionDenied`` otherwise."""
+    """``user``'s member library, after checking ``permission``; ``PermissionDenied`` with the reason otherwise."""
     if permission and not user.has_perm(permission):
-        raise PermissionDenied(refusal or "Your account may not open this page.")
+        raise PermissionDenied(refusal_reason(user, permission, refusal))
     library = staff_library(user)
     if library is None:
-        raise PermissionDenied(NO_LIBRARY)
+        raise PermissionDenied(PATRON_ACCOUNT if getattr(user, "patron_profile", None) is not None else NO_LIBRARY)
     return library
 
 

@@ -18,18 +18,29 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from . import messaging
-from .access import member_library
+from .access import PATRON_ACCOUNT, member_library, or_list
 from .models import Library
+from .roles import roles_granting
+from .selectors import staff_library
 from .utilities.ids import parse_ids
 
 PAGE_SIZE = 50
+
+
+def roles_for_desks() -> list[str]:
+    borrowing, lending = roles_granting("requests_app.work_borrowing"), roles_granting("requests_app.work_lending")
+    return [*borrowing, *(name for name in lending if name not in borrowing)]
 
 
 def inbox_scope(request: HttpRequest) -> tuple[Library, list[str]]:
     """The member library and the sides whose notes this user reads; 403 for anyone else."""
     roles = messaging.staff_roles(request.user)
     if not roles:
-        raise PermissionDenied("Your account works no interlibrary loan queue.")
+        raise PermissionDenied(PATRON_ACCOUNT if getattr(request.user, "patron_profile", None) is not None
+                               and staff_library(request.user) is None else
+                               "The inbox holds the messages of the borrowing and lending desks, and your account "
+                               f"works neither. It needs the role {or_list(roles_for_desks())}, which your "
+                               "library's ILL administrator can give your account.")
     return member_library(request.user), roles
 
 

@@ -78,6 +78,11 @@ ROLES: dict[str, list[str]] = {
 }
 
 
+def roles_granting(permission: str) -> list[str]:
+    """The roles whose permissions include ``permission`` (``"app.codename"``), in the table's order."""
+    return [name for name, codes in ROLES.items() if permission in codes]
+
+
 def administers_directory(user) -> bool:
     """Whether ``user`` edits the whole directory: a superuser, or who may change any library's entry."""
     return user.is_superuser or user.has_perm("requests_app.change_library")

@@ -30,7 +30,7 @@ def _workflow(role: str) -> Workflow:
 
 def _staff_scope(request: HttpRequest, role: str) -> Library:
     """The member library whose ``role`` queue this user may work, or 403/404."""
-    return member_library(request.user, _workflow(role).staff_permission, "Your account may not work this queue.")
+    return member_library(request.user, _workflow(role).staff_permission, "Your account may not work this desk.")
 
 
 def queue(request: HttpRequest, role: str) -> HttpResponse:

@@ -51,7 +51,8 @@ def patron_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if getattr(request.user, "patron_profile", None) is None:
-            raise PermissionDenied("Only patrons registered with the library can use these pages.")
+            raise PermissionDenied("These pages are for patrons, and your account is not registered as a patron "
+                                   "of a library (it has no library card).")
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -45,7 +45,8 @@ NS = "borrowing_staff"
 
 def _library(request: HttpRequest) -> Library:
     """The member library whose borrowing queue this user works; 403 otherwise."""
-    return member_library(request.user, WORKFLOW.staff_permission, "Your account may not work the borrowing queue.")
+    return member_library(request.user, WORKFLOW.staff_permission,
+                          "This page is for the borrowing desk, and your account has no borrowing role.")
 
 
 def _actor(request: HttpRequest) -> Actor:

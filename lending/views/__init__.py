@@ -12,4 +12,5 @@ PERMISSION = "requests_app.work_lending"
 
 def lending_library(request: HttpRequest) -> Library:
     """The member library whose lending queues this user works, or 403."""
-    return member_library(request.user, PERMISSION, "Your account may not work the lending queues.")
+    return member_library(request.user, PERMISSION,
+                          "This page is for the lending desk, and your account has no lending role.")

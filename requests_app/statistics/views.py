@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 
+from ..access import NO_LIBRARY, refusal_reason
 from ..models import Library
 from ..selectors import staff_library
 from ..utilities.csv_export import csv_download
@@ -34,11 +35,12 @@ def statistics_access(view):
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs):
         if not request.user.has_perm(PERMISSION):
-            raise PermissionDenied("Your account may not see statistics.")
+            raise PermissionDenied(refusal_reason(request.user, PERMISSION, "The statistics are for ILL "
+                                                  "administrators and reporting staff."))
         library = staff_library(request.user)
         if library is None:
             if not request.user.is_superuser:
-                raise PermissionDenied("Your account is not attached to a member library.")
+                raise PermissionDenied(NO_LIBRARY)
             library = Library.objects.filter(is_member=True).order_by("symbol").first()
         return view(request, library, *args, **kwargs)
     return wrapper

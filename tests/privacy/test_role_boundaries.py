@@ -42,8 +42,9 @@ EXPECTED: dict[str, set[str]] = {
     "inbox": {BORROWING, LENDING, ADMIN},
     # Statistics are anonymous (category, department) and for those who report.
     "statistics": {ADMIN, REPORTING},
-    # The staff help (generated from the workflow tables): any staff member, no patron.
-    "help": set(STAFF_GROUPS),
+    # The staff help (generated from the workflow tables): any staff member, no patron; a patron following
+    # a link to the help index is taken to the patron's own help.
+    "help": {*STAFF_GROUPS, PATRON},
     "help:borrowing": set(STAFF_GROUPS),
     "help:lending": set(STAFF_GROUPS),
     # The library's policies, e-mail wording and rules per partner: its ILL administrators only.
