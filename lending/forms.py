@@ -60,7 +60,8 @@ class ConditionsForm(ActionForm):
 
 
 class UnfillForm(ActionForm):
-    reason = forms.ChoiceField(choices=UnfilledReason.choices)
+    # No reason is chosen for the clerk: "cannot supply" is a decision, never a default.
+    reason = forms.ChoiceField(choices=[("", "Choose a reason"), *UnfilledReason.choices])
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
     retry_after = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
                                   help_text="If the borrower may ask again later, from when.")

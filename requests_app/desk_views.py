@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from .action_input import ActionForm
@@ -29,6 +29,47 @@ T = TypeVar("T")
 CORRECT_THE_FORM = "Please correct the form below."
 #: What a batch button (print, labels, bands) says when it is pressed with no request ticked.
 SELECT_AT_LEAST_ONE = "Select at least one request."
+
+#: The field a page's POST carries once its user confirmed an action marked ``Transition.confirm``.
+CONFIRMED = "confirmed"
+#: Fields of a POST the confirmation page does not post again (it has its own token and confirmation).
+_NOT_REPOSTED = frozenset({"csrfmiddlewaretoken", CONFIRMED})
+
+
+def needs_confirmation(request: HttpRequest, transition: Transition) -> bool:
+    """``transition`` asks before it runs (``Transition.confirm``) and this POST was not confirmed."""
+    return bool(transition.confirm) and request.POST.get(CONFIRMED) != "1"
+
+
+def _summary(form: ActionForm | None) -> list[tuple[str, str]]:
+    """What the user chose in ``form``, as (label, value) pairs for the confirmation page: choices by their
+    label, empty fields left out."""
+    if form is None:
+        return []
+    rows = []
+    for name, field in form.fields.items():
+        value = form.cleaned_data.get(name)
+        if value in (None, "", [], False):
+            continue
+        choices = dict(getattr(field, "choices", None) or ())
+        shown = choices.get(value, choices.get(str(value), value)) if choices else value
+        rows.append((str(field.label or name.replace("_", " ").capitalize()), str(shown)))
+    return rows
+
+
+def confirmation_page(request: HttpRequest, *, transition: Transition, back: str,
+                      ill_request: IllRequest | None = None, requests: list[dict[str, Any]] | None = None,
+                      form: ActionForm | None = None) -> HttpResponse:
+    """The page that asks before ``transition`` runs, without JavaScript: it names the request (or, for a bulk
+    action, lists ``requests``: each a dict with ``request`` and ``refusal``, the reason it would be refused),
+    says what will happen, and re-posts the same fields to the same address with ``confirmed=1``; Go back
+    returns to ``back``. Nothing has changed when it is shown."""
+    fields = [(name, value) for name, values in request.POST.lists() if name not in _NOT_REPOSTED
+              for value in values]
+    return render(request, "requests_app/confirm.html", {
+        "transition": transition, "ill_request": ill_request, "requests": requests, "back": back,
+        "fields": fields, "summary": _summary(form), "action_url": request.get_full_path(),
+    })
 
 
 @dataclass(frozen=True)
@@ -98,8 +139,9 @@ def nothing_selected(request: HttpRequest, queue: str) -> HttpResponse:
 
 
 def perform_action(request: HttpRequest, pk: int, action: str, *, desk: Desk) -> HttpResponse:
-    """POST of an action's form on a request page: validate it, run the transition's service (or ``perform``)
-    through ``services.perform_transition``."""
+    """POST of an action's form on a request page: validate it, ask first for an action marked
+    ``Transition.confirm`` (:func:`confirmation_page`, until the POST carries ``confirmed=1``), then run the
+    transition's service (or ``perform``) through ``services.perform_transition``."""
     library = desk.library(request)
     ill_request = desk.own_request(library, pk)
     back = desk.workflow.desk_request_url(pk)
@@ -112,6 +154,9 @@ def perform_action(request: HttpRequest, pk: int, action: str, *, desk: Desk) ->
     if not form.is_valid():
         messages.error(request, CORRECT_THE_FORM)
         return desk.page(request, library, pk, {action: form})
+    expected_status = request.POST.get("expected_status") or None
+    if needs_confirmation(request, transition) and expected_status in (None, ill_request.status):
+        return confirmation_page(request, transition=transition, ill_request=ill_request, back=back, form=form)
     actor, arguments = Actor.staff(request.user), form.arguments(request)
 
     def call():
@@ -124,5 +169,5 @@ def perform_action(request: HttpRequest, pk: int, action: str, *, desk: Desk) ->
         return desk.page(request, library, pk, {action: form})
 
     return run_action(request, call, back=back, ill_request=ill_request,
-                      expected_status=request.POST.get("expected_status") or None, invalid=invalid,
+                      expected_status=expected_status, invalid=invalid,
                       done=lambda _: f"{ill_request.number}: {transition.label} – now “{ill_request.status_label}”.")

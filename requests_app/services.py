@@ -56,7 +56,8 @@ def changed_meanwhile(request: IllRequest) -> WorkflowError:
 
 
 def available_actions(*, request: IllRequest, actor: Actor) -> list[Transition]:
-    """The transitions ``actor`` may perform now: what the UI shows as buttons."""
+    """The transitions ``actor`` may perform now: what the UI shows as buttons, in the page's order (the
+    expected next action first, those to confirm last: ``Workflow.in_page_order``)."""
     result = []
     for transition in request.workflow.available(request.status, actor.kind):
         try:
@@ -66,7 +67,7 @@ def available_actions(*, request: IllRequest, actor: Actor) -> list[Transition]:
         if any(guard(request, actor, {}) for guard in transition.guards):
             continue
         result.append(transition)
-    return result
+    return request.workflow.in_page_order(request.status, result)
 
 
 def perform(

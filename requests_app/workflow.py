@@ -253,17 +253,29 @@ class Transition:
     #: The desk offers it as a button of its own among the actions; ``False``: in a section of the page that
     #: is about it (the rota's send, the copyright clearance).
     button: bool = True
+    #: What the action does that cannot be taken back, as the question a desk or patron page asks before it
+    #: runs ("Cancel this request? …"); empty: it runs on one click. The REST API and ISO 18626 never ask.
+    confirm: str = ""
+    #: The states in which it is the expected next action: pages show it first.
+    primary: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, action: str, label: str, sources: Iterable[str], target: str | None,
            performers: Iterable[ActorKind], description: str = "", **kwargs: Any) -> Transition:
         """One row of a workflow table: the action, its button label, the states it leaves, the state it
         reaches (``None``: stays) and who may perform it, with any other field by name."""
+        if "primary" in kwargs:
+            kwargs["primary"] = frozenset(kwargs["primary"])
         return cls(action=action, label=label, sources=frozenset(sources), target=target,
                    performers=frozenset(performers), description=description, **kwargs)
 
     def allows(self, actor: ActorKind) -> bool:
         return actor in self.performers
+
+    def rank(self, status: str) -> int:
+        """Where a page lists it among the actions of ``status``: the expected next action first (0), an
+        action to confirm, which undoes or ends something, last (2), the others between (1)."""
+        return 0 if status in self.primary else 2 if self.confirm else 1
 
 
 @dataclass
@@ -330,6 +342,12 @@ class Workflow:
         """The transitions possible from ``status`` (for ``actor``, if given), in table order."""
         return [t for t in self.transitions.values()
                 if status in t.sources and (actor is None or t.allows(actor))]
+
+    @staticmethod
+    def in_page_order(status: str, transitions: Iterable[Transition]) -> list[Transition]:
+        """``transitions`` as a page offers them in ``status``: the expected next action first, those to
+        confirm last, table order otherwise (:meth:`Transition.rank`)."""
+        return sorted(transitions, key=lambda t: t.rank(status))
 
     @property
     def final_states(self) -> frozenset[str]:

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from requests_app import history
 from requests_app import services as request_services
 from requests_app.citation_lookup import complete_citation
-from requests_app.desk_views import run_action
+from requests_app.desk_views import confirmation_page, needs_confirmation, run_action
 from requests_app.models import EventSource, IllRequest, RequestFormat, Role
 from requests_app.openurl import parse_openurl
 from requests_app.workflow import Actor, WorkflowError, registry
@@ -188,11 +188,18 @@ def perform_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         ill_request = IllRequest.objects.for_patron(request.user).get(pk=pk)
     except IllRequest.DoesNotExist:
         raise Http404("No such request.") from None
+    back = reverse("patron-request", args=[pk])
+    transition = ill_request.workflow.transitions.get(action)
+    actor = Actor.patron(request.user)
+    if (transition and needs_confirmation(request, transition)
+            and request.POST.get("expected_status") in (None, "", ill_request.status)
+            and transition in request_services.available_actions(request=ill_request, actor=actor)):
+        return confirmation_page(request, transition=transition, ill_request=ill_request, back=back)
     return run_action(
         request, lambda: request_services.perform(
-            request=ill_request, action=action, actor=Actor.patron(request.user), source=EventSource.WEB,
+            request=ill_request, action=action, actor=actor, source=EventSource.WEB,
             note=request.POST.get("note", "")[:2000], expected_status=request.POST.get("expected_status") or None),
-        back=reverse("patron-request", args=[pk]),
+        back=back,
         done=lambda _: f"Done: {ill_request.workflow.transition(action).label}. "
                        f"Your request is now “{ill_request.status_label}”.")
 

@@ -23,7 +23,7 @@ from requests_app import services as core_services
 from requests_app.access import member_library
 from requests_app.action_input import ActionForm
 from requests_app.actors import ActorKind
-from requests_app.desk_views import Desk, run_action
+from requests_app.desk_views import Desk, confirmation_page, needs_confirmation, run_action
 from requests_app.models import IllRequest, Library, Role
 from requests_app.utilities.ids import parse_id, parse_ids
 from requests_app.utilities.pagination import keyset_page
@@ -116,10 +116,14 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
     if not ids or action not in WORKFLOW.transitions:
         messages.error(request, "Tick at least one request and choose an action.")
         return redirect(back)
+    transition = WORKFLOW.transition(action)
+    if needs_confirmation(request, transition):
+        return confirmation_page(request, transition=transition, back=back,
+                                 requests=_bulk_preview(library, ids, transition))
     outcomes = loans.perform_bulk(library=library, request_ids=ids, action=action, actor=_actor(request),
                                   note=request.POST.get("note", ""))
     done = [o for o in outcomes if o.ok]
-    label = WORKFLOW.transition(action).label
+    label = transition.label
     if done:
         messages.success(request, f"{label}: {len(done)} request{'s' if len(done) != 1 else ''} done "
                                   f"({', '.join(o.number for o in done)}).")
@@ -127,6 +131,16 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
         if not outcome.ok:
             messages.error(request, f"{outcome.number}: {outcome.message}")
     return redirect(back)
+
+
+def _bulk_preview(library: Library, ids: list[int], transition) -> list[dict]:
+    """The ticked requests of ``library`` a bulk action would change, in the order ticked, each with the reason
+    it would be left as it is (not possible from its state), for the confirmation page: one query."""
+    found = {r.pk: r for r in IllRequest.objects.filter(pk__in=ids, library=library, role=Role.BORROWING)}
+    return [{"request": found[pk],
+             "refusal": "" if found[pk].status in transition.sources
+             else f"not possible while “{found[pk].status_label}”"}
+            for pk in dict.fromkeys(ids) if pk in found]
 
 
 # Scanner ------------------------------------------------------------------------------------
@@ -224,6 +238,7 @@ def _detail_context(request: HttpRequest, library: Library, ill_request: IllRequ
         "can_send": ill_request.status == BorrowingStatus.SOURCING,
         "can_verify": ill_request.status == BorrowingStatus.SUBMITTED,
         "has_waiting_lender": any(e.is_pending for e in rota_entries),
+        "end_rota": WORKFLOW.transition("end_rota"),
         "add_lender_form": AddLenderForm(library=library),
         "clearance_form": in_sections.get("clear_copyright"),
         "copyright_record": record,
@@ -311,6 +326,12 @@ def rota_change(request: HttpRequest, pk: int, change: str) -> HttpResponse:
         if not form.is_valid():
             messages.error(request, " ".join(form.errors["lender"]))
             return redirect(back)
+
+    end_rota = WORKFLOW.transition("end_rota")
+    if (change == "send" and ill_request.status == BorrowingStatus.SOURCING and needs_confirmation(request, end_rota)
+            and rota.next_entry(ill_request) is None):
+        # No lender left: sending ends the rota, which asks first as the action's own button does.
+        return confirmation_page(request, transition=end_rota, ill_request=ill_request, back=back)
 
     def built(entries) -> str:
         return f"Rota built: {len([e for e in entries if e.is_pending])} lender(s) waiting."

@@ -146,7 +146,7 @@ def test_a_conditional_answer_offers_accept_and_refuse_to_the_patron(client, pat
 def test_cancelling_moves_the_request_and_logs_the_patron(client, patron):
     request = own_request(patron, status=BorrowingStatus.SUBMITTED)
     response = client.post(reverse("patron-request-action", args=[request.pk, "cancel"]),
-                           {"expected_status": BorrowingStatus.SUBMITTED}, follow=True)
+                           {"expected_status": BorrowingStatus.SUBMITTED, "confirmed": "1"}, follow=True)
     request.refresh_from_db()
     assert request.status == BorrowingStatus.CANCELLED
     event = Event.objects.get(request=request)

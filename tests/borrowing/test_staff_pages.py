@@ -185,7 +185,7 @@ def test_an_action_from_a_page_that_is_out_of_date_changes_nothing_and_says_why(
 def test_owned_locally_cancels_with_a_reason_the_patron_sees(client, staff, home):
     request = IllRequestFactory(library=home, status=BorrowingStatus.SUBMITTED)
     client.post(reverse("borrowing_staff:action", args=[request.pk, "cancel_owned_locally"]),
-                {"note": "On the shelf at QA76.9", "expected_status": BorrowingStatus.SUBMITTED})
+                {"note": "On the shelf at QA76.9", "expected_status": BorrowingStatus.SUBMITTED, "confirmed": "1"})
     request.refresh_from_db()
     assert request.status == BorrowingStatus.CANCELLED
     assert Note.objects.get(request=request).visibility == "patron"

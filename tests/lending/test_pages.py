@@ -109,7 +109,8 @@ def test_the_request_page_shows_the_match_warnings_actions_and_messages(staff_cl
 def test_staff_answer_unfilled_with_a_reason_from_the_page(staff_client, library):
     request = IncomingRequestFactory(library=library)
     response = staff_client.post(f"/lending/requests/{request.pk}/actions/unfill/", {
-        "unfill-reason": "NotOnShelf", "unfill-note": "Missing from the shelf.", "expected_status": LendingStatus.NEW})
+        "unfill-reason": "NotOnShelf", "unfill-note": "Missing from the shelf.", "expected_status": LendingStatus.NEW,
+        "confirmed": "1"})
     assert response.status_code == 302
     assert OutboxMessage.objects.get(request=request).payload["message_info"]["reason_unfilled"]["value"] == \
         "NotOnShelf"
