@@ -18,11 +18,13 @@ from requests_app.action_input import ActionForm
 from requests_app.form_fields import LibrarySymbolField
 from requests_app.models import (
     COPY_FORMATS,
+    CopyrightAcceptance,
     DeliveryMethod,
     IllRequest,
     Library,
     NoteVisibility,
     PatronProfile,
+    RequestChannel,
     RequestFormat,
 )
 
@@ -264,6 +266,41 @@ class CitationForm(forms.Form):
         # Identifiers arrive with hyphens and spaces: the model normalises them and says which are bad.
         for name in ("isbn", "issn"):
             self.fields[name] = forms.CharField(label=self.fields[name].label, required=False, max_length=40)
+
+
+class PatronSearchForm(forms.Form):
+    q = forms.CharField(label="Find the patron", max_length=100, required=False,
+                        help_text="Name, e-mail or library card barcode.",
+                        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off", "type": "search"}))
+
+
+class StaffRequestForm(RequestForm):
+    """The patron's request form as staff fill it for them: the same fields and checks, worded about the
+    patron, with how the request came in and, for a copy, how the patron accepted the copyright warning
+    (signed, by e-mail, read to them) in place of the patron's own tick box."""
+
+    channel = forms.ChoiceField(label="How the request came in", choices=RequestChannel.choices,
+                                widget=forms.RadioSelect,
+                                error_messages={"required": "Choose how the request came in."})
+    copyright_received = forms.ChoiceField(
+        label="How the patron accepted the copyright warning", widget=forms.RadioSelect,
+        choices=CopyrightAcceptance.choices,
+        error_messages={"required": "Copies can only be requested once the patron has accepted the copyright "
+                                    "warning: record how they did."},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields.pop("copyright_accepted", None)
+        if not self.is_copy:
+            del self.fields["copyright_received"]
+        currency = self.profile.library.currency
+        self.fields["max_cost"].label = f"Maximum cost the patron accepts ({currency})"
+        self.fields["max_cost"].help_text = "Leave empty if they set no limit; 0 means free only."
+        self.fields["pickup_location"].empty_label = "The patron's usual pickup location"
+        self.fields["patron_note"].label = "The patron's note to the ILL office"
+        self.fields["need_by"].help_text = "Leave empty if the patron has no deadline."
+        self.fields["submit_anyway"].label = "The patron knows; make this request anyway."
 
 
 class AddLenderForm(forms.Form):

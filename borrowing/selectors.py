@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 
 from requests_app.models import (
@@ -12,7 +13,9 @@ from requests_app.models import (
     Note,
     NoteVisibility,
     OutboxMessage,
+    PatronProfile,
     PickupLocation,
+    Role,
 )
 
 from .models import CopyrightRecord, PatronDownload, RotaEntry
@@ -84,6 +87,41 @@ def staff_request_detail(*, library: Library, pk: int) -> IllRequest:
                 Prefetch("inbox", queryset=InboundMessage.objects.select_related("sender").order_by("received_at")),
                 Prefetch("rota_entries", queryset=RotaEntry.objects.select_related("lender").order_by("position")),
             ).get(pk=pk))
+
+
+#: The most patrons one search of the desk lists: a longer list is narrowed by typing more.
+PATRON_SEARCH_LIMIT = 25
+
+
+def find_patrons(*, library: Library, query: str, limit: int = PATRON_SEARCH_LIMIT) -> list[PatronProfile]:
+    """Member ``library``'s patrons matching ``query``, by name, e-mail, card barcode or username (one query).
+
+    Every word of ``query`` must match: a part of the first or last name or the e-mail, or the whole
+    barcode or username. Each profile comes with its user and ``open_requests`` (not completed or
+    cancelled). A patron of another library is never found; an empty query finds nobody.
+    """
+    words = (query or "").split()
+    if not words:
+        return []
+    patrons = PatronProfile.objects.filter(library=library)
+    for word in words[:5]:
+        patrons = patrons.filter(Q(user__first_name__icontains=word) | Q(user__last_name__icontains=word)
+                                 | Q(user__email__icontains=word) | Q(card_barcode__iexact=word)
+                                 | Q(user__username__iexact=word))
+    open_requests = Count("user__ill_requests", filter=Q(user__ill_requests__role=Role.BORROWING)
+                          & ~Q(user__ill_requests__status__in=FINAL))
+    return list(patrons.select_related("user").annotate(open_requests=open_requests)
+                .order_by("user__last_name", "user__first_name", "pk")[:limit])
+
+
+def library_patron(*, library: Library, pk: int):
+    """The user ``pk`` with their patron profile, if a patron of member ``library``.
+
+    Raises ``DoesNotExist`` of the user model for anyone else (another library's patron, staff, no one).
+    """
+    return (get_user_model().objects.select_related("patron_profile", "patron_profile__library",
+                                                    "patron_profile__pickup_location")
+            .get(pk=pk, patron_profile__library=library))
 
 
 def requests_for_printing(*, library: Library, ids: list[int]) -> QuerySet[IllRequest]:

@@ -2,13 +2,16 @@
 
 from django.urls import path
 
-from .views import staff
+from .views import for_patron, staff
 
 app_name = "borrowing_staff"
 
 urlpatterns = [
     path("borrowing/queue/", staff.queue, name="queue"),
     path("borrowing/queue/bulk/", staff.bulk_action, name="bulk"),
+    path("borrowing/for-patron/", for_patron.find_patron, name="for-patron"),
+    path("borrowing/for-patron/<id:patron_id>/", for_patron.choose_format, name="for-patron-formats"),
+    path("borrowing/for-patron/<id:patron_id>/<slug:format>/", for_patron.request_form, name="for-patron-form"),
     path("borrowing/scan/", staff.scan, name="scan"),
     path("borrowing/book-bands.pdf", staff.book_bands_pdf, name="book-bands"),
     path("borrowing/return-labels.pdf", staff.return_labels_pdf, name="return-labels"),

@@ -3,7 +3,9 @@
 Each event is told from the side's workflow table: the action's label, the states' labels, who acted
 (a staff member by name, a partner library by name and symbol, a scheduled job) and through which
 door (the desk, the REST API, an ISO 18626 message), with the note beside it and, for a renewal
-answer or an offer of conditions, what was answered. Nothing here queries the database: the events
+answer or an offer of conditions, what was answered. A request staff made for a patron (telephone,
+walk-in, e-mail) reads “by Jane Clerk for the patron, by telephone”, with how the patron accepted the
+copyright warning of a copy; the patron reads that it was made for them. Nothing here queries the database: the events
 come prefetched with their actors (``selectors.request_detail``, ``borrowing.selectors``).
 """
 
@@ -18,7 +20,7 @@ from .action_input import as_date, yes_no
 from .actors import ActorKind
 from .conditions import condition_labels, offered_cost_text
 from .iso18626.messages import ReasonForMessage
-from .models import Event, EventSource, IllRequest, Role
+from .models import CopyrightAcceptance, Event, EventSource, IllRequest, RequestChannel, Role
 from .workflow import State, Transition, Workflow, WorkflowError
 
 #: The door an event came through, in words (``Event.source``).
@@ -29,6 +31,21 @@ SOURCE_WORDS = {
     EventSource.JOB: "by a scheduled job",
     EventSource.ADMIN: "in the admin site",
     EventSource.SYSTEM: "automatically",
+}
+
+#: How a request staff made for a patron reached them (``Event.data["channel"]`` of its first event).
+CHANNEL_WORDS = {
+    RequestChannel.TELEPHONE: "by telephone",
+    RequestChannel.WALK_IN: "in person at the desk",
+    RequestChannel.EMAIL: "by e-mail",
+    RequestChannel.OTHER: "by another way (letter, chat…)",
+}
+
+#: How the patron accepted the copyright warning of a copy staff requested for them.
+COPYRIGHT_WORDS = {
+    CopyrightAcceptance.SIGNED: "the patron signed the copyright warning",
+    CopyrightAcceptance.EMAIL: "the patron accepted the copyright warning by e-mail",
+    CopyrightAcceptance.READ_ALOUD: "the copyright warning was read to the patron, who accepted it",
 }
 
 STAFF, PATRON = "staff", "patron"
@@ -110,9 +127,21 @@ def _who_for_patron(event: Event) -> str:
     return "automatic"
 
 
+def made_for_patron(event: Event) -> bool:
+    """The request's first event, when staff made it for the patron (telephone, walk-in, e-mail)."""
+    return event.action == "create" and event.actor_kind == ActorKind.STAFF and bool(event.data.get("for_patron"))
+
+
+def channel_words(event: Event) -> str:
+    """``by telephone``: how the request staff made for the patron came in."""
+    return CHANNEL_WORDS.get(event.data.get("channel"), CHANNEL_WORDS[RequestChannel.OTHER])
+
+
 def _what(event: Event, request: IllRequest, workflow: Workflow, audience: str) -> tuple[str, Transition | None]:
     if event.action == "create":
         if audience == PATRON:
+            if made_for_patron(event):
+                return f"The request was made for you, {channel_words(event)}", None
             return ("You sent the request" if event.actor_kind == ActorKind.PATRON else "The request was created"), None
         if request.role == Role.LENDING and event.actor_kind == ActorKind.PARTNER:
             return "Request received", None
@@ -134,6 +163,8 @@ def line(event: Event, request: IllRequest, *, audience: str = STAFF) -> History
         outcome = renewal_outcome(event)
     elif transition and transition.iso18626 and transition.iso18626.conditions:
         outcome = conditions_outcome(event)
+    elif made_for_patron(event) and audience == STAFF:
+        outcome = COPYRIGHT_WORDS.get(event.data.get("copyright_accepted"), "")
     if audience == PATRON:
         who, how = _who_for_patron(event), ""
         # Notes the patron is meant to read: the reasons staff give (owned locally), their own, the lender's
@@ -146,6 +177,9 @@ def line(event: Event, request: IllRequest, *, audience: str = STAFF) -> History
         how = "" if says_how else SOURCE_WORDS.get(event.source, event.get_source_display())
         if event.actor_kind == ActorKind.PATRON and event.source == EventSource.WEB:
             how = "on the patron pages"
+        elif made_for_patron(event):
+            # “by Jane Clerk for the patron, by telephone”
+            who, how = f"{who} for the patron,", channel_words(event)
         note = event.note
     return HistoryLine(
         event=event, what=what, who=who, how=how, outcome=outcome, note=note,

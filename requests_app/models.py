@@ -641,6 +641,24 @@ class EventSource(models.TextChoices):
     SYSTEM = "system", "System"
 
 
+class RequestChannel(models.TextChoices):
+    """How a request that staff typed for a patron reached the ILL office (``Event.data["channel"]``)."""
+
+    TELEPHONE = "telephone", "Telephone"
+    WALK_IN = "walk_in", "Walk-in (in person at the desk)"
+    EMAIL = "email", "E-mail"
+    OTHER = "other", "Other (letter, chat, a colleague…)"
+
+
+class CopyrightAcceptance(models.TextChoices):
+    """How a patron accepted the copyright warning of a copy staff requested for them
+    (``Event.data["copyright_accepted"]``): the patron's own form has its tick box instead."""
+
+    SIGNED = "signed", "The patron signed the warning (paper form at the desk)"
+    EMAIL = "email", "The patron accepted it in writing, by e-mail"
+    READ_ALOUD = "read_aloud", "The warning was read to the patron, who accepted it (telephone)"
+
+
 class Event(models.Model):
     """One entry of a request's audit log: immutable, written by the workflow service."""
 

@@ -3,7 +3,8 @@
 ``submit_request`` (``requests.py``) holds the rules every new borrowing request obeys
 (a blocked patron, the limit of active requests); this module adds what is particular to a
 patron typing a request: their own open requests for the same item are pointed out, and
-the request goes in only once they confirm.
+the request goes in only once they confirm. Staff typing a request for a patron (telephone,
+walk-in, e-mail: ``submit_for_patron``) go through the same checks.
 """
 
 from __future__ import annotations
@@ -18,7 +19,18 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from requests_app import catalogue, identifiers
-from requests_app.models import EventSource, IllRequest, NoteVisibility, PatronProfile, PickupLocation
+from requests_app.actors import ActorKind
+from requests_app.models import (
+    COPY_FORMATS,
+    CopyrightAcceptance,
+    EventSource,
+    IllRequest,
+    Library,
+    NoteVisibility,
+    PatronProfile,
+    PickupLocation,
+    RequestChannel,
+)
 from requests_app.services import add_note
 from requests_app.workflow import Actor
 
@@ -95,32 +107,69 @@ def find_duplicates(*, patron, citation: Mapping[str, Any]) -> list[tuple[IllReq
 
 
 def submit_patron_request(*, patron, confirm_duplicates: bool = False, source: str = EventSource.WEB,
-                          note: str = "", **citation: Any) -> IllRequest:
+                          note: str = "", actor: Actor | None = None, event_data: dict[str, Any] | None = None,
+                          **citation: Any) -> IllRequest:
     """A patron's new request, in ``submitted``.
 
     Raises ``PossibleDuplicate`` (nothing saved) when the patron has open requests that look
     like the same item and has not confirmed; once confirmed, the request is created and
     staff get an internal note naming the requests it may duplicate. Raises
     ``ValidationError`` from ``submit_request`` (blocked, over the limit, bad citation).
-    ``note`` goes on the request's first event (e.g. which discovery system the link came from).
+    ``note`` goes on the request's first event (e.g. which discovery system the link came from),
+    as ``event_data`` does. ``actor`` is the patron unless given: staff typing it for them
+    (``submit_for_patron``) pass through the same checks.
     """
+    actor = actor or Actor.patron(patron)
     duplicates = find_duplicates(patron=patron, citation=citation)
     owned = catalogue.owned_items(library=patron.patron_profile.library, citation=citation)
     if (duplicates or owned) and not confirm_duplicates:
         raise PossibleDuplicate(duplicates, owned)
+    if actor.kind == ActorKind.STAFF:
+        name = actor.user.get_full_name() or actor.user.get_username()
+        confirmed = f"{name} confirmed this request for the patron"
+    else:
+        confirmed = "The patron confirmed this request"
     with transaction.atomic():
         # ``submit_request`` hands ``note`` on to ``create_request``, which writes it on the first event.
-        request = submit_request(patron=patron, actor=Actor.patron(patron), source=source, note=note, **citation)
+        request = submit_request(patron=patron, actor=actor, source=source, note=note,
+                                 event_data=event_data, **citation)
         if owned:
-            add_note(request=request, visibility=NoteVisibility.INTERNAL, author=patron, text=(
-                "The patron confirmed this request although the library holds "
+            add_note(request=request, visibility=NoteVisibility.INTERNAL, author=actor.user, text=(
+                f"{confirmed} although the library holds "
                 + "; ".join(f"{o.title} ({o.call_number or 'no call number'}, {o.location or 'no location'})"
                             for o in owned) + "."))
         if duplicates:
-            add_note(request=request, visibility=NoteVisibility.INTERNAL, author=patron, text=(
-                "The patron confirmed this request although it may duplicate their open request(s) "
+            add_note(request=request, visibility=NoteVisibility.INTERNAL, author=actor.user, text=(
+                f"{confirmed} although it may duplicate their open request(s) "
                 + ", ".join(f"{d.number} ({reason})" for d, reason in duplicates) + "."))
     return request
+
+
+def submit_for_patron(*, staff, library: Library, patron, channel: str, copyright_received: str = "",
+                      confirm_duplicates: bool = False, note: str = "", **citation: Any) -> IllRequest:
+    """A request a staff member of member ``library`` types for ``patron`` (telephone, walk-in, e-mail).
+
+    The patron's own rules hold, through ``submit_patron_request``: blocked, over the limit, bad
+    citation (``ValidationError``), possible duplicates (``PossibleDuplicate``). The request is the
+    patron's; its first event names ``staff`` as the actor and keeps ``channel`` (a ``RequestChannel``)
+    and, for a copy, how the patron accepted the copyright warning (a ``CopyrightAcceptance``), which
+    a copy cannot go without. Raises ``ValidationError`` for a patron of another library, an unknown
+    channel or a copy without the acceptance.
+    """
+    profile = getattr(patron, "patron_profile", None)
+    if profile is None or profile.library_id != library.pk:
+        raise ValidationError(f"This patron is not registered with {library.name}.", code="other_library")
+    if channel not in RequestChannel.values:
+        raise ValidationError({"channel": "Choose how the request came in."}, code="invalid_channel")
+    data: dict[str, Any] = {"for_patron": True, "channel": channel}
+    if citation.get("format") in COPY_FORMATS:
+        if copyright_received not in CopyrightAcceptance.values:
+            raise ValidationError({"copyright_received": "Copies can only be requested once the patron has "
+                                                         "accepted the copyright warning: record how they did."},
+                                  code="copyright_not_accepted")
+        data["copyright_accepted"] = copyright_received
+    return submit_patron_request(patron=patron, actor=Actor.staff(staff), source=EventSource.WEB, note=note,
+                                 confirm_duplicates=confirm_duplicates, event_data=data, **citation)
 
 
 def update_preferences(*, profile: PatronProfile, notify_by_email: bool, due_date_reminders: bool,

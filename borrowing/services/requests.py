@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from requests_app.actors import ActorKind
 from requests_app.models import (
     COPY_FORMATS,
     DeliveryMethod,
@@ -30,15 +31,21 @@ def active_request_limit(profile: PatronProfile | None = None) -> int:
     return policy_for(profile.library).max_active_requests_for(profile.category)
 
 
-def request_refusal(*, patron) -> ValidationError | None:
+def request_refusal(*, patron, staff: bool = False) -> ValidationError | None:
     """Why ``patron`` may not request now (not a patron, blocked, at the limit), or ``None``.
 
-    ``submit_request`` raises it; the patron pages show it before the patron types anything.
+    ``submit_request`` raises it; the patron pages show it before the patron types anything, and
+    the desk's “new request for a patron” before staff do (``staff``: worded about the patron).
     """
     profile = getattr(patron, "patron_profile", None)
     if profile is None:
-        return ValidationError("Only patrons registered with the library can request items.", code="not_a_patron")
+        return ValidationError("This account is not registered as a patron of the library." if staff else
+                               "Only patrons registered with the library can request items.", code="not_a_patron")
     if profile.blocked:
+        if staff:
+            return ValidationError(
+                "The patron's account is blocked from interlibrary loan: %(reason)s", code="patron_blocked",
+                params={"reason": profile.blocked_reason or "no reason was recorded."})
         return ValidationError(
             "Your account is blocked from interlibrary loan: %(reason)s",
             code="patron_blocked", params={"reason": profile.blocked_reason or "please contact the ILL office."},
@@ -47,8 +54,10 @@ def request_refusal(*, patron) -> ValidationError | None:
     limit = active_request_limit(profile)
     if active >= limit:
         return ValidationError(
-            "You have %(active)d active requests, the most allowed is %(limit)d. "
-            "Please wait until some are completed.", code="over_limit", params={"active": active, "limit": limit},
+            ("The patron has %(active)d active requests, the most allowed is %(limit)d: "
+             "a new one can be made once some are completed." if staff else
+             "You have %(active)d active requests, the most allowed is %(limit)d. "
+             "Please wait until some are completed."), code="over_limit", params={"active": active, "limit": limit},
         )
     return None
 
@@ -58,9 +67,10 @@ def submit_request(*, patron, actor: Actor | None = None, source: str = EventSou
     """A patron's new request, in ``submitted``.
 
     Raises ``ValidationError`` when the patron is blocked, over the limit of active
-    requests (``request_refusal``), or the citation is bad (each bad identifier on its field).
+    requests (``request_refusal``, worded for staff when ``actor`` is staff acting for the patron),
+    or the citation is bad (each bad identifier on its field).
     """
-    refusal = request_refusal(patron=patron)
+    refusal = request_refusal(patron=patron, staff=actor is not None and actor.kind == ActorKind.STAFF)
     if refusal is not None:
         raise refusal
     profile = patron.patron_profile
