@@ -12,6 +12,10 @@ from requests_app.models import Library
 from requests_app.utilities.ids import parse_id
 
 from .models import Budget, FeeSchedule
+from .periods import previous_month, zone_of
+
+#: How many complete months before this one staff may invoice from the screen.
+MONTHS_BACK = 12
 
 
 class PaymentForm(forms.Form):
@@ -87,3 +91,31 @@ class ExchangeRateForm(forms.Form):
                               help_text="One unit of the currency in the base currency, e.g. 1.0850 for EUR in USD.")
     valid_from = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     source = forms.CharField(max_length=100, required=False, help_text="Where the rate comes from, e.g. the bank.")
+
+
+def invoice_months(library: Library, now: dt.datetime | None = None) -> list[tuple[str, str]]:
+    """This month (its days up to yesterday) and the 12 before it, newest first, as ``("2026-11", label)``."""
+    today = timezone.localtime(now or timezone.now(), zone_of(library)).date()
+    month = today.replace(day=1)
+    choices = [(f"{month:%Y-%m}", f"{month:%B %Y} (this month, up to yesterday)")]
+    for _ in range(MONTHS_BACK):
+        month = previous_month(month)
+        choices.append((f"{month:%Y-%m}", f"{month:%B %Y}"))
+    return choices
+
+
+class InvoiceRunForm(forms.Form):
+    """Which month to invoice now; the choices are the library's (``invoice_months``)."""
+
+    month = forms.ChoiceField(choices=(), error_messages={
+        "invalid_choice": "Choose this month or one of the 12 months before it."})
+    issue = forms.BooleanField(required=False, label="Issue and e-mail them at once",
+                               help_text="Unticked: drafts, to preview and issue one by one.")
+
+    def __init__(self, *args, library: Library, now: dt.datetime | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["month"].choices = invoice_months(library, now)
+        self.fields["month"].initial = self.fields["month"].choices[1][0]
+
+    def clean_month(self) -> dt.date:
+        return dt.datetime.strptime(self.cleaned_data["month"], "%Y-%m").date()

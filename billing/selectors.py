@@ -44,6 +44,7 @@ from .models import (
     Payment,
 )
 from .money import quantize
+from .periods import month_bounds, zone_of
 
 MONEY = DecimalField(max_digits=14, decimal_places=4)
 ZERO = Value(Decimal("0"), output_field=MONEY)
@@ -82,6 +83,91 @@ def partner_invoices(*, partner: Library) -> QuerySet[Invoice]:
     return (_with_paid(Invoice.objects.filter(partner=partner).exclude(status=InvoiceStatus.DRAFT))
             .select_related("library", "credits")
             .prefetch_related(Prefetch("lines", queryset=InvoiceLine.objects.order_by("position"))))
+
+
+@dataclass(frozen=True)
+class InvoiceableGroup:
+    """Open receivables of one member library to one partner, in one currency and period: one invoice to make."""
+
+    library: Library
+    partner: Library
+    currency: str
+    period_start: dt.date
+    period_end: dt.date
+    charge_ids: tuple[int, ...]
+    total: Decimal
+
+    @property
+    def count(self) -> int:
+        return len(self.charge_ids)
+
+
+def invoiceable_groups(*, library: Library | None = None, month: dt.date | None = None,
+                       now: dt.datetime | None = None) -> list[InvoiceableGroup]:
+    """What an invoice run would invoice at ``now``: open receivables (more than zero, with a partner) grouped
+    per member library, partner, month and currency, months and days read in the partner's time zone.
+
+    Without ``month``: every month that is over. With ``month`` (its first day): that month only, and if it
+    is not over yet, its days up to yesterday (the period then ends yesterday). ``library`` keeps one member
+    library's charges. A period part of which is invoiced already (an earlier run "up to yesterday") starts
+    the day after that invoice's period. Two queries, however many partners and charges.
+    """
+    now = now or timezone.now()
+    charges = (Charge.objects.filter(direction=Direction.RECEIVABLE, status=ChargeStatus.OPEN, invoice__isnull=True,
+                                     amount__gt=0, partner__isnull=False, incurred_at__lt=now)
+               .select_related("library", "partner").order_by("incurred_at", "pk"))
+    if library is not None:
+        charges = charges.filter(library=library)
+    if month is not None:
+        start, end = month_bounds(month)
+        # A day's margin either side covers every time zone; the partner's zone decides below.
+        charges = charges.filter(
+            incurred_at__gte=dt.datetime.combine(start - dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC),
+            incurred_at__lt=dt.datetime.combine(end + dt.timedelta(days=2), dt.time(), tzinfo=dt.UTC))
+    ids: dict[tuple, list[int]] = {}
+    totals: dict[tuple, Decimal] = {}
+    parties: dict[tuple[int, int], tuple[Library, Library]] = {}
+    ends: dict[tuple, dt.date] = {}
+    for charge in charges.iterator(chunk_size=2000):
+        zone = zone_of(charge.partner)
+        today = timezone.localtime(now, zone).date()
+        day = timezone.localtime(charge.incurred_at, zone).date()
+        first = day.replace(day=1)
+        if month is None:
+            if first >= today.replace(day=1):
+                continue
+            last = month_bounds(first)[1]
+        else:
+            if first != month or day >= today:
+                continue
+            last = min(month_bounds(first)[1], today - dt.timedelta(days=1))
+        key = (charge.library_id, charge.partner_id, first, charge.currency)
+        ids.setdefault(key, []).append(charge.pk)
+        totals[key] = totals.get(key, Decimal("0")) + quantize(charge.amount, charge.currency)
+        ends[key] = max(ends.get(key, last), last)
+        parties[(charge.library_id, charge.partner_id)] = (charge.library, charge.partner)
+    if not ids:
+        return []
+    invoiced_until: dict[tuple, dt.date] = {}
+    earlier = (Invoice.objects.filter(kind=InvoiceKind.INVOICE, library_id__in={k[0] for k in ids},
+                                      partner_id__in={k[1] for k in ids}, period_start__gte=min(k[2] for k in ids))
+               .exclude(status=InvoiceStatus.VOID)
+               .values_list("library_id", "partner_id", "period_start", "period_end", "currency"))
+    for library_id, partner_id, period_start, period_end, currency in earlier:
+        key = (library_id, partner_id, period_start.replace(day=1), currency)
+        invoiced_until[key] = max(invoiced_until.get(key, period_end), period_end)
+    groups = []
+    for key in sorted(ids):
+        library_id, partner_id, first, currency = key
+        start = first
+        until = invoiced_until.get(key)
+        if until is not None and until < ends[key]:
+            start = until + dt.timedelta(days=1)
+        member, partner = parties[(library_id, partner_id)]
+        groups.append(InvoiceableGroup(library=member, partner=partner, currency=currency, period_start=start,
+                                       period_end=ends[key], charge_ids=tuple(ids[key]),
+                                       total=quantize(totals[key], currency)))
+    return groups
 
 
 # Charges -----------------------------------------------------------------------------------

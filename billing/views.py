@@ -17,11 +17,13 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
 from requests_app.access import staff_view
 from requests_app.models import IllRequest, Library
 from requests_app.utilities.csv_export import csv_download
+from requests_app.utilities.ids import parse_id
 
 from . import selectors, services
 from .forms import (
@@ -29,6 +31,7 @@ from .forms import (
     BudgetForm,
     ExchangeRateForm,
     FeeScheduleForm,
+    InvoiceRunForm,
     LostItemForm,
     PaymentForm,
     PeriodForm,
@@ -36,6 +39,7 @@ from .forms import (
     SettleForm,
 )
 from .models import Charge, ChargeStatus, Direction, Invoice, InvoiceStatus
+from .pdf import render_invoice
 
 PAGE_SIZE = 50
 PERMISSION = "billing.manage_billing"
@@ -79,6 +83,64 @@ def invoice_list(request: HttpRequest, library: Library) -> HttpResponse:
                                                          "statuses": InvoiceStatus.choices})
 
 
+def _created_message(invoices: list[Invoice]) -> str:
+    if not invoices:
+        return "No invoice created: nothing is waiting to be invoiced for that month (already invoiced?)."
+    links = format_html_join(", ", '<a href="{}">{}</a>', (
+        (reverse("billing:invoice", args=[i.pk]), f"{i.number} ({i.recipient_symbol}, {i.total} {i.currency})")
+        for i in invoices))
+    return format_html("{} invoice{} created: {}.", len(invoices), "" if len(invoices) == 1 else "s", links)
+
+
+@billing_staff
+def invoice_create(request: HttpRequest, library: Library) -> HttpResponse:
+    """Invoice a month now (this month: up to yesterday), through the monthly job's own service.
+
+    GET shows what would be invoiced per partner; POST makes the invoices (drafts, or issued at once).
+    """
+    if request.method == "POST":
+        form = InvoiceRunForm(request.POST, library=library)
+        if form.is_valid():
+            month = form.cleaned_data["month"]
+            made = services.create_monthly_invoices(library=library, month=month,
+                                                    issue=form.cleaned_data["issue"])
+            (messages.success if made else messages.info)(request, _created_message(made))
+            return redirect(reverse("billing:invoice-create") + f"?month={month:%Y-%m}")
+    else:
+        form = InvoiceRunForm(request.GET if "month" in request.GET else None, library=library)
+    month = form.cleaned_data["month"] if form.is_bound and form.is_valid() else None
+    if month is None and not form.is_bound:
+        month = dt.datetime.strptime(form.fields["month"].initial, "%Y-%m").date()
+    groups = selectors.invoiceable_groups(library=library, month=month) if month else []
+    return render(request, "billing/invoice_create.html", {
+        "form": form, "month": month, "groups": groups, "month_value": f"{month:%Y-%m}" if month else "",
+    }, status=200 if not form.errors else 400)
+
+
+def pdf_preview_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@billing_staff
+def invoice_create_preview(request: HttpRequest, library: Library) -> HttpResponse:
+    """The PDF the create page would make for one partner, marked PREVIEW; nothing is stored."""
+    form = InvoiceRunForm(request.GET, library=library)
+    partner_id = parse_id(request.GET.get("partner", ""))
+    currency = request.GET.get("currency", "")
+    if not form.is_valid() or partner_id is None:
+        raise Http404("Choose a month and a partner.")
+    try:
+        invoice, lines = services.preview_invoice(library=library, partner_id=partner_id, currency=currency,
+                                                  month=form.cleaned_data["month"])
+    except services.BillingError as exc:
+        raise Http404(exc.message) from None
+    return pdf_preview_response(render_invoice(invoice, lines=lines, preview=True),
+                                f"PREVIEW-{invoice.recipient_symbol}-{invoice.period_start:%Y-%m}.pdf")
+
+
 def _invoice(library: Library, pk: int) -> Invoice:
     try:
         return selectors.invoice_detail(library=library, pk=pk)
@@ -104,8 +166,22 @@ def pdf_response(invoice: Invoice) -> FileResponse:
 
 
 @billing_staff
-def invoice_pdf(request: HttpRequest, library: Library, pk: int) -> FileResponse:
-    return pdf_response(_invoice(library, pk))
+def invoice_pdf(request: HttpRequest, library: Library, pk: int) -> HttpResponse:
+    invoice = _invoice(library, pk)
+    if invoice.is_draft:
+        # A draft has no PDF of its own: one stored now would go out at issue without its date.
+        return redirect("billing:invoice-preview", pk=pk)
+    return pdf_response(invoice)
+
+
+@billing_staff
+def invoice_preview(request: HttpRequest, library: Library, pk: int) -> HttpResponse:
+    """A draft's PDF marked PREVIEW, rendered now and stored nowhere (the real one is made at issue)."""
+    invoice = _invoice(library, pk)
+    if not invoice.is_draft:
+        messages.info(request, f"{invoice.number} is {invoice.get_status_display().lower()}: download its PDF.")
+        return redirect("billing:invoice", pk=pk)
+    return pdf_preview_response(render_invoice(invoice, preview=True), f"PREVIEW-{invoice.number}.pdf")
 
 
 @billing_staff

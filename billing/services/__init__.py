@@ -18,6 +18,7 @@ from .invoices import (
     create_monthly_invoices,
     issue_credit_note,
     issue_invoice,
+    preview_invoice,
     record_payment,
     store_invoice_pdf,
     void_invoice,
@@ -27,6 +28,6 @@ from .setup import add_exchange_rate, create_budget, create_fee_schedule, import
 __all__ = [
     "BillingError", "Fee", "add_exchange_rate", "adjust_charge", "charge_for_event", "create_budget",
     "create_fee_schedule", "create_monthly_invoices", "fee_for", "import_reference_rates",
-    "issue_credit_note", "issue_invoice", "record_copyright_fee", "record_lost_item_charge", "record_payment",
-    "settle_charges", "store_invoice_pdf", "void_invoice", "waive_charge",
+    "issue_credit_note", "issue_invoice", "preview_invoice", "record_copyright_fee", "record_lost_item_charge",
+    "record_payment", "settle_charges", "store_invoice_pdf", "void_invoice", "waive_charge",
 ]

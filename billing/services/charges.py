@@ -14,6 +14,7 @@ from requests_app.models import Event, IllRequest, Library, Role
 
 from ..models import BillingSettings, Charge, ChargeAdjustment, ChargeStatus, Direction, Service
 from ..money import normalize_currency, parse_amount, quantize
+from ..periods import zone_of as _zone
 from .errors import BillingError
 from .fees import Fee, fee_for
 
@@ -144,15 +145,6 @@ def _fee(stated: dict | None, note: str) -> Fee | None:
     except (ValueError, TypeError):
         return None
     return Fee(amount=amount, currency=currency, waived=False, note=note)
-
-
-def _zone(library: Library):
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        return ZoneInfo(library.timezone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def record_copyright_fee(*, request: IllRequest, amount, currency: str, actor=None,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections import defaultdict
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
@@ -20,6 +19,7 @@ from django.utils import timezone
 
 from requests_app.models import Library, OutgoingEmail
 
+from .. import selectors
 from ..emails import queue_invoice_email, write_invoice_email
 from ..models import (
     BillingSettings,
@@ -34,16 +34,10 @@ from ..models import (
 )
 from ..money import parse_amount, quantize
 from ..pdf import render_invoice
-from .charges import _zone
+from ..periods import zone_of as _zone
 from .errors import BillingError
 
 log = logging.getLogger(__name__)
-
-
-def month_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
-    start = day.replace(day=1)
-    end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
-    return start, end
 
 
 def _settings_for(library: Library) -> BillingSettings:
@@ -117,44 +111,50 @@ def create_invoice(*, library: Library, partner: Library, currency: str, period_
         return None
 
 
-def create_monthly_invoices(*, now: dt.datetime | None = None) -> list[Invoice]:
-    """Invoice every complete month's open receivables: one invoice per member library, partner,
-    month (in the partner's time zone) and currency; issues them, which queues the PDF and e-mail.
+def create_monthly_invoices(*, now: dt.datetime | None = None, library: Library | None = None,
+                            month: dt.date | None = None, issue: bool = True) -> list[Invoice]:
+    """Invoice open receivables: one invoice per member library, partner, month (in the partner's time
+    zone) and currency (``selectors.invoiceable_groups`` says which); issues them unless ``issue`` is
+    false, which queues the PDF and e-mail. Returns the invoices made now.
 
-    Months are complete when they are over in the partner's time zone, so the job may run at
-    any hour of the 1st (or later, catching up). A period that already has an invoice is
-    never invoiced twice: running the job again creates nothing, and a run after a worker died
-    mid-job makes the invoices still missing.
+    The monthly job calls it bare: every complete month of every library. The billing screen passes its
+    ``library`` and a ``month`` (this month: up to yesterday), and may keep the invoices as drafts. Months
+    are complete when they are over in the partner's time zone, so the job may run at any hour of the 1st
+    (or later, catching up). Charges are claimed under row locks and a period has one invoice: running
+    it again creates nothing, and a run after a worker died mid-job makes the invoices still missing.
     """
-    now = now or timezone.now()
-    open_charges = (Charge.objects.filter(direction=Direction.RECEIVABLE, status=ChargeStatus.OPEN,
-                                          invoice__isnull=True, amount__gt=0, partner__isnull=False)
-                    .select_related("library", "partner").order_by("incurred_at", "pk"))
-    groups: dict[tuple, list[int]] = defaultdict(list)
-    parties: dict[tuple[int, int], tuple[Library, Library]] = {}
-    for charge in open_charges.iterator(chunk_size=2000):
-        zone = _zone(charge.partner)
-        current_month = timezone.localtime(now, zone).date().replace(day=1)
-        month = timezone.localtime(charge.incurred_at, zone).date().replace(day=1)
-        if month >= current_month:
-            continue
-        groups[(charge.library_id, charge.partner_id, month, charge.currency)].append(charge.pk)
-        parties[(charge.library_id, charge.partner_id)] = (charge.library, charge.partner)
     made = []
-    for (library_id, partner_id, month, currency), ids in sorted(groups.items(), key=lambda kv: kv[0]):
-        library, partner = parties[(library_id, partner_id)]
-        start, end = month_bounds(month)
+    for group in selectors.invoiceable_groups(library=library, month=month, now=now):
         # Made and issued (with its e-mail row) in one transaction: a worker that dies in between leaves
         # neither, and the next run makes it.
         with transaction.atomic():
-            invoice = create_invoice(library=library, partner=partner, currency=currency, period_start=start,
-                                     period_end=end, charge_ids=ids)
+            invoice = create_invoice(library=group.library, partner=group.partner, currency=group.currency,
+                                     period_start=group.period_start, period_end=group.period_end,
+                                     charge_ids=list(group.charge_ids))
             if invoice is not None:
-                made.append(issue_invoice(invoice=invoice))
+                made.append(issue_invoice(invoice=invoice) if issue else invoice)
         if invoice is None:
-            log.info("Invoice of %s to %s for %s exists; %d charges wait", library.symbol, partner.symbol,
-                     start, len(ids))
+            log.info("Invoice of %s to %s for %s exists; %d charges wait", group.library.symbol,
+                     group.partner.symbol, group.period_start, group.count)
     return made
+
+
+def preview_invoice(*, library: Library, partner_id: int, currency: str, month: dt.date,
+                    now: dt.datetime | None = None) -> tuple[Invoice, list[InvoiceLine]]:
+    """The invoice a run for ``month`` would make to one partner, unsaved (numbered "PREVIEW"), with its
+    lines: for a PDF marked as a preview. Stores nothing. Raises ``BillingError('not_found')`` when there
+    is nothing to invoice to that partner in that currency."""
+    group = next((g for g in selectors.invoiceable_groups(library=library, month=month, now=now)
+                  if g.partner.pk == partner_id and g.currency == currency), None)
+    if group is None:
+        raise BillingError("not_found", "Nothing is waiting to be invoiced to this partner for that month.")
+    invoice = Invoice(library=library, partner=group.partner, kind=InvoiceKind.INVOICE, number="PREVIEW",
+                      status=InvoiceStatus.DRAFT, period_start=group.period_start, period_end=group.period_end,
+                      currency=currency, total=group.total,
+                      **_frozen_parties(library, group.partner, selectors.billing_settings(library)))
+    charges = (Charge.objects.filter(pk__in=group.charge_ids).select_related("request", "partner")
+               .order_by("incurred_at", "pk"))
+    return invoice, [_line_for(c, i) for i, c in enumerate(charges, start=1)]
 
 
 def _queue_pdf(invoice_id: int) -> None:
