@@ -1,5 +1,6 @@
 """``manage.py seed_demo``: a living demo that a second run leaves as it is."""
 
+import subprocess
 from html import escape
 from io import StringIO
 
@@ -7,7 +8,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+from billing.models import Charge, ChargeStatus, Direction, FeeSchedule, Invoice, InvoiceStatus
 from illms.management.commands.seed_demo import DEFAULT_PASSWORD, PATRONS, STAFF, find_path
+from lending.models import Holding, LendingDetail, MatchKind
+from lending.pdf import pull_slips
 from requests_app.models import (
     ActorKind,
     Event,
@@ -88,7 +92,8 @@ def test_seed_histories_show_staff_patrons_partners_and_jobs_at_work():
 
 
 def test_running_the_seed_twice_creates_no_duplicates():
-    models = (Library, get_user_model(), IllRequest, Event, PatronProfile, StaffProfile, PickupLocation)
+    models = (Library, get_user_model(), IllRequest, Event, PatronProfile, StaffProfile, PickupLocation, Holding,
+              LendingDetail, FeeSchedule, Charge, Invoice)
     seed()
     counts = [m.objects.count() for m in models]
     seed()
@@ -187,3 +192,78 @@ def test_a_demo_partner_talks_to_the_demo_library_with_its_printed_key(client):
                            HTTP_AUTHORIZATION=f"Bearer {keys['NFC']}")
     assert xml.decode(response.content).header.message_status == m.MessageStatus.OK
     assert client.post("/iso18626", data=xml.encode(message), content_type="application/xml").status_code == 403
+
+
+def pdf_text(data: bytes) -> str:
+    """The PDF's text as ``pdftotext`` reads it, its white space folded."""
+    done = subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True)
+    return " ".join(done.stdout.decode().split())
+
+
+def lending_request(title: str) -> IllRequest:
+    return IllRequest.objects.select_related("lending_detail__holding").get(role=Role.LENDING, library__symbol="DEMO",
+                                                                             title=title)
+
+
+def test_seed_catalogues_holdings_for_both_demo_libraries():
+    seed()
+    assert Holding.objects.filter(library__symbol="DEMO").count() >= 10
+    assert Holding.objects.filter(library__symbol="DEMO2").exists()
+
+
+def test_a_seeded_lending_request_is_found_on_our_shelves():
+    seed()
+    detail = lending_request("Capital in the Twenty-First Century").lending_detail
+    assert detail.match_kind == MatchKind.ISBN
+    assert (detail.holding.call_number, detail.holding.location) == ("HB501 .P43613 2014", "Main library, stacks")
+
+
+def test_a_seeded_lending_request_for_an_item_we_lack_reads_not_held():
+    seed()
+    detail = lending_request("A Mathematical Theory of Communication").lending_detail
+    assert detail.holding is None and detail.match_kind == MatchKind.NONE
+
+
+def test_a_seeded_pull_slip_prints_the_call_number_and_location():
+    seed()
+    text = pdf_text(pull_slips([lending_request("Capital in the Twenty-First Century")]))
+    assert "HB501 .P43613 2014" in text and "Main library, stacks" in text
+    assert "not in our holdings" not in text
+
+
+def test_seed_charges_partners_for_what_the_demo_library_supplied():
+    seed()
+    owed = Charge.objects.filter(direction=Direction.RECEIVABLE, amount__gt=0)
+    assert owed.exists()
+    assert {"USD", "GBP"} <= set(owed.values_list("currency", flat=True))
+    waived = Charge.objects.filter(direction=Direction.RECEIVABLE, partner__symbol="NFC").get()
+    assert waived.status == ChargeStatus.WAIVED and "reciprocal" in waived.note
+
+
+def test_seeded_charges_are_dated_when_their_item_was_supplied():
+    seed()
+    charges = Charge.objects.filter(event__isnull=False).select_related("event")
+    assert charges.count() >= 5
+    assert all(c.incurred_at == c.event.created_at for c in charges)
+    assert len({c.incurred_at.date() for c in charges}) >= 5
+
+
+def test_seed_issues_last_months_invoices_with_their_pdfs():
+    seed()
+    invoice = Invoice.objects.filter(status=InvoiceStatus.ISSUED, total__gt=0).order_by("pk").first()
+    assert invoice is not None and invoice.pdf
+    assert invoice.period_end < invoice.issued_on
+    with invoice.pdf.open("rb") as stored:
+        text = pdf_text(stored.read())
+    assert invoice.number in text and invoice.recipient_name in text
+
+
+def test_the_billing_clerk_downloads_a_seeded_invoice_from_its_page(client):
+    seed()
+    invoice = Invoice.objects.filter(status=InvoiceStatus.ISSUED).order_by("pk").first()
+    assert client.login(username="billing", password=DEFAULT_PASSWORD)
+    page = client.get(f"/billing/invoices/{invoice.pk}/")
+    assert f"/billing/invoices/{invoice.pk}/pdf/" in page.content.decode()
+    response = client.get(f"/billing/invoices/{invoice.pk}/pdf/")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert invoice.number in pdf_text(b"".join(response.streaming_content))

@@ -27,8 +27,13 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
+from billing.models import BillingSettings, Budget, Direction, ExchangeRate, FeeSchedule, Service
+from billing.services import charge_for_event, create_monthly_invoices
+from billing.services.invoices import render_and_release
 from borrowing.services import submit_request
+from lending.models import Holding, HoldingFormat
 from lending.services import receive_request
+from lending.services.availability import check_availability
 from requests_app import roles
 from requests_app.models import (
     COPY_FORMATS,
@@ -298,6 +303,86 @@ CITATIONS: dict[str, dict] = {
                         publication_date="2017"),
 }
 
+# Holdings: what the demo libraries' catalogues say they have -----------------------------------
+
+
+def holding(barcode: str, title: str, call_number: str, location: str, *, author: str = "", isbn: str = "",
+            issn: str = "", format: str = HoldingFormat.BOOK, circulates: bool = True) -> dict:
+    return dict(barcode=barcode, title=title, author=author, isbn=isbn, issn=issn, call_number=call_number,
+                location=location, format=format, circulates=circulates)
+
+
+def journal(barcode: str, title: str, issn: str, call_number: str, location: str) -> dict:
+    """A bound or licensed journal run: copied from, never lent."""
+    return holding(barcode, title, call_number, location, issn=issn, format=HoldingFormat.SERIAL, circulates=False)
+
+
+MAIN, SCIENCE, SPECIAL = "Main library, stacks", "Science library, stacks", "Special Collections reading room"
+#: The items the lending requests ask for, matched by ISBN or ISSN as a catalogue import would be. Left out
+#: on purpose: the Bell System Technical Journal and Computer Networks (those requests read "Not held").
+#: Illuminations is here too: the borrowing request for it was cancelled because we own it.
+HOLDINGS: dict[str, list[dict]] = {
+    DEMO: [
+        journal("39001000100011", "Science", "0036-8075", "Q1 .S35", "Science library, bound journals"),
+        journal("39001000100029", "Nature", "0028-0836", "Q1 .N2", "Science library, bound journals"),
+        journal("39001000100037", "Proceedings of the National Academy of Sciences of the United States of "
+                "America", "0027-8424", "Q11 .N26", "Science library, bound journals"),
+        journal("39001000100045", "PLoS Medicine", "1549-1277", "Online journal", "Electronic resources (licensed)"),
+        holding("39001000200019", "The Interpretation of Cultures: Selected Essays", "GN315 .G36 1973", MAIN,
+                author="Geertz, Clifford", isbn="9780465097197"),
+        holding("39001000200027", "Capital in the Twenty-First Century", "HB501 .P43613 2014", MAIN,
+                author="Piketty, Thomas", isbn="9780674430006"),
+        holding("39001000200035", "The Warmth of Other Suns: The Epic Story of America's Great Migration",
+                "E185.6 .W685 2010", SPECIAL, author="Wilkerson, Isabel", isbn="9780679444329", circulates=False),
+        holding("39001000200043", "The Immortal Life of Henrietta Lacks", "RC265.6.L24 S55 2010", SCIENCE,
+                author="Skloot, Rebecca", isbn="9781400052172"),
+        holding("39001000200051", "Sapiens: A Brief History of Humankind", "CB113.H4 H3713 2015", MAIN,
+                author="Harari, Yuval Noah", isbn="9780062316097"),
+        holding("39001000200069", "The Gene: An Intimate History", "QH447 .M85 2016", SCIENCE,
+                author="Mukherjee, Siddhartha", isbn="9781476733500"),
+        holding("39001000200077", "Collapse: How Societies Choose to Fail or Succeed", "HM791 .D53 2005", MAIN,
+                author="Diamond, Jared", isbn="9780670033379"),
+        holding("39001000200085", "The Souls of Black Folk", "E185.5 .D8 1996", MAIN, author="Du Bois, W. E. B.",
+                isbn="9780140189988"),
+        holding("39001000200093", "The Second Sex", "HQ1208 .B352 2010", MAIN, author="Beauvoir, Simone de",
+                isbn="9780307265562"),
+        holding("39001000200101", "How to Do Things with Words", "B840 .A9 1975", MAIN, author="Austin, J. L.",
+                isbn="9780674411524"),
+        holding("39001000200119", "Simians, Cyborgs, and Women: The Reinvention of Nature", "HQ1190 .H37 1991",
+                MAIN, author="Haraway, Donna J.", isbn="9780415903875"),
+        holding("39001000200127", "Illuminations: Essays and Reflections", "PT2603.E455 A26 1969", MAIN,
+                author="Benjamin, Walter", isbn="9780805202410"),
+    ],
+    "DEMO2": [
+        journal("39002000100018", "Science", "0036-8075", "Q1 .S35", "Health sciences, journals"),
+        journal("39002000100026", "Proceedings of the National Academy of Sciences of the United States of "
+                "America", "0027-8424", "Q11 .N26", "Health sciences, journals"),
+        journal("39002000100034", "The Lancet", "0140-6736", "W1 LA453", "Health sciences, journals"),
+        journal("39002000100042", "The New England Journal of Medicine", "0028-4793", "W1 NE55",
+                "Health sciences, journals"),
+    ],
+}
+
+# Billing: what the demo library charges, and how it invoices ------------------------------------
+
+#: DEMO's fees for what it supplies (receivables): one row for every partner, and its own rows for the
+#: partners it bills in their currency. GWLA partners pay nothing (reciprocity waives the fee).
+RECEIVABLE_FEES = [
+    (None, Service.LOAN, Decimal("20.00"), "USD"),
+    (None, Service.COPY, Decimal("12.00"), "USD"),
+    (None, Service.LOST_ITEM, Decimal("125.00"), "USD"),
+    ("KBU", Service.LOAN, Decimal("16.00"), "GBP"),
+    ("KBU", Service.COPY, Decimal("9.50"), "GBP"),
+    ("HPL", Service.LOAN, Decimal("25.00"), "CAD"),
+]
+BILLING_SETTINGS = dict(
+    payment_terms_days=30,
+    payment_instructions="Pay through OCLC IFM, or by transfer to Demo University, First Springfield Bank, "
+                         "account 000123456, routing 071000013, quoting the invoice number. IFLA vouchers accepted.",
+)
+#: What one unit of each currency the demo pays or charges in was worth in US dollars (for the budget).
+EXCHANGE_RATES = {"GBP": Decimal("1.27"), "CAD": Decimal("0.73"), "EUR": Decimal("1.08")}
+
 # Requests: where each one goes, and how -------------------------------------------------------
 
 LOAN_ROUTE = ("sent", "expects_to_supply", "shipped", "received", "ready_for_pickup", "checked_out")
@@ -492,13 +577,23 @@ class Command(BaseCommand):
             self.demo = libraries[DEMO]
             self.libraries = libraries
             accounts = self.seed_accounts(password)
+            holdings = self.seed_holdings()
+            self.seed_billing()
             made = self.seed_requests()
+            if made:
+                invoices = self.seed_invoices()
+            elif holdings:  # a demo seeded before it had holdings: its requests are checked again
+                self.check_lending_requests()
         if verbosity >= 1:
             partners = sum(1 for lib in libraries.values() if not lib.is_member)
             self.stdout.write(self.style.SUCCESS(
                 f"Demo directory: {len(MEMBERS)} member libraries, {partners} partners."))
+            if holdings:
+                self.stdout.write(self.style.SUCCESS(f"Demo holdings: {holdings} items catalogued."))
             if made:
                 self.stdout.write(self.style.SUCCESS(f"Demo requests: {made} created, in every workflow state."))
+                self.stdout.write(self.style.SUCCESS(
+                    f"Demo invoices: {len(invoices)} issued for past months' receivables, with their PDFs."))
             else:
                 self.stdout.write(f"Demo requests: {self.demo.symbol} already has requests; none added.")
             self.print_accounts(accounts, password)
@@ -541,6 +636,61 @@ class Command(BaseCommand):
             self.stdout.write(f"  {partner.symbol.ljust(width)}  {raw}")
         self.stdout.write("  Send one as “Authorization: Bearer <key>”, or as HTTP Basic with the partner's symbol "
                           "as user name and the key as password. Shown only now.")
+
+    # Holdings and billing ---------------------------------------------------------------------
+
+    def seed_holdings(self) -> int:
+        """The demo libraries' catalogued items, found by barcode; returns how many were added now."""
+        have = set(Holding.objects.filter(library__symbol__in=HOLDINGS).values_list("library__symbol", "barcode"))
+        new = []
+        for symbol, items in HOLDINGS.items():
+            for item in items:
+                if (symbol, item["barcode"]) not in have:
+                    row = Holding(library=self.libraries[symbol], **item)
+                    row.fill_keys()
+                    new.append(row)
+        Holding.objects.bulk_create(new)
+        return len(new)
+
+    def check_lending_requests(self) -> None:
+        """Run the availability check again on the demo libraries' lending requests (holdings arrived)."""
+        for request in IllRequest.objects.filter(library__symbol__in=HOLDINGS, role=Role.LENDING).only("pk"):
+            check_availability(request=request)
+
+    def seed_billing(self) -> None:
+        """DEMO's fee schedule, invoice settings, exchange rates and this fiscal year's borrowing budget."""
+        since = self.today.replace(year=self.today.year - 2, month=1, day=1)
+        for symbol, service, amount, currency in RECEIVABLE_FEES:
+            FeeSchedule.objects.get_or_create(
+                library=self.demo, partner=self.libraries[symbol] if symbol else None,
+                direction=Direction.RECEIVABLE, service=service,
+                defaults={"amount": amount, "currency": currency, "effective_from": since})
+        BillingSettings.objects.get_or_create(library=self.demo, defaults=BILLING_SETTINGS)
+        if not ExchangeRate.objects.filter(library=self.demo).exists():
+            ExchangeRate.objects.bulk_create(
+                ExchangeRate(library=self.demo, currency=currency, base_currency=self.demo.currency, rate=rate,
+                             valid_from=since, source="Demo rates (enter your bank's)")
+                for currency, rate in EXCHANGE_RATES.items())
+        first = self.today.year if self.today.month >= 7 else self.today.year - 1  # July to June
+        Budget.objects.get_or_create(library=self.demo, fiscal_year=f"FY{first + 1}", fund="", defaults={
+            "starts_on": dt.date(first, 7, 1), "ends_on": dt.date(first + 1, 6, 30), "amount": Decimal("2500.00"),
+            "currency": self.demo.currency})
+
+    def record_charges(self, request: IllRequest) -> None:
+        """The charges of ``request``'s supply events, dated when they happened (after ``spread_history``).
+
+        Billing records them when the transition commits, which for the seed is after all requests
+        are made and their events dated: then each exists already and is left as it is.
+        """
+        for event in Event.objects.filter(request=request).order_by("created_at", "pk"):
+            charge_for_event(request=request, event=event)
+
+    def seed_invoices(self) -> list:
+        """The monthly job's invoices for the months before this one, issued, each with its PDF stored."""
+        issued = create_monthly_invoices()
+        for invoice in issued:
+            render_and_release(invoice_id=invoice.pk)
+        return issued
 
     # Accounts ---------------------------------------------------------------------------------
 
@@ -612,6 +762,7 @@ class Command(BaseCommand):
         for n, scenario in enumerate(scenarios, start=1):
             request = self.play(scenario, n)
             self.spread_history(request, scenario, n)
+            self.record_charges(request)
             if self.verbosity >= 2:
                 self.stdout.write(f"  {request.number:>5}  {request.status:<18}  {request.title[:60]}")
         return len(scenarios)
@@ -669,6 +820,9 @@ class Command(BaseCommand):
             partner = self.libraries[scenario.requester]
             request, _ = receive_request(library=self.demo, partner=partner, source=EventSource.ISO18626,
                                          requesting_agency_request_id=f"{partner.symbol}-{24000 + n}", **fields)
+            # The shelf check the request queues runs after the seed commits: the desk would read
+            # "Not checked" until a worker got to it, so it is run here, before staff act.
+            check_availability(request=request)
             if n % 2 == 0:  # the others show the directory's address, as a request that gave none
                 self.requester_said(request, partner)
         lenders = iter(scenario.lenders)
