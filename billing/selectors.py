@@ -244,6 +244,10 @@ class BudgetStatus:
         return self.remaining < 0
 
 
+def budget(*, library: Library, pk: int) -> Budget:
+    return Budget.objects.get(library=library, pk=pk)
+
+
 def budget_statuses(*, library: Library, on: dt.date | None = None) -> list[BudgetStatus]:
     """``library``'s budgets (current ones when ``on`` is given) with spent, committed and remaining.
 

@@ -38,7 +38,7 @@ from .forms import (
     ReasonForm,
     SettleForm,
 )
-from .models import Charge, ChargeStatus, Direction, Invoice, InvoiceStatus
+from .models import Budget, Charge, ChargeStatus, Direction, Invoice, InvoiceStatus
 from .pdf import render_invoice
 
 PAGE_SIZE = 50
@@ -359,12 +359,29 @@ def _create_from_form(request: HttpRequest, form, create, **fixed) -> bool:
 
 @billing_staff
 def budgets(request: HttpRequest, library: Library) -> HttpResponse:
+    return render(request, "billing/budgets.html", {"statuses": selectors.budget_statuses(library=library)})
+
+
+@billing_staff
+def budget_new(request: HttpRequest, library: Library) -> HttpResponse:
     form = BudgetForm(request.POST or None, initial={"currency": library.currency})
     if request.method == "POST" and _create_from_form(request, form, services.create_budget, library=library):
-        messages.success(request, "Budget added.")
+        messages.success(request, f"Budget {form.cleaned_data['fiscal_year']} added.")
         return redirect("billing:budgets")
-    return render(request, "billing/budgets.html", {"statuses": selectors.budget_statuses(library=library),
-                                                    "form": form})
+    return render(request, "billing/budget_form.html", {"form": form, "budget": None})
+
+
+@billing_staff
+def budget_edit(request: HttpRequest, library: Library, pk: int) -> HttpResponse:
+    try:
+        budget = selectors.budget(library=library, pk=pk)
+    except Budget.DoesNotExist:
+        raise Http404("No such budget.") from None
+    form = BudgetForm(request.POST or None, instance=budget)
+    if request.method == "POST" and _create_from_form(request, form, services.update_budget, budget=budget):
+        messages.success(request, f"Budget {form.cleaned_data['fiscal_year']} changed.")
+        return redirect("billing:budgets")
+    return render(request, "billing/budget_form.html", {"form": form, "budget": budget})
 
 
 @billing_staff

@@ -23,11 +23,12 @@ from .invoices import (
     store_invoice_pdf,
     void_invoice,
 )
-from .setup import add_exchange_rate, create_budget, create_fee_schedule, import_reference_rates
+from .setup import add_exchange_rate, create_budget, create_fee_schedule, import_reference_rates, update_budget
 
 __all__ = [
     "BillingError", "Fee", "add_exchange_rate", "adjust_charge", "charge_for_event", "create_budget",
     "create_fee_schedule", "create_monthly_invoices", "fee_for", "import_reference_rates",
     "issue_credit_note", "issue_invoice", "preview_invoice", "record_copyright_fee", "record_lost_item_charge",
-    "record_payment", "settle_charges", "store_invoice_pdf", "void_invoice", "waive_charge",
+    "record_payment", "settle_charges", "store_invoice_pdf", "update_budget", "void_invoice",
+    "waive_charge",
 ]

@@ -23,26 +23,49 @@ def _currency(value: str, field: str = "currency") -> str:
         raise ValidationError({field: str(exc)}) from None
 
 
-def create_budget(*, library: Library, fiscal_year: str, starts_on, ends_on, amount, currency: str,
-                  fund: str = "") -> Budget:
-    """A borrowing budget for ``library``. Raises ``ValidationError`` (per field) for bad dates, a bad
-    currency, an amount finer than the currency's minor unit, or a second budget of that year and fund."""
-    budget = Budget(library=library, fiscal_year=(fiscal_year or "").strip(), fund=(fund or "").strip(),
-                    starts_on=starts_on, ends_on=ends_on, amount=amount, currency=_currency(currency))
+def _save_budget(budget: Budget) -> Budget:
+    """Check ``budget`` (new or changed) and save it; raises ``ValidationError`` per field."""
     errors = {}
-    if starts_on and ends_on and ends_on < starts_on:
+    if budget.starts_on and budget.ends_on and budget.ends_on < budget.starts_on:
         errors["ends_on"] = "The budget must end after it starts."
-    if amount is not None and amount.as_tuple().exponent < -minor_unit(budget.currency):
+    if budget.amount is not None and budget.amount.as_tuple().exponent < -minor_unit(budget.currency):
         errors["amount"] = f"{budget.currency} amounts have {minor_unit(budget.currency)} decimal places."
     if errors:
         raise ValidationError(errors)
-    budget.full_clean()
+    budget.full_clean(validate_constraints=False)
+    # Two budgets of one fund on the same day would both count that day's payables as spent.
+    overlapping = (Budget.objects.filter(library=budget.library, fund=budget.fund, starts_on__lte=budget.ends_on,
+                                         ends_on__gte=budget.starts_on).exclude(pk=budget.pk).first())
+    if overlapping is not None:
+        raise ValidationError({"starts_on": (
+            f"{overlapping.fiscal_year} ({overlapping.starts_on:%Y-%m-%d} to {overlapping.ends_on:%Y-%m-%d}) "
+            f"already covers some of these dates for {'this fund' if budget.fund else 'the whole library'}.")})
     try:
         with transaction.atomic():
             budget.save()
     except IntegrityError:
         raise ValidationError({"fund": "This fiscal year already has a budget for this fund."}) from None
     return budget
+
+
+def create_budget(*, library: Library, fiscal_year: str, starts_on, ends_on, amount, currency: str,
+                  fund: str = "") -> Budget:
+    """A borrowing budget for ``library``. Raises ``ValidationError`` (per field) for bad dates, a bad
+    currency, an amount finer than the currency's minor unit, a second budget of that year and fund, or
+    one whose dates overlap another budget of the same fund."""
+    return _save_budget(Budget(library=library, fiscal_year=(fiscal_year or "").strip(), fund=(fund or "").strip(),
+                               starts_on=starts_on, ends_on=ends_on, amount=amount, currency=_currency(currency)))
+
+
+def update_budget(*, budget: Budget, fiscal_year: str, starts_on, ends_on, amount, currency: str,
+                  fund: str = "") -> Budget:
+    """Change ``budget``, checked as ``create_budget`` checks a new one; nothing changes when it raises."""
+    with transaction.atomic():
+        locked = Budget.objects.select_for_update().get(pk=budget.pk)
+        locked.fiscal_year, locked.fund = (fiscal_year or "").strip(), (fund or "").strip()
+        locked.starts_on, locked.ends_on, locked.amount = starts_on, ends_on, amount
+        locked.currency = _currency(currency)
+        return _save_budget(locked)
 
 
 def create_fee_schedule(*, library: Library, direction: str, service: str, amount, currency: str, effective_from,

@@ -32,13 +32,13 @@ def billing_client(client, ours):
 
 
 def test_staff_add_a_budget(billing_client, ours):
-    response = billing_client.post("/billing/budgets/", BUDGET)
+    response = billing_client.post("/billing/budgets/new/", BUDGET)
     assert response.status_code == 302
     assert Budget.objects.get().library == ours
 
 
 def test_a_budget_ending_before_it_starts_is_refused(billing_client):
-    response = billing_client.post("/billing/budgets/", {**BUDGET, "ends_on": "2026-06-01"})
+    response = billing_client.post("/billing/budgets/new/", {**BUDGET, "ends_on": "2026-06-01"})
     assert response.status_code == 200
     assert "must end after it starts" in response.content.decode()
     assert not Budget.objects.exists()
@@ -46,7 +46,7 @@ def test_a_budget_ending_before_it_starts_is_refused(billing_client):
 
 def test_a_second_budget_for_the_same_year_and_fund_is_refused(billing_client, ours):
     BudgetFactory(library=ours, fiscal_year="FY2027")
-    response = billing_client.post("/billing/budgets/", BUDGET)
+    response = billing_client.post("/billing/budgets/new/", BUDGET)
     assert response.status_code == 200
     assert Budget.objects.count() == 1
 

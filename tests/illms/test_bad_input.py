@@ -46,7 +46,7 @@ STAFF_FORMS = {
     "borrowing policy": ("/policies/", ["action", "max_renewals"]),
     "partner rule": ("/policies/partners/", ["partner", "note"]),
     "fee schedule": ("/billing/fees/", ["partner", "amount", "currency"]),
-    "budget": ("/billing/budgets/", ["fiscal_year", "fund", "amount"]),
+    "budget": ("/billing/budgets/new/", ["fiscal_year", "fund", "amount"]),
     "exchange rate": ("/billing/exchange-rates/", ["currency", "rate", "valid_from"]),
     "settle charges": ("/billing/charges/settle/", ["charge", "settled_on", "reference"]),
 }
