@@ -33,6 +33,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("billing/", include("billing.urls")),
     path("statistics/", include("requests_app.statistics.urls")),
+    path("partners/", include("requests_app.directory.urls")),
     path("policies/partners/", include("lending.urls_policies")),
     path("policies/", include("requests_app.urls_policies")),
 ]

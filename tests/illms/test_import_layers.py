@@ -71,6 +71,8 @@ CORE = ROOT / "requests_app"
 #: The core's packages, each with what it must not import (besides the rules of the apps above).
 CODEC, PARTNERS, STATISTICS, UTILITIES = ("requests_app.iso18626", "requests_app.partners",
                                           "requests_app.statistics", "requests_app.utilities")
+#: The staff partner directory: a reading page beside statistics, whose measures it uses.
+DIRECTORY = "requests_app.directory"
 
 
 def codec_violations(found) -> list[str]:
@@ -86,9 +88,10 @@ def utilities_violations(found) -> list[str]:
 
 
 def core_violations(found) -> list[str]:
-    """The core below the partner side never imports it (the partner side registers itself), nor statistics."""
+    """The core below the partner side never imports it (the partner side registers itself), nor statistics,
+    nor the partner directory."""
     return [f"{file}:{line} imports {module}" for file, line, module in found
-            if inside(module, PARTNERS) or inside(module, STATISTICS)]
+            if inside(module, PARTNERS) or inside(module, STATISTICS) or inside(module, DIRECTORY)]
 
 
 def statistics_violations(found) -> list[str]:
@@ -99,10 +102,10 @@ def statistics_violations(found) -> list[str]:
 
 
 def core_imports() -> list[tuple[str, int, str]]:
-    """The imports of ``requests_app`` outside its partner and statistics packages and its migrations (a data
+    """The imports of ``requests_app`` outside its partner, statistics and directory packages and its migrations (a data
     migration runs once, at an upgrade, with whichever module does the work: 0020 encrypts with the partner
     side's credentials)."""
-    skipped = {CORE / "partners", CORE / "statistics", CORE / "migrations"}
+    skipped = {CORE / "partners", CORE / "statistics", CORE / "directory", CORE / "migrations"}
     return [found for found in every_import(CORE, "requests_app")
             if not any((ROOT / found[0]).is_relative_to(folder) for folder in skipped)]
 
@@ -121,6 +124,10 @@ def test_the_core_never_imports_the_partner_side_or_statistics():
 
 def test_statistics_imports_no_services_tasks_or_partner_side():
     assert statistics_violations(every_import(CORE / "statistics", STATISTICS)) == []
+
+
+def test_the_partner_directory_imports_no_services_tasks_or_partner_side():
+    assert statistics_violations(every_import(CORE / "directory", DIRECTORY)) == []
 
 
 def imports_of_one_file(tmp_path: Path, package: str, name: str, source: str) -> list[tuple[str, int, str]]:

@@ -47,6 +47,8 @@ EXPECTED: dict[str, set[str]] = {
     "help": {*STAFF_GROUPS, PATRON},
     "help:borrowing": set(STAFF_GROUPS),
     "help:lending": set(STAFF_GROUPS),
+    # The partner directory (read-only): any staff member of a member library, no patron.
+    "directory": set(STAFF_GROUPS),
     # The library's policies, e-mail wording and rules per partner: its ILL administrators only.
     "policies": {ADMIN},
     "partner-rules": {ADMIN},
