@@ -47,6 +47,7 @@ STAFF_FORMS = {
     "partner rule": ("/policies/partners/", ["partner", "note"]),
     "fee schedule": ("/billing/fees/", ["partner", "amount", "currency"]),
     "budget": ("/billing/budgets/new/", ["fiscal_year", "fund", "amount"]),
+    "invoice run": ("/billing/invoices/create/", ["month", "issue"]),
     "exchange rate": ("/billing/exchange-rates/", ["currency", "rate", "valid_from"]),
     "settle charges": ("/billing/charges/settle/", ["charge", "settled_on", "reference"]),
 }
