@@ -73,3 +73,13 @@ def _own_cache_namespace(settings):
 
     prefix = f"test-{uuid4().hex}"
     settings.CACHES = {alias: {**config, "KEY_PREFIX": prefix} for alias, config in settings.CACHES.items()}
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say where the browser tests left their screenshots of the pages, for a reviewer to look at."""
+    from tests.url_walk import screenshot_folder
+
+    folder = screenshot_folder()
+    shots = list(folder.rglob("*.png")) if folder.is_dir() else []
+    if shots:
+        terminalreporter.write_line(f"Screenshots of the pages ({len(shots)} files): {folder}")

@@ -2,15 +2,14 @@
 
 The policy allows no inline script or style. A page that still had one would lose it silently in production:
 the browser reports each refusal as a ``securitypolicyviolation`` event and a console error, which these tests
-collect on every page each kind of user opens. With ILLMS_E2E_SCREENSHOTS set to a folder, they also save a
-screenshot of each page there, to look at.
+collect on every page each kind of user opens. With ILLMS_SCREENSHOT_DIR set to a folder, they also save a
+screenshot of each page in its policy/ sub-folder, to look at (tests/e2e/test_accessibility.py always does).
 """
 
 from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -19,10 +18,11 @@ from borrowing.states import BorrowingStatus
 from illms.management.commands.seed_demo import DEFAULT_PASSWORD
 from requests_app.models import IllRequest
 from tests.factories import PASSWORD, IllRequestFactory, MemberLibraryFactory, StaffFactory
+from tests.url_walk import screenshot_folder
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-SCREENSHOTS = Path(os.environ["ILLMS_E2E_SCREENSHOTS"]) if os.environ.get("ILLMS_E2E_SCREENSHOTS") else None
+SCREENSHOTS = screenshot_folder() / "policy" if os.environ.get("ILLMS_SCREENSHOT_DIR") else None
 
 #: Runs before any script of each document: keeps every report of a refused script, style, frame or object.
 COLLECT_VIOLATIONS = """
