@@ -289,8 +289,7 @@ class Generator:
                                "reason"]).copy(rota)
         CopyLoader(Note, ["request_id", "author_id", "author_library_id", "visibility", "text", "created_at",
                           "read_at"]).copy(notes)
-        CopyLoader(LendingDetail, ["request_id", "match_kind", "warnings", "checked_at", "renewal_pending"]).copy(
-            details)
+        CopyLoader(LendingDetail, ["request_id", "match_kind", "warnings", "checked_at"]).copy(details)
 
     def _batch(self, first_id: int, ages: list[float], first_event: int, patrons, categories):
         """Requests ``first_id``… made ``ages`` seconds ago (one each, oldest first), with their rows."""
@@ -395,7 +394,7 @@ class Generator:
                         break
             if not borrowing:
                 details.append(f"{pk}\t{rnd.choice(('isbn', 'issn', 'title', 'none', 'none'))}\t[]\t"
-                               f"{created.isoformat()}\tf")
+                               f"{created.isoformat()}")
             if rnd.random() < 0.05:
                 notes.append(f"{pk}\t{staff}\t\\N\tinternal\tCalled the patron about the edition.\t"
                              f"{updated.isoformat()}\t\\N")

@@ -20,6 +20,7 @@ from requests_app.iso18626.messages import Action, Status, YesNo
 from requests_app.iso18626.messages import ReasonForMessage as Reason
 from requests_app.models import IllRequest, Role
 from requests_app.policies import policy_for
+from requests_app.renewals import clear_renewal_asked, mark_renewal_asked, no_renewal_pending
 from requests_app.workflow import Actor, Iso18626, State, Transition, Workflow
 
 from .forms import ClearanceForm, OwnedLocallyForm, ReturnShipForm
@@ -94,11 +95,12 @@ def set_patron_due_date(request: IllRequest, actor: Actor, data: dict) -> Iterab
 
 
 def apply_renewal_answer(request: IllRequest, actor: Actor, data: dict) -> Iterable[str]:
-    """A granted renewal counts one more renewal and takes the lender's new due date."""
+    """The renewal no longer waits; a granted one counts one more renewal and takes the lender's new due date."""
+    answered = list(clear_renewal_asked(request, actor, data))
     if not data.get("answer"):
-        return ()
+        return answered
     request.renewal_count += 1
-    return ["renewal_count", *set_lender_due_date(request, actor, data)]
+    return [*answered, "renewal_count", *set_lender_due_date(request, actor, data)]
 
 
 def shorten_to_recall(request: IllRequest, actor: Actor, data: dict) -> Iterable[str]:
@@ -286,8 +288,8 @@ TRANSITIONS = [
                   colour="success",
                   primary=[S.READY_FOR_PICKUP]),
     Transition.of("request_renewal", "Ask for renewal", [S.CHECKED_OUT, S.OVERDUE], None, [PATRON, STAFF],
-                  "Ask the lender for more time.", guards=(within_renewal_limit,),
-                  iso18626=Iso18626.action(Action.RENEW),
+                  "Ask the lender for more time.", guards=(within_renewal_limit, no_renewal_pending),
+                  effects=(mark_renewal_asked,), iso18626=Iso18626.action(Action.RENEW),
                   colour="outline-primary"),
     Transition.of("lender_renewal_answer", "Lender answered renewal", [S.CHECKED_OUT, S.OVERDUE, S.RECALLED], None,
                   [PARTNER], "The lender granted (with a new due date) or refused our renewal request.",

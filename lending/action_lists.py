@@ -16,7 +16,7 @@ def _in(*states: str):
 
 
 def _renewals(_: Today) -> Q:
-    return Q(lending_detail__renewal_pending=True)
+    return Q(renewal_requested_at__isnull=False)
 
 
 def _due_back_soon(today: Today) -> Q:
@@ -30,7 +30,8 @@ def _overdue(today: Today) -> Q:
 LISTS = [
     ActionList("to_answer", "New requests to answer", _in(S.NEW), ordering="created_at", colour="info",
                description="A partner asks: check availability, then print the pull slip or answer."),
-    ActionList("renewals", "Renewal requests to answer", _renewals, colour="warning",
+    ActionList("renewals", "Renewal requests to answer", _renewals, ordering="renewal_requested_at",
+               colour="warning",
                description="A borrower asks for more time: grant (with the new due date) or refuse."),
     ActionList("to_pull", "To pull from the shelf", _in(S.AWAITING_PICKING), colour="primary",
                description="The pull slip is printed: fetch the item, or answer that it cannot be found."),

@@ -25,8 +25,8 @@ class HoldingsImportAdmin(MemberLibraryScopedAdmin):
 
 @admin.register(LendingDetail)
 class LendingDetailAdmin(LargeTableAdmin):
-    list_display = ["request", "match_kind", "holding", "renewal_pending", "checked_at"]
-    list_filter = ["match_kind", "renewal_pending"]
+    list_display = ["request", "match_kind", "holding", "checked_at"]
+    list_filter = ["match_kind"]
     raw_id_fields = ["request", "holding"]
     library_path = "request__library"
 

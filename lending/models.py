@@ -160,7 +160,6 @@ class LendingDetail(models.Model):
     match_kind = models.CharField(max_length=10, choices=MatchKind.choices, default=MatchKind.NONE)
     warnings = models.JSONField(default=list, blank=True, help_text="Policy warnings for staff, as sentences.")
     checked_at = models.DateTimeField(null=True, blank=True)
-    renewal_pending = models.BooleanField(default=False, help_text="The borrower asked to renew; no answer yet.")
     shipping_method = models.CharField(max_length=20, blank=True)
     carrier = models.CharField(max_length=50, blank=True)
     tracking_number = models.CharField(max_length=100, blank=True)

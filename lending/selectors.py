@@ -60,7 +60,7 @@ def lending_queue(*, library: Library, status: str | None = None, q: str = "", p
     elif match in MatchKind.values:
         qs = qs.filter(lending_detail__match_kind=match)
     if renewals:
-        qs = qs.filter(lending_detail__renewal_pending=True)
+        qs = qs.filter(renewal_requested_at__isnull=False)
     text = (q or "").strip()
     if text:
         condition = (Q(title__icontains=text) | Q(author__icontains=text) | _identifier_search(text)

@@ -18,6 +18,7 @@ from requests_app.actors import ActorKind
 from requests_app.iso18626.messages import Action, Status, YesNo
 from requests_app.iso18626.messages import ReasonForMessage as Reason
 from requests_app.models import IllRequest, Role, ServiceType
+from requests_app.renewals import clear_renewal_asked, mark_renewal_asked, renewal_asked
 from requests_app.workflow import GIVEN, Actor, Iso18626, Reply, State, Transition, Workflow
 
 from .forms import ConditionsForm, DeliveryForm, RenewalForm, ShipForm, UnfillForm
@@ -40,13 +41,15 @@ def set_due_date(request: IllRequest, actor: Actor, data: dict) -> Iterable[str]
 
 
 def answer_renewal(request: IllRequest, actor: Actor, data: dict) -> Iterable[str]:
-    """A granted renewal counts one more renewal and sets the new due date (given, or one more loan period)."""
+    """The renewal no longer waits; a granted one counts one more renewal and sets the new due date (given, or
+    one more loan period)."""
+    answered = list(clear_renewal_asked(request, actor, data))
     if not data.get("answer"):
-        return ()
+        return answered
     request.renewal_count += 1
     base = request.due_date or timezone.localdate()
     request.due_date = data.get("due_date") or base + dt.timedelta(days=loan_period_days(request))
-    return ["renewal_count", "due_date"]
+    return [*answered, "renewal_count", "due_date"]
 
 
 def is_loan(request: IllRequest, actor: Actor, data: dict) -> str | None:
@@ -112,12 +115,13 @@ TRANSITIONS = [
                   iso18626=Iso18626.action(Action.RECEIVED)),
     Transition.of("borrower_renewal_request", "Borrower asks renewal", ON_LOAN, None, [PARTNER],
                   "The borrowing library asks to keep our item longer: answer the renewal.",
-                  iso18626=Iso18626.action(Action.RENEW)),
+                  effects=(mark_renewal_asked,), iso18626=Iso18626.action(Action.RENEW)),
     Transition.of("answer_renewal", "Answer renewal", ON_LOAN, None, [STAFF, SYSTEM],
-                  "Grant (with a new due date) or refuse the borrower's renewal.", effects=(answer_renewal,),
+                  "Grant (with a new due date) or refuse the borrower's renewal.", guards=(renewal_asked,),
+                  effects=(answer_renewal,),
                   iso18626=Iso18626.reason(Reason.RENEW_RESPONSE, with_status=Status.LOANED, answer=GIVEN),
                   colour="outline-primary", form=RenewalForm,
-                  service=answers.answer_renewal),
+                  service=answers.answer_renewal, primary=ON_LOAN),
     Transition.of("mark_overdue", "Mark overdue", [S.SHIPPED], S.OVERDUE, [SYSTEM, STAFF],
                   "Our due date has passed: tell the borrower.", iso18626=Iso18626.status(Status.OVERDUE)),
     Transition.of("recall", "Recall", [S.SHIPPED, S.OVERDUE], S.RECALLED, [STAFF],

@@ -452,6 +452,9 @@ class IllRequest(Citation):
     patron_due_date = models.DateField(null=True, blank=True,
                                        help_text="The due date given to the patron, before the lender's.")
     renewal_count = models.PositiveSmallIntegerField(default=0)
+    renewal_requested_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="When the borrower asked the lender to renew the loan; empty once the lender answered.")
 
     # ISO 18626 identifiers: (requesting agency, requesting_agency_request_id) names the transaction.
     requesting_agency_request_id = models.CharField(max_length=64, blank=True, db_index=True)

@@ -145,29 +145,24 @@ def answer_renewal(*, request: IllRequest, actor: Actor, grant: bool, due_date: 
     data: dict = {"answer": "Y" if grant else "N"}
     if grant and due_date is not None:
         data["due_date"] = due_date.isoformat()
-    with transaction.atomic():
-        request = perform(request=request, action="answer_renewal", actor=actor, note=note, data=data, source=source)
-        LendingDetail.objects.filter(request=request).update(renewal_pending=False)
-    return request
+    return perform(request=request, action="answer_renewal", actor=actor, note=note, data=data, source=source)
 
 
 def note_renewal_request(*, request: IllRequest) -> None:
-    """The borrower asked to renew: mark it for staff, or answer per policy when auto-renew is on.
+    """The borrower asked to renew (the request shows it: ``renewal_requested_at``): answer per policy when
+    auto-renew is on, otherwise it waits for staff in the desk's renewals list.
 
     With the library's policy “grant renewals automatically” and fewer renewals so far than its
     renewal limit, the system grants it for one more loan period, unless our rule for this partner
     warns against lending to it (no loans, unpaid invoices); otherwise it waits for staff.
     """
-    LendingDetail.objects.update_or_create(request=request, defaults={"renewal_pending": True})
     request = IllRequest.objects.select_related("library", "partner").get(pk=request.pk)
     policy = policy_for(request.library)
     if (policy.lending_auto_renew and request.renewal_count < policy.max_renewals and request.status in ON_LOAN
             and not partner_rule_warnings(request, partner_rule(request))):
-        done = claim(request_id=request.pk, from_status=request.status, action="answer_renewal",
-                     actor=Actor.system("renewal policy"), source=EventSource.SYSTEM,
-                     note="Renewed per our lending policy.", data={"answer": "Y"})
-        if done is not None:
-            LendingDetail.objects.filter(request=request).update(renewal_pending=False)
+        claim(request_id=request.pk, from_status=request.status, action="answer_renewal",
+              actor=Actor.system("renewal policy"), source=EventSource.SYSTEM,
+              note="Renewed per our lending policy.", data={"answer": "Y"})
 
 
 def find_by_barcode(*, library, barcode: str) -> IllRequest:

@@ -13,6 +13,7 @@ from borrowing.workflow import within_renewal_limit
 from lending.states import LendingStatus
 from requests_app.actors import ActorKind
 from requests_app.help import workflow_help
+from requests_app.renewals import no_renewal_pending
 from requests_app.roles import BORROWING_STAFF, LENDING_STAFF
 from requests_app.workflow import registry
 from tests.factories import PatronFactory, StaffFactory
@@ -71,7 +72,7 @@ def test_an_action_shows_who_from_where_to_where_its_guard_and_what_follows(staf
     assert renewal.who == ["The patron (from My requests)", "Borrowing staff"]
     assert {s.value for s in renewal.sources} == {"checked_out", "overdue"}
     assert renewal.target is None
-    assert renewal.guards == [" ".join(within_renewal_limit.__doc__.split())]
+    assert renewal.guards == [" ".join(guard.__doc__.split()) for guard in (within_renewal_limit, no_renewal_pending)]
     assert renewal.iso18626 == "Sends the lender the requestingAgencyMessage action Renew."
     notify = help_["notify_patron"]
     assert notify.after == ["The patron is e-mailed (ready for pickup)."]

@@ -9,7 +9,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from lending.models import LendingDetail
 from lending.states import LendingStatus
 from requests_app import action_lists
 from requests_app.models import IllRequest, Note, NoteVisibility, Role
@@ -28,8 +27,6 @@ def days(n: int) -> dt.date:
     return TODAY + dt.timedelta(days=n)
 
 
-def renewal_asked(request: IllRequest, asked: bool = True) -> None:
-    LendingDetail.objects.create(request=request, renewal_pending=asked)
 
 
 def unread_note(request: IllRequest) -> None:
@@ -40,8 +37,7 @@ def unread_note(request: IllRequest) -> None:
 #: list key → (fields of a request in it, fields of one that is not, the field that orders it, older, newer)
 CASES = {
     "to_answer": ({"status": S.NEW}, {"status": S.AWAITING_PICKING}, "created_at", AGO, NOW),
-    "renewals": ({"status": S.SHIPPED, "_then": renewal_asked},
-                 {"status": S.SHIPPED, "_then": lambda r: renewal_asked(r, asked=False)}, "status_changed_at",
+    "renewals": ({"status": S.SHIPPED, "renewal_requested_at": AGO}, {"status": S.SHIPPED}, "renewal_requested_at",
                  AGO, NOW),
     "to_pull": ({"status": S.AWAITING_PICKING}, {"status": S.NEW}, "status_changed_at", AGO, NOW),
     "to_ship": ({"status": S.AWAITING_SHIPPING}, {"status": S.SHIPPED}, "status_changed_at", AGO, NOW),

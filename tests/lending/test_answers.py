@@ -139,18 +139,20 @@ def test_a_recall_sends_a_recalled_message(library, actor):
 
 def test_staff_grant_a_renewal_with_a_new_due_date(library, actor):
     request = IncomingRequestFactory(library=library, status=LendingStatus.SHIPPED, due_date=dt.date(2027, 3, 1))
-    LendingDetail.objects.create(request=request, renewal_pending=True)
-    answers.answer_renewal(request=request, actor=actor, grant=True, due_date=dt.date(2027, 4, 1))
+    IllRequest.objects.filter(pk=request.pk).update(renewal_requested_at=timezone.now())
+    answers.answer_renewal(request=IllRequest.objects.get(pk=request.pk), actor=actor, grant=True,
+                           due_date=dt.date(2027, 4, 1))
     request.refresh_from_db()
     assert (request.due_date, request.renewal_count) == (dt.date(2027, 4, 1), 1)
     payload = last_message(request)
     assert (payload["message_info"]["reason_for_message"], payload["message_info"]["answer_yes_no"]) == (
         "RenewResponse", "Y")
-    assert LendingDetail.objects.get(request=request).renewal_pending is False
+    assert request.renewal_requested_at is None
 
 
 def test_staff_refuse_a_renewal_and_the_due_date_stays(library, actor):
-    request = IncomingRequestFactory(library=library, status=LendingStatus.SHIPPED, due_date=dt.date(2027, 3, 1))
+    request = IncomingRequestFactory(library=library, status=LendingStatus.SHIPPED, due_date=dt.date(2027, 3, 1),
+                                     renewal_requested_at=timezone.now())
     answers.answer_renewal(request=request, actor=actor, grant=False)
     request.refresh_from_db()
     assert (request.due_date, request.renewal_count) == (dt.date(2027, 3, 1), 0)
@@ -165,7 +167,7 @@ def ask_renewal(request, django_capture_on_commit_callbacks):
 def test_a_renewal_request_waits_for_staff_when_auto_renew_is_off(library, django_capture_on_commit_callbacks):
     request = IncomingRequestFactory(library=library, status=LendingStatus.SHIPPED, due_date=dt.date(2027, 3, 1))
     ask_renewal(request, django_capture_on_commit_callbacks)
-    assert LendingDetail.objects.get(request=request).renewal_pending is True
+    assert IllRequest.objects.get(pk=request.pk).renewal_requested_at is not None
     assert not Event.objects.filter(request=request, action="answer_renewal").exists()
 
 
@@ -177,7 +179,7 @@ def test_a_renewal_is_granted_per_policy_when_auto_renew_is_on(library, settings
     request.refresh_from_db()
     assert (request.due_date, request.renewal_count) == (dt.date(2027, 3, 29), 1)
     assert Event.objects.get(request=request, action="answer_renewal").actor_kind == "system"
-    assert LendingDetail.objects.get(request=request).renewal_pending is False
+    assert IllRequest.objects.get(pk=request.pk).renewal_requested_at is None
 
 
 def test_auto_renew_stops_at_the_renewal_limit(library, settings, django_capture_on_commit_callbacks):
@@ -187,7 +189,7 @@ def test_auto_renew_stops_at_the_renewal_limit(library, settings, django_capture
                                      renewal_count=2)
     ask_renewal(request, django_capture_on_commit_callbacks)
     assert IllRequest.objects.get(pk=request.pk).renewal_count == 2
-    assert LendingDetail.objects.get(request=request).renewal_pending is True
+    assert IllRequest.objects.get(pk=request.pk).renewal_requested_at is not None
 
 
 def test_a_scanned_barcode_finds_our_request_and_nothing_else(library):

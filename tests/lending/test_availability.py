@@ -230,12 +230,12 @@ def test_the_task_for_a_request_gone_meanwhile_does_nothing(library):
 def test_running_the_check_again_keeps_what_shipping_wrote(library):
     request = LendingRequestFactory(library=library, isbn="9780226458083")
     check_availability(request=request)
-    LendingDetail.objects.filter(request=request).update(carrier="UPS", tracking_number="1Z999", renewal_pending=True)
+    LendingDetail.objects.filter(request=request).update(carrier="UPS", tracking_number="1Z999", shipping_method="mail")
     HoldingFactory(library=library, isbn="9780226458083")
     check_availability(request=request)
     detail = LendingDetail.objects.get(request=request)
-    assert (detail.match_kind, detail.carrier, detail.tracking_number, detail.renewal_pending) == (
-        "isbn", "UPS", "1Z999", True)
+    assert (detail.match_kind, detail.carrier, detail.tracking_number, detail.shipping_method) == (
+        "isbn", "UPS", "1Z999", "mail")
 
 
 def test_the_staff_desk_shows_the_result_once_the_queued_check_has_run(library, django_capture_on_commit_callbacks,

@@ -11,7 +11,7 @@ from django.utils import timezone
 from pypdf import PdfWriter
 
 from billing.models import Invoice, InvoiceStatus
-from lending.models import LendingDetail, PartnerLendingRule
+from lending.models import PartnerLendingRule
 from lending.services import edelivery
 from lending.services.availability import check_availability
 from lending.states import LendingStatus
@@ -68,7 +68,7 @@ def test_renewals_are_granted_automatically_per_the_librarys_policy(library, set
     assert IllRequest.objects.get(pk=request.pk).renewal_count == 1
     ask_renewal(IllRequest.objects.get(pk=request.pk), django_capture_on_commit_callbacks)
     assert IllRequest.objects.get(pk=request.pk).renewal_count == 1  # the policy's limit of one
-    assert LendingDetail.objects.get(request=request).renewal_pending is True
+    assert IllRequest.objects.get(pk=request.pk).renewal_requested_at is not None
 
 
 def test_no_automatic_renewal_for_a_partner_we_no_longer_lend_to(library, django_capture_on_commit_callbacks):
@@ -77,7 +77,7 @@ def test_no_automatic_renewal_for_a_partner_we_no_longer_lend_to(library, django
     PartnerLendingRule.objects.create(library=library, partner=request.partner, lends_loans=False)
     ask_renewal(request, django_capture_on_commit_callbacks)
     assert IllRequest.objects.get(pk=request.pk).renewal_count == 0
-    assert LendingDetail.objects.get(request=request).renewal_pending is True
+    assert IllRequest.objects.get(pk=request.pk).renewal_requested_at is not None
 
 
 def test_a_partner_we_do_not_lend_loans_to_gets_a_warning_not_a_refusal(library):

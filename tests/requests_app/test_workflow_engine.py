@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from borrowing.states import BorrowingStatus
 from requests_app import services
@@ -35,7 +36,9 @@ def make_request(role: str, status: str, action: str) -> IllRequest:
     """A request in ``status`` that satisfies the guards of ``action``."""
     fmt = RequestFormat.ARTICLE if action in {"send_to_copyright", "deliver_copy"} else RequestFormat.BOOK
     factory = IllRequestFactory if role == Role.BORROWING else LendingRequestFactory
-    return factory(status=status, format=fmt)
+    # The lender answers a renewal only once one was asked.
+    asked = {"renewal_requested_at": timezone.now()} if action == "answer_renewal" else {}
+    return factory(status=status, format=fmt, **asked)
 
 
 def actor_for(request: IllRequest, kind: ActorKind) -> Actor:

@@ -202,8 +202,8 @@ class PartnerRequestSerializer(ModelSerializer):
         fields = [
             "id", "number", "role", "status", "status_label", "library", "partner", "service_type",
             "delivery_method", "copyright_compliance", *CITATION_FIELDS, "due_date", "renewal_count",
-            "requesting_agency_request_id", "supplying_agency_request_id", "created_at", "updated_at",
-            "status_changed_at",
+            "renewal_requested_at", "requesting_agency_request_id", "supplying_agency_request_id", "created_at",
+            "updated_at", "status_changed_at",
         ]
         read_only_fields = fields
 
