@@ -20,7 +20,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## make run: install, migrate, seed the demo data once, then serve with a Celery worker and beat.
+## make run: install, migrate, seed the demo data once, then serve with a Celery worker and beat, as production
+## would (ILLMS_DEMO=1: DEBUG off, the site's own error pages, static files from WhiteNoise, a secret key made once
+## in var/); `make run ILLMS_DEMO=0` serves with DEBUG on instead.
+run: export ILLMS_DEMO ?= 1
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo

@@ -3,9 +3,11 @@
 With nothing set the system runs on the embedded default: SQLite in ``var/`` and a
 Celery broker on the local file system, so ``make run`` needs no server. Production sets
 ``DJANGO_DEBUG=0``, ``DJANGO_SECRET_KEY``, ``DJANGO_ALLOWED_HOSTS``, ``DATABASE_URL`` and
-``REDIS_URL``; ``manage.py check --deploy`` is clean with those.
+``REDIS_URL``; ``manage.py check --deploy`` is clean with those. ``ILLMS_DEMO=1`` (``make run``) is the
+production profile on this machine, over plain HTTP, with a secret key of its own kept in ``var/``.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,9 +27,30 @@ env = environ.Env(
 if env.str("ILLMS_ENV_FILE", default=""):
     environ.Env.read_env(env.str("ILLMS_ENV_FILE"))
 
-DEBUG = env("DJANGO_DEBUG")
+# The demo (`make run` sets ILLMS_DEMO=1) runs as production would, on this machine over plain HTTP: DEBUG off,
+# so visitors see the site's error pages, never Django's technical ones; static files served by WhiteNoise; a
+# secret key generated once into var/ (not the public development key); e-mail printed on the console.
+DEMO = env.bool("ILLMS_DEMO", default=False)
+DEBUG = env.bool("DJANGO_DEBUG", default=not DEMO)
 _DEV_SECRET_KEY = "django-insecure-illms-development-key-do-not-use-in-production"
-SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=_DEV_SECRET_KEY if DEBUG else "")
+
+
+def _demo_secret_key(path: Path) -> str:
+    """The demo's own secret key: read from ``path``, or made there (readable by its owner only) on first use."""
+    import secrets
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(descriptor, "w") as key_file:
+        key_file.write(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or (
+    _demo_secret_key(VAR_DIR / "demo-secret-key") if DEMO else _DEV_SECRET_KEY if DEBUG else "")
 if not SECRET_KEY:
     from django.core.exceptions import ImproperlyConfigured
 
@@ -163,7 +186,7 @@ STORAGES = {
 }
 
 # E-mail: EMAIL_URL (smtp://user:pass@host:587/?tls=True) or the console in development.
-_email = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+_email = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG or DEMO else "smtp://localhost:25")
 vars().update(_email)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ILL Office <ill@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -355,7 +378,7 @@ ILLMS_PERMISSIONS_POLICY = {
         "hid", "idle-detection", "magnetometer", "microphone", "midi", "payment", "picture-in-picture",
         "publickey-credentials-get", "screen-wake-lock", "serial", "usb", "xr-spatial-tracking")
 }
-if not DEBUG:
+if not DEBUG and not DEMO:  # the demo is served over plain HTTP on this machine: no HTTPS to insist on
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True

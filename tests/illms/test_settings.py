@@ -127,3 +127,25 @@ def test_sign_in_session_and_policy_settings_come_from_the_environment(tmp_path)
     out = manage("shell", "-c", SHOW_SIGN_IN, env=env).stdout.split()[-8:]
     assert out == ["5", "900", "2", "1800", "259200", "https://cdn.example.edu", "https://stats.example.edu",
                    "https://errors.example.edu/csp"]
+
+
+DEMO_SHOW = ("from django.conf import settings; "
+             "print(settings.DEBUG, settings.SECRET_KEY, getattr(settings, 'SECURE_SSL_REDIRECT', False), "
+             "settings.SESSION_COOKIE_SECURE, settings.EMAIL_BACKEND.rsplit('.', 1)[-1])")
+
+
+def test_the_demo_runs_with_debug_off_and_a_secret_key_of_its_own_kept_in_var(tmp_path):
+    env = {"ILLMS_VAR_DIR": str(tmp_path), "ILLMS_DEMO": "1"}
+    debug, key, ssl_redirect, secure_cookie, email = manage("shell", "-c", DEMO_SHOW, env=env).stdout.split()[-5:]
+    assert (debug, ssl_redirect, secure_cookie, email) == ("False", "False", "False", "EmailBackend")
+    key_file = tmp_path / "demo-secret-key"
+    assert key == key_file.read_text().strip() and len(key) >= 50 and "insecure" not in key
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert manage("shell", "-c", DEMO_SHOW, env=env).stdout.split()[-4] == key  # the same key every start
+
+
+def test_a_secret_key_set_in_the_environment_wins_over_the_demos(tmp_path):
+    env = {"ILLMS_VAR_DIR": str(tmp_path), "ILLMS_DEMO": "1", "DJANGO_SECRET_KEY": "from-the-operator"}
+    assert manage("shell", "-c", DEMO_SHOW, env=env).stdout.split()[-4] == "from-the-operator"
+    assert not (tmp_path / "demo-secret-key").exists()
+
