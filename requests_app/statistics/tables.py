@@ -244,8 +244,8 @@ def unfilled_reasons(f: Figures) -> Table:
 
 #: Every table, in page order, by the name of its CSV download.
 TABLES: dict[str, Callable[[Figures], Table]] = {
-    "requests-by-role": volume_by_role,
     "requests-by-month": monthly_trend,
+    "requests-by-role": volume_by_role,
     "requests-by-format": volume_by_format,
     "requests-by-service-type": volume_by_service_type,
     "requests-by-state": volume_by_state,
@@ -257,6 +257,29 @@ TABLES: dict[str, Callable[[Figures], Table]] = {
     "top-books": top_books,
     "unfilled-reasons": unfilled_reasons,
 }
+
+
+@dataclass(frozen=True)
+class Section:
+    """A tab of the statistics page: some tables, loaded on their own (``views.section``)."""
+
+    name: str
+    title: str
+    tables: tuple[str, ...]
+
+
+#: The page's sections in tab order; the first opens the page. Every table is in exactly one.
+SECTIONS: dict[str, Section] = {section.name: section for section in (
+    Section("trend", "Monthly trend", ("requests-by-month",)),
+    Section("volume", "Volumes", ("requests-by-role", "requests-by-format", "requests-by-service-type",
+                                  "requests-by-state")),
+    Section("fill-rate", "Fill rate", ("fill-rate",)),
+    Section("turnaround", "Turnaround", ("turnaround",)),
+    Section("patrons", "Patrons", ("patron-category", "department")),
+    Section("titles", "Top titles", ("top-journals", "top-books")),
+    Section("unfilled", "Unfilled reasons", ("unfilled-reasons",)),
+)}
+FIRST_SECTION = next(iter(SECTIONS))
 
 
 def build(scope: queries.Scope, names: Sequence[str] | None = None) -> list[Table]:

@@ -67,18 +67,45 @@ def _filters_query(form: StatisticsFilterForm) -> str:
     return urlencode(params)
 
 
+def _section(name: str) -> tables.Section:
+    if name not in tables.SECTIONS:
+        raise Http404("No such statistics section.")
+    return tables.SECTIONS[name]
+
+
+def _section_context(scope, section: tables.Section) -> list[dict]:
+    """The section's tables with their charts: only the queries those tables need (``tables.Figures``)."""
+    return [{"table": table, "chart": bar_chart(table.bars, scale=table.scale)}
+            for table in tables.build(scope, section.tables)]
+
+
 @statistics_access
 def index(request: HttpRequest, library: Library | None) -> HttpResponse:
+    """The filters, the sections' tabs and one section (``?section=NAME``, default the first); the other
+    sections load into their panels when their tab is clicked (static/js/statistics-sections.js), and
+    without JavaScript each tab is a link to this page showing that section."""
+    section = _section(request.GET.get("section") or tables.FIRST_SECTION)
     form = _form(request, library)
-    context = {"form": form, "library": library, "sections": [], "query": ""}
+    context = {"form": form, "library": library, "sections": [], "query": "", "section": section,
+               "all_sections": tables.SECTIONS.values()}
     if library is not None and form.is_valid():
         scope = form.scope(library)
-        context.update(
-            scope=scope, query=_filters_query(form),
-            sections=[{"table": table, "chart": bar_chart(table.bars, scale=table.scale)}
-                      for table in tables.build(scope)],
-        )
+        context.update(scope=scope, query=_filters_query(form), sections=_section_context(scope, section))
     return render(request, "statistics/index.html", context)
+
+
+@statistics_access
+def section(request: HttpRequest, library: Library | None, name: str) -> HttpResponse:
+    """One section's HTML, without the page around it: what a tab loads into its panel."""
+    chosen = _section(name)
+    form = _form(request, library)
+    if library is None:
+        raise Http404("There is no member library yet.")
+    if not form.is_valid():
+        return render(request, "statistics/_filter_errors.html", {"form": form}, status=400)
+    scope = form.scope(library)
+    return render(request, "statistics/_section.html", {
+        "section": chosen, "sections": _section_context(scope, chosen), "query": _filters_query(form)})
 
 
 @statistics_access

@@ -42,6 +42,15 @@ def table_of(response, name):
     return next(s["table"] for s in response.context["sections"] if s["table"].name == name)
 
 
+def section_of(table: str) -> str:
+    return next(section.name for section in tables.SECTIONS.values() if table in section.tables)
+
+
+def page_with(client, table: str, params):
+    """The page showing the section that holds ``table``."""
+    return client.get(PAGE, {**params, "section": section_of(table)})
+
+
 def test_anonymous_visitors_are_sent_to_sign_in(client):
     for url in (PAGE, csv_url("fill-rate")):
         response = client.get(url)
@@ -68,12 +77,12 @@ def test_an_ill_administrator_sees_the_statistics(client, month):
 
 
 def test_the_page_shows_the_hand_worked_figures_with_charts(client, reporter):
-    response = client.get(PAGE, MARCH)
+    response = page_with(client, "fill-rate", MARCH)
     assert response.status_code == 200
     rates = table_of(response, "fill-rate").rows
     assert ("Lending", "All partners", "", 3, 2, 5, "60.0") in rates
     assert ("Borrowing", "AAA", "Alpha Library", 2, 1, 3, "66.7") in rates
-    turnaround = table_of(response, "turnaround").rows
+    turnaround = table_of(page_with(client, "turnaround", MARCH), "turnaround").rows
     assert ("Borrowing: submitted → available to the patron", "All partners", 3, "6.0", "7.6") in turnaround
     html = response.content.decode()
     assert '<svg class="statistics-chart' in html
@@ -117,17 +126,17 @@ def test_a_superuser_without_a_staff_profile_starts_at_the_first_member_library(
 
 
 def test_the_partner_filter_narrows_every_table(client, reporter):
-    response = client.get(PAGE, {**MARCH, "partner": "aaa"})
-    rates = table_of(response, "fill-rate").rows
+    rates = table_of(page_with(client, "fill-rate", {**MARCH, "partner": "aaa"}), "fill-rate").rows
     assert ("Borrowing", "All partners", "", 2, 1, 3, "66.7") in rates
     assert ("Lending", "All partners", "", 2, 0, 2, "100.0") in rates
+    response = page_with(client, "requests-by-role", {**MARCH, "partner": "aaa"})
     assert table_of(response, "requests-by-role").rows == [("Borrowing", 3), ("Lending", 3)]
 
 
 def test_staff_of_another_library_see_their_own_numbers_not_ours(client, month):
     other = MemberLibraryFactory(symbol="OTH")
     client.force_login(StaffFactory(library=other, groups=[roles.REPORTING]))
-    response = client.get(PAGE, {**MARCH, "library": month.own.pk})
+    response = page_with(client, "requests-by-role", {**MARCH, "library": month.own.pk})
     assert response.context["scope"].library == other
     assert table_of(response, "requests-by-role").rows == [("Borrowing", 0), ("Lending", 0)]
     rows = read_csv(client.get(csv_url("requests-by-role"), {**MARCH, "library": month.own.pk}))
@@ -137,7 +146,7 @@ def test_staff_of_another_library_see_their_own_numbers_not_ours(client, month):
 def test_a_superuser_may_choose_any_member_library(client, month):
     client.force_login(UserFactory(is_superuser=True))
     MemberLibraryFactory(symbol="AAB")  # first in symbol order: the default
-    response = client.get(PAGE, {**MARCH, "library": month.own.pk})
+    response = page_with(client, "requests-by-role", {**MARCH, "library": month.own.pk})
     assert response.context["scope"].library == month.own
     assert table_of(response, "requests-by-role").rows == [("Borrowing", 4), ("Lending", 6)]
     assert f"library={month.own.pk}" in response.context["query"]
@@ -145,8 +154,10 @@ def test_a_superuser_may_choose_any_member_library(client, month):
 
 def test_each_csv_holds_the_numbers_of_its_table_on_the_page(client, reporter):
     page = client.get(PAGE, {**MARCH, "role": "borrowing"})
-    for section in page.context["sections"]:
-        table = section["table"]
+    shown = [item["table"] for name in tables.SECTIONS
+             for item in client.get(PAGE, {**MARCH, "role": "borrowing", "section": name}).context["sections"]]
+    assert [table.name for table in shown] == list(tables.TABLES)
+    for table in shown:
         response = client.get(csv_url(table.name) + "?" + page.context["query"])
         assert response.status_code == 200
         assert response["Content-Type"] == "text/csv; charset=utf-8"
@@ -156,7 +167,7 @@ def test_each_csv_holds_the_numbers_of_its_table_on_the_page(client, reporter):
 
 
 def test_the_page_links_each_table_to_its_csv_with_the_same_filters(client, reporter):
-    html = client.get(PAGE, {**MARCH, "partner": "AAA", "role": "lending"}).content.decode()
+    html = page_with(client, "fill-rate", {**MARCH, "partner": "AAA", "role": "lending"}).content.decode()
     assert f'href="{csv_url("fill-rate")}?start=2026-03-01&amp;end=2026-03-31&amp;partner=AAA&amp;role=lending"' in html
 
 
@@ -184,7 +195,7 @@ def test_a_title_with_markup_is_shown_as_text_in_the_chart_and_the_table(client,
     from tests.factories import IllRequestFactory
 
     IllRequestFactory(library=month.own, title="<script>alert(1)</script>", created_at=scenario.T0)
-    html = client.get(PAGE, MARCH).content.decode()
+    html = page_with(client, "top-books", MARCH).content.decode()
     assert "<script>alert(1)" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
@@ -201,18 +212,19 @@ def test_the_page_lists_the_busiest_partners_and_leaves_the_others_to_the_csv(cl
                                                                                monkeypatch):
     monkeypatch.setattr(tables, "PAGE_PARTNERS", 1)
     scenario.more_traffic(month.own, month.aaa, 3)
-    response = client.get(PAGE, {**MARCH, "role": "lending"})
+    response = page_with(client, "fill-rate", {**MARCH, "role": "lending"})
     fill_rate = table_of(response, "fill-rate")
     assert [row[1] for row in fill_rate.shown_rows] == ["All partners", "AAA"]
     assert "BBB" in [row[1] for row in fill_rate.rows]
     assert [bar.label for bar in fill_rate.bars] == ["Lending · All partners", "Lending · AAA"]
-    assert [row[1] for row in table_of(response, "turnaround").shown_rows] == ["All partners", "AAA"]
+    turnaround = table_of(page_with(client, "turnaround", {**MARCH, "role": "lending"}), "turnaround")
+    assert [row[1] for row in turnaround.shown_rows] == ["All partners", "AAA"]
     assert "The busiest partners are shown; 1 more row is in the" in response.content.decode()
     assert "BBB" in [row[1] for row in read_csv(client.get(csv_url("fill-rate") + "?" + response.context["query"]))]
 
 
 def test_the_page_lists_every_partner_when_they_are_few(client, reporter):
-    response = client.get(PAGE, {**MARCH, "role": "lending"})
+    response = page_with(client, "fill-rate", {**MARCH, "role": "lending"})
     fill_rate = table_of(response, "fill-rate")
     assert fill_rate.shown_rows == fill_rate.rows
     assert "The busiest partners are shown" not in response.content.decode()
