@@ -112,9 +112,10 @@ def test_every_id_in_our_addresses_is_read_by_the_id_converter():
 
 #: Ids that come in form fields and query strings: (method, address, field, the other fields, what the page says).
 IDS_IN_FORMS = {
-    "pull slips": ("post", "/lending/print/", "ids", {}, "Select at least one of our lending requests to print."),
-    "pull slips as PDF": ("get", "/lending/pull-slips.pdf", "ids", {}, None),
-    "shipping labels": ("get", "/lending/labels.pdf", "ids", {}, None),
+    # A batch print with no request any row can be is an empty selection: back to the queue, saying so.
+    "pull slips": ("post", "/lending/print/", "ids", {}, "Select at least one request."),
+    "pull slips as PDF": ("get", "/lending/pull-slips.pdf", "ids", {}, "Select at least one request."),
+    "shipping labels": ("get", "/lending/labels.pdf", "ids", {}, "Select at least one request."),
     "lending queue after printing": ("get", "/lending/", "printed", {}, "Lending queue"),
     "borrowing bulk action": ("post", "/borrowing/queue/bulk/", "requests", {"action": "cancel"},
                               "Tick at least one request and choose an action."),
