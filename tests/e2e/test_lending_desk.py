@@ -62,7 +62,8 @@ def test_lending_staff_print_the_pull_slip_find_the_item_and_ship_it(live_server
     page.wait_for_url(f"**/lending/requests/{request.pk}/")
     assert page.locator("#status").inner_text() == "Awaiting shipping"
 
-    page.locator("details:has(form[data-action=ship]) > summary").click()
+    # Shipping is what comes next: its form is the first action, already open.
+    assert page.locator("details:has(form[data-action=ship])").get_attribute("open") is not None
     page.get_by_label("Shipping method").select_option("Courier")
     page.get_by_label("Tracking number").fill("1Z999AA10123456784")
     page.locator("form[data-action=ship] button[type=submit]").click()
