@@ -104,7 +104,7 @@ def demo_pages() -> dict[str, list[str]]:
     lending = IllRequest.objects.filter(role="lending", library__symbol="DEMO").first()
     return {
         "patron": ["/", "/requests/", "/requests/new/", "/requests/new/article/", f"/requests/{patron_request.pk}/",
-                   "/requests/preferences/"],
+                   "/requests/preferences/", "/requests/help/"],
         "borrowing": ["/", "/borrowing/queue/", f"/borrowing/requests/{borrowing.first().pk}/", "/borrowing/scan/",
                       "/borrowing/copyright/", "/inbox/", "/help/", "/help/borrowing/"],
         "lending": ["/lending/", f"/lending/requests/{lending.pk}/", "/lending/scan/", "/lending/holdings/",
