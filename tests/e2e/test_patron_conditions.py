@@ -32,8 +32,8 @@ def test_a_patron_reads_the_conditions_and_fee_then_accepts_them(patron_page):
     panel = page.locator("#conditions")
     assert "Library use only" in panel.inner_text() and "12.50 EUR" in panel.inner_text()
     assert serious_accessibility_violations(page) == []
-    page.get_by_role("button", name="Accept conditions").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Accept conditions").click()
     request.refresh_from_db()
     assert request.status != BorrowingStatus.CONDITIONAL
     assert "accepted" in page.locator("#conditions").inner_text()  # the loan is lent on them: they stay in sight
@@ -46,6 +46,6 @@ def test_a_patron_who_refuses_the_conditions_is_asked_first_and_the_request_move
     dialog = page.locator("dialog[open]")
     dialog.wait_for()
     assert IllRequest.objects.get(pk=request.pk).status == BorrowingStatus.CONDITIONAL
-    dialog.get_by_role("button", name="Confirm").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        dialog.get_by_role("button", name="Confirm").click()
     assert IllRequest.objects.get(pk=request.pk).status != BorrowingStatus.CONDITIONAL
