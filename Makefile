@@ -26,7 +26,7 @@ install: $(STAMP)
 run: export ILLMS_DEMO ?= 1
 run: install
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py seed_demo --site-url http://$(HOST):$(PORT)
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	@echo "ILLMS at http://$(HOST):$(PORT)/  (Ctrl-C stops the web server, the worker and beat)"
 	@trap 'kill 0' INT TERM EXIT; \

@@ -6,11 +6,13 @@ from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
+from django.core.files.storage import default_storage
+from django.core.management import CommandError, call_command
 
 from billing.models import Charge, ChargeStatus, Direction, FeeSchedule, Invoice, InvoiceStatus
-from illms.management.commands.seed_demo import DEFAULT_PASSWORD, PATRONS, STAFF, find_path
-from lending.models import Holding, LendingDetail, MatchKind
+from borrowing.models import PatronDownload
+from illms.management.commands.seed_demo import DEFAULT_PASSWORD, PATRONS, STAFF, STAFF_AT, find_path
+from lending.models import ElectronicDelivery, Holding, LendingDetail, MatchKind
 from lending.pdf import pull_slips
 from requests_app.models import (
     ActorKind,
@@ -85,15 +87,15 @@ def test_seed_histories_show_staff_patrons_partners_and_jobs_at_work():
     seed()
     events = Event.objects.exclude(action="create").select_related("request", "actor_user", "actor_library")
     assert {e.actor_kind for e in events} == set(ActorKind)
-    for event in events.filter(actor_kind=ActorKind.STAFF):
-        expected = "borrowing" if event.request.role == Role.BORROWING else "lending"
+    for event in events.filter(actor_kind=ActorKind.STAFF).select_related("request__library"):
+        expected = STAFF_AT[(event.request.library.symbol, event.request.role)]
         assert event.actor_user.username == expected
-    assert all(not e.actor_library.is_member for e in events.filter(actor_kind=ActorKind.PARTNER))
+    assert all(e.actor_library_id != e.request.library_id for e in events.filter(actor_kind=ActorKind.PARTNER))
 
 
 def test_running_the_seed_twice_creates_no_duplicates():
     models = (Library, get_user_model(), IllRequest, Event, PatronProfile, StaffProfile, PickupLocation, Holding,
-              LendingDetail, FeeSchedule, Charge, Invoice)
+              LendingDetail, FeeSchedule, Charge, Invoice, ElectronicDelivery, PatronDownload)
     seed()
     counts = [m.objects.count() for m in models]
     seed()
@@ -267,3 +269,48 @@ def test_the_billing_clerk_downloads_a_seeded_invoice_from_its_page(client):
     response = client.get(f"/billing/invoices/{invoice.pk}/pdf/")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert invoice.number in pdf_text(b"".join(response.streaming_content))
+
+
+def test_every_copy_the_demo_delivers_is_a_stored_pdf():
+    seed()
+    deliveries = ElectronicDelivery.objects.select_related("request")
+    assert deliveries.count() >= 3
+    for delivery in deliveries:
+        with default_storage.open(delivery.file.name, "rb") as stored:
+            data = stored.read()
+        assert data.startswith(b"%PDF-") and len(data) == delivery.size
+        assert delivery.request.title.split(":")[0] in pdf_text(data)
+
+
+def test_the_branch_library_scans_the_copies_its_own_staff_deliver():
+    seed()
+    delivery = ElectronicDelivery.objects.filter(request__library__symbol="DEMO2").first()
+    assert delivery.created_by.username == "docdel"
+    borrowing = IllRequest.objects.get(role=Role.BORROWING, partner__symbol="DEMO2",
+                                       requesting_agency_request_id=delivery.request.requesting_agency_request_id)
+    assert borrowing.status == "delivered"
+
+
+def test_the_patron_downloads_the_copy_on_his_request_page(client):
+    seed()
+    request = IllRequest.objects.get(role=Role.BORROWING, patron__username="aokafor", status="delivered")
+    assert client.login(username="aokafor", password=DEFAULT_PASSWORD)
+    page = client.get(f"/requests/{request.pk}/").content.decode()
+    assert f"/requests/{request.pk}/copy/" in page
+    response = client.get(f"/requests/{request.pk}/copy/", follow=True)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    data = b"".join(response.streaming_content)
+    assert data.startswith(b"%PDF-") and "The structure of proteins" in pdf_text(data)
+    assert request.patron_downloads.get().download_count == 1
+
+
+def test_the_demo_download_links_point_at_the_site_given(client):
+    seed("--site-url", "https://ill.example.edu/")
+    link = PatronDownload.objects.filter(request__patron__username="aokafor").get()
+    assert link.url.startswith("https://ill.example.edu/delivery/")
+
+
+def test_a_site_url_that_is_not_http_is_refused_and_changes_nothing():
+    with pytest.raises(CommandError, match="http"):
+        seed("--site-url", "ftp://ill.example.edu")
+    assert not Library.objects.exists()

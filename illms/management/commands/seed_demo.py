@@ -20,11 +20,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from billing.models import BillingSettings, Budget, Direction, ExchangeRate, FeeSchedule, Service
@@ -34,6 +37,7 @@ from borrowing.services import submit_request
 from lending.models import Holding, HoldingFormat
 from lending.services import receive_request
 from lending.services.availability import check_availability
+from lending.services.edelivery import deliver_copy
 from requests_app import roles
 from requests_app.models import (
     COPY_FORMATS,
@@ -56,6 +60,7 @@ from requests_app.models import (
     ServiceType,
     StaffProfile,
 )
+from requests_app.partners import outbox
 from requests_app.partners.keys import issue_api_key
 from requests_app.services import perform
 from requests_app.workflow import Actor, Transition, Workflow, WorkflowError, registry
@@ -144,6 +149,7 @@ class StaffAccount:
     groups: tuple[str, ...] = ()
     is_staff: bool = False
     is_superuser: bool = False
+    library: str = DEMO
 
 
 @dataclass(frozen=True)
@@ -166,6 +172,8 @@ STAFF = [
     StaffAccount("illadmin", "Ian", "Adeyemi", f"{roles.ILL_ADMINISTRATOR} (and Django admin, own library)",
                  (roles.ILL_ADMINISTRATOR,), is_staff=True),
     StaffAccount("reports", "Rosa", "Martínez", roles.REPORTING, (roles.REPORTING,)),
+    StaffAccount("docdel", "Noor", "Haddad", f"{roles.LENDING_STAFF} at DEMO2, the health sciences library",
+                 (roles.LENDING_STAFF,), library="DEMO2"),
 ]
 
 PATRONS = [
@@ -261,6 +269,10 @@ CITATIONS: dict[str, dict] = {
     "tversky": article("Judgment under Uncertainty: Heuristics and Biases", "Tversky, Amos; Kahneman, Daniel",
                        "Science", "185", "4157", "1124-1131", "1974", "0036-8075",
                        "10.1126/science.185.4157.1124"),
+    "pauling": article("The structure of proteins: Two hydrogen-bonded helical configurations of the polypeptide "
+                       "chain", "Pauling, Linus; Corey, Robert B.; Branson, H. R.",
+                       "Proceedings of the National Academy of Sciences of the United States of America", "37", "4",
+                       "205-211", "1951", "0027-8424", "10.1073/pnas.37.4.205"),
     "granovetter": article("The Strength of Weak Ties", "Granovetter, Mark S.", "American Journal of Sociology",
                            "78", "6", "1360-1380", "1973", "0002-9602", "10.1086/225469"),
     "shannon": article("A Mathematical Theory of Communication", "Shannon, C. E.",
@@ -441,7 +453,9 @@ SCENARIOS = [
     Scenario(B, (*LOAN_ROUTE, "returned", "return_shipped"), "zinn", patron="dthompson", lenders=("HPL",)),
     Scenario(B, (*LOAN_ROUTE, "returned", "return_shipped", "completed"), "thompson", patron="mchen",
              lenders=("NFC",), due_in_days=-12, age_days=60),
-    Scenario(B, ("sent", "delivered"), "hardin", patron="patron", lenders=("FIT",)),
+    # Copies from the branch library: it scans them here, so the patron's download works in the demo.
+    Scenario(B, ("sent", "delivered"), "hardin", patron="patron", lenders=("DEMO2",)),
+    Scenario(B, ("sent", "delivered"), "pauling", patron="aokafor", lenders=("DEMO2",), age_days=3),
     Scenario(B, ("sent", "delivered", "completed"), "granovetter", patron="sgarcia", lenders=("FIT",)),
     Scenario(B, ("sent", "sourcing", "sent", "sourcing", "end_of_rota"), "resnet", patron="jlindqvist",
              lenders=("RSU", "KBU")),
@@ -472,6 +486,11 @@ SCENARIOS = [
     Scenario(L, ("new",), "watson_crick", requester="RSU", age_days=0),
     Scenario(L, ("new",), "shannon", requester="NFC", age_days=2),
 ]
+
+#: The staff account that works each desk: (library, workflow) → username.
+STAFF_AT = {(DEMO, Role.BORROWING): "borrowing", (DEMO, Role.LENDING): "lending", ("DEMO2", Role.LENDING): "docdel"}
+#: Where the demo is served (``make run``): the download links of the copies it delivers point there.
+DEFAULT_SITE_URL = "http://127.0.0.1:8000"
 
 #: Who acts when a transition allows several: the partner answers for itself, staff do the
 #: rest; these actions read better done by someone else.
@@ -561,10 +580,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--password", default=DEFAULT_PASSWORD,
                             help=f"Password of the demo accounts it creates (default: {DEFAULT_PASSWORD}).")
+        parser.add_argument("--site-url", default="",
+                            help="Where the demo is served, for the download links of the copies it delivers "
+                                 f"(default: ILLMS_SITE_URL, else {DEFAULT_SITE_URL}).")
 
-    def handle(self, *args: Any, password: str, verbosity: int = 1, **options: Any) -> None:
+    def handle(self, *args: Any, password: str, site_url: str = "", verbosity: int = 1, **options: Any) -> None:
         if not password:
             raise CommandError("The demo password cannot be empty.")
+        self.site_url = site_url or settings.ILLMS_SITE_URL or DEFAULT_SITE_URL
+        if not self.site_url.startswith(("http://", "https://")):
+            raise CommandError(f"The site URL must start with http:// or https:// (not “{self.site_url}”).")
         self.verbosity = verbosity
         self.today = timezone.localdate()
         with transaction.atomic():
@@ -702,7 +727,7 @@ class Command(BaseCommand):
         for staff in STAFF:
             user = self.user(staff.username, staff.first_name, staff.last_name,
                              is_staff=staff.is_staff, is_superuser=staff.is_superuser)
-            StaffProfile.objects.get_or_create(user=user, defaults={"library": self.demo})
+            StaffProfile.objects.get_or_create(user=user, defaults={"library": self.libraries[staff.library]})
             if staff.groups:
                 user.groups.add(*Group.objects.filter(name__in=staff.groups))
             accounts.append((user, staff.role))
@@ -760,9 +785,11 @@ class Command(BaseCommand):
         self.users = users
         scenarios = [*SCENARIOS, *self.uncovered_states(SCENARIOS)]
         for n, scenario in enumerate(scenarios, start=1):
+            self.lender_side: list[IllRequest] = []
             request = self.play(scenario, n)
-            self.spread_history(request, scenario, n)
-            self.record_charges(request)
+            self.spread_history([request, *self.lender_side], scenario, n)
+            for made in (request, *self.lender_side):
+                self.record_charges(made)
             if self.verbosity >= 2:
                 self.stdout.write(f"  {request.number:>5}  {request.status:<18}  {request.title[:60]}")
         return len(scenarios)
@@ -833,10 +860,55 @@ class Command(BaseCommand):
                 if lender:
                     request.partner = self.libraries[lender]
                     request.save(update_fields=["partner"])
+                if self.by_member_lender(request, transition):
+                    self.supply_locally(request, transition, scenario)
+                    continue
                 self.act(request, transition, scenario)
+                if transition.action == "send_to_lender" and request.partner.is_member:
+                    self.lender_side.append(self.deliver_to_member(request))
             for action in scenario.asides.get(waypoint, ()):
                 self.act(request, workflow.transition(action), scenario)
         return request
+
+    # A member library as lender: its own staff answer, in-process ----------------------------
+
+    def by_member_lender(self, request: IllRequest, transition: Transition) -> bool:
+        """Whether ``transition`` is the lender's answer and the lender is one of our member libraries."""
+        return (request.role == Role.BORROWING and request.partner_id is not None and request.partner.is_member
+                and actor_kind(transition, request.role) == ActorKind.PARTNER)
+
+    def deliver_to_member(self, request: IllRequest) -> IllRequest:
+        """Send ``request``'s messages to its member lender now (the outbox would after the seed commits)
+        and return the lender's request they made, checked against the lender's shelves."""
+        outbox.deliver_request(request.pk)
+        lending = IllRequest.objects.get(role=Role.LENDING, library=request.partner, partner=request.library,
+                                         requesting_agency_request_id=request.requesting_agency_request_id)
+        check_availability(request=lending)
+        return lending
+
+    def supply_locally(self, request: IllRequest, transition: Transition, scenario: Scenario) -> None:
+        """The member lender's staff do what brings ``transition`` about on our side: for a copy they
+        print the pull slip and upload the scan, and the answer reaches us through the outbox."""
+        if transition.action != "lender_delivered_copy":
+            raise CommandError(f"Demo request {request.number}: the member lender cannot yet play "
+                               f"“{transition.label}” in the demo.")
+        lending = next(r for r in self.lender_side if r.library_id == request.partner_id)
+        lender = registry.get(Role.LENDING)
+        for action in ("print_pull_slip", "deliver_copy"):
+            self.act(lending, lender.transition(action), scenario)
+        outbox.deliver_request(lending.pk)
+        request.refresh_from_db()
+        if request.status != transition.target:
+            raise CommandError(f"Demo request {request.number}: {request.partner.symbol} delivered the copy, "
+                               f"but the request is “{request.status}”.")
+
+    def scan(self, request: IllRequest) -> SimpleUploadedFile:
+        """A one-page PDF standing in for the scanned pages of ``request``'s article or chapter."""
+        from weasyprint import HTML
+
+        html = render_to_string("demo/scan.html", {"ill_request": request})
+        return SimpleUploadedFile(f"scan-{request.number}.pdf", HTML(string=html).write_pdf(),
+                                  content_type="application/pdf")
 
     def requester_said(self, request: IllRequest, partner: Library) -> None:
         """What a partner's ISO 18626 request says of itself: its ILL office, where to ship, who to bill."""
@@ -857,7 +929,7 @@ class Command(BaseCommand):
     def act(self, request: IllRequest, transition: Transition, scenario: Scenario) -> None:
         kind = actor_kind(transition, request.role)
         if kind == ActorKind.STAFF:
-            actor = Actor.staff(self.users["borrowing" if request.role == Role.BORROWING else "lending"])
+            actor = Actor.staff(self.users[STAFF_AT[(request.library.symbol, request.role)]])
         elif kind == ActorKind.PATRON:
             actor = Actor.patron(request.patron)
         elif kind == ActorKind.PARTNER:
@@ -868,8 +940,13 @@ class Command(BaseCommand):
         if transition.needs_note and not note:
             note = transition.description or transition.label
         try:
-            perform(request=request, action=transition.action, actor=actor, source=SOURCES[actor.kind], note=note,
-                    data=self.payload(transition.action, request, scenario))
+            if transition.action == "deliver_copy":  # a real scan, stored and downloadable like any upload
+                deliver_copy(request=request, actor=actor, upload=self.scan(request), base_url=self.site_url,
+                             note=note, source=SOURCES[actor.kind])
+                request.refresh_from_db()
+            else:
+                perform(request=request, action=transition.action, actor=actor, source=SOURCES[actor.kind],
+                        note=note, data=self.payload(transition.action, request, scenario))
         except WorkflowError as exc:
             raise CommandError(f"Demo request {request.number} ({scenario.citation}) could not "
                                f"“{transition.label}” from “{request.status}”: {exc}") from exc
@@ -893,18 +970,23 @@ class Command(BaseCommand):
             return {"clearance_fee": "32.50", "currency": "USD"}
         return {}
 
-    def spread_history(self, request: IllRequest, scenario: Scenario, n: int) -> None:
-        """Move the request's events back in time, in order, so lists and turnaround look lived in.
+    def spread_history(self, requests: list[IllRequest], scenario: Scenario, n: int) -> None:
+        """Move the requests' events back in time, in order, so lists and turnaround look lived in.
 
         The workflow writes events at the moment it acts; a seed acts in a second, so this
-        rewrites their timestamps once, right after making them.
+        rewrites their timestamps once, right after making them. A member lender's request is
+        spread with ours, on one timeline.
         """
-        events = list(Event.objects.filter(request=request).order_by("created_at", "pk").values_list("pk", flat=True))
+        events = list(Event.objects.filter(request__in=requests).order_by("created_at", "pk")
+                      .values_list("pk", "request_id"))
         age = scenario.age_days if scenario.age_days is not None else 2 * len(events) + n % 4
         end = timezone.now() - dt.timedelta(minutes=30 + n)
         start = end - dt.timedelta(days=age, hours=n % 7 + 1)
         step = (end - start) / max(len(events) - 1, 1)
-        for i, pk in enumerate(events):
+        times: dict[int, list[dt.datetime]] = {}
+        for i, (pk, request_id) in enumerate(events):
             Event.objects.filter(pk=pk).update(created_at=start + step * i)
-        last = start + step * (len(events) - 1)
-        IllRequest.objects.filter(pk=request.pk).update(created_at=start, status_changed_at=last, updated_at=last)
+            times.setdefault(request_id, []).append(start + step * i)
+        for request_id, when in times.items():
+            IllRequest.objects.filter(pk=request_id).update(created_at=when[0], status_changed_at=when[-1],
+                                                            updated_at=when[-1])
