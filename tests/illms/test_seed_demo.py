@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 
 from billing.models import Charge, ChargeStatus, Direction, FeeSchedule, Invoice, InvoiceStatus
 from borrowing.models import PatronDownload
+from borrowing.states import BorrowingStatus
 from illms.management.commands.seed_demo import DEFAULT_PASSWORD, PATRONS, STAFF, STAFF_AT, find_path
 from lending.models import ElectronicDelivery, Holding, LendingDetail, MatchKind
 from lending.pdf import pull_slips
@@ -288,12 +289,13 @@ def test_the_branch_library_scans_the_copies_its_own_staff_deliver():
     assert delivery.created_by.username == "docdel"
     borrowing = IllRequest.objects.get(role=Role.BORROWING, partner__symbol="DEMO2",
                                        requesting_agency_request_id=delivery.request.requesting_agency_request_id)
-    assert borrowing.status == "delivered"
+    assert borrowing.status == BorrowingStatus.DELIVERED
 
 
 def test_the_patron_downloads_the_copy_on_his_request_page(client):
     seed()
-    request = IllRequest.objects.get(role=Role.BORROWING, patron__username="aokafor", status="delivered")
+    request = IllRequest.objects.get(role=Role.BORROWING, patron__username="aokafor",
+                                      status=BorrowingStatus.DELIVERED)
     assert client.login(username="aokafor", password=DEFAULT_PASSWORD)
     page = client.get(f"/requests/{request.pk}/").content.decode()
     assert f"/requests/{request.pk}/copy/" in page
