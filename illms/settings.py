@@ -162,6 +162,34 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Institutional sign-in (docs/authentication.md): the doors switched on, in the sign-in page's order, and how each
+# door's attributes become a patron (requests_app/identity). Each door's own settings follow its section below.
+ILLMS_SIGNIN_DOORS = [d.strip().lower() for d in env.list("ILLMS_SIGNIN_DOORS", default=[]) if d.strip()]
+_DOOR_NAMES = ("saml", "cas", "ldap", "oidc", "load")
+ILLMS_SIGNIN_LABELS = {d: env.str(f"ILLMS_{d.upper()}_LABEL", default="") for d in _DOOR_NAMES}
+ILLMS_SIGNIN_LIBRARIES = {d: env.str(f"ILLMS_{d.upper()}_LIBRARY", default="") for d in _DOOR_NAMES}
+
+
+def _attribute_maps() -> dict:
+    from django.core.exceptions import ImproperlyConfigured
+
+    from requests_app.identity.fields import parse_mapping
+
+    maps = {}
+    for door in _DOOR_NAMES:
+        try:
+            maps[door] = parse_mapping(env.str(f"ILLMS_{door.upper()}_ATTRIBUTES", default=""))
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"ILLMS_{door.upper()}_ATTRIBUTES: {exc}") from None
+    return maps
+
+
+ILLMS_IDENTITY_ATTRIBUTES = _attribute_maps()
+ILLMS_IDENTITY_CATEGORIES = env.dict("ILLMS_IDENTITY_CATEGORIES", default={})
+ILLMS_IDENTITY_STAFF_AFFILIATIONS = env.list("ILLMS_IDENTITY_STAFF_AFFILIATIONS", default=[])
+ILLMS_IDENTITY_DEFAULT_LIBRARY = env.str("ILLMS_IDENTITY_DEFAULT_LIBRARY", default="")
+ILLMS_IDENTITY_LINK_STAFF = env.bool("ILLMS_IDENTITY_LINK_STAFF", default=True)
+
 # Every page and slip shows dates in this locale's formats (SHORT_DATE_FORMAT, SHORT_DATETIME_FORMAT): en-gb
 # prints 03/12/2026, en-us 12/03/2026.
 LANGUAGE_CODE = env.str("ILLMS_LANGUAGE_CODE", default="en-us")

@@ -267,14 +267,48 @@ class PatronProfile(models.Model):
     blocked = models.BooleanField(default=False)
     blocked_reason = models.CharField(max_length=200, blank=True,
                                       help_text="Shown to the patron when they try to request.")
+    # From the library's systems: the sign-in doors and the patron load keep these current.
+    institution_id = models.CharField(
+        max_length=100, blank=True,
+        help_text="The person's id in the institution's systems (student or employee number), for patron loads.")
+    expires_on = models.DateField(
+        null=True, blank=True, help_text="The day the library account ends; from then on the patron cannot request.")
+    refreshed_from = models.CharField(max_length=20, blank=True,
+                                      help_text="Where the details were last refreshed from (a sign-in door or a load).")
+    refreshed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["library", "card_barcode"], name="patron_unique_card_per_library"),
         ]
+        indexes = [models.Index(fields=["library", "institution_id"], name="patron_institution_id")]
+
+    def expired(self, today) -> bool:
+        return self.expires_on is not None and self.expires_on < today
 
     def __str__(self) -> str:
         return f"{self.user.get_full_name() or self.user.get_username()} ({self.card_barcode})"
+
+
+class ExternalIdentity(models.Model):
+    """An account's name at an identity provider: the door (saml, cas, ldap, oidc) and the subject it asserts.
+
+    A sign-in through a door finds its account by this pair only, never by a user name or e-mail typed
+    elsewhere, so a person cannot take over an account by having the same name at another door.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="external_identities")
+    door = models.CharField(max_length=20)
+    subject = models.CharField(max_length=255)
+    first_seen = models.DateTimeField(auto_now_add=True)
+    last_seen = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["door", "subject"], name="external_identity_unique_subject")]
+        verbose_name_plural = "external identities"
+
+    def __str__(self) -> str:
+        return f"{self.door}:{self.subject}"
 
 
 class StaffProfile(models.Model):

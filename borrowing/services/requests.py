@@ -7,6 +7,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 from requests_app.actors import ActorKind
+from requests_app.identity.provisioning import contact_for
+from requests_app.identity.verification import patron_refusal
 from requests_app.models import (
     COPY_FORMATS,
     DeliveryMethod,
@@ -48,8 +50,12 @@ def request_refusal(*, patron, staff: bool = False) -> ValidationError | None:
                 params={"reason": profile.blocked_reason or "no reason was recorded."})
         return ValidationError(
             "Your account is blocked from interlibrary loan: %(reason)s",
-            code="patron_blocked", params={"reason": profile.blocked_reason or "please contact the ILL office."},
+            code="patron_blocked",
+            params={"reason": profile.blocked_reason or f"please contact {contact_for(profile.library)}."},
         )
+    refusal = patron_refusal(profile, staff=staff)
+    if refusal is not None:
+        return refusal
     active = selectors.patron_open_requests(patron=patron).count()
     limit = active_request_limit(profile)
     if active >= limit:

@@ -1,0 +1,41 @@
+"""What every sign-in door does once the provider has answered: sign the account in, or say why not."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth import login
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from .doors import DEFAULT_LABELS
+from .provisioning import IdentityRefused
+
+logger = logging.getLogger(__name__)
+SESSION_DOOR = "illms_signin_door"
+
+
+def safe_next(request: HttpRequest, candidate: str | None) -> str:
+    """``candidate`` if it points into this site, else the home page."""
+    if candidate and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()},
+                                                     require_https=request.is_secure()):
+        return candidate
+    return settings.LOGIN_REDIRECT_URL if settings.LOGIN_REDIRECT_URL.startswith("/") else "/"
+
+
+def complete_sign_in(request: HttpRequest, user, *, door: str, backend: str, next_url: str | None = None):
+    """Sign ``user`` in through ``door`` and go on to ``next_url`` (checked to be ours)."""
+    login(request, user, backend=backend)
+    request.session[SESSION_DOOR] = door
+    logger.info("Signed in %s through %s", user.get_username(), door)
+    return HttpResponseRedirect(safe_next(request, next_url))
+
+
+def refused(request: HttpRequest, refusal: IdentityRefused | str, *, door: str, status: int = 403) -> HttpResponse:
+    """The sign-in page's refusal: what went wrong, in words, and the way back; nothing was written."""
+    message = refusal.message if isinstance(refusal, IdentityRefused) else str(refusal)
+    logger.warning("Sign-in through %s refused: %s", door, message)
+    return render(request, "registration/signin_refused.html",
+                  {"message": message, "door": door, "door_label": DEFAULT_LABELS.get(door, door)}, status=status)
