@@ -18,6 +18,7 @@ from .models import (
     EmailStatus,
     EmailTemplate,
     Event,
+    ExternalIdentity,
     IllRequest,
     InboundMessage,
     LibraryPolicy,
@@ -37,10 +38,10 @@ from .utilities.admin_lists import values_filter
 
 @admin.register(PatronProfile)
 class PatronProfileAdmin(MemberLibraryScopedAdmin):
-    list_display = ["user", "card_barcode", "library", "category", "department", "blocked"]
-    list_filter = ["library", "category", "blocked"]
+    list_display = ["user", "card_barcode", "library", "category", "department", "expires_on", "blocked"]
+    list_filter = ["library", "category", "blocked", "refreshed_from"]
     search_fields = ["card_barcode", "user__username", "user__first_name", "user__last_name", "user__email",
-                     "department"]
+                     "department", "institution_id"]
     list_select_related = ["user", "library"]
     autocomplete_fields = ["user"]
     patron_path = "user"
@@ -233,6 +234,18 @@ class InboundMessageAdmin(LargeTableAdmin):
     patron_path, request_path = "request__patron", "request"
 
 
+class ExternalIdentityInline(admin.TabularInline):
+    """The account's names at the institution's sign-in doors; deleting one unlinks it (the next sign-in
+    through that door then makes or finds an account afresh)."""
+
+    model = ExternalIdentity
+    extra = 0
+    fields = readonly_fields = ["door", "subject", "first_seen", "last_seen"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 class PatronAwareUserAdmin(MemberLibraryScopedAdmin, UserAdmin):
     """Django's user admin, scoped: a member library's ILL administrator manages its own accounts.
 
@@ -244,6 +257,7 @@ class PatronAwareUserAdmin(MemberLibraryScopedAdmin, UserAdmin):
     """
 
     patron_path, patron_page = "patron_profile__user", "admin user account"
+    inlines = [ExternalIdentityInline]
     #: The flags and rights a user never changes on their own account.
     OWN_RIGHTS = ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]
 
