@@ -53,6 +53,10 @@ def test_the_overview_shows_what_is_owed(billing_client, ours):
     assert "30.00 USD" in response.content.decode()
 
 
+def test_the_overview_offers_to_create_this_months_invoices_now(billing_client, ours):
+    assert 'href="/billing/invoices/create/"' in billing_client.get("/billing/").content.decode()
+
+
 def test_the_invoice_list_shows_only_our_librarys_invoices(billing_client, ours):
     mine = invoice_for(ours)
     theirs = invoice_for(MemberLibraryFactory())
