@@ -19,6 +19,7 @@ from ..access import member_library
 from ..models import Library
 from ..utilities.pagination import keyset_page
 from . import selectors
+from .sections import sections_for
 
 PAGE_SIZE = 25
 REFUSAL = "The partner directory is for the staff of a member library."
@@ -78,4 +79,6 @@ def partner_detail(request: HttpRequest, library: Library, symbol: str) -> HttpR
         "reciprocity": selectors.reciprocity(library, partner),
         "admin_link": _admin_link(request.user, partner),
         "window_days": selectors.WINDOW_DAYS,
+        "sections": [(section, section.edit_url if section.edit_url and request.user.has_perm(section.edit_permission)
+                      else "") for section in sections_for(library, partner)],
     })

@@ -152,7 +152,7 @@ def test_the_detail_never_shows_a_credential_even_one_written_into_an_endpoint(c
 
 def test_the_detail_costs_a_bounded_number_of_queries(client, own, clerk, django_assert_max_num_queries):
     with_dates_in_window(scenario.build(own))
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(17):
         assert client.get(reverse("directory:detail", args=["AAA"])).status_code == 200
 
 
@@ -209,3 +209,27 @@ def test_staff_see_partners_in_the_main_menu_and_patrons_do_not(client, clerk):
 ])
 def test_an_endpoint_is_shown_without_user_password_query_or_fragment(url, shown):
     assert selectors.public_endpoint(url) == shown
+
+
+def test_the_detail_shows_what_we_lend_to_this_partner_when_our_rule_differs(client, own, clerk):
+    from lending.models import PartnerLendingRule
+
+    partner = LibraryFactory(symbol="AAA")
+    PartnerLendingRule.objects.create(library=own, partner=partner, lends_copies=False, loan_period_days=14,
+                                      max_loans_outstanding=3, note="Pays late; copies only by invoice")
+    body = client.get(reverse("directory:detail", args=["AAA"])).content.decode()
+    for text in ["What OWN lends to AAA", "14 days", "At most 3", "Pays late; copies only by invoice"]:
+        assert text in body
+
+
+def test_without_a_rule_the_detail_says_our_general_policy_applies(client, own, clerk):
+    LibraryFactory(symbol="AAA")
+    body = client.get(reverse("directory:detail", args=["AAA"])).content.decode()
+    assert "our general lending policy applies" in body
+
+
+def test_only_an_ill_administrator_gets_the_link_to_change_our_rule(client, own, clerk):
+    LibraryFactory(symbol="AAA")
+    assert reverse("partner-rules:list") not in client.get(reverse("directory:detail", args=["AAA"])).content.decode()
+    client.force_login(StaffFactory(library=own, groups=[roles.ILL_ADMINISTRATOR]))
+    assert reverse("partner-rules:list") in client.get(reverse("directory:detail", args=["AAA"])).content.decode()
