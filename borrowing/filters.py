@@ -13,6 +13,10 @@ from .workflow import WORKFLOW
 
 _NUMBER = re.compile(r"^[Bb](\d{1,12})$")
 
+#: The queue's ``sort`` values and the fields they order by (a ``-`` before the value: descending).
+SORTS = {"updated": "updated_at", "created": "created_at", "title": "title", "need_by": "need_by",
+         "due": "patron_due_date", "lender_due": "due_date", "lender": "partner__symbol"}
+
 
 class BorrowingQueueFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
@@ -25,10 +29,10 @@ class BorrowingQueueFilter(django_filters.FilterSet):
     lender = django_filters.CharFilter(label="Lender symbol", field_name="partner__symbol", lookup_expr="iexact")
     sort = django_filters.OrderingFilter(
         label="Sort by", empty_label="Latest activity",
-        fields=(("updated_at", "updated"), ("created_at", "created"), ("title", "title"), ("need_by", "need_by"),
-                ("patron_due_date", "due"), ("partner__symbol", "lender")),
+        fields=tuple((field, name) for name, field in SORTS.items()),
         field_labels={"updated_at": "Last activity", "created_at": "Submitted", "title": "Title",
-                      "need_by": "Needed by", "patron_due_date": "Patron due date", "partner__symbol": "Lender"},
+                      "need_by": "Needed by", "patron_due_date": "Patron due date", "due_date": "Lender due date",
+                      "partner__symbol": "Lender"},
     )
 
     class Meta:

@@ -577,6 +577,12 @@ class IllRequest(Citation):
         return self.workflow.state(self.status).final
 
     @property
+    def age_days(self) -> int:
+        """Whole days since the request was made (submitted by the patron, or received from the partner), today
+        in the installation's time zone."""
+        return max((timezone.localdate() - timezone.localtime(self.created_at).date()).days, 0)
+
+    @property
     def days_overdue(self) -> int:
         """Whole days since the due date passed, while this side's workflow holds the item overdue; else 0.
 

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from requests_app import action_lists, desk_views, messaging, privacy
+from requests_app import action_lists, desk_views, messaging, privacy, queue_columns
 from requests_app import selectors as core_selectors
 from requests_app import services as core_services
 from requests_app.access import member_library
@@ -25,12 +25,13 @@ from requests_app.action_input import ActionForm
 from requests_app.actors import ActorKind
 from requests_app.desk_views import Desk, confirmation_page, needs_confirmation, run_action
 from requests_app.models import IllRequest, Library, Role
+from requests_app.queue_columns import Column, QueueColumns
 from requests_app.utilities.ids import parse_id, parse_ids
 from requests_app.utilities.pagination import keyset_page
 from requests_app.workflow import Actor, WorkflowError
 
 from .. import pdf, selectors
-from ..filters import BorrowingQueueFilter
+from ..filters import SORTS, BorrowingQueueFilter
 from ..forms import AddLenderForm, CitationForm, NoteForm, ScanForm, StaffNoteForm
 from ..services import copyright as copyright_services
 from ..services import loans, review, rota
@@ -67,22 +68,38 @@ def _back(pk: int) -> HttpResponse:
 
 # Queue --------------------------------------------------------------------------------------
 
+#: The queue's columns; the optional ones may be hidden (``cols``), the sortable ones sort by their header.
+COLUMNS = QueueColumns(columns=(
+    Column("number", "Request"), Column("title", "Title", sort="title"),
+    Column("format", "Format", optional=True), Column("patron", "Patron"),
+    Column("lender", "Lender", sort="lender"), Column("status", "Status"),
+    Column("age", "Age", sort="-created", optional=True),
+    Column("need_by", "Needed by", sort="need_by", optional=True),
+    Column("due", "Patron due", sort="due", optional=True),
+    Column("lender_due", "Lender due", sort="lender_due", optional=True),
+    Column("updated", "Updated", sort="updated"),
+), sorts=SORTS)
+
+
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
     library = _library(request)
-    filterset = BorrowingQueueFilter(request.GET or None, queryset=selectors.staff_queue(library=library))
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    sort = COLUMNS.chosen_sort(query.get(queue_columns.SORT))
+    if not sort:
+        query.pop(queue_columns.SORT, None)  # an unknown sort is the default order, never an error
+    filterset = BorrowingQueueFilter(query or None, queryset=selectors.staff_queue(library=library))
     valid = filterset.is_bound and filterset.is_valid()
     rows = filterset.qs if valid else selectors.staff_queue(library=library)
     today = action_lists.today_for(library)
     needs = action_lists.action_lists.get(Role.BORROWING, request.GET.get(action_lists.PARAMETER) or "")
     if needs:
         rows = action_lists.narrow(rows, library=library, role=Role.BORROWING, key=needs.key, today=today)
-    default_order = needs.ordering if needs else "-updated_at"
-    page = keyset_page(rows, ordering=[filterset.keyset_ordering(default_order) if valid else default_order],
-                       cursor=request.GET.get("cursor"), size=PAGE_SIZE)
+    ordering = COLUMNS.ordering(sort, needs.ordering if needs else "-updated_at")
+    page = keyset_page(rows, ordering=[ordering], cursor=request.GET.get("cursor"), size=PAGE_SIZE)
     status = request.GET.get("status") or ""
-    query = request.GET.copy()
-    query.pop("cursor", None)
+    shown = COLUMNS.shown(query)
     counts = core_selectors.queue_counts(library=library, role=Role.BORROWING)
     context = {
         "library": library, "filter": filterset, "page": page, "status": status,
@@ -91,6 +108,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         "action_list": needs and {"key": needs.key, "label": needs.label_for(today.policy),
                                   "description": needs.description},
         "query": query.urlencode(), "bulk_actions": _bulk_actions(status),
+        "headers": COLUMNS.headers(query, current=COLUMNS.sort_for(ordering), shown=shown),
+        "shown": {c.key for c in shown}, "optional_columns": COLUMNS.optional,
     }
     template = "borrowing/staff/_queue_table.html" if request.htmx and request.htmx.target == "queue-table" \
         else "borrowing/staff/queue.html"

@@ -12,9 +12,10 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
-from requests_app import action_lists
+from requests_app import action_lists, queue_columns
 from requests_app.desk_views import nothing_selected
 from requests_app.models import EventSource, Role
+from requests_app.queue_columns import Column, QueueColumns
 from requests_app.utilities.ids import parse_ids
 from requests_app.utilities.pagination import keyset_page
 from requests_app.workflow import Actor, WorkflowError
@@ -31,12 +32,33 @@ from . import lending_library
 PAGE_SIZE = 50
 
 
+#: The queue's ``sort`` values and the fields they order by (a ``-`` before the value: descending).
+SORTS = {"updated": "updated_at", "created": "created_at", "title": "title", "need_by": "need_by",
+         "due": "due_date", "borrower": "partner__symbol"}
+
+#: The queue's columns; the optional ones may be hidden (``cols``), the sortable ones sort by their header.
+COLUMNS = QueueColumns(columns=(
+    Column("number", "Request"), Column("title", "Title", sort="title"),
+    Column("borrower", "Borrower", sort="borrower"), Column("availability", "Availability"),
+    Column("call_number", "Call number", optional=True), Column("status", "Status"),
+    Column("age", "Age", sort="-created", optional=True),
+    Column("need_by", "Needed by", sort="need_by", optional=True),
+    Column("due", "Due", sort="due", optional=True),
+    Column("updated", "Updated", sort="updated"),
+), sorts=SORTS)
+
+
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
     library = lending_library(request)
     status = request.GET.get("status") or ""
     if status and status not in WORKFLOW.states:
         raise Http404("No such state.")
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    sort = COLUMNS.chosen_sort(query.get(queue_columns.SORT))
+    if not sort:
+        query.pop(queue_columns.SORT, None)  # an unknown sort is the default order, never an error
     filters = {"q": request.GET.get("q", "")[:100], "partner": request.GET.get("partner", "")[:32],
                "match": request.GET.get("match", ""), "renewals": request.GET.get("renewals") == "1"}
     rows = selectors.lending_queue(library=library, status=status or None, **filters)
@@ -44,12 +66,11 @@ def queue(request: HttpRequest) -> HttpResponse:
     needs = action_lists.action_lists.get(Role.LENDING, request.GET.get(action_lists.PARAMETER) or "")
     if needs:
         rows = action_lists.narrow(rows, library=library, role=Role.LENDING, key=needs.key, today=today)
-    page = keyset_page(rows, ordering=[needs.ordering if needs else "-updated_at"],
-                       cursor=request.GET.get("cursor"), size=PAGE_SIZE)
-    query = request.GET.copy()
-    query.pop("cursor", None)
+    ordering = COLUMNS.ordering(sort, needs.ordering if needs else "-updated_at")
+    page = keyset_page(rows, ordering=[ordering], cursor=request.GET.get("cursor"), size=PAGE_SIZE)
     printed = parse_ids(request.GET.getlist("printed"))
     slips_url = f"{reverse('lending:pull_slips_pdf')}?ids={','.join(map(str, printed))}" if printed else ""
+    shown = COLUMNS.shown(query)
     return render(request, "lending/queue.html", {
         "library": library, "status": status, "state": WORKFLOW.state(status) if status else None,
         "counts": selectors.queue_counts(library=library), "page": page, "filters": filters,
@@ -58,7 +79,20 @@ def queue(request: HttpRequest) -> HttpResponse:
                                   "description": needs.description},
         "match_choices": [("held", "Held (any match)")] + list(MatchKind.choices), "query": query.urlencode(),
         "can_print": status in ("", LendingStatus.NEW), "scan_form": ScanForm(), "slips_url": slips_url,
+        "sort": sort, "sort_choices": _sort_choices(),
+        "headers": COLUMNS.headers(query, current=COLUMNS.sort_for(ordering), shown=shown),
+        "shown": {c.key for c in shown}, "optional_columns": COLUMNS.optional,
     })
+
+
+def _sort_choices() -> list[tuple[str, str]]:
+    """The sort menu of the filter form (the headers sort too): each sortable column both ways."""
+    choices = []
+    for column in COLUMNS.columns:
+        if column.sort:
+            choices += [(column.sort, f"{column.label}, ascending"),
+                        (queue_columns.reverse_sort(column.sort), f"{column.label}, descending")]
+    return choices
 
 
 @login_required

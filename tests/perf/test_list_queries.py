@@ -166,6 +166,8 @@ CASES = [
     Case("borrowing queue search", f"/borrowing/queue/?q={MARK.split()[0]}", borrowing_rows, as_staff),
     Case("lending queue", "/lending/", lending_rows, as_staff),
     Case("lending queue by state", "/lending/?status=new", lending_rows, as_staff),
+    Case("borrowing queue sorted by due date", "/borrowing/queue/?sort=-due", borrowing_rows, as_staff),
+    Case("lending queue sorted by age", "/lending/?sort=-created", lending_rows, as_staff),
     Case("holdings list", "/lending/holdings/", holding_rows, as_staff),
     Case("invoice list", "/billing/invoices/", invoice_rows, as_staff, mark=">PERF-"),
     Case("charge list", "/billing/charges/", charge_rows, as_staff, mark=">01/15/2025<"),
