@@ -32,18 +32,17 @@ def pdf_text(content: bytes) -> str:
     return "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
 
 
-def test_billing_staff_create_this_months_invoices_and_preview_the_draft(live_server, desk_page):
-    today = timezone.now().date()
-    if today.day == 1:
-        pytest.skip("on the 1st, this month has no day up to yesterday to invoice")
+def test_billing_staff_create_last_months_invoices_and_preview_the_draft(live_server, desk_page):
+    # Last month, whatever today is: on the 1st this month has no day before today to invoice.
+    month = (timezone.now().date().replace(day=1) - dt.timedelta(days=1)).replace(day=15)
     page = desk_page
     library = MemberLibraryFactory(symbol="BIL", name="Billing University Library")
     BillingSettingsFactory(library=library)
     clerk = StaffFactory(library=library, username="bill", groups=[roles.BILLING_STAFF])
     partner = LibraryFactory(symbol="PTNR", name="Partner College")
-    yesterday = dt.datetime.combine(today - dt.timedelta(days=1), dt.time(12), tzinfo=dt.UTC)
+    incurred = dt.datetime.combine(month, dt.time(12), tzinfo=dt.UTC)
     charge = ReceivableFactory(request=LendingRequestFactory(library=library, partner=partner),
-                               amount=Decimal("18.40"), incurred_at=yesterday)
+                               amount=Decimal("18.40"), incurred_at=incurred)
 
     page.goto(f"{live_server.url}/billing/invoices/")
     page.get_by_label("Username").fill(clerk.username)
@@ -53,9 +52,9 @@ def test_billing_staff_create_this_months_invoices_and_preview_the_draft(live_se
     page.get_by_role("link", name="Create invoices now").click()
     page.wait_for_url("**/billing/invoices/create/")
 
-    page.get_by_label("Month").select_option(f"{today:%Y-%m}")
+    page.get_by_label("Month").select_option(f"{month:%Y-%m}")
     page.get_by_role("button", name="Show what will be invoiced").click()
-    page.wait_for_url(f"**/billing/invoices/create/?month={today:%Y-%m}")
+    page.wait_for_url(f"**/billing/invoices/create/?month={month:%Y-%m}")
     row = page.locator("#invoiceable").get_by_role("row").filter(has_text="PTNR")
     assert row.get_by_role("cell", name="18.40").is_visible()
     assert row.get_by_role("cell", name="USD").is_visible()
@@ -66,7 +65,7 @@ def test_billing_staff_create_this_months_invoices_and_preview_the_draft(live_se
     assert not Invoice.objects.exists()
 
     page.get_by_role("button", name="Create 1 invoice").click()
-    page.wait_for_url(f"**/billing/invoices/create/?month={today:%Y-%m}")
+    page.wait_for_url(f"**/billing/invoices/create/?month={month:%Y-%m}")
     assert page.get_by_text("1 invoice created").is_visible()
     invoice = Invoice.objects.get()
     assert invoice.status == InvoiceStatus.DRAFT
