@@ -24,7 +24,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from . import report
-from .stats import BENCH_ENV
+from .stats import BENCH_ENV, unshipped_settings
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/illms_bench"
 DEFAULT_SIZES = "10000,100000,1000000"
@@ -124,6 +124,10 @@ def main() -> None:
     wanted = only or set(PER_SIZE) | set(JOBS)
 
     os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
+    unshipped = unshipped_settings(os.environ)
+    if unshipped:
+        _fail("the run must measure the shipped configuration, and the environment changes it:\n  "
+              + "\n  ".join(unshipped))
     if "REDIS_URL" not in os.environ and _redis_answers(DEFAULT_REDIS_URL):
         os.environ["REDIS_URL"] = DEFAULT_REDIS_URL  # Celery workers render the invoice PDFs in parallel
     for key, value in BENCH_ENV.items():

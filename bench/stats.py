@@ -17,12 +17,36 @@ BENCH_ENV = {
     "DJANGO_SECRET_KEY": "benchmark-only-secret-key-not-for-production-0123456789",
     "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
     "DJANGO_SECURE_SSL_REDIRECT": "0",
-    "DJANGO_CONN_MAX_AGE": "60",
     "DJANGO_LOG_LEVEL": "WARNING",
     "EMAIL_URL": "memorymail://",
     "DJANGO_STATIC_ROOT": os.path.join("var", "bench", "static"),
     "ILLMS_PRIVATE_STORAGE": os.path.join("var", "bench", "private"),
 }
+
+
+#: Settings the environment may not change for a run: production's values are what the figures are for.
+#: (name, production value or None for "must not be set", why)
+SHIPPED = (
+    ("DJANGO_DEBUG", "0", "production runs with debug off"),
+    ("DJANGO_CONN_MAX_AGE", None, "production keeps its connections (the settings' default); a run with another "
+                                  "value measures a configuration nobody ships"),
+    ("CELERY_TASK_ALWAYS_EAGER", None, "production queues tasks for the workers"),
+    ("ILLMS_POSTGRES_JIT", None, "production leaves JIT off"),
+)
+
+
+def unshipped_settings(environ) -> list[str]:
+    """Why the environment would make the run measure something production does not use (empty: it would not)."""
+    reasons = []
+    for name, shipped, why in SHIPPED:
+        value = environ.get(name)
+        if value is None or (shipped is not None and value == shipped):
+            continue
+        reasons.append(f"{name}={value}: {why}" + (f" (it must be {shipped})." if shipped else "; unset it."))
+    url = environ.get("DATABASE_URL", "")
+    if "conn_max_age" in url.lower():
+        reasons.append("DATABASE_URL sets conn_max_age: production keeps the settings' default; remove it.")
+    return reasons
 
 
 def setup_django() -> None:

@@ -128,7 +128,12 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'illms.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=0))
+# Production keeps each process's database connection open between requests (a new connection per request costs
+# more than most pages' queries); health checks replace one the server closed. Debug (runserver) opens one each time.
+PRODUCTION_CONN_MAX_AGE = 60
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE",
+                                                        default=0 if DEBUG else PRODUCTION_CONN_MAX_AGE))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # WAL and a busy timeout let the web process and the Celery worker share the file.
