@@ -195,6 +195,18 @@ ILLMS_IDENTITY_STAFF_AFFILIATIONS = env.list("ILLMS_IDENTITY_STAFF_AFFILIATIONS"
 ILLMS_IDENTITY_DEFAULT_LIBRARY = env.str("ILLMS_IDENTITY_DEFAULT_LIBRARY", default="")
 ILLMS_IDENTITY_LINK_STAFF = env.bool("ILLMS_IDENTITY_LINK_STAFF", default=True)
 
+# CAS door (docs/authentication.md#cas): the CAS server's base address (``https://cas.example.edu/cas/``), the
+# protocol version whose validation it answers (3: /p3/serviceValidate with attributes; 2: /serviceValidate),
+# how long we wait for its answer, and whether our logout goes on to the CAS server's.
+ILLMS_CAS_SERVER_URL = env.str("ILLMS_CAS_SERVER_URL", default="")
+ILLMS_CAS_VERSION = env.str("ILLMS_CAS_VERSION", default="3").strip()
+if ILLMS_CAS_VERSION not in {"2", "3"}:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"ILLMS_CAS_VERSION must be 2 or 3, not {ILLMS_CAS_VERSION!r}")
+ILLMS_CAS_TIMEOUT = env.float("ILLMS_CAS_TIMEOUT", default=10.0)
+ILLMS_CAS_LOGOUT = env.bool("ILLMS_CAS_LOGOUT", default=True)
+
 # Every page and slip shows dates in this locale's formats (SHORT_DATE_FORMAT, SHORT_DATETIME_FORMAT): en-gb
 # prints 03/12/2026, en-us 12/03/2026.
 LANGUAGE_CODE = env.str("ILLMS_LANGUAGE_CODE", default="en-us")

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from requests_app.identity.views import DoorLogoutView
 from requests_app.partners.api.views import not_found as api_not_found
 from requests_app.partners.endpoint import iso18626, messages_json
 
@@ -11,7 +12,8 @@ from . import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", DoorLogoutView.as_view(), name="logout"),
+    path("accounts/cas/", include("requests_app.identity.cas.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("borrowing.urls")),
     path("", include("lending.urls")),

@@ -6,9 +6,11 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import login
+from django.contrib.auth.views import LogoutView
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.module_loading import import_string
 
 from .doors import DEFAULT_LABELS
 from .provisioning import IdentityRefused
@@ -39,3 +41,23 @@ def refused(request: HttpRequest, refusal: IdentityRefused | str, *, door: str, 
     logger.warning("Sign-in through %s refused: %s", door, message)
     return render(request, "registration/signin_refused.html",
                   {"message": message, "door": door, "door_label": DEFAULT_LABELS.get(door, door)}, status=status)
+
+
+#: For each door with single logout, the function giving the provider's logout address for the signed-in person
+#: (``""`` when there is none); called before our session ends, as it may need what the session holds.
+PROVIDER_LOGOUT = {
+    "cas": "requests_app.identity.cas.logout_url",
+}
+
+
+class DoorLogoutView(LogoutView):
+    """Our logout; a person signed in through a door with single logout goes on to the provider's logout."""
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        door = request.session.get(SESSION_DOOR)
+        provider_logout = import_string(PROVIDER_LOGOUT[door])(request) if door in PROVIDER_LOGOUT else ""
+        response = super().post(request, *args, **kwargs)
+        if provider_logout:
+            logger.info("Signed out through %s: on to the provider's logout", door)
+            return HttpResponseRedirect(provider_logout)
+        return response
