@@ -66,10 +66,21 @@ def test_garbage_at_the_callback_is_a_refusal_page_never_a_500(client, cas_door,
     assert nothing_created()
 
 
-def test_garbage_posted_to_the_callback_is_no_500(client, cas_door):
-    response = client.post("/accounts/cas/callback/", data=b"\x00\xff<logoutRequest>", content_type="text/xml")
-    assert response.status_code in (403, 405)
+@pytest.mark.parametrize("body", [
+    {"logoutRequest": "<samlp:LogoutRequest"}, {"logoutRequest": "<x>ST-1</x>"}, {"logoutRequest": ""}, {},
+    {"logoutRequest": '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>'},
+])
+def test_garbage_posted_to_the_callback_is_a_refusal_page_never_a_500(client, cas_door, body):
+    response = client.post("/accounts/cas/callback/", body)
+    assert response.status_code == 400 and "no CAS logout request" in response.content.decode()
     assert nothing_created()
+
+
+def test_a_logout_request_for_a_ticket_we_never_saw_ends_nothing(client, cas_door):
+    request = ('<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="1" Version="2.0">'
+               '<saml:NameID xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion">ada</saml:NameID>'
+               '<samlp:SessionIndex>ST-1-unknown</samlp:SessionIndex></samlp:LogoutRequest>')
+    assert client.post("/accounts/cas/callback/", {"logoutRequest": request}).status_code == 200
 
 
 def test_the_start_sends_the_browser_to_the_cas_login_with_our_service(client, cas_server, cas_door):

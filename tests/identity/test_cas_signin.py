@@ -145,6 +145,15 @@ def test_logout_goes_on_to_the_cas_servers_logout_and_back_to_our_sign_in_page(l
     assert form.status_code == 200 and 'name="password"' in form.text
 
 
+def test_signing_out_at_the_cas_server_ends_our_session_too(live_server, cas_server, cas_door):
+    session, _response = sign_in(live_server, cas_server)
+    assert 'action="/accounts/logout/"' in session.get(f"{live_server.url}/", timeout=10).text
+    at_cas = session.get(f"{cas_server.url}logout", allow_redirects=False, timeout=30)  # single logout, back channel
+    assert at_cas.status_code == 302
+    home = session.get(f"{live_server.url}/", timeout=10)
+    assert 'action="/accounts/logout/"' not in home.text
+
+
 def test_a_server_that_answers_no_cas_gives_a_clear_page(live_server, client, settings, cas_door):
     settings.ILLMS_CAS_SERVER_URL = f"{live_server.url}/help/"  # a web page, not a CAS server
     response = client.get("/accounts/cas/callback/", {"ticket": "ST-1-abcdef"})

@@ -8,13 +8,16 @@ ticket is validated over a session with a timeout, and the person is made or ref
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass, field
+from importlib import import_module
 from xml.etree import ElementTree
 
 import requests
 from cas import CASClient
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest
 from django.urls import reverse
 
@@ -119,3 +122,41 @@ def validate(request: HttpRequest, ticket: str) -> Validation:
         raise UnreadableAnswer(f"neither success nor failure: {body[:200]!r}")
     user, attributes, _pgtiou = cas.verify_response(body)
     return Validation(user=(user or "").strip(), attributes=_clean(attributes))
+
+
+# Single logout: a CAS server that ends a campus session POSTs a SAML ``LogoutRequest`` naming the service ticket
+# (its ``SessionIndex``) to our service address; we end the session that ticket signed in.
+_SAMLP = "{urn:oasis:names:tc:SAML:2.0:protocol}"
+
+
+def _ticket_key(ticket: str) -> str:
+    return "illms-cas-ticket:" + hashlib.sha256(ticket.encode()).hexdigest()
+
+
+def remember_ticket(ticket: str, session_key: str | None) -> None:
+    """Note which of our sessions ``ticket`` signed in, for the CAS server's single logout."""
+    if session_key:
+        cache.set(_ticket_key(ticket), session_key, timeout=settings.SESSION_COOKIE_AGE)
+
+
+def logout_request_ticket(body: str) -> str:
+    """The service ticket a CAS ``logoutRequest`` names, or ``""`` for anything else."""
+    try:
+        root = ElementTree.fromstring(body)
+    except ElementTree.ParseError:
+        return ""
+    index = root.find(f"{_SAMLP}SessionIndex") if root.tag == f"{_SAMLP}LogoutRequest" else None
+    return (index.text or "").strip() if index is not None else ""
+
+
+def end_session_of(ticket: str) -> bool:
+    """End the session ``ticket`` signed in, if we know it; True when one was ended."""
+    session_key = cache.get(_ticket_key(ticket))
+    if not session_key:
+        return False
+    cache.delete(_ticket_key(ticket))
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    if not store().exists(session_key):
+        return False
+    store(session_key).delete()
+    return True

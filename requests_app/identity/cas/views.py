@@ -9,7 +9,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
 
 from requests_app.identity import cas
 from requests_app.identity.doors import door_library
@@ -37,11 +38,14 @@ def start(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(cas.login_url(request))
 
 
+@csrf_exempt  # the CAS server's single logout POSTs here; a sign-in is a GET and changes only its own session
 @never_cache
-@require_GET
+@require_http_methods(["GET", "HEAD", "POST"])
 def callback(request: HttpRequest) -> HttpResponse:
     if not cas.configured():
         return _not_set_up(request)
+    if request.method == "POST":
+        return _single_logout(request)
     ticket = request.GET.get("ticket", "")
     if not ticket:
         return refused(request, _("The campus sign-in server sent no ticket back. Please sign in again."),
@@ -71,4 +75,18 @@ def callback(request: HttpRequest) -> HttpResponse:
         return refused(request, str(exc), door=DOOR)
     except IdentityRefused as exc:
         return refused(request, exc, door=DOOR)
-    return complete_sign_in(request, user, door=DOOR, backend=BACKEND, next_url=request.session.pop(SESSION_NEXT, None))
+    response = complete_sign_in(request, user, door=DOOR, backend=BACKEND,
+                                next_url=request.session.pop(SESSION_NEXT, None))
+    request.session.save()
+    cas.remember_ticket(ticket, request.session.session_key)
+    return response
+
+
+def _single_logout(request: HttpRequest) -> HttpResponse:
+    """The CAS server's back-channel logout: end the session its ticket signed in (nothing else is said)."""
+    ticket = cas.logout_request_ticket(request.POST.get("logoutRequest", ""))
+    if not ticket:
+        return refused(request, _("This is no CAS logout request."), door=DOOR, status=400)
+    ended = cas.end_session_of(ticket)
+    logger.info("CAS single logout for a ticket: %s", "session ended" if ended else "no session of ours")
+    return HttpResponse(status=200)
