@@ -385,6 +385,9 @@ ILLMS_STAFF_SESSION_IDLE_SECONDS = env.int("ILLMS_STAFF_SESSION_IDLE_MINUTES", d
 
 # Partner doors: rates per API key, per partner and, for calls without a usable credential, per address
 # ("600/min", "10/s", "5000/hour", "120/5m"; "off" for none), counted in the cache (docs/configuration.md).
+# Seconds a process keeps a partner key it looked up (at most 60; 0: look it up on every call). A key revoked or a
+# library switched off elsewhere is refused within this time; in the process that did it, at once.
+ILLMS_API_KEY_CACHE_SECONDS = env.int("ILLMS_API_KEY_CACHE_SECONDS", default=30)
 ILLMS_THROTTLE_API_KEY_RATE = env.str("ILLMS_THROTTLE_API_KEY_RATE", default="600/min")
 ILLMS_THROTTLE_PARTNER_RATE = env.str("ILLMS_THROTTLE_PARTNER_RATE", default="1200/min")
 ILLMS_THROTTLE_UNAUTHENTICATED_RATE = env.str("ILLMS_THROTTLE_UNAUTHENTICATED_RATE", default="60/min")

@@ -56,6 +56,16 @@ def _private_storage(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_partner_key_cache():
+    """Each test looks its partner keys up afresh (the cache is per process, and tests share the process)."""
+    from requests_app.partners.keys import forget_key
+
+    forget_key()
+    yield
+    forget_key()
+
+
+@pytest.fixture(autouse=True)
 def _eager_celery(settings):
     from illms.celery import app
 

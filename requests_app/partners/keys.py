@@ -9,8 +9,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
+import time
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from ..models import Library, PartnerApiKey
@@ -42,6 +46,58 @@ def revoke_api_key(*, key: PartnerApiKey) -> PartnerApiKey:
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
+    forget_key(key.prefix)  # at once in this process; other processes within ILLMS_API_KEY_CACHE_SECONDS
+    return key
+
+
+# A per-process cache of the keys looked up by prefix: each partner call would otherwise cost a query and two
+# model objects before any work. An entry lives ILLMS_API_KEY_CACHE_SECONDS (at most 60), so a key revoked or
+# a library switched off in another process is refused within that time; in this process at once.
+_cache: dict[str, tuple[float, PartnerApiKey | None]] = {}
+_cache_lock = threading.Lock()
+
+
+def _cache_seconds() -> float:
+    return max(0.0, min(60.0, float(getattr(settings, "ILLMS_API_KEY_CACHE_SECONDS", 30))))
+
+
+def forget_key(prefix: str | None = None) -> None:
+    """Drop ``prefix`` (or every key) from this process's cache."""
+    with _cache_lock:
+        if prefix is None:
+            _cache.clear()
+        else:
+            _cache.pop(prefix, None)
+
+
+def _forget_saved_key(sender, instance: PartnerApiKey, **kwargs) -> None:
+    forget_key(instance.prefix)
+
+
+def _forget_all(sender, **kwargs) -> None:
+    forget_key()
+
+
+# A key or a library changed in this process (revoked, expired, switched off) is read afresh at its next use.
+post_save.connect(_forget_saved_key, sender=PartnerApiKey, dispatch_uid="illms-forget-saved-key")
+post_delete.connect(_forget_saved_key, sender=PartnerApiKey, dispatch_uid="illms-forget-deleted-key")
+post_save.connect(_forget_all, sender=Library, dispatch_uid="illms-forget-keys-of-saved-library")
+
+
+def _key_by_prefix(prefix: str) -> PartnerApiKey | None:
+    ttl = _cache_seconds()
+    now = time.monotonic()
+    if ttl:
+        with _cache_lock:
+            cached = _cache.get(prefix)
+        if cached is not None and now - cached[0] < ttl and cached[1] is not None:
+            return cached[1]
+    key = PartnerApiKey.objects.by_prefix_with_library(prefix)
+    if ttl and key is not None:  # unknown prefixes are not kept: a flood of made-up ones must not fill memory
+        with _cache_lock:
+            if len(_cache) > 10_000:
+                _cache.clear()
+            _cache[prefix] = (now, key)
     return key
 
 
@@ -60,7 +116,7 @@ def check_api_key(raw: str) -> PartnerApiKey:
     parts = (raw or "").strip().split("_", 2)
     if len(parts) != 3 or parts[0] != API_KEY_PREFIX:
         raise ApiKeyRejected("not an ILLMS partner key")
-    key = PartnerApiKey.objects.by_prefix_with_library(parts[1])
+    key = _key_by_prefix(parts[1])
     if key is None:
         raise ApiKeyRejected(f"unknown key {parts[1]}…")
     if not hmac.compare_digest(key.key_hash, _hash_key(raw.strip())):
@@ -72,6 +128,7 @@ def check_api_key(raw: str) -> PartnerApiKey:
     now = timezone.now()
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
         PartnerApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        key.last_used_at = now
     return key
 
 

@@ -84,3 +84,48 @@ def test_the_key_of_an_inactive_library_does_not_authenticate():
     _key, raw = issue_api_key(library=LibraryFactory(active=False), name="ILL system")
 
     assert authenticate_api_key(raw) is None
+
+
+def test_a_key_checked_again_within_the_cache_time_costs_no_query(django_assert_num_queries):
+    _key, raw = issue_api_key(library=LibraryFactory(), name="ILL system")
+    authenticate_api_key(raw)
+    with django_assert_num_queries(0):
+        assert authenticate_api_key(raw) is not None
+
+
+def test_a_key_revoked_in_this_process_is_refused_at_once_though_it_was_cached():
+    key, raw = issue_api_key(library=LibraryFactory(), name="ILL system")
+    authenticate_api_key(raw)
+    revoke_api_key(key=key)
+    assert authenticate_api_key(raw) is None
+
+
+def test_a_key_revoked_by_another_process_is_refused_once_the_cache_time_has_passed(monkeypatch, settings):
+    import time
+
+    from requests_app.partners import keys
+
+    settings.ILLMS_API_KEY_CACHE_SECONDS = 30
+    key, raw = issue_api_key(library=LibraryFactory(), name="ILL system")
+    authenticate_api_key(raw)
+    PartnerApiKey.objects.filter(pk=key.pk).update(revoked_at=timezone.now())  # no signal: as another process
+    assert authenticate_api_key(raw) is not None
+    later = time.monotonic() + 31
+    monkeypatch.setattr(keys.time, "monotonic", lambda: later)
+    assert authenticate_api_key(raw) is None
+
+
+def test_the_cache_time_is_capped_at_a_minute(settings):
+    from requests_app.partners.keys import _cache_seconds
+
+    settings.ILLMS_API_KEY_CACHE_SECONDS = 3600
+    assert _cache_seconds() == 60
+
+
+def test_a_library_switched_off_in_this_process_has_its_keys_refused_at_once():
+    library = LibraryFactory()
+    _key, raw = issue_api_key(library=library, name="ILL system")
+    authenticate_api_key(raw)
+    library.active = False
+    library.save()
+    assert authenticate_api_key(raw) is None
