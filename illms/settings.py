@@ -207,6 +207,16 @@ if ILLMS_CAS_VERSION not in {"2", "3"}:
 ILLMS_CAS_TIMEOUT = env.float("ILLMS_CAS_TIMEOUT", default=10.0)
 ILLMS_CAS_LOGOUT = env.bool("ILLMS_CAS_LOGOUT", default=True)
 
+# SAML 2.0 door (requests_app/identity/saml, docs/authentication.md "SAML"): our service provider on pysaml2, which
+# calls the xmlsec1 program. The identity provider's metadata is a file or an https URL; our entity id defaults to
+# <ILLMS_SITE_URL>/accounts/saml/metadata/ (also our metadata's address); our key pair signs requests and
+# decrypts assertions. ILLMS_SAML_LIBRARY, ILLMS_SAML_LABEL and ILLMS_SAML_ATTRIBUTES are read above.
+ILLMS_SAML_IDP_METADATA = env.str("ILLMS_SAML_IDP_METADATA", default="")
+ILLMS_SAML_ENTITY_ID = env.str("ILLMS_SAML_ENTITY_ID", default="")
+ILLMS_SAML_CERT_FILE = env.str("ILLMS_SAML_CERT_FILE", default="")
+ILLMS_SAML_KEY_FILE = env.str("ILLMS_SAML_KEY_FILE", default="")
+ILLMS_SAML_XMLSEC_BINARY = env.str("ILLMS_SAML_XMLSEC_BINARY", default="xmlsec1")
+
 # Every page and slip shows dates in this locale's formats (SHORT_DATE_FORMAT, SHORT_DATETIME_FORMAT): en-gb
 # prints 03/12/2026, en-us 12/03/2026.
 LANGUAGE_CODE = env.str("ILLMS_LANGUAGE_CODE", default="en-us")

@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", DoorLogoutView.as_view(), name="logout"),
     path("accounts/cas/", include("requests_app.identity.cas.urls")),
+    path("accounts/saml/", include("requests_app.identity.saml.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("borrowing.urls")),
     path("", include("lending.urls")),

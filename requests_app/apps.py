@@ -8,6 +8,7 @@ class RequestsAppConfig(AppConfig):
     def ready(self) -> None:
         from django.urls import register_converter
 
+        from .identity.saml import checks  # noqa: F401  (registers the SAML door's system check)
         from .utilities.ids import IdConverter
 
         # ``<id:pk>`` in every app's URLs: registered before the URL configuration is read.

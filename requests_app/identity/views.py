@@ -47,6 +47,7 @@ def refused(request: HttpRequest, refusal: IdentityRefused | str, *, door: str, 
 #: (``""`` when there is none); called before our session ends, as it may need what the session holds.
 PROVIDER_LOGOUT = {
     "cas": "requests_app.identity.cas.logout_url",
+    "saml": "requests_app.identity.saml.views.single_logout_url",
 }
 
 
