@@ -10,6 +10,7 @@ production profile on this machine, over plain HTTP, with a secret key of its ow
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
@@ -216,6 +217,28 @@ ILLMS_SAML_ENTITY_ID = env.str("ILLMS_SAML_ENTITY_ID", default="")
 ILLMS_SAML_CERT_FILE = env.str("ILLMS_SAML_CERT_FILE", default="")
 ILLMS_SAML_KEY_FILE = env.str("ILLMS_SAML_KEY_FILE", default="")
 ILLMS_SAML_XMLSEC_BINARY = env.str("ILLMS_SAML_XMLSEC_BINARY", default="xmlsec1")
+
+# OpenID Connect door (requests_app/identity/oidc, mozilla-django-oidc): the provider's endpoints from its
+# discovery document at ILLMS_OIDC_ISSUER, read at the first sign-in (a provider that is down never stops the
+# start-up), each overridden by its own ILLMS_OIDC_*_ENDPOINT.
+ILLMS_OIDC_ISSUER = env.str("ILLMS_OIDC_ISSUER", default="").rstrip("/")
+OIDC_RP_CLIENT_ID = env.str("ILLMS_OIDC_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("ILLMS_OIDC_CLIENT_SECRET", default="")
+OIDC_RP_SCOPES = env.str("ILLMS_OIDC_SCOPES", default="openid email profile")
+OIDC_RP_SIGN_ALGO = env.str("ILLMS_OIDC_SIGN_ALGO", default="RS256")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("ILLMS_OIDC_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env.str("ILLMS_OIDC_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env.str("ILLMS_OIDC_USERINFO_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env.str("ILLMS_OIDC_JWKS_ENDPOINT", default="")
+ILLMS_OIDC_END_SESSION_ENDPOINT = env.str("ILLMS_OIDC_END_SESSION_ENDPOINT", default="")
+ILLMS_OIDC_SINGLE_LOGOUT = env.bool("ILLMS_OIDC_SINGLE_LOGOUT", default=True)
+ILLMS_OIDC_DISCOVERY_SECONDS = env.int("ILLMS_OIDC_DISCOVERY_SECONDS", default=3600)
+ILLMS_OIDC_LEEWAY_SECONDS = env.int("ILLMS_OIDC_LEEWAY_SECONDS", default=60)
+OIDC_TIMEOUT = env.int("ILLMS_OIDC_TIMEOUT_SECONDS", default=10)
+OIDC_VERIFY_SSL = True
+OIDC_USE_PKCE = True
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
+AUTHENTICATION_BACKENDS.append("requests_app.identity.oidc.backend.OIDCBackend")
 
 # Every page and slip shows dates in this locale's formats (SHORT_DATE_FORMAT, SHORT_DATETIME_FORMAT): en-gb
 # prints 03/12/2026, en-us 12/03/2026.
@@ -426,6 +449,10 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
+# Our logout form's redirect on to the OpenID provider's end_session counts as a form action (browsers check it).
+if ILLMS_OIDC_END_SESSION_ENDPOINT or ILLMS_OIDC_ISSUER:
+    _oidc_logout = urlsplit(ILLMS_OIDC_END_SESSION_ENDPOINT or ILLMS_OIDC_ISSUER)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(f"{_oidc_logout.scheme}://{_oidc_logout.netloc}")
 if env.str("ILLMS_CSP_REPORT_URI", default=""):
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [env.str("ILLMS_CSP_REPORT_URI")]
 # Permissions-Policy (illms.middleware.PermissionsPolicy): no page of ours uses these browser features (the

@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/logout/", DoorLogoutView.as_view(), name="logout"),
     path("accounts/cas/", include("requests_app.identity.cas.urls")),
     path("accounts/saml/", include("requests_app.identity.saml.urls")),
+    path("accounts/oidc/", include("requests_app.identity.oidc.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("borrowing.urls")),
     path("", include("lending.urls")),

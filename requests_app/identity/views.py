@@ -48,6 +48,7 @@ def refused(request: HttpRequest, refusal: IdentityRefused | str, *, door: str, 
 PROVIDER_LOGOUT = {
     "cas": "requests_app.identity.cas.logout_url",
     "saml": "requests_app.identity.saml.views.single_logout_url",
+    "oidc": "requests_app.identity.oidc.views.end_session_url",
 }
 
 
