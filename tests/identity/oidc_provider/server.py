@@ -21,7 +21,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 ROOT = Path(__file__).resolve().parents[3]
-PORT = 8851
+#: One provider per test process: pytest-xdist's workers gw0, gw1 each get their own port.
+PORT = 8851 + int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
 CLIENT_ID = "illms-test-client"
 CLIENT_SECRET = "illms-test-secret-0123456789"
 
