@@ -74,14 +74,17 @@ def _forget_saved_key(sender, instance: PartnerApiKey, **kwargs) -> None:
     forget_key(instance.prefix)
 
 
-def _forget_all(sender, **kwargs) -> None:
-    forget_key()
+def _forget_keys_of_library(sender, instance: Library, **kwargs) -> None:
+    """Only the saved library's keys: saving some other library must not cost every partner a key query."""
+    with _cache_lock:
+        for prefix in [p for p, (_, key) in _cache.items() if key is not None and key.library_id == instance.pk]:
+            del _cache[prefix]
 
 
 # A key or a library changed in this process (revoked, expired, switched off) is read afresh at its next use.
 post_save.connect(_forget_saved_key, sender=PartnerApiKey, dispatch_uid="illms-forget-saved-key")
 post_delete.connect(_forget_saved_key, sender=PartnerApiKey, dispatch_uid="illms-forget-deleted-key")
-post_save.connect(_forget_all, sender=Library, dispatch_uid="illms-forget-keys-of-saved-library")
+post_save.connect(_forget_keys_of_library, sender=Library, dispatch_uid="illms-forget-keys-of-saved-library")
 
 
 def _key_by_prefix(prefix: str) -> PartnerApiKey | None:

@@ -129,3 +129,11 @@ def test_a_library_switched_off_in_this_process_has_its_keys_refused_at_once():
     library.active = False
     library.save()
     assert authenticate_api_key(raw) is None
+
+
+def test_saving_another_library_keeps_a_cached_key(django_assert_num_queries):
+    _key, raw = issue_api_key(library=LibraryFactory(), name="ILL system")
+    authenticate_api_key(raw)
+    LibraryFactory().save()
+    with django_assert_num_queries(0):
+        assert authenticate_api_key(raw) is not None
