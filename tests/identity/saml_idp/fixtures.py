@@ -96,7 +96,7 @@ def saml_idp(tmp_path_factory):
     directory = tmp_path_factory.mktemp("saml_idp")
     make_key_pair(directory, "idp", "Test university IdP")
     make_key_pair(directory, "stranger", "An IdP nobody registered")
-    port = int(os.environ.get("ILLMS_TEST_SAML_IDP_PORT", "8831"))
+    port = int(os.environ.get("ILLMS_TEST_SAML_IDP_PORT", "0"))  # 0: a free port, so workers never clash
     process = subprocess.Popen([sys.executable, str(IDP_SCRIPT), "--port", str(port), "--dir", str(directory)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
@@ -107,6 +107,7 @@ def saml_idp(tmp_path_factory):
             if time.monotonic() > deadline:
                 pytest.fail("the test IdP did not start within 30 seconds")
             time.sleep(0.1)
+        port = int((directory / "ready").read_text())
         idp = TestIdentityProvider(url=f"http://127.0.0.1:{port}", directory=directory)
         idp.configure()
         yield idp

@@ -1,6 +1,7 @@
 """A small SAML 2.0 identity provider on pysaml2, run in its own process for the SAML door's tests.
 
-``python tests/identity/saml_idp/idp.py --port P --dir D`` serves on 127.0.0.1:P and keeps everything in D:
+``python tests/identity/saml_idp/idp.py --port P --dir D`` serves on 127.0.0.1:P (0: a free port, written to
+``D/ready``) and keeps everything in D:
 
 - ``idp.key`` / ``idp.crt`` (and ``stranger.key`` / ``stranger.crt``): the key pairs it signs with, made by the
   fixture; ``idp_metadata.xml`` is written here at start-up for the service provider to trust;
@@ -175,10 +176,14 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--dir", type=Path, required=True)
     options = parser.parse_args()
-    app = IdentityProvider(f"http://127.0.0.1:{options.port}", options.dir)
-    app.write_metadata()
+    app = IdentityProvider("", options.dir)
+    # Port 0 takes a free port: tests on several workers each run their own IdP. The port is known once bound,
+    # so the addresses in the metadata are made after, and the port is written to ``ready`` for the fixture.
     with make_server("127.0.0.1", options.port, app, handler_class=QuietHandler) as httpd:
-        (options.dir / "ready").write_text("ready")
+        app.base = f"http://127.0.0.1:{httpd.server_port}"
+        app.write_metadata()
+        (options.dir / "ready.tmp").write_text(str(httpd.server_port))
+        (options.dir / "ready.tmp").replace(options.dir / "ready")  # whole, never read half-written
         httpd.serve_forever()
 
 
