@@ -273,8 +273,8 @@ class PatronProfile(models.Model):
         help_text="The person's id in the institution's systems (student or employee number), for patron loads.")
     expires_on = models.DateField(
         null=True, blank=True, help_text="The day the library account ends; from then on the patron cannot request.")
-    refreshed_from = models.CharField(max_length=20, blank=True,
-                                      help_text="Where the details were last refreshed from (a sign-in door or a load).")
+    refreshed_from = models.CharField(
+        max_length=20, blank=True, help_text="Where the details were last refreshed from (a sign-in door or a load).")
     refreshed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -283,11 +283,11 @@ class PatronProfile(models.Model):
         ]
         indexes = [models.Index(fields=["library", "institution_id"], name="patron_institution_id")]
 
-    def expired(self, today) -> bool:
-        return self.expires_on is not None and self.expires_on < today
-
     def __str__(self) -> str:
         return f"{self.user.get_full_name() or self.user.get_username()} ({self.card_barcode})"
+
+    def expired(self, today) -> bool:
+        return self.expires_on is not None and self.expires_on < today
 
 
 class ExternalIdentity(models.Model):

@@ -9,6 +9,7 @@ these pages link to.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -151,3 +152,16 @@ def history(request: HttpRequest, library: Library) -> HttpResponse:
         for change in policies.recent_changes(library=library)
     ]
     return render(request, "policies/history.html", {"library": library, "changes": changes, "tab": "history"})
+
+
+@ill_administrator
+def signin(request: HttpRequest, library: Library) -> HttpResponse:
+    """The sign-in doors as the environment configures them, read-only: what to register at the identity
+    provider, what is set, the attribute mapping, and what stops a door working (``?check=1`` asks the providers)."""
+    from .identity.status import door_reports
+
+    live = request.GET.get("check") == "1"
+    return render(request, "policies/signin.html", {
+        "library": library, "tab": "signin", "live": live, "reports": door_reports(request, live=live),
+        "lockout": (settings.AXES_FAILURE_LIMIT, int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)),
+    })

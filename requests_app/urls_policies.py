@@ -13,4 +13,5 @@ urlpatterns = [
     path("emails/<slug:kind>/", policy_views.email_edit, name="email-edit"),
     path("emails/<slug:kind>/reset/", policy_views.email_reset, name="email-reset"),
     path("history/", policy_views.history, name="history"),
+    path("sign-in/", policy_views.signin, name="signin"),
 ]
