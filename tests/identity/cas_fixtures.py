@@ -19,7 +19,6 @@ import requests
 from tests.conftest import skip_or_fail
 
 ROOT = Path(__file__).resolve().parents[2]
-PORTS = range(8840, 8850)
 PASSWORD = "correct horse battery"  # noqa: S105 - the test CAS server's people
 
 PEOPLE = {
@@ -34,14 +33,10 @@ PEOPLE = {
 
 
 def free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {PORTS}")
+    """A loopback port nothing listens on just now (the system's pick)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 @dataclass
@@ -89,15 +84,17 @@ def cas_server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("cas-server")
     users, db = folder / "users.json", folder / "cas.sqlite3"
     users.write_text(json.dumps(PEOPLE))
-    port = free_port()
     log = (folder / "server.log").open("w")
-    process = subprocess.Popen([sys.executable, "-m", "tests.identity.cas_server.run", str(port), str(users), str(db)],
+    # Port 0: the server binds a port the system picks and says which, so workers starting servers at once never
+    # race for the same port between a probe and the bind.
+    process = subprocess.Popen([sys.executable, "-m", "tests.identity.cas_server.run", "0", str(users), str(db)],
                                cwd=ROOT, stdout=subprocess.PIPE, stderr=log, text=True)
     try:
-        line = process.stdout.readline()
-        if line.strip() != "ready":
+        line = process.stdout.readline().split()
+        if len(line) != 2 or line[0] != "ready":
             process.wait(timeout=5)
             pytest.fail(f"the test CAS server did not start: {(folder / 'server.log').read_text()[-2000:]}")
+        port = int(line[1])
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:

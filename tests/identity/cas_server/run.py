@@ -1,8 +1,9 @@
-"""``python -m tests.identity.cas_server.run PORT USERS_FILE DB_FILE``: the test CAS server on 127.0.0.1:PORT.
+"""``python -m tests.identity.cas_server.run PORT USERS_FILE DB_FILE``: the test CAS server on 127.0.0.1:PORT
+(0: a free port the system picks).
 
 Makes its database, adds the people of the users file (``{"ada": {"password": "…", "attributes": {…}}}``), and
 serves ``/cas/login``, ``/cas/logout``, ``/cas/serviceValidate`` and ``/cas/p3/serviceValidate`` until it is
-stopped. Prints ``ready`` once it listens.
+stopped. Prints ``ready PORT`` once it listens, PORT being the one it listens on.
 """
 
 import os
@@ -40,7 +41,7 @@ def main(port: int, users_file: str, db_file: str) -> None:
         user.set_password(entry["password"])
         user.save()
     server = make_server("127.0.0.1", port, get_wsgi_application(), server_class=_Server, handler_class=_QuietHandler)
-    print("ready", flush=True)
+    print(f"ready {server.server_port}", flush=True)
     server.serve_forever()
 
 
