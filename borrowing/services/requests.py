@@ -7,7 +7,6 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 from requests_app.actors import ActorKind
-from requests_app.identity.provisioning import contact_for
 from requests_app.identity.verification import patron_refusal
 from requests_app.models import (
     COPY_FORMATS,
@@ -43,16 +42,6 @@ def request_refusal(*, patron, staff: bool = False) -> ValidationError | None:
     if profile is None:
         return ValidationError("This account is not registered as a patron of the library." if staff else
                                "Only patrons registered with the library can request items.", code="not_a_patron")
-    if profile.blocked:
-        if staff:
-            return ValidationError(
-                "The patron's account is blocked from interlibrary loan: %(reason)s", code="patron_blocked",
-                params={"reason": profile.blocked_reason or "no reason was recorded."})
-        return ValidationError(
-            "Your account is blocked from interlibrary loan: %(reason)s",
-            code="patron_blocked",
-            params={"reason": profile.blocked_reason or f"please contact {contact_for(profile.library)}."},
-        )
     refusal = patron_refusal(profile, staff=staff)
     if refusal is not None:
         return refusal

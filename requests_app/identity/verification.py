@@ -1,5 +1,6 @@
-"""Whether a patron may request now, as the library's systems say: the expiry date kept on the profile, and
-any live checks registered at start-up (the NCIP ``LookupUser`` of the library's ILS registers here).
+"""Whether a patron may request now, as the library's systems say: the block and the expiry date kept on the
+profile (the desk, a sign-in or the patron load set them), and any live checks registered at start-up (the NCIP
+``LookupUser`` of the library's ILS registers here).
 
 A check is a function ``(profile, *, staff) -> ValidationError | None``; the first refusal wins. ``staff``
 words the refusal for the desk acting for the patron.
@@ -47,11 +48,28 @@ def expiry_refusal(profile: PatronProfile, *, staff: bool = False) -> Validation
           "to renew it."), code="patron_expired", params={"day": day, "contact": contact_for(profile.library)})
 
 
+def blocked_refusal(profile: PatronProfile, *, staff: bool = False) -> ValidationError | None:
+    if not profile.blocked:
+        return None
+    reason = profile.blocked_reason.strip().rstrip(".")
+    if staff:
+        return ValidationError(
+            _("The patron's account is blocked from interlibrary loan: %(reason)s"), code="patron_blocked",
+            params={"reason": reason or _("no reason was recorded.")})
+    if reason:
+        return ValidationError(
+            _("Your account is blocked from interlibrary loan: %(reason)s. Please contact %(contact)s."),
+            code="patron_blocked", params={"reason": reason, "contact": contact_for(profile.library)})
+    return ValidationError(
+        _("Your account is blocked from interlibrary loan: please contact %(contact)s."),
+        code="patron_blocked", params={"contact": contact_for(profile.library)})
+
+
 def patron_refusal(profile: PatronProfile, *, staff: bool = False) -> ValidationError | None:
-    """Why the library's records stop this patron from requesting, or ``None``."""
-    refusal = expiry_refusal(profile, staff=staff)
-    if refusal is not None:
-        return refusal
+    """Why the library's records stop this patron from requesting (blocked, expired, a live check), or ``None``."""
+    for refusal in (blocked_refusal(profile, staff=staff), expiry_refusal(profile, staff=staff)):
+        if refusal is not None:
+            return refusal
     for check in list(_checks):
         refusal = check(profile, staff=staff)
         if refusal is not None:

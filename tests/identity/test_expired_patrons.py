@@ -50,6 +50,19 @@ def test_a_blocked_patron_without_a_reason_is_told_whom_to_contact():
     assert "ill@demo.example.edu" in patrons.request_refusal(patron=patron).messages[0]
 
 
+def test_a_blocked_patron_is_told_the_reason_and_whom_to_contact():
+    library = MemberLibraryFactory(name="Demo University Library", email="ill@demo.example.edu")
+    patron = PatronFactory(profile__library=library, profile__blocked=True, profile__blocked_reason="Unpaid fines.")
+    message = patrons.request_refusal(patron=patron).messages[0]
+    assert "Unpaid fines. Please contact the interlibrary loan office of Demo University Library" in message
+    assert "ill@demo.example.edu" in message
+
+
+def test_a_blocked_patron_who_has_also_expired_is_told_of_the_block():
+    patron = PatronFactory(profile__blocked=True, profile__expires_on=YESTERDAY)
+    assert patrons.request_refusal(patron=patron).code == "patron_blocked"
+
+
 def test_a_registered_live_check_can_refuse_a_patron():
     def ils_says_no(profile, *, staff):
         return ValidationError("The library system does not know you.", code="ils_unknown")
