@@ -45,4 +45,5 @@ RUN DJANGO_DEBUG=0 DJANGO_SECRET_KEY=collectstatic-build-only-not-a-secret \
 USER illms
 EXPOSE 8000
 
-CMD ["gunicorn", "illms.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+# Workers, threads and timeouts from ILLMS_WEB_* (illms/gunicorn_conf.py).
+CMD ["gunicorn", "illms.wsgi:application", "--config", "python:illms.gunicorn_conf"]

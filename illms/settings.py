@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
+from kombu import Queue
 
 from requests_app import policy_declarations
 
@@ -310,6 +311,29 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# Queues by kind of work, so a batch of invoices or a patron load never delays a partner message or an e-mail:
+# docker-compose runs one worker for "protocol" and "email" and another for the rest (docs/deployment.md). A
+# worker started without -Q (make run, one-machine installs) takes every queue. Tasks not named here go to
+# "celery", the default queue (the scheduled sweeps and desk jobs).
+ILLMS_CELERY_QUEUES = ["celery", "protocol", "email", "pdf", "imports"]
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [Queue(name, routing_key=name) for name in ILLMS_CELERY_QUEUES]
+CELERY_TASK_ROUTES = {
+    # Partner messages (ISO 18626 and REST) and calls to the library's own systems.
+    "requests_app.tasks.deliver_request_outbox": {"queue": "protocol"},
+    "requests_app.tasks.deliver_outbox": {"queue": "protocol"},
+    "*.ncip.*": {"queue": "protocol"},
+    # One e-mail a task, and the sweep that hands over those a dead worker left.
+    "requests_app.tasks.send_email": {"queue": "email"},
+    "requests_app.tasks.sweep_outgoing_email": {"queue": "email"},
+    # Invoices are rendered to PDF.
+    "billing.tasks.create_monthly_invoices": {"queue": "pdf"},
+    "billing.tasks.sweep_invoices": {"queue": "pdf"},
+    # Files a library sends us: holdings and patron loads.
+    "lending.tasks.import_holdings": {"queue": "imports"},
+    "*.tasks.*load*": {"queue": "imports"},
+    "*.tasks.*import*": {"queue": "imports"},
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Scheduled jobs (DESIGN.md "Jobs"). Each task is idempotent, so a second run, or a task
 # redelivered after a worker died, does nothing twice. Later jobs join this table as they land.
