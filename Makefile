@@ -18,7 +18,10 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
+## make install: the virtualenv with ILLMS and its dependencies, and the translations compiled (locale/*.po to .mo,
+## with msgfmt from Debian's gettext package when installed, else in pure Python; docs/translations.md).
 install: $(STAMP)
+	$(BIN)/python manage.py compile_translations
 
 ## make run: install, migrate, seed the demo data once, then serve with a Celery worker and beat, as production
 ## would (ILLMS_DEMO=1: DEBUG off, the site's own error pages, static files from WhiteNoise, a secret key made once

@@ -11,7 +11,10 @@ from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME, logout
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, resolve_url
+from django.utils import translation
 from django_htmx.http import HttpResponseClientRedirect
+
+from requests_app.languages import SESSION_KEY, supported
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +38,25 @@ class RefuseNulInQueryString:
             if request.path.startswith("/api/"):
                 return JsonResponse({"code": "invalid", "message": NUL_MESSAGE}, status=400)
             return HttpResponseBadRequest(NUL_MESSAGE, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+
+class ProfileLanguage:
+    """A signed-in person's own language (saved on their profile, kept in the session from sign-in) for the request.
+
+    LocaleMiddleware has already chosen from the language cookie or the browser; the person's saved choice wins,
+    so they see it on any computer. It costs no query: the session is read for authentication anyway.
+    """
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        session = getattr(request, "session", None)
+        language = supported(session.get(SESSION_KEY)) if session is not None else None
+        if language and request.user.is_authenticated:
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
         return self.get_response(request)
 
 

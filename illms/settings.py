@@ -93,10 +93,15 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After the session and before CommonMiddleware, as Django asks: the language of the request from the
+    # language cookie (the header's switcher) or the browser's Accept-Language.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "illms.middleware.RefuseNulInQueryString",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in person's own language (their profile's, kept in the session at sign-in) over the browser's.
+    "illms.middleware.ProfileLanguage",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -241,11 +246,20 @@ OIDC_USE_PKCE = True
 OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
 AUTHENTICATION_BACKENDS.append("requests_app.identity.oidc.backend.OIDCBackend")
 
-# Every page and slip shows dates in this locale's formats (SHORT_DATE_FORMAT, SHORT_DATETIME_FORMAT): en-gb
-# prints 03/12/2026, en-us 12/03/2026.
+# The site's default language, for visitors whose browser asks for none we ship and for e-mails to people who chose
+# none; English in this variant (en-gb prints dates 03/12/2026, en-us 12/03/2026), or de, fr, es.
 LANGUAGE_CODE = env.str("ILLMS_LANGUAGE_CODE", default="en-us")
 TIME_ZONE = env.str("ILLMS_TIME_ZONE", default="UTC")
 USE_I18N = True
+# The languages ILLMS ships (docs/translations.md): each person picks one in the page header, kept on their profile.
+# English is the configured variant of it, so ILLMS_LANGUAGE_CODE=en-gb keeps British date formats.
+LANGUAGES = [
+    (LANGUAGE_CODE if LANGUAGE_CODE.startswith("en") else "en", "English"),
+    ("de", "German"),
+    ("fr", "French"),
+    ("es", "Spanish"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 STATIC_URL = "static/"

@@ -1,9 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
+from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from requests_app.identity.views import DoorLogoutView
+from requests_app.languages import set_language
 from requests_app.partners.api.views import not_found as api_not_found
 from requests_app.partners.endpoint import iso18626, messages_json
 
@@ -34,6 +36,9 @@ urlpatterns = [
     # Any other address under /api/ answers the API's JSON 404, not the site's HTML page.
     re_path(r"^api/(?P<path>.*)$", api_not_found),
     path("healthz", views.healthz, name="healthz"),
+    # The header's language switcher, and the JavaScript catalogue of the active language (gettext in our scripts).
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
     path("billing/", include("billing.urls")),
     path("statistics/", include("requests_app.statistics.urls")),

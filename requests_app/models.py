@@ -252,6 +252,12 @@ class PatronCategory(models.TextChoices):
     PUBLIC = "public", "Public"
 
 
+def language_choices() -> list[tuple[str, str]]:
+    """The languages a person may choose (``LANGUAGES``), empty for the site's default; a callable, so a site
+    configured for en-gb English does not need a migration of its own."""
+    return [("", "The site's default"), *settings.LANGUAGES]
+
+
 class PatronProfile(models.Model):
     """What the ILL office knows of a patron, beside the auth user."""
 
@@ -264,6 +270,9 @@ class PatronProfile(models.Model):
     pickup_location = models.ForeignKey(PickupLocation, on_delete=models.SET_NULL, null=True, blank=True)
     notify_by_email = models.BooleanField(default=True)
     due_date_reminders = models.BooleanField(default=True)
+    language = models.CharField(
+        max_length=10, blank=True, choices=language_choices,
+        help_text="The language of the patron's pages and e-mails (chosen in the page header); empty: the site's.")
     blocked = models.BooleanField(default=False)
     blocked_reason = models.CharField(max_length=200, blank=True,
                                       help_text="Shown to the patron when they try to request.")
@@ -317,6 +326,9 @@ class StaffProfile(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile")
     library = models.ForeignKey(Library, on_delete=models.PROTECT, related_name="staff",
                                 limit_choices_to={"is_member": True})
+    language = models.CharField(
+        max_length=10, blank=True, choices=language_choices,
+        help_text="The language of the staff member's pages (chosen in the page header); empty: the site's.")
 
     def __str__(self) -> str:
         return f"{self.user.get_username()} @ {self.library.symbol}"

@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.test import Client, RequestFactory
 from django.urls import reverse
+from django.utils import translation
 
 #: Set by .ci/run: a test that needs a service which is missing fails instead of skipping.
 REQUIRE_SERVICES = os.environ.get("ILLMS_REQUIRE_SERVICES", "").lower() in {"1", "true", "yes"}
@@ -38,6 +39,13 @@ class SignInClient(Client):
 @pytest.fixture
 def client() -> SignInClient:
     return SignInClient()
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """A request in another language leaves it active in the process (LocaleMiddleware): the next test starts anew."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

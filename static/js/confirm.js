@@ -18,19 +18,21 @@
         <h2 class="h5" id="confirm-dialog-title"></h2>
         <p id="confirm-dialog-message"></p>
         <ul class="confirm-dialog-requests small"></ul>
-        <p class="small text-body-secondary">Nothing has changed yet.</p>
+        <p class="small text-body-secondary" data-nothing-changed></p>
         <div class="d-flex flex-wrap gap-2 justify-content-end">
-          <button class="btn btn-outline-secondary" value="back" type="submit" autofocus>Go back</button>
-          <button class="btn btn-danger" value="confirm" type="submit" data-confirm-button>Confirm</button>
+          <button class="btn btn-outline-secondary" value="back" type="submit" autofocus data-back-button></button>
+          <button class="btn btn-danger" value="confirm" type="submit" data-confirm-button></button>
         </div>
       </form>`;
+    dialog.querySelector("[data-nothing-changed]").textContent = gettext("Nothing has changed yet.");
+    dialog.querySelector("[data-back-button]").textContent = gettext("Go back");
     document.body.append(dialog);
     return dialog;
   }
 
   function question(form) {
     if (form.hasAttribute("data-confirm")) {
-      return {title: form.dataset.confirmTitle || "Are you sure?", message: form.dataset.confirm, items: []};
+      return {title: form.dataset.confirmTitle || gettext("Are you sure?"), message: form.dataset.confirm, items: []};
     }
     if (form.hasAttribute("data-confirm-bulk")) {
       const select = form.elements.namedItem("action");
@@ -39,7 +41,7 @@
         return null;
       }
       const items = Array.from(form.querySelectorAll('input[name="requests"]:checked'))
-        .map((box) => (box.getAttribute("aria-label") || box.value).replace(/^Select /, ""));
+        .map((box) => box.dataset.requestLabel || box.getAttribute("aria-label") || box.value);
       return {title: option.textContent.trim(), message: option.dataset.confirm, items};
     }
     return null;
@@ -64,7 +66,7 @@
       item.textContent = text;
       return item;
     }));
-    box.querySelector("[data-confirm-button]").textContent = `Confirm: ${asked.title}`;
+    box.querySelector("[data-confirm-button]").textContent = interpolate(gettext("Confirm: %s"), [asked.title]);
     const submitter = event.submitter;
     box.returnValue = "";
     box.addEventListener("close", () => {

@@ -4,6 +4,7 @@
 "use strict";
 
 (() => {
+  const gettext = window.gettext || ((text) => text);
   const nav = document.querySelector("[data-statistics-tabs]");
   if (!nav) {
     return;
@@ -15,10 +16,10 @@
     const message = document.createElement("p");
     message.className = "alert alert-warning";
     message.setAttribute("role", "alert");
-    message.append("This section could not be loaded. ");
+    message.append(gettext("This section could not be loaded."), " ");
     const link = document.createElement("a");
     link.href = tab.href;
-    link.textContent = "Open it as a page";
+    link.textContent = gettext("Open it as a page");
     message.append(link, ".");
     panel.replaceChildren(message);
   }
@@ -27,7 +28,7 @@
     panel.setAttribute("aria-busy", "true");
     const waiting = document.createElement("p");
     waiting.className = "text-body-secondary";
-    waiting.textContent = "Loading…";
+    waiting.textContent = gettext("Loading…");
     panel.replaceChildren(waiting);
     try {
       const response = await fetch(tab.dataset.fragment, {credentials: "same-origin",
