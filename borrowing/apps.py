@@ -7,15 +7,18 @@ class BorrowingConfig(AppConfig):
 
     def ready(self) -> None:
         from requests_app.action_lists import action_lists
+        from requests_app.saved_views import queues
         from requests_app.services import copy_link_received
         from requests_app.workflow import registry
 
         from .action_lists import LISTS
+        from .filters import SAVED_QUEUE
         from .services.downloads import on_copy_link_received
         from .workflow import WORKFLOW
 
         registry.register(WORKFLOW)
         action_lists.register(WORKFLOW.role, LISTS)
+        queues.register(SAVED_QUEUE)
         copy_link_received.connect(on_copy_link_received, dispatch_uid="borrowing-copy-link")
 
         from requests_app.email_templates import register_kinds

@@ -7,7 +7,9 @@ import re
 import django_filters
 from django.db.models import Q, QuerySet
 
-from requests_app.models import IllRequest, RequestFormat
+from requests_app.models import IllRequest, RequestFormat, Role
+from requests_app.queue_columns import Column, QueueColumns
+from requests_app.saved_views import SavedQueue
 
 from .workflow import WORKFLOW
 
@@ -16,6 +18,18 @@ _NUMBER = re.compile(r"^[Bb](\d{1,12})$")
 #: The queue's ``sort`` values and the fields they order by (a ``-`` before the value: descending).
 SORTS = {"updated": "updated_at", "created": "created_at", "title": "title", "need_by": "need_by",
          "due": "patron_due_date", "lender_due": "due_date", "lender": "partner__symbol"}
+
+#: The queue's columns; the optional ones may be hidden (``cols``), the sortable ones sort by their header.
+COLUMNS = QueueColumns(columns=(
+    Column("number", "Request"), Column("title", "Title", sort="title"),
+    Column("format", "Format", optional=True), Column("patron", "Patron"),
+    Column("lender", "Lender", sort="lender"), Column("status", "Status"),
+    Column("age", "Age", sort="-created", optional=True),
+    Column("need_by", "Needed by", sort="need_by", optional=True),
+    Column("due", "Patron due", sort="due", optional=True),
+    Column("lender_due", "Lender due", sort="lender_due", optional=True),
+    Column("updated", "Updated", sort="updated"),
+), sorts=SORTS)
 
 
 class BorrowingQueueFilter(django_filters.FilterSet):
@@ -62,3 +76,12 @@ class BorrowingQueueFilter(django_filters.FilterSet):
                 | Q(oclc_number__iexact=word) | Q(pmid__iexact=word) | Q(partner__symbol__iexact=word)
             )
         return queryset.filter(condition)
+
+
+def _filter_form(data: dict[str, str]):
+    return BorrowingQueueFilter(data, queryset=IllRequest.objects.none()).form
+
+
+#: The queue as staff's saved views keep it (registered in ``apps.py``).
+SAVED_QUEUE = SavedQueue(role=Role.BORROWING, columns=COLUMNS, filters=("q", "status", "format", "lender"),
+                         filter_form=_filter_form)

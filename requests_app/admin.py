@@ -30,6 +30,7 @@ from .models import (
     PolicyChange,
     RequesterAddress,
     RequesterDetails,
+    SavedQueueView,
     StaffProfile,
 )
 from .selectors import staff_library
@@ -357,3 +358,14 @@ class PatronRecordAccessAdmin(LargeTableAdmin, ReadOnlyAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+
+
+@admin.register(SavedQueueView)
+class SavedQueueViewAdmin(ReadOnlyAdmin):
+    """Made, changed and deleted by their owners beside the desk queues, where filters are checked; an
+    administrator may delete one here (an account that left)."""
+
+    list_display = ["name", "queue", "owner", "library", "is_default", "updated_at"]
+    list_filter = ["queue"]
+    list_select_related = ["owner", "library"]
+    search_fields = ["=owner__username", "name"]

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import connections, models
 from django.db.models import Q
-from django.db.models.functions import Upper
+from django.db.models.functions import Lower, Upper
 from django.utils import timezone
 
 from . import citations, identifiers, policy_declarations
@@ -1080,3 +1080,37 @@ class EmailTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} of {self.library_id}"
+
+
+class SavedQueueView(models.Model):
+    """A staff member's named view of one desk queue: its filters, sort and columns (``requests_app.saved_views``).
+
+    Each view belongs to its owner *and* the member library they worked for when they saved it, so an account
+    moved to another library does not carry one library's views into the other's desk. The filters are stored
+    as the queue's query parameters, already checked against that queue's filters when saved.
+    """
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_queue_views")
+    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="saved_queue_views",
+                                limit_choices_to={"is_member": True})
+    queue = models.CharField(max_length=20, choices=Role.choices)
+    name = models.CharField(max_length=80)
+    filters = models.JSONField(default=dict, blank=True,
+                               help_text="The queue's filter parameters, name → value (strings).")
+    sort = models.CharField(max_length=40, blank=True, help_text="The queue's sort value; empty: its default order.")
+    columns = models.JSONField(default=list, blank=True, help_text="The optional columns shown, by key.")
+    is_default = models.BooleanField(default=False, help_text="Opened when the owner opens the queue's address.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["queue", "name", "pk"]
+        constraints = [
+            models.UniqueConstraint("owner", "library", "queue", Lower("name"),
+                                    name="saved_view_name_unique_per_owner_queue"),
+            models.UniqueConstraint(fields=["owner", "library", "queue"], condition=Q(is_default=True),
+                                    name="saved_view_one_default_per_owner_queue"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.queue}, {self.owner_id})"

@@ -16,6 +16,7 @@ from requests_app.models import (
     PickupLocation,
     RequestFormat,
     Role,
+    SavedQueueView,
     StaffProfile,
 )
 
@@ -130,6 +131,21 @@ class IllRequestFactory(factory.django.DjangoModelFactory):
 class LendingRequestFactory(IllRequestFactory):
     role = Role.LENDING
     status = LendingStatus.NEW
+
+
+class SavedQueueViewFactory(factory.django.DjangoModelFactory):
+    """A staff member's saved view of the borrowing queue (by default), of their own library."""
+
+    class Meta:
+        model = SavedQueueView
+
+    owner = factory.SubFactory(StaffFactory)
+    library = factory.LazyAttribute(lambda o: o.owner.staff_profile.library)
+    queue = Role.BORROWING
+    name = factory.Sequence(lambda n: f"My view {n}")
+    filters = factory.LazyFunction(lambda: {"status": BorrowingStatus.SENT})
+    sort = "title"
+    columns = factory.LazyFunction(lambda: ["age"])
 
 
 def partner_key(library: Library) -> str:

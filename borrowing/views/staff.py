@@ -25,13 +25,12 @@ from requests_app.action_input import ActionForm
 from requests_app.actors import ActorKind
 from requests_app.desk_views import Desk, confirmation_page, needs_confirmation, run_action
 from requests_app.models import IllRequest, Library, Role
-from requests_app.queue_columns import Column, QueueColumns
 from requests_app.utilities.ids import parse_id, parse_ids
 from requests_app.utilities.pagination import keyset_page
 from requests_app.workflow import Actor, WorkflowError
 
 from .. import pdf, selectors
-from ..filters import SORTS, BorrowingQueueFilter
+from ..filters import COLUMNS, BorrowingQueueFilter
 from ..forms import AddLenderForm, CitationForm, NoteForm, ScanForm, StaffNoteForm
 from ..services import copyright as copyright_services
 from ..services import loans, review, rota
@@ -67,19 +66,6 @@ def _back(pk: int) -> HttpResponse:
 
 
 # Queue --------------------------------------------------------------------------------------
-
-#: The queue's columns; the optional ones may be hidden (``cols``), the sortable ones sort by their header.
-COLUMNS = QueueColumns(columns=(
-    Column("number", "Request"), Column("title", "Title", sort="title"),
-    Column("format", "Format", optional=True), Column("patron", "Patron"),
-    Column("lender", "Lender", sort="lender"), Column("status", "Status"),
-    Column("age", "Age", sort="-created", optional=True),
-    Column("need_by", "Needed by", sort="need_by", optional=True),
-    Column("due", "Patron due", sort="due", optional=True),
-    Column("lender_due", "Lender due", sort="lender_due", optional=True),
-    Column("updated", "Updated", sort="updated"),
-), sorts=SORTS)
-
 
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:

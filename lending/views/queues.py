@@ -15,14 +15,13 @@ from django.views.decorators.http import require_POST
 from requests_app import action_lists, queue_columns
 from requests_app.desk_views import nothing_selected
 from requests_app.models import EventSource, Role
-from requests_app.queue_columns import Column, QueueColumns
 from requests_app.utilities.ids import parse_ids
 from requests_app.utilities.pagination import keyset_page
 from requests_app.workflow import Actor, WorkflowError
 
 from .. import selectors
+from ..filters import COLUMNS, MATCH_CHOICES
 from ..forms import ScanForm
-from ..models import MatchKind
 from ..pdf import pull_slips
 from ..services import answers, printing
 from ..states import LendingStatus
@@ -30,22 +29,6 @@ from ..workflow import WORKFLOW
 from . import lending_library
 
 PAGE_SIZE = 50
-
-
-#: The queue's ``sort`` values and the fields they order by (a ``-`` before the value: descending).
-SORTS = {"updated": "updated_at", "created": "created_at", "title": "title", "need_by": "need_by",
-         "due": "due_date", "borrower": "partner__symbol"}
-
-#: The queue's columns; the optional ones may be hidden (``cols``), the sortable ones sort by their header.
-COLUMNS = QueueColumns(columns=(
-    Column("number", "Request"), Column("title", "Title", sort="title"),
-    Column("borrower", "Borrower", sort="borrower"), Column("availability", "Availability"),
-    Column("call_number", "Call number", optional=True), Column("status", "Status"),
-    Column("age", "Age", sort="-created", optional=True),
-    Column("need_by", "Needed by", sort="need_by", optional=True),
-    Column("due", "Due", sort="due", optional=True),
-    Column("updated", "Updated", sort="updated"),
-), sorts=SORTS)
 
 
 @login_required
@@ -77,7 +60,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "needs": action_lists.counts(library=library, role=Role.LENDING, today=today),
         "action_list": needs and {"key": needs.key, "label": needs.label_for(today.policy),
                                   "description": needs.description},
-        "match_choices": [("held", "Held (any match)")] + list(MatchKind.choices), "query": query.urlencode(),
+        "match_choices": MATCH_CHOICES, "query": query.urlencode(),
         "can_print": status in ("", LendingStatus.NEW), "scan_form": ScanForm(), "slips_url": slips_url,
         "sort": sort, "sort_choices": _sort_choices(),
         "headers": COLUMNS.headers(query, current=COLUMNS.sort_for(ordering), shown=shown),

@@ -1,0 +1,46 @@
+"""The lending queue's filters, sorts and columns, as the queue page reads them and saved views keep them."""
+
+from __future__ import annotations
+
+from django import forms
+
+from requests_app.models import Role
+from requests_app.queue_columns import Column, QueueColumns
+from requests_app.saved_views import SavedQueue
+
+from .models import MatchKind
+from .workflow import WORKFLOW
+
+#: The queue's ``sort`` values and the fields they order by (a ``-`` before the value: descending).
+SORTS = {"updated": "updated_at", "created": "created_at", "title": "title", "need_by": "need_by",
+         "due": "due_date", "borrower": "partner__symbol"}
+
+#: The queue's columns; the optional ones may be hidden (``cols``), the sortable ones sort by their header.
+COLUMNS = QueueColumns(columns=(
+    Column("number", "Request"), Column("title", "Title", sort="title"),
+    Column("borrower", "Borrower", sort="borrower"), Column("availability", "Availability"),
+    Column("call_number", "Call number", optional=True), Column("status", "Status"),
+    Column("age", "Age", sort="-created", optional=True),
+    Column("need_by", "Needed by", sort="need_by", optional=True),
+    Column("due", "Due", sort="due", optional=True),
+    Column("updated", "Updated", sort="updated"),
+), sorts=SORTS)
+
+MATCH_CHOICES = [("held", "Held (any match)"), *MatchKind.choices]
+
+
+class LendingQueueFilterForm(forms.Form):
+    """The queue's filter parameters, checked (the page itself reads them leniently)."""
+
+    q = forms.CharField(label="Search", max_length=100, required=False)
+    partner = forms.CharField(label="Borrower", max_length=32, required=False)
+    match = forms.ChoiceField(label="Availability", choices=[("", "Any availability"), *MATCH_CHOICES],
+                              required=False)
+    renewals = forms.ChoiceField(label="Renewals", choices=[("", "Any"), ("1", "Renewal asked")], required=False)
+    status = forms.ChoiceField(label="Status", required=False,
+                               choices=[("", "All states"), *((s.value, s.label) for s in WORKFLOW.states.values())])
+
+
+#: The queue as staff's saved views keep it (registered in ``apps.py``).
+SAVED_QUEUE = SavedQueue(role=Role.LENDING, columns=COLUMNS, filters=("q", "partner", "match", "renewals", "status"),
+                         filter_form=LendingQueueFilterForm, transient=frozenset({"printed"}))
