@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('requests_app', '0027_patron_identity'),
+        ('requests_app', '0028_profile_language'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
