@@ -433,6 +433,12 @@ ILLMS_EDELIVERY_MAX_BYTES = env.int("ILLMS_EDELIVERY_MAX_BYTES", default=60 * 10
 ISO18626_SCHEMA_DIR = Path(env.str("ILLMS_ISO18626_SCHEMA_DIR", default=str(BASE_DIR.parent / "shared" / "iso18626")))
 ISO18626_MAX_BODY_BYTES = env.int("ILLMS_ISO18626_MAX_BODY_BYTES", default=1_000_000)
 
+# NCIP 2.02 with the member libraries' ILS: where the official schema lies (every message sent and every answer
+# read is checked against it; without it no NCIP call is sent), the longest answer read, and the time limit
+# of the LookupUser asked while a patron waits for the request form's answer.
+ILLMS_NCIP_SCHEMA_DIR = Path(env.str("ILLMS_NCIP_SCHEMA_DIR", default=str(BASE_DIR.parent / "shared" / "ncip")))
+ILLMS_NCIP_MAX_BODY_BYTES = env.int("ILLMS_NCIP_MAX_BODY_BYTES", default=1_000_000)
+
 # Sign-in throttling (django-axes): an account is locked for one client address after
 # ILLMS_SIGNIN_FAILURE_LIMIT wrong passwords in a row, for ILLMS_SIGNIN_LOCKOUT_MINUTES after the last try;
 # the same account from another address, and other accounts from that address, are not locked.
