@@ -460,6 +460,15 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = True  # each failed sign-in kept (admin: Access
 SESSION_COOKIE_AGE = env.int("ILLMS_PATRON_SESSION_DAYS", default=14) * 24 * 60 * 60
 ILLMS_STAFF_SESSION_IDLE_SECONDS = env.int("ILLMS_STAFF_SESSION_IDLE_MINUTES", default=8 * 60) * 60
 
+# Partners' catalogues over SRU (requests_app/directory/holdings.py, docs/sourcing.md): one look-up asks every
+# configured catalogue at once and waits at most ILLMS_SRU_TIME_LIMIT_SECONDS in all; answers are cached.
+ILLMS_SRU_TIME_LIMIT_SECONDS = env.float("ILLMS_SRU_TIME_LIMIT_SECONDS", default=5.0)
+ILLMS_SRU_CACHE_SECONDS = env.int("ILLMS_SRU_CACHE_SECONDS", default=6 * 60 * 60)
+ILLMS_SRU_MAX_PARALLEL = env.int("ILLMS_SRU_MAX_PARALLEL", default=8)
+ILLMS_SRU_MAX_RECORDS = env.int("ILLMS_SRU_MAX_RECORDS", default=10)
+# Our own holdings served at /sru: the most records one searchRetrieve answer carries.
+ILLMS_SRU_SERVER_MAX_RECORDS = env.int("ILLMS_SRU_SERVER_MAX_RECORDS", default=50)
+
 # Partner doors: rates per API key, per partner and, for calls without a usable credential, per address
 # ("600/min", "10/s", "5000/hour", "120/5m"; "off" for none), counted in the cache (docs/configuration.md).
 # Seconds a process keeps a partner key it looked up (at most 60; 0: look it up on every call). A key revoked or a

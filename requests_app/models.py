@@ -36,6 +36,20 @@ class Iso18626Version(models.TextChoices):
     V2021_2 = xml.VERSION_2021_2, "2021-2"
 
 
+class SruVersion(models.TextChoices):
+    """The SRU versions our catalogue client speaks (``requests_app.directory.sru``)."""
+
+    V1_2 = "1.2", "SRU 1.2 (most library catalogues)"
+    V2_0 = "2.0", "SRU 2.0"
+
+
+class SruRecordSchema(models.TextChoices):
+    """The record schemas our catalogue client reads: MARCXML (with holdings fields) or Dublin Core."""
+
+    MARCXML = "marcxml", "MARCXML (holdings in 852, 949 or Alma's AVA fields)"
+    DC = "dc", "Dublin Core (no holdings: a record found means this library holds it)"
+
+
 class IllSystem(models.TextChoices):
     """The ILL system a partner runs: its profile says whether its ISO 18626 messages need lenient intake."""
 
@@ -59,6 +73,26 @@ class OutgoingAuthScheme(models.TextChoices):
     BEARER = "bearer", "Authorization: Bearer <key>"
     API_KEY = "api-key", "Authorization: Api-Key <key>"
     BASIC = "basic", "HTTP Basic (user name and password)"
+
+
+def parse_holder_symbols(text: str) -> dict[str, str]:
+    """Read “CODE = SYMBOL” lines (blank lines and ``#`` comments allowed).
+
+    Raises ``ValidationError`` naming the first line that is not one."""
+    mapping: dict[str, str] = {}
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        code, sep, symbol = (part.strip() for part in line.partition("="))
+        if not sep or not code or not symbol or len(code) > 64 or len(symbol) > 32:
+            raise ValidationError(f"Line {number}: write “CODE = SYMBOL”, e.g. “DE-1a = BERLIN”.")
+        mapping[code.upper()] = symbol
+    return mapping
+
+
+def validate_holder_symbols(text: str) -> None:
+    parse_holder_symbols(text)
 
 
 class Library(models.Model):
@@ -164,6 +198,23 @@ class Library(models.Model):
                                                         help_text="Empty: no limit.")
     lending_notes = models.TextField(blank=True)
 
+    # Its catalogue over SRU (``directory.holdings``): who holds an item, asked before a rota is built.
+    sru_base_url = models.URLField(
+        "SRU base URL", blank=True,
+        help_text="The catalogue's SRU address, e.g. https://catalogue.example.edu/sru; empty: not searched.")
+    sru_version = models.CharField("SRU version", max_length=3, choices=SruVersion.choices, default=SruVersion.V1_2)
+    sru_record_schema = models.CharField("SRU record schema", max_length=10, choices=SruRecordSchema.choices,
+                                         default=SruRecordSchema.MARCXML)
+    sru_union_catalogue = models.BooleanField(
+        "union catalogue", default=False,
+        help_text="The catalogue answers for many libraries: each holding names its holder by ISIL or OCLC "
+                  "symbol (852 $a, 949 $h, AVA $a). Otherwise every record found is this library's.")
+    sru_holder_symbols = models.TextField(
+        "holder symbols", blank=True,
+        validators=[validate_holder_symbols],
+        help_text="A union catalogue's holder codes that are not a directory symbol or agency id, one per line: "
+                  "“CODE = SYMBOL” (e.g. “DE-1a = BERLIN”). Codes matching a symbol or agency id need no line.")
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -200,6 +251,11 @@ class Library(models.Model):
 
     def is_reciprocal_with(self, other: Library) -> bool:
         return bool(self.reciprocal_group_set & other.reciprocal_group_set)
+
+    @property
+    def holder_symbol_map(self) -> dict[str, str]:
+        """``sru_holder_symbols`` as {holder code (upper case): directory symbol}."""
+        return parse_holder_symbols(self.sru_holder_symbols)
 
     @property
     def postal_address(self) -> str:

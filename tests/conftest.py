@@ -101,3 +101,27 @@ def pytest_terminal_summary(terminalreporter):
     shots = list(folder.rglob("*.png")) if folder.is_dir() else []
     if shots:
         terminalreporter.write_line(f"Screenshots of the pages ({len(shots)} files): {folder}")
+
+
+@pytest.fixture(scope="session")
+def zebra_catalogue(tmp_path_factory):
+    """A real Zebra SRU server with partners' records (``tests.catalogue_servers``), on a free loopback port."""
+    from tests.catalogue_servers import start_zebra
+
+    process, catalogue = start_zebra(tmp_path_factory.mktemp("zebra"))
+    yield catalogue
+    process.terminate()
+    try:
+        process.wait(timeout=5)
+    except Exception:
+        process.kill()
+
+
+@pytest.fixture
+def silent_catalogue():
+    """A catalogue address that accepts the connection and never answers."""
+    from tests.catalogue_servers import SilentServer
+
+    server = SilentServer()
+    yield server
+    server.stop()

@@ -107,6 +107,10 @@ class LibraryAdmin(MemberLibraryScopedAdmin):
                                          "reason_without_credential", "ip_allowlist", "refusals"]}),
         ("Lending policy", {"fields": ["lends_loans", "lends_copies", "loan_period_days", "loan_fee", "copy_fee",
                                        "reciprocal_groups", "max_loans_outstanding", "lending_notes"]}),
+        ("Catalogue (SRU)", {"fields": ["sru_base_url", "sru_version", "sru_record_schema", "sru_union_catalogue",
+                                        "sru_holder_symbols"],
+                             "description": "Searched for who holds an item before a rota is built "
+                                            "(docs/sourcing.md)."}),
     ]
     readonly_fields = ["outgoing_credential", "incoming_credential", "reads_leniently", "refusals"]
 
