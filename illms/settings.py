@@ -201,6 +201,11 @@ ILLMS_IDENTITY_CATEGORIES = env.dict("ILLMS_IDENTITY_CATEGORIES", default={})
 ILLMS_IDENTITY_STAFF_AFFILIATIONS = env.list("ILLMS_IDENTITY_STAFF_AFFILIATIONS", default=[])
 ILLMS_IDENTITY_DEFAULT_LIBRARY = env.str("ILLMS_IDENTITY_DEFAULT_LIBRARY", default="")
 ILLMS_IDENTITY_LINK_STAFF = env.bool("ILLMS_IDENTITY_LINK_STAFF", default=True)
+# Patron loads (docs/patrons.md#patron-loads): the largest file staff may upload, the records written per
+# transaction, and how long a job holds a load between chunks before another may take it up (its worker died).
+ILLMS_PATRON_LOAD_MAX_BYTES = env.int("ILLMS_PATRON_LOAD_MAX_BYTES", default=50 * 1024 * 1024)
+ILLMS_PATRON_LOAD_CHUNK = env.int("ILLMS_PATRON_LOAD_CHUNK", default=500)
+ILLMS_PATRON_LOAD_LEASE_SECONDS = env.int("ILLMS_PATRON_LOAD_LEASE_SECONDS", default=300)
 
 # CAS door (docs/authentication.md#cas): the CAS server's base address (``https://cas.example.edu/cas/``), the
 # protocol version whose validation it answers (3: /p3/serviceValidate with attributes; 2: /serviceValidate),
@@ -362,6 +367,7 @@ CELERY_BEAT_SCHEDULE = {
     "lending-check-missed-availability": {"task": "lending.tasks.check_missed_availability", "schedule": 600.0},
     "lending-expire-deliveries": {"task": "lending.tasks.expire_electronic_deliveries",
                                   "schedule": crontab(hour=1, minute=10)},
+    "requests-resume-patron-loads": {"task": "requests_app.tasks.resume_patron_loads", "schedule": 300.0},
     "requests-purge-patron-data": {"task": "requests_app.tasks.purge_patron_data",
                                    "schedule": crontab(hour=2, minute=30)},
     "billing-invoices": {"task": "billing.tasks.create_monthly_invoices", "schedule": crontab(15, "*/3", "*", "1,2")},

@@ -25,6 +25,9 @@ from .models import (
     Note,
     OutboxMessage,
     OutgoingEmail,
+    PatronLoad,
+    PatronLoadError,
+    PatronLoadSettings,
     PatronProfile,
     PatronRecordAccess,
     PolicyChange,
@@ -46,6 +49,40 @@ class PatronProfileAdmin(MemberLibraryScopedAdmin):
     list_select_related = ["user", "library"]
     autocomplete_fields = ["user"]
     patron_path = "user"
+
+
+@admin.register(PatronLoad)
+class PatronLoadAdmin(MemberLibraryScopedAdmin):
+    """Loads are started and followed on the Policies → Patron loads page; here they are read only."""
+
+    list_display = ["original_name", "library", "status", "total", "created", "updated", "failed", "created_at"]
+    list_filter = ["status", MemberLibraryFilter]
+    readonly_fields = [f.name for f in PatronLoad._meta.fields]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(PatronLoadError)
+class PatronLoadErrorAdmin(LargeTableAdmin):
+    list_display = ["load", "line", "field", "value", "message"]
+    library_path = "load__library"
+    raw_id_fields = ["load"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(PatronLoadSettings)
+class PatronLoadSettingsAdmin(MemberLibraryScopedAdmin):
+    list_display = ["library", "columns", "categories", "updated_at"]
+    readonly_fields = ["updated_by", "updated_at"]
 
 
 class StaffProfileForm(forms.ModelForm):

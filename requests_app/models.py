@@ -376,6 +376,119 @@ class ExternalIdentity(models.Model):
         return f"{self.door}:{self.subject}"
 
 
+class PatronLoadFormat(models.TextChoices):
+    CSV = "csv", "CSV"
+    JSON = "json", "JSON"
+
+
+class PatronMatchKey(models.TextChoices):
+    BARCODE = "barcode", "Library card barcode"
+    INSTITUTION_ID = "institution_id", "Institutional id"
+
+
+class PatronLoadStatus(models.TextChoices):
+    PENDING = "pending", "Waiting"
+    RUNNING = "running", "Loading"
+    DONE = "done", "Finished"
+    FAILED = "failed", "Failed"
+
+
+#: A load in one of these is over: its job does nothing more with it.
+PATRON_LOAD_FINISHED = (PatronLoadStatus.DONE, PatronLoadStatus.FAILED)
+
+
+class PatronLoadSettings(models.Model):
+    """A member library's column names and category values for its patron loads (over the installation's)."""
+
+    library = models.OneToOneField(Library, on_delete=models.CASCADE, primary_key=True,
+                                   related_name="patron_load_settings")
+    columns = models.TextField(
+        blank=True, help_text="field=column[,column] pairs separated by ; (barcode=Card number;category=Patron type)")
+    categories = models.TextField(
+        blank=True, help_text="value=category pairs separated by ; (UG=undergraduate;PG=graduate;FAC=faculty)")
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "patron load settings"
+
+    def __str__(self) -> str:
+        return f"Patron load columns of {self.library_id}"
+
+
+class PatronLoad(models.Model):
+    """One file of patrons from the library's systems and how its load went (the progress bar reads this row).
+
+    ``processed`` is also where the job goes on: the records before it are written, in the same transaction
+    that counted them, so a job that dies mid-way and is run again takes up at the next record. ``claim`` is
+    the token of the job holding the load, until ``lease_until``.
+    """
+
+    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="patron_loads")
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    file = models.FileField(upload_to="patron-loads/%Y/%m/", max_length=300)
+    original_name = models.CharField(max_length=255, blank=True)
+    file_format = models.CharField(max_length=10, choices=PatronLoadFormat.choices)
+    match_key = models.CharField(max_length=20, choices=PatronMatchKey.choices, default=PatronMatchKey.BARCODE)
+    create_missing = models.BooleanField(
+        default=True, help_text="Create patrons the file has and we do not; otherwise only update known patrons.")
+    #: The column names and category values in force when the load was started, so that a rerun reads alike.
+    columns = models.JSONField(default=dict, blank=True)
+    categories = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=PatronLoadStatus.choices, default=PatronLoadStatus.PENDING)
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0, help_text="Not known here, and the load creates no patrons.")
+    failed = models.PositiveIntegerField(default=0)
+    stopped = models.PositiveIntegerField(default=0, help_text="Patrons this load newly expired or blocked.")
+    message = models.TextField(blank=True, help_text="Why the whole load failed, if it did.")
+    claim = models.CharField(max_length=32, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["library", "-created_at"], name="patron_load_library_idx"),
+                   models.Index(fields=["status", "lease_until"], name="patron_load_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.original_name or self.file.name} ({self.get_status_display()})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == PatronLoadStatus.DONE:
+            return 100
+        return min(100, int(100 * self.processed / self.total)) if self.total else 0
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in PATRON_LOAD_FINISHED
+
+
+class PatronLoadError(models.Model):
+    """One thing wrong with one record of a load: its line (CSV) or record number (JSON), field and why."""
+
+    load = models.ForeignKey(PatronLoad, on_delete=models.CASCADE, related_name="errors")
+    line = models.PositiveIntegerField()
+    field = models.CharField(max_length=40, blank=True)
+    value = models.CharField(max_length=200, blank=True)
+    message = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["line", "pk"]
+        indexes = [models.Index(fields=["load", "line"], name="patron_load_error_line_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.line}: {self.message}"
+
+
 class StaffProfile(models.Model):
     """The member library a staff account works for; its queues are scoped to it."""
 

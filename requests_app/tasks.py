@@ -1,4 +1,5 @@
-"""Jobs of the shared core: outgoing e-mail and the patron-data purge (outbox delivery is the partner side's).
+"""Jobs of the shared core: outgoing e-mail, the patron-data purge, patron loads (outbox delivery is the
+partner side's).
 
 Each is safe to run twice (it claims its work by compare-and-set), so each is acknowledged only
 when done and given back to the broker when its worker dies (``acks_late``, ``reject_on_worker_lost``).
@@ -11,6 +12,7 @@ import datetime as dt
 from celery import shared_task
 
 from . import mailer, privacy
+from .identity import loads
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
@@ -29,3 +31,16 @@ def send_email(email_id: int) -> bool:
 def sweep_outgoing_email(now: str | None = None) -> dict[str, int]:
     """Every minute: e-mails stuck in a dead worker's hand-over, retries due, e-mails whose task was lost."""
     return mailer.sweep(now=dt.datetime.fromisoformat(now) if now else None)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def run_patron_load(load_id: int) -> int:
+    """Load one patron file from where it stands (it claims the load, so a second delivery does nothing)."""
+    load = loads.run_load(load_id)
+    return load.processed if load else 0
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def resume_patron_loads() -> int:
+    """Every few minutes: queue again the patron loads whose task was lost or whose worker died."""
+    return loads.resume_stalled_loads()

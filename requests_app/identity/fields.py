@@ -7,7 +7,7 @@ from __future__ import annotations
 
 #: The fields a door can fill, in the order the documentation lists them.
 FIELDS = ("subject", "username", "email", "first_name", "last_name", "display_name", "affiliation", "department",
-          "barcode", "institution_id", "expires_on", "library", "staff")
+          "barcode", "institution_id", "expires_on", "library", "staff", "blocked", "blocked_reason")
 
 
 def parse_mapping(text: str) -> dict[str, tuple[str, ...]]:

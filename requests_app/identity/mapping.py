@@ -83,8 +83,9 @@ DEFAULT_ATTRIBUTES: dict[str, dict[str, tuple[str, ...]]] = {
         "last_name": ("last_name", "family_name", "surname", "sn"), "display_name": ("name",),
         "affiliation": ("category", "affiliation", "patron_type"), "department": ("department",),
         "barcode": ("barcode", "card_barcode"), "institution_id": ("institution_id", "id"),
-        "expires_on": ("expires_on", "expiry", "expiry_date", "expires"), "library": ("library",),
-        "staff": (),
+        "expires_on": ("expires_on", "expiry", "expiry_date", "expires", "expirationDate"), "library": ("library",),
+        "staff": (), "blocked": ("blocked", "block", "barred"),
+        "blocked_reason": ("blocked_reason", "block_reason", "block_note"),
     },
 }
 
@@ -104,7 +105,13 @@ _TRUE = {"1", "true", "yes", "y", "staff", "on"}
 
 
 class UnreadableAttribute(ValueError):
-    """An attribute the door cannot use (an expiry date that is no date); the message names it."""
+    """An attribute the door cannot use (an expiry date that is no date); the message names it, ``field`` our
+    field it was read for."""
+
+    def __init__(self, message: str, *, field: str = "", value: str = ""):
+        super().__init__(message)
+        self.field = field
+        self.value = value
 
 
 @dataclass
@@ -125,19 +132,25 @@ class IdentityAttributes:
     expires_on: dt.date | None = None
     library: str = ""
     staff: bool = False
+    #: ``None`` when the provider (or the load's file) says nothing of a block.
+    blocked: bool | None = None
+    blocked_reason: str = ""
     raw: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
 
-def attribute_names(door: str) -> dict[str, tuple[str, ...]]:
-    """The door's mapping: the defaults with the library's ``ILLMS_<DOOR>_ATTRIBUTES`` laid over them."""
+def attribute_names(door: str, overrides: Mapping[str, tuple[str, ...]] | None = None) -> dict[str, tuple[str, ...]]:
+    """The door's mapping: the defaults with the library's ``ILLMS_<DOOR>_ATTRIBUTES`` laid over them, and then
+    ``overrides`` (a member library's own column names for its patron loads)."""
     mapping = dict(DEFAULT_ATTRIBUTES.get(door, DEFAULT_ATTRIBUTES["saml"]))
     mapping.update(getattr(settings, "ILLMS_IDENTITY_ATTRIBUTES", {}).get(door, {}))
+    mapping.update(overrides or {})
     return mapping
 
 
-def category_map() -> dict[str, str]:
+def category_map(overrides: Mapping[str, str] | None = None) -> dict[str, str]:
     configured = getattr(settings, "ILLMS_IDENTITY_CATEGORIES", {})
-    return {**DEFAULT_CATEGORIES, **{k.lower(): v for k, v in configured.items()}}
+    return {**DEFAULT_CATEGORIES, **{k.lower(): v for k, v in configured.items()},
+            **{k.lower(): v for k, v in (overrides or {}).items()}}
 
 
 def _values(raw: Mapping[str, Any], name: str) -> list[str]:
@@ -157,6 +170,11 @@ def _values(raw: Mapping[str, Any], name: str) -> list[str]:
         if text:
             out.append(text)
     return out
+
+
+def _has(raw: Mapping[str, Any], name: str) -> bool:
+    """Whether ``raw`` has the attribute at all (an empty cell counts: the column is there)."""
+    return name in raw or name.lower() in {k.lower() for k in raw}
 
 
 def _first(raw: Mapping[str, Any], names: Iterable[str]) -> str:
@@ -186,12 +204,27 @@ def parse_date(text: str) -> dt.date:
         return dt.datetime.fromisoformat(text).date()
     except ValueError:
         raise UnreadableAttribute(_("The expiry date %(value)r is not a date (write it as YYYY-MM-DD).")
-                              % {"value": text}) from None
+                                  % {"value": text}, field="expires_on", value=text) from None
 
 
-def category_for(affiliations: Iterable[str]) -> str:
-    """The patron category for a person's affiliations, or ``""`` when none is known."""
-    known = category_map()
+_YES = {"1", "true", "yes", "y", "x", "t", "blocked", "barred"}
+_NO = {"0", "false", "no", "n", "f", "", "-"}
+
+
+def parse_yes_no(text: str, *, field: str) -> bool:
+    """``yes``/``no`` as exports write it (``1``, ``true``, ``Y``, ``x``; ``0``, ``false``, ``N``, empty)."""
+    value = text.strip().lower()
+    if value in _YES:
+        return True
+    if value in _NO:
+        return False
+    raise UnreadableAttribute(_("%(value)r is not yes or no.") % {"value": text}, field=field, value=text)
+
+
+def category_for(affiliations: Iterable[str], categories: Mapping[str, str] | None = None) -> str:
+    """The patron category for a person's affiliations (``categories``: value → category, default
+    :func:`category_map`), or ``""`` when none is known."""
+    known = category_map() if categories is None else categories
     found = set()
     for affiliation in affiliations:
         value = affiliation.strip().lower().split("@", 1)[0]
@@ -208,12 +241,14 @@ def category_for(affiliations: Iterable[str]) -> str:
 _SPACES = re.compile(r"\s+")
 
 
-def read_attributes(raw: Mapping[str, Any], *, door: str) -> IdentityAttributes:
-    """``raw`` (attribute name → value or list of values) read through the door's mapping.
+def read_attributes(raw: Mapping[str, Any], *, door: str, names: Mapping[str, tuple[str, ...]] | None = None,
+                    categories: Mapping[str, str] | None = None) -> IdentityAttributes:
+    """``raw`` (attribute name → value or list of values) read through the door's mapping (or ``names``, and
+    ``categories`` for the affiliations' values).
 
     Raises ``UnreadableAttribute`` for a value we cannot use; a missing subject is the caller's refusal.
     """
-    names = attribute_names(door)
+    names = attribute_names(door) if names is None else names
     display = _first(raw, names.get("display_name", ()))
     first, last = _first(raw, names.get("first_name", ())), _first(raw, names.get("last_name", ()))
     if display and not (first or last):
@@ -225,13 +260,21 @@ def read_attributes(raw: Mapping[str, Any], *, door: str) -> IdentityAttributes:
     staff_values = {v.lower() for v in _all(raw, names.get("staff", ()))}
     staff_affiliations = {v.lower() for v in getattr(settings, "ILLMS_IDENTITY_STAFF_AFFILIATIONS", ())}
     subject = _first(raw, names.get("subject", ()))
+    blocked_names = names.get("blocked", ())
+    blocked = None
+    if blocked_names and any(_has(raw, name) for name in blocked_names):
+        blocked = parse_yes_no(_first(raw, blocked_names), field="blocked")
+    blocked_reason = _first(raw, names.get("blocked_reason", ()))[:200]
+    if blocked is None and blocked_reason:
+        blocked = True  # a reason without a yes/no column is a block
     return IdentityAttributes(
         door=door, subject=subject[:255], username=_first(raw, names.get("username", ()))[:150] or subject[:150],
         email=_first(raw, names.get("email", ()))[:254], first_name=first[:150], last_name=last[:150],
         department=_first(raw, names.get("department", ()))[:100], barcode=_first(raw, names.get("barcode", ()))[:32],
         institution_id=_first(raw, names.get("institution_id", ()))[:100],
-        category=category_for(affiliations), affiliations=affiliations,
+        category=category_for(affiliations, categories), affiliations=affiliations,
         expires_on=parse_date(expiry) if expiry else None, library=_first(raw, names.get("library", ()))[:32],
         staff=bool(staff_values & _TRUE) or bool(staff_affiliations & {a.lower().split("@")[0] for a in affiliations}),
+        blocked=blocked, blocked_reason=blocked_reason if blocked else "",
         raw={k: _values(raw, k) for k in raw},
     )

@@ -127,6 +127,8 @@ def refresh_profile(user, library: Library, attributes: IdentityAttributes, *, s
         profile.institution_id = attributes.institution_id
     if attributes.expires_on is not None:
         profile.expires_on = attributes.expires_on
+    if attributes.blocked is not None:  # only when the door's mapping names a block attribute
+        profile.blocked, profile.blocked_reason = attributes.blocked, attributes.blocked_reason
     profile.refreshed_from = source[:20]
     profile.refreshed_at = timezone.now()
     profile.save()

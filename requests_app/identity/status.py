@@ -30,6 +30,7 @@ FIELD_LABELS = {
     "department": gettext_lazy("Department"), "barcode": gettext_lazy("Library card barcode"),
     "institution_id": gettext_lazy("Institutional id"), "expires_on": gettext_lazy("Expiry date"),
     "library": gettext_lazy("Member library"), "staff": gettext_lazy("Staff marker"),
+    "blocked": gettext_lazy("Blocked (yes or no)"), "blocked_reason": gettext_lazy("Reason for the block"),
 }
 DOOR_TITLES = {"saml": "SAML 2.0", "cas": "CAS", "oidc": "OpenID Connect", "ldap": "LDAP / Active Directory"}
 
