@@ -107,6 +107,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "illms.middleware.PermissionsPolicy",
     "django_htmx.middleware.HtmxMiddleware",
+    # Statistics pages and CSV exports read from DATABASE_REPLICA_URL when it is set (illms/replica.py).
+    "illms.replica.ReplicaReadsMiddleware",
     "illms.middleware.StaffSessionIdleTimeout",
     # Last, as django-axes asks: it turns a refused sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -157,6 +159,20 @@ if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql") an
     # with ILLMS_POSTGRES_JIT=1); other settings of DATABASE_URL's own "options" are kept.
     database_options = DATABASES["default"].setdefault("OPTIONS", {})
     database_options["options"] = f"{database_options.get('options', '')} -c jit=off".strip()
+# A streaming replica of the primary for the statistics pages and CSV exports (illms/replica.py); tests run it
+# as a mirror of the test database. Same engine and connection settings as the primary.
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db_url("DATABASE_REPLICA_URL")
+    if DATABASES["replica"]["ENGINE"] != DATABASES["default"]["ENGINE"]:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must name a replica of DATABASE_URL's database, on the same "
+                                   "kind of server")
+    DATABASES["replica"].update(CONN_MAX_AGE=DATABASES["default"]["CONN_MAX_AGE"], CONN_HEALTH_CHECKS=True,
+                                ATOMIC_REQUESTS=False, TEST={"MIRROR": "default"})
+    DATABASES["replica"].setdefault("OPTIONS", {}).update(DATABASES["default"].get("OPTIONS", {}))
+ILLMS_REPLICA_READS = "replica" in DATABASES
+DATABASE_ROUTERS = ["illms.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

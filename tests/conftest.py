@@ -16,6 +16,29 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """A read-only replica of the test database, as a streaming replica is read-only (illms/replica.py).
+
+    Nothing reads from it unless a test switches ``ILLMS_REPLICA_READS`` on (tests/illms/test_replica.py): a
+    query sent there really crosses that second connection, and a write sent there fails.
+    """
+    from django.conf import settings
+    from django.db import connections
+
+    from illms.replica import REPLICA
+
+    primary = connections["default"].settings_dict
+    entry = {**primary, "OPTIONS": {**primary.get("OPTIONS", {})}, "TEST": {**primary.get("TEST", {}),
+                                                                           "MIRROR": "default"}}
+    if primary["ENGINE"].startswith("django.db.backends.postgresql"):
+        entry["OPTIONS"]["options"] = f"{entry['OPTIONS'].get('options', '')} -c default_transaction_read_only=on"
+    elif primary["ENGINE"] == "django.db.backends.sqlite3":
+        entry["OPTIONS"]["init_command"] = "PRAGMA query_only=ON;"
+    settings.DATABASES[REPLICA] = entry
+    connections.settings[REPLICA] = entry
+
+
 @pytest.fixture
 def postgres(db):
     """Tests of real row locks and concurrency need PostgreSQL."""
