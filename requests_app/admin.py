@@ -22,6 +22,8 @@ from .models import (
     IllRequest,
     InboundMessage,
     LibraryPolicy,
+    NcipCall,
+    NcipConnection,
     Note,
     OutboxMessage,
     OutgoingEmail,
@@ -406,3 +408,24 @@ class SavedQueueViewAdmin(ReadOnlyAdmin):
     list_filter = ["queue"]
     list_select_related = ["owner", "library"]
     search_fields = ["=owner__username", "name"]
+
+
+@admin.register(NcipConnection)
+class NcipConnectionAdmin(ReadOnlyAdmin):
+    """Edited by the library's ILL administrator at /policies/ncip/, where each change is recorded."""
+
+    list_display = ["library", "enabled", "ils", "endpoint", "ils_agency_id", "updated_at"]
+    list_select_related = ["library"]
+    exclude = ["secret"]
+
+
+@admin.register(NcipCall)
+class NcipCallAdmin(LargeTableAdmin, ReadOnlyAdmin):
+    """Retried and skipped from the request's page, where staff see the answer."""
+
+    list_display = ["created_at", "request", "service", "status", "attempts", "next_attempt_at", "answer"]
+    list_filter = ["status", "service"]
+    search_fields = ["=request__id"]
+    list_select_related = ["request"]
+    raw_id_fields = ["request", "library", "finished_by"]
+    patron_path, request_path = "request__patron", "request"

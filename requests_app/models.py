@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import connections, models
 from django.db.models import Q
 from django.db.models.functions import Lower, Upper
@@ -15,6 +15,7 @@ from django.utils import timezone
 from . import citations, identifiers, policy_declarations
 from .actors import ActorKind
 from .iso18626 import xml
+from .ncip import profiles as ncip_profiles
 from .states import CLOSED_STATUSES, LENDING_NEW
 from .utilities.precompiled_sql import RowsStatement
 from .workflow import Workflow, registry
@@ -1283,3 +1284,144 @@ class SavedQueueView(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.queue}, {self.owner_id})"
+
+
+class NcipConnection(models.Model):
+    """How one member library's ILS is reached over NCIP 2.02 (``requests_app.ncip``), set on ``/policies/ncip/``.
+
+    ``ils`` names the profile of the ILS family (``requests_app.ncip.profiles``): the services it offers,
+    the identifiers it reads, how the due date reaches it. The secret is stored encrypted with the partner
+    credentials' keys (``requests_app.utilities.credentials``) and never shown again.
+    """
+
+    library = models.OneToOneField(Library, on_delete=models.CASCADE, related_name="ncip",
+                                   limit_choices_to={"is_member": True})
+    enabled = models.BooleanField("NCIP switched on", default=False)
+    ils = models.CharField("ILS", max_length=20, choices=ncip_profiles.CHOICES, default="generic",
+                           help_text="The library's system: its profile says what the ILS offers and expects.")
+    endpoint = models.URLField("NCIP address", max_length=500, blank=True,
+                               help_text="The ILS's NCIP responder, e.g. https://ils.example.edu/ncip.")
+    our_agency_id = models.CharField(
+        "our agency id at the ILS", max_length=64, blank=True,
+        help_text="Sent as FromAgencyId: the ILS's configuration for ILL is kept under it.")
+    ils_agency_id = models.CharField("the ILS's agency id", max_length=64, blank=True,
+                                     help_text="Sent as ToAgencyId.")
+    auth_scheme = models.CharField("how we authenticate", max_length=12, choices=ncip_profiles.AUTH_CHOICES,
+                                   default=ncip_profiles.AuthScheme.NONE)
+    username = models.CharField("user name", max_length=100, blank=True, help_text="HTTP Basic only.")
+    secret = models.TextField("password, key or shared secret (encrypted)", blank=True, editable=False)
+    timeout_seconds = models.PositiveSmallIntegerField(
+        "time limit of a queued call (seconds)", default=20,
+        validators=[MinValueValidator(1), MaxValueValidator(120)])
+    lookup_timeout_seconds = models.PositiveSmallIntegerField(
+        "time limit of the patron check (seconds)", default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(15)],
+        help_text="The LookupUser asked while the patron waits for the request form's answer.")
+    check_patrons = models.BooleanField(
+        "check patrons in the ILS when they request", default=True,
+        help_text="LookupUser at submission: a patron the ILS does not know, blocks or has expired is refused "
+                  "with the ILS's reason. When the ILS does not answer in time the request is accepted.")
+    borrowing = models.BooleanField(
+        "borrowed loans circulate in the ILS", default=True,
+        help_text="A temporary item at receive (AcceptItem), check-out, renewal, check-in, and its removal.")
+    ils_checks_out = models.BooleanField(
+        "the desk checks borrowed items out in the ILS", default=False,
+        help_text="The circulation desk checks the temporary item out in the ILS itself: no CheckOutItem is sent.")
+    lending = models.BooleanField(
+        "lending holds and loans in the ILS", default=True,
+        help_text="A hold to pull the item (RequestItem), the loan to the borrowing library's account, the "
+                  "check-in, the cancelled hold; and live availability (LookupItem).")
+    lending_patron_id = models.CharField(
+        "borrowing libraries' account in the ILS", max_length=100, blank=True,
+        help_text="The ILS user our loans to other libraries are checked out to; {symbol} is replaced by the "
+                  "borrowing library's symbol (e.g. ILL-{symbol}).")
+    lending_pickup_code = models.CharField(
+        "where lending holds are pulled to", max_length=64, blank=True,
+        help_text="The ILS's pickup location code of the ILL office.")
+    pickup_codes = models.JSONField(
+        "pickup location codes in the ILS", default=dict, blank=True,
+        help_text="Our pickup location code → the ILS's code; a location without one sends its own code.")
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+
+    class Meta:
+        verbose_name = "NCIP connection"
+
+    def __str__(self) -> str:
+        return f"NCIP of {self.library_id} ({self.ils})"
+
+    @property
+    def profile(self) -> ncip_profiles.Profile:
+        return ncip_profiles.profile_for(self.ils)
+
+    @property
+    def has_secret(self) -> bool:
+        return bool(self.secret)
+
+    @property
+    def ready(self) -> bool:
+        """Switched on and complete enough to send anything."""
+        return bool(self.enabled and self.endpoint and self.our_agency_id and self.ils_agency_id)
+
+    def pickup_code(self, location: PickupLocation | None) -> str:
+        if location is None:
+            return ""
+        return (self.pickup_codes or {}).get(location.code) or location.code
+
+    def lending_user_for(self, partner: Library) -> str:
+        return self.lending_patron_id.replace("{symbol}", partner.symbol) if self.lending_patron_id else partner.symbol
+
+
+class NcipCallStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to be sent"
+    DONE = "done", "Answered"
+    FAILED = "failed", "Failed: needs staff"
+    SKIPPED = "skipped", "Skipped by staff"
+    NOT_OFFERED = "not_offered", "Not offered by the ILS"
+
+
+#: A call in one of these no longer holds back the later calls of its request.
+NCIP_FINISHED = (NcipCallStatus.DONE, NcipCallStatus.SKIPPED, NcipCallStatus.NOT_OFFERED)
+
+
+class NcipCall(models.Model):
+    """One NCIP call to the library's ILS that a workflow change decided, written in its transaction.
+
+    Sent after commit in order per request (a call waits while an older one of its request is unfinished),
+    retried with back-off while the ILS does not answer, ``failed`` when the ILS answers with a Problem or
+    the retries run out; staff retry or skip a failed call from the request's page. ``arguments`` are what
+    the message carries, fixed when the call was decided.
+    """
+
+    request = models.ForeignKey(IllRequest, on_delete=models.CASCADE, related_name="ncip_calls")
+    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="+")
+    service = models.CharField(max_length=24, choices=[(s.value, s.value) for s in ncip_profiles.Service])
+    arguments = models.JSONField(default=dict)
+    status = models.CharField(max_length=12, choices=NcipCallStatus.choices, default=NcipCallStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_error = models.TextField(blank=True)
+    answer = models.CharField(max_length=300, blank=True, help_text="What the ILS answered, in words.")
+    problem_type = models.CharField(max_length=100, blank=True)
+    sent_xml = models.TextField(blank=True)
+    received_xml = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    finished_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+", help_text="Who skipped it.")
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = "NCIP call"
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="ncip_call_due_idx"),
+            models.Index(fields=["request", "status"], name="ncip_call_request_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service} for {self.request_id} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in NCIP_FINISHED

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 
-from .models import Library, LibraryPolicy, PatronCategory
+from .models import Library, LibraryPolicy, NcipConnection, PatronCategory
+from .ncip import profiles as ncip_profiles
 from .policy_declarations import BORROWING, BY_NAME, PRIVACY, in_areas
 
 
@@ -103,3 +104,70 @@ class EmailTemplateForm(forms.Form):
         label="HTML (optional)", required=False, max_length=50000,
         widget=forms.Textarea(attrs={"rows": 8, "class": "font-monospace"}),
         help_text="Leave empty to send plain text only. Values filled in are escaped.")
+
+
+class NcipConnectionForm(forms.ModelForm):
+    """The library's ILS over NCIP: where, who we are, how we authenticate, what goes over it, and the ILS's
+    code for each of our pickup locations (checked against the chosen ILS's profile)."""
+
+    new_secret = forms.CharField(
+        label="New password, key or shared secret", required=False, strip=True,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Stored encrypted and never shown again; leave empty to keep the one set.")
+    clear_secret = forms.BooleanField(label="Clear the stored secret", required=False)
+    endpoint = forms.URLField(label="NCIP address", max_length=500, required=False, assume_scheme="https",
+                              help_text="The ILS's NCIP responder, e.g. https://ils.example.edu/ncip.")
+
+    class Meta:
+        model = NcipConnection
+        fields = ["enabled", "ils", "endpoint", "our_agency_id", "ils_agency_id", "auth_scheme", "username",
+                  "timeout_seconds", "lookup_timeout_seconds", "check_patrons", "borrowing", "ils_checks_out",
+                  "lending", "lending_patron_id", "lending_pickup_code"]
+
+    def __init__(self, *args, library: Library, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.library = library
+        self.pickup_locations = list(library.pickup_locations.filter(active=True).order_by("name"))
+        codes = self.instance.pickup_codes or {}
+        for location in self.pickup_locations:
+            self.fields[f"pickup_{location.code}"] = forms.CharField(
+                label=f"ILS code of “{location.name}”", required=False, max_length=64,
+                initial=codes.get(location.code, ""),
+                help_text=f"Empty: our code, {location.code}.")
+
+    def pickup_fields(self):
+        return [self[f"pickup_{location.code}"] for location in self.pickup_locations]
+
+    def clean(self):
+        cleaned = super().clean()
+        profile = ncip_profiles.profile_for(cleaned.get("ils") or "generic")
+        if cleaned.get("enabled"):
+            for name in ("endpoint", "our_agency_id", "ils_agency_id"):
+                if not cleaned.get(name):
+                    self.add_error(name, "Needed to switch NCIP on.")
+        scheme = cleaned.get("auth_scheme")
+        if scheme == ncip_profiles.AuthScheme.BASIC and not cleaned.get("username"):
+            self.add_error("username", "HTTP Basic needs a user name.")
+        if cleaned.get("new_secret") and cleaned.get("clear_secret"):
+            self.add_error("clear_secret", "Either replace the secret or clear it, not both.")
+        keeps_secret = self.instance.has_secret and not cleaned.get("clear_secret")
+        if scheme and scheme != ncip_profiles.AuthScheme.NONE and not (cleaned.get("new_secret") or keeps_secret):
+            self.add_error("new_secret", "This way of authenticating needs a secret.")
+        codes = {}
+        for location in self.pickup_locations:
+            code = (cleaned.get(f"pickup_{location.code}") or "").strip()
+            problem = profile.pickup_code_problem(code or location.code)
+            if problem:
+                self.add_error(f"pickup_{location.code}", problem)
+            if code:
+                codes[location.code] = code
+        lending_code = (cleaned.get("lending_pickup_code") or "").strip()
+        if lending_code and profile.pickup_code_problem(lending_code):
+            self.add_error("lending_pickup_code", profile.pickup_code_problem(lending_code))
+        cleaned["pickup_codes"] = codes
+        return cleaned
+
+    def connection_values(self) -> dict:
+        values = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        values["pickup_codes"] = self.cleaned_data["pickup_codes"]
+        return values

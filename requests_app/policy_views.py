@@ -18,8 +18,8 @@ from django.views.decorators.http import require_POST
 
 from . import email_templates, policies, policy_declarations
 from .access import staff_view
-from .models import EmailTemplate, Library, LibraryPolicy
-from .policy_forms import BorrowingPolicyForm, EmailTemplateForm, LendingPolicyForm
+from .models import EmailTemplate, Library, LibraryPolicy, NcipConnection
+from .policy_forms import BorrowingPolicyForm, EmailTemplateForm, LendingPolicyForm, NcipConnectionForm
 
 PERMISSION = "requests_app.administer_ill"
 
@@ -137,7 +137,7 @@ def email_reset(request: HttpRequest, library: Library, kind: str) -> HttpRespon
 
 
 def _field_label(name: str) -> str:
-    for model in (LibraryPolicy, Library, EmailTemplate):
+    for model in (LibraryPolicy, Library, EmailTemplate, NcipConnection):
         try:
             return str(model._meta.get_field(name).verbose_name).capitalize()
         except FieldDoesNotExist:
@@ -164,4 +164,25 @@ def signin(request: HttpRequest, library: Library) -> HttpResponse:
     return render(request, "policies/signin.html", {
         "library": library, "tab": "signin", "live": live, "reports": door_reports(request, live=live),
         "lockout": (settings.AXES_FAILURE_LIMIT, int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)),
+    })
+
+
+@ill_administrator
+def ncip(request: HttpRequest, library: Library) -> HttpResponse:
+    """The library's ILS over NCIP (``requests_app.ncip``): the connection, and what the chosen ILS's profile does."""
+    from .ncip import connections, profiles
+
+    instance = NcipConnection.objects.filter(library=library).first() or NcipConnection(library=library)
+    form = NcipConnectionForm(request.POST or None, instance=instance, library=library)
+    if request.method == "POST":
+        if form.is_valid():
+            connections.save_connection(library=library, values=form.connection_values(), actor=request.user,
+                                        secret=form.cleaned_data.get("new_secret") or "",
+                                        clear_secret=form.cleaned_data.get("clear_secret", False))
+            messages.success(request, "NCIP settings saved. They apply to the calls sent from now on.")
+            return redirect("policies:ncip")
+        messages.error(request, "Nothing was saved: please correct the fields marked below.")
+    return render(request, "policies/ncip.html", {
+        "library": library, "form": form, "tab": "ncip", "connection": instance,
+        "profiles": list(profiles.PROFILES.values()), "profile": instance.profile,
     })

@@ -14,4 +14,5 @@ urlpatterns = [
     path("emails/<slug:kind>/reset/", policy_views.email_reset, name="email-reset"),
     path("history/", policy_views.history, name="history"),
     path("sign-in/", policy_views.signin, name="signin"),
+    path("ncip/", policy_views.ncip, name="ncip"),
 ]

@@ -44,6 +44,14 @@ class DueDate(StrEnum):
     ILS_RULES = "ils_rules"
 
 
+DUE_DATE_LABELS = {
+    DueDate.ACCEPT_ITEM: "sent as AcceptItem's DateForReturn",
+    DueDate.CHECK_OUT: "sent as DesiredDateDue at check-out and renewal",
+    DueDate.BOTH: "sent at receive (DateForReturn) and at check-out and renewal (DesiredDateDue)",
+    DueDate.ILS_RULES: "set by the ILS's own loan policy (NCIP cannot set it)",
+}
+
+
 class UserIdSource(StrEnum):
     """Which of our patron's identifiers the ILS knows them by."""
 
@@ -97,6 +105,14 @@ class Profile:
     request_scope: str = "Item"
     sources: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())
+
+    @property
+    def service_list(self) -> list[str]:
+        return sorted(self.services)
+
+    @property
+    def due_date_label(self) -> str:
+        return DUE_DATE_LABELS[self.due_date]
 
     def offers(self, service: str) -> bool:
         return service in self.services

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 PAGES = [
     ("policies:borrowing", ()), ("policies:lending", ()), ("policies:emails", ()),
     ("policies:email-edit", ("ready-for-pickup",)), ("policies:history", ()), ("partner-rules:list", ()),
-    ("policies:signin", ()),
+    ("policies:signin", ()), ("policies:ncip", ()),
 ]
 
 
