@@ -225,3 +225,73 @@ def update_view(*, view: SavedQueueView, name: str, make_default: bool,
 
 def delete_view(*, view: SavedQueueView) -> None:
     view.delete()
+
+
+# The menu beside a queue -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MenuEntry:
+    view: SavedQueueView
+    #: The queue showing the view.
+    url: str
+    #: The page that renames, replaces or deletes it (knowing what the queue shows now, to replace it with).
+    edit_url: str
+    #: The queue shows exactly this view now.
+    current: bool
+
+
+@dataclass(frozen=True)
+class Menu:
+    entries: list[MenuEntry]
+    #: Where the save form posts, and the query string it keeps (what the queue shows now).
+    save_url: str
+    query: str
+    max_name: int = MAX_NAME
+
+    @property
+    def default(self) -> MenuEntry | None:
+        return next((entry for entry in self.entries if entry.view.is_default), None)
+
+
+def menu(*, owner, library: Library, role: str, query: QueryDict) -> Menu:
+    """The saved views of ``owner`` on ``library``'s ``role`` queue, beside the queue showing ``query`` (one
+    query, however many views)."""
+    from django.urls import reverse
+
+    queue = queues.get(role)
+    try:
+        shown = read_query(queue, query) if queue else None
+    except ValidationError:
+        shown = None
+    text = query.urlencode()
+    following = f"?{urlencode({'current': text})}" if text else ""
+    entries = [MenuEntry(view=view, url=view_url(view),
+                         edit_url=reverse("staff:saved-view", args=[role, view.pk]) + following,
+                         current=shown is not None and SavedQuery.of(view) == shown)
+               for view in views_of(owner=owner, library=library, role=role)]
+    return Menu(entries=entries, save_url=reverse("staff:saved-views", args=[role]), query=text)
+
+
+def describe(queue: SavedQueue, query: SavedQuery, *, library: Library) -> list[tuple[str, str]]:
+    """What ``query`` shows, in words: (label, value) for each filter, the sort and the columns."""
+    form = queue.filter_form({})
+    rows = []
+    for name, value in query.filters:
+        if name == action_lists.PARAMETER:
+            item = action_lists.action_lists.get(queue.role, value)
+            rows.append(("Needs action", item.label_for(action_lists.today_for(library).policy) if item else value))
+            continue
+        field_ = form.fields.get(name)
+        choices = dict(getattr(field_, "choices", None) or ())
+        rows.append((str(field_.label) if field_ else name, str(choices.get(value, value))))
+    by_sort = {c.sort.lstrip("-"): c for c in queue.columns.columns if c.sort}
+    if query.sort:
+        column = by_sort.get(query.sort.lstrip("-"))
+        natural = column is not None and column.sort.startswith("-") == query.sort.startswith("-")
+        rows.append(("Sorted by", f"{column.label if column else query.sort}, "
+                                  f"{'ascending' if natural else 'descending'}"))
+    else:
+        rows.append(("Sorted by", "The queue’s usual order"))
+    labels = {c.key: c.label for c in queue.columns.columns}
+    rows.append(("Extra columns", ", ".join(labels[key] for key in query.columns) or "None"))
+    return rows

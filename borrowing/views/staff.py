@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from requests_app import action_lists, desk_views, messaging, privacy, queue_columns
+from requests_app import action_lists, desk_views, messaging, privacy, queue_columns, saved_views
 from requests_app import selectors as core_selectors
 from requests_app import services as core_services
 from requests_app.access import member_library
@@ -75,6 +75,9 @@ def queue(request: HttpRequest) -> HttpResponse:
     sort = COLUMNS.chosen_sort(query.get(queue_columns.SORT))
     if not sort:
         query.pop(queue_columns.SORT, None)  # an unknown sort is the default order, never an error
+    saved = saved_views.menu(owner=request.user, library=library, role=Role.BORROWING, query=query)
+    if not request.GET and saved.default:
+        return redirect(saved.default.url)
     filterset = BorrowingQueueFilter(query or None, queryset=selectors.staff_queue(library=library))
     valid = filterset.is_bound and filterset.is_valid()
     rows = filterset.qs if valid else selectors.staff_queue(library=library)
@@ -95,11 +98,11 @@ def queue(request: HttpRequest) -> HttpResponse:
                                   "description": needs.description},
         "query": query.urlencode(), "bulk_actions": _bulk_actions(status),
         "headers": COLUMNS.headers(query, current=COLUMNS.sort_for(ordering), shown=shown),
-        "shown": {c.key for c in shown}, "optional_columns": COLUMNS.optional,
+        "shown": {c.key for c in shown}, "optional_columns": COLUMNS.optional, "saved_views": saved,
     }
-    template = "borrowing/staff/_queue_table.html" if request.htmx and request.htmx.target == "queue-table" \
-        else "borrowing/staff/queue.html"
-    return render(request, template, context)
+    partial = bool(request.htmx and request.htmx.target == "queue-table")
+    context["partial"] = partial
+    return render(request, "borrowing/staff/_queue_table.html" if partial else "borrowing/staff/queue.html", context)
 
 
 def _bulk_actions(status: str):

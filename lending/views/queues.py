@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
-from requests_app import action_lists, queue_columns
+from requests_app import action_lists, queue_columns, saved_views
 from requests_app.desk_views import nothing_selected
 from requests_app.models import EventSource, Role
 from requests_app.utilities.ids import parse_ids
@@ -42,6 +42,9 @@ def queue(request: HttpRequest) -> HttpResponse:
     sort = COLUMNS.chosen_sort(query.get(queue_columns.SORT))
     if not sort:
         query.pop(queue_columns.SORT, None)  # an unknown sort is the default order, never an error
+    saved = saved_views.menu(owner=request.user, library=library, role=Role.LENDING, query=query)
+    if not request.GET and saved.default:
+        return redirect(saved.default.url)
     filters = {"q": request.GET.get("q", "")[:100], "partner": request.GET.get("partner", "")[:32],
                "match": request.GET.get("match", ""), "renewals": request.GET.get("renewals") == "1"}
     rows = selectors.lending_queue(library=library, status=status or None, **filters)
@@ -64,7 +67,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "can_print": status in ("", LendingStatus.NEW), "scan_form": ScanForm(), "slips_url": slips_url,
         "sort": sort, "sort_choices": _sort_choices(),
         "headers": COLUMNS.headers(query, current=COLUMNS.sort_for(ordering), shown=shown),
-        "shown": {c.key for c in shown}, "optional_columns": COLUMNS.optional,
+        "shown": {c.key for c in shown}, "optional_columns": COLUMNS.optional, "saved_views": saved,
     })
 
 
