@@ -31,6 +31,11 @@ def _overdue(today: Today) -> Q:
     return Q(status=S.OVERDUE) | Q(status__in=_ITEM_TO_RETURN, due_date__lt=today.today)
 
 
+def _patron_stopped(today: Today) -> Q:
+    """The patron's library account is blocked or has expired (the desk, a sign-in or a patron load said so)."""
+    return Q(patron__patron_profile__blocked=True) | Q(patron__patron_profile__expires_on__lt=today.today)
+
+
 LISTS = [
     ActionList("to_review", "New requests to check", _in(S.SUBMITTED), ordering="created_at", colour="info",
                description="Submitted by patrons: check the citation and verify, or cancel."),
@@ -54,5 +59,8 @@ LISTS = [
                description="The lender wants the item back early: get it from the patron."),
     ActionList("end_of_rota", "End of rota", _in(S.END_OF_ROTA), colour="danger",
                description="No lender could supply: add lenders, buy, or cancel."),
+    ActionList("patron_stopped", "Patrons expired or blocked with open requests", _patron_stopped, colour="danger",
+               description="The patron's library account has expired or is blocked (by the desk, a sign-in or the "
+                           "library's patron load): decide whether to go on with the request, or cancel it."),
     UNREAD_MESSAGES,
 ]

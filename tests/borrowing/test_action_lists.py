@@ -13,7 +13,7 @@ from django.utils import timezone
 from borrowing.states import BorrowingStatus
 from requests_app import action_lists, roles
 from requests_app.models import IllRequest, LibraryPolicy, Note, NoteVisibility, Role
-from tests.factories import IllRequestFactory, MemberLibraryFactory, StaffFactory
+from tests.factories import IllRequestFactory, MemberLibraryFactory, PatronProfileFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -62,6 +62,8 @@ CASES = {
                  NOW - dt.timedelta(days=2), NOW),
     "end_of_rota": ({"status": S.END_OF_ROTA}, {"status": S.SENT}, "status_changed_at",
                     NOW - dt.timedelta(days=2), NOW),
+    "patron_stopped": ({"status": S.SENT, "_patron": {"blocked": True}}, {"status": S.SENT, "_patron": {}},
+                       "status_changed_at", NOW - dt.timedelta(days=2), NOW),
     "unread": ({"status": S.SHIPPED, "_note": unread_note}, {"status": S.SHIPPED, "_note": read_note}, "updated_at",
                NOW - dt.timedelta(days=2), NOW),
 }
@@ -70,6 +72,8 @@ CASES = {
 def make(library, fields: dict, **more) -> IllRequest:
     fields = {**fields, **more}
     note = fields.pop("_note", None)
+    if "_patron" in fields:
+        fields["patron"] = PatronProfileFactory(library=library, **fields.pop("_patron")).user
     stamps = {name: fields.pop(name) for name in ("created_at", "updated_at", "status_changed_at") if name in fields}
     request = IllRequestFactory(library=library, **fields)
     if note:
@@ -135,6 +139,13 @@ def test_the_silent_lender_list_follows_the_librarys_policy(client, staff, home)
     counts = {row["key"]: row for row in action_lists.counts(library=home, role=Role.BORROWING)}
     assert (counts["lender_silent"]["count"], counts["lender_silent"]["label"]) == (
         0, "No answer from the lender for 5 days")
+
+
+def test_a_patron_whose_account_expired_has_their_open_requests_listed_for_staff(client, staff, home):
+    wanted = make(home, {"status": S.CHECKED_OUT, "_patron": {"expires_on": days(-1)}})
+    make(home, {"status": S.CHECKED_OUT, "_patron": {"expires_on": TODAY}})
+    make(home, {"status": S.COMPLETED, "_patron": {"expires_on": days(-1)}})
+    assert listed(client, "patron_stopped") == [wanted.number]
 
 
 def test_a_finished_request_is_in_no_list(client, staff, home):

@@ -282,3 +282,21 @@ def test_a_new_patron_whose_user_name_is_taken_gets_another(library):
     PatronFactory(username="ada")
     load_file(library, "barcode,username\n2100001,ada\n")
     assert PatronProfile.objects.get(card_barcode="2100001").user.username == "ada~load"
+
+
+def test_the_open_requests_of_patrons_the_load_expires_or_blocks_are_listed_for_the_borrowing_desk(library):
+    from requests_app import action_lists
+    from requests_app.models import Role
+    from tests.factories import IllRequestFactory
+
+    blocked = profile_with(library, "2100001").user
+    expired = profile_with(library, "2100002", expires_on=NEXT_YEAR).user
+    untouched = profile_with(library, "2100003").user
+    for patron in (blocked, expired, untouched):
+        IllRequestFactory(library=library, patron=patron)
+    load = load_file(library, f"barcode,blocked,expires_on\n2100001,yes,{NEXT_YEAR}\n2100002,no,{LAST_WEEK}\n"
+                              f"2100003,no,{NEXT_YEAR}\n")
+    listed = action_lists.narrow(IllRequest.objects.filter(library=library), library=library,
+                                 role=Role.BORROWING, key="patron_stopped")
+    assert load.stopped == 2
+    assert set(listed.values_list("patron", flat=True)) == {blocked.pk, expired.pk}
