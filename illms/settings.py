@@ -235,6 +235,56 @@ if ILLMS_CAS_VERSION not in {"2", "3"}:
 ILLMS_CAS_TIMEOUT = env.float("ILLMS_CAS_TIMEOUT", default=10.0)
 ILLMS_CAS_LOGOUT = env.bool("ILLMS_CAS_LOGOUT", default=True)
 
+# LDAP / Active Directory door (requests_app/identity/ldap, ldap3, docs/authentication.md#ldap--active-directory):
+# the sign-in form's user name and password checked by a bind at the directory. One or more ldap:// or ldaps://
+# addresses (space-separated, tried in order); the certificate is always checked, against ILLMS_LDAP_CA_FILE or
+# the system's CAs. Search-then-bind with the service account (ILLMS_LDAP_BIND_DN; empty: an anonymous search), or
+# a direct bind with ILLMS_LDAP_USER_DN_TEMPLATE (a DN, or Active Directory's %(user)s@uni.example.edu).
+ILLMS_LDAP_SERVER_URI = env.str("ILLMS_LDAP_SERVER_URI", default="").strip()
+ILLMS_LDAP_START_TLS = env.bool("ILLMS_LDAP_START_TLS", default=False)
+ILLMS_LDAP_CA_FILE = env.str("ILLMS_LDAP_CA_FILE", default="")
+ILLMS_LDAP_BIND_DN = env.str("ILLMS_LDAP_BIND_DN", default="")
+ILLMS_LDAP_BIND_PASSWORD = env.str("ILLMS_LDAP_BIND_PASSWORD", default="")
+ILLMS_LDAP_USER_SEARCH_BASE = env.str("ILLMS_LDAP_USER_SEARCH_BASE", default="")
+ILLMS_LDAP_USER_SEARCH_FILTER = env.str("ILLMS_LDAP_USER_SEARCH_FILTER", default="(uid=%(user)s)")
+ILLMS_LDAP_USER_DN_TEMPLATE = env.str("ILLMS_LDAP_USER_DN_TEMPLATE", default="")
+# An entry this filter matches cannot sign in (the default: Active Directory's ACCOUNTDISABLE bit).
+ILLMS_LDAP_DISABLED_FILTER = env.str("ILLMS_LDAP_DISABLED_FILTER",
+                                     default="(userAccountControl:1.2.840.113556.1.4.803:=2)")
+# Groups: searched under ILLMS_LDAP_GROUP_SEARCH_BASE with the filter (%(dn)s: the person's DN, %(user)s: the
+# user name), else read from the entry's memberOf; named by cn or DN in the two maps below.
+ILLMS_LDAP_GROUP_SEARCH_BASE = env.str("ILLMS_LDAP_GROUP_SEARCH_BASE", default="")
+ILLMS_LDAP_GROUP_SEARCH_FILTER = env.str(
+    "ILLMS_LDAP_GROUP_SEARCH_FILTER", default="(|(member=%(dn)s)(uniqueMember=%(dn)s)(memberUid=%(user)s))")
+ILLMS_LDAP_TIMEOUT = env.float("ILLMS_LDAP_TIMEOUT", default=5.0)
+
+
+def _ldap_settings():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from requests_app.identity.fields import CATEGORIES, STAFF_ROLES, parse_group_map
+
+    for name, value in (("ILLMS_LDAP_USER_SEARCH_FILTER", ILLMS_LDAP_USER_SEARCH_FILTER),
+                        ("ILLMS_LDAP_USER_DN_TEMPLATE", ILLMS_LDAP_USER_DN_TEMPLATE)):
+        if value and "%(user)s" not in value:
+            raise ImproperlyConfigured(f"{name} must contain %(user)s, where the user name goes: {value!r}")
+    for uri in ILLMS_LDAP_SERVER_URI.split():
+        if not uri.lower().startswith(("ldap://", "ldaps://")):
+            raise ImproperlyConfigured(f"ILLMS_LDAP_SERVER_URI: {uri!r} is no ldap:// or ldaps:// address")
+    maps = []
+    for name, allowed in (("ILLMS_LDAP_GROUP_CATEGORIES", CATEGORIES), ("ILLMS_LDAP_STAFF_GROUPS", STAFF_ROLES)):
+        try:
+            maps.append(parse_group_map(env.str(name, default=""), allowed=allowed))
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"{name}: {exc}") from None
+    return maps
+
+
+# ILLMS_LDAP_GROUP_CATEGORIES="ill-faculty=faculty;grads=graduate": a patron category by group;
+# ILLMS_LDAP_STAFF_GROUPS="ill-staff=borrowing,lending;ill-admins=administrator": a staff account and its roles.
+ILLMS_LDAP_GROUP_CATEGORIES, ILLMS_LDAP_STAFF_GROUPS = _ldap_settings()
+AUTHENTICATION_BACKENDS.append("requests_app.identity.ldap.backend.LDAPBackend")
+
 # SAML 2.0 door (requests_app/identity/saml, docs/authentication.md "SAML"): our service provider on pysaml2, which
 # calls the xmlsec1 program. The identity provider's metadata is a file or an https URL; our entity id defaults to
 # <ILLMS_SITE_URL>/accounts/saml/metadata/ (also our metadata's address); our key pair signs requests and

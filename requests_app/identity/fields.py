@@ -26,3 +26,32 @@ def parse_mapping(text: str) -> dict[str, tuple[str, ...]]:
                              f"{', '.join(FIELDS)}")
         mapping[name] = tuple(v.strip() for v in values.split(",") if v.strip())
     return mapping
+
+
+#: The staff roles a directory group can give (``ILLMS_LDAP_STAFF_GROUPS``), by their short names.
+STAFF_ROLES = ("borrowing", "lending", "billing", "administrator", "reporting")
+
+
+def parse_group_map(text: str, *, allowed: tuple[str, ...] | None = None) -> dict[str, tuple[str, ...]]:
+    """``"ill-staff=borrowing,lending;cn=Admins,ou=groups,dc=uni=administrator"`` → ``{"ill-staff": (...), ...}``.
+
+    Pairs are separated by ``;``; a group is named by its ``cn`` or its whole DN (whose own ``=`` and ``,`` are
+    kept: the value follows the last ``=``); the key is kept in lower case. With ``allowed``, a value outside it
+    raises ``ValueError`` naming it.
+    """
+    groups: dict[str, tuple[str, ...]] = {}
+    for part in (p.strip() for p in text.split(";")):
+        if not part:
+            continue
+        name, sep, values = part.rpartition("=")
+        names = tuple(v.strip().lower() for v in values.split(",") if v.strip())
+        if not sep or not name.strip() or not names:
+            raise ValueError(f"cannot read {part!r}: expected group=value[,value]")
+        unknown = [v for v in names if allowed is not None and v not in allowed]
+        if unknown:
+            raise ValueError(f"{part!r}: {', '.join(unknown)} is none of {', '.join(allowed or ())}")
+        groups[name.strip().lower()] = names
+    return groups
+
+#: The patron categories a directory group can give (``ILLMS_LDAP_GROUP_CATEGORIES``): PatronCategory's values.
+CATEGORIES = ("faculty", "graduate", "undergraduate", "staff", "public")

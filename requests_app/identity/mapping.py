@@ -135,6 +135,10 @@ class IdentityAttributes:
     #: ``None`` when the provider (or the load's file) says nothing of a block.
     blocked: bool | None = None
     blocked_reason: str = ""
+    #: The staff roles (group names) the provider gives, when it manages them: the account's member-library
+    #: roles become exactly these at every sign-in, and a first sign-in with some makes a staff account.
+    #: ``None``: the provider says nothing of roles, and they are kept as the library set them.
+    staff_roles: tuple[str, ...] | None = None
     raw: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
 

@@ -6,7 +6,8 @@ the attributes read by :func:`~.mapping.read_attributes`. It finds the account b
 load gave the library's patron; it creates a patron the first time, and refreshes the name, e-mail, category,
 department, card and expiry at every sign-in. It never links a provider's subject to an account by a user name
 or an e-mail address, which anyone may share, except for staff when the provider releases the staff attribute
-and ``ILLMS_IDENTITY_LINK_STAFF`` allows it.
+and ``ILLMS_IDENTITY_LINK_STAFF`` allows it. A door that manages staff roles (``staff_roles``, the LDAP door's
+groups) makes a staff account for someone it gives roles to, and keeps a staff account's roles equal to its own.
 
 A refusal is :class:`IdentityRefused`, whose message is shown on the sign-in page as it is; nothing is written.
 """
@@ -19,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from requests_app.models import ExternalIdentity, Library, PatronCategory, PatronProfile
+from requests_app.models import ExternalIdentity, Library, PatronCategory, PatronProfile, StaffProfile
 
 from .mapping import IdentityAttributes
 
@@ -146,6 +147,22 @@ def _refresh_user(user, attributes: IdentityAttributes) -> None:
         user.save(update_fields=changed)
 
 
+def _set_roles(user, role_names: tuple[str, ...]) -> None:
+    """The account's member-library roles become exactly ``role_names`` (installation roles are kept)."""
+    from django.contrib.auth.models import Group
+
+    from requests_app import roles
+
+    wanted = set(role_names) & set(roles.MEMBER_LIBRARY_ROLES)
+    if Group.objects.filter(name__in=wanted).count() < len(wanted):
+        roles.sync_roles()  # a flushed database lost the groups the data migration made
+    held = set(user.groups.filter(name__in=roles.MEMBER_LIBRARY_ROLES).values_list("name", flat=True))
+    if held - wanted:
+        user.groups.remove(*Group.objects.filter(name__in=held - wanted))
+    if wanted - held:
+        user.groups.add(*Group.objects.filter(name__in=wanted - held))
+
+
 def provision(attributes: IdentityAttributes, *, door_library: str = ""):
     """The account for the person ``attributes`` describe, created or refreshed; raises ``IdentityRefused``."""
     if not attributes.subject:
@@ -161,15 +178,28 @@ def provision(attributes: IdentityAttributes, *, door_library: str = ""):
             return _provision(attributes, door_library)
 
 
+def _new_account(attributes: IdentityAttributes):
+    user = get_user_model()(username=_free_username(attributes.username, attributes.door))
+    user.set_unusable_password()
+    user.save()
+    return user
+
+
 def _provision(attributes: IdentityAttributes, door_library: str):
     identity = (ExternalIdentity.objects.select_for_update().select_related("user")
                 .filter(door=attributes.door, subject=attributes.subject).first())
     user = identity.user if identity else None
     is_staff_account = user is not None and hasattr(user, "staff_profile")
+    library = None
     if user is None:
         user = _linked_staff(attributes)
         is_staff_account = user is not None
-    library = None
+    if user is None and attributes.staff_roles:
+        # The provider gives staff roles to someone we do not know: their staff account, at the door's library.
+        library = choose_library(attributes, door_library)
+        user = _new_account(attributes)
+        StaffProfile.objects.create(user=user, library=library)
+        is_staff_account = True
     if not is_staff_account:
         existing = getattr(user, "patron_profile", None) if user is not None else None
         library = existing.library if existing is not None and not attributes.library else \
@@ -177,13 +207,13 @@ def _provision(attributes: IdentityAttributes, door_library: str):
         if user is None:
             user = _linked_patron(library, attributes)
     if user is None:
-        user = get_user_model()(username=_free_username(attributes.username, attributes.door))
-        user.set_unusable_password()
-        user.save()
+        user = _new_account(attributes)
     if not user.is_active:
         raise IdentityRefused(_("This account is switched off here. Please contact %(contact)s.")
                               % {"contact": contact_for(library)}, code="inactive")
     _refresh_user(user, attributes)
+    if is_staff_account and attributes.staff_roles is not None:
+        _set_roles(user, attributes.staff_roles)
     if not is_staff_account:
         refresh_profile(user, library, attributes, source=attributes.door)
     if identity is None:

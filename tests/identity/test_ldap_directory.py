@@ -1,0 +1,48 @@
+"""The LDAP door's pieces that need no directory: escaping, Active Directory's refusal codes, group maps."""
+
+import pytest
+
+from requests_app.identity import ldap as directory
+from requests_app.identity.fields import CATEGORIES, STAFF_ROLES, parse_group_map
+from requests_app.models import PatronCategory
+
+
+def test_the_user_name_is_escaped_as_a_filter_value(settings):
+    settings.ILLMS_LDAP_USER_SEARCH_FILTER = "(&(objectClass=person)(uid=%(user)s))"
+    assert directory.user_filter("a*b(c)\\d") == r"(&(objectClass=person)(uid=a\2ab\28c\29\5cd))"
+
+
+def test_the_user_name_is_escaped_as_an_rdn_value_in_a_dn_template(settings):
+    settings.ILLMS_LDAP_USER_DN_TEMPLATE = "uid=%(user)s,ou=people,dc=uni,dc=example"
+    assert directory.bind_name("x,ou=admins") == r"uid=x\,ou\=admins,ou=people,dc=uni,dc=example"
+
+
+def test_a_principal_name_template_is_not_escaped_as_a_dn(settings):
+    settings.ILLMS_LDAP_USER_DN_TEMPLATE = "%(user)s@uni.example.edu"
+    assert directory.bind_name("o'brien") == "o'brien@uni.example.edu"
+
+
+@pytest.mark.parametrize(("message", "code"), [
+    ("80090308: LdapErr: DSID-0C09042A, comment: AcceptSecurityContext error, data 533, v3839", "disabled"),
+    ("80090308: LdapErr: DSID-0C09042A, comment: AcceptSecurityContext error, data 775, v3839", "locked"),
+    ("80090308: LdapErr: DSID-0C09042A, comment: AcceptSecurityContext error, data 532, v3839", "password_expired"),
+    ("80090308: LdapErr: DSID-0C09042A, comment: AcceptSecurityContext error, data 52e, v3839", ""),
+    ("", ""),
+])
+def test_active_directorys_refusal_codes_are_read(message, code):
+    assert directory.ad_reason(message) == code
+
+
+def test_a_group_map_keeps_a_dns_own_equals_signs_and_commas():
+    assert parse_group_map("cn=ILL Staff,ou=groups,dc=uni=borrowing, lending;admins=administrator",
+                           allowed=STAFF_ROLES) == {"cn=ill staff,ou=groups,dc=uni": ("borrowing", "lending"),
+                                                    "admins": ("administrator",)}
+
+
+def test_a_group_map_naming_an_unknown_role_is_refused():
+    with pytest.raises(ValueError, match="superuser is none of"):
+        parse_group_map("ill-staff=superuser", allowed=STAFF_ROLES)
+
+
+def test_the_group_categories_are_the_patron_categories():
+    assert set(CATEGORIES) == set(PatronCategory.values)
