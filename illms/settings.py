@@ -151,7 +151,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
     }
-if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql") and \
+# Behind pgbouncer in transaction mode (docs/deployment.md): no server-side cursors (a cursor cannot outlive the
+# transaction that pgbouncer lends a server connection for; our jobs read in keyset batches instead), and no
+# startup "options" (pgbouncer refuses unknown startup parameters; set jit on the database instead).
+ILLMS_PGBOUNCER = env.bool("ILLMS_PGBOUNCER", default=False)
+if ILLMS_PGBOUNCER:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql") and not ILLMS_PGBOUNCER and \
         not env.bool("ILLMS_POSTGRES_JIT", default=False):
     # PostgreSQL compiles a query to machine code once its estimated cost passes jit_above_cost. Our
     # costly queries (the statistics' percentiles, the jobs' batches) run once per call, so the compiling
@@ -171,6 +177,7 @@ if env.str("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"].update(CONN_MAX_AGE=DATABASES["default"]["CONN_MAX_AGE"], CONN_HEALTH_CHECKS=True,
                                 ATOMIC_REQUESTS=False, TEST={"MIRROR": "default"})
     DATABASES["replica"].setdefault("OPTIONS", {}).update(DATABASES["default"].get("OPTIONS", {}))
+    DATABASES["replica"]["DISABLE_SERVER_SIDE_CURSORS"] = ILLMS_PGBOUNCER
 ILLMS_REPLICA_READS = "replica" in DATABASES
 DATABASE_ROUTERS = ["illms.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -14,7 +14,7 @@ patron's preferences are read then; a worker hands each row to the mail server a
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -38,6 +38,7 @@ from requests_app.models import (
     Role,
 )
 from requests_app.policies import policy_for
+from requests_app.utilities.batches import keyset_batches
 
 from ..models import ReminderLog, ReminderStage
 from ..states import BorrowingStatus as S
@@ -276,26 +277,15 @@ def send_reminders(*, today: dt.date | None = None) -> dict[str, int]:
     sent = {"due_soon": 0, "overdue": 0}
     for key, stage, kind, loans_due in (("due_soon", ReminderStage.DUE_SOON, DUE_SOON, due_soon_loans),
                                         ("overdue", ReminderStage.OVERDUE, OVERDUE, overdue_loans)):
-        # Read in chunks (a server-side cursor on PostgreSQL), never the whole night's loans at once; each
-        # chunk claims its rows in one statement and commits once with its e-mails (a commit per loan is a
-        # disk flush per loan). Each library's own wording of the reminder is read once for the whole run,
-        # not once per loan.
+        # Read in keyset chunks (one short query each, no cursor held across commits, so it runs behind a
+        # transaction-pooling pgbouncer too), never the whole night's loans at once; each chunk claims its rows
+        # in one statement and commits once with its e-mails (a commit per loan is a disk flush per loan). Each
+        # library's own wording of the reminder is read once for the whole run, not once per loan.
         with cached_overrides():
             size = settings.ILLMS_REMINDER_CHUNK
-            for chunk in _chunks(loans_due.order_by("pk").iterator(chunk_size=size), size):
+            for chunk in keyset_batches(loans_due, size):
                 sent[key] += _write_chunk(stage, kind, chunk, today)
     return sent
-
-
-def _chunks(items: Iterable, size: int) -> Iterator[list]:
-    chunk: list = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def _reminded(stage: str) -> Exists:

@@ -46,6 +46,7 @@ from requests_app.models import (
     PatronMatchKey,
     PatronProfile,
 )
+from requests_app.utilities.batches import keyset_rows
 
 from .fields import parse_mapping
 from .mapping import IdentityAttributes, UnreadableAttribute, attribute_names, category_map, read_attributes
@@ -603,5 +604,5 @@ def error_rows(load: PatronLoad) -> Iterator[list[str]]:
     """The load's errors as CSV rows, the header first."""
     yield [_("Line") if load.file_format == PatronLoadFormat.CSV else _("Record"), _("Field"), _("Value"),
            _("Error")]
-    for error in load.errors.order_by("line", "pk").iterator(chunk_size=2000):
+    for error in keyset_rows(load.errors.all(), 2000, ("line", "pk")):
         yield [str(error.line), error.field, error.value, error.message]
