@@ -611,5 +611,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     # axes logs failed sign-ins and lockouts at WARNING; its start-up banner at INFO is noise in every command.
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes.apps": {"level": "WARNING"}},
+    # cql-parser logs every malformed query someone sends /sru at ERROR; the answer's diagnostic says it already.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes.apps": {"level": "WARNING"},
+                "cql": {"level": "CRITICAL"}},
 }

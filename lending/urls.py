@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import delivery, holdings, queues, requests
+from .views import delivery, holdings, queues, requests, sru
 
 app_name = "lending"
 
@@ -21,4 +21,6 @@ urlpatterns = [
     path("lending/holdings/import/", holdings.import_holdings, name="import_holdings"),
     path("lending/holdings/imports/<id:pk>/", holdings.import_progress, name="import"),
     path("delivery/<str:token>/", delivery.download, name="download"),
+    path("sru", sru.sru_endpoint, name="sru"),
+    path("sru/<str:symbol>", sru.sru_endpoint, name="sru_library"),
 ]

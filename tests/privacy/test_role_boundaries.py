@@ -59,6 +59,7 @@ OTHER_NAMESPACES = {"admin"}
 #: Addresses in those namespaces that are not staff screens.
 NOT_STAFF_SCREENS = {
     "lending:download",  # the partner's download link: a secret token, no account
+    "lending:sru", "lending:sru_library",  # our lendable holdings over SRU: a public catalogue, no account
     "api:not-found",  # the JSON 404 for any other address
     # Old addresses that only redirect to the side's desk, whose own screens are walked here.
     "staff:queue",
