@@ -443,6 +443,7 @@ CELERY_BEAT_SCHEDULE = {
     "requests-resume-patron-loads": {"task": "requests_app.tasks.resume_patron_loads", "schedule": 300.0},
     "requests-purge-patron-data": {"task": "requests_app.tasks.purge_patron_data",
                                    "schedule": crontab(hour=2, minute=30)},
+    "requests-refresh-statistics": {"task": "requests_app.tasks.refresh_statistics", "schedule": crontab(minute=20)},
     "billing-invoices": {"task": "billing.tasks.create_monthly_invoices", "schedule": crontab(15, "*/3", "*", "1,2")},
     # The ECB publishes its reference rates around 16:00 CET on working days; does nothing without the URL.
     "billing-exchange-rates": {"task": "billing.tasks.fetch_exchange_rates", "schedule": crontab(hour=17, minute=30)},

@@ -22,6 +22,7 @@ from .models import (
     IllRequest,
     InboundMessage,
     LibraryPolicy,
+    MonthlyFigure,
     NcipCall,
     NcipConnection,
     Note,
@@ -35,6 +36,7 @@ from .models import (
     PolicyChange,
     RequesterAddress,
     RequesterDetails,
+    RollupState,
     SavedQueueView,
     StaffProfile,
 )
@@ -380,6 +382,27 @@ class EmailTemplateAdmin(ReadOnlyAdmin):
     list_display = ["library", "kind", "subject", "updated_at", "updated_by"]
     list_filter = ["kind"]
     list_select_related = ["library", "updated_by"]
+
+
+@admin.register(MonthlyFigure)
+class MonthlyFigureAdmin(LargeTableAdmin, ReadOnlyAdmin):
+    """The statistics rollup's cells, written only by its job (``manage.py rebuild_statistics`` rewrites them)."""
+
+    list_display = ["month", "library", "kind", "role", "partner", "format", "status", "outcome", "measure", "hour",
+                    "count", "computed_at"]
+    list_filter = ["kind", "role"]
+    list_select_related = ["library"]
+
+
+@admin.register(RollupState)
+class RollupStateAdmin(ReadOnlyAdmin):
+    """How far the statistics rollup has got: the whole installation's, so for superusers only."""
+
+    list_display = ["covered_until", "last_event_id", "finished_at", "months_computed"]
+
+    @classmethod
+    def library_rows(cls, queryset, library):
+        return queryset.none()
 
 
 @admin.register(PatronRecordAccess)

@@ -1425,3 +1425,65 @@ class NcipCall(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in NCIP_FINISHED
+class FigureKind(models.TextChoices):
+    """What a cell of the monthly statistics rollup counts (docs/statistics.md, "Rollups")."""
+
+    MADE = "made", "Requests made (by role, partner, format, service type, state)"
+    PATRON = "patron", "Borrowing requests made (by partner, patron category, department)"
+    ANSWER = "answer", "Answers given (by role, answering partner, outcome, reason)"
+    SPAN = "span", "Turnaround spans ended (by measure, partner, hour bucket)"
+
+
+class MonthlyFigure(models.Model):
+    """One cell of the monthly statistics rollup: a count of one member library's month (in its time zone).
+
+    Written only by ``requests_app.rollups`` (which replaces a month's cells whole); the statistics pages
+    sum the cells of closed months and compute the current month live. A turnaround distribution is kept
+    as a fixed-bucket histogram, one cell per whole hour the span took (``hour``), so the cells of any
+    months and partners merge by adding their counts.
+    """
+
+    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text="The first day of the month.")
+    kind = models.CharField(max_length=8, choices=FigureKind.choices)
+    role = models.CharField(max_length=10, choices=Role.choices)
+    partner = models.CharField(max_length=32, blank=True, help_text="The partner's symbol; empty: none or unknown.")
+    format = models.CharField(max_length=20, blank=True)
+    service_type = models.CharField(max_length=12, blank=True)
+    status = models.CharField(max_length=32, blank=True)
+    patron_category = models.CharField(max_length=20, blank=True)
+    department = models.CharField(max_length=100, blank=True)
+    outcome = models.CharField(max_length=10, blank=True, help_text="filled or unfilled (answers).")
+    reason = models.TextField(blank=True, help_text="The unfilled answer's reason code.")
+    measure = models.CharField(max_length=32, blank=True)
+    hour = models.IntegerField(default=0, help_text="Spans: whole hours taken (the histogram's bucket).")
+    count = models.PositiveIntegerField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["library", "month", "kind"]
+        constraints = [models.UniqueConstraint(
+            fields=["library", "month", "kind", "role", "partner", "format", "service_type", "status",
+                    "patron_category", "department", "outcome", "reason", "measure", "hour"],
+            name="monthly_figure_unique_cell")]
+        indexes = [models.Index(fields=["library", "kind", "month"], name="monthly_figure_read_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of {self.library_id} in {self.month:%Y-%m}: {self.count}"
+
+
+class RollupState(models.Model):
+    """The statistics rollup's progress: one row, locked by the job while it runs.
+
+    Every month that ended by ``covered_until`` is in the rollup as the event log stood then; the next run
+    recomputes the months touched by events written since (from ``covered_until``, or after
+    ``last_event_id``).
+    """
+
+    covered_until = models.DateTimeField(null=True, blank=True)
+    last_event_id = models.BigIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    months_computed = models.PositiveIntegerField(default=0, help_text="By the last run.")
+
+    def __str__(self) -> str:
+        return f"statistics rollup covered until {self.covered_until}"

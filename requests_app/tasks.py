@@ -1,5 +1,5 @@
-"""Jobs of the shared core: outgoing e-mail, the patron-data purge, patron loads (outbox delivery is the
-partner side's).
+"""Jobs of the shared core: outgoing e-mail, the patron-data purge, patron loads and the statistics rollup
+(outbox delivery is the partner side's).
 
 Each is safe to run twice (it claims its work by compare-and-set), so each is acknowledged only
 when done and given back to the broker when its worker dies (``acks_late``, ``reject_on_worker_lost``).
@@ -11,7 +11,7 @@ import datetime as dt
 
 from celery import shared_task
 
-from . import mailer, privacy
+from . import mailer, privacy, rollups
 from .identity import loads
 
 
@@ -44,3 +44,10 @@ def run_patron_load(load_id: int) -> int:
 def resume_patron_loads() -> int:
     """Every few minutes: queue again the patron loads whose task was lost or whose worker died."""
     return loads.resume_stalled_loads()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def refresh_statistics() -> dict[str, int]:
+    """Hourly: recompute the statistics rollup's months touched since the last run (idempotent; a run that
+    finds another one running does nothing)."""
+    return rollups.refresh()

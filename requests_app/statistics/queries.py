@@ -12,56 +12,39 @@ Python only ever loops over groups the database already aggregated (one row per 
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.conf import settings
-from django.db.models import (
-    Case,
-    CharField,
-    Count,
-    DurationField,
-    Exists,
-    ExpressionWrapper,
-    F,
-    Max,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Value,
-    When,
-)
-from django.db.models.fields.json import KT
-from django.db.models.functions import Coalesce, Concat, Lower, NullIf, Trim, TruncMonth
+from django.db.models import Case, CharField, Count, F, Max, Q, QuerySet, Value, When
+from django.db.models.functions import Concat, Lower, Trim, TruncMonth
 
-from ..models import Event, IllRequest, Library, PatronCategory, RequestFormat, Role, ServiceType
-from ..states import AVAILABLE_TO_PATRON
+from ..figure_cells import (  # noqa: F401 (the figures' definitions, named here for the pages and tests)
+    FILLED_CODES,
+    MEASURES,
+    NO_ANSWER_OUTCOME,
+    NO_ANSWER_REASON,
+    RECEIVED_CODES,
+    SENT_CODES,
+    UNFILLED_CODES,
+    UNSPECIFIED_REASON,
+    Measure,
+    Ranges,
+    Where,
+    actions_for,
+    answers,
+    durations,
+    library_zone,
+    unfilled_reason,
+)
+from ..models import IllRequest, Library, PatronCategory, RequestFormat, Role, ServiceType
+from ..states import AVAILABLE_TO_PATRON  # noqa: F401
 from ..utilities.aggregates import as_duration, percentile_groups
 from ..workflow import registry
-
-#: ISO 18626 codes of the transitions that answer a request: the lender supplied it (a loan
-#: shipped, a copy delivered) or could not.
-FILLED_CODES = frozenset({"status:Loaned", "status:CopyCompleted"})
-UNFILLED_CODES = frozenset({"status:Unfilled"})
-#: Borrowing: our request goes to a lender (the ISO 18626 ``request`` message).
-SENT_CODES = frozenset({"request"})
-#: Borrowing: the item is in our hands: a loan received at the desk, or a copy delivered.
-RECEIVED_CODES = frozenset({"action:Received", "status:CopyCompleted"})
-#: What the rota records on a lender's silence past the auto-advance limit.
-NO_ANSWER_OUTCOME = "no_answer"
-NO_ANSWER_REASON = "NoAnswer"
-UNSPECIFIED_REASON = "Unspecified"
 
 FRACTIONS = (0.5, 0.9)
 TOP_TITLES = 20
 
-
-def actions_for(role: str, codes: Iterable[str]) -> tuple[str, ...]:
-    """The actions of ``role``'s workflow whose ISO 18626 mapping is one of ``codes``."""
-    return tuple(sorted(t.action for t in registry.get(role).mapped_to(codes)))
 
 
 @dataclass(frozen=True)
@@ -82,10 +65,7 @@ class Scope:
     @property
     def zone(self) -> dt.tzinfo:
         """Days start at midnight in the library's own time zone."""
-        try:
-            return zoneinfo.ZoneInfo(self.library.timezone or settings.TIME_ZONE)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+        return library_zone(self.library)
 
     @property
     def since(self) -> dt.datetime:
@@ -95,6 +75,11 @@ class Scope:
     def until(self) -> dt.datetime:
         """The first moment after the period (exclusive bound)."""
         return dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min, tzinfo=self.zone)
+
+    def where(self, ranges: Ranges | str = "period", roles: Iterable[str] | None = None) -> Where:
+        """The rows of this scope in ``ranges`` (default: the period's days)."""
+        return Where(library=self.library, zone=self.zone, roles=tuple(roles or self.roles),
+                     ranges=[(self.since, self.until)] if ranges == "period" else ranges, partner=self.partner)
 
 
 # Volumes -----------------------------------------------------------------------------------
@@ -134,6 +119,11 @@ def request_volume(scope: Scope) -> Volume:
     """One query: the requests grouped by role, format, service type and status."""
     groups = list(_requests(scope).values("role", "format", "service_type", "status")
                   .annotate(count=Count("pk")).order_by())
+    return volume_from(groups, scope.roles)
+
+
+def volume_from(groups: Iterable[dict], roles: Iterable[str]) -> Volume:
+    """The volumes of rows counted by ``role``, ``format``, ``service_type`` and ``status`` (in any grouping)."""
     sums: dict[str, dict[tuple, int]] = {"role": defaultdict(int), "format": defaultdict(int),
                                          "service_type": defaultdict(int), "status": defaultdict(int)}
     for group in groups:
@@ -141,7 +131,7 @@ def request_volume(scope: Scope) -> Volume:
         sums["format"][(group["role"], group["format"])] += group["count"]
         sums["service_type"][(group["role"], group["service_type"])] += group["count"]
         sums["status"][(group["role"], group["status"])] += group["count"]
-    roles = scope.roles
+    roles = list(roles)
     by_role = [Tally(role, Role(role).label, sums["role"].get((role,), 0), role) for role in roles]
     by_format = [Tally(value, label, sums["format"][(role, value)], role)
                  for role in roles for value, label in RequestFormat.choices if sums["format"].get((role, value))]
@@ -206,11 +196,16 @@ def patron_volume(scope: Scope) -> PatronVolume:
         return PatronVolume([], [])
     groups = list(_requests(scope, [Role.BORROWING]).values("patron_category", "patron_department")
                   .annotate(count=Count("pk")).order_by())
+    return patron_volume_from({**group, "department": group["patron_department"]} for group in groups)
+
+
+def patron_volume_from(groups: Iterable[dict]) -> PatronVolume:
+    """The patron volumes of rows counted by ``patron_category`` and ``department`` (in any grouping)."""
     categories: dict[str, int] = defaultdict(int)
     departments: dict[str, int] = defaultdict(int)
     for group in groups:
         categories[group["patron_category"]] += group["count"]
-        departments[group["patron_department"].strip()] += group["count"]
+        departments[group["department"].strip()] += group["count"]
     labels = dict(PatronCategory.choices)
     by_category = [Tally(value, labels.get(value) or value or "Not recorded", count)
                    for value, count in sorted(categories.items(), key=lambda item: (-item[1], item[0]))]
@@ -249,79 +244,41 @@ class FillRates:
         return Role(self.role).label
 
 
-def _answering_partner(role: str):
-    """The partner an answer is about.
-
-    Lending: the requesting library. Borrowing: the lender that answered; a lender's silence is
-    recorded by the system, so then the lender of the latest ``send`` before it (its event names
-    it), and only failing both the request's current lender.
-    """
-    if role == Role.LENDING:
-        return F("request__partner__symbol")
-    sent_to = (Event.objects.filter(request=OuterRef("request"), action__in=actions_for(role, SENT_CODES),
-                                    created_at__lte=OuterRef("created_at"))
-               .order_by("-created_at", "-pk").values(lender=KT("data__lender"))[:1])
-    return Coalesce(F("actor_library__symbol"), NullIf(Subquery(sent_to), Value("")), F("request__partner__symbol"),
-                    output_field=CharField())
-
-
-def _answers(scope: Scope, role: str, actions: Iterable[str]) -> QuerySet[Event]:
-    events = (Event.objects.filter(request__library=scope.library, request__role=role, action__in=list(actions),
-                                   created_at__gte=scope.since, created_at__lt=scope.until)
-              .annotate(partner_symbol=_answering_partner(role)))
-    if scope.partner is not None:
-        events = events.filter(partner_symbol=scope.partner.symbol)
-    return events
-
-
 def _names(symbols: Iterable[str]) -> dict[str, str]:
     return dict(Library.objects.filter(symbol__in=[s for s in symbols if s]).values_list("symbol", "name"))
 
 
 def fill_rates(scope: Scope) -> list[FillRates]:
     """Per role, one query for the answers of the period grouped by partner, and one for the partners' names."""
-    results, grouped = [], {}
+    groups = []
     for role in scope.roles:
         filled, unfilled = actions_for(role, FILLED_CODES), actions_for(role, UNFILLED_CODES)
-        grouped[role] = list(
-            _answers(scope, role, filled + unfilled).values("partner_symbol")
-            .annotate(filled=Count("pk", filter=Q(action__in=filled)),
-                      unfilled=Count("pk", filter=Q(action__in=unfilled)))
-            .order_by("partner_symbol"))
-    names = _names(row["partner_symbol"] for rows in grouped.values() for row in rows)
-    for role, rows in grouped.items():
-        by_partner = [FillRate(row["filled"], row["unfilled"], row["partner_symbol"] or "",
-                               names.get(row["partner_symbol"] or "", "")) for row in rows]
+        groups += [{**row, "role": role} for row in
+                   answers(scope.where(), role, filled + unfilled).values("partner_symbol")
+                   .annotate(filled=Count("pk", filter=Q(action__in=filled)),
+                             unfilled=Count("pk", filter=Q(action__in=unfilled))).order_by()]
+    return fill_rates_from(groups, scope.roles)
+
+
+def fill_rates_from(groups: Iterable[dict], roles: Iterable[str]) -> list[FillRates]:
+    """Fill rates of rows counting ``filled`` and ``unfilled`` answers by ``role`` and ``partner_symbol``
+    (in any grouping), partners in symbol order; one query for the partners' names."""
+    sums: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    for group in groups:
+        counts = sums[group["role"]][group["partner_symbol"] or ""]
+        counts[0] += group["filled"]
+        counts[1] += group["unfilled"]
+    names = _names(symbol for by_partner in sums.values() for symbol in by_partner)
+    results = []
+    for role in roles:
+        by_partner = [FillRate(filled, unfilled, symbol, names.get(symbol, ""))
+                      for symbol, (filled, unfilled) in sorted(sums[role].items())]
         overall = FillRate(sum(r.filled for r in by_partner), sum(r.unfilled for r in by_partner))
         results.append(FillRates(role=role, overall=overall, by_partner=by_partner))
     return results
 
 
 # Turnaround --------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Measure:
-    key: str
-    role: str
-    label: str
-    start: str
-    end: str
-    short_label: str = ""
-
-
-MEASURES = (
-    Measure("lending_shipped", Role.LENDING, "Lending: request received → shipped or copy sent",
-            "the partner's request arrives (its first event)", "we ship the loan or deliver the copy",
-            "Lending received → shipped"),
-    Measure("borrowing_received", Role.BORROWING, "Borrowing: sent to the lender → received",
-            "the latest send to a lender before the item came", "we receive the loan, or the lender delivers the copy",
-            "Borrowing sent → received"),
-    Measure("borrowing_available", Role.BORROWING, "Borrowing: submitted → available to the patron",
-            "the patron submits the request (its first event)",
-            "the item first waits for pickup, is checked out, or the copy is ready to download",
-            "Borrowing submitted → available"),
-)
-
 
 @dataclass(frozen=True)
 class Turnaround:
@@ -344,47 +301,13 @@ class Turnaround:
         return self.days(self.p90)
 
 
-def _latest_before(actions: Iterable[str]) -> Subquery:
-    """The time of a request's latest event among ``actions`` up to the outer event."""
-    events = (Event.objects.filter(request=OuterRef("request"), action__in=list(actions),
-                                   created_at__lte=OuterRef("created_at"))
-              .order_by("-created_at", "-pk"))
-    return Subquery(events.values("created_at")[:1])
-
-
-def _durations(scope: Scope, measure: Measure) -> QuerySet[Event]:
-    """One event per measured request (the end of the span), annotated with ``took``.
-
-    A span that starts when the request was made reads the request's ``created_at``: the time
-    of its first event (``create_request`` writes both from one value, and neither changes),
-    without a subquery per row.
-    """
-    events = Event.objects.filter(request__library=scope.library, request__role=measure.role,
-                                  created_at__gte=scope.since, created_at__lt=scope.until)
-    if scope.partner is not None:
-        events = events.filter(request__partner=scope.partner)
-    if measure.key == "lending_shipped":
-        events = events.filter(action__in=actions_for(Role.LENDING, FILLED_CODES))
-        started = F("request__created_at")
-    elif measure.key == "borrowing_received":
-        events = events.filter(action__in=actions_for(Role.BORROWING, RECEIVED_CODES))
-        started = _latest_before(actions_for(Role.BORROWING, SENT_CODES))
-    else:
-        earlier = Event.objects.filter(request=OuterRef("request"), to_status__in=AVAILABLE_TO_PATRON).filter(
-            Q(created_at__lt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), pk__lt=OuterRef("pk")))
-        events = events.filter(to_status__in=AVAILABLE_TO_PATRON).filter(~Exists(earlier))
-        started = F("request__created_at")
-    return events.annotate(started_at=started).annotate(
-        took=ExpressionWrapper(F("created_at") - F("started_at"), output_field=DurationField()))
-
-
 def turnaround(scope: Scope) -> list[Turnaround]:
     """Median and 90th percentile of each measure of the scope's roles: one query per measure."""
     results = []
     for measure in MEASURES:
         if measure.role not in scope.roles:
             continue
-        group = percentile_groups(_durations(scope, measure), value="took", fractions=FRACTIONS).get(None)
+        group = percentile_groups(durations(scope.where(), measure), value="took", fractions=FRACTIONS).get(None)
         if group is None:
             results.append(Turnaround(measure, 0, None, None))
         else:
@@ -399,7 +322,7 @@ def turnaround_by_partner(scope: Scope) -> list[Turnaround]:
     for measure in MEASURES:
         if measure.role not in scope.roles:
             continue
-        groups = percentile_groups(_durations(scope, measure), value="took", by="request__partner__symbol",
+        groups = percentile_groups(durations(scope.where(), measure), value="took", by="request__partner__symbol",
                                    fractions=FRACTIONS)
         results += [Turnaround(measure, group.size, as_duration(group.values[0.5]), as_duration(group.values[0.9]),
                                partner=symbol or "")
@@ -481,13 +404,20 @@ class Reason:
 def unfilled_reasons(scope: Scope) -> list[Reason]:
     """The ISO 18626 ``reasonUnfilled`` code of every unfilled answer of the period (kept in the event's
     data), a lender's silence as ``NoAnswer``, no code as ``Unspecified``: one query per role."""
-    reason = Coalesce(
-        NullIf(KT("data__reason_unfilled"), Value("")),
-        Case(When(data__rota_outcome=NO_ANSWER_OUTCOME, then=Value(NO_ANSWER_REASON))),
-        Value(UNSPECIFIED_REASON), output_field=CharField())
-    results = []
+    groups = []
     for role in scope.roles:
-        rows = (_answers(scope, role, actions_for(role, UNFILLED_CODES)).annotate(reason=reason)
-                .values("reason").annotate(count=Count("pk")).order_by("-count", "reason"))
-        results += [Reason(role, row["reason"], row["count"]) for row in rows]
-    return results
+        groups += [{**row, "role": role} for row in
+                   answers(scope.where(), role, actions_for(role, UNFILLED_CODES)).annotate(reason=unfilled_reason())
+                   .values("reason").annotate(count=Count("pk")).order_by()]
+    return reasons_from(groups, scope.roles)
+
+
+def reasons_from(groups: Iterable[dict], roles: Iterable[str]) -> list[Reason]:
+    """Unfilled reasons of rows counting answers by ``role`` and ``reason`` (in any grouping): per role,
+    the most frequent first, ties by code."""
+    sums: dict[tuple[str, str], int] = defaultdict(int)
+    for group in groups:
+        sums[(group["role"], group["reason"])] += group["count"]
+    return [Reason(role, code, count) for role in roles
+            for (_, code), count in sorted(((key, count) for key, count in sums.items() if key[0] == role),
+                                           key=lambda item: (-item[1], item[0][1]))]

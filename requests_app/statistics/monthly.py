@@ -1,0 +1,167 @@
+"""The statistics page's figures: closed months from the monthly rollup, the rest of the period live.
+
+A period splits into the whole months the rollup covers (``Split.months``: they ended before the
+rollup's last run, and the period holds them entirely) and up to two ranges computed live from the
+requests and the event log (``Split.live``: the days before the first whole month, and everything
+from the first month the rollup does not cover, the current month always among them). Both sides give
+the same cells (``requests_app.figure_cells``), added up here, so the figures are the live figures; a
+closed period reads only the rollup, and reads the same every time.
+
+Each figure costs one query on the rollup and its live queries (none when nothing is live), whatever the
+length of the period or the size of the history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Sum
+
+from .. import figure_cells
+from ..figure_cells import FILLED, MEASURES, UNFILLED, month_start, next_month
+from ..models import FigureKind, MonthlyFigure, Role, RollupState
+from . import queries
+from .queries import Scope
+
+Range = tuple[dt.datetime, dt.datetime]
+
+
+@dataclass(frozen=True)
+class Split:
+    """Where a period's figures come from: the rollup's months (first and last, both included) and the
+    ranges of time computed live."""
+
+    months: tuple[dt.date, dt.date] | None
+    live: tuple[Range, ...]
+
+
+def covered_until() -> dt.datetime | None:
+    """Every month that ended by this moment is in the rollup (``None``: the rollup never ran). One query."""
+    return RollupState.objects.filter(pk=1).values_list("covered_until", flat=True).first()
+
+
+def split(zone: dt.tzinfo, start: dt.date, end: dt.date, covered: dt.datetime | None) -> Split:
+    """The split of the days ``start``–``end`` (both included, in ``zone``)."""
+    since = dt.datetime.combine(start, dt.time.min, tzinfo=zone)
+    until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+    first = start if start.day == 1 else next_month(start.replace(day=1))
+    month, rolled = first, []
+    while covered is not None and month_start(next_month(month), zone) <= min(until, covered):
+        rolled.append(month)
+        month = next_month(month)
+    if not rolled:
+        return Split(None, ((since, until),))
+    rolled_since, rolled_until = month_start(rolled[0], zone), month_start(next_month(rolled[-1]), zone)
+    live = tuple(r for r in ((since, rolled_since), (rolled_until, until)) if r[0] < r[1])
+    return Split((rolled[0], rolled[-1]), live)
+
+
+def period_split(scope: Scope, covered: dt.datetime | None) -> Split:
+    return split(scope.zone, scope.start, scope.end, covered)
+
+
+def _stored(scope: Scope, part: Split, kind: str, *dims: str, roles: Iterable[str] | None = None) -> list[dict]:
+    """The rollup's cells of ``kind`` in the split's months, summed by ``dims`` (one query; none without
+    months)."""
+    if part.months is None:
+        return []
+    cells = MonthlyFigure.objects.filter(library=scope.library, kind=kind, month__gte=part.months[0],
+                                         month__lte=part.months[1], role__in=list(roles or scope.roles))
+    if scope.partner is not None:
+        cells = cells.filter(partner=scope.partner.symbol)
+    return list(cells.values(*dims).annotate(count=Sum("count")).order_by())
+
+
+def _live(scope: Scope, part: Split, roles: Iterable[str] | None = None) -> figure_cells.Where:
+    return scope.where(list(part.live), roles)
+
+
+def request_volume(scope: Scope, part: Split) -> queries.Volume:
+    stored = _stored(scope, part, FigureKind.MADE, "role", "format", "service_type", "status")
+    live = figure_cells.made_cells(_live(scope, part)) if part.live else []
+    return queries.volume_from([*stored, *live], scope.roles)
+
+
+def monthly_volume(scope: Scope, covered: dt.datetime | None) -> list[queries.MonthVolume]:
+    """Requests made per month of the year of the period's end and of the year before."""
+    year = scope.end.year
+    part = split(scope.zone, dt.date(year - 1, 1, 1), dt.date(year, 12, 31), covered)
+    counts: dict[tuple[int, int], int] = defaultdict(int)
+    rows = _stored(scope, part, FigureKind.MADE, "month")
+    if part.live:
+        rows += figure_cells.made_cells(_live(scope, part), by_month=True)
+    for row in rows:
+        counts[(row["month"].year, row["month"].month)] += row["count"]
+    return [queries.MonthVolume(month, counts[(year, month)], counts[(year - 1, month)]) for month in range(1, 13)]
+
+
+def patron_volume(scope: Scope, part: Split) -> queries.PatronVolume:
+    if Role.BORROWING not in scope.roles:
+        return queries.PatronVolume([], [])
+    stored = _stored(scope, part, FigureKind.PATRON, "patron_category", "department", roles=[Role.BORROWING])
+    live = figure_cells.patron_cells(_live(scope, part, [Role.BORROWING])) if part.live else []
+    return queries.patron_volume_from([*stored, *live])
+
+
+def answers(scope: Scope, part: Split) -> list[dict]:
+    stored = _stored(scope, part, FigureKind.ANSWER, "role", "partner", "outcome", "reason")
+    live = figure_cells.answer_cells(_live(scope, part)) if part.live else []
+    return [*({**row, "partner_symbol": row.pop("partner")} for row in stored), *live]
+
+
+def fill_rates(scope: Scope, part: Split, given: list[dict] | None = None) -> list[queries.FillRates]:
+    rows = answers(scope, part) if given is None else given
+    return queries.fill_rates_from(
+        ({"role": row["role"], "partner_symbol": row["partner_symbol"],
+          "filled": row["count"] if row["outcome"] == FILLED else 0,
+          "unfilled": row["count"] if row["outcome"] == UNFILLED else 0} for row in rows), scope.roles)
+
+
+def unfilled_reasons(scope: Scope, part: Split, given: list[dict] | None = None) -> list[queries.Reason]:
+    rows = answers(scope, part) if given is None else given
+    return queries.reasons_from((row for row in rows if row["outcome"] == UNFILLED), scope.roles)
+
+
+def histograms(scope: Scope, part: Split) -> dict[tuple[str, str], dict[int, int]]:
+    """``{(measure, partner symbol or ""): {hour: spans}}``: the rollup's and the live histograms added (one
+    query on the rollup, one live per measure)."""
+    rows = [{**row, "partner_symbol": row.pop("partner")}
+            for row in _stored(scope, part, FigureKind.SPAN, "measure", "partner", "hour")]
+    if part.live:
+        rows += figure_cells.span_cells(_live(scope, part))
+    merged: dict[tuple[str, str], dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for row in rows:
+        merged[(row["measure"], row["partner_symbol"] or "")][row["hour"]] += row["count"]
+    return merged
+
+
+def _turnaround(measure: figure_cells.Measure, histogram: dict[int, int], partner: str = "") -> queries.Turnaround:
+    return queries.Turnaround(measure, sum(histogram.values()), figure_cells.percentile(histogram, 0.5),
+                              figure_cells.percentile(histogram, 0.9), partner=partner)
+
+
+def turnaround(scope: Scope, part: Split, given: dict | None = None) -> list[queries.Turnaround]:
+    """Median and 90th percentile of each measure of the scope's roles, from the partners' histograms added."""
+    merged = histograms(scope, part) if given is None else given
+    results = []
+    for measure in MEASURES:
+        if measure.role not in scope.roles:
+            continue
+        overall: dict[int, int] = defaultdict(int)
+        for (key, _), histogram in merged.items():
+            if key == measure.key:
+                for hour, count in histogram.items():
+                    overall[hour] += count
+        results.append(_turnaround(measure, overall))
+    return results
+
+
+def turnaround_by_partner(scope: Scope, part: Split, given: dict | None = None) -> list[queries.Turnaround]:
+    """The same per partner, partners in symbol order within each measure."""
+    merged = histograms(scope, part) if given is None else given
+    return [_turnaround(measure, merged[(measure.key, symbol)], symbol)
+            for measure in MEASURES if measure.role in scope.roles
+            for symbol in sorted(symbol for key, symbol in merged if key == measure.key)]
