@@ -346,9 +346,35 @@ STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticf
 # Uploaded scans and generated PDFs live outside the web root and are served by views
 # that check who asks, never by the static file server.
 PRIVATE_STORAGE_ROOT = Path(env.str("ILLMS_PRIVATE_STORAGE", default=str(VAR_DIR / "private")))
+# Private files (scans, invoice PDFs, imported files) on the local disk, or with ILLMS_S3_BUCKET in an
+# S3-compatible object store (AWS S3, MinIO, Ceph, Garage...) that every web and worker machine reaches
+# (docs/deployment.md). Objects are private: only our views, which check who asks, hand them out.
+ILLMS_S3_BUCKET = env.str("ILLMS_S3_BUCKET", default="")
+if ILLMS_S3_BUCKET:
+    _private_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": ILLMS_S3_BUCKET,
+            "endpoint_url": env.str("ILLMS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("ILLMS_S3_REGION", default="") or None,
+            "access_key": env.str("ILLMS_S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("ILLMS_S3_SECRET_ACCESS_KEY", default="") or None,
+            "location": env.str("ILLMS_S3_PREFIX", default="").strip("/"),
+            "addressing_style": env.str("ILLMS_S3_ADDRESSING_STYLE", default="path"),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": 300,
+            # Two uploads of the same name never overwrite each other (a scan, an invoice number).
+            "file_overwrite": False,
+            "object_parameters": {"ServerSideEncryption": "AES256"} if env.bool("ILLMS_S3_ENCRYPT", default=False)
+            else {},
+        },
+    }
+else:
+    _private_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                        "OPTIONS": {"location": str(PRIVATE_STORAGE_ROOT)}}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
-                "OPTIONS": {"location": str(PRIVATE_STORAGE_ROOT)}},
+    "default": _private_storage,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
