@@ -9,6 +9,7 @@ with :func:`register_door_report`, so a door added later (LDAP) describes itself
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -207,3 +208,49 @@ def _oidc(report: DoorReport, base: str, live: bool) -> None:
             return
         report.checked.append(_("The provider's endpoints were found (authorisation at %(url)s).")
                               % {"url": found.authorization})
+
+
+def _group_map_in_words(groups: dict[str, tuple[str, ...]]) -> str:
+    return "; ".join(f"{group} → {', '.join(values)}" for group, values in groups.items()) or _("none")
+
+
+@register_door_report("ldap")
+def _ldap(report: DoorReport, base: str, live: bool) -> None:
+    uri = settings.ILLMS_LDAP_SERVER_URI
+    clear = bool(uri) and not settings.ILLMS_LDAP_START_TLS and \
+        any(u.lower().startswith("ldap://") for u in uri.split())
+    report.configured = [
+        ("ILLMS_LDAP_SERVER_URI", uri or _("not set")),
+        ("ILLMS_LDAP_START_TLS", _("no: passwords go to an ldap:// address unencrypted") if clear
+         else (_("yes") if settings.ILLMS_LDAP_START_TLS else _("no"))),
+        ("ILLMS_LDAP_CA_FILE", settings.ILLMS_LDAP_CA_FILE or _("the system's CAs")),
+        ("ILLMS_LDAP_BIND_DN", settings.ILLMS_LDAP_BIND_DN or _("none (an anonymous search)")),
+        ("ILLMS_LDAP_BIND_PASSWORD", _set(settings.ILLMS_LDAP_BIND_PASSWORD)),
+        ("ILLMS_LDAP_USER_SEARCH_BASE", settings.ILLMS_LDAP_USER_SEARCH_BASE or _("not set")),
+        ("ILLMS_LDAP_USER_SEARCH_FILTER", settings.ILLMS_LDAP_USER_SEARCH_FILTER),
+        ("ILLMS_LDAP_USER_DN_TEMPLATE", settings.ILLMS_LDAP_USER_DN_TEMPLATE or _("not set (search, then bind)")),
+        ("ILLMS_LDAP_DISABLED_FILTER", settings.ILLMS_LDAP_DISABLED_FILTER or _("none")),
+        ("ILLMS_LDAP_GROUP_SEARCH_BASE", settings.ILLMS_LDAP_GROUP_SEARCH_BASE or _("none (the entry's memberOf)")),
+        ("ILLMS_LDAP_GROUP_SEARCH_FILTER", settings.ILLMS_LDAP_GROUP_SEARCH_FILTER),
+        ("ILLMS_LDAP_GROUP_CATEGORIES", _group_map_in_words(settings.ILLMS_LDAP_GROUP_CATEGORIES)),
+        ("ILLMS_LDAP_STAFF_GROUPS", _group_map_in_words(settings.ILLMS_LDAP_STAFF_GROUPS)),
+        ("ILLMS_LDAP_TIMEOUT", _("%(seconds)s s") % {"seconds": settings.ILLMS_LDAP_TIMEOUT}),
+    ]
+    if not report.on:
+        return
+    if not uri:
+        report.problems.append(_("ILLMS_LDAP_SERVER_URI is not set (the directory's ldap:// or ldaps:// address)."))
+    if not (settings.ILLMS_LDAP_USER_SEARCH_BASE or settings.ILLMS_LDAP_USER_DN_TEMPLATE):
+        report.problems.append(_("Set ILLMS_LDAP_USER_SEARCH_BASE (search, then bind) or "
+                                 "ILLMS_LDAP_USER_DN_TEMPLATE (direct bind) to find people's entries."))
+    ca_file = settings.ILLMS_LDAP_CA_FILE
+    if ca_file and not os.access(ca_file, os.R_OK):
+        report.problems.append(_("The CA file %(path)s cannot be read.") % {"path": ca_file})
+    if report.problems or not live:
+        return
+    from . import ldap as directory
+
+    try:
+        report.checked.append(directory.check_service_account())
+    except directory.DirectoryRefused as problem:
+        report.problems.append(problem.message)

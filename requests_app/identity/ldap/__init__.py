@@ -309,28 +309,37 @@ def _read_person(connection, dn: str, username: str, attributes: dict[str, list[
 
 
 def check_service_account() -> str:
-    """The live check of the settings page: bind the service account and search the user base once.
+    """The settings page's live check: bind the service account (or anonymously) and read the user search base.
 
-    Returns what was confirmed, in words; raises ``DirectoryRefused`` with the reason otherwise.
+    Returns what was confirmed, in words for the ILL administrator; raises ``DirectoryRefused`` whose message
+    names the technical reason (for the administrator, not a patron).
     """
     from ldap3.core.exceptions import LDAPException
 
+    uri, who = settings.ILLMS_LDAP_SERVER_URI, settings.ILLMS_LDAP_BIND_DN or _("an anonymous bind")
+    base = settings.ILLMS_LDAP_USER_SEARCH_BASE
     try:
-        if not settings.ILLMS_LDAP_USER_SEARCH_BASE:
-            _connection().unbind()
-            return _("The directory answers at %(uri)s.") % {"uri": settings.ILLMS_LDAP_SERVER_URI}
-        service = _service_connection()
-        try:
-            service.search(settings.ILLMS_LDAP_USER_SEARCH_BASE, "(objectClass=*)", search_scope="BASE",
-                           attributes=["1.1"], time_limit=_whole_seconds())
-            if not _entries(service):
-                raise DirectoryRefused(_("The service account cannot read the user search base %(base)s (%(why)s).")
-                                       % {"base": settings.ILLMS_LDAP_USER_SEARCH_BASE,
-                                          "why": service.result.get("description", "")}, code="no_base")
-        finally:
-            service.unbind()
+        connection = _connection(settings.ILLMS_LDAP_BIND_DN, settings.ILLMS_LDAP_BIND_PASSWORD)
     except LDAPException as exc:
-        raise _unreachable(exc) from exc
-    who = settings.ILLMS_LDAP_BIND_DN or _("an anonymous bind")
+        raise DirectoryRefused(_("The directory did not answer at %(uri)s: %(error)s")
+                               % {"uri": uri, "error": f"{type(exc).__name__}: {exc}"}, code="unreachable") from exc
+    try:
+        if not connection.bind():
+            raise DirectoryRefused(_("The directory at %(uri)s refused %(who)s: %(why)s")
+                                   % {"uri": uri, "who": who, "why": connection.result.get("description", "")},
+                                   code="service_refused")
+        if not base:
+            return _("The directory at %(uri)s accepted %(who)s.") % {"uri": uri, "who": who}
+        connection.search(base, "(objectClass=*)", search_scope="BASE", attributes=["1.1"],
+                          time_limit=_whole_seconds())
+        if not _entries(connection):
+            raise DirectoryRefused(_("%(who)s cannot read the user search base %(base)s: %(why)s")
+                                   % {"who": who, "base": base, "why": connection.result.get("description", "")},
+                                   code="no_base")
+    except LDAPException as exc:
+        raise DirectoryRefused(_("The directory at %(uri)s stopped answering: %(error)s")
+                               % {"uri": uri, "error": f"{type(exc).__name__}: {exc}"}, code="unreachable") from exc
+    finally:
+        connection.unbind()
     return _("The directory at %(uri)s accepted %(who)s and shows the user search base %(base)s.") % {
-        "uri": settings.ILLMS_LDAP_SERVER_URI, "who": who, "base": settings.ILLMS_LDAP_USER_SEARCH_BASE}
+        "uri": uri, "who": who, "base": base}
