@@ -76,6 +76,16 @@ class Slapd:
         finally:
             connection.unbind()
 
+    def add_groups(self) -> None:
+        """GROUP_MEMBERS as groupOfNames entries, added online so that the memberof overlay sets memberOf."""
+        connection = self._root()
+        try:
+            for cn, members in GROUP_MEMBERS.items():
+                assert connection.add(f"cn={cn},{GROUPS}", ["groupOfNames"],
+                                      {"cn": cn, "member": [f"uid={m},{PEOPLE}" for m in members]}), connection.result
+        finally:
+            connection.unbind()
+
     def reset(self) -> None:
         """Every person back to PERSONS (what a test changed is undone)."""
         wanted = {name for attributes in PERSONS.values() for name in attributes}
@@ -94,9 +104,6 @@ def _ldif() -> str:
                  f"userPassword: {PASSWORD}"]
         lines += [f"{name}: {value}" for name, values in attributes.items() for value in values]
         blocks.append("\n".join(lines))
-    for cn, members in GROUP_MEMBERS.items():
-        blocks.append("\n".join([f"dn: cn={cn},{GROUPS}", "objectClass: groupOfNames", f"cn: {cn}",
-                                 *(f"member: uid={m},{PEOPLE}" for m in members)]))
     return "\n\n".join(blocks) + "\n"
 
 
@@ -105,12 +112,13 @@ def _slapd_conf(folder: Path) -> str:
         *(f"include /etc/ldap/schema/{name}.schema" for name in ("core", "cosine", "inetorgperson")),
         f"include {folder / 'campus.schema'}",
         f"pidfile {folder / 'slapd.pid'}",
-        "modulepath /usr/lib/ldap", "moduleload back_mdb",
+        "modulepath /usr/lib/ldap", "moduleload back_mdb", "moduleload memberof",
         f"TLSCACertificateFile {folder / 'ca.pem'}",
         f"TLSCertificateFile {folder / 'server.pem'}",
         f"TLSCertificateKeyFile {folder / 'server.key'}",
         "database mdb", f'suffix "{SUFFIX}"', f'rootdn "{ROOT_DN}"', f"rootpw {ROOT_PASSWORD}",
         f"directory {folder / 'db'}", "maxsize 10485760",
+        "overlay memberof",  # people's memberOf, as Active Directory keeps it, for groups added online
         "access to attrs=userPassword by self write by anonymous auth by * none",
         "access to * by self read by users read by * none",
         "",
@@ -199,7 +207,9 @@ def slapd(tmp_path_factory):
                     log.flush()
                     pytest.fail(f"slapd did not start: {(folder / 'slapd.log').read_text()[-2000:]}")
                 time.sleep(0.1)
-        yield Slapd(uri=uri, ldaps_uri=ldaps_uri, ca_file=folder / "ca.pem")
+        directory = Slapd(uri=uri, ldaps_uri=ldaps_uri, ca_file=folder / "ca.pem")
+        directory.add_groups()
+        yield directory
     finally:
         process.terminate()
         try:
@@ -239,3 +249,33 @@ def ldap_door(settings, slapd):
     library = MemberLibraryFactory(symbol="UNI", email="ill@uni.example")
     switch_on_ldap(settings, slapd)
     return library
+
+
+@pytest.fixture
+def silent_server():
+    """An address that accepts connections and never answers (a directory hung behind a firewall): its ldap:// URI."""
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    listener.settimeout(0.2)
+    held, stop = [], threading.Event()
+
+    def hold():
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=hold, daemon=True)
+    thread.start()
+    try:
+        yield f"ldap://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        for connection in held:
+            connection.close()
+        listener.close()

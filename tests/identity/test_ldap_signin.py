@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from requests_app.models import ExternalIdentity, PatronCategory, PatronProfile
-from tests.identity.ldap_fixtures import PASSWORD, ldap_door, slapd  # noqa: F401
+from tests.identity.ldap_fixtures import PASSWORD, ldap_door, silent_server, slapd  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -98,6 +98,17 @@ def test_a_directory_that_is_down_gives_a_clear_refusal_and_creates_nothing(clie
     settings.ILLMS_LDAP_SERVER_URI = f"ldap://127.0.0.1:{free_port()}"  # nothing listens there
     response = sign_in(client)
     assert response.status_code == 200
+    assert "directory cannot be reached just now" in page_text(response)
+    assert nothing_created()
+
+
+def test_a_directory_that_never_answers_is_given_up_after_the_timeout(client, ldap_door, settings, silent_server):
+    import time
+
+    settings.ILLMS_LDAP_SERVER_URI, settings.ILLMS_LDAP_TIMEOUT = silent_server, 1.0
+    started = time.monotonic()
+    response = sign_in(client)
+    assert time.monotonic() - started < 10
     assert "directory cannot be reached just now" in page_text(response)
     assert nothing_created()
 
@@ -188,6 +199,13 @@ def test_a_group_named_by_its_dn_counts_too(client, ldap_door, settings):
     assert get_user_model().objects.get().patron_profile.category == PatronCategory.FACULTY
 
 
+def test_groups_are_read_from_memberof_without_a_group_search(client, ldap_door, settings):
+    settings.ILLMS_LDAP_GROUP_SEARCH_BASE = ""
+    settings.ILLMS_LDAP_GROUP_CATEGORIES = {"ill-faculty": ("faculty",)}
+    sign_in(client, username="grace")
+    assert get_user_model().objects.get().patron_profile.category == PatronCategory.FACULTY
+
+
 def test_a_staff_group_gives_a_staff_account_with_its_roles_and_no_patron_profile(client, ldap_door, settings):
     from requests_app import roles
 
@@ -216,3 +234,15 @@ def test_someone_in_no_staff_group_is_a_patron(client, ldap_door, settings):
     sign_in(client, username="ada")
     user = get_user_model().objects.get()
     assert hasattr(user, "patron_profile") and not hasattr(user, "staff_profile")
+
+
+def test_a_staff_group_member_is_linked_to_the_staff_account_of_their_user_name(client, ldap_door, settings):
+    from requests_app import roles
+    from tests.factories import StaffFactory
+
+    settings.ILLMS_LDAP_STAFF_GROUPS = {"ill-staff": ("lending",)}
+    staff = StaffFactory(username="sam", library=ldap_door, groups=[roles.BORROWING_STAFF])
+    assert sign_in(client, username="sam").status_code == 302  # the directory's password, not the library's
+    assert int(client.session["_auth_user_id"]) == staff.pk
+    assert ExternalIdentity.objects.get().user == staff
+    assert list(staff.groups.values_list("name", flat=True)) == [roles.LENDING_STAFF]
