@@ -31,6 +31,22 @@ class RotaEntry(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
     reason = models.CharField(max_length=200, blank=True, help_text="Why it was unfilled or skipped.")
+    # Why the lender is in the rota and in this place, as ``build_rota`` found it (docs/sourcing.md); empty for a
+    # lender staff added by hand.
+    holdings_known = models.BooleanField(
+        null=True, blank=True, help_text="Its catalogue (or a union catalogue) lists the item; False: holdings "
+                                         "unknown, in the rota because its policy lends the format.")
+    call_number = models.CharField(max_length=100, blank=True)
+    location = models.CharField(max_length=100, blank=True)
+    available = models.BooleanField(null=True, blank=True, help_text="On the shelf, as its catalogue says.")
+    availability = models.CharField(max_length=100, blank=True, help_text="The catalogue's own words.")
+    holdings_source = models.CharField(max_length=32, blank=True, help_text="The catalogue that said it.")
+    fee = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
+    fill_rate = models.FloatField(null=True, blank=True, help_text="Its fill rate for this format, 0 to 1.")
+    turnaround_days = models.FloatField(null=True, blank=True, help_text="Its median turnaround for this format.")
+    open_requests = models.PositiveIntegerField(null=True, blank=True, help_text="Our requests open with it.")
+    score = models.FloatField(null=True, blank=True)
+    reasons = models.JSONField(default=list, blank=True, help_text="The score's parts, as sentences.")
 
     class Meta:
         verbose_name = "rota entry"

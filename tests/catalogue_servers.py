@@ -40,6 +40,7 @@ KUHN = "9780226458083"  # The Structure of Scientific Revolutions: AAA (own, ava
 NATURE_ISSN = "0028-0836"  # Nature: CCC and DE-1A in the union catalogue
 ONLY_NOBODY = "9780262033848"  # held only by XX-NOBODY, a code no directory entry has
 QUOTED_TITLE = 'The "quoted" * title'
+LEVELLED = "9780306406157"  # held alike by US-AAA, BBB, US-CCC and DDD in the union catalogue
 FILLER_COUNT = 300
 
 
@@ -84,6 +85,9 @@ def catalogue_records() -> dict[str, list[pymarc.Record]]:
                         _field("852", a="DE-1a", b="Zeitschriften", h="Zs 100")]),
         _record("u-nobody", title="Introduction to algorithms", author="Cormen, Thomas H.", isbn=ONLY_NOBODY,
                 fields=[_field("852", a="XX-NOBODY", h="QA76.6 .C662")]),
+        _record("u-level", title="Signals and systems", author="Oppenheim, Alan V.", isbn=LEVELLED,
+                fields=[_field("852", a=code, b="Stacks", h="TK5102.5 .O6") for code in ("US-AAA", "BBB", "US-CCC",
+                                                                                        "DDD")]),
         _record("u-quoted", title=QUOTED_TITLE, author="Writer, Quinn", fields=[_field("852", a="BBB", h="PN1")]),
     ]
     union += [_record(f"u-{n}", title=f"Filler volume {n} on library science", author=f"Author{n % 17}, A.",

@@ -1,8 +1,10 @@
 """The rota (lender string): who is asked, in which order, and moving on when a lender cannot supply.
 
-``build_rota`` ranks the directory in a few aggregate queries (never a query per lender):
-active partners that lend the format, whose fee is within the patron's maximum; reciprocal
-partners first, then by past fill rate, then by turnaround. ``send_to_next_lender`` sends
+``build_rota`` asks the partners' catalogues who holds the item (``directory.holdings``, time-limited)
+and ranks the directory in a few aggregate queries (never a query per lender): active partners that
+lend the format, whose fee is within the patron's maximum, and of those only the holders when any is
+known; ordered by a score whose parts are kept on each entry as sentences (``Candidate.rank``;
+docs/sourcing.md). ``send_to_next_lender`` sends
 the request to the next waiting entry, or ends the rota. An unfilled answer (or a lender's
 silence past the library's auto-advance days, a policy) closes the entry and, after commit,
 ``advance_rota`` tries the next one.
@@ -11,7 +13,7 @@ silence past the library's auto-advance days, a policy) closes the entry and, af
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
@@ -19,9 +21,11 @@ from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, Ou
 from django.utils import timezone
 
 from requests_app.actors import ActorKind
-from requests_app.models import Event, EventSource, IllRequest, Library, LibraryPolicy, Role, ServiceType
+from requests_app.directory.holdings import HoldingsLookup, PartnerHolding, find_holdings
+from requests_app.models import Event, EventSource, IllRequest, Library, LibraryPolicy, RequestFormat, Role, ServiceType
 from requests_app.policies import policies_by_library_id, policy_for
 from requests_app.services import claim, perform
+from requests_app.states import CLOSED_STATUSES
 from requests_app.utilities.aggregates import as_duration, percentiles
 from requests_app.workflow import Actor, WorkflowError
 
@@ -43,7 +47,28 @@ def max_rota_length(library: Library | None = None) -> int:
     return policy_for(library).rota_max_lenders
 
 
-@dataclass(frozen=True)
+#: The score's weights (docs/sourcing.md explains each; a higher score is asked first).
+RECIPROCITY_POINTS = 40.0
+COST_POINTS = 10.0
+FILL_RATE_POINTS = 30.0
+TURNAROUND_POINTS = 20.0
+#: Turnaround at or beyond this many days earns no points.
+TURNAROUND_HORIZON_DAYS = 14.0
+AVAILABLE_POINTS = 10.0
+AVAILABILITY_UNKNOWN_POINTS = 5.0
+COUNTRY_POINTS = 10.0
+#: Load: at most this many points off, half of them at ``LOAD_HALF`` requests open with the lender.
+LOAD_POINTS = 30.0
+LOAD_HALF = 10.0
+#: A lender without history in the format counts as an even chance (fill rate) and half the turnaround points.
+NO_HISTORY_FILL_RATE = 0.5
+
+
+def _points(value: float) -> str:
+    return f"{value:+.1f}".replace("-", "−")
+
+
+@dataclass
 class Candidate:
     lender: Library
     fee: Decimal
@@ -51,17 +76,66 @@ class Candidate:
     filled: int
     unfilled: int
     turnaround: dt.timedelta | None
+    open_requests: int = 0
+    holding: PartnerHolding | None = None
+    holdings_known: bool = False
+    score: float = 0.0
+    reasons: list[str] = field(default_factory=list)
 
     @property
     def fill_rate(self) -> float | None:
         answered = self.filled + self.unfilled
         return self.filled / answered if answered else None
 
+    @property
+    def turnaround_days(self) -> float | None:
+        return self.turnaround.total_seconds() / 86400 if self.turnaround is not None else None
+
+    def rank(self, *, max_cost: Decimal | None, dearest: Decimal, home_country: str, format_label: str) -> None:
+        """Compute ``score`` and its ``reasons``: one sentence per part, with its points."""
+        parts: list[tuple[float, str]] = []
+        if self.holdings_known and self.holding is not None:
+            h = self.holding
+            where = ", ".join(p for p in (h.call_number, h.location) if p) or "no call number given"
+            if h.available is True:
+                parts.append((AVAILABLE_POINTS, f"holds it ({where}), available, says {h.source}"))
+            elif h.available is None:
+                parts.append((AVAILABILITY_UNKNOWN_POINTS, f"holds it ({where}), availability not said, "
+                                                           f"says {h.source}"))
+            else:
+                parts.append((0.0, f"holds it ({where}) but {h.status or 'not available'}, says {h.source}"))
+        else:
+            parts.append((0.0, "holdings unknown: in the rota because its policy lends this format"))
+        if self.reciprocal:
+            parts.append((RECIPROCITY_POINTS, "reciprocal: lends to us without fees"))
+        reference = max_cost if max_cost is not None else dearest
+        cost = COST_POINTS if not self.fee else (
+            COST_POINTS * max(0.0, 1 - float(self.fee) / float(reference)) if reference else 0.0)
+        against = f"the patron's maximum {max_cost}" if max_cost is not None else f"the dearest {dearest}"
+        parts.append((cost, "no fee" if not self.fee else f"fee {self.fee} against {against}"))
+        rate = self.fill_rate
+        if rate is None:
+            parts.append((FILL_RATE_POINTS * NO_HISTORY_FILL_RATE,
+                          f"no answers yet for {format_label}: an even chance"))
+        else:
+            parts.append((FILL_RATE_POINTS * rate, f"fill rate {rate:.0%} ({self.filled} of "
+                                                   f"{self.filled + self.unfilled}) for {format_label}"))
+        days = self.turnaround_days
+        if days is None:
+            parts.append((TURNAROUND_POINTS / 2, f"no turnaround measured for {format_label}"))
+        else:
+            parts.append((TURNAROUND_POINTS * max(0.0, 1 - days / TURNAROUND_HORIZON_DAYS),
+                          f"median turnaround {days:.1f} days for {format_label}"))
+        if home_country and self.lender.country.upper() == home_country.upper():
+            parts.append((COUNTRY_POINTS, f"in our country ({home_country.upper()})"))
+        if self.open_requests:
+            parts.append((-LOAD_POINTS * self.open_requests / (self.open_requests + LOAD_HALF),
+                          f"{self.open_requests} of our requests open with it (load-levelling)"))
+        self.score = round(sum(points for points, _ in parts), 2)
+        self.reasons = [f"{text}: {_points(points)}" for points, text in parts]
+
     def sort_key(self) -> tuple:
-        # A partner without history ranks as an even chance: after proven lenders, before poor ones.
-        rate = self.fill_rate if self.fill_rate is not None else 0.5
-        days = self.turnaround.total_seconds() if self.turnaround is not None else float("inf")
-        return (not self.reciprocal, -rate, days, self.fee, self.lender.symbol)
+        return (-self.score, self.fee, self.lender.symbol)
 
 
 def _wants_copy(request: IllRequest) -> bool:
@@ -69,8 +143,22 @@ def _wants_copy(request: IllRequest) -> bool:
         request.service_type != ServiceType.LOAN and request.is_copy_format)
 
 
-def lender_candidates(request: IllRequest) -> list[Candidate]:
-    """The directory's lenders for ``request``, best first (three queries whatever the directory size)."""
+def find_item(request: IllRequest) -> HoldingsLookup:
+    """Who holds ``request``'s item, asked of the partners' catalogues (``directory.holdings``; time-limited)."""
+    return find_holdings(requester=request.library, isbn=request.isbn, issn=request.issn,
+                         oclc_number=request.oclc_number,
+                         title=request.container_title if request.is_copy_format and request.container_title
+                         else request.title,
+                         author="" if request.is_copy_format else request.author)
+
+
+def lender_candidates(request: IllRequest, lookup: HoldingsLookup | None = None) -> list[Candidate]:
+    """The lenders for ``request``, best first (four queries whatever the directory size).
+
+    Active partners whose policy lends the format, within the patron's maximum cost; of those, only
+    the ones that hold the item when ``lookup`` names any holder (else all, marked holdings unknown);
+    ordered by ``Candidate.rank``'s score.
+    """
     copy = _wants_copy(request)
     fee_field = "copy_fee" if copy else "loan_fee"
     lenders = Library.objects.filter(active=True).exclude(pk=request.library_id)
@@ -78,54 +166,78 @@ def lender_candidates(request: IllRequest) -> list[Candidate]:
     if request.max_cost is not None:
         lenders = lenders.filter(**{f"{fee_field}__lte": request.max_cost})
     lenders = list(lenders.order_by("symbol"))
+    holders = set(lookup.holder_ids) if lookup is not None else set()
+    if holders & {lender.pk for lender in lenders}:
+        lenders = [lender for lender in lenders if lender.pk in holders]
+    else:
+        holders = set()
     if not lenders:
         return []
     ids = [lender.pk for lender in lenders]
     answers = {
         row["actor_library"]: row for row in
-        Event.objects.filter(request__role=Role.BORROWING, actor_kind=ActorKind.PARTNER, actor_library__in=ids)
+        Event.objects.filter(request__role=Role.BORROWING, request__format=request.format,
+                             actor_kind=ActorKind.PARTNER, actor_library__in=ids)
         .values("actor_library")
         .annotate(filled=Count("pk", filter=Q(action__in=FILLED_ACTIONS)),
                   unfilled=Count("pk", filter=Q(action__in=UNFILLED_ACTIONS)))
         .order_by()
     }
-    turnaround = _turnaround_by_lender(ids)
+    turnaround = _turnaround_by_lender(ids, request.format)
+    load = dict(IllRequest.objects.filter(role=Role.BORROWING, library_id=request.library_id, partner_id__in=ids)
+                .exclude(status__in=CLOSED_STATUSES).exclude(pk=request.pk)
+                .values("partner").annotate(n=Count("pk")).order_by().values_list("partner", "n"))
     own = request.library
     candidates = [
         Candidate(lender=lender, fee=getattr(lender, fee_field), reciprocal=own.is_reciprocal_with(lender),
                   filled=answers.get(lender.pk, {}).get("filled", 0),
                   unfilled=answers.get(lender.pk, {}).get("unfilled", 0),
-                  turnaround=turnaround.get(lender.pk))
+                  turnaround=turnaround.get(lender.pk), open_requests=load.get(lender.pk, 0),
+                  holding=lookup.holding_for(lender.pk) if holders else None, holdings_known=bool(holders))
         for lender in lenders
     ]
+    dearest = max((c.fee for c in candidates), default=Decimal("0"))
+    label = RequestFormat(request.format).label.lower() + "s" if request.format in RequestFormat.values \
+        else "this format"
+    for candidate in candidates:
+        candidate.rank(max_cost=request.max_cost, dearest=dearest, home_country=own.country, format_label=label)
     return sorted(candidates, key=Candidate.sort_key)
 
 
-def _turnaround_by_lender(ids: list[int]) -> dict[int, dt.timedelta]:
-    """Median time from our request being sent to the lender shipping it, per lender (one query)."""
+def _turnaround_by_lender(ids: list[int], request_format: str) -> dict[int, dt.timedelta]:
+    """Median time from our request being sent to the lender shipping it, per lender, for one format (one query)."""
     sent_at = Subquery(
         Event.objects.filter(request=OuterRef("request"), action="send_to_lender",
                              created_at__lte=OuterRef("created_at"))
         .order_by("-created_at", "-pk").values("created_at")[:1]
     )
-    answers = (Event.objects.filter(request__role=Role.BORROWING, actor_kind=ActorKind.PARTNER,
-                                    actor_library__in=ids, action__in=FILLED_ACTIONS)
+    answers = (Event.objects.filter(request__role=Role.BORROWING, request__format=request_format,
+                                    actor_kind=ActorKind.PARTNER, actor_library__in=ids, action__in=FILLED_ACTIONS)
                .annotate(sent_at=sent_at)
                .annotate(took=ExpressionWrapper(F("created_at") - F("sent_at"), output_field=DurationField())))
     medians = percentiles(answers, value="took", by="actor_library")
     return {lender: as_duration(by_fraction[0.5]) for lender, by_fraction in medians.items()}
 
 
-@transaction.atomic
-def build_rota(*, request: IllRequest, limit: int | None = None) -> list[RotaEntry]:
-    """(Re)build ``request``'s rota from the directory and return its entries in order.
+def build_rota(*, request: IllRequest, limit: int | None = None, lookup: HoldingsLookup | None = None
+               ) -> list[RotaEntry]:
+    """(Re)build ``request``'s rota from who holds the item and the directory; return its entries in order.
 
-    Entries that already had their turn stay as they are; waiting entries are replaced by
-    the current ranking of lenders not yet tried. Raises ``WorkflowError('invalid')`` for a
-    request that is not a borrowing request.
+    The partners' catalogues are asked first (``find_item``, at most ``ILLMS_SRU_TIME_LIMIT_SECONDS``,
+    outside any transaction; pass ``lookup`` to reuse one). Entries that already had their turn stay as
+    they are; waiting entries are replaced by the current ranking of lenders not yet tried, each with its
+    holding, fee, fill rate, turnaround, load, score and reasons. Raises ``WorkflowError('invalid')`` for
+    a request that is not a borrowing request.
     """
     if request.role != Role.BORROWING:
         raise WorkflowError("invalid", "Only borrowing requests have a rota.")
+    if lookup is None:
+        lookup = find_item(request)
+    return _store_rota(request=request, limit=limit, lookup=lookup)
+
+
+@transaction.atomic
+def _store_rota(*, request: IllRequest, limit: int | None, lookup: HoldingsLookup) -> list[RotaEntry]:
     IllRequest.objects.select_for_update().filter(pk=request.pk).first()
     RotaEntry.objects.filter(request=request, status=RotaStatus.PENDING).delete()
     kept = list(RotaEntry.objects.filter(request=request))
@@ -133,11 +245,19 @@ def build_rota(*, request: IllRequest, limit: int | None = None) -> list[RotaEnt
     start = max((entry.position for entry in kept), default=0) + 1
     policy_limit = max_rota_length(request.library)  # read always: the same queries with or without ``limit``
     limit = limit or policy_limit
-    fresh = [c for c in lender_candidates(request) if c.lender.pk not in tried][:limit]
-    RotaEntry.objects.bulk_create(
-        RotaEntry(request=request, lender=c.lender, position=start + i) for i, c in enumerate(fresh)
-    )
+    fresh = [c for c in lender_candidates(request, lookup) if c.lender.pk not in tried][:limit]
+    RotaEntry.objects.bulk_create(_entry(request, c, start + i) for i, c in enumerate(fresh))
     return list(RotaEntry.objects.filter(request=request).select_related("lender").order_by("position"))
+
+
+def _entry(request: IllRequest, c: Candidate, position: int) -> RotaEntry:
+    h = c.holding
+    return RotaEntry(
+        request=request, lender=c.lender, position=position, holdings_known=c.holdings_known,
+        call_number=(h.call_number if h else "")[:100], location=(h.location if h else "")[:100],
+        available=h.available if h else None, availability=(h.status if h else "")[:100],
+        holdings_source=(h.source if h else "")[:32], fee=c.fee, fill_rate=c.fill_rate,
+        turnaround_days=c.turnaround_days, open_requests=c.open_requests, score=c.score, reasons=c.reasons)
 
 
 def rota_of(request: IllRequest) -> list[RotaEntry]:
