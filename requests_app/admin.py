@@ -42,6 +42,7 @@ from .models import (
 )
 from .selectors import staff_library
 from .utilities.admin_lists import values_filter
+from .utilities.ids import parse_id
 
 
 @admin.register(PatronProfile)
@@ -87,6 +88,12 @@ class PatronLoadErrorAdmin(LargeTableAdmin):
 class PatronLoadSettingsAdmin(MemberLibraryScopedAdmin):
     list_display = ["library", "columns", "categories", "updated_at"]
     readonly_fields = ["updated_by", "updated_at"]
+
+    def get_object(self, request, object_id, from_field=None):
+        """The key is the library's id: a number no id can be is no row (the admin says so), not a database error."""
+        if from_field is None and parse_id(object_id) is None:
+            return None
+        return super().get_object(request, object_id, from_field)
 
 
 class StaffProfileForm(forms.ModelForm):

@@ -5,7 +5,17 @@ from __future__ import annotations
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 
-from .models import Library, LibraryPolicy, NcipConnection, PatronCategory
+from .identity.fields import parse_mapping
+from .identity.loads import parse_categories
+from .models import (
+    Library,
+    LibraryPolicy,
+    NcipConnection,
+    PatronCategory,
+    PatronLoadFormat,
+    PatronLoadSettings,
+    PatronMatchKey,
+)
 from .ncip import profiles as ncip_profiles
 from .policy_declarations import BORROWING, BY_NAME, PRIVACY, in_areas
 
@@ -171,3 +181,39 @@ class NcipConnectionForm(forms.ModelForm):
         values = {name: self.cleaned_data[name] for name in self.Meta.fields}
         values["pickup_codes"] = self.cleaned_data["pickup_codes"]
         return values
+
+
+class PatronLoadForm(forms.Form):
+    file = forms.FileField(help_text="A CSV file with a header line, or JSON (a list of patrons), in UTF-8.")
+    file_format = forms.ChoiceField(choices=PatronLoadFormat.choices, label="Format", initial=PatronLoadFormat.CSV)
+    match_key = forms.ChoiceField(choices=PatronMatchKey.choices, label="Match patrons by",
+                                  initial=PatronMatchKey.BARCODE)
+    create_missing = forms.BooleanField(
+        required=False, initial=True, label="Create the patrons the file has and ILLMS does not",
+        help_text="Untick to update known patrons only: the others are counted as skipped.")
+
+
+class PatronLoadColumnsForm(forms.ModelForm):
+    """The library's own column names and category values; each is checked as the load will read it."""
+
+    class Meta:
+        model = PatronLoadSettings
+        fields = ["columns", "categories"]
+        widgets = {"columns": forms.Textarea(attrs={"rows": 3}), "categories": forms.Textarea(attrs={"rows": 3})}
+        labels = {"columns": "Column names", "categories": "Category values"}
+
+    def clean_columns(self) -> str:
+        text = self.cleaned_data["columns"].strip()
+        try:
+            parse_mapping(text)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return text
+
+    def clean_categories(self) -> str:
+        text = self.cleaned_data["categories"].strip()
+        try:
+            parse_categories(text)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return text

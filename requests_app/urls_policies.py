@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import policy_views
+from . import patron_load_views, policy_views
 
 app_name = "policies"
 
@@ -14,5 +14,9 @@ urlpatterns = [
     path("emails/<slug:kind>/reset/", policy_views.email_reset, name="email-reset"),
     path("history/", policy_views.history, name="history"),
     path("sign-in/", policy_views.signin, name="signin"),
+    path("patron-loads/", patron_load_views.load_list, name="patron-loads"),
+    path("patron-loads/columns/", patron_load_views.load_columns, name="patron-load-columns"),
+    path("patron-loads/<id:pk>/", patron_load_views.load_detail, name="patron-load"),
+    path("patron-loads/<id:pk>/errors.csv", patron_load_views.load_errors, name="patron-load-errors"),
     path("ncip/", policy_views.ncip, name="ncip"),
 ]

@@ -22,7 +22,7 @@ import datetime as dt
 import io
 import json
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -55,6 +55,9 @@ DOOR = "load"
 #: The failed records whose errors one load keeps (the count goes on).
 MAX_ERRORS = 10_000
 _CSV_DELIMITERS = ",;\t|"
+#: The fields a load reads, in the order the columns page lists them.
+LOAD_FIELDS = ("barcode", "institution_id", "username", "first_name", "last_name", "display_name", "email",
+               "affiliation", "department", "expires_on", "blocked", "blocked_reason")
 
 
 class LoadFileError(Exception):
@@ -600,9 +603,20 @@ def resume_stalled_loads() -> int:
     return len(stalled)
 
 
-def error_rows(load: PatronLoad) -> Iterator[list[str]]:
-    """The load's errors as CSV rows, the header first."""
-    yield [_("Line") if load.file_format == PatronLoadFormat.CSV else _("Record"), _("Field"), _("Value"),
-           _("Error")]
-    for error in keyset_rows(load.errors.all(), 2000, ("line", "pk")):
-        yield [str(error.line), error.field, error.value, error.message]
+def line_label(load: PatronLoad) -> str:
+    """What a record's number counts in this load's file: its line (CSV) or its place in the list (JSON)."""
+    return _("Line") if load.file_format == PatronLoadFormat.CSV else _("Record")
+
+
+def error_rows(load: PatronLoad) -> list[list[object]]:
+    """The load's errors as rows for a CSV download (line, field, value, error)."""
+    return [[error.line, error.field, error.value, error.message]
+            for error in keyset_rows(load.errors.all(), 2000, ("line", "pk"))]
+
+
+def save_columns(*, library: Library, columns: str, categories: str, actor=None) -> PatronLoadSettings:
+    """Keep ``library``'s own column names and category values for its next loads (checked by the caller's form)."""
+    found, _created = PatronLoadSettings.objects.update_or_create(
+        library=library, defaults={"columns": columns, "categories": categories, "updated_by": actor,
+                                   "updated_at": timezone.now()})
+    return found

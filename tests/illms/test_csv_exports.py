@@ -2,9 +2,9 @@
 
 Formula payloads go into every text field an export prints (partners' symbols and names, budgets'
 fiscal years and funds, citation titles, authors, journal titles and identifiers, patrons'
-categories and departments, partners' reasons for an unfilled answer), then every CSV endpoint is
-read back with the csv module. The endpoints are found by walking the URL configuration, so a CSV
-export added later fails here until this test knows how to call it.
+categories and departments, partners' reasons for an unfilled answer, a patron load's bad values),
+then every CSV endpoint is read back with the csv module. The endpoints are found by walking the URL
+configuration, so a CSV export added later fails here until this test knows how to call it.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from billing.models import Budget
@@ -25,7 +26,8 @@ from billing.views import REPORTS
 from borrowing.states import BorrowingStatus
 from lending.states import LendingStatus
 from requests_app import roles
-from requests_app.models import IllRequest, Library
+from requests_app.identity import loads
+from requests_app.models import IllRequest, Library, PatronLoad
 from requests_app.statistics import tables
 from tests.billing.factories import BudgetFactory, ReceivableFactory
 from tests.factories import IllRequestFactory, LendingRequestFactory, LibraryFactory, MemberLibraryFactory, StaffFactory
@@ -44,6 +46,8 @@ PERIOD = "start=2026-03-01&end=2026-03-31"
 CSV_ENDPOINTS: dict[str, Callable[[], list[str]]] = {
     "statistics:csv": lambda: [f"{reverse('statistics:csv', args=[name])}?{PERIOD}" for name in tables.TABLES],
     "billing:report-csv": lambda: [f"{reverse('billing:report-csv', args=[report])}?{PERIOD}" for report in REPORTS],
+    "policies:patron-load-errors": lambda: [reverse("policies:patron-load-errors", args=[pk])
+                                            for pk in PatronLoad.objects.values_list("pk", flat=True)],
 }
 
 
@@ -83,6 +87,7 @@ def typed_everywhere(payload: str) -> tuple[Library, dict[str, str]]:
         "reason": f"{payload} reason",
         "fiscal year": fit(f"{payload} FY", Budget, "fiscal_year"),
         "fund": f"{payload} fund",
+        "patron load value": fit(payload, PatronLoad.errors.rel.related_model, "value"),
     }
     own = MemberLibraryFactory(symbol="OWN")
     partner = LibraryFactory(symbol=typed["partner symbol"], name=typed["partner name"])
@@ -102,13 +107,19 @@ def typed_everywhere(payload: str) -> tuple[Library, dict[str, str]]:
     create_monthly_invoices(now=dt.datetime(2026, 4, 2, tzinfo=dt.UTC))
     BudgetFactory(library=own, fiscal_year=typed["fiscal year"], fund=typed["fund"], starts_on=dt.date(2026, 1, 1),
                   ends_on=dt.date(2026, 12, 31))
+    lines = io.StringIO()
+    csv.writer(lines).writerows([["barcode", "expires_on"], ["2100001", typed["patron load value"]]])
+    load = loads.start_load(library=own, upload=SimpleUploadedFile("p.csv", lines.getvalue().encode()),
+                            file_format="csv", match_key="barcode", queue=False)
+    loads.run_load(load.pk)
     return own, typed
 
 
 @pytest.fixture
 def reporter(client):
     def sign_in(library: Library):
-        client.force_login(StaffFactory(library=library, groups=[roles.REPORTING, roles.BILLING_STAFF]))
+        client.force_login(StaffFactory(library=library, groups=[roles.REPORTING, roles.BILLING_STAFF,
+                                                                 roles.ILL_ADMINISTRATOR]))
         return client
     return sign_in
 
