@@ -328,6 +328,12 @@ AUTHENTICATION_BACKENDS.append("requests_app.identity.oidc.backend.OIDCBackend")
 # none; English in this variant (en-gb prints dates 03/12/2026, en-us 12/03/2026), or de, fr, es.
 LANGUAGE_CODE = env.str("ILLMS_LANGUAGE_CODE", default="en-us")
 TIME_ZONE = env.str("ILLMS_TIME_ZONE", default="UTC")
+# The month the fiscal year starts in, for the annual-survey export (docs/statistics.md); July in most US institutions.
+ILLMS_FISCAL_YEAR_START_MONTH = env.int("ILLMS_FISCAL_YEAR_START_MONTH", default=7)
+if not 1 <= ILLMS_FISCAL_YEAR_START_MONTH <= 12:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("ILLMS_FISCAL_YEAR_START_MONTH must be a month, 1 (January) to 12 (December).")
 USE_I18N = True
 # The languages ILLMS ships (docs/translations.md): each person picks one in the page header, kept on their profile.
 # English is the configured variant of it, so ILLMS_LANGUAGE_CODE=en-gb keeps British date formats.

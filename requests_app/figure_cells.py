@@ -60,6 +60,10 @@ NO_ANSWER_OUTCOME = "no_answer"
 NO_ANSWER_REASON = "NoAnswer"
 UNSPECIFIED_REASON = "Unspecified"
 FILLED, UNFILLED = "filled", "unfilled"
+#: What an answer or a receipt supplied: a loan (a returnable) or a copy (a non-returnable).
+LOAN_CODES = frozenset({"status:Loaned", "action:Received"})
+COPY_CODES = frozenset({"status:CopyCompleted"})
+LOAN, COPY = "loan", "copy"
 
 #: The histogram's bucket: a whole hour. A percentile read from it is within half of it of the exact one.
 BUCKET = dt.timedelta(hours=1)
@@ -228,21 +232,45 @@ def answers(where: Where, role: str, actions: Iterable[str]) -> QuerySet[Event]:
     return events
 
 
+def supplied(role: str):
+    """What an answering or receiving event of ``role`` supplied: ``loan``, ``copy`` or empty (none)."""
+    return Case(When(action__in=actions_for(role, LOAN_CODES), then=Value(LOAN)),
+                When(action__in=actions_for(role, COPY_CODES), then=Value(COPY)),
+                default=Value(""), output_field=CharField())
+
+
 def answer_cells(where: Where, *, by_month: bool = False) -> list[dict]:
-    """Answers given, by role, answering partner, outcome (filled, unfilled) and unfilled reason: one query
-    per role."""
+    """Answers given, by role, answering partner, outcome (filled, unfilled), what a filled answer supplied
+    (loan, copy) and an unfilled answer's reason: one query per role."""
     rows = []
     for role in where.roles:
         filled, unfilled = actions_for(role, FILLED_CODES), actions_for(role, UNFILLED_CODES)
         dims = {"partner_symbol": Coalesce(F("partner_symbol"), Value("")),
                 "outcome": Case(When(action__in=filled, then=Value(FILLED)), default=Value(UNFILLED),
                                 output_field=CharField()),
+                "service_type": supplied(role),
                 "reason": Case(When(action__in=filled, then=Value("")), default=unfilled_reason(),
                                output_field=CharField())}
         rows += [{**row, "role": role} for row in _grouped(
             answers(where, role, filled + unfilled), dims,
             month_of=_month("created_at", where) if by_month else None)]
     return rows
+
+
+def received_cells(where: Where, *, by_month: bool = False) -> list[dict]:
+    """Borrowing: items that reached us (a loan received at the desk, a copy delivered), by the request's
+    partner and what came (loan, copy); one query, none without the borrowing role."""
+    if Role.BORROWING not in where.roles:
+        return []
+    events = Event.objects.filter(in_ranges("created_at", where.ranges), request__library=where.library,
+                                  request__role=Role.BORROWING,
+                                  action__in=actions_for(Role.BORROWING, RECEIVED_CODES))
+    if where.partner is not None:
+        events = events.filter(request__partner=where.partner)
+    dims = {"partner_symbol": Coalesce(F("request__partner__symbol"), Value("")),
+            "service_type": supplied(Role.BORROWING)}
+    return [{**row, "role": Role.BORROWING}
+            for row in _grouped(events, dims, month_of=_month("created_at", where) if by_month else None)]
 
 
 # Turnaround --------------------------------------------------------------------------------

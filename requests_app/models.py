@@ -1430,7 +1430,8 @@ class FigureKind(models.TextChoices):
 
     MADE = "made", "Requests made (by role, partner, format, service type, state)"
     PATRON = "patron", "Borrowing requests made (by partner, patron category, department)"
-    ANSWER = "answer", "Answers given (by role, answering partner, outcome, reason)"
+    ANSWER = "answer", "Answers given (by role, answering partner, outcome, loan or copy, reason)"
+    RECEIVED = "received", "Borrowing: items received (by partner, loan or copy)"
     SPAN = "span", "Turnaround spans ended (by measure, partner, hour bucket)"
 
 

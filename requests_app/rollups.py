@@ -124,7 +124,11 @@ def _cells(where: Where) -> Iterable[dict]:
                "department": row["department"], "count": row["count"]}
     for row in figure_cells.answer_cells(where, by_month=True):
         yield {"month": row["month"], "kind": FigureKind.ANSWER, "role": row["role"], "partner": row["partner_symbol"],
-               "outcome": row["outcome"], "reason": row["reason"], "count": row["count"]}
+               "outcome": row["outcome"], "service_type": row["service_type"], "reason": row["reason"],
+               "count": row["count"]}
+    for row in figure_cells.received_cells(where, by_month=True):
+        yield {"month": row["month"], "kind": FigureKind.RECEIVED, "role": Role.BORROWING,
+               "partner": row["partner_symbol"], "service_type": row["service_type"], "count": row["count"]}
     for row in figure_cells.span_cells(where, by_month=True):
         yield {"month": row["month"], "kind": FigureKind.SPAN, "role": row["role"], "partner": row["partner_symbol"],
                "measure": row["measure"], "hour": row["hour"], "count": row["count"]}

@@ -10,6 +10,7 @@ from django.utils import timezone
 from ..form_fields import LibrarySymbolField
 from ..models import Library, Role
 from .queries import Scope
+from .survey import last_closed_fiscal_year
 
 #: The longest period one page covers: ten years of history (DESIGN.md's scale).
 MAX_DAYS = 366 * 10
@@ -58,3 +59,26 @@ class StatisticsFilterForm(forms.Form):
         data = self.cleaned_data
         return Scope(library=data.get("library") or library, start=data["start"], end=data["end"],
                      partner=data.get("partner"), role=data.get("role") or None)
+
+
+class AnnualSurveyForm(forms.Form):
+    """The annual-survey export's choice: a fiscal year (named by the year it ends in), and for superusers the
+    member library."""
+
+    fiscal_year = forms.IntegerField(label="Fiscal year", required=False, min_value=1990,
+                                     help_text="Named by the calendar year it ends in. Empty: the last one ended.")
+    library = forms.ModelChoiceField(label="Member library", required=False, empty_label=None,
+                                     queryset=Library.objects.filter(is_member=True).order_by("symbol"))
+
+    def __init__(self, *args, choose_library: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not choose_library:
+            del self.fields["library"]
+
+    def clean_fiscal_year(self) -> int:
+        year = self.cleaned_data.get("fiscal_year")
+        if year is None:
+            return last_closed_fiscal_year()
+        if year > timezone.localdate().year + 1:
+            raise forms.ValidationError("That fiscal year has not started yet.", code="future_year")
+        return year

@@ -63,7 +63,7 @@ def period_split(scope: Scope, covered: dt.datetime | None) -> Split:
     return split(scope.zone, scope.start, scope.end, covered)
 
 
-def _stored(scope: Scope, part: Split, kind: str, *dims: str, roles: Iterable[str] | None = None) -> list[dict]:
+def stored_cells(scope: Scope, part: Split, kind: str, *dims: str, roles: Iterable[str] | None = None) -> list[dict]:
     """The rollup's cells of ``kind`` in the split's months, summed by ``dims`` (one query; none without
     months)."""
     if part.months is None:
@@ -80,7 +80,7 @@ def _live(scope: Scope, part: Split, roles: Iterable[str] | None = None) -> figu
 
 
 def request_volume(scope: Scope, part: Split) -> queries.Volume:
-    stored = _stored(scope, part, FigureKind.MADE, "role", "format", "service_type", "status")
+    stored = stored_cells(scope, part, FigureKind.MADE, "role", "format", "service_type", "status")
     live = figure_cells.made_cells(_live(scope, part)) if part.live else []
     return queries.volume_from([*stored, *live], scope.roles)
 
@@ -90,7 +90,7 @@ def monthly_volume(scope: Scope, covered: dt.datetime | None) -> list[queries.Mo
     year = scope.end.year
     part = split(scope.zone, dt.date(year - 1, 1, 1), dt.date(year, 12, 31), covered)
     counts: dict[tuple[int, int], int] = defaultdict(int)
-    rows = _stored(scope, part, FigureKind.MADE, "month")
+    rows = stored_cells(scope, part, FigureKind.MADE, "month")
     if part.live:
         rows += figure_cells.made_cells(_live(scope, part), by_month=True)
     for row in rows:
@@ -101,13 +101,13 @@ def monthly_volume(scope: Scope, covered: dt.datetime | None) -> list[queries.Mo
 def patron_volume(scope: Scope, part: Split) -> queries.PatronVolume:
     if Role.BORROWING not in scope.roles:
         return queries.PatronVolume([], [])
-    stored = _stored(scope, part, FigureKind.PATRON, "patron_category", "department", roles=[Role.BORROWING])
+    stored = stored_cells(scope, part, FigureKind.PATRON, "patron_category", "department", roles=[Role.BORROWING])
     live = figure_cells.patron_cells(_live(scope, part, [Role.BORROWING])) if part.live else []
     return queries.patron_volume_from([*stored, *live])
 
 
 def answers(scope: Scope, part: Split) -> list[dict]:
-    stored = _stored(scope, part, FigureKind.ANSWER, "role", "partner", "outcome", "reason")
+    stored = stored_cells(scope, part, FigureKind.ANSWER, "role", "partner", "outcome", "reason")
     live = figure_cells.answer_cells(_live(scope, part)) if part.live else []
     return [*({**row, "partner_symbol": row.pop("partner")} for row in stored), *live]
 
@@ -129,7 +129,7 @@ def histograms(scope: Scope, part: Split) -> dict[tuple[str, str], dict[int, int
     """``{(measure, partner symbol or ""): {hour: spans}}``: the rollup's and the live histograms added (one
     query on the rollup, one live per measure)."""
     rows = [{**row, "partner_symbol": row.pop("partner")}
-            for row in _stored(scope, part, FigureKind.SPAN, "measure", "partner", "hour")]
+            for row in stored_cells(scope, part, FigureKind.SPAN, "measure", "partner", "hour")]
     if part.live:
         rows += figure_cells.span_cells(_live(scope, part))
     merged: dict[tuple[str, str], dict[int, int]] = defaultdict(lambda: defaultdict(int))

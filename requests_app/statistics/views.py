@@ -18,9 +18,9 @@ from ..access import NO_LIBRARY, refusal_reason
 from ..models import Library
 from ..selectors import staff_library
 from ..utilities.csv_export import csv_download
-from . import tables
+from . import survey, tables
 from .charts import bar_chart
-from .forms import StatisticsFilterForm
+from .forms import AnnualSurveyForm, StatisticsFilterForm
 
 PERMISSION = "requests_app.view_statistics"
 
@@ -87,7 +87,7 @@ def index(request: HttpRequest, library: Library | None) -> HttpResponse:
     section = _section(request.GET.get("section") or tables.FIRST_SECTION)
     form = _form(request, library)
     context = {"form": form, "library": library, "sections": [], "query": "", "section": section,
-               "all_sections": tables.SECTIONS.values()}
+               "all_sections": tables.SECTIONS.values(), "fiscal_year": survey.last_closed_fiscal_year()}
     if library is not None and form.is_valid():
         scope = form.scope(library)
         context.update(scope=scope, query=_filters_query(form), sections=_section_context(scope, section))
@@ -120,3 +120,18 @@ def table_csv(request: HttpRequest, library: Library | None, name: str) -> HttpR
     table = tables.build(scope, [name])[0]
     return csv_download(table.headers, table.rows,
                         filename=f"{scope.library.symbol}-{name}-{scope.start.isoformat()}-{scope.end.isoformat()}.csv")
+
+
+@statistics_access
+def annual_survey_csv(request: HttpRequest, library: Library | None) -> HttpResponse:
+    """The ACRL/IPEDS interlibrary loan lines of one fiscal year as CSV (``?fiscal_year=2026``)."""
+    if library is None:
+        raise Http404("There is no member library yet.")
+    form = AnnualSurveyForm(request.GET, choose_library=request.user.is_superuser)
+    if not form.is_valid():
+        errors = "; ".join(str(e) for errors in form.errors.values() for e in errors)
+        return HttpResponseBadRequest(f"Bad filters: {errors}", content_type="text/plain; charset=utf-8")
+    chosen = form.cleaned_data.get("library") or library
+    result = survey.annual_survey(chosen, form.cleaned_data["fiscal_year"])
+    return csv_download(survey.HEADERS, result.rows,
+                        filename=f"{chosen.symbol}-annual-survey-FY{result.fiscal_year}.csv")

@@ -45,6 +45,7 @@ PERIOD = "start=2026-03-01&end=2026-03-31"
 #: How to call each CSV endpoint, by URL name: every address it serves for the data below.
 CSV_ENDPOINTS: dict[str, Callable[[], list[str]]] = {
     "statistics:csv": lambda: [f"{reverse('statistics:csv', args=[name])}?{PERIOD}" for name in tables.TABLES],
+    "statistics:annual_survey": lambda: [f"{reverse('statistics:annual_survey')}?fiscal_year=2026"],
     "billing:report-csv": lambda: [f"{reverse('billing:report-csv', args=[report])}?{PERIOD}" for report in REPORTS],
     "policies:patron-load-errors": lambda: [reverse("policies:patron-load-errors", args=[pk])
                                             for pk in PatronLoad.objects.values_list("pk", flat=True)],

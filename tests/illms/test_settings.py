@@ -129,6 +129,13 @@ def test_sign_in_session_and_policy_settings_come_from_the_environment(tmp_path)
                    "https://errors.example.edu/csp"]
 
 
+def test_a_fiscal_year_start_that_is_no_month_stops_the_site_with_a_message(tmp_path):
+    result = manage("check", env={"ILLMS_VAR_DIR": str(tmp_path), "ILLMS_FISCAL_YEAR_START_MONTH": "13"},
+                    check=False)
+    assert result.returncode != 0
+    assert "ILLMS_FISCAL_YEAR_START_MONTH must be a month" in result.stderr
+
+
 DEMO_SHOW = ("from django.conf import settings; "
              "print(settings.DEBUG, settings.SECRET_KEY, getattr(settings, 'SECURE_SSL_REDIRECT', False), "
              "settings.SESSION_COOKIE_SECURE, settings.EMAIL_BACKEND.rsplit('.', 1)[-1])")
