@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from requests_app.action_lists import UNREAD_MESSAGES, ActionList, Today
+from requests_app.action_lists import NCIP_FAILED, UNREAD_MESSAGES, ActionList, Today
 
 from .states import ITEM_HERE, BorrowingStatus
 
@@ -62,5 +62,6 @@ LISTS = [
     ActionList("patron_stopped", "Patrons expired or blocked with open requests", _patron_stopped, colour="danger",
                description="The patron's library account has expired or is blocked (by the desk, a sign-in or the "
                            "library's patron load): decide whether to go on with the request, or cancel it."),
+    NCIP_FAILED,
     UNREAD_MESSAGES,
 ]

@@ -19,6 +19,9 @@ from requests_app.actors import ActorKind
 from requests_app.iso18626.messages import Action, Status, YesNo
 from requests_app.iso18626.messages import ReasonForMessage as Reason
 from requests_app.models import IllRequest, Role
+from requests_app.ncip.calls import hook as ncip
+from requests_app.ncip.calls import renewal_granted
+from requests_app.ncip.profiles import Service as Ncip
 from requests_app.policies import policy_for
 from requests_app.renewals import clear_renewal_asked, mark_renewal_asked, no_renewal_pending
 from requests_app.workflow import Actor, Iso18626, State, Transition, Workflow
@@ -278,6 +281,7 @@ TRANSITIONS = [
     # The item with us and the patron.
     Transition.of("receive", "Receive", [S.SENT, S.EXPECTS_TO_SUPPLY, S.SHIPPED], S.RECEIVED, [STAFF],
                   "The item arrived (scan its request barcode).", effects=(set_lender_due_date,),
+                  with_event=(ncip(Ncip.ACCEPT_ITEM),),
                   iso18626=Iso18626.action(Action.RECEIVED), colour="success",
                   primary=[S.SENT, S.EXPECTS_TO_SUPPLY, S.SHIPPED]),
     Transition.of("notify_patron", "Notify patron", [S.RECEIVED], S.READY_FOR_PICKUP, [STAFF, SYSTEM],
@@ -285,6 +289,7 @@ TRANSITIONS = [
                   primary=[S.RECEIVED]),
     Transition.of("check_out", "Check out to patron", [S.RECEIVED, S.READY_FOR_PICKUP], S.CHECKED_OUT, [STAFF],
                   "Lend the item to the patron with a due date before the lender's.", effects=(set_patron_due_date,),
+                  with_event=(ncip(Ncip.CHECK_OUT_ITEM),),
                   colour="success",
                   primary=[S.READY_FOR_PICKUP]),
     Transition.of("request_renewal", "Ask for renewal", [S.CHECKED_OUT, S.OVERDUE], None, [PATRON, STAFF],
@@ -293,7 +298,8 @@ TRANSITIONS = [
                   colour="outline-primary"),
     Transition.of("lender_renewal_answer", "Lender answered renewal", [S.CHECKED_OUT, S.OVERDUE, S.RECALLED], None,
                   [PARTNER], "The lender granted (with a new due date) or refused our renewal request.",
-                  effects=(apply_renewal_answer,), with_event=(_email("renewal-answered"),),
+                  effects=(apply_renewal_answer,),
+                  with_event=(_email("renewal-answered"), ncip(Ncip.RENEW_ITEM, when=renewal_granted)),
                   iso18626=Iso18626.reason(Reason.RENEW_RESPONSE)),
     Transition.of("lender_recalled", "Lender recalled",
                   [S.SHIPPED, S.RECEIVED, S.READY_FOR_PICKUP, S.CHECKED_OUT, S.OVERDUE], S.RECALLED, [PARTNER],
@@ -308,6 +314,7 @@ TRANSITIONS = [
     Transition.of("check_in", "Check in from patron",
                   [S.CHECKED_OUT, S.OVERDUE, S.RECALLED, S.READY_FOR_PICKUP, S.RECEIVED], S.RETURNED, [STAFF],
                   "The patron returned the item, or never picked it up.", colour="success",
+                  with_event=(ncip(Ncip.CHECK_IN_ITEM),),
                   primary=[S.CHECKED_OUT, S.OVERDUE, S.RECALLED]),
     Transition.of("return_ship", "Ship back to lender", [S.RETURNED], S.RETURN_SHIPPED, [STAFF],
                   "Send the item back to the lender (print the return label; the tracking number goes to the lender).",
@@ -315,9 +322,11 @@ TRANSITIONS = [
                   primary=[S.RETURNED]),
     Transition.of("lender_checked_in", "Lender checked in", [S.RETURN_SHIPPED, S.RETURNED], S.COMPLETED, [PARTNER],
                   "The lender checked the returned item in: the loan is finished.",
+                  with_event=(ncip(Ncip.DELETE_ITEM),),
                   iso18626=Iso18626.status(Status.LOAN_COMPLETED, Status.COMPLETED_WITHOUT_RETURN)),
     Transition.of("complete", "Complete", [S.DELIVERED, S.RETURN_SHIPPED], S.COMPLETED, [STAFF, SYSTEM],
                   "Close the request: the copy was delivered, or the lender never confirmed the return.",
+                  with_event=(ncip(Ncip.DELETE_ITEM),),
                   colour="outline-secondary",
                   primary=[S.DELIVERED]),
     # Cancelling.

@@ -463,6 +463,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # redelivered after a worker died, does nothing twice. Later jobs join this table as they land.
 CELERY_BEAT_SCHEDULE = {
     "outbox-retry": {"task": "requests_app.tasks.deliver_outbox", "schedule": 60.0},
+    "ncip-retry": {"task": "requests_app.ncip.tasks.send_due_ncip_calls", "schedule": 60.0},
     "outgoing-email-sweep": {"task": "requests_app.tasks.sweep_outgoing_email", "schedule": 60.0},
     "billing-invoice-sweep": {"task": "billing.tasks.sweep_invoices", "schedule": 600.0},
     "borrowing-mark-overdue": {"task": "borrowing.tasks.mark_overdue_loans", "schedule": crontab(hour=0, minute=30)},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from requests_app.action_lists import UNREAD_MESSAGES, ActionList, Today
+from requests_app.action_lists import NCIP_FAILED, UNREAD_MESSAGES, ActionList, Today
 
 from .states import ON_LOAN, LendingStatus
 
@@ -47,5 +47,6 @@ LISTS = [
                description="We asked for our item back early."),
     ActionList("to_check_in", "Returns to check in", _in(S.RETURN_SHIPPED), colour="primary",
                description="The borrower shipped our item back: check it in when it arrives."),
+    NCIP_FAILED,
     UNREAD_MESSAGES,
 ]

@@ -18,6 +18,8 @@ from requests_app.actors import ActorKind
 from requests_app.iso18626.messages import Action, Status, YesNo
 from requests_app.iso18626.messages import ReasonForMessage as Reason
 from requests_app.models import IllRequest, Role, ServiceType
+from requests_app.ncip.calls import hook as ncip
+from requests_app.ncip.profiles import Service as Ncip
 from requests_app.renewals import clear_renewal_asked, mark_renewal_asked, renewal_asked
 from requests_app.workflow import GIVEN, Actor, Iso18626, Reply, State, Transition, Workflow
 
@@ -52,6 +54,15 @@ def answer_renewal(request: IllRequest, actor: Actor, data: dict) -> Iterable[st
     return [*answered, "renewal_count", "due_date"]
 
 
+def our_copy(request: IllRequest) -> tuple[str, str]:
+    """The barcode of the copy the availability check matched (empty when it has none), and the ISBN asked."""
+    from .models import LendingDetail
+
+    detail = LendingDetail.objects.filter(request=request).select_related("holding").first()
+    holding = detail.holding if detail is not None else None
+    return (holding.barcode if holding is not None else "") or "", request.isbn or ""
+
+
 def is_loan(request: IllRequest, actor: Actor, data: dict) -> str | None:
     """A loan, not a copy: copies are delivered, not shipped."""
     return None if not request.is_copy_format or request.service_type == "Loan" else "Copies are not shipped as loans."
@@ -80,6 +91,7 @@ TRANSITIONS = [
                   primary=[S.NEW]),
     Transition.of("will_supply", "Item found: will supply", [S.NEW, S.AWAITING_PICKING], S.AWAITING_SHIPPING, [STAFF],
                   "The item is in hand.", iso18626=Iso18626.status(Status.WILL_SUPPLY), colour="success",
+                  with_event=(ncip(Ncip.REQUEST_ITEM, item=our_copy),),
                   primary=[S.AWAITING_PICKING]),
     Transition.of("offer_conditions", "Offer conditions", [S.NEW, S.AWAITING_PICKING], S.CONDITIONAL, [STAFF],
                   "Supply on conditions (library use only, a fee…) the borrower must accept.", needs_note=True,
@@ -98,11 +110,13 @@ TRANSITIONS = [
                            "for good.")),
     Transition.of("unfill", "Cannot supply", NOT_YET_SHIPPED, S.UNFILLED, [STAFF, SYSTEM],
                   "Answer unfilled with a reason the borrower understands.", iso18626=Iso18626.status(Status.UNFILLED),
+                  with_event=(ncip(Ncip.CANCEL_REQUEST_ITEM, item=our_copy),),
                   colour="outline-danger", form=UnfillForm, service=answers.unfill,
                   confirm=("Answer “cannot supply”? The borrowing library is told at once and asks its next lender; "
                            "the request is closed here for good.")),
     Transition.of("ship", "Ship", [S.AWAITING_SHIPPING, S.AWAITING_PICKING], S.SHIPPED, [STAFF],
                   "Send the loan with its due date and tracking number.", guards=(is_loan,), effects=(set_due_date,),
+                  with_event=(ncip(Ncip.CHECK_OUT_ITEM, item=our_copy),),
                   iso18626=Iso18626.status(Status.LOANED), colour="success", form=ShipForm, service=answers.ship,
                   primary=[S.AWAITING_SHIPPING]),
     Transition.of("deliver_copy", "Deliver copy", [S.AWAITING_SHIPPING, S.AWAITING_PICKING, S.NEW], S.COPY_DELIVERED,
@@ -134,6 +148,7 @@ TRANSITIONS = [
                   iso18626=Iso18626.action(Action.SHIPPED_RETURN)),
     Transition.of("check_in", "Check in", ON_LOAN + [S.RETURN_SHIPPED], S.COMPLETED, [STAFF],
                   "Our item is back on the shelf (scan its request barcode).",
+                  with_event=(ncip(Ncip.CHECK_IN_ITEM, item=our_copy),),
                   iso18626=Iso18626.status(Status.LOAN_COMPLETED),
                   colour="success",
                   primary=[S.RETURN_SHIPPED]),
@@ -142,6 +157,7 @@ TRANSITIONS = [
                   primary=[S.COPY_DELIVERED]),
     Transition.of("borrower_cancelled", "Borrower cancelled", NOT_YET_SHIPPED, S.CANCELLED, [PARTNER],
                   "The borrowing library cancelled before we shipped.",
+                  with_event=(ncip(Ncip.CANCEL_REQUEST_ITEM, item=our_copy),),
                   iso18626=Iso18626.action(Action.CANCEL, reply=CANCEL_ACCEPTED)),
 ]
 

@@ -20,7 +20,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from .models import IllRequest, Library, Note
+from .models import IllRequest, Library, NcipCall, NcipCallStatus, Note
 from .policies import Policy, policy_for
 from .workflow import registry
 
@@ -101,6 +101,18 @@ def unread_messages(_: Today) -> Q:
 #: The list both desks have: the inbox, as requests.
 UNREAD_MESSAGES = ActionList("unread", "Unread messages", unread_messages, ordering="updated_at", colour="danger",
                              description="A partner or the patron wrote; nobody has opened the request since.")
+
+
+def ncip_calls_failed(_: Today) -> Q:
+    """Requests with an NCIP call to the library's ILS that failed (refused, or never answered) and waits for staff."""
+    return Q(Exists(NcipCall.objects.filter(request_id=OuterRef("pk"), status=NcipCallStatus.FAILED)))
+
+
+#: Both desks have it: calls to the library's ILS to retry or skip (the request itself went on).
+NCIP_FAILED = ActionList("ncip_failed", "NCIP calls to the ILS that failed", ncip_calls_failed, ordering="updated_at",
+                         colour="danger",
+                         description="The library's ILS refused a call or did not answer: retry or skip it on the "
+                                     "request's page.")
 
 
 def open_requests(*, library: Library, role: str) -> QuerySet[IllRequest]:

@@ -1425,6 +1425,21 @@ class NcipCall(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in NCIP_FINISHED
+
+    @property
+    def is_waiting(self) -> bool:
+        """Not answered yet: waiting for its turn or for the ILS to answer again."""
+        return self.status == NcipCallStatus.PENDING
+
+    @property
+    def staff_may_act(self) -> bool:
+        """Retry and Skip apply: it failed, or it waits after the ILS did not answer."""
+        return self.status == NcipCallStatus.FAILED or (self.is_waiting and bool(self.last_error))
+
+    @property
+    def colour(self) -> str:
+        return {NcipCallStatus.DONE: "success", NcipCallStatus.FAILED: "danger",
+                NcipCallStatus.PENDING: "warning"}.get(self.status, "secondary")
 class FigureKind(models.TextChoices):
     """What a cell of the monthly statistics rollup counts (docs/statistics.md, "Rollups")."""
 

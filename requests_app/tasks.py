@@ -13,6 +13,7 @@ from celery import shared_task
 
 from . import mailer, privacy, rollups
 from .identity import loads
+from .ncip import tasks as ncip_tasks  # noqa: F401  (registers the NCIP jobs with the workers)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)

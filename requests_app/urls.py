@@ -12,4 +12,6 @@ urlpatterns = [
     path("<str:role>/views/<id:pk>/delete/", saved_view_pages.delete, name="saved-view-delete"),
     path("<str:role>/<id:pk>/", views.request_detail, name="request"),
     path("<str:role>/<id:pk>/messages/<id:message_id>/resend/", views.resend_message, name="resend"),
+    path("<str:role>/<id:pk>/ncip/<id:call_id>/retry/", views.retry_ncip_call, name="ncip-retry"),
+    path("<str:role>/<id:pk>/ncip/<id:call_id>/skip/", views.skip_ncip_call, name="ncip-skip"),
 ]

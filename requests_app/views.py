@@ -15,7 +15,8 @@ from django.views.decorators.http import require_POST
 
 from . import privacy
 from .access import member_library
-from .models import Library, OutboxMessage, OutboxStatus, Role
+from .models import Library, NcipCall, NcipCallStatus, OutboxMessage, OutboxStatus, Role
+from .ncip import calls as ncip_calls
 from .partner_messages import partner_messages
 from .workflow import Workflow, registry
 
@@ -58,6 +59,44 @@ def resend_message(request: HttpRequest, role: str, pk: int, message_id: int) ->
     else:
         partner_messages().resend(message)
         messages.success(request, f"The {message.summary} message to {message.recipient.symbol} is queued again.")
+    return HttpResponseRedirect(registry.get(role).desk_request_url(pk))
+
+
+def _ncip_call(request: HttpRequest, role: str, pk: int, call_id: int) -> NcipCall:
+    library = _staff_scope(request, role)
+    try:
+        return NcipCall.objects.get(pk=call_id, request__pk=pk, request__library=library, request__role=role)
+    except NcipCall.DoesNotExist:
+        raise Http404("No such NCIP call.") from None
+
+
+@login_required
+@require_POST
+def retry_ncip_call(request: HttpRequest, role: str, pk: int, call_id: int) -> HttpResponse:
+    """Staff's “Retry” for an NCIP call the ILS refused or did not answer: it is sent again now."""
+    call = _ncip_call(request, role, pk, call_id)
+    try:
+        call = ncip_calls.retry(call=call, actor=request.user)
+    except ncip_calls.CallNotChanged as exc:
+        messages.info(request, str(exc))
+    else:
+        words = {NcipCallStatus.DONE: f"answered: {call.answer}", NcipCallStatus.PENDING: "queued again",
+                 NcipCallStatus.FAILED: f"failed again: {call.answer}"}.get(call.status, call.get_status_display())
+        messages.success(request, f"The {call.service} call was sent again and {words}.")
+    return HttpResponseRedirect(registry.get(role).desk_request_url(pk))
+
+
+@login_required
+@require_POST
+def skip_ncip_call(request: HttpRequest, role: str, pk: int, call_id: int) -> HttpResponse:
+    """Staff's “Skip” for an NCIP call: it is given up, and the request's later calls go on."""
+    call = _ncip_call(request, role, pk, call_id)
+    try:
+        ncip_calls.skip(call=call, actor=request.user)
+    except ncip_calls.CallNotChanged as exc:
+        messages.info(request, str(exc))
+    else:
+        messages.success(request, f"The {call.service} call is skipped: do it at the ILS's own desk if needed.")
     return HttpResponseRedirect(registry.get(role).desk_request_url(pk))
 
 

@@ -17,6 +17,7 @@ from requests_app.models import (
     Role,
     ServiceType,
 )
+from requests_app.ncip.patrons import record_unanswered_check
 from requests_app.policies import policy_for
 from requests_app.services import create_request
 from requests_app.workflow import Actor
@@ -78,6 +79,7 @@ def submit_request(*, patron, actor: Actor | None = None, source: str = EventSou
                              actor=actor or Actor.patron(patron), source=source, **citation)
     request.requesting_agency_request_id = requesting_agency_request_id(request)
     request.save(update_fields=["requesting_agency_request_id"])
+    record_unanswered_check(request)  # the ILS did not answer the patron check: staff see it and retry
     return request
 
 

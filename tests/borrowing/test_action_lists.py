@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from borrowing.states import BorrowingStatus
 from requests_app import action_lists, roles
-from requests_app.models import IllRequest, LibraryPolicy, Note, NoteVisibility, Role
+from requests_app.models import IllRequest, LibraryPolicy, NcipCall, NcipCallStatus, Note, NoteVisibility, Role
 from tests.factories import IllRequestFactory, MemberLibraryFactory, PatronProfileFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +35,18 @@ def unread_note(request: IllRequest) -> IllRequest:
 def read_note(request: IllRequest) -> IllRequest:
     Note.objects.create(request=request, text="Shipped today.", author_library=request.partner,
                         visibility=NoteVisibility.PARTNER, read_at=NOW)
+    return request
+
+
+def failed_ncip_call(request: IllRequest) -> IllRequest:
+    NcipCall.objects.create(request=request, library=request.library, service="AcceptItem",
+                            status=NcipCallStatus.FAILED, answer="the ILS refused: Duplicate Item")
+    return request
+
+
+def answered_ncip_call(request: IllRequest) -> IllRequest:
+    NcipCall.objects.create(request=request, library=request.library, service="AcceptItem",
+                            status=NcipCallStatus.DONE, answer="temporary item created")
     return request
 
 
@@ -64,6 +76,8 @@ CASES = {
                     NOW - dt.timedelta(days=2), NOW),
     "patron_stopped": ({"status": S.SENT, "_patron": {"blocked": True}}, {"status": S.SENT, "_patron": {}},
                        "status_changed_at", NOW - dt.timedelta(days=2), NOW),
+    "ncip_failed": ({"status": S.SHIPPED, "_note": failed_ncip_call},
+                    {"status": S.SHIPPED, "_note": answered_ncip_call}, "updated_at", NOW - dt.timedelta(days=2), NOW),
     "unread": ({"status": S.SHIPPED, "_note": unread_note}, {"status": S.SHIPPED, "_note": read_note}, "updated_at",
                NOW - dt.timedelta(days=2), NOW),
 }

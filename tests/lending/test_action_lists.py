@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from lending.states import LendingStatus
 from requests_app import action_lists
-from requests_app.models import IllRequest, Note, NoteVisibility, Role
+from requests_app.models import IllRequest, NcipCall, NcipCallStatus, Note, NoteVisibility, Role
 from tests.factories import MemberLibraryFactory
 from tests.lending.factories import IncomingRequestFactory
 
@@ -34,6 +34,11 @@ def unread_note(request: IllRequest) -> None:
                         visibility=NoteVisibility.PARTNER)
 
 
+def failed_ncip_call(request: IllRequest) -> None:
+    NcipCall.objects.create(request=request, library=request.library, service="RequestItem",
+                            status=NcipCallStatus.FAILED, answer="the ILS refused: Unknown Item")
+
+
 #: list key → (fields of a request in it, fields of one that is not, the field that orders it, older, newer)
 CASES = {
     "to_answer": ({"status": S.NEW}, {"status": S.AWAITING_PICKING}, "created_at", AGO, NOW),
@@ -48,6 +53,8 @@ CASES = {
                 "due_date", days(-10), days(-1)),
     "recalled": ({"status": S.RECALLED}, {"status": S.SHIPPED}, "status_changed_at", AGO, NOW),
     "to_check_in": ({"status": S.RETURN_SHIPPED}, {"status": S.SHIPPED}, "status_changed_at", AGO, NOW),
+    "ncip_failed": ({"status": S.SHIPPED, "_then": failed_ncip_call}, {"status": S.SHIPPED},
+                    "updated_at", AGO, NOW),
     "unread": ({"status": S.SHIPPED, "_then": unread_note}, {"status": S.SHIPPED}, "updated_at", AGO, NOW),
 }
 

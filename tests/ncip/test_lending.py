@@ -1,0 +1,93 @@
+"""Lending requests place holds, loans and check-ins in our ILS over NCIP, against the test responder."""
+
+from __future__ import annotations
+
+import pytest
+
+from lending.models import LendingDetail
+from lending.services import answers
+from lending.states import LendingStatus
+from requests_app import services
+from requests_app.models import IllRequest, NcipCall, NcipCallStatus
+from requests_app.workflow import Actor
+from tests.factories import MemberLibraryFactory, StaffFactory
+from tests.lending.factories import HoldingFactory, IncomingRequestFactory, IsoPartnerFactory
+
+pytestmark = pytest.mark.django_db
+S = LendingStatus
+
+
+@pytest.fixture
+def home():
+    return MemberLibraryFactory(symbol="LND")
+
+
+@pytest.fixture
+def staff(home):
+    return Actor.staff(StaffFactory(library=home))
+
+
+@pytest.fixture
+def wanted(home, ils):
+    """A request from partner BRW for a copy we hold (barcode 39015000000001), matched by the availability check."""
+    holding = HoldingFactory(library=home, barcode="39015000000001", title="Middlemarch")
+    request = IncomingRequestFactory(library=home, partner=IsoPartnerFactory(symbol="BRW"), status=S.AWAITING_PICKING,
+                                     title="Middlemarch")
+    LendingDetail.objects.create(request=request, holding=holding)
+    ils.add_item("39015000000001", title="Middlemarch", call_number="PR4662", location="Stacks")
+    ils.add_user("ILL-BRW", name="Borrowing library BRW")
+    return request
+
+
+def act(request, action, actor, capture, **data) -> IllRequest:
+    with capture(execute=True):
+        services.perform(request=IllRequest.objects.get(pk=request.pk), action=action, actor=actor, data=data)
+    request.refresh_from_db()
+    return request
+
+
+def test_a_lending_request_places_a_hold_checks_out_and_checks_in_our_copy(
+        home, staff, wanted, connect, ils, django_capture_on_commit_callbacks):
+    connect(home, lending_patron_id="ILL-{symbol}", lending_pickup_code="ILLOFFICE")
+    capture = django_capture_on_commit_callbacks
+    act(wanted, "will_supply", staff, capture)
+    hold = ils.state()["holds"][wanted.number]
+    assert (hold["user"], hold["barcode"], hold["pickup"]) == ("ILL-BRW", "39015000000001", "ILLOFFICE")
+    with capture(execute=True):
+        answers.ship(request=IllRequest.objects.get(pk=wanted.pk), actor=staff)
+    item = ils.item("39015000000001")
+    assert (item["status"], item["user"]) == ("On Loan", "ILL-BRW")
+    wanted.refresh_from_db()
+    assert item["due"].startswith(wanted.due_date.isoformat())
+    act(wanted, "check_in", staff, capture)
+    assert ils.item("39015000000001")["status"] == "Available"
+    assert ils.services_received() == ["RequestItem", "CheckOutItem", "CheckInItem"]
+    assert all(entry["valid"] for entry in ils.log())
+    assert set(NcipCall.objects.filter(request=wanted).values_list("status", flat=True)) == {NcipCallStatus.DONE}
+
+
+def test_a_cancelled_lending_request_lifts_its_hold(home, staff, wanted, connect, ils,
+                                                    django_capture_on_commit_callbacks):
+    connect(home, lending_patron_id="ILL-{symbol}")
+    act(wanted, "will_supply", staff, django_capture_on_commit_callbacks)
+    act(wanted, "borrower_cancelled", Actor.partner(wanted.partner), django_capture_on_commit_callbacks)
+    assert ils.state()["holds"][wanted.number]["status"] == "Cancelled"
+    assert ils.services_received() == ["RequestItem", "CancelRequestItem"]
+
+
+def test_an_unknown_copy_fails_the_hold_and_the_desk_goes_on(home, staff, wanted, connect, ils,
+                                                            django_capture_on_commit_callbacks):
+    connect(home, lending_patron_id="ILL-{symbol}")
+    ils.reset()
+    ils.add_user("ILL-BRW")
+    request = act(wanted, "will_supply", staff, django_capture_on_commit_callbacks)
+    assert request.status == S.AWAITING_SHIPPING
+    call = NcipCall.objects.get(request=request, service="RequestItem")
+    assert call.status == NcipCallStatus.FAILED and call.problem_type == "Unknown Item"
+
+
+def test_lending_calls_stay_off_when_the_library_switched_lending_off(home, staff, wanted, connect, ils,
+                                                                     django_capture_on_commit_callbacks):
+    connect(home, lending=False)
+    act(wanted, "will_supply", staff, django_capture_on_commit_callbacks)
+    assert ils.log() == [] and not NcipCall.objects.filter(request=wanted).exists()
