@@ -8,6 +8,7 @@ class RequestsAppConfig(AppConfig):
     def ready(self) -> None:
         from django.urls import register_converter
 
+        from .identity.ldap import checks as ldap_checks  # noqa: F401  (the LDAP door's system checks)
         from .identity.saml import checks  # noqa: F401  (registers the SAML door's system check)
         from .identity.verification import register_patron_check
         from .ncip.patrons import ils_patron_check

@@ -46,3 +46,37 @@ def test_a_group_map_naming_an_unknown_role_is_refused():
 
 def test_the_group_categories_are_the_patron_categories():
     assert set(CATEGORIES) == set(PatronCategory.values)
+
+
+def test_manage_py_check_says_nothing_while_the_door_is_off(settings):
+    from requests_app.identity.ldap.checks import ldap_door_works
+
+    settings.ILLMS_SIGNIN_DOORS = []
+    assert ldap_door_works() == []
+
+
+def test_manage_py_check_warns_of_a_door_with_no_directory(settings):
+    from requests_app.identity.ldap.checks import ldap_door_works
+
+    settings.ILLMS_SIGNIN_DOORS = ["ldap"]
+    settings.ILLMS_LDAP_SERVER_URI = settings.ILLMS_LDAP_USER_SEARCH_BASE = settings.ILLMS_LDAP_USER_DN_TEMPLATE = ""
+    assert [w.id for w in ldap_door_works()] == ["illms.W202", "illms.W202"]
+
+
+def test_manage_py_check_warns_of_passwords_sent_unencrypted(settings):
+    from requests_app.identity.ldap.checks import ldap_door_works
+
+    settings.ILLMS_SIGNIN_DOORS = ["ldap"]
+    settings.ILLMS_LDAP_SERVER_URI, settings.ILLMS_LDAP_USER_SEARCH_BASE = "ldap://ldap.uni.example", "dc=uni"
+    settings.ILLMS_LDAP_START_TLS = False
+    warnings = ldap_door_works()
+    assert [w.id for w in warnings] == ["illms.W203"] and "ldap://ldap.uni.example" in warnings[0].msg
+
+
+def test_manage_py_check_is_content_with_start_tls(settings):
+    from requests_app.identity.ldap.checks import ldap_door_works
+
+    settings.ILLMS_SIGNIN_DOORS = ["ldap"]
+    settings.ILLMS_LDAP_SERVER_URI, settings.ILLMS_LDAP_USER_SEARCH_BASE = "ldap://ldap.uni.example", "dc=uni"
+    settings.ILLMS_LDAP_START_TLS = True
+    assert ldap_door_works() == []
