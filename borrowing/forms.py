@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.forms.models import fields_for_model, model_to_dict
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from requests_app import identifiers, messaging
 from requests_app.action_input import ActionForm
@@ -34,17 +36,17 @@ from .services import loans, review
 # Patron side ---------------------------------------------------------------------------------
 
 #: The notice 37 CFR § 201.14 requires on copy order forms, under 17 U.S.C. § 108(d)(2).
-COPYRIGHT_WARNING_HEADING = "Warning concerning copyright restrictions"
+COPYRIGHT_WARNING_HEADING = _("Warning concerning copyright restrictions")
 COPYRIGHT_WARNING = (
-    "The copyright law of the United States (title 17, United States Code) governs the making of photocopies "
-    "or other reproductions of copyrighted material.",
-    "Under certain conditions specified in the law, libraries and archives are authorized to furnish a "
-    "photocopy or other reproduction. One of these specific conditions is that the photocopy or reproduction "
-    "is not to be “used for any purpose other than private study, scholarship, or research.” If a user makes "
-    "a request for, or later uses, a photocopy or reproduction for purposes in excess of “fair use,” that user "
-    "may be liable for copyright infringement.",
-    "This institution reserves the right to refuse to accept a copying order if, in its judgment, fulfillment "
-    "of the order would involve violation of copyright law.",
+    _("The copyright law of the United States (title 17, United States Code) governs the making of photocopies "
+      "or other reproductions of copyrighted material."),
+    _("Under certain conditions specified in the law, libraries and archives are authorized to furnish a "
+      "photocopy or other reproduction. One of these specific conditions is that the photocopy or reproduction "
+      "is not to be “used for any purpose other than private study, scholarship, or research.” If a user makes "
+      "a request for, or later uses, a photocopy or reproduction for purposes in excess of “fair use,” that user "
+      "may be liable for copyright infringement."),
+    _("This institution reserves the right to refuse to accept a copying order if, in its judgment, fulfillment "
+      "of the order would involve violation of copyright law."),
 )
 
 
@@ -60,41 +62,42 @@ def _f(name: str, label: str, required: bool = False, help_text: str = "") -> Fi
     return Field(name, label, required, help_text)
 
 
-AUTHOR = _f("author", "Author", help_text="Last name, first name; separate several authors with “;”.")
-YEAR = _f("publication_date", "Year")
-ISBN = _f("isbn", "ISBN", help_text="10 or 13 digits, hyphens allowed.")
-ISSN = _f("issn", "ISSN", help_text="For example 0028-0836.")
-DOI = _f("doi", "DOI", help_text="For example 10.1038/171737a0.")
-PMID = _f("pmid", "PubMed ID (PMID)")
-OCLC = _f("oclc_number", "OCLC number")
-PAGES = _f("pages", "Pages", help_text="For example 27-35.")
+AUTHOR = _f("author", _("Author"), help_text=_("Last name, first name; separate several authors with “;”."))
+YEAR = _f("publication_date", _("Year"))
+ISBN = _f("isbn", _("ISBN"), help_text=_("10 or 13 digits, hyphens allowed."))
+ISSN = _f("issn", _("ISSN"), help_text=_("For example 0028-0836."))
+DOI = _f("doi", _("DOI"), help_text=_("For example 10.1038/171737a0."))
+PMID = _f("pmid", _("PubMed ID (PMID)"))
+OCLC = _f("oclc_number", _("OCLC number"))
+PAGES = _f("pages", _("Pages"), help_text=_("For example 27-35."))
 
 #: The citation fields each format asks for, in order; ``required`` marks what a lender needs to find it.
 FORMAT_FIELDS: dict[str, tuple[Field, ...]] = {
     RequestFormat.BOOK: (
-        _f("title", "Title", True), AUTHOR, _f("edition", "Edition"), _f("publisher", "Publisher"),
-        _f("place_of_publication", "Place of publication"), YEAR, ISBN, OCLC,
+        _f("title", _("Title"), True), AUTHOR, _f("edition", _("Edition")), _f("publisher", _("Publisher")),
+        _f("place_of_publication", _("Place of publication")), YEAR, ISBN, OCLC,
     ),
     RequestFormat.ARTICLE: (
-        _f("title", "Article title", True), AUTHOR, _f("container_title", "Journal title", True),
-        _f("volume", "Volume"), _f("issue", "Issue"), PAGES, _f("publication_date", "Year", True), ISSN, DOI, PMID,
+        _f("title", _("Article title"), True), AUTHOR, _f("container_title", _("Journal title"), True),
+        _f("volume", _("Volume")), _f("issue", _("Issue")), PAGES, _f("publication_date", _("Year"), True),
+        ISSN, DOI, PMID,
     ),
     RequestFormat.CHAPTER: (
-        _f("title", "Chapter title", True), AUTHOR, _f("container_title", "Book title", True), PAGES,
-        _f("edition", "Edition"), _f("publisher", "Publisher"), YEAR, ISBN, OCLC,
+        _f("title", _("Chapter title"), True), AUTHOR, _f("container_title", _("Book title"), True), PAGES,
+        _f("edition", _("Edition")), _f("publisher", _("Publisher")), YEAR, ISBN, OCLC,
     ),
     RequestFormat.CONFERENCE: (
-        _f("title", "Paper title", True), AUTHOR,
-        _f("container_title", "Conference or proceedings title", True), PAGES, _f("publisher", "Publisher"),
-        _f("place_of_publication", "Place of the conference"), YEAR, ISBN, ISSN, DOI,
+        _f("title", _("Paper title"), True), AUTHOR,
+        _f("container_title", _("Conference or proceedings title"), True), PAGES, _f("publisher", _("Publisher")),
+        _f("place_of_publication", _("Place of the conference")), YEAR, ISBN, ISSN, DOI,
     ),
     RequestFormat.THESIS: (
-        _f("title", "Title", True), AUTHOR, _f("publisher", "University"),
-        _f("place_of_publication", "Place"), YEAR, OCLC, DOI,
+        _f("title", _("Title"), True), AUTHOR, _f("publisher", _("University")),
+        _f("place_of_publication", _("Place")), YEAR, OCLC, DOI,
     ),
     RequestFormat.OTHER: (
-        _f("title", "Title", True), AUTHOR, _f("container_title", "Part of (series, journal or book)"),
-        _f("volume", "Volume"), PAGES, _f("publisher", "Publisher"), _f("publication_date", "Date"),
+        _f("title", _("Title"), True), AUTHOR, _f("container_title", _("Part of (series, journal or book)")),
+        _f("volume", _("Volume")), PAGES, _f("publisher", _("Publisher")), _f("publication_date", _("Date")),
         ISBN, ISSN, DOI, OCLC,
     ),
 }
@@ -103,8 +106,9 @@ FORMAT_FIELDS: dict[str, tuple[Field, ...]] = {
 #: A field a link may carry that its format's form does not ask for (a DOI on a book, the publisher of a
 #: journal), shown after that format's fields so nothing the link gave is lost. In the order of the model.
 EXTRA_FIELDS: dict[str, Field] = {spec.name: spec for spec in (
-    _f("container_title", "Part of (series, journal or book)"), _f("volume", "Volume"), _f("issue", "Issue"),
-    PAGES, _f("edition", "Edition"), _f("publisher", "Publisher"), _f("place_of_publication", "Place of publication"),
+    _f("container_title", _("Part of (series, journal or book)")), _f("volume", _("Volume")), _f("issue", _("Issue")),
+    PAGES, _f("edition", _("Edition")), _f("publisher", _("Publisher")),
+    _f("place_of_publication", _("Place of publication")),
     YEAR, ISBN, ISSN, OCLC, DOI, PMID,
 )}
 
@@ -121,27 +125,27 @@ class RequestForm(forms.Form):
     """
 
     need_by = forms.DateField(
-        label="Needed by", required=False, widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Leave empty if there is no deadline.",
+        label=_("Needed by"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Leave empty if there is no deadline."),
     )
     max_cost = IllRequest._meta.get_field("max_cost").formfield(
-        label="Maximum cost you accept", min_value=0,
-        help_text="Leave empty if you have no limit; 0 means free only.",
+        label=_("Maximum cost you accept"), min_value=0,
+        help_text=_("Leave empty if you have no limit; 0 means free only."),
     )
-    pickup_location = forms.ModelChoiceField(queryset=None, required=False, label="Pickup location",
-                                             empty_label="My usual pickup location")
-    delivery_method = forms.ChoiceField(label="Delivery", choices=DeliveryMethod.choices, widget=forms.RadioSelect)
-    patron_note = forms.CharField(label="Note to the ILL office", required=False, max_length=2000,
+    pickup_location = forms.ModelChoiceField(queryset=None, required=False, label=_("Pickup location"),
+                                             empty_label=_("My usual pickup location"))
+    delivery_method = forms.ChoiceField(label=_("Delivery"), choices=DeliveryMethod.choices, widget=forms.RadioSelect)
+    patron_note = forms.CharField(label=_("Note to the ILL office"), required=False, max_length=2000,
                                   widget=forms.Textarea(attrs={"rows": 3}))
     copyright_accepted = forms.BooleanField(
-        label="I have read the copyright warning above and will use the copy only for private study, "
-              "scholarship or research.",
-        error_messages={"required": "Copies can only be requested once you accept the copyright warning."},
+        label=_("I have read the copyright warning above and will use the copy only for private study, "
+                "scholarship or research."),
+        error_messages={"required": _("Copies can only be requested once you accept the copyright warning.")},
     )
     #: The discovery system an OpenURL came from, kept for staff through the submit.
     referrer = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)
     submit_anyway = forms.BooleanField(
-        label="I know; send this request anyway.", required=False,
+        label=_("I know; send this request anyway."), required=False,
     )
 
     def __init__(self, *args: Any, format: str, profile: PatronProfile, extra_fields=(), **kwargs: Any) -> None:
@@ -162,7 +166,7 @@ class RequestForm(forms.Form):
         self.fields["pickup_location"].queryset = locations
         self.fields["pickup_location"].initial = profile.pickup_location_id
         currency = profile.library.currency
-        self.fields["max_cost"].label = f"Maximum cost you accept ({currency})"
+        self.fields["max_cost"].label = gettext("Maximum cost you accept (%(currency)s)") % {"currency": currency}
         self.fields["need_by"].widget.attrs["min"] = timezone.localdate().isoformat()
         self.fields["delivery_method"].initial = (
             DeliveryMethod.ELECTRONIC if self.is_copy else DeliveryMethod.PHYSICAL)
@@ -189,7 +193,7 @@ class RequestForm(forms.Form):
     def clean_need_by(self) -> dt.date | None:
         need_by = self.cleaned_data.get("need_by")
         if need_by and need_by < timezone.localdate():
-            raise ValidationError("The date you need it by cannot be in the past.", code="need_by_past")
+            raise ValidationError(_("The date you need it by cannot be in the past."), code="need_by_past")
         return need_by
 
     def _clean_fields(self) -> None:
@@ -228,15 +232,15 @@ class PreferencesForm(forms.ModelForm):
         model = PatronProfile
         fields = ["notify_by_email", "due_date_reminders", "pickup_location"]
         labels = {
-            "notify_by_email": "E-mail me when my requests change (ready for pickup, delivered, recalled)",
-            "due_date_reminders": "Remind me by e-mail before a loan is due",
-            "pickup_location": "Usual pickup location",
+            "notify_by_email": _("E-mail me when my requests change (ready for pickup, delivered, recalled)"),
+            "due_date_reminders": _("Remind me by e-mail before a loan is due"),
+            "pickup_location": _("Usual pickup location"),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["pickup_location"].queryset = selectors.pickup_locations(library=self.instance.library)
-        self.fields["pickup_location"].empty_label = "No preference"
+        self.fields["pickup_location"].empty_label = _("No preference")
 
     def _post_clean(self) -> None:
         # The service saves the profile; the form does not touch the instance.
@@ -245,10 +249,10 @@ class PreferencesForm(forms.ModelForm):
 
 class PatronMessageForm(forms.Form):
     text = forms.CharField(
-        label="Write to the interlibrary loan office", max_length=messaging.MAX_NOTE_LENGTH, strip=True,
+        label=_("Write to the interlibrary loan office"), max_length=messaging.MAX_NOTE_LENGTH, strip=True,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="About this request only. Staff answer here and by e-mail.",
-        error_messages={"required": "Write a message before sending it."},
+        help_text=_("About this request only. Staff answer here and by e-mail."),
+        error_messages={"required": _("Write a message before sending it.")},
     )
 
 

@@ -7,28 +7,29 @@ states from here, so none of them needs the workflow table to name a state.
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class BorrowingStatus(models.TextChoices):
-    SUBMITTED = "submitted", "Submitted"
-    AWAITING_COPYRIGHT = "awaiting_copyright", "Awaiting copyright clearance"
-    SOURCING = "sourcing", "Sourcing"
-    SENT = "sent", "Sent to lender"
-    EXPECTS_TO_SUPPLY = "expects_to_supply", "Lender expects to supply"
-    CONDITIONAL = "conditional", "Conditions to answer"
-    SHIPPED = "shipped", "Shipped by lender"
-    RECEIVED = "received", "Received"
-    READY_FOR_PICKUP = "ready_for_pickup", "Ready for pickup"
-    CHECKED_OUT = "checked_out", "Checked out to patron"
-    OVERDUE = "overdue", "Overdue"
-    RECALLED = "recalled", "Recalled by lender"
-    RETURNED = "returned", "Returned by patron"
-    RETURN_SHIPPED = "return_shipped", "Shipped back to lender"
-    DELIVERED = "delivered", "Delivered electronically"
-    COMPLETED = "completed", "Completed"
-    END_OF_ROTA = "end_of_rota", "End of rota"
-    CANCEL_PENDING = "cancel_pending", "Cancellation asked of lender"
-    CANCELLED = "cancelled", "Cancelled"
+    SUBMITTED = "submitted", _("Submitted")
+    AWAITING_COPYRIGHT = "awaiting_copyright", _("Awaiting copyright clearance")
+    SOURCING = "sourcing", _("Sourcing")
+    SENT = "sent", _("Sent to lender")
+    EXPECTS_TO_SUPPLY = "expects_to_supply", _("Lender expects to supply")
+    CONDITIONAL = "conditional", _("Conditions to answer")
+    SHIPPED = "shipped", _("Shipped by lender")
+    RECEIVED = "received", _("Received")
+    READY_FOR_PICKUP = "ready_for_pickup", _("Ready for pickup")
+    CHECKED_OUT = "checked_out", _("Checked out to patron")
+    OVERDUE = "overdue", _("Overdue")
+    RECALLED = "recalled", _("Recalled by lender")
+    RETURNED = "returned", _("Returned by patron")
+    RETURN_SHIPPED = "return_shipped", _("Shipped back to lender")
+    DELIVERED = "delivered", _("Delivered electronically")
+    COMPLETED = "completed", _("Completed")
+    END_OF_ROTA = "end_of_rota", _("End of rota")
+    CANCEL_PENDING = "cancel_pending", _("Cancellation asked of lender")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 
@@ -36,48 +37,48 @@ S = BorrowingStatus
 
 #: What each state means to staff, and its badge colour.
 DESCRIPTIONS = {
-    S.SUBMITTED: ("The patron's request waits for staff to check the citation.", "info"),
-    S.AWAITING_COPYRIGHT: ("A copy over the rule of five waits for clearance or an exception.", "warning"),
-    S.SOURCING: ("Verified; the rota of lenders is being built or the next lender chosen.", "info"),
-    S.SENT: ("Sent to the current lender, waiting for its answer.", "primary"),
-    S.EXPECTS_TO_SUPPLY: ("The lender said it will supply.", "primary"),
-    S.CONDITIONAL: ("The lender offers to supply on conditions we must accept or refuse.", "warning"),
-    S.SHIPPED: ("The lender shipped the item; it has not arrived yet.", "primary"),
-    S.RECEIVED: ("The item arrived; the patron has not been told yet.", "primary"),
-    S.READY_FOR_PICKUP: ("The patron was told the item waits at the pickup desk.", "success"),
-    S.CHECKED_OUT: ("The patron has the item.", "success"),
-    S.OVERDUE: ("The loan is past its due date.", "danger"),
-    S.RECALLED: ("The lender wants the item back early.", "danger"),
-    S.RETURNED: ("The patron returned the item; it waits to be shipped back.", "primary"),
-    S.RETURN_SHIPPED: ("Shipped back to the lender, waiting for it to check it in.", "primary"),
-    S.DELIVERED: ("The copy is available to the patron for download.", "success"),
-    S.COMPLETED: ("Done.", "secondary"),
-    S.END_OF_ROTA: ("No lender in the rota could supply; staff decide what next.", "danger"),
-    S.CANCEL_PENDING: ("We asked the lender to cancel and wait for its answer.", "warning"),
-    S.CANCELLED: ("Cancelled.", "secondary"),
+    S.SUBMITTED: (_("The patron's request waits for staff to check the citation."), "info"),
+    S.AWAITING_COPYRIGHT: (_("A copy over the rule of five waits for clearance or an exception."), "warning"),
+    S.SOURCING: (_("Verified; the rota of lenders is being built or the next lender chosen."), "info"),
+    S.SENT: (_("Sent to the current lender, waiting for its answer."), "primary"),
+    S.EXPECTS_TO_SUPPLY: (_("The lender said it will supply."), "primary"),
+    S.CONDITIONAL: (_("The lender offers to supply on conditions we must accept or refuse."), "warning"),
+    S.SHIPPED: (_("The lender shipped the item; it has not arrived yet."), "primary"),
+    S.RECEIVED: (_("The item arrived; the patron has not been told yet."), "primary"),
+    S.READY_FOR_PICKUP: (_("The patron was told the item waits at the pickup desk."), "success"),
+    S.CHECKED_OUT: (_("The patron has the item."), "success"),
+    S.OVERDUE: (_("The loan is past its due date."), "danger"),
+    S.RECALLED: (_("The lender wants the item back early."), "danger"),
+    S.RETURNED: (_("The patron returned the item; it waits to be shipped back."), "primary"),
+    S.RETURN_SHIPPED: (_("Shipped back to the lender, waiting for it to check it in."), "primary"),
+    S.DELIVERED: (_("The copy is available to the patron for download."), "success"),
+    S.COMPLETED: (_("Done."), "secondary"),
+    S.END_OF_ROTA: (_("No lender in the rota could supply; staff decide what next."), "danger"),
+    S.CANCEL_PENDING: (_("We asked the lender to cancel and wait for its answer."), "warning"),
+    S.CANCELLED: (_("Cancelled."), "secondary"),
 }
 
 #: What each state means, told to the patron (the workflow's own descriptions are written for staff).
 PATRON_DESCRIPTIONS = {
-    S.SUBMITTED: "We have your request; the ILL office will check it soon.",
-    S.AWAITING_COPYRIGHT: "The ILL office is clearing copyright for this copy before asking a library for it.",
-    S.SOURCING: "The ILL office is choosing a library to ask for it.",
-    S.SENT: "We asked a library for it and wait for its answer.",
-    S.EXPECTS_TO_SUPPLY: "A library said it will send it.",
-    S.CONDITIONAL: "A library offers it on conditions, shown beside your choices: accept or refuse them.",
-    S.SHIPPED: "The lending library has sent it; it is on its way to us.",
-    S.RECEIVED: "It has arrived at the library; we will tell you when it is ready for you.",
-    S.READY_FOR_PICKUP: "It is waiting for you at the pickup desk.",
-    S.CHECKED_OUT: "You have it. Please return it by its due date.",
-    S.OVERDUE: "It is past its due date: please return it as soon as you can.",
-    S.RECALLED: "The lending library wants it back early: please return it by the new due date.",
-    S.RETURNED: "You returned it; we are sending it back to the lending library.",
-    S.RETURN_SHIPPED: "It is on its way back to the lending library.",
-    S.DELIVERED: "Your copy has been delivered.",
-    S.COMPLETED: "This request is finished.",
-    S.END_OF_ROTA: "No library could supply it so far; the ILL office will decide what to try next.",
-    S.CANCEL_PENDING: "We asked the lending library to cancel and wait for its answer.",
-    S.CANCELLED: "This request was cancelled.",
+    S.SUBMITTED: _("We have your request; the ILL office will check it soon."),
+    S.AWAITING_COPYRIGHT: _("The ILL office is clearing copyright for this copy before asking a library for it."),
+    S.SOURCING: _("The ILL office is choosing a library to ask for it."),
+    S.SENT: _("We asked a library for it and wait for its answer."),
+    S.EXPECTS_TO_SUPPLY: _("A library said it will send it."),
+    S.CONDITIONAL: _("A library offers it on conditions, shown beside your choices: accept or refuse them."),
+    S.SHIPPED: _("The lending library has sent it; it is on its way to us."),
+    S.RECEIVED: _("It has arrived at the library; we will tell you when it is ready for you."),
+    S.READY_FOR_PICKUP: _("It is waiting for you at the pickup desk."),
+    S.CHECKED_OUT: _("You have it. Please return it by its due date."),
+    S.OVERDUE: _("It is past its due date: please return it as soon as you can."),
+    S.RECALLED: _("The lending library wants it back early: please return it by the new due date."),
+    S.RETURNED: _("You returned it; we are sending it back to the lending library."),
+    S.RETURN_SHIPPED: _("It is on its way back to the lending library."),
+    S.DELIVERED: _("Your copy has been delivered."),
+    S.COMPLETED: _("This request is finished."),
+    S.END_OF_ROTA: _("No library could supply it so far; the ILL office will decide what to try next."),
+    S.CANCEL_PENDING: _("We asked the lending library to cancel and wait for its answer."),
+    S.CANCELLED: _("This request was cancelled."),
 }
 
 FINAL = {S.COMPLETED, S.CANCELLED}

@@ -16,6 +16,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import requires_csrf_token
 
 from requests_app.partners.api import errors as api_errors
@@ -25,18 +27,19 @@ logger = logging.getLogger(__name__)
 TEMPLATE = "error.html"
 CSRF_TEMPLATE = "403_csrf.html"
 
-BAD_REQUEST = ("Bad request", "The address or the form sent could not be understood, so nothing was changed.")
-FORBIDDEN = ("You may not open this page", "Your account may not open this page.")
-SIGN_IN_FIRST = "Sign in to open this page."
+BAD_REQUEST = (gettext_lazy("Bad request"),
+               gettext_lazy("The address or the form sent could not be understood, so nothing was changed."))
+FORBIDDEN = (gettext_lazy("You may not open this page"), gettext_lazy("Your account may not open this page."))
+SIGN_IN_FIRST = gettext_lazy("Sign in to open this page.")
 NOT_FOUND = (
-    "Page not found",
-    "There is no page at this address: the link may be out of date or mistyped, or "
-    "what it points to is not something your library's account can see.",
+    gettext_lazy("Page not found"),
+    gettext_lazy("There is no page at this address: the link may be out of date or mistyped, or "
+                 "what it points to is not something your library's account can see."),
 )
 SERVER_ERROR = (
-    "Something went wrong",
-    "The page could not be shown because of an error on our side. It has been "
-    "logged; nothing you sent was half saved. Try again in a moment.",
+    gettext_lazy("Something went wrong"),
+    gettext_lazy("The page could not be shown because of an error on our side. It has been "
+                 "logged; nothing you sent was half saved. Try again in a moment."),
 )
 
 
@@ -96,7 +99,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
         )
     except Exception:  # the template itself failed: still answer a page, not a second error
         logger.exception("The error page could not be rendered")
-        body = f'<!doctype html><title>{title}</title><h1>{title}</h1><p>{reason}</p><p><a href="/">Home</a></p>'
+        body = f'<!doctype html><title>{title}</title><h1>{title}</h1><p>{reason}</p><p><a href="/">{_("Home")}</a></p>'
     return HttpResponseServerError(body)
 
 
@@ -113,9 +116,9 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return _page(
         request,
         403,
-        "This form has expired",
-        "The page was open too long, or the form was sent from another site, so it was not accepted and "
-        "nothing was changed.",
+        _("This form has expired"),
+        _("The page was open too long, or the form was sent from another site, so it was not accepted and "
+          "nothing was changed."),
         template=CSRF_TEMPLATE,
         no_cookie=reason == REASON_NO_CSRF_COOKIE,
         no_referer=reason == REASON_NO_REFERER,

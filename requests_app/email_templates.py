@@ -27,12 +27,14 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template import Context, Engine, Template, TemplateSyntaxError
 from django.template.base import FilterExpression, Lexer, Node, TokenType, Variable
 from django.template.defaulttags import ForNode
 from django.template.loader import get_template, render_to_string
+from django.utils import translation
 
 from .models import EmailTemplate, Library
 from .policies import record_change
@@ -131,17 +133,22 @@ def get_kind(key: str) -> EmailKind | None:
 
 
 def render(kind: str, *, library: Library, context: Mapping[str, Any],
-           values: Callable[[], Mapping[str, Any]]) -> RenderedEmail:
+           values: Callable[[], Mapping[str, Any]], language: str | None = None) -> RenderedEmail:
     """E-mail ``kind`` for ``library``: its own wording filled in with ``values()`` when it has one,
-    else the kind's file templates with ``context`` (which may hold model instances)."""
-    override = render_override(library=library, kind=kind, context=values)
-    if override is not None:
-        return override
-    folder = _kinds[kind].templates
-    return RenderedEmail(
-        subject=" ".join(render_to_string(f"{folder}/{kind}-subject.txt", context).split()),
-        text=render_to_string(f"{folder}/{kind}-body.txt", context),
-        html=render_to_string(f"{folder}/{kind}-body.html", context))
+    else the kind's file templates with ``context`` (which may hold model instances).
+
+    Rendered in ``language``, the recipient's (``requests_app.languages.recipient_language``), else the site's
+    default: never in the language of whoever's request caused the e-mail. Dates follow that language too.
+    """
+    with translation.override(language or settings.LANGUAGE_CODE):
+        override = render_override(library=library, kind=kind, context=values)
+        if override is not None:
+            return override
+        folder = _kinds[kind].templates
+        return RenderedEmail(
+            subject=" ".join(render_to_string(f"{folder}/{kind}-subject.txt", context).split()),
+            text=render_to_string(f"{folder}/{kind}-body.txt", context),
+            html=render_to_string(f"{folder}/{kind}-body.html", context))
 
 
 # Checking ------------------------------------------------------------------------------------

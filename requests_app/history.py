@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .action_input import as_date, yes_no
 from .actors import ActorKind
@@ -25,27 +27,27 @@ from .workflow import State, Transition, Workflow, WorkflowError
 
 #: The door an event came through, in words (``Event.source``).
 SOURCE_WORDS = {
-    EventSource.WEB: "at the desk",
-    EventSource.API: "through the REST API",
-    EventSource.ISO18626: "by ISO 18626 message",
-    EventSource.JOB: "by a scheduled job",
-    EventSource.ADMIN: "in the admin site",
-    EventSource.SYSTEM: "automatically",
+    EventSource.WEB: gettext_lazy("at the desk"),
+    EventSource.API: gettext_lazy("through the REST API"),
+    EventSource.ISO18626: gettext_lazy("by ISO 18626 message"),
+    EventSource.JOB: gettext_lazy("by a scheduled job"),
+    EventSource.ADMIN: gettext_lazy("in the admin site"),
+    EventSource.SYSTEM: gettext_lazy("automatically"),
 }
 
 #: How a request staff made for a patron reached them (``Event.data["channel"]`` of its first event).
 CHANNEL_WORDS = {
-    RequestChannel.TELEPHONE: "by telephone",
-    RequestChannel.WALK_IN: "in person at the desk",
-    RequestChannel.EMAIL: "by e-mail",
-    RequestChannel.OTHER: "by another way (letter, chat…)",
+    RequestChannel.TELEPHONE: gettext_lazy("by telephone"),
+    RequestChannel.WALK_IN: gettext_lazy("in person at the desk"),
+    RequestChannel.EMAIL: gettext_lazy("by e-mail"),
+    RequestChannel.OTHER: gettext_lazy("by another way (letter, chat…)"),
 }
 
 #: How the patron accepted the copyright warning of a copy staff requested for them.
 COPYRIGHT_WORDS = {
-    CopyrightAcceptance.SIGNED: "the patron signed the copyright warning",
-    CopyrightAcceptance.EMAIL: "the patron accepted the copyright warning by e-mail",
-    CopyrightAcceptance.READ_ALOUD: "the copyright warning was read to the patron, who accepted it",
+    CopyrightAcceptance.SIGNED: gettext_lazy("the patron signed the copyright warning"),
+    CopyrightAcceptance.EMAIL: gettext_lazy("the patron accepted the copyright warning by e-mail"),
+    CopyrightAcceptance.READ_ALOUD: gettext_lazy("the copyright warning was read to the patron, who accepted it"),
 }
 
 STAFF, PATRON = "staff", "patron"
@@ -84,19 +86,19 @@ def is_renewal_answer(transition: Transition | None) -> bool:
 def renewal_outcome(event: Event) -> str:
     """``granted until 01/15/2027`` (or ``granted``) or ``refused``, from a renewal answer's data."""
     if not yes_no(event.data.get("answer")):
-        return "refused"
+        return _("refused")
     try:
         due = as_date(event.data.get("due_date"))
     except (TypeError, ValueError):
         due = None
-    return f"granted until {date_format(due, 'SHORT_DATE_FORMAT')}" if due else "granted"
+    return (_("granted until %(date)s") % {"date": date_format(due, "SHORT_DATE_FORMAT")}) if due else _("granted")
 
 
 def conditions_outcome(event: Event) -> str:
     """The conditions an offer carried, in words, and its fee."""
     parts = condition_labels(event.data.get("loan_conditions") or [])
     cost = offered_cost_text(event.data.get("offered_cost"))
-    return "; ".join([*parts, *([f"fee {cost}"] if cost else [])])
+    return "; ".join([*parts, *([_("fee %(cost)s") % {"cost": cost}] if cost else [])])
 
 
 def _who_for_staff(event: Event, request: IllRequest) -> tuple[str, bool]:
@@ -104,27 +106,28 @@ def _who_for_staff(event: Event, request: IllRequest) -> tuple[str, bool]:
     kind = event.actor_kind
     if kind == ActorKind.PARTNER:
         library = event.actor_library
-        return (f"partner library {library.name} ({library.symbol})" if library else "the partner library"), False
+        return ((_("partner library %(name)s (%(symbol)s)") % {"name": library.name, "symbol": library.symbol})
+                if library else _("the partner library")), False
     if kind == ActorKind.SYSTEM:
-        name = f" ({event.actor_name})" if event.actor_name else ""
         if event.source == EventSource.JOB:
-            return f"a scheduled job{name}", True
-        return f"the system{name}", True
+            return (_("a scheduled job (%(name)s)") % {"name": event.actor_name} if event.actor_name
+                    else _("a scheduled job")), True
+        return (_("the system (%(name)s)") % {"name": event.actor_name} if event.actor_name else _("the system")), True
     user = event.actor_user
-    name = (user.get_full_name() or user.get_username()) if user else event.actor_name or "someone"
-    return (f"patron {name}" if kind == ActorKind.PATRON else name), False
+    name = (user.get_full_name() or user.get_username()) if user else event.actor_name or _("someone")
+    return (_("patron %(name)s") % {"name": name} if kind == ActorKind.PATRON else name), False
 
 
 def _who_for_patron(event: Event) -> str:
     """Who acted, as the patron reads it: never a staff member's name."""
     kind = event.actor_kind
     if kind == ActorKind.PATRON:
-        return "you"
+        return _("you")
     if kind == ActorKind.STAFF:
-        return "the ILL office"
+        return _("the ILL office")
     if kind == ActorKind.PARTNER:
-        return event.actor_library.name if event.actor_library else "the lending library"
-    return "automatic"
+        return event.actor_library.name if event.actor_library else _("the lending library")
+    return _("automatic")
 
 
 def made_for_patron(event: Event) -> bool:
@@ -141,11 +144,12 @@ def _what(event: Event, request: IllRequest, workflow: Workflow, audience: str) 
     if event.action == "create":
         if audience == PATRON:
             if made_for_patron(event):
-                return f"The request was made for you, {channel_words(event)}", None
-            return ("You sent the request" if event.actor_kind == ActorKind.PATRON else "The request was created"), None
+                return _("The request was made for you, %(channel)s") % {"channel": channel_words(event)}, None
+            return (_("You sent the request") if event.actor_kind == ActorKind.PATRON
+                    else _("The request was created")), None
         if request.role == Role.LENDING and event.actor_kind == ActorKind.PARTNER:
-            return "Request received", None
-        return "Request created", None
+            return _("Request received"), None
+        return _("Request created"), None
     try:
         transition = workflow.transition(event.action)
     except WorkflowError:
@@ -176,10 +180,10 @@ def line(event: Event, request: IllRequest, *, audience: str = STAFF) -> History
         who, says_how = _who_for_staff(event, request)
         how = "" if says_how else SOURCE_WORDS.get(event.source, event.get_source_display())
         if event.actor_kind == ActorKind.PATRON and event.source == EventSource.WEB:
-            how = "on the patron pages"
+            how = _("on the patron pages")
         elif made_for_patron(event):
             # “by Jane Clerk for the patron, by telephone”
-            who, how = f"{who} for the patron,", channel_words(event)
+            who, how = _("%(who)s for the patron,") % {"who": who}, channel_words(event)
         note = event.note
     return HistoryLine(
         event=event, what=what, who=who, how=how, outcome=outcome, note=note,

@@ -11,6 +11,7 @@ from django.db import connections, models
 from django.db.models import Q
 from django.db.models.functions import Lower, Upper
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from . import citations, identifiers, policy_declarations
 from .actors import ActorKind
@@ -312,7 +313,7 @@ class PatronCategory(models.TextChoices):
 def language_choices() -> list[tuple[str, str]]:
     """The languages a person may choose (``LANGUAGES``), empty for the site's default; a callable, so a site
     configured for en-gb English does not need a migration of its own."""
-    return [("", "The site's default"), *settings.LANGUAGES]
+    return [("", _("The site's default")), *settings.LANGUAGES]
 
 
 class PatronProfile(models.Model):
@@ -510,12 +511,12 @@ class Role(models.TextChoices):
 
 
 class RequestFormat(models.TextChoices):
-    BOOK = "book", "Book"
-    ARTICLE = "article", "Journal article"
-    CHAPTER = "chapter", "Book chapter"
-    THESIS = "thesis", "Thesis or dissertation"
-    CONFERENCE = "conference", "Conference paper"
-    OTHER = "other", "Other"
+    BOOK = "book", _("Book")
+    ARTICLE = "article", _("Journal article")
+    CHAPTER = "chapter", _("Book chapter")
+    THESIS = "thesis", _("Thesis or dissertation")
+    CONFERENCE = "conference", _("Conference paper")
+    OTHER = "other", _("Other")
 
 
 #: Formats delivered as a copy (non-returnable) unless asked otherwise.
@@ -531,8 +532,8 @@ class ServiceType(models.TextChoices):
 
 
 class DeliveryMethod(models.TextChoices):
-    ELECTRONIC = "electronic", "Electronic (download link)"
-    PHYSICAL = "physical", "Physical (pick up at the library)"
+    ELECTRONIC = "electronic", _("Electronic (download link)")
+    PHYSICAL = "physical", _("Physical (pick up at the library)")
 
 
 class CopyrightCompliance(models.TextChoices):

@@ -64,6 +64,20 @@ def client() -> SignInClient:
     return SignInClient()
 
 
+@pytest.fixture(scope="session")
+def compiled_translations():
+    """locale/*.po compiled (``make install`` does it; a bare ``pytest`` may run before it), read afresh."""
+    import shutil
+
+    from django.utils.translation import trans_real
+
+    from illms.management.commands.compile_translations import compile_all
+
+    compile_all(msgfmt=shutil.which("msgfmt"))
+    trans_real._translations = {}
+    trans_real._default = None
+
+
 @pytest.fixture(autouse=True)
 def _default_language_after_each_test():
     """A request in another language leaves it active in the process (LocaleMiddleware): the next test starts anew."""

@@ -26,6 +26,7 @@ from django.utils import timezone
 from requests_app import mailer
 from requests_app.action_input import yes_no
 from requests_app.email_templates import EmailKind, RenderedEmail, cached_overrides, render
+from requests_app.languages import recipient_language
 from requests_app.models import (
     Event,
     IllRequest,
@@ -87,7 +88,7 @@ def render_for(kind: str, request: IllRequest, **extra) -> RenderedEmail:
     context = {"r": request, "patron": request.patron, "library": request.library,
                "site_url": getattr(settings, "ILLMS_SITE_URL", ""), **extra}
     return render(kind, library=request.library, context=context,
-                  values=lambda: email_context(kind, request, **extra))
+                  values=lambda: email_context(kind, request, **extra), language=recipient_language(request.patron))
 
 
 # What an administrator's own wording may use ------------------------------------------------

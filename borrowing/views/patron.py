@@ -12,6 +12,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from requests_app import history
@@ -31,12 +33,12 @@ PAGE_SIZE = 20
 
 #: Lines of the “new request” chooser: each format with what it is for.
 FORMAT_HELP = {
-    RequestFormat.BOOK: "A whole book, lent to you and returned.",
-    RequestFormat.ARTICLE: "An article from a journal or magazine, usually sent as a PDF.",
-    RequestFormat.CHAPTER: "One chapter or part of a book, as a copy.",
-    RequestFormat.CONFERENCE: "A paper from conference proceedings, as a copy.",
-    RequestFormat.THESIS: "A thesis or dissertation from another university.",
-    RequestFormat.OTHER: "Anything else: a report, a score, a map, a recording…",
+    RequestFormat.BOOK: gettext_lazy("A whole book, lent to you and returned."),
+    RequestFormat.ARTICLE: gettext_lazy("An article from a journal or magazine, usually sent as a PDF."),
+    RequestFormat.CHAPTER: gettext_lazy("One chapter or part of a book, as a copy."),
+    RequestFormat.CONFERENCE: gettext_lazy("A paper from conference proceedings, as a copy."),
+    RequestFormat.THESIS: gettext_lazy("A thesis or dissertation from another university."),
+    RequestFormat.OTHER: gettext_lazy("Anything else: a report, a score, a map, a recording…"),
 }
 
 
@@ -51,8 +53,8 @@ def patron_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if getattr(request.user, "patron_profile", None) is None:
-            raise PermissionDenied("These pages are for patrons, and your account is not registered as a patron "
-                                   "of a library (it has no library card).")
+            raise PermissionDenied(_("These pages are for patrons, and your account is not registered as a patron "
+                                     "of a library (it has no library card)."))
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -89,7 +91,8 @@ def request_form(request: HttpRequest, format: str) -> HttpResponse:
             except ValidationError as exc:
                 _add_service_errors(form, exc)
             else:
-                messages.success(request, f"Your request {created.number} was sent to the ILL office.")
+                messages.success(request, _("Your request %(number)s was sent to the ILL office.")
+                                 % {"number": created.number})
                 return redirect("patron-request", pk=created.pk)
     else:
         form = RequestForm(format=format, profile=profile)
@@ -200,8 +203,8 @@ def perform_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             request=ill_request, action=action, actor=actor, source=EventSource.WEB,
             note=request.POST.get("note", "")[:2000], expected_status=request.POST.get("expected_status") or None),
         back=back,
-        done=lambda _: f"Done: {ill_request.workflow.transition(action).label}. "
-                       f"Your request is now “{ill_request.status_label}”.")
+        done=lambda result: _("Done: %(action)s. Your request is now “%(status)s”.") % {
+            "action": ill_request.workflow.transition(action).label, "status": ill_request.status_label})
 
 
 @patron_required
@@ -223,6 +226,6 @@ def preferences(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             _add_service_errors(form, exc)
         else:
-            messages.success(request, "Your preferences were saved.")
+            messages.success(request, _("Your preferences were saved."))
             return redirect("patron-preferences")
     return render(request, "borrowing/patron/preferences.html", {"form": form})

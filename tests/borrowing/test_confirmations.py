@@ -66,7 +66,7 @@ def test_a_staff_action_to_confirm_shows_the_confirmation_page_and_changes_nothi
     response = post_action(client, request, action, fields)
     request.refresh_from_db()
     assert response.status_code == 200 and CONFIRM_TEMPLATE in [t.name for t in response.templates]
-    assert escape(WORKFLOW.transition(action).confirm) in response.content.decode()
+    assert escape(str(WORKFLOW.transition(action).confirm)) in response.content.decode()
     assert request.status == status and not Event.objects.filter(request=request).exists()
 
 
@@ -115,7 +115,7 @@ def test_an_action_without_consequences_to_confirm_runs_at_once(client, staff, h
 def test_the_request_page_marks_the_forms_that_ask_first(client, staff, home):
     request = IllRequestFactory(library=home, status=S.SUBMITTED)
     page = client.get(reverse("borrowing_staff:request", args=[request.pk])).content.decode()
-    assert f'data-confirm="{escape(WORKFLOW.transition("cancel").confirm)}"' in page
+    assert f'data-confirm="{escape(str(WORKFLOW.transition("cancel").confirm))}"' in page
 
 
 def test_sending_with_no_lender_left_asks_before_ending_the_rota(client, staff, home):
@@ -190,7 +190,7 @@ def test_the_bulk_confirmation_page_reposts_every_ticked_request(client, staff, 
 def test_the_bulk_menu_marks_the_actions_that_ask_first(client, staff, home):
     IllRequestFactory(library=home, status=S.SUBMITTED)
     page = client.get(reverse("borrowing_staff:queue"), {"status": S.SUBMITTED}).content.decode()
-    assert f'<option value="cancel" data-confirm="{escape(WORKFLOW.transition("cancel").confirm)}">' in page
+    assert f'<option value="cancel" data-confirm="{escape(str(WORKFLOW.transition("cancel").confirm))}">' in page
 
 
 # The patron ----------------------------------------------------------------------------------
@@ -208,7 +208,7 @@ def test_a_patron_cancel_shows_the_confirmation_page_and_changes_nothing(client,
     request = IllRequestFactory(patron=patron, library=patron.patron_profile.library, status=status)
     response = client.post(reverse("patron-request-action", args=[request.pk, action]), {"expected_status": status})
     request.refresh_from_db()
-    assert response.status_code == 200 and escape(WORKFLOW.transition(action).confirm) in response.content.decode()
+    assert response.status_code == 200 and escape(str(WORKFLOW.transition(action).confirm)) in response.content.decode()
     assert request.status == status
 
 

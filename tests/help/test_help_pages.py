@@ -45,7 +45,7 @@ def test_every_state_appears_with_its_label_and_description(staff_client, role):
     for state in registry.get(role).states.values():
         assert state.description, f"{role} state {state.value} has no description"
         assert f'id="state-{state.value}"' in text
-        assert state.label in text and state.description in text
+        assert str(state.label) in text and str(state.description) in text
 
 
 @pytest.mark.parametrize("role", WORKFLOWS)
@@ -54,7 +54,7 @@ def test_every_action_appears_with_its_help_text(staff_client, role):
     for transition in registry.get(role).transitions.values():
         assert transition.description, f"{role} action {transition.action} has no help text (description)"
         assert f'id="action-{transition.action}"' in text
-        assert transition.label in text and transition.description in text
+        assert str(transition.label) in text and str(transition.description) in text
 
 
 @pytest.mark.parametrize("role", WORKFLOWS)
@@ -124,7 +124,7 @@ def test_the_patrons_help_explains_every_status_in_the_patrons_words(client):
     response = client.get(reverse("patron-help"))
     assert response.status_code == 200
     text = html.unescape(response.content.decode())
-    assert all(description in text for description in PATRON_DESCRIPTIONS.values())
+    assert all(str(description) in text for description in PATRON_DESCRIPTIONS.values())
 
 
 def test_every_link_of_the_patrons_menu_and_help_answers_200(client):
