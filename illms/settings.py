@@ -229,6 +229,15 @@ ILLMS_IDENTITY_LINK_STAFF = env.bool("ILLMS_IDENTITY_LINK_STAFF", default=True)
 ILLMS_PATRON_LOAD_MAX_BYTES = env.int("ILLMS_PATRON_LOAD_MAX_BYTES", default=50 * 1024 * 1024)
 ILLMS_PATRON_LOAD_CHUNK = env.int("ILLMS_PATRON_LOAD_CHUNK", default=500)
 ILLMS_PATRON_LOAD_LEASE_SECONDS = env.int("ILLMS_PATRON_LOAD_LEASE_SECONDS", default=300)
+# The nightly load: files left in <dir>/<member library's symbol>/, matched and created as these say.
+ILLMS_PATRON_LOAD_DROP_DIR = env.str("ILLMS_PATRON_LOAD_DROP_DIR", default="")
+ILLMS_PATRON_LOAD_DROP_MATCH = env.str("ILLMS_PATRON_LOAD_DROP_MATCH", default="barcode")
+if ILLMS_PATRON_LOAD_DROP_MATCH not in ("barcode", "institution_id"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("ILLMS_PATRON_LOAD_DROP_MATCH must be barcode or institution_id, not "
+                               f"{ILLMS_PATRON_LOAD_DROP_MATCH!r}")
+ILLMS_PATRON_LOAD_DROP_CREATE = env.bool("ILLMS_PATRON_LOAD_DROP_CREATE", default=True)
 
 # CAS door (docs/authentication.md#cas): the CAS server's base address (``https://cas.example.edu/cas/``), the
 # protocol version whose validation it answers (3: /p3/serviceValidate with attributes; 2: /serviceValidate),
@@ -474,6 +483,8 @@ CELERY_BEAT_SCHEDULE = {
     "lending-expire-deliveries": {"task": "lending.tasks.expire_electronic_deliveries",
                                   "schedule": crontab(hour=1, minute=10)},
     "requests-resume-patron-loads": {"task": "requests_app.tasks.resume_patron_loads", "schedule": 300.0},
+    "requests-nightly-patron-loads": {"task": "requests_app.tasks.load_dropped_patron_files",
+                                      "schedule": crontab(hour=3, minute=0)},
     "requests-purge-patron-data": {"task": "requests_app.tasks.purge_patron_data",
                                    "schedule": crontab(hour=2, minute=30)},
     "requests-refresh-statistics": {"task": "requests_app.tasks.refresh_statistics", "schedule": crontab(minute=20)},

@@ -52,3 +52,9 @@ def refresh_statistics() -> dict[str, int]:
     """Hourly: recompute the statistics rollup's months touched since the last run (idempotent; a run that
     finds another one running does nothing)."""
     return rollups.refresh()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def load_dropped_patron_files() -> int:
+    """Nightly: load the patron files the library's systems left in ILLMS_PATRON_LOAD_DROP_DIR (off when unset)."""
+    return loads.load_dropped_files()

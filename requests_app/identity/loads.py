@@ -24,10 +24,12 @@ import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
@@ -620,3 +622,56 @@ def save_columns(*, library: Library, columns: str, categories: str, actor=None)
         library=library, defaults={"columns": columns, "categories": categories, "updated_by": actor,
                                    "updated_at": timezone.now()})
     return found
+
+
+# The nightly load ------------------------------------------------------------------------------------------
+
+_DROPPED_FORMATS = {".csv": PatronLoadFormat.CSV, ".txt": PatronLoadFormat.CSV, ".tsv": PatronLoadFormat.CSV,
+                    ".json": PatronLoadFormat.JSON, ".jsonl": PatronLoadFormat.JSON}
+
+
+def load_dropped_files(*, now: dt.datetime | None = None) -> int:
+    """Start a load for each file the library's systems left in ``ILLMS_PATRON_LOAD_DROP_DIR/<SYMBOL>/``.
+
+    Each file is first moved into ``loaded/`` beside it (a rename, so a second run at the same time does not
+    see it), then loaded as an administrator's upload would be; a bad file becomes a failed load that says
+    why, listed with the others. Returns how many files were taken.
+    """
+    root = getattr(settings, "ILLMS_PATRON_LOAD_DROP_DIR", "")
+    if not root:
+        return 0
+    now = now or timezone.now()
+    taken = 0
+    for library in Library.objects.filter(is_member=True, active=True).order_by("symbol"):
+        folder = Path(root) / library.symbol
+        if not folder.is_dir():
+            continue
+        for path in sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in _DROPPED_FORMATS):
+            done = folder / "loaded"
+            done.mkdir(exist_ok=True)
+            target = done / f"{now:%Y%m%d%H%M%S}-{path.name}"
+            try:
+                path.rename(target)
+            except FileNotFoundError:
+                continue  # another run took it
+            _load_dropped(library, target, _DROPPED_FORMATS[path.suffix.lower()])
+            taken += 1
+    return taken
+
+
+def _load_dropped(library: Library, path: Path, file_format: str) -> PatronLoad:
+    match_key = getattr(settings, "ILLMS_PATRON_LOAD_DROP_MATCH", PatronMatchKey.BARCODE)
+    create = getattr(settings, "ILLMS_PATRON_LOAD_DROP_CREATE", True)
+    with path.open("rb") as handle:
+        upload = File(handle, name=path.name.split("-", 1)[-1])
+        try:
+            return start_load(library=library, upload=upload, file_format=file_format, match_key=match_key,
+                              create_missing=create)
+        except LoadFileError as exc:
+            load = PatronLoad(library=library, file_format=file_format, match_key=match_key, create_missing=create,
+                              original_name=upload.name[:255], status=PatronLoadStatus.FAILED,
+                              message=exc.message[:2000], finished_at=timezone.now())
+            handle.seek(0)
+            load.file.save(f"{library.symbol}-{timezone.now():%Y%m%d%H%M%S}{path.suffix}", upload, save=False)
+            load.save()
+            return load

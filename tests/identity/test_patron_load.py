@@ -300,3 +300,33 @@ def test_the_open_requests_of_patrons_the_load_expires_or_blocks_are_listed_for_
                                  role=Role.BORROWING, key="patron_stopped")
     assert load.stopped == 2
     assert set(listed.values_list("patron", flat=True)) == {blocked.pk, expired.pk}
+
+
+def test_the_nightly_load_takes_each_librarys_dropped_file_once(library, settings, tmp_path,
+                                                                django_capture_on_commit_callbacks):
+    settings.ILLMS_PATRON_LOAD_DROP_DIR = str(tmp_path)
+    folder = tmp_path / library.symbol
+    folder.mkdir()
+    (folder / "patrons.csv").write_text("barcode,category\n2100001,faculty\n")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert loads.load_dropped_files() == 1
+    assert loads.load_dropped_files() == 0
+    load = PatronLoad.objects.get()
+    assert (load.library, load.status, load.created, load.original_name) == (
+        library, PatronLoadStatus.DONE, 1, "patrons.csv")
+    assert not (folder / "patrons.csv").exists() and len(list((folder / "loaded").iterdir())) == 1
+
+
+def test_a_bad_dropped_file_becomes_a_failed_load_that_says_why(library, settings, tmp_path):
+    settings.ILLMS_PATRON_LOAD_DROP_DIR = str(tmp_path)
+    (tmp_path / library.symbol).mkdir()
+    (tmp_path / library.symbol / "patrons.json").write_text("{not json")
+    loads.load_dropped_files()
+    load = PatronLoad.objects.get()
+    assert load.status == PatronLoadStatus.FAILED and "not JSON" in load.message
+    assert not PatronProfile.objects.exists()
+
+
+def test_without_a_drop_folder_the_nightly_load_does_nothing(settings):
+    settings.ILLMS_PATRON_LOAD_DROP_DIR = ""
+    assert loads.load_dropped_files() == 0
