@@ -92,6 +92,20 @@ def test_a_disabled_account_is_refused_with_its_reason_and_creates_nothing(clien
     assert nothing_created()
 
 
+def test_an_unreadable_expiry_date_is_refused_with_its_reason_and_creates_nothing(client, ldap_door, slapd):
+    slapd.set_attributes("ada", {"libraryExpiry": ["soon"]})
+    response = sign_in(client)
+    assert "is not a date" in page_text(response)
+    assert nothing_created()
+
+
+def test_a_search_filter_that_finds_several_people_is_refused(client, ldap_door, settings):
+    settings.ILLMS_LDAP_USER_SEARCH_FILTER = "(|(uid=%(user)s)(objectClass=inetOrgPerson))"  # too wide
+    response = sign_in(client)
+    assert "matches more than one account" in page_text(response)
+    assert nothing_created()
+
+
 def test_a_directory_that_is_down_gives_a_clear_refusal_and_creates_nothing(client, ldap_door, settings):
     from tests.identity.ldap_fixtures import free_port
 
