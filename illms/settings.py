@@ -562,6 +562,8 @@ ISO18626_MAX_BODY_BYTES = env.int("ILLMS_ISO18626_MAX_BODY_BYTES", default=1_000
 # of the LookupUser asked while a patron waits for the request form's answer.
 ILLMS_NCIP_SCHEMA_DIR = Path(env.str("ILLMS_NCIP_SCHEMA_DIR", default=str(BASE_DIR.parent / "shared" / "ncip")))
 ILLMS_NCIP_MAX_BODY_BYTES = env.int("ILLMS_NCIP_MAX_BODY_BYTES", default=1_000_000)
+# How long a lending request's page keeps what the ILS said of our copy (LookupItem) before asking again.
+ILLMS_NCIP_LIVE_SECONDS = env.int("ILLMS_NCIP_LIVE_SECONDS", default=60)
 
 # Sign-in throttling (django-axes): an account is locked for one client address after
 # ILLMS_SIGNIN_FAILURE_LIMIT wrong passwords in a row, for ILLMS_SIGNIN_LOCKOUT_MINUTES after the last try;

@@ -13,6 +13,7 @@ from requests_app import desk_views, messaging
 from requests_app.action_input import ActionForm
 from requests_app.desk_views import Desk, run_action
 from requests_app.models import IllRequest, Library, Role
+from requests_app.ncip.availability import live_item
 from requests_app.services import available_actions
 from requests_app.workflow import Actor, WorkflowError
 
@@ -27,9 +28,14 @@ from . import lending_library
 def _detail_page(request: HttpRequest, ill_request: IllRequest, *, bound: dict[str, ActionForm] | None = None,
                  status: int = 200, note_form: StaffNoteForm | None = None) -> HttpResponse:
     transitions = available_actions(request=ill_request, actor=Actor.staff(request.user))
+    extras = selectors.lending_extras(request=ill_request)
+    holding = getattr(extras.get("detail"), "holding", None)
+    live = None
+    if holding is not None and holding.barcode and not ill_request.is_final:
+        live = live_item(library=ill_request.library, barcode=holding.barcode)
     return render(request, "lending/request_detail.html", {
         "ill_request": ill_request, "actions": DESK.actions(ill_request, transitions, bound),
-        **selectors.lending_extras(request=ill_request),
+        **extras, "live_item": live,
         "thread": messaging.thread(ill_request), "note_form": note_form or StaffNoteForm(),
     }, status=status)
 

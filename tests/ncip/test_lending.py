@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
 from lending.models import LendingDetail
 from lending.services import answers
@@ -91,3 +92,20 @@ def test_lending_calls_stay_off_when_the_library_switched_lending_off(home, staf
     connect(home, lending=False)
     act(wanted, "will_supply", staff, django_capture_on_commit_callbacks)
     assert ils.log() == [] and not NcipCall.objects.filter(request=wanted).exists()
+
+
+def test_the_lending_page_shows_our_copy_live_from_the_ils(home, wanted, connect, ils, client):
+    connect(home)
+    ils.add_item("39015000000001", status="On Shelf", location="Main stacks", call_number="PR4662 .A1")
+    client.force_login(StaffFactory(library=home))
+    page = client.get(reverse("lending:request", args=[wanted.pk])).content.decode()
+    assert "In our ILS now: <strong>On Shelf</strong>, Main stacks, PR4662 .A1." in page
+
+
+def test_the_lending_page_says_when_the_ils_does_not_answer_and_still_opens(home, wanted, connect, ils, client):
+    connect(home)
+    ils.down()
+    client.force_login(StaffFactory(library=home))
+    response = client.get(reverse("lending:request", args=[wanted.pk]))
+    assert response.status_code == 200
+    assert "The ILS did not answer" in response.content.decode()
