@@ -80,3 +80,8 @@ def test_manage_py_check_is_content_with_start_tls(settings):
     settings.ILLMS_LDAP_SERVER_URI, settings.ILLMS_LDAP_USER_SEARCH_BASE = "ldap://ldap.uni.example", "dc=uni"
     settings.ILLMS_LDAP_START_TLS = True
     assert ldap_door_works() == []
+
+
+def test_a_user_name_typed_with_its_windows_domain_is_refused_with_the_way_to_type_it():
+    with pytest.raises(directory.DirectoryRefused, match=r"Type it alone, without a domain and \\ before it"):
+        directory.check_username("UNI\\ada")

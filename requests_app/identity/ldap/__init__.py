@@ -71,8 +71,11 @@ def check_username(username: str) -> str:
     if not username:
         raise DirectoryRefused(_("Please type your campus user name."), code="no_username")
     if len(username) > MAX_USERNAME_LENGTH or _FORBIDDEN.search(username):
-        raise DirectoryRefused(_("A campus user name cannot contain *, (, ), \\ or control characters. Please "
-                                 "type your user name as you use it at your institution."), code="bad_username")
+        message = _("A campus user name cannot contain *, (, ), \\ or control characters. Please type your user "
+                    "name as you use it at your institution.")
+        if "\\" in username:  # Windows' UNI\ada
+            message += " " + _("Type it alone, without a domain and \\ before it.")
+        raise DirectoryRefused(message, code="bad_username")
     return username
 
 
