@@ -592,6 +592,12 @@ ILLMS_SRU_TIME_LIMIT_SECONDS = env.float("ILLMS_SRU_TIME_LIMIT_SECONDS", default
 ILLMS_SRU_CACHE_SECONDS = env.int("ILLMS_SRU_CACHE_SECONDS", default=6 * 60 * 60)
 ILLMS_SRU_MAX_PARALLEL = env.int("ILLMS_SRU_MAX_PARALLEL", default=8)
 ILLMS_SRU_MAX_RECORDS = env.int("ILLMS_SRU_MAX_RECORDS", default=10)
+# Open access before borrowing (requests_app/open_access.py): Unpaywall by DOI, off while no e-mail is set.
+ILLMS_UNPAYWALL_URL = env.str("ILLMS_UNPAYWALL_URL", default="https://api.unpaywall.org")
+ILLMS_UNPAYWALL_EMAIL = env.str("ILLMS_UNPAYWALL_EMAIL", default="")
+ILLMS_OPEN_ACCESS_CLIENT = env.str("ILLMS_OPEN_ACCESS_CLIENT", default="requests_app.open_access.UnpaywallClient")
+ILLMS_OPEN_ACCESS_TIMEOUT_SECONDS = env.float("ILLMS_OPEN_ACCESS_TIMEOUT_SECONDS", default=3.0)
+ILLMS_OPEN_ACCESS_CACHE_SECONDS = env.int("ILLMS_OPEN_ACCESS_CACHE_SECONDS", default=7 * 24 * 60 * 60)
 # Our own holdings served at /sru: the most records one searchRetrieve answer carries.
 ILLMS_SRU_SERVER_MAX_RECORDS = env.int("ILLMS_SRU_SERVER_MAX_RECORDS", default=50)
 

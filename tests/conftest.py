@@ -162,3 +162,15 @@ def silent_catalogue():
     server = SilentServer()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def unpaywall(settings):
+    """Unpaywall replayed from recorded responses on a loopback port, and the settings pointing at it."""
+    from tests.stub_services import RecordedService
+
+    service = RecordedService("unpaywall")
+    settings.ILLMS_UNPAYWALL_URL = service.url
+    settings.ILLMS_UNPAYWALL_EMAIL = "ill@library.example.edu"
+    yield service
+    service.stop()

@@ -18,7 +18,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from requests_app import catalogue, identifiers
+from requests_app import catalogue, identifiers, open_access
 from requests_app.actors import ActorKind
 from requests_app.models import (
     COPY_FORMATS,
@@ -51,12 +51,16 @@ class PossibleDuplicate(Exception):
 
     code = "possible_duplicate"
 
-    def __init__(self, duplicates: list[tuple[IllRequest, str]], owned: list | None = None) -> None:
-        super().__init__("You already have an open request for what looks like the same item."
-                         if duplicates else "The library already owns what looks like the same item.")
+    def __init__(self, duplicates: list[tuple[IllRequest, str]], owned: list | None = None,
+                 open_access: open_access.OpenAccessCopy | None = None) -> None:
+        super().__init__("You already have an open request for what looks like the same item." if duplicates
+                         else "The library already owns what looks like the same item." if owned
+                         else "A free, legal copy of this article is online.")
         self.duplicates = duplicates
         #: ``requests_app.catalogue.OwnedItem`` rows: the library's own copies of the item.
         self.owned = owned or []
+        #: A free copy of the article (``requests_app.open_access``), offered before borrowing.
+        self.open_access = open_access
 
 
 def normalise_title(title: str) -> str:
@@ -112,8 +116,9 @@ def submit_patron_request(*, patron, confirm_duplicates: bool = False, source: s
     """A patron's new request, in ``submitted``.
 
     Raises ``PossibleDuplicate`` (nothing saved) when the patron has open requests that look
-    like the same item and has not confirmed; once confirmed, the request is created and
-    staff get an internal note naming the requests it may duplicate. Raises
+    like the same item, the library owns it, or an article's DOI has a free copy online
+    (``open_access``), and the patron has not confirmed; once confirmed, the request is created
+    and staff get an internal note naming what was offered. Raises
     ``ValidationError`` from ``submit_request`` (blocked, over the limit, bad citation).
     ``note`` goes on the request's first event (e.g. which discovery system the link came from),
     as ``event_data`` does. ``actor`` is the patron unless given: staff typing it for them
@@ -122,8 +127,9 @@ def submit_patron_request(*, patron, confirm_duplicates: bool = False, source: s
     actor = actor or Actor.patron(patron)
     duplicates = find_duplicates(patron=patron, citation=citation)
     owned = catalogue.owned_items(library=patron.patron_profile.library, citation=citation)
-    if (duplicates or owned) and not confirm_duplicates:
-        raise PossibleDuplicate(duplicates, owned)
+    free = open_access.open_access_copy(citation.get("doi") or "") if citation.get("doi") else None
+    if (duplicates or owned or free) and not confirm_duplicates:
+        raise PossibleDuplicate(duplicates, owned, free)
     if actor.kind == ActorKind.STAFF:
         name = actor.user.get_full_name() or actor.user.get_username()
         confirmed = f"{name} confirmed this request for the patron"
@@ -138,6 +144,10 @@ def submit_patron_request(*, patron, confirm_duplicates: bool = False, source: s
                 f"{confirmed} although the library holds "
                 + "; ".join(f"{o.title} ({o.call_number or 'no call number'}, {o.location or 'no location'})"
                             for o in owned) + "."))
+        if free:
+            add_note(request=request, visibility=NoteVisibility.INTERNAL, author=actor.user, text=(
+                f"{confirmed} although {free.source} lists a free copy"
+                + (f" ({free.version_label})" if free.version_label else "") + f": {free.url}"))
         if duplicates:
             add_note(request=request, visibility=NoteVisibility.INTERNAL, author=actor.user, text=(
                 f"{confirmed} although it may duplicate their open request(s) "

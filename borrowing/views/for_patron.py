@@ -112,6 +112,7 @@ def request_form(request: HttpRequest, patron_id: int, format: str) -> HttpRespo
     profile = patron.patron_profile
     duplicates: list = []
     owned: list = []
+    free = None
     if request.method == "POST":
         form = StaffRequestForm(
             request.POST, format=format, profile=profile, extra_fields=StaffRequestForm.extra_fields_in(request.POST)
@@ -129,7 +130,7 @@ def request_form(request: HttpRequest, patron_id: int, format: str) -> HttpRespo
                     **form.citation(),
                 )
             except patrons.PossibleDuplicate as exc:
-                duplicates, owned = exc.duplicates, exc.owned
+                duplicates, owned, free = exc.duplicates, exc.owned, exc.open_access
             except ValidationError as exc:
                 _add_service_errors(form, exc)
             else:
@@ -142,7 +143,7 @@ def request_form(request: HttpRequest, patron_id: int, format: str) -> HttpRespo
         privacy.log_patron_access(
             request.user, patron=patron, what="new request for the patron", path=request.get_full_path()
         )
-    if not duplicates and not owned:
+    if not duplicates and not owned and not free:
         form.fields.pop("submit_anyway", None)
     refusal = patrons.request_refusal(patron=patron, staff=True)
     return render(
@@ -154,6 +155,7 @@ def request_form(request: HttpRequest, patron_id: int, format: str) -> HttpRespo
             "format_label": form.format.label,
             "duplicates": duplicates,
             "owned": owned,
+            "open_access": free,
             "refusal": refusal.messages[0] if refusal else "",
             "copyright_heading": COPYRIGHT_WARNING_HEADING,
             "copyright_warning": COPYRIGHT_WARNING,

@@ -77,6 +77,7 @@ def request_form(request: HttpRequest, format: str) -> HttpResponse:
     profile = request.user.patron_profile
     duplicates: list = []
     owned: list = []
+    free = None
     if request.method == "POST":
         form = RequestForm(request.POST, format=format, profile=profile,
                            extra_fields=RequestForm.extra_fields_in(request.POST))
@@ -87,7 +88,7 @@ def request_form(request: HttpRequest, format: str) -> HttpResponse:
                     source=EventSource.WEB, note=_referrer_note(form.cleaned_data.get("referrer", "")),
                     **form.citation())
             except patrons.PossibleDuplicate as exc:
-                duplicates, owned = exc.duplicates, exc.owned
+                duplicates, owned, free = exc.duplicates, exc.owned, exc.open_access
             except ValidationError as exc:
                 _add_service_errors(form, exc)
             else:
@@ -96,7 +97,7 @@ def request_form(request: HttpRequest, format: str) -> HttpResponse:
                 return redirect("patron-request", pk=created.pk)
     else:
         form = RequestForm(format=format, profile=profile)
-    return _render_form(request, form, duplicates=duplicates, owned=owned)
+    return _render_form(request, form, duplicates=duplicates, owned=owned, open_access=free)
 
 
 @patron_required
@@ -118,13 +119,13 @@ def openurl(request: HttpRequest) -> HttpResponse:
 
 
 def _render_form(request: HttpRequest, form: RequestForm, *, duplicates=(), owned=(), warnings=(), notices=(),
-                 referrer: str = "") -> HttpResponse:
-    if not duplicates and not owned:
+                 referrer: str = "", open_access=None) -> HttpResponse:
+    if not duplicates and not owned and not open_access:
         form.fields.pop("submit_anyway", None)
     refusal = patrons.request_refusal(patron=request.user)
     return render(request, "borrowing/patron/request_form.html", {
         "form": form, "format_label": form.format.label, "duplicates": duplicates, "owned": owned,
-        "warnings": warnings, "notices": notices,
+        "open_access": open_access, "warnings": warnings, "notices": notices,
         "referrer": referrer, "refusal": refusal.messages[0] if refusal else "",
         "copyright_heading": COPYRIGHT_WARNING_HEADING, "copyright_warning": COPYRIGHT_WARNING,
     })
