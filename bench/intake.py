@@ -189,7 +189,14 @@ def measure(*, messages: int) -> dict:
         seconds = time.perf_counter() - started
     check_tasks, checks, check_seconds = _run_queued_checks(app, tasks)
     http = _over_http([message(rnd.choice(members), rnd.choice(partners)) for _ in range(messages + 20)])
-    return {"http_one_worker": http, "messages": messages, "failed": failed, "seconds": round(seconds, 2),
+    # The ceiling for the same work: a request row and its event row per transaction, raw psycopg2, no parsing,
+    # no framework (bench/bare.py), measured now on the same tables.
+    from .bare import raw_insert_ceiling
+
+    raw = raw_insert_ceiling(seconds=max(2.0, min(seconds, 10.0)), partner=partners[0].pk)
+    return {"http_one_worker": http, "raw_insert_ceiling": raw,
+            "ratio_to_raw_ceiling": round(messages / seconds / (raw["per_second"] or 1), 3),
+            "messages": messages, "failed": failed, "seconds": round(seconds, 2),
             "messages_per_second": round(messages / seconds, 1), "kind": "request (new loan or copy)",
             "sql_statements_per_message": round(statements / messages, 1),
             "availability_tasks": check_tasks, "availability_checks": checks,

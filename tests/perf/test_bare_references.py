@@ -1,0 +1,94 @@
+"""The framework-free reference doors of ``make bench`` (bench/bare.py) do the same work as ours: the same rows
+for the same partner and key, and the same rows written; otherwise their ceilings would flatter or shame ours."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from wsgiref.util import setup_testing_defaults
+
+import pytest
+from django.utils import timezone
+
+from requests_app.models import Event, IllRequest
+from tests.factories import IllRequestFactory, LibraryFactory, MemberLibraryFactory, partner_key
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def bare(postgres):
+    from bench import bare
+
+    bare._STATE.clear()
+    bare._keys.clear()
+    conn = getattr(bare._local, "conn", None)
+    if conn is not None:
+        conn.close()
+        bare._local.conn = None
+    return bare
+
+
+def call(app, method: str, path: str, key: str, body: dict | None = None) -> tuple[str, dict]:
+    path, _, query = path.partition("?")
+    data = json.dumps(body).encode() if body is not None else b""
+    environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": query,
+               "HTTP_AUTHORIZATION": f"Bearer {key}", "CONTENT_LENGTH": str(len(data)),
+               "wsgi.input": io.BytesIO(data)}
+    setup_testing_defaults(environ)
+    answer = {}
+
+    def start_response(status, headers):
+        answer["status"] = status
+
+    content = b"".join(app.application(environ, start_response))
+    return answer["status"], json.loads(content)
+
+
+@pytest.fixture
+def partner_with_requests():
+    member = MemberLibraryFactory(symbol="AAA")
+    partner, other = LibraryFactory(), LibraryFactory()
+    now = timezone.now()
+    for n in range(120):
+        IllRequestFactory(library=member, partner=partner if n % 4 else other)
+    IllRequest.objects.filter(partner=partner).update(updated_at=now - dt.timedelta(days=3))
+    return member, partner
+
+
+def test_the_bare_list_reads_exactly_the_rows_our_list_gives_the_same_partner(client, bare, partner_with_requests):
+    _member, partner = partner_with_requests
+    key = partner_key(partner)
+    since = (timezone.now() - dt.timedelta(days=30)).isoformat().replace("+00:00", "Z")
+    ours, url = [], f"/api/v1/requests/?updated_since={since}&page_size=50"
+    while url:
+        page = client.get(url, HTTP_AUTHORIZATION=f"Bearer {key}").json()
+        ours += [row["id"] for row in page["results"]]
+        url = page["next"]
+    theirs, url = [], f"/bare/requests/?updated_since={since}&page_size=50"
+    while url:
+        status, page = call(bare, "GET", url, key)
+        assert status == "200 OK"
+        theirs += [row["id"] for row in page["results"]]
+        url = page["next"]
+    assert len(ours) == 90
+    assert theirs == ours
+
+
+def test_the_bare_list_refuses_a_wrong_key(bare, partner_with_requests):
+    status, _ = call(bare, "GET", "/bare/requests/?updated_since=2026-01-01T00:00:00Z", "illms_abc_def")
+    assert status == "401 Unauthorized"
+
+
+def test_the_bare_create_writes_a_request_and_its_first_event_as_ours_does(bare, partner_with_requests):
+    member, partner = partner_with_requests
+    status, body = call(bare, "POST", "/bare/requests/", partner_key(partner), {
+        "supplying_library": member.symbol, "requesting_agency_request_id": "R-1", "service_type": "Loan",
+        "format": "book", "title": "A bare request"})
+    assert status == "201 Created"
+    created = IllRequest.objects.get(pk=body["id"])
+    assert (created.library_id, created.partner_id, created.role, created.title,
+            created.requesting_agency_request_id, created.supplying_agency_request_id) == (
+        member.pk, partner.pk, "lending", "A bare request", "R-1", f"AAA-{created.pk}")
+    assert list(Event.objects.filter(request=created).values_list("action", "to_status")) == [("create", "new")]
