@@ -506,8 +506,8 @@ class StaffProfile(models.Model):
 
 
 class Role(models.TextChoices):
-    BORROWING = "borrowing", "Borrowing"
-    LENDING = "lending", "Lending"
+    BORROWING = "borrowing", _("Borrowing")
+    LENDING = "lending", _("Lending")
 
 
 class RequestFormat(models.TextChoices):

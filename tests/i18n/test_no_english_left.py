@@ -2,8 +2,8 @@
 is inside a marked string (⟪…⟫), data of the test (titles, names, numbers, dates) or a name every language shares.
 
 Scope: the patron's pages (the sign-in, password-reset and error pages, the request chooser and forms, My requests,
-a request, its confirmation page, preferences, the header and menus) and the patron e-mails. The patron's help page
-and the staff desks are not checked yet (their text is not all marked).
+a request, its confirmation page, preferences, the patron's help, the header and menus) and the patron e-mails.
+The staff desks are not checked yet (their text is not all marked).
 """
 
 from __future__ import annotations
@@ -131,6 +131,11 @@ def test_the_confirmation_page_is_all_marked(client, patron):
 def test_the_preferences_page_is_all_marked(client, patron):
     page = client.get(reverse("patron-preferences")).content.decode()
     assert_no_english(page, [*german_dates(), patron.get_full_name()], where="the preferences")
+
+
+def test_the_patrons_help_is_all_marked(client, patron):
+    page = client.get(reverse("patron-help")).content.decode()
+    assert_no_english(page, [*german_dates(), patron.get_full_name()], where="the patron's help")
 
 
 @pytest.mark.parametrize("kind", sorted(notifications.KINDS))
