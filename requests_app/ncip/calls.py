@@ -293,7 +293,8 @@ def send(call: NcipCall, *, now: dt.datetime | None = None) -> bool:
     try:
         if connection is None or not connection.ready:
             raise NcipUnavailable("NCIP is switched off or incomplete for this library (Policies → ILS)")
-        client = client_for(connection, on_exchange=exchanges.append)
+        client = client_for(connection, on_exchange=lambda exchange: exchanges.append(
+            _redacted(exchange, client.endpoint.secret)))
         words = perform(call, client)
     except UnsupportedService as exc:
         _finish(call, NcipCallStatus.NOT_OFFERED, answer=str(exc), exchanges=exchanges)
@@ -318,6 +319,15 @@ def send(call: NcipCall, *, now: dt.datetime | None = None) -> bool:
         return False
     _finish(call, NcipCallStatus.DONE, answer=words, exchanges=exchanges)
     return True
+
+
+def _redacted(exchange: Exchange, secret: str) -> Exchange:
+    """The exchange with the secret (FromAgencyAuthentication travels in the message) blanked out."""
+    if not secret:
+        return exchange
+    hidden = secret.encode()
+    return Exchange(service=exchange.service, sent=exchange.sent.replace(hidden, b"[secret]"),
+                    received=exchange.received.replace(hidden, b"[secret]"))
 
 
 def _keep(call: NcipCall, exchanges: list[Exchange]) -> None:

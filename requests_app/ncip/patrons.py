@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextvars
 import logging
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,6 +26,10 @@ from .errors import InvalidMessage, NcipProblem, NcipUnavailable, UnknownUser, U
 from .profiles import Service, UserIdSource
 
 logger = logging.getLogger(__name__)
+
+#: How long the ILS's answer about a patron is kept; an unanswered check is asked again sooner.
+ANSWER_SECONDS = 30
+UNANSWERED_SECONDS = 10
 
 #: Patron profile pk → why the ILS could not be asked, for the request that submission goes on to create.
 _unanswered: contextvars.ContextVar[dict[int, str]] = contextvars.ContextVar("ncip_unanswered_checks")
@@ -45,40 +50,53 @@ def _remember(profile: PatronProfile, reason: str | None) -> None:
     _unanswered.set(found)
 
 
+def _ask(connection: NcipConnection, user_id: str) -> tuple[str, str]:
+    """What the ILS says of ``user_id``: ``(kind, reason)``, kind one of ok, unknown, blocked, expired, unanswered."""
+    ils = connection.profile.label
+    try:
+        answer = client_for(connection, timeout=connection.lookup_timeout_seconds).lookup_user(user_id)
+    except UnknownUser as exc:
+        return "unknown", exc.reason
+    except UnsupportedService:
+        return "ok", ""
+    except NcipProblem as exc:
+        return "blocked", exc.reason
+    except (NcipUnavailable, InvalidMessage, CredentialError) as exc:
+        logger.warning("NCIP LookupUser of %s unanswered: %s", user_id, exc)
+        return "unanswered", (f"{ils} did not answer the patron check (LookupUser) at submission: {exc}. "
+                              "The request was accepted without the ILS's word; retry to ask again.")
+    user = answer.user
+    blocked = user.block_reason() if user else ""
+    if blocked:
+        return "blocked", blocked
+    expired = user.expired_on(timezone.localdate()) if user else None
+    if expired:
+        return "expired", expired.isoformat()
+    return "ok", ""
+
+
 def ils_patron_check(profile: PatronProfile, *, staff: bool = False) -> ValidationError | None:
-    """The ILS's refusal of ``profile``, or ``None`` (it may borrow, or the ILS could not be asked)."""
+    """The ILS's refusal of ``profile``, or ``None`` (it may borrow, or the ILS could not be asked).
+
+    The answer is kept for ``ANSWER_SECONDS`` (the request form asks when it opens and again at submission),
+    an unanswered check for ``UNANSWERED_SECONDS`` (a slow ILS does not slow every page by its time limit).
+    """
     connection = NcipConnection.objects.filter(library_id=profile.library_id).first()
     if connection is None or not connection.ready or not connection.check_patrons:
         return None
     if not connection.profile.offers(Service.LOOKUP_USER):
         return None
-    ils = connection.profile.label
     user_id = user_id_of(connection, profile)
-    try:
-        answer = client_for(connection, timeout=connection.lookup_timeout_seconds).lookup_user(user_id)
-    except UnknownUser as exc:
-        _remember(profile, None)
-        return _refusal(profile, staff, ils, "unknown", exc.reason)
-    except UnsupportedService:
-        _remember(profile, None)
+    key = f"ncip-patron:{profile.library_id}:{user_id}"
+    found = cache.get(key)
+    if found is None:
+        found = _ask(connection, user_id)
+        cache.set(key, found, UNANSWERED_SECONDS if found[0] == "unanswered" else ANSWER_SECONDS)
+    kind, reason = found
+    _remember(profile, reason if kind == "unanswered" else None)
+    if kind in ("ok", "unanswered"):
         return None
-    except NcipProblem as exc:
-        _remember(profile, None)
-        return _refusal(profile, staff, ils, "blocked", exc.reason)
-    except (NcipUnavailable, InvalidMessage, CredentialError) as exc:
-        logger.warning("NCIP LookupUser of patron %s unanswered: %s", profile.pk, exc)
-        _remember(profile, f"{ils} did not answer the patron check (LookupUser) at submission: {exc}. "
-                           "The request was accepted without the ILS's word; retry to ask again.")
-        return None
-    _remember(profile, None)
-    user = answer.user
-    blocked = user.block_reason() if user else ""
-    if blocked:
-        return _refusal(profile, staff, ils, "blocked", blocked)
-    expired = user.expired_on(timezone.localdate()) if user else None
-    if expired:
-        return _refusal(profile, staff, ils, "expired", expired.isoformat())
-    return None
+    return _refusal(profile, staff, connection.profile.label, kind, reason)
 
 
 def _refusal(profile: PatronProfile, staff: bool, ils: str, kind: str, reason: str) -> ValidationError:

@@ -232,3 +232,25 @@ def test_nothing_is_sent_when_ncip_is_off(home, staff, patron, connect, ils, dja
     request = shipped_loan(home, patron, django_capture_on_commit_callbacks)
     act(request, "receive", Actor.staff(staff), django_capture_on_commit_callbacks)
     assert not NcipCall.objects.filter(request=request).exists() and ils.log() == []
+
+
+def test_the_shared_secret_in_the_message_is_never_kept_on_the_call(home, staff, patron, connect, ils,
+                                                                   django_capture_on_commit_callbacks):
+    from requests_app.utilities.credentials import encrypt
+
+    ils.settings(from_agency_auth="symphony-s3cret")
+    connect(home, ils="symphony", auth_scheme="from_agency", secret=encrypt("symphony-s3cret"))
+    request = shipped_loan(home, patron, django_capture_on_commit_callbacks)
+    act(request, "receive", Actor.staff(staff), django_capture_on_commit_callbacks)
+    call = NcipCall.objects.get(request=request, service="AcceptItem")
+    assert call.status == NcipCallStatus.DONE
+    assert "symphony-s3cret" not in call.sent_xml and "[secret]" in call.sent_xml
+
+
+def test_the_form_and_the_submission_ask_the_ils_about_the_patron_once(home, patron, connect, ils):
+    from borrowing.services.requests import request_refusal
+
+    connect(home)
+    assert request_refusal(patron=patron) is None  # the form opening
+    submit_request(patron=patron, title="Middlemarch", format=RequestFormat.BOOK)
+    assert ils.services_received() == ["LookupUser"]
