@@ -127,6 +127,13 @@ def test_a_directory_that_never_answers_is_given_up_after_the_timeout(client, ld
     assert nothing_created()
 
 
+def test_the_next_directory_server_is_tried_when_the_first_is_down(client, ldap_door, slapd, settings):
+    from tests.identity.ldap_fixtures import free_port
+
+    settings.ILLMS_LDAP_SERVER_URI = f"ldap://127.0.0.1:{free_port()} {slapd.uri}"
+    assert sign_in(client).status_code == 302
+
+
 def test_a_refused_service_account_is_named_as_the_sites_problem(client, ldap_door, settings):
     settings.ILLMS_LDAP_BIND_PASSWORD = "wrong"  # noqa: S105
     response = sign_in(client)
