@@ -356,6 +356,10 @@ class PatronProfile(models.Model):
     def expired(self, today) -> bool:
         return self.expires_on is not None and self.expires_on < today
 
+    @property
+    def expired_today(self) -> bool:
+        return self.expired(timezone.localdate())
+
 
 class ExternalIdentity(models.Model):
     """An account's name at an identity provider: the door (saml, cas, ldap, oidc) and the subject it asserts.

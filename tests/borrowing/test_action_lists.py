@@ -201,3 +201,14 @@ def test_every_list_of_the_desk_is_counted_in_one_query(home):
     with CaptureQueriesContext(connection) as queries:
         action_lists.counts(library=home, role=Role.BORROWING, today=today)
     assert len(queries) == 1
+
+
+def test_the_request_page_tells_staff_the_patron_is_blocked_or_expired(client, staff, home):
+    blocked = make(home, {"status": S.SENT, "_patron": {"blocked": True, "blocked_reason": "Unpaid fines"}})
+    expired = make(home, {"status": S.SENT, "_patron": {"expires_on": days(-3)}})
+    fine = make(home, {"status": S.SENT, "_patron": {}})
+    page = {r: client.get(reverse("borrowing_staff:request", args=[r.pk])).content.decode()
+            for r in (blocked, expired, fine)}
+    assert "Blocked</span> Unpaid fines" in page[blocked]
+    assert "Account expired</span>" in page[expired]
+    assert "Blocked</span>" not in page[fine] and "Account expired</span>" not in page[fine]
