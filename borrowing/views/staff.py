@@ -341,8 +341,22 @@ def rota_change(request: HttpRequest, pk: int, change: str) -> HttpResponse:
         # No lender left: sending ends the rota, which asks first as the action's own button does.
         return confirmation_page(request, transition=end_rota, ill_request=ill_request, back=back)
 
-    def built(entries) -> str:
-        return f"Rota built: {len([e for e in entries if e.is_pending])} lender(s) waiting."
+    def build():
+        lookup = rota.find_item(ill_request)  # the catalogues first, outside the rota's transaction
+        return rota.build_rota(request=ill_request, lookup=lookup), lookup
+
+    def built(result) -> str:
+        entries, lookup = result
+        text = f"Rota built: {len([e for e in entries if e.is_pending])} lender(s) waiting."
+        if lookup.answered or lookup.unknown:
+            held = len([e for e in entries if e.is_pending and e.holdings_known])
+            text += (f" Catalogues asked: {len(lookup.answered) + len(lookup.unknown)}; "
+                     + (f"{held} lender(s) hold it." if held else "no lender known to hold it."))
+        if lookup.unknown:
+            text += " Did not answer: " + "; ".join(f"{symbol} ({why})" for symbol, why in lookup.unknown.items())
+        if lookup.unmatched_codes:
+            text += " Holders not in the directory: " + ", ".join(lookup.unmatched_codes[:10]) + "."
+        return text
 
     def sent(_) -> str:
         ill_request.refresh_from_db()
@@ -350,7 +364,7 @@ def rota_change(request: HttpRequest, pk: int, change: str) -> HttpResponse:
                 + (f" with {ill_request.partner.symbol}." if ill_request.partner else "."))
 
     changes = {
-        "build": (lambda: rota.build_rota(request=ill_request), built),
+        "build": (build, built),
         "send": (lambda: rota.send_to_next_lender(request=ill_request, actor=_actor(request)), sent),
         "up": (lambda: rota.move_entry(request=ill_request, entry_id=entry_id, up=True), ""),
         "down": (lambda: rota.move_entry(request=ill_request, entry_id=entry_id, up=False), ""),

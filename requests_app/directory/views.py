@@ -75,6 +75,7 @@ def partner_detail(request: HttpRequest, library: Library, symbol: str) -> HttpR
         "library": library, "partner": partner,
         "iso18626_endpoint": selectors.public_endpoint(partner.iso18626_endpoint),
         "rest_endpoint": selectors.public_endpoint(partner.rest_endpoint),
+        "sru_endpoint": selectors.public_endpoint(partner.sru_base_url),
         "standing": selectors.standing(library, partner),
         "reciprocity": selectors.reciprocity(library, partner),
         "admin_link": _admin_link(request.user, partner),

@@ -169,3 +169,15 @@ def test_the_request_page_shows_each_lenders_holding_fee_fill_rate_turnaround_an
                  "Fill rate", "Turnaround"):
         assert text in page
     assert RotaEntry.objects.filter(request=request, fee=Decimal("0")).count() == 3
+
+
+def test_building_the_rota_by_hand_says_which_catalogues_did_not_answer(client, home, partners, silent_catalogue,
+                                                                       settings):
+    settings.ILLMS_SRU_TIME_LIMIT_SECONDS = 1.0
+    LibraryFactory(symbol="SLOW", sru_base_url=silent_catalogue.url)
+    client.force_login(StaffFactory(library=home, groups=[roles.BORROWING_STAFF]))
+    request = sourcing(home, isbn=KUHN)
+    response = client.post(reverse("borrowing_staff:rota", args=[request.pk, "build"]), follow=True)
+    text = " ".join(str(m) for m in response.context["messages"])
+    assert "Rota built: 3 lender(s) waiting. Catalogues asked: 3; 3 lender(s) hold it." in text
+    assert "Did not answer: SLOW (No answer within 1 seconds.)" in text

@@ -138,6 +138,14 @@ def test_the_detail_shows_addresses_contacts_endpoints_policy_and_reciprocity(cl
         assert text in body
 
 
+def test_the_detail_says_which_catalogue_is_searched_for_its_holdings_without_its_query_string(client, own, clerk):
+    LibraryFactory(symbol="AAA", sru_base_url="https://catalogue.alpha.example.org/sru?x-key=s3cret",
+                   sru_version="2.0", sru_union_catalogue=True)
+    body = client.get(reverse("directory:detail", args=["AAA"])).content.decode()
+    assert "<code>https://catalogue.alpha.example.org/sru</code>, SRU 2.0, marcxml; a union catalogue" in body
+    assert "s3cret" not in body
+
+
 def test_the_detail_never_shows_a_credential_even_one_written_into_an_endpoint(client, own, clerk):
     partner = LibraryFactory(symbol="AAA", iso18626_endpoint="https://ill:hunter2@ill.example.org/iso?apikey=s3cret",
                              rest_endpoint="https://api.example.org/v1/#token=abc", outgoing_username="ourname",
