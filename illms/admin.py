@@ -1,4 +1,7 @@
-"""django-axes' records in the admin, for installation superusers only.
+"""django-axes' records and django-otp's devices in the admin, for installation superusers only.
+
+Deleting a staff member's *TOTP device* lets them set up a new authenticator app at their next sign-in (a lost
+phone); the devices' secrets and QR codes are never shown (django-otp's own pages for them are not registered).
 
 Deleting a row of *Access attempts* unlocks that account for that address. ILL administrators have the admin
 too, but unlocking (and reading who signed in from where) is the installation's business. axes' own
@@ -9,6 +12,8 @@ from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.http import HttpRequest
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 
 class SuperusersOnly:
@@ -39,3 +44,30 @@ class SignInLogAdmin(SuperusersOnly, AccessLogAdmin):
 class SignInFailureLogAdmin(SuperusersOnly, AccessFailureLogAdmin):
     pass
 
+
+
+for _model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+
+
+class DeviceAdmin(SuperusersOnly, admin.ModelAdmin):
+    list_display = ("user", "name", "confirmed", "created_at", "last_used_at")
+    list_filter = ("confirmed",)
+    list_select_related = ("user",)
+    search_fields = ("user__username", "user__email")
+    fields = ("user", "name", "confirmed", "created_at", "last_used_at", "throttling_failure_count")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(TOTPDevice)
+class AuthenticatorAdmin(DeviceAdmin):
+    pass
+
+
+@admin.register(StaticDevice)
+class RecoveryCodesAdmin(DeviceAdmin):
+    pass

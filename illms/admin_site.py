@@ -1,4 +1,8 @@
-"""The admin site: Django's, refusing a list filter with a number no id can be.
+"""The admin site: Django's, signing in through the site's sign-in (second factor included) and refusing a list
+filter with a number no id can be.
+
+The admin's own login form would sign a staff member in with the password alone: its address shows the site's
+sign-in form instead, which asks staff for their second factor (requests_app/two_factor) and goes on to the admin.
 
 The admin's lists filter on whatever the address says (``?library__exact=12``) and send the value
 to the database as typed: SQLite cannot bind a number past 64 bits (``OverflowError``, a 500), for
@@ -14,7 +18,9 @@ import functools
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 from django.contrib.admin.views.main import ERROR_FLAG
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import reverse
 
 from requests_app.utilities.ids import number_past_ids
 
@@ -23,6 +29,14 @@ NOT_FILTERS = {"q", "_changelist_filters"}
 
 
 class IllmsAdminSite(admin.AdminSite):
+    def login(self, request: HttpRequest, extra_context=None):
+        from requests_app.two_factor.views import SignInView
+
+        if REDIRECT_FIELD_NAME not in request.GET and REDIRECT_FIELD_NAME not in request.POST:
+            request.GET = request.GET.copy()
+            request.GET[REDIRECT_FIELD_NAME] = reverse("admin:index", current_app=self.name)
+        return SignInView.as_view()(request)
+
     def admin_view(self, view, cacheable=False):
         @functools.wraps(view)
         def refuse_numbers_past_ids(request: HttpRequest, *args, **kwargs):

@@ -81,6 +81,10 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "axes",
     "csp",
+    # Two factors for staff (requests_app/two_factor): authenticator apps (TOTP) and recovery codes (static).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "requests_app",
     "requests_app.partners",
     "borrowing",
@@ -100,6 +104,7 @@ MIDDLEWARE = [
     "illms.middleware.RefuseNulInQueryString",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     # A signed-in person's own language (their profile's, kept in the session at sign-in) over the browser's.
     "illms.middleware.ProfileLanguage",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -238,6 +243,11 @@ if ILLMS_PATRON_LOAD_DROP_MATCH not in ("barcode", "institution_id"):
     raise ImproperlyConfigured("ILLMS_PATRON_LOAD_DROP_MATCH must be barcode or institution_id, not "
                                f"{ILLMS_PATRON_LOAD_DROP_MATCH!r}")
 ILLMS_PATRON_LOAD_DROP_CREATE = env.bool("ILLMS_PATRON_LOAD_DROP_CREATE", default=True)
+# Staff accounts from the provider: a value of the staff attribute or an affiliation/group, mapped to a member
+# library's role ("ill-admins=ILL administrator,ill-billing=Billing staff"): a person released with one is made
+# (or kept) a staff account whose roles become exactly the mapped ones at every sign-in (docs/authentication.md).
+ILLMS_IDENTITY_STAFF_ROLES = {k.strip().lower(): v.strip() for k, v in
+                              env.dict("ILLMS_IDENTITY_STAFF_ROLES", default={}).items() if k.strip() and v.strip()}
 
 # CAS door (docs/authentication.md#cas): the CAS server's base address (``https://cas.example.edu/cas/``), the
 # protocol version whose validation it answers (3: /p3/serviceValidate with attributes; 2: /serviceValidate),
@@ -332,6 +342,22 @@ OIDC_VERIFY_SSL = True
 OIDC_USE_PKCE = True
 OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
 AUTHENTICATION_BACKENDS.append("requests_app.identity.oidc.backend.OIDCBackend")
+
+# Two factors for staff (requests_app/two_factor, docs/authentication.md#two-factors-for-staff): after the password
+# (or an identity provider that did not assert its own second factor) a staff member with an authenticator app gives
+# its code; the roles named here, and superusers, must set one up before they reach any page. Role names as in the
+# admin's groups. ILLMS_2FA_TRUST_IDP_MFA: a staff member whose identity provider says it checked a second factor
+# (SAML AuthnContextClassRef, OIDC amr/acr, a CAS attribute, with one of ILLMS_2FA_IDP_MFA_VALUES) is not asked again.
+ILLMS_2FA_REQUIRED_ROLES = env.list("ILLMS_2FA_REQUIRED_ROLES", default=["ILL administrator", "Billing staff"])
+ILLMS_2FA_REQUIRED_FOR_SUPERUSERS = env.bool("ILLMS_2FA_REQUIRED_FOR_SUPERUSERS", default=True)
+ILLMS_2FA_TRUST_IDP_MFA = env.bool("ILLMS_2FA_TRUST_IDP_MFA", default=True)
+ILLMS_2FA_IDP_MFA_VALUES = env.list("ILLMS_2FA_IDP_MFA_VALUES", default=[
+    "https://refeds.org/profile/mfa", "http://schemas.microsoft.com/claims/multipleauthn", "mfa"])
+ILLMS_2FA_CAS_MFA_ATTRIBUTE = env.str("ILLMS_2FA_CAS_MFA_ATTRIBUTE", default="authnContextClass")
+ILLMS_2FA_RECOVERY_CODES = 10
+# The name authenticator apps show beside the account; secrets and QR codes never leave this site.
+OTP_TOTP_ISSUER = env.str("ILLMS_2FA_ISSUER", default="ILLMS")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin lists devices (a superuser removes a lost one), never their keys
 
 # The site's default language, for visitors whose browser asks for none we ship and for e-mails to people who chose
 # none; English in this variant (en-gb prints dates 03/12/2026, en-us 12/03/2026), or de, fr, es.

@@ -1,20 +1,20 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from requests_app.identity.forms import SignInForm
 from requests_app.identity.views import DoorLogoutView
 from requests_app.languages import set_language
 from requests_app.partners.api.views import not_found as api_not_found
 from requests_app.partners.endpoint import iso18626, messages_json
+from requests_app.two_factor.views import SignInView
 
 from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(authentication_form=SignInForm), name="login"),
+    path("accounts/login/", SignInView.as_view(), name="login"),
+    path("accounts/", include("requests_app.two_factor.urls")),
     path("accounts/logout/", DoorLogoutView.as_view(), name="logout"),
     path("accounts/cas/", include("requests_app.identity.cas.urls")),
     path("accounts/saml/", include("requests_app.identity.saml.urls")),

@@ -242,6 +242,25 @@ def category_for(affiliations: Iterable[str], categories: Mapping[str, str] | No
     return ""
 
 
+def roles_for(values: Iterable[str]) -> tuple[str, ...] | None:
+    """The member-library roles ``ILLMS_IDENTITY_STAFF_ROLES`` gives for a person's staff values and affiliations
+    (compared in lower case, whole or by the part before ``@``), in the roles table's order; ``None`` when no
+    mapping is set (the provider then says nothing of roles). Roles that are not a member library's are never
+    given, whatever the setting says."""
+    from requests_app.roles import MEMBER_LIBRARY_ROLES
+
+    mapping = getattr(settings, "ILLMS_IDENTITY_STAFF_ROLES", {})
+    if not mapping:
+        return None
+    wanted = set()
+    for value in values:
+        value = value.strip().lower()
+        for candidate in (value, value.split("@", 1)[0]):
+            if candidate in mapping:
+                wanted.add(mapping[candidate])
+    return tuple(role for role in MEMBER_LIBRARY_ROLES if role in wanted)
+
+
 _SPACES = re.compile(r"\s+")
 
 
@@ -264,6 +283,7 @@ def read_attributes(raw: Mapping[str, Any], *, door: str, names: Mapping[str, tu
     staff_values = {v.lower() for v in _all(raw, names.get("staff", ()))}
     staff_affiliations = {v.lower() for v in getattr(settings, "ILLMS_IDENTITY_STAFF_AFFILIATIONS", ())}
     subject = _first(raw, names.get("subject", ()))
+    staff_roles = roles_for([*_all(raw, names.get("staff", ())), *affiliations])
     blocked_names = names.get("blocked", ())
     blocked = None
     if blocked_names and any(_has(raw, name) for name in blocked_names):
@@ -278,7 +298,8 @@ def read_attributes(raw: Mapping[str, Any], *, door: str, names: Mapping[str, tu
         institution_id=_first(raw, names.get("institution_id", ()))[:100],
         category=category_for(affiliations, categories), affiliations=affiliations,
         expires_on=parse_date(expiry) if expiry else None, library=_first(raw, names.get("library", ()))[:32],
-        staff=bool(staff_values & _TRUE) or bool(staff_affiliations & {a.lower().split("@")[0] for a in affiliations}),
+        staff=bool(staff_values & _TRUE) or bool(staff_affiliations & {a.lower().split("@")[0] for a in affiliations})
+        or bool(staff_roles), staff_roles=staff_roles,
         blocked=blocked, blocked_reason=blocked_reason if blocked else "",
         raw={k: _values(raw, k) for k in raw},
     )

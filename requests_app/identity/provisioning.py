@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from requests_app import roles
 from requests_app.models import ExternalIdentity, Library, PatronCategory, PatronProfile, StaffProfile
 
 from .mapping import IdentityAttributes
@@ -151,8 +152,6 @@ def _set_roles(user, role_names: tuple[str, ...]) -> None:
     """The account's member-library roles become exactly ``role_names`` (installation roles are kept)."""
     from django.contrib.auth.models import Group
 
-    from requests_app import roles
-
     wanted = set(role_names) & set(roles.MEMBER_LIBRARY_ROLES)
     if Group.objects.filter(name__in=wanted).count() < len(wanted):
         roles.sync_roles()  # a flushed database lost the groups the data migration made
@@ -214,6 +213,9 @@ def _provision(attributes: IdentityAttributes, door_library: str):
     _refresh_user(user, attributes)
     if is_staff_account and attributes.staff_roles is not None:
         _set_roles(user, attributes.staff_roles)
+        if roles.ILL_ADMINISTRATOR in attributes.staff_roles and not user.is_staff:
+            user.is_staff = True  # an ILL administrator works in the Django admin too (not taken away here)
+            user.save(update_fields=["is_staff"])
     if not is_staff_account:
         refresh_profile(user, library, attributes, source=attributes.door)
     if identity is None:

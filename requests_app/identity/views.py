@@ -5,18 +5,19 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.contrib.auth import login
 from django.contrib.auth.views import LogoutView
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.module_loading import import_string
 
+from requests_app.two_factor.signin import SESSION_DOOR, finish_sign_in
+
 from .doors import DEFAULT_LABELS
 from .provisioning import IdentityRefused
 
 logger = logging.getLogger(__name__)
-SESSION_DOOR = "illms_signin_door"
+__all__ = ["SESSION_DOOR", "complete_sign_in", "refused", "safe_next"]
 
 
 def safe_next(request: HttpRequest, candidate: str | None) -> str:
@@ -27,12 +28,12 @@ def safe_next(request: HttpRequest, candidate: str | None) -> str:
     return settings.LOGIN_REDIRECT_URL if settings.LOGIN_REDIRECT_URL.startswith("/") else "/"
 
 
-def complete_sign_in(request: HttpRequest, user, *, door: str, backend: str, next_url: str | None = None):
-    """Sign ``user`` in through ``door`` and go on to ``next_url`` (checked to be ours)."""
-    login(request, user, backend=backend)
-    request.session[SESSION_DOOR] = door
-    logger.info("Signed in %s through %s", user.get_username(), door)
-    return HttpResponseRedirect(safe_next(request, next_url))
+def complete_sign_in(request: HttpRequest, user, *, door: str, backend: str, next_url: str | None = None,
+                     idp_second_factor: bool = False):
+    """Sign ``user`` in through ``door`` and go on to ``next_url`` (checked to be ours); a staff member gives
+    a second factor first unless the provider asserted one we trust (``requests_app.two_factor.signin``)."""
+    return finish_sign_in(request, user, door=door, backend=backend, next_url=safe_next(request, next_url),
+                          idp_second_factor=idp_second_factor)
 
 
 def refused(request: HttpRequest, refusal: IdentityRefused | str, *, door: str, status: int = 403) -> HttpResponse:

@@ -13,7 +13,15 @@ from pypdf import PdfReader
 from billing.models import Invoice, InvoiceStatus
 from requests_app import roles
 from tests.billing.factories import BillingSettingsFactory, ReceivableFactory
-from tests.factories import PASSWORD, LendingRequestFactory, LibraryFactory, MemberLibraryFactory, StaffFactory
+from tests.e2e.conftest import give_code_if_asked
+from tests.factories import (
+    PASSWORD,
+    LendingRequestFactory,
+    LibraryFactory,
+    MemberLibraryFactory,
+    StaffFactory,
+    give_authenticator,
+)
 
 from .conftest import serious_accessibility_violations as serious_violations
 
@@ -39,6 +47,7 @@ def test_billing_staff_create_last_months_invoices_and_preview_the_draft(live_se
     library = MemberLibraryFactory(symbol="BIL", name="Billing University Library")
     BillingSettingsFactory(library=library)
     clerk = StaffFactory(library=library, username="bill", groups=[roles.BILLING_STAFF])
+    give_authenticator(clerk)
     partner = LibraryFactory(symbol="PTNR", name="Partner College")
     incurred = dt.datetime.combine(month, dt.time(12), tzinfo=dt.UTC)
     charge = ReceivableFactory(request=LendingRequestFactory(library=library, partner=partner),
@@ -48,6 +57,7 @@ def test_billing_staff_create_last_months_invoices_and_preview_the_draft(live_se
     page.get_by_label("Username").fill(clerk.username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    give_code_if_asked(page, clerk.username)
     page.wait_for_url("**/billing/invoices/")
     page.get_by_role("link", name="Create invoices now").click()
     page.wait_for_url("**/billing/invoices/create/")

@@ -17,6 +17,7 @@ from django.core.management import call_command
 from borrowing.states import BorrowingStatus
 from illms.management.commands.seed_demo import DEFAULT_PASSWORD
 from requests_app.models import IllRequest
+from tests.e2e.conftest import give_code_if_asked
 from tests.factories import PASSWORD, IllRequestFactory, MemberLibraryFactory, StaffFactory
 from tests.url_walk import screenshot_folder
 
@@ -63,8 +64,8 @@ class Browser:
         self.page.get_by_label("Username").fill(username)
         self.page.get_by_label("Password").fill(password)
         self.page.get_by_role("button", name="Sign in").click()
-        self.page.wait_for_load_state()
-        assert "/accounts/login/" not in self.page.url, f"{username} could not sign in"
+        give_code_if_asked(self.page, username)
+        assert "/accounts/" not in self.page.url, f"{username} could not sign in"
 
     def open(self, path: str, *, wait_until: str = "load") -> None:
         response = self.page.goto(f"{self.base_url}{path}", wait_until=wait_until)
@@ -114,7 +115,7 @@ def demo_pages() -> dict[str, list[str]]:
                     "/billing/reports/"],
         "reports": ["/statistics/"],
         "illadmin": ["/policies/", "/policies/lending/", "/policies/emails/", "/policies/history/",
-                     "/policies/partners/", "/staff/privacy/access-log/"],
+                     "/policies/partners/", "/staff/privacy/access-log/", "/accounts/security/"],
         "admin": ["/admin/", "/admin/requests_app/illrequest/", f"/admin/requests_app/illrequest/{lending.pk}/change/",
                   "/admin/auth/user/add/", "/admin/axes/accessattempt/",
                   "/admin/django_celery_beat/periodictask/add/", "/api/v1/requests/"],

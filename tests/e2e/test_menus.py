@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from requests_app import roles
-from tests.e2e.conftest import serious_accessibility_violations
-from tests.factories import PASSWORD, StaffFactory
+from tests.e2e.conftest import give_code_if_asked, serious_accessibility_violations
+from tests.factories import PASSWORD, StaffFactory, give_authenticator
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -24,6 +24,7 @@ def sign_in(page, live_server, user) -> None:
     page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    give_code_if_asked(page, user.username)
     page.wait_for_url(f"{live_server.url}/")
     page.goto(f"{live_server.url}/help/")
 
@@ -31,6 +32,7 @@ def sign_in(page, live_server, user) -> None:
 def test_the_administrators_menu_fits_one_line_at_1366_pixels(live_server, laptop):
     admin = StaffFactory(username="ian", first_name="Ian", last_name="Adeyemi-Okonkwo", is_staff=True,
                          groups=[roles.ILL_ADMINISTRATOR])
+    give_authenticator(admin)
     sign_in(laptop, live_server, admin)
     items = laptop.locator("nav[aria-label=Main] .navbar-nav > .nav-item")
     assert items.count() >= 6

@@ -29,6 +29,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from billing.models import BillingSettings, Budget, Direction, ExchangeRate, FeeSchedule, Service
 from billing.services import charge_for_event, create_monthly_invoices
@@ -63,6 +64,8 @@ from requests_app.models import (
 from requests_app.partners import outbox
 from requests_app.partners.keys import issue_api_key
 from requests_app.services import perform
+from requests_app.two_factor import policy as two_factor_policy
+from requests_app.two_factor.demo import DEMO_SECRET, give_demo_authenticator
 from requests_app.workflow import Actor, Transition, Workflow, WorkflowError, registry
 
 DEFAULT_PASSWORD = "illms-demo"
@@ -730,6 +733,8 @@ class Command(BaseCommand):
             StaffProfile.objects.get_or_create(user=user, defaults={"library": self.libraries[staff.library]})
             if staff.groups:
                 user.groups.add(*Group.objects.filter(name__in=staff.groups))
+            if two_factor_policy.required_for(user):
+                give_demo_authenticator(user)
             accounts.append((user, staff.role))
         desks = {p.code: p for p in PickupLocation.objects.filter(library=self.demo)}
         for n, patron in enumerate(PATRONS, start=1):
@@ -774,6 +779,14 @@ class Command(BaseCommand):
         self.stdout.write("  ".join("-" * width for width in widths))
         for line in lines[1:]:
             self.stdout.write(line)
+        with_app = set(TOTPDevice.objects.filter(user__in=[u for u, _role in accounts], confirmed=True)
+                       .values_list("user_id", flat=True))
+        asked = [u.get_username() for u, _role in accounts if u.pk in with_app]
+        if asked:
+            self.stdout.write("")
+            self.stdout.write(f"Two factors: {', '.join(asked)} give a code after the password. Their demo "
+                              f"authenticator's secret is published: {DEMO_SECRET} (add it to an authenticator app, "
+                              f"or run oathtool --totp -b {DEMO_SECRET}); the demo's code page also shows the code.")
 
     # Requests ---------------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from requests_app.identity.doors import door_library
 from requests_app.identity.mapping import UnreadableAttribute, read_attributes
 from requests_app.identity.provisioning import IdentityRefused, provision
 from requests_app.identity.views import complete_sign_in, refused, safe_next
+from requests_app.two_factor.policy import asserted_mfa
 
 logger = logging.getLogger(__name__)
 DOOR = "cas"
@@ -75,8 +76,11 @@ def callback(request: HttpRequest) -> HttpResponse:
         return refused(request, str(exc), door=DOOR)
     except IdentityRefused as exc:
         return refused(request, exc, door=DOOR)
+    # Apereo CAS releases the multifactor provider it used (authnContextClass, e.g. mfa-duo) when asked to.
+    mfa_attribute = settings.ILLMS_2FA_CAS_MFA_ATTRIBUTE
+    mfa = answer.attributes.get(mfa_attribute, []) if mfa_attribute else []
     response = complete_sign_in(request, user, door=DOOR, backend=BACKEND,
-                                next_url=request.session.pop(SESSION_NEXT, None))
+                                next_url=request.session.pop(SESSION_NEXT, None), idp_second_factor=asserted_mfa(mfa))
     request.session.save()
     cas.remember_ticket(ticket, request.session.session_key)
     return response

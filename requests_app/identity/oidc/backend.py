@@ -40,6 +40,8 @@ class OIDCBackend(OIDCAuthenticationBackend):
         self.OIDC_RP_SIGN_ALGO = settings.OIDC_RP_SIGN_ALGO
         self.OIDC_RP_IDP_SIGN_KEY = None
         self.tokens: dict[str, str] = {}
+        #: How the provider authenticated the person (the ID token's ``amr`` list and ``acr``), for two factors.
+        self.authentication_claims: dict = {}
 
     def _resolve(self) -> None:
         found = endpoints()
@@ -112,6 +114,9 @@ class OIDCBackend(OIDCAuthenticationBackend):
         userinfo = self.get_userinfo(access_token, id_token, payload)
         if userinfo and str(userinfo.get("sub", "")) != str(payload.get("sub", "")):
             raise TokenRejected("the userinfo answer is about another person than the ID token (sub)")
+        amr = payload.get("amr")
+        self.authentication_claims = {"amr": [str(v) for v in amr] if isinstance(amr, list) else [],
+                                      "acr": str(payload.get("acr") or "")}
         claims = {k: v for k, v in payload.items() if k not in _PROTOCOL_CLAIMS}
         claims.update(userinfo)
         try:

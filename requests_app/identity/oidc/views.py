@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from django.views import View
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
+from requests_app.two_factor.policy import asserted_mfa
+
 from ..provisioning import IdentityRefused
 from ..views import complete_sign_in, refused
 from .backend import BACKEND, DOOR, OIDCBackend, TokenRejected
@@ -68,7 +70,10 @@ class SignInCallback(OIDCAuthenticationCallbackView):
 
     def login_success(self) -> HttpResponse:
         next_url = self.request.session.pop("oidc_login_next", None)
-        response = complete_sign_in(self.request, self.user, door=DOOR, backend=BACKEND, next_url=next_url)
+        # The ID token's amr (RFC 8176: "mfa", "otp", "hwk", …) or acr says how the provider authenticated the person.
+        claims = self.backend.authentication_claims
+        response = complete_sign_in(self.request, self.user, door=DOOR, backend=BACKEND, next_url=next_url,
+                                    idp_second_factor=asserted_mfa([*claims.get("amr", ()), claims.get("acr", "")]))
         if self.backend.tokens.get("id_token"):
             self.request.session[SESSION_ID_TOKEN] = self.backend.tokens["id_token"]
         return response

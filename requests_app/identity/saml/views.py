@@ -22,6 +22,8 @@ from saml2.saml import NameID, name_id_from_string
 from saml2.sigver import MissingKey, SignatureError
 from saml2.validate import ResponseLifetimeExceed, ToEarly
 
+from requests_app.two_factor.policy import asserted_mfa
+
 from ..doors import door_library
 from ..mapping import UnreadableAttribute, read_attributes
 from ..provisioning import IdentityRefused, provision
@@ -126,7 +128,11 @@ def assertion_consumer(request: HttpRequest) -> HttpResponse:
         return refused(request, refusal if isinstance(refusal, IdentityRefused) else str(refusal), door=DOOR)
     next_url = cache.get(f"saml:next:{request_id}") or ""
     cache.delete(f"saml:next:{request_id}")
-    done = complete_sign_in(request, user, door=DOOR, backend=BACKEND, next_url=next_url)
+    # The assertion's AuthnContextClassRef says how the provider authenticated the person (REFEDS MFA: a second
+    # factor); a trusted one spares staff our own code (requests_app/two_factor).
+    contexts = [class_ref for class_ref, _authorities, _instant in response.authn_info()]
+    done = complete_sign_in(request, user, door=DOOR, backend=BACKEND, next_url=next_url,
+                            idp_second_factor=asserted_mfa(contexts))
     request.session[SESSION_SAML] = {"name_id": str(response.name_id), "idp": response.issuer(),
                                      "session_index": response.session_index()
                                      if hasattr(response, "session_index") else _session_index(response)}

@@ -133,7 +133,7 @@ class IdentityProvider:
         response = str(idp.create_authn_response(
             {k: list(v) for k, v in user["attributes"].items()}, userid=params["username"],
             name_id=self._name_id(params["username"], response_args["sp_entity_id"], idp),
-            authn={"class_ref": PASSWORD, "authn_auth": idp.config.entityid},
+            authn={"class_ref": state.get("class_ref", PASSWORD), "authn_auth": idp.config.entityid},
             sign_assertion=state.get("sign_assertion", True), sign_response=False, **response_args))
         if state.get("tamper"):
             old, new = state["tamper"]
