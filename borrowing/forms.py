@@ -230,12 +230,14 @@ class PreferencesForm(forms.ModelForm):
 
     class Meta:
         model = PatronProfile
-        fields = ["notify_by_email", "due_date_reminders", "pickup_location"]
+        fields = ["notify_by_email", "due_date_reminders", "pickup_location", "language"]
         labels = {
             "notify_by_email": _("E-mail me when my requests change (ready for pickup, delivered, recalled)"),
             "due_date_reminders": _("Remind me by e-mail before a loan is due"),
             "pickup_location": _("Usual pickup location"),
+            "language": _("Language of my pages and e-mails"),
         }
+        help_texts = {"language": _("The language switcher at the top of every page changes it too.")}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

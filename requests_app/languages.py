@@ -48,10 +48,31 @@ def recipient_language(user) -> str:
 
 
 def remember_at_sign_in(sender, request: HttpRequest, user, **kwargs) -> None:
-    """``user_logged_in`` receiver: the profile's language into the new session (none chosen: nothing)."""
+    """``user_logged_in`` receiver: the profile's language into the new session.
+
+    A person whose profile holds no language yet but who chose one in the header before signing in (the
+    language cookie) keeps that choice: it is saved on their profiles.
+    """
+    if request is None or not hasattr(request, "session"):
+        return
     language = profile_language(user)
-    if language and request is not None and hasattr(request, "session"):
+    if not language:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if not chosen or supported(chosen) != chosen:
+            return
+        language = chosen
+        PatronProfile.objects.filter(user=user, language="").update(language=language)
+        StaffProfile.objects.filter(user=user, language="").update(language=language)
+    request.session[SESSION_KEY] = language
+
+
+def remember_language(request: HttpRequest, language: str) -> None:
+    """``language`` (``""``: the site's default) for the rest of this session, as saved on the profile."""
+    if supported(language):
         request.session[SESSION_KEY] = language
+        translation.activate(language)
+    else:
+        request.session.pop(SESSION_KEY, None)
 
 
 @require_POST

@@ -313,7 +313,10 @@ class PatronCategory(models.TextChoices):
 def language_choices() -> list[tuple[str, str]]:
     """The languages a person may choose (``LANGUAGES``), empty for the site's default; a callable, so a site
     configured for en-gb English does not need a migration of its own."""
-    return [("", _("The site's default")), *settings.LANGUAGES]
+    from django.utils.translation import get_language_info
+
+    return [("", _("The site's default")),
+            *((code, get_language_info(code)["name_local"].capitalize()) for code, _name in settings.LANGUAGES)]
 
 
 class PatronProfile(models.Model):

@@ -15,8 +15,10 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from requests_app import catalogue, identifiers, open_access
 from requests_app.actors import ActorKind
@@ -183,14 +185,22 @@ def submit_for_patron(*, staff, library: Library, patron, channel: str, copyrigh
 
 
 def update_preferences(*, profile: PatronProfile, notify_by_email: bool, due_date_reminders: bool,
-                       pickup_location: PickupLocation | None) -> PatronProfile:
-    """Save a patron's notification preferences and usual pickup location (one of their library's)."""
+                       pickup_location: PickupLocation | None, language: str | None = None) -> PatronProfile:
+    """Save a patron's notification preferences, usual pickup location (one of their library's) and, when given,
+    the language of their pages and e-mails (one of ``LANGUAGES``, or ``""`` for the site's)."""
     if pickup_location is not None and (pickup_location.library_id != profile.library_id
                                         or not pickup_location.active):
-        raise ValidationError({"pickup_location": "Choose one of your library's pickup locations."},
+        raise ValidationError({"pickup_location": gettext("Choose one of your library's pickup locations.")},
                               code="invalid_pickup_location")
+    fields = ["notify_by_email", "due_date_reminders", "pickup_location"]
+    if language is not None:
+        if language and language not in dict(settings.LANGUAGES):
+            raise ValidationError({"language": gettext("Choose one of the languages offered.")},
+                                  code="invalid_language")
+        profile.language = language
+        fields.append("language")
     profile.notify_by_email = notify_by_email
     profile.due_date_reminders = due_date_reminders
     profile.pickup_location = pickup_location
-    profile.save(update_fields=["notify_by_email", "due_date_reminders", "pickup_location"])
+    profile.save(update_fields=fields)
     return profile

@@ -20,6 +20,7 @@ from requests_app import history
 from requests_app import services as request_services
 from requests_app.citation_lookup import complete_citation
 from requests_app.desk_views import confirmation_page, needs_confirmation, run_action
+from requests_app.languages import remember_language
 from requests_app.models import EventSource, IllRequest, RequestFormat, Role
 from requests_app.openurl import parse_openurl
 from requests_app.workflow import Actor, WorkflowError, registry
@@ -227,6 +228,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             _add_service_errors(form, exc)
         else:
+            remember_language(request, profile.language)
             messages.success(request, _("Your preferences were saved."))
             return redirect("patron-preferences")
     return render(request, "borrowing/patron/preferences.html", {"form": form})

@@ -94,3 +94,47 @@ def test_the_javascript_catalogue_answers_in_the_active_language(client, compile
     response = client.get(reverse("javascript-catalog"), HTTP_ACCEPT_LANGUAGE="de")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/javascript")
     assert "django.gettext" in response.content.decode()
+
+
+def test_a_patron_chooses_their_language_on_the_preferences_page(client):
+    patron = PatronFactory()
+    client.force_login(patron)
+    response = client.post(reverse("patron-preferences"), {"notify_by_email": "on", "language": "es"})
+    assert response.status_code == 302
+    assert PatronProfile.objects.get(user=patron).language == "es"
+    assert client.get(reverse("patron-preferences")).headers["Content-Language"] == "es"
+
+
+def test_a_patron_may_go_back_to_the_sites_language(client):
+    patron = PatronFactory()
+    PatronProfile.objects.filter(user=patron).update(language="fr")
+    client.force_login(patron)
+    client.post(reverse("patron-preferences"), {"notify_by_email": "on", "language": ""})
+    assert PatronProfile.objects.get(user=patron).language == ""
+    assert SESSION_KEY not in client.session
+
+
+def test_an_unknown_language_on_the_preferences_page_is_an_error_that_saves_nothing(client):
+    patron = PatronFactory()
+    client.force_login(patron)
+    response = client.post(reverse("patron-preferences"), {"notify_by_email": "on", "due_date_reminders": "",
+                                                            "language": "xx"})
+    assert response.status_code == 200 and "language" in response.context["form"].errors
+    profile = PatronProfile.objects.get(user=patron)
+    assert (profile.language, profile.due_date_reminders) == ("", True)
+
+
+def test_a_language_chosen_before_signing_in_is_kept_on_the_profile(client):
+    patron = PatronFactory()
+    client.post(reverse("set_language"), {"language": "fr", "next": "/accounts/login/"})
+    client.post(reverse("login"), {"username": patron.username, "password": PASSWORD})
+    assert PatronProfile.objects.get(user=patron).language == "fr"
+    assert client.get(reverse("patron-requests")).headers["Content-Language"] == "fr"
+
+
+def test_a_language_chosen_before_signing_in_does_not_replace_the_profiles(client):
+    patron = PatronFactory()
+    PatronProfile.objects.filter(user=patron).update(language="de")
+    client.post(reverse("set_language"), {"language": "fr", "next": "/accounts/login/"})
+    client.post(reverse("login"), {"username": patron.username, "password": PASSWORD})
+    assert PatronProfile.objects.get(user=patron).language == "de"
