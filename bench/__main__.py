@@ -153,6 +153,7 @@ def main() -> None:
         if "pages" in wanted:
             step["pages"] = run_measure("pages", iterations=iterations_for(size))
         if "reports" in wanted:
+            step["rollup"] = run_measure("rollup")
             step["reports"] = run_measure("reports", iterations=5)
         if "api" in wanted:
             step["api"] = run_measure("api", seconds=args.api_seconds)

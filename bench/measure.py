@@ -32,6 +32,12 @@ def reports(args) -> dict:
     return measure_pages.measure_reports(iterations=args.iterations)
 
 
+def rollup(args) -> dict:
+    from . import pages as measure_pages
+
+    return measure_pages.measure_rollup()
+
+
 def api(args) -> dict:
     from . import api as measure_api
 
@@ -62,7 +68,7 @@ def holdings(args) -> dict:
     return jobs.measure_holdings_import(records=args.count)
 
 
-MEASURES = {f.__name__: f for f in (grow, pages, reports, api, intake, reminders, invoices, holdings)}
+MEASURES = {f.__name__: f for f in (grow, pages, rollup, reports, api, intake, reminders, invoices, holdings)}
 
 
 def main() -> None:
