@@ -330,3 +330,24 @@ def test_a_bad_dropped_file_becomes_a_failed_load_that_says_why(library, setting
 def test_without_a_drop_folder_the_nightly_load_does_nothing(settings):
     settings.ILLMS_PATRON_LOAD_DROP_DIR = ""
     assert loads.load_dropped_files() == 0
+
+
+def test_the_command_loads_a_file_and_prints_the_counts_and_errors(library, tmp_path, capsys):
+    from django.core.management import call_command
+
+    path = tmp_path / "patrons.csv"
+    path.write_text("barcode,category\n2100001,faculty\n,faculty\n")
+    call_command("load_patrons", library.symbol, str(path))
+    out, err = capsys.readouterr()
+    assert "2 of 2 records read: 1 created" in out and "line 3, barcode: The library card barcode is missing." in err
+    assert PatronProfile.objects.get().library == library
+
+
+def test_the_command_refuses_a_bad_file_with_its_reason(library, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "patrons.json"
+    path.write_text("{not json")
+    with pytest.raises(CommandError, match="not JSON"):
+        call_command("load_patrons", library.symbol, str(path))
+    assert not PatronLoad.objects.exists()
