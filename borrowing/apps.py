@@ -29,4 +29,10 @@ class BorrowingConfig(AppConfig):
         note_written.connect(on_note_written, dispatch_uid="borrowing-note-to-patron")
         register_kinds(KINDS.values())
 
+        from requests_app.catalogue import register_finder
+        from requests_app.directory.holdings import own_catalogue_items
+
+        # Before a patron borrows: the member library's own catalogue over SRU, beside its imported holdings.
+        register_finder(own_catalogue_items)
+
         from . import receivers  # noqa: F401  (connects the privacy purge signal)

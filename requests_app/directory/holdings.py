@@ -15,14 +15,17 @@ catalogues, and the libraries their holder codes name.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Q
 from django.db.models.functions import Upper
 
+from ..catalogue import OwnedItem
 from ..models import Library
 from . import sru
 
@@ -165,3 +168,37 @@ def _attribute(lookup: HoldingsLookup, targets: list[Library], answers: dict[int
                 library_id=library_id, source=target.symbol, call_number=h["call_number"], location=h["location"],
                 available=h["available"], status=h["status"]))
     lookup.unmatched_codes = sorted(unmatched)
+
+
+_NOT_CIRCULATING = ("not for loan", "library use", "reference", "in-library use")
+
+
+def own_catalogue_items(*, library: Library, citation: Mapping[str, Any]) -> list[OwnedItem]:
+    """What member ``library``'s own catalogue (its SRU base URL) lists for ``citation``, asked before borrowing.
+
+    A finder for ``requests_app.catalogue`` (registered at start-up): nothing without a base URL or
+    anything to search by; at most ``ILLMS_SRU_TIME_LIMIT_SECONDS``; a catalogue that fails or is slow
+    finds nothing (the patron's request goes on). Answers are cached as the rota's look-ups are.
+    """
+    if not library.sru_base_url:
+        return []
+    copy = citation.get("format") in ("article", "chapter")
+    try:
+        query = sru.build_cql(isbn=str(citation.get("isbn") or ""), issn=str(citation.get("issn") or ""),
+                              oclc_number=str(citation.get("oclc_number") or ""),
+                              title=str((citation.get("container_title") if copy else "") or citation.get("title")
+                                        or ""),
+                              author="" if copy else str(citation.get("author") or ""))
+    except ValueError:
+        return []
+    key = _cache_key(library, query)
+    answer = cache.get(key)
+    if answer is None:
+        try:
+            answer = _ask(library, query, settings.ILLMS_SRU_TIME_LIMIT_SECONDS)
+        except sru.SruError:
+            return []
+        cache.set(key, answer, timeout=settings.ILLMS_SRU_CACHE_SECONDS)
+    return [OwnedItem(title=h["record"], call_number=h["call_number"], location=h["location"],
+                      circulates=not any(word in (h["status"] or "").lower() for word in _NOT_CIRCULATING))
+            for h in answer]

@@ -55,3 +55,23 @@ def test_a_holding_found_by_title_and_author_is_pointed_out_too(client, patron):
     response = client.post(form_url(), {**BOOK, "isbn": ""})
     assert "The library already has this" in response.content.decode()
     assert not IllRequest.objects.exists()
+
+
+def test_a_book_the_librarys_own_sru_catalogue_lists_is_pointed_out_with_its_call_number(
+        client, patron, zebra_catalogue):
+    library = patron.patron_profile.library
+    library.sru_base_url = zebra_catalogue.url("aaa")
+    library.save()
+    response = client.post(form_url(), BOOK)
+    content = response.content.decode()
+    assert "The library already has this" in content and "Q175 .K95 1970" in content
+    assert not IllRequest.objects.exists()
+
+
+def test_an_own_catalogue_that_does_not_answer_never_stops_the_request(client, patron, silent_catalogue, settings):
+    settings.ILLMS_SRU_TIME_LIMIT_SECONDS = 0.5
+    library = patron.patron_profile.library
+    library.sru_base_url = silent_catalogue.url
+    library.save()
+    assert client.post(form_url(), BOOK).status_code == 302
+    assert IllRequest.objects.count() == 1
