@@ -5,7 +5,8 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
 from pypdf import PdfReader, PdfWriter
 
 from requests_app.barcodes import code128_svg
@@ -49,7 +50,10 @@ def shipping_labels(requests: Sequence[IllRequest]) -> bytes:
 
 
 def cover_sheet(request: IllRequest) -> bytes:
-    return _render("lending/pdf/cover_sheet.html", {"ill_request": request, "sent_at": timezone.now()})
+    """The copyright cover sheet in front of a copy we deliver: it travels with the copy to the borrower and its
+    patron, so it is in our site's default language (``LANGUAGE_CODE``), not in the clerk's."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _render("lending/pdf/cover_sheet.html", {"ill_request": request, "sent_at": timezone.now()})
 
 
 def with_cover_sheet(cover: bytes, scan: bytes) -> bytes:

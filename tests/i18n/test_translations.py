@@ -88,3 +88,21 @@ def test_dates_on_a_patrons_page_follow_their_language(client, compiled_translat
     client.post(reverse("set_language"), {"language": "de", "next": "/"})
     page = client.get(reverse("patron-request", args=[request.pk])).content.decode()
     assert "24.12.2026" in page and "Rückgabe bis" in page
+
+
+@pytest.mark.django_db
+def test_the_cover_sheet_of_a_copy_is_in_the_sites_language_whatever_the_clerks(compiled_translations, settings):
+    import io
+
+    from django.utils import translation
+    from pypdf import PdfReader
+
+    from lending.pdf import cover_sheet
+    from tests.factories import LendingRequestFactory
+
+    settings.LANGUAGE_CODE = "de"
+    request = LendingRequestFactory()
+    with translation.override("fr"):
+        pdf = cover_sheet(request)
+    text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert "Fernleihkopie, geliefert von" in text and "urheberrechtlich" in text
