@@ -293,5 +293,5 @@ def describe(queue: SavedQueue, query: SavedQuery, *, library: Library) -> list[
     else:
         rows.append(("Sorted by", "The queue’s usual order"))
     labels = {c.key: c.label for c in queue.columns.columns}
-    rows.append(("Extra columns", ", ".join(labels[key] for key in query.columns) or "None"))
+    rows.append(("Extra columns", ", ".join(labels.get(key, key) for key in query.columns) or "None"))
     return rows

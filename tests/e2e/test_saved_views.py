@@ -1,4 +1,5 @@
-"""In a real browser, a borrowing clerk saves the queue as they set it up, reopens it by name, and deletes it.
+"""In a real browser, a clerk saves the queue as they set it up, reopens it by name, and deletes it: on the borrowing
+desk with JavaScript (htmx, the confirmation dialog), on the lending desk without (the confirmation page).
 
 The screenshots go to the folder ILLMS_SCREENSHOT_DIR names (by default var/screenshots/), under saved-views/.
 """
@@ -10,9 +11,10 @@ import re
 import pytest
 
 from borrowing.states import BorrowingStatus
+from lending.states import LendingStatus
 from requests_app.models import SavedQueueView
 from tests.e2e.conftest import serious_accessibility_violations
-from tests.factories import PASSWORD, IllRequestFactory, MemberLibraryFactory, StaffFactory
+from tests.factories import PASSWORD, IllRequestFactory, LendingRequestFactory, MemberLibraryFactory, StaffFactory
 from tests.url_walk import screenshot_folder
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -93,3 +95,57 @@ def test_a_clerk_saves_a_view_of_the_queue_reopens_it_and_deletes_it(live_server
     assert page.get_by_text("None yet").is_visible()
     assert not SavedQueueView.objects.filter(owner=staff).exists()
     page.screenshot(path=str(shots / "queue-after-delete.png"), full_page=True)
+
+
+@pytest.fixture
+def desk_without_javascript(browser):
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, java_script_enabled=False)
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()
+
+
+def test_a_lending_clerk_without_javascript_saves_reopens_and_deletes_a_view(live_server, desk_without_javascript):
+    page = desk_without_javascript
+    shots = screenshot_folder() / "saved-views"
+    shots.mkdir(parents=True, exist_ok=True)
+    home = MemberLibraryFactory(symbol="HOME")
+    staff = StaffFactory(library=home, username="lee")
+    new = LendingRequestFactory(library=home, status=LendingStatus.NEW, title="Leviathan")
+    shipped = LendingRequestFactory(library=home, status=LendingStatus.SHIPPED, title="Walden")
+
+    page.goto(f"{live_server.url}/lending/?status={LendingStatus.NEW}")
+    page.get_by_label("Username").fill(staff.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/lending/?status=new")
+    page.get_by_label("Sort by").select_option(label="Title, descending")
+    page.get_by_label("Call number").uncheck()
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_url("**sort=-title**")
+
+    page.get_by_text("Save this view").click()
+    page.get_by_label("Name of the view").fill("New, by title")
+    page.get_by_role("button", name="Save view").click()
+    page.wait_for_url("**/lending/?**")
+    assert page.get_by_text("Saved the view “New, by title”.").is_visible()
+    assert page.locator("#saved-views [aria-current=page]").inner_text().startswith("New, by title")
+
+    page.goto(f"{live_server.url}/lending/")
+    assert page.get_by_role("link", name=shipped.number).is_visible()
+    page.locator("#saved-views").get_by_role("link", name="New, by title", exact=True).click()
+    page.wait_for_url("**status=new**")
+    assert page.get_by_role("link", name=new.number).is_visible()
+    assert page.get_by_role("link", name=shipped.number).count() == 0
+    assert page.locator("th[data-column=call_number]").count() == 0
+
+    page.get_by_role("link", name="Edit the view New, by title").click()
+    page.get_by_role("button", name="Delete this view").click()
+    # The confirmation page, as a browser without JavaScript gets it (axe needs JavaScript: not run here).
+    assert page.get_by_text("The saved view “New, by title” will be deleted.").is_visible()
+    page.screenshot(path=str(shots / "lending-delete-confirmation.png"), full_page=True)
+    assert SavedQueueView.objects.filter(owner=staff).exists()
+    page.get_by_role("button", name="Confirm: Delete the view “New, by title”").click()
+    page.wait_for_url("**/lending/")
+    assert page.get_by_text("Deleted the view “New, by title”.").is_visible()
+    assert not SavedQueueView.objects.filter(owner=staff).exists()
