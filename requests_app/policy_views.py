@@ -182,7 +182,11 @@ def ncip(request: HttpRequest, library: Library) -> HttpResponse:
             messages.success(request, "NCIP settings saved. They apply to the calls sent from now on.")
             return redirect("policies:ncip")
         messages.error(request, "Nothing was saved: please correct the fields marked below.")
+    probe = None
+    asked = (request.GET.get("user") or "").strip()[:100]
+    if asked and request.method == "GET":
+        probe = connections.probe(instance, user_id=asked)
     return render(request, "policies/ncip.html", {
         "library": library, "form": form, "tab": "ncip", "connection": instance,
-        "profiles": list(profiles.PROFILES.values()), "profile": instance.profile,
+        "profiles": list(profiles.PROFILES.values()), "profile": instance.profile, "probe": probe, "asked": asked,
     })

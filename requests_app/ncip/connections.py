@@ -59,3 +59,23 @@ def client_for(connection: NcipConnection, *, timeout: float | None = None, on_e
                         timeout=float(timeout if timeout is not None else connection.timeout_seconds))
     return NcipClient(endpoint, connection.profile, schema_dir=settings.ILLMS_NCIP_SCHEMA_DIR,
                       max_bytes=settings.ILLMS_NCIP_MAX_BODY_BYTES, on_exchange=on_exchange)
+
+
+def probe(connection: NcipConnection, *, user_id: str) -> dict:
+    """Ask the ILS about ``user_id`` now (LookupUser, the patron check's time limit), for the Policies page:
+    ``{"ok": bool, "words": str}``; never raises."""
+    from .errors import NcipError
+
+    if not connection.pk or not connection.ready:
+        return {"ok": False, "words": "Switch NCIP on and save the address and both agency ids first."}
+    try:
+        answer = client_for(connection, timeout=connection.lookup_timeout_seconds).lookup_user(user_id)
+    except credentials.CredentialError as exc:
+        return {"ok": False, "words": str(exc)}
+    except NcipError as exc:
+        return {"ok": False, "words": f"{connection.profile.label} answered: {exc}"}
+    user = answer.user
+    details = [part for part in (user.name, user.category and f"category {user.category}",
+                                 user.block_reason() and f"blocked: {user.block_reason()}") if part] if user else []
+    return {"ok": True, "words": f"{connection.profile.label} knows {answer.user_id or user_id}"
+                                 + (f" ({', '.join(details)})" if details else "") + "."}

@@ -93,3 +93,22 @@ def test_an_administrator_changes_only_their_own_librarys_connection(admin_clien
     admin_client.post(URL, form_data())
     assert NcipConnection.objects.filter(library=home).exists()
     assert not NcipConnection.objects.filter(library=other).exists()
+
+
+@pytest.fixture
+def connected(home, settings, ils, ncip_schema_dir):
+    settings.ILLMS_NCIP_SCHEMA_DIR = ncip_schema_dir
+    return NcipConnection.objects.create(library=home, enabled=True, ils="koha", endpoint=ils.url,
+                                         our_agency_id="ILLMS", ils_agency_id="HOME", lookup_timeout_seconds=1)
+
+
+def test_the_administrator_checks_the_connection_by_asking_about_a_user(admin_client, connected, ils):
+    ils.add_user("ILL-BRW", name="Borrowing library", category="ill")
+    page = admin_client.get(URL, {"user": "ILL-BRW"}).content.decode()
+    assert "Koha knows ILL-BRW (Borrowing library, category ill)." in page
+
+
+def test_checking_a_connection_to_an_ils_that_is_down_says_so(admin_client, connected, ils):
+    ils.down()
+    page = admin_client.get(URL, {"user": "ILL-BRW"}).content.decode()
+    assert "Koha answered: the ILS answered HTTP 503 to LookupUser" in page

@@ -122,6 +122,7 @@ class TestOnTheDesk:
     def test_alma_knows_patrons_by_primary_id_and_has_no_renew_or_delete(self, home, connect, ils,
                                                                         django_capture_on_commit_callbacks):
         connect(home, ils="alma")
+        ils.offer_only(PROFILES["alma"].services)  # the responder answers as Alma does
         request = self._loan(home, ils, django_capture_on_commit_callbacks)
         assert ils.services_received() == ["AcceptItem", "CheckOutItem", "CheckInItem"]
         assert sent(ils, "AcceptItem").findtext(".//n:UserIdentifierValue", namespaces=N) == "U123"
@@ -132,5 +133,6 @@ class TestOnTheDesk:
     def test_koha_loans_end_with_the_check_in_not_a_delete(self, home, connect, ils,
                                                           django_capture_on_commit_callbacks):
         connect(home, ils="koha")
+        ils.offer_only(PROFILES["koha"].services)
         self._loan(home, ils, django_capture_on_commit_callbacks)
         assert ils.services_received() == ["AcceptItem", "CheckOutItem", "RenewItem", "CheckInItem"]
