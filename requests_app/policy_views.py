@@ -170,7 +170,7 @@ def signin(request: HttpRequest, library: Library) -> HttpResponse:
 @ill_administrator
 def ncip(request: HttpRequest, library: Library) -> HttpResponse:
     """The library's ILS over NCIP (``requests_app.ncip``): the connection, and what the chosen ILS's profile does."""
-    from .ncip import connections, profiles
+    from .ncip import codec, connections, profiles
 
     instance = NcipConnection.objects.filter(library=library).first() or NcipConnection(library=library)
     form = NcipConnectionForm(request.POST or None, instance=instance, library=library)
@@ -189,4 +189,6 @@ def ncip(request: HttpRequest, library: Library) -> HttpResponse:
     return render(request, "policies/ncip.html", {
         "library": library, "form": form, "tab": "ncip", "connection": instance,
         "profiles": list(profiles.PROFILES.values()), "profile": instance.profile, "probe": probe, "asked": asked,
+        "schema_missing": "" if codec.schema_path(settings.ILLMS_NCIP_SCHEMA_DIR).is_file()
+        else str(codec.schema_path(settings.ILLMS_NCIP_SCHEMA_DIR)),
     })

@@ -112,3 +112,8 @@ def test_checking_a_connection_to_an_ils_that_is_down_says_so(admin_client, conn
     ils.down()
     page = admin_client.get(URL, {"user": "ILL-BRW"}).content.decode()
     assert "Koha answered: the ILS answered HTTP 503 to LookupUser" in page
+
+
+def test_the_page_warns_when_the_schema_is_not_installed(admin_client, settings, tmp_path):
+    settings.ILLMS_NCIP_SCHEMA_DIR = tmp_path
+    assert "The NCIP 2.02 schema is not installed on the server" in admin_client.get(URL).content.decode()
