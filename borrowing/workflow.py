@@ -33,7 +33,7 @@ from .services import copyright as copyright_services
 from .services import loans, review
 from .services.downloads import record_link
 from .services.notifications import write_for_event
-from .services.rota import build_rota, close_current_entry
+from .services.rota import auto_send_first_lender, build_rota, close_current_entry
 from .states import DESCRIPTIONS, FINAL, BorrowingStatus
 from .tasks import advance_rota
 
@@ -189,10 +189,14 @@ def route_copyright_after_verify(request: IllRequest, event) -> None:
 
 
 def build_rota_when_sourcing(request: IllRequest, event) -> None:
-    """Entering sourcing: build the rota if it has no lender waiting (staff may then edit it)."""
+    """Entering sourcing: build the rota if it has no lender waiting (staff may then edit it); a format the
+    library's policy sends automatically goes to the first lender at once."""
     current = IllRequest.objects.filter(pk=request.pk, status=BorrowingStatus.SOURCING).first()
-    if current is not None and not RotaEntry.objects.filter(request=current, status=RotaStatus.PENDING).exists():
+    if current is None:
+        return
+    if not RotaEntry.objects.filter(request=current, status=RotaStatus.PENDING).exists():
         build_rota(request=current)
+    auto_send_first_lender(current)
 
 
 def queue_advance_rota(request: IllRequest, event) -> None:

@@ -76,6 +76,10 @@ POLICIES: tuple[Declared, ...] = (
              BORROWING, 7, "ILLMS_DUE_SOON_DAYS", (1, 90)),
     Declared("rota_max_lenders", "lenders in a rota", "The most lenders a request's rota lists.",
              BORROWING, 10, "ILLMS_ROTA_MAX_LENDERS", (1, 50)),
+    Declared("auto_send_formats", "send to the first lender automatically",
+             "Format code → true: a request of that format goes to the first lender of its rota as soon as it "
+             "passes review (verified, or cleared for copyright), without staff pressing Send.",
+             BORROWING, {}),
     Declared("rush_within_days", "rush when needed within (days)",
              "A request needed by a date this many days away or sooner asks the lender for rush service "
              "(ISO 18626 service level Rush); 0: never.",

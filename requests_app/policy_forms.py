@@ -15,6 +15,7 @@ from .models import (
     PatronLoadFormat,
     PatronLoadSettings,
     PatronMatchKey,
+    RequestFormat,
 )
 from .ncip import profiles as ncip_profiles
 from .policy_declarations import BORROWING, BY_NAME, PRIVACY, in_areas
@@ -56,9 +57,16 @@ class BorrowingPolicyForm(forms.ModelForm):
                 initial=limits.get(code),
                 help_text="Empty: the general limit above. 0: this category may not request.")
             self.fields[f"category_{code}"] = field
+        automatic = self.instance.auto_send_formats or {}
+        for code, label in RequestFormat.choices:
+            self.fields[f"auto_send_{code}"] = forms.BooleanField(
+                label=label, required=False, initial=bool(automatic.get(code)))
 
     def category_fields(self):
         return [self[f"category_{code}"] for code, _label in PatronCategory.choices]
+
+    def auto_send_fields(self):
+        return [self[f"auto_send_{code}"] for code, _label in RequestFormat.choices]
 
     def clean(self):
         cleaned = super().clean()
@@ -79,6 +87,8 @@ class BorrowingPolicyForm(forms.ModelForm):
         values["max_active_requests_by_category"] = {
             code: self.cleaned_data[f"category_{code}"] for code, _label in PatronCategory.choices
             if self.cleaned_data.get(f"category_{code}") is not None}
+        values["auto_send_formats"] = {code: True for code, _label in RequestFormat.choices
+                                       if self.cleaned_data.get(f"auto_send_{code}")}
         return values
 
 

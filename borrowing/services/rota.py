@@ -298,6 +298,22 @@ def send_to_next_lender(*, request: IllRequest, actor: Actor, source: str = Even
     return result
 
 
+def auto_send_first_lender(request: IllRequest) -> IllRequest | None:
+    """Send ``request`` (in sourcing) to the first waiting lender of its rota when its library's policy sends its
+    format automatically (``auto_send_formats``). Does nothing otherwise, when no lender waits (staff decide),
+    or when the request left sourcing meanwhile; the send is the system's, recorded as auto-routing."""
+    if not policy_for(request.library).auto_send_formats.get(request.format):
+        return None
+    if next_entry(request) is None:
+        return None
+    try:
+        return send_to_next_lender(request=request, actor=Actor.system("auto-routing"), source=EventSource.JOB)
+    except WorkflowError as exc:
+        if exc.code in {"conflict", "not_allowed"}:
+            return None
+        raise
+
+
 def close_current_entry(request: IllRequest, status: str, reason: str = "", *, now: dt.datetime | None = None) -> int:
     """Close the rota entry of ``request``'s current lender (used inside the answering transition)."""
     if not request.partner_id:
