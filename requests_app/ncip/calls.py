@@ -23,7 +23,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from ..models import NCIP_FINISHED, IllRequest, NcipCall, NcipCallStatus, NcipConnection, Role
+from ..models import NCIP_FINISHED, IllRequest, NcipCall, NcipCallStatus, NcipConnection, Role, ServiceType
 from ..policies import policy_for
 from ..utilities.credentials import CredentialError
 from .client import Exchange, NcipClient
@@ -103,8 +103,7 @@ def lending_arguments(service: str, connection: NcipConnection, request: IllRequ
     user_id = connection.lending_user_for(request.partner) if request.partner_id else ""
     if service == S.REQUEST_ITEM:
         return {"user_id": user_id, "request_id": request.number, "barcode": barcode, "isbn": isbn,
-                "pickup_location": connection.lending_pickup_code, "need_before": _date(request.need_by_date)
-                if getattr(request, "need_by_date", None) else None}
+                "pickup_location": connection.lending_pickup_code, "need_before": _date(request.need_by)}
     if service == S.CHECK_OUT_ITEM:
         return {"user_id": user_id, "barcode": barcode, "due_date": _date(request.due_date),
                 "request_id": request.number}
@@ -163,7 +162,7 @@ def hook(service: str, *, when: Callable[[IllRequest, object], bool] | None = No
         if connection is None or not connection.ready or not _side_on(connection, request.role):
             return
         if request.role == Role.BORROWING:
-            if request.service_type == "copy" or not request.patron_id:
+            if request.service_type == ServiceType.COPY or not request.patron_id:
                 return
             if service == S.CHECK_OUT_ITEM and connection.ils_checks_out:
                 return

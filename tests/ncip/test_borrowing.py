@@ -254,3 +254,13 @@ def test_the_form_and_the_submission_ask_the_ils_about_the_patron_once(home, pat
     assert request_refusal(patron=patron) is None  # the form opening
     submit_request(patron=patron, title="Middlemarch", format=RequestFormat.BOOK)
     assert ils.services_received() == ["LookupUser"]
+
+
+def test_a_copy_never_goes_to_the_ils(home, staff, patron, connect, ils, django_capture_on_commit_callbacks):
+    from requests_app.models import ServiceType
+
+    connect(home)
+    request = shipped_loan(home, patron, django_capture_on_commit_callbacks)
+    IllRequest.objects.filter(pk=request.pk).update(service_type=ServiceType.COPY)
+    act(request, "receive", Actor.staff(staff), django_capture_on_commit_callbacks)
+    assert ils.log() == []

@@ -109,3 +109,14 @@ def test_the_lending_page_says_when_the_ils_does_not_answer_and_still_opens(home
     response = client.get(reverse("lending:request", args=[wanted.pk]))
     assert response.status_code == 200
     assert "The ILS did not answer" in response.content.decode()
+
+
+def test_the_hold_asks_the_ils_to_have_it_before_the_borrowers_need_by_date(home, staff, wanted, connect, ils,
+                                                                           django_capture_on_commit_callbacks):
+    import datetime as dt
+
+    connect(home, lending_patron_id="ILL-{symbol}")
+    IllRequest.objects.filter(pk=wanted.pk).update(need_by=dt.date(2027, 5, 1))
+    act(wanted, "will_supply", staff, django_capture_on_commit_callbacks)
+    body = next(entry["body"] for entry in ils.log() if entry["service"] == "RequestItem")
+    assert "<ns1:NeedBeforeDate>2027-05-01" in body
