@@ -213,3 +213,17 @@ def test_a_response_to_another_service_is_not_read_as_the_one_we_asked(ncip_sche
               b"</ns1:ItemId></ns1:DeleteItemResponse></ns1:NCIPMessage>")
     with pytest.raises(NcipUnavailable, match="expected a CheckInItemResponse"):
         codec.read_response(answer, "CheckInItem")
+
+
+@pytest.fixture(scope="module")
+def second_opinion(ncip_schema_dir):
+    import xmlschema
+
+    return xmlschema.XMLSchema(str(ncip_schema_dir / codec.SCHEMA_FILENAME))
+
+
+@pytest.mark.parametrize("service", sorted(BUILT))
+def test_a_second_validator_agrees_every_message_is_valid(service, second_opinion):
+    import io
+
+    assert [error.reason for error in second_opinion.iter_errors(io.BytesIO(BUILT[service]()))] == []
