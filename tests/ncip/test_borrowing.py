@@ -264,3 +264,22 @@ def test_a_copy_never_goes_to_the_ils(home, staff, patron, connect, ils, django_
     IllRequest.objects.filter(pk=request.pk).update(service_type=ServiceType.COPY)
     act(request, "receive", Actor.staff(staff), django_capture_on_commit_callbacks)
     assert ils.log() == []
+
+
+def test_retrying_an_unanswered_patron_check_asks_the_ils_again(home, staff, patron, connect, ils,
+                                                                django_capture_on_commit_callbacks):
+    connect(home)
+    ils.down()
+    request = submit_request(patron=patron, title="Middlemarch", format=RequestFormat.BOOK)
+    check = NcipCall.objects.get(request=request, service="LookupUser")
+    ils.down(False)
+    ils.add_user("21000001", blocked="Lost items")
+    with django_capture_on_commit_callbacks(execute=True):
+        calls.retry(call=check, actor=staff)
+    check.refresh_from_db()
+    assert check.status == NcipCallStatus.FAILED and "Lost items" in check.answer
+    ils.add_user("21000001", blocked="")
+    with django_capture_on_commit_callbacks(execute=True):
+        calls.retry(call=check, actor=staff)
+    check.refresh_from_db()
+    assert check.status == NcipCallStatus.DONE and "may borrow" in check.answer
