@@ -39,7 +39,7 @@ class CopyLoader:
         self.extra_columns: list[str] = []
         extra_values: list[str] = []
         for field in model._meta.concrete_fields:
-            if field.column in given or isinstance(field, models.AutoField):
+            if field.column in given or isinstance(field, models.AutoField) or field.generated:
                 continue
             if not field.null and not field.has_default() and not getattr(field, "auto_now", False) \
                     and not getattr(field, "auto_now_add", False) and not field.blank:

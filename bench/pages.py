@@ -45,6 +45,7 @@ def pages_for(library: Library) -> dict[str, str]:
         "home (both dashboards)": "/",
         "borrowing queue": "/borrowing/queue/",
         "borrowing queue, filtered (checked out)": "/borrowing/queue/?status=checked_out",
+        "borrowing queue, searched (two title words)": "/borrowing/queue/?q=history+studies",
         "borrowing request detail": f"/borrowing/requests/{borrowing.pk}/",
         "lending queue": "/lending/",
         "lending queue, filtered (shipped)": "/lending/?status=shipped",
@@ -76,6 +77,10 @@ def measure(*, iterations: int) -> dict:
     administrator = _administrator()
     cases += [("admin: all requests", "/admin/requests_app/illrequest/", administrator),
               ("admin: all requests, filtered (shipped)", "/admin/requests_app/illrequest/?status=shipped",
+               administrator),
+              ("admin: all requests, searched (a title word)", "/admin/requests_app/illrequest/?q=medieval",
+               administrator),
+              ("admin: all requests, searched (a request id)", "/admin/requests_app/illrequest/?q=OWN-12345",
                administrator),
               ("admin: all events", "/admin/requests_app/event/", administrator)]
     return _measure(cases, iterations=iterations, warmup=1)

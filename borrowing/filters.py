@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
+from requests_app import search
 from requests_app.models import IllRequest, RequestFormat, Role
 from requests_app.queue_columns import Column, QueueColumns
 from requests_app.saved_views import SavedQueue
@@ -66,16 +67,7 @@ class BorrowingQueueFilter(django_filters.FilterSet):
         number = _NUMBER.match(value)
         if number:
             return queryset.filter(pk=int(number.group(1)))
-        condition = Q()
-        for word in value.split()[:6]:
-            condition &= (
-                Q(title__icontains=word) | Q(container_title__icontains=word) | Q(author__icontains=word)
-                | Q(patron__first_name__icontains=word) | Q(patron__last_name__icontains=word)
-                | Q(patron__patron_profile__card_barcode__iexact=word)
-                | Q(isbn__iexact=word.replace("-", "")) | Q(issn__iexact=word) | Q(doi__iexact=word)
-                | Q(oclc_number__iexact=word) | Q(pmid__iexact=word) | Q(partner__symbol__iexact=word)
-            )
-        return queryset.filter(condition)
+        return search.requests_matching(queryset, value, patrons=True, partners=True)
 
 
 def _filter_form(data: dict[str, str]):

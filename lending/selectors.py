@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 
-from requests_app import identifiers
+from requests_app import identifiers, search
 from requests_app import selectors as core
 from requests_app.models import AddressPurpose, IllRequest, Library, RequesterAddress, RequesterDetails, Role
 
@@ -63,12 +63,7 @@ def lending_queue(*, library: Library, status: str | None = None, q: str = "", p
         qs = qs.filter(renewal_requested_at__isnull=False)
     text = (q or "").strip()
     if text:
-        condition = (Q(title__icontains=text) | Q(author__icontains=text) | _identifier_search(text)
-                     | Q(requesting_agency_request_id=text))
-        number = text[1:] if text[:1] in "lL" else text
-        if number.isdigit():
-            condition |= Q(pk=int(number))
-        qs = qs.filter(condition)
+        qs = search.requests_matching(qs, text)
     return qs
 
 

@@ -5,7 +5,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group
 from django.db.models import Q
 
-from . import email_templates, mailer, roles
+from . import email_templates, mailer, roles, search
 from .admin_lists import (
     EventActionFilter,
     LargeTableAdmin,
@@ -197,15 +197,21 @@ class IllRequestAdmin(LargeTableAdmin):
     list_display = ["id", "role", "library", "partner", "status", "format", "title", "patron", "updated_at"]
     list_filter = ["role", RequestStatusFilter, "format", "service_type", MemberLibraryFilter, "copyright_compliance",
                    ("created_at", admin.DateFieldListFilter)]
-    search_fields = ["=id", "title", "author", "container_title", "isbn", "issn", "doi", "pmid", "oclc_number",
-                     "requesting_agency_request_id", "supplying_agency_request_id", "patron__username",
-                     "patron__last_name"]
+    # One indexed column, ids and barcodes exactly (get_search_results).
+    search_fields = ["search_text"]
+    search_help_text = ("Words of the title, author or journal; an ISBN, ISSN, DOI, PMID, OCLC number or request id; "
+                        "a request number (B123, L123); a patron's user name, name or card barcode.")
     list_select_related = ["library", "partner", "patron"]
     raw_id_fields = ["patron"]
     # The status changes only through workflow actions, which write the audit log.
     readonly_fields = ["role", "status", "status_changed_at", "created_at", "updated_at"]
     inlines = [RequesterDetailsInline, RequesterAddressInline, NoteInline, EventInline]
     patron_path, request_path, patron_page = "patron", "pk", "admin request"
+
+    def get_search_results(self, request, queryset, search_term):
+        """Every word through the request's indexed search text, or exactly as an id or barcode
+        (``requests_app.search``): never an OR of ``%word%`` over many columns and joins."""
+        return search.requests_matching(queryset, search_term, patrons=True), False
 
 
 @admin.register(Event)
