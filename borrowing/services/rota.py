@@ -245,7 +245,11 @@ def _store_rota(*, request: IllRequest, limit: int | None, lookup: HoldingsLooku
     start = max((entry.position for entry in kept), default=0) + 1
     policy_limit = max_rota_length(request.library)  # read always: the same queries with or without ``limit``
     limit = limit or policy_limit
-    fresh = [c for c in lender_candidates(request, lookup) if c.lender.pk not in tried][:limit]
+    fresh = [c for c in lender_candidates(request, lookup) if c.lender.pk not in tried]
+    if not fresh and tried and lookup.holder_ids:
+        # Every holder had its turn: catalogues are never complete, so the others are asked next, as unknown.
+        fresh = [c for c in lender_candidates(request, None) if c.lender.pk not in tried]
+    fresh = fresh[:limit]
     RotaEntry.objects.bulk_create(_entry(request, c, start + i) for i, c in enumerate(fresh))
     return list(RotaEntry.objects.filter(request=request).select_related("lender").order_by("position"))
 

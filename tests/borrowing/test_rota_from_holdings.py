@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from borrowing.models import RotaEntry
+from borrowing.models import RotaEntry, RotaStatus
 from borrowing.services import rota
 from borrowing.states import BorrowingStatus
 from requests_app import roles
@@ -88,6 +88,15 @@ def test_with_no_holder_known_the_lenders_whose_policy_lends_the_format_are_list
     assert set(symbols(entries)) == {"AAA", "BBB", "CCC", "NOTHELD", "BERLIN"}
     assert {e.holdings_known for e in entries} == {False}
     assert entries[-1].reasons[0].startswith("holdings unknown")
+
+
+def test_when_every_holder_has_had_its_turn_a_new_rota_asks_the_others_as_holdings_unknown(home, partners):
+    request = sourcing(home, isbn=KUHN)
+    rota.build_rota(request=request)
+    RotaEntry.objects.filter(request=request).update(status=RotaStatus.UNFILLED)
+    fresh = [e for e in rota.build_rota(request=request) if e.is_pending]
+    assert {e.lender.symbol for e in fresh} == {"NOTHELD", "BERLIN"}
+    assert {e.holdings_known for e in fresh} == {False}
 
 
 def test_a_lender_in_our_country_comes_before_an_equal_one_abroad(home, partners):
