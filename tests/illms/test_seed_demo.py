@@ -23,6 +23,7 @@ from requests_app.models import (
     PatronProfile,
     PickupLocation,
     Role,
+    SavedQueueView,
     StaffProfile,
 )
 from requests_app.workflow import registry
@@ -92,6 +93,18 @@ def test_seed_histories_show_staff_patrons_partners_and_jobs_at_work():
         expected = STAFF_AT[(event.request.library.symbol, event.request.role)]
         assert event.actor_user.username == expected
     assert all(e.actor_library_id != e.request.library_id for e in events.filter(actor_kind=ActorKind.PARTNER))
+
+
+def test_seed_gives_each_desk_clerk_a_saved_view_of_their_queue():
+    seed()
+    views = {(v.owner.username, v.queue) for v in SavedQueueView.objects.select_related("owner")}
+    assert views == {("borrowing", Role.BORROWING), ("lending", Role.LENDING)}
+
+
+def test_a_second_seed_keeps_the_saved_views_once():
+    seed()
+    seed()
+    assert SavedQueueView.objects.count() == 2
 
 
 def test_running_the_seed_twice_creates_no_duplicates():

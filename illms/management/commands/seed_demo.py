@@ -35,11 +35,13 @@ from billing.models import BillingSettings, Budget, Direction, ExchangeRate, Fee
 from billing.services import charge_for_event, create_monthly_invoices
 from billing.services.invoices import render_and_release
 from borrowing.services import submit_request
+from borrowing.states import BorrowingStatus
 from lending.models import Holding, HoldingFormat
 from lending.services import receive_request
 from lending.services.availability import check_availability
 from lending.services.edelivery import deliver_copy
-from requests_app import roles
+from lending.states import LendingStatus
+from requests_app import roles, saved_views
 from requests_app.models import (
     COPY_FORMATS,
     ActorKind,
@@ -58,6 +60,7 @@ from requests_app.models import (
     RequesterDetails,
     RequestFormat,
     Role,
+    SavedQueueView,
     ServiceType,
     StaffProfile,
 )
@@ -177,6 +180,14 @@ STAFF = [
     StaffAccount("reports", "Rosa", "Martínez", roles.REPORTING, (roles.REPORTING,)),
     StaffAccount("docdel", "Noor", "Haddad", f"{roles.LENDING_STAFF} at DEMO2, the health sciences library",
                  (roles.LENDING_STAFF,), library="DEMO2"),
+]
+
+#: The desk clerks' saved views of their queues: (username, desk, name, the queue's query string).
+SAVED_VIEWS = [
+    ("borrowing", Role.BORROWING, "Sent, quietest first",
+     f"status={BorrowingStatus.SENT}&sort=updated&cols=age,need_by"),
+    ("lending", Role.LENDING, "New, by need-by date",
+     f"status={LendingStatus.NEW}&sort=need_by&cols=call_number,age,need_by"),
 ]
 
 PATRONS = [
@@ -605,6 +616,7 @@ class Command(BaseCommand):
             self.demo = libraries[DEMO]
             self.libraries = libraries
             accounts = self.seed_accounts(password)
+            self.seed_saved_views()
             holdings = self.seed_holdings()
             self.seed_billing()
             made = self.seed_requests()
@@ -749,6 +761,15 @@ class Command(BaseCommand):
             role += " (blocked)" if patron.blocked_reason else ""
             accounts.append((user, role))
         return accounts
+
+    def seed_saved_views(self) -> None:
+        """The desk clerks' saved views (each once: a second run finds them by name)."""
+        for username, role, name, query in SAVED_VIEWS:
+            staff = get_user_model().objects.get(username=username)
+            if SavedQueueView.objects.filter(owner=staff, queue=role, name=name).exists():
+                continue
+            saved_views.save_view(owner=staff, library=staff.staff_profile.library, role=role, name=name,
+                                  query=saved_views.parse(saved_views.queues.get(role), query))
 
     def user(self, username: str, first_name: str, last_name: str, **flags: bool):
         User = get_user_model()
