@@ -352,6 +352,16 @@ class OwnedLocallyForm(ActionForm):
         return {"reason": self.cleaned_data["note"]}
 
 
+class FreeOnlineForm(ActionForm):
+    """Cancelling because a free, legal copy is online: where the patron reads it, which they are told."""
+
+    note = forms.CharField(label="Where the patron reads it, e.g. its link (they see this)",
+                           widget=forms.Textarea(attrs={"class": "form-control mb-1", "rows": 2}))
+
+    def arguments(self, request: HttpRequest) -> dict[str, Any]:
+        return {"reason": self.cleaned_data["note"]}
+
+
 class ReturnShipForm(ActionForm):
     """Shipping the lender's item back: the carrier and tracking number go to the lender in the ShippedReturn note."""
 

@@ -27,7 +27,7 @@ from requests_app.policies import policy_for
 from requests_app.renewals import clear_renewal_asked, mark_renewal_asked, no_renewal_pending
 from requests_app.workflow import Actor, Iso18626, State, Transition, Workflow
 
-from .forms import ClearanceForm, OwnedLocallyForm, ReturnShipForm
+from .forms import ClearanceForm, FreeOnlineForm, OwnedLocallyForm, ReturnShipForm
 from .models import RotaEntry, RotaStatus
 from .services import copyright as copyright_services
 from .services import loans, review
@@ -236,6 +236,12 @@ TRANSITIONS = [
                   service=review.cancel_owned_locally,
                   confirm=("Cancel this request because the library owns the item? The patron is e-mailed where to "
                            "find it; the request cannot be reopened.")),
+    Transition.of("cancel_free_online", _("Free online: cancel"), [S.SUBMITTED, S.SOURCING], S.CANCELLED, [STAFF],
+                  "A free, legal copy is online (open access): cancel and tell the patron where to read it.",
+                  needs_note=True, colour="outline-danger", with_event=(_email("cancelled"),), form=FreeOnlineForm,
+                  service=review.cancel_free_online,
+                  confirm=("Cancel this request because a free copy is online? The patron is e-mailed where to "
+                           "read it; the request cannot be reopened.")),
     # Routing.
     Transition.of("send_to_lender", _("Send to lender"), [S.SOURCING], S.SENT, [STAFF, SYSTEM],
                   "Send the request to the current lender of the rota.", guards=(needs_partner,),

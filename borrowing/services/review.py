@@ -74,3 +74,17 @@ def cancel_owned_locally(*, request: IllRequest, actor: Actor, reason: str, expe
                 expected_status=expected_status)
         add_note(request=request, text=reason, visibility=NoteVisibility.PATRON, author=actor.user)
     return request
+
+
+def cancel_free_online(*, request: IllRequest, actor: Actor, reason: str, expected_status: str | None = None,
+                       source: str = EventSource.WEB) -> IllRequest:
+    """Cancel because a free, legal copy is online (open access); ``reason`` (where to read it) becomes a note the
+    patron sees. Kept apart from the other cancellations (its own action in the history), as owned locally is.
+
+    The patron is e-mailed after commit. Raises ``WorkflowError`` as ``perform`` does (``invalid`` without a reason).
+    """
+    with transaction.atomic():
+        perform(request=request, action="cancel_free_online", actor=actor, source=source, note=reason,
+                expected_status=expected_status)
+        add_note(request=request, text=reason, visibility=NoteVisibility.PATRON, author=actor.user)
+    return request

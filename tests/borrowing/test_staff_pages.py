@@ -191,6 +191,17 @@ def test_owned_locally_cancels_with_a_reason_the_patron_sees(client, staff, home
     assert Note.objects.get(request=request).visibility == "patron"
 
 
+def test_free_online_cancels_with_the_link_the_patron_sees_under_its_own_action(client, staff, home):
+    request = IllRequestFactory(library=home, status=BorrowingStatus.SUBMITTED)
+    client.post(reverse("borrowing_staff:action", args=[request.pk, "cancel_free_online"]),
+                {"note": "Free at https://dash.harvard.edu/handle/1/12285462",
+                 "expected_status": BorrowingStatus.SUBMITTED, "confirmed": "1"})
+    request.refresh_from_db()
+    assert request.status == BorrowingStatus.CANCELLED
+    assert Note.objects.get(request=request).visibility == "patron"
+    assert request.events.filter(action="cancel_free_online", to_status=BorrowingStatus.CANCELLED).exists()
+
+
 def test_owned_locally_without_a_reason_is_refused(client, staff, home):
     request = IllRequestFactory(library=home, status=BorrowingStatus.SUBMITTED)
     client.post(reverse("borrowing_staff:action", args=[request.pk, "cancel_owned_locally"]), {"note": " "})

@@ -199,7 +199,7 @@ def test_available_actions_are_exactly_those_the_actor_may_perform_now():
     staff = StaffFactory(library=request.library)
     actions = {t.action for t in services.available_actions(request=request, actor=Actor.staff(staff))}
     # Copyright review is a guard away for a book; the patron-side and partner actions are not staff's.
-    assert actions == {"verify", "cancel_owned_locally", "cancel"}
+    assert actions == {"verify", "cancel_owned_locally", "cancel_free_online", "cancel"}
 
 
 def test_workflow_tables_name_only_their_own_states():
