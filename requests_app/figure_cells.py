@@ -177,20 +177,20 @@ def _requests(where: Where, roles: Iterable[str] | None = None) -> QuerySet[IllR
 
 
 def made_cells(where: Where, *, by_month: bool = False) -> list[dict]:
-    """Requests made, by role, partner, format, service type and the state they are in now (one query)."""
-    dims = {"role": "role", "partner_symbol": Coalesce(F("partner__symbol"), Value("")),
-            "format": "format", "service_type": "service_type", "status": "status"}
+    """Requests made, by role, format, service type and the state they are in now (one query). Not by
+    partner: a library's partners are too many for that to be smaller than the requests; a partner's own
+    requests are read live (``Where.partner``)."""
+    dims = {"role": "role", "format": "format", "service_type": "service_type", "status": "status"}
     return _grouped(_requests(where), dims, month_of=_month("created_at", where) if by_month else None)
 
 
 def patron_cells(where: Where, *, by_month: bool = False) -> list[dict]:
-    """Borrowing requests made, by partner, patron category and department as copied onto the request
+    """Borrowing requests made, by patron category and department as copied onto the request
     (never the patron's account, so the figures survive the privacy purge); one query, none without
     the borrowing role."""
     if Role.BORROWING not in where.roles:
         return []
-    dims = {"partner_symbol": Coalesce(F("partner__symbol"), Value("")), "patron_category": "patron_category",
-            "department": F("patron_department")}
+    dims = {"patron_category": "patron_category", "department": F("patron_department")}
     return _grouped(_requests(where, [Role.BORROWING]), dims,
                     month_of=_month("created_at", where) if by_month else None)
 

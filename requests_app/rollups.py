@@ -115,12 +115,12 @@ def _recompute(library: Library, months: set[dt.date] | None) -> tuple[int, int]
 def _cells(where: Where) -> Iterable[dict]:
     """Every cell of ``where``'s months, as ``MonthlyFigure`` fields."""
     for row in figure_cells.made_cells(where, by_month=True):
-        yield {"month": row["month"], "kind": FigureKind.MADE, "role": row["role"], "partner": row["partner_symbol"],
+        yield {"month": row["month"], "kind": FigureKind.MADE, "role": row["role"],
                "format": row["format"], "service_type": row["service_type"], "status": row["status"],
                "count": row["count"]}
     for row in figure_cells.patron_cells(where, by_month=True):
         yield {"month": row["month"], "kind": FigureKind.PATRON, "role": Role.BORROWING,
-               "partner": row["partner_symbol"], "patron_category": row["patron_category"],
+               "patron_category": row["patron_category"],
                "department": row["department"], "count": row["count"]}
     for row in figure_cells.answer_cells(where, by_month=True):
         yield {"month": row["month"], "kind": FigureKind.ANSWER, "role": row["role"], "partner": row["partner_symbol"],

@@ -63,6 +63,25 @@ def period_split(scope: Scope, covered: dt.datetime | None) -> Split:
     return split(scope.zone, scope.start, scope.end, covered)
 
 
+#: Cells the rollup keeps for all partners together only: with a partner chosen, these figures are read live.
+WITHOUT_PARTNER = frozenset({FigureKind.MADE, FigureKind.PATRON})
+
+
+def for_kind(scope: Scope, part: Split, kind: str) -> Split:
+    """The split a figure of ``kind`` reads: with a partner chosen, a kind the rollup keeps for all partners
+    together is live for the whole period (the partner's own requests, a small part of the table)."""
+    if scope.partner is None or kind not in WITHOUT_PARTNER or part.months is None:
+        return part
+    return Split(None, _joined(part.live, (month_start(part.months[0], scope.zone),
+                                           month_start(next_month(part.months[1]), scope.zone))))
+
+
+def _joined(ranges: Iterable[Range], extra: Range) -> tuple[Range, ...]:
+    """``ranges`` and ``extra`` as one range from the earliest start to the latest end (they are adjacent)."""
+    every = [*ranges, extra]
+    return ((min(r[0] for r in every), max(r[1] for r in every)),)
+
+
 def stored_cells(scope: Scope, part: Split, kind: str, *dims: str, roles: Iterable[str] | None = None) -> list[dict]:
     """The rollup's cells of ``kind`` in the split's months, summed by ``dims`` (one query; none without
     months)."""
@@ -80,6 +99,7 @@ def _live(scope: Scope, part: Split, roles: Iterable[str] | None = None) -> figu
 
 
 def request_volume(scope: Scope, part: Split) -> queries.Volume:
+    part = for_kind(scope, part, FigureKind.MADE)
     stored = stored_cells(scope, part, FigureKind.MADE, "role", "format", "service_type", "status")
     live = figure_cells.made_cells(_live(scope, part)) if part.live else []
     return queries.volume_from([*stored, *live], scope.roles)
@@ -88,7 +108,7 @@ def request_volume(scope: Scope, part: Split) -> queries.Volume:
 def monthly_volume(scope: Scope, covered: dt.datetime | None) -> list[queries.MonthVolume]:
     """Requests made per month of the year of the period's end and of the year before."""
     year = scope.end.year
-    part = split(scope.zone, dt.date(year - 1, 1, 1), dt.date(year, 12, 31), covered)
+    part = for_kind(scope, split(scope.zone, dt.date(year - 1, 1, 1), dt.date(year, 12, 31), covered), FigureKind.MADE)
     counts: dict[tuple[int, int], int] = defaultdict(int)
     rows = stored_cells(scope, part, FigureKind.MADE, "month")
     if part.live:
@@ -101,6 +121,7 @@ def monthly_volume(scope: Scope, covered: dt.datetime | None) -> list[queries.Mo
 def patron_volume(scope: Scope, part: Split) -> queries.PatronVolume:
     if Role.BORROWING not in scope.roles:
         return queries.PatronVolume([], [])
+    part = for_kind(scope, part, FigureKind.PATRON)
     stored = stored_cells(scope, part, FigureKind.PATRON, "patron_category", "department", roles=[Role.BORROWING])
     live = figure_cells.patron_cells(_live(scope, part, [Role.BORROWING])) if part.live else []
     return queries.patron_volume_from([*stored, *live])

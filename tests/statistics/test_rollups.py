@@ -111,6 +111,21 @@ def test_figures_for_one_partner_and_role_from_the_rollup_equal_the_live_ones(mo
     assert_same_turnaround(figures.turnaround, queries.turnaround(scope))
 
 
+def test_with_a_partner_chosen_requests_made_are_read_live_and_equal_the_live_figures(month):
+    rollups.refresh()
+    scope = march(month, partner=month.bbb)
+    figures = figures_of(scope)
+    assert monthly.for_kind(scope, figures.split, FigureKind.MADE).months is None
+    assert (figures.volume, figures.patrons, figures.months) == (
+        queries.request_volume(scope), queries.patron_volume(scope), queries.monthly_volume(scope))
+
+
+def test_requests_made_are_rolled_up_for_all_partners_together(month):
+    rollups.refresh()
+    assert set(MonthlyFigure.objects.filter(kind__in=[FigureKind.MADE, FigureKind.PATRON])
+               .values_list("partner", flat=True)) == {""}
+
+
 def test_a_quarter_adds_the_rollups_months_up(month):
     rollups.refresh()
     scope = Scope(library=month.own, start=FIRST_QUARTER[0], end=FIRST_QUARTER[1])
