@@ -20,6 +20,8 @@ from requests_app.models import (
     Event,
     IllRequest,
     Library,
+    PatronLoad,
+    PatronLoadStatus,
     PatronProfile,
     PickupLocation,
     Role,
@@ -329,3 +331,11 @@ def test_a_site_url_that_is_not_http_is_refused_and_changes_nothing():
     with pytest.raises(CommandError, match="http"):
         seed("--site-url", "ftp://ill.example.edu")
     assert not Library.objects.exists()
+
+
+def test_seed_loads_the_patrons_expiry_dates_from_the_student_system_once():
+    seed()
+    seed()
+    load = PatronLoad.objects.get(library__symbol="DEMO")
+    assert (load.status, load.updated, load.failed) == (PatronLoadStatus.DONE, len(PATRONS), 1)
+    assert not PatronProfile.objects.filter(library__symbol="DEMO", expires_on__isnull=True).exists()

@@ -42,6 +42,7 @@ from lending.services.availability import check_availability
 from lending.services.edelivery import deliver_copy
 from lending.states import LendingStatus
 from requests_app import roles, saved_views
+from requests_app.identity import loads
 from requests_app.models import (
     COPY_FORMATS,
     ActorKind,
@@ -54,6 +55,8 @@ from requests_app.models import (
     Library,
     PartnerApiKey,
     PatronCategory,
+    PatronLoad,
+    PatronMatchKey,
     PatronProfile,
     PickupLocation,
     RequesterAddress,
@@ -617,6 +620,7 @@ class Command(BaseCommand):
             self.libraries = libraries
             accounts = self.seed_accounts(password)
             self.seed_saved_views()
+            patron_load = self.seed_patron_load()
             holdings = self.seed_holdings()
             self.seed_billing()
             made = self.seed_requests()
@@ -630,6 +634,10 @@ class Command(BaseCommand):
                 f"Demo directory: {len(MEMBERS)} member libraries, {partners} partners."))
             if holdings:
                 self.stdout.write(self.style.SUCCESS(f"Demo holdings: {holdings} items catalogued."))
+            if patron_load:
+                self.stdout.write(self.style.SUCCESS(
+                    f"Demo patron load: {patron_load.updated} patrons' expiry dates from the student system, "
+                    f"{patron_load.failed} record with an error (Policies → Patron loads)."))
             if made:
                 self.stdout.write(self.style.SUCCESS(f"Demo requests: {made} created, in every workflow state."))
                 self.stdout.write(self.style.SUCCESS(
@@ -770,6 +778,21 @@ class Command(BaseCommand):
                 continue
             saved_views.save_view(owner=staff, library=staff.staff_profile.library, role=role, name=name,
                                   query=saved_views.parse(saved_views.queues.get(role), query))
+
+    def seed_patron_load(self) -> PatronLoad | None:
+        """Last night's file from the student system: every demo patron's expiry date, and one record it could
+        not read; ``None`` when the demo library has a load already."""
+        if PatronLoad.objects.filter(library=self.demo).exists():
+            return None
+        expiry = dt.date(self.today.year + 1, 6, 30)
+        lines = ["barcode,category,expires_on"]
+        lines += [f"2100100{n:07d},{patron.category},{expiry}" for n, patron in enumerate(PATRONS, start=1)]
+        lines.append(f"21001009999999,alumnus,{expiry}")
+        load = loads.start_load(
+            library=self.demo, upload=SimpleUploadedFile("student-system-export.csv", "\n".join(lines).encode()),
+            file_format="csv", match_key=PatronMatchKey.BARCODE, create_missing=False,
+            user=get_user_model().objects.filter(username="illadmin").first(), queue=False)
+        return loads.run_load(load.pk)
 
     def user(self, username: str, first_name: str, last_name: str, **flags: bool):
         User = get_user_model()
