@@ -145,6 +145,17 @@ def _item_created(request: IllRequest) -> bool:
 
 Hook = Callable[[IllRequest, object], None]
 
+#: What each call does, in the staff help's words (a hook's docstring is its line in /help/).
+HELP = {
+    S.ACCEPT_ITEM: "The library's ILS creates the temporary item, on hold for the patron with our due date",
+    S.CHECK_OUT_ITEM: "The item is checked out in the library's ILS",
+    S.RENEW_ITEM: "The new due date goes to the library's ILS, when the renewal was granted",
+    S.CHECK_IN_ITEM: "The item is checked in in the library's ILS",
+    S.DELETE_ITEM: "The temporary item is deleted from the library's ILS",
+    S.REQUEST_ITEM: "Our copy is put on hold in our ILS for pulling",
+    S.CANCEL_REQUEST_ITEM: "The hold on our copy is lifted in our ILS",
+}
+
 
 def hook(service: str, *, when: Callable[[IllRequest, object], bool] | None = None,
          item: Callable[[IllRequest], tuple[str, str]] | None = None) -> Hook:
@@ -185,7 +196,7 @@ def hook(service: str, *, when: Callable[[IllRequest, object], bool] | None = No
         queue(request=request, service=service, arguments=arguments, connection=connection)
 
     decide.__name__ = f"ncip_{service}"
-    decide.__doc__ = f"The library's ILS is sent {service} (NCIP), when its connection is on."
+    decide.__doc__ = f"{HELP.get(service, f'The ILS is sent {service}')} (NCIP {service}, when NCIP is on)."
     return decide
 
 
