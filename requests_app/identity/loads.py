@@ -337,7 +337,7 @@ def run_load(load_id: int) -> PatronLoad | None:
     size = chunk_size()
     while True:
         with transaction.atomic():
-            held = PatronLoad.objects.select_for_update().select_related("library").filter(
+            held = PatronLoad.objects.select_for_update(of=("self",)).select_related("library").filter(
                 pk=load.pk, claim=token, status=PatronLoadStatus.RUNNING).first()
             if held is None:
                 return None  # another job took it over (our lease ran out): it goes on from the saved position
