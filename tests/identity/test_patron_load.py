@@ -351,3 +351,15 @@ def test_the_command_refuses_a_bad_file_with_its_reason(library, tmp_path):
     with pytest.raises(CommandError, match="not JSON"):
         call_command("load_patrons", library.symbol, str(path))
     assert not PatronLoad.objects.exists()
+
+
+def test_the_sweep_takes_up_a_load_whose_task_was_lost_and_leaves_a_fresh_one_to_its_task(library):
+    lost = loads.start_load(library=library, upload=upload("barcode\n2100001\n"), file_format="csv",
+                            match_key=PatronMatchKey.BARCODE, queue=False)
+    PatronLoad.objects.filter(pk=lost.pk).update(created_at=timezone.now() - dt.timedelta(minutes=10))
+    fresh = loads.start_load(library=library, upload=upload("barcode\n2100002\n"), file_format="csv",
+                             match_key=PatronMatchKey.BARCODE, queue=False)
+    assert loads.resume_stalled_loads() == 1
+    lost.refresh_from_db()
+    fresh.refresh_from_db()
+    assert (lost.status, lost.created, fresh.status) == (PatronLoadStatus.DONE, 1, PatronLoadStatus.PENDING)
