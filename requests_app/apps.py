@@ -6,8 +6,10 @@ class RequestsAppConfig(AppConfig):
     verbose_name = "Requests and directory"
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
         from django.urls import register_converter
 
+        from .identity.cas import remember_pending_ticket
         from .identity.ldap import checks as ldap_checks  # noqa: F401  (the LDAP door's system checks)
         from .identity.saml import checks  # noqa: F401  (registers the SAML door's system check)
         from .identity.verification import register_patron_check
@@ -18,3 +20,5 @@ class RequestsAppConfig(AppConfig):
         register_converter(IdConverter, "id")
         # The library's ILS refuses blocked, expired or unknown patrons when NCIP is on (LookupUser).
         register_patron_check(ils_patron_check)
+        # A CAS ticket whose staff member gave the second factor afterwards names the session signed in then.
+        user_logged_in.connect(remember_pending_ticket, dispatch_uid="requests_app.cas_pending_ticket")

@@ -1,5 +1,6 @@
 """Staff coming through an identity door: our code is asked unless the provider asserted a second factor we trust;
-patrons are never asked (their institution's sign-in is their factor). Against the real pysaml2 identity provider."""
+patrons are never asked (their institution's sign-in is their factor). Against the real pysaml2 identity provider
+and the real CAS server (django-mama-cas), each in a second process."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ from requests_app import roles
 from requests_app.two_factor.policy import asserted_mfa
 from requests_app.two_factor.signin import SETTLED
 from tests.factories import MemberLibraryFactory, StaffFactory, give_authenticator
+from tests.identity import cas_fixtures
 from tests.identity.saml_idp.fixtures import ALICE, path_of, saml_idp, sp_key_pair, switch_on_saml  # noqa: F401
 from tests.identity.saml_idp.fixtures import PASSWORD as IDP_PASSWORD
 
 pytestmark = pytest.mark.django_db
+cas_server, cas_door = cas_fixtures.cas_server, cas_fixtures.cas_door
 SITE = "http://testserver"
 REFEDS_MFA = "https://refeds.org/profile/mfa"
 STAFF_ALICE = {**ALICE, "illStaff": ["true"]}

@@ -133,6 +133,18 @@ def _ticket_key(ticket: str) -> str:
     return "illms-cas-ticket:" + hashlib.sha256(ticket.encode()).hexdigest()
 
 
+#: The ticket of a CAS sign-in waiting for the staff member's second factor (``requests_app.two_factor``).
+PENDING_TICKET = "illms_cas_pending_ticket"
+
+
+def remember_pending_ticket(sender, request, user, **kwargs) -> None:
+    """``user_logged_in`` receiver: the session the second step signed in is the one a waiting ticket opened."""
+    session = getattr(request, "session", None)
+    ticket = session.pop(PENDING_TICKET, None) if session is not None else None
+    if ticket:
+        remember_ticket(ticket, session.session_key)
+
+
 def remember_ticket(ticket: str, session_key: str | None) -> None:
     """Note which of our sessions ``ticket`` signed in, for the CAS server's single logout."""
     if session_key:

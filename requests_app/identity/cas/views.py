@@ -18,6 +18,7 @@ from requests_app.identity.mapping import UnreadableAttribute, read_attributes
 from requests_app.identity.provisioning import IdentityRefused, provision
 from requests_app.identity.views import complete_sign_in, refused, safe_next
 from requests_app.two_factor.policy import asserted_mfa
+from requests_app.two_factor.signin import PENDING
 
 logger = logging.getLogger(__name__)
 DOOR = "cas"
@@ -81,8 +82,12 @@ def callback(request: HttpRequest) -> HttpResponse:
     mfa = answer.attributes.get(mfa_attribute, []) if mfa_attribute else []
     response = complete_sign_in(request, user, door=DOOR, backend=BACKEND,
                                 next_url=request.session.pop(SESSION_NEXT, None), idp_second_factor=asserted_mfa(mfa))
-    request.session.save()
-    cas.remember_ticket(ticket, request.session.session_key)
+    if PENDING in request.session:
+        # A staff member gives their second factor first; the session that step signs in is the ticket's.
+        request.session[cas.PENDING_TICKET] = ticket
+    else:
+        request.session.save()
+        cas.remember_ticket(ticket, request.session.session_key)
     return response
 
 
