@@ -14,6 +14,7 @@ class RequestsAppConfig(AppConfig):
         from .identity.saml import checks  # noqa: F401  (registers the SAML door's system check)
         from .identity.verification import register_patron_check
         from .ncip.patrons import ils_patron_check
+        from .two_factor import checks as two_factor_checks  # noqa: F401  (role names in the sign-in settings)
         from .utilities.ids import IdConverter
 
         # ``<id:pk>`` in every app's URLs: registered before the URL configuration is read.

@@ -153,3 +153,17 @@ def test_an_admin_page_without_the_second_step_done_sends_to_the_sign_in(client)
     sign_in(client, root, url="/admin/login/")
     response = client.get("/admin/")
     assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
+
+
+def test_a_role_name_no_role_has_is_a_warning_of_the_system_check(settings):
+    from requests_app.two_factor.checks import role_names_are_roles
+
+    settings.ILLMS_2FA_REQUIRED_ROLES = ["ILL administrator", "ILL admins"]
+    settings.ILLMS_IDENTITY_STAFF_ROLES = {"dir": roles.DIRECTORY_ADMINISTRATOR}
+    assert [w.id for w in role_names_are_roles()] == ["illms.W301", "illms.W302"]
+
+
+def test_the_default_role_names_pass_the_system_check():
+    from requests_app.two_factor.checks import role_names_are_roles
+
+    assert role_names_are_roles() == []
