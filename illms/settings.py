@@ -618,6 +618,14 @@ ILLMS_SRU_TIME_LIMIT_SECONDS = env.float("ILLMS_SRU_TIME_LIMIT_SECONDS", default
 ILLMS_SRU_CACHE_SECONDS = env.int("ILLMS_SRU_CACHE_SECONDS", default=6 * 60 * 60)
 ILLMS_SRU_MAX_PARALLEL = env.int("ILLMS_SRU_MAX_PARALLEL", default=8)
 ILLMS_SRU_MAX_RECORDS = env.int("ILLMS_SRU_MAX_RECORDS", default=10)
+# Completing a citation from its DOI or PMID (requests_app/citation_lookup.py): the services asked, in order.
+ILLMS_CITATION_LOOKUP = env.list("ILLMS_CITATION_LOOKUP", default=[])
+ILLMS_CROSSREF_URL = env.str("ILLMS_CROSSREF_URL", default="https://api.crossref.org")
+ILLMS_CROSSREF_MAILTO = env.str("ILLMS_CROSSREF_MAILTO", default="")
+ILLMS_PUBMED_URL = env.str("ILLMS_PUBMED_URL", default="https://eutils.ncbi.nlm.nih.gov/entrez/eutils")
+ILLMS_PUBMED_API_KEY = env.str("ILLMS_PUBMED_API_KEY", default="")
+ILLMS_CITATION_LOOKUP_TIMEOUT_SECONDS = env.float("ILLMS_CITATION_LOOKUP_TIMEOUT_SECONDS", default=3.0)
+ILLMS_CITATION_LOOKUP_CACHE_SECONDS = env.int("ILLMS_CITATION_LOOKUP_CACHE_SECONDS", default=7 * 24 * 60 * 60)
 # Open access before borrowing (requests_app/open_access.py): Unpaywall by DOI, off while no e-mail is set.
 ILLMS_UNPAYWALL_URL = env.str("ILLMS_UNPAYWALL_URL", default="https://api.unpaywall.org")
 ILLMS_UNPAYWALL_EMAIL = env.str("ILLMS_UNPAYWALL_EMAIL", default="")

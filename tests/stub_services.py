@@ -1,8 +1,10 @@
 """Outside services replayed on loopback: a stub HTTP server answering from recorded responses.
 
-``RecordedService`` serves ``tests/recorded/<service>/<quoted path>.json`` for ``GET /v2/<doi>`` the way
-Unpaywall answers: 422 without ``email``, the file's JSON with 200, 404 with Unpaywall's error body for
-a DOI it has no file for. It counts what it was asked, so tests can tell a cached answer from a call.
+``RecordedService`` serves ``tests/recorded/<service>/<quoted key>.json`` the way each service answers:
+Unpaywall (``GET /v2/<doi>``: 422 without ``email``, 404 with its error body for an unknown DOI),
+Crossref (``GET /works/<doi>``: 404 for an unknown DOI) and PubMed's E-utilities (``GET /esummary.fcgi?
+db=pubmed&id=<pmid>&retmode=json``: an ``error`` entry for an unknown PMID). It counts what it was asked,
+so tests can tell a cached answer from a call.
 """
 
 from __future__ import annotations
@@ -17,26 +19,18 @@ RECORDED = Path(__file__).parent / "recorded"
 
 
 class RecordedService:
+    """One outside service replayed from ``tests/recorded/<service>/``; ``answer`` says how it routes a path."""
+
     def __init__(self, service: str) -> None:
         self.folder = RECORDED / service
+        self.service = service
         self.asked: list[str] = []
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (the http.server name)
-                parts = urlsplit(self.path)
                 stub.asked.append(self.path)
-                if not parse_qs(parts.query).get("email"):
-                    return self._send(422, {"HTTP_status_code": 422, "error": True,
-                                            "message": "please add an email parameter"})
-                doi = unquote(parts.path.removeprefix("/v2/"))
-                recorded = stub.folder / f"{quote(doi, safe='')}.json"
-                if not recorded.is_file():
-                    return self._send(404, {"HTTP_status_code": 404, "error": True,
-                                            "message": f"'{doi}' is an invalid doi. See https://doi.org/{doi}"})
-                return self._send(200, json.loads(recorded.read_text()))
-
-            def _send(self, status: int, body: dict) -> None:
+                status, body = stub.answer(urlsplit(self.path))
                 data = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -50,6 +44,33 @@ class RecordedService:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
+
+    def recorded(self, name: str) -> dict | None:
+        path = self.folder / f"{quote(name, safe='')}.json"
+        return json.loads(path.read_text()) if path.is_file() else None
+
+    def answer(self, parts) -> tuple[int, dict]:
+        query = parse_qs(parts.query)
+        if self.service == "unpaywall":
+            if not query.get("email"):
+                return 422, {"HTTP_status_code": 422, "error": True, "message": "please add an email parameter"}
+            doi = unquote(parts.path.removeprefix("/v2/"))
+            found = self.recorded(doi)
+            return (200, found) if found is not None else (
+                404, {"HTTP_status_code": 404, "error": True, "message": f"'{doi}' is an invalid doi."})
+        if self.service == "crossref":
+            doi = unquote(parts.path.removeprefix("/works/"))
+            found = self.recorded(doi)
+            return (200, found) if found is not None else (404, {"status": "error", "message": "Resource not found."})
+        if self.service == "pubmed":
+            pmid = (query.get("id") or [""])[0]
+            if parts.path != "/esummary.fcgi" or query.get("db") != ["pubmed"]:
+                return 400, {"error": "bad request"}
+            found = self.recorded(pmid)
+            return 200, found if found is not None else {
+                "header": {"type": "esummary", "version": "0.3"},
+                "result": {"uids": [pmid], pmid: {"uid": pmid, "error": "cannot get document summary"}}}
+        return 404, {}
 
     @property
     def url(self) -> str:

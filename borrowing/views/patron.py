@@ -106,8 +106,8 @@ def openurl(request: HttpRequest) -> HttpResponse:
     """``GET /openurl?…`` from a discovery system: the request form of the right kind, filled in.
 
     Every field the link carries is on the form: those the kind of item does not ask for are
-    added after its own (a DOI on a book form). ``complete_citation`` is where a look-up of a
-    bare DOI or PMID will fill in the rest; today it returns the citation unchanged.
+    added after its own (a DOI on a book form). ``complete_citation`` fills in what a bare DOI or
+    PMID can tell (Crossref, PubMed), where ``ILLMS_CITATION_LOOKUP`` names them.
     """
     citation = complete_citation(parse_openurl(request.GET))
     warnings = citation.pop("warnings")

@@ -1,0 +1,93 @@
+"""A citation completed from its DOI (Crossref) or PMID (PubMed), both replayed on loopback."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from requests_app.citation_lookup import complete_citation
+from tests.factories import PatronFactory
+from tests.stub_services import RecordedService
+
+pytestmark = pytest.mark.django_db
+
+ONLY_DOI_NOTICE = ("The link gave only the DOI: please add the article's title, journal and year "
+                   "(they are on the page you came from).")
+
+
+@pytest.fixture
+def services(settings):
+    crossref, pubmed = RecordedService("crossref"), RecordedService("pubmed")
+    settings.ILLMS_CITATION_LOOKUP = ["crossref", "pubmed"]
+    settings.ILLMS_CROSSREF_URL = crossref.url
+    settings.ILLMS_PUBMED_URL = pubmed.url
+    yield {"crossref": crossref, "pubmed": pubmed}
+    crossref.stop()
+    pubmed.stop()
+
+
+def bare(**fields) -> dict:
+    return {"format": "article", "referrer": "", "warnings": [], "notices": [ONLY_DOI_NOTICE], **fields}
+
+
+def test_a_doi_alone_becomes_a_full_article_citation_from_crossref(services):
+    done = complete_citation(bare(doi="10.1038/nature12373"))
+    assert {k: done[k] for k in ("title", "author", "container_title", "volume", "issue", "pages",
+                                 "publication_date", "issn")} == {
+        "title": "Nanometre-scale thermometry in a living cell", "author": "Kucsko, G. et al.",
+        "container_title": "Nature", "volume": "500", "issue": "7460", "pages": "54-58",
+        "publication_date": "2013", "issn": "0028-0836"}
+    assert done["notices"] == []
+    assert done["warnings"][-1].startswith("Filled in from the identifier: title, author, container title")
+
+
+def test_a_pmid_alone_is_completed_from_pubmed_with_its_doi(services):
+    done = complete_citation(bare(pmid="23903748"))
+    assert (done["title"], done["container_title"], done["pages"], done["doi"]) == (
+        "Nanometre-scale thermometry in a living cell", "Nature", "54-8", "10.1038/nature12373")
+
+
+def test_what_the_link_gave_is_never_overwritten(services):
+    done = complete_citation(bare(doi="10.1038/nature12373", title="As the patron typed it", volume="499"))
+    assert (done["title"], done["volume"], done["issue"]) == ("As the patron typed it", "499", "7460")
+
+
+def test_a_doi_that_is_a_chapter_turns_the_article_into_a_chapter(services):
+    done = complete_citation(bare(doi="10.1007/978-3-319-24277-4_9"))
+    assert (done["format"], done["container_title"], done["isbn"]) == (
+        "chapter", "Advances in Something", "9783319242767")
+
+
+def test_an_unknown_doi_leaves_the_citation_and_its_notice(services):
+    done = complete_citation(bare(doi="10.5555/unknown"))
+    assert "title" not in done and done["notices"] == [ONLY_DOI_NOTICE]
+
+
+def test_a_service_that_does_not_answer_adds_a_warning_and_changes_nothing(services, settings, silent_catalogue):
+    settings.ILLMS_CROSSREF_URL = f"http://127.0.0.1:{silent_catalogue.port}"
+    settings.ILLMS_CITATION_LOOKUP_TIMEOUT_SECONDS = 0.5
+    done = complete_citation(bare(doi="10.1038/nature12373"))
+    assert "title" not in done
+    assert done["warnings"] == ["Crossref did not answer about the DOI just now: please fill in the fields it "
+                                "would have."]
+
+
+def test_an_answer_is_cached_so_the_same_doi_is_asked_once(services):
+    complete_citation(bare(doi="10.1038/nature12373"))
+    complete_citation(bare(doi="10.1038/nature12373"))
+    assert len(services["crossref"].asked) == 1
+
+
+def test_without_services_configured_nothing_is_asked(services, settings):
+    settings.ILLMS_CITATION_LOOKUP = []
+    assert complete_citation(bare(doi="10.1038/nature12373")) == bare(doi="10.1038/nature12373")
+    assert services["crossref"].asked == []
+
+
+def test_a_pubmed_linkout_link_opens_the_article_form_filled_in(client, services):
+    client.force_login(PatronFactory())
+    response = client.get(reverse("openurl"), {"id": "pmid:23903748"})
+    form = response.context["form"]
+    assert form.initial["title"] == "Nanometre-scale thermometry in a living cell"
+    assert form.initial["container_title"] == "Nature"
+    assert "The link gave only" not in response.content.decode()
