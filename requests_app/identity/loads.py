@@ -408,6 +408,11 @@ def _read(chunk: _Chunk, record: Record, columns: Columns, match_key: str,
     if not key:
         chunk.error(record, key_field, _("The %(key)s is missing.") % {"key": PatronMatchKey(match_key).label.lower()})
         return None
+    longest = 32 if match_key == PatronMatchKey.BARCODE else 100
+    if len(key) > longest:
+        chunk.error(record, key_field, _("The %(key)s is longer than %(most)d characters.")
+                    % {"key": PatronMatchKey(match_key).label.lower(), "most": longest}, key)
+        return None
     if first_lines.get(key, record.line) != record.line:
         chunk.error(record, key_field, _("The same %(key)s is on line %(line)d already; only the first is loaded.")
                     % {"key": PatronMatchKey(match_key).label.lower(), "line": first_lines[key]}, key)

@@ -117,6 +117,11 @@ def test_each_bad_record_is_an_error_with_its_line_field_and_reason_and_the_othe
     assert "'wizard'" in load.errors.get(line=4).message
 
 
+def test_a_card_longer_than_a_card_can_be_is_an_error_not_a_cut_card(library):
+    load = load_file(library, "barcode\n" + "1" * 33 + "\n" + "1" * 32 + "\n")
+    assert (load.created, load.failed) == (1, 1) and "longer than 32" in load.errors.get().message
+
+
 def test_a_card_held_by_another_patron_is_an_error_and_changes_nothing_of_that_record(library):
     profile_with(library, "TAKEN")
     mover = profile_with(library, "MINE", institution_id="S2", category="faculty")
