@@ -42,6 +42,7 @@ from django.db.models import Q  # noqa: E402
 from django.db.models.sql import InsertQuery  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from lending.states import LendingStatus  # noqa: E402
 from requests_app.models import Event, IllRequest, Library, PartnerApiKey, Role  # noqa: E402
 from requests_app.partners.api.rows_from_values import row_representation  # noqa: E402
 from requests_app.partners.api.serializers import PartnerRequestSerializer  # noqa: E402
@@ -102,10 +103,11 @@ def _prepare() -> dict:
             return _STATE
         sample = IllRequest(pk=_AFTER_ID, role=Role.LENDING, library=Library(pk=_LIBRARY),
                             partner=Library(pk=_PARTNER),
-                            status="new", requesting_agency_request_id="bare-rid", title="bare-title",
+                            status=LendingStatus.NEW, requesting_agency_request_id="bare-rid", title="bare-title",
                             service_type="Loan", format="book", supplying_agency_request_id="bare-sid",
                             created_at=_SINCE, updated_at=_SINCE)
-        event = Event(request_id=_AFTER_ID, action="create", from_status="", to_status="new", actor_kind="partner",
+        event = Event(request_id=_AFTER_ID, action="create", from_status="", to_status=LendingStatus.NEW,
+                      actor_kind="partner",
                       actor_library_id=_PARTNER, actor_name="bare", source="api", note="", data={},
                       created_at=_SINCE)
         db = settings.DATABASES["default"]
