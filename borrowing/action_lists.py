@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from requests_app.action_lists import NCIP_FAILED, UNREAD_MESSAGES, ActionList, Today
 
@@ -37,31 +38,31 @@ def _patron_stopped(today: Today) -> Q:
 
 
 LISTS = [
-    ActionList("to_review", "New requests to check", _in(S.SUBMITTED), ordering="created_at", colour="info",
-               description="Submitted by patrons: check the citation and verify, or cancel."),
-    ActionList("to_route", "Verified, to send to a lender", _in(S.SOURCING), colour="info",
-               description="Build or check the rota and send to the first lender."),
-    ActionList("lender_silent", "No answer from the lender for {lender_silent_days} days", _silent_lender,
-               colour="warning", description="Sent, with no answer yet: ask the lender or send to the next one."),
-    ActionList("conditions", "Conditions to answer", _in(S.CONDITIONAL), colour="warning",
-               description="A lender offers to supply on conditions: accept or refuse them."),
-    ActionList("copyright", "Copies awaiting copyright clearance", _in(S.AWAITING_COPYRIGHT), colour="warning",
-               description="Over the rule of five: clear copyright (permission or royalty) or record an exception."),
-    ActionList("received", "Received, to hand to the patron", _in(S.RECEIVED, S.READY_FOR_PICKUP),
-               description="Arrived: tell the patron, then check it out at pickup."),
-    ActionList("to_return", "Returned by the patron, to ship back", _in(S.RETURNED),
-               description="Send the item back to its lender."),
-    ActionList("due_soon", "Due back to the lender within {due_soon_days} days", _due_back_soon, ordering="due_date",
-               description="Ask for a renewal or get the item back from the patron in time."),
-    ActionList("overdue", "Overdue", _overdue, ordering="due_date", colour="danger",
-               description="Past the patron's or the lender's due date."),
-    ActionList("recalled", "Recalled by the lender", _in(S.RECALLED), colour="danger",
-               description="The lender wants the item back early: get it from the patron."),
-    ActionList("end_of_rota", "End of rota", _in(S.END_OF_ROTA), colour="danger",
-               description="No lender could supply: add lenders, buy, or cancel."),
-    ActionList("patron_stopped", "Patrons expired or blocked with open requests", _patron_stopped, colour="danger",
-               description="The patron's library account has expired or is blocked (by the desk, a sign-in or the "
-                           "library's patron load): decide whether to go on with the request, or cancel it."),
+    ActionList("to_review", _("New requests to check"), _in(S.SUBMITTED), ordering="created_at", colour="info",
+               description=_("Submitted by patrons: check the citation and verify, or cancel.")),
+    ActionList("to_route", _("Verified, to send to a lender"), _in(S.SOURCING), colour="info",
+               description=_("Build or check the rota and send to the first lender.")),
+    ActionList("lender_silent", _("No answer from the lender for {lender_silent_days} days"), _silent_lender,
+               colour="warning", description=_("Sent, with no answer yet: ask the lender or send to the next one.")),
+    ActionList("conditions", _("Conditions to answer"), _in(S.CONDITIONAL), colour="warning",
+               description=_("A lender offers to supply on conditions: accept or refuse them.")),
+    ActionList("copyright", _("Copies awaiting copyright clearance"), _in(S.AWAITING_COPYRIGHT), colour="warning",
+               description=_("Over the rule of five: clear copyright (permission or royalty) or record an exception.")),
+    ActionList("received", _("Received, to hand to the patron"), _in(S.RECEIVED, S.READY_FOR_PICKUP),
+               description=_("Arrived: tell the patron, then check it out at pickup.")),
+    ActionList("to_return", _("Returned by the patron, to ship back"), _in(S.RETURNED),
+               description=_("Send the item back to its lender.")),
+    ActionList("due_soon", _("Due back to the lender within {due_soon_days} days"), _due_back_soon, ordering="due_date",
+               description=_("Ask for a renewal or get the item back from the patron in time.")),
+    ActionList("overdue", _("Overdue"), _overdue, ordering="due_date", colour="danger",
+               description=_("Past the patron's or the lender's due date.")),
+    ActionList("recalled", _("Recalled by the lender"), _in(S.RECALLED), colour="danger",
+               description=_("The lender wants the item back early: get it from the patron.")),
+    ActionList("end_of_rota", _("End of rota"), _in(S.END_OF_ROTA), colour="danger",
+               description=_("No lender could supply: add lenders, buy, or cancel.")),
+    ActionList("patron_stopped", _("Patrons expired or blocked with open requests"), _patron_stopped, colour="danger",
+               description=_("The patron's library account has expired or is blocked (by the desk, a sign-in or "
+                             "the library's patron load): decide whether to go on with the request, or cancel it.")),
     NCIP_FAILED,
     UNREAD_MESSAGES,
 ]

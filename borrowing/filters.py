@@ -6,6 +6,7 @@ import re
 
 import django_filters
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from requests_app import search
 from requests_app.models import IllRequest, RequestFormat, Role
@@ -22,32 +23,32 @@ SORTS = {"updated": "updated_at", "created": "created_at", "title": "title", "ne
 
 #: The queue's columns; the optional ones may be hidden (``cols``), the sortable ones sort by their header.
 COLUMNS = QueueColumns(columns=(
-    Column("number", "Request"), Column("title", "Title", sort="title"),
-    Column("format", "Format", optional=True), Column("patron", "Patron"),
-    Column("lender", "Lender", sort="lender"), Column("status", "Status"),
-    Column("age", "Age", sort="-created", optional=True),
-    Column("need_by", "Needed by", sort="need_by", optional=True),
-    Column("due", "Patron due", sort="due", optional=True),
-    Column("lender_due", "Lender due", sort="lender_due", optional=True),
-    Column("updated", "Updated", sort="updated"),
+    Column("number", _("Request")), Column("title", _("Title"), sort="title"),
+    Column("format", _("Format"), optional=True), Column("patron", _("Patron")),
+    Column("lender", _("Lender"), sort="lender"), Column("status", _("Status")),
+    Column("age", _("Age"), sort="-created", optional=True),
+    Column("need_by", _("Needed by"), sort="need_by", optional=True),
+    Column("due", _("Patron due"), sort="due", optional=True),
+    Column("lender_due", _("Lender due"), sort="lender_due", optional=True),
+    Column("updated", _("Updated"), sort="updated"),
 ), sorts=SORTS)
 
 
 class BorrowingQueueFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        label="Search", method="search",
-        help_text="Title, journal, patron name or card, ISBN/ISSN/DOI/OCLC/PMID, lender symbol or request number.",
+        label=_("Search"), method="search",
+        help_text=_("Title, journal, patron name or card, ISBN/ISSN/DOI/OCLC/PMID, lender symbol or request number."),
     )
     status = django_filters.ChoiceFilter(
-        label="Status", choices=[(s.value, s.label) for s in WORKFLOW.states.values()], empty_label="All states")
-    format = django_filters.ChoiceFilter(label="Format", choices=RequestFormat.choices, empty_label="All formats")
-    lender = django_filters.CharFilter(label="Lender symbol", field_name="partner__symbol", lookup_expr="iexact")
+        label=_("Status"), choices=[(s.value, s.label) for s in WORKFLOW.states.values()], empty_label=_("All states"))
+    format = django_filters.ChoiceFilter(label=_("Format"), choices=RequestFormat.choices, empty_label=_("All formats"))
+    lender = django_filters.CharFilter(label=_("Lender symbol"), field_name="partner__symbol", lookup_expr="iexact")
     sort = django_filters.OrderingFilter(
-        label="Sort by", empty_label="Latest activity",
+        label=_("Sort by"), empty_label=_("Latest activity"),
         fields=tuple((field, name) for name, field in SORTS.items()),
-        field_labels={"updated_at": "Last activity", "created_at": "Submitted", "title": "Title",
-                      "need_by": "Needed by", "patron_due_date": "Patron due date", "due_date": "Lender due date",
-                      "partner__symbol": "Lender"},
+        field_labels={"updated_at": _("Last activity"), "created_at": _("Submitted"), "title": _("Title"),
+                      "need_by": _("Needed by"), "patron_due_date": _("Patron due date"),
+                      "due_date": _("Lender due date"), "partner__symbol": _("Lender")},
     )
 
     class Meta:

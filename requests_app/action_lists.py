@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
 
 from .models import IllRequest, Library, NcipCall, NcipCallStatus, Note
 from .policies import Policy, policy_for
@@ -59,7 +60,8 @@ class ActionList:
     description: str = ""
 
     def label_for(self, policy: Policy) -> str:
-        return self.label.format(**{name: getattr(policy, name) for name in _policy_names(self.label)})
+        label = str(self.label)  # in the active language; a translation keeps the ``{names}``
+        return label.format(**{name: getattr(policy, name) for name in _policy_names(label)})
 
 
 def _policy_names(text: str) -> list[str]:
@@ -99,8 +101,9 @@ def unread_messages(_: Today) -> Q:
 
 
 #: The list both desks have: the inbox, as requests.
-UNREAD_MESSAGES = ActionList("unread", "Unread messages", unread_messages, ordering="updated_at", colour="danger",
-                             description="A partner or the patron wrote; nobody has opened the request since.")
+UNREAD_MESSAGES = ActionList("unread", _("Unread messages"), unread_messages, ordering="updated_at",
+                             colour="danger",
+                             description=_("A partner or the patron wrote; nobody has opened the request since."))
 
 
 def ncip_calls_failed(_: Today) -> Q:
@@ -109,10 +112,10 @@ def ncip_calls_failed(_: Today) -> Q:
 
 
 #: Both desks have it: calls to the library's ILS to retry or skip (the request itself went on).
-NCIP_FAILED = ActionList("ncip_failed", "NCIP calls to the ILS that failed", ncip_calls_failed, ordering="updated_at",
-                         colour="danger",
-                         description="The library's ILS refused a call or did not answer: retry or skip it on the "
-                                     "request's page.")
+NCIP_FAILED = ActionList("ncip_failed", _("NCIP calls to the ILS that failed"), ncip_calls_failed,
+                         ordering="updated_at", colour="danger",
+                         description=_("The library's ILS refused a call or did not answer: retry or skip it on the "
+                                       "request's page."))
 
 
 def open_requests(*, library: Library, role: str) -> QuerySet[IllRequest]:

@@ -292,6 +292,6 @@ def describe(queue: SavedQueue, query: SavedQuery, *, library: Library) -> list[
                                   f"{'ascending' if natural else 'descending'}"))
     else:
         rows.append(("Sorted by", "The queue’s usual order"))
-    labels = {c.key: c.label for c in queue.columns.columns}
+    labels = {c.key: str(c.label) for c in queue.columns.columns}
     rows.append(("Extra columns", ", ".join(labels.get(key, key) for key in query.columns) or "None"))
     return rows

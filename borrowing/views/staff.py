@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST
 
 from requests_app import action_lists, desk_views, messaging, privacy, queue_columns, saved_views
@@ -122,7 +123,7 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
     ids = parse_ids(request.POST.getlist("requests"))
     back = reverse(NS + ":queue") + ("?" + request.POST["return_query"] if request.POST.get("return_query") else "")
     if not ids or action not in WORKFLOW.transitions:
-        messages.error(request, "Tick at least one request and choose an action.")
+        messages.error(request, gettext("Tick at least one request and choose an action."))
         return redirect(back)
     transition = WORKFLOW.transition(action)
     if needs_confirmation(request, transition):
@@ -133,8 +134,9 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
     done = [o for o in outcomes if o.ok]
     label = transition.label
     if done:
-        messages.success(request, f"{label}: {len(done)} request{'s' if len(done) != 1 else ''} done "
-                                  f"({', '.join(o.number for o in done)}).")
+        messages.success(request, ngettext("%(action)s: %(count)d request done (%(numbers)s).",
+                                           "%(action)s: %(count)d requests done (%(numbers)s).", len(done))
+                         % {"action": label, "count": len(done), "numbers": ", ".join(o.number for o in done)})
     for outcome in outcomes:
         if not outcome.ok:
             messages.error(request, f"{outcome.number}: {outcome.message}")
@@ -147,7 +149,7 @@ def _bulk_preview(library: Library, ids: list[int], transition) -> list[dict]:
     found = {r.pk: r for r in IllRequest.objects.filter(pk__in=ids, library=library, role=Role.BORROWING)}
     return [{"request": found[pk],
              "refusal": "" if found[pk].status in transition.sources
-             else f"not possible while “{found[pk].status_label}”"}
+             else gettext("not possible while “%(status)s”") % {"status": found[pk].status_label}}
             for pk in dict.fromkeys(ids) if pk in found]
 
 

@@ -34,7 +34,7 @@ def test_every_shipped_catalogue_is_complete_with_no_fuzzy_entry(path):
 def test_every_translation_keeps_the_placeholders_of_its_english(path):
     import re
 
-    placeholder = re.compile(r"%\([a-z_]+\)[sdr]|%s|<[^>]+>")
+    placeholder = re.compile(r"%\([a-z_]+\)[sdr]|%s|<[^>]+>|\{[a-z_]+\}")
     for entry in polib.pofile(str(path)):
         translations = entry.msgstr_plural.values() if entry.msgid_plural else [entry.msgstr]
         for text in translations:
