@@ -21,6 +21,7 @@ import csv
 import datetime as dt
 import io
 import json
+import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -53,6 +54,7 @@ from requests_app.utilities.batches import keyset_rows
 from .fields import parse_mapping
 from .mapping import IdentityAttributes, UnreadableAttribute, attribute_names, category_map, read_attributes
 
+logger = logging.getLogger(__name__)
 DOOR = "load"
 #: The failed records whose errors one load keeps (the count goes on).
 MAX_ERRORS = 10_000
@@ -335,21 +337,40 @@ def run_load(load_id: int) -> PatronLoad | None:
     PatronLoad.objects.filter(pk=load.pk, claim=token).update(total=len(records))
     first_lines = _first_lines(records, columns, load.match_key)
     size = chunk_size()
+    failures = 0
     while True:
-        with transaction.atomic():
-            held = PatronLoad.objects.select_for_update(of=("self",)).select_related("library").filter(
-                pk=load.pk, claim=token, status=PatronLoadStatus.RUNNING).first()
-            if held is None:
-                return None  # another job took it over (our lease ran out): it goes on from the saved position
-            chunk = records[held.processed:held.processed + size]
-            if not chunk:
-                held.status = PatronLoadStatus.DONE
-                held.finished_at = timezone.now()
-                held.claim = ""
-                held.lease_until = None
-                held.save(update_fields=["status", "finished_at", "claim", "lease_until"])
-                return held
-            apply_chunk(held, chunk, columns, first_lines)
+        try:
+            with transaction.atomic():
+                held = PatronLoad.objects.select_for_update(of=("self",)).select_related("library").filter(
+                    pk=load.pk, claim=token, status=PatronLoadStatus.RUNNING).first()
+                if held is None:
+                    return None  # another job took it over (our lease ran out): it goes on from the saved position
+                chunk = records[held.processed:held.processed + size]
+                if not chunk:
+                    held.status = PatronLoadStatus.DONE
+                    held.finished_at = timezone.now()
+                    held.claim = ""
+                    held.lease_until = None
+                    held.save(update_fields=["status", "finished_at", "claim", "lease_until"])
+                    return held
+                apply_chunk(held, chunk, columns, first_lines)
+                failures = 0
+        except DatabaseError as exc:
+            # Once is a race (a patron signing in with the same card in that instant): the chunk is read again.
+            # Twice at the same place is not going to pass: the load stops there and says so, rather than
+            # being taken up again and again by the sweep.
+            failures += 1
+            if failures < 2:
+                continue
+            logger.exception("Patron load %s stopped", load.pk)
+            stopped_at = PatronLoad.objects.filter(pk=load.pk).values_list("processed", flat=True).first() or 0
+            PatronLoad.objects.filter(pk=load.pk, claim=token).update(
+                status=PatronLoadStatus.FAILED, finished_at=timezone.now(), claim="", lease_until=None,
+                message=(_("The load stopped at record %(number)d of %(total)d, which the database refused: "
+                           "%(error)s. The records before it are loaded; loading the file again goes through "
+                           "them unchanged.") % {"number": stopped_at + 1, "total": len(records),
+                                                 "error": exc})[:2000])
+            return PatronLoad.objects.get(pk=load.pk)
 
 
 def _first_lines(records: list[Record], columns: Columns, match_key: str) -> dict[str, int]:

@@ -368,3 +368,43 @@ def test_the_sweep_takes_up_a_load_whose_task_was_lost_and_leaves_a_fresh_one_to
     lost.refresh_from_db()
     fresh.refresh_from_db()
     assert (lost.status, lost.created, fresh.status) == (PatronLoadStatus.DONE, 1, PatronLoadStatus.PENDING)
+
+
+def test_a_chunk_the_database_refuses_twice_stops_the_load_with_where_and_why(library, settings, monkeypatch):
+    from django.db import IntegrityError
+
+    settings.ILLMS_PATRON_LOAD_CHUNK = 1
+    load = loads.start_load(library=library, upload=upload("barcode\n2100001\n2100002\n"), file_format="csv",
+                            match_key=PatronMatchKey.BARCODE, queue=False)
+    real = loads.apply_chunk
+
+    def refuses_the_second_record(held, records, *args):
+        if records[0].values["barcode"] == "2100002":
+            raise IntegrityError("duplicate key value violates unique constraint")
+        real(held, records, *args)
+
+    monkeypatch.setattr(loads, "apply_chunk", refuses_the_second_record)
+    loads.run_load(load.pk)
+    load.refresh_from_db()
+    assert (load.status, load.processed, load.created) == (PatronLoadStatus.FAILED, 1, 1)
+    assert "stopped at record 2 of 2" in load.message and "duplicate key" in load.message
+    assert loads.run_load(load.pk) is None
+
+
+def test_a_chunk_the_database_refuses_once_is_read_again(library, monkeypatch):
+    from django.db import IntegrityError
+
+    load = loads.start_load(library=library, upload=upload("barcode\n2100001\n"), file_format="csv",
+                            match_key=PatronMatchKey.BARCODE, queue=False)
+    real, calls = loads.apply_chunk, []
+
+    def refuses_once(held, records, *args):
+        calls.append(1)
+        if len(calls) == 1:
+            raise IntegrityError("a sign-in took the card in that instant")
+        real(held, records, *args)
+
+    monkeypatch.setattr(loads, "apply_chunk", refuses_once)
+    loads.run_load(load.pk)
+    load.refresh_from_db()
+    assert (load.status, load.created) == (PatronLoadStatus.DONE, 1)
