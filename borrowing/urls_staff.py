@@ -19,6 +19,7 @@ urlpatterns = [
     path("borrowing/requests/<id:pk>/", staff.request_detail, name="request"),
     path("borrowing/requests/<id:pk>/actions/<slug:action>/", staff.perform_action, name="action"),
     path("borrowing/requests/<id:pk>/citation/", staff.edit_citation, name="citation"),
+    path("borrowing/requests/<id:pk>/citation/complete/", staff.complete_citation, name="complete-citation"),
     path("borrowing/requests/<id:pk>/notes/", staff.add_note, name="note"),
     path("borrowing/requests/<id:pk>/rota/<slug:change>/", staff.rota_change, name="rota"),
     path("borrowing/requests/<id:pk>/copyright/", staff.perform_action, {"action": "clear_copyright"},

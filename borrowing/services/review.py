@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from requests_app.citation_lookup import complete_citation
 from requests_app.models import Event, EventSource, IllRequest, NoteVisibility, Role
 from requests_app.services import add_note, check_actor, perform
 from requests_app.workflow import Actor, WorkflowError
@@ -88,3 +89,29 @@ def cancel_free_online(*, request: IllRequest, actor: Actor, reason: str, expect
                 expected_status=expected_status)
         add_note(request=request, text=reason, visibility=NoteVisibility.PATRON, author=actor.user)
     return request
+
+
+LOOKED_UP_FIELDS = ("title", "author", "container_title", "volume", "issue", "pages", "publication_date",
+                    "publisher", "isbn", "issn", "doi", "pmid")
+
+
+def complete_from_identifiers(*, request: IllRequest, actor: Actor, source: str = EventSource.WEB
+                              ) -> tuple[IllRequest, dict[str, tuple[str, str]], list[str]]:
+    """Fill ``request``'s empty citation fields from its DOI or PMID (``citation_lookup``), as a citation edit.
+
+    Asks the services before any row is locked (each within its time limit), then saves what they fill in
+    through ``update_citation`` (an ``edit_citation`` event lists each field's old and new value; what
+    staff or the patron typed is never overwritten). Returns the request, the changes and the services'
+    warnings. Raises as ``update_citation`` does.
+    """
+    current = {name: str(getattr(request, name) or "") for name in LOOKED_UP_FIELDS}
+    done = complete_citation({"format": request.format, "referrer": "", "warnings": [], "notices": [],
+                              **{name: value for name, value in current.items() if value}})
+    changes: dict[str, Any] = {name: done[name] for name in LOOKED_UP_FIELDS if done.get(name) and not current[name]}
+    if done.get("format") and done["format"] != request.format:
+        changes["format"] = done["format"]
+    warnings = [w for w in done["warnings"] if not w.startswith("Filled in from the identifier")]
+    if not changes:
+        return request, {}, warnings
+    shown = {name: (str(getattr(request, name) or ""), str(value)) for name, value in changes.items()}
+    return update_citation(request=request, actor=actor, changes=changes, source=source), shown, warnings

@@ -8,6 +8,7 @@ without JavaScript; with htmx the scanner and the queue update in place.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -242,6 +243,8 @@ def _detail_context(request: HttpRequest, library: Library, ill_request: IllRequ
         "return_shipment": getattr(ill_request, "return_shipment", None),
         "actions": [a for a in actions if a["transition"].button],
         "citation_form": citation_form or (CitationForm(instance=ill_request) if editable else None),
+        "can_look_up_citation": editable and bool(ill_request.doi or ill_request.pmid)
+        and bool(settings.ILLMS_CITATION_LOOKUP),
         "rota": rota_entries,
         # Waiting entries may change until the request is with us; the entries already tried stay.
         "rota_editable": ill_request.status in ROTA_EDITABLE_STATES,
@@ -274,6 +277,31 @@ DESK = Desk(workflow=WORKFLOW, library=_library, own_request=_own_request, note_
 def perform_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """An action of the request page (the copyright clearance too), with the form its transition names."""
     return desk_views.perform_action(request, pk, action, desk=DESK)
+
+
+@login_required
+@require_POST
+def complete_citation(request: HttpRequest, pk: int) -> HttpResponse:
+    """Fill the empty citation fields from the DOI or PMID, and say what changed."""
+    library = _library(request)
+    ill_request = _own_request(library, pk)
+    try:
+        _, changed, warnings = review.complete_from_identifiers(request=ill_request, actor=_actor(request))
+    except ValidationError as exc:
+        messages.error(request, "Nothing was saved: " + " ".join(m for ms in exc.message_dict.values() for m in ms))
+        return _back(pk)
+    except WorkflowError as exc:
+        messages.error(request, exc.message)
+        return _back(pk)
+    for warning in warnings:
+        messages.warning(request, warning)
+    if changed:
+        messages.success(request, f"{ill_request.number}: filled in from its identifier: " + "; ".join(
+            f"{IllRequest._meta.get_field(name).verbose_name} “{new}”" + (f" (was “{old}”)" if old else "")
+            for name, (old, new) in changed.items()) + ".")
+    elif not warnings:
+        messages.info(request, f"{ill_request.number}: its identifier gave nothing the citation lacks.")
+    return _back(pk)
 
 
 @login_required

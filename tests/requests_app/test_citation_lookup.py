@@ -5,8 +5,11 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from borrowing.states import BorrowingStatus
+from requests_app import roles
 from requests_app.citation_lookup import complete_citation
-from tests.factories import PatronFactory
+from requests_app.models import Event
+from tests.factories import IllRequestFactory, MemberLibraryFactory, PatronFactory, StaffFactory
 from tests.stub_services import RecordedService
 
 pytestmark = pytest.mark.django_db
@@ -91,3 +94,20 @@ def test_a_pubmed_linkout_link_opens_the_article_form_filled_in(client, services
     assert form.initial["title"] == "Nanometre-scale thermometry in a living cell"
     assert form.initial["container_title"] == "Nature"
     assert "The link gave only" not in response.content.decode()
+
+
+def test_staff_fill_a_requests_empty_fields_from_its_doi_and_see_what_changed(client, services):
+    home = MemberLibraryFactory()
+    client.force_login(StaffFactory(library=home, groups=[roles.BORROWING_STAFF]))
+    request = IllRequestFactory(library=home, status=BorrowingStatus.SUBMITTED, format="article",
+                                title="Thermometry (as typed)", author="", container_title="", volume="",
+                                doi="10.1038/nature12373")
+    page = client.get(reverse("borrowing_staff:request", kwargs={"pk": request.pk})).content.decode()
+    assert "Fill in the empty fields from the DOI" in page
+    response = client.post(reverse("borrowing_staff:complete-citation", args=[request.pk]), follow=True)
+    request.refresh_from_db()
+    assert (request.title, request.container_title, request.volume) == ("Thermometry (as typed)", "Nature", "500")
+    text = " ".join(str(m) for m in response.context["messages"])
+    assert "journal or book title “Nature”" in text
+    edit = Event.objects.get(request=request, action="edit_citation")
+    assert edit.data["volume"] == ["", "500"] and "title" not in edit.data
