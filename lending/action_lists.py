@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from requests_app.action_lists import NCIP_FAILED, UNREAD_MESSAGES, ActionList, Today
 
@@ -28,25 +29,25 @@ def _overdue(today: Today) -> Q:
 
 
 LISTS = [
-    ActionList("to_answer", "New requests to answer", _in(S.NEW), ordering="created_at", colour="info",
-               description="A partner asks: check availability, then print the pull slip or answer."),
-    ActionList("renewals", "Renewal requests to answer", _renewals, ordering="renewal_requested_at",
+    ActionList("to_answer", _("New requests to answer"), _in(S.NEW), ordering="created_at", colour="info",
+               description=_("A partner asks: check availability, then print the pull slip or answer.")),
+    ActionList("renewals", _("Renewal requests to answer"), _renewals, ordering="renewal_requested_at",
                colour="warning",
-               description="A borrower asks for more time: grant (with the new due date) or refuse."),
-    ActionList("to_pull", "To pull from the shelf", _in(S.AWAITING_PICKING), colour="primary",
-               description="The pull slip is printed: fetch the item, or answer that it cannot be found."),
-    ActionList("to_ship", "To ship", _in(S.AWAITING_SHIPPING), colour="primary",
-               description="Found: ship the item or deliver the copy."),
-    ActionList("conditions", "Conditions offered, no answer yet", _in(S.CONDITIONAL), colour="warning",
-               description="We offered conditions; the borrower has not answered."),
-    ActionList("due_soon", "Due back within {due_soon_days} days", _due_back_soon, ordering="due_date",
-               description="Our items out on loan that are due back soon."),
-    ActionList("overdue", "Overdue", _overdue, ordering="due_date", colour="danger",
-               description="The borrower has kept our item past its due date."),
-    ActionList("recalled", "Recalled, waiting for the item", _in(S.RECALLED), colour="danger",
-               description="We asked for our item back early."),
-    ActionList("to_check_in", "Returns to check in", _in(S.RETURN_SHIPPED), colour="primary",
-               description="The borrower shipped our item back: check it in when it arrives."),
+               description=_("A borrower asks for more time: grant (with the new due date) or refuse.")),
+    ActionList("to_pull", _("To pull from the shelf"), _in(S.AWAITING_PICKING), colour="primary",
+               description=_("The pull slip is printed: fetch the item, or answer that it cannot be found.")),
+    ActionList("to_ship", _("To ship"), _in(S.AWAITING_SHIPPING), colour="primary",
+               description=_("Found: ship the item or deliver the copy.")),
+    ActionList("conditions", _("Conditions offered, no answer yet"), _in(S.CONDITIONAL), colour="warning",
+               description=_("We offered conditions; the borrower has not answered.")),
+    ActionList("due_soon", _("Due back within {due_soon_days} days"), _due_back_soon, ordering="due_date",
+               description=_("Our items out on loan that are due back soon.")),
+    ActionList("overdue", _("Overdue"), _overdue, ordering="due_date", colour="danger",
+               description=_("The borrower has kept our item past its due date.")),
+    ActionList("recalled", _("Recalled, waiting for the item"), _in(S.RECALLED), colour="danger",
+               description=_("We asked for our item back early.")),
+    ActionList("to_check_in", _("Returns to check in"), _in(S.RETURN_SHIPPED), colour="primary",
+               description=_("The borrower shipped our item back: check it in when it arrives.")),
     NCIP_FAILED,
     UNREAD_MESSAGES,
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from requests_app.models import Role
 from requests_app.queue_columns import Column, QueueColumns
@@ -17,28 +18,29 @@ SORTS = {"updated": "updated_at", "created": "created_at", "title": "title", "ne
 
 #: The queue's columns; the optional ones may be hidden (``cols``), the sortable ones sort by their header.
 COLUMNS = QueueColumns(columns=(
-    Column("number", "Request"), Column("title", "Title", sort="title"),
-    Column("borrower", "Borrower", sort="borrower"), Column("availability", "Availability"),
-    Column("call_number", "Call number", optional=True), Column("status", "Status"),
-    Column("age", "Age", sort="-created", optional=True),
-    Column("need_by", "Needed by", sort="need_by", optional=True),
-    Column("due", "Due", sort="due", optional=True),
-    Column("updated", "Updated", sort="updated"),
+    Column("number", _("Request")), Column("title", _("Title"), sort="title"),
+    Column("borrower", _("Borrower"), sort="borrower"), Column("availability", _("Availability")),
+    Column("call_number", _("Call number"), optional=True), Column("status", _("Status")),
+    Column("age", _("Age"), sort="-created", optional=True),
+    Column("need_by", _("Needed by"), sort="need_by", optional=True),
+    Column("due", _("Due"), sort="due", optional=True),
+    Column("updated", _("Updated"), sort="updated"),
 ), sorts=SORTS)
 
-MATCH_CHOICES = [("held", "Held (any match)"), *MatchKind.choices]
+MATCH_CHOICES = [("held", _("Held (any match)")), *MatchKind.choices]
 
 
 class LendingQueueFilterForm(forms.Form):
     """The queue's filter parameters, checked (the page itself reads them leniently)."""
 
-    q = forms.CharField(label="Search", max_length=100, required=False)
-    partner = forms.CharField(label="Borrower", max_length=32, required=False)
-    match = forms.ChoiceField(label="Availability", choices=[("", "Any availability"), *MATCH_CHOICES],
+    q = forms.CharField(label=_("Search"), max_length=100, required=False)
+    partner = forms.CharField(label=_("Borrower"), max_length=32, required=False)
+    match = forms.ChoiceField(label=_("Availability"), choices=[("", _("Any availability")), *MATCH_CHOICES],
                               required=False)
-    renewals = forms.ChoiceField(label="Renewals", choices=[("", "Any"), ("1", "Renewal asked")], required=False)
-    status = forms.ChoiceField(label="Status", required=False,
-                               choices=[("", "All states"), *((s.value, s.label) for s in WORKFLOW.states.values())])
+    renewals = forms.ChoiceField(label=_("Renewals"), choices=[("", _("Any")), ("1", _("Renewal asked"))],
+                                 required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=[("", _("All states")), *((s.value, s.label) for s in WORKFLOW.states.values())])
 
 
 #: The queue as staff's saved views keep it (registered in ``apps.py``).

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from requests_app import action_lists, queue_columns, saved_views
@@ -76,8 +77,9 @@ def _sort_choices() -> list[tuple[str, str]]:
     choices = []
     for column in COLUMNS.columns:
         if column.sort:
-            choices += [(column.sort, f"{column.label}, ascending"),
-                        (queue_columns.reverse_sort(column.sort), f"{column.label}, descending")]
+            choices += [(column.sort, gettext("%(column)s, ascending") % {"column": column.label}),
+                        (queue_columns.reverse_sort(column.sort),
+                         gettext("%(column)s, descending") % {"column": column.label})]
     return choices
 
 
