@@ -30,12 +30,20 @@ from requests_app.models import (
     InboundMessage,
     Library,
     LibraryPolicy,
+    MonthlyFigure,
+    NcipCall,
+    NcipConnection,
     OutboxMessage,
     OutgoingEmail,
     PartnerApiKey,
+    PatronLoad,
+    PatronLoadError,
+    PatronLoadSettings,
     PatronProfile,
     PatronRecordAccess,
     PolicyChange,
+    RollupState,
+    SavedQueueView,
     StaffProfile,
     Transport,
 )
@@ -61,6 +69,7 @@ def rows_of(library: Library) -> dict[type, object]:
                                                  token=f"token-{library.symbol}",
                                                  expires_at=timezone.now() + dt.timedelta(days=5), max_downloads=5)
     key, _raw = keys.issue_api_key(library=library, name="ILL system")
+    load = PatronLoad.objects.create(library=library, file="patron-loads/p.csv", file_format="csv")
     return {
         Library: library,
         get_user_model(): patron,
@@ -112,4 +121,15 @@ def rows_of(library: Library) -> dict[type, object]:
         LendingDetail: LendingDetail.objects.create(request=lending, holding=holding),
         ElectronicDelivery: delivery,
         PartnerLendingRule: PartnerLendingRule.objects.create(library=library, partner=partner),
+        PatronLoad: load,
+        PatronLoadError: PatronLoadError.objects.create(load=load, line=2, message="No such category"),
+        PatronLoadSettings: PatronLoadSettings.objects.create(library=library),
+        SavedQueueView: SavedQueueView.objects.create(owner=staff, library=library, queue="borrowing",
+                                                      name="Mine"),
+        NcipConnection: NcipConnection.objects.create(library=library),
+        NcipCall: NcipCall.objects.create(request=borrowing, library=library, service="AcceptItem"),
+        MonthlyFigure: MonthlyFigure.objects.create(library=library, month=TODAY.replace(day=1), kind="made",
+                                                    role="borrowing", count=1, computed_at=timezone.now()),
+        # The rollup's progress is the installation's, one row: superusers only.
+        RollupState: RollupState.objects.get_or_create(pk=1)[0],
     }

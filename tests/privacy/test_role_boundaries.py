@@ -66,7 +66,8 @@ NOT_STAFF_SCREENS = {
     "staff:request",
 }
 SAMPLE_ARGUMENTS = {"pk": "1", "action": "cancel", "change": "build", "report": "aging", "token": "x",
-                    "delivery_id": "1", "message_id": "1", "request_id": "1", "patron_id": "1", "symbol": "NONE",
+                    "delivery_id": "1", "message_id": "1", "call_id": "1", "request_id": "1", "patron_id": "1",
+                    "symbol": "NONE",
                     "number": "X1", "format": "book", "path": "", "name": "volume", "kind": "ready-for-pickup"}
 
 
