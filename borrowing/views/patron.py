@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -79,6 +80,8 @@ def request_form(request: HttpRequest, format: str) -> HttpResponse:
     duplicates: list = []
     owned: list = []
     free = None
+    if request.method == "POST" and "look_up" in request.POST:
+        return _looked_up_form(request, format)
     if request.method == "POST":
         form = RequestForm(request.POST, format=format, profile=profile,
                            extra_fields=RequestForm.extra_fields_in(request.POST))
@@ -99,6 +102,20 @@ def request_form(request: HttpRequest, format: str) -> HttpResponse:
     else:
         form = RequestForm(format=format, profile=profile)
     return _render_form(request, form, duplicates=duplicates, owned=owned, open_access=free)
+
+
+def _looked_up_form(request: HttpRequest, format: str) -> HttpResponse:
+    """The form again with the empty fields its DOI or PMID fills in (``complete_citation``); nothing is sent."""
+    posted = {name: value for name, value in request.POST.items()
+              if name not in ("csrfmiddlewaretoken", "look_up", "submit_anyway") and value.strip()}
+    citation = complete_citation({"format": format, "referrer": posted.pop("referrer", ""), "warnings": [],
+                                  "notices": [], **posted})
+    warnings, notices = citation.pop("warnings"), citation.pop("notices")
+    referrer, fmt = citation.pop("referrer"), citation.pop("format")
+    extra = dict.fromkeys([*RequestForm.extra_fields_in(request.POST), *RequestForm.extra_fields_in(citation)])
+    form = RequestForm(initial={**citation, "referrer": referrer}, format=fmt, profile=request.user.patron_profile,
+                       extra_fields=list(extra))
+    return _render_form(request, form, warnings=warnings, notices=notices, referrer=referrer)
 
 
 @patron_required
@@ -125,6 +142,7 @@ def _render_form(request: HttpRequest, form: RequestForm, *, duplicates=(), owne
         form.fields.pop("submit_anyway", None)
     refusal = patrons.request_refusal(patron=request.user)
     return render(request, "borrowing/patron/request_form.html", {
+        "look_up": bool(settings.ILLMS_CITATION_LOOKUP) and any(name in form.fields for name in ("doi", "pmid")),
         "form": form, "format_label": form.format.label, "duplicates": duplicates, "owned": owned,
         "open_access": open_access, "warnings": warnings, "notices": notices,
         "referrer": referrer, "refusal": refusal.messages[0] if refusal else "",

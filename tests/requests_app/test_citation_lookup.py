@@ -8,7 +8,7 @@ from django.urls import reverse
 from borrowing.states import BorrowingStatus
 from requests_app import roles
 from requests_app.citation_lookup import complete_citation
-from requests_app.models import Event
+from requests_app.models import Event, IllRequest
 from tests.factories import IllRequestFactory, MemberLibraryFactory, PatronFactory, StaffFactory
 from tests.stub_services import RecordedService
 
@@ -111,3 +111,15 @@ def test_staff_fill_a_requests_empty_fields_from_its_doi_and_see_what_changed(cl
     assert "journal or book title “Nature”" in text
     edit = Event.objects.get(request=request, action="edit_citation")
     assert edit.data["volume"] == ["", "500"] and "title" not in edit.data
+
+
+def test_a_patron_who_typed_only_a_doi_gets_the_form_back_filled_in_and_nothing_is_sent(client, services):
+    client.force_login(PatronFactory())
+    url = reverse("patron-request-form", args=["article"])
+    assert "Fill in from the DOI or PubMed ID" in client.get(url).content.decode()
+    response = client.post(url, {"doi": "10.1038/nature12373", "delivery_method": "electronic", "look_up": "1"})
+    form = response.context["form"]
+    assert (form.initial["title"], form.initial["volume"], form.initial["delivery_method"]) == (
+        "Nanometre-scale thermometry in a living cell", "500", "electronic")
+    assert "Filled in from the identifier" in response.content.decode()
+    assert not IllRequest.objects.exists()
