@@ -17,6 +17,7 @@ import pytest
 import requests
 
 from tests.conftest import skip_or_fail
+from tests.processes import free_loopback_port, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery"  # noqa: S105 - the test CAS server's people
@@ -32,11 +33,7 @@ PEOPLE = {
 }
 
 
-def free_port() -> int:
-    """A loopback port nothing listens on just now (the system's pick)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+free_port = free_loopback_port
 
 
 @dataclass
@@ -104,12 +101,7 @@ def cas_server(tmp_path_factory):
                 time.sleep(0.1)
         yield CasServer(url=f"http://127.0.0.1:{port}/cas/", users_file=users, db_file=db)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         log.close()
 
 

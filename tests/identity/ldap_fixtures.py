@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REQUIRE_SERVICES
+from tests.processes import free_loopback_port, stop
 
 SUFFIX = "dc=uni,dc=example"
 PEOPLE = f"ou=people,{SUFFIX}"
@@ -157,10 +158,7 @@ def _certificates(folder: Path) -> None:
     (folder / "server.key").chmod(0o600)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+free_port = free_loopback_port
 
 
 def _missing(reason: str) -> None:
@@ -211,12 +209,7 @@ def slapd(tmp_path_factory):
         directory.add_groups()
         yield directory
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         log.close()
 
 

@@ -7,10 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
-import socket
 import subprocess
 import sys
-import time
 import uuid
 
 import pytest
@@ -20,16 +18,11 @@ from pypdf import PdfReader, PdfWriter
 
 from tests.conftest import skip_or_fail
 from tests.illms.test_settings import manage
+from tests.processes import free_loopback_port, stop, wait_until_listening
 
 pytestmark = pytest.mark.django_db
 
 KEY_ID, SECRET = "illms-test", "illms-test-secret"  # noqa: S105 - the local test server's own credentials
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -40,30 +33,19 @@ def s3_server():
     except ImportError:
         skip_or_fail("needs moto[server] and boto3 (pip install -e .[dev]) for the local S3 server")
     for _attempt in range(3):
-        port = _free_port()
+        port = free_loopback_port()
         process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                    env={**os.environ, "MOTO_ALLOW_NONEXISTENT_REGION": "1"})
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and process.poll() is None:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        if process.poll() is None:
+        if wait_until_listening(process, port, seconds=20):
             break
+        stop(process)
     else:
         pytest.fail(f"the local S3 server did not start: {process.stderr.read().decode()[-2000:]}")
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 @pytest.fixture

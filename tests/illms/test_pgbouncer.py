@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
@@ -17,14 +15,9 @@ import pytest
 
 from tests.conftest import skip_or_fail
 from tests.illms.test_settings import PG_URL, manage
+from tests.processes import free_loopback_port, stop, wait_until_listening
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _postgres_reachable() -> None:
@@ -47,7 +40,7 @@ def pgbouncer():
     folder.chmod(0o777)
     (folder / "users.txt").write_text('"postgres" ""\n')
     for _attempt in range(3):
-        port = _free_port()
+        port = free_loopback_port()
         (folder / "pgbouncer.ini").write_text(f"""[databases]
 * = host=127.0.0.1 port=5432
 [pgbouncer]
@@ -66,27 +59,16 @@ pidfile = {folder}/pgbouncer.pid
         user = ["-u", "postgres"] if os.geteuid() == 0 else []
         process = subprocess.Popen([binary, *user, str(folder / "pgbouncer.ini")], stdout=subprocess.DEVNULL,
                                    stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and process.poll() is None:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        if process.poll() is None:
+        if wait_until_listening(process, port, seconds=10):
             break
+        stop(process)
     else:
         log = (folder / "pgbouncer.log").read_text() if (folder / "pgbouncer.log").exists() else ""
         pytest.fail(f"pgbouncer did not start: {log[-2000:]}")
     try:
         yield port
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         shutil.rmtree(folder, ignore_errors=True)
 
 

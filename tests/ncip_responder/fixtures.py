@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.processes import stop
+
 ROOT = Path(__file__).resolve().parents[2]
 #: <repo root>/../shared/ncip
 SCHEMA_DIR = ROOT.parent / "shared" / "ncip"
@@ -112,12 +114,7 @@ def ncip_responder_process(ncip_schema_dir: Path, tmp_path_factory):
             pytest.fail(f"the NCIP responder did not start: {log_path.read_text()[-2000:]}")
         yield Responder(base=f"http://{line.removeprefix('listening on ')}")
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         log.close()
 
 

@@ -20,6 +20,8 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from tests.processes import stop
+
 ROOT = Path(__file__).resolve().parents[3]
 #: One provider per test process: pytest-xdist's workers gw0, gw1 each get their own port.
 PORT = 8851 + int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
@@ -109,12 +111,7 @@ def oidc_provider(live_server, tmp_path_factory):
         _wait_for(f"{url}/o/.well-known/openid-configuration", process, log)
         yield Provider(url=url, issuer=f"{url}/o", state=state, key_pem=key_pem, process=process)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 @pytest.fixture

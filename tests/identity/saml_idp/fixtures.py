@@ -26,6 +26,7 @@ from cryptography.x509.oid import NameOID
 from lxml import html as lxml_html
 
 from tests.conftest import REQUIRE_SERVICES
+from tests.processes import stop
 
 IDP_SCRIPT = Path(__file__).with_name("idp.py")
 MUST_RUN = REQUIRE_SERVICES or os.environ.get("CI", "").lower() == "true"
@@ -112,11 +113,7 @@ def saml_idp(tmp_path_factory):
         idp.configure()
         yield idp
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
 
 
 @pytest.fixture(scope="module")
