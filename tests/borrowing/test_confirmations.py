@@ -24,6 +24,7 @@ CONFIRM_TEMPLATE = "requests_app/confirm.html"
 STAFF_ACTIONS = [
     ("cancel", S.SUBMITTED, {}),
     ("cancel_owned_locally", S.SUBMITTED, {"note": "On the shelf at QA76.9"}),
+    ("cancel_free_online", S.SUBMITTED, {"note": "https://doi.org/10.1371/journal.pone.0000001"}),
     ("end_rota", S.SOURCING, {}),
     ("reject_conditions", S.CONDITIONAL, {}),
     ("request_cancel", S.SENT, {}),
@@ -244,7 +245,7 @@ def test_the_staff_desk_offers_the_expected_next_action_first_and_cancelling_las
         a["transition"].action
         for a in client.get(reverse("borrowing_staff:request", args=[request.pk])).context["actions"]
     ]
-    assert actions[0] == "verify" and set(actions[-2:]) == {"cancel_owned_locally", "cancel"}
+    assert actions[0] == "verify" and set(actions[-3:]) == {"cancel_owned_locally", "cancel_free_online", "cancel"}
 
 
 def test_a_patron_sees_accepting_conditions_before_refusing_them(client, patron):

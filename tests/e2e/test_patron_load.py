@@ -6,9 +6,9 @@ import pytest
 
 from requests_app import roles
 from requests_app.models import PatronProfile
-from tests.factories import PASSWORD, MemberLibraryFactory, StaffFactory
+from tests.factories import PASSWORD, MemberLibraryFactory, StaffFactory, give_authenticator
 
-from .conftest import serious_accessibility_violations
+from .conftest import give_code_if_asked, serious_accessibility_violations
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -16,6 +16,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def test_an_administrator_loads_a_file_and_sees_the_counts_and_the_bad_record(live_server, page, tmp_path):
     library = MemberLibraryFactory(symbol="UNI")
     admin = StaffFactory(library=library, groups=[roles.ILL_ADMINISTRATOR])
+    give_authenticator(admin)  # administrators sign in with a second factor
     export = tmp_path / "sis-export.csv"
     export.write_text("barcode,first_name,last_name,category,expires_on\n"
                       "2100001,Ada,Lovelace,faculty,2030-06-30\n"
@@ -24,6 +25,7 @@ def test_an_administrator_loads_a_file_and_sees_the_counts_and_the_bad_record(li
     page.get_by_label("Username").fill(admin.username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    give_code_if_asked(page, admin.username)
     page.wait_for_url("**/policies/patron-loads/")
     assert serious_accessibility_violations(page) == []
 
