@@ -84,7 +84,9 @@ def _list_queries() -> tuple[tuple[str, list], tuple[str, list]]:
 
 
 def _insert(model, instance, returning: bool = False) -> tuple[str, list]:
-    fields = [f for f in model._meta.concrete_fields if not (f.primary_key and getattr(instance, f.attname) is None)]
+    # Every column the model writes: not a generated one (the database computes it), nor an id left to it.
+    fields = [f for f in model._meta.concrete_fields
+              if not getattr(f, "generated", False) and not (f.primary_key and getattr(instance, f.attname) is None)]
     query = InsertQuery(model)
     query.insert_values(fields, [instance])
     compiler = query.get_compiler(connection=django_connection)
