@@ -29,6 +29,7 @@ import pytest
 from stdnum import ean
 
 from tests.conftest import REQUIRE_SERVICES
+from tests.processes import free_loopback_port
 
 FILES = Path(__file__).parent / "zebra"
 MODULE_DIRS = ("/usr/lib/x86_64-linux-gnu/idzebra-2.0/modules", "/usr/lib/aarch64-linux-gnu/idzebra-2.0/modules",
@@ -102,12 +103,6 @@ def catalogue_records() -> dict[str, list[pymarc.Record]]:
     return {"union": union, "aaa": aaa, "ccc": ccc}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _zebra_missing() -> str:
     for program in ("zebraidx", "zebrasrv"):
         if shutil.which(program) is None:
@@ -148,7 +143,7 @@ def start_zebra(root: Path) -> tuple[subprocess.Popen, ZebraCatalogue]:
         "lockDir: lock\nsetTmpDir: tmp\nkeyTmpDir: tmp\n")
     (root / "cql2pqf.properties").write_text(
         PQF_PROPERTIES.read_text() + "\nindex.bath.standardIdentifier = 1=1007\n")
-    port = _free_port()
+    port = free_loopback_port()
     (root / "yazgfs.xml").write_text(f"""<?xml version="1.0"?>
 <yazgfs>
   <listen id="l">tcp:127.0.0.1:{port}</listen>
