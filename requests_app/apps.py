@@ -12,8 +12,8 @@ class RequestsAppConfig(AppConfig):
         from .identity.cas import remember_pending_ticket
         from .identity.ldap import checks as ldap_checks  # noqa: F401  (the LDAP door's system checks)
         from .identity.saml import checks  # noqa: F401  (registers the SAML door's system check)
-        from .identity.verification import register_patron_check
-        from .ncip.patrons import ils_patron_check
+        from .identity.verification import register_patron_check, register_sign_in_check
+        from .ncip.patrons import ils_patron_check, ils_sign_in_check
         from .two_factor import checks as two_factor_checks  # noqa: F401  (role names in the sign-in settings)
         from .utilities.ids import IdConverter
 
@@ -21,5 +21,7 @@ class RequestsAppConfig(AppConfig):
         register_converter(IdConverter, "id")
         # The library's ILS refuses blocked, expired or unknown patrons when NCIP is on (LookupUser).
         register_patron_check(ils_patron_check)
+        # ... and checks them as they sign in through any door, writing the ILS's block, category and expiry.
+        register_sign_in_check(ils_sign_in_check)
         # A CAS ticket whose staff member gave the second factor afterwards names the session signed in then.
         user_logged_in.connect(remember_pending_ticket, dispatch_uid="requests_app.cas_pending_ticket")

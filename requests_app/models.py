@@ -337,6 +337,10 @@ class PatronProfile(models.Model):
     blocked = models.BooleanField(default=False)
     blocked_reason = models.CharField(max_length=200, blank=True,
                                       help_text="Shown to the patron when they try to request.")
+    blocked_by_ils = models.BooleanField(
+        "blocked by the library's ILS", default=False,
+        help_text="The block is the ILS's (NCIP LookupUser at sign-in or at a request): lifted when the ILS no longer "
+                  "blocks the patron.")
     # From the library's systems: the sign-in doors and the patron load keep these current.
     institution_id = models.CharField(
         max_length=100, blank=True,

@@ -417,7 +417,7 @@ class _Chunk:
 
 
 _PROFILE_FIELDS = ["card_barcode", "institution_id", "category", "department", "expires_on", "blocked",
-                   "blocked_reason", "refreshed_from", "refreshed_at"]
+                   "blocked_reason", "blocked_by_ils", "refreshed_from", "refreshed_at"]
 _USER_FIELDS = ["first_name", "last_name", "email"]
 
 
@@ -562,6 +562,7 @@ def _update(chunk: _Chunk, row: _Row, profile: PatronProfile, card_holder: dict[
     if attributes.blocked is not None and (attributes.blocked, attributes.blocked_reason) != (
             profile.blocked, profile.blocked_reason):
         wanted["blocked"], wanted["blocked_reason"] = attributes.blocked, attributes.blocked_reason
+        wanted["blocked_by_ils"] = False  # the load's word on the block replaces the ILS's
     user = profile.user
     user_changes = {name: getattr(attributes, name) for name in _USER_FIELDS
                     if getattr(attributes, name) and getattr(attributes, name) != getattr(user, name)}

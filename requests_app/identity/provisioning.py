@@ -131,6 +131,7 @@ def refresh_profile(user, library: Library, attributes: IdentityAttributes, *, s
         profile.expires_on = attributes.expires_on
     if attributes.blocked is not None:  # only when the door's mapping names a block attribute
         profile.blocked, profile.blocked_reason = attributes.blocked, attributes.blocked_reason
+        profile.blocked_by_ils = False
     profile.refreshed_from = source[:20]
     profile.refreshed_at = timezone.now()
     profile.save()

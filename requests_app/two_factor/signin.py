@@ -6,6 +6,9 @@ a staff member of an optional role without an authenticator are signed in at onc
 authenticator, or whose role requires one, is *not* signed in yet: the session only remembers who is on the way
 (:data:`PENDING`, for :data:`PENDING_SECONDS`), and ``django.contrib.auth.login`` runs once the code is given or
 the authenticator is set up. So no page, the admin's included, is reachable before that step is done.
+
+A patron is first asked about by the sign-in checks (``requests_app.identity.verification.sign_in_refusal``:
+the library's ILS over NCIP): one that refuses them is shown the refusal page and is not signed in.
 """
 
 from __future__ import annotations
@@ -15,8 +18,11 @@ import time
 
 from django.contrib.auth import get_user_model, login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
 from django.urls import reverse
 from django_otp import login as otp_login
+
+from requests_app.identity.verification import sign_in_refusal
 
 from .policy import authenticator, is_staff_member, required_for
 
@@ -37,6 +43,12 @@ def finish_sign_in(request: HttpRequest, user, *, door: str, backend: str, next_
     """Sign ``user`` in through ``door`` and go on to ``next_url`` (already checked to be ours), or hold a staff
     member at the code or set-up page first. ``idp_second_factor``: the identity provider asserted a second factor
     we trust (``policy.asserted_mfa``); only doors pass it."""
+    if not is_staff_member(user):
+        refusal = sign_in_refusal(user)
+        if refusal:
+            logger.warning("Sign-in of %s through %s refused by a patron check", user.get_username(), door)
+            return render(request, "registration/signin_refused.html",
+                          {"message": refusal, "door": door, "checked": True}, status=403)
     if is_staff_member(user):
         if idp_second_factor and door != "password":
             return _sign_in(request, user, backend=backend, door=door, next_url=next_url, settled="identity_provider")
