@@ -7,7 +7,10 @@ same condition counts the list on the home page and the desk, and narrows the de
 link (``?needs=<key>``) is followed: the list *is* the queue, filtered.
 
 Every list of a side is counted in one query (one conditional count per list over the open requests,
-which a partial index holds), so the dashboards cost the same whatever the lists or the rows.
+which a partial index holds), so the dashboards cost the same whatever the lists or the rows. A list that
+also holds finished requests (``also_closed``: an NCIP call that failed after the request closed, such as
+the DeleteItem of a completed loan, still needs staff) counts those in one more query, driven by its own
+small table (``closed``), never by the finished history.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import IllRequest, Library, NcipCall, NcipCallStatus, Note
 from .policies import Policy, policy_for
+from .states import CLOSED_STATUSES
 from .workflow import registry
 
 #: The query parameter that names a list on a desk's queue.
@@ -58,6 +62,13 @@ class ActionList:
     #: The badge colour when the list is not empty.
     colour: str = "primary"
     description: str = ""
+    #: Finished requests may be in it too: the requests of ``closed(library, role)`` (a query that must not read
+    #: the finished history, e.g. ``pk__in`` a small table's rows), besides the open requests of ``condition``.
+    closed: Callable[[Library, str], QuerySet[IllRequest]] | None = None
+
+    @property
+    def also_closed(self) -> bool:
+        return self.closed is not None
 
     def label_for(self, policy: Policy) -> str:
         label = str(self.label)  # in the active language; a translation keeps the ``{names}``
@@ -111,11 +122,20 @@ def ncip_calls_failed(_: Today) -> Q:
     return Q(Exists(NcipCall.objects.filter(request_id=OuterRef("pk"), status=NcipCallStatus.FAILED)))
 
 
+def closed_with_failed_ncip_calls(library: Library, role: str) -> QuerySet[IllRequest]:
+    """Finished requests of ``library`` with a failed NCIP call (a temporary item left in the ILS after the loan
+    completed, a hold never lifted after a cancel), found from the failed calls (few, and indexed by status)."""
+    failed = NcipCall.objects.filter(library=library, status=NcipCallStatus.FAILED).values("request_id")
+    return IllRequest.objects.filter(pk__in=failed, library=library, role=role, status__in=CLOSED_STATUSES)
+
+
 #: Both desks have it: calls to the library's ILS to retry or skip (the request itself went on).
 NCIP_FAILED = ActionList("ncip_failed", _("NCIP calls to the ILS that failed"), ncip_calls_failed,
                          ordering="updated_at", colour="danger",
                          description=_("The library's ILS refused a call or did not answer: retry or skip it on the "
-                                       "request's page."))
+                                       "request's page. Finished requests are listed too: a call that failed "
+                                       "after the loan ended may have left an item in the ILS."),
+                         closed=closed_with_failed_ncip_calls)
 
 
 def open_requests(*, library: Library, role: str) -> QuerySet[IllRequest]:
@@ -123,13 +143,17 @@ def open_requests(*, library: Library, role: str) -> QuerySet[IllRequest]:
 
 
 def counts(*, library: Library, role: str, today: Today | None = None) -> list[dict]:
-    """Every list of ``role`` with its label, count and queue link, for ``library`` (one query)."""
+    """Every list of ``role`` with its label, count and queue link, for ``library`` (one query, and one more per
+    list that also holds finished requests)."""
     lists = action_lists.of(role)
     if not lists:
         return []
     today = today or today_for(library)
     found = open_requests(library=library, role=role).aggregate(
         **{item.key: Count("pk", filter=item.condition(today)) for item in lists})
+    for item in lists:
+        if item.closed is not None:
+            found[item.key] += item.closed(library, role).count()
     queue = registry.get(role).desk_queue_url()
     return [{"list": item, "key": item.key, "label": item.label_for(today.policy), "count": found[item.key],
              "colour": item.colour, "url": f"{queue}?{urlencode({PARAMETER: item.key})}"}
@@ -142,4 +166,7 @@ def narrow(queryset: QuerySet[IllRequest], *, library: Library, role: str, key: 
     item = action_lists.get(role, key)
     if item is None:
         return queryset
-    return queryset.open().filter(item.condition(today or today_for(library)))
+    wanted = queryset.open().filter(item.condition(today or today_for(library)))
+    if item.closed is not None:
+        wanted = wanted | queryset.filter(pk__in=item.closed(library, role).values("pk"))
+    return wanted

@@ -196,11 +196,35 @@ def test_the_lists_cost_the_same_queries_for_one_and_many_requests_in_each(clien
     assert count_queries(client, url) == few
 
 
-def test_every_list_of_the_desk_is_counted_in_one_query(home):
+def test_every_list_of_the_desk_is_counted_in_one_query_and_the_finished_requests_with_failed_calls_in_one_more(
+        home):
     today = action_lists.today_for(home)
     with CaptureQueriesContext(connection) as queries:
         action_lists.counts(library=home, role=Role.BORROWING, today=today)
-    assert len(queries) == 1
+    assert len(queries) == 2
+
+
+def test_a_completed_loan_whose_delete_item_failed_is_still_listed_for_staff(client, staff, home):
+    finished = make(home, {"status": S.COMPLETED})
+    NcipCall.objects.create(request=finished, library=home, service="DeleteItem", status=NcipCallStatus.FAILED,
+                            answer="the ILS refused: Unknown Item")
+    make(home, {"status": S.COMPLETED, "_note": answered_ncip_call})
+    assert listed(client, "ncip_failed") == [finished.number]
+    counts = {row["key"]: row["count"] for row in action_lists.counts(library=home, role=Role.BORROWING)}
+    assert counts["ncip_failed"] == 1
+
+
+def test_a_finished_request_with_a_failed_call_is_counted_once_with_the_open_ones(home):
+    failed_ncip_call(make(home, {"status": S.CHECKED_OUT}))
+    failed_ncip_call(failed_ncip_call(make(home, {"status": S.CANCELLED})))
+    failed_ncip_call(make(MemberLibraryFactory(), {"status": S.COMPLETED}))
+    counts = {row["key"]: row["count"] for row in action_lists.counts(library=home, role=Role.BORROWING)}
+    assert counts["ncip_failed"] == 2
+
+
+def test_a_finished_request_with_a_failed_call_is_in_no_other_list(client, staff, home):
+    failed_ncip_call(make(home, {"status": S.COMPLETED, "due_date": days(-3)}))
+    assert listed(client, "overdue") == []
 
 
 def test_the_request_page_tells_staff_the_patron_is_blocked_or_expired(client, staff, home):

@@ -123,3 +123,11 @@ def test_the_lists_cost_the_same_queries_for_one_and_many_requests_in_each(staff
         for _ in range(4):
             make(library, inside)
     assert count_queries(staff_client, url) == few
+
+
+def test_a_cancelled_request_whose_hold_was_not_lifted_in_the_ils_is_still_listed(staff_client, library):
+    cancelled = make(library, {"status": S.CANCELLED})
+    NcipCall.objects.create(request=cancelled, library=library, service="CancelRequestItem",
+                            status=NcipCallStatus.FAILED, answer="gave up after 12 attempts: HTTP 503")
+    make(library, {"status": S.CANCELLED})
+    assert listed(staff_client, "ncip_failed") == [cancelled.number]

@@ -283,3 +283,29 @@ def test_retrying_an_unanswered_patron_check_asks_the_ils_again(home, staff, pat
         calls.retry(call=check, actor=staff)
     check.refresh_from_db()
     assert check.status == NcipCallStatus.DONE and "may borrow" in check.answer
+
+
+def test_a_delete_item_that_failed_after_the_loan_completed_is_listed_until_staff_retry_it(
+        home, staff, patron, connect, ils, client, settings, django_capture_on_commit_callbacks):
+    settings.ILLMS_OUTBOX_MAX_ATTEMPTS = 1
+    connect(home)
+    capture = django_capture_on_commit_callbacks
+    request = shipped_loan(home, patron, capture)
+    desk = Actor.staff(staff)
+    act(request, "receive", desk, capture)
+    act(request, "check_out", desk, capture)
+    act(request, "check_in", desk, capture)
+    ils.down()
+    request = act(request, "lender_checked_in", Actor.partner(request.partner), capture)
+    assert request.status == S.COMPLETED
+    delete = NcipCall.objects.get(request=request, service="DeleteItem")
+    assert delete.status == NcipCallStatus.FAILED
+    client.force_login(staff)
+    listed = client.get(reverse("borrowing_staff:queue"), {"needs": "ncip_failed"}).context["page"]
+    assert [row.number for row in listed] == [request.number]
+    ils.down(False)
+    with capture(execute=True):
+        client.post(reverse("staff:ncip-retry", args=["borrowing", request.pk, delete.pk]))
+    assert NcipCall.objects.get(pk=delete.pk).status == NcipCallStatus.DONE and ils.item(request.number) is None
+    counts = {row["key"]: row["count"] for row in action_lists.counts(library=home, role=Role.BORROWING)}
+    assert counts["ncip_failed"] == 0
