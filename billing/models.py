@@ -27,6 +27,7 @@ class Service(models.TextChoices):
     RUSH = "rush", "Rush surcharge"
     LOST_ITEM = "lost_item", "Lost item"
     COPYRIGHT = "copyright", "Copyright fee"
+    PURCHASE = "purchase", "Purchase instead of a loan"
 
 
 class Direction(models.TextChoices):

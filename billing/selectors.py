@@ -26,6 +26,7 @@ from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.db.models.lookups import Exact
 from django.utils import timezone
 
+from borrowing.states import BorrowingStatus
 from requests_app.models import IllRequest, Library, Role
 from requests_app.utilities.batches import keyset_rows
 from requests_app.workflow import registry
@@ -43,6 +44,7 @@ from .models import (
     InvoiceLine,
     InvoiceStatus,
     Payment,
+    Service,
 )
 from .money import quantize
 from .periods import month_bounds, zone_of
@@ -257,14 +259,18 @@ def budget_statuses(*, library: Library, on: dt.date | None = None) -> list[Budg
     currency counts at the library's exchange rate into the budget's currency valid on the day it was
     incurred; one with no such rate is not counted but counted up in ``unconverted``, so the page can say
     so. Committed: open borrowing requests with a maximum cost and no payable yet, made in its dates, of
-    its fund (the patron's department). Subqueries: one query for any number of budgets.
+    its fund (the patron's department), and purchases ordered instead of borrowed and not yet received (their
+    order's cost, in the budget's currency). Subqueries: one query for any number of budgets.
     """
     final = list(registry.get(Role.BORROWING).final_states)
-    in_budget = (Charge.objects.filter(library=OuterRef("library"), direction=Direction.PAYABLE,
-                                       incurred_at__date__gte=OuterRef("starts_on"),
-                                       incurred_at__date__lte=OuterRef("ends_on"))
-                 .exclude(status=ChargeStatus.WAIVED)
-                 .filter(Q(Exact(OuterRef("fund"), Value(""))) | Q(fund=OuterRef("fund"))))
+    payables = (Charge.objects.filter(library=OuterRef("library"), direction=Direction.PAYABLE,
+                                      incurred_at__date__gte=OuterRef("starts_on"),
+                                      incurred_at__date__lte=OuterRef("ends_on"))
+                .exclude(status=ChargeStatus.WAIVED)
+                .filter(Q(Exact(OuterRef("fund"), Value(""))) | Q(fund=OuterRef("fund"))))
+    # A purchase ordered and not yet received is committed, not spent: its invoice may still differ.
+    purchase_ordered = Q(service=Service.PURCHASE, request__status=BorrowingStatus.PURCHASE_ORDERED)
+    in_budget = payables.exclude(purchase_ordered)
     # Inside the charges' subquery: OuterRef is the charge, OuterRef(OuterRef(…)) the budget.
     rate = (ExchangeRate.objects.filter(library=OuterRef("library"), currency=OuterRef("currency"),
                                         base_currency=OuterRef(OuterRef("currency")),
@@ -286,9 +292,12 @@ def budget_statuses(*, library: Library, on: dt.date | None = None) -> list[Budg
                                            created_at__date__lte=OuterRef("ends_on"))
                  .filter(Q(Exact(OuterRef("fund"), Value(""))) | Q(patron__patron_profile__department=OuterRef("fund")))
                  .order_by().values("library").annotate(s=Sum("max_cost")).values("s"))
+    ordered = (payables.filter(purchase_ordered, currency=OuterRef("currency")).order_by().values("library")
+               .annotate(s=Sum("amount")).values("s"))
     budgets = (Budget.objects.filter(library=library)
                .annotate(spent=Coalesce(Subquery(spent, output_field=MONEY), ZERO),
-                         committed=Coalesce(Subquery(committed, output_field=MONEY), ZERO),
+                         committed=Coalesce(Subquery(committed, output_field=MONEY), ZERO)
+                         + Coalesce(Subquery(ordered, output_field=MONEY), ZERO),
                          unconverted=Coalesce(Subquery(unconverted, output_field=IntegerField()), 0))
                .order_by("-starts_on", "fund"))
     if on is not None:

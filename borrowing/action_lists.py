@@ -58,6 +58,13 @@ LISTS = [
                description=_("Past the patron's or the lender's due date.")),
     ActionList("recalled", _("Recalled by the lender"), _in(S.RECALLED), colour="danger",
                description=_("The lender wants the item back early: get it from the patron.")),
+    ActionList("purchases_ordered", _("Purchases ordered, awaiting arrival"), _in(S.PURCHASE_ORDERED),
+               ordering="status_changed_at",
+               description=_("Bought instead of borrowed: receive the copy when the vendor's parcel arrives, or "
+                             "cancel the purchase.")),
+    ActionList("purchases_received", _("Purchases received, to catalogue and hand to the patron"),
+               _in(S.PURCHASE_RECEIVED, S.PURCHASE_CATALOGUED), colour="success",
+               description=_("Catalogue the new copy and put it on hold, then hand it to the patron.")),
     ActionList("end_of_rota", _("End of rota"), _in(S.END_OF_ROTA), colour="danger",
                description=_("No lender could supply: add lenders, buy, or cancel.")),
     ActionList("patron_stopped", _("Patrons expired or blocked with open requests"), _patron_stopped, colour="danger",

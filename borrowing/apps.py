@@ -14,11 +14,13 @@ class BorrowingConfig(AppConfig):
         from .action_lists import LISTS
         from .filters import SAVED_QUEUE
         from .services.downloads import on_copy_link_received
+        from .services.purchasing import register_attachment
         from .workflow import WORKFLOW
 
         registry.register(WORKFLOW)
         action_lists.register(WORKFLOW.role, LISTS)
         queues.register(SAVED_QUEUE)
+        register_attachment()
         copy_link_received.connect(on_copy_link_received, dispatch_uid="borrowing-copy-link")
 
         from requests_app.email_templates import register_kinds

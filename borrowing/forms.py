@@ -25,12 +25,14 @@ from requests_app.models import (
     IllRequest,
     Library,
     NoteVisibility,
+    PatronCategory,
     PatronProfile,
     RequestChannel,
     RequestFormat,
 )
 
 from . import selectors
+from .models import PurchaseRule, PurchaseVendor
 from .services import loans, review
 
 # Patron side ---------------------------------------------------------------------------------
@@ -390,3 +392,118 @@ class ClearanceForm(ActionForm):
         if cleaned.get("fee") is None and not (cleaned.get("exception_note") or "").strip():
             raise forms.ValidationError("Record the clearance fee paid or the exception that applies.")
         return cleaned
+
+
+# Purchase on demand --------------------------------------------------------------------------
+
+class PurchaseOrderForm(ActionForm):
+    """Buying instead of borrowing: the vendor, its price for one copy (its quote), how many, the fund."""
+
+    vendor = forms.ModelChoiceField(label=_("Vendor"), queryset=PurchaseVendor.objects.none(), empty_label=None)
+    unit_price = forms.DecimalField(label=_("Price per copy (the vendor's quote)"), min_value=Decimal("0.01"),
+                                    max_digits=9, decimal_places=2,
+                                    help_text=_("In the vendor's currency; the rule's price limit is checked."))
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=99, initial=1)
+    fund = forms.CharField(label=_("Fund"), max_length=100, required=False,
+                           help_text=_("Empty: the rule's fund, else the patron's department."))
+    outside_rules = forms.BooleanField(label=_("Order outside the rules"), required=False,
+                                       help_text=_("Buy it even though no purchase rule allows it."))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["vendor"].queryset = PurchaseVendor.objects.filter(library=self.ill_request.library_id,
+                                                                       active=True).order_by("name", "pk")
+
+    def arguments(self, request: HttpRequest) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {"vendor": data["vendor"], "unit_price": data["unit_price"], "quantity": data["quantity"],
+                "fund": data.get("fund") or "", "outside_rules": bool(data.get("outside_rules")),
+                "expected_status": self.ill_request.status}
+
+
+class PurchaseReceiptForm(ActionForm):
+    """The bought copy arrived: the vendor's invoice, where its price differs from the order's."""
+
+    invoiced_price = forms.DecimalField(label=_("Invoiced price per copy"), required=False,
+                                        min_value=Decimal("0.01"), max_digits=9, decimal_places=2,
+                                        help_text=_("Empty: as ordered."))
+    invoice_number = forms.CharField(label=_("Vendor's invoice number"), max_length=64, required=False)
+
+    def arguments(self, request: HttpRequest) -> dict[str, Any]:
+        return {"invoiced_price": self.cleaned_data.get("invoiced_price"),
+                "invoice_number": self.cleaned_data.get("invoice_number") or "",
+                "expected_status": self.ill_request.status}
+
+
+def _currency(value: str) -> str:
+    value = (value or "").strip().upper()
+    if value and (len(value) != 3 or not value.isalpha() or not value.isascii()):
+        raise ValidationError(_("An ISO 4217 code: three letters, e.g. EUR."))
+    return value
+
+
+class _NamedPerLibrary(forms.ModelForm):
+    """A library's row whose name is unique in the library (the library is not a field of the form)."""
+
+    def __init__(self, *args: Any, library: Library, **kwargs: Any) -> None:
+        self.library = library
+        super().__init__(*args, **kwargs)
+
+    def clean_name(self) -> str:
+        name = " ".join((self.cleaned_data.get("name") or "").split())
+        if not name:
+            raise ValidationError(_("Give it a name."))
+        taken = self._meta.model.objects.filter(library=self.library, name__iexact=name).exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise ValidationError(_("The library already has one with this name."))
+        return name
+
+
+class PurchaseRuleForm(_NamedPerLibrary):
+    formats = forms.MultipleChoiceField(label=_("Formats"), choices=RequestFormat.choices, required=False,
+                                        widget=forms.CheckboxSelectMultiple,
+                                        help_text=_("The kinds of item it buys; none ticked: any."))
+    patron_categories = forms.MultipleChoiceField(label=_("Patron categories"), choices=PatronCategory.choices,
+                                                  required=False, widget=forms.CheckboxSelectMultiple,
+                                                  help_text=_("For these patrons only; none ticked: any patron."))
+
+    class Meta:
+        model = PurchaseRule
+        fields = ["name", "active", "formats", "published_within_years", "max_price", "currency",
+                  "patron_categories", "exclude_theses", "fund"]
+
+    def clean_currency(self) -> str:
+        return _currency(self.cleaned_data.get("currency"))
+
+    def clean(self):
+        cleaned = super().clean()
+        price, currency = cleaned.get("max_price"), cleaned.get("currency")
+        if price is not None and not currency and "currency" not in self.errors:
+            self.add_error("currency", _("A price limit needs its currency."))
+        if price is None and currency and "max_price" not in self.errors:
+            self.add_error("max_price", _("Give the price limit this currency is for, or empty the currency."))
+        formats = cleaned.get("formats") or []
+        if cleaned.get("exclude_theses") and formats == [RequestFormat.THESIS]:
+            self.add_error("formats", _("This rule buys only theses but excludes them: it would never propose."))
+        return cleaned
+
+
+class PurchaseVendorForm(_NamedPerLibrary):
+    api_base_url = forms.URLField(label=_("API base URL"), required=False, max_length=200, assume_scheme="https",
+                                  help_text=PurchaseVendor._meta.get_field("api_base_url").help_text)
+
+    class Meta:
+        model = PurchaseVendor
+        fields = ["name", "order_email", "account_number", "customer_id", "currency", "api_base_url", "active"]
+
+    def clean_currency(self) -> str:
+        value = _currency(self.cleaned_data.get("currency"))
+        if not value:
+            raise ValidationError(_("The currency of its prices, e.g. EUR."))
+        return value
+
+    def clean_api_base_url(self) -> str:
+        url = (self.cleaned_data.get("api_base_url") or "").strip()
+        if url and not url.lower().startswith(("http://", "https://")):
+            raise ValidationError(_("An http or https address."))
+        return url.rstrip("/")

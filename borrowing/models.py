@@ -1,11 +1,18 @@
-"""The borrowing side's own tables: the rota, copyright records and the reminders sent."""
+"""The borrowing side's own tables: the rota, copyright records, the reminders sent, and purchase on demand
+(vendors, purchase rules, purchase orders)."""
 
 from __future__ import annotations
 
-from django.db import models
-from django.utils import timezone
+from decimal import Decimal
 
-from requests_app.models import CopyrightCompliance, IllRequest, Library
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from requests_app.models import CopyrightCompliance, IllRequest, Library, PatronCategory, RequestFormat
 
 
 class RotaStatus(models.TextChoices):
@@ -191,3 +198,134 @@ class ReturnShipment(models.Model):
         by = f" by {self.carrier}" if self.carrier else ""
         tracking = f", tracking {self.tracking_number}" if self.tracking_number else ""
         return f"Shipped back{by}{tracking}." if by or tracking else ""
+
+
+# Purchase on demand ----------------------------------------------------------------------
+
+CURRENCY_CODE = RegexValidator(r"^[A-Z]{3}$", _("An ISO 4217 code: three capital letters, e.g. EUR."))
+
+
+class PurchaseVendor(models.Model):
+    """A bookseller a member library buys from instead of borrowing: where its orders go and how we are known.
+
+    Orders go by e-mail to ``order_email`` (a MARC order record and a CSV line attached); ``api_base_url`` names
+    the vendor's ordering API where one is configured (``borrowing.services.vendor_clients``).
+    """
+
+    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="purchase_vendors",
+                                limit_choices_to={"is_member": True})
+    name = models.CharField(_("name"), max_length=200)
+    order_email = models.EmailField(_("order e-mail"), help_text=_("Where purchase orders are sent."))
+    account_number = models.CharField(_("account number"), max_length=64, blank=True,
+                                      help_text=_("Our account with the vendor, printed on every order."))
+    customer_id = models.CharField(_("our customer id"), max_length=64, blank=True,
+                                   help_text=_("How the vendor knows us (its customer or SAN number)."))
+    currency = models.CharField(_("currency"), max_length=3, validators=[CURRENCY_CODE],
+                                help_text=_("The currency of its prices, e.g. EUR."))
+    api_base_url = models.URLField(_("API base URL"), blank=True,
+                                   help_text=_("The vendor's ordering API, where it has one; empty: orders go "
+                                               "by e-mail only."))
+    active = models.BooleanField(_("active"), default=True, help_text=_("Untick to stop ordering from it."))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["library", "name"]
+        constraints = [models.UniqueConstraint(fields=["library", "name"], name="purchase_vendor_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PurchaseRule(models.Model):
+    """When a member library buys a book instead of borrowing it: every criterion set must hold.
+
+    Empty criteria do not restrict. ``max_price`` is compared with the vendor's quote for the copy (entered by
+    staff when ordering, or given by the vendor's API), in ``currency``. Theses and dissertations are never
+    bought under a rule that excludes them (the default): they are rarely for sale.
+    """
+
+    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="purchase_rules",
+                                limit_choices_to={"is_member": True})
+    name = models.CharField(_("name"), max_length=100, help_text=_("E.g. “Recent books for faculty”."))
+    active = models.BooleanField(_("enabled"), default=True)
+    formats = models.JSONField(_("formats"), default=list, blank=True,
+                               help_text=_("The kinds of item it buys; none ticked: any."))
+    published_within_years = models.PositiveSmallIntegerField(
+        _("published within (years)"), null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_("Only items published this many years ago or less; empty: any year."))
+    max_price = models.DecimalField(_("price at most"), max_digits=9, decimal_places=2, null=True, blank=True,
+                                    validators=[MinValueValidator(Decimal("0.01"))],
+                                    help_text=_("The vendor's quote must be at most this; empty: any price."))
+    currency = models.CharField(_("currency of the price"), max_length=3, blank=True,
+                                help_text=_("Required with a price limit, e.g. EUR."))
+    patron_categories = models.JSONField(_("patron categories"), default=list, blank=True,
+                                         help_text=_("For these patrons only; none ticked: any patron."))
+    exclude_theses = models.BooleanField(_("not for theses and dissertations"), default=True)
+    fund = models.CharField(_("fund"), max_length=100, blank=True,
+                            help_text=_("The budget fund purchases under this rule are spent from; empty: the "
+                                        "patron's department."))
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["library", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["library", "name"], name="purchase_rule_unique_name"),
+            models.CheckConstraint(condition=Q(max_price__isnull=True) | ~Q(currency=""),
+                                   name="purchase_rule_price_has_currency",
+                                   violation_error_message=_("A price limit needs its currency.")),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def format_labels(self) -> str:
+        labels = dict(RequestFormat.choices)
+        return ", ".join(str(labels.get(value, value)) for value in self.formats)
+
+    @property
+    def category_labels(self) -> str:
+        labels = dict(PatronCategory.choices)
+        return ", ".join(str(labels.get(value, value)) for value in self.patron_categories)
+
+
+class PurchaseOrder(models.Model):
+    """What we ordered from a vendor for one request: a frozen copy of the order as it was sent.
+
+    The MARC order record and the CSV line are written when the order is made and never change; the e-mail
+    to the vendor attaches them. ``invoiced_price`` is the vendor's invoice at receipt, where it differs.
+    """
+
+    request = models.OneToOneField(IllRequest, on_delete=models.PROTECT, related_name="purchase_order")
+    library = models.ForeignKey(Library, on_delete=models.PROTECT, related_name="+")
+    vendor = models.ForeignKey(PurchaseVendor, on_delete=models.PROTECT, related_name="orders")
+    rule = models.ForeignKey(PurchaseRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    rule_name = models.CharField(max_length=100, blank=True, help_text="The rule that allowed it, as named then.")
+    number = models.CharField(max_length=40, unique=True)
+    quantity = models.PositiveSmallIntegerField(default=1)
+    unit_price = models.DecimalField(max_digits=9, decimal_places=2)
+    currency = models.CharField(max_length=3, validators=[CURRENCY_CODE])
+    fund = models.CharField(max_length=100, blank=True)
+    note = models.CharField(max_length=300, blank=True, help_text="The patron-hold note printed on the order.")
+    marc_record = models.BinaryField(help_text="The MARC 21 order record sent (ISO 2709).")
+    csv_text = models.TextField(help_text="The CSV sent: a header and the order's line.")
+    invoiced_price = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
+    invoice_number = models.CharField(max_length=64, blank=True)
+    ordered_at = models.DateTimeField(default=timezone.now)
+    received_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    ordered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["-ordered_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def total(self) -> Decimal:
+        return self.unit_price * self.quantity

@@ -79,7 +79,8 @@ def staff_request_detail(*, library: Library, pk: int) -> IllRequest:
     """
     return (IllRequest.objects.filter(library=library, role="borrowing")
             .select_related("partner", "patron", "patron__patron_profile", "library", "pickup_location",
-                            "copyright_record", "return_shipment")
+                            "copyright_record", "return_shipment", "purchase_order__vendor",
+                            "purchase_order__ordered_by")
             .prefetch_related(
                 Prefetch("events", queryset=Event.objects.select_related("actor_user", "actor_library")),
                 Prefetch("notes", queryset=Note.objects.select_related("author", "author_library")),

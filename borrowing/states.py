@@ -30,6 +30,9 @@ class BorrowingStatus(models.TextChoices):
     END_OF_ROTA = "end_of_rota", _("End of rota")
     CANCEL_PENDING = "cancel_pending", _("Cancellation asked of lender")
     CANCELLED = "cancelled", _("Cancelled")
+    PURCHASE_ORDERED = "purchase_ordered", _("Purchase ordered")
+    PURCHASE_RECEIVED = "purchase_received", _("Purchase received")
+    PURCHASE_CATALOGUED = "purchase_catalogued", _("Purchase catalogued")
 
 
 
@@ -56,6 +59,9 @@ DESCRIPTIONS = {
     S.END_OF_ROTA: (_("No lender in the rota could supply; staff decide what next."), "danger"),
     S.CANCEL_PENDING: (_("We asked the lender to cancel and wait for its answer."), "warning"),
     S.CANCELLED: (_("Cancelled."), "secondary"),
+    S.PURCHASE_ORDERED: (_("Bought instead of borrowed: ordered from the vendor, awaiting arrival."), "primary"),
+    S.PURCHASE_RECEIVED: (_("The purchased copy arrived: catalogue it or hand it to the patron."), "primary"),
+    S.PURCHASE_CATALOGUED: (_("The purchased copy is catalogued and on hold for the patron."), "success"),
 }
 
 #: What each state means, told to the patron (the workflow's own descriptions are written for staff).
@@ -79,6 +85,10 @@ PATRON_DESCRIPTIONS = {
     S.END_OF_ROTA: _("No library could supply it so far; the ILL office will decide what to try next."),
     S.CANCEL_PENDING: _("We asked the lending library to cancel and wait for its answer."),
     S.CANCELLED: _("This request was cancelled."),
+    S.PURCHASE_ORDERED: _("The library is buying this for you instead of borrowing it: it has been ordered from "
+                          "the bookseller and we will tell you when it arrives."),
+    S.PURCHASE_RECEIVED: _("The copy the library bought for you has arrived; it is being prepared for you."),
+    S.PURCHASE_CATALOGUED: _("The copy the library bought for you is ready: it is on hold for you at the library."),
 }
 
 FINAL = {S.COMPLETED, S.CANCELLED}
@@ -89,6 +99,10 @@ WITH_LENDER = {S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL}
 ITEM_HERE = {S.RECEIVED, S.READY_FOR_PICKUP, S.CHECKED_OUT, S.OVERDUE, S.RECALLED}
 #: States in which the item is on its way back to the lender (its return label is printed).
 RETURNING_STATES = frozenset({S.RETURNED, S.RETURN_SHIPPED})
+#: A request may be bought instead of borrowed while no lender holds it.
+PURCHASE_SOURCES = frozenset({S.SUBMITTED, S.SOURCING, S.END_OF_ROTA})
+#: The purchase path: ordered from a vendor until the patron has the library's new copy.
+PURCHASE_STATES = frozenset({S.PURCHASE_ORDERED, S.PURCHASE_RECEIVED, S.PURCHASE_CATALOGUED})
 #: The citation may be corrected while no lender holds the request.
 EDITABLE_STATES = frozenset({S.SUBMITTED, S.SOURCING, S.AWAITING_COPYRIGHT})
 #: The rota may be edited until an item is on its way.

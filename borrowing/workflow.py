@@ -27,14 +27,21 @@ from requests_app.policies import policy_for
 from requests_app.renewals import clear_renewal_asked, mark_renewal_asked, no_renewal_pending
 from requests_app.workflow import Actor, Iso18626, State, Transition, Workflow
 
-from .forms import ClearanceForm, FreeOnlineForm, OwnedLocallyForm, ReturnShipForm
+from .forms import (
+    ClearanceForm,
+    FreeOnlineForm,
+    OwnedLocallyForm,
+    PurchaseOrderForm,
+    PurchaseReceiptForm,
+    ReturnShipForm,
+)
 from .models import RotaEntry, RotaStatus
 from .services import copyright as copyright_services
-from .services import loans, review
+from .services import loans, purchasing, review
 from .services.downloads import record_link
 from .services.notifications import write_for_event
 from .services.rota import auto_send_first_lender, build_rota, close_current_entry
-from .states import DESCRIPTIONS, FINAL, BorrowingStatus
+from .states import DESCRIPTIONS, FINAL, PURCHASE_SOURCES, BorrowingStatus
 from .tasks import advance_rota
 
 S = BorrowingStatus
@@ -343,6 +350,32 @@ TRANSITIONS = [
                   with_event=(ncip(Ncip.DELETE_ITEM),),
                   colour="outline-secondary",
                   primary=[S.DELIVERED]),
+    # Buying instead of borrowing (purchase on demand; borrowing/services/purchasing.py).
+    Transition.of("order_purchase", _("Buy instead: order"), PURCHASE_SOURCES, S.PURCHASE_ORDERED, [STAFF],
+                  _("Buy the item from a vendor instead of borrowing it: the order goes to the vendor by e-mail "
+                    "with a MARC order record and a CSV line, and its cost is committed in the budget."),
+                  form=PurchaseOrderForm, service=purchasing.order_purchase, button=False, colour="success"),
+    Transition.of("dismiss_purchase", _("Do not buy"), PURCHASE_SOURCES, None, [STAFF],
+                  _("Borrow it after all: the page stops proposing the purchase."), button=False,
+                  colour="outline-secondary"),
+    Transition.of("receive_purchase", _("Purchase received"), [S.PURCHASE_ORDERED], S.PURCHASE_RECEIVED, [STAFF],
+                  _("The bought copy arrived, with the vendor's invoice (its price, where it differs, corrects the "
+                    "budget)."), form=PurchaseReceiptForm, service=purchasing.receive_purchase, colour="success",
+                  primary=[S.PURCHASE_ORDERED]),
+    Transition.of("catalogue_purchase", _("Catalogued, hold for patron"), [S.PURCHASE_RECEIVED],
+                  S.PURCHASE_CATALOGUED, [STAFF],
+                  _("The copy is in the catalogue and on hold for the patron, who is told it is ready."),
+                  with_event=(_email("ready-for-pickup"),), colour="success", primary=[S.PURCHASE_RECEIVED]),
+    Transition.of("hand_purchase_to_patron", _("Handed to patron"), [S.PURCHASE_RECEIVED, S.PURCHASE_CATALOGUED],
+                  S.COMPLETED, [STAFF],
+                  _("The patron has the library's new copy (lent from our own collection): the request is done."),
+                  colour="success", primary=[S.PURCHASE_CATALOGUED]),
+    Transition.of("cancel_purchase", _("Cancel the purchase"), [S.PURCHASE_ORDERED], S.CANCELLED, [STAFF],
+                  _("The vendor cannot supply, or the order is withdrawn: the vendor is asked to cancel, the "
+                    "committed cost is released and the patron is told."), needs_note=True,
+                  colour="outline-danger", with_event=(purchasing.email_vendor_cancellation, _email("cancelled")),
+                  confirm=_("Cancel this purchase? The vendor is e-mailed to cancel the order, its cost leaves the "
+                            "budget and the patron is told; the request cannot be reopened.")),
     # Cancelling.
     Transition.of("cancel", _("Cancel"), [S.SUBMITTED, S.AWAITING_COPYRIGHT, S.SOURCING, S.END_OF_ROTA], S.CANCELLED,
                   [PATRON, STAFF], _("Cancel the request; no lender holds it."), colour="outline-danger",

@@ -45,6 +45,7 @@ urlpatterns = [
     path("statistics/", include("requests_app.statistics.urls")),
     path("partners/", include("requests_app.directory.urls")),
     path("policies/partners/", include("lending.urls_policies")),
+    path("policies/purchasing/", include("borrowing.urls_policies")),
     path("policies/", include("requests_app.urls_policies")),
 ]
 

@@ -49,8 +49,9 @@ class AttachmentSource:
     """How an app supplies one kind of attachment, and hears that its e-mail went."""
 
     kind: str
-    #: ``load(id) -> Attachment | None``: ``None`` while the file does not exist yet.
-    load: Callable[[int], Attachment | None]
+    #: ``load(id) -> Attachment | list[Attachment] | None``: ``None`` while the file does not exist yet; a list
+    #: attaches several files (a purchase order's MARC record and CSV).
+    load: Callable[[int], Attachment | list[Attachment] | None]
     #: ``handed_over(id, when)``: called in the transaction that marks the e-mail sent.
     handed_over: Callable[[int, dt.datetime], None] | None = None
 
@@ -181,7 +182,7 @@ def send(email_id: int, *, now: dt.datetime | None = None) -> bool:
     return True
 
 
-def _load_attachment(email: OutgoingEmail) -> Attachment | None:
+def _load_attachment(email: OutgoingEmail) -> Attachment | list[Attachment] | None:
     source = _sources.get(email.attachment_kind)
     if source is None or email.attachment_id is None:
         raise LookupError(f"No attachment source {email.attachment_kind!r} is registered (e-mail {email.pk}).")
@@ -193,14 +194,14 @@ def message_id(email: OutgoingEmail) -> str:
     return f"<illms.{email.pk}.{int(email.created_at.timestamp())}@{DNS_NAME}>"
 
 
-def _message(email: OutgoingEmail, attachment: Attachment | None) -> EmailMultiAlternatives:
+def _message(email: OutgoingEmail, attachment: Attachment | list[Attachment] | None) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(subject=email.subject, body=email.body_text, to=[email.recipient],
                                      reply_to=[email.reply_to] if email.reply_to else None,
                                      headers={"Message-ID": message_id(email)})
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
-    if attachment is not None:
-        message.attach(attachment.filename, attachment.content, attachment.mimetype)
+    for one in ([] if attachment is None else attachment if isinstance(attachment, list) else [attachment]):
+        message.attach(one.filename, one.content, one.mimetype)
     return message
 
 

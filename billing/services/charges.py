@@ -15,6 +15,7 @@ from requests_app.models import Event, IllRequest, Library, Role
 from ..models import BillingSettings, Charge, ChargeAdjustment, ChargeStatus, Direction, Service
 from ..money import normalize_currency, parse_amount, quantize
 from ..periods import zone_of as _zone
+from . import purchases
 from .errors import BillingError
 from .fees import Fee, fee_for
 
@@ -80,8 +81,12 @@ def charge_for_event(*, request: IllRequest, event: Event) -> list[Charge]:
     Lending ``ship``/``deliver_copy``: a receivable from the requesting library. Borrowing
     ``receive``/``lender_delivered_copy``: a payable to the lender (and a patron charge
     where the library passes costs on). A supply event whose data says ``rush`` adds a rush
-    surcharge; ``clear_copyright`` with a ``clearance_fee`` records the copyright fee.
+    surcharge; ``clear_copyright`` with a ``clearance_fee`` records the copyright fee. A purchase instead of a
+    loan (ordered, received, cancelled) is ``purchases.charge_for_purchase``'s.
     """
+    if event.action in purchases.ACTIONS and request.role == Role.BORROWING:
+        charge = purchases.charge_for_purchase(request=request, event=event)
+        return [charge] if charge is not None else []
     if event.action == "clear_copyright" and event.data.get("clearance_fee") not in (None, "", "None"):
         currency = event.data.get("currency") or request.library.currency
         return [record_copyright_fee(request=request, amount=event.data["clearance_fee"], currency=currency,

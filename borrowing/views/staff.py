@@ -35,8 +35,15 @@ from .. import pdf, selectors
 from ..filters import COLUMNS, BorrowingQueueFilter
 from ..forms import AddLenderForm, CitationForm, NoteForm, ScanForm, StaffNoteForm
 from ..services import copyright as copyright_services
-from ..services import loans, review, rota
-from ..states import EDITABLE_STATES, ITEM_HERE, RETURNING_STATES, ROTA_EDITABLE_STATES, BorrowingStatus
+from ..services import loans, purchasing, review, rota
+from ..states import (
+    EDITABLE_STATES,
+    ITEM_HERE,
+    PURCHASE_SOURCES,
+    RETURNING_STATES,
+    ROTA_EDITABLE_STATES,
+    BorrowingStatus,
+)
 from ..workflow import WORKFLOW
 
 PAGE_SIZE = 50
@@ -254,6 +261,11 @@ def _detail_context(request: HttpRequest, library: Library, ill_request: IllRequ
         "end_rota": WORKFLOW.transition("end_rota"),
         "add_lender_form": AddLenderForm(library=library),
         "clearance_form": in_sections.get("clear_copyright"),
+        # Buying instead of borrowing: the rules' proposal while no lender holds it, then the order.
+        "purchase_order": getattr(ill_request, "purchase_order", None),
+        "purchase_proposal": purchasing.proposal(ill_request) if ill_request.status in PURCHASE_SOURCES else None,
+        "purchase_form": in_sections.get("order_purchase"),
+        "can_dismiss_purchase": "dismiss_purchase" in in_sections,
         "copyright_record": record,
         "note_form": StaffNoteForm(),
         "thread": messaging.thread(ill_request),

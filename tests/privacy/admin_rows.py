@@ -19,7 +19,16 @@ from billing.models import (
     Payment,
     Service,
 )
-from borrowing.models import CopyrightRecord, PatronDownload, ReminderLog, ReturnShipment, RotaEntry
+from borrowing.models import (
+    CopyrightRecord,
+    PatronDownload,
+    PurchaseOrder,
+    PurchaseRule,
+    PurchaseVendor,
+    ReminderLog,
+    ReturnShipment,
+    RotaEntry,
+)
 from borrowing.states import BorrowingStatus
 from lending.models import ElectronicDelivery, Holding, HoldingsImport, LendingDetail, PartnerLendingRule
 from requests_app import privacy
@@ -65,6 +74,8 @@ def rows_of(library: Library) -> dict[type, object]:
         period_end=TODAY, currency="USD", issuer_name=library.name, issuer_address="1 Main St",
         recipient_name=partner.name, recipient_address="2 Side St", recipient_symbol=partner.symbol)
     holding = Holding.objects.create(library=library, title="Gödel, Escher, Bach", title_key="godel escher bach")
+    vendor = PurchaseVendor.objects.create(library=library, name="Dawson Books", order_email="orders@dawson.example",
+                                           currency="EUR")
     delivery = ElectronicDelivery.objects.create(request=lending, file="lending/edelivery/x.pdf",
                                                  token=f"token-{library.symbol}",
                                                  expires_at=timezone.now() + dt.timedelta(days=5), max_downloads=5)
@@ -115,6 +126,11 @@ def rows_of(library: Library) -> dict[type, object]:
                                                       expires_at=timezone.now() + dt.timedelta(days=30),
                                                       max_downloads=5),
         ReturnShipment: ReturnShipment.objects.create(request=borrowing, carrier="UPS", tracking_number="1Z999"),
+        PurchaseVendor: vendor,
+        PurchaseRule: PurchaseRule.objects.create(library=library, name="Recent books"),
+        PurchaseOrder: PurchaseOrder.objects.create(request=borrowing, library=library, vendor=vendor,
+                                                    number=f"PO-{borrowing.pk}", unit_price=Decimal("45"),
+                                                    currency="EUR", marc_record=b"", csv_text=""),
         Holding: holding,
         HoldingsImport: HoldingsImport.objects.create(library=library, file="lending/holdings-imports/h.csv",
                                                       file_format="csv"),

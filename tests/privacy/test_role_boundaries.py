@@ -52,6 +52,8 @@ EXPECTED: dict[str, set[str]] = {
     # The library's policies, e-mail wording and rules per partner: its ILL administrators only.
     "policies": {ADMIN},
     "partner-rules": {ADMIN},
+    # Purchase on demand: the library's purchase rules and vendors, its ILL administrators only.
+    "purchasing": {ADMIN},
 }
 STAFF_NAMESPACES = {key.split(":")[0] for key in EXPECTED}
 #: Namespaces that are not ILL staff screens: the Django admin (its own is_staff and model permissions).
