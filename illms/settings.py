@@ -624,6 +624,7 @@ ILLMS_CROSSREF_URL = env.str("ILLMS_CROSSREF_URL", default="https://api.crossref
 ILLMS_CROSSREF_MAILTO = env.str("ILLMS_CROSSREF_MAILTO", default="")
 ILLMS_PUBMED_URL = env.str("ILLMS_PUBMED_URL", default="https://eutils.ncbi.nlm.nih.gov/entrez/eutils")
 ILLMS_PUBMED_API_KEY = env.str("ILLMS_PUBMED_API_KEY", default="")
+ILLMS_OPENLIBRARY_URL = env.str("ILLMS_OPENLIBRARY_URL", default="https://openlibrary.org")
 ILLMS_CITATION_LOOKUP_TIMEOUT_SECONDS = env.float("ILLMS_CITATION_LOOKUP_TIMEOUT_SECONDS", default=3.0)
 ILLMS_CITATION_LOOKUP_CACHE_SECONDS = env.int("ILLMS_CITATION_LOOKUP_CACHE_SECONDS", default=7 * 24 * 60 * 60)
 # Open access before borrowing (requests_app/open_access.py): Unpaywall by DOI, off while no e-mail is set.

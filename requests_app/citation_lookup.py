@@ -1,8 +1,9 @@
-"""Completing a citation from its DOI (Crossref) or PMID (PubMed's E-utilities) before the patron submits.
+"""Completing a citation from its DOI (Crossref), PMID (PubMed's E-utilities) or ISBN (Open Library).
 
 A link from PubMed's LinkOut carries only ``id=pmid:…``; one pasted from a reference list may carry
-only a DOI. ``complete_citation`` asks the services named in ``ILLMS_CITATION_LOOKUP`` (``crossref``,
-``pubmed``; empty: none, as a deployment without network access to them needs) and fills in the
+only a DOI; a patron may type only a book's ISBN. ``complete_citation`` asks the services named in
+``ILLMS_CITATION_LOOKUP`` (``crossref``, ``pubmed``, ``openlibrary``; empty: none, as a deployment without
+network access to them needs) and fills in the
 fields the citation lacks. What it keeps to, for the OpenURL view that relies on it:
 
 * it takes and returns the dict ``requests_app.openurl.parse_openurl`` returns (``format``, the
@@ -27,6 +28,7 @@ from urllib.parse import quote
 import requests
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 
 from . import identifiers
 
@@ -34,11 +36,13 @@ logger = logging.getLogger(__name__)
 CACHE_PREFIX = "illms:citation:v1:"
 MAX_RESPONSE_BYTES = 1024 * 1024
 FIELDS = ("title", "author", "container_title", "volume", "issue", "pages", "publication_date", "publisher",
-          "isbn", "issn", "doi", "pmid")
+          "place_of_publication", "isbn", "issn", "oclc_number", "doi", "pmid")
 #: Crossref's work types read as our formats (others leave the format alone).
 CROSSREF_FORMATS = {"journal-article": "article", "book-chapter": "chapter", "book": "book", "monograph": "book",
                     "edited-book": "book", "proceedings-article": "conference", "dissertation": "thesis"}
 ONLY_IDENTIFIER_NOTICE = "The link gave only the"
+#: Formats Open Library is not asked for: an ISBN on an article or a paper names at best the volume it is in.
+NOT_FROM_ISBN = frozenset({"article", "conference"})
 
 
 def _get_json(url: str, params: dict[str, str]) -> Any:
@@ -109,6 +113,52 @@ def pubmed(pmid: str) -> dict[str, str]:
     return {name: value for name, value in found.items() if value}
 
 
+def _inverted(name: str) -> str:
+    """``Thomas S. Kuhn`` → ``Kuhn, Thomas S.``, as the other services and catalogues write a first author;
+    a name that already has a comma, or is one word, stays."""
+    parts = name.split()
+    if "," in name or len(parts) < 2:
+        return name
+    return f"{parts[-1]}, {' '.join(parts[:-1])}"
+
+
+def _first_name(entries: Any, limit: int) -> str:
+    """The ``name`` of the first of Open Library's ``[{"name": …}]`` lists (publishers, places)."""
+    if isinstance(entries, list) and entries and isinstance(entries[0], dict):
+        return _clean(entries[0].get("name"), limit)
+    return ""
+
+
+def openlibrary(isbn: str) -> dict[str, str]:
+    """Our citation fields for the book ``isbn`` from Open Library's Books API
+    (``GET <ILLMS_OPENLIBRARY_URL>/api/books?bibkeys=ISBN:<isbn>&format=json&jscmd=data``)."""
+    try:
+        isbn = identifiers.normalize_isbn(isbn)
+    except ValidationError:  # not an ISBN (the form says so on its field): nothing to ask
+        return {}
+    key = f"ISBN:{isbn}"
+    data = _get_json(f"{settings.ILLMS_OPENLIBRARY_URL.rstrip('/')}/api/books",
+                     {"bibkeys": key, "format": "json", "jscmd": "data"})
+    book = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(book, dict):
+        return {}
+    names = [_clean(a.get("name"), 300) for a in book.get("authors") or [] if isinstance(a, dict) and a.get("name")]
+    title = _clean(book.get("title"))
+    if book.get("subtitle"):
+        title = f"{title}: {_clean(book.get('subtitle'))}"[:500]
+    years = [w for w in _clean(book.get("publish_date"), 30).replace(",", " ").split() if len(w) == 4 and w.isdigit()]
+    ids = book.get("identifiers") if isinstance(book.get("identifiers"), dict) else {}
+    found = {
+        "title": title,
+        "author": _inverted(names[0]) + (" et al." if len(names) > 1 else "") if names else "",
+        "publication_date": years[0] if years else "",
+        "publisher": _first_name(book.get("publishers"), 200),
+        "place_of_publication": _first_name(book.get("publish_places"), 100),
+        "oclc_number": _first_valid(ids.get("oclc"), identifiers.normalize_oclc_number),
+    }
+    return {name: value for name, value in found.items() if value}
+
+
 def _first_valid(values: Any, normalize) -> str:
     for value in values if isinstance(values, list) else []:
         try:
@@ -118,7 +168,8 @@ def _first_valid(values: Any, normalize) -> str:
     return ""
 
 
-SERVICES = {"crossref": ("doi", crossref, "DOI", "Crossref"), "pubmed": ("pmid", pubmed, "PubMed ID", "PubMed")}
+SERVICES = {"crossref": ("doi", crossref, "DOI", "Crossref"), "pubmed": ("pmid", pubmed, "PubMed ID", "PubMed"),
+            "openlibrary": ("isbn", openlibrary, "ISBN", "Open Library")}
 
 
 def _looked_up(service: str, identifier: str) -> dict[str, str] | None:
@@ -147,13 +198,17 @@ def complete_citation(citation: dict[str, Any]) -> dict[str, Any]:
     for name in enabled:
         field, _, label, service_label = SERVICES[name]
         identifier = result.get(field)
-        if not identifier:
+        if not identifier or (name == "openlibrary" and result.get("format") in NOT_FROM_ISBN):
             continue
         found = _looked_up(name, str(identifier))
         if found is None:
             result["warnings"].append(f"{service_label} did not answer about the {label} just now: please fill "
                                       f"in the fields it would have.")
             continue
+        found = dict(found)
+        if name == "openlibrary" and result.get("format") == "chapter":
+            # A chapter's ISBN is its book's: the book's title is the chapter's container, its author may not be.
+            found = {"container_title": found.pop("title", ""), **{k: v for k, v in found.items() if k != "author"}}
         new_format = found.pop("format", "")
         for key, value in found.items():
             if key in FIELDS and not result.get(key):

@@ -3,8 +3,9 @@
 ``RecordedService`` serves ``tests/recorded/<service>/<quoted key>.json`` the way each service answers:
 Unpaywall (``GET /v2/<doi>``: 422 without ``email``, 404 with its error body for an unknown DOI),
 Crossref (``GET /works/<doi>``: 404 for an unknown DOI) and PubMed's E-utilities (``GET /esummary.fcgi?
-db=pubmed&id=<pmid>&retmode=json``: an ``error`` entry for an unknown PMID). It counts what it was asked,
-so tests can tell a cached answer from a call.
+db=pubmed&id=<pmid>&retmode=json``: an ``error`` entry for an unknown PMID) and Open Library's Books API
+(``GET /api/books?bibkeys=ISBN:<isbn>&format=json&jscmd=data``: ``{}`` for an unknown ISBN). It counts what
+it was asked, so tests can tell a cached answer from a call.
 """
 
 from __future__ import annotations
@@ -70,6 +71,11 @@ class RecordedService:
             return 200, found if found is not None else {
                 "header": {"type": "esummary", "version": "0.3"},
                 "result": {"uids": [pmid], pmid: {"uid": pmid, "error": "cannot get document summary"}}}
+        if self.service == "openlibrary":
+            key = (query.get("bibkeys") or [""])[0]
+            if parts.path != "/api/books" or query.get("format") != ["json"] or not key.startswith("ISBN:"):
+                return 400, {"error": "bad request"}
+            return 200, self.recorded(key.removeprefix("ISBN:")) or {}
         return 404, {}
 
     @property

@@ -92,12 +92,12 @@ def cancel_free_online(*, request: IllRequest, actor: Actor, reason: str, expect
 
 
 LOOKED_UP_FIELDS = ("title", "author", "container_title", "volume", "issue", "pages", "publication_date",
-                    "publisher", "isbn", "issn", "doi", "pmid")
+                    "publisher", "place_of_publication", "isbn", "issn", "oclc_number", "doi", "pmid")
 
 
 def complete_from_identifiers(*, request: IllRequest, actor: Actor, source: str = EventSource.WEB
                               ) -> tuple[IllRequest, dict[str, tuple[str, str]], list[str]]:
-    """Fill ``request``'s empty citation fields from its DOI or PMID (``citation_lookup``), as a citation edit.
+    """Fill ``request``'s empty citation fields from its DOI, PMID or ISBN (``citation_lookup``), as a citation edit.
 
     Asks the services before any row is locked (each within its time limit), then saves what they fill in
     through ``update_citation`` (an ``edit_citation`` event lists each field's old and new value; what

@@ -105,7 +105,8 @@ def request_form(request: HttpRequest, format: str) -> HttpResponse:
 
 
 def _looked_up_form(request: HttpRequest, format: str) -> HttpResponse:
-    """The form again with the empty fields its DOI or PMID fills in (``complete_citation``); nothing is sent."""
+    """The form again with the empty fields its DOI, PMID or ISBN fills in (``complete_citation``); nothing is
+    sent."""
     posted = {name: value for name, value in request.POST.items()
               if name not in ("csrfmiddlewaretoken", "look_up", "submit_anyway") and value.strip()}
     citation = complete_citation({"format": format, "referrer": posted.pop("referrer", ""), "warnings": [],
@@ -136,13 +137,25 @@ def openurl(request: HttpRequest) -> HttpResponse:
     return _render_form(request, form, warnings=warnings, notices=notices, referrer=referrer)
 
 
+def _look_up_label(form: RequestForm) -> str:
+    """The look-up button's words for the identifiers this form has and the services configured ask about;
+    empty: no button."""
+    fields = {"crossref": "doi", "pubmed": "pmid", "openlibrary": "isbn"}
+    asked = {fields[name] for name in settings.ILLMS_CITATION_LOOKUP if name in fields} & set(form.fields)
+    if not asked:
+        return ""
+    if asked == {"isbn"}:
+        return _("Fill in from the ISBN")
+    return _("Fill in from the DOI, PubMed ID or ISBN") if "isbn" in asked else _("Fill in from the DOI or PubMed ID")
+
+
 def _render_form(request: HttpRequest, form: RequestForm, *, duplicates=(), owned=(), warnings=(), notices=(),
                  referrer: str = "", open_access=None) -> HttpResponse:
     if not duplicates and not owned and not open_access:
         form.fields.pop("submit_anyway", None)
     refusal = patrons.request_refusal(patron=request.user)
     return render(request, "borrowing/patron/request_form.html", {
-        "look_up": bool(settings.ILLMS_CITATION_LOOKUP) and any(name in form.fields for name in ("doi", "pmid")),
+        "look_up": _look_up_label(form),
         "form": form, "format_label": form.format.label, "duplicates": duplicates, "owned": owned,
         "open_access": open_access, "warnings": warnings, "notices": notices,
         "referrer": referrer, "refusal": refusal.messages[0] if refusal else "",

@@ -250,8 +250,9 @@ def _detail_context(request: HttpRequest, library: Library, ill_request: IllRequ
         "return_shipment": getattr(ill_request, "return_shipment", None),
         "actions": [a for a in actions if a["transition"].button],
         "citation_form": citation_form or (CitationForm(instance=ill_request) if editable else None),
-        "can_look_up_citation": editable and bool(ill_request.doi or ill_request.pmid)
-        and bool(settings.ILLMS_CITATION_LOOKUP),
+        "can_look_up_citation": editable and bool(settings.ILLMS_CITATION_LOOKUP) and bool(
+            ill_request.doi or ill_request.pmid
+            or (ill_request.isbn and "openlibrary" in settings.ILLMS_CITATION_LOOKUP)),
         "rota": rota_entries,
         # Waiting entries may change until the request is with us; the entries already tried stay.
         "rota_editable": ill_request.status in ROTA_EDITABLE_STATES,

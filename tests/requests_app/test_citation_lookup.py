@@ -123,3 +123,73 @@ def test_a_patron_who_typed_only_a_doi_gets_the_form_back_filled_in_and_nothing_
         "Nanometre-scale thermometry in a living cell", "500", "electronic")
     assert "Filled in from the identifier" in response.content.decode()
     assert not IllRequest.objects.exists()
+
+
+# Open Library, by ISBN --------------------------------------------------------------------
+
+@pytest.fixture
+def openlibrary(settings):
+    service = RecordedService("openlibrary")
+    settings.ILLMS_CITATION_LOOKUP = ["openlibrary"]
+    settings.ILLMS_OPENLIBRARY_URL = service.url
+    yield service
+    service.stop()
+
+
+def test_an_isbn_alone_becomes_a_book_citation_from_open_library(openlibrary):
+    done = complete_citation({"format": "book", "referrer": "", "warnings": [], "notices": [],
+                              "isbn": "9780262035613"})
+    assert {k: done[k] for k in ("title", "author", "publisher", "place_of_publication", "publication_date",
+                                 "oclc_number")} == {
+        "title": "Deep Learning", "author": "Goodfellow, Ian et al.", "publisher": "The MIT Press",
+        "place_of_publication": "Cambridge, Massachusetts", "publication_date": "2016", "oclc_number": "955778308"}
+    assert openlibrary.asked[0].startswith("/api/books?bibkeys=ISBN%3A9780262035613&format=json&jscmd=data")
+
+
+def test_open_library_gives_the_subtitle_and_the_year_of_a_full_date(openlibrary):
+    done = complete_citation({"format": "book", "referrer": "", "warnings": [], "notices": [],
+                              "isbn": "9780226458083"})
+    assert (done["title"], done["author"], done["publication_date"]) == (
+        "The structure of scientific revolutions: third edition", "Kuhn, Thomas S.", "1996")
+
+
+def test_a_chapters_isbn_fills_in_the_book_it_is_in_not_the_chapter(openlibrary):
+    done = complete_citation({"format": "chapter", "referrer": "", "warnings": [], "notices": [],
+                              "title": "Convolutional networks", "isbn": "9780262035613"})
+    assert (done["title"], done["container_title"], done.get("author")) == (
+        "Convolutional networks", "Deep Learning", None)
+
+
+def test_an_isbn_open_library_does_not_know_changes_nothing(openlibrary):
+    done = complete_citation({"format": "book", "referrer": "", "warnings": [], "notices": [],
+                              "isbn": "9780000000002"})
+    assert "title" not in done and done["warnings"] == []
+
+
+def test_an_articles_isbn_is_not_looked_up(openlibrary):
+    complete_citation({"format": "article", "referrer": "", "warnings": [], "notices": [], "isbn": "9780262035613"})
+    assert openlibrary.asked == []
+
+
+def test_a_patron_who_typed_only_an_isbn_gets_the_book_form_back_filled_in(client, openlibrary):
+    client.force_login(PatronFactory())
+    url = reverse("patron-request-form", args=["book"])
+    assert "Fill in from the ISBN" in client.get(url).content.decode()
+    response = client.post(url, {"isbn": "978-0-262-03561-3", "look_up": "1"})
+    form = response.context["form"]
+    assert (form.initial["title"], form.initial["author"]) == ("Deep Learning", "Goodfellow, Ian et al.")
+    assert not IllRequest.objects.exists()
+
+
+def test_staff_fill_a_books_empty_fields_from_its_isbn(client, openlibrary):
+    home = MemberLibraryFactory()
+    client.force_login(StaffFactory(library=home, groups=[roles.BORROWING_STAFF]))
+    request = IllRequestFactory(library=home, status=BorrowingStatus.SUBMITTED, format="book", title="Deep learning",
+                                author="", publisher="", publication_date="", isbn="9780262035613")
+    page = client.get(reverse("borrowing_staff:request", kwargs={"pk": request.pk})).content.decode()
+    assert "Fill in the empty fields from the ISBN" in page
+    client.post(reverse("borrowing_staff:complete-citation", args=[request.pk]))
+    request.refresh_from_db()
+    assert (request.title, request.author, request.publisher, request.publication_date) == (
+        "Deep learning", "Goodfellow, Ian et al.", "The MIT Press", "2016")
+    assert Event.objects.get(request=request, action="edit_citation").data["publisher"] == ["", "The MIT Press"]
