@@ -15,6 +15,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from requests_app.models import IllRequest, Library
 
@@ -22,12 +23,12 @@ CURRENCY_VALIDATOR = RegexValidator(r"^[A-Z]{3}$", "An ISO 4217 code: three capi
 
 
 class Service(models.TextChoices):
-    LOAN = "loan", "Loan"
-    COPY = "copy", "Copy"
-    RUSH = "rush", "Rush surcharge"
-    LOST_ITEM = "lost_item", "Lost item"
-    COPYRIGHT = "copyright", "Copyright fee"
-    PURCHASE = "purchase", "Purchase instead of a loan"
+    LOAN = "loan", _("Loan")
+    COPY = "copy", _("Copy")
+    RUSH = "rush", _("Rush surcharge")
+    LOST_ITEM = "lost_item", _("Lost item")
+    COPYRIGHT = "copyright", _("Copyright fee")
+    PURCHASE = "purchase", _("Purchase instead of a loan")
 
 
 class Direction(models.TextChoices):
@@ -244,8 +245,8 @@ class ExchangeRate(models.Model):
 
 
 class InvoiceKind(models.TextChoices):
-    INVOICE = "invoice", "Invoice"
-    CREDIT_NOTE = "credit_note", "Credit note"
+    INVOICE = "invoice", _("Invoice")
+    CREDIT_NOTE = "credit_note", _("Credit note")
 
 
 class InvoiceStatus(models.TextChoices):
@@ -278,6 +279,10 @@ class Invoice(models.Model):
     recipient_address = models.TextField()
     recipient_email = models.EmailField(blank=True)
     recipient_symbol = models.CharField(max_length=32)
+    recipient_language = models.CharField(
+        max_length=10, blank=True,
+        help_text="The partner's directory language when the invoice was made: its PDF and e-mail are written in "
+                  "it; empty: the site's default.")
     payment_instructions = models.TextField(blank=True)
     note = models.TextField(blank=True)
     issued_on = models.DateField(null=True, blank=True)

@@ -1,10 +1,13 @@
-"""Invoices and credit notes as PDF (WeasyPrint renders ``templates/billing/pdf/invoice.html``)."""
+"""Invoices and credit notes as PDF (WeasyPrint renders ``templates/billing/pdf/invoice.html``), in the language
+frozen on the invoice (the partner's directory language when it was made), dates and amounts formatted for it."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from .models import Invoice, InvoiceLine
 
@@ -16,6 +19,7 @@ def render_invoice(invoice: Invoice, *, lines: Iterable[InvoiceLine] | None = No
 
     if lines is None:
         lines = invoice.lines.order_by("position")
-    html = render_to_string("billing/pdf/invoice.html", {"invoice": invoice, "lines": list(lines),
-                                                         "preview": preview})
+    with translation.override(invoice.recipient_language or settings.LANGUAGE_CODE):
+        html = render_to_string("billing/pdf/invoice.html", {"invoice": invoice, "lines": list(lines),
+                                                             "preview": preview})
     return HTML(string=html).write_pdf()

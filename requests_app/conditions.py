@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.db import models
+from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy as _
 
 from .models import Event, IllRequest
 
@@ -23,21 +25,21 @@ from .models import Event, IllRequest
 class LoanCondition(models.TextChoices):
     """ISO 18626 ``loanCondition`` codes (an open list) our lending staff offer, in words."""
 
-    LIBRARY_USE_ONLY = "LibraryUseOnly", "Library use only"
-    NO_REPRODUCTION = "NoReproduction", "No reproduction"
-    SIGNATURE_REQUIRED = "SignatureRequired", "Signature required"
-    SUPERVISED = "SpecCollSupervReq", "Special collections: supervised use"
-    WATCH_LIBRARY_USE_ONLY = "WatchLibraryUseOnly", "Watch: library use only"
-    COST = "Cost", "A fee applies"
+    LIBRARY_USE_ONLY = "LibraryUseOnly", _("Library use only")
+    NO_REPRODUCTION = "NoReproduction", _("No reproduction")
+    SIGNATURE_REQUIRED = "SignatureRequired", _("Signature required")
+    SUPERVISED = "SpecCollSupervReq", _("Special collections: supervised use")
+    WATCH_LIBRARY_USE_ONLY = "WatchLibraryUseOnly", _("Watch: library use only")
+    COST = "Cost", _("A fee applies")
 
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
 def condition_labels(codes: Iterable[str]) -> list[str]:
-    """Each code in words; a code outside our list (an open list) as the partner sent it."""
+    """Each code in words (in the active language); a code outside our list (an open list) as the partner sent it."""
     labels = dict(LoanCondition.choices)
-    return [labels.get(str(code), str(code)) for code in codes if code]
+    return [str(labels.get(str(code), str(code))) for code in codes if code]
 
 
 def offered_cost(amount, currency: str) -> dict[str, str]:
@@ -61,10 +63,17 @@ def offered_cost(amount, currency: str) -> dict[str, str]:
 
 
 def offered_cost_text(cost) -> str:
-    """``12.00 EUR`` from an event's ``offered_cost``; "" when there is none or it cannot be read."""
+    """``12.00 EUR`` from an event's ``offered_cost`` (``12,00 EUR`` in German: the amount in the active language's
+    format); "" when there is none or it cannot be read."""
     if not isinstance(cost, dict) or cost.get("amount") in (None, ""):
         return ""
-    return f"{cost['amount']} {cost.get('currency') or ''}".strip()
+    amount = str(cost["amount"])
+    try:
+        value = Decimal(amount)
+        amount = number_format(value, decimal_pos=max(0, -value.as_tuple().exponent)) if value.is_finite() else amount
+    except (InvalidOperation, ValueError, TypeError):
+        pass
+    return f"{amount} {cost.get('currency') or ''}".strip()
 
 
 @dataclass(frozen=True)

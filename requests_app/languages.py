@@ -5,7 +5,8 @@ language cookie and sends the person back; for a signed-in person the choice is 
 staff profiles and kept in the session. At sign-in (``remember_at_sign_in``) the profile's language goes into
 the session, and ``illms.middleware.ProfileLanguage`` applies it to every request after that, so a person sees
 their language on any computer they sign in at, without a query per request. E-mails are rendered in the
-recipient's language (``recipient_language``), never in the language of whoever caused them.
+recipient's language (``recipient_language``), never in the language of whoever caused them; what travels to a
+partner library (invoices, the cover sheet, labels and slips) in its directory entry's (``library_language``).
 """
 
 from __future__ import annotations
@@ -45,6 +46,12 @@ def recipient_language(user) -> str:
     """The language to write to ``user`` in: their profile's, else the site's default (``LANGUAGE_CODE``)."""
     profile = getattr(user, "patron_profile", None) if user is not None else None
     return supported(getattr(profile, "language", "")) or settings.LANGUAGE_CODE
+
+
+def library_language(library) -> str:
+    """The language to write to ``library`` in (a partner's invoices, the slips and labels travelling to it): its
+    directory entry's, else the site's default."""
+    return supported(getattr(library, "language", "")) or settings.LANGUAGE_CODE
 
 
 def remember_at_sign_in(sender, request: HttpRequest, user, **kwargs) -> None:

@@ -97,6 +97,15 @@ def validate_holder_symbols(text: str) -> None:
     parse_holder_symbols(text)
 
 
+def language_choices() -> list[tuple[str, str]]:
+    """The languages a person may choose (``LANGUAGES``), empty for the site's default; a callable, so a site
+    configured for en-gb English does not need a migration of its own."""
+    from django.utils.translation import get_language_info
+
+    return [("", _("The site's default")),
+            *((code, get_language_info(code)["name_local"].capitalize()) for code, _name in settings.LANGUAGES)]
+
+
 class Library(models.Model):
     """A library in the directory: a member served by this installation, or a partner."""
 
@@ -126,6 +135,10 @@ class Library(models.Model):
     billing_email = models.EmailField(blank=True)
     timezone = models.CharField(max_length=64, default="UTC")
     currency = models.CharField(max_length=3, default="USD", help_text="ISO 4217 code.")
+    language = models.CharField(
+        max_length=10, blank=True, choices=language_choices,
+        help_text="The language of what we send this library: invoice and credit-note e-mails, the copyright "
+                  "cover sheet, the labels and slips that travel with an item; empty: the site's default.")
 
     # Partner protocol.
     agency_id_type = models.CharField("ISO 18626 agency id type", max_length=32, default=AgencyIdType.OCLC)
@@ -308,15 +321,6 @@ class PatronCategory(models.TextChoices):
     UNDERGRADUATE = "undergraduate", "Undergraduate student"
     STAFF = "staff", "Staff"
     PUBLIC = "public", "Public"
-
-
-def language_choices() -> list[tuple[str, str]]:
-    """The languages a person may choose (``LANGUAGES``), empty for the site's default; a callable, so a site
-    configured for en-gb English does not need a migration of its own."""
-    from django.utils.translation import get_language_info
-
-    return [("", _("The site's default")),
-            *((code, get_language_info(code)["name_local"].capitalize()) for code, _name in settings.LANGUAGES)]
 
 
 class PatronProfile(models.Model):
@@ -1274,6 +1278,10 @@ class EmailTemplate(models.Model):
 
     library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="email_templates")
     kind = models.CharField(max_length=40)
+    language = models.CharField(
+        max_length=10, choices=language_choices,
+        help_text="The language of this wording; recipients in a language without one get the site's default "
+                  "language's wording, else the standard wording in their language.")
     subject = models.CharField(max_length=300)
     body_text = models.TextField("text")
     body_html = models.TextField("HTML", blank=True,
@@ -1283,11 +1291,12 @@ class EmailTemplate(models.Model):
                                    related_name="+")
 
     class Meta:
-        ordering = ["library", "kind"]
-        constraints = [models.UniqueConstraint(fields=["library", "kind"], name="email_template_unique_kind")]
+        ordering = ["library", "kind", "language"]
+        constraints = [models.UniqueConstraint(fields=["library", "kind", "language"],
+                                               name="email_template_unique_kind_language")]
 
     def __str__(self) -> str:
-        return f"{self.kind} of {self.library_id}"
+        return f"{self.kind} ({self.language}) of {self.library_id}"
 
 
 class SavedQueueView(models.Model):

@@ -15,8 +15,10 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import CharField, Exists, OuterRef, Sum, Value
 from django.db.models.functions import Cast, Concat
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
+from requests_app.languages import library_language
 from requests_app.models import Library, OutgoingEmail
 
 from .. import selectors
@@ -62,7 +64,7 @@ def _frozen_parties(library: Library, partner: Library, settings: BillingSetting
         issuer_name=library.name, issuer_address=library.postal_address, issuer_email=library.email,
         recipient_name=partner.name, recipient_address=partner.postal_address,
         recipient_email=partner.billing_email or partner.email, recipient_symbol=partner.symbol,
-        payment_instructions=settings.payment_instructions,
+        recipient_language=library_language(partner), payment_instructions=settings.payment_instructions,
     )
 
 
@@ -97,7 +99,8 @@ def create_invoice(*, library: Library, partner: Library, currency: str, period_
                 status=InvoiceStatus.DRAFT, period_start=period_start, period_end=period_end, currency=currency,
                 **_frozen_parties(library, partner, settings),
             )
-            lines = [_line_for(c, i) for i, c in enumerate(charges, start=1)]
+            with translation.override(invoice.recipient_language):  # the lines are written in the partner's words
+                lines = [_line_for(c, i) for i, c in enumerate(charges, start=1)]
             for line in lines:
                 line.invoice = invoice
             InvoiceLine.objects.bulk_create(lines)
@@ -154,7 +157,8 @@ def preview_invoice(*, library: Library, partner_id: int, currency: str, month: 
                       **_frozen_parties(library, group.partner, selectors.billing_settings(library)))
     charges = (Charge.objects.filter(pk__in=group.charge_ids).select_related("request", "partner")
                .order_by("incurred_at", "pk"))
-    return invoice, [_line_for(c, i) for i, c in enumerate(charges, start=1)]
+    with translation.override(invoice.recipient_language):
+        return invoice, [_line_for(c, i) for i, c in enumerate(charges, start=1)]
 
 
 def _queue_pdf(invoice_id: int) -> None:
@@ -306,12 +310,14 @@ def issue_credit_note(*, invoice: Invoice, actor=None, reason: str) -> Invoice:
         today = timezone.localtime(timezone.now(), _zone(locked.library)).date()
         frozen = {f: getattr(locked, f) for f in (
             "issuer_name", "issuer_address", "issuer_email", "recipient_name", "recipient_address",
-            "recipient_email", "recipient_symbol", "payment_instructions")}
+            "recipient_email", "recipient_symbol", "recipient_language", "payment_instructions")}
+        with translation.override(locked.recipient_language or None):
+            note_text = gettext("Credits invoice %(number)s: %(reason)s") % {"number": locked.number, "reason": reason}
         note = Invoice.objects.create(
             library=locked.library, partner=locked.partner, kind=InvoiceKind.CREDIT_NOTE, credits=locked,
             sequence=sequence, number=number, status=InvoiceStatus.ISSUED, period_start=locked.period_start,
             period_end=locked.period_end, currency=locked.currency, total=-locked.total, issued_on=today,
-            note=f"Credits invoice {locked.number}: {reason}", **frozen,
+            note=note_text, **frozen,
         )
         InvoiceLine.objects.bulk_create([
             InvoiceLine(invoice=note, position=line.position, charge=line.charge, request_number=line.request_number,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -72,7 +73,7 @@ def partner_detail(request: HttpRequest, library: Library, symbol: str) -> HttpR
     if partner is None:
         raise Http404("No such partner in the directory.")
     return render(request, "directory/detail.html", {
-        "library": library, "partner": partner,
+        "library": library, "partner": partner, "site_language": settings.LANGUAGE_CODE,
         "iso18626_endpoint": selectors.public_endpoint(partner.iso18626_endpoint),
         "rest_endpoint": selectors.public_endpoint(partner.rest_endpoint),
         "sru_endpoint": selectors.public_endpoint(partner.sru_base_url),

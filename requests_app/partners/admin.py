@@ -98,7 +98,7 @@ class LibraryAdmin(MemberLibraryScopedAdmin):
         (None, {"fields": ["symbol", "name", "is_member", "active"]}),
         ("Address and contact", {"fields": ["address_line1", "address_line2", "city", "region", "postal_code",
                                             "country", "contact_name", "email", "phone", "billing_email",
-                                            "timezone", "currency"]}),
+                                            "timezone", "currency", "language"]}),
         ("Partner protocol", {"fields": ["agency_id_type", "agency_id_value", "iso18626_endpoint",
                                          "iso18626_version", "ill_system", "lenient_intake", "reads_leniently",
                                          "rest_endpoint", "outgoing_auth_scheme",

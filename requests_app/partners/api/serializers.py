@@ -98,7 +98,7 @@ class LibrarySerializer(ModelSerializer):
         model = Library
         fields = [
             "symbol", "name", "address_line1", "address_line2", "city", "region", "postal_code", "country",
-            "contact_name", "email", "phone", "billing_email", "timezone", "currency",
+            "contact_name", "email", "phone", "billing_email", "timezone", "currency", "language",
             "agency_id_type", "agency_id_value", "iso18626_endpoint", "iso18626_version", "rest_endpoint",
             "ill_system", "lenient_intake",
             "lends_loans", "lends_copies", "loan_period_days", "loan_fee", "copy_fee", "reciprocal_groups",
