@@ -590,6 +590,11 @@ ILLMS_NCIP_SCHEMA_DIR = Path(env.str("ILLMS_NCIP_SCHEMA_DIR", default=str(BASE_D
 ILLMS_NCIP_MAX_BODY_BYTES = env.int("ILLMS_NCIP_MAX_BODY_BYTES", default=1_000_000)
 # How long a lending request's page keeps what the ILS said of our copy (LookupItem) before asking again.
 ILLMS_NCIP_LIVE_SECONDS = env.int("ILLMS_NCIP_LIVE_SECONDS", default=60)
+# How often the ILS is asked about the temporary items of libraries whose desk checks borrowed items out in the
+# ILS (LookupItem, or LookupItemSet), to learn of the check-outs and check-ins done there.
+ILLMS_NCIP_POLL_SECONDS = env.int("ILLMS_NCIP_POLL_SECONDS", default=300)
+CELERY_BEAT_SCHEDULE["ncip-circulation"] = {"task": "requests_app.ncip.tasks.learn_ncip_circulation",
+                                            "schedule": float(max(ILLMS_NCIP_POLL_SECONDS, 30))}
 
 # Sign-in throttling (django-axes): an account is locked for one client address after
 # ILLMS_SIGNIN_FAILURE_LIMIT wrong passwords in a row, for ILLMS_SIGNIN_LOCKOUT_MINUTES after the last try;

@@ -1373,7 +1373,9 @@ class NcipConnection(models.Model):
         help_text="A temporary item at receive (AcceptItem), check-out, renewal, check-in, and its removal.")
     ils_checks_out = models.BooleanField(
         "the desk checks borrowed items out in the ILS", default=False,
-        help_text="The circulation desk checks the temporary item out in the ILS itself: no CheckOutItem is sent.")
+        help_text="The circulation desk checks the temporary item out in the ILS itself: no CheckOutItem is sent. "
+                  "Where the ILS can be asked about an item (LookupItem), ILLMS learns of the check-out and the "
+                  "check-in every few minutes; otherwise staff record them in ILLMS too.")
     lending = models.BooleanField(
         "lending holds and loans in the ILS", default=True,
         help_text="A hold to pull the item (RequestItem), the loan to the borrowing library's account, the "

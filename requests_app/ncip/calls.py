@@ -169,6 +169,8 @@ def hook(service: str, *, when: Callable[[IllRequest, object], bool] | None = No
     def decide(request: IllRequest, event) -> None:
         if when is not None and not when(request, event):
             return
+        if (getattr(event, "data", None) or {}).get("from_ils"):
+            return  # the ILS told us of this change (its desk did it): nothing to tell it back
         connection = NcipConnection.objects.filter(library_id=request.library_id).first()
         if connection is None or not connection.ready or not _side_on(connection, request.role):
             return

@@ -20,8 +20,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import codec
-from .codec import Header, Id, Response
-from .errors import InvalidMessage, NcipConfigurationError, NcipUnavailable, Problem, UnsupportedService
+from .codec import Header, Id, ItemRecord, Response
+from .errors import (
+    InvalidMessage,
+    NcipConfigurationError,
+    NcipProblem,
+    NcipUnavailable,
+    Problem,
+    UnsupportedService,
+    problem_class,
+)
 from .profiles import AuthScheme, Profile, Service
 
 
@@ -173,8 +181,59 @@ class NcipClient:
     def delete_item(self, *, barcode: str) -> Response:
         return self.call(Service.DELETE_ITEM, codec.delete_item(self.header, item=self.item(barcode)))
 
-    def lookup_item(self, *, barcode: str) -> Response:
-        return self.call(Service.LOOKUP_ITEM, codec.lookup_item(self.header, item=self.item(barcode)))
+    def lookup_item(self, *, barcode: str, current_borrower: bool = False) -> Response:
+        return self.call(Service.LOOKUP_ITEM, codec.lookup_item(self.header, item=self.item(barcode),
+                                                                current_borrower=current_borrower))
+
+    def lookup_item_set(self, *, barcodes: list[str], current_borrower: bool = False) -> Response:
+        return self.call(Service.LOOKUP_ITEM_SET, codec.lookup_item_set(
+            self.header, items=[self.item(barcode) for barcode in barcodes], current_borrower=current_borrower))
+
+    def lookup_items(self, barcodes: list[str], *, current_borrower: bool = False,
+                     chunk: int = 50) -> dict[str, ItemRecord | NcipProblem]:
+        """What the ILS says of each of ``barcodes``: its record, or the problem the ILS gave for that item.
+
+        With ``LookupItemSet`` (where the profile offers it) in messages of ``chunk`` items; without it, or when
+        the ILS answers that it does not offer it after all, one ``LookupItem`` per item. Raises
+        ``NcipUnavailable`` when the ILS does not answer (nothing is known then).
+        """
+        wanted = list(dict.fromkeys(barcode for barcode in barcodes if barcode))
+        found: dict[str, ItemRecord | NcipProblem] = {}
+        if self.profile.offers(Service.LOOKUP_ITEM_SET):
+            try:
+                for start in range(0, len(wanted), chunk):
+                    part = wanted[start:start + chunk]
+                    answer = self.lookup_item_set(barcodes=part, current_borrower=current_borrower)
+                    by_id = {record.item_id: record for record in answer.items if record.item_id}
+                    for barcode in part:
+                        record = by_id.get(barcode)
+                        if record is None:
+                            found[barcode] = problem_class("Unknown Item")(
+                                [Problem(type="Unknown Item", detail=f"{barcode} is not in the ILS's answer")],
+                                service=Service.LOOKUP_ITEM_SET)
+                        elif record.problem:
+                            found[barcode] = problem_class(record.problem_type)(
+                                [Problem(type=record.problem_type, detail=record.problem)],
+                                service=Service.LOOKUP_ITEM_SET)
+                        else:
+                            found[barcode] = record
+                return found
+            except UnsupportedService:
+                found = {}  # the ILS does not offer it after all: item by item
+        for barcode in wanted:
+            try:
+                answer = self.lookup_item(barcode=barcode, current_borrower=current_borrower)
+            except UnsupportedService:
+                raise
+            except NcipProblem as exc:
+                found[barcode] = exc
+                continue
+            found[barcode] = answer.item or ItemRecord(item_id=barcode)
+        return found
+
+    def recall_item(self, *, barcode: str, due_date: dt.date) -> Response:
+        return self.call(Service.RECALL_ITEM, codec.recall_item(self.header, item=self.item(barcode),
+                                                                desired_date_due=due_date))
 
     def request_item(self, *, user_id: str, request_id: str, barcode: str = "", isbn: str = "",
                      pickup_location: str = "", need_before: dt.date | None = None) -> Response:

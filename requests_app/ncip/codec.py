@@ -32,7 +32,9 @@ MAX_MESSAGE_BYTES = 1_000_000
 
 #: The services this codec writes (initiation messages) and reads (their responses).
 SERVICES = ("LookupUser", "AcceptItem", "CheckOutItem", "CheckInItem", "RenewItem", "DeleteItem",
-            "LookupItem", "RequestItem", "CancelRequestItem")
+            "LookupItem", "LookupItemSet", "RecallItem", "RequestItem", "CancelRequestItem")
+#: What LookupItem and LookupItemSet ask of each item.
+ITEM_ELEMENTS = ("Bibliographic Description", "Circulation Status", "Item Description", "Location")
 
 
 def _q(name: str) -> str:
@@ -178,11 +180,40 @@ def delete_item(header: Header, *, item: Id) -> bytes:
     return _bytes(root)
 
 
-def lookup_item(header: Header, *, item: Id) -> bytes:
+def lookup_item(header: Header, *, item: Id, current_borrower: bool = False) -> bytes:
+    """The item's status, location, call number and due date; ``current_borrower``: and who has it out."""
     root, body = _message("LookupItem", header)
     _id(body, "Item", item)
-    for name in ("Bibliographic Description", "Circulation Status", "Item Description", "Location"):
+    for name in ITEM_ELEMENTS:
         _sub(body, "ItemElementType", name)
+    if current_borrower:
+        _sub(body, "CurrentBorrowerDesired")
+    return _bytes(root)
+
+
+def lookup_item_set(header: Header, *, items: Iterable[Id], current_borrower: bool = False,
+                    maximum: int | None = None) -> bytes:
+    """Several items at once (the copies of one record, or the temporary items of many loans), by item id."""
+    root, body = _message("LookupItemSet", header)
+    wanted = list(items)
+    if not wanted:
+        raise ValueError("LookupItemSet needs at least one item")
+    for item in wanted:
+        _id(body, "Item", item)
+    for name in ITEM_ELEMENTS:
+        _sub(body, "ItemElementType", name)
+    if current_borrower:
+        _sub(body, "CurrentBorrowerDesired")
+    if maximum is not None:
+        _sub(body, "MaximumItemsCount", str(maximum))
+    return _bytes(root)
+
+
+def recall_item(header: Header, *, item: Id, desired_date_due: dt.date) -> bytes:
+    """Bring the loan's due date forward to ``desired_date_due`` (the lender recalled the item)."""
+    root, body = _message("RecallItem", header)
+    _id(body, "Item", item)
+    _sub(body, "DesiredDateDue", _datetime(desired_date_due))
     return _bytes(root)
 
 
@@ -347,6 +378,13 @@ class ItemRecord:
     location: str = ""
     date_due: dt.datetime | None = None
     hold_queue_length: int | None = None
+    #: Who has it out (``ItemTransaction/CurrentBorrower``), when the ILS was asked and says.
+    borrower: str = ""
+    #: The item's id as the answer names it (LookupItemSet answers many items).
+    item_id: str = ""
+    #: Why the ILS has nothing on this item (a Problem inside a LookupItemSet's answer), in its words, and its type.
+    problem: str = ""
+    problem_type: str = ""
 
 
 @dataclass(frozen=True)
@@ -363,6 +401,8 @@ class Response:
     pending: bool = False
     user: UserRecord | None = None
     item: ItemRecord | None = None
+    #: LookupItemSet: every item the answer names, in its order.
+    items: tuple[ItemRecord, ...] = ()
     problems: tuple[Problem, ...] = field(default=())
 
 
@@ -418,20 +458,62 @@ def _user_record(response: etree._Element) -> UserRecord:
                       privileges=tuple(privileges), blocks=tuple(blocks))
 
 
-def _item_record(response: etree._Element) -> ItemRecord | None:
+def _locations(parent: etree._Element | None) -> list[str]:
+    if parent is None:
+        return []
+    return [value.text.strip() for value in
+            parent.findall("n:Location/n:LocationName/n:LocationNameInstance/n:LocationNameValue", {"n": NS})
+            if value.text and value.text.strip()]
+
+
+def _item_record(response: etree._Element, *, title: str = "", call_number: str = "",
+                 location: str = "") -> ItemRecord | None:
+    """The item an answer (or a LookupItemSet's ``ItemInformation``) describes; ``title``, ``call_number`` and
+    ``location`` are its holdings set's, used where the item says none."""
     ns = {"n": NS}
     optional = response.find("n:ItemOptionalFields", ns)
-    if optional is None:
+    borrower = (_text(response, "n:ItemTransaction/n:CurrentBorrower/n:UserId/n:UserIdentifierValue")
+                or _text(response, "n:CurrentBorrower/n:UserId/n:UserIdentifierValue"))
+    if optional is None and not borrower:
         return None
-    locations = [value.text.strip() for value in
-                 optional.findall("n:Location/n:LocationName/n:LocationNameInstance/n:LocationNameValue", ns)
-                 if value.text and value.text.strip()]
     queue = _text(optional, "n:HoldQueueLength")
-    return ItemRecord(title=_text(optional, "n:BibliographicDescription/n:Title"),
+    due = _text(optional, "n:DateDue") or _text(response, "n:DateDue")
+    return ItemRecord(title=_text(optional, "n:BibliographicDescription/n:Title") or title,
                       circulation_status=_text(optional, "n:CirculationStatus"),
-                      call_number=_text(optional, "n:ItemDescription/n:CallNumber"),
-                      location=" / ".join(locations), date_due=_when(_text(optional, "n:DateDue")),
-                      hold_queue_length=int(queue) if queue.isdigit() else None)
+                      call_number=_text(optional, "n:ItemDescription/n:CallNumber") or call_number,
+                      location=" / ".join(_locations(optional)) or location, date_due=_when(due),
+                      hold_queue_length=int(queue) if queue.isdigit() else None, borrower=borrower,
+                      item_id=_text(response, "n:ItemId/n:ItemIdentifierValue"))
+
+
+def _item_set(response: etree._Element) -> tuple[ItemRecord, ...]:
+    """Every item of a LookupItemSetResponse, with its own Problem (an item the ILS does not know) kept."""
+    ns = {"n": NS}
+    found: list[ItemRecord] = []
+    for bib in response.findall("n:BibInformation", ns):
+        title = _text(bib, "n:BibliographicDescription/n:Title")
+        for holdings in bib.findall("n:HoldingsSet", ns):
+            held_title = _text(holdings, "n:BibliographicDescription/n:Title") or title
+            call_number = _text(holdings, "n:CallNumber")
+            location = " / ".join(_locations(holdings))
+            for information in holdings.findall("n:ItemInformation", ns):
+                problems = _problems(information)
+                item_id = _text(information, "n:ItemId/n:ItemIdentifierValue")
+                if problems:
+                    found.append(ItemRecord(item_id=item_id, problem=str(problems[0]),
+                                            problem_type=problems[0].type))
+                    continue
+                record = _item_record(information, title=held_title, call_number=call_number, location=location)
+                found.append(record or ItemRecord(item_id=item_id, title=held_title, call_number=call_number,
+                                                  location=location))
+            for problem in _problems(holdings):
+                found.append(ItemRecord(item_id=_text(holdings, "n:HoldingsSetId"), problem=str(problem),
+                                        problem_type=problem.type))
+        for problem in _problems(bib):
+            found.append(ItemRecord(item_id=_text(bib, "n:BibliographicId/n:BibliographicItemId/"
+                                                       "n:BibliographicItemIdentifier"), problem=str(problem),
+                                    problem_type=problem.type))
+    return tuple(found)
 
 
 def read_response(data: bytes, service: str, *, max_bytes: int = MAX_MESSAGE_BYTES) -> Response:
@@ -464,6 +546,7 @@ def read_response(data: bytes, service: str, *, max_bytes: int = MAX_MESSAGE_BYT
         pending=response.find(_q("Pending")) is not None,
         user=_user_record(response) if service == "LookupUser" else None,
         item=_item_record(response),
+        items=_item_set(response) if service == "LookupItemSet" else (),
     )
 
 

@@ -24,6 +24,8 @@ class Service(StrEnum):
     RENEW_ITEM = "RenewItem"
     DELETE_ITEM = "DeleteItem"
     LOOKUP_ITEM = "LookupItem"
+    LOOKUP_ITEM_SET = "LookupItemSet"
+    RECALL_ITEM = "RecallItem"
     REQUEST_ITEM = "RequestItem"
     CANCEL_REQUEST_ITEM = "CancelRequestItem"
 
@@ -49,6 +51,31 @@ DUE_DATE_LABELS = {
     DueDate.CHECK_OUT: "sent as DesiredDateDue at check-out and renewal",
     DueDate.BOTH: "sent at receive (DateForReturn) and at check-out and renewal (DesiredDateDue)",
     DueDate.ILS_RULES: "set by the ILS's own loan policy (NCIP cannot set it)",
+}
+
+
+#: CirculationStatus values (compared in lower case) that say the ILS has an item out to a patron, and that it
+#: is back: the NCIP 2.02 Circulation Status scheme's words, and the plain words ILS responders use beside them.
+ON_LOAN_STATUSES = frozenset({"on loan", "recalled", "charged", "checked out", "overdue"})
+RETURNED_STATUSES = frozenset({"available on shelf", "waiting to be reshelved", "in transit between library locations",
+                               "in process", "available", "returned", "checked in"})
+
+
+class RecallBy(StrEnum):
+    """How a lender's recall (an earlier due date) reaches the ILS."""
+
+    #: NCIP RecallItem with the new date as DesiredDateDue.
+    RECALL_ITEM = "recall_item"
+    #: RenewItem with the new date as DesiredDateDue: the ILS takes the date it is given (it counts a renewal).
+    RENEW_ITEM = "renew_item"
+    #: The ILS cannot take it over NCIP: staff change the due date at its desk (a needs-action entry says so).
+    BY_HAND = "by_hand"
+
+
+RECALL_LABELS = {
+    RecallBy.RECALL_ITEM: "sent as RecallItem with the earlier date",
+    RecallBy.RENEW_ITEM: "sent as RenewItem with the earlier date as DesiredDateDue (the ILS counts a renewal)",
+    RecallBy.BY_HAND: "changed by hand at the ILS's desk (the request lists it as to do)",
 }
 
 
@@ -103,6 +130,9 @@ class Profile:
     default_auth: AuthScheme = AuthScheme.NONE
     #: RequestItem's RequestScopeType for a hold on our own copy.
     request_scope: str = "Item"
+    #: The CirculationStatus words of an item out to a patron, and of one back (learning of the ILS's desk).
+    on_loan_statuses: frozenset[str] = ON_LOAN_STATUSES
+    returned_statuses: frozenset[str] = RETURNED_STATUSES
     sources: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())
 
@@ -116,6 +146,39 @@ class Profile:
 
     def offers(self, service: str) -> bool:
         return service in self.services
+
+    @property
+    def learns_circulation(self) -> bool:
+        """ILLMS can learn of a check-out or check-in done at the ILS's desk: it may ask about an item."""
+        return self.offers(Service.LOOKUP_ITEM) or self.offers(Service.LOOKUP_ITEM_SET)
+
+    @property
+    def circulation_label(self) -> str:
+        if self.offers(Service.LOOKUP_ITEM_SET):
+            return "learnt every few minutes (LookupItemSet, many items at once)"
+        if self.offers(Service.LOOKUP_ITEM):
+            return "learnt every few minutes (LookupItem, item by item)"
+        return "not learnt (no LookupItem): staff record them in ILLMS too"
+
+    @property
+    def recall_by(self) -> RecallBy:
+        """How a recall's earlier due date reaches the ILS: RecallItem where it is offered, else a RenewItem with
+        the date where the ILS takes DesiredDateDue at renewal, else by hand."""
+        if self.offers(Service.RECALL_ITEM):
+            return RecallBy.RECALL_ITEM
+        if self.offers(Service.RENEW_ITEM) and self.due_date_in_check_out():
+            return RecallBy.RENEW_ITEM
+        return RecallBy.BY_HAND
+
+    @property
+    def recall_label(self) -> str:
+        return RECALL_LABELS[self.recall_by]
+
+    def is_on_loan(self, circulation_status: str) -> bool:
+        return " ".join(circulation_status.lower().split()) in self.on_loan_statuses
+
+    def is_returned(self, circulation_status: str) -> bool:
+        return " ".join(circulation_status.lower().split()) in self.returned_statuses
 
     def item_barcode(self, request_number: str) -> str:
         return f"{self.item_barcode_prefix}{request_number}"

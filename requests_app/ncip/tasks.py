@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import calls
+from . import calls, circulation
 
 
 @shared_task(name="requests_app.ncip.tasks.send_request_ncip_calls", acks_late=True, reject_on_worker_lost=True,
@@ -23,3 +23,10 @@ def send_request_ncip_calls(request_id: int) -> int:
 def send_due_ncip_calls() -> int:
     """The retry sweep (every minute): every request with an NCIP call due now."""
     return calls.send_due()
+
+
+@shared_task(name="requests_app.ncip.tasks.learn_ncip_circulation", acks_late=True, reject_on_worker_lost=True,
+             ignore_result=True)
+def learn_ncip_circulation() -> int:
+    """Every few minutes: the check-outs and check-ins the ILS's desk did, for libraries whose desk checks out there."""
+    return len(circulation.learn_from_ils())

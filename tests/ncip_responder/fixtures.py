@@ -87,6 +87,14 @@ class Responder:
         self._post("items", {barcode: {"title": "", "status": "Available", "user": "", "due": None,
                                        "temporary": False, "call_number": "", "location": "", **fields}})
 
+    def desk_check_out(self, barcode: str, user: str, due: str) -> None:
+        """The ILS's circulation desk checks ``barcode`` out to ``user`` (no NCIP message: as a person would)."""
+        self._post("items", {barcode: {"status": "On Loan", "user": user, "due": due}})
+
+    def desk_check_in(self, barcode: str, status: str = "Available On Shelf") -> None:
+        """The ILS's circulation desk checks ``barcode`` in."""
+        self._post("items", {barcode: {"status": status, "user": "", "due": None}})
+
     def state(self) -> dict:
         return self._get("state")
 

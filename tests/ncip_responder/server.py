@@ -254,7 +254,14 @@ class Ils:
             return problem
         root, response = self._response("LookupItem", body)
         identifier(response, "Item", barcode)
-        optional = sub(response, "ItemOptionalFields")
+        lent = item.get("user") and item.get("status") == "On Loan"
+        if body.find("n:CurrentBorrowerDesired", N) is not None and lent:
+            identifier(sub(sub(response, "ItemTransaction"), "CurrentBorrower"), "User", item["user"])
+        self._item_fields(response, item)
+        return tostring(root)
+
+    def _item_fields(self, parent, item: dict) -> None:
+        optional = sub(parent, "ItemOptionalFields")
         sub(sub(optional, "BibliographicDescription"), "Title", item.get("title") or "Untitled")
         sub(optional, "CirculationStatus", item.get("status") or "Available")
         if item.get("call_number"):
@@ -267,6 +274,49 @@ class Ils:
             sub(instance, "LocationNameValue", item["location"])
         if item.get("due"):
             sub(optional, "DateDue", item["due"])
+
+    def do_LookupItemSet(self, body) -> bytes:
+        """Every item asked for, one BibInformation per title (as an ILS groups its holdings), an unknown item
+        answered with its own Problem inside the set."""
+        root, response = self._response("LookupItemSet", body)
+        borrower_wanted = body.find("n:CurrentBorrowerDesired", N) is not None
+        by_title: dict[str, list[tuple[str, dict | None]]] = {}
+        for element in body.findall("n:ItemId", N):
+            barcode = element.findtext("n:ItemIdentifierValue", "", N)
+            item = self.state["items"].get(barcode)
+            by_title.setdefault((item or {}).get("title") or "", []).append((barcode, item))
+        for title, items in by_title.items():
+            bib = sub(response, "BibInformation")
+            if title:
+                sub(sub(bib, "BibliographicDescription"), "Title", title)
+            holdings = sub(bib, "HoldingsSet")
+            for barcode, item in items:
+                information = sub(holdings, "ItemInformation")
+                identifier(information, "Item", barcode)
+                if item is None:
+                    add_problem(information, "Unknown Item", f"No item with barcode {barcode}", "ItemIdentifierValue",
+                                barcode)
+                    continue
+                if borrower_wanted and item.get("user") and item.get("status") == "On Loan":
+                    identifier(sub(information, "CurrentBorrower"), "User", item["user"])
+                self._item_fields(information, item)
+        self.state.setdefault("set_sizes", []).append(sum(len(items) for items in by_title.values()))
+        return tostring(root)
+
+    def do_RecallItem(self, body) -> bytes:
+        barcode, item, problem = self._item(body, "RecallItem")
+        if problem:
+            return problem
+        if item.get("status") != "On Loan":
+            return self.problem("RecallItem", body, "Item Not Checked Out", f"{barcode} is not on loan",
+                                "ItemIdentifierValue", barcode)
+        item["due"] = self._due(body.findtext("n:DesiredDateDue", "", N))
+        item["recalled"] = True
+        root, response = self._response("RecallItem", body)
+        identifier(response, "Item", barcode)
+        if item.get("user"):
+            identifier(response, "User", item["user"])
+        sub(response, "DateDue", item["due"])
         return tostring(root)
 
     def do_RequestItem(self, body) -> bytes:
