@@ -13,6 +13,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from requests_app import mailer
 from requests_app.email_templates import EmailKind, render
@@ -25,16 +26,16 @@ CREDIT_NOTE_ISSUED = "credit-note-issued"
 
 
 VARIABLES = {
-    "invoice.number": "The invoice (or credit note) number.",
-    "invoice.total": "The amount, without the currency.",
-    "invoice.currency": "The currency code (USD, EUR …).",
-    "invoice.period_start": "First day of the period billed (a date: {{ invoice.period_start|date:'j F Y' }}).",
-    "invoice.period_end": "Last day of the period billed (a date).",
-    "invoice.due_on": "When payment is due (a date; may be empty).",
-    "invoice.payment_instructions": "How to pay us (from the billing settings).",
-    "invoice.recipient_name": "The partner library's name.",
-    "invoice.issuer_name": "Our library's name as printed on the invoice.",
-    "invoice.credits_number": "For a credit note: the number of the invoice it corrects (else empty).",
+    "invoice.number": _("The invoice (or credit note) number."),
+    "invoice.total": _("The amount, without the currency."),
+    "invoice.currency": _("The currency code (USD, EUR …)."),
+    "invoice.period_start": _("First day of the period billed (a date: {{ invoice.period_start|date:'j F Y' }})."),
+    "invoice.period_end": _("Last day of the period billed (a date)."),
+    "invoice.due_on": _("When payment is due (a date; may be empty)."),
+    "invoice.payment_instructions": _("How to pay us (from the billing settings)."),
+    "invoice.recipient_name": _("The partner library's name."),
+    "invoice.issuer_name": _("Our library's name as printed on the invoice."),
+    "invoice.credits_number": _("For a credit note: the number of the invoice it corrects (else empty)."),
 }
 
 
@@ -70,10 +71,10 @@ def _partner_kind(key: str, label: str, description: str) -> EmailKind:
 #: Every e-mail to partners, by key, with what the library's wording page says of it (registered by
 #: ``BillingConfig.ready``).
 KINDS: dict[str, EmailKind] = {kind.key: kind for kind in (
-    _partner_kind(INVOICE_ISSUED, "Invoice to a partner",
-                  "Sent to the partner's billing contact with the invoice PDF."),
-    _partner_kind(CREDIT_NOTE_ISSUED, "Credit note to a partner",
-                  "Sent with a credit note that corrects an earlier invoice."),
+    _partner_kind(INVOICE_ISSUED, _("Invoice to a partner"),
+                  _("Sent to the partner's billing contact with the invoice PDF.")),
+    _partner_kind(CREDIT_NOTE_ISSUED, _("Credit note to a partner"),
+                  _("Sent with a credit note that corrects an earlier invoice.")),
 )}
 
 

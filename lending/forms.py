@@ -7,6 +7,8 @@ from typing import Any
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.http import HttpRequest
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from requests_app.action_input import ActionForm, yes_no
 from requests_app.form_fields import LibrarySymbolField
@@ -111,12 +113,14 @@ RULE_FIELDS = ["lends_loans", "lends_copies", "max_loans_outstanding", "loan_per
 
 
 class PartnerRuleForm(forms.ModelForm):
-    partner = LibrarySymbolField(label="Partner symbol", help_text="The partner's symbol in the directory, e.g. EYM.",
-                                 error_messages={"unknown": "No partner library has the symbol %(symbol)s."})
+    partner = LibrarySymbolField(label=_("Partner symbol"),
+                                 help_text=_("The partner's symbol in the directory, e.g. EYM."),
+                                 error_messages={"unknown": _("No partner library has the symbol %(symbol)s.")})
 
     class Meta:
         model = PartnerLendingRule
         fields = ["partner", *RULE_FIELDS]
+        labels = {"note": _("Note")}
 
     def __init__(self, *args, library: Library, **kwargs):
         super().__init__(*args, **kwargs)
@@ -137,5 +141,6 @@ class PartnerRuleForm(forms.ModelForm):
         if self.instance.pk:
             others = others.exclude(pk=self.instance.pk)
         if others.exists():
-            raise forms.ValidationError(f"{partner.symbol} already has a rule: edit that one.")
+            raise forms.ValidationError(gettext("%(symbol)s already has a rule: edit that one.")
+                                        % {"symbol": partner.symbol})
         return partner

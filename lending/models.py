@@ -8,6 +8,7 @@ import unicodedata
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from requests_app.models import IllRequest, Library
 
@@ -230,21 +231,22 @@ class PartnerLendingRule(models.Model):
     library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="partner_lending_rules",
                                 limit_choices_to={"is_member": True})
     partner = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="+")
-    lends_loans = models.BooleanField("lend returnables", default=True,
-                                      help_text="Untick to stop sending books and other returnables to this partner.")
-    lends_copies = models.BooleanField("supply copies", default=True,
-                                       help_text="Untick to stop supplying articles and chapters to this partner.")
+    lends_loans = models.BooleanField(
+        _("lend returnables"), default=True,
+        help_text=_("Untick to stop sending books and other returnables to this partner."))
+    lends_copies = models.BooleanField(_("supply copies"), default=True,
+                                       help_text=_("Untick to stop supplying articles and chapters to this partner."))
     max_loans_outstanding = models.PositiveIntegerField(
-        "most loans out at once", null=True, blank=True,
-        help_text="Empty: our general limit applies.")
+        _("most loans out at once"), null=True, blank=True,
+        help_text=_("Empty: our general limit applies."))
     loan_period_days = models.PositiveSmallIntegerField(
-        "loan period (days)", null=True, blank=True,
-        help_text="Empty: our usual loan period applies.")
+        _("loan period (days)"), null=True, blank=True,
+        help_text=_("Empty: our usual loan period applies."))
     block_unpaid_after_days = models.PositiveSmallIntegerField(
-        "warn when an invoice is unpaid for (days)", null=True, blank=True,
-        help_text="Warn staff when this partner has one of our invoices unpaid this many days past its due date. "
-                  "Empty: do not check.")
-    note = models.CharField(max_length=300, blank=True, help_text="Shown to lending staff with the warnings.")
+        _("warn when an invoice is unpaid for (days)"), null=True, blank=True,
+        help_text=_("Warn staff when this partner has one of our invoices unpaid this many days past its due date. "
+                    "Empty: do not check."))
+    note = models.CharField(max_length=300, blank=True, help_text=_("Shown to lending staff with the warnings."))
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+")

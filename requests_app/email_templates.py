@@ -35,6 +35,7 @@ from django.template.base import FilterExpression, Lexer, Node, TokenType, Varia
 from django.template.defaulttags import ForNode
 from django.template.loader import get_template, render_to_string
 from django.utils import translation
+from django.utils.translation import gettext, ngettext
 
 from .models import EmailTemplate, Library
 from .policies import record_change
@@ -158,12 +159,14 @@ def _check_tags(source: str, field: str) -> None:
         if token.token_type == TokenType.TEXT:
             for opening, closing in (("{{", "}}"), ("{%", "%}")):
                 if opening in token.contents:
-                    raise ValidationError({field: f"A “{opening}” is not closed with “{closing}” on the same line."})
+                    raise ValidationError({field: gettext("A “%(opening)s” is not closed with “%(closing)s” on the "
+                                                          "same line.") % {"opening": opening, "closing": closing}})
         if token.token_type == TokenType.BLOCK:
             name = (token.split_contents() or [""])[0]
             if name not in ALLOWED_TAGS:
-                raise ValidationError({field: f"The tag “{{% {name} %}}” cannot be used in e-mail templates "
-                                              f"(allowed: if, for, with, firstof, now, and the like)."})
+                raise ValidationError({field: gettext("The tag “%(tag)s” cannot be used in e-mail templates "
+                                                      "(allowed: if, for, with, firstof, now, and the like).")
+                                       % {"tag": f"{{% {name} %}}"}})
 
 
 def _expressions(obj: Any, seen: set[int]) -> Iterator[FilterExpression | Variable]:
@@ -263,19 +266,23 @@ def compile_template(source: str, *, field: str, sample: Mapping[str, Any], html
     try:
         template = (_html_engine if html else _text_engine).from_string(source)
     except TemplateSyntaxError as exc:
-        raise ValidationError({field: f"The template has a mistake: {exc}"}) from exc
+        raise ValidationError({field: gettext("The template has a mistake: %(error)s") % {"error": exc}}) from exc
     forbidden = sorted(set(_filters_used(list(template.nodelist))) & FORBIDDEN_FILTERS)
     if forbidden:
-        raise ValidationError({field: f"The filter “|{forbidden[0]}” cannot be used in e-mail templates."})
+        raise ValidationError({field: gettext("The filter “|%(filter)s” cannot be used in e-mail templates.")
+                                      % {"filter": forbidden[0]}})
     if _loop_depth(template.nodelist) > MAX_LOOP_DEPTH:
-        raise ValidationError({field: f"Loops may be nested at most {MAX_LOOP_DEPTH} deep."})
+        raise ValidationError({field: gettext("Loops may be nested at most %(depth)s deep.")
+                                      % {"depth": MAX_LOOP_DEPTH}})
     bound = set(_bound_names(list(template.nodelist), set())) | {"forloop", "block"}
     unknown = sorted({".".join(path) for path in _lookups(list(template.nodelist))
                       if path[0] not in bound and not _resolves(path, sample)})
     if unknown:
         names = ", ".join(f"{{{{ {name} }}}}" for name in unknown)
-        raise ValidationError({field: f"Unknown variable{'s' if len(unknown) > 1 else ''}: {names}. "
-                                      f"Use only the variables listed for this e-mail."})
+        raise ValidationError({field: ngettext("Unknown variable: %(names)s. Use only the variables listed for "
+                                               "this e-mail.",
+                                               "Unknown variables: %(names)s. Use only the variables listed for "
+                                               "this e-mail.", len(unknown)) % {"names": names}})
     return template
 
 
@@ -283,7 +290,8 @@ def _render(template: Template, context: Mapping[str, Any], field: str) -> str:
     try:
         return template.render(Context(dict(context), autoescape=template.engine.autoescape))
     except Exception as exc:  # a filter given a value it cannot handle, and the like
-        raise ValidationError({field: f"The template could not be filled in: {exc}"}) from exc
+        raise ValidationError({field: gettext("The template could not be filled in: %(error)s")
+                                      % {"error": exc}}) from exc
 
 
 def render_sources(*, kind: EmailKind, subject: str, body_text: str, body_html: str,
@@ -338,6 +346,12 @@ def render_override(*, library: Library, kind: str, context: Callable[[], Mappin
 
 # Saving ---------------------------------------------------------------------------------------
 
+def _audit_area(kind: EmailKind) -> str:
+    """The policy history's area of ``kind``'s wording, in English whoever saves it (the page translates it)."""
+    with translation.override(None):
+        return f"e-mail: {kind.label}"
+
+
 def save_override(*, library: Library, kind: EmailKind, subject: str, body_text: str, body_html: str,
                   actor) -> EmailTemplate:
     """Check (as ``preview`` does) and save ``library``'s wording of ``kind``; record the change.
@@ -357,7 +371,7 @@ def save_override(*, library: Library, kind: EmailKind, subject: str, body_text:
             setattr(template, name, value)
         template.updated_by = actor if getattr(actor, "pk", None) else None
         template.save()
-        record_change(library=library, area=f"e-mail: {kind.label}", changes=changes, actor=actor)
+        record_change(library=library, area=_audit_area(kind), changes=changes, actor=actor)
     return template
 
 
@@ -365,6 +379,6 @@ def reset_override(*, library: Library, kind: EmailKind, actor) -> bool:
     """Drop ``library``'s wording of ``kind`` (the standard wording is used again); ``False`` if it had none."""
     deleted, _ = EmailTemplate.objects.filter(library=library, kind=kind.key).delete()
     if deleted:
-        record_change(library=library, area=f"e-mail: {kind.label}", changes={"standard wording": ["own", "standard"]},
+        record_change(library=library, area=_audit_area(kind), changes={"standard wording": ["own", "standard"]},
                       actor=actor)
     return bool(deleted)

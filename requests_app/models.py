@@ -316,11 +316,11 @@ class PickupLocation(models.Model):
 
 
 class PatronCategory(models.TextChoices):
-    FACULTY = "faculty", "Faculty"
-    GRADUATE = "graduate", "Graduate student"
-    UNDERGRADUATE = "undergraduate", "Undergraduate student"
-    STAFF = "staff", "Staff"
-    PUBLIC = "public", "Public"
+    FACULTY = "faculty", _("Faculty")
+    GRADUATE = "graduate", _("Graduate student")
+    UNDERGRADUATE = "undergraduate", _("Undergraduate student")
+    STAFF = "staff", _("Staff")
+    PUBLIC = "public", _("Public")
 
 
 class PatronProfile(models.Model):
@@ -399,15 +399,15 @@ class PatronLoadFormat(models.TextChoices):
 
 
 class PatronMatchKey(models.TextChoices):
-    BARCODE = "barcode", "Library card barcode"
-    INSTITUTION_ID = "institution_id", "Institutional id"
+    BARCODE = "barcode", _("Library card barcode")
+    INSTITUTION_ID = "institution_id", _("Institutional id")
 
 
 class PatronLoadStatus(models.TextChoices):
-    PENDING = "pending", "Waiting"
-    RUNNING = "running", "Loading"
-    DONE = "done", "Finished"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", _("Waiting")
+    RUNNING = "running", _("Loading")
+    DONE = "done", _("Finished")
+    FAILED = "failed", _("Failed")
 
 
 #: A load in one of these is over: its job does nothing more with it.
@@ -1343,53 +1343,53 @@ class NcipConnection(models.Model):
 
     library = models.OneToOneField(Library, on_delete=models.CASCADE, related_name="ncip",
                                    limit_choices_to={"is_member": True})
-    enabled = models.BooleanField("NCIP switched on", default=False)
-    ils = models.CharField("ILS", max_length=20, choices=ncip_profiles.CHOICES, default="generic",
-                           help_text="The library's system: its profile says what the ILS offers and expects.")
-    endpoint = models.URLField("NCIP address", max_length=500, blank=True,
-                               help_text="The ILS's NCIP responder, e.g. https://ils.example.edu/ncip.")
+    enabled = models.BooleanField(_("NCIP switched on"), default=False)
+    ils = models.CharField(_("ILS"), max_length=20, choices=ncip_profiles.CHOICES, default="generic",
+                           help_text=_("The library's system: its profile says what the ILS offers and expects."))
+    endpoint = models.URLField(_("NCIP address"), max_length=500, blank=True,
+                               help_text=_("The ILS's NCIP responder, e.g. https://ils.example.edu/ncip."))
     our_agency_id = models.CharField(
-        "our agency id at the ILS", max_length=64, blank=True,
-        help_text="Sent as FromAgencyId: the ILS's configuration for ILL is kept under it.")
-    ils_agency_id = models.CharField("the ILS's agency id", max_length=64, blank=True,
-                                     help_text="Sent as ToAgencyId.")
-    auth_scheme = models.CharField("how we authenticate", max_length=12, choices=ncip_profiles.AUTH_CHOICES,
+        _("our agency id at the ILS"), max_length=64, blank=True,
+        help_text=_("Sent as FromAgencyId: the ILS's configuration for ILL is kept under it."))
+    ils_agency_id = models.CharField(_("the ILS's agency id"), max_length=64, blank=True,
+                                     help_text=_("Sent as ToAgencyId."))
+    auth_scheme = models.CharField(_("how we authenticate"), max_length=12, choices=ncip_profiles.AUTH_CHOICES,
                                    default=ncip_profiles.AuthScheme.NONE)
-    username = models.CharField("user name", max_length=100, blank=True, help_text="HTTP Basic only.")
-    secret = models.TextField("password, key or shared secret (encrypted)", blank=True, editable=False)
+    username = models.CharField(_("user name"), max_length=100, blank=True, help_text=_("HTTP Basic only."))
+    secret = models.TextField(_("password, key or shared secret (encrypted)"), blank=True, editable=False)
     timeout_seconds = models.PositiveSmallIntegerField(
-        "time limit of a queued call (seconds)", default=20,
+        _("time limit of a queued call (seconds)"), default=20,
         validators=[MinValueValidator(1), MaxValueValidator(120)])
     lookup_timeout_seconds = models.PositiveSmallIntegerField(
-        "time limit of the patron check (seconds)", default=3,
+        _("time limit of the patron check (seconds)"), default=3,
         validators=[MinValueValidator(1), MaxValueValidator(15)],
-        help_text="The LookupUser asked while the patron waits for the request form's answer.")
+        help_text=_("The LookupUser asked while the patron waits for the request form's answer."))
     check_patrons = models.BooleanField(
-        "check patrons in the ILS when they request", default=True,
-        help_text="LookupUser at submission: a patron the ILS does not know, blocks or has expired is refused "
-                  "with the ILS's reason. When the ILS does not answer in time the request is accepted.")
+        _("check patrons in the ILS when they request"), default=True,
+        help_text=_("LookupUser at submission: a patron the ILS does not know, blocks or has expired is refused "
+                    "with the ILS's reason. When the ILS does not answer in time the request is accepted."))
     borrowing = models.BooleanField(
-        "borrowed loans circulate in the ILS", default=True,
-        help_text="A temporary item at receive (AcceptItem), check-out, renewal, check-in, and its removal.")
+        _("borrowed loans circulate in the ILS"), default=True,
+        help_text=_("A temporary item at receive (AcceptItem), check-out, renewal, check-in, and its removal."))
     ils_checks_out = models.BooleanField(
-        "the desk checks borrowed items out in the ILS", default=False,
-        help_text="The circulation desk checks the temporary item out in the ILS itself: no CheckOutItem is sent. "
-                  "Where the ILS can be asked about an item (LookupItem), ILLMS learns of the check-out and the "
-                  "check-in every few minutes; otherwise staff record them in ILLMS too.")
+        _("the desk checks borrowed items out in the ILS"), default=False,
+        help_text=_("The circulation desk checks the temporary item out in the ILS itself: no CheckOutItem is sent. "
+                    "Where the ILS can be asked about an item (LookupItem), ILLMS learns of the check-out and the "
+                    "check-in every few minutes; otherwise staff record them in ILLMS too."))
     lending = models.BooleanField(
-        "lending holds and loans in the ILS", default=True,
-        help_text="A hold to pull the item (RequestItem), the loan to the borrowing library's account, the "
-                  "check-in, the cancelled hold; and live availability (LookupItem).")
+        _("lending holds and loans in the ILS"), default=True,
+        help_text=_("A hold to pull the item (RequestItem), the loan to the borrowing library's account, the "
+                    "check-in, the cancelled hold; and live availability (LookupItem)."))
     lending_patron_id = models.CharField(
-        "borrowing libraries' account in the ILS", max_length=100, blank=True,
-        help_text="The ILS user our loans to other libraries are checked out to; {symbol} is replaced by the "
-                  "borrowing library's symbol (e.g. ILL-{symbol}).")
+        _("borrowing libraries' account in the ILS"), max_length=100, blank=True,
+        help_text=_("The ILS user our loans to other libraries are checked out to; {symbol} is replaced by the "
+                    "borrowing library's symbol (e.g. ILL-{symbol})."))
     lending_pickup_code = models.CharField(
-        "where lending holds are pulled to", max_length=64, blank=True,
-        help_text="The ILS's pickup location code of the ILL office.")
+        _("where lending holds are pulled to"), max_length=64, blank=True,
+        help_text=_("The ILS's pickup location code of the ILL office."))
     pickup_codes = models.JSONField(
-        "pickup location codes in the ILS", default=dict, blank=True,
-        help_text="Our pickup location code → the ILS's code; a location without one sends its own code.")
+        _("pickup location codes in the ILS"), default=dict, blank=True,
+        help_text=_("Our pickup location code → the ILS's code; a location without one sends its own code."))
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+")

@@ -8,10 +8,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 
 from .identity import loads
 from .identity.status import FIELD_LABELS
-from .models import Library, PatronLoad, PatronLoadSettings
+from .models import Library, PatronCategory, PatronLoad, PatronLoadSettings
 from .policy_forms import PatronLoadColumnsForm, PatronLoadForm
 from .policy_views import ill_administrator
 from .utilities.csv_export import csv_download
@@ -24,7 +25,7 @@ def _load_of(library: Library, pk: int) -> PatronLoad:
     try:
         return PatronLoad.objects.select_related("started_by").get(pk=pk, library=library)
     except PatronLoad.DoesNotExist:
-        raise Http404("No such patron load.") from None
+        raise Http404(gettext("No such patron load.")) from None
 
 
 @ill_administrator
@@ -40,10 +41,10 @@ def load_list(request: HttpRequest, library: Library) -> HttpResponse:
         except loads.LoadFileError as exc:
             form.add_error("file", exc.message)
         else:
-            messages.success(request, "The file is uploaded; the load runs in the background.")
+            messages.success(request, gettext("The file is uploaded; the load runs in the background."))
             return redirect("policies:patron-load", pk=load.pk)
     if request.method == "POST":
-        messages.error(request, "Nothing was loaded: please correct the fields marked below.")
+        messages.error(request, gettext("Nothing was loaded: please correct the fields marked below."))
     return render(request, "policies/patron_loads.html", {
         "library": library, "tab": "patron_loads", "form": form,
         "loads": PatronLoad.objects.filter(library=library).select_related("started_by")[:50],
@@ -54,6 +55,13 @@ def load_list(request: HttpRequest, library: Library) -> HttpResponse:
 def _columns_in_words(library: Library) -> list[tuple[str, str]]:
     columns = loads.columns_for(library)
     return [(str(FIELD_LABELS[name]), ", ".join(columns.names.get(name, ())) or "—") for name in loads.LOAD_FIELDS]
+
+
+def _category_label(code: str) -> str:
+    try:
+        return str(PatronCategory(code).label)
+    except ValueError:
+        return code
 
 
 @ill_administrator
@@ -69,7 +77,8 @@ def load_detail(request: HttpRequest, library: Library, pk: int) -> HttpResponse
 @ill_administrator
 def load_errors(request: HttpRequest, library: Library, pk: int) -> HttpResponse:
     load = _load_of(library, pk)
-    return csv_download([loads.line_label(load), "Field", "Value", "Error"], loads.error_rows(load),
+    return csv_download([loads.line_label(load), gettext("Field"), gettext("Value"), gettext("Error")],
+                        loads.error_rows(load),
                         filename=f"patron-load-{load.pk}-errors.csv")
 
 
@@ -82,10 +91,11 @@ def load_columns(request: HttpRequest, library: Library) -> HttpResponse:
         if form.is_valid():
             loads.save_columns(library=library, columns=form.cleaned_data["columns"],
                                categories=form.cleaned_data["categories"], actor=request.user)
-            messages.success(request, "The columns are saved. They apply to the next load.")
+            messages.success(request, gettext("The columns are saved. They apply to the next load."))
             return redirect("policies:patron-loads")
-        messages.error(request, "Nothing was saved: please correct the fields marked below.")
+        messages.error(request, gettext("Nothing was saved: please correct the fields marked below."))
     return render(request, "policies/patron_load_columns.html", {
         "library": library, "tab": "patron_loads", "form": form, "columns": _columns_in_words(library),
-        "categories": sorted(loads.columns_for(library).categories.items()),
+        "categories": [(value, _category_label(category))
+                       for value, category in sorted(loads.columns_for(library).categories.items())],
     }, status=400 if request.method == "POST" else 200)

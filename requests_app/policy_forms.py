@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils.text import capfirst
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .identity.fields import parse_mapping
 from .identity.loads import parse_categories
@@ -31,7 +34,7 @@ def _bound(field: forms.Field, name: str) -> None:
 def _declared_field(name: str, **overrides) -> forms.Field:
     """The form field of a declared policy that a plain form (not the policy row's model form) edits."""
     policy = BY_NAME[name]
-    options = {"label": policy.label.capitalize(), "help_text": policy.help_text, **overrides}
+    options = {"label": capfirst(_(policy.label)), "help_text": _(policy.help_text), **overrides}
     if policy.type is bool:
         return forms.BooleanField(required=False, **options)
     low, high = policy.bounds
@@ -50,12 +53,14 @@ class BorrowingPolicyForm(forms.ModelForm):
         self.library = library
         for name in self.Meta.fields:
             _bound(self.fields[name], name)
+            self.fields[name].label = capfirst(gettext(BY_NAME[name].label))
+            self.fields[name].help_text = gettext(BY_NAME[name].help_text)
         limits = self.instance.max_active_requests_by_category or {}
         for code, label in PatronCategory.choices:
             field = forms.IntegerField(
-                label=f"Active requests: {label.lower()}", required=False, min_value=0, max_value=1000,
-                initial=limits.get(code),
-                help_text="Empty: the general limit above. 0: this category may not request.")
+                label=gettext("Active requests: %(category)s") % {"category": str(label).lower()}, required=False,
+                min_value=0, max_value=1000, initial=limits.get(code),
+                help_text=gettext("Empty: the general limit above. 0: this category may not request."))
             self.fields[f"category_{code}"] = field
         automatic = self.instance.auto_send_formats or {}
         for code, label in RequestFormat.choices:
@@ -74,11 +79,12 @@ class BorrowingPolicyForm(forms.ModelForm):
         period = self.library.loan_period_days
         if buffer is not None and buffer >= period:
             self.add_error("due_date_buffer_days",
-                           f"The buffer must be shorter than a loan period ({period} days): "
-                           f"patrons would get items already due.")
+                           gettext("The buffer must be shorter than a loan period (%(days)s days): patrons would "
+                                   "get items already due.") % {"days": period})
         reminder = cleaned.get("reminder_days_before")
         if reminder is not None and reminder >= period:
-            self.add_error("reminder_days_before", f"Reminders must go out within a loan period ({period} days).")
+            self.add_error("reminder_days_before", gettext("Reminders must go out within a loan period "
+                                                           "(%(days)s days).") % {"days": period})
         return cleaned
 
     def policy_values(self) -> dict:
@@ -95,35 +101,36 @@ class BorrowingPolicyForm(forms.ModelForm):
 class LendingPolicyForm(forms.Form):
     """What we lend to everyone (the directory entry partners read) and what we answer automatically."""
 
-    lends_loans = forms.BooleanField(label="We lend returnables (books, media)", required=False)
-    lends_copies = forms.BooleanField(label="We supply copies (articles, chapters)", required=False)
-    loan_period_days = forms.IntegerField(label="Loan period (days)", min_value=1, max_value=365,
-                                          help_text="How long a partner may keep an item we lend.")
+    lends_loans = forms.BooleanField(label=_("We lend returnables (books, media)"), required=False)
+    lends_copies = forms.BooleanField(label=_("We supply copies (articles, chapters)"), required=False)
+    loan_period_days = forms.IntegerField(label=_("Loan period (days)"), min_value=1, max_value=365,
+                                          help_text=_("How long a partner may keep an item we lend."))
     max_loans_outstanding = forms.IntegerField(
-        label="Most loans one partner may have out", required=False, min_value=1, max_value=10000,
-        help_text="Empty: no limit. A partner's own rule may set another number.")
+        label=_("Most loans one partner may have out"), required=False, min_value=1, max_value=10000,
+        help_text=_("Empty: no limit. A partner's own rule may set another number."))
     auto_unfill_not_held = _declared_field("auto_unfill_not_held")
     lending_auto_renew = _declared_field("lending_auto_renew")
     edelivery_days = _declared_field("edelivery_days",
-                                     help_text="Days an electronic copy can be downloaded, ours and our patrons'.")
+                                     help_text=_("Days an electronic copy can be downloaded, ours and our patrons'."))
     edelivery_max_downloads = _declared_field("edelivery_max_downloads")
 
     def clean(self):
         cleaned = super().clean()
         if not cleaned.get("lends_loans") and cleaned.get("lending_auto_renew"):
-            self.add_error("lending_auto_renew", "Renewals cannot be granted automatically when we lend no "
-                                                 "returnables.")
+            self.add_error("lending_auto_renew", gettext("Renewals cannot be granted automatically when we lend "
+                                                         "no returnables."))
         return cleaned
 
 
 class EmailTemplateForm(forms.Form):
-    subject = forms.CharField(max_length=300, widget=forms.TextInput(attrs={"class": "font-monospace"}))
-    body_text = forms.CharField(label="Text", widget=forms.Textarea(attrs={"rows": 14, "class": "font-monospace"}),
+    subject = forms.CharField(label=_("Subject"), max_length=300,
+                              widget=forms.TextInput(attrs={"class": "font-monospace"}))
+    body_text = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 14, "class": "font-monospace"}),
                                 max_length=20000)
     body_html = forms.CharField(
-        label="HTML (optional)", required=False, max_length=50000,
+        label=_("HTML (optional)"), required=False, max_length=50000,
         widget=forms.Textarea(attrs={"rows": 8, "class": "font-monospace"}),
-        help_text="Leave empty to send plain text only. Values filled in are escaped.")
+        help_text=_("Leave empty to send plain text only. Values filled in are escaped."))
 
 
 class NcipConnectionForm(forms.ModelForm):
@@ -131,12 +138,12 @@ class NcipConnectionForm(forms.ModelForm):
     code for each of our pickup locations (checked against the chosen ILS's profile)."""
 
     new_secret = forms.CharField(
-        label="New password, key or shared secret", required=False, strip=True,
+        label=_("New password, key or shared secret"), required=False, strip=True,
         widget=forms.PasswordInput(render_value=False),
-        help_text="Stored encrypted and never shown again; leave empty to keep the one set.")
-    clear_secret = forms.BooleanField(label="Clear the stored secret", required=False)
-    endpoint = forms.URLField(label="NCIP address", max_length=500, required=False, assume_scheme="https",
-                              help_text="The ILS's NCIP responder, e.g. https://ils.example.edu/ncip.")
+        help_text=_("Stored encrypted and never shown again; leave empty to keep the one set."))
+    clear_secret = forms.BooleanField(label=_("Clear the stored secret"), required=False)
+    endpoint = forms.URLField(label=_("NCIP address"), max_length=500, required=False, assume_scheme="https",
+                              help_text=_("The ILS's NCIP responder, e.g. https://ils.example.edu/ncip."))
 
     class Meta:
         model = NcipConnection
@@ -147,13 +154,15 @@ class NcipConnectionForm(forms.ModelForm):
     def __init__(self, *args, library: Library, **kwargs):
         super().__init__(*args, **kwargs)
         self.library = library
+        self.fields["ils"].choices = [(key, gettext(label)) for key, label in ncip_profiles.CHOICES]
+        self.fields["auth_scheme"].choices = [(key, gettext(label)) for key, label in ncip_profiles.AUTH_CHOICES]
         self.pickup_locations = list(library.pickup_locations.filter(active=True).order_by("name"))
         codes = self.instance.pickup_codes or {}
         for location in self.pickup_locations:
             self.fields[f"pickup_{location.code}"] = forms.CharField(
-                label=f"ILS code of “{location.name}”", required=False, max_length=64,
-                initial=codes.get(location.code, ""),
-                help_text=f"Empty: our code, {location.code}.")
+                label=gettext("ILS code of “%(location)s”") % {"location": location.name}, required=False,
+                max_length=64, initial=codes.get(location.code, ""),
+                help_text=gettext("Empty: our code, %(code)s.") % {"code": location.code})
 
     def pickup_fields(self):
         return [self[f"pickup_{location.code}"] for location in self.pickup_locations]
@@ -164,26 +173,26 @@ class NcipConnectionForm(forms.ModelForm):
         if cleaned.get("enabled"):
             for name in ("endpoint", "our_agency_id", "ils_agency_id"):
                 if not cleaned.get(name):
-                    self.add_error(name, "Needed to switch NCIP on.")
+                    self.add_error(name, gettext("Needed to switch NCIP on."))
         scheme = cleaned.get("auth_scheme")
         if scheme == ncip_profiles.AuthScheme.BASIC and not cleaned.get("username"):
-            self.add_error("username", "HTTP Basic needs a user name.")
+            self.add_error("username", gettext("HTTP Basic needs a user name."))
         if cleaned.get("new_secret") and cleaned.get("clear_secret"):
-            self.add_error("clear_secret", "Either replace the secret or clear it, not both.")
+            self.add_error("clear_secret", gettext("Either replace the secret or clear it, not both."))
         keeps_secret = self.instance.has_secret and not cleaned.get("clear_secret")
         if scheme and scheme != ncip_profiles.AuthScheme.NONE and not (cleaned.get("new_secret") or keeps_secret):
-            self.add_error("new_secret", "This way of authenticating needs a secret.")
+            self.add_error("new_secret", gettext("This way of authenticating needs a secret."))
         codes = {}
         for location in self.pickup_locations:
             code = (cleaned.get(f"pickup_{location.code}") or "").strip()
-            problem = profile.pickup_code_problem(code or location.code)
+            problem = profile.pickup_code_problem(code or location.code, gettext)
             if problem:
                 self.add_error(f"pickup_{location.code}", problem)
             if code:
                 codes[location.code] = code
         lending_code = (cleaned.get("lending_pickup_code") or "").strip()
         if lending_code and profile.pickup_code_problem(lending_code):
-            self.add_error("lending_pickup_code", profile.pickup_code_problem(lending_code))
+            self.add_error("lending_pickup_code", profile.pickup_code_problem(lending_code, gettext))
         cleaned["pickup_codes"] = codes
         return cleaned
 
@@ -194,13 +203,14 @@ class NcipConnectionForm(forms.ModelForm):
 
 
 class PatronLoadForm(forms.Form):
-    file = forms.FileField(help_text="A CSV file with a header line, or JSON (a list of patrons), in UTF-8.")
-    file_format = forms.ChoiceField(choices=PatronLoadFormat.choices, label="Format", initial=PatronLoadFormat.CSV)
-    match_key = forms.ChoiceField(choices=PatronMatchKey.choices, label="Match patrons by",
+    file = forms.FileField(label=_("File"),
+                           help_text=_("A CSV file with a header line, or JSON (a list of patrons), in UTF-8."))
+    file_format = forms.ChoiceField(choices=PatronLoadFormat.choices, label=_("Format"), initial=PatronLoadFormat.CSV)
+    match_key = forms.ChoiceField(choices=PatronMatchKey.choices, label=_("Match patrons by"),
                                   initial=PatronMatchKey.BARCODE)
     create_missing = forms.BooleanField(
-        required=False, initial=True, label="Create the patrons the file has and ILLMS does not",
-        help_text="Untick to update known patrons only: the others are counted as skipped.")
+        required=False, initial=True, label=_("Create the patrons the file has and ILLMS does not"),
+        help_text=_("Untick to update known patrons only: the others are counted as skipped."))
 
 
 class PatronLoadColumnsForm(forms.ModelForm):
@@ -210,7 +220,11 @@ class PatronLoadColumnsForm(forms.ModelForm):
         model = PatronLoadSettings
         fields = ["columns", "categories"]
         widgets = {"columns": forms.Textarea(attrs={"rows": 3}), "categories": forms.Textarea(attrs={"rows": 3})}
-        labels = {"columns": "Column names", "categories": "Category values"}
+        labels = {"columns": _("Column names"), "categories": _("Category values")}
+        help_texts = {"columns": _("field=column[,column] pairs separated by ; (barcode=Card number;category=Patron "
+                                   "type)"),
+                      "categories": _("value=category pairs separated by ; (UG=undergraduate;PG=graduate;"
+                                      "FAC=faculty)")}
 
     def clean_columns(self) -> str:
         text = self.cleaned_data["columns"].strip()

@@ -14,6 +14,8 @@ from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.text import capfirst
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from . import email_templates, policies, policy_declarations
@@ -27,7 +29,7 @@ PERMISSION = "requests_app.administer_ill"
 def ill_administrator(view):
     """Signed in, an ILL administrator, attached to a member library; the view gets that library."""
 
-    return staff_view(PERMISSION, "Only ILL administrators may change the library's policies.")(view)
+    return staff_view(PERMISSION, gettext_lazy("Only ILL administrators may change the library's policies."))(view)
 
 
 @ill_administrator
@@ -37,9 +39,9 @@ def borrowing(request: HttpRequest, library: Library) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             policies.save_policy(library=library, values=form.policy_values(), actor=request.user, area="borrowing")
-            messages.success(request, "Borrowing policies saved. They apply from now on.")
+            messages.success(request, gettext("Borrowing policies saved. They apply from now on."))
             return redirect("policies:borrowing")
-        messages.error(request, "Nothing was saved: please correct the fields marked below.")
+        messages.error(request, gettext("Nothing was saved: please correct the fields marked below."))
     return render(request, "policies/borrowing.html", {
         "library": library, "form": form, "row": row, "tab": "borrowing",
         "main_fields": [form[name] for name in BorrowingPolicyForm.Meta.fields
@@ -58,9 +60,9 @@ def lending(request: HttpRequest, library: Library) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             policies.save_lending_policy(library=library, values=form.cleaned_data, actor=request.user)
-            messages.success(request, "Lending policies saved. They apply from now on.")
+            messages.success(request, gettext("Lending policies saved. They apply from now on."))
             return redirect("policies:lending")
-        messages.error(request, "Nothing was saved: please correct the fields marked below.")
+        messages.error(request, gettext("Nothing was saved: please correct the fields marked below."))
     return render(request, "policies/lending.html", {"library": library, "form": form, "tab": "lending"})
 
 
@@ -74,27 +76,31 @@ def email_list(request: HttpRequest, library: Library) -> HttpResponse:
 def _kind_or_404(key: str) -> email_templates.EmailKind:
     kind = email_templates.get_kind(key)
     if kind is None:
-        raise Http404("No such e-mail.")
+        raise Http404(gettext("No such e-mail."))
     return kind
 
 
 def _starter(kind: email_templates.EmailKind) -> dict[str, str]:
-    """A first draft in the variables this kind offers, for a library that has no wording of its own yet."""
+    """A first draft in the variables this kind offers, for a library that has no wording of its own yet (in the
+    administrator's language)."""
     if kind.audience == "patron":
         return {
             "subject": f"{kind.label}: {{{{ r.title|truncatechars:60 }}}}",
-            "body_text": ("Dear {{ patron.name }},\n\n"
+            "body_text": (gettext("Dear {{ patron.name }},") + "\n\n"
                           f"{kind.description}\n\n"
                           "  {{ r.citation }}\n\n"
-                          "Request number: {{ r.number }}.{% if r.url %}\nYour request: {{ r.url }}{% endif %}\n\n"
-                          "{{ library.name }} – Interlibrary loan\n{{ library.email }}\n"),
+                          + gettext("Request number: {{ r.number }}.")
+                          + "{% if r.url %}\n" + gettext("Your request: {{ r.url }}") + "{% endif %}\n\n"
+                          + gettext("{{ library.name }} – Interlibrary loan") + "\n{{ library.email }}\n"),
             "body_html": "",
         }
     return {
-        "subject": "Invoice {{ invoice.number }} from {{ invoice.issuer_name }}",
-        "body_text": ("Dear colleagues at {{ invoice.recipient_name }},\n\n"
-                      "please find attached {{ invoice.number }} for {{ invoice.total }} {{ invoice.currency }}.\n\n"
-                      "{{ invoice.payment_instructions }}\n\nWith thanks,\n{{ invoice.issuer_name }}\n"),
+        "subject": gettext("Invoice {{ invoice.number }} from {{ invoice.issuer_name }}"),
+        "body_text": (gettext("Dear colleagues at {{ invoice.recipient_name }},") + "\n\n"
+                      + gettext("please find attached {{ invoice.number }} for {{ invoice.total }} "
+                                "{{ invoice.currency }}.") + "\n\n"
+                      "{{ invoice.payment_instructions }}\n\n" + gettext("With thanks,")
+                      + "\n{{ invoice.issuer_name }}\n"),
         "body_html": "",
     }
 
@@ -112,7 +118,8 @@ def email_edit(request: HttpRequest, library: Library, kind: str) -> HttpRespons
         try:
             if request.POST.get("action") == "save":
                 email_templates.save_override(library=library, kind=email_kind, actor=request.user, **data)
-                messages.success(request, f"The “{email_kind.label}” e-mail now uses your wording.")
+                messages.success(request, gettext("The “%(email)s” e-mail now uses your wording.")
+                                 % {"email": email_kind.label})
                 return redirect("policies:email-edit", kind=email_kind.key)
             rendered = email_templates.preview(kind=email_kind, library=library, **data)
         except ValidationError as exc:
@@ -120,10 +127,10 @@ def email_edit(request: HttpRequest, library: Library, kind: str) -> HttpRespons
                 for error in errors:
                     form.add_error(field if field in form.fields else None, error)
     if request.method == "POST" and form.errors:
-        messages.error(request, "The wording has a mistake: see below. Nothing was saved.")
+        messages.error(request, gettext("The wording has a mistake: see below. Nothing was saved."))
     return render(request, "policies/email_edit.html", {
         "library": library, "kind": email_kind, "form": form, "override": override, "rendered": rendered,
-        "standard": email_kind.standard_wording(), "tab": "emails",
+        "standard": email_kind.standard_wording(), "tab": "emails", "braces": ("{{", "}}", "{%", "%}"),
     })
 
 
@@ -132,23 +139,77 @@ def email_edit(request: HttpRequest, library: Library, kind: str) -> HttpRespons
 def email_reset(request: HttpRequest, library: Library, kind: str) -> HttpResponse:
     email_kind = _kind_or_404(kind)
     if email_templates.reset_override(library=library, kind=email_kind, actor=request.user):
-        messages.success(request, f"The “{email_kind.label}” e-mail uses the standard wording again.")
+        messages.success(request, gettext("The “%(email)s” e-mail uses the standard wording again.")
+                         % {"email": email_kind.label})
     return redirect("policies:emails")
 
 
+#: The areas a change is recorded under (``PolicyChange.area``, stored in English), in the reader's language.
+AREA_LABELS = {
+    "borrowing": gettext_lazy("borrowing"),
+    "lending": gettext_lazy("lending"),
+    "lending (directory)": gettext_lazy("lending (directory)"),
+    "ncip": gettext_lazy("ILS (NCIP)"),
+    "partner credentials": gettext_lazy("partner credentials"),
+}
+#: Fields and values that some changes record in words rather than as a model field.
+WORDS = {
+    "rule": gettext_lazy("rule"),
+    "own rule": gettext_lazy("own rule"),
+    "deleted": gettext_lazy("deleted"),
+    "standard wording": gettext_lazy("standard wording"),
+    "own": gettext_lazy("own"),
+    "standard": gettext_lazy("standard"),
+    "subject": gettext_lazy("subject"),
+    "body_text": gettext_lazy("text"),
+    "body_html": "HTML",
+}
+
+
 def _field_label(name: str) -> str:
-    for model in (LibraryPolicy, Library, EmailTemplate, NcipConnection):
+    declared = policy_declarations.BY_NAME.get(name)
+    if declared is not None:
+        return capfirst(gettext(declared.label))
+    if name in LendingPolicyForm.base_fields:
+        return str(LendingPolicyForm.base_fields[name].label)
+    if name in WORDS:
+        return capfirst(str(WORDS[name]))
+    for model in (NcipConnection, EmailTemplate, LibraryPolicy, Library):
         try:
-            return str(model._meta.get_field(name).verbose_name).capitalize()
+            return capfirst(gettext(str(model._meta.get_field(name).verbose_name)))
         except FieldDoesNotExist:
             continue
     return name.replace("_", " ").capitalize()
 
 
+def _area_label(area: str) -> str:
+    if area in AREA_LABELS:
+        return capfirst(str(AREA_LABELS[area]))
+    kind, _sep, rest = area.partition(" ")
+    if kind == "partner" and rest:
+        return gettext("Partner %(symbol)s") % {"symbol": rest}
+    if area.startswith("e-mail: "):
+        return gettext("E-mail: %(label)s") % {"label": gettext(area.removeprefix("e-mail: "))}
+    return area
+
+
+def _value(value):
+    """A recorded old or new value as the reader reads it: yes/no, words in their language, the rest as stored."""
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    if isinstance(value, str) and value in WORDS:
+        return str(WORDS[value])
+    if isinstance(value, dict):
+        return ", ".join(f"{key}: {_value(item)}" for key, item in value.items()) or "—"
+    return value
+
+
 @ill_administrator
 def history(request: HttpRequest, library: Library) -> HttpResponse:
     changes = [
-        {"change": change, "fields": [(_field_label(name), *values) for name, values in change.changes.items()]}
+        {"change": change, "area": _area_label(change.area),
+         "fields": [(_field_label(name), *(_value(value) for value in values))
+                    for name, values in change.changes.items()]}
         for change in policies.recent_changes(library=library)
     ]
     return render(request, "policies/history.html", {"library": library, "changes": changes, "tab": "history"})
@@ -167,6 +228,16 @@ def signin(request: HttpRequest, library: Library) -> HttpResponse:
     })
 
 
+def _profile_in_words(profile) -> dict:
+    """What the NCIP page says of an ILS's profile, in the reader's language (the profiles are plain data)."""
+    return {"key": profile.key, "label": gettext(profile.label), "service_list": profile.service_list,
+            "due_date_label": gettext(profile.due_date_label),
+            "pickup_location_kind": gettext(profile.pickup_location_kind),
+            "pickup_location_hint": gettext(profile.pickup_location_hint),
+            "circulation_label": gettext(profile.circulation_label), "recall_label": gettext(profile.recall_label),
+            "notes": [gettext(note) for note in profile.notes], "sources": profile.sources}
+
+
 @ill_administrator
 def ncip(request: HttpRequest, library: Library) -> HttpResponse:
     """The library's ILS over NCIP (``requests_app.ncip``): the connection, and what the chosen ILS's profile does."""
@@ -179,16 +250,18 @@ def ncip(request: HttpRequest, library: Library) -> HttpResponse:
             connections.save_connection(library=library, values=form.connection_values(), actor=request.user,
                                         secret=form.cleaned_data.get("new_secret") or "",
                                         clear_secret=form.cleaned_data.get("clear_secret", False))
-            messages.success(request, "NCIP settings saved. They apply to the calls sent from now on.")
+            messages.success(request, gettext("NCIP settings saved. They apply to the calls sent from now "
+                                              "on."))
             return redirect("policies:ncip")
-        messages.error(request, "Nothing was saved: please correct the fields marked below.")
+        messages.error(request, gettext("Nothing was saved: please correct the fields marked below."))
     probe = None
     asked = (request.GET.get("user") or "").strip()[:100]
     if asked and request.method == "GET":
         probe = connections.probe(instance, user_id=asked)
     return render(request, "policies/ncip.html", {
         "library": library, "form": form, "tab": "ncip", "connection": instance,
-        "profiles": list(profiles.PROFILES.values()), "profile": instance.profile, "probe": probe, "asked": asked,
+        "profiles": [_profile_in_words(p) for p in profiles.PROFILES.values()], "profile": instance.profile,
+        "probe": probe, "asked": asked,
         "schema_missing": "" if codec.schema_path(settings.ILLMS_NCIP_SCHEMA_DIR).is_file()
         else str(codec.schema_path(settings.ILLMS_NCIP_SCHEMA_DIR)),
     })

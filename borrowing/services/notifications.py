@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from requests_app import mailer
 from requests_app.action_input import yes_no
@@ -94,20 +95,20 @@ def render_for(kind: str, request: IllRequest, **extra) -> RenderedEmail:
 # What an administrator's own wording may use ------------------------------------------------
 
 COMMON_VARIABLES = {
-    "patron.name": "The patron's full name (or user name when no name is known).",
-    "patron.first_name": "The patron's first name.",
-    "patron.last_name": "The patron's last name.",
-    "r.number": "The request number patrons quote (B123).",
-    "r.title": "The title asked for (book, article or chapter).",
-    "r.author": "The author.",
-    "r.citation": "The whole citation on one line.",
-    "r.status": "Where the request is now, in words.",
-    "r.due_date": "The patron's due date (a date: format it, e.g. {{ r.due_date|date:'j F Y' }}).",
-    "r.pickup_location": "Where the patron collects the item (empty when not chosen).",
-    "r.url": "The link to the request in My requests (empty when the site address is not configured).",
-    "library.name": "Our library's name.",
-    "library.email": "Our ILL office's e-mail address.",
-    "library.phone": "Our ILL office's telephone number.",
+    "patron.name": _("The patron's full name (or user name when no name is known)."),
+    "patron.first_name": _("The patron's first name."),
+    "patron.last_name": _("The patron's last name."),
+    "r.number": _("The request number patrons quote (B123)."),
+    "r.title": _("The title asked for (book, article or chapter)."),
+    "r.author": _("The author."),
+    "r.citation": _("The whole citation on one line."),
+    "r.status": _("Where the request is now, in words."),
+    "r.due_date": _("The patron's due date (a date: format it, e.g. {{ r.due_date|date:'j F Y' }})."),
+    "r.pickup_location": _("Where the patron collects the item (empty when not chosen)."),
+    "r.url": _("The link to the request in My requests (empty when the site address is not configured)."),
+    "library.name": _("Our library's name."),
+    "library.email": _("Our ILL office's e-mail address."),
+    "library.phone": _("Our ILL office's telephone number."),
 }
 
 
@@ -158,23 +159,25 @@ def _patron_kind(key: str, label: str, description: str, *, sample_status: str,
 #: ``COMMON_VARIABLES`` a wording may use, the status of its sample request, the preference that silences it
 #: (registered by ``BorrowingConfig.ready``).
 KINDS: dict[str, EmailKind] = {kind.key: kind for kind in (
-    _patron_kind(READY_FOR_PICKUP, "Ready for pickup", "The item arrived and waits for the patron at the pickup desk.",
+    _patron_kind(READY_FOR_PICKUP, _("Ready for pickup"),
+                 _("The item arrived and waits for the patron at the pickup desk."),
                  sample_status=S.READY_FOR_PICKUP),
-    _patron_kind(RECALLED, "Recalled", "The lender recalled the item: the patron's due date moved earlier.",
+    _patron_kind(RECALLED, _("Recalled"), _("The lender recalled the item: the patron's due date moved earlier."),
                  sample_status=S.RECALLED),
-    _patron_kind(RENEWAL_ANSWERED, "Renewal answered", "The lender granted or refused the patron's renewal.",
+    _patron_kind(RENEWAL_ANSWERED, _("Renewal answered"), _("The lender granted or refused the patron's renewal."),
                  sample_status=S.CHECKED_OUT, variables={
-                     "granted": "True when the lender renewed the loan: {% if granted %}…{% else %}…{% endif %}."}),
-    _patron_kind(CANCELLED, "Cancelled", "The ILL office cancelled the patron's request.",
-                 sample_status=S.CANCELLED, variables={"reason": "Why the request was cancelled (may be empty)."}),
-    _patron_kind(OVERDUE, "Overdue notice", "The loan is past the patron's due date (sent once per due date).",
+                     "granted": _("True when the lender renewed the loan: {% if granted %}…{% else %}…{% endif %}.")}),
+    _patron_kind(CANCELLED, _("Cancelled"), _("The ILL office cancelled the patron's request."),
+                 sample_status=S.CANCELLED, variables={"reason": _("Why the request was cancelled (may be empty).")}),
+    _patron_kind(OVERDUE, _("Overdue notice"), _("The loan is past the patron's due date (sent once per due date)."),
                  sample_status=S.OVERDUE),
-    _patron_kind(DUE_SOON, "Due-date reminder", "Sent the library's reminder days before the patron's due date.",
+    _patron_kind(DUE_SOON, _("Due-date reminder"), _("Sent the library's reminder days before the patron's due date."),
                  sample_status=S.CHECKED_OUT, preference="due_date_reminders"),
-    _patron_kind(COPY_DELIVERED, "Copy delivered", "An electronic copy arrived: the patron gets its download link.",
-                 sample_status=S.DELIVERED, variables={"url": "The link where the patron downloads the copy."}),
-    _patron_kind(NOTE, "Message from staff", "Staff wrote the patron a note about their request.",
-                 sample_status=S.SENT, variables={"note": "The text staff wrote to the patron."}),
+    _patron_kind(COPY_DELIVERED, _("Copy delivered"),
+                 _("An electronic copy arrived: the patron gets its download link."),
+                 sample_status=S.DELIVERED, variables={"url": _("The link where the patron downloads the copy.")}),
+    _patron_kind(NOTE, _("Message from staff"), _("Staff wrote the patron a note about their request."),
+                 sample_status=S.SENT, variables={"note": _("The text staff wrote to the patron.")}),
 )}
 
 

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from requests_app.models import Library
@@ -40,9 +41,9 @@ def rule_list(request: HttpRequest, library: Library) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             rule = _save(form, library=library, actor=request.user)
-            messages.success(request, f"Rule for {rule.partner.symbol} saved.")
+            messages.success(request, gettext("Rule for %(symbol)s saved.") % {"symbol": rule.partner.symbol})
             return redirect("partner-rules:list")
-        messages.error(request, "Nothing was saved: please correct the fields marked below.")
+        messages.error(request, gettext("Nothing was saved: please correct the fields marked below."))
     rules = PartnerLendingRule.objects.filter(library=library).select_related("partner", "updated_by")
     return render(request, "policies/partner_rules.html", {"library": library, "rules": rules, "form": form,
                                                            "tab": "partners"})
@@ -55,9 +56,9 @@ def rule_edit(request: HttpRequest, library: Library, pk: int) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             _save(form, library=library, actor=request.user)
-            messages.success(request, f"Rule for {rule.partner.symbol} saved.")
+            messages.success(request, gettext("Rule for %(symbol)s saved.") % {"symbol": rule.partner.symbol})
             return redirect("partner-rules:list")
-        messages.error(request, "Nothing was saved: please correct the fields marked below.")
+        messages.error(request, gettext("Nothing was saved: please correct the fields marked below."))
     return render(request, "policies/partner_rule_edit.html", {"library": library, "rule": rule, "form": form,
                                                                "tab": "partners"})
 
@@ -71,5 +72,6 @@ def rule_delete(request: HttpRequest, library: Library, pk: int) -> HttpResponse
         rule.delete()
         record_change(library=library, area=f"partner {symbol}", changes={"rule": ["own rule", "deleted"]},
                       actor=request.user)
-    messages.success(request, f"The rule for {symbol} is deleted: our general lending policy applies to it again.")
+    messages.success(request, gettext("The rule for %(symbol)s is deleted: our general lending policy applies to it "
+                                       "again.") % {"symbol": symbol})
     return redirect("partner-rules:list")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext
 
 from ..models import Library, NcipConnection
 from ..policies import record_change
@@ -67,15 +68,23 @@ def probe(connection: NcipConnection, *, user_id: str) -> dict:
     from .errors import NcipError
 
     if not connection.pk or not connection.ready:
-        return {"ok": False, "words": "Switch NCIP on and save the address and both agency ids first."}
+        return {"ok": False, "words": gettext("Switch NCIP on and save the address and both agency ids first.")}
+    ils = gettext(connection.profile.label)
     try:
         answer = client_for(connection, timeout=connection.lookup_timeout_seconds).lookup_user(user_id)
     except credentials.CredentialError as exc:
         return {"ok": False, "words": str(exc)}
     except NcipError as exc:
-        return {"ok": False, "words": f"{connection.profile.label} answered: {exc}"}
+        return {"ok": False, "words": gettext("%(ils)s answered: %(error)s") % {"ils": ils, "error": exc}}
     user = answer.user
-    details = [part for part in (user.name, user.category and f"category {user.category}",
-                                 user.block_reason() and f"blocked: {user.block_reason()}") if part] if user else []
-    return {"ok": True, "words": f"{connection.profile.label} knows {answer.user_id or user_id}"
-                                 + (f" ({', '.join(details)})" if details else "") + "."}
+    details = [part for part in (
+        user.name, user.category and gettext("category %(category)s") % {"category": user.category},
+        user.block_reason() and gettext("blocked: %(reason)s") % {"reason": user.block_reason()},
+    ) if part] if user else []
+    known = answer.user_id or user_id
+    if details:
+        words = gettext("%(ils)s knows %(user)s (%(details)s).") % {"ils": ils, "user": known,
+                                                                   "details": ", ".join(details)}
+    else:
+        words = gettext("%(ils)s knows %(user)s.") % {"ils": ils, "user": known}
+    return {"ok": True, "words": words}

@@ -12,8 +12,14 @@ Pure data and small functions: no Django.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+
+def _(text: str) -> str:
+    """Marks ``text`` for the catalogues; the Policies page translates it when it shows the profile."""
+    return text
 
 
 class Service(StrEnum):
@@ -47,10 +53,10 @@ class DueDate(StrEnum):
 
 
 DUE_DATE_LABELS = {
-    DueDate.ACCEPT_ITEM: "sent as AcceptItem's DateForReturn",
-    DueDate.CHECK_OUT: "sent as DesiredDateDue at check-out and renewal",
-    DueDate.BOTH: "sent at receive (DateForReturn) and at check-out and renewal (DesiredDateDue)",
-    DueDate.ILS_RULES: "set by the ILS's own loan policy (NCIP cannot set it)",
+    DueDate.ACCEPT_ITEM: _("sent as AcceptItem's DateForReturn"),
+    DueDate.CHECK_OUT: _("sent as DesiredDateDue at check-out and renewal"),
+    DueDate.BOTH: _("sent at receive (DateForReturn) and at check-out and renewal (DesiredDateDue)"),
+    DueDate.ILS_RULES: _("set by the ILS's own loan policy (NCIP cannot set it)"),
 }
 
 
@@ -73,9 +79,9 @@ class RecallBy(StrEnum):
 
 
 RECALL_LABELS = {
-    RecallBy.RECALL_ITEM: "sent as RecallItem with the earlier date",
-    RecallBy.RENEW_ITEM: "sent as RenewItem with the earlier date as DesiredDateDue (the ILS counts a renewal)",
-    RecallBy.BY_HAND: "changed by hand at the ILS's desk (the request lists it as to do)",
+    RecallBy.RECALL_ITEM: _("sent as RecallItem with the earlier date"),
+    RecallBy.RENEW_ITEM: _("sent as RenewItem with the earlier date as DesiredDateDue (the ILS counts a renewal)"),
+    RecallBy.BY_HAND: _("changed by hand at the ILS's desk (the request lists it as to do)"),
 }
 
 
@@ -95,12 +101,15 @@ class AuthScheme(StrEnum):
 
 
 AUTH_CHOICES = [
-    (AuthScheme.NONE.value, "None (the ILS trusts our address or agency id)"),
-    (AuthScheme.BASIC.value, "HTTP Basic (user name and password)"),
-    (AuthScheme.BEARER.value, "Authorization: Bearer <secret>"),
-    (AuthScheme.API_KEY_QUERY.value, "API key in the address (?apikey=<secret>)"),
-    (AuthScheme.FROM_AGENCY.value, "FromAgencyAuthentication in each message"),
+    (AuthScheme.NONE.value, _("None (the ILS trusts our address or agency id)")),
+    (AuthScheme.BASIC.value, _("HTTP Basic (user name and password)")),
+    (AuthScheme.BEARER.value, _("Authorization: Bearer <secret>")),
+    (AuthScheme.API_KEY_QUERY.value, _("API key in the address (?apikey=<secret>)")),
+    (AuthScheme.FROM_AGENCY.value, _("FromAgencyAuthentication in each message")),
 ]
+
+
+PICKUP_CODE_PROBLEM = _("“%(code)s” is not a %(ils)s %(kind)s (%(hint)s).")
 
 
 @dataclass(frozen=True)
@@ -123,9 +132,9 @@ class Profile:
     #: The temporary item leaves the ILS by DeleteItem at completion; False: the check-in ends it (no call).
     deletes_temporary_item: bool = True
     #: What the ILS calls the codes of ``PickupLocation`` (shown on the Policies page) and a pattern they must match.
-    pickup_location_kind: str = "the ILS's pickup location code"
+    pickup_location_kind: str = _("the ILS's pickup location code")
     pickup_location_pattern: str = r"^\S{1,64}$"
-    pickup_location_hint: str = "no spaces, at most 64 characters"
+    pickup_location_hint: str = _("no spaces, at most 64 characters")
     #: The authentication the ILS's NCIP endpoint usually expects.
     default_auth: AuthScheme = AuthScheme.NONE
     #: RequestItem's RequestScopeType for a hold on our own copy.
@@ -155,10 +164,10 @@ class Profile:
     @property
     def circulation_label(self) -> str:
         if self.offers(Service.LOOKUP_ITEM_SET):
-            return "learnt every few minutes (LookupItemSet, many items at once)"
+            return _("learnt every few minutes (LookupItemSet, many items at once)")
         if self.offers(Service.LOOKUP_ITEM):
-            return "learnt every few minutes (LookupItem, item by item)"
-        return "not learnt (no LookupItem): staff record them in ILLMS too"
+            return _("learnt every few minutes (LookupItem, item by item)")
+        return _("not learnt (no LookupItem): staff record them in ILLMS too")
 
     @property
     def recall_by(self) -> RecallBy:
@@ -189,10 +198,13 @@ class Profile:
     def due_date_in_check_out(self) -> bool:
         return self.due_date in (DueDate.CHECK_OUT, DueDate.BOTH)
 
-    def pickup_code_problem(self, code: str) -> str:
-        """Why ``code`` cannot be one of this ILS's pickup location codes, or empty."""
+    def pickup_code_problem(self, code: str, translate: Callable[[str], str] = str) -> str:
+        """Why ``code`` cannot be one of this ILS's pickup location codes, or empty; ``translate`` (``gettext``)
+        puts it in the reader's language."""
         if not re.fullmatch(self.pickup_location_pattern, code):
-            return f"“{code}” is not a {self.label} {self.pickup_location_kind} ({self.pickup_location_hint})."
+            return translate(PICKUP_CODE_PROBLEM) % {
+                "code": code, "ils": translate(self.label), "kind": translate(self.pickup_location_kind),
+                "hint": translate(self.pickup_location_hint)}
         return ""
 
 
@@ -206,19 +218,19 @@ PROFILES: dict[str, Profile] = {profile.key: profile for profile in (
         due_date=DueDate.ACCEPT_ITEM,
         user_id_source=UserIdSource.INSTITUTION_ID, user_id_type="",
         deletes_temporary_item=False,
-        pickup_location_kind="library code", pickup_location_pattern=r"^[A-Za-z0-9_\-]{1,50}$",
-        pickup_location_hint="the code of an Alma library: letters, digits, dash or underscore",
+        pickup_location_kind=_("library code"), pickup_location_pattern=r"^[A-Za-z0-9_\-]{1,50}$",
+        pickup_location_hint=_("the code of an Alma library: letters, digits, dash or underscore"),
         sources=(
             "https://developers.exlibrisgroup.com/alma/integrations/resource_sharing/broker/ncip/",
             "https://knowledge.exlibrisgroup.com/Alma/Product_Documentation/Alma_Online_Help_(English)/"
             "Integrations_with_External_Systems/040Fulfillment/020Resource_Sharing_Partners",
         ),
         notes=(
-            "Alma answers RequestItem, CheckOutItem, CheckInItem, AcceptItem and LookupUser only: no RenewItem "
-            "(a granted renewal is entered in Alma), no DeleteItem (the CheckInItem at return closes Alma's "
-            "borrowing request and its temporary item), no LookupItem, no CancelRequestItem.",
-            "Users are matched by their Alma primary identifier, which is usually the institution id.",
-            "The partner record in Alma must have our agency id as its partner code.",
+            _("Alma answers RequestItem, CheckOutItem, CheckInItem, AcceptItem and LookupUser only: no RenewItem "
+              "(a granted renewal is entered in Alma), no DeleteItem (the CheckInItem at return closes Alma's "
+              "borrowing request and its temporary item), no LookupItem, no CancelRequestItem."),
+            _("Users are matched by their Alma primary identifier, which is usually the institution id."),
+            _("The partner record in Alma must have our agency id as its partner code."),
         ),
     ),
     Profile(
@@ -227,17 +239,17 @@ PROFILES: dict[str, Profile] = {profile.key: profile for profile in (
         services=frozenset({S.LOOKUP_USER, S.ACCEPT_ITEM, S.CHECK_OUT_ITEM, S.CHECK_IN_ITEM, S.DELETE_ITEM,
                             S.REQUEST_ITEM, S.CANCEL_REQUEST_ITEM}),
         due_date=DueDate.ILS_RULES,
-        pickup_location_kind="service point code", pickup_location_pattern=r"^[A-Za-z0-9_\-.]{1,64}$",
-        pickup_location_hint="the code of a FOLIO service point",
+        pickup_location_kind=_("service point code"), pickup_location_pattern=r"^[A-Za-z0-9_\-.]{1,64}$",
+        pickup_location_hint=_("the code of a FOLIO service point"),
         default_auth=AuthScheme.API_KEY_QUERY,
         sources=("https://github.com/folio-org/mod-ncip (README: supported services, configuration per agency id)",
                  "https://github.com/folio-org/edge-ncip (README: the API key in the address)"),
         notes=(
-            "mod-ncip has no RenewItem and no LookupItem.",
-            "Its settings (instance type, loan type, locations, service points) are kept per FromAgencyId: our "
-            "agency id must be the key of that settings entry.",
-            "The loan's due date comes from FOLIO's loan policy for the NCIP loan type: give that loan type a "
-            "fixed-due-date policy shorter than any lender's loan period, or staff adjust it in FOLIO.",
+            _("mod-ncip has no RenewItem and no LookupItem."),
+            _("Its settings (instance type, loan type, locations, service points) are kept per FromAgencyId: our "
+              "agency id must be the key of that settings entry."),
+            _("The loan's due date comes from FOLIO's loan policy for the NCIP loan type: give that loan type a "
+              "fixed-due-date policy shorter than any lender's loan period, or staff adjust it in FOLIO."),
         ),
     ),
     Profile(
@@ -247,15 +259,15 @@ PROFILES: dict[str, Profile] = {profile.key: profile for profile in (
                             S.LOOKUP_ITEM, S.REQUEST_ITEM, S.CANCEL_REQUEST_ITEM}),
         due_date=DueDate.CHECK_OUT,
         deletes_temporary_item=False,
-        pickup_location_kind="branch code", pickup_location_pattern=r"^[A-Z0-9_\-]{1,10}$",
-        pickup_location_hint="a Koha branchcode: capital letters, digits, dash or underscore, at most 10",
+        pickup_location_kind=_("branch code"), pickup_location_pattern=r"^[A-Z0-9_\-]{1,10}$",
+        pickup_location_hint=_("a Koha branchcode: capital letters, digits, dash or underscore, at most 10"),
         sources=("https://github.com/Libriotech/NCIPServer (lib/NCIP/ILS/Koha.pm: the handlers it has)",),
         notes=(
-            "NCIPServer has no DeleteItem for Koha: the temporary item stays checked in, and Koha's ILL "
-            "module or a cron job removes it.",
-            "The due date is sent as CheckOutItem's and RenewItem's DesiredDateDue, which Koha's AddIssue "
-            "and AddRenewal take instead of the circulation rules.",
-            "Users are matched by cardnumber; pickup locations are branch codes.",
+            _("NCIPServer has no DeleteItem for Koha: the temporary item stays checked in, and Koha's ILL "
+              "module or a cron job removes it."),
+            _("The due date is sent as CheckOutItem's and RenewItem's DesiredDateDue, which Koha's AddIssue "
+              "and AddRenewal take instead of the circulation rules."),
+            _("Users are matched by cardnumber; pickup locations are branch codes."),
         ),
     ),
     Profile(
@@ -265,14 +277,14 @@ PROFILES: dict[str, Profile] = {profile.key: profile for profile in (
         due_date=DueDate.ACCEPT_ITEM,
         item_barcode_prefix="ILL",
         deletes_temporary_item=False,
-        pickup_location_kind="location code", pickup_location_pattern=r"^[a-z0-9]{1,5}$",
-        pickup_location_hint="a Sierra location code: at most 5 lower-case letters or digits",
+        pickup_location_kind=_("location code"), pickup_location_pattern=r"^[a-z0-9]{1,5}$",
+        pickup_location_hint=_("a Sierra location code: at most 5 lower-case letters or digits"),
         sources=("https://openlibraryfoundation.atlassian.net/wiki (ReShare: NCIP services per host LMS, Sierra)",),
         notes=(
-            "Sierra creates a virtual item from AcceptItem, with DateForReturn as its due date; the virtual item "
-            "is removed by Sierra when it is checked in, so there is no DeleteItem.",
-            "Item barcodes share one space with the library's own items: the temporary item's barcode is "
-            "prefixed with ILL.",
+            _("Sierra creates a virtual item from AcceptItem, with DateForReturn as its due date; the virtual item "
+              "is removed by Sierra when it is checked in, so there is no DeleteItem."),
+            _("Item barcodes share one space with the library's own items: the temporary item's barcode is "
+              "prefixed with ILL."),
         ),
     ),
     Profile(
@@ -282,14 +294,14 @@ PROFILES: dict[str, Profile] = {profile.key: profile for profile in (
         due_date=DueDate.CHECK_OUT,
         sends_agency_in_item_id=True,
         default_auth=AuthScheme.FROM_AGENCY,
-        pickup_location_kind="library policy name", pickup_location_pattern=r"^[A-Z0-9_\-]{1,10}$",
-        pickup_location_hint="a Symphony library policy name: capital letters, digits, dash or underscore",
+        pickup_location_kind=_("library policy name"), pickup_location_pattern=r"^[A-Z0-9_\-]{1,10}$",
+        pickup_location_hint=_("a Symphony library policy name: capital letters, digits, dash or underscore"),
         sources=("https://openlibraryfoundation.atlassian.net/wiki (ReShare: NCIP services per host LMS, Symphony)",),
         notes=(
-            "Symphony's NCIP server authenticates each message by FromAgencyAuthentication (the client secret "
-            "set up in Symphony's NCIP configuration).",
-            "ItemId carries the AgencyId (the Symphony library) as well as the barcode.",
-            "The due date goes as DesiredDateDue at check-out and renewal.",
+            _("Symphony's NCIP server authenticates each message by FromAgencyAuthentication (the client secret "
+              "set up in Symphony's NCIP configuration)."),
+            _("ItemId carries the AgencyId (the Symphony library) as well as the barcode."),
+            _("The due date goes as DesiredDateDue at check-out and renewal."),
         ),
     ),
     Profile(
@@ -298,12 +310,12 @@ PROFILES: dict[str, Profile] = {profile.key: profile for profile in (
                             S.REQUEST_ITEM, S.CANCEL_REQUEST_ITEM}),
         due_date=DueDate.ACCEPT_ITEM,
         default_auth=AuthScheme.FROM_AGENCY,
-        pickup_location_kind="branch id", pickup_location_pattern=r"^[0-9]{1,6}$",
-        pickup_location_hint="a Polaris branch (organization) id: digits only",
+        pickup_location_kind=_("branch id"), pickup_location_pattern=r"^[0-9]{1,6}$",
+        pickup_location_hint=_("a Polaris branch (organization) id: digits only"),
         sources=("https://openlibraryfoundation.atlassian.net/wiki (ReShare: NCIP services per host LMS, Polaris)",),
         notes=(
-            "Polaris's pickup branches are numeric organization ids, not codes.",
-            "Polaris takes the due date from AcceptItem's DateForReturn for the ILL item record.",
+            _("Polaris's pickup branches are numeric organization ids, not codes."),
+            _("Polaris takes the due date from AcceptItem's DateForReturn for the ILL item record."),
         ),
     ),
     Profile(
@@ -313,22 +325,22 @@ PROFILES: dict[str, Profile] = {profile.key: profile for profile in (
                             S.LOOKUP_ITEM, S.REQUEST_ITEM, S.CANCEL_REQUEST_ITEM}),
         due_date=DueDate.ILS_RULES,
         deletes_temporary_item=False,
-        pickup_location_kind="org unit short name", pickup_location_pattern=r"^[A-Za-z0-9_\-]{1,32}$",
-        pickup_location_hint="an Evergreen org unit short name",
+        pickup_location_kind=_("org unit short name"), pickup_location_pattern=r"^[A-Za-z0-9_\-]{1,32}$",
+        pickup_location_hint=_("an Evergreen org unit short name"),
         sources=("https://github.com/Libriotech/NCIPServer (lib/NCIP/ILS/Evergreen.pm: the handlers it has)",),
         notes=(
-            "NCIPServer's Evergreen driver creates a precat copy at AcceptItem and ignores DateForReturn and "
-            "DesiredDateDue: the circulation policy of the ILL circ modifier sets the due date.",
-            "No DeleteItem: the precat copy is checked in at return and left to Evergreen's clean-up.",
+            _("NCIPServer's Evergreen driver creates a precat copy at AcceptItem and ignores DateForReturn and "
+              "DesiredDateDue: the circulation policy of the ILL circ modifier sets the due date."),
+            _("No DeleteItem: the precat copy is checked in at return and left to Evergreen's clean-up."),
         ),
     ),
     Profile(
-        key="generic", label="Other (NCIP 2.02 as the standard says)",
+        key="generic", label=_("Other (NCIP 2.02 as the standard says)"),
         services=ALL_SERVICES,
         due_date=DueDate.BOTH,
         sources=("ANSI/NISO Z39.83-1-2012, NCIP version 2.02",),
-        notes=("Every service the standard defines for ILL; the due date is sent both ways (DateForReturn and "
-               "DesiredDateDue).",),
+        notes=(_("Every service the standard defines for ILL; the due date is sent both ways (DateForReturn and "
+                 "DesiredDateDue)."),),
     ),
 )}
 

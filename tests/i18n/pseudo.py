@@ -23,8 +23,8 @@ OPEN, CLOSE = "⟪", "⟫"
 #: Visible or read-aloud attributes (hidden inputs' values are not).
 SHOWN_ATTRIBUTES = {"title", "aria-label", "placeholder", "alt", "data-confirm", "data-confirm-title"}
 #: Names that are the same in every language: the product, identifiers, formats, the languages in their own names.
-ALWAYS_ALLOWED = {"ILLMS", "ISBN", "ISSN", "DOI", "OCLC", "PMID", "PDF", "JSON", "ILL", "English", "Deutsch",
-                  "Français", "Español"}
+ALWAYS_ALLOWED = {"ILLMS", "ISBN", "ISSN", "DOI", "OCLC", "PMID", "PDF", "JSON", "CSV", "HTML", "ILL", "English",
+                  "Deutsch", "Français", "Español"}
 WORD = re.compile(r"[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ'’]{2,}")
 INNERMOST = re.compile(f"{OPEN}[^{OPEN}{CLOSE}]*{CLOSE}")
 
@@ -68,8 +68,9 @@ class _Text(HTMLParser):
             self._skip += 1
         attributes = dict(attrs)
         for name, value in attrs:
-            if value and (name in SHOWN_ATTRIBUTES or (name == "value" and attributes.get("type") in {"submit",
-                                                                                                  "button"})):
+            # An input button shows its value; a <button>'s value is only sent, never shown.
+            if value and (name in SHOWN_ATTRIBUTES or (name == "value" and tag == "input"
+                                                       and attributes.get("type") in {"submit", "button"})):
                 self.parts.append(value)
 
     def handle_endtag(self, tag) -> None:

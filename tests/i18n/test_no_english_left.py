@@ -1,14 +1,16 @@
-"""No English left on the patron's pages and in the patron e-mails: rendered in a pseudo-language, every word shown
-is inside a marked string (⟪…⟫), data of the test (titles, names, numbers, dates) or a name every language shares.
+"""No English left on the pages and in the patron e-mails: rendered in a pseudo-language, every word shown is
+inside a marked string (⟪…⟫), data of the test (titles, names, numbers, dates) or a name every language shares.
 
 Scope: the patron's pages (the sign-in, password-reset and error pages, the request chooser and forms, My requests,
-a request, its confirmation page, preferences, the patron's help, the header and menus) and the patron e-mails.
-The staff desks are not checked yet (their text is not all marked).
+a request, its confirmation page, preferences, the patron's help, the header and menus), the patron e-mails, and the
+ILL administrator's Policies pages. The staff desks' other pages are checked where their text is all marked.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 
 import pytest
 from django.urls import reverse
@@ -16,9 +18,27 @@ from django.utils import dates, translation
 
 from borrowing.services import notifications
 from borrowing.states import BorrowingStatus as S
+from requests_app import roles
 from requests_app.messaging import write_note
-from requests_app.models import IllRequest, Note, NoteVisibility, PatronProfile
-from tests.factories import IllRequestFactory, PatronFactory, PickupLocationFactory, StaffFactory
+from requests_app.models import (
+    IllRequest,
+    Library,
+    Note,
+    NoteVisibility,
+    PatronLoad,
+    PatronLoadError,
+    PatronLoadStatus,
+    PatronProfile,
+    PolicyChange,
+    StaffProfile,
+)
+from tests.factories import (
+    IllRequestFactory,
+    LibraryFactory,
+    PatronFactory,
+    PickupLocationFactory,
+    StaffFactory,
+)
 
 from . import pseudo
 
@@ -154,3 +174,127 @@ def test_every_patron_email_is_all_marked(pseudo_german, settings, kind):
     left = pseudo.english_left(rendered.text, allowed, html=False)
     assert not left, f"English left unmarked in the text of {kind}: {sorted(set(left))}"
     assert_no_english(rendered.html, allowed, where=f"the HTML of {kind}")
+
+
+# The ILL administrator's Policies pages ------------------------------------------------------------------------
+
+@pytest.fixture
+def administrator(client, pseudo_german):
+    user = StaffFactory(first_name="Xaver", last_name="Qwonk", groups=[roles.ILL_ADMINISTRATOR])
+    StaffProfile.objects.filter(user=user).update(language="de")
+    library = user.staff_profile.library
+    Library.objects.filter(pk=library.pk).update(name="Qwyx Zvbn", symbol="QWYX")
+    user.staff_profile.library.refresh_from_db()
+    client.force_login(user)
+    client.post(reverse("set_language"), {"language": "de", "next": "/"})
+    return user
+
+
+def staff_data(user, *extra) -> list[str]:
+    library = user.staff_profile.library
+    return [*german_dates(), user.get_full_name(), user.get_username(), library.name, library.symbol,
+            library.currency, *extra]
+
+
+def test_the_borrowing_lending_and_history_policy_pages_are_all_marked(client, administrator):
+    library = administrator.staff_profile.library
+    PolicyChange.objects.create(library=library, area="borrowing", changed_by=administrator,
+                                changes={"max_renewals": [2, 3], "auto_send_formats": [{}, {"book": True}]})
+    PolicyChange.objects.create(library=library, area="lending (directory)", changed_by=administrator,
+                                changes={"lends_copies": [True, False]})
+    PolicyChange.objects.create(library=library, area="e-mail: Ready for pickup", changed_by=administrator,
+                                changes={"standard wording": ["own", "standard"]})
+    PolicyChange.objects.create(library=library, area="ncip", changed_by=administrator,
+                                changes={"enabled": [False, True]})
+    PolicyChange.objects.create(library=library, area="partner QZX", changed_by=administrator,
+                                changes={"rule": ["own rule", "deleted"]})
+    allowed = staff_data(administrator, "QZX", "book")
+    for name in ("policies:borrowing", "policies:lending", "policies:history"):
+        assert_no_english(client.get(reverse(name)).content.decode(), allowed, where=name)
+    refused = client.post(reverse("policies:borrowing"), {"due_date_buffer_days": 400})
+    assert_no_english(refused.content.decode(), allowed, where="a refused borrowing policy")
+    refused = client.post(reverse("policies:lending"), {"lending_auto_renew": "on", "loan_period_days": 30})
+    assert_no_english(refused.content.decode(), allowed, where="a refused lending policy")
+
+
+def test_the_rules_per_partner_are_all_marked(client, administrator):
+    from lending.models import PartnerLendingRule
+
+    partner = LibraryFactory(symbol="QZX", name="Zqxw Vbnm")
+    rule = PartnerLendingRule.objects.create(library=administrator.staff_profile.library, partner=partner,
+                                             lends_copies=False, loan_period_days=14, block_unpaid_after_days=30,
+                                             note="Qxz wvb.")
+    allowed = staff_data(administrator, partner.symbol, partner.name, "Qxz wvb.", "EYM")
+    assert_no_english(client.get(reverse("partner-rules:list")).content.decode(), allowed, where="the rules")
+    assert_no_english(client.get(reverse("partner-rules:edit", args=[rule.pk])).content.decode(), allowed,
+                      where="a rule")
+    refused = client.post(reverse("partner-rules:list"), {"partner": "NOPE"})
+    assert_no_english(refused.content.decode(), [*allowed, "NOPE"], where="a refused rule")
+
+
+def test_the_email_wording_pages_are_all_marked(client, administrator):
+    from requests_app import email_templates
+
+    allowed = staff_data(administrator)
+    assert_no_english(client.get(reverse("policies:emails")).content.decode(), allowed, where="the e-mails")
+    for kind in ("ready-for-pickup", "invoice-issued"):
+        standard = email_templates.get_kind(kind).standard_wording()
+        page = client.get(reverse("policies:email-edit", args=[kind])).content.decode()
+        # The standard wording is the file template's source, shown for reference as it is; variables and tags
+        # are code.
+        code = [*re.findall(r"\{\{.*?\}\}|\{%.*?%\}", html.unescape(page)), *email_templates.get_kind(kind).variables]
+        assert_no_english(page, [*allowed, standard, *code], where=f"the wording of {kind}")
+        preview = client.post(reverse("policies:email-edit", args=[kind]), {
+            "action": "preview", "subject": "{{ r.nope }}", "body_text": "{% load x %}"}).content.decode()
+        code = [*re.findall(r"\{\{.*?\}\}|\{%.*?%\}", html.unescape(preview)),
+                *email_templates.get_kind(kind).variables]
+        assert_no_english(preview, [*allowed, standard, *code, "r.nope"], where=f"a refused wording of {kind}")
+
+
+def test_the_sign_in_and_ncip_policy_pages_are_all_marked(client, administrator, settings):
+    from requests_app.ncip import profiles
+
+    desk = PickupLocationFactory(library=administrator.staff_profile.library, name="Qwzx")
+    # The documentation each profile follows is cited as it is published (addresses are data anyway).
+    sources = [re.sub(r"https?://\S+", "", source).strip() for profile in profiles.PROFILES.values()
+               for source in profile.sources]
+    services = [service.value for service in profiles.Service]
+    names = [profile.label for profile in profiles.PROFILES.values()]
+    page = client.get(reverse("policies:ncip")).content.decode()
+    allowed = staff_data(administrator, desk.name, desk.code, *sources, *services, *names, "NCIP", "ILS",
+                         "HTTP", "Basic", "Bearer", "AcceptItem's", "CheckOutItem's", "RenewItem's",
+                         "Koha's", "FOLIO's", "Sierra's", "Symphony's", "Polaris's", "Evergreen's", "Alma's",
+                         "FromAgencyId", "ToAgencyId", "FromAgencyAuthentication", "DateForReturn",
+                         "DesiredDateDue", "ItemId", "AgencyId", "RequestScopeType", "AddIssue", "AddRenewal",
+                         "NCIPServer", "mod-ncip", "edge-ncip", "ILLMS_NCIP_SCHEMA_DIR", "precat", "cardnumber",
+                         "branchcode", "apikey", "secret", "Authorization", "API")
+    assert_no_english(page, allowed, where="the NCIP page")
+    refused = client.post(reverse("policies:ncip"), {"enabled": "on", "ils": "koha", "auth_scheme": "basic",
+                                                      f"pickup_{desk.code}": "has spaces"})
+    assert_no_english(refused.content.decode(), [*allowed, "has spaces"], where="a refused NCIP form")
+    page = client.get(reverse("policies:signin")).content.decode()
+    assert_no_english(page, signin_data(administrator, page), where="the sign-in page")
+
+
+def signin_data(user, page: str) -> list[str]:
+    """The settings' names and values the sign-in page shows as they are (configuration, not prose)."""
+    from requests_app.identity.status import door_reports
+
+    codes = re.findall(r"<code[^>]*>(.*?)</code>", page, re.S)
+    values = [str(value) for report in door_reports(None) for _setting, value in report.configured]
+    words = [word for value in values for word in re.split(r"[\s,()]+", value) if word]
+    return staff_data(user, *codes, *words, "SAML", "CAS", "OpenID", "Connect", "LDAP", "Active", "Directory")
+
+
+def test_the_patron_load_pages_are_all_marked(client, administrator):
+    library = administrator.staff_profile.library
+    load = PatronLoad.objects.create(library=library, started_by=administrator, original_name="qxz.csv",
+                                     file_format="csv", create_missing=False, status=PatronLoadStatus.DONE,
+                                     total=3, processed=3, failed=1, skipped=1, stopped=1, updated=1)
+    PatronLoadError.objects.create(load=load, line=2, field="expires_on", value="31.02.", message="Qzx wvq.")
+    allowed = staff_data(administrator, "qxz.csv", "31.02.", "Qzx wvq.", "expires_on")
+    for name, args in (("policies:patron-loads", ()), ("policies:patron-load", (load.pk,)),
+                       ("policies:patron-load-columns", ())):
+        page = client.get(reverse(name, args=args)).content.decode()
+        codes = re.findall(r"<code>(.*?)</code>", page)
+        assert_no_english(page, [*allowed, *codes], where=name)
