@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import fields_for_model, model_to_dict
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from requests_app import identifiers, messaging
@@ -262,6 +262,22 @@ class PatronMessageForm(forms.Form):
 
 # Staff side ----------------------------------------------------------------------------------
 
+#: The citation fields' labels and help on the staff's form (the model's own names are English).
+CITATION_LABELS = {
+    "format": _("Format"), "title": _("Title"), "author": _("Author"), "container_title": _("Journal or book title"),
+    "volume": _("Volume"), "issue": _("Issue"), "pages": _("Pages"), "publication_date": _("Date"),
+    "edition": _("Edition"), "publisher": _("Publisher"), "place_of_publication": _("Place of publication"),
+    "isbn": _("ISBN"), "issn": _("ISSN"), "oclc_number": _("OCLC number"), "doi": _("DOI"), "pmid": _("PMID"),
+    "need_by": _("Needed by"), "max_cost": _("Maximum cost"),
+}
+CITATION_HELP = {
+    "title": _("Book title, or the article or chapter title."),
+    "container_title": _("The journal of an article, the book of a chapter."),
+    "publication_date": _("Year, or a fuller date."),
+    "max_cost": _("The most the patron accepts to pay; empty: no limit stated."),
+}
+
+
 class CitationForm(forms.Form):
     """The citation fields; the service validates the whole row (``full_clean``) and normalises identifiers."""
 
@@ -269,7 +285,8 @@ class CitationForm(forms.Form):
         if instance is not None and not args and "initial" not in kwargs:
             kwargs["initial"] = model_to_dict(instance, fields=review.CITATION_FIELDS)
         super().__init__(*args, **kwargs)
-        self.fields.update(fields_for_model(IllRequest, fields=review.CITATION_FIELDS,
+        self.fields.update(fields_for_model(IllRequest, fields=review.CITATION_FIELDS, labels=CITATION_LABELS,
+                                            help_texts=CITATION_HELP,
                                             widgets={"need_by": forms.DateInput(attrs={"type": "date"})}))
         # Identifiers arrive with hyphens and spaces: the model normalises them and says which are bad.
         for name in ("isbn", "issn"):
@@ -277,8 +294,8 @@ class CitationForm(forms.Form):
 
 
 class PatronSearchForm(forms.Form):
-    q = forms.CharField(label="Find the patron", max_length=100, required=False,
-                        help_text="Name, e-mail or library card barcode.",
+    q = forms.CharField(label=_("Find the patron"), max_length=100, required=False,
+                        help_text=_("Name, e-mail or library card barcode."),
                         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off", "type": "search"}))
 
 
@@ -287,14 +304,14 @@ class StaffRequestForm(RequestForm):
     patron, with how the request came in and, for a copy, how the patron accepted the copyright warning
     (signed, by e-mail, read to them) in place of the patron's own tick box."""
 
-    channel = forms.ChoiceField(label="How the request came in", choices=RequestChannel.choices,
+    channel = forms.ChoiceField(label=_("How the request came in"), choices=RequestChannel.choices,
                                 widget=forms.RadioSelect,
-                                error_messages={"required": "Choose how the request came in."})
+                                error_messages={"required": _("Choose how the request came in.")})
     copyright_received = forms.ChoiceField(
-        label="How the patron accepted the copyright warning", widget=forms.RadioSelect,
+        label=_("How the patron accepted the copyright warning"), widget=forms.RadioSelect,
         choices=CopyrightAcceptance.choices,
-        error_messages={"required": "Copies can only be requested once the patron has accepted the copyright "
-                                    "warning: record how they did."},
+        error_messages={"required": _("Copies can only be requested once the patron has accepted the copyright "
+                                      "warning: record how they did.")},
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -303,19 +320,20 @@ class StaffRequestForm(RequestForm):
         if not self.is_copy:
             del self.fields["copyright_received"]
         currency = self.profile.library.currency
-        self.fields["max_cost"].label = f"Maximum cost the patron accepts ({currency})"
-        self.fields["max_cost"].help_text = "Leave empty if they set no limit; 0 means free only."
-        self.fields["pickup_location"].empty_label = "The patron's usual pickup location"
-        self.fields["patron_note"].label = "The patron's note to the ILL office"
-        self.fields["need_by"].help_text = "Leave empty if the patron has no deadline."
-        self.fields["submit_anyway"].label = "The patron knows; make this request anyway."
+        self.fields["max_cost"].label = gettext("Maximum cost the patron accepts (%(currency)s)") % {
+            "currency": currency}
+        self.fields["max_cost"].help_text = _("Leave empty if they set no limit; 0 means free only.")
+        self.fields["pickup_location"].empty_label = _("The patron's usual pickup location")
+        self.fields["patron_note"].label = _("The patron's note to the ILL office")
+        self.fields["need_by"].help_text = _("Leave empty if the patron has no deadline.")
+        self.fields["submit_anyway"].label = _("The patron knows; make this request anyway.")
 
 
 class AddLenderForm(forms.Form):
-    lender = LibrarySymbolField(label="Add a lender", widget=forms.TextInput(attrs={"placeholder": "Symbol"}),
-                                error_messages={"required": "Type the symbol of the library to add.",
-                                                "unknown": "No active library other than ours has the symbol "
-                                                           "%(symbol)s."})
+    lender = LibrarySymbolField(label=_("Add a lender"), widget=forms.TextInput(attrs={"placeholder": _("Symbol")}),
+                                error_messages={"required": _("Type the symbol of the library to add."),
+                                                "unknown": _("No active library other than ours has the symbol "
+                                                             "%(symbol)s.")})
 
     def __init__(self, *args, library: Library, **kwargs):
         super().__init__(*args, **kwargs)
@@ -323,8 +341,8 @@ class AddLenderForm(forms.Form):
 
 
 class ScanForm(forms.Form):
-    mode = forms.ChoiceField(label="Scanner mode", choices=loans.ScanMode.choices)
-    code = forms.CharField(label="Request barcode", max_length=40,
+    mode = forms.ChoiceField(label=_("Scanner mode"), choices=loans.ScanMode.choices)
+    code = forms.CharField(label=_("Request barcode"), max_length=40,
                            widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off",
                                                          "placeholder": "B123"}))
 
@@ -332,8 +350,9 @@ class ScanForm(forms.Form):
 class StaffNoteForm(forms.Form):
     """A note on a borrowing request: for our staff, the lender (sent now) or the patron (e-mailed)."""
 
-    text = forms.CharField(label="Note", widget=forms.Textarea(attrs={"rows": 2}))
-    visibility = forms.ChoiceField(label="For", choices=NoteVisibility.choices, initial=NoteVisibility.INTERNAL)
+    text = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}))
+    visibility = forms.ChoiceField(label=pgettext_lazy("a note", "For"), choices=NoteVisibility.choices,
+                                   initial=NoteVisibility.INTERNAL)
 
 
 # The forms of the actions on a request page (named by the workflow's transitions).
@@ -347,7 +366,7 @@ class NoteForm(ActionForm):
 class OwnedLocallyForm(ActionForm):
     """Cancelling because the library owns the item: where the patron finds it, which they are told."""
 
-    note = forms.CharField(label="Where the patron finds it (they see this)",
+    note = forms.CharField(label=_("Where the patron finds it (they see this)"),
                            widget=forms.Textarea(attrs={"class": "form-control mb-1", "rows": 2}))
 
     def arguments(self, request: HttpRequest) -> dict[str, Any]:
@@ -357,7 +376,7 @@ class OwnedLocallyForm(ActionForm):
 class FreeOnlineForm(ActionForm):
     """Cancelling because a free, legal copy is online: where the patron reads it, which they are told."""
 
-    note = forms.CharField(label="Where the patron reads it, e.g. its link (they see this)",
+    note = forms.CharField(label=_("Where the patron reads it, e.g. its link (they see this)"),
                            widget=forms.Textarea(attrs={"class": "form-control mb-1", "rows": 2}))
 
     def arguments(self, request: HttpRequest) -> dict[str, Any]:
@@ -367,21 +386,22 @@ class FreeOnlineForm(ActionForm):
 class ReturnShipForm(ActionForm):
     """Shipping the lender's item back: the carrier and tracking number go to the lender in the ShippedReturn note."""
 
-    carrier = forms.CharField(max_length=50, required=False, help_text="E.g. UPS, USPS, courier.",
+    carrier = forms.CharField(label=_("Carrier"), max_length=50, required=False,
+                              help_text=_("E.g. UPS, USPS, courier."),
                               widget=forms.TextInput(attrs={"class": "form-control mb-1"}))
-    tracking_number = forms.CharField(max_length=100, required=False,
+    tracking_number = forms.CharField(label=_("Tracking number"), max_length=100, required=False,
                                       widget=forms.TextInput(attrs={"class": "form-control mb-1"}))
 
 
 class ClearanceForm(ActionForm):
     """Copyright cleared: the fee paid (in the library's currency unless another is given) or the exception."""
 
-    fee = forms.DecimalField(label="Clearance fee", required=False, min_value=Decimal("0"), decimal_places=2,
+    fee = forms.DecimalField(label=_("Clearance fee"), required=False, min_value=Decimal("0"), decimal_places=2,
                              max_digits=9)
-    currency = forms.CharField(max_length=3, required=False, initial="USD")
-    exception_note = forms.CharField(label="Or the exception that applies", required=False,
+    currency = forms.CharField(label=_("Currency"), max_length=3, required=False, initial="USD")
+    exception_note = forms.CharField(label=_("Or the exception that applies"), required=False,
                                      widget=forms.Textarea(attrs={"rows": 2}),
-                                     help_text="E.g. our own subscription, public domain, licence.")
+                                     help_text=_("E.g. our own subscription, public domain, licence."))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -390,7 +410,7 @@ class ClearanceForm(ActionForm):
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("fee") is None and not (cleaned.get("exception_note") or "").strip():
-            raise forms.ValidationError("Record the clearance fee paid or the exception that applies.")
+            raise forms.ValidationError(_("Record the clearance fee paid or the exception that applies."))
         return cleaned
 
 

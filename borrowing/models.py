@@ -16,12 +16,12 @@ from requests_app.models import CopyrightCompliance, IllRequest, Library, Patron
 
 
 class RotaStatus(models.TextChoices):
-    PENDING = "pending", "Waiting its turn"
-    SENT = "sent", "Sent, awaiting answer"
-    UNFILLED = "unfilled", "Unfilled"
-    SKIPPED = "skipped", "Skipped"
-    NO_ANSWER = "no_answer", "No answer in time"
-    SUPPLIED = "supplied", "Supplied"
+    PENDING = "pending", _("Waiting its turn")
+    SENT = "sent", _("Sent, awaiting answer")
+    UNFILLED = "unfilled", _("Unfilled")
+    SKIPPED = "skipped", _("Skipped")
+    NO_ANSWER = "no_answer", _("No answer in time")
+    SUPPLIED = "supplied", _("Supplied")
 
 
 #: An entry in one of these states has had its turn.
@@ -118,8 +118,8 @@ class CopyrightRecord(models.Model):
 
 
 class ReminderStage(models.TextChoices):
-    DUE_SOON = "due_soon", "Due-date reminder"
-    OVERDUE = "overdue", "Overdue notice"
+    DUE_SOON = "due_soon", _("Due-date reminder")
+    OVERDUE = "overdue", _("Overdue notice")
 
 
 class ReminderLog(models.Model):

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from requests_app.action_input import ActionData, IsoDateField
@@ -57,18 +58,21 @@ def due_date_buffer_days(request: IllRequest) -> int:
 
 def needs_partner(request: IllRequest, actor: Actor, data: dict) -> str | None:
     """A lender has been chosen (the rota's next entry, or one picked by hand)."""
-    return None if request.partner_id else "Choose a lender first."
+    return None if request.partner_id else gettext("Choose a lender first.")
 
 
 def is_copy(request: IllRequest, actor: Actor, data: dict) -> str | None:
     """Only copies (articles, chapters) go through copyright review."""
-    return None if request.is_copy_format else "Only copies (articles, chapters) go through copyright review."
+    return None if request.is_copy_format else gettext("Only copies (articles, chapters) go through copyright review.")
 
 
 def within_renewal_limit(request: IllRequest, actor: Actor, data: dict) -> str | None:
     """The loan has been renewed fewer times than the library's limit (its policy; ILLMS_MAX_RENEWALS, 2 by default)."""
     limit = policy_for(request.library).max_renewals
-    return None if request.renewal_count < limit else f"This loan was already renewed {limit} times."
+    if request.renewal_count < limit:
+        return None
+    return ngettext("This loan was already renewed %(limit)s time.", "This loan was already renewed %(limit)s times.",
+                    limit) % {"limit": limit}
 
 
 # Effects -----------------------------------------------------------------------------------
@@ -137,14 +141,16 @@ def shorten_to_recall(request: IllRequest, actor: Actor, data: dict) -> Iterable
 def close_rota_entry(request: IllRequest, actor: Actor, data: dict) -> Iterable[str]:
     """The current lender's rota entry gets its answer: unfilled, no answer, or conditions refused."""
     outcome = data.get("rota_outcome") or RotaStatus.UNFILLED
-    reason = data.get("reason_unfilled") or ("No answer in time" if outcome == RotaStatus.NO_ANSWER else "")
+    # Kept in English, shown translated (the lender's own reason is shown as it came).
+    reason = data.get("reason_unfilled") or (gettext_noop("No answer in time") if outcome == RotaStatus.NO_ANSWER
+                                             else "")
     close_current_entry(request, outcome, str(reason or ""))
     return ()
 
 
 def refuse_conditions_entry(request: IllRequest, actor: Actor, data: dict) -> Iterable[str]:
     """The lender's rota entry is closed as unfilled (conditions refused)."""
-    close_current_entry(request, RotaStatus.UNFILLED, "Conditions refused")
+    close_current_entry(request, RotaStatus.UNFILLED, gettext_noop("Conditions refused"))
     return ()
 
 
@@ -162,7 +168,7 @@ def keep_copy_link(request: IllRequest, actor: Actor, data: dict) -> Iterable[st
 
 def rota_entry_cancelled(request: IllRequest, actor: Actor, data: dict) -> Iterable[str]:
     """The lender's rota entry is closed as skipped (cancelled)."""
-    close_current_entry(request, RotaStatus.SKIPPED, "Cancelled")
+    close_current_entry(request, RotaStatus.SKIPPED, gettext_noop("Cancelled"))
     return ()
 
 
@@ -226,54 +232,54 @@ def _email(kind: str, *, only_staff: bool = False):
 TRANSITIONS = [
     # Review.
     Transition.of("verify", _("Verify citation"), [S.SUBMITTED], S.SOURCING, [STAFF, SYSTEM],
-                  "The citation is right and the library does not own the item: start sourcing.", colour="success",
+                  _("The citation is right and the library does not own the item: start sourcing."), colour="success",
                   effects=(assess_copyright,), after_commit=(route_copyright_after_verify, build_rota_when_sourcing),
                   primary=[S.SUBMITTED]),
     Transition.of("send_to_copyright", _("Send to copyright review"), [S.SUBMITTED, S.SOURCING], S.AWAITING_COPYRIGHT,
                   [STAFF, SYSTEM],
-                  "A copy that needs copyright clearance (e.g. the sixth article under the rule of five).",
+                  _("A copy that needs copyright clearance (e.g. the sixth article under the rule of five)."),
                   guards=(is_copy,), effects=(hold_for_copyright,), colour="warning"),
     Transition.of("clear_copyright", _("Copyright cleared"), [S.AWAITING_COPYRIGHT], S.SOURCING, [STAFF],
-                  "Clearance obtained (a fee recorded) or an exception noted: continue sourcing.", colour="success",
+                  _("Clearance obtained (a fee recorded) or an exception noted: continue sourcing."), colour="success",
                   effects=(record_clearance,), after_commit=(build_rota_when_sourcing,), form=ClearanceForm,
                   service=copyright_services.clear_copyright, button=False),
     Transition.of("cancel_owned_locally", _("Owned locally: cancel"), [S.SUBMITTED, S.SOURCING], S.CANCELLED, [STAFF],
-                  "The library owns the item: cancel and tell the patron where to find it.", needs_note=True,
+                  _("The library owns the item: cancel and tell the patron where to find it."), needs_note=True,
                   colour="outline-danger", with_event=(_email("cancelled"),), form=OwnedLocallyForm,
                   service=review.cancel_owned_locally,
-                  confirm=("Cancel this request because the library owns the item? The patron is e-mailed where to "
+                  confirm=_("Cancel this request because the library owns the item? The patron is e-mailed where to "
                            "find it; the request cannot be reopened.")),
     Transition.of("cancel_free_online", _("Free online: cancel"), [S.SUBMITTED, S.SOURCING], S.CANCELLED, [STAFF],
-                  "A free, legal copy is online (open access): cancel and tell the patron where to read it.",
+                  _("A free, legal copy is online (open access): cancel and tell the patron where to read it."),
                   needs_note=True, colour="outline-danger", with_event=(_email("cancelled"),), form=FreeOnlineForm,
                   service=review.cancel_free_online,
-                  confirm=("Cancel this request because a free copy is online? The patron is e-mailed where to "
+                  confirm=_("Cancel this request because a free copy is online? The patron is e-mailed where to "
                            "read it; the request cannot be reopened.")),
     # Routing.
     Transition.of("send_to_lender", _("Send to lender"), [S.SOURCING], S.SENT, [STAFF, SYSTEM],
-                  "Send the request to the current lender of the rota.", guards=(needs_partner,),
+                  _("Send the request to the current lender of the rota."), guards=(needs_partner,),
                   iso18626=Iso18626.request(),
                   button=False),
     Transition.of("end_rota", _("End of rota"), [S.SOURCING], S.END_OF_ROTA, [SYSTEM, STAFF],
-                  "No lender left in the rota.", colour="outline-danger",
-                  confirm=("End the rota? No other lender is asked; the request waits under “End of rota” until staff "
+                  _("No lender left in the rota."), colour="outline-danger",
+                  confirm=_("End the rota? No other lender is asked; the request waits under “End of rota” until staff "
                            "source it again or cancel it.")),
     Transition.of("restart_sourcing", _("Source again"), [S.END_OF_ROTA], S.SOURCING, [STAFF],
-                  "Build a new rota or pick another lender by hand.", after_commit=(build_rota_when_sourcing,),
+                  _("Build a new rota or pick another lender by hand."), after_commit=(build_rota_when_sourcing,),
                   primary=[S.END_OF_ROTA]),
     # Lender answers (ISO 18626 supplying agency messages).
     Transition.of("lender_expects_to_supply", _("Lender expects to supply"),
                   [S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL],
                   S.EXPECTS_TO_SUPPLY, [PARTNER],
-                  "The lender says it expects to supply (ISO 18626 ExpectToSupply).",
+                  _("The lender says it expects to supply (ISO 18626 ExpectToSupply)."),
                   iso18626=Iso18626.status(Status.EXPECT_TO_SUPPLY, conditions=False)),
     Transition.of("lender_will_supply", _("Lender will supply"), [S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL],
                   S.EXPECTS_TO_SUPPLY, [PARTNER],
-                  "The lender has found the item and will supply it (ISO 18626 WillSupply).",
+                  _("The lender has found the item and will supply it (ISO 18626 WillSupply)."),
                   iso18626=Iso18626.status(Status.WILL_SUPPLY, conditions=False)),
     Transition.of("lender_conditional", _("Lender offers conditions"), [S.SENT, S.EXPECTS_TO_SUPPLY], S.CONDITIONAL,
-                  [PARTNER], "The lender offers to supply on conditions (a fee, library use only…) that we must accept "
-                  "or refuse.",
+                  [PARTNER], _("The lender offers to supply on conditions (a fee, library use only…) that we must "
+                               "accept or refuse."),
                   iso18626=Iso18626.status(Status.EXPECT_TO_SUPPLY, Status.WILL_SUPPLY, conditions=True)),
     Transition.of("accept_conditions", _("Accept conditions"), [S.CONDITIONAL], S.EXPECTS_TO_SUPPLY, [STAFF, PATRON],
                   _("Accept the lender's conditions."),
@@ -286,31 +292,32 @@ TRANSITIONS = [
                             "lender of the rota.")),
     Transition.of("lender_unfilled", _("Lender cannot supply"),
                   [S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL], S.SOURCING,
-                  [PARTNER, SYSTEM], "Unfilled, or no answer in time: the next lender in the rota is tried.",
+                  [PARTNER, SYSTEM], _("Unfilled, or no answer in time: the next lender in the rota is tried."),
                   iso18626=Iso18626.status(Status.UNFILLED, Status.RETRY_POSSIBLE),
                   effects=(close_rota_entry,), after_commit=(queue_advance_rota,)),
     Transition.of("lender_shipped", _("Lender shipped"), [S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL], S.SHIPPED,
-                  [PARTNER], "The lender shipped the item, with its due date (ISO 18626 Loaned).",
+                  [PARTNER], _("The lender shipped the item, with its due date (ISO 18626 Loaned)."),
                   effects=(set_lender_due_date, rota_entry_supplied), iso18626=Iso18626.status(Status.LOANED)),
     Transition.of("lender_delivered_copy", _("Lender delivered copy"), [S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL],
                   S.DELIVERED, [PARTNER],
-                  "The lender delivered the copy electronically; the patron gets the download link.",
+                  _("The lender delivered the copy electronically; the patron gets the download link."),
                   effects=(rota_entry_supplied, keep_copy_link),
                   with_event=(_email("copy-delivered"),),
                   iso18626=Iso18626.status(Status.COPY_COMPLETED)),
     # The item with us and the patron.
     Transition.of("receive", _("Receive"), [S.SENT, S.EXPECTS_TO_SUPPLY, S.SHIPPED], S.RECEIVED, [STAFF],
-                  "The item arrived (scan its request barcode).", effects=(set_lender_due_date,),
+                  _("The item arrived (scan its request barcode)."), effects=(set_lender_due_date,),
                   with_event=(ncip(Ncip.ACCEPT_ITEM),),
                   iso18626=Iso18626.action(Action.RECEIVED), colour="success",
                   primary=[S.SENT, S.EXPECTS_TO_SUPPLY, S.SHIPPED]),
     Transition.of("notify_patron", _("Notify patron"), [S.RECEIVED], S.READY_FOR_PICKUP, [STAFF, SYSTEM],
-                  "Tell the patron the item waits at the pickup desk.", with_event=(_email("ready-for-pickup"),),
+                  _("Tell the patron the item waits at the pickup desk."), with_event=(_email("ready-for-pickup"),),
                   primary=[S.RECEIVED]),
     # SYSTEM: the library's ILS checked it out or in at its own desk (requests_app.ncip.circulation learns it).
     Transition.of("check_out", _("Check out to patron"), [S.RECEIVED, S.READY_FOR_PICKUP], S.CHECKED_OUT,
                   [STAFF, SYSTEM],
-                  "Lend the item to the patron with a due date before the lender's.", effects=(set_patron_due_date,),
+                  _("Lend the item to the patron with a due date before the lender's."),
+                  effects=(set_patron_due_date,),
                   with_event=(ncip(Ncip.CHECK_OUT_ITEM),),
                   colour="success",
                   primary=[S.READY_FOR_PICKUP]),
@@ -319,36 +326,37 @@ TRANSITIONS = [
                   effects=(mark_renewal_asked,), iso18626=Iso18626.action(Action.RENEW),
                   colour="outline-primary"),
     Transition.of("lender_renewal_answer", _("Lender answered renewal"), [S.CHECKED_OUT, S.OVERDUE, S.RECALLED], None,
-                  [PARTNER], "The lender granted (with a new due date) or refused our renewal request.",
+                  [PARTNER], _("The lender granted (with a new due date) or refused our renewal request."),
                   effects=(apply_renewal_answer,),
                   with_event=(_email("renewal-answered"), ncip(Ncip.RENEW_ITEM, when=renewal_granted)),
                   iso18626=Iso18626.reason(Reason.RENEW_RESPONSE)),
     Transition.of("lender_recalled", _("Lender recalled"),
                   [S.SHIPPED, S.RECEIVED, S.READY_FOR_PICKUP, S.CHECKED_OUT, S.OVERDUE], S.RECALLED, [PARTNER],
-                  "The lender wants the item back early; the patron's due date is brought forward.",
+                  _("The lender wants the item back early; the patron's due date is brought forward."),
                   effects=(shorten_to_recall,), with_event=(_email("recalled"),),
                   iso18626=Iso18626.status(Status.RECALLED)),
     Transition.of("lender_overdue", _("Lender says overdue"),
                   [S.CHECKED_OUT, S.RECALLED, S.RECEIVED, S.READY_FOR_PICKUP],
                   S.OVERDUE, [PARTNER],
-                  "The lender tells us its due date has passed.", iso18626=Iso18626.status(Status.OVERDUE)),
+                  _("The lender tells us its due date has passed."), iso18626=Iso18626.status(Status.OVERDUE)),
     Transition.of("mark_overdue", _("Mark overdue"), [S.CHECKED_OUT], S.OVERDUE, [SYSTEM, STAFF],
-                  "The patron's due date has passed."),
+                  _("The patron's due date has passed.")),
     Transition.of("check_in", _("Check in from patron"),
                   [S.CHECKED_OUT, S.OVERDUE, S.RECALLED, S.READY_FOR_PICKUP, S.RECEIVED], S.RETURNED, [STAFF, SYSTEM],
-                  "The patron returned the item, or never picked it up.", colour="success",
+                  _("The patron returned the item, or never picked it up."), colour="success",
                   with_event=(ncip(Ncip.CHECK_IN_ITEM),),
                   primary=[S.CHECKED_OUT, S.OVERDUE, S.RECALLED]),
     Transition.of("return_ship", _("Ship back to lender"), [S.RETURNED], S.RETURN_SHIPPED, [STAFF],
-                  "Send the item back to the lender (print the return label; the tracking number goes to the lender).",
+                  _("Send the item back to the lender (print the return label; the tracking number goes to the "
+                    "lender)."),
                   iso18626=Iso18626.action(Action.SHIPPED_RETURN), form=ReturnShipForm, service=loans.return_ship,
                   primary=[S.RETURNED]),
     Transition.of("lender_checked_in", _("Lender checked in"), [S.RETURN_SHIPPED, S.RETURNED], S.COMPLETED, [PARTNER],
-                  "The lender checked the returned item in: the loan is finished.",
+                  _("The lender checked the returned item in: the loan is finished."),
                   with_event=(ncip(Ncip.DELETE_ITEM),),
                   iso18626=Iso18626.status(Status.LOAN_COMPLETED, Status.COMPLETED_WITHOUT_RETURN)),
     Transition.of("complete", _("Complete"), [S.DELIVERED, S.RETURN_SHIPPED], S.COMPLETED, [STAFF, SYSTEM],
-                  "Close the request: the copy was delivered, or the lender never confirmed the return.",
+                  _("Close the request: the copy was delivered, or the lender never confirmed the return."),
                   with_event=(ncip(Ncip.DELETE_ITEM),),
                   colour="outline-secondary",
                   primary=[S.DELIVERED]),
@@ -390,15 +398,15 @@ TRANSITIONS = [
                   confirm=_("Ask the lender to cancel? The lender is told at once; the request is cancelled when it "
                             "agrees, and goes on if the item has already been sent.")),
     Transition.of("lender_cancelled", _("Lender confirmed cancel"), [S.CANCEL_PENDING], S.CANCELLED, [PARTNER],
-                  "The lender confirmed our cancellation.",
+                  _("The lender confirmed our cancellation."),
                   effects=(rota_entry_cancelled,), iso18626=Iso18626.status(Status.CANCELLED)),
     Transition.of("lender_refused_cancel", _("Lender refused cancel"),
                   [S.CANCEL_PENDING], S.EXPECTS_TO_SUPPLY, [PARTNER],
-                  "The lender refused to cancel (it is already on its way): the request goes on.",
+                  _("The lender refused to cancel (it is already on its way): the request goes on."),
                   iso18626=Iso18626.reason(Reason.CANCEL_RESPONSE, answer=YesNo.N, unless_status=(Status.LOANED,))),
     Transition.of("lender_shipped_anyway", _("Lender shipped before cancelling"),
                   [S.CANCEL_PENDING], S.SHIPPED, [PARTNER],
-                  "The lender had already shipped when our cancellation arrived.",
+                  _("The lender had already shipped when our cancellation arrived."),
                   effects=(set_lender_due_date, rota_entry_supplied), iso18626=Iso18626.status(Status.LOANED)),
 ]
 

@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from requests_app.action_input import ActionForm, yes_no
 from requests_app.form_fields import LibrarySymbolField
@@ -19,37 +20,40 @@ from .services.answers import LoanCondition, ShippingMethod, UnfilledReason
 
 
 class HoldingsImportForm(forms.Form):
-    file = forms.FileField(help_text="CSV with a header line (title, author, isbn, issn, oclc_number, call_number, "
-                                     "location, barcode, format, circulates, copyable, lendable), or MARC 21.")
-    file_format = forms.ChoiceField(choices=ImportFormat.choices, label="Format")
+    file = forms.FileField(label=_("File"), help_text=_(
+        "CSV with a header line (title, author, isbn, issn, oclc_number, call_number, location, barcode, format, "
+        "circulates, copyable, lendable), or MARC 21."))
+    file_format = forms.ChoiceField(choices=ImportFormat.choices, label=_("Format"))
 
 
 class NoteForm(ActionForm):
     """An action that asks for nothing more than an optional note."""
 
-    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}),
-                           help_text="Sent to the borrowing library with the answer.")
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                           help_text=_("Sent to the borrowing library with the answer."))
 
 
 class StaffNoteForm(forms.Form):
     """A note on a lending request: for our staff only, or sent to the borrowing library."""
 
-    text = forms.CharField(label="Note", max_length=4000, widget=forms.Textarea(attrs={"rows": 2}),
-                           error_messages={"required": "A note cannot be empty."})
-    visibility = forms.ChoiceField(label="For", choices=[
-        (NoteVisibility.INTERNAL, "Our staff only"), (NoteVisibility.PARTNER, "The borrowing library (sent now)"),
+    text = forms.CharField(label=_("Note"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2}),
+                           error_messages={"required": _("A note cannot be empty.")})
+    visibility = forms.ChoiceField(label=pgettext_lazy("a note", "For"), choices=[
+        (NoteVisibility.INTERNAL, _("Our staff only")), (NoteVisibility.PARTNER, _("The borrowing library (sent now)")),
     ], initial=NoteVisibility.INTERNAL)
 
 
 class ConditionsForm(ActionForm):
     """Conditions, and the fee they cost the borrower (sent as ISO 18626 offeredCosts)."""
 
-    conditions = forms.MultipleChoiceField(choices=LoanCondition.choices, widget=forms.CheckboxSelectMultiple)
-    fee_amount = forms.DecimalField(label="Fee", required=False, min_value=0, max_digits=10, decimal_places=2,
-                                    help_text="The amount the borrower pays if it accepts; empty: no fee.")
-    fee_currency = forms.CharField(label="Currency", required=False, max_length=3, min_length=3,
-                                   help_text="ISO 4217 code, e.g. USD or EUR; empty: our library's.")
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), help_text="Explain the conditions (and any fee).")
+    conditions = forms.MultipleChoiceField(label=_("Conditions"), choices=LoanCondition.choices,
+                                           widget=forms.CheckboxSelectMultiple)
+    fee_amount = forms.DecimalField(label=_("Fee"), required=False, min_value=0, max_digits=10, decimal_places=2,
+                                    help_text=_("The amount the borrower pays if it accepts; empty: no fee."))
+    fee_currency = forms.CharField(label=_("Currency"), required=False, max_length=3, min_length=3,
+                                   help_text=_("ISO 4217 code, e.g. USD or EUR; empty: our library's."))
+    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}),
+                           help_text=_("Explain the conditions (and any fee)."))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -63,27 +67,29 @@ class ConditionsForm(ActionForm):
 
 class UnfillForm(ActionForm):
     # No reason is chosen for the clerk: "cannot supply" is a decision, never a default.
-    reason = forms.ChoiceField(choices=[("", "Choose a reason"), *UnfilledReason.choices])
-    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    retry_after = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
-                                  help_text="If the borrower may ask again later, from when.")
+    reason = forms.ChoiceField(label=_("Reason"), choices=[("", _("Choose a reason")), *UnfilledReason.choices])
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    retry_after = forms.DateField(label=_("Retry after"), required=False,
+                                  widget=forms.DateInput(attrs={"type": "date"}),
+                                  help_text=_("If the borrower may ask again later, from when."))
 
 
 class ShipForm(ActionForm):
-    shipping_method = forms.ChoiceField(choices=ShippingMethod.choices, initial=ShippingMethod.MAIL)
-    carrier = forms.CharField(required=False, max_length=50)
-    tracking_number = forms.CharField(required=False, max_length=100)
-    due_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
-                               help_text="Empty: today plus our loan period.")
+    shipping_method = forms.ChoiceField(label=_("Shipping method"), choices=ShippingMethod.choices,
+                                        initial=ShippingMethod.MAIL)
+    carrier = forms.CharField(label=_("Carrier"), required=False, max_length=50)
+    tracking_number = forms.CharField(label=_("Tracking number"), required=False, max_length=100)
+    due_date = forms.DateField(label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                               help_text=_("Empty: today plus our loan period."))
 
 
 class RenewalForm(ActionForm):
     # No answer is chosen for the clerk: granting and refusing are both a decision.
-    answer = forms.TypedChoiceField(choices=[("Y", "Grant"), ("N", "Refuse")], coerce=yes_no,
-                                    widget=forms.RadioSelect)
-    due_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
-                               help_text="Empty: one more loan period.")
-    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    answer = forms.TypedChoiceField(label=_("Answer"), choices=[("Y", _("Grant")), ("N", _("Refuse"))],
+                                    coerce=yes_no, widget=forms.RadioSelect)
+    due_date = forms.DateField(label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                               help_text=_("Empty: one more loan period."))
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def arguments(self, request: HttpRequest) -> dict[str, Any]:
         data = self.cleaned_data
@@ -91,8 +97,9 @@ class RenewalForm(ActionForm):
 
 
 class DeliveryForm(ActionForm):
-    file = forms.FileField(label="Scanned PDF", widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}))
-    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    file = forms.FileField(label=_("Scanned PDF"),
+                           widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}))
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def arguments(self, request: HttpRequest) -> dict[str, Any]:
         # The download link the borrower gets points at this site, as the page was reached.
@@ -101,11 +108,12 @@ class DeliveryForm(ActionForm):
 
 
 class ScanForm(forms.Form):
-    ACTIONS = [("open", "Open the request"), ("ship", "Ship"), ("check_in", "Check in (returned)")]
-    barcode = forms.CharField(label="Request barcode", max_length=40,
+    ACTIONS = [("open", _("Open the request")), ("ship", _("Ship")), ("check_in", _("Check in (returned)"))]
+    barcode = forms.CharField(label=_("Request barcode"), max_length=40,
                               widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}))
-    action = forms.ChoiceField(choices=ACTIONS, initial="open")
-    shipping_method = forms.ChoiceField(choices=ShippingMethod.choices, initial=ShippingMethod.MAIL, required=False)
+    action = forms.ChoiceField(label=_("Action"), choices=ACTIONS, initial="open")
+    shipping_method = forms.ChoiceField(label=_("Shipping method"), choices=ShippingMethod.choices,
+                                        initial=ShippingMethod.MAIL, required=False)
 
 
 RULE_FIELDS = ["lends_loans", "lends_copies", "max_loans_outstanding", "loan_period_days",

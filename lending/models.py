@@ -39,14 +39,14 @@ def author_key(author: str) -> str:
 
 
 class HoldingFormat(models.TextChoices):
-    BOOK = "book", "Book"
-    SERIAL = "serial", "Journal or serial"
-    THESIS = "thesis", "Thesis"
-    AUDIOVISUAL = "audiovisual", "Audio-visual"
-    MICROFORM = "microform", "Microform"
-    MAP = "map", "Map"
-    SCORE = "score", "Music score"
-    OTHER = "other", "Other"
+    BOOK = "book", _("Book")
+    SERIAL = "serial", _("Journal or serial")
+    THESIS = "thesis", _("Thesis")
+    AUDIOVISUAL = "audiovisual", _("Audio-visual")
+    MICROFORM = "microform", _("Microform")
+    MAP = "map", _("Map")
+    SCORE = "score", _("Music score")
+    OTHER = "other", _("Other")
 
 
 class Holding(models.Model):
@@ -96,15 +96,15 @@ class Holding(models.Model):
 
 class ImportFormat(models.TextChoices):
     CSV = "csv", "CSV"
-    MARC = "marc", "MARC 21 (binary, .mrc)"
+    MARC = "marc", _("MARC 21 (binary, .mrc)")
     MARCXML = "marcxml", "MARCXML"
 
 
 class ImportStatus(models.TextChoices):
-    PENDING = "pending", "Waiting"
-    RUNNING = "running", "Importing"
-    DONE = "done", "Finished"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", _("Waiting")
+    RUNNING = "running", _("Importing")
+    DONE = "done", _("Finished")
+    FAILED = "failed", _("Failed")
 
 
 class HoldingsImport(models.Model):
@@ -145,11 +145,11 @@ class HoldingsImport(models.Model):
 
 
 class MatchKind(models.TextChoices):
-    ISBN = "isbn", "ISBN"
-    ISSN = "issn", "ISSN"
-    OCLC = "oclc", "OCLC number"
-    TITLE = "title", "Title and author"
-    NONE = "none", "Not held"
+    ISBN = "isbn", _("ISBN")
+    ISSN = "issn", _("ISSN")
+    OCLC = "oclc", _("OCLC number")
+    TITLE = "title", _("Title and author")
+    NONE = "none", _("Not held")
 
 
 class LendingDetail(models.Model):

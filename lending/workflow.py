@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from requests_app.actors import ActorKind
@@ -66,13 +67,15 @@ def our_copy(request: IllRequest) -> tuple[str, str]:
 
 def is_loan(request: IllRequest, actor: Actor, data: dict) -> str | None:
     """A loan, not a copy: copies are delivered, not shipped."""
-    return None if not request.is_copy_format or request.service_type == "Loan" else "Copies are not shipped as loans."
+    if not request.is_copy_format or request.service_type == "Loan":
+        return None
+    return gettext("Copies are not shipped as loans.")
 
 
 def is_copy_request(request: IllRequest, actor: Actor, data: dict) -> str | None:
     """A copy may be asked for: not a loan of a book (or thesis…), which is shipped and comes back."""
     if request.service_type == ServiceType.LOAN and not request.is_copy_format:
-        return "This request asks for a loan: ship the item instead of delivering a copy."
+        return gettext("This request asks for a loan: ship the item instead of delivering a copy.")
     return None
 
 
@@ -87,79 +90,80 @@ REPLIES = {
 
 TRANSITIONS = [
     Transition.of("print_pull_slip", _("Print pull slip"), [S.NEW], S.AWAITING_PICKING, [STAFF, SYSTEM],
-                  "Print the pull slip and look for the item on the shelf.",
+                  _("Print the pull slip and look for the item on the shelf."),
                   iso18626=Iso18626.status(Status.EXPECT_TO_SUPPLY),
                   primary=[S.NEW]),
     Transition.of("will_supply", _("Item found: will supply"),
                   [S.NEW, S.AWAITING_PICKING], S.AWAITING_SHIPPING, [STAFF],
-                  "The item is in hand.", iso18626=Iso18626.status(Status.WILL_SUPPLY), colour="success",
+                  _("The item is in hand."), iso18626=Iso18626.status(Status.WILL_SUPPLY), colour="success",
                   with_event=(ncip(Ncip.REQUEST_ITEM, item=our_copy),),
                   primary=[S.AWAITING_PICKING]),
     Transition.of("offer_conditions", _("Offer conditions"), [S.NEW, S.AWAITING_PICKING], S.CONDITIONAL, [STAFF],
-                  "Supply on conditions (library use only, a fee…) the borrower must accept.", needs_note=True,
+                  _("Supply on conditions (library use only, a fee…) the borrower must accept."), needs_note=True,
                   iso18626=Iso18626.status(Status.EXPECT_TO_SUPPLY, conditions=True), colour="warning",
                   form=ConditionsForm, service=answers.offer_conditions),
     Transition.of("borrower_accepted_conditions", _("Borrower accepted conditions"),
                   [S.CONDITIONAL], S.AWAITING_PICKING,
                   [PARTNER, STAFF],
-                  "The borrowing library accepted our conditions: fetch the item.",
+                  _("The borrowing library accepted our conditions: fetch the item."),
                   iso18626=Iso18626.action(Action.NOTIFICATION, agrees=True),
                   primary=[S.CONDITIONAL]),
     Transition.of("borrower_rejected_conditions", _("Borrower refused conditions"), [S.CONDITIONAL], S.CANCELLED,
                   [PARTNER, STAFF],
-                  "The borrowing library refused our conditions: the request is cancelled.",
+                  _("The borrowing library refused our conditions: the request is cancelled."),
                   iso18626=Iso18626.action(Action.CANCEL, reply=CANCEL_ACCEPTED),
-                  confirm=("Record that the borrowing library refused our conditions? The request is cancelled here "
+                  confirm=_("Record that the borrowing library refused our conditions? The request is cancelled here "
                            "for good.")),
     Transition.of("unfill", _("Cannot supply"), NOT_YET_SHIPPED, S.UNFILLED, [STAFF, SYSTEM],
-                  "Answer unfilled with a reason the borrower understands.", iso18626=Iso18626.status(Status.UNFILLED),
+                  _("Answer unfilled with a reason the borrower understands."),
+                  iso18626=Iso18626.status(Status.UNFILLED),
                   with_event=(ncip(Ncip.CANCEL_REQUEST_ITEM, item=our_copy),),
                   colour="outline-danger", form=UnfillForm, service=answers.unfill,
-                  confirm=("Answer “cannot supply”? The borrowing library is told at once and asks its next lender; "
+                  confirm=_("Answer “cannot supply”? The borrowing library is told at once and asks its next lender; "
                            "the request is closed here for good.")),
     Transition.of("ship", _("Ship"), [S.AWAITING_SHIPPING, S.AWAITING_PICKING], S.SHIPPED, [STAFF],
-                  "Send the loan with its due date and tracking number.", guards=(is_loan,), effects=(set_due_date,),
+                  _("Send the loan with its due date and tracking number."), guards=(is_loan,), effects=(set_due_date,),
                   with_event=(ncip(Ncip.CHECK_OUT_ITEM, item=our_copy),),
                   iso18626=Iso18626.status(Status.LOANED), colour="success", form=ShipForm, service=answers.ship,
                   primary=[S.AWAITING_SHIPPING]),
     Transition.of("deliver_copy", _("Deliver copy"), [S.AWAITING_SHIPPING, S.AWAITING_PICKING, S.NEW], S.COPY_DELIVERED,
-                  [STAFF], "Upload the scan; the borrower gets a download link.", guards=(is_copy_request,),
+                  [STAFF], _("Upload the scan; the borrower gets a download link."), guards=(is_copy_request,),
                   iso18626=Iso18626.status(Status.COPY_COMPLETED),
                   colour="success", form=DeliveryForm, service=edelivery.deliver_copy,
                   primary=[S.AWAITING_SHIPPING]),
     Transition.of("borrower_received", _("Borrower received"), ON_LOAN + [S.COPY_DELIVERED], None, [PARTNER],
-                  "The borrowing library tells us our item (or copy) arrived.",
+                  _("The borrowing library tells us our item (or copy) arrived."),
                   iso18626=Iso18626.action(Action.RECEIVED)),
     Transition.of("borrower_renewal_request", _("Borrower asks renewal"), ON_LOAN, None, [PARTNER],
-                  "The borrowing library asks to keep our item longer: answer the renewal.",
+                  _("The borrowing library asks to keep our item longer: answer the renewal."),
                   effects=(mark_renewal_asked,), iso18626=Iso18626.action(Action.RENEW)),
     Transition.of("answer_renewal", _("Answer renewal"), ON_LOAN, None, [STAFF, SYSTEM],
-                  "Grant (with a new due date) or refuse the borrower's renewal.", guards=(renewal_asked,),
+                  _("Grant (with a new due date) or refuse the borrower's renewal."), guards=(renewal_asked,),
                   effects=(answer_renewal,),
                   iso18626=Iso18626.reason(Reason.RENEW_RESPONSE, with_status=Status.LOANED, answer=GIVEN),
                   colour="outline-primary", form=RenewalForm,
                   service=answers.answer_renewal, primary=ON_LOAN),
     Transition.of("mark_overdue", _("Mark overdue"), [S.SHIPPED], S.OVERDUE, [SYSTEM, STAFF],
-                  "Our due date has passed: tell the borrower.", iso18626=Iso18626.status(Status.OVERDUE)),
+                  _("Our due date has passed: tell the borrower."), iso18626=Iso18626.status(Status.OVERDUE)),
     Transition.of("recall", _("Recall"), [S.SHIPPED, S.OVERDUE], S.RECALLED, [STAFF],
-                  "Ask for the item back before its due date.",
+                  _("Ask for the item back before its due date."),
                   iso18626=Iso18626.status(Status.RECALLED), colour="outline-danger",
-                  confirm=("Recall this loan? The borrowing library is told at once to send the item back before its "
+                  confirm=_("Recall this loan? The borrowing library is told at once to send the item back before its "
                            "due date, and the patron is asked to return it early.")),
     Transition.of("borrower_return_shipped", _("Borrower shipped it back"), ON_LOAN, S.RETURN_SHIPPED, [PARTNER],
-                  "The borrowing library sent our item back: check it in when it arrives.",
+                  _("The borrowing library sent our item back: check it in when it arrives."),
                   iso18626=Iso18626.action(Action.SHIPPED_RETURN)),
     Transition.of("check_in", _("Check in"), ON_LOAN + [S.RETURN_SHIPPED], S.COMPLETED, [STAFF],
-                  "Our item is back on the shelf (scan its request barcode).",
+                  _("Our item is back on the shelf (scan its request barcode)."),
                   with_event=(ncip(Ncip.CHECK_IN_ITEM, item=our_copy),),
                   iso18626=Iso18626.status(Status.LOAN_COMPLETED),
                   colour="success",
                   primary=[S.RETURN_SHIPPED]),
     Transition.of("complete_copy", _("Complete"), [S.COPY_DELIVERED], S.COMPLETED, [STAFF, SYSTEM],
-                  "The copy was downloaded or its link expired.",
+                  _("The copy was downloaded or its link expired."),
                   primary=[S.COPY_DELIVERED]),
     Transition.of("borrower_cancelled", _("Borrower cancelled"), NOT_YET_SHIPPED, S.CANCELLED, [PARTNER],
-                  "The borrowing library cancelled before we shipped.",
+                  _("The borrowing library cancelled before we shipped."),
                   with_event=(ncip(Ncip.CANCEL_REQUEST_ITEM, item=our_copy),),
                   iso18626=Iso18626.action(Action.CANCEL, reply=CANCEL_ACCEPTED)),
 ]

@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import models
 from django.utils.formats import number_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import Event, IllRequest
@@ -51,14 +52,15 @@ def offered_cost(amount, currency: str) -> dict[str, str]:
     try:
         value = Decimal(str(amount).strip().replace(",", "."))
     except (InvalidOperation, ValueError):
-        raise ValueError(f"“{amount}” is not an amount of money.") from None
+        raise ValueError(gettext("“%(amount)s” is not an amount of money.") % {"amount": amount}) from None
     if not value.is_finite() or value < 0:
-        raise ValueError("A fee is an amount of zero or more.")
+        raise ValueError(gettext("A fee is an amount of zero or more."))
     if value.as_tuple().exponent > -2:  # 12 is written 12.00, as amounts are
         value = value.quantize(Decimal("0.01"))
     code = (currency or "").strip().upper()
     if not _CURRENCY.match(code):
-        raise ValueError(f"“{currency}” is not a currency code (three letters, e.g. USD, EUR).")
+        raise ValueError(gettext("“%(currency)s” is not a currency code (three letters, e.g. USD, EUR).")
+                         % {"currency": currency})
     return {"amount": str(value), "currency": code}
 
 

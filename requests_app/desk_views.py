@@ -17,6 +17,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, gettext_lazy
 
 from .action_input import ActionForm
 from .models import EventSource, IllRequest, Library
@@ -26,9 +27,9 @@ from .workflow import Actor, Transition, Workflow, WorkflowError
 T = TypeVar("T")
 
 #: What the request page says when a posted form does not validate.
-CORRECT_THE_FORM = "Please correct the form below."
+CORRECT_THE_FORM = gettext_lazy("Please correct the form below.")
 #: What a batch button (print, labels, bands) says when it is pressed with no request ticked.
-SELECT_AT_LEAST_ONE = "Select at least one request."
+SELECT_AT_LEAST_ONE = gettext_lazy("Select at least one request.")
 
 #: The field a page's POST carries once its user confirmed an action marked ``Transition.confirm``.
 CONFIRMED = "confirmed"
@@ -170,4 +171,6 @@ def perform_action(request: HttpRequest, pk: int, action: str, *, desk: Desk) ->
 
     return run_action(request, call, back=back, ill_request=ill_request,
                       expected_status=expected_status, invalid=invalid,
-                      done=lambda _: f"{ill_request.number}: {transition.label} – now “{ill_request.status_label}”.")
+                      done=lambda _: gettext("%(number)s: %(action)s – now “%(status)s”.") % {
+                          "number": ill_request.number, "action": transition.label,
+                          "status": ill_request.status_label})

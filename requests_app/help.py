@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext
+
 from .actors import ActorKind
 from .models import Role
 from .workflow import State, Transition, Workflow, mermaid
@@ -42,19 +44,30 @@ class WorkflowHelp:
     actions: list[ActionHelp]
     diagram: str
 
+    @property
+    def first_state(self) -> State:
+        return self.workflow.states[self.workflow.initial]
+
 
 def _performer(kind: ActorKind, role: str) -> str:
-    partner = "The lending library" if role == Role.BORROWING else "The borrowing library"
+    borrowing = role == Role.BORROWING
     return {
-        ActorKind.STAFF: f"{Role(role).label} staff",
-        ActorKind.PATRON: "The patron (from My requests)",
-        ActorKind.PARTNER: f"{partner} (by ISO 18626 or the API)",
-        ActorKind.SYSTEM: "ILLMS itself (a scheduled job or a rule)",
+        ActorKind.STAFF: gettext("Borrowing staff") if borrowing else gettext("Lending staff"),
+        ActorKind.PATRON: gettext("The patron (from My requests)"),
+        ActorKind.PARTNER: gettext("The lending library (by ISO 18626 or the API)") if borrowing
+        else gettext("The borrowing library (by ISO 18626 or the API)"),
+        ActorKind.SYSTEM: gettext("ILLMS itself (a scheduled job or a rule)"),
     }[kind]
 
 
 def _explain(function) -> str:
-    """The first paragraph of a guard's, effect's or hook's docstring (its name if it has none)."""
+    """The first paragraph of a guard's, effect's or hook's docstring (its name if it has none), translated
+    (``help_texts.EXPLANATIONS`` repeats each for the catalogues)."""
+    return gettext(explanation(function))
+
+
+def explanation(function) -> str:
+    """The first paragraph of ``function``'s docstring, in English (its name if it has none)."""
     doc = (function.__doc__ or "").strip()
     if doc:
         return " ".join(doc.split("\n\n", 1)[0].split())
@@ -66,36 +79,39 @@ def iso18626_meaning(workflow: Workflow, transition: Transition) -> str:
     mapping = transition.iso18626
     if mapping is None:
         return ""
-    values = " or ".join(mapping.values)
+    values = gettext(" or ").join(mapping.values)
+    said = {"values": values}
     from_partner = ActorKind.PARTNER in transition.performers
     borrowing = workflow.role == Role.BORROWING
     if mapping.message == "request":
-        return "Sends the ISO 18626 request to the lender."
+        return gettext("Sends the ISO 18626 request to the lender.")
     if mapping.conditions:
-        return ("The lender's supplyingAgencyMessage with loan conditions." if borrowing
-                else f"Tells the borrower the conditions (supplyingAgencyMessage, {values} with a note).")
+        return (gettext("The lender's supplyingAgencyMessage with loan conditions.") if borrowing
+                else gettext("Tells the borrower the conditions (supplyingAgencyMessage, %(values)s with a note).")
+                % said)
     if mapping.message == "action":
         if borrowing:
-            return f"Sends the lender the requestingAgencyMessage action {values}."
-        return f"Done when the borrower sends the requestingAgencyMessage action {values}."
+            return gettext("Sends the lender the requestingAgencyMessage action %(values)s.") % said
+        return gettext("Done when the borrower sends the requestingAgencyMessage action %(values)s.") % said
     if mapping.message == "status":
         if borrowing or (from_partner and ActorKind.STAFF not in transition.performers):
-            return f"Done when the lender's supplyingAgencyMessage says status {values}."
-        return f"Tells the borrower the status {values} (supplyingAgencyMessage)."
+            return gettext("Done when the lender's supplyingAgencyMessage says status %(values)s.") % said
+        return gettext("Tells the borrower the status %(values)s (supplyingAgencyMessage).") % said
     if borrowing:
-        return f"Done when the lender's supplyingAgencyMessage has reasonForMessage {values}."
-    return f"Answers the borrower with reasonForMessage {values}."
+        return gettext("Done when the lender's supplyingAgencyMessage has reasonForMessage %(values)s.") % said
+    return gettext("Answers the borrower with reasonForMessage %(values)s.") % said
 
 
 def _state_iso18626(workflow: Workflow, state: State) -> str:
     if state.iso18626:
-        return f"The borrower is told “{state.iso18626}”."
+        return gettext("The borrower is told “%(status)s”.") % {"status": state.iso18626}
     codes = sorted({value for t in workflow.transitions.values()
                     if t.target == state.value and ActorKind.PARTNER in t.performers
                     and t.iso18626 and t.iso18626.message == "status" and not t.iso18626.conditions
                     for value in t.iso18626.values})
     if codes:
-        return "Reached when the lender's status is " + ", ".join(f"“{c}”" for c in codes) + "."
+        return gettext("Reached when the lender's status is %(statuses)s.") % {
+            "statuses": ", ".join(f"“{c}”" for c in codes)}
     return ""
 
 

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 
 from .help import workflow_help
 from .models import Role
@@ -19,8 +20,8 @@ def _is_staff(user) -> bool:
 def _require_staff(request: HttpRequest) -> None:
     """Library staff (a member library's account, or an admin) read the desks' help; patrons have their own."""
     if not _is_staff(request.user):
-        raise PermissionDenied("This help explains the library staff's desks, and your account is not a staff "
-                               "account. Your own help is under Help in the menu.")
+        raise PermissionDenied(gettext("This help explains the library staff's desks, and your account is not a "
+                                       "staff account. Your own help is under Help in the menu."))
 
 
 @login_required

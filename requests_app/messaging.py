@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.dispatch import Signal
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from .iso18626.messages import MessageKind
 from .models import (
@@ -116,7 +117,8 @@ def kept_only(note: Note, request: IllRequest) -> str:
     """What staff must do themselves when a note to the partner could not go out; empty when it went."""
     if note.visibility != NoteVisibility.PARTNER or partner_delivery_possible(request):
         return ""
-    return f"Note kept. {request.partner.symbol} has no electronic address: tell them by e-mail or phone."
+    return gettext("Note kept. %(partner)s has no electronic address: tell them by e-mail or phone.") % {
+        "partner": request.partner.symbol}
 
 
 def note_outcome(note: Note, request: IllRequest) -> tuple[bool, str]:
@@ -125,10 +127,11 @@ def note_outcome(note: Note, request: IllRequest) -> tuple[bool, str]:
     if warning := kept_only(note, request):
         return True, warning
     if note.visibility == NoteVisibility.PARTNER:
-        return False, f"Note sent to the {'lender' if request.role == Role.BORROWING else 'borrowing library'}."
+        return False, (gettext("Note sent to the lender.") if request.role == Role.BORROWING
+                       else gettext("Note sent to the borrowing library."))
     if note.visibility == NoteVisibility.PATRON:
-        return False, "Note shown to the patron (and e-mailed, if they get e-mails)."
-    return False, "Note added."
+        return False, gettext("Note shown to the patron (and e-mailed, if they get e-mails).")
+    return False, gettext("Note added.")
 
 
 # Reading and marking read ------------------------------------------------------------------
@@ -212,33 +215,38 @@ def thread(request: IllRequest) -> list[ThreadEntry]:
     Reads ``request.notes``, ``request.outbox`` and ``request.inbox`` through their
     prefetch (``selectors.request_detail`` loads them), so it adds no query.
     """
-    partner = request.partner.symbol if request.partner_id else "partner"
+    partner = request.partner.symbol if request.partner_id else gettext("the partner")
     entries = []
     for note in request.notes.all():
         if note.author_library_id:
-            entry = ThreadEntry(note.created_at, "note", "in", note.author_library.symbol, "From the partner",
+            entry = ThreadEntry(note.created_at, "note", "in", note.author_library.symbol, gettext("From the partner"),
                                 note.text, note.read_at is None, obj=note)
         elif note.visibility == NoteVisibility.PATRON and note.author_id and note.author_id == request.patron_id:
-            entry = ThreadEntry(note.created_at, "note", "in", "Patron", "From the patron", note.text,
+            entry = ThreadEntry(note.created_at, "note", "in", gettext("Patron"), gettext("From the patron"), note.text,
                                 note.read_at is None, obj=note)
         elif note.visibility == NoteVisibility.PATRON:
-            entry = ThreadEntry(note.created_at, "note", "out", _person(note.author), "To the patron", note.text,
+            entry = ThreadEntry(note.created_at, "note", "out", _person(note.author), gettext("To the patron"),
+                                note.text,
                                 obj=note)
         elif note.visibility == NoteVisibility.PARTNER:
-            entry = ThreadEntry(note.created_at, "note", "out", _person(note.author), f"To {partner}", note.text,
+            entry = ThreadEntry(note.created_at, "note", "out", _person(note.author),
+                                gettext("To %(partner)s") % {"partner": partner}, note.text,
                                 obj=note)
         else:
-            entry = ThreadEntry(note.created_at, "note", "internal", _person(note.author), "Staff only",
+            entry = ThreadEntry(note.created_at, "note", "internal", _person(note.author), gettext("Staff only"),
                                 note.text, obj=note)
         entries.append(entry)
     for message in request.outbox.all():
         entries.append(ThreadEntry(message.created_at, "message", "out", request.library.symbol,
-                                   f"To {message.recipient.symbol}", f"{message.kind}: {message.summary}",
+                                   gettext("To %(partner)s") % {"partner": message.recipient.symbol},
+                                   f"{message.kind}: {message.summary}",
                                    delivery=message.get_status_display(), obj=message))
     for message in request.inbox.all():
         text = f"{message.kind}: {message.summary}"
         if message.repairs:  # what lenient intake repaired to read it (``iso18626.repairs``)
-            text += "\nRead leniently: " + "; ".join(repair.get("text", "") for repair in message.repairs)
+            text += "\n" + gettext("Read leniently:") + " " + "; ".join(repair.get("text", "")
+                                                                   for repair in message.repairs)
         entries.append(ThreadEntry(message.received_at, "message", "in", message.sender.symbol,
-                                   f"From {message.sender.symbol}", text, message.read_at is None, obj=message))
+                                   gettext("From %(partner)s") % {"partner": message.sender.symbol}, text,
+                                   message.read_at is None, obj=message))
     return sorted(entries, key=lambda e: e.at)

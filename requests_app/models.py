@@ -56,12 +56,12 @@ class IllSystem(models.TextChoices):
     """The ILL system a partner runs: its profile says whether its ISO 18626 messages need lenient intake."""
 
     RESHARE = "reshare", "ReShare (mod-rs)"
-    CROSSLINK = "crosslink", "Index Data crosslink broker"
+    CROSSLINK = "crosslink", _("Index Data crosslink broker")
     ALMA = "alma", "Alma"
     WORLDSHARE = "worldshare", "WorldShare ILL / Tipasa"
     ILLIAD = "illiad", "ILLiad"
     ILLMS = "illms", "ILLMS"
-    OTHER = "other", "Other or not known"
+    OTHER = "other", _("Other or not known")
 
 
 #: The systems whose messages arrive with the small, well-known defects lenient intake repairs
@@ -541,9 +541,9 @@ COPY_FORMATS = frozenset({RequestFormat.ARTICLE, RequestFormat.CHAPTER, RequestF
 class ServiceType(models.TextChoices):
     """ISO 18626 ``serviceType``."""
 
-    LOAN = "Loan", "Loan"
-    COPY = "Copy", "Copy"
-    COPY_OR_LOAN = "CopyOrLoan", "Copy or loan"
+    LOAN = "Loan", _("Loan")
+    COPY = "Copy", _("Copy")
+    COPY_OR_LOAN = "CopyOrLoan", _("Copy or loan")
 
 
 class DeliveryMethod(models.TextChoices):
@@ -552,8 +552,8 @@ class DeliveryMethod(models.TextChoices):
 
 
 class CopyrightCompliance(models.TextChoices):
-    CCG = "CCG", "CCG – complies with the CONTU guidelines"
-    CCL = "CCL", "CCL – complies with copyright law otherwise"
+    CCG = "CCG", _("CCG – complies with the CONTU guidelines")
+    CCL = "CCL", _("CCL – complies with copyright law otherwise")
 
 
 class SpacedText(models.Func):
@@ -911,19 +911,19 @@ class EventSource(models.TextChoices):
 class RequestChannel(models.TextChoices):
     """How a request that staff typed for a patron reached the ILL office (``Event.data["channel"]``)."""
 
-    TELEPHONE = "telephone", "Telephone"
-    WALK_IN = "walk_in", "Walk-in (in person at the desk)"
-    EMAIL = "email", "E-mail"
-    OTHER = "other", "Other (letter, chat, a colleague…)"
+    TELEPHONE = "telephone", _("Telephone")
+    WALK_IN = "walk_in", _("Walk-in (in person at the desk)")
+    EMAIL = "email", _("E-mail")
+    OTHER = "other", _("Other (letter, chat, a colleague…)")
 
 
 class CopyrightAcceptance(models.TextChoices):
     """How a patron accepted the copyright warning of a copy staff requested for them
     (``Event.data["copyright_accepted"]``): the patron's own form has its tick box instead."""
 
-    SIGNED = "signed", "The patron signed the warning (paper form at the desk)"
-    EMAIL = "email", "The patron accepted it in writing, by e-mail"
-    READ_ALOUD = "read_aloud", "The warning was read to the patron, who accepted it (telephone)"
+    SIGNED = "signed", _("The patron signed the warning (paper form at the desk)")
+    EMAIL = "email", _("The patron accepted it in writing, by e-mail")
+    READ_ALOUD = "read_aloud", _("The warning was read to the patron, who accepted it (telephone)")
 
 
 class Event(models.Model):
@@ -961,9 +961,9 @@ class Event(models.Model):
 
 
 class NoteVisibility(models.TextChoices):
-    INTERNAL = "internal", "Staff only"
-    PATRON = "patron", "Shown to the patron"
-    PARTNER = "partner", "Sent to the partner"
+    INTERNAL = "internal", _("Staff only")
+    PATRON = "patron", _("Shown to the patron")
+    PARTNER = "partner", _("Sent to the partner")
 
 
 class Note(models.Model):
@@ -1423,11 +1423,11 @@ class NcipConnection(models.Model):
 
 
 class NcipCallStatus(models.TextChoices):
-    PENDING = "pending", "Waiting to be sent"
-    DONE = "done", "Answered"
-    FAILED = "failed", "Failed: needs staff"
-    SKIPPED = "skipped", "Skipped by staff"
-    NOT_OFFERED = "not_offered", "Not offered by the ILS"
+    PENDING = "pending", _("Waiting to be sent")
+    DONE = "done", _("Answered")
+    FAILED = "failed", _("Failed: needs staff")
+    SKIPPED = "skipped", _("Skipped by staff")
+    NOT_OFFERED = "not_offered", _("Not offered by the ILS")
 
 
 #: A call in one of these no longer holds back the later calls of its request.

@@ -18,6 +18,8 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from . import saved_views
@@ -31,9 +33,9 @@ from .workflow import Workflow, registry
 class SavedViewForm(forms.Form):
     """Save the queue as shown (``query``, its query string) under a name."""
 
-    name = forms.CharField(label="Name", max_length=saved_views.MAX_NAME,
-                           error_messages={"required": "Give the view a name."})
-    default = forms.BooleanField(label="Open this view when I open the queue", required=False)
+    name = forms.CharField(label=_("Name"), max_length=saved_views.MAX_NAME,
+                           error_messages={"required": _("Give the view a name.")})
+    default = forms.BooleanField(label=_("Open this view when I open the queue"), required=False)
     query = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, queue: SavedQueue, **kwargs) -> None:
@@ -43,7 +45,7 @@ class SavedViewForm(forms.Form):
     def clean_name(self) -> str:
         name = self.cleaned_data["name"]
         if any(unicodedata.category(character).startswith("C") for character in name):
-            raise ValidationError("A name cannot hold control characters such as tabs or line breaks.")
+            raise ValidationError(gettext("A name cannot hold control characters such as tabs or line breaks."))
         return name
 
     def keeps_query(self) -> bool:
@@ -57,14 +59,14 @@ class SavedViewForm(forms.Form):
                 cleaned["saved_query"] = saved_views.parse(self.queue, cleaned.get("query") or "")
             except ValidationError as exc:
                 for message in exc.messages:
-                    self.add_error(None, f"These filters cannot be saved: {message}")
+                    self.add_error(None, gettext("These filters cannot be saved: %(problem)s") % {"problem": message})
         return cleaned
 
 
 class EditSavedViewForm(SavedViewForm):
     """Rename a view, make it the default or not, and replace what it shows with the queue as shown now."""
 
-    replace = forms.BooleanField(label="Replace its columns, filters and sort with the ones on screen now",
+    replace = forms.BooleanField(label=_("Replace its columns, filters and sort with the ones on screen now"),
                                  required=False)
 
     field_order = ["name", "default", "replace", "query"]
@@ -90,7 +92,7 @@ def _queue(role: str) -> tuple[SavedQueue, Workflow]:
 
 def _library(request: HttpRequest, workflow: Workflow) -> Library:
     return member_library(request.user, workflow.staff_permission,
-                          "Saved views belong beside a desk's queue, and your account may not work this desk.")
+                          gettext("Saved views belong beside a desk's queue, and your account may not work this desk."))
 
 
 def _own_view(request: HttpRequest, library: Library, role: str, pk: int) -> SavedQueueView:
@@ -134,7 +136,7 @@ def save(request: HttpRequest, role: str) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, f"Saved the view “{view.name}”.")
+            messages.success(request, gettext("Saved the view “%(name)s”.") % {"name": view.name})
             return redirect(saved_views.view_url(view))
     return _form_page(request, form=form, workflow=workflow, library=library, status=400)
 
@@ -158,7 +160,7 @@ def edit(request: HttpRequest, role: str, pk: int) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, f"Saved the view “{view.name}”.")
+            messages.success(request, gettext("Saved the view “%(name)s”.") % {"name": view.name})
             return redirect(saved_views.view_url(view))
     return _form_page(request, form=form, workflow=workflow, library=library, view=view, status=400)
 
@@ -171,11 +173,12 @@ def delete(request: HttpRequest, role: str, pk: int) -> HttpResponse:
     library = _library(request, workflow)
     view = _own_view(request, library, role, pk)
     if request.POST.get(CONFIRMED) != "1":
-        question = Question(label=f"Delete the view “{view.name}”",
-                            confirm=f"The saved view “{view.name}” will be deleted. No request changes.")
+        question = Question(label=gettext("Delete the view “%(name)s”") % {"name": view.name},
+                            confirm=gettext("The saved view “%(name)s” will be deleted. No request changes.")
+                            % {"name": view.name})
         return confirmation_page(request, transition=question,  # type: ignore[arg-type]
                                  back=reverse("staff:saved-view", args=[role, view.pk]))
     name = view.name
     saved_views.delete_view(view=view)
-    messages.success(request, f"Deleted the view “{name}”.")
+    messages.success(request, gettext("Deleted the view “%(name)s”.") % {"name": name})
     return redirect(workflow.desk_queue_url())

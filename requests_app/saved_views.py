@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.http import QueryDict
 from django.utils.http import urlencode
+from django.utils.translation import gettext
 
 from . import action_lists, queue_columns
 from .models import Library, SavedQueueView
@@ -99,8 +100,9 @@ def read_query(queue: SavedQueue, query: QueryDict) -> SavedQuery:
     errors: list[str] = []
     names = [name for name in query if name not in NOT_KEPT and name not in queue.transient]
     known = {*queue.filters, queue_columns.SORT, queue_columns.COLUMNS, action_lists.PARAMETER}
-    errors += [f"The queue has no filter “{name[:40]}”." for name in names if name not in known]
-    errors += [f"“{name}” is given more than once." for name in names
+    errors += [gettext("The queue has no filter “%(name)s”.") % {"name": name[:40]} for name in names
+               if name not in known]
+    errors += [gettext("“%(name)s” is given more than once.") % {"name": name} for name in names
                if name in known and name != queue_columns.COLUMNS and len(query.getlist(name)) > 1]
 
     data = {name: query.get(name, "") for name in queue.filters if name in query}
@@ -116,18 +118,18 @@ def read_query(queue: SavedQueue, query: QueryDict) -> SavedQuery:
     needs = (query.get(action_lists.PARAMETER) or "").strip()
     if needs:
         if action_lists.action_lists.get(queue.role, needs) is None:
-            errors.append(f"The queue has no “needs action” list “{needs[:40]}”.")
+            errors.append(gettext("The queue has no “needs action” list “%(name)s”.") % {"name": needs[:40]})
         else:
             filters.append((action_lists.PARAMETER, needs))
 
     sort = (query.get(queue_columns.SORT) or "").strip()
     if sort and not queue.columns.chosen_sort(sort):
-        errors.append(f"The queue cannot be sorted by “{sort[:40]}”.")
+        errors.append(gettext("The queue cannot be sorted by “%(name)s”.") % {"name": sort[:40]})
 
     optional = [c.key for c in queue.columns.optional]
     if queue_columns.COLUMNS in query:
         named = [part.strip() for value in query.getlist(queue_columns.COLUMNS) for part in value.split(",")]
-        errors += [f"The queue has no column “{key[:40]}”." for key in dict.fromkeys(named)
+        errors += [gettext("The queue has no column “%(name)s”.") % {"name": key[:40]} for key in dict.fromkeys(named)
                    if key and key not in queue.column_keys]
         columns = tuple(key for key in optional if key in named)
     else:
@@ -141,7 +143,8 @@ def read_query(queue: SavedQueue, query: QueryDict) -> SavedQuery:
 def parse(queue: SavedQueue, text: str) -> SavedQuery:
     """:func:`read_query` of a query string (as a form posts it)."""
     if len(text) > MAX_QUERY:
-        raise ValidationError(f"These filters are too long to keep (at most {MAX_QUERY} characters).")
+        raise ValidationError(gettext("These filters are too long to keep (at most %(count)s characters).")
+                              % {"count": MAX_QUERY})
     return read_query(queue, QueryDict(text.lstrip("?")))
 
 
@@ -166,8 +169,8 @@ def own_view(*, owner, library: Library, role: str, pk: int) -> SavedQueueView:
 # Changing -----------------------------------------------------------------------------------
 
 def _name_taken(name: str) -> ValidationError:
-    return ValidationError({"name": f"You already have a view named “{name}” on this queue: choose another name, "
-                                    "or open that view and replace it."})
+    return ValidationError({"name": gettext("You already have a view named “%(name)s” on this queue: choose another "
+                                            "name, or open that view and replace it.") % {"name": name}})
 
 
 def _clear_default(*, owner, library: Library, role: str, keep: int | None = None) -> None:
@@ -185,8 +188,8 @@ def save_view(*, owner, library: Library, role: str, name: str, query: SavedQuer
     if any(view.name.casefold() == name.casefold() for view in mine):
         raise _name_taken(name)
     if len(mine) >= MAX_VIEWS:
-        raise ValidationError({"name": f"You have {MAX_VIEWS} views of this queue, the most one may keep: "
-                                       "delete one first."})
+        raise ValidationError({"name": gettext("You have %(count)s views of this queue, the most one may keep: "
+                                               "delete one first.") % {"count": MAX_VIEWS}})
     if make_default:
         _clear_default(owner=owner, library=library, role=role)
     try:
@@ -279,7 +282,8 @@ def describe(queue: SavedQueue, query: SavedQuery, *, library: Library) -> list[
     for name, value in query.filters:
         if name == action_lists.PARAMETER:
             item = action_lists.action_lists.get(queue.role, value)
-            rows.append(("Needs action", item.label_for(action_lists.today_for(library).policy) if item else value))
+            rows.append((gettext("Needs action"),
+                         item.label_for(action_lists.today_for(library).policy) if item else value))
             continue
         field_ = form.fields.get(name)
         choices = dict(getattr(field_, "choices", None) or ())
@@ -288,10 +292,12 @@ def describe(queue: SavedQueue, query: SavedQuery, *, library: Library) -> list[
     if query.sort:
         column = by_sort.get(query.sort.lstrip("-"))
         natural = column is not None and column.sort.startswith("-") == query.sort.startswith("-")
-        rows.append(("Sorted by", f"{column.label if column else query.sort}, "
-                                  f"{'ascending' if natural else 'descending'}"))
+        rows.append((gettext("Sorted by"), (gettext("%(column)s, ascending") if natural
+                                            else gettext("%(column)s, descending"))
+                     % {"column": column.label if column else query.sort}))
     else:
-        rows.append(("Sorted by", "The queue’s usual order"))
+        rows.append((gettext("Sorted by"), gettext("The queue’s usual order")))
     labels = {c.key: str(c.label) for c in queue.columns.columns}
-    rows.append(("Extra columns", ", ".join(labels.get(key, key) for key in query.columns) or "None"))
+    rows.append((gettext("Extra columns"), ", ".join(labels.get(key, key) for key in query.columns)
+                 or gettext("None")))
     return rows

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.dispatch import Signal
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from .actors import ActorKind
 from .models import Event, EventSource, IllRequest, Library, Note, NoteVisibility, Role
@@ -32,27 +33,30 @@ copy_link_received = Signal()
 def check_actor(*, request: IllRequest, actor: Actor, transition: Transition) -> None:
     """Raise ``WorkflowError('forbidden')`` unless ``actor`` may perform ``transition`` on ``request``."""
     if not transition.allows(actor.kind):
-        raise WorkflowError("forbidden", f"“{transition.label}” is not an action for a {actor.kind.label.lower()}.")
+        raise WorkflowError("forbidden", gettext("“%(action)s” is not an action for a %(actor)s.") % {
+            "action": transition.label, "actor": str(actor.kind.label).lower()})
     if actor.kind == ActorKind.STAFF:
         permission = request.workflow.staff_permission
         user = actor.user
         if user is None or not user.is_active or (permission and not user.has_perm(permission)):
-            raise WorkflowError("forbidden", "Your account may not work this queue.")
+            raise WorkflowError("forbidden", gettext("Your account may not work this queue."))
         profile = getattr(user, "staff_profile", None)
         if not user.is_superuser and (profile is None or profile.library_id != request.library_id):
-            raise WorkflowError("forbidden", "This request belongs to another library.")
+            raise WorkflowError("forbidden", gettext("This request belongs to another library."))
     elif actor.kind == ActorKind.PATRON:
         if actor.user is None or request.role != Role.BORROWING or request.patron_id != actor.user.pk:
-            raise WorkflowError("forbidden", "This is not your request.")
+            raise WorkflowError("forbidden", gettext("This is not your request."))
     elif actor.kind == ActorKind.PARTNER:
         if actor.library is None or request.partner_id != actor.library.pk:
-            raise WorkflowError("forbidden", "This request is not between your library and ours.")
+            raise WorkflowError("forbidden", gettext("This request is not between your library and ours."))
 
 
 def changed_meanwhile(request: IllRequest) -> WorkflowError:
     """The refusal of an action asked by someone who saw ``request`` in another status than it is in now."""
-    return WorkflowError("conflict", f"Request {request.number} changed meanwhile: it is now "
-                                     f"“{request.status_label}”. Reload it and try again.", status=request.status)
+    return WorkflowError("conflict", gettext("Request %(number)s changed meanwhile: it is now “%(status)s”. Reload "
+                                             "it and try again.") % {"number": request.number,
+                                                                     "status": request.status_label},
+                         status=request.status)
 
 
 def available_actions(*, request: IllRequest, actor: Actor) -> list[Transition]:
@@ -110,7 +114,8 @@ def perform(
         if locked.status not in transition.sources:
             raise WorkflowError(
                 "not_allowed",
-                f"“{transition.label}” is not possible while the request is “{locked.status_label}”.",
+                gettext("“%(action)s” is not possible while the request is “%(status)s”.") % {
+                    "action": transition.label, "status": locked.status_label},
                 status=locked.status,
             )
         check_actor(request=locked, actor=actor, transition=transition)
@@ -121,7 +126,8 @@ def perform(
             if reason:
                 raise WorkflowError("guard_failed", reason)
         if transition.needs_note and not note.strip():
-            raise WorkflowError("invalid", f"“{transition.label}” needs a note saying why.")
+            raise WorkflowError("invalid", gettext("“%(action)s” needs a note saying why.")
+                                % {"action": transition.label})
 
         changed: set[str] = set()
         for effect in transition.effects:
@@ -208,9 +214,9 @@ def add_note(*, request: IllRequest, text: str, visibility: str = NoteVisibility
              author=None, author_library: Library | None = None) -> Note:
     text = (text or "").strip()
     if not text:
-        raise WorkflowError("invalid", "A note cannot be empty.")
+        raise WorkflowError("invalid", gettext("A note cannot be empty."))
     if visibility == NoteVisibility.PATRON and request.role != Role.BORROWING:
-        raise WorkflowError("invalid", "Only borrowing requests have a patron to write to.")
+        raise WorkflowError("invalid", gettext("Only borrowing requests have a patron to write to."))
     return Note.objects.create(request=request, text=text, visibility=visibility, author=author,
                                author_library=author_library)
 

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from requests_app.models import CopyrightCompliance, EventSource, IllRequest, Library, RequestFormat
 from requests_app.policies import policy_for
@@ -138,9 +139,9 @@ def clear_copyright(*, request: IllRequest, actor: Actor, fee: Decimal | None = 
     """
     exception_note = (exception_note or "").strip()
     if fee is None and not exception_note:
-        raise WorkflowError("invalid", "Record the clearance fee paid or the exception that applies.")
+        raise WorkflowError("invalid", gettext("Record the clearance fee paid or the exception that applies."))
     if fee is not None and fee < 0:
-        raise WorkflowError("invalid", "A clearance fee cannot be negative.")
+        raise WorkflowError("invalid", gettext("A clearance fee cannot be negative."))
     data = {"clearance_fee": fee, "currency": (currency or request.library.currency).upper()[:3],
             "exception_note": exception_note}
     note = f"Clearance fee {fee} {data['currency']}" if fee is not None else f"Exception: {exception_note}"

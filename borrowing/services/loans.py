@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import TextChoices
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from requests_app.models import EventSource, IllRequest, Library, Role
 from requests_app.services import perform
@@ -22,10 +24,10 @@ from ..states import BorrowingStatus as S
 
 
 class ScanMode(TextChoices):
-    RECEIVE = "receive", "Receive from lender (and notify the patron)"
-    CHECK_OUT = "check_out", "Check out to patron"
-    CHECK_IN = "check_in", "Check in from patron"
-    RETURN_SHIP = "return_ship", "Ship back to lender"
+    RECEIVE = "receive", _("Receive from lender (and notify the patron)")
+    CHECK_OUT = "check_out", _("Check out to patron")
+    CHECK_IN = "check_in", _("Check in from patron")
+    RETURN_SHIP = "return_ship", _("Ship back to lender")
 
 
 @dataclass(frozen=True)
@@ -54,21 +56,21 @@ def scan(*, library: Library, code: str, mode: str, actor: Actor) -> Outcome:
     Never raises for a bad scan: the outcome says what went wrong.
     """
     if mode not in ScanMode.values:
-        return Outcome(code, False, "Choose what the scanner does.")
+        return Outcome(code, False, gettext("Choose what the scanner does."))
     pk = parse_request_number(code)
     # The result names the patron and the due dates (the desk hands the item over or shelves it for them).
     request = (IllRequest.objects.filter(pk=pk, library=library, role=Role.BORROWING)
                .select_related("library", "partner", "pickup_location", "patron__patron_profile").first()
                if pk is not None else None)
     if request is None:
-        return Outcome(code.strip(), False, f"No borrowing request {code.strip()!r} here.")
+        return Outcome(code.strip(), False, gettext("No borrowing request “%(code)s” here.") % {"code": code.strip()})
     try:
         perform(request=request, action=mode, actor=actor, source=EventSource.WEB)
         if mode == ScanMode.RECEIVE and request.status == S.RECEIVED and not request.is_copy_format:
             perform(request=request, action="notify_patron", actor=actor, source=EventSource.WEB)
     except WorkflowError as exc:
         return Outcome(request.number, False, exc.message, request)
-    return Outcome(request.number, True, f"now “{request.status_label}”", request)
+    return Outcome(request.number, True, gettext("now “%(status)s”") % {"status": request.status_label}, request)
 
 
 def return_ship(*, request: IllRequest, actor: Actor, carrier: str = "", tracking_number: str = "",
@@ -102,12 +104,14 @@ def perform_bulk(*, library: Library, request_ids: list[int], action: str, actor
     for pk in dict.fromkeys(request_ids):
         request = found.get(pk)
         if request is None:
-            outcomes.append(Outcome(f"B{pk}", False, "Not one of this library's borrowing requests."))
+            outcomes.append(Outcome(f"B{pk}", False, gettext("Not one of this library's borrowing requests.")))
             continue
         try:
             perform(request=request, action=action, actor=actor, source=EventSource.WEB, note=note)
         except WorkflowError as exc:
             outcomes.append(Outcome(request.number, False, exc.message, request))
         else:
-            outcomes.append(Outcome(request.number, True, f"now “{request.status_label}”", request))
+            now = gettext("now “%(status)s”") % {"status": request.status_label}
+            outcomes.append(Outcome(request.number, True, now,
+                                    request))
     return outcomes

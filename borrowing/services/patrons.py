@@ -170,14 +170,16 @@ def submit_for_patron(*, staff, library: Library, patron, channel: str, copyrigh
     """
     profile = getattr(patron, "patron_profile", None)
     if profile is None or profile.library_id != library.pk:
-        raise ValidationError(f"This patron is not registered with {library.name}.", code="other_library")
+        raise ValidationError(gettext("This patron is not registered with %(library)s.") % {"library": library.name},
+                              code="other_library")
     if channel not in RequestChannel.values:
-        raise ValidationError({"channel": "Choose how the request came in."}, code="invalid_channel")
+        raise ValidationError({"channel": gettext("Choose how the request came in.")}, code="invalid_channel")
     data: dict[str, Any] = {"for_patron": True, "channel": channel}
     if citation.get("format") in COPY_FORMATS:
         if copyright_received not in CopyrightAcceptance.values:
-            raise ValidationError({"copyright_received": "Copies can only be requested once the patron has "
-                                                         "accepted the copyright warning: record how they did."},
+            raise ValidationError({"copyright_received": gettext("Copies can only be requested once the patron has "
+                                                                 "accepted the copyright warning: record how they "
+                                                                 "did.")},
                                   code="copyright_not_accepted")
         data["copyright_accepted"] = copyright_received
     return submit_patron_request(patron=patron, actor=Actor.staff(staff), source=EventSource.WEB, note=note,

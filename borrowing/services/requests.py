@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 from requests_app.actors import ActorKind
 from requests_app.identity.verification import patron_refusal
@@ -41,8 +42,9 @@ def request_refusal(*, patron, staff: bool = False) -> ValidationError | None:
     """
     profile = getattr(patron, "patron_profile", None)
     if profile is None:
-        return ValidationError("This account is not registered as a patron of the library." if staff else
-                               "Only patrons registered with the library can request items.", code="not_a_patron")
+        return ValidationError(gettext("This account is not registered as a patron of the library.") if staff else
+                               gettext("Only patrons registered with the library can request items."),
+                               code="not_a_patron")
     refusal = patron_refusal(profile, staff=staff)
     if refusal is not None:
         return refusal
@@ -50,10 +52,11 @@ def request_refusal(*, patron, staff: bool = False) -> ValidationError | None:
     limit = active_request_limit(profile)
     if active >= limit:
         return ValidationError(
-            ("The patron has %(active)d active requests, the most allowed is %(limit)d: "
-             "a new one can be made once some are completed." if staff else
-             "You have %(active)d active requests, the most allowed is %(limit)d. "
-             "Please wait until some are completed."), code="over_limit", params={"active": active, "limit": limit},
+            (gettext("The patron has %(active)d active requests, the most allowed is %(limit)d: "
+                     "a new one can be made once some are completed.") if staff else
+             gettext("You have %(active)d active requests, the most allowed is %(limit)d. "
+                     "Please wait until some are completed.")), code="over_limit",
+            params={"active": active, "limit": limit},
         )
     return None
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from requests_app.citation_lookup import complete_citation
 from requests_app.models import Event, EventSource, IllRequest, NoteVisibility, Role
@@ -35,8 +36,8 @@ def update_citation(*, request: IllRequest, actor: Actor, changes: dict[str, Any
     with transaction.atomic():
         locked = IllRequest.objects.select_for_update(of=("self",)).select_related("library").get(pk=request.pk)
         if locked.role != Role.BORROWING or locked.status not in EDITABLE_STATES:
-            raise WorkflowError("not_allowed", "The citation can be corrected only while the request is in review "
-                                               "or sourcing.", status=locked.status)
+            raise WorkflowError("not_allowed", gettext("The citation can be corrected only while the request is in "
+                                                       "review or sourcing."), status=locked.status)
         check_actor(request=locked, actor=actor, transition=locked.workflow.transition("verify"))
         before = {name: getattr(locked, name) for name in changes}
         for name, value in changes.items():

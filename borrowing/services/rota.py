@@ -19,6 +19,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from requests_app.actors import ActorKind
 from requests_app.directory.holdings import HoldingsLookup, PartnerHolding, find_holdings
@@ -35,6 +36,14 @@ from ..states import BorrowingStatus as S
 #: Lender answers that count as filled and as unfilled for the fill rate.
 FILLED_ACTIONS = ("lender_shipped", "lender_delivered_copy", "lender_shipped_anyway")
 UNFILLED_ACTIONS = ("lender_unfilled",)
+
+
+#: Each format in the plural, as the rota's reasons name it (“fill rate 80% (4 of 5) for books”).
+FORMAT_PLURALS = {
+    RequestFormat.BOOK: gettext_lazy("books"), RequestFormat.ARTICLE: gettext_lazy("journal articles"),
+    RequestFormat.CHAPTER: gettext_lazy("book chapters"), RequestFormat.THESIS: gettext_lazy("theses or dissertations"),
+    RequestFormat.CONFERENCE: gettext_lazy("conference papers"), RequestFormat.OTHER: gettext_lazy("other items"),
+}
 
 
 def auto_advance_days(library: Library | None = None) -> int:
@@ -96,41 +105,50 @@ class Candidate:
         parts: list[tuple[float, str]] = []
         if self.holdings_known and self.holding is not None:
             h = self.holding
-            where = ", ".join(p for p in (h.call_number, h.location) if p) or "no call number given"
+            # The sentences are kept on the entry in the language of whoever built the rota (the site's for a job).
+            where = ", ".join(p for p in (h.call_number, h.location) if p) or gettext("no call number given")
+            said = {"where": where, "source": h.source}
             if h.available is True:
-                parts.append((AVAILABLE_POINTS, f"holds it ({where}), available, says {h.source}"))
+                parts.append((AVAILABLE_POINTS, gettext("holds it (%(where)s), available, says %(source)s") % said))
             elif h.available is None:
-                parts.append((AVAILABILITY_UNKNOWN_POINTS, f"holds it ({where}), availability not said, "
-                                                           f"says {h.source}"))
+                parts.append((AVAILABILITY_UNKNOWN_POINTS,
+                              gettext("holds it (%(where)s), availability not said, says %(source)s") % said))
             else:
-                parts.append((0.0, f"holds it ({where}) but {h.status or 'not available'}, says {h.source}"))
+                parts.append((0.0, gettext("holds it (%(where)s) but %(status)s, says %(source)s")
+                              % {**said, "status": h.status or gettext("not available")}))
         else:
-            parts.append((0.0, "holdings unknown: in the rota because its policy lends this format"))
+            parts.append((0.0, gettext("holdings unknown: in the rota because its policy lends this format")))
         if self.reciprocal:
-            parts.append((RECIPROCITY_POINTS, "reciprocal: lends to us without fees"))
+            parts.append((RECIPROCITY_POINTS, gettext("reciprocal: lends to us without fees")))
         reference = max_cost if max_cost is not None else dearest
         cost = COST_POINTS if not self.fee else (
             COST_POINTS * max(0.0, 1 - float(self.fee) / float(reference)) if reference else 0.0)
-        against = f"the patron's maximum {max_cost}" if max_cost is not None else f"the dearest {dearest}"
-        parts.append((cost, "no fee" if not self.fee else f"fee {self.fee} against {against}"))
+        against = (gettext("the patron's maximum %(cost)s") % {"cost": max_cost} if max_cost is not None
+                   else gettext("the dearest %(cost)s") % {"cost": dearest})
+        parts.append((cost, gettext("no fee") if not self.fee
+                      else gettext("fee %(fee)s against %(against)s") % {"fee": self.fee, "against": against}))
         rate = self.fill_rate
+        kind = {"format": format_label}
         if rate is None:
             parts.append((FILL_RATE_POINTS * NO_HISTORY_FILL_RATE,
-                          f"no answers yet for {format_label}: an even chance"))
+                          gettext("no answers yet for %(format)s: an even chance") % kind))
         else:
-            parts.append((FILL_RATE_POINTS * rate, f"fill rate {rate:.0%} ({self.filled} of "
-                                                   f"{self.filled + self.unfilled}) for {format_label}"))
+            parts.append((FILL_RATE_POINTS * rate, gettext("fill rate %(rate)s (%(filled)s of %(answered)s) for "
+                                                           "%(format)s") % {
+                **kind, "rate": f"{rate:.0%}", "filled": self.filled, "answered": self.filled + self.unfilled}))
         days = self.turnaround_days
         if days is None:
-            parts.append((TURNAROUND_POINTS / 2, f"no turnaround measured for {format_label}"))
+            parts.append((TURNAROUND_POINTS / 2, gettext("no turnaround measured for %(format)s") % kind))
         else:
             parts.append((TURNAROUND_POINTS * max(0.0, 1 - days / TURNAROUND_HORIZON_DAYS),
-                          f"median turnaround {days:.1f} days for {format_label}"))
+                          gettext("median turnaround %(days)s days for %(format)s") % {**kind, "days": f"{days:.1f}"}))
         if home_country and self.lender.country.upper() == home_country.upper():
-            parts.append((COUNTRY_POINTS, f"in our country ({home_country.upper()})"))
+            parts.append((COUNTRY_POINTS, gettext("in our country (%(country)s)") % {"country": home_country.upper()}))
         if self.open_requests:
             parts.append((-LOAD_POINTS * self.open_requests / (self.open_requests + LOAD_HALF),
-                          f"{self.open_requests} of our requests open with it (load-levelling)"))
+                          ngettext("%(count)s of our requests open with it (load-levelling)",
+                                   "%(count)s of our requests open with it (load-levelling)", self.open_requests)
+                          % {"count": self.open_requests}))
         self.score = round(sum(points for points, _ in parts), 2)
         self.reasons = [f"{text}: {_points(points)}" for points, text in parts]
 
@@ -197,8 +215,7 @@ def lender_candidates(request: IllRequest, lookup: HoldingsLookup | None = None)
         for lender in lenders
     ]
     dearest = max((c.fee for c in candidates), default=Decimal("0"))
-    label = RequestFormat(request.format).label.lower() + "s" if request.format in RequestFormat.values \
-        else "this format"
+    label = str(FORMAT_PLURALS.get(request.format) or gettext("this format"))
     for candidate in candidates:
         candidate.rank(max_cost=request.max_cost, dearest=dearest, home_country=own.country, format_label=label)
     return sorted(candidates, key=Candidate.sort_key)
@@ -230,7 +247,7 @@ def build_rota(*, request: IllRequest, limit: int | None = None, lookup: Holding
     a request that is not a borrowing request.
     """
     if request.role != Role.BORROWING:
-        raise WorkflowError("invalid", "Only borrowing requests have a rota.")
+        raise WorkflowError("invalid", gettext("Only borrowing requests have a rota."))
     if lookup is None:
         lookup = find_item(request)
     return _store_rota(request=request, limit=limit, lookup=lookup)
@@ -285,7 +302,8 @@ def send_to_next_lender(*, request: IllRequest, actor: Actor, source: str = Even
         locked = IllRequest.objects.select_for_update().filter(pk=request.pk, status=S.SOURCING).first()
         if locked is None:
             current = IllRequest.objects.get(pk=request.pk)
-            raise WorkflowError("conflict", f"Request {current.number} is no longer being sourced.",
+            raise WorkflowError("conflict", gettext("Request %(number)s is no longer being sourced.")
+                                % {"number": current.number},
                                 status=current.status)
         entry = next_entry(locked)
         if entry is None:
@@ -407,9 +425,9 @@ def advance_silent_lenders(*, now: dt.datetime | None = None) -> int:
 def _pending(request: IllRequest, entry_id: int) -> RotaEntry:
     entry = RotaEntry.objects.filter(request=request, pk=entry_id).first()
     if entry is None:
-        raise WorkflowError("invalid", "No such rota entry.")
+        raise WorkflowError("invalid", gettext("No such rota entry."))
     if entry.status in ROTA_CLOSED or entry.status == RotaStatus.SENT:
-        raise WorkflowError("invalid", "That lender already had its turn; it cannot be changed.")
+        raise WorkflowError("invalid", gettext("That lender already had its turn; it cannot be changed."))
     return entry
 
 
@@ -419,7 +437,7 @@ def reorder_rota(*, request: IllRequest, entry_ids: list[int]) -> list[RotaEntry
     IllRequest.objects.select_for_update().filter(pk=request.pk).first()
     pending = {e.pk: e for e in RotaEntry.objects.filter(request=request, status=RotaStatus.PENDING)}
     if set(entry_ids) != set(pending):
-        raise WorkflowError("conflict", "The rota changed meanwhile; reload it and try again.")
+        raise WorkflowError("conflict", gettext("The rota changed meanwhile; reload it and try again."))
     start = (RotaEntry.objects.filter(request=request).exclude(status=RotaStatus.PENDING)
              .aggregate(m=Max("position"))["m"] or 0) + 1
     # Move them out of the way first: positions are unique per request.
@@ -452,11 +470,12 @@ def remove_entry(*, request: IllRequest, entry_id: int) -> None:
 def add_lender(*, request: IllRequest, lender: Library) -> RotaEntry:
     """Append ``lender`` to the rota (staff's choice: the directory filters do not apply)."""
     if lender.pk == request.library_id:
-        raise WorkflowError("invalid", "A library cannot borrow from itself.")
+        raise WorkflowError("invalid", gettext("A library cannot borrow from itself."))
     if not lender.active:
-        raise WorkflowError("invalid", f"{lender.symbol} is not an active library.")
+        raise WorkflowError("invalid", gettext("%(symbol)s is not an active library.") % {"symbol": lender.symbol})
     IllRequest.objects.select_for_update().filter(pk=request.pk).first()
     if RotaEntry.objects.filter(request=request, lender=lender, status=RotaStatus.PENDING).exists():
-        raise WorkflowError("invalid", f"{lender.symbol} is already waiting in the rota.")
+        raise WorkflowError("invalid", gettext("%(symbol)s is already waiting in the rota.")
+                            % {"symbol": lender.symbol})
     position = (RotaEntry.objects.filter(request=request).aggregate(m=Max("position"))["m"] or 0) + 1
     return RotaEntry.objects.create(request=request, lender=lender, position=position)

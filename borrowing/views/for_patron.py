@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from requests_app import privacy
 from requests_app.models import Library, PatronRecordAccess, RequestFormat
@@ -42,8 +43,8 @@ def _unknown_patron(request: HttpRequest, library: Library, patron_id: int) -> H
             "library": library,
             "form": PatronSearchForm(),
             "patrons": None,
-            "error": f"No patron of {library.name} has the number {patron_id}. Find the patron by name, "
-            "e-mail or card barcode.",
+            "error": gettext("No patron of %(library)s has the number %(number)s. Find the patron by name, "
+                             "e-mail or card barcode.") % {"library": library.name, "number": patron_id},
         },
         status=404,
     )
@@ -135,8 +136,8 @@ def request_form(request: HttpRequest, patron_id: int, format: str) -> HttpRespo
                 _add_service_errors(form, exc)
             else:
                 messages.success(
-                    request, f"Request {created.number} was made for {patron.get_full_name() or patron.get_username()}."
-                )
+                    request, gettext("Request %(number)s was made for %(patron)s.")
+                    % {"number": created.number, "patron": patron.get_full_name() or patron.get_username()})
                 return redirect(NS + ":request", pk=created.pk)
     else:
         form = StaffRequestForm(format=format, profile=profile)

@@ -33,7 +33,7 @@ from requests_app.workflow import Actor, WorkflowError
 
 from .. import pdf, selectors
 from ..filters import COLUMNS, BorrowingQueueFilter
-from ..forms import AddLenderForm, CitationForm, NoteForm, ScanForm, StaffNoteForm
+from ..forms import CITATION_LABELS, AddLenderForm, CitationForm, NoteForm, ScanForm, StaffNoteForm
 from ..services import copyright as copyright_services
 from ..services import loans, purchasing, review, rota
 from ..states import (
@@ -55,7 +55,7 @@ NS = "borrowing_staff"
 def _library(request: HttpRequest) -> Library:
     """The member library whose borrowing queue this user works; 403 otherwise."""
     return member_library(request.user, WORKFLOW.staff_permission,
-                          "This page is for the borrowing desk, and your account has no borrowing role.")
+                          gettext("This page is for the borrowing desk, and your account has no borrowing role."))
 
 
 def _actor(request: HttpRequest) -> Actor:
@@ -147,7 +147,8 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
                          % {"action": label, "count": len(done), "numbers": ", ".join(o.number for o in done)})
     for outcome in outcomes:
         if not outcome.ok:
-            messages.error(request, f"{outcome.number}: {outcome.message}")
+            messages.error(request, gettext("%(number)s: %(message)s") % {"number": outcome.number,
+                                                                          "message": outcome.message})
     return redirect(back)
 
 
@@ -178,7 +179,7 @@ def scan(request: HttpRequest) -> HttpResponse:
     printable = {loans.ScanMode.RECEIVE: "book-bands", loans.ScanMode.CHECK_IN: "return-labels"}
     kind = printable.get(mode) if outcome is not None and outcome.ok and not outcome.request.is_copy_format else None
     result = {"outcome": outcome, "print_url": f"{reverse(NS + ':' + kind)}?ids={outcome.request.pk}" if kind else "",
-              "print_label": "Book band (PDF)" if kind == "book-bands" else "Return label (PDF)"}
+              "print_label": gettext("Book band (PDF)") if kind == "book-bands" else gettext("Return label (PDF)")}
     if request.htmx and outcome is not None:
         return render(request, "borrowing/staff/_scan_result.html", result)
     return render(request, "borrowing/staff/scan.html", {"form": form, "library": library, **result})
@@ -301,7 +302,8 @@ def complete_citation(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         _, changed, warnings = review.complete_from_identifiers(request=ill_request, actor=_actor(request))
     except ValidationError as exc:
-        messages.error(request, "Nothing was saved: " + " ".join(m for ms in exc.message_dict.values() for m in ms))
+        messages.error(request, gettext("Nothing was saved: %(errors)s") % {
+            "errors": " ".join(m for ms in exc.message_dict.values() for m in ms)})
         return _back(pk)
     except WorkflowError as exc:
         messages.error(request, exc.message)
@@ -309,11 +311,15 @@ def complete_citation(request: HttpRequest, pk: int) -> HttpResponse:
     for warning in warnings:
         messages.warning(request, warning)
     if changed:
-        messages.success(request, f"{ill_request.number}: filled in from its identifier: " + "; ".join(
-            f"{IllRequest._meta.get_field(name).verbose_name} “{new}”" + (f" (was “{old}”)" if old else "")
-            for name, (old, new) in changed.items()) + ".")
+        filled = "; ".join(
+            (gettext("%(field)s “%(new)s” (was “%(old)s”)") if old else gettext("%(field)s “%(new)s”"))
+            % {"field": CITATION_LABELS.get(name, name), "new": new, "old": old}
+            for name, (old, new) in changed.items())
+        messages.success(request, gettext("%(number)s: filled in from its identifier: %(fields)s.")
+                         % {"number": ill_request.number, "fields": filled})
     elif not warnings:
-        messages.info(request, f"{ill_request.number}: its identifier gave nothing the citation lacks.")
+        messages.info(request, gettext("%(number)s: its identifier gave nothing the citation lacks.")
+                      % {"number": ill_request.number})
     return _back(pk)
 
 
@@ -336,8 +342,8 @@ def edit_citation(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, exc.message)
             return _back(pk)
         else:
-            messages.success(request, f"{ill_request.number}: citation saved"
-                                      + (" and verified." if "verify" in request.POST else "."))
+            messages.success(request, (gettext("%(number)s: citation saved and verified.") if "verify" in request.POST
+                                       else gettext("%(number)s: citation saved.")) % {"number": ill_request.number})
             return _back(pk)
     return _page_again(request, library, pk, citation_form=form)
 
@@ -349,7 +355,8 @@ def add_note(request: HttpRequest, pk: int) -> HttpResponse:
     ill_request = _own_request(library, pk)
     form = StaffNoteForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "A note cannot be empty." if "text" in form.errors else "Choose who the note is for.")
+        messages.error(request, gettext("A note cannot be empty.") if "text" in form.errors
+                       else gettext("Choose who the note is for."))
         return _back(pk)
     try:
         note = messaging.write_note(request=ill_request, text=form.cleaned_data["text"],
@@ -390,21 +397,31 @@ def rota_change(request: HttpRequest, pk: int, change: str) -> HttpResponse:
 
     def built(result) -> str:
         entries, lookup = result
-        text = f"Rota built: {len([e for e in entries if e.is_pending])} lender(s) waiting."
+        waiting = len([e for e in entries if e.is_pending])
+        parts = [ngettext("Rota built: %(count)d lender waiting.", "Rota built: %(count)d lenders waiting.", waiting)
+                 % {"count": waiting}]
         if lookup.answered or lookup.unknown:
             held = len([e for e in entries if e.is_pending and e.holdings_known])
-            text += (f" Catalogues asked: {len(lookup.answered) + len(lookup.unknown)}; "
-                     + (f"{held} lender(s) hold it." if held else "no lender known to hold it."))
+            asked = len(lookup.answered) + len(lookup.unknown)
+            parts.append((ngettext("Catalogues asked: %(asked)d; %(held)d lender holds it.",
+                                   "Catalogues asked: %(asked)d; %(held)d lenders hold it.", held) if held
+                          else gettext("Catalogues asked: %(asked)d; no lender known to hold it."))
+                         % {"asked": asked, "held": held})
         if lookup.unknown:
-            text += " Did not answer: " + "; ".join(f"{symbol} ({why})" for symbol, why in lookup.unknown.items())
+            parts.append(gettext("Did not answer: %(libraries)s") % {"libraries": "; ".join(
+                f"{symbol} ({why})" for symbol, why in lookup.unknown.items())})
         if lookup.unmatched_codes:
-            text += " Holders not in the directory: " + ", ".join(lookup.unmatched_codes[:10]) + "."
-        return text
+            parts.append(gettext("Holders not in the directory: %(codes)s.")
+                         % {"codes": ", ".join(lookup.unmatched_codes[:10])})
+        return " ".join(parts)
 
     def sent(_) -> str:
         ill_request.refresh_from_db()
-        return (f"{ill_request.number}: now “{ill_request.status_label}”"
-                + (f" with {ill_request.partner.symbol}." if ill_request.partner else "."))
+        if ill_request.partner:
+            return gettext("%(number)s: now “%(status)s” with %(lender)s.") % {
+                "number": ill_request.number, "status": ill_request.status_label, "lender": ill_request.partner.symbol}
+        return gettext("%(number)s: now “%(status)s”.") % {"number": ill_request.number,
+                                                           "status": ill_request.status_label}
 
     changes = {
         "build": (build, built),

@@ -12,6 +12,8 @@ from decimal import Decimal
 
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from requests_app.conditions import LoanCondition, offered_cost
 from requests_app.models import EventSource, IllRequest
@@ -27,20 +29,20 @@ from .availability import partner_rule, partner_rule_warnings
 class UnfilledReason(models.TextChoices):
     """ISO 18626 ``reasonUnfilled`` codes (open list) a partner's system understands."""
 
-    NOT_HELD = "NotHeld", "Not held"
-    NOT_ON_SHELF = "NotOnShelf", "Not on shelf"
-    ON_LOAN = "OnLoan", "In use / on loan"
-    NON_CIRCULATING = "NonCirculating", "Non-circulating"
-    LOST = "Lost", "Lost"
-    NOT_FOUND_AS_CITED = "NotFoundAsCited", "Not found as cited"
-    POLICY_PROBLEM = "PolicyProblem", "Policy problem"
-    IN_PROCESS = "InProcess", "In process (try again later)"
+    NOT_HELD = "NotHeld", _("Not held")
+    NOT_ON_SHELF = "NotOnShelf", _("Not on shelf")
+    ON_LOAN = "OnLoan", _("In use / on loan")
+    NON_CIRCULATING = "NonCirculating", _("Non-circulating")
+    LOST = "Lost", _("Lost")
+    NOT_FOUND_AS_CITED = "NotFoundAsCited", _("Not found as cited")
+    POLICY_PROBLEM = "PolicyProblem", _("Policy problem")
+    IN_PROCESS = "InProcess", _("In process (try again later)")
 
 
 class ShippingMethod(models.TextChoices):
-    MAIL = "Mail", "Mail"
-    COURIER = "Courier", "Courier"
-    IN_NETWORK = "InNetworkDelivery", "In-network delivery"
+    MAIL = "Mail", _("Mail")
+    COURIER = "Courier", _("Courier")
+    IN_NETWORK = "InNetworkDelivery", _("In-network delivery")
 
 
 def will_supply(*, request: IllRequest, actor: Actor, note: str = "") -> IllRequest:
@@ -60,7 +62,7 @@ def offer_conditions(*, request: IllRequest, actor: Actor, conditions: list[str]
     codes = [c for c in dict.fromkeys(conditions or []) if c]
     unknown = [c for c in codes if c not in LoanCondition.values]
     if unknown:
-        raise WorkflowError("invalid", f"Unknown condition {', '.join(unknown)}.")
+        raise WorkflowError("invalid", gettext("Unknown condition %(codes)s.") % {"codes": ", ".join(unknown)})
     data: dict = {}
     if fee_amount not in (None, ""):
         try:
@@ -70,11 +72,11 @@ def offer_conditions(*, request: IllRequest, actor: Actor, conditions: list[str]
         if LoanCondition.COST not in codes:
             codes.append(LoanCondition.COST)
     elif LoanCondition.COST in codes:
-        raise WorkflowError("invalid", "A fee applies: give its amount.", field="fee_amount")
+        raise WorkflowError("invalid", gettext("A fee applies: give its amount."), field="fee_amount")
     if not codes:
-        raise WorkflowError("invalid", "Choose at least one condition.")
+        raise WorkflowError("invalid", gettext("Choose at least one condition."))
     if not (note or "").strip():
-        raise WorkflowError("invalid", "Conditions need a note for the borrower.")
+        raise WorkflowError("invalid", gettext("Conditions need a note for the borrower."))
     labels = ", ".join(codes)
     return perform(request=request, action="offer_conditions", actor=actor, note=f"{labels}: {note.strip()}",
                    data={"loan_conditions": codes, **data}, source=source)
@@ -88,9 +90,10 @@ def unfill(*, request: IllRequest, actor: Actor, reason: str, note: str = "",
     note (which the partner receives) names the date.
     """
     if reason not in UnfilledReason.values:
-        raise WorkflowError("invalid", f"Choose a reason ({', '.join(UnfilledReason.values)}).")
+        raise WorkflowError("invalid", gettext("Choose a reason (%(reasons)s).")
+                            % {"reasons": ", ".join(UnfilledReason.values)})
     if retry_after is not None and retry_after <= timezone.localdate():
-        raise WorkflowError("invalid", "The retry date must be in the future.")
+        raise WorkflowError("invalid", gettext("The retry date must be in the future."))
     text = (note or "").strip()
     data: dict = {"reason_unfilled": reason}
     if retry_after is not None:
@@ -109,9 +112,10 @@ def ship(*, request: IllRequest, actor: Actor, shipping_method: str = ShippingMe
          note: str = "", source: str = EventSource.WEB) -> IllRequest:
     """Ship a loan: due date per our loan period unless given; the Loaned message carries method and tracking."""
     if shipping_method not in ShippingMethod.values:
-        raise WorkflowError("invalid", f"Choose a shipping method ({', '.join(ShippingMethod.labels)}).")
+        raise WorkflowError("invalid", gettext("Choose a shipping method (%(methods)s).") % {
+            "methods": ", ".join(str(label) for label in ShippingMethod.labels)})
     if due_date is not None and due_date <= timezone.localdate():
-        raise WorkflowError("invalid", "The due date must be in the future.")
+        raise WorkflowError("invalid", gettext("The due date must be in the future."))
     tracking_number, carrier = (tracking_number or "").strip()[:100], (carrier or "").strip()[:50]
     if not item_id:
         detail = LendingDetail.objects.filter(request=request).select_related("holding").first()
@@ -141,7 +145,7 @@ def answer_renewal(*, request: IllRequest, actor: Actor, grant: bool, due_date: 
                    note: str = "", source: str = EventSource.WEB) -> IllRequest:
     """Grant (with ``due_date``, or our loan period from the current due date) or refuse a renewal."""
     if grant and due_date is not None and request.due_date and due_date <= request.due_date:
-        raise WorkflowError("invalid", "A renewal must move the due date later.")
+        raise WorkflowError("invalid", gettext("A renewal must move the due date later."))
     data: dict = {"answer": "Y" if grant else "N"}
     if grant and due_date is not None:
         data["due_date"] = due_date.isoformat()
@@ -170,11 +174,13 @@ def find_by_barcode(*, library, barcode: str) -> IllRequest:
     text = (barcode or "").strip().upper()
     number = text[1:] if text.startswith("L") else text
     if not number.isdigit():
-        raise WorkflowError("invalid", f"“{barcode}” is not a lending request barcode (L followed by digits).")
+        raise WorkflowError("invalid", gettext("“%(barcode)s” is not a lending request barcode (L followed by digits).")
+                            % {"barcode": barcode})
     try:
         return IllRequest.objects.select_related("library", "partner").get(
             pk=int(number), library=library, role="lending")
     except IllRequest.DoesNotExist:
-        raise WorkflowError("invalid", f"No lending request {text} in our queues.") from None
+        raise WorkflowError("invalid", gettext("No lending request %(number)s in our queues.")
+                            % {"number": text}) from None
 
 

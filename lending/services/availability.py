@@ -10,6 +10,7 @@ import time
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from requests_app.catalogue import OwnedItem
 from requests_app.models import EventSource, IllRequest, Role, ServiceType
@@ -76,14 +77,16 @@ def partner_rule_warnings(request: IllRequest, rule: PartnerLendingRule | None) 
     partner, copy = request.partner, wants_copy(request)
     warnings: list[str] = []
     if copy and not rule.lends_copies:
-        warnings.append(f"Our rule for {partner.symbol}: we do not supply them copies.")
+        warnings.append(gettext("Our rule for %(partner)s: we do not supply them copies.")
+                        % {"partner": partner.symbol})
     if not copy and not rule.lends_loans:
-        warnings.append(f"Our rule for {partner.symbol}: we do not lend them returnables.")
+        warnings.append(gettext("Our rule for %(partner)s: we do not lend them returnables.")
+                        % {"partner": partner.symbol})
     if rule.block_unpaid_after_days is not None:
         warnings.extend(standing_warnings(library=request.library, partner=partner,
                                           overdue_days=rule.block_unpaid_after_days))
     if warnings and rule.note:
-        warnings.append(f"Note on {partner.symbol}: {rule.note}")
+        warnings.append(gettext("Note on %(partner)s: %(note)s") % {"partner": partner.symbol, "note": rule.note})
     return warnings
 
 
@@ -98,20 +101,20 @@ def policy_warnings(request: IllRequest, holding: Holding | None) -> list[str]:
     copy = wants_copy(request)
     rule = partner_rule(request)
     if partner is not None and not partner.active:
-        warnings.append(f"{partner.symbol} is an inactive partner.")
+        warnings.append(gettext("%(partner)s is an inactive partner.") % {"partner": partner.symbol})
     if copy and not library.lends_copies:
-        warnings.append("Our policy: we do not supply copies.")
+        warnings.append(gettext("Our policy: we do not supply copies."))
     if not copy and not library.lends_loans:
-        warnings.append("Our policy: we do not lend returnables.")
+        warnings.append(gettext("Our policy: we do not lend returnables."))
     warnings.extend(partner_rule_warnings(request, rule))
     if holding is not None:
         if not holding.lendable:
-            warnings.append("The holding is marked not lendable.")
+            warnings.append(gettext("The holding is marked not lendable."))
         if copy and not holding.copyable:
-            warnings.append("The holding may not be copied.")
+            warnings.append(gettext("The holding may not be copied."))
         if not copy and not holding.circulates:
-            warnings.append(f"The holding does not circulate ({holding.get_format_display()}, "
-                            f"{holding.location or 'no location'}).")
+            warnings.append(gettext("The holding does not circulate (%(format)s, %(location)s).") % {
+                "format": holding.get_format_display(), "location": holding.location or gettext("no location")})
     limit = library.max_loans_outstanding
     if rule is not None and rule.max_loans_outstanding is not None:
         limit = rule.max_loans_outstanding
@@ -119,7 +122,8 @@ def policy_warnings(request: IllRequest, holding: Holding | None) -> list[str]:
         out = IllRequest.objects.filter(library=library, partner=partner, role=Role.LENDING,
                                         status__in=ON_LOAN).count()
         if out >= limit:
-            warnings.append(f"{partner.symbol} already has {out} of our items on loan (our limit is {limit}).")
+            warnings.append(gettext("%(partner)s already has %(count)s of our items on loan (our limit is %(limit)s).")
+                            % {"partner": partner.symbol, "count": out, "limit": limit})
     return warnings
 
 

@@ -12,6 +12,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
@@ -34,20 +35,22 @@ def max_bytes() -> int:
 def validate_scan(upload) -> bytes:
     """The uploaded scan's bytes if it is a readable PDF within the size limit; else ``WorkflowError('invalid')``."""
     if upload is None:
-        raise WorkflowError("invalid", "Choose the scanned PDF to upload.")
+        raise WorkflowError("invalid", gettext("Choose the scanned PDF to upload."))
     limit = max_bytes()
     if upload.size > limit:
-        raise WorkflowError("invalid", f"The file is {upload.size / 1024 / 1024:.1f} MB; the limit is "
-                                       f"{limit / 1024 / 1024:.0f} MB.")
+        raise WorkflowError("invalid", gettext("The file is %(size)s MB; the limit is %(limit)s MB.") % {
+            "size": f"{upload.size / 1024 / 1024:.1f}", "limit": f"{limit / 1024 / 1024:.0f}"})
     data = upload.read()
     if not data.startswith(b"%PDF-"):
-        raise WorkflowError("invalid", "The file is not a PDF (whatever its name says). Scan to PDF and try again.")
+        raise WorkflowError("invalid", gettext("The file is not a PDF (whatever its name says). Scan to PDF and try "
+                                               "again."))
     try:
         pages = len(PdfReader(io.BytesIO(data)).pages)
     except (PdfReadError, ValueError, KeyError, TypeError) as exc:
-        raise WorkflowError("invalid", f"The PDF is damaged and cannot be opened ({exc}).") from exc
+        raise WorkflowError("invalid", gettext("The PDF is damaged and cannot be opened (%(error)s).")
+                            % {"error": exc}) from exc
     if pages == 0:
-        raise WorkflowError("invalid", "The PDF has no pages.")
+        raise WorkflowError("invalid", gettext("The PDF has no pages."))
     return data
 
 
@@ -101,7 +104,8 @@ def reissue_link(*, delivery: ElectronicDelivery, base_url: str) -> ElectronicDe
         locked = ElectronicDelivery.objects.select_for_update(of=("self",)).select_related(
             "request", "request__library", "request__partner").get(pk=delivery.pk)
         if locked.deleted_at is not None:
-            raise WorkflowError("invalid", "The file was deleted after its link expired; upload the scan again.")
+            raise WorkflowError("invalid", gettext("The file was deleted after its link expired; upload the scan "
+                                                   "again."))
         locked.token = _new_token()
         locked.expires_at, locked.max_downloads = _limits(locked.request.library)
         locked.download_count = 0

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from requests_app import identifiers
 from requests_app.models import Library
@@ -52,11 +53,12 @@ def start_import(*, library: Library, upload: UploadedFile, file_format: str, us
     Raises ``WorkflowError('invalid')`` for an unknown format, an empty or oversized file.
     """
     if file_format not in ImportFormat.values:
-        raise WorkflowError("invalid", "Choose CSV, MARC 21 or MARCXML.")
+        raise WorkflowError("invalid", gettext("Choose CSV, MARC 21 or MARCXML."))
     if not upload or not upload.size:
-        raise WorkflowError("invalid", "The file is empty.")
+        raise WorkflowError("invalid", gettext("The file is empty."))
     if upload.size > MAX_IMPORT_BYTES:
-        raise WorkflowError("invalid", f"The file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB.")
+        raise WorkflowError("invalid", gettext("The file is larger than %(limit)s MB.") % {
+            "limit": MAX_IMPORT_BYTES // (1024 * 1024)})
     job = HoldingsImport(library=library, uploaded_by=user, file_format=file_format,
                          original_name=(upload.name or "")[:255])
     job.file.save(f"{library.symbol}-{timezone.now():%Y%m%d%H%M%S}.{file_format}", upload, save=False)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext
+
 from requests_app.models import IllRequest, Library
 from requests_app.services import perform
 from requests_app.workflow import Actor, WorkflowError
@@ -28,7 +30,7 @@ def print_pull_slips(*, library: Library, request_ids: list[int], actor: Actor) 
     """
     requests = list(selectors.requests_for_printing(library=library, ids=request_ids))
     if not requests:
-        raise WorkflowError("invalid", "Select at least one of our lending requests to print.")
+        raise WorkflowError("invalid", gettext("Select at least one of our lending requests to print."))
     result = PrintResult(pdf=b"")
     for r in requests:
         if r.status != LendingStatus.NEW:
@@ -46,5 +48,5 @@ def print_pull_slips(*, library: Library, request_ids: list[int], actor: Actor) 
 def shipping_labels(*, library: Library, request_ids: list[int]) -> bytes:
     requests = list(selectors.requests_for_printing(library=library, ids=request_ids))
     if not requests:
-        raise WorkflowError("invalid", "Select at least one of our lending requests.")
+        raise WorkflowError("invalid", gettext("Select at least one of our lending requests."))
     return pdf.shipping_labels(requests)

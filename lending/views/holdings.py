@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 
 from requests_app.utilities.pagination import keyset_page
 from requests_app.workflow import WorkflowError
@@ -42,7 +43,7 @@ def import_holdings(request: HttpRequest) -> HttpResponse:
         except WorkflowError as exc:
             form.add_error("file", exc.message)
         else:
-            messages.success(request, "The file is uploaded; the import runs in the background.")
+            messages.success(request, gettext("The file is uploaded; the import runs in the background."))
             return redirect("lending:import", pk=job.pk)
     return render(request, "lending/import_form.html", {"form": form},
                   status=400 if request.method == "POST" else 200)

@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST
 
 from requests_app import action_lists, queue_columns, saved_views
@@ -97,9 +97,11 @@ def print_pull_slips(request: HttpRequest) -> HttpResponse:
         messages.error(request, exc.message)
         return redirect("lending:queue")
     for number, reason in result.failures:
-        messages.error(request, f"{number}: {reason}")
+        messages.error(request, gettext("%(number)s: %(message)s") % {"number": number, "message": reason})
     if result.printed:
-        messages.success(request, f"{len(result.printed)} request(s) now awaiting picking.")
+        messages.success(request, ngettext("%(count)d request now awaiting picking.",
+                                           "%(count)d requests now awaiting picking.", len(result.printed))
+                         % {"count": len(result.printed)})
     query = urlencode({"status": LendingStatus.AWAITING_PICKING, "printed": ",".join(str(i) for i in ids)})
     return redirect(f"{reverse('lending:queue')}?{query}")
 
@@ -152,10 +154,11 @@ def scan(request: HttpRequest) -> HttpResponse:
                 answers.ship(request=found, actor=actor, source=EventSource.WEB,
                              shipping_method=form.cleaned_data.get("shipping_method") or "Mail")
                 due = date_format(found.due_date, "SHORT_DATE_FORMAT")
-                messages.success(request, f"{found.number} shipped, due {due}.")
+                messages.success(request, gettext("%(number)s shipped, due %(date)s.")
+                                 % {"number": found.number, "date": due})
             else:
                 answers.check_in(request=found, actor=actor)
-                messages.success(request, f"{found.number} checked in: completed.")
+                messages.success(request, gettext("%(number)s checked in: completed.") % {"number": found.number})
         except WorkflowError as exc:
             messages.error(request, exc.message)
         return redirect(f"{reverse('lending:scan')}?action={form.cleaned_data['action']}")

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from requests_app import desk_views, messaging
@@ -21,6 +22,7 @@ from .. import selectors
 from ..forms import NoteForm, StaffNoteForm
 from ..models import ElectronicDelivery
 from ..services import edelivery
+from ..services.answers import ShippingMethod
 from ..workflow import WORKFLOW
 from . import lending_library
 
@@ -35,9 +37,15 @@ def _detail_page(request: HttpRequest, ill_request: IllRequest, *, bound: dict[s
         live = live_item(library=ill_request.library, barcode=holding.barcode)
     return render(request, "lending/request_detail.html", {
         "ill_request": ill_request, "actions": DESK.actions(ill_request, transitions, bound),
-        **extras, "live_item": live,
+        **extras, "live_item": live, "shipping_method": _shipping_method(extras.get("detail")),
         "thread": messaging.thread(ill_request), "note_form": note_form or StaffNoteForm(),
     }, status=status)
+
+
+def _shipping_method(detail) -> str:
+    """How we shipped, in words (an ISO 18626 code outside our list as it is)."""
+    code = getattr(detail, "shipping_method", "") or ""
+    return str(dict(ShippingMethod.choices).get(code, code))
 
 
 @login_required
@@ -110,4 +118,4 @@ def reissue_delivery(request: HttpRequest, pk: int, delivery_id: int) -> HttpRes
     return run_action(request, lambda: edelivery.reissue_link(delivery=delivery,
                                                              base_url=request.build_absolute_uri("/")),
                       back=WORKFLOW.desk_request_url(pk),
-                      done="A new link is sent to the borrowing library; the old one no longer works.")
+                      done=gettext("A new link is sent to the borrowing library; the old one no longer works."))

@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 
 from .. import roles
 from ..access import member_library
@@ -23,13 +24,14 @@ from . import selectors
 from .sections import sections_for
 
 PAGE_SIZE = 25
-REFUSAL = "The partner directory is for the staff of a member library."
+REFUSAL = gettext_lazy("The partner directory is for the staff of a member library.")
 
 
 class PartnerSearchForm(forms.Form):
-    q = forms.CharField(label="Name, symbol or ISIL, city", required=False, max_length=200, strip=True)
-    country = forms.RegexField(label="Country", required=False, regex=r"^[A-Za-z]{2}$", max_length=2, strip=True,
-                               error_messages={"invalid": "A country is its two-letter ISO code, e.g. DE or US."})
+    q = forms.CharField(label=gettext_lazy("Name, symbol or ISIL, city"), required=False, max_length=200, strip=True)
+    country = forms.RegexField(label=gettext_lazy("Country"), required=False, regex=r"^[A-Za-z]{2}$", max_length=2,
+                               strip=True, error_messages={
+                                   "invalid": gettext_lazy("A country is its two-letter ISO code, e.g. DE or US.")})
 
 
 def directory_access(view):

@@ -188,5 +188,5 @@ def test_building_the_rota_by_hand_says_which_catalogues_did_not_answer(client, 
     request = sourcing(home, isbn=KUHN)
     response = client.post(reverse("borrowing_staff:rota", args=[request.pk, "build"]), follow=True)
     text = " ".join(str(m) for m in response.context["messages"])
-    assert "Rota built: 3 lender(s) waiting. Catalogues asked: 3; 3 lender(s) hold it." in text
+    assert "Rota built: 3 lenders waiting. Catalogues asked: 3; 3 lenders hold it." in text
     assert "Did not answer: SLOW (No answer within 1 seconds.)" in text

@@ -49,7 +49,7 @@ def test_lending_staff_print_the_pull_slip_find_the_item_and_ship_it(live_server
     row.get_by_role("checkbox").check()
     page.get_by_role("button", name="Print pull slips for selected new requests").click()
     page.wait_for_url("**/lending/?status=awaiting_picking**")
-    assert page.get_by_text("1 request(s) now awaiting picking.").is_visible()
+    assert page.get_by_text("1 request now awaiting picking.").is_visible()
     href = page.get_by_role("link", name="download the PDF").get_attribute("href")
     slips = page.request.get(f"{live_server.url}{href}")
     assert slips.ok and slips.body().startswith(b"%PDF-")

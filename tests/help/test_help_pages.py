@@ -200,3 +200,14 @@ def test_every_link_of_a_help_page_answers_with_a_page(administrator_client, url
             continue
         assert path.startswith("/"), f"{url} links outside the site: {target}"
         assert administrator_client.get(path).status_code == 200, f"{url} links {target}, which does not answer 200"
+
+
+@pytest.mark.parametrize("role", WORKFLOWS)
+def test_every_guard_effect_and_hook_explanation_is_listed_for_the_translations(role):
+    from requests_app.help import explanation
+    from requests_app.help_texts import EXPLANATIONS
+
+    workflow = registry.get(role)
+    explained = {explanation(function) for t in workflow.transitions.values()
+                 for function in (*t.guards, *t.effects, *t.with_event, *t.after_commit)}
+    assert explained - EXPLANATIONS == set()

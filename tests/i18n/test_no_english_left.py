@@ -2,8 +2,10 @@
 inside a marked string (⟪…⟫), data of the test (titles, names, numbers, dates) or a name every language shares.
 
 Scope: the patron's pages (the sign-in, password-reset and error pages, the request chooser and forms, My requests,
-a request, its confirmation page, preferences, the patron's help, the header and menus), the patron e-mails, and the
-ILL administrator's Policies pages. The staff desks' other pages are checked where their text is all marked.
+a request, its confirmation page, preferences, the patron's help, the header and menus), the patron e-mails, the
+ILL administrator's Policies pages, and the staff desks' other pages: the borrowing and lending request pages in
+several states, the borrowing scanner, copyright report, saved views and form for a patron, holdings and their
+imports, the lending scan desk, the partner directory and the staff help.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from requests_app.models import (
 from tests.factories import (
     IllRequestFactory,
     LibraryFactory,
+    MemberLibraryFactory,
     PatronFactory,
     PickupLocationFactory,
     StaffFactory,
@@ -298,3 +301,263 @@ def test_the_patron_load_pages_are_all_marked(client, administrator):
         page = client.get(reverse(name, args=args)).content.decode()
         codes = re.findall(r"<code>(.*?)</code>", page)
         assert_no_english(page, [*allowed, *codes], where=name)
+
+
+# The staff desks' other pages -----------------------------------------------------------------------------
+
+@pytest.fixture
+def clerk(client, pseudo_german):
+    """A clerk of both desks whose profile says German, signed in."""
+    from requests_app.models import StaffProfile
+
+    home = MemberLibraryFactory(symbol="QZH", name="Qzwx Bibliothek", city="Qwzburg")
+    user = StaffFactory(library=home, first_name="Xaver", last_name="Qualtinger")
+    StaffProfile.objects.filter(user=user).update(language="de")
+    client.force_login(user)
+    client.post(reverse("set_language"), {"language": "de", "next": "/"})
+    return user
+
+
+def staff_data_of(*requests: IllRequest, extra=()) -> list[str]:
+    """What a desk page shows of its requests that is data: the patron's and the libraries' names, the lenders
+    of the rota, the NCIP calls' services and the ILS's answers."""
+    from borrowing.models import RotaEntry
+    from requests_app.models import NcipCall
+
+    values = data_of(*requests, extra=extra)
+    for request in requests:
+        values.append(request.requesting_agency_request_id)
+        if request.partner:
+            values += [request.partner.name, request.partner.symbol]
+        if request.patron:
+            profile = request.patron.patron_profile
+            values += [profile.card_barcode, profile.department]
+        values += [part for entry in RotaEntry.objects.filter(request=request).select_related("lender")
+                   for part in (entry.lender.name, entry.lender.symbol, entry.call_number, entry.location,
+                                entry.holdings_source)]
+        values += [part for call in NcipCall.objects.filter(request=request)
+                   for part in (call.service, call.answer, call.last_error)]
+    return values
+
+
+def desk_request(clerk, **kwargs) -> IllRequest:
+    library = clerk.staff_profile.library
+    patron = PatronFactory(first_name="Ximena", last_name="Quoirin", profile__library=library)
+    PatronProfile.objects.filter(user=patron).update(department="Qxz")
+    kwargs.setdefault("partner", LibraryFactory(symbol="QXL", name="Qwyx Bibliothek", city="Zqw"))
+    return IllRequestFactory(library=library, patron=patron, title=TITLE, author=AUTHOR, **kwargs)
+
+
+def test_the_borrowing_request_page_is_all_marked_in_each_state(client, clerk):
+    import decimal
+
+    from borrowing.models import CopyrightRecord, ReturnShipment, RotaEntry, RotaStatus
+    from borrowing.services import rota
+    from requests_app.directory.holdings import HoldingsLookup
+    from requests_app.models import Event, NcipCall, NcipCallStatus, RequestFormat
+
+    library = clerk.staff_profile.library
+    desk = PickupLocationFactory(library=library, name="Qwzx")
+    submitted = desk_request(clerk, status=S.SUBMITTED, doi="10.1000/xyz", pickup_location=desk,
+                             patron_note="Zxq qwz.", max_cost=decimal.Decimal("12.00"),
+                             need_by=dt.date.today() + dt.timedelta(days=30))
+    sourcing = desk_request(clerk, status=S.SOURCING, partner=None)
+    for symbol in ("QYA", "QYB"):
+        LibraryFactory(symbol=symbol, name=f"Qyx {symbol}", city="Zqw", loan_fee=decimal.Decimal("5.00"))
+    with translation.override("de"):
+        rota.build_rota(request=sourcing, lookup=HoldingsLookup())
+    tried = RotaEntry.objects.filter(request=sourcing).order_by("position").first()
+    RotaEntry.objects.filter(pk=tried.pk).update(status=RotaStatus.NO_ANSWER, reason="No answer in time",
+                                                 holdings_known=True, call_number="QA 1 .Q9", available=False,
+                                                 sent_at=dt.datetime.now(dt.UTC), answered_at=dt.datetime.now(dt.UTC))
+    copy = desk_request(clerk, status=S.AWAITING_COPYRIGHT, format=RequestFormat.ARTICLE,
+                        container_title="Qxzy Wqz", issn="0028-0836")
+    CopyrightRecord.objects.create(request=copy, library=library, journal_key="0028-0836",
+                                   journal_title="Qxzy Wqz", request_year=2026, publication_year=2025)
+    conditional = desk_request(clerk, status=S.CONDITIONAL)
+    Event.objects.create(request=conditional, action="lender_conditional", from_status=S.SENT,
+                         to_status=S.CONDITIONAL, actor_kind="partner", actor_library=conditional.partner,
+                         data={"loan_conditions": ["LibraryUseOnly"],
+                               "offered_cost": {"amount": "7.50", "currency": "USD"}})
+    checked_out = desk_request(clerk, status=S.OVERDUE, renewal_count=1, pickup_location=desk,
+                               due_date=dt.date.today() + dt.timedelta(days=2),
+                               patron_due_date=dt.date.today() - dt.timedelta(days=3))
+    NcipCall.objects.create(request=checked_out, library=library, service="CheckOutItem", attempts=2,
+                            status=NcipCallStatus.FAILED, answer="Qzx wqy", last_error="Qzx wqy")
+    shipped_back = desk_request(clerk, status=S.RETURN_SHIPPED)
+    ReturnShipment.objects.create(request=shipped_back, carrier="QxPost", tracking_number="ZX123")
+    PatronProfile.objects.filter(user=submitted.patron).update(blocked=True, blocked_reason="Qwx.")
+    write_note(request=submitted, text="Wqxz zqwx.", visibility=NoteVisibility.INTERNAL, author=clerk)
+
+    requests = [submitted, sourcing, copy, conditional, checked_out, shipped_back]
+    allowed = staff_data_of(*requests, extra=[clerk.get_full_name(), library.name, "Wqxz zqwx.", "Zxq qwz.",
+                                             "Qwx.", "Qxzy Wqz", "0028-0836", "QxPost", "ZX123", "USD", "QA 1 .Q9",
+                                             "10.1000/xyz", "CCG", "CCL", "NCIP", "ILS"])
+    for request in requests:
+        page = client.get(reverse("borrowing_staff:request", args=[request.pk])).content.decode()
+        assert pseudo.OPEN in page
+        assert_no_english(page, allowed, where=f"the borrowing request page, {request.status}")
+
+
+def test_the_borrowing_desks_scanner_copyright_report_saved_views_and_form_for_a_patron_are_all_marked(
+        client, clerk):
+    from borrowing.models import CopyrightRecord
+    from requests_app.models import RequestFormat
+    from tests.factories import SavedQueueViewFactory
+
+    library = clerk.staff_profile.library
+    received = desk_request(clerk, status=S.SHIPPED, due_date=dt.date.today() + dt.timedelta(days=30),
+                            pickup_location=PickupLocationFactory(library=library, name="Qwzx"))
+    CopyrightRecord.objects.create(request=desk_request(clerk, format=RequestFormat.ARTICLE), library=library,
+                                   journal_key="0028-0836", journal_title="Qxzy Wqz", request_year=2026,
+                                   compliance="CCG")
+    patron = received.patron
+    view = SavedQueueViewFactory(owner=clerk, library=library, name="Qxw zyq")
+    allowed = staff_data_of(received, extra=[clerk.get_full_name(), library.name, "Qxzy Wqz", "0028-0836", "CCG",
+                                             "CCL", "2026", "Qxw zyq", "Qxz", "qzxw"])
+    pages = {
+        "the scanner": client.get(reverse("borrowing_staff:scan")),
+        "a scan's result": client.post(reverse("borrowing_staff:scan"), {"mode": "receive",
+                                                                         "code": received.number}),
+        "a refused scan": client.post(reverse("borrowing_staff:scan"), {"mode": "receive", "code": "qzxw"}),
+        "the copyright report": client.get(reverse("borrowing_staff:copyright-report"), {"year": 2026}),
+        "the patron search": client.get(reverse("borrowing_staff:for-patron"), {"q": "Quoirin"}),
+        "a patron search that finds no one": client.get(reverse("borrowing_staff:for-patron"), {"q": "qzxw"}),
+        "the kinds of item for a patron": client.get(reverse("borrowing_staff:for-patron-formats",
+                                                             args=[patron.pk])),
+        "the article form for a patron": client.get(reverse("borrowing_staff:for-patron-form",
+                                                            args=[patron.pk, "article"])),
+        "a refused form for a patron": client.post(reverse("borrowing_staff:for-patron-form",
+                                                           args=[patron.pk, "article"]), {"title": ""}),
+        "a saved view": client.get(reverse("staff:saved-view", args=["borrowing", view.pk])),
+        "a refused new view": client.post(reverse("staff:saved-views", args=["borrowing"]), {"name": ""}),
+    }
+    for where, response in pages.items():
+        assert response.status_code in (200, 400), where
+        page = response.content.decode()
+        assert pseudo.OPEN in page, where
+        assert_no_english(page, allowed, where=where)
+
+
+def test_the_lending_request_page_and_the_lending_desks_other_pages_are_all_marked_in_each_state(client, clerk):
+    from django.utils import timezone
+
+    from lending.models import ElectronicDelivery, Holding, HoldingsImport, LendingDetail
+    from lending.services.availability import check_availability
+    from lending.states import LendingStatus as L
+    from requests_app.models import (
+        AddressPurpose,
+        Event,
+        NcipCall,
+        NcipCallStatus,
+        RequesterAddress,
+        RequesterDetails,
+    )
+    from tests.factories import LendingRequestFactory
+
+    library = clerk.staff_profile.library
+    borrower = LibraryFactory(symbol="QXB", name="Qwyb Bibliothek", city="Zqw", active=False)
+    Holding.objects.create(library=library, title=TITLE, author=AUTHOR, call_number="QA 9 .Z9", location="Qzy",
+                           barcode="39qz", circulates=False)
+
+    def lending(status, **kwargs):
+        return LendingRequestFactory(library=library, partner=borrower, status=status, title=TITLE, author=AUTHOR,
+                                     **kwargs)
+
+    new = lending(L.NEW)
+    with translation.override("de"):
+        check_availability(request=new)
+    RequesterDetails.objects.create(request=new, name="Qwyb Bibliothek", contact_name="Zofia Qx",
+                                    billing_method="QxBill", payment_method="QxPay", service_level="QxRush")
+    RequesterAddress.objects.create(request=new, purpose=AddressPurpose.SHIP_TO, line1="Qzstr. 1", locality="Zqw")
+    conditional = lending(L.CONDITIONAL)
+    Event.objects.create(request=conditional, action="offer_conditions", from_status=L.NEW, to_status=L.CONDITIONAL,
+                         actor_kind="staff", actor_user=clerk, data={"loan_conditions": ["LibraryUseOnly"]})
+    shipped = lending(L.OVERDUE, due_date=dt.date.today() - dt.timedelta(days=2), renewal_count=1)
+    LendingDetail.objects.create(request=shipped, shipping_method="Courier", carrier="QxPost", tracking_number="ZX9")
+    NcipCall.objects.create(request=shipped, library=library, service="CheckOutItem", attempts=1,
+                            status=NcipCallStatus.PENDING, last_error="Qzx wqy",
+                            next_attempt_at=timezone.now() + dt.timedelta(minutes=5))
+    copy = lending(L.COPY_DELIVERED, service_type="Copy")
+    ElectronicDelivery.objects.create(request=copy, file="lending/edelivery/qz.pdf", original_name="qz.pdf",
+                                      size=2048, token="qz-token", max_downloads=3, download_count=1,
+                                      reissue_count=1, expires_at=timezone.now() + dt.timedelta(days=10))
+    job = HoldingsImport.objects.create(library=library, uploaded_by=clerk, file="lending/holdings-imports/q.csv",
+                                        original_name="qz.csv", file_format="csv", total=3, processed=3, imported=2,
+                                        failed=1, errors=[{"record": 3, "reason": "Qzx wqy"}])
+
+    requests = [new, conditional, shipped, copy]
+    allowed = staff_data_of(*requests, extra=[
+        clerk.get_full_name(), library.name, "Zofia Qx", "QxBill", "QxPay", "QxRush", "Qzstr. 1", "Zqw",
+        "QA 9 .Z9", "Qzy", "39qz", "QxPost", "ZX9", "qz.pdf", "qz.csv", "Qzx wqy", "NCIP", "ILS", "KB", "CSV",
+        "MARC", "MARCXML", "OCLC"])
+    for request in requests:
+        page = client.get(reverse("lending:request", args=[request.pk])).content.decode()
+        assert pseudo.OPEN in page
+        assert_no_english(page, allowed, where=f"the lending request page, {request.status}")
+    pages = {
+        "the holdings": client.get(reverse("lending:holdings")),
+        "the holdings import form": client.get(reverse("lending:import_holdings")),
+        "an import's progress": client.get(reverse("lending:import", args=[job.pk])),
+        "the lending scan desk": client.get(reverse("lending:scan")),
+        "a refused lending scan": client.post(reverse("lending:scan"), {"barcode": "", "action": "open"}),
+        "an expired download link": client.get(reverse("lending:download", args=["no-such-token"])),
+    }
+    for where, response in pages.items():
+        page = response.content.decode()
+        assert pseudo.OPEN in page, where
+        assert_no_english(page, allowed, where=where)
+
+
+def test_the_partner_directory_is_all_marked(client, clerk):
+    from lending.models import PartnerLendingRule
+    from requests_app.figure_cells import MEASURES
+
+    library = clerk.staff_profile.library
+    partner = LibraryFactory(symbol="QXP", name="Qwyp Bibliothek", city="Zqw", loan_fee=4, contact_name="Zofia Qx",
+                             phone="+49 30 1234", address_line1="Qzstr. 1", postal_code="10115", country="DE",
+                             lending_notes="Qzx wqy.")
+    PartnerLendingRule.objects.create(library=library, partner=partner, lends_copies=False, loan_period_days=14,
+                                      block_unpaid_after_days=30, note="Qwz.")
+    allowed = [*german_dates(), clerk.get_full_name(), library.name, library.symbol, partner.name, partner.symbol,
+               partner.city, partner.country, partner.email, partner.currency, partner.timezone, partner.phone,
+               partner.agency_id_type, partner.agency_id_value, "Zofia Qx", "Qzstr. 1", "10115", "Qzx wqy.", "Qwz.",
+               "Alpha", "NFC", "DE-1", "Springfield", "ISIL", "ISO", "SRU", "REST", "CSV",
+               # The turnaround measures are the statistics' words.
+               *(str(measure.label) for measure in MEASURES)]
+    pages = {
+        "the partner list": client.get(reverse("directory:list")),
+        "a partner search": client.get(reverse("directory:list"), {"q": "Qwyp", "country": "DE"}),
+        "a refused partner search": client.get(reverse("directory:list"), {"country": "Q1"}),
+        "a partner": client.get(reverse("directory:detail", args=[partner.symbol])),
+    }
+    for where, response in pages.items():
+        page = response.content.decode()
+        assert pseudo.OPEN in page, where
+        assert_no_english(page, allowed, where=where)
+
+
+def test_the_staff_help_is_all_marked(client, clerk):
+    from requests_app.help import workflow_help
+    from requests_app.workflow import registry
+
+    library = clerk.staff_profile.library
+    allowed = [*german_dates(), clerk.get_full_name(), library.name, library.symbol, "ISO", "REST", "API",
+               "NCIP", "ILS", "Mermaid", "ILLMS_MAX_RENEWALS"]
+    pages = {"the staff help": client.get(reverse("help:index"))}
+    for role in ("borrowing", "lending"):
+        with translation.override("de"):
+            help_ = workflow_help(registry.get(role))
+        # The states' codes, the ISO 18626 element names and the Mermaid source are the protocol's and the
+        # program's, not words.
+        allowed += [*(s.state.value for s in help_.states), *(a.transition.action for a in help_.actions),
+                    *(str(a.transition.iso18626) for a in help_.actions if a.transition.iso18626),
+                    *(v for a in help_.actions if a.transition.iso18626 for v in a.transition.iso18626.values),
+                    help_.diagram, "supplyingAgencyMessage", "requestingAgencyMessage", "reasonForMessage",
+                    "ExpectToSupply", "WillSupply", "Loaned", "AcceptItem", "CheckOutItem", "RenewItem",
+                    "CheckInItem", "DeleteItem", "RequestItem", "CancelRequestItem", "CCG", "CCL"]
+        pages[f"the {role} help"] = client.get(reverse("help:workflow", args=[role]))
+    for where, response in pages.items():
+        page = response.content.decode()
+        assert pseudo.OPEN in page, where
+        assert_no_english(page, allowed, where=where)

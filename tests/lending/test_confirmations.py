@@ -41,7 +41,7 @@ def test_a_lending_action_to_confirm_shows_the_confirmation_page_and_changes_not
     response = post_action(staff_client, request, action, fields)
     request.refresh_from_db()
     assert response.status_code == 200 and CONFIRM_TEMPLATE in [t.name for t in response.templates]
-    assert escape(WORKFLOW.transition(action).confirm) in response.content.decode()
+    assert escape(str(WORKFLOW.transition(action).confirm)) in response.content.decode()
     assert request.status == status and not Event.objects.filter(request=request).exists()
     assert not OutboxMessage.objects.filter(request=request).exists()
 
@@ -107,4 +107,4 @@ def test_the_first_action_of_the_page_is_the_one_opened(staff_client, library):
 def test_the_request_page_marks_cannot_supply_as_asking_first(staff_client, library):
     request = IncomingRequestFactory(library=library)
     page = staff_client.get(f"/lending/requests/{request.pk}/").content.decode()
-    assert f'data-confirm="{escape(WORKFLOW.transition("unfill").confirm)}"' in page
+    assert f'data-confirm="{escape(str(WORKFLOW.transition("unfill").confirm))}"' in page

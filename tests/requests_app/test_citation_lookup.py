@@ -108,7 +108,7 @@ def test_staff_fill_a_requests_empty_fields_from_its_doi_and_see_what_changed(cl
     request.refresh_from_db()
     assert (request.title, request.container_title, request.volume) == ("Thermometry (as typed)", "Nature", "500")
     text = " ".join(str(m) for m in response.context["messages"])
-    assert "journal or book title “Nature”" in text
+    assert "Journal or book title “Nature”" in text
     edit = Event.objects.get(request=request, action="edit_citation")
     assert edit.data["volume"] == ["", "500"] and "title" not in edit.data
 

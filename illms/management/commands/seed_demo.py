@@ -995,7 +995,7 @@ class Command(BaseCommand):
             actor = Actor.system("demo data")
         note = NOTES.get(transition.action, "")
         if transition.needs_note and not note:
-            note = transition.description or transition.label
+            note = str(transition.description or transition.label)
         try:
             if transition.action == "deliver_copy":  # a real scan, stored and downloadable like any upload
                 deliver_copy(request=request, actor=actor, upload=self.scan(request), base_url=self.site_url,
