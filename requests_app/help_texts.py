@@ -48,4 +48,5 @@ EXPLANATIONS = frozenset({
     gettext_noop('A copy may be asked for: not a loan of a book (or thesis…), which is shipped and comes back.'),
     gettext_noop('The borrower asked to renew the loan, and nobody has answered yet.'),
     gettext_noop('The renewal no longer waits; a granted one counts one more renewal and sets the new due date (given, or one more loan period).'),  # noqa: E501
+    gettext_noop("Inside the cancellation's transaction: the vendor is asked to cancel the order (once per order)."),
 })
