@@ -392,8 +392,8 @@ class PolicyChangeAdmin(ReadOnlyAdmin):
 class EmailTemplateAdmin(ReadOnlyAdmin):
     """Edited at /policies/emails/, where the template is checked and previewed before it is saved."""
 
-    list_display = ["library", "kind", "subject", "updated_at", "updated_by"]
-    list_filter = ["kind"]
+    list_display = ["library", "kind", "language", "subject", "updated_at", "updated_by"]
+    list_filter = ["kind", "language"]
     list_select_related = ["library", "updated_by"]
 
 

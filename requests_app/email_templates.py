@@ -4,8 +4,9 @@ Each app that sends e-mail declares each of its kinds once, as an ``EmailKind`` 
 description for the library's wording page, who receives it, the patron preference that silences
 it, the folder of its file templates, the variables a library's wording may use and sample values
 for them), and registers them here at start-up (``register_kinds``); this module imports no app.
-``render`` fills a kind in: the library's own wording when it has one, else the kind's file
-templates. Overrides are rendered in a sandboxed template engine:
+``render`` fills a kind in, in the recipient's language: the library's own wording in that language when it has
+one, else its wording in the site's default language, else the kind's file templates (translated into the
+recipient's language). Overrides are rendered in a sandboxed template engine:
 
 * no template loaders, so ``{% include %}``/``{% extends %}`` cannot read files; only the tags
   in ``ALLOWED_TAGS`` may appear (no ``{% load %}``, ``{% url %}``, ``{% debug %}``);
@@ -15,7 +16,8 @@ templates. Overrides are rendered in a sandboxed template engine:
   the administrator saves, not a blank in a patron's mailbox;
 * the HTML body is autoescaped.
 
-When a library has no override for a kind, its file templates are used.
+When a library has no override for a kind in the recipient's language nor in the default language, its file
+templates are used. ``wording_for`` says which text a recipient in a language gets (for the wording page).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from django.template.loader import get_template, render_to_string
 from django.utils import translation
 from django.utils.translation import gettext, ngettext
 
-from .models import EmailTemplate, Library
+from .models import EmailTemplate, Library, default_language
 from .policies import record_change
 
 logger = logging.getLogger(__name__)
@@ -93,9 +95,19 @@ class RenderedEmail:
 
 
 _kinds: dict[str, EmailKind] = {}
-#: (library id, kind) → the library's wording or ``None``, while a batch job holds ``cached_overrides()``.
-_override_cache: ContextVar[dict[tuple[int, str], EmailTemplate | None] | None] = ContextVar(
+#: (library id, kind, language) → the library's wording or ``None``, while a batch job holds ``cached_overrides()``.
+_override_cache: ContextVar[dict[tuple[int, str, str], EmailTemplate | None] | None] = ContextVar(
     "email_override_cache", default=None)
+
+
+def language_of(code: str | None) -> str:
+    """``code`` as one of ``LANGUAGES`` (``de-at`` → ``de``), else the default language."""
+    if code:
+        try:
+            return translation.get_supported_language_variant(code)
+        except LookupError:
+            pass
+    return default_language()
 
 
 @contextmanager
@@ -108,14 +120,43 @@ def cached_overrides() -> Iterator[None]:
         _override_cache.reset(token)
 
 
-def _override(library: Library, kind: str) -> EmailTemplate | None:
+def _override(library: Library, kind: str, language: str) -> EmailTemplate | None:
     cache = _override_cache.get()
     if cache is None:
-        return EmailTemplate.objects.filter(library=library, kind=kind).first()
-    key = (library.pk, kind)
+        return EmailTemplate.objects.filter(library=library, kind=kind, language=language).first()
+    key = (library.pk, kind, language)
     if key not in cache:
-        cache[key] = EmailTemplate.objects.filter(library=library, kind=kind).first()
+        cache[key] = EmailTemplate.objects.filter(library=library, kind=kind, language=language).first()
     return cache[key]
+
+
+@dataclass(frozen=True)
+class Wording:
+    """Which text a recipient in ``language`` gets: ``source`` is "own" (the library's wording in that language),
+    "default" (its wording in the default language, ``template``'s) or "standard" (the file templates, translated)."""
+
+    language: str
+    source: str
+    template: EmailTemplate | None = None
+
+    @property
+    def falls_back(self) -> bool:
+        return self.source != "own"
+
+
+def wording_for(library: Library, kind: str, language: str | None) -> Wording:
+    """The wording ``library`` sends of ``kind`` to a recipient in ``language``: its own in that language, else its
+    own in the default language, else the standard wording."""
+    language = language_of(language)
+    own = _override(library, kind, language)
+    if own is not None:
+        return Wording(language, "own", own)
+    default = default_language()
+    if language != default:
+        fallback = _override(library, kind, default)
+        if fallback is not None:
+            return Wording(language, "default", fallback)
+    return Wording(language, "standard")
 
 
 def register_kinds(kinds: Iterable[EmailKind]) -> None:
@@ -135,14 +176,16 @@ def get_kind(key: str) -> EmailKind | None:
 
 def render(kind: str, *, library: Library, context: Mapping[str, Any],
            values: Callable[[], Mapping[str, Any]], language: str | None = None) -> RenderedEmail:
-    """E-mail ``kind`` for ``library``: its own wording filled in with ``values()`` when it has one,
-    else the kind's file templates with ``context`` (which may hold model instances).
+    """E-mail ``kind`` for ``library``: its own wording filled in with ``values()`` when it has one for the
+    recipient's language or else for the default language (``wording_for``), else the kind's file templates with
+    ``context`` (which may hold model instances).
 
     Rendered in ``language``, the recipient's (``requests_app.languages.recipient_language``), else the site's
-    default: never in the language of whoever's request caused the e-mail. Dates follow that language too.
+    default: never in the language of whoever's request caused the e-mail. Dates follow that language too, in a
+    fallback wording as well.
     """
     with translation.override(language or settings.LANGUAGE_CODE):
-        override = render_override(library=library, kind=kind, context=values)
+        override = render_override(library=library, kind=kind, context=values, language=language)
         if override is not None:
             return override
         folder = _kinds[kind].templates
@@ -323,13 +366,15 @@ def preview(*, kind: EmailKind, library: Library, subject: str, body_text: str, 
     return render_sources(kind=kind, subject=subject, body_text=body_text, body_html=body_html, context=sample)
 
 
-def render_override(*, library: Library, kind: str, context: Callable[[], Mapping[str, Any]]) -> RenderedEmail | None:
-    """``library``'s own wording of e-mail ``kind`` filled in, or ``None`` to use the file templates.
+def render_override(*, library: Library, kind: str, context: Callable[[], Mapping[str, Any]],
+                    language: str | None = None) -> RenderedEmail | None:
+    """``library``'s own wording of e-mail ``kind`` for a recipient in ``language`` (``wording_for``) filled in, or
+    ``None`` to use the file templates.
 
     ``context`` is called only when an override exists. An override that fails now (it was
     checked when saved, so only odd data can do this) is logged and the file templates are used.
     """
-    override = _override(library, kind)
+    override = wording_for(library, kind, language).template
     registered = _kinds.get(kind)
     if override is None or registered is None:
         return None
@@ -339,29 +384,34 @@ def render_override(*, library: Library, kind: str, context: Callable[[], Mappin
                               body_html=override.body_html, context=values,
                               sample=registered.sample(library))
     except ValidationError:
-        logger.exception("The %s e-mail template of library %s failed; the standard wording was sent", kind,
-                         library.pk)
+        logger.exception("The %s e-mail template (%s) of library %s failed; the standard wording was sent", kind,
+                         override.language, library.pk)
         return None
 
 
 # Saving ---------------------------------------------------------------------------------------
 
-def _audit_area(kind: EmailKind) -> str:
-    """The policy history's area of ``kind``'s wording, in English whoever saves it (the page translates it)."""
+def _area(kind: EmailKind, language: str) -> str:
+    """The policy history's area of a wording, in English whoever saves it (the page translates it):
+    ``e-mail: Ready for pickup``, ``e-mail (fr): Ready for pickup`` for a language other than the default (the
+    language first, so a long label cut at 40 characters keeps it)."""
+    where = "e-mail" if language == default_language() else f"e-mail ({language})"
     with translation.override(None):
-        return f"e-mail: {kind.label}"
+        return f"{where}: {kind.label}"[:40]
 
 
 def save_override(*, library: Library, kind: EmailKind, subject: str, body_text: str, body_html: str,
-                  actor) -> EmailTemplate:
-    """Check (as ``preview`` does) and save ``library``'s wording of ``kind``; record the change.
+                  actor, language: str | None = None) -> EmailTemplate:
+    """Check (as ``preview`` does) and save ``library``'s wording of ``kind`` in ``language`` (default: the site's
+    default language); record the change.
 
     Raises ``ValidationError`` by field and saves nothing when the wording has a mistake.
     """
+    language = language_of(language)
     preview(kind=kind, library=library, subject=subject, body_text=body_text, body_html=body_html)
     with transaction.atomic():
         template, created = EmailTemplate.objects.select_for_update().get_or_create(
-            library=library, kind=kind.key,
+            library=library, kind=kind.key, language=language,
             defaults={"subject": subject, "body_text": body_text, "body_html": body_html})
         changes = {}
         for name, value in (("subject", subject), ("body_text", body_text), ("body_html", body_html)):
@@ -371,14 +421,16 @@ def save_override(*, library: Library, kind: EmailKind, subject: str, body_text:
             setattr(template, name, value)
         template.updated_by = actor if getattr(actor, "pk", None) else None
         template.save()
-        record_change(library=library, area=_audit_area(kind), changes=changes, actor=actor)
+        record_change(library=library, area=_area(kind, language), changes=changes, actor=actor)
     return template
 
 
-def reset_override(*, library: Library, kind: EmailKind, actor) -> bool:
-    """Drop ``library``'s wording of ``kind`` (the standard wording is used again); ``False`` if it had none."""
-    deleted, _ = EmailTemplate.objects.filter(library=library, kind=kind.key).delete()
+def reset_override(*, library: Library, kind: EmailKind, actor, language: str | None = None) -> bool:
+    """Drop ``library``'s wording of ``kind`` in ``language`` (default: the site's default language): recipients
+    of that language get the fallback again (``wording_for``); ``False`` if it had none."""
+    language = language_of(language)
+    deleted, _ = EmailTemplate.objects.filter(library=library, kind=kind.key, language=language).delete()
     if deleted:
-        record_change(library=library, area=_audit_area(kind), changes={"standard wording": ["own", "standard"]},
-                      actor=actor)
+        record_change(library=library, area=_area(kind, language),
+                      changes={"standard wording": ["own", "standard"]}, actor=actor)
     return bool(deleted)

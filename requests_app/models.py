@@ -1270,6 +1270,17 @@ class PolicyChange(models.Model):
         return f"{self.area} of {self.library_id} by {self.changed_by_id}"
 
 
+def default_language() -> str:
+    """The site's default language as a code of ``LANGUAGES`` (``LANGUAGE_CODE``: ``en-us``, ``de``; ``de-at`` is
+    ``de``): the language a library's wording of an e-mail is in unless said otherwise."""
+    from django.utils.translation import get_supported_language_variant
+
+    try:
+        return get_supported_language_variant(settings.LANGUAGE_CODE)
+    except LookupError:
+        return settings.LANGUAGE_CODE
+
+
 class EmailTemplate(models.Model):
     """A library's own wording of one kind of e-mail; the file templates are used when there is none.
 
@@ -1279,7 +1290,7 @@ class EmailTemplate(models.Model):
     library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="email_templates")
     kind = models.CharField(max_length=40)
     language = models.CharField(
-        max_length=10, choices=language_choices,
+        max_length=10, choices=language_choices, default=default_language,
         help_text="The language of this wording; recipients in a language without one get the site's default "
                   "language's wording, else the standard wording in their language.")
     subject = models.CharField(max_length=300)

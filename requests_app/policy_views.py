@@ -9,13 +9,17 @@ these pages link to.
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
 from django.utils.text import capfirst
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import get_language_info, gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from . import email_templates, policies, policy_declarations
@@ -68,9 +72,35 @@ def lending(request: HttpRequest, library: Library) -> HttpResponse:
 
 @ill_administrator
 def email_list(request: HttpRequest, library: Library) -> HttpResponse:
-    overrides = {t.kind: t for t in EmailTemplate.objects.filter(library=library).select_related("updated_by")}
-    rows = [{"kind": kind, "override": overrides.get(kind.key)} for kind in email_templates.kinds()]
+    """Each kind with the languages the library has its own wording in (the default language's first)."""
+    default = email_templates.default_language()
+    overrides: dict[str, list[EmailTemplate]] = {}
+    for template in EmailTemplate.objects.filter(library=library).select_related("updated_by"):
+        overrides.setdefault(template.kind, []).append(template)
+    rows = []
+    for kind in email_templates.kinds():
+        own = sorted(overrides.get(kind.key, []), key=lambda t: (t.language != default, t.language))
+        rows.append({"kind": kind, "override": own[0] if own else None, "overrides": own})
     return render(request, "policies/email_list.html", {"library": library, "rows": rows, "tab": "emails"})
+
+
+def _language_or_404(request: HttpRequest) -> str:
+    """The wording's language asked for (``?language=fr``, or the form's field), one of ``LANGUAGES``; none:
+    the site's default language."""
+    asked = request.POST.get("language") or request.GET.get("language")
+    if not asked:
+        return email_templates.default_language()
+    if asked not in {code for code, _name in settings.LANGUAGES}:
+        raise Http404(gettext("No such language."))
+    return asked
+
+
+def _languages(library: Library, kind: email_templates.EmailKind, current: str) -> list[dict]:
+    """The tabs of the wording page: every language, whether the library has its own wording in it."""
+    own = set(EmailTemplate.objects.filter(library=library, kind=kind.key).values_list("language", flat=True))
+    default = email_templates.default_language()
+    return [{"code": code, "name": get_language_info(code)["name_translated"], "own": code in own,
+             "default": code == default, "current": code == current} for code, _name in settings.LANGUAGES]
 
 
 def _kind_or_404(key: str) -> email_templates.EmailKind:
@@ -108,29 +138,42 @@ def _starter(kind: email_templates.EmailKind) -> dict[str, str]:
 @ill_administrator
 def email_edit(request: HttpRequest, library: Library, kind: str) -> HttpResponse:
     email_kind = _kind_or_404(kind)
-    override = EmailTemplate.objects.filter(library=library, kind=email_kind.key).first()
-    initial = ({"subject": override.subject, "body_text": override.body_text, "body_html": override.body_html}
-               if override else _starter(email_kind))
+    language = _language_or_404(request)
+    wording = email_templates.wording_for(library, email_kind.key, language)
+    override = wording.template if not wording.falls_back else None
+    if wording.template is not None:  # a new language's wording starts from the default language's
+        initial = {"subject": wording.template.subject, "body_text": wording.template.body_text,
+                   "body_html": wording.template.body_html}
+    else:
+        initial = _starter(email_kind)
     form = EmailTemplateForm(request.POST or None, initial=initial)
     rendered = None
+    language_name = get_language_info(language)["name_translated"]
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             if request.POST.get("action") == "save":
-                email_templates.save_override(library=library, kind=email_kind, actor=request.user, **data)
-                messages.success(request, gettext("The “%(email)s” e-mail now uses your wording.")
-                                 % {"email": email_kind.label})
-                return redirect("policies:email-edit", kind=email_kind.key)
-            rendered = email_templates.preview(kind=email_kind, library=library, **data)
+                email_templates.save_override(library=library, kind=email_kind, actor=request.user,
+                                              language=language, **data)
+                messages.success(request, gettext("The “%(kind)s” e-mail now uses your %(language)s wording.") % {
+                    "kind": email_kind.label, "language": language_name})
+                return redirect(f"{reverse('policies:email-edit', args=[email_kind.key])}?language={language}")
+            email_templates.preview(kind=email_kind, library=library, **data)  # mistakes told in the reader's words
+            with translation.override(language):  # dates of the sample values as the recipients will read them
+                rendered = email_templates.preview(kind=email_kind, library=library, **data)
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 for error in errors:
                     form.add_error(field if field in form.fields else None, error)
     if request.method == "POST" and form.errors:
         messages.error(request, gettext("The wording has a mistake: see below. Nothing was saved."))
+    default = email_templates.default_language()
     return render(request, "policies/email_edit.html", {
         "library": library, "kind": email_kind, "form": form, "override": override, "rendered": rendered,
         "standard": email_kind.standard_wording(), "tab": "emails", "braces": ("{{", "}}", "{%", "%}"),
+        "wording": wording, "language": language,
+        "language_name": language_name, "languages": _languages(library, email_kind, language),
+        "default_language_name": get_language_info(default)["name_translated"],
     })
 
 
@@ -138,9 +181,10 @@ def email_edit(request: HttpRequest, library: Library, kind: str) -> HttpRespons
 @ill_administrator
 def email_reset(request: HttpRequest, library: Library, kind: str) -> HttpResponse:
     email_kind = _kind_or_404(kind)
-    if email_templates.reset_override(library=library, kind=email_kind, actor=request.user):
-        messages.success(request, gettext("The “%(email)s” e-mail uses the standard wording again.")
-                         % {"email": email_kind.label})
+    language = _language_or_404(request)
+    if email_templates.reset_override(library=library, kind=email_kind, actor=request.user, language=language):
+        messages.success(request, gettext("The “%(kind)s” e-mail no longer has a %(language)s wording of yours.") % {
+            "kind": email_kind.label, "language": get_language_info(language)["name_translated"]})
     return redirect("policies:emails")
 
 
@@ -190,6 +234,9 @@ def _area_label(area: str) -> str:
         return gettext("Partner %(symbol)s") % {"symbol": rest}
     if area.startswith("e-mail: "):
         return gettext("E-mail: %(label)s") % {"label": gettext(area.removeprefix("e-mail: "))}
+    wording = re.fullmatch(r"e-mail \(([\w-]+)\): (.+)", area)  # a wording in another language than the default
+    if wording:
+        return gettext("E-mail (%(language)s): %(label)s") % {"language": wording[1], "label": gettext(wording[2])}
     return area
 
 

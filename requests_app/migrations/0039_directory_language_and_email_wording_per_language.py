@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.db import migrations, models
 
 import requests_app.models
@@ -6,7 +5,7 @@ import requests_app.models
 
 def existing_wording_is_the_default_languages(apps, schema_editor):
     """A library's wording written before wordings had a language is its wording in the site's default language."""
-    apps.get_model("requests_app", "EmailTemplate").objects.update(language=settings.LANGUAGE_CODE)
+    apps.get_model("requests_app", "EmailTemplate").objects.update(language=requests_app.models.default_language())
 
 
 class Migration(migrations.Migration):
@@ -24,8 +23,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="emailtemplate",
             name="language",
-            field=models.CharField(default="", choices=requests_app.models.language_choices, help_text="The language of this wording; recipients in a language without one get the site's default language's wording, else the standard wording in their language.", max_length=10),
-            preserve_default=False,
+            field=models.CharField(default=requests_app.models.default_language, choices=requests_app.models.language_choices, help_text="The language of this wording; recipients in a language without one get the site's default language's wording, else the standard wording in their language.", max_length=10),
         ),
         migrations.RunPython(existing_wording_is_the_default_languages, migrations.RunPython.noop),
         migrations.RemoveConstraint(
