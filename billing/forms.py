@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from requests_app.form_fields import LibrarySymbolField
 from requests_app.models import Library
@@ -19,17 +21,18 @@ MONTHS_BACK = 12
 
 
 class PaymentForm(forms.Form):
-    amount = forms.DecimalField(max_digits=12, decimal_places=2, min_value=0.01)
-    received_on = forms.DateField(initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"}))
-    reference = forms.CharField(max_length=100, required=False)
+    amount = forms.DecimalField(label=_("Amount"), max_digits=12, decimal_places=2, min_value=0.01)
+    received_on = forms.DateField(label=_("Received on"), initial=timezone.localdate,
+                                  widget=forms.DateInput(attrs={"type": "date"}))
+    reference = forms.CharField(label=_("Reference"), max_length=100, required=False)
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=1000)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=1000)
 
 
 class AdjustForm(ReasonForm):
-    amount = forms.DecimalField(max_digits=12, decimal_places=4, min_value=0)
+    amount = forms.DecimalField(label=_("Amount"), max_digits=12, decimal_places=4, min_value=0)
 
 
 class PeriodForm(forms.Form):
@@ -45,9 +48,10 @@ class PeriodForm(forms.Form):
 
 
 class LostItemForm(ReasonForm):
-    amount = forms.DecimalField(max_digits=12, decimal_places=4, min_value=0, required=False,
-                                help_text="Empty: the lost-item fee of the fee schedule.")
-    currency = forms.CharField(max_length=3, required=False, help_text="ISO 4217; empty: the library's currency.")
+    amount = forms.DecimalField(label=_("Amount"), max_digits=12, decimal_places=4, min_value=0, required=False,
+                                help_text=_("Empty: the lost-item fee of the fee schedule."))
+    currency = forms.CharField(label=_("Currency"), max_length=3, required=False,
+                               help_text=_("ISO 4217; empty: the library's currency."))
 
 
 class BudgetForm(forms.ModelForm):
@@ -56,23 +60,30 @@ class BudgetForm(forms.ModelForm):
         fields = ["fiscal_year", "fund", "starts_on", "ends_on", "amount", "currency"]
         widgets = {"starts_on": forms.DateInput(attrs={"type": "date"}),
                    "ends_on": forms.DateInput(attrs={"type": "date"})}
+        labels = {"fiscal_year": _("Fiscal year"), "fund": _("Fund"), "starts_on": _("Starts on"),
+                  "ends_on": _("Ends on"), "amount": _("Amount"), "currency": _("Currency")}
+        help_texts = {"fiscal_year": _("How the library names it, e.g. FY2026."),
+                      "fund": _("Department or fund; empty: the whole library's borrowing budget.")}
 
 
 class FeeScheduleForm(forms.ModelForm):
     partner = LibrarySymbolField(queryset=Library.objects.filter(active=True), required=False,
-                                 label="Partner symbol", help_text="Empty: every partner.",
-                                 error_messages={"unknown": "No active library has the symbol %(symbol)s."})
+                                 label=_("Partner symbol"), help_text=_("Empty: every partner."),
+                                 error_messages={"unknown": _("No active library has the symbol %(symbol)s.")})
 
     class Meta:
         model = FeeSchedule
         fields = ["partner", "direction", "service", "amount", "currency", "effective_from", "effective_to"]
         widgets = {"effective_from": forms.DateInput(attrs={"type": "date"}),
                    "effective_to": forms.DateInput(attrs={"type": "date"})}
+        labels = {"direction": _("Direction"), "service": _("Service"), "amount": _("Amount"),
+                  "currency": _("Currency"), "effective_from": _("Effective from"), "effective_to": _("Effective to")}
+        help_texts = {"effective_to": _("Last day it applies; empty: open-ended.")}
 
 
 class SettleForm(forms.Form):
     charge = forms.TypedMultipleChoiceField(coerce=int, choices=(), error_messages={
-        "required": "Choose the charges that were paid."})
+        "required": _("Choose the charges that were paid.")})
     settled_on = forms.DateField(initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"}))
     reference = forms.CharField(max_length=100, required=False)
 
@@ -85,22 +96,26 @@ class SettleForm(forms.Form):
 class ExchangeRateForm(forms.Form):
     """The fields of a rate; ``services.add_exchange_rate`` normalises and checks them (codes, rate, day)."""
 
-    currency = forms.CharField(max_length=10, help_text="The charge's currency, e.g. EUR.")
-    base_currency = forms.CharField(max_length=10, help_text="The budget's currency, e.g. USD.")
-    rate = forms.DecimalField(max_digits=18, decimal_places=8,
-                              help_text="One unit of the currency in the base currency, e.g. 1.0850 for EUR in USD.")
-    valid_from = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    source = forms.CharField(max_length=100, required=False, help_text="Where the rate comes from, e.g. the bank.")
+    currency = forms.CharField(label=_("Currency"), max_length=10, help_text=_("The charge's currency, e.g. EUR."))
+    base_currency = forms.CharField(label=_("Base currency"), max_length=10,
+                                    help_text=_("The budget's currency, e.g. USD."))
+    rate = forms.DecimalField(label=_("Rate"), max_digits=18, decimal_places=8,
+                              help_text=_("One unit of the currency in the base currency, e.g. 1.0850 for EUR in "
+                                          "USD."))
+    valid_from = forms.DateField(label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"}))
+    source = forms.CharField(label=_("Source"), max_length=100, required=False,
+                             help_text=_("Where the rate comes from, e.g. the bank."))
 
 
 def invoice_months(library: Library, now: dt.datetime | None = None) -> list[tuple[str, str]]:
     """This month (its days up to yesterday) and the 12 before it, newest first, as ``("2026-11", label)``."""
     today = timezone.localtime(now or timezone.now(), zone_of(library)).date()
     month = today.replace(day=1)
-    choices = [(f"{month:%Y-%m}", f"{month:%B %Y} (this month, up to yesterday)")]
-    for _ in range(MONTHS_BACK):
+    choices = [(f"{month:%Y-%m}", gettext("%(month)s (this month, up to yesterday)")
+                % {"month": formats.date_format(month, "YEAR_MONTH_FORMAT")})]
+    for _month in range(MONTHS_BACK):
         month = previous_month(month)
-        choices.append((f"{month:%Y-%m}", f"{month:%B %Y}"))
+        choices.append((f"{month:%Y-%m}", formats.date_format(month, "YEAR_MONTH_FORMAT")))
     return choices
 
 
@@ -108,9 +123,9 @@ class InvoiceRunForm(forms.Form):
     """Which month to invoice now; the choices are the library's (``invoice_months``)."""
 
     month = forms.ChoiceField(choices=(), error_messages={
-        "invalid_choice": "Choose this month or one of the 12 months before it."})
-    issue = forms.BooleanField(required=False, label="Issue and e-mail them at once",
-                               help_text="Unticked: drafts, to preview and issue one by one.")
+        "invalid_choice": _("Choose this month or one of the 12 months before it.")})
+    issue = forms.BooleanField(required=False, label=_("Issue and e-mail them at once"),
+                               help_text=_("Unticked: drafts, to preview and issue one by one."))
 
     def __init__(self, *args, library: Library, now: dt.datetime | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)

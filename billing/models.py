@@ -32,9 +32,9 @@ class Service(models.TextChoices):
 
 
 class Direction(models.TextChoices):
-    RECEIVABLE = "receivable", "Receivable (the partner owes us)"
-    PAYABLE = "payable", "Payable (we owe the partner)"
-    PATRON = "patron", "Patron charge (passed on to the patron)"
+    RECEIVABLE = "receivable", _("Receivable (the partner owes us)")
+    PAYABLE = "payable", _("Payable (we owe the partner)")
+    PATRON = "patron", _("Patron charge (passed on to the patron)")
 
 
 class BillingSettings(models.Model):
@@ -96,10 +96,10 @@ class FeeSchedule(models.Model):
 
 
 class ChargeStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    WAIVED = "waived", "Waived"
-    INVOICED = "invoiced", "Invoiced"
-    SETTLED = "settled", "Settled (paid to the lender or by the patron)"
+    OPEN = "open", _("Open")
+    WAIVED = "waived", _("Waived")
+    INVOICED = "invoiced", _("Invoiced")
+    SETTLED = "settled", _("Settled (paid to the lender or by the patron)")
 
 
 class Charge(models.Model):
@@ -169,8 +169,8 @@ class ChargeAdjustment(models.Model):
     """The audit row of a staff change to a charge: waived or adjusted, from what to what, and why."""
 
     class Action(models.TextChoices):
-        WAIVE = "waive", "Waived"
-        ADJUST = "adjust", "Adjusted"
+        WAIVE = "waive", _("Waived")
+        ADJUST = "adjust", _("Adjusted")
 
     charge = models.ForeignKey(Charge, on_delete=models.CASCADE, related_name="adjustments")
     action = models.CharField(max_length=10, choices=Action.choices)
@@ -250,10 +250,10 @@ class InvoiceKind(models.TextChoices):
 
 
 class InvoiceStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    ISSUED = "issued", "Issued"
-    PAID = "paid", "Paid"
-    VOID = "void", "Void"
+    DRAFT = "draft", _("Draft")
+    ISSUED = "issued", _("Issued")
+    PAID = "paid", _("Paid")
+    VOID = "void", _("Void")
 
 
 class Invoice(models.Model):

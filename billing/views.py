@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from requests_app.access import staff_view
@@ -47,7 +48,8 @@ PERMISSION = "billing.manage_billing"
 
 def billing_staff(view):
     """The view's user must hold ``billing.manage_billing`` and work for a member library (passed on)."""
-    return staff_view(PERMISSION, "This page is for billing staff, and your account has no billing role.")(view)
+    return staff_view(PERMISSION, gettext_lazy("This page is for billing staff, and your account has no billing "
+                                               "role."))(view)
 
 
 def _refused(request: HttpRequest, exc: services.BillingError) -> None:
@@ -56,7 +58,7 @@ def _refused(request: HttpRequest, exc: services.BillingError) -> None:
 
 def _form_errors(request: HttpRequest, form) -> None:
     for field, errors in form.errors.items():
-        label = field.replace("_", " ").capitalize() if field in form.fields else ""
+        label = str(form.fields[field].label or field.replace("_", " ").capitalize()) if field in form.fields else ""
         messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
 
 
@@ -76,7 +78,7 @@ def dashboard(request: HttpRequest, library: Library) -> HttpResponse:
 def invoice_list(request: HttpRequest, library: Library) -> HttpResponse:
     status = request.GET.get("status") or None
     if status and status not in InvoiceStatus.values:
-        raise Http404("No such status.")
+        raise Http404(gettext("No such status."))
     page = Paginator(selectors.staff_invoices(library=library, status=status), PAGE_SIZE).get_page(
         request.GET.get("page"))
     return render(request, "billing/invoice_list.html", {"page": page, "status": status,
@@ -85,11 +87,12 @@ def invoice_list(request: HttpRequest, library: Library) -> HttpResponse:
 
 def _created_message(invoices: list[Invoice]) -> str:
     if not invoices:
-        return "No invoice created: nothing is waiting to be invoiced for that month (already invoiced?)."
+        return gettext("No invoice created: nothing is waiting to be invoiced for that month (already invoiced?).")
     links = format_html_join(", ", '<a href="{}">{}</a>', (
         (reverse("billing:invoice", args=[i.pk]), f"{i.number} ({i.recipient_symbol}, {i.total} {i.currency})")
         for i in invoices))
-    return format_html("{} invoice{} created: {}.", len(invoices), "" if len(invoices) == 1 else "s", links)
+    return format_html(ngettext("{} invoice created: {}.", "{} invoices created: {}.", len(invoices)), len(invoices),
+                       links)
 
 
 @billing_staff
@@ -131,7 +134,7 @@ def invoice_create_preview(request: HttpRequest, library: Library) -> HttpRespon
     partner_id = parse_id(request.GET.get("partner", ""))
     currency = request.GET.get("currency", "")
     if not form.is_valid() or partner_id is None:
-        raise Http404("Choose a month and a partner.")
+        raise Http404(gettext("Choose a month and a partner."))
     try:
         invoice, lines = services.preview_invoice(library=library, partner_id=partner_id, currency=currency,
                                                   month=form.cleaned_data["month"])
@@ -145,7 +148,7 @@ def _invoice(library: Library, pk: int) -> Invoice:
     try:
         return selectors.invoice_detail(library=library, pk=pk)
     except Invoice.DoesNotExist:
-        raise Http404("No such invoice.") from None
+        raise Http404(gettext("No such invoice.")) from None
 
 
 @billing_staff
@@ -179,7 +182,8 @@ def invoice_preview(request: HttpRequest, library: Library, pk: int) -> HttpResp
     """A draft's PDF marked PREVIEW, rendered now and stored nowhere (the real one is made at issue)."""
     invoice = _invoice(library, pk)
     if not invoice.is_draft:
-        messages.info(request, f"{invoice.number} is {invoice.get_status_display().lower()}: download its PDF.")
+        messages.info(request, gettext("%(number)s is %(status)s: download its PDF.")
+                      % {"number": invoice.number, "status": invoice.get_status_display().lower()})
         return redirect("billing:invoice", pk=pk)
     return pdf_preview_response(render_invoice(invoice, preview=True), f"PREVIEW-{invoice.number}.pdf")
 
@@ -197,7 +201,8 @@ def invoice_payment(request: HttpRequest, library: Library, pk: int) -> HttpResp
         except services.BillingError as exc:
             _refused(request, exc)
         else:
-            messages.success(request, f"Payment of {form.cleaned_data['amount']} {invoice.currency} recorded.")
+            messages.success(request, gettext("Payment of %(amount)s %(currency)s recorded.")
+                             % {"amount": form.cleaned_data["amount"], "currency": invoice.currency})
     return redirect("billing:invoice", pk=pk)
 
 
@@ -210,8 +215,13 @@ def invoice_issue(request: HttpRequest, library: Library, pk: int) -> HttpRespon
     except services.BillingError as exc:
         _refused(request, exc)
     else:
-        messages.success(request, f"{invoice.number} is issued; the PDF is being made and e-mailed to "
-                                  f"{invoice.recipient_email or 'nobody (the partner has no billing e-mail)'}.")
+        if invoice.recipient_email:
+            messages.success(request, gettext("%(number)s is issued; the PDF is being made and e-mailed to "
+                                              "%(email)s.") % {"number": invoice.number,
+                                                              "email": invoice.recipient_email})
+        else:
+            messages.success(request, gettext("%(number)s is issued; the PDF is being made and e-mailed to nobody "
+                                              "(the partner has no billing e-mail).") % {"number": invoice.number})
     return redirect("billing:invoice", pk=pk)
 
 
@@ -224,7 +234,8 @@ def invoice_void(request: HttpRequest, library: Library, pk: int) -> HttpRespons
     except services.BillingError as exc:
         _refused(request, exc)
     else:
-        messages.success(request, f"{invoice.number} is void; its charges will be invoiced again.")
+        messages.success(request, gettext("%(number)s is void; its charges will be invoiced again.")
+                         % {"number": invoice.number})
     return redirect("billing:invoice", pk=pk)
 
 
@@ -237,7 +248,8 @@ def invoice_credit_note(request: HttpRequest, library: Library, pk: int) -> Http
     except services.BillingError as exc:
         _refused(request, exc)
         return redirect("billing:invoice", pk=pk)
-    messages.success(request, f"Credit note {note.number} issued; {invoice.number} is void.")
+    messages.success(request, gettext("Credit note %(note)s issued; %(number)s is void.")
+                     % {"note": note.number, "number": invoice.number})
     return redirect("billing:invoice", pk=note.pk)
 
 
@@ -248,7 +260,7 @@ def charge_list(request: HttpRequest, library: Library) -> HttpResponse:
     direction = request.GET.get("direction") or None
     status = request.GET.get("status") or None
     if (direction and direction not in Direction.values) or (status and status not in ChargeStatus.values):
-        raise Http404("No such filter.")
+        raise Http404(gettext("No such filter."))
     page = Paginator(selectors.staff_charges(library=library, direction=direction, status=status),
                      PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "billing/charge_list.html", {
@@ -272,7 +284,8 @@ def charges_settle(request: HttpRequest, library: Library) -> HttpResponse:
         except services.BillingError as exc:
             _refused(request, exc)
         else:
-            messages.success(request, f"{count} charge(s) settled.")
+            messages.success(request, ngettext("%(count)s charge settled.", "%(count)s charges settled.", count)
+                             % {"count": count})
     query = request.GET.urlencode()
     return redirect(reverse("billing:charges") + (f"?{query}" if query else ""))
 
@@ -281,7 +294,7 @@ def _charge(library: Library, pk: int) -> Charge:
     try:
         return selectors.charge_detail(library=library, pk=pk)
     except Charge.DoesNotExist:
-        raise Http404("No such charge.") from None
+        raise Http404(gettext("No such charge.")) from None
 
 
 @billing_staff
@@ -300,7 +313,7 @@ def charge_waive(request: HttpRequest, library: Library, pk: int) -> HttpRespons
     except services.BillingError as exc:
         _refused(request, exc)
     else:
-        messages.success(request, "Charge waived.")
+        messages.success(request, gettext("Charge waived."))
     return redirect("billing:charge", pk=pk)
 
 
@@ -317,7 +330,7 @@ def charge_adjust(request: HttpRequest, library: Library, pk: int) -> HttpRespon
     except services.BillingError as exc:
         _refused(request, exc)
     else:
-        messages.success(request, "Charge adjusted.")
+        messages.success(request, gettext("Charge adjusted."))
     return redirect("billing:charge", pk=pk)
 
 
@@ -327,7 +340,7 @@ def lost_item(request: HttpRequest, library: Library, request_id: int) -> HttpRe
     try:
         ill_request = IllRequest.objects.select_related("library", "partner").get(library=library, pk=request_id)
     except IllRequest.DoesNotExist:
-        raise Http404("No such request.") from None
+        raise Http404(gettext("No such request.")) from None
     form = LostItemForm(request.POST or None)
     if request.method == "POST":
         if form.is_valid():
@@ -337,7 +350,8 @@ def lost_item(request: HttpRequest, library: Library, request_id: int) -> HttpRe
             except services.BillingError as exc:
                 _refused(request, exc)
             else:
-                messages.success(request, f"Lost-item charge of {charge.amount} {charge.currency} recorded.")
+                messages.success(request, gettext("Lost-item charge of %(amount)s %(currency)s recorded.")
+                                 % {"amount": charge.amount, "currency": charge.currency})
                 return redirect("billing:charge", pk=charge.pk)
     return render(request, "billing/lost_item.html", {"form": form, "ill_request": ill_request})
 
@@ -366,7 +380,7 @@ def budgets(request: HttpRequest, library: Library) -> HttpResponse:
 def budget_new(request: HttpRequest, library: Library) -> HttpResponse:
     form = BudgetForm(request.POST or None, initial={"currency": library.currency})
     if request.method == "POST" and _create_from_form(request, form, services.create_budget, library=library):
-        messages.success(request, f"Budget {form.cleaned_data['fiscal_year']} added.")
+        messages.success(request, gettext("Budget %(year)s added.") % {"year": form.cleaned_data["fiscal_year"]})
         return redirect("billing:budgets")
     return render(request, "billing/budget_form.html", {"form": form, "budget": None})
 
@@ -376,10 +390,10 @@ def budget_edit(request: HttpRequest, library: Library, pk: int) -> HttpResponse
     try:
         budget = selectors.budget(library=library, pk=pk)
     except Budget.DoesNotExist:
-        raise Http404("No such budget.") from None
+        raise Http404(gettext("No such budget.")) from None
     form = BudgetForm(request.POST or None, instance=budget)
     if request.method == "POST" and _create_from_form(request, form, services.update_budget, budget=budget):
-        messages.success(request, f"Budget {form.cleaned_data['fiscal_year']} changed.")
+        messages.success(request, gettext("Budget %(year)s changed.") % {"year": form.cleaned_data["fiscal_year"]})
         return redirect("billing:budgets")
     return render(request, "billing/budget_form.html", {"form": form, "budget": budget})
 
@@ -389,7 +403,7 @@ def exchange_rates(request: HttpRequest, library: Library) -> HttpResponse:
     form = ExchangeRateForm(request.POST or None, initial={"base_currency": library.currency,
                                                            "valid_from": timezone.localdate()})
     if request.method == "POST" and _create_from_form(request, form, services.add_exchange_rate, library=library):
-        messages.success(request, "Exchange rate added.")
+        messages.success(request, gettext("Exchange rate added."))
         return redirect("billing:exchange-rates")
     return render(request, "billing/exchange_rates.html", {"rows": selectors.exchange_rates(library=library),
                                                            "form": form, "library": library,
@@ -402,7 +416,7 @@ def fee_schedules(request: HttpRequest, library: Library) -> HttpResponse:
                                                           "effective_from": timezone.localdate()})
     if request.method == "POST" and _create_from_form(request, form, services.create_fee_schedule,
                                                       library=library):
-        messages.success(request, "Fee added.")
+        messages.success(request, gettext("Fee added."))
         return redirect("billing:fees")
     return render(request, "billing/fee_schedules.html", {"rows": selectors.fee_schedules(library=library),
                                                           "form": form, "library": library})
@@ -430,7 +444,7 @@ CENTS = Decimal("0.01")
 @billing_staff
 def report_csv(request: HttpRequest, library: Library, report: str) -> HttpResponse:
     if report not in REPORTS:
-        raise Http404("No such report.")
+        raise Http404(gettext("No such report."))
     start, end = PeriodForm(request.GET or None).period()
     header, rows = _report_rows(library, report, start, end)
     return csv_download(header, rows, filename=f"{library.symbol}-{report}-{start}-{end}.csv")

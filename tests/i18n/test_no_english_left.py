@@ -561,3 +561,45 @@ def test_the_staff_help_is_all_marked(client, clerk):
         page = response.content.decode()
         assert pseudo.OPEN in page, where
         assert_no_english(page, allowed, where=where)
+
+# Billing ---------------------------------------------------------------------------------------------------------
+
+def test_the_billing_pages_are_all_marked(client, pseudo_german):
+    from decimal import Decimal
+
+    from billing.models import Invoice
+    from billing.services import create_monthly_invoices
+    from tests.billing.factories import BudgetFactory, FeeScheduleFactory, ReceivableFactory
+    from tests.factories import LendingRequestFactory
+
+    clerk = StaffFactory(first_name="Xaver", last_name="Qwonk", groups=[roles.BILLING_STAFF])
+    StaffProfile.objects.filter(user=clerk).update(language="de")
+    library = clerk.staff_profile.library
+    partner = LibraryFactory(symbol="QZX", name="Zqxw Vbnm")
+    request = LendingRequestFactory(library=library, partner=partner, title=TITLE, author=AUTHOR)
+    charge = ReceivableFactory(request=request, amount=Decimal("30.00"),
+                               incurred_at=dt.datetime(2026, 10, 3, 12, tzinfo=dt.UTC))
+    create_monthly_invoices(now=dt.datetime(2026, 11, 2, tzinfo=dt.UTC))
+    invoice = Invoice.objects.get(library=library, partner=partner)
+    open_charge = ReceivableFactory(request=LendingRequestFactory(library=library, partner=partner))
+    BudgetFactory(library=library, fiscal_year="FY2026", fund="Qzxv")
+    FeeScheduleFactory(library=library, partner=None)
+    client.force_login(clerk)
+    client.post(reverse("set_language"), {"language": "de", "next": "/"})
+    allowed = [*staff_data(clerk), partner.symbol, partner.name, invoice.number, request.number,
+               open_charge.request.number, open_charge.request.citation_line, request.citation_line, "FY2026",
+               "Qzxv", "USD", "EUR", "IFM"]
+    # An invoice's lines are written when it is made, in the partner's language: data here.
+    allowed += [text for line in invoice.lines.all() for text in (line.description, line.partner_reference)]
+    pages = {"the overview": reverse("billing:dashboard"), "the invoices": reverse("billing:invoices"),
+             "an invoice": reverse("billing:invoice", args=[invoice.pk]),
+             "the charges": reverse("billing:charges"), "a charge": reverse("billing:charge", args=[charge.pk]),
+             "an open charge": reverse("billing:charge", args=[open_charge.pk]),
+             "the budgets": reverse("billing:budgets"), "a new budget": reverse("billing:budget-new"),
+             "the fees": reverse("billing:fees"), "the exchange rates": reverse("billing:exchange-rates"),
+             "the reports": reverse("billing:reports"), "the invoice run": reverse("billing:invoice-create"),
+             "a lost item": reverse("billing:lost-item", args=[open_charge.request.pk])}
+    for where, url in pages.items():
+        page = client.get(url)
+        assert page.status_code == 200, where
+        assert_no_english(page.content.decode(), allowed, where=where)
