@@ -1,6 +1,10 @@
 """ISO 18626 intake in one process: real XML messages posted to ``/iso18626`` through the whole stack
-(middleware, the hardened parser, the codec's validation, the partner look-up, the handler, the
-confirmation), each one a partner's new loan or copy request to one of our member libraries.
+(middleware, the hardened parser, the codec's validation, the partner look-up, the checks answered at once,
+the stored message, the confirmation), each one a partner's new loan or copy request to one of our member
+libraries. With the shipped ``ILLMS_ISO18626_APPLY=by_worker`` the figure is the *acknowledged* rate: the
+worker's part (creating the request and its event) is measured beside it, as the worker drains what was
+acknowledged (``applied_per_second``), and over HTTP with a real Celery worker on the ``protocol`` queue
+applying while gunicorn takes messages in (time-to-applied, from receipt to applied, p50/p95).
 
 Each new request has its availability check queued for a Celery worker (``lending.tasks``); with
 Redis as the cache, requests arriving together share one queued check (``availability.queue_check``).
@@ -33,6 +37,8 @@ from .stats import percentile
 
 #: The queue the run's availability checks go to (the task's own routing, to a queue no worker reads).
 AVAILABILITY_QUEUE = "bench-intake-availability"
+#: The queue the in-process run's apply tasks go to: the run applies what it acknowledged itself, timed.
+APPLY_QUEUE = "bench-intake-apply"
 
 
 def _agency(library: Library) -> m.AgencyId:
@@ -63,10 +69,84 @@ def _request(member: Library, partner: Library, rnd: random.Random) -> bytes:
 def _route_checks_to_own_queue():
     from illms.celery import app
     from lending.tasks import check_new_request_availability, check_new_requests_availability
+    from requests_app.partners.tasks import apply_inbound_messages
 
     tasks = {task.name: task for task in (check_new_request_availability, check_new_requests_availability)}
-    app.conf.task_routes = {name: {"queue": AVAILABILITY_QUEUE} for name in tasks}
+    app.conf.task_routes = {**{name: {"queue": AVAILABILITY_QUEUE} for name in tasks},
+                            apply_inbound_messages.name: {"queue": APPLY_QUEUE}}
     return app, tasks
+
+
+def _forget_queued_applies(app) -> int:
+    """The in-process run's queued apply tasks, taken off their queue unrun (the run applied the messages)."""
+    taken = 0
+    with app.connection_for_read() as connection:
+        queue = connection.SimpleQueue(APPLY_QUEUE)
+        try:
+            while True:
+                try:
+                    queue.get(block=True, timeout=0.2).ack()
+                except Empty:
+                    return taken
+                taken += 1
+        finally:
+            queue.close()
+
+
+def _drain() -> tuple[int, float]:
+    """Apply everything acknowledged, as one worker does (``intake.apply_pending``): how many, and the seconds."""
+    from requests_app.partners import intake
+
+    started = time.perf_counter()
+    done = intake.apply_pending()
+    return done, time.perf_counter() - started
+
+
+def _applied_since(since) -> dict:
+    """Time from receipt to applied (ms) of the messages received since ``since``, and how many wait still."""
+    from requests_app.models import InboundMessage, InboundState
+
+    rows = list(InboundMessage.objects.filter(received_at__gte=since).values_list("state", "received_at",
+                                                                                  "applied_at"))
+    spans = [(applied - received).total_seconds() * 1000 for state, received, applied in rows
+             if state == InboundState.APPLIED and applied is not None]
+    applied_at = [applied for state, _received, applied in rows if state == InboundState.APPLIED and applied]
+    seconds = (max(applied_at) - min(applied_at)).total_seconds() if len(applied_at) > 1 else None
+    return {"applied": len(spans), "waiting": sum(state == InboundState.PENDING for state, _r, _a in rows),
+            "failed": sum(state == InboundState.FAILED for state, _r, _a in rows),
+            "time_to_applied_p50_ms": round(percentile(spans, 50), 1) if spans else None,
+            "time_to_applied_p95_ms": round(percentile(spans, 95), 1) if spans else None,
+            "applied_per_second_while_receiving": round(len(applied_at) / seconds, 1) if seconds else None}
+
+
+class _ProtocolWorker:
+    """A Celery worker on the ``protocol`` queue with the benchmark's settings, as production runs one."""
+
+    def __init__(self) -> None:
+        import os
+        import subprocess
+        import sys
+        from pathlib import Path
+
+        root = Path(__file__).resolve().parent.parent
+        subprocess.run([str(Path(sys.executable).with_name("celery")), "-A", "illms", "purge", "-f", "-Q", "protocol"],
+                       cwd=root, capture_output=True, env={**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"})
+        (root / "var" / "bench").mkdir(parents=True, exist_ok=True)
+        self.log = open(root / "var" / "bench" / "protocol-worker.log", "w")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            [str(Path(sys.executable).with_name("celery")), "-A", "illms", "worker", "-Q", "protocol", "--pool=solo",
+             "--loglevel", "WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            cwd=root, env={**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"}, stdout=self.log,
+            stderr=subprocess.STDOUT)
+        time.sleep(3)  # it connects to the broker
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except Exception:  # noqa: BLE001 - it would not stop: it is killed
+            self.process.kill()
+        self.log.close()
 
 
 def _run_queued_checks(app, tasks) -> tuple[int, int, float]:
@@ -136,23 +216,35 @@ def _over_http(bodies: list[tuple[bytes, str]], clients: int = 2) -> dict:
                 failed += not ok
         connection.close()
 
+    from requests_app.partners import intake
+
+    worker = _ProtocolWorker() if intake.applies_by_worker() else None
+    applied: dict = {}
     try:
         warm = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
         for body in bodies[:20]:
             post(warm, body)
         warm.close()
         threads = [threading.Thread(target=loop) for _ in range(clients)]
+        since = timezone.now()
         started = time.perf_counter()
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         seconds = time.perf_counter() - started
+        if worker is not None:  # the worker has applied as they came; wait for the last ones
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline and _applied_since(since)["waiting"]:
+                time.sleep(0.2)
+            applied = _applied_since(since)
     finally:
         server.stop()
+        if worker is not None:
+            worker.stop()
     return {"messages": len(samples), "failed": failed, "seconds": round(seconds, 2),
             "messages_per_second": round(len(samples) / seconds, 1), "p95_ms": round(percentile(samples, 95), 1),
-            "clients": clients}
+            "clients": clients, **({"worker": applied} if applied else {})}
 
 
 def measure(*, messages: int) -> dict:
@@ -168,9 +260,13 @@ def measure(*, messages: int) -> dict:
 
     bodies = [message(rnd.choices(members, weights=[1 / (k + 1) for k in range(len(members))])[0],
                       rnd.choice(partners)) for _ in range(messages + 20)]
+    from requests_app.partners import intake
+
+    by_worker = intake.applies_by_worker()
     client = Client()
     for body, authorization in bodies[:20]:  # warm up
         client.post("/iso18626", data=body, content_type="application/xml", HTTP_AUTHORIZATION=authorization)
+    _drain()
     _run_queued_checks(app, tasks)
     failed, statements = 0, 0
 
@@ -187,6 +283,13 @@ def measure(*, messages: int) -> dict:
             if response.status_code != 200 or b"messageStatus>OK<" not in response.content:
                 failed += 1
         seconds = time.perf_counter() - started
+    applied, apply_seconds, apply_statements = 0, 0.0, 0
+    if by_worker:  # what the worker does with what was acknowledged: one worker drains it, timed
+        _forget_queued_applies(app)
+        before = statements
+        with connection.execute_wrapper(count):
+            applied, apply_seconds = _drain()
+        apply_statements = statements - before
     check_tasks, checks, check_seconds = _run_queued_checks(app, tasks)
     http = _over_http([message(rnd.choice(members), rnd.choice(partners)) for _ in range(messages + 20)])
     # The ceiling for the same work: a request row and its event row per transaction, raw psycopg2, no parsing,
@@ -198,7 +301,12 @@ def measure(*, messages: int) -> dict:
             "ratio_to_raw_ceiling": round(messages / seconds / (raw["per_second"] or 1), 3),
             "messages": messages, "failed": failed, "seconds": round(seconds, 2),
             "messages_per_second": round(messages / seconds, 1), "kind": "request (new loan or copy)",
-            "sql_statements_per_message": round(statements / messages, 1),
+            "apply": intake.mode(),
+            "sql_statements_per_message": round((statements - apply_statements) / messages, 1),
+            **({"applied": applied, "apply_seconds": round(apply_seconds, 2),
+                "applied_per_second": round(applied / apply_seconds, 1) if apply_seconds else None,
+                "sql_statements_per_applied_message": round(apply_statements / applied, 1) if applied else None}
+               if by_worker else {}),
             "availability_tasks": check_tasks, "availability_checks": checks,
             "availability_seconds": round(check_seconds, 2),
             "availability_checks_per_second": round(checks / check_seconds, 1) if checks else None}

@@ -481,6 +481,7 @@ CELERY_TASK_ROUTES = {
     # Partner messages (ISO 18626 and REST) and calls to the library's own systems.
     "requests_app.tasks.deliver_request_outbox": {"queue": "protocol"},
     "requests_app.tasks.deliver_outbox": {"queue": "protocol"},
+    "requests_app.tasks.apply_inbound_messages": {"queue": "protocol"},
     "*.ncip.*": {"queue": "protocol"},
     # One e-mail a task, and the sweep that hands over those a dead worker left.
     "requests_app.tasks.send_email": {"queue": "email"},
@@ -498,6 +499,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # redelivered after a worker died, does nothing twice. Later jobs join this table as they land.
 CELERY_BEAT_SCHEDULE = {
     "outbox-retry": {"task": "requests_app.tasks.deliver_outbox", "schedule": 60.0},
+    "inbound-apply-sweep": {"task": "requests_app.tasks.apply_inbound_messages", "schedule": 60.0},
     "ncip-retry": {"task": "requests_app.ncip.tasks.send_due_ncip_calls", "schedule": 60.0},
     "outgoing-email-sweep": {"task": "requests_app.tasks.sweep_outgoing_email", "schedule": 60.0},
     "billing-invoice-sweep": {"task": "billing.tasks.sweep_invoices", "schedule": 600.0},
@@ -582,6 +584,15 @@ ILLMS_EDELIVERY_MAX_BYTES = env.int("ILLMS_EDELIVERY_MAX_BYTES", default=60 * 10
 # ISO 18626: where the official schema lies (tests validate against it) and the body cap.
 ISO18626_SCHEMA_DIR = Path(env.str("ILLMS_ISO18626_SCHEMA_DIR", default=str(BASE_DIR.parent / "shared" / "iso18626")))
 ISO18626_MAX_BODY_BYTES = env.int("ILLMS_ISO18626_MAX_BODY_BYTES", default=1_000_000)
+# How a partner's ISO 18626 message is taken in (requests_app/partners/intake.py): "by_worker" answers what
+# must be answered at once, stores the message, confirms it and leaves applying it to a worker on the
+# "protocol" queue; "at_once" applies it while the partner waits for the confirmation.
+ILLMS_ISO18626_APPLY = env.str("ILLMS_ISO18626_APPLY", default="by_worker")
+if ILLMS_ISO18626_APPLY not in ("by_worker", "at_once"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"ILLMS_ISO18626_APPLY must be by_worker or at_once, not {ILLMS_ISO18626_APPLY!r}.")
 
 # NCIP 2.02 with the member libraries' ILS: where the official schema lies (every message sent and every answer
 # read is checked against it; without it no NCIP call is sent), the longest answer read, and the time limit

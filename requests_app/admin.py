@@ -40,6 +40,7 @@ from .models import (
     SavedQueueView,
     StaffProfile,
 )
+from .partner_messages import partner_messages
 from .selectors import staff_library
 from .utilities.admin_lists import values_filter
 from .utilities.ids import parse_id
@@ -278,15 +279,26 @@ class OutgoingEmailAdmin(LargeTableAdmin):
 
 @admin.register(InboundMessage)
 class InboundMessageAdmin(LargeTableAdmin):
-    list_display = ["received_at", "sender", "kind", "summary", "request", "read_at"]
-    list_filter = [MessageKindFilter]
+    """Every partner message received; filter on *Could not be applied* for those staff must look at."""
+
+    list_display = ["received_at", "sender", "kind", "summary", "request", "state", "applied_at", "read_at"]
+    list_filter = ["state", MessageKindFilter]
     search_fields = ["=request__id", "=sender__symbol"]
     list_select_related = ["sender", "request"]
-    raw_id_fields = ["sender", "request"]
-    readonly_fields = ["fingerprint", "confirmation", "received_at"]
+    raw_id_fields = ["sender", "request", "member"]
+    readonly_fields = ["fingerprint", "confirmation", "received_at", "state", "thread", "payload", "applied_at",
+                       "apply_error"]
+    actions = ["apply_again"]
     # A message that matched none of our requests is the installation's, seen by superusers only.
     library_path = "request__library"
     patron_path, request_path = "request__patron", "request"
+
+    @admin.action(description="Apply the selected messages that could not be applied again", permissions=["change"])
+    def apply_again(self, request, queryset) -> None:
+        again = partner_messages().apply_again(queryset)
+        self.message_user(request, f"{again} message(s) will be applied again." if again else
+                          "Only messages that could not be applied are applied again; none was selected.",
+                          messages.SUCCESS if again else messages.WARNING)
 
 
 class ExternalIdentityInline(admin.TabularInline):

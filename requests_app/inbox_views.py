@@ -3,6 +3,10 @@
 ``/inbox/`` lists them newest first (a constant number of queries, whatever the count);
 ``/inbox/read/`` marks one, several or all of them read (POST, safe to repeat). Opening a
 request on its desk marks its notes read too (``messaging.mark_request_read``).
+
+Above them, the partner messages to the library that could not be applied (acknowledged, then refused
+when the worker applied them: ``partners.intake``), with the reason, until staff apply them again (the
+Django admin's *apply again*) or deal with the partner themselves.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from .selectors import staff_library
 from .utilities.ids import parse_ids
 
 PAGE_SIZE = 50
+#: The newest partner messages that could not be applied shown above the notes (the admin lists them all).
+FAILED_SHOWN = 20
 
 
 def roles_for_desks() -> list[str]:
@@ -48,8 +54,10 @@ def inbox_scope(request: HttpRequest) -> tuple[Library, list[str]]:
 def inbox(request: HttpRequest) -> HttpResponse:
     library, roles = inbox_scope(request)
     page = Paginator(messaging.inbox_notes(library=library, roles=roles), PAGE_SIZE).get_page(request.GET.get("page"))
+    failed = list(messaging.failed_messages(library=library, roles=roles)[:FAILED_SHOWN + 1])
     return render(request, "inbox/inbox.html", {"library": library, "roles": roles, "page": page,
-                                                "count": page.paginator.count})
+                                                "count": page.paginator.count, "failed": failed[:FAILED_SHOWN],
+                                                "more_failed": len(failed) > FAILED_SHOWN})
 
 
 @login_required

@@ -8,7 +8,8 @@ through the protocol handler. Notes from outside (patron, partner) wait unread i
 staff inbox until someone opens the request or marks them read.
 
 ``thread`` and ``inbox_notes`` are the reads: one chronological list of a request's notes
-and protocol messages, and the unread notes of a member library's sides.
+and protocol messages, and the unread notes of a member library's sides; ``failed_messages`` the
+partner messages to it that were confirmed but could not be applied.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from .iso18626.messages import MessageKind
 from .models import (
     IllRequest,
     InboundMessage,
+    InboundState,
     Library,
     Note,
     NoteVisibility,
@@ -153,6 +155,22 @@ def inbox_notes(*, library: Library, roles: list[str]) -> QuerySet[Note]:
                                 request__role__in=roles)
             .select_related("request", "request__partner", "author", "author_library")
             .order_by("-created_at", "-pk"))
+
+
+#: The side a received message belongs to, by its kind: a partner's request or a borrower's message is lending's.
+ROLE_OF_KIND = {MessageKind.REQUEST: Role.LENDING, MessageKind.REQUESTING_AGENCY_MESSAGE: Role.LENDING,
+                MessageKind.SUPPLYING_AGENCY_MESSAGE: Role.BORROWING}
+
+
+def failed_messages(*, library: Library, roles: list[str]) -> QuerySet[InboundMessage]:
+    """Partner messages to ``library`` of the sides ``roles`` that could not be applied, newest first.
+
+    Confirmed to the partner, then refused when a worker applied them (``partners.intake``); they stay until staff
+    apply them again (the admin) or deal with the partner themselves.
+    """
+    kinds = [kind for kind, role in ROLE_OF_KIND.items() if role in roles]
+    return (InboundMessage.objects.filter(state=InboundState.FAILED, member=library, kind__in=kinds)
+            .select_related("sender", "request").order_by("-received_at", "-pk"))
 
 
 def unread_count(*, library: Library, roles: list[str]) -> int:

@@ -1153,8 +1153,22 @@ class OutgoingEmail(models.Model):
         return f"{self.kind} to {self.recipient} ({self.status})"
 
 
+class InboundState(models.TextChoices):
+    """Where a received partner message is in being applied (``requests_app.partners.intake``)."""
+
+    PENDING = "pending", "Received, waiting to be applied"
+    APPLIED = "applied", "Applied"
+    FAILED = "failed", "Could not be applied"
+
+
 class InboundMessage(models.Model):
-    """Every protocol message received, keyed so a repeated message is answered again, not acted on twice."""
+    """Every protocol message received, keyed so a repeated message is answered again, not acted on twice.
+
+    Acknowledged first and applied by a worker (``ILLMS_ISO18626_APPLY``): a message is stored ``pending``
+    with what applying it needs (``payload``, ``member``, ``source``), in its ``thread`` (the transaction it
+    belongs to, whose messages are applied in the order received), then ``applied`` or ``failed`` with its
+    ``apply_error``. Applied at once, it is written ``applied`` in the transaction that applied it.
+    """
 
     sender = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="+")
     fingerprint = models.CharField(max_length=64, unique=True,
@@ -1167,10 +1181,29 @@ class InboundMessage(models.Model):
                                help_text="What lenient intake repaired to read it (element, defect, what was done).")
     received_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True, help_text="When staff marked it read.")
+    state = models.CharField(max_length=10, choices=InboundState.choices, default=InboundState.APPLIED)
+    member = models.ForeignKey(Library, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+                               help_text="The member library the message is addressed to.")
+    source = models.CharField(max_length=10, choices=EventSource.choices, default=EventSource.ISO18626)
+    thread = models.CharField(max_length=160, blank=True,
+                              help_text="The transaction the message belongs to; its messages apply in order.")
+    payload = models.JSONField(null=True, blank=True,
+                               help_text="The message (ILLMS's JSON form of ISO 18626) until it is applied.")
+    applied_at = models.DateTimeField(null=True, blank=True)
+    apply_error = models.TextField(blank=True, help_text="Why applying it failed (staff see it in the inbox).")
 
     class Meta:
         ordering = ["-received_at"]
-        indexes = [models.Index(fields=["request", "received_at"], name="inbound_request_idx")]
+        indexes = [
+            models.Index(fields=["request", "received_at"], name="inbound_request_idx"),
+            # The worker's claim reads the oldest waiting messages, and whether one of the same thread is older.
+            models.Index(fields=["id"], name="inbound_pending_idx", condition=Q(state=InboundState.PENDING)),
+            models.Index(fields=["thread", "id"], name="inbound_pending_thread_idx",
+                         condition=Q(state=InboundState.PENDING)),
+            # The inbox's messages that could not be applied, per member library.
+            models.Index(fields=["member", "-received_at"], name="inbound_failed_idx",
+                         condition=Q(state=InboundState.FAILED)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.summary} from {self.sender_id}"

@@ -1,5 +1,5 @@
 """What the core asks of the partner side without importing it: whether a partner can be reached,
-a staff note sent to it, a message sent again.
+a staff note sent to it, a message sent again, a received message that could not be applied applied again.
 
 The partner side registers its functions in its ``AppConfig.ready`` (as it registers its transition
 listener in :mod:`.transition_listeners`); staff notes (:mod:`.messaging`) and the request page's
@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .models import IllRequest, Library, Note, OutboxMessage
+from django.db.models import QuerySet
+
+from .models import IllRequest, InboundMessage, Library, Note, OutboxMessage
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,9 @@ class PartnerMessages:
     send_note: Callable[[IllRequest, Note], OutboxMessage | None]
     #: Staff's "send again": a failed or waiting message goes back to the front of its request's queue.
     resend: Callable[[OutboxMessage], OutboxMessage]
+    #: Staff's "apply again": received messages of a queryset that could not be applied wait for the worker again;
+    #: returns how many.
+    apply_again: Callable[[QuerySet[InboundMessage]], int]
 
 
 _registered: list[PartnerMessages] = []

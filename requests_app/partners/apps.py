@@ -12,7 +12,7 @@ class PartnersConfig(AppConfig):
     def ready(self) -> None:
         from ..partner_messages import PartnerMessages, register_partner_messages
         from ..transition_listeners import register_transition_listener
-        from . import outbox, transports  # noqa: F401 - transports registers the outbox transports
+        from . import intake, outbox, transports  # noqa: F401 - transports registers the outbox transports
         from .outgoing import enqueue_for_transition, enqueue_note
 
         # A transition the partner must hear of writes its message in the transition's transaction.
@@ -21,4 +21,5 @@ class PartnersConfig(AppConfig):
             reachable=lambda library: outbox.transport_for(library) is not None,
             send_note=enqueue_note,
             resend=outbox.resend,
+            apply_again=intake.apply_again,
         ))

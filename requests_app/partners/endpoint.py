@@ -3,8 +3,8 @@
 Every answer is a confirmation message: HTTP 200 for OK and for ERROR, as peers expect; 403
 when the sender is not authenticated as the library the message names (``authentication``, the
 one authentication of every partner door); 429 with ``Retry-After`` when it sends too much.
-Nothing here decides anything: the message goes to ``handler.handle``, the same code the other
-doors use.
+Nothing here decides anything: the message goes to ``intake.receive``, which applies it with the same
+code the other doors use (``handler.handle``), at once or by a worker after confirming it.
 
 A message the strict reader refuses is read once more, repaired (``iso18626.repairs``), when the
 partner its header names is set to lenient intake; the partner authenticates before that reading, so
@@ -28,8 +28,8 @@ from ..iso18626 import messages as m
 from ..iso18626.confirmations import confirmation_for, error_confirmation
 from ..iso18626.errors import ProtocolError
 from ..models import EventSource, Library
-from . import authentication, throttling
-from .handler import find_parties, find_parties_of, handle, lender_status_now, sender_agency
+from . import authentication, intake, throttling
+from .handler import find_parties, find_parties_of, lender_status_now, sender_agency
 
 logger = logging.getLogger(__name__)
 CONTENT_TYPE = "application/xml; charset=utf-8"
@@ -153,7 +153,8 @@ def iso18626(request: HttpRequest) -> HttpResponse:
         return _answer(_refusal(message, received, f"Not authorised: {refused.note}"), version, 403)
     except throttling.Throttled as throttled:
         return _answer(_refusal(message, received, throttled.note), version, 429, _throttled_headers(throttled))
-    confirmation = handle(message, sender=caller.library, source=EventSource.ISO18626, member=member, repairs=found)
+    confirmation = intake.receive(message, sender=caller.library, source=EventSource.ISO18626, member=member,
+                                  repairs=found)
     return _answer(confirmation, version)
 
 
@@ -194,7 +195,7 @@ def messages_json(request: HttpRequest) -> JsonResponse:
         return _json(_refusal(message, received, f"Not authorised: {refused.note}"), status, headers)
     except throttling.Throttled as throttled:
         return _json(_refusal(message, received, throttled.note), 429, _throttled_headers(throttled))
-    return _json(handle(message, sender=caller.library, source=EventSource.API, member=member))
+    return _json(intake.receive(message, sender=caller.library, source=EventSource.API, member=member))
 
 
 def _json(confirmation, status: int = 200, headers: dict | None = None) -> JsonResponse:
