@@ -214,9 +214,10 @@ def _check_address(library: Library, address: str) -> None:
 
 def throttle(caller: PartnerCaller) -> None:
     """Count one call of an authenticated partner; raise ``throttling.Throttled`` when over a rate."""
+    hits = [("partner", str(caller.library.pk))]
     if caller.key is not None:
-        throttling.hit("api_key", str(caller.key.pk))
-    throttling.hit("partner", str(caller.library.pk))
+        hits.insert(0, ("api_key", str(caller.key.pk)))
+    throttling.hit_all(*hits)
 
 
 def count_refusal(library: Library, reason: str) -> None:

@@ -76,6 +76,42 @@ def _retry_after(key: str, rate: Rate, now: float) -> int:
     return max(1, math.ceil(ends - now))
 
 
+def hit_all(*hits: tuple[str, str]) -> None:
+    """Count one call in each ``(scope, ident)``; raise ``Throttled`` for the first that is over its rate.
+
+    On Redis every counter is counted in one round trip (a pipeline: ``SET … NX EX`` opens a window with its
+    expiry if none is open, ``INCR`` counts; an increment keeps the expiry): the partner doors count two on every
+    call, and four round trips were a large share of taking in an ISO 18626 message. Elsewhere, one by one.
+    """
+    rated = [(scope, ident, rate) for scope, ident in hits if (rate := rate_for(scope)) is not None]
+    client = _redis_client()
+    if client is None:
+        for scope, ident, _rate in rated:
+            hit(scope, ident)
+        return
+    pipeline = client.pipeline(transaction=False)
+    keys = []
+    for scope, ident, rate in rated:
+        key = cache.make_and_validate_key(_key(scope, ident))
+        keys.append(key)
+        pipeline.set(key, 0, ex=rate.seconds, nx=True)
+        pipeline.incr(key)
+    answers = pipeline.execute()
+    for (scope, _ident, rate), key, count in zip(rated, keys, answers[1::2], strict=True):
+        if count > rate.count:
+            left = client.ttl(key)
+            raise Throttled(scope, max(1, left if left and left > 0 else rate.seconds))
+
+
+def _redis_client():
+    """The Redis client of Django's cache when it is Django's Redis backend, else ``None``."""
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    default = caches["default"]
+    return default._cache.get_client(write=True) if isinstance(default, RedisCache) else None
+
+
 def hit(scope: str, ident: str) -> None:
     """Count one call of ``ident`` in ``scope``; raise ``Throttled`` when it is over the rate."""
     rate = rate_for(scope)
