@@ -135,10 +135,14 @@ class _ProtocolWorker:
         self.log = open(root / "var" / "bench" / "protocol-worker.log", "w")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
             [str(Path(sys.executable).with_name("celery")), "-A", "illms", "worker", "-Q", "protocol", "--pool=solo",
-             "--loglevel", "WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+             "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
             cwd=root, env={**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"}, stdout=self.log,
             stderr=subprocess.STDOUT)
-        time.sleep(3)  # it connects to the broker
+        # Messages are sent once it is ready (on a busy machine it takes seconds to start): time to applied is
+        # then what a running worker gives, not its start-up.
+        log, deadline = root / "var" / "bench" / "protocol-worker.log", time.monotonic() + 90
+        while time.monotonic() < deadline and " ready." not in log.read_text() and self.process.poll() is None:
+            time.sleep(0.2)
 
     def stop(self) -> None:
         self.process.terminate()
