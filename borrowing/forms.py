@@ -444,15 +444,24 @@ class PurchaseOrderForm(ActionForm):
 class PurchaseReceiptForm(ActionForm):
     """The bought copy arrived: the vendor's invoice, where its price differs from the order's."""
 
-    invoiced_price = forms.DecimalField(label=_("Invoiced price per copy"), required=False,
+    invoiced_price = forms.DecimalField(label=_("Invoiced price per copy (empty: as ordered)"), required=False,
                                         min_value=Decimal("0.01"), max_digits=9, decimal_places=2,
-                                        help_text=_("Empty: as ordered."))
-    invoice_number = forms.CharField(label=_("Vendor's invoice number"), max_length=64, required=False)
+                                        widget=forms.NumberInput(attrs={"class": "form-control mb-1",
+                                                                        "step": "0.01"}))
+    invoice_number = forms.CharField(label=_("Vendor's invoice number"), max_length=64, required=False,
+                                     widget=forms.TextInput(attrs={"class": "form-control mb-1"}))
 
     def arguments(self, request: HttpRequest) -> dict[str, Any]:
         return {"invoiced_price": self.cleaned_data.get("invoiced_price"),
                 "invoice_number": self.cleaned_data.get("invoice_number") or "",
                 "expected_status": self.ill_request.status}
+
+
+class PurchaseCancelForm(ActionForm):
+    """Cancelling a purchase: why, which the vendor (asked to cancel the order) and the patron read."""
+
+    note = forms.CharField(label=_("Why (the vendor and the patron read this)"), max_length=500,
+                           widget=forms.Textarea(attrs={"class": "form-control mb-1", "rows": 2}))
 
 
 def _currency(value: str) -> str:

@@ -32,6 +32,7 @@ from .forms import (
     ClearanceForm,
     FreeOnlineForm,
     OwnedLocallyForm,
+    PurchaseCancelForm,
     PurchaseOrderForm,
     PurchaseReceiptForm,
     ReturnShipForm,
@@ -382,7 +383,7 @@ TRANSITIONS = [
                   colour="success", primary=[S.PURCHASE_CATALOGUED]),
     Transition.of("cancel_purchase", _("Cancel the purchase"), [S.PURCHASE_ORDERED], S.CANCELLED, [STAFF],
                   _("The vendor cannot supply, or the order is withdrawn: the vendor is asked to cancel, the "
-                    "committed cost is released and the patron is told."), needs_note=True,
+                    "committed cost is released and the patron is told."), needs_note=True, form=PurchaseCancelForm,
                   colour="outline-danger", with_event=(purchasing.email_vendor_cancellation, _email("cancelled")),
                   confirm=_("Cancel this purchase? The vendor is e-mailed to cancel the order, its cost leaves the "
                             "budget and the patron is told; the request cannot be reopened.")),

@@ -10,6 +10,8 @@ from decimal import Decimal
 import pymarc
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -453,3 +455,66 @@ def test_ordered_purchases_are_listed_as_awaiting_arrival(client, library, staff
     client.force_login(staff)
     page = client.get(reverse("borrowing_staff:queue")).content.decode()
     assert "Purchases ordered, awaiting arrival" in page
+
+
+def test_staff_record_the_receipt_and_the_invoiced_price_from_the_request_page(client, library, staff, vendor, rule):
+    request = book(library)
+    order(request, staff, vendor)
+    client.force_login(staff)
+    page = client.get(reverse("borrowing_staff:request", args=[request.pk])).content.decode()
+    assert "Purchase received" in page
+    client.post(reverse("borrowing_staff:action", args=[request.pk, "receive_purchase"]), {
+        "expected_status": S.PURCHASE_ORDERED, "invoiced_price": "47.10", "invoice_number": "INV-1"})
+    request.refresh_from_db()
+    placed = PurchaseOrder.objects.get()
+    assert request.status == S.PURCHASE_RECEIVED
+    assert (placed.invoiced_price, placed.invoice_number) == (Decimal("47.10"), "INV-1")
+
+
+def test_staff_cancel_a_purchase_from_the_request_page_saying_why(client, library, staff, vendor, rule):
+    request = book(library)
+    order(request, staff, vendor)
+    client.force_login(staff)
+    url = reverse("borrowing_staff:action", args=[request.pk, "cancel_purchase"])
+    asked = client.post(url, {"expected_status": S.PURCHASE_ORDERED, "note": "Out of print"})
+    assert asked.status_code == 200  # the confirmation page: nothing changed yet
+    request.refresh_from_db()
+    assert request.status == S.PURCHASE_ORDERED
+    client.post(url, {"expected_status": S.PURCHASE_ORDERED, "note": "Out of print", "confirmed": "1"})
+    request.refresh_from_db()
+    assert request.status == S.CANCELLED
+    assert Event.objects.get(action="cancel_purchase").note == "Out of print"
+
+
+def test_a_purchase_cannot_be_cancelled_without_a_reason(client, library, staff, vendor, rule):
+    request = book(library)
+    order(request, staff, vendor)
+    client.force_login(staff)
+    answer = client.post(reverse("borrowing_staff:action", args=[request.pk, "cancel_purchase"]), {
+        "expected_status": S.PURCHASE_ORDERED, "note": "", "confirmed": "1"})
+    assert answer.status_code == 400
+    request.refresh_from_db()
+    assert request.status == S.PURCHASE_ORDERED
+
+
+def test_a_library_without_rules_or_vendors_is_not_offered_buying(client, library, staff):
+    request = book(library)
+    client.force_login(staff)
+    page = client.get(reverse("borrowing_staff:request", args=[request.pk])).content.decode()
+    assert "Buy instead of borrow" not in page
+
+
+def test_more_rules_and_vendors_cost_the_request_page_no_more_queries(client, library, staff, vendor, rule):
+    request = book(library)
+    client.force_login(staff)
+    url = reverse("borrowing_staff:request", args=[request.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    for n in range(3):
+        PurchaseRule.objects.create(library=library, name=f"Rule {n}", formats=[RequestFormat.THESIS])
+        PurchaseVendor.objects.create(library=library, name=f"Vendor {n}", order_email=f"o{n}@v.example",
+                                      currency="EUR")
+    with CaptureQueriesContext(connection) as more:
+        client.get(url)
+    assert len(more.captured_queries) == len(one.captured_queries)
