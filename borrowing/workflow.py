@@ -249,13 +249,13 @@ TRANSITIONS = [
                   colour="outline-danger", with_event=(_email("cancelled"),), form=OwnedLocallyForm,
                   service=review.cancel_owned_locally,
                   confirm=_("Cancel this request because the library owns the item? The patron is e-mailed where to "
-                           "find it; the request cannot be reopened.")),
+                           "find it; the request cannot be reopened."), closes_as="owned_locally"),
     Transition.of("cancel_free_online", _("Free online: cancel"), [S.SUBMITTED, S.SOURCING], S.CANCELLED, [STAFF],
                   _("A free, legal copy is online (open access): cancel and tell the patron where to read it."),
                   needs_note=True, colour="outline-danger", with_event=(_email("cancelled"),), form=FreeOnlineForm,
                   service=review.cancel_free_online,
                   confirm=_("Cancel this request because a free copy is online? The patron is e-mailed where to "
-                           "read it; the request cannot be reopened.")),
+                           "read it; the request cannot be reopened."), closes_as="open_access"),
     # Routing.
     Transition.of("send_to_lender", _("Send to lender"), [S.SOURCING], S.SENT, [STAFF, SYSTEM],
                   _("Send the request to the current lender of the rota."), guards=(needs_partner,),
@@ -365,7 +365,8 @@ TRANSITIONS = [
     Transition.of("order_purchase", _("Buy instead: order"), PURCHASE_SOURCES, S.PURCHASE_ORDERED, [STAFF],
                   _("Buy the item from a vendor instead of borrowing it: the order goes to the vendor by e-mail "
                     "with a MARC order record and a CSV line, and its cost is committed in the budget."),
-                  form=PurchaseOrderForm, service=purchasing.order_purchase, button=False, colour="success"),
+                  form=PurchaseOrderForm, service=purchasing.order_purchase, button=False, colour="success",
+                  closes_as="purchased"),
     Transition.of("dismiss_purchase", _("Do not buy"), PURCHASE_SOURCES, None, [STAFF],
                   _("Borrow it after all: the page stops proposing the purchase."), button=False,
                   colour="outline-secondary"),
@@ -392,7 +393,7 @@ TRANSITIONS = [
                   [PATRON, STAFF], _("Cancel the request; no lender holds it."), colour="outline-danger",
                   with_event=(_email("cancelled", only_staff=True),),
                   confirm=_("Cancel this request? It is closed for good: no lender is asked, and it cannot be reopened "
-                            "(a patron whose request staff cancel is e-mailed).")),
+                            "(a patron whose request staff cancel is e-mailed)."), closes_as="cancelled"),
     Transition.of("request_cancel", _("Ask lender to cancel"), [S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL],
                   S.CANCEL_PENDING, [PATRON, STAFF], _("Ask the lender to cancel; it may already have shipped."),
                   iso18626=Iso18626.action(Action.CANCEL), colour="outline-danger",

@@ -239,6 +239,35 @@ def supplied(role: str):
                 default=Value(""), output_field=CharField())
 
 
+#: Why a borrowing request ended without a loan, by the code its action's ``Transition.closes_as`` gives.
+CLOSING_REASONS = {
+    "owned_locally": "Owned locally",
+    "open_access": "Free online (open access)",
+    "purchased": "Purchased instead",
+    "cancelled": "Cancelled for another reason",
+}
+
+
+def closing_actions(role: str) -> dict[str, str]:
+    """``role``'s actions that end a request without a loan, with the closing reason of each."""
+    return {t.action: t.closes_as for t in registry.get(role).transitions.values() if t.closes_as}
+
+
+def closed_cells(where: Where, *, by_month: bool = False) -> list[dict]:
+    """Borrowing requests ended without a loan in the period (owned locally, free online, bought instead,
+    cancelled), by reason: one query, none without the borrowing role or with a partner chosen (no lender
+    had the request)."""
+    actions = closing_actions(Role.BORROWING) if Role.BORROWING in where.roles else {}
+    if not actions or where.partner is not None:
+        return []
+    events = Event.objects.filter(in_ranges("created_at", where.ranges), request__library=where.library,
+                                  request__role=Role.BORROWING, action__in=list(actions))
+    dims = {"reason": Case(*[When(action=action, then=Value(code)) for action, code in actions.items()],
+                           output_field=CharField())}
+    return [{**row, "role": Role.BORROWING}
+            for row in _grouped(events, dims, month_of=_month("created_at", where) if by_month else None)]
+
+
 def answer_cells(where: Where, *, by_month: bool = False) -> list[dict]:
     """Answers given, by role, answering partner, outcome (filled, unfilled), what a filled answer supplied
     (loan, copy) and an unfilled answer's reason: one query per role."""

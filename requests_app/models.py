@@ -1541,6 +1541,7 @@ class FigureKind(models.TextChoices):
     ANSWER = "answer", "Answers given (by role, answering partner, outcome, loan or copy, reason)"
     RECEIVED = "received", "Borrowing: items received (by partner, loan or copy)"
     SPAN = "span", "Turnaround spans ended (by measure, partner, hour bucket)"
+    CLOSED = "closed", "Borrowing requests ended without a loan (by reason: owned locally, free online, bought…)"
 
 
 class MonthlyFigure(models.Model):

@@ -129,6 +129,9 @@ def _cells(where: Where) -> Iterable[dict]:
     for row in figure_cells.received_cells(where, by_month=True):
         yield {"month": row["month"], "kind": FigureKind.RECEIVED, "role": Role.BORROWING,
                "partner": row["partner_symbol"], "service_type": row["service_type"], "count": row["count"]}
+    for row in figure_cells.closed_cells(where, by_month=True):
+        yield {"month": row["month"], "kind": FigureKind.CLOSED, "role": Role.BORROWING, "reason": row["reason"],
+               "count": row["count"]}
     for row in figure_cells.span_cells(where, by_month=True):
         yield {"month": row["month"], "kind": FigureKind.SPAN, "role": row["role"], "partner": row["partner_symbol"],
                "measure": row["measure"], "hour": row["hour"], "count": row["count"]}

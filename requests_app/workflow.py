@@ -258,6 +258,9 @@ class Transition:
     confirm: str = ""
     #: The states in which it is the expected next action: pages show it first.
     primary: frozenset[str] = frozenset()
+    #: A request this action ends without a loan, as the statistics count it (``figure_cells.CLOSING_REASONS``:
+    #: owned locally, free online, purchased instead, cancelled); empty: not a closing reason.
+    closes_as: str = ""
 
     @classmethod
     def of(cls, action: str, label: str, sources: Iterable[str], target: str | None,

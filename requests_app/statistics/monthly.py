@@ -146,6 +146,15 @@ def unfilled_reasons(scope: Scope, part: Split, given: list[dict] | None = None)
     return queries.reasons_from((row for row in rows if row["outcome"] == UNFILLED), scope.roles)
 
 
+def closed_reasons(scope: Scope, part: Split) -> list[queries.Closing]:
+    """Borrowing requests ended without a loan, by reason (none with a partner chosen: no lender had them)."""
+    if Role.BORROWING not in scope.roles or scope.partner is not None:
+        return []
+    stored = stored_cells(scope, part, FigureKind.CLOSED, "reason", roles=[Role.BORROWING])
+    live = figure_cells.closed_cells(_live(scope, part, [Role.BORROWING])) if part.live else []
+    return queries.closings_from([*stored, *live])
+
+
 def histograms(scope: Scope, part: Split) -> dict[tuple[str, str], dict[int, int]]:
     """``{(measure, partner symbol or ""): {hour: spans}}``: the rollup's and the live histograms added (one
     query on the rollup, one live per measure)."""

@@ -20,6 +20,7 @@ from django.db.models import Case, CharField, Count, F, Max, Q, QuerySet, Value,
 from django.db.models.functions import Concat, Lower, Trim, TruncMonth
 
 from ..figure_cells import (  # noqa: F401 (the figures' definitions, named here for the pages and tests)
+    CLOSING_REASONS,
     FILLED_CODES,
     MEASURES,
     NO_ANSWER_OUTCOME,
@@ -410,6 +411,24 @@ def unfilled_reasons(scope: Scope) -> list[Reason]:
                    answers(scope.where(), role, actions_for(role, UNFILLED_CODES)).annotate(reason=unfilled_reason())
                    .values("reason").annotate(count=Count("pk")).order_by()]
     return reasons_from(groups, scope.roles)
+
+
+@dataclass(frozen=True)
+class Closing:
+    code: str
+    count: int
+
+    @property
+    def label(self) -> str:
+        return CLOSING_REASONS.get(self.code, self.code)
+
+
+def closings_from(groups: Iterable[dict]) -> list[Closing]:
+    """Requests ended without a loan, from rows counting them by ``reason``: the most frequent first, ties by code."""
+    sums: dict[str, int] = defaultdict(int)
+    for group in groups:
+        sums[group["reason"]] += group["count"]
+    return [Closing(code, count) for code, count in sorted(sums.items(), key=lambda item: (-item[1], item[0]))]
 
 
 def reasons_from(groups: Iterable[dict], roles: Iterable[str]) -> list[Reason]:

@@ -122,6 +122,10 @@ class Figures:
     def unfilled_reasons(self) -> list[queries.Reason]:
         return monthly.unfilled_reasons(self.scope, self.split, self.answers)
 
+    @cached_property
+    def closed_reasons(self) -> list[queries.Closing]:
+        return monthly.closed_reasons(self.scope, self.split)
+
 
 def _role(role: str) -> str:
     return Role(role).label
@@ -260,6 +264,15 @@ def unfilled_reasons(f: Figures) -> Table:
                  [Bar(f"{r.role_label} · {r.label}", r.count, str(r.count)) for r in f.unfilled_reasons])
 
 
+def closed_reasons(f: Figures) -> Table:
+    rows = [(c.code, c.label, c.count) for c in f.closed_reasons]
+    return Table("closed-reasons", "Ended without borrowing",
+                 "Borrowing requests ended in the period without a loan: the library owns the item, a free copy is "
+                 "online (open access), it was bought instead, or it was cancelled for another reason.",
+                 ["Reason code", "Reason", "Requests"], rows,
+                 [Bar(c.label, c.count, str(c.count)) for c in f.closed_reasons])
+
+
 #: Every table, in page order, by the name of its CSV download.
 TABLES: dict[str, Callable[[Figures], Table]] = {
     "requests-by-month": monthly_trend,
@@ -274,6 +287,7 @@ TABLES: dict[str, Callable[[Figures], Table]] = {
     "top-journals": top_journals,
     "top-books": top_books,
     "unfilled-reasons": unfilled_reasons,
+    "closed-reasons": closed_reasons,
 }
 
 
@@ -295,7 +309,7 @@ SECTIONS: dict[str, Section] = {section.name: section for section in (
     Section("turnaround", "Turnaround", ("turnaround",)),
     Section("patrons", "Patrons", ("patron-category", "department")),
     Section("titles", "Top titles", ("top-journals", "top-books")),
-    Section("unfilled", "Unfilled reasons", ("unfilled-reasons",)),
+    Section("unfilled", "Unfilled reasons", ("unfilled-reasons", "closed-reasons")),
 )}
 FIRST_SECTION = next(iter(SECTIONS))
 
