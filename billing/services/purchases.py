@@ -31,7 +31,8 @@ def charge_for_purchase(*, request: IllRequest, event: Event) -> Charge | None:
     lookup = {"request": request, "direction": Direction.PAYABLE, "service": Service.PURCHASE, "key": ""}
     fields = {"library": request.library, "partner": None, "event": event, "amount": order.total,
               "original_amount": order.total, "currency": order.currency, "fund": order.fund,
-              "incurred_at": order.ordered_at,
+              # Dated by its order's event (the budget's day); first recorded at a later event, by the order.
+              "incurred_at": event.created_at if event.action == ORDERED else order.ordered_at,
               "note": (_("Purchase order %(number)s from %(vendor)s") % {"number": order.number,
                                                                          "vendor": order.vendor.name})[:200]}
     try:

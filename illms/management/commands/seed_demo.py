@@ -34,7 +34,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from billing.models import BillingSettings, Budget, Direction, ExchangeRate, FeeSchedule, Service
 from billing.services import charge_for_event, create_monthly_invoices
 from billing.services.invoices import render_and_release
-from borrowing.services import submit_request
+from borrowing.models import PurchaseRule, PurchaseVendor
+from borrowing.services import purchasing, submit_request
 from borrowing.states import BorrowingStatus
 from lending.models import Holding, HoldingFormat
 from lending.services import receive_request
@@ -723,6 +724,13 @@ class Command(BaseCommand):
         Budget.objects.get_or_create(library=self.demo, fiscal_year=f"FY{first + 1}", fund="", defaults={
             "starts_on": dt.date(first, 7, 1), "ends_on": dt.date(first + 1, 6, 30), "amount": Decimal("2500.00"),
             "currency": self.demo.currency})
+        # Purchase on demand: a bookseller and a rule, so recent books for faculty are proposed for buying.
+        PurchaseVendor.objects.get_or_create(library=self.demo, name="Demo Books Ltd", defaults={
+            "order_email": "orders@books.example.com", "account_number": "ACC-1001", "customer_id": "DEMO-42",
+            "currency": self.demo.currency})
+        PurchaseRule.objects.get_or_create(library=self.demo, name="Recent books for faculty and graduates", defaults={
+            "formats": [RequestFormat.BOOK], "published_within_years": 3, "max_price": Decimal("80.00"),
+            "currency": self.demo.currency, "patron_categories": [PatronCategory.FACULTY, PatronCategory.GRADUATE]})
 
     def record_charges(self, request: IllRequest) -> None:
         """The charges of ``request``'s supply events, dated when they happened (after ``spread_history``).
@@ -1000,6 +1008,15 @@ class Command(BaseCommand):
             if transition.action == "deliver_copy":  # a real scan, stored and downloadable like any upload
                 deliver_copy(request=request, actor=actor, upload=self.scan(request), base_url=self.site_url,
                              note=note, source=SOURCES[actor.kind])
+                request.refresh_from_db()
+            elif transition.action == "order_purchase":  # a real order: its MARC record, CSV and e-mail
+                vendor = PurchaseVendor.objects.filter(library=request.library, active=True).order_by("pk").first()
+                purchasing.order_purchase(request=request, actor=actor, vendor=vendor, unit_price=Decimal("42.00"),
+                                          outside_rules=True, source=SOURCES[actor.kind])
+                request.refresh_from_db()
+            elif transition.action == "receive_purchase":
+                purchasing.receive_purchase(request=request, actor=actor, invoice_number=f"INV-{request.pk}",
+                                            source=SOURCES[actor.kind])
                 request.refresh_from_db()
             else:
                 perform(request=request, action=transition.action, actor=actor, source=SOURCES[actor.kind],
