@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('requests_app', '0040_ncip_desk_circulation_recall_item_sets'),
+        ('requests_app', '0041_inbound_applied_by_worker'),
     ]
 
     operations = [
