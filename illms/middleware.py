@@ -12,13 +12,14 @@ from django.contrib.auth import REDIRECT_FIELD_NAME, logout
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, resolve_url
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 from django_htmx.http import HttpResponseClientRedirect
 
 from requests_app.languages import SESSION_KEY, supported
 
 logger = logging.getLogger(__name__)
 
-NUL_MESSAGE = "The address holds a NUL character (%00), which no search or filter here accepts."
+NUL_MESSAGE = _("The address holds a NUL character (%00), which no search or filter here accepts.")
 
 
 class RefuseNulInQueryString:
@@ -36,7 +37,7 @@ class RefuseNulInQueryString:
         if "\x00" in request.META.get("QUERY_STRING", "") or any(
                 "\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()):
             if request.path.startswith("/api/"):
-                return JsonResponse({"code": "invalid", "message": NUL_MESSAGE}, status=400)
+                return JsonResponse({"code": "invalid", "message": str(NUL_MESSAGE)}, status=400)
             return HttpResponseBadRequest(NUL_MESSAGE, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
 

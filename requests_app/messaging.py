@@ -48,9 +48,10 @@ MAX_NOTE_LENGTH = 4000
 def _clean(text: str) -> str:
     text = (text or "").strip()
     if not text:
-        raise WorkflowError("invalid", "A note cannot be empty.")
+        raise WorkflowError("invalid", gettext("A note cannot be empty."))
     if len(text) > MAX_NOTE_LENGTH:
-        raise WorkflowError("invalid", f"A note may be at most {MAX_NOTE_LENGTH} characters long.")
+        raise WorkflowError("invalid", gettext("A note may be at most %(most)s characters long.") % {
+            "most": MAX_NOTE_LENGTH})
     return text
 
 
@@ -71,9 +72,9 @@ def write_note(*, request: IllRequest, text: str, visibility: str, author) -> No
     """
     text = _clean(text)
     if visibility not in NoteVisibility.values:
-        raise WorkflowError("invalid", "Choose who the note is for.")
+        raise WorkflowError("invalid", gettext("Choose who the note is for."))
     if visibility == NoteVisibility.PATRON and (request.role != Role.BORROWING or request.patron_id is None):
-        raise WorkflowError("invalid", "Only a borrowing request has a patron to write to.")
+        raise WorkflowError("invalid", gettext("Only a borrowing request has a patron to write to."))
     with transaction.atomic():
         locked = (IllRequest.objects.select_for_update(of=("self",)).select_related("library", "partner")
                   .get(pk=request.pk))
@@ -90,13 +91,14 @@ def write_note(*, request: IllRequest, text: str, visibility: str, author) -> No
 
 def _check_partner_reachable(request: IllRequest) -> None:
     if request.partner_id is None:
-        raise WorkflowError("invalid", "No partner library has this request yet: there is nobody to send the note to.")
+        raise WorkflowError("invalid", gettext("No partner library has this request yet: there is nobody to send the "
+                                               "note to."))
     if request.role == Role.BORROWING:
         sent = OutboxMessage.objects.filter(request=request, recipient_id=request.partner_id,
                                             kind=MessageKind.REQUEST).exists()
         if partner_messages().reachable(request.partner) and not sent:
-            raise WorkflowError("invalid", f"{request.partner.symbol} has not been sent this request yet: "
-                                           "send it first, or keep the note internal.")
+            raise WorkflowError("invalid", gettext("%(symbol)s has not been sent this request yet: send it first, or "
+                                                   "keep the note internal.") % {"symbol": request.partner.symbol})
 
 
 def write_patron_note(*, request: IllRequest, patron, text: str) -> Note:
@@ -106,7 +108,7 @@ def write_patron_note(*, request: IllRequest, patron, text: str) -> Note:
     for an empty or over-long note.
     """
     if request.role != Role.BORROWING or patron is None or request.patron_id != patron.pk:
-        raise WorkflowError("forbidden", "This is not your request.")
+        raise WorkflowError("forbidden", gettext("This is not your request."))
     return Note.objects.create(request=request, text=_clean(text), visibility=NoteVisibility.PATRON, author=patron)
 
 

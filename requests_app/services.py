@@ -247,7 +247,8 @@ def create_request(*, role: str, library: Library, actor: Actor, source: str = E
     """
     workflow = registry.get(role)
     if not library.is_member:
-        raise WorkflowError("invalid", f"{library.symbol} is not a member library of this installation.")
+        raise WorkflowError("invalid", gettext("%(symbol)s is not a member library of this installation.") % {
+            "symbol": library.symbol})
     request = IllRequest(role=role, library=library, status=workflow.initial, **fields)
     profile = getattr(request.patron, "patron_profile", None) if request.patron_id else None
     if profile is not None:
@@ -295,14 +296,14 @@ def receive_partner_request(*, library: Library, partner: Library, requesting_ag
     handler does, through ``requests_app.partners.savepoint_retry`` (why: that module's docstring).
     """
     if not partner.active:
-        raise WorkflowError("forbidden", f"{partner.symbol} is not an active partner.")
+        raise WorkflowError("forbidden", gettext("%(symbol)s is not an active partner.") % {"symbol": partner.symbol})
     if partner.pk == library.pk:
-        raise WorkflowError("invalid", "A library cannot borrow from itself.")
+        raise WorkflowError("invalid", gettext("A library cannot borrow from itself."))
     rid = (requesting_agency_request_id or "").strip()
     if not rid:
-        raise WorkflowError("invalid", "The requesting library's request id is required.")
+        raise WorkflowError("invalid", gettext("The requesting library's request id is required."))
     if len(rid) > 64:
-        raise WorkflowError("invalid", "The requesting library's request id is longer than 64 characters.")
+        raise WorkflowError("invalid", gettext("The requesting library's request id is longer than 64 characters."))
 
     def existing() -> IllRequest | None:
         return IllRequest.objects.filter(role=Role.LENDING, library=library, partner=partner,

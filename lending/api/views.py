@@ -8,6 +8,7 @@ supplied as (loan, copy). Item barcodes are never shown.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -74,7 +75,8 @@ class HoldingsAvailability(APIView):
             except ValidationError as exc:
                 errors[param] = exc.messages
         if errors:
-            return Response(invalid_body(errors, "An identifier is not valid."), status=status.HTTP_400_BAD_REQUEST)
+            return Response(invalid_body(errors, gettext("An identifier is not valid.")),
+                            status=status.HTTP_400_BAD_REQUEST)
         if not filters:
             return Response([])
         holdings = (Holding.objects.filter(lendable=True, library__is_member=True, library__active=True, **filters)

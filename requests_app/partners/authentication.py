@@ -30,6 +30,8 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from ..models import Library, OutgoingAuthScheme, PartnerApiKey, PolicyChange
 from . import credentials, throttling
@@ -42,8 +44,8 @@ KEY_SCHEMES = frozenset({"bearer", "api-key"})
 BASIC = "basic"
 OPEN = "open"
 
-HOW_TO = ("Send one of the partner's API keys as “Authorization: Bearer <key>”, or HTTP Basic with the "
-          "partner's symbol as user name and the key as password.")
+HOW_TO = _("Send one of the partner's API keys as “Authorization: Bearer <key>”, or HTTP Basic with the "
+           "partner's symbol as user name and the key as password.")
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,8 @@ def read_authorization(header: str) -> Credential | None:
         return None
     scheme, _, value = header.partition(" ")
     scheme, value = scheme.lower(), value.strip()
-    unreadable = PartnerRefused("bad_credential", f"The Authorization header is not readable. {HOW_TO}",
+    not_readable = gettext("The Authorization header is not readable.")
+    unreadable = PartnerRefused("bad_credential", f"{not_readable} {HOW_TO}",
                                 f"unreadable {scheme[:20]} header", partner=None)
     if scheme in KEY_SCHEMES:
         if not value or " " in value:
@@ -107,7 +110,8 @@ def read_authorization(header: str) -> Credential | None:
         if not colon or not username or not password:
             raise unreadable
         return Credential(BASIC, password, username)
-    raise PartnerRefused("bad_credential", f"The Authorization scheme “{scheme[:20]}” is not accepted. {HOW_TO}",
+    not_accepted = gettext("The Authorization scheme “%(scheme)s” is not accepted.") % {"scheme": scheme[:20]}
+    raise PartnerRefused("bad_credential", f"{not_accepted} {HOW_TO}",
                          f"unknown Authorization scheme {scheme[:20]!r}", partner=None)
 
 
@@ -173,7 +177,7 @@ def refuse(refused: PartnerRefused, *, address: str, door: str) -> None:
 
 def _authenticate(authorization: str, address: str, sender: Library | None, sender_named: bool) -> PartnerCaller:
     if sender_named and sender is None:
-        raise PartnerRefused("unknown_sender", "The sending agency is not a known, active partner.",
+        raise PartnerRefused("unknown_sender", gettext("The sending agency is not a known, active partner."),
                              "unknown sending agency", partner=None)
     try:
         credential = read_authorization(authorization)
@@ -184,22 +188,24 @@ def _authenticate(authorization: str, address: str, sender: Library | None, send
         if sender is not None and sender.open_without_credential:
             _check_address(sender, address)
             return PartnerCaller(library=sender, key=None, method=OPEN)
-        raise PartnerRefused("no_credential", f"This partner must authenticate. {HOW_TO}", "no credential",
+        must = gettext("This partner must authenticate.")
+        raise PartnerRefused("no_credential", f"{must} {HOW_TO}", "no credential",
                              partner=sender)
     try:
         key = check_api_key(credential.secret)
     except ApiKeyRejected as rejected:
         raise PartnerRefused("bad_credential",
-                             "The credential is not accepted: unknown, revoked or expired key, or a wrong password.",
+                             gettext("The credential is not accepted: unknown, revoked or expired key, or a wrong "
+                                     "password."),
                              rejected.reason, partner=sender or rejected.library) from None
     library = key.library
     if credential.scheme == BASIC and credential.username.upper() != library.symbol.upper():
         raise PartnerRefused("bad_credential",
-                             "The credential is not accepted: the user name is not the key's library.",
+                             gettext("The credential is not accepted: the user name is not the key's library."),
                              f"Basic user {credential.username[:40]!r} with a key of {library.symbol}",
                              partner=sender or library)
     if sender_named and sender.pk != library.pk:
-        raise PartnerRefused("wrong_library", "The credential is not one of the sending library's.",
+        raise PartnerRefused("wrong_library", gettext("The credential is not one of the sending library's."),
                              f"key {key.prefix}… of {library.symbol} for a message naming {sender.symbol}",
                              partner=sender)
     _check_address(library, address)
@@ -208,7 +214,7 @@ def _authenticate(authorization: str, address: str, sender: Library | None, send
 
 def _check_address(library: Library, address: str) -> None:
     if not address_allowed(library, address):
-        raise PartnerRefused("address", "Messages from this address are not accepted for this partner.",
+        raise PartnerRefused("address", gettext("Messages from this address are not accepted for this partner."),
                              f"address {address or '-'} not on the IP allow-list", partner=library)
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -60,7 +61,7 @@ def shows_blank_as_null(field: serializers.Field) -> bool:
 class TextField(serializers.CharField):
     """Text, read only from a JSON string."""
 
-    default_error_messages = {"not_text": "Send text, as a JSON string."}
+    default_error_messages = {"not_text": _("Send text, as a JSON string.")}
 
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):

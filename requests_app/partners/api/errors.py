@@ -12,6 +12,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views import csrf
 from rest_framework import status
 from rest_framework.response import Response
@@ -28,7 +30,7 @@ WORKFLOW_HTTP_STATUS = {
     "invalid": status.HTTP_400_BAD_REQUEST,
 }
 
-INVALID_MESSAGE = "The data sent is not valid."
+INVALID_MESSAGE = _("The data sent is not valid.")
 #: Addresses whose answers are the API's JSON errors, the CSRF check's included.
 API_PREFIX = "/api/"
 
@@ -53,7 +55,7 @@ def field_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
 
 
 def invalid_body(errors: dict[str, list[str]], message: str = INVALID_MESSAGE) -> dict[str, Any]:
-    return {"code": "invalid", "message": message, "errors": errors}
+    return {"code": "invalid", "message": str(message), "errors": errors}
 
 
 def exception_handler(exc, context):
@@ -79,7 +81,8 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """``CSRF_FAILURE_VIEW``: under ``/api/`` a JSON 403 in the API's shape, elsewhere the site's page."""
     if request.path.startswith(API_PREFIX):
         return JsonResponse({"code": "csrf_failed",
-                             "message": f"CSRF check failed: {reason} A browser session must send the csrftoken "
-                                        "cookie's value as the X-CSRFToken header; partners send their API key."},
+                             "message": gettext("CSRF check failed: %(reason)s A browser session must send the "
+                                                "csrftoken cookie's value as the X-CSRFToken header; partners send "
+                                                "their API key.") % {"reason": reason}},
                             status=status.HTTP_403_FORBIDDEN)
     return csrf.csrf_failure(request, reason)

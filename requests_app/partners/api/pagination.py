@@ -9,6 +9,7 @@ names does not exist.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import ValidationError as InvalidParameter
 from rest_framework.pagination import CursorPagination
@@ -32,7 +33,7 @@ class CheckedCursorPagination(CursorPagination):
         text = values[0].strip()
         if len(values) > 1 or not text.isascii() or not text.isdigit() or not 1 <= int(text) <= self.max_page_size:
             raise InvalidParameter({self.page_size_query_param: [
-                f"Give one whole number from 1 to {self.max_page_size}."]})
+                gettext("Give one whole number from 1 to %(most)s.") % {"most": self.max_page_size}]})
         return int(text)
 
     def paginate_queryset(self, queryset, request, view=None):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
 from requests_app import selectors
@@ -68,7 +69,7 @@ def _find_caller(request) -> ApiCaller | None:
 class IsPartnerOrStaff(BasePermission):
     """A partner library with a usable key, or a staff member with a library and a queue to work."""
 
-    message = "This API is for partner libraries (with an API key) and ILL staff of a member library."
+    message = _("This API is for partner libraries (with an API key) and ILL staff of a member library.")
 
     def has_permission(self, request, view) -> bool:
         return api_caller(request) is not None
@@ -77,7 +78,8 @@ class IsPartnerOrStaff(BasePermission):
 class IsPartner(BasePermission):
     """Only partner libraries: creating a request to borrow from us is theirs."""
 
-    message = "Only partner libraries create requests here; staff create borrowing requests on the staff pages."
+    message = _("Only partner libraries create requests here; staff create borrowing requests on the staff "
+                "pages.")
 
     def has_permission(self, request, view) -> bool:
         caller = api_caller(request)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.validators import RegexValidator
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiSerializerExtension, OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -54,9 +56,9 @@ class ErrorSerializer(serializers.Serializer):
     )
 
 
-CURRENCY_CODE = RegexValidator(r"^[A-Z]{3}$", message="Give an ISO 4217 currency code: three capital letters.")
+CURRENCY_CODE = RegexValidator(r"^[A-Z]{3}$", message=_("Give an ISO 4217 currency code: three capital letters."))
 #: A text that is not only spaces (DRF trims a text, and refuses it blank): the document's ``pattern``.
-NOT_ONLY_SPACES = RegexValidator(r"\S", message="This field may not be blank.")
+NOT_ONLY_SPACES = RegexValidator(r"\S", message=_("This field may not be blank."))
 
 
 class IdentifierField(TextField):
@@ -291,11 +293,11 @@ class AddressSerializer(serializers.Serializer):
         postal = bool((attrs.get("line1") or "").strip())
         electronic = bool((attrs.get("electronic_data") or "").strip())
         if postal and electronic:
-            raise serializers.ValidationError("An address is postal or electronic: send `electronic_data` in an "
-                                              "address of its own.")
+            raise serializers.ValidationError(gettext("An address is postal or electronic: send `electronic_data` in "
+                                                      "an address of its own."))
         if not postal and not electronic:
-            raise serializers.ValidationError("Give a postal address (with `line1`) or an electronic one "
-                                              "(`electronic_data`).")
+            raise serializers.ValidationError(gettext("Give a postal address (with `line1`) or an electronic one "
+                                                      "(`electronic_data`)."))
         return attrs
 
     def message_address(self, attrs: dict[str, Any]) -> m.Address:
@@ -478,7 +480,7 @@ class ActionSerializer(serializers.Serializer):
         errors, result = {}, dict(data)
         for key, value in result.items():
             if not isinstance(value, str | int | float | bool) and value is not None:
-                errors[key] = ["Must be a plain value (text, number, true/false or null)."]
+                errors[key] = [gettext("Must be a plain value (text, number, true/false or null).")]
         for key in DATE_DATA_KEYS:
             if key in errors:
                 continue

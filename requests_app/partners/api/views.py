@@ -12,6 +12,7 @@ import contextlib
 from django.db import transaction
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -178,7 +179,7 @@ class RequestViewSet(ApiViewSet):
         number = parse_id(pk)
         found = selectors.with_history(self.get_queryset()).filter(pk=number).first() if number else None
         if found is None:
-            raise NotFound("There is no such request between you and us.")
+            raise NotFound(gettext("There is no such request between you and us."))
         return found
 
     def detail_response(self, ill_request: IllRequest, status_code: int = status.HTTP_200_OK,
@@ -311,5 +312,5 @@ class RequestViewSet(ApiViewSet):
 @csrf_exempt  # it changes nothing, whatever the method: a POST here is answered 404, not refused by CSRF
 def not_found(request: HttpRequest, path: str = "") -> JsonResponse:
     """Any other address under /api/: a JSON 404 like every other API error."""
-    return JsonResponse({"code": "not_found", "message": "There is no API endpoint at this address "
-                                                         "(API addresses end with a slash)."}, status=404)
+    return JsonResponse({"code": "not_found", "message": gettext("There is no API endpoint at this address "
+                                                                 "(API addresses end with a slash).")}, status=404)
