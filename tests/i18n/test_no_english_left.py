@@ -5,7 +5,8 @@ Scope: the patron's pages (the sign-in, password-reset and error pages, the requ
 a request, its confirmation page, preferences, the patron's help, the header and menus), the patron e-mails, the
 ILL administrator's Policies pages, and the staff desks' other pages: the borrowing and lending request pages in
 several states, the borrowing scanner, copyright report, saved views and form for a patron, holdings and their
-imports, the lending scan desk, the partner directory and the staff help.
+imports, the lending scan desk, the partner directory and the staff help; and the PDFs that travel to a partner
+(pull slips, shipping and return labels, the cover sheet), read back from the PDF in the partner's language.
 """
 
 from __future__ import annotations
@@ -603,3 +604,35 @@ def test_the_billing_pages_are_all_marked(client, pseudo_german):
         page = client.get(url)
         assert page.status_code == 200, where
         assert_no_english(page.content.decode(), allowed, where=where)
+
+
+def pdf_words(data: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_the_pdfs_that_travel_to_a_german_partner_are_all_marked(pseudo_german):
+    from borrowing import pdf as borrowing_pdf
+    from lending import pdf as lending_pdf
+    from tests.factories import LendingRequestFactory, LibraryFactory
+
+    partner = LibraryFactory(name="Qwx Bibliothek", symbol="QWX", language="de", address_line1="Zqwstr. 1",
+                             city="Xqzburg", postal_code="12345", country="DE")
+    lent = LendingRequestFactory(partner=partner, title=TITLE, author=AUTHOR, need_by=dt.date(2026, 12, 24),
+                                 requesting_agency_request_id="QWX-1")
+    borrowed = IllRequestFactory(partner=partner, title=TITLE, author=AUTHOR, due_date=dt.date(2026, 12, 24),
+                                 supplying_agency_request_id="QWX-2")
+    lent, borrowed = (IllRequest.objects.select_related("library", "partner").get(pk=r.pk) for r in (lent, borrowed))
+    allowed = [*data_of(lent, borrowed), partner.name, partner.symbol, "Zqwstr. 1", "Xqzburg", "DE", "QWX-1",
+               "QWX-2", lent.library.city, lent.library.country, borrowed.library.city, borrowed.library.country]
+    for where, data in (("the pull slips", lending_pdf.pull_slips([lent])),
+                        ("the shipping labels", lending_pdf.shipping_labels([lent])),
+                        ("the cover sheet", lending_pdf.cover_sheet(lent)),
+                        ("the return labels", borrowing_pdf.return_labels([borrowed]))):
+        text = pdf_words(data)
+        assert pseudo.OPEN in text, where
+        left = pseudo.english_left(text, allowed, html=False)
+        assert not left, f"English left unmarked on {where}: {sorted(set(left))}"
