@@ -651,6 +651,9 @@ ILLMS_OPEN_ACCESS_TIMEOUT_SECONDS = env.float("ILLMS_OPEN_ACCESS_TIMEOUT_SECONDS
 ILLMS_OPEN_ACCESS_CACHE_SECONDS = env.int("ILLMS_OPEN_ACCESS_CACHE_SECONDS", default=7 * 24 * 60 * 60)
 # Our own holdings served at /sru: the most records one searchRetrieve answer carries.
 ILLMS_SRU_SERVER_MAX_RECORDS = env.int("ILLMS_SRU_SERVER_MAX_RECORDS", default=50)
+# Searches one client address may make at /sru in the period (a rate as for the partner doors below; "off": none);
+# over it: HTTP 429 with Retry-After and an SRU diagnostic (2, system temporarily unavailable).
+ILLMS_SRU_RATE = env.str("ILLMS_SRU_RATE", default="120/min")
 
 # Partner doors: rates per API key, per partner and, for calls without a usable credential, per address
 # ("600/min", "10/s", "5000/hour", "120/5m"; "off" for none), counted in the cache (docs/configuration.md).

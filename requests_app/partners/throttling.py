@@ -8,7 +8,7 @@ floods and brute force, not to meter.
 
 Scopes (``ILLMS_THROTTLE_*`` settings, e.g. ``"600/min"``): ``api_key`` per partner API key,
 ``partner`` per partner library (whatever its credential), ``unauthenticated`` per address for
-calls with no usable credential.
+calls with no usable credential; ``sru`` per address on our open SRU catalogue (``ILLMS_SRU_RATE``).
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ SCOPES = {
     "api_key": ("ILLMS_THROTTLE_API_KEY_RATE", "600/min"),
     "partner": ("ILLMS_THROTTLE_PARTNER_RATE", "1200/min"),
     "unauthenticated": ("ILLMS_THROTTLE_UNAUTHENTICATED_RATE", "60/min"),
+    # Our open catalogue at /sru, per client address (lending/views/sru.py).
+    "sru": ("ILLMS_SRU_RATE", "120/min"),
 }
 
 

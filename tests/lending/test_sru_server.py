@@ -152,3 +152,37 @@ def test_another_installation_reads_our_sru_back_as_a_union_catalogue(live_serve
     lookup = partner_holdings.find_holdings(requester=asking, isbn="0-226-45808-3")
     assert lookup.unknown == {}
     assert lookup.holding_for(ours.pk).call_number == "Q175 .K95"
+
+
+def test_a_client_over_the_sru_rate_is_answered_429_with_an_sru_diagnostic(client, kuhn, settings):
+    settings.ILLMS_SRU_RATE = "3/min"
+    for _ in range(3):
+        ask(client, operation="searchRetrieve", query="bath.isbn=0226458083")
+    response = client.get(reverse("lending:sru"), {"operation": "searchRetrieve", "query": "bath.isbn=0226458083"})
+    assert response.status_code == 429
+    assert 1 <= int(response["Retry-After"]) <= 60
+    root = etree.fromstring(response.content)
+    assert diagnostic(root) == "info:srw/diagnostic/1/2"
+    assert "3 searches per 60 s" in root.findtext(".//d:details", namespaces=ZS)
+
+
+def test_the_sru_rate_is_counted_per_client_address(client, kuhn, settings):
+    settings.ILLMS_SRU_RATE = "2/min"
+    for _ in range(2):
+        client.get(reverse("lending:sru"), REMOTE_ADDR="192.0.2.1")
+    assert client.get(reverse("lending:sru"), REMOTE_ADDR="192.0.2.1").status_code == 429
+    assert client.get(reverse("lending:sru"), REMOTE_ADDR="192.0.2.2").status_code == 200
+
+
+def test_behind_a_proxy_the_sru_rate_counts_the_address_the_proxy_saw(client, kuhn, settings):
+    settings.ILLMS_SRU_RATE = "1/min"
+    settings.ILLMS_TRUSTED_PROXY_COUNT = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    assert client.get(reverse("lending:sru"), HTTP_X_FORWARDED_FOR="192.0.2.1", **proxy).status_code == 200
+    assert client.get(reverse("lending:sru"), HTTP_X_FORWARDED_FOR="192.0.2.2", **proxy).status_code == 200
+    assert client.get(reverse("lending:sru"), HTTP_X_FORWARDED_FOR="192.0.2.1", **proxy).status_code == 429
+
+
+def test_an_sru_rate_switched_off_never_refuses(client, kuhn, settings):
+    settings.ILLMS_SRU_RATE = "off"
+    assert all(client.get(reverse("lending:sru")).status_code == 200 for _ in range(5))
