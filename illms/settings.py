@@ -634,6 +634,9 @@ ILLMS_SRU_TIME_LIMIT_SECONDS = env.float("ILLMS_SRU_TIME_LIMIT_SECONDS", default
 ILLMS_SRU_CACHE_SECONDS = env.int("ILLMS_SRU_CACHE_SECONDS", default=6 * 60 * 60)
 ILLMS_SRU_MAX_PARALLEL = env.int("ILLMS_SRU_MAX_PARALLEL", default=8)
 ILLMS_SRU_MAX_RECORDS = env.int("ILLMS_SRU_MAX_RECORDS", default=10)
+# The rota's country part for a library whose policy names no preferred countries (requests_app/regions.py):
+# "code=points" pairs, comma-separated; "own" is the library's own country.
+ILLMS_ROTA_COUNTRY_PREFERENCES = env.str("ILLMS_ROTA_COUNTRY_PREFERENCES", default="own=10")
 # Completing a citation from its DOI or PMID (requests_app/citation_lookup.py): the services asked, in order.
 ILLMS_CITATION_LOOKUP = env.list("ILLMS_CITATION_LOOKUP", default=[])
 ILLMS_CROSSREF_URL = env.str("ILLMS_CROSSREF_URL", default="https://api.crossref.org")

@@ -85,6 +85,10 @@ POLICIES: tuple[Declared, ...] = (
              _("Format code → true: a request of that format goes to the first lender of its rota as soon as it "
              "passes review (verified, or cleared for copyright), without staff pressing Send."),
              BORROWING, {}),
+    Declared("country_preferences", _("preferred countries and regions"),
+             _("Country or region code → points added to a lender's rota score (“own”: our own country); the "
+               "best match counts. Empty: the installation's default, ILLMS_ROTA_COUNTRY_PREFERENCES."),
+             BORROWING, {}),
     Declared("rush_within_days", _("rush when needed within (days)"),
              _("A request needed by a date this many days away or sooner asks the lender for rush service "
              "(ISO 18626 service level Rush); 0: never."),

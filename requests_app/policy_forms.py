@@ -22,6 +22,7 @@ from .models import (
 )
 from .ncip import profiles as ncip_profiles
 from .policy_declarations import BORROWING, BY_NAME, PRIVACY, in_areas
+from .regions import REGIONS, format_preferences, parse_preferences
 
 
 def _bound(field: forms.Field, name: str) -> None:
@@ -62,6 +63,14 @@ class BorrowingPolicyForm(forms.ModelForm):
                 min_value=0, max_value=1000, initial=limits.get(code),
                 help_text=gettext("Empty: the general limit above. 0: this category may not request."))
             self.fields[f"category_{code}"] = field
+        self.fields["country_preferences_text"] = forms.CharField(
+            label=_("Preferred countries and regions"), required=False, max_length=2000,
+            initial=format_preferences(self.instance.country_preferences),
+            widget=forms.Textarea(attrs={"rows": 4, "class": "font-monospace"}),
+            help_text=_("One “code = points” a line, added to the rota score of a lender there: “own” is our "
+                        "own country, a two-letter country code (CA), or a region (%(regions)s); negative points "
+                        "push a country down. The best match counts. Empty: the installation's default.")
+            % {"regions": ", ".join(REGIONS)})
         automatic = self.instance.auto_send_formats or {}
         for code, label in RequestFormat.choices:
             self.fields[f"auto_send_{code}"] = forms.BooleanField(
@@ -72,6 +81,14 @@ class BorrowingPolicyForm(forms.ModelForm):
 
     def auto_send_fields(self):
         return [self[f"auto_send_{code}"] for code, _label in RequestFormat.choices]
+
+    def clean_country_preferences_text(self) -> str:
+        text = self.cleaned_data["country_preferences_text"]
+        try:
+            self.country_preferences = parse_preferences(text)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return text
 
     def clean(self):
         cleaned = super().clean()
@@ -95,6 +112,7 @@ class BorrowingPolicyForm(forms.ModelForm):
             if self.cleaned_data.get(f"category_{code}") is not None}
         values["auto_send_formats"] = {code: True for code, _label in RequestFormat.choices
                                        if self.cleaned_data.get(f"auto_send_{code}")}
+        values["country_preferences"] = self.country_preferences
         return values
 
 

@@ -16,6 +16,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
@@ -24,7 +25,8 @@ from django.utils.translation import gettext, gettext_lazy, ngettext
 from requests_app.actors import ActorKind
 from requests_app.directory.holdings import HoldingsLookup, PartnerHolding, find_holdings
 from requests_app.models import Event, EventSource, IllRequest, Library, LibraryPolicy, RequestFormat, Role, ServiceType
-from requests_app.policies import policies_by_library_id, policy_for
+from requests_app.policies import Policy, policies_by_library_id, policy_for
+from requests_app.regions import parse_preferences, preference_for
 from requests_app.services import claim, perform
 from requests_app.states import CLOSED_STATUSES
 from requests_app.utilities.aggregates import as_duration, percentiles
@@ -65,7 +67,6 @@ TURNAROUND_POINTS = 20.0
 TURNAROUND_HORIZON_DAYS = 14.0
 AVAILABLE_POINTS = 10.0
 AVAILABILITY_UNKNOWN_POINTS = 5.0
-COUNTRY_POINTS = 10.0
 #: Load: at most this many points off, half of them at ``LOAD_HALF`` requests open with the lender.
 LOAD_POINTS = 30.0
 LOAD_HALF = 10.0
@@ -100,7 +101,8 @@ class Candidate:
     def turnaround_days(self) -> float | None:
         return self.turnaround.total_seconds() / 86400 if self.turnaround is not None else None
 
-    def rank(self, *, max_cost: Decimal | None, dearest: Decimal, home_country: str, format_label: str) -> None:
+    def rank(self, *, max_cost: Decimal | None, dearest: Decimal, home_country: str, format_label: str,
+             countries: dict[str, int] | None = None) -> None:
         """Compute ``score`` and its ``reasons``: one sentence per part, with its points."""
         parts: list[tuple[float, str]] = []
         if self.holdings_known and self.holding is not None:
@@ -142,8 +144,10 @@ class Candidate:
         else:
             parts.append((TURNAROUND_POINTS * max(0.0, 1 - days / TURNAROUND_HORIZON_DAYS),
                           gettext("median turnaround %(days)s days for %(format)s") % {**kind, "days": f"{days:.1f}"}))
-        if home_country and self.lender.country.upper() == home_country.upper():
-            parts.append((COUNTRY_POINTS, gettext("in our country (%(country)s)") % {"country": home_country.upper()}))
+        preference = preference_for(self.lender.country, home_country=home_country,
+                                    preferences=country_preferences() if countries is None else countries)
+        if preference is not None:
+            parts.append((preference.points, preference.reason))
         if self.open_requests:
             parts.append((-LOAD_POINTS * self.open_requests / (self.open_requests + LOAD_HALF),
                           ngettext("%(count)s of our requests open with it (load-levelling)",
@@ -154,6 +158,20 @@ class Candidate:
 
     def sort_key(self) -> tuple:
         return (-self.score, self.fee, self.lender.symbol)
+
+
+def country_preferences(library: Library | None = None, *, policy: Policy | None = None) -> dict[str, int]:
+    """The country part's points by code: ``library``'s policy (or ``policy``), else
+    ``ILLMS_ROTA_COUNTRY_PREFERENCES`` (``own=10``: our own country 10 points; ``requests_app.regions``)."""
+    if policy is None and library is not None:
+        policy = policy_for(library)
+    preferences = policy.country_preferences if policy is not None else {}
+    if preferences:
+        return dict(preferences)
+    try:
+        return parse_preferences(settings.ILLMS_ROTA_COUNTRY_PREFERENCES.replace(",", "\n"))
+    except ValueError:
+        return {"own": 10}
 
 
 def _wants_copy(request: IllRequest) -> bool:
@@ -170,8 +188,10 @@ def find_item(request: IllRequest) -> HoldingsLookup:
                          author="" if request.is_copy_format else request.author)
 
 
-def lender_candidates(request: IllRequest, lookup: HoldingsLookup | None = None) -> list[Candidate]:
-    """The lenders for ``request``, best first (four queries whatever the directory size).
+def lender_candidates(request: IllRequest, lookup: HoldingsLookup | None = None, *,
+                      policy: Policy | None = None) -> list[Candidate]:
+    """The lenders for ``request``, best first (four queries whatever the directory size, and its library's
+    policy unless ``policy`` is given).
 
     Active partners whose policy lends the format, within the patron's maximum cost; of those, only
     the ones that hold the item when ``lookup`` names any holder (else all, marked holdings unknown);
@@ -216,8 +236,10 @@ def lender_candidates(request: IllRequest, lookup: HoldingsLookup | None = None)
     ]
     dearest = max((c.fee for c in candidates), default=Decimal("0"))
     label = str(FORMAT_PLURALS.get(request.format) or gettext("this format"))
+    countries = country_preferences(own, policy=policy)
     for candidate in candidates:
-        candidate.rank(max_cost=request.max_cost, dearest=dearest, home_country=own.country, format_label=label)
+        candidate.rank(max_cost=request.max_cost, dearest=dearest, home_country=own.country, format_label=label,
+                       countries=countries)
     return sorted(candidates, key=Candidate.sort_key)
 
 
@@ -260,12 +282,12 @@ def _store_rota(*, request: IllRequest, limit: int | None, lookup: HoldingsLooku
     kept = list(RotaEntry.objects.filter(request=request))
     tried = {entry.lender_id for entry in kept}
     start = max((entry.position for entry in kept), default=0) + 1
-    policy_limit = max_rota_length(request.library)  # read always: the same queries with or without ``limit``
-    limit = limit or policy_limit
-    fresh = [c for c in lender_candidates(request, lookup) if c.lender.pk not in tried]
+    policy = policy_for(request.library)  # read always: the same queries with or without ``limit``
+    limit = limit or policy.rota_max_lenders
+    fresh = [c for c in lender_candidates(request, lookup, policy=policy) if c.lender.pk not in tried]
     if not fresh and tried and lookup.holder_ids:
         # Every holder had its turn: catalogues are never complete, so the others are asked next, as unknown.
-        fresh = [c for c in lender_candidates(request, None) if c.lender.pk not in tried]
+        fresh = [c for c in lender_candidates(request, None, policy=policy) if c.lender.pk not in tried]
     fresh = fresh[:limit]
     RotaEntry.objects.bulk_create(_entry(request, c, start + i) for i, c in enumerate(fresh))
     return list(RotaEntry.objects.filter(request=request).select_related("lender").order_by("position"))
