@@ -32,7 +32,7 @@ from requests_app.models import (
 )
 
 from . import selectors
-from .models import PurchaseRule, PurchaseVendor
+from .models import PurchaseRule, PurchaseVendor, SupplierSpeed
 from .services import loans, review
 
 # Patron side ---------------------------------------------------------------------------------
@@ -536,3 +536,49 @@ class PurchaseVendorForm(_NamedPerLibrary):
         if url and not url.lower().startswith(("http://", "https://")):
             raise ValidationError(_("An http or https address."))
         return url.rstrip("/")
+class SupplierOrderForm(ActionForm):
+    """Ordering the copy from one of the library's commercial document suppliers, at a speed its price list has."""
+
+    supplier = forms.ChoiceField(label=_("Supplier"), widget=forms.Select(attrs={"class": "form-select mb-1"}))
+    speed = forms.ChoiceField(label=_("Speed"), required=False,
+                              widget=forms.Select(attrs={"class": "form-select mb-1"}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from .services.suppliers import orderable_suppliers, quote  # the services import the models this module does
+
+        self.offers = []
+        for supplier in orderable_suppliers(self.ill_request):
+            offer = quote(supplier, self.ill_request)
+            if offer is not None:
+                self.offers.append(offer)
+        self.fields["supplier"].choices = [
+            (offer.supplier.pk, _("%(name)s: %(total)s %(currency)s, about %(hours)d h (%(copyright)s)") % {
+                "name": offer.supplier.name, "total": offer.total, "currency": offer.supplier.currency,
+                "hours": offer.delivery_hours, "copyright": offer.copyright_note})
+            for offer in self.offers]
+        self.fields["speed"].choices = [("", _("The cheapest on its price list")), *SupplierSpeed.choices]
+
+    def arguments(self, request: HttpRequest) -> dict[str, Any]:
+        return {"supplier": int(self.cleaned_data["supplier"]), "speed": self.cleaned_data.get("speed") or ""}
+
+
+class SupplierDeliveryForm(ActionForm):
+    """The copy the supplier sent (a PDF), which the patron then downloads."""
+
+    document = forms.FileField(label=_("The supplier's PDF"),
+                               widget=forms.ClearableFileInput(attrs={"class": "form-control mb-1",
+                                                                      "accept": "application/pdf"}))
+
+    def arguments(self, request: HttpRequest) -> dict[str, Any]:
+        return {"document": self.cleaned_data["document"]}
+
+
+class SupplierFailedForm(ActionForm):
+    """Why the supplier could not supply (kept on the rota entry and in the history)."""
+
+    reason = forms.CharField(label=_("Why"), max_length=200,
+                             widget=forms.TextInput(attrs={"class": "form-control mb-1"}))
+
+    def arguments(self, request: HttpRequest) -> dict[str, Any]:
+        return {"reason": self.cleaned_data["reason"]}

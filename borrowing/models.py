@@ -1,5 +1,5 @@
-"""The borrowing side's own tables: the rota, copyright records, the reminders sent, and purchase on demand
-(vendors, purchase rules, purchase orders)."""
+"""The borrowing side's own tables: the rota, copyright records, the reminders sent, purchase on demand
+(vendors, purchase rules, purchase orders) and commercial document suppliers (their prices and orders)."""
 
 from __future__ import annotations
 
@@ -28,11 +28,171 @@ class RotaStatus(models.TextChoices):
 ROTA_CLOSED = frozenset({RotaStatus.UNFILLED, RotaStatus.SKIPPED, RotaStatus.NO_ANSWER, RotaStatus.SUPPLIED})
 
 
+class SupplierSpeed(models.TextChoices):
+    STANDARD = "standard", _("Standard")
+    EXPRESS = "express", _("Express")
+
+
+class SupplierChannel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    API = "api", _("API")
+
+
+class DocumentSupplier(models.Model):
+    """A commercial document supplier one member library buys copies from (British Library On Demand,
+    Reprints Desk, Get It Now…): its prices, delivery times, copyright fee and how it takes orders.
+
+    Beside the partner libraries, not in the directory: it lends nothing and speaks no ISO 18626. An order
+    goes by e-mail (``order_email``) or to its API (``api_base_url``, ``borrowing.services.supplier_api``).
+    """
+
+    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="document_suppliers",
+                                limit_choices_to={"is_member": True})
+    name = models.CharField(_("name"), max_length=100)
+    code = models.SlugField(_("code"), max_length=32, help_text=_("Short name in the rota and on charges, e.g. BLOD."))
+    active = models.BooleanField(_("active"), default=True)
+    in_rota = models.BooleanField(
+        _("in the rota for copies"), default=True,
+        help_text=_("Ranked beside the partner libraries in the rota of article and chapter requests; when its "
+                    "turn comes it is ordered from, as a lender is sent to. Unticked: staff order from it by hand."))
+    country = models.CharField(_("country"), max_length=2, blank=True,
+                               validators=[RegexValidator(r"^[A-Z]{2}$", _("An ISO 3166 code: two capital letters."))],
+                               help_text=_("ISO 3166-1 alpha-2 code, for the rota's country part."))
+    currency = models.CharField(_("currency"), max_length=3, default="USD",
+                                validators=[RegexValidator(r"^[A-Z]{3}$", _("An ISO 4217 code: three capital "
+                                                                            "letters, e.g. USD."))])
+    account_number = models.CharField(_("our account number"), max_length=64,
+                                      help_text=_("Our customer or account number at the supplier, sent with each "
+                                                  "order."))
+    order_email = models.EmailField(_("order e-mail"), blank=True,
+                                    help_text=_("Orders are e-mailed here (when no API is set)."))
+    api_base_url = models.URLField(_("API base URL"), max_length=300, blank=True,
+                                   help_text=_("Orders go to its API instead of by e-mail."))
+    api_key = models.TextField(_("API key"), blank=True, editable=False, help_text=_("Stored encrypted."))
+    copyright_fee_included = models.BooleanField(
+        _("copyright fee included"), default=True, help_text=_("Its prices include the copyright fee."))
+    copyright_fee = models.DecimalField(
+        _("copyright fee"), max_digits=9, decimal_places=2, default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("Added to each copy when the prices do not include it (unless a publisher's fee below "
+                    "applies)."))
+    publisher_fees = models.TextField(
+        _("copyright fee by publisher"), blank=True,
+        help_text=_("One “publisher = fee” a line, e.g. “Elsevier = 31.50”; a request whose publisher contains "
+                    "the name pays that fee instead of the default."))
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("document supplier")
+        verbose_name_plural = _("document suppliers")
+        ordering = ["library", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["library", "code"], name="document_supplier_unique_code"),
+            models.CheckConstraint(condition=Q(copyright_fee__gte=0), name="document_supplier_fee_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    @property
+    def channel(self) -> str:
+        return SupplierChannel.API if self.api_base_url else SupplierChannel.EMAIL
+
+
+class SupplierPrice(models.Model):
+    """One line of a supplier's price list: what a copy of a format costs at a speed, and how long it takes."""
+
+    supplier = models.ForeignKey(DocumentSupplier, on_delete=models.CASCADE, related_name="prices")
+    format = models.CharField(_("format"), max_length=20,
+                              choices=[(RequestFormat.ARTICLE, RequestFormat.ARTICLE.label),
+                                       (RequestFormat.CHAPTER, RequestFormat.CHAPTER.label),
+                                       (RequestFormat.CONFERENCE, RequestFormat.CONFERENCE.label)])
+    speed = models.CharField(_("speed"), max_length=10, choices=SupplierSpeed.choices, default=SupplierSpeed.STANDARD)
+    price = models.DecimalField(_("price"), max_digits=9, decimal_places=2,
+                                validators=[MinValueValidator(Decimal("0"))])
+    delivery_hours = models.PositiveIntegerField(_("delivery time (hours)"),
+                                                 validators=[MinValueValidator(1)])
+
+    class Meta:
+        verbose_name = _("supplier price")
+        verbose_name_plural = _("supplier prices")
+        ordering = ["supplier", "format", "speed"]
+        constraints = [
+            models.UniqueConstraint(fields=["supplier", "format", "speed"], name="supplier_price_unique"),
+            models.CheckConstraint(condition=Q(price__gte=0), name="supplier_price_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.supplier_id} {self.format} {self.speed}: {self.price}"
+
+
+class SupplierOrderStatus(models.TextChoices):
+    ORDERED = "ordered", _("Ordered")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed")
+
+
+class SupplierOrder(models.Model):
+    """One order of a copy from a commercial supplier for a borrowing request: its price and fee as quoted when
+    ordered, how it went (e-mail or API, the supplier's reference) and how it ended.
+
+    At most one order of a request is open (``ordered``) at a time. The copy the supplier sends is kept in
+    ``document`` and reaches the patron as a ``PatronDownload``.
+    """
+
+    request = models.ForeignKey(IllRequest, on_delete=models.CASCADE, related_name="supplier_orders")
+    supplier = models.ForeignKey(DocumentSupplier, on_delete=models.PROTECT, related_name="orders")
+    status = models.CharField(max_length=10, choices=SupplierOrderStatus.choices, default=SupplierOrderStatus.ORDERED)
+    channel = models.CharField(max_length=5, choices=SupplierChannel.choices)
+    speed = models.CharField(max_length=10, choices=SupplierSpeed.choices, default=SupplierSpeed.STANDARD)
+    price = models.DecimalField(max_digits=9, decimal_places=2)
+    copyright_fee = models.DecimalField(max_digits=9, decimal_places=2, default=Decimal("0"))
+    copyright_fee_included = models.BooleanField(default=False)
+    currency = models.CharField(max_length=3)
+    delivery_hours = models.PositiveIntegerField(null=True, blank=True)
+    supplier_reference = models.CharField(max_length=100, blank=True, help_text="The supplier's order number.")
+    #: The API call: waiting to be placed, placed (the supplier has it), or refused; e-mail orders skip it.
+    api_placed_at = models.DateTimeField(null=True, blank=True)
+    api_claimed_at = models.DateTimeField(null=True, blank=True)
+    api_attempts = models.PositiveSmallIntegerField(default=0)
+    api_next_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    document = models.FileField(upload_to="borrowing/supplier-copies/%Y/%m/", max_length=300, blank=True)
+    failure_reason = models.CharField(max_length=200, blank=True)
+    ordered_at = models.DateTimeField(default=timezone.now)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-ordered_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["request"], condition=Q(status=SupplierOrderStatus.ORDERED),
+                                    name="supplier_order_one_open_per_request"),
+        ]
+        indexes = [
+            # The API job: orders still open at an API, due for their next call.
+            models.Index(fields=["status", "channel", "api_next_at"], name="supplier_order_api_idx"),
+            models.Index(fields=["supplier", "status"], name="supplier_order_supplier_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"B{self.request_id} from {self.supplier_id} ({self.status})"
+
+    @property
+    def total(self) -> Decimal:
+        return self.price + (Decimal("0") if self.copyright_fee_included else self.copyright_fee)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == SupplierOrderStatus.ORDERED
+
+
 class RotaEntry(models.Model):
-    """One candidate lender of a borrowing request's rota (lender string), in the order tried."""
+    """One candidate of a borrowing request's rota (lender string), in the order tried: a partner library
+    (``lender``) or, for a copy, a commercial document supplier (``supplier``), never both."""
 
     request = models.ForeignKey(IllRequest, on_delete=models.CASCADE, related_name="rota_entries")
-    lender = models.ForeignKey(Library, on_delete=models.PROTECT, related_name="+")
+    lender = models.ForeignKey(Library, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    supplier = models.ForeignKey(DocumentSupplier, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
     position = models.PositiveSmallIntegerField()
     status = models.CharField(max_length=10, choices=RotaStatus.choices, default=RotaStatus.PENDING)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -61,6 +221,9 @@ class RotaEntry(models.Model):
         ordering = ["request", "position"]
         constraints = [
             models.UniqueConstraint(fields=["request", "position"], name="rota_entry_unique_position"),
+            models.CheckConstraint(condition=Q(lender__isnull=False, supplier__isnull=True)
+                                   | Q(lender__isnull=True, supplier__isnull=False),
+                                   name="rota_entry_lender_or_supplier"),
         ]
         indexes = [
             # The auto-advance job: entries sent and still waiting, oldest first.
@@ -74,6 +237,15 @@ class RotaEntry(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.status in ROTA_CLOSED
+
+    @property
+    def source(self) -> Library | DocumentSupplier:
+        """Whom this entry asks: the partner library, or the document supplier."""
+        return self.supplier if self.supplier_id else self.lender
+
+    @property
+    def source_code(self) -> str:
+        return self.supplier.code if self.supplier_id else self.lender.symbol
 
     @property
     def is_pending(self) -> bool:
@@ -148,14 +320,17 @@ class PatronDownload(models.Model):
     """A lender's electronic copy as our patron reaches it: behind sign-in, with our own limits.
 
     The lender's link (an ILLMS ``/delivery/<token>/`` page, Article Exchange, …) reaches us in
-    the ISO 18626 CopyCompleted message. The patron never needs it from an e-mail: My requests
-    shows a download button that counts the download here (30 days / 5 downloads by default,
-    as Article Exchange does) and then sends the browser on to the lender's file. A new link
-    from the lender (a re-issue) is a new row; the newest one is the one offered.
+    the ISO 18626 CopyCompleted message; a commercial supplier's copy is a file of ours (``document``).
+    The patron never needs it from an e-mail: My requests shows a download button that counts the
+    download here (30 days / 5 downloads by default, as Article Exchange does) and then sends the
+    browser on to the lender's file (or sends ours). A new link from the lender (a re-issue) is a
+    new row; the newest one is the one offered.
     """
 
     request = models.ForeignKey(IllRequest, on_delete=models.CASCADE, related_name="patron_downloads")
-    url = models.URLField("lender's link", max_length=1000)
+    url = models.URLField("lender's link", max_length=1000, blank=True)
+    #: A copy we hold ourselves (a commercial supplier's, uploaded or fetched from its API), served from our storage.
+    document = models.FileField(upload_to="borrowing/supplier-copies/%Y/%m/", max_length=300, blank=True)
     received_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     max_downloads = models.PositiveIntegerField()

@@ -86,7 +86,8 @@ def staff_request_detail(*, library: Library, pk: int) -> IllRequest:
                 Prefetch("notes", queryset=Note.objects.select_related("author", "author_library")),
                 Prefetch("outbox", queryset=OutboxMessage.objects.select_related("recipient").order_by("pk")),
                 Prefetch("inbox", queryset=InboundMessage.objects.select_related("sender").order_by("received_at")),
-                Prefetch("rota_entries", queryset=RotaEntry.objects.select_related("lender").order_by("position")),
+                Prefetch("rota_entries", queryset=RotaEntry.objects.select_related("lender", "supplier")
+                         .order_by("position")),
             ).get(pk=pk))
 
 

@@ -34,6 +34,7 @@ class BorrowingStatus(models.TextChoices):
     PURCHASE_RECEIVED = "purchase_received", _("Purchase received")
     PURCHASE_CATALOGUED = "purchase_catalogued", _("Purchase catalogued")
 
+    SUPPLIER_ORDERED = "supplier_ordered", _("Ordered from a supplier")
 
 
 S = BorrowingStatus
@@ -62,6 +63,7 @@ DESCRIPTIONS = {
     S.PURCHASE_ORDERED: (_("Bought instead of borrowed: ordered from the vendor, awaiting arrival."), "primary"),
     S.PURCHASE_RECEIVED: (_("The purchased copy arrived: catalogue it or hand it to the patron."), "primary"),
     S.PURCHASE_CATALOGUED: (_("The purchased copy is catalogued and on hold for the patron."), "success"),
+    S.SUPPLIER_ORDERED: (_("Ordered from a commercial document supplier; waiting for its copy."), "primary"),
 }
 
 #: What each state means, told to the patron (the workflow's own descriptions are written for staff).
@@ -89,6 +91,7 @@ PATRON_DESCRIPTIONS = {
                           "the bookseller and we will tell you when it arrives."),
     S.PURCHASE_RECEIVED: _("The copy the library bought for you has arrived; it is being prepared for you."),
     S.PURCHASE_CATALOGUED: _("The copy the library bought for you is ready: it is on hold for you at the library."),
+    S.SUPPLIER_ORDERED: _("We ordered a copy from a document supplier and wait for it."),
 }
 
 FINAL = {S.COMPLETED, S.CANCELLED}

@@ -52,3 +52,29 @@ def send_reminders(today: str | None = None) -> dict:
     """Daily: due-date reminders and overdue notices, each once per loan, stage and due date; a run
     after a worker died mid-job writes the ones still missing."""
     return notifications.send_reminders(today=dt.date.fromisoformat(today) if today else None)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def place_supplier_api_order(order_id: int) -> bool:
+    """Place one order with a document supplier's API (queued after the order commits; idempotent)."""
+    from .services import suppliers
+
+    return suppliers.place_api_order(order_id)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def follow_supplier_api_orders(now: str | None = None) -> dict:
+    """Every few minutes: orders not yet placed (their API was down) are placed again, placed ones are asked how
+    they stand; a delivered copy goes to the patron, a failed order on in the rota. Each order is claimed."""
+    from .services import suppliers
+
+    moment = dt.datetime.fromisoformat(now) if now else None
+    done = {"placed": 0, "delivered": 0, "failed": 0}
+    for order_id, placed in suppliers.due_api_orders(now=moment):
+        if not placed:
+            done["placed"] += bool(suppliers.place_api_order(order_id, now=moment))
+            continue
+        outcome = suppliers.poll_api_order(order_id, now=moment)
+        if outcome in done:
+            done[outcome] += 1
+    return done

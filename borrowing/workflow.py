@@ -36,10 +36,13 @@ from .forms import (
     PurchaseOrderForm,
     PurchaseReceiptForm,
     ReturnShipForm,
+    SupplierDeliveryForm,
+    SupplierFailedForm,
+    SupplierOrderForm,
 )
 from .models import RotaEntry, RotaStatus
 from .services import copyright as copyright_services
-from .services import loans, purchasing, review
+from .services import loans, purchasing, review, suppliers
 from .services.downloads import record_link
 from .services.notifications import write_for_event
 from .services.rota import auto_send_first_lender, build_rota, close_current_entry
@@ -268,6 +271,24 @@ TRANSITIONS = [
     Transition.of("restart_sourcing", _("Source again"), [S.END_OF_ROTA], S.SOURCING, [STAFF],
                   _("Build a new rota or pick another lender by hand."), after_commit=(build_rota_when_sourcing,),
                   primary=[S.END_OF_ROTA]),
+    # Commercial document suppliers (borrowing/services/suppliers.py): ordered by e-mail or API, not ISO 18626.
+    Transition.of("order_from_supplier", _("Order from supplier"),
+                  [S.SOURCING, S.AWAITING_COPYRIGHT, S.END_OF_ROTA], S.SUPPLIER_ORDERED, [STAFF, SYSTEM],
+                  _("Order the copy from a commercial document supplier (its price and copyright fee are charged "
+                    "to the budget when it delivers)."),
+                  guards=(suppliers.can_order,), effects=(suppliers.place_order,),
+                  after_commit=(suppliers.queue_api_order,), form=SupplierOrderForm,
+                  service=suppliers.order_from_supplier, button=False),
+    Transition.of("supplier_delivered", _("Supplier delivered copy"), [S.SUPPLIER_ORDERED], S.DELIVERED,
+                  [STAFF, SYSTEM], _("The supplier's PDF is uploaded (or came from its API): the patron downloads "
+                                     "it from My requests."),
+                  effects=(suppliers.keep_delivered_copy,), with_event=(_email("copy-delivered"),),
+                  form=SupplierDeliveryForm, service=suppliers.deliver_from_supplier, colour="success",
+                  primary=[S.SUPPLIER_ORDERED]),
+    Transition.of("supplier_failed", _("Supplier cannot supply"), [S.SUPPLIER_ORDERED], S.SOURCING, [STAFF, SYSTEM],
+                  _("The supplier cannot supply it: the next in the rota is tried."),
+                  effects=(suppliers.close_failed_order,), after_commit=(queue_advance_rota,),
+                  form=SupplierFailedForm, service=suppliers.supplier_failed, colour="outline-danger"),
     # Lender answers (ISO 18626 supplying agency messages).
     Transition.of("lender_expects_to_supply", _("Lender expects to supply"),
                   [S.SENT, S.EXPECTS_TO_SUPPLY, S.CONDITIONAL],

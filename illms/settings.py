@@ -507,6 +507,7 @@ CELERY_BEAT_SCHEDULE = {
     "lending-mark-overdue": {"task": "lending.tasks.mark_overdue_loans", "schedule": crontab(hour=0, minute=40)},
     "borrowing-rota-auto-advance": {"task": "borrowing.tasks.advance_silent_lenders", "schedule": crontab(minute=5)},
     "borrowing-reminders": {"task": "borrowing.tasks.send_reminders", "schedule": crontab(hour=1, minute=0)},
+    "borrowing-supplier-api-orders": {"task": "borrowing.tasks.follow_supplier_api_orders", "schedule": 300.0},
     "lending-check-missed-availability": {"task": "lending.tasks.check_missed_availability", "schedule": 600.0},
     "lending-expire-deliveries": {"task": "lending.tasks.expire_electronic_deliveries",
                                   "schedule": crontab(hour=1, minute=10)},
@@ -652,6 +653,15 @@ ILLMS_UNPAYWALL_EMAIL = env.str("ILLMS_UNPAYWALL_EMAIL", default="")
 ILLMS_OPEN_ACCESS_CLIENT = env.str("ILLMS_OPEN_ACCESS_CLIENT", default="requests_app.open_access.UnpaywallClient")
 ILLMS_OPEN_ACCESS_TIMEOUT_SECONDS = env.float("ILLMS_OPEN_ACCESS_TIMEOUT_SECONDS", default=3.0)
 ILLMS_OPEN_ACCESS_CACHE_SECONDS = env.int("ILLMS_OPEN_ACCESS_CACHE_SECONDS", default=7 * 24 * 60 * 60)
+# Commercial document suppliers' ordering APIs (borrowing/services/supplier_api.py, docs/sourcing.md): the client
+# class, its time limit, the back-off and attempts of an order the API did not take, how often a placed order is
+# asked how it stands, and how long a worker's claim on an order lasts.
+ILLMS_SUPPLIER_API_CLIENT = env.str("ILLMS_SUPPLIER_API_CLIENT", default="borrowing.services.supplier_api.JsonOrderApi")
+ILLMS_SUPPLIER_API_TIMEOUT_SECONDS = env.float("ILLMS_SUPPLIER_API_TIMEOUT_SECONDS", default=20.0)
+ILLMS_SUPPLIER_API_BACKOFF_SECONDS = env.int("ILLMS_SUPPLIER_API_BACKOFF_SECONDS", default=60)
+ILLMS_SUPPLIER_API_MAX_ATTEMPTS = env.int("ILLMS_SUPPLIER_API_MAX_ATTEMPTS", default=8)
+ILLMS_SUPPLIER_POLL_MINUTES = env.int("ILLMS_SUPPLIER_POLL_MINUTES", default=15)
+ILLMS_SUPPLIER_API_LEASE_SECONDS = env.int("ILLMS_SUPPLIER_API_LEASE_SECONDS", default=300)
 # Our own holdings served at /sru: the most records one searchRetrieve answer carries.
 ILLMS_SRU_SERVER_MAX_RECORDS = env.int("ILLMS_SRU_SERVER_MAX_RECORDS", default=50)
 # Searches one client address may make at /sru in the period (a rate as for the partner doors below; "off": none);

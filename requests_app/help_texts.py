@@ -10,6 +10,11 @@ from __future__ import annotations
 from django.utils.translation import gettext_noop
 
 EXPLANATIONS = frozenset({
+    gettext_noop("A document supplier of the library supplies this kind of copy, within the patron's maximum cost."),
+    gettext_noop("The supplier order is written with its rota entry and, for an e-mail supplier, the order e-mail."),
+    gettext_noop("An API supplier's order is placed with its API after commit."),
+    gettext_noop("The supplier's copy is stored and offered to the patron; its rota entry is supplied and its copyright record notes the fee."),  # noqa: E501
+    gettext_noop("The supplier order and its rota entry are closed as unfilled, with the reason."),
     gettext_noop('A verified article is counted under the rule of five (CCG, CCL, or waiting for clearance).'),
     gettext_noop('An article over the rule of five goes to the copyright queue.'),
     gettext_noop("Entering sourcing: build the rota if it has no lender waiting (staff may then edit it); a format the library's policy sends automatically goes to the first lender at once."),  # noqa: E501

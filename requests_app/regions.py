@@ -91,14 +91,16 @@ def preference_for(country: str, *, home_country: str, preferences: dict[str, in
         return None
     if country in preferences:
         points = preferences[country]
-        return Preference(float(points), f"in {country}, a {'preferred' if points >= 0 else 'less preferred'} "
-                                         f"country")
+        text = _("in %(country)s, a preferred country") if points >= 0 else _("in %(country)s, a less preferred "
+                                                                               "country")
+        return Preference(float(points), text % {"country": country})
     if OWN in preferences and country == home:
-        return Preference(float(preferences[OWN]), f"in our country ({home})")
+        return Preference(float(preferences[OWN]), _("in our country (%(country)s)") % {"country": home})
     regions = [(points, code) for code, points in preferences.items()
                if code in REGIONS and country in REGIONS[code][1]]
     if not regions:
         return None
     points, code = max(regions)
-    kind = "a preferred region" if points >= 0 else "a less preferred region"
-    return Preference(float(points), f"in {REGIONS[code][0]} ({country}), {kind} ({code})")
+    text = _("in %(region)s (%(country)s), a preferred region (%(code)s)") if points >= 0 else _(
+        "in %(region)s (%(country)s), a less preferred region (%(code)s)")
+    return Preference(float(points), text % {"region": REGIONS[code][0], "country": country, "code": code})

@@ -63,6 +63,10 @@ ROLES: dict[str, list[str]] = {
         "requests_app.view_event", "requests_app.view_note", "requests_app.add_note",
         # Their library's outgoing e-mails: the failed ones, and "send again".
         "requests_app.view_outgoingemail", "requests_app.change_outgoingemail",
+        # Their library's commercial document suppliers and price lists; the orders, to read.
+        "borrowing.view_documentsupplier", "borrowing.add_documentsupplier", "borrowing.change_documentsupplier",
+        "borrowing.view_supplierprice", "borrowing.add_supplierprice", "borrowing.change_supplierprice",
+        "borrowing.delete_supplierprice", "borrowing.view_supplierorder",
         *BILLING_PERMISSIONS,
     ],
     REPORTING: [

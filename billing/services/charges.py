@@ -4,6 +4,7 @@ or adjusted by staff with a reason kept in an audit row."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -18,6 +19,8 @@ from ..periods import zone_of as _zone
 from . import purchases
 from .errors import BillingError
 from .fees import Fee, fee_for
+
+log = logging.getLogger(__name__)
 
 #: Workflow actions that mean an item was supplied: (role, action) → direction. The service
 #: (loan or copy) follows the action or, for a receipt, the request.
@@ -87,6 +90,8 @@ def charge_for_event(*, request: IllRequest, event: Event) -> list[Charge]:
     if event.action in purchases.ACTIONS and request.role == Role.BORROWING:
         charge = purchases.charge_for_purchase(request=request, event=event)
         return [charge] if charge is not None else []
+    if request.role == Role.BORROWING and event.action == "supplier_delivered":
+        return _supplier_charges(request, event)
     if event.action == "clear_copyright" and event.data.get("clearance_fee") not in (None, "", "None"):
         currency = event.data.get("currency") or request.library.currency
         return [record_copyright_fee(request=request, amount=event.data["clearance_fee"], currency=currency,
@@ -117,6 +122,37 @@ def charge_for_event(*, request: IllRequest, event: Event) -> list[Charge]:
             patron_charge = _pass_on_to_patron(charge)
             if patron_charge is not None:
                 created.append(patron_charge)
+    return created
+
+
+def _supplier_charges(request: IllRequest, event: Event) -> list[Charge]:
+    """A commercial document supplier delivered: its price (a copy) and, when its prices do not include it, the
+    copyright fee it adds, as payables to no partner library, keyed by the order (the request may also have had
+    a partner's or a clearance charge)."""
+    data = event.data
+    try:
+        currency = normalize_currency(str(data.get("currency") or request.library.currency))
+        price = parse_amount(data.get("price"), currency)
+        fee = parse_amount(data.get("copyright_fee") or "0", currency)
+    except (ValueError, TypeError):
+        log.warning("Supplier delivery %s on request %s carries no readable price", event.pk, request.pk)
+        return []
+    code, key = str(data.get("supplier_code") or "supplier"), f"supplier-order:{data.get('supplier_order')}"
+    included = bool(data.get("copyright_fee_included"))
+    lines = [(Service.COPY, price, f"Document supplier {code}: copy" + (
+        " (copyright fee included)" if included else ""))]
+    if not included and fee > 0:
+        lines.append((Service.COPYRIGHT, fee, f"Document supplier {code}: copyright fee"))
+    created = []
+    for service, amount, note in lines:
+        charge, _ = _create_once(
+            request=request, direction=Direction.PAYABLE, service=service, key=key[:64], library=request.library,
+            partner=None, event=event, amount=amount, original_amount=amount, currency=currency, note=note[:200],
+            fund=_fund_of(request), incurred_at=event.created_at)
+        created.append(charge)
+        patron_charge = _pass_on_to_patron(charge)
+        if patron_charge is not None:
+            created.append(patron_charge)
     return created
 
 

@@ -1,7 +1,8 @@
 """Electronic copies for patrons: the lender's link kept behind sign-in, with our own limits.
 
-A lender delivers a copy with a link (ISO 18626 CopyCompleted, ``deliveryInfo/URL``). We keep
-it as a ``PatronDownload`` with the library's expiry (days and number of downloads; 30 days
+A lender delivers a copy with a link (ISO 18626 CopyCompleted, ``deliveryInfo/URL``); a commercial
+document supplier's copy is a file we keep (``borrowing.services.suppliers``). We keep
+either as a ``PatronDownload`` with the library's expiry (days and number of downloads; 30 days
 and 5 downloads by default, as Article Exchange does). The patron downloads from My
 requests: the download is counted by one conditional UPDATE (two clicks racing for the last
 download cannot both win), then the browser goes on to the lender's file.
@@ -59,7 +60,14 @@ def current(request: IllRequest) -> PatronDownload | None:
 
 
 def claim(*, patron, request_pk: int, now: dt.datetime | None = None) -> str:
-    """Count one download of ``patron``'s copy for request ``request_pk`` and return where it lies.
+    """Count one download of ``patron``'s copy for request ``request_pk`` and return the lender's link
+    (``claim_copy`` for a copy that may be a file of ours)."""
+    return claim_copy(patron=patron, request_pk=request_pk, now=now).url
+
+
+def claim_copy(*, patron, request_pk: int, now: dt.datetime | None = None) -> PatronDownload:
+    """Count one download of ``patron``'s copy for request ``request_pk`` and return it: the lender's link
+    (``url``), or our file (``document``: a document supplier's copy).
 
     Raises ``IllRequest.DoesNotExist`` for a request that is not the patron's, and
     ``WorkflowError('invalid')`` when there is no copy or its link has expired or been used up.
@@ -81,7 +89,7 @@ def claim(*, patron, request_pk: int, now: dt.datetime | None = None) -> str:
                                            "Ask the interlibrary loan office for a new one.")
         raise WorkflowError("invalid", f"This copy has been downloaded {link.max_downloads} times, the most "
                                        "allowed. Ask the interlibrary loan office for a new link.")
-    return link.url
+    return link
 
 
 def on_copy_link_received(sender, *, request: IllRequest, url: str, **kwargs) -> None:

@@ -198,7 +198,8 @@ def write_for_event(kind: str, request: IllRequest, event: Event) -> OutgoingEma
                    "granted": yes_no(event.data.get("answer")),
                    "reason": event.note}
     if kind == COPY_DELIVERED:
-        extra["url"] = _copy_url(request, str(event.data.get("url") or ""))
+        extra["url"] = _copy_url(request, str(event.data.get("url") or ""),
+                                 ours=bool(event.data.get("document_name")))
     if kind == CANCELLED and not extra["reason"]:
         latest = request.notes.filter(visibility=NoteVisibility.PATRON).order_by("-created_at").first()
         extra["reason"] = latest.text if latest else ""
@@ -206,11 +207,12 @@ def write_for_event(kind: str, request: IllRequest, event: Event) -> OutgoingEma
     return mailer.write(decided) if decided is not None else None
 
 
-def _copy_url(request: IllRequest, lender_url: str) -> str:
+def _copy_url(request: IllRequest, lender_url: str, *, ours: bool = False) -> str:
     """Where the e-mail sends the patron for their copy: our download button behind sign-in, which
-    counts downloads; the lender's own link only when the site's address is not configured."""
+    counts downloads; the lender's own link only when the site's address is not configured (``ours``: a
+    document supplier's copy we keep, reached by the button only)."""
     site_url = getattr(settings, "ILLMS_SITE_URL", "")
-    if site_url and lender_url:
+    if site_url and (lender_url or ours):
         return f"{site_url.rstrip('/')}{reverse('patron-request-copy', args=[request.pk])}"
     return lender_url
 

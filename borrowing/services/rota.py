@@ -32,8 +32,10 @@ from requests_app.states import CLOSED_STATUSES
 from requests_app.utilities.aggregates import as_duration, percentiles
 from requests_app.workflow import Actor, WorkflowError
 
-from ..models import ROTA_CLOSED, RotaEntry, RotaStatus
+from ..models import ROTA_CLOSED, DocumentSupplier, RotaEntry, RotaStatus
 from ..states import BorrowingStatus as S
+from . import suppliers
+from .suppliers import Quote
 
 #: Lender answers that count as filled and as unfilled for the fill rate.
 FILLED_ACTIONS = ("lender_shipped", "lender_delivered_copy", "lender_shipped_anyway")
@@ -80,7 +82,10 @@ def _points(value: float) -> str:
 
 @dataclass
 class Candidate:
-    lender: Library
+    """A partner library (``lender``) or, for a copy, a commercial document supplier (``supplier``, with its
+    ``quote``) that the rota may ask."""
+
+    lender: Library | None
     fee: Decimal
     reciprocal: bool
     filled: int
@@ -89,8 +94,20 @@ class Candidate:
     open_requests: int = 0
     holding: PartnerHolding | None = None
     holdings_known: bool = False
+    supplier: DocumentSupplier | None = None
+    quote: Quote | None = None
+    #: The turnaround is the supplier's own word (its price list), not measured from its deliveries.
+    turnaround_stated: bool = False
     score: float = 0.0
     reasons: list[str] = field(default_factory=list)
+
+    @property
+    def code(self) -> str:
+        return self.supplier.code if self.supplier is not None else self.lender.symbol
+
+    @property
+    def country(self) -> str:
+        return (self.supplier.country if self.supplier is not None else self.lender.country) or ""
 
     @property
     def fill_rate(self) -> float | None:
@@ -105,7 +122,11 @@ class Candidate:
              countries: dict[str, int] | None = None) -> None:
         """Compute ``score`` and its ``reasons``: one sentence per part, with its points."""
         parts: list[tuple[float, str]] = []
-        if self.holdings_known and self.holding is not None:
+        if self.supplier is not None:
+            q = self.quote
+            parts.append((0.0, f"commercial document supplier: {q.speed} delivery in about {q.delivery_hours} h, "
+                               f"price {q.price} {self.supplier.currency}, {q.copyright_note}"))
+        elif self.holdings_known and self.holding is not None:
             h = self.holding
             # The sentences are kept on the entry in the language of whoever built the rota (the site's for a job).
             where = ", ".join(p for p in (h.call_number, h.location) if p) or gettext("no call number given")
@@ -139,12 +160,15 @@ class Candidate:
                                                            "%(format)s") % {
                 **kind, "rate": f"{rate:.0%}", "filled": self.filled, "answered": self.filled + self.unfilled}))
         days = self.turnaround_days
-        if days is None:
+        if self.turnaround_stated and days is not None:
+            parts.append((TURNAROUND_POINTS * max(0.0, 1 - days / TURNAROUND_HORIZON_DAYS),
+                          f"its stated delivery time, {days:.1f} days"))
+        elif days is None:
             parts.append((TURNAROUND_POINTS / 2, gettext("no turnaround measured for %(format)s") % kind))
         else:
             parts.append((TURNAROUND_POINTS * max(0.0, 1 - days / TURNAROUND_HORIZON_DAYS),
                           gettext("median turnaround %(days)s days for %(format)s") % {**kind, "days": f"{days:.1f}"}))
-        preference = preference_for(self.lender.country, home_country=home_country,
+        preference = preference_for(self.country, home_country=home_country,
                                     preferences=country_preferences() if countries is None else countries)
         if preference is not None:
             parts.append((preference.points, preference.reason))
@@ -157,7 +181,7 @@ class Candidate:
         self.reasons = [f"{text}: {_points(points)}" for points, text in parts]
 
     def sort_key(self) -> tuple:
-        return (-self.score, self.fee, self.lender.symbol)
+        return (-self.score, self.fee, self.supplier is not None, self.code)
 
 
 def country_preferences(library: Library | None = None, *, policy: Policy | None = None) -> dict[str, int]:
@@ -199,6 +223,7 @@ def lender_candidates(request: IllRequest, lookup: HoldingsLookup | None = None,
     """
     copy = _wants_copy(request)
     fee_field = "copy_fee" if copy else "loan_fee"
+    offers = _supplier_candidates(request) if copy else []
     lenders = Library.objects.filter(active=True).exclude(pk=request.library_id)
     lenders = lenders.filter(lends_copies=True) if copy else lenders.filter(lends_loans=True)
     if request.max_cost is not None:
@@ -209,7 +234,7 @@ def lender_candidates(request: IllRequest, lookup: HoldingsLookup | None = None,
         lenders = [lender for lender in lenders if lender.pk in holders]
     else:
         holders = set()
-    if not lenders:
+    if not lenders and not offers:
         return []
     ids = [lender.pk for lender in lenders]
     answers = {
@@ -233,7 +258,7 @@ def lender_candidates(request: IllRequest, lookup: HoldingsLookup | None = None,
                   turnaround=turnaround.get(lender.pk), open_requests=load.get(lender.pk, 0),
                   holding=lookup.holding_for(lender.pk) if holders else None, holdings_known=bool(holders))
         for lender in lenders
-    ]
+    ] + offers
     dearest = max((c.fee for c in candidates), default=Decimal("0"))
     label = str(FORMAT_PLURALS.get(request.format) or gettext("this format"))
     countries = country_preferences(own, policy=policy)
@@ -241,6 +266,29 @@ def lender_candidates(request: IllRequest, lookup: HoldingsLookup | None = None,
         candidate.rank(max_cost=request.max_cost, dearest=dearest, home_country=own.country, format_label=label,
                        countries=countries)
     return sorted(candidates, key=Candidate.sort_key)
+
+
+def _supplier_candidates(request: IllRequest) -> list[Candidate]:
+    """The library's document suppliers in the rota that price this copy within the patron's maximum, with their
+    own measured delivery rate and time (three queries when the library has suppliers, one otherwise)."""
+    offers = []
+    for supplier in suppliers.rota_suppliers(request):
+        offer = suppliers.quote(supplier, request)
+        if offer is None or (request.max_cost is not None and offer.total > request.max_cost):
+            continue
+        offers.append(Candidate(lender=None, supplier=supplier, quote=offer, fee=offer.total, reciprocal=False,
+                                filled=0, unfilled=0, turnaround=dt.timedelta(hours=offer.delivery_hours),
+                                turnaround_stated=True))
+    if offers:
+        history = suppliers.supplier_history([c.supplier.pk for c in offers], request.format)
+        for candidate in offers:
+            past = history.get(candidate.supplier.pk)
+            if past:
+                candidate.filled, candidate.unfilled = past["delivered"], past["failed"]
+                if past["median_hours"] is not None:
+                    candidate.turnaround = dt.timedelta(hours=past["median_hours"])
+                    candidate.turnaround_stated = False
+    return offers
 
 
 def _turnaround_by_lender(ids: list[int], request_format: str) -> dict[int, dt.timedelta]:
@@ -280,23 +328,30 @@ def _store_rota(*, request: IllRequest, limit: int | None, lookup: HoldingsLooku
     IllRequest.objects.select_for_update().filter(pk=request.pk).first()
     RotaEntry.objects.filter(request=request, status=RotaStatus.PENDING).delete()
     kept = list(RotaEntry.objects.filter(request=request))
-    tried = {entry.lender_id for entry in kept}
+    tried = {entry.lender_id for entry in kept if entry.lender_id}
+    tried_suppliers = {entry.supplier_id for entry in kept if entry.supplier_id}
     start = max((entry.position for entry in kept), default=0) + 1
     policy = policy_for(request.library)  # read always: the same queries with or without ``limit``
     limit = limit or policy.rota_max_lenders
-    fresh = [c for c in lender_candidates(request, lookup, policy=policy) if c.lender.pk not in tried]
-    if not fresh and tried and lookup.holder_ids:
+    def untried(candidate: Candidate) -> bool:
+        if candidate.supplier is not None:
+            return candidate.supplier.pk not in tried_suppliers
+        return candidate.lender.pk not in tried
+
+    fresh = [c for c in lender_candidates(request, lookup, policy=policy) if untried(c)]
+    if not any(c.lender is not None for c in fresh) and tried and lookup.holder_ids:
         # Every holder had its turn: catalogues are never complete, so the others are asked next, as unknown.
-        fresh = [c for c in lender_candidates(request, None, policy=policy) if c.lender.pk not in tried]
+        fresh = [c for c in lender_candidates(request, None, policy=policy) if untried(c)]
     fresh = fresh[:limit]
     RotaEntry.objects.bulk_create(_entry(request, c, start + i) for i, c in enumerate(fresh))
-    return list(RotaEntry.objects.filter(request=request).select_related("lender").order_by("position"))
+    return rota_of(request)
 
 
 def _entry(request: IllRequest, c: Candidate, position: int) -> RotaEntry:
     h = c.holding
     return RotaEntry(
-        request=request, lender=c.lender, position=position, holdings_known=c.holdings_known,
+        request=request, lender=c.lender, supplier=c.supplier, position=position,
+        holdings_known=c.holdings_known if c.supplier is None else None,
         call_number=(h.call_number if h else "")[:100], location=(h.location if h else "")[:100],
         available=h.available if h else None, availability=(h.status if h else "")[:100],
         holdings_source=(h.source if h else "")[:32], fee=c.fee, fill_rate=c.fill_rate,
@@ -304,12 +359,12 @@ def _entry(request: IllRequest, c: Candidate, position: int) -> RotaEntry:
 
 
 def rota_of(request: IllRequest) -> list[RotaEntry]:
-    return list(RotaEntry.objects.filter(request=request).select_related("lender").order_by("position"))
+    return list(RotaEntry.objects.filter(request=request).select_related("lender", "supplier").order_by("position"))
 
 
 def next_entry(request: IllRequest) -> RotaEntry | None:
     return (RotaEntry.objects.filter(request=request, status=RotaStatus.PENDING)
-            .select_related("lender").order_by("position").first())
+            .select_related("lender", "supplier").order_by("position").first())
 
 
 def send_to_next_lender(*, request: IllRequest, actor: Actor, source: str = EventSource.WEB) -> IllRequest:
@@ -328,6 +383,17 @@ def send_to_next_lender(*, request: IllRequest, actor: Actor, source: str = Even
                                 % {"number": current.number},
                                 status=current.status)
         entry = next_entry(locked)
+        while entry is not None and entry.supplier_id:
+            problem = suppliers.order_problem(locked, suppliers.supplier_for_entry(entry), None)
+            if problem is None:
+                return perform(request=request, action="order_from_supplier", actor=actor, source=source,
+                               note=f"Ordered from {entry.supplier.name}", expected_status=S.SOURCING,
+                               data={**suppliers.order_data(locked, entry.supplier_id),
+                                     "rota_position": entry.position})
+            # A supplier switched off or repriced since the rota was built is passed over, saying why.
+            RotaEntry.objects.filter(pk=entry.pk).update(status=RotaStatus.SKIPPED, answered_at=timezone.now(),
+                                                         reason=problem[:200])
+            entry = next_entry(locked)
         if entry is None:
             return perform(request=request, action="end_rota", actor=actor, source=source,
                            note="No lender left in the rota.", expected_status=S.SOURCING)

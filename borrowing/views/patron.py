@@ -9,8 +9,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -206,15 +207,24 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @patron_required
 @require_GET
 def download_copy(request: HttpRequest, pk: int) -> HttpResponse:
-    """Count one download of the patron's copy, then send the browser on to the lender's file."""
+    """Count one download of the patron's copy, then send the browser on to the lender's file (or send our own
+    file: a document supplier's copy)."""
     try:
-        url = downloads.claim(patron=request.user, request_pk=pk)
+        copy = downloads.claim_copy(patron=request.user, request_pk=pk)
     except IllRequest.DoesNotExist:
         raise Http404("No such request.") from None
     except WorkflowError as exc:
         messages.error(request, exc.message)
         return redirect("patron-request", pk=pk)
-    return redirect(url)
+    if not copy.document:
+        return redirect(copy.url)
+    if not default_storage.exists(copy.document.name):
+        messages.error(request, _("The copy is no longer stored. Ask the interlibrary loan office for a new one."))
+        return redirect("patron-request", pk=pk)
+    response = FileResponse(default_storage.open(copy.document.name, "rb"), content_type="application/pdf",
+                            as_attachment=True, filename=f"{copy.request.number}.pdf")
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @patron_required

@@ -268,6 +268,8 @@ def _detail_context(request: HttpRequest, library: Library, ill_request: IllRequ
         "purchase_proposal": purchasing.proposal(ill_request) if ill_request.status in PURCHASE_SOURCES else None,
         "purchase_form": in_sections.get("order_purchase"),
         "can_dismiss_purchase": "dismiss_purchase" in in_sections,
+        "supplier_order_form": in_sections.get("order_from_supplier"),
+        "supplier_orders": list(ill_request.supplier_orders.select_related("supplier")),
         "copyright_record": record,
         "note_form": StaffNoteForm(),
         "thread": messaging.thread(ill_request),

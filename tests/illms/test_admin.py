@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 APPS = ("requests_app", "borrowing", "lending", "billing")
 #: Shown inside their parent's page (inlines), not on their own.
 INLINE_ONLY = {"PickupLocation", "Note", "DownloadLog", "ChargeAdjustment", "InvoiceLine", "RequesterDetails",
-               "RequesterAddress", "ExternalIdentity"}
+               "RequesterAddress", "ExternalIdentity", "SupplierPrice"}
 
 
 @pytest.fixture

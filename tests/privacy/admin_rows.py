@@ -21,6 +21,7 @@ from billing.models import (
 )
 from borrowing.models import (
     CopyrightRecord,
+    DocumentSupplier,
     PatronDownload,
     PurchaseOrder,
     PurchaseRule,
@@ -28,6 +29,7 @@ from borrowing.models import (
     ReminderLog,
     ReturnShipment,
     RotaEntry,
+    SupplierOrder,
 )
 from borrowing.states import BorrowingStatus
 from lending.models import ElectronicDelivery, Holding, HoldingsImport, LendingDetail, PartnerLendingRule
@@ -81,6 +83,8 @@ def rows_of(library: Library) -> dict[type, object]:
                                                  expires_at=timezone.now() + dt.timedelta(days=5), max_downloads=5)
     key, _raw = keys.issue_api_key(library=library, name="ILL system")
     load = PatronLoad.objects.create(library=library, file="patron-loads/p.csv", file_format="csv")
+    supplier = DocumentSupplier.objects.create(library=library, name="Document Supplier", code="DS",
+                                               account_number="A1", order_email="orders@supplier.example")
     return {
         Library: library,
         get_user_model(): patron,
@@ -131,6 +135,9 @@ def rows_of(library: Library) -> dict[type, object]:
         PurchaseOrder: PurchaseOrder.objects.create(request=borrowing, library=library, vendor=vendor,
                                                     number=f"PO-{borrowing.pk}", unit_price=Decimal("45"),
                                                     currency="EUR", marc_record=b"", csv_text=""),
+        DocumentSupplier: supplier,
+        SupplierOrder: SupplierOrder.objects.create(request=borrowing, supplier=supplier, channel="email",
+                                                    price=Decimal("18"), currency="USD"),
         Holding: holding,
         HoldingsImport: HoldingsImport.objects.create(library=library, file="lending/holdings-imports/h.csv",
                                                       file_format="csv"),

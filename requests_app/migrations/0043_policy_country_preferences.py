@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('requests_app', '0038_patron_blocked_by_ils'),
+        ('requests_app', '0042_closed_figure_kind'),
     ]
 
     operations = [
