@@ -28,6 +28,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.dispatch import Signal
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from .models import (
     ActorKind,
@@ -220,6 +221,26 @@ def _purge_batch(*, now: dt.datetime, batch_size: int) -> dict[str, int]:
 
 
 # The staff access log ------------------------------------------------------------------------
+
+#: What a look at a patron's identity was (``PatronAccess.what``, stored in English), in the reader's language.
+ACCESS_WORDS = {
+    "patron access log": gettext_lazy("patron access log"),
+    "staff API request detail": gettext_lazy("staff API request detail"),
+    "staff API request notes": gettext_lazy("staff API request notes"),
+    "patron search (new request)": gettext_lazy("patron search (new request)"),
+    "new request for the patron": gettext_lazy("new request for the patron"),
+    "book band": gettext_lazy("book band"),
+    "return label": gettext_lazy("return label"),
+    "borrowing request detail": gettext_lazy("borrowing request detail"),
+    "admin request": gettext_lazy("admin request"),
+    "admin user account": gettext_lazy("admin user account"),
+}
+
+
+def access_in_words(what: str) -> str:
+    """``what`` of an access-log row as the reader reads it (a kind not listed is shown as stored)."""
+    return str(ACCESS_WORDS.get(what, what))
+
 
 def log_patron_access(staff, *, patron=None, request: IllRequest | int | None = None, what: str,
                       path: str = "") -> PatronRecordAccess | None:

@@ -112,6 +112,8 @@ def patron_access_log(request: HttpRequest) -> HttpResponse:
         # Reading the log shows the patron's identity too: that look is logged like any other (and listed).
         privacy.log_patron_access(request.user, patron=patron, what="patron access log", path=request.path)
         page = Paginator(privacy.access_log(patron=patron), PAGE_SIZE).get_page(request.GET.get("page"))
+        for row in page:
+            row.what_in_words = privacy.access_in_words(row.what)
     status = 404 if query and patron is None else 200
     return render(request, "privacy/access_log.html", {"query": query, "patron": patron, "page": page,
                                                        "library": library}, status=status)

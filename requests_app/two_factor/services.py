@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -50,9 +51,15 @@ def _throttled(device: Device) -> CodeRefused | None:
         return None
     locked_until = (data or {}).get("locked_until")
     seconds = max(1, int((locked_until - timezone.now()).total_seconds()) + 1) if locked_until else None
-    wait = f"wait {seconds} second{'s' if seconds != 1 else ''}" if seconds else "wait a little"
-    return CodeRefused("throttled", f"Too many wrong codes in a row: {wait} before the next try (each wrong code "
-                                    "doubles the wait).", locked_until=locked_until)
+    if seconds:
+        message = ngettext("Too many wrong codes in a row: wait %(seconds)s second before the next try (each wrong "
+                           "code doubles the wait).",
+                           "Too many wrong codes in a row: wait %(seconds)s seconds before the next try (each wrong "
+                           "code doubles the wait).", seconds) % {"seconds": seconds}
+    else:
+        message = gettext("Too many wrong codes in a row: wait a little before the next try (each wrong code doubles "
+                          "the wait).")
+    return CodeRefused("throttled", message, locked_until=locked_until)
 
 
 def _check(device: Device, code: str, *, wrong: str) -> CodeRefused | None:
@@ -87,11 +94,13 @@ def confirm_enrolment(*, user, device_id: int, code: str) -> Enrolled:
     with transaction.atomic():
         device = TOTPDevice.objects.select_for_update().filter(user=user, pk=device_id, confirmed=False).first()
         if device is None:
-            raise CodeRefused("no_enrolment", "This set-up has ended (it was finished or replaced): start again.")
+            raise CodeRefused("no_enrolment", gettext("This set-up has ended (it was finished or replaced): start "
+                                                      "again."))
         if not is_totp_code(code):
-            raise CodeRefused("wrong", "Type the 6-digit code your authenticator app shows now.")
-        refusal = _check(device, code, wrong="That code does not match: check the app shows this account and that "
-                                             "your device's clock is right, then type the code it shows now.")
+            raise CodeRefused("wrong", gettext("Type the 6-digit code your authenticator app shows now."))
+        refusal = _check(device, code, wrong=gettext("That code does not match: check the app shows this account "
+                                                     "and that your device's clock is right, then type the code it "
+                                                     "shows now."))
         if refusal is None:
             device.confirmed = True
             device.save(update_fields=["confirmed"])
@@ -116,7 +125,7 @@ def replace_recovery_codes(*, user) -> list[str]:
     """New recovery codes for ``user`` (who has an authenticator); the old ones stop working."""
     with transaction.atomic():
         if not TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).exists():
-            raise CodeRefused("no_device", "Set up an authenticator app first: recovery codes come with it.")
+            raise CodeRefused("no_device", gettext("Set up an authenticator app first: recovery codes come with it."))
         return _replace_recovery_codes(user)
 
 
@@ -125,20 +134,22 @@ def verify(*, user, code: str) -> Device:
     (then used up). Raises ``CodeRefused``."""
     code = normalise(code)
     if not code:
-        raise CodeRefused("empty", "Type the code from your authenticator app, or one of your recovery codes.")
+        raise CodeRefused("empty", gettext("Type the code from your authenticator app, or one of your recovery "
+                                           "codes."))
     with transaction.atomic():
         if is_totp_code(code):
             device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).order_by("pk").first()
             if device is None:
-                raise CodeRefused("no_device", "This account has no authenticator app.")
-            refusal = _check(device, code, wrong="That code is wrong or was already used: type the code your "
-                                                 "authenticator app shows now (a code works once).")
+                raise CodeRefused("no_device", gettext("This account has no authenticator app."))
+            refusal = _check(device, code, wrong=gettext("That code is wrong or was already used: type the code "
+                                                         "your authenticator app shows now (a code works once)."))
         else:
             device = StaticDevice.objects.select_for_update().filter(user=user, confirmed=True).order_by("pk").first()
             if device is None:
-                raise CodeRefused("wrong", "That is no code of this account: type the 6 digits your authenticator "
-                                           "app shows.")
-            refusal = _check(device, code, wrong="That recovery code is wrong or was already used (each works once).")
+                raise CodeRefused("wrong", gettext("That is no code of this account: type the 6 digits your "
+                                                   "authenticator app shows."))
+            refusal = _check(device, code, wrong=gettext("That recovery code is wrong or was already used (each "
+                                                         "works once)."))
     if refusal is not None:
         raise refusal
     return device

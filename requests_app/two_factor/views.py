@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
@@ -81,8 +82,9 @@ def verify(request: HttpRequest) -> HttpResponse:
                                 settled="recovery_code" if used_recovery else "code")
             if used_recovery:
                 left = policy.recovery_codes_left(user)
-                messages.warning(request, f"You signed in with a recovery code; {left} left. "
-                                          "Make new ones on your account's security page if you are running out.")
+                messages.warning(request, gettext("You signed in with a recovery code; %(left)s left. Make new ones "
+                                                  "on your account's security page if you are running out.")
+                                 % {"left": left})
             return response
     return render(request, "registration/two_factor_verify.html",
                   {"form": form, "pending_user": user, "demo_code": demo_code(user)},
@@ -90,7 +92,7 @@ def verify(request: HttpRequest) -> HttpResponse:
 
 
 def _start_again(request: HttpRequest) -> HttpResponse:
-    messages.info(request, "Sign in again: the second step waits at most ten minutes after the password.")
+    messages.info(request, gettext("Sign in again: the second step waits at most ten minutes after the password."))
     return redirect("login")
 
 
@@ -149,7 +151,7 @@ def _enrol_page(request, user, device, form, password_form, state, *, status: in
     qr = segno.make(device.config_url, error="m")
     return render(request, "registration/two_factor_enrol.html", {
         "form": form, "password_form": password_form, "pending_user": user, "on_the_way_in": state is not None,
-        "required": policy.required_for(user), "qr_svg": qr.svg_inline(scale=5, title="QR code for your app"),
+        "required": policy.required_for(user), "qr_svg": qr.svg_inline(scale=5, title=gettext("QR code for your app")),
         "secret": _secret(device), "issuer": settings.OTP_TOTP_ISSUER,
     }, status=status)
 
@@ -173,7 +175,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
         request.session.pop(FRESH_CODES, None)
         return HttpResponseRedirect(request.session.pop(AFTER_CODES, None) or reverse("account-security"))
     if not codes:
-        messages.info(request, "Those recovery codes were shown once. Make new ones here if you lost them.")
+        messages.info(request, gettext("Those recovery codes were shown once. Make new ones here if you lost them."))
         return redirect("account-security")
     if "download" in request.GET:
         text = (f"Recovery codes for {request.user.get_username()} at {settings.OTP_TOTP_ISSUER}\n"
@@ -206,7 +208,7 @@ def security(request: HttpRequest) -> HttpResponse:
 def new_recovery_codes(request: HttpRequest) -> HttpResponse:
     form = PasswordForm(request.POST, prefix="codes")
     if not (policy.is_staff_member(request.user) and form.is_valid() and _password_matches(request, form)):
-        messages.error(request, "New recovery codes need your password: nothing was changed.")
+        messages.error(request, gettext("New recovery codes need your password: nothing was changed."))
         return redirect("account-security")
     try:
         codes = services.replace_recovery_codes(user=request.user)
@@ -224,14 +226,14 @@ def new_recovery_codes(request: HttpRequest) -> HttpResponse:
 def turn_off(request: HttpRequest) -> HttpResponse:
     user = request.user
     if policy.required_for(user):
-        messages.error(request, "Your role requires two factors: set up a new authenticator instead of turning "
-                                "them off.")
+        messages.error(request, gettext("Your role requires two factors: set up a new authenticator instead of "
+                                        "turning them off."))
         return redirect("account-security")
     form = PasswordForm(request.POST, prefix="off")
     if not (policy.is_staff_member(user) and form.is_valid() and _password_matches(request, form)):
-        messages.error(request, "Turning two factors off needs your password: nothing was changed.")
+        messages.error(request, gettext("Turning two factors off needs your password: nothing was changed."))
         return redirect("account-security")
     services.turn_off(user=user)
     logger.info("%s turned two factors off", user.get_username())
-    messages.success(request, "Two factors are off: your password alone signs you in.")
+    messages.success(request, gettext("Two factors are off: your password alone signs you in."))
     return redirect("account-security")

@@ -636,3 +636,48 @@ def test_the_pdfs_that_travel_to_a_german_partner_are_all_marked(pseudo_german):
         assert pseudo.OPEN in text, where
         left = pseudo.english_left(text, allowed, html=False)
         assert not left, f"English left unmarked on {where}: {sorted(set(left))}"
+
+
+# Sign-in security (two factors) and the patron access log -----------------------------------------------------
+
+def test_the_two_factor_pages_are_all_marked(client, pseudo_german):
+    from tests.factories import PASSWORD, give_authenticator, totp_code
+
+    user = StaffFactory(first_name="Xaver", last_name="Qwonk", groups=[roles.LENDING_STAFF])
+    StaffProfile.objects.filter(user=user).update(language="de")
+    device = give_authenticator(user, recovery_codes=("aaaabbbb", "ccccdddd"))
+    client.post(reverse("set_language"), {"language": "de", "next": "/"})
+    client.post(reverse("login"), {"username": user.username, "password": PASSWORD})
+    from django.conf import settings
+
+    allowed = [*staff_data(user), settings.OTP_TOTP_ISSUER, "FreeOTP", "Aegis", "Google", "Authenticator",
+               "Microsoft", "QR", "README"]
+    verify = client.get(reverse("two-factor-verify")).content.decode()
+    assert_no_english(verify, allowed, where="the code page")
+    client.post(reverse("two-factor-verify"), {"code": totp_code(device)})
+    assert_no_english(client.get(reverse("account-security")).content.decode(), allowed, where="the security page")
+    enrol = client.get(reverse("two-factor-enrol")).content.decode()
+    secret = re.search(r"data-secret>([^<]+)<", enrol).group(1)
+    assert_no_english(enrol, [*allowed, secret], where="the set-up page")
+    refused = client.post(reverse("two-factor-enrol"), {"code": "12"}).content.decode()
+    assert_no_english(refused, [*allowed, secret, "12"], where="a refused set-up")
+    client.post(reverse("account-new-recovery-codes"), {"codes-password": PASSWORD})
+    codes = client.get(reverse("two-factor-recovery-codes")).content.decode()
+    shown = re.findall(r"<li>([^<]+)</li>", codes)
+    assert_no_english(codes, [*allowed, *shown], where="the recovery codes")
+
+
+def test_the_patron_access_log_is_all_marked(client, administrator):
+    from requests_app.privacy import log_patron_access
+
+    patron = PatronFactory(first_name="Ximena", last_name="Quoirin")
+    PatronProfile.objects.filter(user=patron).update(library=administrator.staff_profile.library)
+    patron.refresh_from_db()
+    log_patron_access(administrator, patron=patron, what="qzxw", path="/borrowing/requests/1/")
+    allowed = [*staff_data(administrator), patron.get_full_name(), patron.get_username(),
+               patron.patron_profile.card_barcode, "qzxw", "/borrowing/requests/1/", "nobody-qz"]
+    url = reverse("staff:patron-access-log")
+    for where, query in (("the log", patron.get_username()), ("an unknown patron", "nobody-qz"), ("the form", "")):
+        page = client.get(url, {"patron": query} if query else {}).content.decode()
+        paths = re.findall(r"<code>([^<]*)</code>", page)
+        assert_no_english(page, [*allowed, *paths], where=f"the access log: {where}")
