@@ -355,7 +355,7 @@ TRANSITIONS = [
     Transition.of("lender_recalled", _("Lender recalled"),
                   [S.SHIPPED, S.RECEIVED, S.READY_FOR_PICKUP, S.CHECKED_OUT, S.OVERDUE], S.RECALLED, [PARTNER],
                   _("The lender wants the item back early; the patron's due date is brought forward."),
-                  effects=(shorten_to_recall,), with_event=(_email("recalled"),),
+                  effects=(shorten_to_recall,), with_event=(_email("recalled"), ncip(Ncip.RECALL_ITEM)),
                   iso18626=Iso18626.status(Status.RECALLED)),
     Transition.of("lender_overdue", _("Lender says overdue"),
                   [S.CHECKED_OUT, S.RECALLED, S.RECEIVED, S.READY_FOR_PICKUP],

@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from .models import IllRequest, Library, NcipCall, NcipCallStatus, Note
+from .models import NCIP_NEEDS_STAFF, IllRequest, Library, NcipCall, Note
 from .policies import Policy, policy_for
 from .states import CLOSED_STATUSES
 from .workflow import registry
@@ -118,14 +118,15 @@ UNREAD_MESSAGES = ActionList("unread", _("Unread messages"), unread_messages, or
 
 
 def ncip_calls_failed(_: Today) -> Q:
-    """Requests with an NCIP call to the library's ILS that failed (refused, or never answered) and waits for staff."""
-    return Q(Exists(NcipCall.objects.filter(request_id=OuterRef("pk"), status=NcipCallStatus.FAILED)))
+    """Requests with an NCIP call to the library's ILS that failed (refused, or never answered), or that is to be
+    done by hand at the ILS's desk, and waits for staff."""
+    return Q(Exists(NcipCall.objects.filter(request_id=OuterRef("pk"), status__in=NCIP_NEEDS_STAFF)))
 
 
 def closed_with_failed_ncip_calls(library: Library, role: str) -> QuerySet[IllRequest]:
     """Finished requests of ``library`` with a failed NCIP call (a temporary item left in the ILS after the loan
     completed, a hold never lifted after a cancel), found from the failed calls (few, and indexed by status)."""
-    failed = NcipCall.objects.filter(library=library, status=NcipCallStatus.FAILED).values("request_id")
+    failed = NcipCall.objects.filter(library=library, status__in=NCIP_NEEDS_STAFF).values("request_id")
     return IllRequest.objects.filter(pk__in=failed, library=library, role=role, status__in=CLOSED_STATUSES)
 
 

@@ -34,6 +34,7 @@ EXPLANATIONS = frozenset({
     gettext_noop('The patron is e-mailed (ready for pickup).'),
     gettext_noop("The patron's due date is the lender's minus a buffer for the return trip."),
     gettext_noop("The item is checked out in the library's ILS (NCIP CheckOutItem, when NCIP is on)."),
+    gettext_noop("The recall's earlier due date goes to the library's ILS (RecallItem, a RenewItem with the date, or a to-do for its desk) (NCIP RecallItem, when NCIP is on)."),  # noqa: E501
     gettext_noop("The loan has been renewed fewer times than the library's limit (its policy; ILLMS_MAX_RENEWALS, 2 by default)."),  # noqa: E501
     gettext_noop("No renewal asked earlier still waits for the lender's answer (one question at a time)."),
     gettext_noop("The request shows a renewal waiting for the lender's answer from now (a repeated ask keeps the first day)."),  # noqa: E501

@@ -1472,10 +1472,16 @@ class NcipCallStatus(models.TextChoices):
     FAILED = "failed", _("Failed: needs staff")
     SKIPPED = "skipped", _("Skipped by staff")
     NOT_OFFERED = "not_offered", _("Not offered by the ILS")
+    BY_HAND = "by_hand", _("To do at the ILS's desk")
 
 
-#: A call in one of these no longer holds back the later calls of its request.
+#: A call in one of these is over: nothing more is sent for it.
 NCIP_FINISHED = (NcipCallStatus.DONE, NcipCallStatus.SKIPPED, NcipCallStatus.NOT_OFFERED)
+#: A call in one of these does not hold back the later calls of its request (a to-do at the ILS's desk, such as
+#: a recall's earlier due date an ILS cannot take over NCIP, waits for staff without stopping the check-in).
+NCIP_NOT_HOLDING = (*NCIP_FINISHED, NcipCallStatus.BY_HAND)
+#: Calls staff must look at: the desks' “NCIP calls to the ILS that failed” list.
+NCIP_NEEDS_STAFF = (NcipCallStatus.FAILED, NcipCallStatus.BY_HAND)
 
 
 class NcipCall(models.Model):
@@ -1526,13 +1532,18 @@ class NcipCall(models.Model):
 
     @property
     def staff_may_act(self) -> bool:
-        """Retry and Skip apply: it failed, or it waits after the ILS did not answer."""
-        return self.status == NcipCallStatus.FAILED or (self.is_waiting and bool(self.last_error))
+        """Retry and Skip apply: it failed, or it waits after the ILS did not answer (a to-do: Skip only)."""
+        return self.status in NCIP_NEEDS_STAFF or (self.is_waiting and bool(self.last_error))
+
+    @property
+    def by_hand(self) -> bool:
+        """Nothing can be sent: staff do it at the ILS's desk and mark it done (Skip)."""
+        return self.status == NcipCallStatus.BY_HAND
 
     @property
     def colour(self) -> str:
         return {NcipCallStatus.DONE: "success", NcipCallStatus.FAILED: "danger",
-                NcipCallStatus.PENDING: "warning"}.get(self.status, "secondary")
+                NcipCallStatus.PENDING: "warning", NcipCallStatus.BY_HAND: "warning"}.get(self.status, "secondary")
 class FigureKind(models.TextChoices):
     """What a cell of the monthly statistics rollup counts (docs/statistics.md, "Rollups")."""
 

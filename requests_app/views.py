@@ -91,12 +91,14 @@ def retry_ncip_call(request: HttpRequest, role: str, pk: int, call_id: int) -> H
 def skip_ncip_call(request: HttpRequest, role: str, pk: int, call_id: int) -> HttpResponse:
     """Staff's “Skip” for an NCIP call: it is given up, and the request's later calls go on."""
     call = _ncip_call(request, role, pk, call_id)
+    by_hand = call.by_hand
     try:
         ncip_calls.skip(call=call, actor=request.user)
     except ncip_calls.CallNotChanged as exc:
         messages.info(request, str(exc))
     else:
-        messages.success(request, f"The {call.service} call is skipped: do it at the ILS's own desk if needed.")
+        messages.success(request, f"The {call.service} to-do is marked done at the ILS's desk." if by_hand else
+                         f"The {call.service} call is skipped: do it at the ILS's own desk if needed.")
     return HttpResponseRedirect(registry.get(role).desk_request_url(pk))
 
 

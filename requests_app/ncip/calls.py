@@ -23,13 +23,23 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from ..models import NCIP_FINISHED, IllRequest, NcipCall, NcipCallStatus, NcipConnection, Role, ServiceType
+from ..models import (
+    NCIP_FINISHED,
+    NCIP_NOT_HOLDING,
+    IllRequest,
+    NcipCall,
+    NcipCallStatus,
+    NcipConnection,
+    Role,
+    ServiceType,
+)
 from ..policies import policy_for
 from ..utilities.credentials import CredentialError
+from ..workflow import registry
 from .client import Exchange, NcipClient
 from .connections import client_for
 from .errors import InvalidMessage, NcipProblem, NcipUnavailable, UnsupportedService
-from .profiles import Service, UserIdSource
+from .profiles import RecallBy, Service, UserIdSource
 
 logger = logging.getLogger(__name__)
 
@@ -154,7 +164,43 @@ HELP = {
     S.DELETE_ITEM: "The temporary item is deleted from the library's ILS",
     S.REQUEST_ITEM: "Our copy is put on hold in our ILS for pulling",
     S.CANCEL_REQUEST_ITEM: "The hold on our copy is lifted in our ILS",
+    S.RECALL_ITEM: "The recall's earlier due date goes to the library's ILS (RecallItem, a RenewItem with the date, "
+                   "or a to-do for its desk)",
 }
+
+
+def _by_hand(request: IllRequest, service: str, arguments: dict, words: str) -> NcipCall:
+    """A to-do at the ILS's desk, listed for staff, holding back no later call."""
+    return NcipCall.objects.create(request=request, library=request.library, service=service, arguments=arguments,
+                                   status=NcipCallStatus.BY_HAND, answer=words[:300], last_error=words[:2000])
+
+
+def recall(connection: NcipConnection, request: IllRequest, event) -> NcipCall | None:
+    """The lender recalled: the patron's earlier due date (already set by the transition) to the ILS.
+
+    A loan the ILS has out gets RecallItem where the profile offers it, else a RenewItem with the date where
+    the ILS takes DesiredDateDue at renewal (Koha, Symphony), else a to-do for the ILS's desk. An item still
+    waiting at the pickup desk needs nothing: a recalled item is no longer checked out to the patron, it goes
+    back, and its check-in ends the temporary item as usual.
+    """
+    due = patron_due_date(request)
+    if due is None:
+        return None
+    profile = connection.profile
+    barcode = item_barcode(connection, request)
+    arguments = {"barcode": barcode, "due_date": due.isoformat(), "recall": True}
+    check_out = registry.get(request.role).transitions.get("check_out")
+    waiting = check_out is not None and getattr(event, "from_status", "") in check_out.sources
+    if waiting:
+        return None  # no loan in the ILS to shorten
+    if profile.recall_by == RecallBy.RECALL_ITEM:
+        return queue(request=request, service=S.RECALL_ITEM, arguments=arguments, connection=connection)
+    if profile.recall_by == RecallBy.RENEW_ITEM:
+        return queue(request=request, service=S.RENEW_ITEM, connection=connection,
+                     arguments={**borrowing_arguments(S.RENEW_ITEM, connection, request), "recall": True})
+    return _by_hand(request, S.RECALL_ITEM, arguments,
+                    f"Recalled: {profile.label} cannot take an earlier due date over NCIP. Change the due date of "
+                    f"{barcode} to {due.isoformat()} at its desk, then mark this done.")
 
 
 def hook(service: str, *, when: Callable[[IllRequest, object], bool] | None = None,
@@ -182,6 +228,9 @@ def hook(service: str, *, when: Callable[[IllRequest, object], bool] | None = No
             if service == S.DELETE_ITEM and not connection.profile.deletes_temporary_item:
                 return
             if service != S.ACCEPT_ITEM and not _item_created(request):
+                return
+            if service == S.RECALL_ITEM:
+                recall(connection, request, event)
                 return
             arguments = borrowing_arguments(service, connection, request)
         else:
@@ -247,7 +296,14 @@ def perform(call: NcipCall, client: NcipClient) -> str:
         answer = client.renew_item(user_id=a["user_id"], barcode=a["barcode"], due_date=_parse_date(a.get("due_date")))
         if answer.pending:
             return "renewal pending in the ILS"
+        if a.get("recall"):
+            return ("recall: due date set in the ILS by a renewal" +
+                    (f", due {_when(answer.date_due)}" if answer.date_due else "") + " (the ILS counts a renewal)")
         return "renewed in the ILS" + (f", due {_when(answer.date_due)}" if answer.date_due else "")
+    if call.service == S.RECALL_ITEM:
+        answer = client.recall_item(barcode=a["barcode"], due_date=dt.date.fromisoformat(a["due_date"]))
+        return "recalled in the ILS" + (f", due {_when(answer.date_due)}" if answer.date_due else
+                                        f", due {a['due_date']}")
     if call.service == S.CHECK_IN_ITEM:
         client.check_in_item(barcode=a["barcode"])
         return f"checked in in the ILS ({a['barcode']})"
@@ -284,7 +340,7 @@ def _problem(kind: str, detail: str):
 
 def _undelivered_before(call: NcipCall) -> bool:
     return NcipCall.objects.filter(request_id=call.request_id, pk__lt=call.pk).exclude(
-        status__in=NCIP_FINISHED).exists()
+        status__in=NCIP_NOT_HOLDING).exists()
 
 
 def send(call: NcipCall, *, now: dt.datetime | None = None) -> bool:
@@ -362,7 +418,7 @@ def _finish(call: NcipCall, status: str, *, answer: str, problem: str = "", exch
 def send_request(request_id: int) -> int:
     """Send the request's unfinished calls in order; stop at the first that cannot go now."""
     sent = 0
-    for call in NcipCall.objects.filter(request_id=request_id).exclude(status__in=NCIP_FINISHED).order_by("pk"):
+    for call in NcipCall.objects.filter(request_id=request_id).exclude(status__in=NCIP_NOT_HOLDING).order_by("pk"):
         if not send(call):
             break
         sent += 1
@@ -373,7 +429,7 @@ def send_due(*, limit: int = 500) -> int:
     """One pass over every request with a call due now (the periodic retry job)."""
     now = timezone.now()
     older_open = NcipCall.objects.filter(request_id=OuterRef("request_id"), pk__lt=OuterRef("pk")).exclude(
-        status__in=NCIP_FINISHED)
+        status__in=NCIP_NOT_HOLDING)
     heads = (NcipCall.objects.filter(status=NcipCallStatus.PENDING, next_attempt_at__lte=now)
              .exclude(Exists(older_open)).values_list("request_id", flat=True).order_by("next_attempt_at")[:limit])
     return sum(send_request(request_id) for request_id in list(dict.fromkeys(heads)))
@@ -394,6 +450,8 @@ def retry(*, call: NcipCall, actor) -> NcipCall:
         locked = NcipCall.objects.select_for_update().get(pk=call.pk)
         if locked.is_finished:
             raise CallNotChanged(f"The {locked.service} call is finished already.")
+        if locked.by_hand:
+            raise CallNotChanged(f"The {locked.service} call cannot be sent: do it at the ILS's desk, then Skip it.")
         NcipCall.objects.filter(pk=locked.pk).update(status=NcipCallStatus.PENDING, attempts=0,
                                                      next_attempt_at=timezone.now(), last_error="")
         from .tasks import send_request_ncip_calls
@@ -404,15 +462,18 @@ def retry(*, call: NcipCall, actor) -> NcipCall:
 
 
 def skip(*, call: NcipCall, actor) -> NcipCall:
-    """Give up on a call (staff did it at the ILS's own desk, or it does not matter): the next calls go on."""
+    """Give up on a call (staff did it at the ILS's own desk, or it does not matter): the next calls go on. A to-do
+    at the ILS's desk is marked done the same way."""
     with transaction.atomic():
         locked = NcipCall.objects.select_for_update().get(pk=call.pk)
         if locked.is_finished:
             raise CallNotChanged(f"The {locked.service} call is finished already.")
+        who = f" by {actor.get_username()}" if getattr(actor, "pk", None) else ""
+        locked.answer = (f"done at the ILS's desk{who}: {locked.answer}" if locked.by_hand else
+                         f"skipped{who}")[:300]
         locked.status = NcipCallStatus.SKIPPED
         locked.finished_at = timezone.now()
         locked.finished_by = actor if getattr(actor, "pk", None) else None
-        locked.answer = (f"skipped by {actor.get_username()}" if getattr(actor, "pk", None) else "skipped")[:300]
         locked.save(update_fields=["status", "finished_at", "finished_by", "answer"])
         from .tasks import send_request_ncip_calls
 
