@@ -180,6 +180,21 @@ def requests_for_printing(*, library: Library, ids: list[int]) -> QuerySet[IllRe
             .prefetch_related("requester_addresses").order_by("pk"))
 
 
+def other_copies(holding: Holding, *, limit: int = 19) -> list[Holding]:
+    """The library's other copies (with a barcode) of ``holding``'s bibliographic record: the same OCLC number,
+    else ISBN, else ISSN, else title and author (one query)."""
+    same = Holding.objects.filter(library_id=holding.library_id).exclude(pk=holding.pk).exclude(barcode="")
+    if holding.oclc_number:
+        same = same.filter(oclc_number=holding.oclc_number)
+    elif holding.isbn:
+        same = same.filter(isbn=holding.isbn)
+    elif holding.issn:
+        same = same.filter(issn=holding.issn)
+    else:
+        same = same.filter(title_key=holding.title_key, author_key=holding.author_key)
+    return list(same.order_by("pk")[:limit])
+
+
 def holdings(*, library: Library, q: str = "") -> QuerySet[Holding]:
     qs = Holding.objects.filter(library=library).order_by("title_key", "pk")
     text = (q or "").strip()

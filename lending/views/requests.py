@@ -14,7 +14,7 @@ from requests_app import desk_views, messaging
 from requests_app.action_input import ActionForm
 from requests_app.desk_views import Desk, run_action
 from requests_app.models import IllRequest, Library, Role
-from requests_app.ncip.availability import live_item
+from requests_app.ncip.availability import live_items
 from requests_app.services import available_actions
 from requests_app.workflow import Actor, WorkflowError
 
@@ -32,12 +32,15 @@ def _detail_page(request: HttpRequest, ill_request: IllRequest, *, bound: dict[s
     transitions = available_actions(request=ill_request, actor=Actor.staff(request.user))
     extras = selectors.lending_extras(request=ill_request)
     holding = getattr(extras.get("detail"), "holding", None)
-    live = None
+    live, others = None, []
     if holding is not None and holding.barcode and not ill_request.is_final:
-        live = live_item(library=ill_request.library, barcode=holding.barcode)
+        # The matched copy and the record's other copies, asked about at once (LookupItemSet where offered).
+        copies = [holding.barcode, *(copy.barcode for copy in selectors.other_copies(holding))]
+        found = live_items(library=ill_request.library, barcodes=copies) or []
+        live, others = (found[0] if found else None), found[1:]
     return render(request, "lending/request_detail.html", {
         "ill_request": ill_request, "actions": DESK.actions(ill_request, transitions, bound),
-        **extras, "live_item": live, "shipping_method": _shipping_method(extras.get("detail")),
+        **extras, "live_item": live, "other_copies": others, "shipping_method": _shipping_method(extras.get("detail")),
         "thread": messaging.thread(ill_request), "note_form": note_form or StaffNoteForm(),
     }, status=status)
 
