@@ -3,7 +3,7 @@
 Each test signs one demo account in and follows every link of every page it reaches, from the home page on,
 breadth first, opening one page of each kind (an address with its numbers and query values left out), and
 one request page in each state the demo holds, since each state shows its own forms. Every page is checked
-with axe-core, and every link must answer: no broken link, no 500, no page the menu offers but refuses.
+with axe-core, must not scroll sideways at a phone's width, and every link must answer: no broken link, no 500, no page the menu offers but refuses.
 Django's own admin and the API's browsable pages are left out: they are Django's and DRF's, checked there.
 
 A screenshot of each page, at a laptop's width and a phone's, is saved under the folder ILLMS_SCREENSHOT_DIR
@@ -44,6 +44,31 @@ def request_pages_in_each_state(username: str) -> list[str]:
     return [address.format(pk) for pk in first_of_each.values()]
 
 
+#: What on a page reaches past the window's right edge outside any scrolling box: it makes the page scroll sideways.
+SIDEWAYS = """() => {
+  if (document.documentElement.scrollWidth <= window.innerWidth + 1) return [];
+  const wide = [];
+  for (const element of document.body.querySelectorAll("*")) {
+    const box = element.getBoundingClientRect();
+    if (box.width === 0 || box.right <= window.innerWidth + 1) continue;
+    let parent = element.parentElement, scrolls = false;
+    for (; parent && parent !== document.body; parent = parent.parentElement) {
+      if (getComputedStyle(parent).overflowX !== "visible") { scrolls = true; break; }
+    }
+    if (!scrolls) wide.push(element);
+  }
+  // Name the outermost element of each overflowing branch only.
+  return wide.filter(e => !wide.includes(e.parentElement)).slice(0, 3).map(
+    e => `${e.tagName.toLowerCase()}${e.className ? "." + String(e.className).split(" ").join(".") : ""} reaches `
+         + `${Math.round(e.getBoundingClientRect().right)} px of ${window.innerWidth}`);
+}"""
+
+
+def sideways_on_a_phone(page) -> list[str]:
+    """At a phone's width the page scrolls only up and down: tables scroll inside their own box."""
+    return [f"scrolls sideways on a phone: {what}" for what in page.evaluate(SIDEWAYS)]
+
+
 @pytest.mark.parametrize("username", ACCOUNTS)
 def test_every_page_an_account_reaches_has_no_serious_accessibility_violation(browser, live_server, username):
     call_command("seed_demo", verbosity=0)
@@ -77,6 +102,7 @@ def test_every_page_an_account_reaches_has_no_serious_accessibility_violation(br
             page.screenshot(path=str(folder / f"{name}-1366.png"), full_page=True)
             page.set_viewport_size(PHONE)
             page.screenshot(path=str(folder / f"{name}-390.png"), full_page=True)
+            problems += [f"{path}: {wide}" for wide in sideways_on_a_phone(page)]
             page.set_viewport_size(LAPTOP)
         assert crawl.visited >= 5, f"{username} reached only {crawl.visited} pages: the crawl did not run"
         assert problems == [], "\n".join(problems)

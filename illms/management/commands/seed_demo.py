@@ -34,8 +34,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from billing.models import BillingSettings, Budget, Direction, ExchangeRate, FeeSchedule, Service
 from billing.services import charge_for_event, create_monthly_invoices
 from billing.services.invoices import render_and_release
-from borrowing.models import PurchaseRule, PurchaseVendor
-from borrowing.services import purchasing, submit_request
+from borrowing.models import DocumentSupplier, PurchaseRule, PurchaseVendor, SupplierPrice
+from borrowing.services import purchasing, submit_request, suppliers
 from borrowing.states import BorrowingStatus
 from lending.models import Holding, HoldingFormat
 from lending.services import receive_request
@@ -731,6 +731,14 @@ class Command(BaseCommand):
         PurchaseRule.objects.get_or_create(library=self.demo, name="Recent books for faculty and graduates", defaults={
             "formats": [RequestFormat.BOOK], "published_within_years": 3, "max_price": Decimal("80.00"),
             "currency": self.demo.currency, "patron_categories": [PatronCategory.FACULTY, PatronCategory.GRADUATE]})
+        # A commercial document supplier for articles, ordered by e-mail from the request page (not in the rota, so the
+        # demo's rotas stay the partner libraries').
+        supplier, made = DocumentSupplier.objects.get_or_create(library=self.demo, code="DEMODOC", defaults={
+            "name": "Demo Document Delivery", "in_rota": False, "country": self.demo.country,
+            "currency": self.demo.currency, "account_number": "DD-2048", "order_email": "orders@docs.example.com"})
+        if made:
+            SupplierPrice.objects.create(supplier=supplier, format=RequestFormat.ARTICLE, price=Decimal("12.00"),
+                                         delivery_hours=48)
 
     def record_charges(self, request: IllRequest) -> None:
         """The charges of ``request``'s supply events, dated when they happened (after ``spread_history``).
@@ -1013,6 +1021,11 @@ class Command(BaseCommand):
                 vendor = PurchaseVendor.objects.filter(library=request.library, active=True).order_by("pk").first()
                 purchasing.order_purchase(request=request, actor=actor, vendor=vendor, unit_price=Decimal("42.00"),
                                           outside_rules=True, source=SOURCES[actor.kind])
+                request.refresh_from_db()
+            elif transition.action == "order_from_supplier":  # a real order: its e-mail and its rota entry
+                supplier = DocumentSupplier.objects.filter(library=request.library, active=True).order_by("pk").first()
+                suppliers.order_from_supplier(request=request, actor=actor, supplier=supplier,
+                                              source=SOURCES[actor.kind])
                 request.refresh_from_db()
             elif transition.action == "receive_purchase":
                 purchasing.receive_purchase(request=request, actor=actor, invoice_number=f"INV-{request.pk}",
