@@ -3,7 +3,8 @@
 Each test signs one demo account in and follows every link of every page it reaches, from the home page on,
 breadth first, opening one page of each kind (an address with its numbers and query values left out), and
 one request page in each state the demo holds, since each state shows its own forms. Every page is checked
-with axe-core, must not scroll sideways at a phone's width, and every link must answer: no broken link, no 500, no page the menu offers but refuses.
+with axe-core and must not scroll sideways at a phone's width, and every link must answer: no broken link,
+no 500, no page the menu offers but refuses.
 Django's own admin and the API's browsable pages are left out: they are Django's and DRF's, checked there.
 
 A screenshot of each page, at a laptop's width and a phone's, is saved under the folder ILLMS_SCREENSHOT_DIR
