@@ -386,11 +386,11 @@ TRANSITIONS = [
     Transition.of("order_purchase", _("Buy instead: order"), PURCHASE_SOURCES, S.PURCHASE_ORDERED, [STAFF],
                   _("Buy the item from a vendor instead of borrowing it: the order goes to the vendor by e-mail "
                     "with a MARC order record and a CSV line, and its cost is committed in the budget."),
-                  form=PurchaseOrderForm, service=purchasing.order_purchase, button=False, colour="success",
-                  closes_as="purchased"),
+                  guards=(purchasing.has_vendor,), form=PurchaseOrderForm, service=purchasing.order_purchase,
+                  button=False, colour="success", closes_as="purchased"),
     Transition.of("dismiss_purchase", _("Do not buy"), PURCHASE_SOURCES, None, [STAFF],
-                  _("Borrow it after all: the page stops proposing the purchase."), button=False,
-                  colour="outline-secondary"),
+                  _("Borrow it after all: the page stops proposing the purchase."), guards=(purchasing.buys_at_all,),
+                  button=False, colour="outline-secondary"),
     Transition.of("receive_purchase", _("Purchase received"), [S.PURCHASE_ORDERED], S.PURCHASE_RECEIVED, [STAFF],
                   _("The bought copy arrived, with the vendor's invoice (its price, where it differs, corrects the "
                     "budget)."), form=PurchaseReceiptForm, service=purchasing.receive_purchase, colour="success",

@@ -285,9 +285,9 @@ class InboundMessageAdmin(LargeTableAdmin):
     list_filter = ["state", MessageKindFilter]
     search_fields = ["=request__id", "=sender__symbol"]
     list_select_related = ["sender", "request"]
-    raw_id_fields = ["sender", "request", "member"]
+    raw_id_fields = ["sender", "request"]
     readonly_fields = ["fingerprint", "confirmation", "received_at", "state", "thread", "payload", "applied_at",
-                       "apply_error"]
+                       "apply_error", "member"]
     actions = ["apply_again"]
     # A message that matched none of our requests is the installation's, seen by superusers only.
     library_path = "request__library"

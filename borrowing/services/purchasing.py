@@ -140,6 +140,22 @@ def active_vendors(library: Library) -> list[PurchaseVendor]:
     return list(PurchaseVendor.objects.filter(library=library, active=True).order_by("name", "pk"))
 
 
+def has_vendor(request: IllRequest, actor: Actor, data: dict) -> str | None:
+    """The guard of buying instead of borrowing (and of dismissing the idea): the library buys from a vendor."""
+    if PurchaseVendor.objects.filter(library_id=request.library_id, active=True).exists():
+        return None
+    return _("The library has no purchase vendor (Policies → Purchase on demand).")
+
+
+def buys_at_all(request: IllRequest, actor: Actor, data: dict) -> str | None:
+    """The guard of dismissing a purchase: the library has a purchase rule or a vendor, so buying is proposed."""
+    library_id = request.library_id
+    if (PurchaseRule.objects.filter(library_id=library_id, active=True).exists()
+            or PurchaseVendor.objects.filter(library_id=library_id, active=True).exists()):
+        return None
+    return _("The library does not buy instead of borrowing (Policies → Purchase on demand).")
+
+
 def proposal(request: IllRequest, *, today: dt.date | None = None) -> Proposal | None:
     """What the library's rules say of buying ``request``; ``None`` when it cannot be bought now (a lender
     holds it, it is bought already or closed) or the library has no rule. Two queries (the rules, a dismissal)."""
