@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.utils.translation import gettext_noop
 
 EXPLANATIONS = frozenset({
+    gettext_noop("The library has a vendor to buy from (Policies → Purchase on demand)."),
+    gettext_noop("The library buys instead of borrowing: it has a purchase rule or a vendor."),
     gettext_noop("A document supplier of the library supplies this kind of copy, within the patron's maximum cost."),
     gettext_noop("The supplier order is written with its rota entry and, for an e-mail supplier, the order e-mail."),
     gettext_noop("An API supplier's order is placed with its API after commit."),

@@ -141,14 +141,14 @@ def active_vendors(library: Library) -> list[PurchaseVendor]:
 
 
 def has_vendor(request: IllRequest, actor: Actor, data: dict) -> str | None:
-    """The guard of buying instead of borrowing (and of dismissing the idea): the library buys from a vendor."""
+    """The library has a vendor to buy from (Policies → Purchase on demand)."""
     if PurchaseVendor.objects.filter(library_id=request.library_id, active=True).exists():
         return None
     return _("The library has no purchase vendor (Policies → Purchase on demand).")
 
 
 def buys_at_all(request: IllRequest, actor: Actor, data: dict) -> str | None:
-    """The guard of dismissing a purchase: the library has a purchase rule or a vendor, so buying is proposed."""
+    """The library buys instead of borrowing: it has a purchase rule or a vendor."""
     library_id = request.library_id
     if (PurchaseRule.objects.filter(library_id=library_id, active=True).exists()
             or PurchaseVendor.objects.filter(library_id=library_id, active=True).exists()):
