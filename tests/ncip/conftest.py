@@ -18,3 +18,11 @@ def connect(ils, ncip_schema_dir, settings):  # noqa: F811
         return NcipConnection.objects.create(library=library, **values)
 
     return make
+
+
+@pytest.fixture
+def home():
+    """The member library whose ILS the tests talk to (a module may give its own)."""
+    from tests.factories import MemberLibraryFactory
+
+    return MemberLibraryFactory(symbol="HOME")

@@ -11,26 +11,15 @@ from django.utils import timezone
 
 from borrowing.services.requests import submit_request
 from borrowing.states import BorrowingStatus
-from requests_app import action_lists, services
+from requests_app import action_lists
 from requests_app.models import IllRequest, NcipCall, NcipCallStatus, RequestFormat, Role
 from requests_app.ncip import calls
 from requests_app.workflow import Actor
-from tests.factories import (
-    IllRequestFactory,
-    LibraryFactory,
-    MemberLibraryFactory,
-    PatronProfileFactory,
-    PickupLocationFactory,
-    StaffFactory,
-)
+from tests.factories import MemberLibraryFactory, PatronProfileFactory, StaffFactory
+from tests.ncip.loans import act, shipped_loan
 
 pytestmark = pytest.mark.django_db
 S = BorrowingStatus
-
-
-@pytest.fixture
-def home():
-    return MemberLibraryFactory(symbol="HOME")
 
 
 @pytest.fixture
@@ -43,20 +32,6 @@ def patron(home, ils):
     profile = PatronProfileFactory(library=home, card_barcode="21000001", institution_id="U123")
     ils.add_user("21000001", name="Ada Reader", category="faculty")
     return profile.user
-
-
-def act(request: IllRequest, action: str, actor: Actor, capture, **data) -> IllRequest:
-    with capture(execute=True):
-        services.perform(request=IllRequest.objects.get(pk=request.pk), action=action, actor=actor, data=data)
-    request.refresh_from_db()
-    return request
-
-
-def shipped_loan(home, patron, capture, due="2027-02-20") -> IllRequest:
-    lender = LibraryFactory()
-    desk = PickupLocationFactory(library=home, code="main", name="Main desk")
-    request = IllRequestFactory(library=home, partner=lender, patron=patron, status=S.SENT, pickup_location=desk)
-    return act(request, "lender_shipped", Actor.partner(lender), capture, due_date=due)
 
 
 def test_a_borrowed_loan_goes_through_the_ils_from_lookup_to_delete_with_every_message_valid(

@@ -10,26 +10,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from borrowing.states import BorrowingStatus
-from requests_app import services
-from requests_app.models import Event, IllRequest, NcipCall, NcipCallStatus, PatronProfile, PickupLocation
+from requests_app.models import Event, IllRequest, NcipCall, NcipCallStatus, PatronProfile
 from requests_app.ncip import circulation, tasks
 from requests_app.workflow import Actor, ActorKind
-from tests.factories import (
-    IllRequestFactory,
-    LibraryFactory,
-    MemberLibraryFactory,
-    PatronProfileFactory,
-    PickupLocationFactory,
-    StaffFactory,
-)
+from tests.factories import MemberLibraryFactory, PatronProfileFactory, StaffFactory
+from tests.ncip.loans import act, shipped_loan
 
 pytestmark = pytest.mark.django_db
 S = BorrowingStatus
-
-
-@pytest.fixture
-def home():
-    return MemberLibraryFactory(symbol="HOME")
 
 
 @pytest.fixture
@@ -44,20 +32,8 @@ def patron(home, ils):
     return profile.user
 
 
-def act(request: IllRequest, action: str, actor: Actor, capture, **data) -> IllRequest:
-    with capture(execute=True):
-        services.perform(request=IllRequest.objects.get(pk=request.pk), action=action, actor=actor, data=data)
-    request.refresh_from_db()
-    return request
-
-
 def received_loan(home, patron, staff, capture, due="2027-02-20") -> IllRequest:
-    lender = LibraryFactory()
-    desk = (PickupLocation.objects.filter(library=home, code="main").first()
-            or PickupLocationFactory(library=home, code="main", name="Main desk"))
-    request = IllRequestFactory(library=home, partner=lender, patron=patron, status=S.SENT, pickup_location=desk)
-    request = act(request, "lender_shipped", Actor.partner(lender), capture, due_date=due)
-    return act(request, "receive", staff, capture)
+    return act(shipped_loan(home, patron, capture, due=due), "receive", staff, capture)
 
 
 def learn(capture):

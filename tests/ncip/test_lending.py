@@ -8,19 +8,14 @@ from django.urls import reverse
 from lending.models import LendingDetail
 from lending.services import answers
 from lending.states import LendingStatus
-from requests_app import services
 from requests_app.models import IllRequest, NcipCall, NcipCallStatus
 from requests_app.workflow import Actor
-from tests.factories import MemberLibraryFactory, StaffFactory
+from tests.factories import StaffFactory
 from tests.lending.factories import HoldingFactory, IncomingRequestFactory, IsoPartnerFactory
+from tests.ncip.loans import act
 
 pytestmark = pytest.mark.django_db
 S = LendingStatus
-
-
-@pytest.fixture
-def home():
-    return MemberLibraryFactory(symbol="LND")
 
 
 @pytest.fixture
@@ -37,13 +32,6 @@ def wanted(home, ils):
     LendingDetail.objects.create(request=request, holding=holding)
     ils.add_item("39015000000001", title="Middlemarch", call_number="PR4662", location="Stacks")
     ils.add_user("ILL-BRW", name="Borrowing library BRW")
-    return request
-
-
-def act(request, action, actor, capture, **data) -> IllRequest:
-    with capture(execute=True):
-        services.perform(request=IllRequest.objects.get(pk=request.pk), action=action, actor=actor, data=data)
-    request.refresh_from_db()
     return request
 
 

@@ -10,16 +10,11 @@ from django.urls import reverse
 
 from lending.models import LendingDetail
 from lending.states import LendingStatus
-from tests.factories import MemberLibraryFactory, StaffFactory
+from tests.factories import StaffFactory
 from tests.lending.factories import HoldingFactory, IncomingRequestFactory, IsoPartnerFactory
 
 pytestmark = pytest.mark.django_db
 S = LendingStatus
-
-
-@pytest.fixture
-def home():
-    return MemberLibraryFactory(symbol="LND")
 
 
 @pytest.fixture

@@ -16,11 +16,6 @@ URL = reverse("policies:ncip")
 
 
 @pytest.fixture
-def home():
-    return MemberLibraryFactory(symbol="HOME")
-
-
-@pytest.fixture
 def admin_client(client, home):
     client.force_login(StaffFactory(library=home, groups=[roles.ILL_ADMINISTRATOR]))
     return client

@@ -7,26 +7,19 @@ import pytest
 from django.urls import reverse
 
 from borrowing.states import BorrowingStatus
-from requests_app import action_lists, services
-from requests_app.models import IllRequest, NcipCall, NcipCallStatus, PickupLocation, Role
+from requests_app import action_lists
+from requests_app.models import IllRequest, NcipCall, NcipCallStatus, Role
 from requests_app.workflow import Actor
-from tests.factories import (
-    IllRequestFactory,
-    LibraryFactory,
-    MemberLibraryFactory,
-    PatronProfileFactory,
-    PickupLocationFactory,
-    StaffFactory,
-)
+from tests.factories import PatronProfileFactory, StaffFactory
+from tests.ncip.loans import act, shipped_loan
 
 pytestmark = pytest.mark.django_db
 S = BorrowingStatus
 
 
-@pytest.fixture
-def home(settings):
+@pytest.fixture(autouse=True)
+def five_days_buffer(settings):
     settings.ILLMS_DUE_DATE_BUFFER_DAYS = 5
-    return MemberLibraryFactory(symbol="HOME")
 
 
 @pytest.fixture
@@ -41,20 +34,8 @@ def patron(home, ils):
     return profile.user
 
 
-def act(request: IllRequest, action: str, actor: Actor, capture, **data) -> IllRequest:
-    with capture(execute=True):
-        services.perform(request=IllRequest.objects.get(pk=request.pk), action=action, actor=actor, data=data)
-    request.refresh_from_db()
-    return request
-
-
 def loan(home, patron, clerk, capture, *, checked_out: bool = True) -> IllRequest:
-    lender = LibraryFactory()
-    desk = (PickupLocation.objects.filter(library=home, code="main").first()
-            or PickupLocationFactory(library=home, code="main", name="Main desk"))
-    request = IllRequestFactory(library=home, partner=lender, patron=patron, status=S.SENT, pickup_location=desk)
-    request = act(request, "lender_shipped", Actor.partner(lender), capture, due_date="2027-03-20")
-    request = act(request, "receive", Actor.staff(clerk), capture)
+    request = act(shipped_loan(home, patron, capture, due="2027-03-20"), "receive", Actor.staff(clerk), capture)
     if checked_out:
         request = act(request, "check_out", Actor.staff(clerk), capture)
     return request
