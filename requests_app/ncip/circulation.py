@@ -128,25 +128,23 @@ def _checked_out(connection: NcipConnection, request: IllRequest, barcode: str, 
     data = {"from_ils": True, "ils_borrower": record.borrower}
     if due:
         data["patron_due_date"] = due.isoformat()
-    with transaction.atomic():
-        done = services.claim(request_id=request.pk, from_status=request.status, action=CHECK_OUT,
-                              actor=Actor.system(ACTOR_NAME), data=data)
-        if done is None:
-            return None
-        NcipCall.objects.create(request=request, library=request.library, service=Service.LOOKUP_ITEM,
-                                arguments={"barcode": barcode, "learnt": CHECK_OUT}, status=NcipCallStatus.DONE,
-                                finished_at=timezone.now(), answer=words[:300])
-    return Learnt(request_id=request.pk, action=CHECK_OUT, words=words)
+    return _learn(request, barcode, CHECK_OUT, words, data)
 
 
 def _checked_in(request: IllRequest, barcode: str, record: ItemRecord) -> Learnt | None:
     words = f"checked in at the ILS's desk ({record.circulation_status})"
+    return _learn(request, barcode, CHECK_IN, words, {"from_ils": True})
+
+
+def _learn(request: IllRequest, barcode: str, action: str, words: str, data: dict) -> Learnt | None:
+    """Make ``action`` as the ILS reported it, with the LookupItem that learnt it on the request's record; ``None``
+    when the request moved meanwhile (another pass, or the desk, did it first)."""
     with transaction.atomic():
-        done = services.claim(request_id=request.pk, from_status=request.status, action=CHECK_IN,
-                              actor=Actor.system(ACTOR_NAME), data={"from_ils": True})
+        done = services.claim(request_id=request.pk, from_status=request.status, action=action,
+                              actor=Actor.system(ACTOR_NAME), data=data)
         if done is None:
             return None
         NcipCall.objects.create(request=request, library=request.library, service=Service.LOOKUP_ITEM,
-                                arguments={"barcode": barcode, "learnt": CHECK_IN}, status=NcipCallStatus.DONE,
+                                arguments={"barcode": barcode, "learnt": action}, status=NcipCallStatus.DONE,
                                 finished_at=timezone.now(), answer=words[:300])
-    return Learnt(request_id=request.pk, action=CHECK_IN, words=words)
+    return Learnt(request_id=request.pk, action=action, words=words)
