@@ -219,16 +219,23 @@ def test_a_message_whose_apply_fails_is_marked_with_its_error_and_another_reques
     assert IllRequest.objects.filter(partner=other_partner, requesting_agency_request_id="OTHER-1").exists()
 
 
-@pytest.mark.django_db
-def test_staff_see_a_partner_message_that_could_not_be_applied_in_their_inbox(client):
+def _failed_message(client) -> tuple[IllRequest, InboundMessage]:
+    """A lending request and a borrower's message about it that was confirmed, then failed when applied: the
+    request was still *new* for its shipped-return (the note stored before it kept it from being checked at once)."""
     request = LendingRequestFactory(status=LendingStatus.NEW)
     library, partner, rid = request.library, request.partner, request.requesting_agency_request_id
-    post(client, borrower_message(library, partner, rid, m.Action.NOTIFICATION, note="Hello"))
-    post(client, borrower_message(library, partner, rid, m.Action.SHIPPED_RETURN, timestamp=at(1)))
+    assert_ok(post(client, borrower_message(library, partner, rid, m.Action.NOTIFICATION, note="Hello")))
+    assert_ok(post(client, borrower_message(library, partner, rid, m.Action.SHIPPED_RETURN, timestamp=at(1))))
     intake.apply_pending()
-    error = InboundMessage.objects.get(state=InboundState.FAILED).apply_error
+    return request, InboundMessage.objects.get(state=InboundState.FAILED)
 
-    client.force_login(StaffFactory(library=library, groups=[roles.LENDING_STAFF]))
+
+@pytest.mark.django_db
+def test_staff_see_a_partner_message_that_could_not_be_applied_in_their_inbox(client):
+    request, failed = _failed_message(client)
+    error = failed.apply_error
+
+    client.force_login(StaffFactory(library=request.library, groups=[roles.LENDING_STAFF]))
     page = client.get("/inbox/").content.decode()
     assert "Partner messages that could not be applied" in page
     assert error in page
@@ -237,11 +244,7 @@ def test_staff_see_a_partner_message_that_could_not_be_applied_in_their_inbox(cl
 
 @pytest.mark.django_db
 def test_staff_of_another_library_do_not_see_its_failed_partner_messages(client):
-    request = LendingRequestFactory(status=LendingStatus.NEW)
-    library, partner, rid = request.library, request.partner, request.requesting_agency_request_id
-    post(client, borrower_message(library, partner, rid, m.Action.NOTIFICATION, note="Hello"))
-    post(client, borrower_message(library, partner, rid, m.Action.SHIPPED_RETURN, timestamp=at(1)))
-    intake.apply_pending()
+    _failed_message(client)
 
     client.force_login(StaffFactory(library=MemberLibraryFactory(), groups=[roles.LENDING_STAFF]))
     assert "Partner messages that could not be applied" not in client.get("/inbox/").content.decode()
@@ -249,12 +252,7 @@ def test_staff_of_another_library_do_not_see_its_failed_partner_messages(client)
 
 @pytest.mark.django_db
 def test_a_failed_message_applied_again_by_staff_waits_for_the_worker_once_more(client):
-    request = LendingRequestFactory(status=LendingStatus.NEW)
-    library, partner, rid = request.library, request.partner, request.requesting_agency_request_id
-    post(client, borrower_message(library, partner, rid, m.Action.NOTIFICATION, note="Hello"))
-    post(client, borrower_message(library, partner, rid, m.Action.SHIPPED_RETURN, timestamp=at(1)))
-    intake.apply_pending()
-    failed = InboundMessage.objects.get(state=InboundState.FAILED)
+    _request, failed = _failed_message(client)
 
     assert intake.apply_again(InboundMessage.objects.all()) == 1
     failed.refresh_from_db()
