@@ -66,11 +66,21 @@ def _remember(profile: PatronProfile, reason: str | None) -> None:
 AT_SUBMISSION, AT_SIGN_IN = "submission", "sign-in"
 
 
+def _unanswered_words(connection: NcipConnection, moment: str, error: str) -> str:
+    """What an unanswered check at ``moment`` says (``error``: why the ILS did not answer). Worded where it is
+    used, not where it is asked: a check kept from a sign-in is read again by the submission that follows."""
+    ils = connection.profile.label
+    if moment == AT_SIGN_IN:
+        return f"{ils} did not answer the patron check (LookupUser) at sign-in: {error}"
+    return (f"{ils} did not answer the patron check (LookupUser) at submission: {error}. "
+            "The request was accepted without the ILS's word; retry to ask again.")
+
+
 def _ask(connection: NcipConnection, user_id: str, *, moment: str = AT_SUBMISSION
          ) -> tuple[str, str, UserRecord | None]:
     """What the ILS says of ``user_id``: ``(kind, reason, record)``, kind one of ok, unknown, blocked, expired,
-    unanswered; ``record`` is what LookupUser told of the user, when it answered with one."""
-    ils = connection.profile.label
+    unanswered (``reason``: why it did not answer); ``record`` is what LookupUser told of the user, when it
+    answered with one."""
     try:
         answer = client_for(connection, timeout=connection.lookup_timeout_seconds).lookup_user(user_id)
     except UnknownUser as exc:
@@ -81,10 +91,7 @@ def _ask(connection: NcipConnection, user_id: str, *, moment: str = AT_SUBMISSIO
         return "blocked", exc.reason, None
     except (NcipUnavailable, InvalidMessage, CredentialError) as exc:
         logger.warning("NCIP LookupUser of %s at %s unanswered: %s", user_id, moment, exc)
-        if moment == AT_SIGN_IN:
-            return "unanswered", f"{ils} did not answer the patron check (LookupUser) at sign-in: {exc}", None
-        return "unanswered", (f"{ils} did not answer the patron check (LookupUser) at submission: {exc}. "
-                              "The request was accepted without the ILS's word; retry to ask again."), None
+        return "unanswered", str(exc), None
     user = answer.user
     blocked = user.block_reason() if user else ""
     if blocked:
@@ -151,7 +158,8 @@ def ils_sign_in_check(profile: PatronProfile) -> str | None:
     kind, reason, record = _ask(connection, user_id, moment=AT_SIGN_IN)
     _cache(_cache_key(profile, user_id), kind, reason)  # the request form, opened next, need not ask again
     if kind == "unanswered":
-        logger.warning("Patron %s signed in without the ILS's word: %s", profile.card_barcode, reason)
+        logger.warning("Patron %s signed in without the ILS's word: %s", profile.card_barcode,
+                       _unanswered_words(connection, AT_SIGN_IN, reason))
         return None
     refresh_from_ils(profile, kind, reason, record)
     if kind not in ("blocked", "expired"):
@@ -184,7 +192,7 @@ def ils_patron_check(profile: PatronProfile, *, staff: bool = False) -> Validati
         refresh_from_ils(profile, kind, reason, record)
         found = (kind, reason)
     kind, reason = found
-    _remember(profile, reason if kind == "unanswered" else None)
+    _remember(profile, _unanswered_words(connection, AT_SUBMISSION, reason) if kind == "unanswered" else None)
     if kind in ("ok", "unanswered"):
         return None
     return _refusal(profile, staff, connection.profile.label, kind, reason)

@@ -13,7 +13,7 @@ import pytest
 from django.urls import reverse
 
 from borrowing.services.requests import submit_request
-from requests_app.models import PatronCategory, PatronProfile, RequestFormat
+from requests_app.models import NcipCall, NcipCallStatus, PatronCategory, PatronProfile, RequestFormat
 from tests.factories import PASSWORD, MemberLibraryFactory, PatronProfileFactory, StaffFactory
 from tests.identity import cas_fixtures
 
@@ -111,6 +111,18 @@ def test_when_the_ils_does_not_answer_the_patron_is_signed_in_and_it_is_logged(c
     assert any("signed in without the ILS's word" in record.getMessage() for record in caplog.records)
     patron.refresh_from_db()
     assert not patron.blocked
+
+
+def test_a_request_right_after_a_sign_in_the_ils_did_not_answer_is_flagged_as_unverified_at_submission(
+        client, home, patron, connect, ils):
+    connect(home)
+    ils.add_user("21000001")
+    ils.down()
+    assert sign_in(client, patron).status_code == 302
+    request = submit_request(patron=patron.user, title="Middlemarch", format=RequestFormat.BOOK)
+    call = NcipCall.objects.get(request=request, service="LookupUser")
+    assert call.status == NcipCallStatus.FAILED
+    assert "at submission" in call.answer and "The request was accepted without the ILS's word" in call.last_error
 
 
 def test_a_patron_the_ils_does_not_know_is_signed_in_and_refused_only_when_requesting(client, home, patron,
