@@ -169,6 +169,13 @@ HELP = {
 }
 
 
+def sources_of(role: str, action: str) -> list[str]:
+    """The states ``action`` of ``role``'s workflow starts from, sorted (none when the workflow has no such action):
+    ``check_out``'s are a loan waiting at the pickup desk."""
+    transition = registry.get(role).transitions.get(action)
+    return sorted(transition.sources) if transition is not None else []
+
+
 def _by_hand(request: IllRequest, service: str, arguments: dict, words: str) -> NcipCall:
     """A to-do at the ILS's desk, listed for staff, holding back no later call."""
     return NcipCall.objects.create(request=request, library=request.library, service=service, arguments=arguments,
@@ -186,13 +193,11 @@ def recall(connection: NcipConnection, request: IllRequest, event) -> NcipCall |
     due = patron_due_date(request)
     if due is None:
         return None
+    if getattr(event, "from_status", "") in sources_of(request.role, "check_out"):
+        return None  # waiting at the pickup desk: no loan in the ILS to shorten
     profile = connection.profile
     barcode = item_barcode(connection, request)
     arguments = {"barcode": barcode, "due_date": due.isoformat(), "recall": True}
-    check_out = registry.get(request.role).transitions.get("check_out")
-    waiting = check_out is not None and getattr(event, "from_status", "") in check_out.sources
-    if waiting:
-        return None  # no loan in the ILS to shorten
     if profile.recall_by == RecallBy.RECALL_ITEM:
         return queue(request=request, service=S.RECALL_ITEM, arguments=arguments, connection=connection)
     if profile.recall_by == RecallBy.RENEW_ITEM:

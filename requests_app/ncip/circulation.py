@@ -29,8 +29,8 @@ from django.utils import timezone
 from .. import services
 from ..models import IllRequest, NcipCall, NcipCallStatus, NcipConnection, Role, ServiceType
 from ..utilities.credentials import CredentialError
-from ..workflow import Actor, registry
-from .calls import item_barcode, patron_due_date, patron_user_id
+from ..workflow import Actor
+from .calls import item_barcode, patron_due_date, patron_user_id, sources_of
 from .codec import ItemRecord
 from .connections import client_for
 from .errors import NcipError, NcipProblem
@@ -53,11 +53,6 @@ class Learnt:
     words: str
 
 
-def _sources(action: str) -> list[str]:
-    transition = registry.get(Role.BORROWING).transitions.get(action)
-    return sorted(transition.sources) if transition is not None else []
-
-
 def learn_from_ils(*, limit: int = BATCH) -> list[Learnt]:
     """One pass over every library whose desk checks out in the ILS; what was learnt."""
     connections = {connection.library_id: connection for connection in
@@ -65,8 +60,8 @@ def learn_from_ils(*, limit: int = BATCH) -> list[Learnt]:
                    if connection.ready and connection.profile.learns_circulation}
     if not connections:
         return []
-    waiting = _sources(CHECK_OUT)
-    out = [status for status in _sources(CHECK_IN) if status not in waiting]
+    waiting = sources_of(Role.BORROWING, CHECK_OUT)
+    out = [status for status in sources_of(Role.BORROWING, CHECK_IN) if status not in waiting]
     accepted = NcipCall.objects.filter(request_id=OuterRef("pk"), service=Service.ACCEPT_ITEM,
                                        status=NcipCallStatus.DONE)
     learnt_out = NcipCall.objects.filter(request_id=OuterRef("pk"), service=Service.LOOKUP_ITEM,
