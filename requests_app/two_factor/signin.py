@@ -43,13 +43,12 @@ def finish_sign_in(request: HttpRequest, user, *, door: str, backend: str, next_
     """Sign ``user`` in through ``door`` and go on to ``next_url`` (already checked to be ours), or hold a staff
     member at the code or set-up page first. ``idp_second_factor``: the identity provider asserted a second factor
     we trust (``policy.asserted_mfa``); only doors pass it."""
-    if not is_staff_member(user):
-        refusal = sign_in_refusal(user)
-        if refusal:
-            logger.warning("Sign-in of %s through %s refused by a patron check", user.get_username(), door)
-            return render(request, "registration/signin_refused.html",
-                          {"message": refusal, "door": door, "checked": True}, status=403)
-    if is_staff_member(user):
+    staff = is_staff_member(user)
+    if not staff and (refusal := sign_in_refusal(user)):
+        logger.warning("Sign-in of %s through %s refused by a patron check", user.get_username(), door)
+        return render(request, "registration/signin_refused.html",
+                      {"message": refusal, "door": door, "checked": True}, status=403)
+    if staff:
         if idp_second_factor and door != "password":
             return _sign_in(request, user, backend=backend, door=door, next_url=next_url, settled="identity_provider")
         device = authenticator(user)
