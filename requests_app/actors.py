@@ -7,10 +7,11 @@ Its own module so that the models (an event records its actor's kind) and the wo
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import pgettext_lazy
 
 
 class ActorKind(models.TextChoices):
-    PATRON = "patron", "Patron"
-    STAFF = "staff", "Staff"
-    PARTNER = "partner", "Partner library"
-    SYSTEM = "system", "System"
+    PATRON = "patron", pgettext_lazy("actor kind", "Patron")
+    STAFF = "staff", pgettext_lazy("actor kind", "Staff")
+    PARTNER = "partner", pgettext_lazy("actor kind", "Partner library")
+    SYSTEM = "system", pgettext_lazy("actor kind", "System")

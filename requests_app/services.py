@@ -30,11 +30,20 @@ request_transitioned = Signal()
 copy_link_received = Signal()
 
 
+def _not_an_action_for(kind: ActorKind) -> str:
+    """The refusal of an action to an actor of ``kind``: a whole sentence for each, so each language words it."""
+    return {
+        ActorKind.PATRON: gettext("“%(action)s” is not an action for a patron."),
+        ActorKind.STAFF: gettext("“%(action)s” is not an action for staff."),
+        ActorKind.PARTNER: gettext("“%(action)s” is not an action for a partner library."),
+        ActorKind.SYSTEM: gettext("“%(action)s” is not an action for the system."),
+    }[kind]
+
+
 def check_actor(*, request: IllRequest, actor: Actor, transition: Transition) -> None:
     """Raise ``WorkflowError('forbidden')`` unless ``actor`` may perform ``transition`` on ``request``."""
     if not transition.allows(actor.kind):
-        raise WorkflowError("forbidden", gettext("“%(action)s” is not an action for a %(actor)s.") % {
-            "action": transition.label, "actor": str(actor.kind.label).lower()})
+        raise WorkflowError("forbidden", _not_an_action_for(actor.kind) % {"action": transition.label})
     if actor.kind == ActorKind.STAFF:
         permission = request.workflow.staff_permission
         user = actor.user

@@ -59,3 +59,10 @@ def test_a_stale_expected_status_is_explained_in_spanish_under_the_code_conflict
                                              HTTP_ACCEPT_LANGUAGE="es")
     body = assert_json_error(response, 409, "conflict")
     assert body["message"].startswith(f"La solicitud {world.lending_a.number} ha cambiado entretanto")
+
+
+def test_an_action_the_partner_may_not_take_is_refused_in_german_in_a_whole_sentence(world):
+    url = f"/api/v1/requests/{world.lending_a.pk}/actions/ship/"
+    response = world.partner_a_client().post(url, {}, format="json", HTTP_ACCEPT_LANGUAGE="de")
+    body = assert_json_error(response, 403, "forbidden")
+    assert body["message"].endswith("“ ist keine Aktion für eine Partnerbibliothek.")
