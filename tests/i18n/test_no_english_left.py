@@ -88,9 +88,17 @@ def data_of(*requests: IllRequest, extra=()) -> list[str]:
     return values
 
 
-def assert_no_english(html: str, allowed, *, where: str) -> None:
-    left = pseudo.english_left(html, allowed)
+def assert_no_english(text: str, allowed, *, where: str, html: bool = True) -> None:
+    left = pseudo.english_left(text, allowed, html=html)
     assert not left, f"English left unmarked on {where}: {sorted(set(left))}"
+
+
+def assert_pages_all_marked(pages: dict, allowed) -> None:
+    """Each response of ``pages`` (by where it is) shows the pseudo-language and no English outside its marks."""
+    for where, response in pages.items():
+        page = response.content.decode()
+        assert pseudo.OPEN in page, where
+        assert_no_english(page, allowed, where=where)
 
 
 def own_request(patron, **kwargs) -> IllRequest:
@@ -435,9 +443,7 @@ def test_the_borrowing_desks_scanner_copyright_report_saved_views_and_form_for_a
     }
     for where, response in pages.items():
         assert response.status_code in (200, 400), where
-        page = response.content.decode()
-        assert pseudo.OPEN in page, where
-        assert_no_english(page, allowed, where=where)
+    assert_pages_all_marked(pages, allowed)
 
 
 def test_the_lending_request_page_and_the_lending_desks_other_pages_are_all_marked_in_each_state(client, clerk):
@@ -504,10 +510,7 @@ def test_the_lending_request_page_and_the_lending_desks_other_pages_are_all_mark
         "a refused lending scan": client.post(reverse("lending:scan"), {"barcode": "", "action": "open"}),
         "an expired download link": client.get(reverse("lending:download", args=["no-such-token"])),
     }
-    for where, response in pages.items():
-        page = response.content.decode()
-        assert pseudo.OPEN in page, where
-        assert_no_english(page, allowed, where=where)
+    assert_pages_all_marked(pages, allowed)
 
 
 def test_the_partner_directory_is_all_marked(client, clerk):
@@ -532,10 +535,7 @@ def test_the_partner_directory_is_all_marked(client, clerk):
         "a refused partner search": client.get(reverse("directory:list"), {"country": "Q1"}),
         "a partner": client.get(reverse("directory:detail", args=[partner.symbol])),
     }
-    for where, response in pages.items():
-        page = response.content.decode()
-        assert pseudo.OPEN in page, where
-        assert_no_english(page, allowed, where=where)
+    assert_pages_all_marked(pages, allowed)
 
 
 def test_the_staff_help_is_all_marked(client, clerk):
@@ -558,10 +558,7 @@ def test_the_staff_help_is_all_marked(client, clerk):
                     "ExpectToSupply", "WillSupply", "Loaned", "AcceptItem", "CheckOutItem", "RenewItem",
                     "CheckInItem", "DeleteItem", "RequestItem", "CancelRequestItem", "CCG", "CCL"]
         pages[f"the {role} help"] = client.get(reverse("help:workflow", args=[role]))
-    for where, response in pages.items():
-        page = response.content.decode()
-        assert pseudo.OPEN in page, where
-        assert_no_english(page, allowed, where=where)
+    assert_pages_all_marked(pages, allowed)
 
 # Billing ---------------------------------------------------------------------------------------------------------
 
@@ -634,8 +631,7 @@ def test_the_pdfs_that_travel_to_a_german_partner_are_all_marked(pseudo_german):
                         ("the return labels", borrowing_pdf.return_labels([borrowed]))):
         text = pdf_words(data)
         assert pseudo.OPEN in text, where
-        left = pseudo.english_left(text, allowed, html=False)
-        assert not left, f"English left unmarked on {where}: {sorted(set(left))}"
+        assert_no_english(text, allowed, where=where, html=False)
 
 
 # Sign-in security (two factors) and the patron access log -----------------------------------------------------
