@@ -46,6 +46,7 @@ def test_the_standard_profile_asks_about_every_copy_of_the_record_in_one_lookup_
     connect(home)
     text = page(client, home, wanted)
     assert "In our ILS now: <strong>On Loan</strong>, Stacks, PR4662, due back" in text
+    assert '<ul id="other-copies">' in text  # what the tests without other copies look for
     assert "Item 39015000000002: <strong>Available On Shelf</strong>, Stacks, PR4662 c.2" in text
     assert "Item 39015000000003: <span class=\"text-body-secondary\">The ILS does not know item 39015000000003" in text
     assert "39015000000099" not in text  # another record's copy
