@@ -206,17 +206,11 @@ class NcipClient:
                     answer = self.lookup_item_set(barcodes=part, current_borrower=current_borrower)
                     by_id = {record.item_id: record for record in answer.items if record.item_id}
                     for barcode in part:
-                        record = by_id.get(barcode)
-                        if record is None:
-                            found[barcode] = problem_class("Unknown Item")(
-                                [Problem(type="Unknown Item", detail=f"{barcode} is not in the ILS's answer")],
-                                service=Service.LOOKUP_ITEM_SET)
-                        elif record.problem:
-                            found[barcode] = problem_class(record.problem_type)(
-                                [Problem(type=record.problem_type, detail=record.problem)],
-                                service=Service.LOOKUP_ITEM_SET)
-                        else:
-                            found[barcode] = record
+                        record = by_id.get(barcode) or ItemRecord(item_id=barcode, problem_type="Unknown Item",
+                                                                   problem=f"{barcode} is not in the ILS's answer")
+                        found[barcode] = problem_class(record.problem_type)(
+                            [Problem(type=record.problem_type, detail=record.problem)],
+                            service=Service.LOOKUP_ITEM_SET) if record.problem else record
                 return found
             except UnsupportedService:
                 found = {}  # the ILS does not offer it after all: item by item
