@@ -103,6 +103,13 @@ def _handle(message, sender: Library, source: str, member: Library | None | obje
     return confirmation
 
 
+def invalid_values(exc: ValidationError) -> str:
+    """A citation or field the model refused, as a confirmation's ``errorValue``: the fields it names, or its
+    messages."""
+    fields = ", ".join(sorted(exc.message_dict)) if hasattr(exc, "error_dict") else "; ".join(exc.messages)
+    return f"Invalid value(s): {fields}."
+
+
 def _answered_before(fingerprint: str):
     """The confirmation a message with ``fingerprint`` was answered with the first time, if it was."""
     previous = InboundMessage.objects.filter(fingerprint=fingerprint).only("confirmation").first()
@@ -235,8 +242,7 @@ def _apply_request(message: m.Request, sender: Library, source: str, member: Lib
             **citation_of(message),
         )
     except ValidationError as exc:
-        fields = ", ".join(sorted(exc.message_dict)) if hasattr(exc, "error_dict") else "; ".join(exc.messages)
-        raise Refusal(m.ErrorType.UNRECOGNISED_DATA_VALUE, f"Invalid value(s): {fields}.") from exc
+        raise Refusal(m.ErrorType.UNRECOGNISED_DATA_VALUE, invalid_values(exc)) from exc
     except WorkflowError as exc:
         raise Refusal(m.ErrorType.UNRECOGNISED_DATA_VALUE, exc.message) from exc
     if created:  # a resend is answered with the request received first, addresses and all

@@ -203,8 +203,7 @@ def _check_request(message: m.Request, sender: Library, member: Library | None) 
                                      requesting_agency_request_id=rid).exists() \
                 or _waiting(thread_of(message, member, sender), kind=m.MessageKind.REQUEST):
             return
-        fields = ", ".join(sorted(exc.message_dict)) if hasattr(exc, "error_dict") else "; ".join(exc.messages)
-        raise Refusal(m.ErrorType.UNRECOGNISED_DATA_VALUE, f"Invalid value(s): {fields}.") from exc
+        raise Refusal(m.ErrorType.UNRECOGNISED_DATA_VALUE, handler.invalid_values(exc)) from exc
 
 
 def _check_state(request: IllRequest, heard, thread: str) -> None:
@@ -334,9 +333,7 @@ def _reason(exc: Exception) -> str:
     if isinstance(exc, Refusal):
         return exc.value
     if isinstance(exc, ValidationError):
-        if hasattr(exc, "error_dict"):
-            return "Invalid value(s): " + ", ".join(sorted(exc.message_dict)) + "."
-        return "; ".join(exc.messages)
+        return handler.invalid_values(exc) if hasattr(exc, "error_dict") else "; ".join(exc.messages)
     return getattr(exc, "message", "") or str(exc)
 
 
