@@ -83,7 +83,9 @@ def hit_all(*hits: tuple[str, str]) -> None:
 
     On Redis every counter is counted in one round trip (a pipeline: ``SET … NX EX`` opens a window with its
     expiry if none is open, ``INCR`` counts; an increment keeps the expiry): the partner doors count two on every
-    call, and four round trips were a large share of taking in an ISO 18626 message. Elsewhere, one by one.
+    call, and four round trips were a large share of taking in an ISO 18626 message. Elsewhere, one by one. The
+    pipeline is a MULTI/EXEC transaction: a window that ended between its ``SET`` and its ``INCR`` would otherwise
+    be opened again by the ``INCR`` with no expiry, and throttle its sender for good.
     """
     rated = [(scope, ident, rate) for scope, ident in hits if (rate := rate_for(scope)) is not None]
     client = _redis_client()
@@ -91,7 +93,7 @@ def hit_all(*hits: tuple[str, str]) -> None:
         for scope, ident, _rate in rated:
             hit(scope, ident)
         return
-    pipeline = client.pipeline(transaction=False)
+    pipeline = client.pipeline(transaction=True)
     keys = []
     for scope, ident, rate in rated:
         key = cache.make_and_validate_key(_key(scope, ident))
