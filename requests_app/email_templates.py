@@ -39,6 +39,7 @@ from django.template.loader import get_template, render_to_string
 from django.utils import translation
 from django.utils.translation import gettext, ngettext
 
+from .languages import supported
 from .models import EmailTemplate, Library, default_language
 from .policies import record_change
 
@@ -102,12 +103,7 @@ _override_cache: ContextVar[dict[tuple[int, str, str], EmailTemplate | None] | N
 
 def language_of(code: str | None) -> str:
     """``code`` as one of ``LANGUAGES`` (``de-at`` → ``de``), else the default language."""
-    if code:
-        try:
-            return translation.get_supported_language_variant(code)
-        except LookupError:
-            pass
-    return default_language()
+    return supported(code) or default_language()
 
 
 @contextmanager
