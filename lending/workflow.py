@@ -67,7 +67,7 @@ def our_copy(request: IllRequest) -> tuple[str, str]:
 
 def is_loan(request: IllRequest, actor: Actor, data: dict) -> str | None:
     """A loan, not a copy: copies are delivered, not shipped."""
-    if not request.is_copy_format or request.service_type == "Loan":
+    if not request.is_copy_format or request.service_type == ServiceType.LOAN:
         return None
     return gettext("Copies are not shipped as loans.")
 
