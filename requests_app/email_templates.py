@@ -23,6 +23,7 @@ templates are used. ``wording_for`` says which text a recipient in a language ge
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -394,6 +395,13 @@ def _area(kind: EmailKind, language: str) -> str:
     where = "e-mail" if language == default_language() else f"e-mail ({language})"
     with translation.override(None):
         return f"{where}: {kind.label}"[:40]
+
+
+def wording_area(area: str) -> tuple[str | None, str] | None:
+    """The language (``None``: the default language) and the e-mail's label of a policy history area written by
+    ``_area``; ``None`` when ``area`` is not a wording's."""
+    match = re.fullmatch(r"e-mail(?: \(([\w-]+)\))?: (.+)", area)
+    return (match[1], match[2]) if match else None
 
 
 def save_override(*, library: Library, kind: EmailKind, subject: str, body_text: str, body_html: str,

@@ -9,8 +9,6 @@ these pages link to.
 
 from __future__ import annotations
 
-import re
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist, ValidationError
@@ -232,12 +230,13 @@ def _area_label(area: str) -> str:
     kind, _sep, rest = area.partition(" ")
     if kind == "partner" and rest:
         return gettext("Partner %(symbol)s") % {"symbol": rest}
-    if area.startswith("e-mail: "):
-        return gettext("E-mail: %(label)s") % {"label": gettext(area.removeprefix("e-mail: "))}
-    wording = re.fullmatch(r"e-mail \(([\w-]+)\): (.+)", area)  # a wording in another language than the default
-    if wording:
-        return gettext("E-mail (%(language)s): %(label)s") % {"language": wording[1], "label": gettext(wording[2])}
-    return area
+    wording = email_templates.wording_area(area)
+    if wording is None:
+        return area
+    language, label = wording
+    if language is None:
+        return gettext("E-mail: %(label)s") % {"label": gettext(label)}
+    return gettext("E-mail (%(language)s): %(label)s") % {"language": language, "label": gettext(label)}
 
 
 def _value(value):

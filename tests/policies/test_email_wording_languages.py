@@ -197,3 +197,13 @@ def test_upgrading_makes_each_existing_wording_the_default_languages(settings):
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_the_history_names_each_wordings_language_in_the_readers_language(admin_client, home, compiled_translations):
+    for language, subject in (("en-us", "Renewed"), ("de", "Verlängert")):
+        admin_client.post(edit_url(language), {"language": language, "subject": subject, "body_text": "x",
+                                               "body_html": "", "action": "save"})
+    admin_client.post(reverse("set_language"), {"language": "de", "next": "/"})
+    page = admin_client.get(reverse("policies:history")).content.decode()
+    assert "E-Mail: Verlängerung beantwortet" in page
+    assert "E-Mail (de): Verlängerung beantwortet" in page
