@@ -39,7 +39,8 @@ from ..workflow import registry
 from .client import Exchange, NcipClient
 from .connections import client_for
 from .errors import InvalidMessage, NcipProblem, NcipUnavailable, UnsupportedService
-from .profiles import RecallBy, Service, UserIdSource
+from .patrons import user_id_of
+from .profiles import RecallBy, Service
 
 logger = logging.getLogger(__name__)
 
@@ -70,11 +71,7 @@ def backoff(attempts: int) -> dt.timedelta:
 def patron_user_id(connection: NcipConnection, request: IllRequest) -> str:
     """The patron's id as the ILS knows them (its profile says which of ours)."""
     profile = getattr(request.patron, "patron_profile", None) if request.patron_id else None
-    if profile is None:
-        return ""
-    if connection.profile.user_id_source == UserIdSource.INSTITUTION_ID and profile.institution_id:
-        return profile.institution_id
-    return profile.card_barcode
+    return user_id_of(connection, profile) if profile is not None else ""
 
 
 def item_barcode(connection: NcipConnection, request: IllRequest) -> str:
