@@ -118,7 +118,8 @@ def receive(message, *, sender: Library, source: str = EventSource.ISO18626, mem
     try:
         # One statement: in autocommit it is its own transaction (no BEGIN, no COMMIT to wait for); inside a
         # caller's transaction, a savepoint. A repeat fails on the fingerprint's unique index.
-        with transaction.atomic(savepoint=True) if transaction.get_connection().in_atomic_block else _alone():
+        inside = transaction.get_connection().in_atomic_block
+        with transaction.atomic(savepoint=True) if inside else contextlib.nullcontext():
             row.save(force_insert=True)
     except IntegrityError:
         previous = handler._answered_before(fingerprint)
@@ -130,11 +131,6 @@ def receive(message, *, sender: Library, source: str = EventSource.ISO18626, mem
     else:
         transaction.on_commit(kick)
     return confirmation
-
-
-@contextlib.contextmanager
-def _alone():
-    yield
 
 
 def _eager() -> bool:
