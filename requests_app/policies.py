@@ -98,6 +98,32 @@ def record_change(*, library: Library, area: str, changes: dict, actor) -> Polic
                                        changed_by=actor if getattr(actor, "pk", None) else None)
 
 
+def _plain(value) -> object:
+    """A value as the change log keeps it (JSON): lists stay, everything else is text or empty."""
+    if value is None or isinstance(value, (bool, int, list)):
+        return value
+    return str(value)
+
+
+def save_policy_form(form, *, library: Library, actor, area: str, fields: Iterable[str] | None = None):
+    """Save a valid model form's row of ``library`` (a rule, a vendor…) and record what changed in ``fields``
+    (the form's own by default) under ``area``; one transaction, the row locked while it is read."""
+    fields = list(form._meta.fields if fields is None else fields)
+    model = form._meta.model
+    with transaction.atomic():
+        before = ({name: getattr(model.objects.select_for_update().get(pk=form.instance.pk), name)
+                   for name in fields} if form.instance.pk else {})
+        row = form.save(commit=False)
+        row.library = library
+        if hasattr(row, "updated_by"):
+            row.updated_by = actor
+        row.save()
+        changes = {name: [_plain(before.get(name)), _plain(getattr(row, name))] for name in fields
+                   if not before or before.get(name) != getattr(row, name)}
+        record_change(library=library, area=area, changes=changes, actor=actor)
+    return row
+
+
 def save_policy(*, library: Library, values: dict, actor, area: str) -> LibraryPolicy:
     """Save ``values`` (field → value) into ``library``'s policy row (created on first save) and
     record who changed what. Values are validated by the caller's form; the row is re-checked

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from requests_app.models import Library
-from requests_app.policies import record_change
+from requests_app.policies import record_change, save_policy_form
 from requests_app.policy_views import ill_administrator
 
 from ..forms import PurchaseRuleForm, PurchaseVendorForm
@@ -25,59 +25,39 @@ from ..models import PurchaseRule, PurchaseVendor
 NOTHING_SAVED = gettext_lazy("Nothing was saved: please correct the fields marked below.")
 
 
-def _plain(value) -> object:
-    """A value as the change log keeps it (JSON): lists stay, everything else is text or empty."""
-    if value is None or isinstance(value, (bool, int, list)):
-        return value
-    return str(value)
-
-
-def _save(form: ModelForm, *, library: Library, actor, area: str) -> object:
-    """Save the form's row for ``library`` and record what changed (one transaction)."""
-    fields = list(form._meta.fields)
-    with transaction.atomic():
-        model = form._meta.model
-        before = ({name: getattr(model.objects.select_for_update().get(pk=form.instance.pk), name)
-                   for name in fields} if form.instance.pk else {})
-        row = form.save(commit=False)
-        row.library = library
-        if hasattr(row, "updated_by"):
-            row.updated_by = actor
-        row.save()
-        changes = {name: [_plain(before.get(name)), _plain(getattr(row, name))] for name in fields
-                   if not before or before.get(name) != getattr(row, name)}
-        record_change(library=library, area=f"{area} {row.name}", changes=changes, actor=actor)
-    return row
+def _form_page(request: HttpRequest, form: ModelForm, *, library: Library, area: str, saved: str, list_url: str,
+               template: str, context) -> HttpResponse:
+    """A rule's or vendor's form page: a valid POST saves the row with its change log (``area`` and the row's
+    name) and goes back to ``list_url``; anything wrong saves nothing and the page says what (400).
+    ``context()`` gives the page's own values, read only when it is shown."""
+    if request.method == "POST":
+        if form.is_valid():
+            row = save_policy_form(form, library=library, actor=request.user,
+                                   area=f"{area} {form.cleaned_data['name']}")
+            messages.success(request, saved % {"name": row.name})
+            return redirect(list_url)
+        messages.error(request, NOTHING_SAVED)
+    return render(request, template, {"library": library, "form": form, "tab": "purchasing", **context()},
+                  status=400 if form.errors else 200)
 
 
 @ill_administrator
 def rules(request: HttpRequest, library: Library) -> HttpResponse:
-    form = PurchaseRuleForm(request.POST or None, library=library)
-    if request.method == "POST":
-        if form.is_valid():
-            rule = _save(form, library=library, actor=request.user, area="purchase rule")
-            messages.success(request, _("Purchase rule “%(name)s” saved.") % {"name": rule.name})
-            return redirect("purchasing:rules")
-        messages.error(request, NOTHING_SAVED)
-    rows = PurchaseRule.objects.filter(library=library).select_related("updated_by").order_by("name", "pk")
-    return render(request, "policies/purchase_rules.html", {
-        "library": library, "rules": rows, "form": form, "tab": "purchasing",
-        "has_vendor": PurchaseVendor.objects.filter(library=library, active=True).exists(),
-    }, status=400 if form.errors else 200)
+    return _form_page(
+        request, PurchaseRuleForm(request.POST or None, library=library), library=library, area="purchase rule",
+        saved=_("Purchase rule “%(name)s” saved."), list_url="purchasing:rules",
+        template="policies/purchase_rules.html", context=lambda: {
+            "rules": PurchaseRule.objects.filter(library=library).select_related("updated_by").order_by("name", "pk"),
+            "has_vendor": PurchaseVendor.objects.filter(library=library, active=True).exists()})
 
 
 @ill_administrator
 def rule_edit(request: HttpRequest, library: Library, pk: int) -> HttpResponse:
     rule = get_object_or_404(PurchaseRule, pk=pk, library=library)
-    form = PurchaseRuleForm(request.POST or None, instance=rule, library=library)
-    if request.method == "POST":
-        if form.is_valid():
-            _save(form, library=library, actor=request.user, area="purchase rule")
-            messages.success(request, _("Purchase rule “%(name)s” saved.") % {"name": rule.name})
-            return redirect("purchasing:rules")
-        messages.error(request, NOTHING_SAVED)
-    return render(request, "policies/purchase_rule_edit.html", {
-        "library": library, "rule": rule, "form": form, "tab": "purchasing"}, status=400 if form.errors else 200)
+    return _form_page(
+        request, PurchaseRuleForm(request.POST or None, instance=rule, library=library), library=library,
+        area="purchase rule", saved=_("Purchase rule “%(name)s” saved."), list_url="purchasing:rules",
+        template="policies/purchase_rule_edit.html", context=lambda: {"rule": rule})
 
 
 @require_POST
@@ -95,28 +75,17 @@ def rule_delete(request: HttpRequest, library: Library, pk: int) -> HttpResponse
 
 @ill_administrator
 def vendors(request: HttpRequest, library: Library) -> HttpResponse:
-    form = PurchaseVendorForm(request.POST or None, library=library, initial={"currency": library.currency})
-    if request.method == "POST":
-        if form.is_valid():
-            vendor = _save(form, library=library, actor=request.user, area="vendor")
-            messages.success(request, _("Vendor “%(name)s” saved.") % {"name": vendor.name})
-            return redirect("purchasing:vendors")
-        messages.error(request, NOTHING_SAVED)
-    rows = PurchaseVendor.objects.filter(library=library).order_by("name", "pk")
-    return render(request, "policies/purchase_vendors.html", {
-        "library": library, "vendors": rows, "form": form, "tab": "purchasing"}, status=400 if form.errors else 200)
+    return _form_page(
+        request, PurchaseVendorForm(request.POST or None, library=library, initial={"currency": library.currency}),
+        library=library, area="vendor", saved=_("Vendor “%(name)s” saved."), list_url="purchasing:vendors",
+        template="policies/purchase_vendors.html",
+        context=lambda: {"vendors": PurchaseVendor.objects.filter(library=library).order_by("name", "pk")})
 
 
 @ill_administrator
 def vendor_edit(request: HttpRequest, library: Library, pk: int) -> HttpResponse:
     vendor = get_object_or_404(PurchaseVendor, pk=pk, library=library)
-    form = PurchaseVendorForm(request.POST or None, instance=vendor, library=library)
-    if request.method == "POST":
-        if form.is_valid():
-            _save(form, library=library, actor=request.user, area="vendor")
-            messages.success(request, _("Vendor “%(name)s” saved.") % {"name": vendor.name})
-            return redirect("purchasing:vendors")
-        messages.error(request, NOTHING_SAVED)
-    return render(request, "policies/purchase_vendor_edit.html", {
-        "library": library, "vendor": vendor, "form": form, "tab": "purchasing"},
-        status=400 if form.errors else 200)
+    return _form_page(
+        request, PurchaseVendorForm(request.POST or None, instance=vendor, library=library), library=library,
+        area="vendor", saved=_("Vendor “%(name)s” saved."), list_url="purchasing:vendors",
+        template="policies/purchase_vendor_edit.html", context=lambda: {"vendor": vendor})

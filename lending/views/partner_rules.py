@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from requests_app.models import Library
-from requests_app.policies import record_change
+from requests_app.policies import record_change, save_policy_form
 from requests_app.policy_views import ill_administrator
 
 from ..forms import RULE_FIELDS, PartnerRuleForm
@@ -22,17 +22,8 @@ from ..models import PartnerLendingRule
 
 def _save(form: PartnerRuleForm, *, library: Library, actor) -> PartnerLendingRule:
     """Save the rule and record what changed (one transaction)."""
-    with transaction.atomic():
-        before = ({name: getattr(PartnerLendingRule.objects.get(pk=form.instance.pk), name) for name in RULE_FIELDS}
-                  if form.instance.pk else {})
-        rule = form.save(commit=False)
-        rule.library = library
-        rule.updated_by = actor
-        rule.save()
-        changes = {name: [before.get(name), getattr(rule, name)] for name in RULE_FIELDS
-                   if before.get(name) != getattr(rule, name) or not before}
-        record_change(library=library, area=f"partner {rule.partner.symbol}", changes=changes, actor=actor)
-    return rule
+    return save_policy_form(form, library=library, actor=actor, fields=RULE_FIELDS,
+                            area=f"partner {form.cleaned_data['partner'].symbol}")
 
 
 @ill_administrator
