@@ -19,6 +19,7 @@ from .iso18626 import xml
 from .ncip import profiles as ncip_profiles
 from .states import CLOSED_STATUSES, LENDING_NEW
 from .utilities.precompiled_sql import RowsStatement
+from .utilities.setting_lines import setting_lines
 from .workflow import Workflow, registry
 
 
@@ -82,10 +83,7 @@ def parse_holder_symbols(text: str) -> dict[str, str]:
 
     Raises ``ValidationError`` naming the first line that is not one."""
     mapping: dict[str, str] = {}
-    for number, line in enumerate((text or "").splitlines(), start=1):
-        line = line.split("#", 1)[0].strip()
-        if not line:
-            continue
+    for number, line in setting_lines(text):
         code, sep, symbol = (part.strip() for part in line.partition("="))
         if not sep or not code or not symbol or len(code) > 64 or len(symbol) > 32:
             raise ValidationError(f"Line {number}: write “CODE = SYMBOL”, e.g. “DE-1a = BERLIN”.")

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from .utilities.setting_lines import setting_lines
+
 OWN = "own"
 
 _EU = ("AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT", "LT", "LU",
@@ -52,14 +54,10 @@ def parse_preferences(text: str) -> dict[str, int]:
     Blank lines and ``#`` comments are skipped; codes are read in any case.
     """
     found: dict[str, int] = {}
-    lines = [line.split("#", 1)[0] for line in (text or "").splitlines()]
-    lines = [line for line in lines if line.strip()]
+    lines = list(setting_lines(text))
     if len(lines) > MAX_LINES:
         raise ValueError(_("At most %(count)d lines.") % {"count": MAX_LINES})
-    for number, line in enumerate((text or "").splitlines(), start=1):
-        line = line.split("#", 1)[0]
-        if not line.strip():
-            continue
+    for number, line in lines:
         match = _LINE.match(line)
         if match is None:
             raise ValueError(_("Line %(number)d: write a country or region code, “=” and points, e.g. "

@@ -37,6 +37,7 @@ from requests_app import mailer
 from requests_app.models import CopyrightCompliance, EventSource, IllRequest, RequestFormat
 from requests_app.services import perform
 from requests_app.utilities import credentials
+from requests_app.utilities.setting_lines import setting_lines
 from requests_app.workflow import Actor, WorkflowError
 
 from ..models import (
@@ -64,10 +65,7 @@ _FEE_LINE = re.compile(r"^\s*(.+?)\s*=\s*(\d{1,7}(?:\.\d{1,2})?)\s*$")
 def parse_publisher_fees(text: str) -> dict[str, Decimal]:
     """``"Elsevier = 31.50"`` lines → ``{"elsevier": Decimal("31.50")}``; ``ValueError`` names a bad line."""
     fees: dict[str, Decimal] = {}
-    for number, line in enumerate((text or "").splitlines(), start=1):
-        line = line.split("#", 1)[0]
-        if not line.strip():
-            continue
+    for number, line in setting_lines(text):
         match = _FEE_LINE.match(line)
         if match is None:
             raise ValueError(_("Line %(number)d: write a publisher, “=” and a fee, e.g. “Elsevier = 31.50”.")
