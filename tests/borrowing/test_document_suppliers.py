@@ -42,6 +42,20 @@ def home():
     return MemberLibraryFactory(symbol="HOME", country="US", currency="USD", email="ill@home.example")
 
 
+@pytest.fixture
+def supplier_api():
+    """Starts a supplier's API (``SupplierApiStub``) in the mode asked for; every one is stopped after the test."""
+    started: list[SupplierApiStub] = []
+
+    def start(mode: str) -> SupplierApiStub:
+        started.append(SupplierApiStub(mode))
+        return started[-1]
+
+    yield start
+    for stub in started:
+        stub.stop()
+
+
 def make_supplier(library, *, code="BLOD", price="18.00", hours=24, fee_included=True, fee="0", **fields):
     supplier = DocumentSupplier.objects.create(
         library=library, name=fields.pop("name", "British Library On Demand"), code=code, country="GB",
@@ -114,33 +128,30 @@ def test_a_copy_ordered_by_email_and_uploaded_reaches_the_patron_and_the_budget(
 
 
 def test_an_api_supplier_takes_the_order_and_its_copy_reaches_the_patron(
-        client, home, settings, django_capture_on_commit_callbacks):
-    stub = SupplierApiStub("deliver")
-    try:
-        supplier = make_supplier(home, code="RD", name="Reprints Desk", order_email="", api_base_url=stub.url)
-        suppliers.save_api_key(supplier=supplier, key="secret-key")
-        request = article(home)
-        with django_capture_on_commit_callbacks(execute=True):
-            suppliers.order_from_supplier(request=request, actor=Actor.staff(staff_of(home)), supplier=supplier)
-        order = SupplierOrder.objects.get(request=request)
-        assert (order.channel, order.supplier_reference, order.api_placed_at is not None) == ("api", "RD-1", True)
-        [sent] = stub.orders
-        assert sent["account"] == "ACC-4711" and sent["citation"]["doi"] == "10.1038/example"
-        assert stub.headers[0]["Authorization"] == "Bearer secret-key"
-        assert not OutgoingEmail.objects.filter(kind="supplier-order").exists()
+        client, home, settings, supplier_api, django_capture_on_commit_callbacks):
+    stub = supplier_api("deliver")
+    supplier = make_supplier(home, code="RD", name="Reprints Desk", order_email="", api_base_url=stub.url)
+    suppliers.save_api_key(supplier=supplier, key="secret-key")
+    request = article(home)
+    with django_capture_on_commit_callbacks(execute=True):
+        suppliers.order_from_supplier(request=request, actor=Actor.staff(staff_of(home)), supplier=supplier)
+    order = SupplierOrder.objects.get(request=request)
+    assert (order.channel, order.supplier_reference, order.api_placed_at is not None) == ("api", "RD-1", True)
+    [sent] = stub.orders
+    assert sent["account"] == "ACC-4711" and sent["citation"]["doi"] == "10.1038/example"
+    assert stub.headers[0]["Authorization"] == "Bearer secret-key"
+    assert not OutgoingEmail.objects.filter(kind="supplier-order").exists()
 
-        later = (timezone.now() + dt.timedelta(minutes=settings.ILLMS_SUPPLIER_POLL_MINUTES + 1)).isoformat()
-        with django_capture_on_commit_callbacks(execute=True):
-            assert follow_supplier_api_orders(later)["delivered"] == 1
-        request.refresh_from_db()
-        assert request.status == BorrowingStatus.DELIVERED
-        client.force_login(request.patron)
-        downloaded = client.get(reverse("patron-request-copy", args=[request.pk]))
-        assert b"".join(downloaded.streaming_content) == stub.pdf
-        assert Charge.objects.get(request=request, service=Service.COPY).amount == Decimal("18")
-        assert not Charge.objects.filter(request=request, service=Service.COPYRIGHT).exists()  # included
-    finally:
-        stub.stop()
+    later = (timezone.now() + dt.timedelta(minutes=settings.ILLMS_SUPPLIER_POLL_MINUTES + 1)).isoformat()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert follow_supplier_api_orders(later)["delivered"] == 1
+    request.refresh_from_db()
+    assert request.status == BorrowingStatus.DELIVERED
+    client.force_login(request.patron)
+    downloaded = client.get(reverse("patron-request-copy", args=[request.pk]))
+    assert b"".join(downloaded.streaming_content) == stub.pdf
+    assert Charge.objects.get(request=request, service=Service.COPY).amount == Decimal("18")
+    assert not Charge.objects.filter(request=request, service=Service.COPYRIGHT).exists()  # included
 
 
 # The rota ------------------------------------------------------------------------------------------------------------
@@ -207,55 +218,50 @@ def test_a_supplier_that_cannot_supply_sends_the_request_on_to_the_next_in_the_r
     assert SupplierOrder.objects.get(request=request).status == SupplierOrderStatus.FAILED
 
 
-def test_an_api_that_refuses_the_order_fails_it_and_the_rota_goes_on(home, django_capture_on_commit_callbacks):
-    stub = SupplierApiStub("refuse")
-    try:
-        supplier = make_supplier(home, order_email="", api_base_url=stub.url, price="0.00")
-        LibraryFactory(symbol="NEXT", copy_fee=Decimal("5"))
-        request = article(home)
-        rota.build_rota(request=request)
-        with django_capture_on_commit_callbacks(execute=True):
-            rota.send_to_next_lender(request=request, actor=Actor.system("rota"))
-        request.refresh_from_db()
-        assert (request.status, request.partner.symbol) == (BorrowingStatus.SENT, "NEXT")
-        order = SupplierOrder.objects.get(request=request, supplier=supplier)
-        assert order.status == SupplierOrderStatus.FAILED
-        assert "Title not in our collection" in order.failure_reason
-    finally:
-        stub.stop()
+def test_an_api_that_refuses_the_order_fails_it_and_the_rota_goes_on(home, supplier_api,
+                                                                     django_capture_on_commit_callbacks):
+    stub = supplier_api("refuse")
+    supplier = make_supplier(home, order_email="", api_base_url=stub.url, price="0.00")
+    LibraryFactory(symbol="NEXT", copy_fee=Decimal("5"))
+    request = article(home)
+    rota.build_rota(request=request)
+    with django_capture_on_commit_callbacks(execute=True):
+        rota.send_to_next_lender(request=request, actor=Actor.system("rota"))
+    request.refresh_from_db()
+    assert (request.status, request.partner.symbol) == (BorrowingStatus.SENT, "NEXT")
+    order = SupplierOrder.objects.get(request=request, supplier=supplier)
+    assert order.status == SupplierOrderStatus.FAILED
+    assert "Title not in our collection" in order.failure_reason
 
 
-def test_an_api_that_is_down_is_asked_again_after_a_back_off_not_failed(home, django_capture_on_commit_callbacks):
-    stub = SupplierApiStub("down")
-    try:
-        supplier = make_supplier(home, order_email="", api_base_url=stub.url)
-        request = article(home)
-        with django_capture_on_commit_callbacks(execute=True):
-            suppliers.order_from_supplier(request=request, actor=Actor.staff(staff_of(home)), supplier=supplier)
-        order = SupplierOrder.objects.get(request=request)
-        assert (order.status, order.api_attempts, order.api_placed_at) == (SupplierOrderStatus.ORDERED, 1, None)
-        assert order.api_next_at > timezone.now()
-        assert "503" in order.last_error
-        assert follow_supplier_api_orders() == {"placed": 0, "delivered": 0, "failed": 0}  # not due yet
-        stub.mode = "deliver"
-        assert follow_supplier_api_orders((order.api_next_at + dt.timedelta(seconds=1)).isoformat())["placed"] == 1
-        assert SupplierOrder.objects.get(pk=order.pk).supplier_reference == "RD-1"
-    finally:
-        stub.stop()
+def ordered_by_api(home, stub, capture_on_commit) -> SupplierOrder:
+    """An article ordered by staff from an API supplier answering at ``stub``, the order placed after commit."""
+    supplier = make_supplier(home, order_email="", api_base_url=stub.url)
+    request = article(home)
+    with capture_on_commit(execute=True):
+        suppliers.order_from_supplier(request=request, actor=Actor.staff(staff_of(home)), supplier=supplier)
+    return SupplierOrder.objects.get(request=request)
 
 
-def test_placing_an_api_order_twice_sends_it_once(home, django_capture_on_commit_callbacks):
-    stub = SupplierApiStub("deliver")
-    try:
-        supplier = make_supplier(home, order_email="", api_base_url=stub.url)
-        request = article(home)
-        with django_capture_on_commit_callbacks(execute=True):
-            suppliers.order_from_supplier(request=request, actor=Actor.staff(staff_of(home)), supplier=supplier)
-        order = SupplierOrder.objects.get(request=request)
-        assert suppliers.place_api_order(order.pk) is False
-        assert len(stub.orders) == 1
-    finally:
-        stub.stop()
+def test_an_api_that_is_down_is_asked_again_after_a_back_off_not_failed(home, supplier_api,
+                                                                        django_capture_on_commit_callbacks):
+    stub = supplier_api("down")
+    order = ordered_by_api(home, stub, django_capture_on_commit_callbacks)
+    assert (order.status, order.api_attempts, order.api_placed_at) == (SupplierOrderStatus.ORDERED, 1, None)
+    assert order.api_next_at > timezone.now()
+    assert "503" in order.last_error
+    assert follow_supplier_api_orders() == {"placed": 0, "delivered": 0, "failed": 0}  # not due yet
+    stub.mode = "deliver"
+    assert follow_supplier_api_orders((order.api_next_at + dt.timedelta(seconds=1)).isoformat())["placed"] == 1
+    assert SupplierOrder.objects.get(pk=order.pk).supplier_reference == "RD-1"
+
+
+def test_placing_an_api_order_twice_sends_it_once(home, supplier_api,
+                                                  django_capture_on_commit_callbacks):
+    stub = supplier_api("deliver")
+    order = ordered_by_api(home, stub, django_capture_on_commit_callbacks)
+    assert suppliers.place_api_order(order.pk) is False
+    assert len(stub.orders) == 1
 
 
 # Copyright -----------------------------------------------------------------------------------------------------------
