@@ -68,6 +68,16 @@ def order(request, staff, vendor, price="45.00", **kwargs):
                                      unit_price=Decimal(price), **kwargs)
 
 
+@pytest.fixture
+def ordered_book(library, staff, vendor, budget, django_capture_on_commit_callbacks):
+    """A book ordered from the vendor at 45.00 with the fund's budget in place, what the order commits done."""
+    request = book(library)
+    with django_capture_on_commit_callbacks(execute=True):
+        order(request, staff, vendor)
+    request.refresh_from_db()
+    return request
+
+
 # The rules ---------------------------------------------------------------------------------
 
 def test_a_rule_whose_criteria_all_hold_proposes_buying_and_says_why(library, rule):
@@ -343,12 +353,9 @@ def test_an_order_commits_its_cost_in_the_funds_budget(library, staff, vendor, r
     assert (status_of(library).committed, status_of(library).spent) == (Decimal("90.00"), Decimal("0.00"))
 
 
-def test_receipt_at_another_price_adjusts_the_cost_and_spends_it(library, staff, vendor, rule, budget,
+def test_receipt_at_another_price_adjusts_the_cost_and_spends_it(library, staff, rule, budget, ordered_book,
                                                                  django_capture_on_commit_callbacks):
-    request = book(library)
-    with django_capture_on_commit_callbacks(execute=True):
-        order(request, staff, vendor)
-    request.refresh_from_db()
+    request = ordered_book
     with django_capture_on_commit_callbacks(execute=True):
         purchasing.receive_purchase(request=request, actor=Actor.staff(staff), invoiced_price="48.50",
                                     invoice_number="INV-9")
@@ -360,12 +367,9 @@ def test_receipt_at_another_price_adjusts_the_cost_and_spends_it(library, staff,
     assert (status_of(library).committed, status_of(library).spent) == (Decimal("0.00"), Decimal("48.50"))
 
 
-def test_receipt_at_the_ordered_price_changes_no_charge(library, staff, vendor, rule, budget,
+def test_receipt_at_the_ordered_price_changes_no_charge(library, staff, rule, budget, ordered_book,
                                                         django_capture_on_commit_callbacks):
-    request = book(library)
-    with django_capture_on_commit_callbacks(execute=True):
-        order(request, staff, vendor)
-    request.refresh_from_db()
+    request = ordered_book
     with django_capture_on_commit_callbacks(execute=True):
         purchasing.receive_purchase(request=request, actor=Actor.staff(staff))
     assert Charge.objects.get(service=Service.PURCHASE).amount == Decimal("45.00")
@@ -373,12 +377,9 @@ def test_receipt_at_the_ordered_price_changes_no_charge(library, staff, vendor, 
     assert status_of(library).spent == Decimal("45.00")
 
 
-def test_a_cancelled_purchase_releases_its_cost(library, staff, vendor, rule, budget,
+def test_a_cancelled_purchase_releases_its_cost(library, staff, rule, budget, ordered_book,
                                                 django_capture_on_commit_callbacks):
-    request = book(library)
-    with django_capture_on_commit_callbacks(execute=True):
-        order(request, staff, vendor)
-    request.refresh_from_db()
+    request = ordered_book
     with django_capture_on_commit_callbacks(execute=True):
         perform(request=request, action="cancel_purchase", actor=Actor.staff(staff), note="Out of print")
     charge = Charge.objects.get(service=Service.PURCHASE)
