@@ -92,7 +92,7 @@ def invoice_email_draft(invoice: Invoice) -> mailer.Draft | None:
         return None
     kind = CREDIT_NOTE_ISSUED if invoice.is_credit_note else INVOICE_ISSUED
     rendered = render(kind, library=invoice.library, context={"invoice": invoice},
-                      values=lambda: email_context(invoice), language=invoice.recipient_language or None)
+                      values=lambda: email_context(invoice), language=invoice.language)
     return mailer.Draft(library=invoice.library, kind=kind, key=email_key(invoice.pk), to=invoice.recipient_email,
                         subject=rendered.subject, text=rendered.text, html=rendered.html,
                         reply_to=invoice.issuer_email or "", attachment_kind=ATTACHMENT, attachment_id=invoice.pk)

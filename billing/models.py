@@ -305,6 +305,12 @@ class Invoice(models.Model):
         return f"{self.get_kind_display()} {self.number}"
 
     @property
+    def language(self) -> str:
+        """The language its lines, PDF and e-mail are written in: the partner's, frozen when it was made (an invoice
+        made before partners had a language has none: the site's default)."""
+        return self.recipient_language or settings.LANGUAGE_CODE
+
+    @property
     def is_draft(self) -> bool:
         return self.status == InvoiceStatus.DRAFT
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -19,7 +18,7 @@ def render_invoice(invoice: Invoice, *, lines: Iterable[InvoiceLine] | None = No
 
     if lines is None:
         lines = invoice.lines.order_by("position")
-    with translation.override(invoice.recipient_language or settings.LANGUAGE_CODE):
+    with translation.override(invoice.language):
         html = render_to_string("billing/pdf/invoice.html", {"invoice": invoice, "lines": list(lines),
                                                              "preview": preview})
     return HTML(string=html).write_pdf()

@@ -99,7 +99,7 @@ def create_invoice(*, library: Library, partner: Library, currency: str, period_
                 status=InvoiceStatus.DRAFT, period_start=period_start, period_end=period_end, currency=currency,
                 **_frozen_parties(library, partner, settings),
             )
-            with translation.override(invoice.recipient_language):  # the lines are written in the partner's words
+            with translation.override(invoice.language):  # the lines are written in the partner's words
                 lines = [_line_for(c, i) for i, c in enumerate(charges, start=1)]
             for line in lines:
                 line.invoice = invoice
@@ -157,7 +157,7 @@ def preview_invoice(*, library: Library, partner_id: int, currency: str, month: 
                       **_frozen_parties(library, group.partner, selectors.billing_settings(library)))
     charges = (Charge.objects.filter(pk__in=group.charge_ids).select_related("request", "partner")
                .order_by("incurred_at", "pk"))
-    with translation.override(invoice.recipient_language):
+    with translation.override(invoice.language):
         return invoice, [_line_for(c, i) for i, c in enumerate(charges, start=1)]
 
 
@@ -311,7 +311,7 @@ def issue_credit_note(*, invoice: Invoice, actor=None, reason: str) -> Invoice:
         frozen = {f: getattr(locked, f) for f in (
             "issuer_name", "issuer_address", "issuer_email", "recipient_name", "recipient_address",
             "recipient_email", "recipient_symbol", "recipient_language", "payment_instructions")}
-        with translation.override(locked.recipient_language or None):
+        with translation.override(locked.language):
             note_text = gettext("Credits invoice %(number)s: %(reason)s") % {"number": locked.number, "reason": reason}
         note = Invoice.objects.create(
             library=locked.library, partner=locked.partner, kind=InvoiceKind.CREDIT_NOTE, credits=locked,

@@ -95,6 +95,17 @@ def test_a_credit_note_to_a_french_partner_is_french_too(
     assert f"Annule la facture {invoice.number} : Doppelt berechnet" in page
 
 
+def test_the_credit_note_of_an_invoice_made_without_a_language_is_in_the_sites_default(
+        compiled_translations, settings, ours, french_partner, django_capture_on_commit_callbacks):
+    invoice = invoice_in_german_hands(ours, french_partner, django_capture_on_commit_callbacks)
+    Invoice.objects.filter(pk=invoice.pk).update(recipient_language="")  # made before partners had a language
+    invoice.refresh_from_db()
+    settings.LANGUAGE_CODE = "es"
+    with translation.override("de"), django_capture_on_commit_callbacks(execute=True):
+        note = issue_credit_note(invoice=invoice, reason="Doble")
+    assert note.note == f"Anula la factura {invoice.number}: Doble"
+
+
 def test_the_invoice_of_a_partner_without_a_language_is_in_the_sites_default(
         compiled_translations, settings, ours, django_capture_on_commit_callbacks):
     settings.LANGUAGE_CODE = "es"
