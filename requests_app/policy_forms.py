@@ -59,7 +59,7 @@ class BorrowingPolicyForm(forms.ModelForm):
         limits = self.instance.max_active_requests_by_category or {}
         for code, label in PatronCategory.choices:
             field = forms.IntegerField(
-                label=gettext("Active requests: %(category)s") % {"category": str(label).lower()}, required=False,
+                label=gettext("Active requests: %(category)s") % {"category": label}, required=False,
                 min_value=0, max_value=1000, initial=limits.get(code),
                 help_text=gettext("Empty: the general limit above. 0: this category may not request."))
             self.fields[f"category_{code}"] = field

@@ -272,3 +272,10 @@ def test_list_pages_take_as_many_queries_for_twenty_rows_as_for_two(admin_client
     make_rules_and_changes(home, admin, 18)
     with django_assert_max_num_queries(len(few)):
         assert admin_client.get(reverse(name)).status_code == 200
+
+
+def test_the_limit_per_patron_category_names_the_category_as_its_language_writes_it(admin_client,
+                                                                                    compiled_translations):
+    admin_client.post(reverse("set_language"), {"language": "de", "next": "/"})
+    page = admin_client.get(reverse("policies:borrowing")).content.decode()
+    assert "Offene Bestellungen: Bachelorstudierende" in page
