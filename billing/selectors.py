@@ -283,9 +283,9 @@ def budget_statuses(*, library: Library, on: dt.date | None = None) -> list[Budg
              .values("s"))
     unconverted = (converted.filter(factor__isnull=True).order_by().values("library")
                    .annotate(n=Count("pk")).values("n"))
-    payables = Charge.objects.filter(request=OuterRef("pk"), direction=Direction.PAYABLE)
+    payable_of_request = Charge.objects.filter(request=OuterRef("pk"), direction=Direction.PAYABLE)
     committed_requests = (IllRequest.objects.filter(role=Role.BORROWING, max_cost__isnull=False)
-                          .exclude(status__in=final).annotate(has_payable=Exists(payables))
+                          .exclude(status__in=final).annotate(has_payable=Exists(payable_of_request))
                           .filter(has_payable=False))
     committed = (committed_requests.filter(library=OuterRef("library"), max_cost_currency=OuterRef("currency"),
                                            created_at__date__gte=OuterRef("starts_on"),

@@ -353,6 +353,21 @@ def test_an_order_commits_its_cost_in_the_funds_budget(library, staff, vendor, r
     assert (status_of(library).committed, status_of(library).spent) == (Decimal("90.00"), Decimal("0.00"))
 
 
+def test_an_order_is_committed_in_the_budget_of_its_fund_not_in_one_that_shares_the_requests_id(
+        library, staff, vendor, rule, django_capture_on_commit_callbacks):
+    request = book(library)
+    today = timezone.localdate()
+    dates = {"library": library, "fiscal_year": "FY", "amount": Decimal("1000"), "currency": "EUR",
+             "starts_on": today - dt.timedelta(days=30), "ends_on": today + dt.timedelta(days=30)}
+    monographs = Budget.objects.create(pk=request.pk + 1000, fund="Monographs", **dates)
+    Budget.objects.create(pk=request.pk, fund="Serials", **dates)
+    with django_capture_on_commit_callbacks(execute=True):
+        order(request, staff, vendor, quantity=2)
+    committed = {status.budget.fund: status.committed for status in budget_statuses(library=library)}
+    assert (monographs.fund, committed) == ("Monographs", {"Monographs": Decimal("90.00"),
+                                                           "Serials": Decimal("0.00")})
+
+
 def test_receipt_at_another_price_adjusts_the_cost_and_spends_it(library, staff, rule, budget, ordered_book,
                                                                  django_capture_on_commit_callbacks):
     request = ordered_book
