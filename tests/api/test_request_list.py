@@ -68,6 +68,18 @@ class TestRequestList(AuthenticationContract, ListIsolationContract, ConstantQue
         since = (timezone.now() - dt.timedelta(days=1)).isoformat()
         assert listed(world.partner_a_client().get(URL, {"updated_since": since})) == [world.lending_a.pk]
 
+    def test_updated_since_with_an_offset_beyond_postgresqls_range_is_read_in_utc(self, world):
+        old = timezone.now() - dt.timedelta(days=10)
+        IllRequest.objects.filter(pk=world.borrowing_a.pk).update(updated_at=old)
+        since = (timezone.now() - dt.timedelta(days=1)).astimezone(
+            dt.timezone(dt.timedelta(hours=20, minutes=13))).isoformat()
+        assert listed(world.partner_a_client().get(URL, {"updated_since": since})) == [world.lending_a.pk]
+
+    def test_updated_since_that_falls_before_year_one_in_utc_answers_400_json(self, world):
+        body = assert_json_error(world.partner_a_client().get(URL, {"updated_since": "0001-01-01T00:00:00+05:00"}),
+                                 400, "invalid")
+        assert "updated_since" in body["errors"]
+
     def test_a_bad_updated_since_answers_400_json(self, world):
         body = assert_json_error(world.partner_a_client().get(URL, {"updated_since": "last tuesday"}), 400, "invalid")
         assert "updated_since" in body["errors"]

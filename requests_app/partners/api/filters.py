@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from requests_app.models import IllRequest, RequestFormat, Role
 from requests_app.workflow import registry
@@ -17,6 +21,24 @@ def status_choices() -> list[tuple[str, str]]:
     return sorted(choices.items())
 
 
+class UtcIsoDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 date-time in UTC: PostgreSQL takes offsets only up to ±15:59, ISO 8601 up to ±23:59."""
+
+    def clean(self, value):
+        moment = super().clean(value)
+        if moment is None or moment.tzinfo is None:
+            return moment
+        try:
+            return moment.astimezone(dt.UTC)
+        except OverflowError:
+            raise forms.ValidationError(_("The date-time is outside the years 1 to 9999 in UTC."),
+                                        code="invalid") from None
+
+
+class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
+
+
 class IllRequestFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         choices=status_choices,
@@ -27,7 +49,7 @@ class IllRequestFilterSet(django_filters.FilterSet):
         help_text="OUR side of the request: `lending` = a partner borrows from one of our libraries; "
                   "`borrowing` = one of our libraries borrows from the partner.",
     )
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = UtcIsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gte",
         help_text="Only requests changed at or after this ISO 8601 date-time (e.g. 2025-01-31T00:00:00Z).",
     )
