@@ -126,8 +126,12 @@ def _load(tp: Any, value: Any, path: str) -> Any:
         except ValueError:
             raise ProtocolError(m.ErrorType.UNRECOGNISED_DATA_VALUE, f"{path}: not a date-time.") from None
         if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=dt.UTC)
-        return parsed
+            return parsed.replace(tzinfo=dt.UTC)
+        try:
+            # In UTC: PostgreSQL stores offsets only up to ±15:59, and ISO 8601 allows ±23:59.
+            return parsed.astimezone(dt.UTC)
+        except OverflowError:
+            raise ProtocolError(m.ErrorType.UNRECOGNISED_DATA_VALUE, f"{path}: not a date-time.") from None
     if tp is Decimal:
         try:
             return Decimal(str(value))

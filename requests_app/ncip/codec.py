@@ -420,7 +420,12 @@ def _when(text: str) -> dt.datetime | None:
         value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    if not value.tzinfo:
+        return value.replace(tzinfo=dt.UTC)
+    try:
+        return value.astimezone(dt.UTC)  # PostgreSQL stores offsets only up to ±15:59
+    except OverflowError:
+        return None
 
 
 def _problems(parent: etree._Element) -> list[Problem]:

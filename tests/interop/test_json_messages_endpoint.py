@@ -62,3 +62,14 @@ def test_an_unknown_element_in_json_is_answered_unrecognised_data_element(client
     data["bibliographic_info"]["colour"] = "blue"
     assert post(client, data, key).json()["error_data"][0]["error_type"] == "UnrecognisedDataElement"
     assert not IllRequest.objects.exists()
+
+
+def test_a_timestamp_with_an_offset_beyond_postgresqls_range_is_kept_as_the_same_moment_in_utc(client):
+    library, partner = MemberLibraryFactory(), LibraryFactory()
+    _, key = issue_api_key(library=partner, name="ILLMS")
+    data = json_codec.to_json(iso_request(library, partner))
+    data["header"]["timestamp"] = "2026-12-05T20:13:00+20:13"
+    response = post(client, data, key)
+    assert response.json()["header"]["message_status"] == "OK"
+    message = json_codec.from_json(data)
+    assert message.header.timestamp.isoformat() == "2026-12-05T00:00:00+00:00"
