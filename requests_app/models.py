@@ -1154,9 +1154,9 @@ class OutgoingEmail(models.Model):
 class InboundState(models.TextChoices):
     """Where a received partner message is in being applied (``requests_app.partners.intake``)."""
 
-    PENDING = "pending", "Received, waiting to be applied"
-    APPLIED = "applied", "Applied"
-    FAILED = "failed", "Could not be applied"
+    PENDING = "pending", _("Received, waiting to be applied")
+    APPLIED = "applied", _("Applied")
+    FAILED = "failed", _("Could not be applied")
 
 
 class InboundMessage(models.Model):
