@@ -150,7 +150,7 @@ def preview_invoice(*, library: Library, partner_id: int, currency: str, month: 
     group = next((g for g in selectors.invoiceable_groups(library=library, month=month, now=now)
                   if g.partner.pk == partner_id and g.currency == currency), None)
     if group is None:
-        raise BillingError("not_found", "Nothing is waiting to be invoiced to this partner for that month.")
+        raise BillingError("not_found", gettext("Nothing is waiting to be invoiced to this partner for that month."))
     invoice = Invoice(library=library, partner=group.partner, kind=InvoiceKind.INVOICE, number="PREVIEW",
                       status=InvoiceStatus.DRAFT, period_start=group.period_start, period_end=group.period_end,
                       currency=currency, total=group.total,
@@ -174,8 +174,8 @@ def issue_invoice(*, invoice: Invoice) -> Invoice:
     with transaction.atomic():
         locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
         if locked.status != InvoiceStatus.DRAFT:
-            raise BillingError("not_allowed", f"{locked.number} is {locked.get_status_display().lower()}, "
-                                              "not a draft.")
+            raise BillingError("not_allowed", gettext("%(number)s is not a draft (its status: %(status)s).") % {
+                "number": locked.number, "status": locked.get_status_display()})
         settings = _settings_for(locked.library)
         locked.status = InvoiceStatus.ISSUED
         locked.issued_on = timezone.localtime(timezone.now(), _zone(locked.library)).date()
@@ -258,15 +258,17 @@ def record_payment(*, invoice: Invoice, amount, received_on: dt.date | None = No
     except ValueError as exc:
         raise BillingError("invalid", str(exc)) from None
     if value <= 0:
-        raise BillingError("invalid", "A payment must be more than zero.")
+        raise BillingError("invalid", gettext("A payment must be more than zero."))
     with transaction.atomic():
         locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
         if locked.kind != InvoiceKind.INVOICE or locked.status != InvoiceStatus.ISSUED:
-            raise BillingError("not_allowed", f"{locked.number} is {locked.get_status_display().lower()}: "
-                                              "payments are recorded on issued invoices.")
+            raise BillingError("not_allowed", gettext(
+                "%(number)s is not an issued invoice (its status: %(status)s): payments are recorded on issued "
+                "invoices.") % {"number": locked.number, "status": locked.get_status_display()})
         outstanding = locked.total - amount_paid(locked)
         if value > outstanding:
-            raise BillingError("invalid", f"Only {outstanding} {locked.currency} is still owed on {locked.number}.")
+            raise BillingError("invalid", gettext("Only %(amount)s %(currency)s is still owed on %(number)s.") % {
+                "amount": outstanding, "currency": locked.currency, "number": locked.number})
         payment = Payment.objects.create(invoice=locked, amount=value, reference=(reference or "").strip()[:100],
                                          received_on=received_on or timezone.localdate(), recorded_by=actor)
         if value == outstanding:
@@ -282,7 +284,8 @@ def void_invoice(*, invoice: Invoice, actor=None, reason: str = "") -> Invoice:
     with transaction.atomic():
         locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
         if locked.status != InvoiceStatus.DRAFT:
-            raise BillingError("not_allowed", "Only a draft is voided; correct an issued invoice with a credit note.")
+            raise BillingError("not_allowed", gettext(
+                "Only a draft is voided; correct an issued invoice with a credit note."))
         locked.status = InvoiceStatus.VOID
         locked.note = (reason or "").strip()
         locked.save(update_fields=["status", "note"])
@@ -298,14 +301,16 @@ def issue_credit_note(*, invoice: Invoice, actor=None, reason: str) -> Invoice:
     """
     reason = (reason or "").strip()
     if not reason:
-        raise BillingError("invalid", "Say why the invoice is credited.")
+        raise BillingError("invalid", gettext("Say why the invoice is credited."))
     with transaction.atomic():
         locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
         if locked.kind != InvoiceKind.INVOICE or locked.status != InvoiceStatus.ISSUED:
-            raise BillingError("not_allowed", f"{locked.number} is {locked.get_status_display().lower()}: "
-                                              "only an issued invoice is credited.")
+            raise BillingError("not_allowed", gettext(
+                "%(number)s is not an issued invoice (its status: %(status)s): only an issued invoice is "
+                "credited.") % {"number": locked.number, "status": locked.get_status_display()})
         if locked.payments.exists():
-            raise BillingError("not_allowed", f"{locked.number} has payments: refund them before crediting it.")
+            raise BillingError("not_allowed", gettext("%(number)s has payments: refund them before crediting it.") % {
+                "number": locked.number})
         sequence, number = _next_number(locked.library)
         today = timezone.localtime(timezone.now(), _zone(locked.library)).date()
         frozen = {f: getattr(locked, f) for f in (

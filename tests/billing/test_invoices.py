@@ -240,6 +240,15 @@ def test_a_payment_over_what_is_owed_is_refused(ours):
     assert not invoice.payments.exists()
 
 
+def test_a_refused_payment_is_explained_in_the_language_of_whoever_records_it(ours, compiled_translations):
+    from django.utils import translation
+
+    receivable(ours, LibraryFactory(), at(2026, 10, 3), "30.00")
+    [invoice] = create_monthly_invoices(now=at(2026, 11, 2))
+    with translation.override("de"), pytest.raises(BillingError, match=f"Auf {invoice.number} sind nur noch 30.00 USD"):
+        record_payment(invoice=invoice, amount="30.01")
+
+
 def test_a_credit_note_voids_the_invoice_and_reopens_its_charges(ours):
     charge = receivable(ours, LibraryFactory(), at(2026, 10, 3), "30.00")
     [invoice] = create_monthly_invoices(now=at(2026, 11, 2))
