@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from requests_app.conditions import accepted_cost
 from requests_app.models import Event, IllRequest, Library, Role
@@ -197,7 +198,7 @@ def record_copyright_fee(*, request: IllRequest, amount, currency: str, actor=No
     Raises ``BillingError('invalid')`` for a lending request, a bad amount or currency.
     """
     if request.role != Role.BORROWING:
-        raise BillingError("invalid", "Copyright fees are paid for our borrowing requests only.")
+        raise BillingError("invalid", gettext("Copyright fees are paid for our borrowing requests only."))
     try:
         currency = normalize_currency(currency or request.library.currency)
         value = parse_amount(amount, currency)
@@ -222,15 +223,15 @@ def record_lost_item_charge(*, request: IllRequest, actor, reason: str, amount=N
     a missing reason or a bad amount.
     """
     if not (reason or "").strip():
-        raise BillingError("invalid", "Say why the item is charged as lost.")
+        raise BillingError("invalid", gettext("Say why the item is charged as lost."))
     if request.partner_id is None:
-        raise BillingError("invalid", "This request has no partner library to charge.")
+        raise BillingError("invalid", gettext("This request has no partner library to charge."))
     direction = Direction.RECEIVABLE if request.role == Role.LENDING else Direction.PAYABLE
     if amount in (None, ""):
         fee = fee_for(library=request.library, partner=request.partner, direction=direction,
                       service=Service.LOST_ITEM, on=timezone.localdate())
         if fee.amount <= 0:
-            raise BillingError("invalid", "No lost-item fee is scheduled for this partner: enter the amount.")
+            raise BillingError("invalid", gettext("No lost-item fee is scheduled for this partner: enter the amount."))
         value, currency = fee.amount, fee.currency
     else:
         try:
@@ -253,9 +254,9 @@ def record_lost_item_charge(*, request: IllRequest, actor, reason: str, amount=N
 def _locked_open(charge: Charge) -> Charge:
     locked = Charge.objects.select_for_update().get(pk=charge.pk)
     if locked.status == ChargeStatus.INVOICED:
-        raise BillingError("not_allowed", "This charge is on an invoice: issue a credit note to correct it.")
+        raise BillingError("not_allowed", gettext("This charge is on an invoice: issue a credit note to correct it."))
     if locked.status == ChargeStatus.SETTLED:
-        raise BillingError("not_allowed", "This charge is settled (paid): it can no longer change.")
+        raise BillingError("not_allowed", gettext("This charge is settled (paid): it can no longer change."))
     return locked
 
 
@@ -271,7 +272,7 @@ def waive_charge(*, charge: Charge, actor, reason: str) -> Charge:
     """
     reason = (reason or "").strip()
     if not reason:
-        raise BillingError("invalid", "Say why the charge is waived.")
+        raise BillingError("invalid", gettext("Say why the charge is waived."))
     with transaction.atomic():
         locked = _locked_open(charge)
         if locked.status == ChargeStatus.WAIVED:
@@ -291,7 +292,7 @@ def adjust_charge(*, charge: Charge, actor, amount, reason: str) -> Charge:
     """
     reason = (reason or "").strip()
     if not reason:
-        raise BillingError("invalid", "Say why the charge is adjusted.")
+        raise BillingError("invalid", gettext("Say why the charge is adjusted."))
     try:
         value = parse_amount(amount, charge.currency)
     except ValueError as exc:
@@ -314,7 +315,7 @@ def settle_charges(*, library: Library, charge_ids: list[int], settled_on: dt.da
     alone (receivables are settled by invoice payments). Returns how many were settled.
     """
     if not charge_ids:
-        raise BillingError("invalid", "Choose the charges that were paid.")
+        raise BillingError("invalid", gettext("Choose the charges that were paid."))
     return Charge.objects.filter(
         library=library, pk__in=charge_ids, status=ChargeStatus.OPEN,
         direction__in=[Direction.PAYABLE, Direction.PATRON],
