@@ -32,7 +32,7 @@ from requests_app.states import CLOSED_STATUSES
 from requests_app.utilities.aggregates import as_duration, percentiles
 from requests_app.workflow import Actor, WorkflowError
 
-from ..models import ROTA_CLOSED, DocumentSupplier, RotaEntry, RotaStatus
+from ..models import ROTA_CLOSED, DocumentSupplier, RotaEntry, RotaStatus, SupplierSpeed
 from ..states import BorrowingStatus as S
 from . import suppliers
 from .suppliers import Quote
@@ -124,8 +124,11 @@ class Candidate:
         parts: list[tuple[float, str]] = []
         if self.supplier is not None:
             q = self.quote
-            parts.append((0.0, f"commercial document supplier: {q.speed} delivery in about {q.delivery_hours} h, "
-                               f"price {q.price} {self.supplier.currency}, {q.copyright_note}"))
+            delivery = gettext("express delivery") if q.speed == SupplierSpeed.EXPRESS else gettext("standard delivery")
+            parts.append((0.0, gettext("commercial document supplier: %(delivery)s in about %(hours)s h, price "
+                                       "%(price)s %(currency)s, %(copyright)s") % {
+                "delivery": delivery, "hours": q.delivery_hours, "price": q.price,
+                "currency": self.supplier.currency, "copyright": q.copyright_note}))
         elif self.holdings_known and self.holding is not None:
             h = self.holding
             # The sentences are kept on the entry in the language of whoever built the rota (the site's for a job).
@@ -162,7 +165,7 @@ class Candidate:
         days = self.turnaround_days
         if self.turnaround_stated and days is not None:
             parts.append((TURNAROUND_POINTS * max(0.0, 1 - days / TURNAROUND_HORIZON_DAYS),
-                          f"its stated delivery time, {days:.1f} days"))
+                          gettext("its stated delivery time, %(days)s days") % {"days": f"{days:.1f}"}))
         elif days is None:
             parts.append((TURNAROUND_POINTS / 2, gettext("no turnaround measured for %(format)s") % kind))
         else:

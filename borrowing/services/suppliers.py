@@ -95,8 +95,8 @@ class Quote:
     @property
     def copyright_note(self) -> str:
         if self.copyright_fee_included:
-            return "copyright fee included"
-        return f"copyright fee {self.copyright_fee}"
+            return _("copyright fee included")
+        return _("copyright fee %(fee)s") % {"fee": self.copyright_fee}
 
 
 def copyright_fee_for(supplier: DocumentSupplier, request: IllRequest) -> Decimal:
