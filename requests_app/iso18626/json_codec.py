@@ -17,6 +17,8 @@ from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import Any
 
+from requests_app.utilities.moments import in_utc
+
 from . import messages as m
 from .errors import ProtocolError
 
@@ -125,13 +127,10 @@ def _load(tp: Any, value: Any, path: str) -> Any:
             parsed = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
         except ValueError:
             raise ProtocolError(m.ErrorType.UNRECOGNISED_DATA_VALUE, f"{path}: not a date-time.") from None
-        if parsed.tzinfo is None:
-            return parsed.replace(tzinfo=dt.UTC)
-        try:
-            # In UTC: PostgreSQL stores offsets only up to ±15:59, and ISO 8601 allows ±23:59.
-            return parsed.astimezone(dt.UTC)
-        except OverflowError:
-            raise ProtocolError(m.ErrorType.UNRECOGNISED_DATA_VALUE, f"{path}: not a date-time.") from None
+        moment = in_utc(parsed)
+        if moment is None:
+            raise ProtocolError(m.ErrorType.UNRECOGNISED_DATA_VALUE, f"{path}: not a date-time.")
+        return moment
     if tp is Decimal:
         try:
             return Decimal(str(value))

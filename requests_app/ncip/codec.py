@@ -22,6 +22,8 @@ from pathlib import Path
 
 from lxml import etree
 
+from requests_app.utilities.moments import in_utc
+
 from .errors import NcipUnavailable, Problem, problem_class
 
 NS = "http://www.niso.org/2008/ncip"
@@ -420,12 +422,7 @@ def _when(text: str) -> dt.datetime | None:
         value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
-    if not value.tzinfo:
-        return value.replace(tzinfo=dt.UTC)
-    try:
-        return value.astimezone(dt.UTC)  # PostgreSQL stores offsets only up to ±15:59
-    except OverflowError:
-        return None
+    return in_utc(value)
 
 
 def _problems(parent: etree._Element) -> list[Problem]:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from requests_app.models import IllRequest, RequestFormat, Role
+from requests_app.utilities.moments import in_utc
 from requests_app.workflow import registry
 
 
@@ -26,13 +25,12 @@ class UtcIsoDateTimeField(django_filters.fields.IsoDateTimeField):
 
     def clean(self, value):
         moment = super().clean(value)
-        if moment is None or moment.tzinfo is None:
-            return moment
-        try:
-            return moment.astimezone(dt.UTC)
-        except OverflowError:
-            raise forms.ValidationError(_("The date-time is outside the years 1 to 9999 in UTC."),
-                                        code="invalid") from None
+        if moment is None:
+            return None
+        utc = in_utc(moment)
+        if utc is None:
+            raise forms.ValidationError(_("The date-time is outside the years 1 to 9999 in UTC."), code="invalid")
+        return utc
 
 
 class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
