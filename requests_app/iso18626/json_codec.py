@@ -17,8 +17,6 @@ from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import Any
 
-from requests_app.utilities.moments import in_utc
-
 from . import messages as m
 from .errors import ProtocolError
 
@@ -127,10 +125,13 @@ def _load(tp: Any, value: Any, path: str) -> Any:
             parsed = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
         except ValueError:
             raise ProtocolError(m.ErrorType.UNRECOGNISED_DATA_VALUE, f"{path}: not a date-time.") from None
-        moment = in_utc(parsed)
-        if moment is None:
-            raise ProtocolError(m.ErrorType.UNRECOGNISED_DATA_VALUE, f"{path}: not a date-time.")
-        return moment
+        if parsed.tzinfo is None:
+            return parsed.replace(tzinfo=dt.UTC)
+        try:
+            # In UTC, as requests_app.utilities.moments.in_utc (the codec imports nothing of the project).
+            return parsed.astimezone(dt.UTC)
+        except OverflowError:
+            raise ProtocolError(m.ErrorType.UNRECOGNISED_DATA_VALUE, f"{path}: not a date-time.") from None
     if tp is Decimal:
         try:
             return Decimal(str(value))
