@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-PAGE_P95_MS = 100
+#: Staff pages and admin lists (issue 24: half the earlier 100 ms, so the machine's noise does not eat the margin).
+PAGE_P95_MS = 50
+#: Free-text searches of the desks and the admin.
+SEARCH_P95_MS = 100
 STATISTICS_P95_MS = 150
 GENERATOR_SECONDS = 300
 API_CREATE_RATIO = 0.3
@@ -45,8 +48,9 @@ def checks(results: dict) -> list[dict]:
     if largest and "pages" in sizes[largest]:
         pages = _result(sizes[largest]["pages"])
         for name, page in pages.items():
-            out.append(_check(f"{name}: p95 at {int(largest):,} (ms)", f"< {PAGE_P95_MS} ms at 1,000,000",
-                              page["p95_ms"], page["p95_ms"] < PAGE_P95_MS if at_million else None))
+            ceiling = SEARCH_P95_MS if "searched" in name else PAGE_P95_MS
+            out.append(_check(f"{name}: p95 at {int(largest):,} (ms)", f"< {ceiling} ms at 1,000,000",
+                              page["p95_ms"], page["p95_ms"] < ceiling if at_million else None))
         counts = {name: [_result(step.get("pages")).get(name, {}).get("queries") for step in sizes.values()]
                   for name in pages}
         for name, values in counts.items():
@@ -88,8 +92,9 @@ def checks(results: dict) -> list[dict]:
     if largest and "intake" in sizes[largest]:
         rate = _result(sizes[largest]["intake"]).get("messages_per_second")
         if rate is not None:
-            out.append(_check("ISO 18626 intake, one worker (msg/s)", f">= {INTAKE_PER_SECOND}", rate,
-                              rate >= INTAKE_PER_SECOND))
+            # Issue 8's absolute figure, superseded by the share of the same run's raw ceiling (issue 24).
+            out.append(_check("ISO 18626 intake, one worker, acknowledged (msg/s)",
+                              f"reported (was >= {INTAKE_PER_SECOND} before the same-run ceiling)", rate, None))
         raw_ratio = _result(sizes[largest]["intake"]).get("ratio_to_raw_ceiling")
         if raw_ratio is not None:
             raw = _result(sizes[largest]["intake"])["raw_insert_ceiling"]["per_second"]
