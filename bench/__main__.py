@@ -32,7 +32,7 @@ DEFAULT_SIZES = "10000,100000,1000000"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-PER_SIZE = ("pages", "reports", "api", "intake")
+PER_SIZE = ("pages", "reports", "api", "intake", "search_write")
 JOBS = ("reminders", "invoices", "holdings")
 
 
@@ -105,8 +105,8 @@ def iterations_for(size: int) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--sizes", default=os.environ.get("BENCH_SIZES") or DEFAULT_SIZES)
-    parser.add_argument("--only", default="", help="Comma-separated measures (pages, reports, api, intake, reminders, "
-                                                   "invoices, holdings); default: all.")
+    parser.add_argument("--only", default="", help="Comma-separated measures (pages, reports, api, intake, "
+                                                   "search_write, reminders, invoices, holdings); default: all.")
     parser.add_argument("--keep-db", action="store_true", help="Grow the existing database instead of a fresh one.")
     parser.add_argument("--api-seconds", type=float, default=8.0)
     parser.add_argument("--out", default=str(HERE / "results"))
@@ -159,6 +159,8 @@ def main() -> None:
             step["api"] = run_measure("api", seconds=args.api_seconds)
         if "intake" in wanted:
             step["intake"] = run_measure("intake", count=600)
+        if "search_write" in wanted:
+            step["search_write"] = run_measure("search_write", seconds=6)
         results["sizes"][str(size)] = step
     print("Jobs", flush=True)
     if "reminders" in wanted:

@@ -50,6 +50,12 @@ def intake(args) -> dict:
     return measure_intake.measure(messages=args.count)
 
 
+def search_write(args) -> dict:
+    from . import search_write as measure_search_write
+
+    return measure_search_write.measure(seconds=args.seconds)
+
+
 def reminders(args) -> dict:
     from . import jobs
 
@@ -68,7 +74,8 @@ def holdings(args) -> dict:
     return jobs.measure_holdings_import(records=args.count)
 
 
-MEASURES = {f.__name__: f for f in (grow, pages, rollup, reports, api, intake, reminders, invoices, holdings)}
+MEASURES = {f.__name__: f for f in (grow, pages, rollup, reports, api, intake, search_write, reminders, invoices,
+                                    holdings)}
 
 
 def main() -> None:

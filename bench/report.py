@@ -113,6 +113,13 @@ def checks(results: dict) -> list[dict]:
                 out.append(_check("ISO 18626 intake over HTTP: time from receipt to applied by a protocol worker, "
                                   "p50 / p95 (ms)", "reported (no target)",
                                   f"{worker['time_to_applied_p50_ms']} / {worker['time_to_applied_p95_ms']}", None))
+    if largest and "search_write" in sizes[largest]:
+        cost = _result(sizes[largest]["search_write"])
+        if "cost_share" in cost:
+            out.append(_check(f"Staff search's trigram index: share of the intake's raw writes it costs at "
+                              f"{int(largest):,} ({cost['with_index']['per_second']} tx/s with it, "
+                              f"{cost['without_index']['per_second']} without)", "reported (no target)",
+                              cost["cost_share"], None))
     jobs = results.get("jobs", {})
     reminders = _result(jobs.get("reminders"))
     if reminders:
@@ -195,6 +202,25 @@ def _rollup_lines(results: dict) -> list[str]:
     return lines
 
 
+def _search_write_lines(results: dict) -> list[str]:
+    """What the search column and its trigram index cost the intake's writes, at each size."""
+    steps = [(size, _result(step.get("search_write"))) for size, step in results["sizes"].items()
+             if "cost_share" in _result(step.get("search_write"))]
+    if not steps:
+        return []
+    lines = ["", "## The staff search's write cost (raw inserts: a request and its event per transaction)", "",
+             "| Size | With the trigram index, tx/s (two rounds) | Without, tx/s | Share lost | ms added per "
+             "transaction | Generated column, ms per row | Index rebuilt on the whole table, s |",
+             "|---|---|---|---|---|---|---|"]
+    for size, r in steps:
+        rounds = " / ".join(_fmt(x["per_second"]) for x in r["with_index"]["rounds"])
+        lines.append(f"| {int(size):,} | {_fmt(r['with_index']['per_second'])} ({rounds}) | "
+                     f"{_fmt(r['without_index']['per_second'])} | {_fmt(r['cost_share'])} | "
+                     f"{_fmt(r['ms_per_transaction_added'])} | {_fmt(r['generated_column_ms_per_row'])} | "
+                     f"{_fmt(r['index_rebuild_seconds'])} |")
+    return lines
+
+
 def _table_cell(table: dict | None) -> str:
     table = table or {}
     return f"{_fmt(table.get('rows_mb', 0))} / {_fmt(table.get('indexes_mb', 0))} ({table.get('indexes', 0)})"
@@ -270,6 +296,7 @@ def markdown(results: dict) -> str:
                              f"{_fmt(r.get('applied_per_second') or '–')} | "
                              f"{_fmt(r.get('availability_checks_per_second') or '–')} | {over_http} | {applied} | "
                              f"{_fmt(intake.get('peak_rss_mb'))} |")
+    lines += _search_write_lines(results)
     jobs = results.get("jobs", {})
     if jobs:
         lines += ["", "## Nightly jobs and imports (at their own sizes, on the largest data set)", "",
