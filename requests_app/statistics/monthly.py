@@ -82,16 +82,22 @@ def _joined(ranges: Iterable[Range], extra: Range) -> tuple[Range, ...]:
     return ((min(r[0] for r in every), max(r[1] for r in every)),)
 
 
-def stored_cells(scope: Scope, part: Split, kind: str, *dims: str, roles: Iterable[str] | None = None) -> list[dict]:
-    """The rollup's cells of ``kind`` in the split's months, summed by ``dims`` (one query; none without
-    months)."""
+def _stored(scope: Scope, part: Split, kind: str, roles: Iterable[str] | None = None):
+    """The rollup's cells of ``kind`` in the split's months (``None``: the split has no months)."""
     if part.months is None:
-        return []
+        return None
     cells = MonthlyFigure.objects.filter(library=scope.library, kind=kind, month__gte=part.months[0],
                                          month__lte=part.months[1], role__in=list(roles or scope.roles))
     if scope.partner is not None:
         cells = cells.filter(partner=scope.partner.symbol)
-    return list(cells.values(*dims).annotate(count=Sum("count")).order_by())
+    return cells
+
+
+def stored_cells(scope: Scope, part: Split, kind: str, *dims: str, roles: Iterable[str] | None = None) -> list[dict]:
+    """The rollup's cells of ``kind`` in the split's months, summed by ``dims`` (one query; none without
+    months)."""
+    cells = _stored(scope, part, kind, roles)
+    return [] if cells is None else list(cells.values(*dims).annotate(count=Sum("count")).order_by())
 
 
 def _live(scope: Scope, part: Split, roles: Iterable[str] | None = None) -> figure_cells.Where:
@@ -157,20 +163,23 @@ def closed_reasons(scope: Scope, part: Split) -> list[queries.Closing]:
 
 def histograms(scope: Scope, part: Split) -> dict[tuple[str, str], dict[int, int]]:
     """``{(measure, partner symbol or ""): {hour: spans}}``: the rollup's and the live histograms added (one
-    query on the rollup, one live per measure)."""
-    rows = [{**row, "partner_symbol": row.pop("partner")}
-            for row in stored_cells(scope, part, FigureKind.SPAN, "measure", "partner", "hour")]
-    if part.live:
-        rows += figure_cells.span_cells(_live(scope, part))
+    query on the rollup, one live per measure). The rollup's cells come as tuples: a large library's year
+    holds hundreds of thousands of them."""
     merged: dict[tuple[str, str], dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for row in rows:
-        merged[(row["measure"], row["partner_symbol"] or "")][row["hour"]] += row["count"]
+    cells = _stored(scope, part, FigureKind.SPAN)
+    if cells is not None:
+        for measure, partner, hour, count in (cells.values("measure", "partner", "hour").annotate(count=Sum("count"))
+                                              .order_by().values_list("measure", "partner", "hour", "count")):
+            merged[(measure, partner or "")][hour] += count
+    if part.live:
+        for row in figure_cells.span_cells(_live(scope, part)):
+            merged[(row["measure"], row["partner_symbol"] or "")][row["hour"]] += row["count"]
     return merged
 
 
 def _turnaround(measure: figure_cells.Measure, histogram: dict[int, int], partner: str = "") -> queries.Turnaround:
-    return queries.Turnaround(measure, sum(histogram.values()), figure_cells.percentile(histogram, 0.5),
-                              figure_cells.percentile(histogram, 0.9), partner=partner)
+    median, p90 = figure_cells.percentiles(histogram, (0.5, 0.9))
+    return queries.Turnaround(measure, sum(histogram.values()), median, p90, partner=partner)
 
 
 def turnaround(scope: Scope, part: Split, given: dict | None = None) -> list[queries.Turnaround]:

@@ -1,6 +1,8 @@
 """The monthly statistics rollup: the page reads closed months from it and gives the live figures."""
 
 import datetime as dt
+import math
+import random
 import threading
 
 import pytest
@@ -215,6 +217,31 @@ def test_a_histograms_percentile_interpolates_between_ranks_at_the_middle_of_the
 
 def test_an_empty_histogram_has_no_percentile():
     assert figure_cells.percentile({}, 0.5) is None
+
+
+def _interpolated(histogram: dict[int, int], fraction: float) -> dt.timedelta:
+    """The percentile of the histogram's values written out one by one (each at its hour's middle)."""
+    values = sorted(hour + 0.5 for hour, count in histogram.items() for _ in range(count))
+    position = (len(values) - 1) * fraction
+    low, high = math.floor(position), math.ceil(position)
+    return dt.timedelta(hours=values[low] + (values[high] - values[low]) * (position - low))
+
+
+def test_several_percentiles_read_in_one_walk_are_those_of_the_values_written_out():
+    rnd = random.Random(18626)
+    fractions = (0.0, 0.1, 0.5, 0.9, 0.99, 1.0)
+    for _ in range(200):
+        histogram = {rnd.randint(0, 2000): rnd.randint(0, 5) for _ in range(rnd.randint(1, 30))}
+        if not any(histogram.values()):
+            continue
+        found = figure_cells.percentiles(histogram, fractions)
+        for fraction, value in zip(fractions, found, strict=True):
+            assert abs(value - _interpolated(histogram, fraction)) < dt.timedelta(microseconds=1)
+
+
+def test_a_fraction_outside_zero_to_one_is_refused_whatever_the_others():
+    with pytest.raises(ValueError):
+        figure_cells.percentiles({1: 1}, (0.5, 1.5))
 
 
 def test_the_rebuild_command_recomputes_every_month(month, capsys):
