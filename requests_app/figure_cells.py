@@ -42,6 +42,7 @@ from django.db.models import (
 )
 from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce, NullIf, TruncMonth
+from django.utils.translation import gettext_lazy as _
 
 from .models import Event, IllRequest, Library, Role
 from .states import AVAILABLE_TO_PATRON
@@ -109,16 +110,16 @@ class Measure:
 
 
 MEASURES = (
-    Measure("lending_shipped", Role.LENDING, "Lending: request received → shipped or copy sent",
-            "the partner's request arrives (its first event)", "we ship the loan or deliver the copy",
-            "Lending received → shipped"),
-    Measure("borrowing_received", Role.BORROWING, "Borrowing: sent to the lender → received",
-            "the latest send to a lender before the item came", "we receive the loan, or the lender delivers the copy",
-            "Borrowing sent → received"),
-    Measure("borrowing_available", Role.BORROWING, "Borrowing: submitted → available to the patron",
-            "the patron submits the request (its first event)",
-            "the item first waits for pickup, is checked out, or the copy is ready to download",
-            "Borrowing submitted → available"),
+    Measure("lending_shipped", Role.LENDING, _("Lending: request received → shipped or copy sent"),
+            _("the partner's request arrives (its first event)"), _("we ship the loan or deliver the copy"),
+            _("Lending received → shipped")),
+    Measure("borrowing_received", Role.BORROWING, _("Borrowing: sent to the lender → received"),
+            _("the latest send to a lender before the item came"),
+            _("we receive the loan, or the lender delivers the copy"), _("Borrowing sent → received")),
+    Measure("borrowing_available", Role.BORROWING, _("Borrowing: submitted → available to the patron"),
+            _("the patron submits the request (its first event)"),
+            _("the item first waits for pickup, is checked out, or the copy is ready to download"),
+            _("Borrowing submitted → available")),
 )
 MEASURE_BY_KEY = {measure.key: measure for measure in MEASURES}
 
@@ -241,10 +242,10 @@ def supplied(role: str):
 
 #: Why a borrowing request ended without a loan, by the code its action's ``Transition.closes_as`` gives.
 CLOSING_REASONS = {
-    "owned_locally": "Owned locally",
-    "open_access": "Free online (open access)",
-    "purchased": "Purchased instead",
-    "cancelled": "Cancelled for another reason",
+    "owned_locally": _("Owned locally"),
+    "open_access": _("Free online (open access)"),
+    "purchased": _("Purchased instead"),
+    "cancelled": _("Cancelled for another reason"),
 }
 
 

@@ -6,6 +6,8 @@ import datetime as dt
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ..form_fields import LibrarySymbolField
 from ..models import Library, Role
@@ -23,14 +25,15 @@ def default_period(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
 
 
 class StatisticsFilterForm(forms.Form):
-    start = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}),
-                            help_text="Empty: 1 January.")
-    end = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}),
-                          help_text="Included. Empty: today.")
-    partner = LibrarySymbolField(label="Partner symbol", required=False, help_text="E.g. EYM. Empty: every partner.")
-    role = forms.ChoiceField(label="Role", required=False, choices=[("", "Borrowing and lending"), *Role.choices],
-                             help_text="Top titles: borrowing unless lending alone.")
-    library = forms.ModelChoiceField(label="Member library", required=False, empty_label=None,
+    start = forms.DateField(label=pgettext_lazy("date", "From"), required=False,
+                            widget=forms.DateInput(attrs={"type": "date"}), help_text=_("Empty: 1 January."))
+    end = forms.DateField(label=pgettext_lazy("date", "To"), required=False,
+                          widget=forms.DateInput(attrs={"type": "date"}), help_text=_("Included. Empty: today."))
+    partner = LibrarySymbolField(label=_("Partner symbol"), required=False,
+                                 help_text=_("E.g. EYM. Empty: every partner."))
+    role = forms.ChoiceField(label=_("Role"), required=False, choices=[("", _("Borrowing and lending")), *Role.choices],
+                             help_text=_("Top titles: borrowing unless lending alone."))
+    library = forms.ModelChoiceField(label=_("Member library"), required=False, empty_label=None,
                                      queryset=Library.objects.filter(is_member=True).order_by("symbol"))
 
     def __init__(self, *args, choose_library: bool = False, **kwargs) -> None:
@@ -47,10 +50,10 @@ class StatisticsFilterForm(forms.Form):
         first, last = default_period()
         start, end = cleaned.get("start") or first, cleaned.get("end") or last
         if start > end:
-            raise forms.ValidationError("The period starts after it ends: “From” must be on or before “To”.",
+            raise forms.ValidationError(_("The period starts after it ends: “From” must be on or before “To”."),
                                         code="period_reversed")
         if (end - start).days > MAX_DAYS:
-            raise forms.ValidationError("Choose a period of at most ten years.", code="period_too_long")
+            raise forms.ValidationError(_("Choose a period of at most ten years."), code="period_too_long")
         cleaned["start"], cleaned["end"] = start, end
         return cleaned
 
@@ -65,9 +68,9 @@ class AnnualSurveyForm(forms.Form):
     """The annual-survey export's choice: a fiscal year (named by the year it ends in), and for superusers the
     member library."""
 
-    fiscal_year = forms.IntegerField(label="Fiscal year", required=False, min_value=1990,
-                                     help_text="Named by the calendar year it ends in. Empty: the last one ended.")
-    library = forms.ModelChoiceField(label="Member library", required=False, empty_label=None,
+    fiscal_year = forms.IntegerField(label=_("Fiscal year"), required=False, min_value=1990,
+                                     help_text=_("Named by the calendar year it ends in. Empty: the last one ended."))
+    library = forms.ModelChoiceField(label=_("Member library"), required=False, empty_label=None,
                                      queryset=Library.objects.filter(is_member=True).order_by("symbol"))
 
     def __init__(self, *args, choose_library: bool = False, **kwargs) -> None:
@@ -80,5 +83,5 @@ class AnnualSurveyForm(forms.Form):
         if year is None:
             return last_closed_fiscal_year()
         if year > timezone.localdate().year + 1:
-            raise forms.ValidationError("That fiscal year has not started yet.", code="future_year")
+            raise forms.ValidationError(_("That fiscal year has not started yet."), code="future_year")
         return year

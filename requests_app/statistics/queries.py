@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Case, CharField, Count, F, Max, Q, QuerySet, Value, When
 from django.db.models.functions import Concat, Lower, Trim, TruncMonth
+from django.utils.translation import gettext_lazy
 
 from ..figure_cells import (  # noqa: F401 (the figures' definitions, named here for the pages and tests)
     CLOSING_REASONS,
@@ -44,6 +45,8 @@ from ..utilities.aggregates import as_duration, percentile_groups
 from ..workflow import registry
 
 FRACTIONS = (0.5, 0.9)
+#: A patron category or department the request did not record.
+NOT_RECORDED = gettext_lazy("Not recorded")
 TOP_TITLES = 20
 
 
@@ -62,6 +65,11 @@ class Scope:
     @property
     def roles(self) -> list[str]:
         return [self.role] if self.role else [Role.BORROWING, Role.LENDING]
+
+    @property
+    def role_label(self) -> str:
+        """The chosen role's name in the active language (empty: both roles)."""
+        return str(Role(self.role).label) if self.role else ""
 
     @property
     def zone(self) -> dt.tzinfo:
@@ -208,9 +216,9 @@ def patron_volume_from(groups: Iterable[dict]) -> PatronVolume:
         categories[group["patron_category"]] += group["count"]
         departments[group["department"].strip()] += group["count"]
     labels = dict(PatronCategory.choices)
-    by_category = [Tally(value, labels.get(value) or value or "Not recorded", count)
+    by_category = [Tally(value, labels.get(value) or value or NOT_RECORDED, count)
                    for value, count in sorted(categories.items(), key=lambda item: (-item[1], item[0]))]
-    by_department = [Tally(value, value or "Not recorded", count)
+    by_department = [Tally(value, value or NOT_RECORDED, count)
                      for value, count in sorted(departments.items(), key=lambda item: (-item[1], item[0].lower()))]
     return PatronVolume(by_category=by_category, by_department=by_department)
 
@@ -372,10 +380,27 @@ def top_books(scope: Scope, limit: int = TOP_TITLES) -> list[TopTitle]:
 
 # Unfilled reasons --------------------------------------------------------------------------
 
+#: The labels of the ISO 18626 ``reasonUnfilled`` codes ILL systems send, in the active language (the lending
+#: desk offers the same list); another code is worded from its CamelCase words.
+REASON_LABELS = {
+    NO_ANSWER_REASON: gettext_lazy("No answer in time"),
+    UNSPECIFIED_REASON: gettext_lazy("Unspecified"),
+    "NotHeld": gettext_lazy("Not held"),
+    "NotOnShelf": gettext_lazy("Not on shelf"),
+    "OnLoan": gettext_lazy("In use / on loan"),
+    "NonCirculating": gettext_lazy("Non-circulating"),
+    "Lost": gettext_lazy("Lost"),
+    "NotFoundAsCited": gettext_lazy("Not found as cited"),
+    "PolicyProblem": gettext_lazy("Policy problem"),
+    "InProcess": gettext_lazy("In process (try again later)"),
+}
+
+
 def reason_label(code: str) -> str:
-    """``NotOnShelf`` → ``Not on shelf``: ISO 18626 reason codes are an open list of CamelCase words."""
-    if code == NO_ANSWER_REASON:
-        return "No answer in time"
+    """The label of an ISO 18626 reason code: a known one in the active language (``REASON_LABELS``), another
+    from its words (``NotOnShelf`` → ``Not on shelf``): the codes are an open list of CamelCase words."""
+    if code in REASON_LABELS:
+        return str(REASON_LABELS[code])
     words, current = [], ""
     for char in code:
         if char.isupper() and current and not current[-1].isupper():

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .. import figure_cells
 from ..figure_cells import COPY, FILLED, LOAN
@@ -25,10 +27,12 @@ from ..models import FigureKind, Library, Role
 from . import monthly
 from .queries import Scope
 
+#: The survey's questions, quoted as the ACRL and IPEDS forms word them (in every language, like the NCIP profiles).
 PROVIDED = "Total interlibrary loans and documents provided to other libraries"
 RECEIVED = "Total interlibrary loans and documents received"
-HEADERS = ["Library", "Fiscal year", "From", "To", "Question", "Partners", "Returnables", "Non-returnables", "Total"]
-ALL_PARTNERS, MEMBER_PARTNERS = "All partners", "Of which member libraries of this installation"
+HEADERS = [_("Library"), _("Fiscal year"), pgettext_lazy("date", "From"), pgettext_lazy("date", "To"), _("Question"),
+           _("Partners"), _("Returnables"), _("Non-returnables"), _("Total")]
+ALL_PARTNERS, MEMBER_PARTNERS = _("All partners"), _("Of which member libraries of this installation")
 
 
 def fiscal_year_period(year: int, start_month: int | None = None) -> tuple[dt.date, dt.date]:

@@ -11,11 +11,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from django.utils import formats
+from django.utils.dates import MONTHS_3
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
+
 from ..models import Role
 from . import monthly, queries
 from .charts import Bar
 
-ALL_PARTNERS = "All partners"
+ALL_PARTNERS = gettext_lazy("All partners")
 #: Partners the page lists in a per-partner table, per role or measure: the busiest ones. A large member
 #: library answers thousands of partners a year; every one of them is in the table's CSV download.
 PAGE_PARTNERS = 25
@@ -56,11 +62,17 @@ def busiest(items: Sequence, size: Callable[[object], int]) -> set[int]:
 
 
 def percent(rate: float | None) -> str:
-    return "" if rate is None else f"{rate * 100:.1f}"
+    """A rate as a percentage with one decimal, written as the language writes numbers."""
+    return "" if rate is None else one_decimal(rate * 100)
 
 
 def days(value: float | None) -> str:
-    return "" if value is None else f"{value:.1f}"
+    return "" if value is None else one_decimal(value)
+
+
+def one_decimal(value: float) -> str:
+    """``value`` rounded to one decimal (``number_format`` alone cuts a float off), in the language's way."""
+    return formats.number_format(round(value, 1), 1)
 
 
 class Figures:
@@ -139,44 +151,49 @@ def _counts(rows: list[queries.Tally], *, with_role: bool) -> tuple[list[tuple],
 
 def volume_by_role(f: Figures) -> Table:
     rows = [(r.label, r.count) for r in f.volume.by_role]
-    return Table("requests-by-role", "Requests by role",
-                 "Requests made in the period: borrowing (our patrons') and lending (partners' requests to us).",
-                 ["Role", "Requests"], rows, [Bar(r.label, r.count, str(r.count)) for r in f.volume.by_role])
+    return Table("requests-by-role", _("Requests by role"),
+                 _("Requests made in the period: borrowing (our patrons') and lending (partners' requests to us)."),
+                 [_("Role"), _("Requests")], rows, [Bar(r.label, r.count, str(r.count)) for r in f.volume.by_role])
 
 
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+def month_name(month: int) -> str:
+    """The month's short name in the active language (“Jan”, “Mär”, “févr.”)."""
+    return capfirst(str(MONTHS_3[month]))
 
 
 def monthly_trend(f: Figures) -> Table:
     year = f.scope.end.year
-    rows = [(MONTHS[m.month - 1], m.last_year, m.this_year, percent(m.change)) for m in f.months]
+    names = {m.month: month_name(m.month) for m in f.months}
+    rows = [(names[m.month], m.last_year, m.this_year, percent(m.change)) for m in f.months]
     bars = [bar for m in f.months for bar in (
-        Bar(f"{MONTHS[m.month - 1]} {year - 1}", m.last_year, str(m.last_year)),
-        Bar(f"{MONTHS[m.month - 1]} {year}", m.this_year, str(m.this_year)))]
-    return Table("requests-by-month", "Requests per month, this year and last",
-                 f"Requests made each month of {year} beside the same month of {year - 1} (the year of the "
-                 "period's end; the partner and role filters apply, the period's days do not).",
-                 ["Month", str(year - 1), str(year), "Change (%)"], rows, bars)
+        Bar(f"{names[m.month]} {year - 1}", m.last_year, str(m.last_year)),
+        Bar(f"{names[m.month]} {year}", m.this_year, str(m.this_year)))]
+    return Table("requests-by-month", _("Requests per month, this year and last"),
+                 _("Requests made each month of %(year)s beside the same month of %(last_year)s (the year of the "
+                   "period's end; the partner and role filters apply, the period's days do not).")
+                 % {"year": year, "last_year": year - 1},
+                 [_("Month"), str(year - 1), str(year), _("Change (%)")], rows, bars)
 
 
 def volume_by_format(f: Figures) -> Table:
     rows, bars = _counts(f.volume.by_format, with_role=True)
-    return Table("requests-by-format", "Requests by format", "Requests made in the period, by the citation's format.",
-                 ["Role", "Format", "Requests"], rows, bars)
+    return Table("requests-by-format", _("Requests by format"),
+                 _("Requests made in the period, by the citation's format."),
+                 [_("Role"), _("Format"), _("Requests")], rows, bars)
 
 
 def volume_by_service_type(f: Figures) -> Table:
     rows, bars = _counts(f.volume.by_service_type, with_role=True)
-    return Table("requests-by-service-type", "Requests by service type",
-                 "Requests made in the period, by ISO 18626 service type (loan, copy, either).",
-                 ["Role", "Service type", "Requests"], rows, bars)
+    return Table("requests-by-service-type", _("Requests by service type"),
+                 _("Requests made in the period, by ISO 18626 service type (loan, copy, either)."),
+                 [_("Role"), _("Service type"), _("Requests")], rows, bars)
 
 
 def volume_by_state(f: Figures) -> Table:
     rows, bars = _counts(f.volume.by_state, with_role=True)
-    return Table("requests-by-state", "Requests by state",
-                 "Requests made in the period, by the state they are in today.",
-                 ["Role", "State", "Requests"], rows, bars)
+    return Table("requests-by-state", _("Requests by state"),
+                 _("Requests made in the period, by the state they are in today."),
+                 [_("Role"), _("State"), _("Requests")], rows, bars)
 
 
 def fill_rate(f: Figures) -> Table:
@@ -185,19 +202,20 @@ def fill_rate(f: Figures) -> Table:
         role = _role(result.role)
         shown = {id(result.overall)} | busiest(result.by_partner, lambda r: r.answered)
         for rate, symbol, name in [(result.overall, ALL_PARTNERS, ""),
-                                   *((r, r.partner or "(unknown)", r.partner_name) for r in result.by_partner)]:
+                                   *((r, r.partner or _("(unknown)"), r.partner_name) for r in result.by_partner)]:
             row = (role, symbol, name, rate.filled, rate.unfilled, rate.answered, percent(rate.rate))
             rows.append(row)
             if id(rate) not in shown:
                 continue
             page_rows.append(row)
             if rate.rate is not None:
-                bars.append(Bar(f"{role} · {symbol}", rate.rate * 100, f"{percent(rate.rate)} %"))
-    return Table("fill-rate", "Fill rate",
-                 "Filled ÷ (filled + unfilled) answers given in the period; cancelled requests are left out. "
-                 "Borrowing: our lenders' answers (a lender's silence past the rota limit counts as unfilled). "
-                 "Lending: our answers to partners.",
-                 ["Role", "Partner", "Partner name", "Filled", "Unfilled", "Answered", "Fill rate (%)"],
+                bars.append(Bar(f"{role} · {symbol}", rate.rate * 100, _("%(rate)s %%") % {"rate": percent(rate.rate)}))
+    return Table("fill-rate", _("Fill rate"),
+                 _("Filled ÷ (filled + unfilled) answers given in the period; cancelled requests are left out. "
+                   "Borrowing: our lenders' answers (a lender's silence past the rota limit counts as unfilled). "
+                   "Lending: our answers to partners."),
+                 [_("Role"), _("Partner"), _("Partner name"), pgettext_lazy("answers", "Filled"),
+                  pgettext_lazy("answers", "Unfilled"), _("Answered"), _("Fill rate (%)")],
                  rows, bars, scale=100, unit="%", page_rows=page_rows)
 
 
@@ -213,63 +231,72 @@ def turnaround(f: Figures) -> Table:
         if id(t) in shown:
             page_rows.append(row)
         if not t.partner and t.count:
-            bars.append(Bar(f"{t.measure.short_label}, median", t.median_days, f"{days(t.median_days)} days"))
-            bars.append(Bar(f"{t.measure.short_label}, 90th pct.", t.p90_days, f"{days(t.p90_days)} days"))
-    return Table("turnaround", "Turnaround",
-                 "Days between two events of the log, for spans that ended in the period: the median and the "
-                 "90th percentile (interpolated between the closest ranks, like PostgreSQL's percentile_cont, "
-                 "from each measure's histogram of whole hours: within half an hour of the exact value).",
-                 ["Measure", "Partner", "Requests measured", "Median (days)", "90th percentile (days)"],
+            bars.append(Bar(_("%(measure)s, median") % {"measure": t.measure.short_label}, t.median_days,
+                            _("%(days)s days") % {"days": days(t.median_days)}))
+            bars.append(Bar(_("%(measure)s, 90th pct.") % {"measure": t.measure.short_label}, t.p90_days,
+                            _("%(days)s days") % {"days": days(t.p90_days)}))
+    return Table("turnaround", _("Turnaround"),
+                 _("Days between two events of the log, for spans that ended in the period: the median and the "
+                   "90th percentile (interpolated between the closest ranks, like PostgreSQL's percentile_cont, "
+                   "from each measure's histogram of whole hours: within half an hour of the exact value)."),
+                 [_("Measure"), _("Partner"), _("Requests measured"), _("Median (days)"),
+                  _("90th percentile (days)")],
                  rows, bars, unit="days", page_rows=page_rows)
 
 
 def patron_category(f: Figures) -> Table:
     rows, bars = _counts(f.patrons.by_category, with_role=False)
-    return Table("patron-category", "Borrowing by patron category",
-                 "Our patrons' requests made in the period, by the patron's category when they asked.",
-                 ["Patron category", "Requests"], rows, bars)
+    return Table("patron-category", _("Borrowing by patron category"),
+                 _("Our patrons' requests made in the period, by the patron's category when they asked."),
+                 [_("Patron category"), _("Requests")], rows, bars)
 
 
 def department(f: Figures) -> Table:
     rows, bars = _counts(f.patrons.by_department, with_role=False)
-    return Table("department", "Borrowing by department",
-                 "Our patrons' requests made in the period, by the patron's department when they asked.",
-                 ["Department", "Requests"], rows, bars[:15])
+    return Table("department", _("Borrowing by department"),
+                 _("Our patrons' requests made in the period, by the patron's department when they asked."),
+                 [_("Department"), _("Requests")], rows, bars[:15])
 
 
-def _top_role(f: Figures) -> str:
-    return "partners' requests to us" if queries.top_titles_role(f.scope) == Role.LENDING else "our patrons' requests"
+def _lending_titles(f: Figures) -> bool:
+    return queries.top_titles_role(f.scope) == Role.LENDING
 
 
 def top_journals(f: Figures) -> Table:
     rows = [(j.title, j.identifier, j.count) for j in f.top_journals]
-    return Table("top-journals", "Most requested journals",
-                 f"Articles asked for in {_top_role(f)} made in the period, per journal (by ISSN, else by title).",
-                 ["Journal", "ISSN", "Requests"], rows, [Bar(j.title, j.count, str(j.count)) for j in f.top_journals])
+    return Table("top-journals", _("Most requested journals"),
+                 _("Articles asked for in partners' requests to us made in the period, per journal (by ISSN, else "
+                   "by title).") if _lending_titles(f) else
+                 _("Articles asked for in our patrons' requests made in the period, per journal (by ISSN, else by "
+                   "title)."),
+                 [_("Journal"), "ISSN", _("Requests")], rows,
+                 [Bar(j.title, j.count, str(j.count)) for j in f.top_journals])
 
 
 def top_books(f: Figures) -> Table:
     rows = [(b.title, b.author, b.identifier, b.count) for b in f.top_books]
-    return Table("top-books", "Most requested books",
-                 f"Books asked for in {_top_role(f)} made in the period (by ISBN, else by title).",
-                 ["Title", "Author", "ISBN", "Requests"], rows,
+    return Table("top-books", _("Most requested books"),
+                 _("Books asked for in partners' requests to us made in the period (by ISBN, else by title).")
+                 if _lending_titles(f) else
+                 _("Books asked for in our patrons' requests made in the period (by ISBN, else by title)."),
+                 [_("Title"), _("Author"), "ISBN", _("Requests")], rows,
                  [Bar(b.title, b.count, str(b.count)) for b in f.top_books])
 
 
 def unfilled_reasons(f: Figures) -> Table:
     rows = [(r.role_label, r.code, r.label, r.count) for r in f.unfilled_reasons]
-    return Table("unfilled-reasons", "Unfilled reasons",
-                 "Unfilled answers given in the period, by their ISO 18626 reason code.",
-                 ["Role", "Reason code", "Reason", "Answers"], rows,
+    return Table("unfilled-reasons", _("Unfilled reasons"),
+                 _("Unfilled answers given in the period, by their ISO 18626 reason code."),
+                 [_("Role"), _("Reason code"), _("Reason"), _("Answers")], rows,
                  [Bar(f"{r.role_label} · {r.label}", r.count, str(r.count)) for r in f.unfilled_reasons])
 
 
 def closed_reasons(f: Figures) -> Table:
     rows = [(c.code, c.label, c.count) for c in f.closed_reasons]
-    return Table("closed-reasons", "Ended without borrowing",
-                 "Borrowing requests ended in the period without a loan: the library owns the item, a free copy is "
-                 "online (open access), it was bought instead, or it was cancelled for another reason.",
-                 ["Reason code", "Reason", "Requests"], rows,
+    return Table("closed-reasons", _("Ended without borrowing"),
+                 _("Borrowing requests ended in the period without a loan: the library owns the item, a free copy "
+                   "is online (open access), it was bought instead, or it was cancelled for another reason."),
+                 [_("Reason code"), _("Reason"), _("Requests")], rows,
                  [Bar(c.label, c.count, str(c.count)) for c in f.closed_reasons])
 
 
@@ -302,14 +329,14 @@ class Section:
 
 #: The page's sections in tab order; the first opens the page. Every table is in exactly one.
 SECTIONS: dict[str, Section] = {section.name: section for section in (
-    Section("trend", "Monthly trend", ("requests-by-month",)),
-    Section("volume", "Volumes", ("requests-by-role", "requests-by-format", "requests-by-service-type",
-                                  "requests-by-state")),
-    Section("fill-rate", "Fill rate", ("fill-rate",)),
-    Section("turnaround", "Turnaround", ("turnaround",)),
-    Section("patrons", "Patrons", ("patron-category", "department")),
-    Section("titles", "Top titles", ("top-journals", "top-books")),
-    Section("unfilled", "Unfilled reasons", ("unfilled-reasons", "closed-reasons")),
+    Section("trend", gettext_lazy("Monthly trend"), ("requests-by-month",)),
+    Section("volume", gettext_lazy("Volumes"), ("requests-by-role", "requests-by-format",
+                                                "requests-by-service-type", "requests-by-state")),
+    Section("fill-rate", gettext_lazy("Fill rate"), ("fill-rate",)),
+    Section("turnaround", gettext_lazy("Turnaround"), ("turnaround",)),
+    Section("patrons", gettext_lazy("Patrons"), ("patron-category", "department")),
+    Section("titles", gettext_lazy("Top titles"), ("top-journals", "top-books")),
+    Section("unfilled", gettext_lazy("Unfilled reasons"), ("unfilled-reasons", "closed-reasons")),
 )}
 FIRST_SECTION = next(iter(SECTIONS))
 

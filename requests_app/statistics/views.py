@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from ..access import NO_LIBRARY, refusal_reason
 from ..models import Library
@@ -35,8 +36,8 @@ def statistics_access(view):
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs):
         if not request.user.has_perm(PERMISSION):
-            raise PermissionDenied(refusal_reason(request.user, PERMISSION, "The statistics are for ILL "
-                                                  "administrators and reporting staff."))
+            raise PermissionDenied(refusal_reason(request.user, PERMISSION, _(
+                "The statistics are for ILL administrators and reporting staff.")))
         library = staff_library(request.user)
         if library is None:
             if not request.user.is_superuser:
@@ -69,7 +70,7 @@ def _filters_query(form: StatisticsFilterForm) -> str:
 
 def _section(name: str) -> tables.Section:
     if name not in tables.SECTIONS:
-        raise Http404("No such statistics section.")
+        raise Http404(_("No such statistics section."))
     return tables.SECTIONS[name]
 
 
@@ -100,7 +101,7 @@ def section(request: HttpRequest, library: Library | None, name: str) -> HttpRes
     chosen = _section(name)
     form = _form(request, library)
     if library is None:
-        raise Http404("There is no member library yet.")
+        raise Http404(_("There is no member library yet."))
     if not form.is_valid():
         return render(request, "statistics/_filter_errors.html", {"form": form}, status=400)
     scope = form.scope(library)
@@ -111,11 +112,12 @@ def section(request: HttpRequest, library: Library | None, name: str) -> HttpRes
 @statistics_access
 def table_csv(request: HttpRequest, library: Library | None, name: str) -> HttpResponse:
     if name not in tables.TABLES or library is None:
-        raise Http404("No such statistics table.")
+        raise Http404(_("No such statistics table."))
     form = _form(request, library)
     if not form.is_valid():
         errors = "; ".join(str(e) for errors in form.errors.values() for e in errors)
-        return HttpResponseBadRequest(f"Bad filters: {errors}", content_type="text/plain; charset=utf-8")
+        return HttpResponseBadRequest(_("Bad filters: %(errors)s") % {"errors": errors},
+                                      content_type="text/plain; charset=utf-8")
     scope = form.scope(library)
     table = tables.build(scope, [name])[0]
     return csv_download(table.headers, table.rows,
@@ -126,11 +128,12 @@ def table_csv(request: HttpRequest, library: Library | None, name: str) -> HttpR
 def annual_survey_csv(request: HttpRequest, library: Library | None) -> HttpResponse:
     """The ACRL/IPEDS interlibrary loan lines of one fiscal year as CSV (``?fiscal_year=2026``)."""
     if library is None:
-        raise Http404("There is no member library yet.")
+        raise Http404(_("There is no member library yet."))
     form = AnnualSurveyForm(request.GET, choose_library=request.user.is_superuser)
     if not form.is_valid():
         errors = "; ".join(str(e) for errors in form.errors.values() for e in errors)
-        return HttpResponseBadRequest(f"Bad filters: {errors}", content_type="text/plain; charset=utf-8")
+        return HttpResponseBadRequest(_("Bad filters: %(errors)s") % {"errors": errors},
+                                      content_type="text/plain; charset=utf-8")
     chosen = form.cleaned_data.get("library") or library
     result = survey.annual_survey(chosen, form.cleaned_data["fiscal_year"])
     return csv_download(survey.HEADERS, result.rows,

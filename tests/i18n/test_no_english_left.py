@@ -677,3 +677,33 @@ def test_the_patron_access_log_is_all_marked(client, administrator):
         page = client.get(url, {"patron": query} if query else {}).content.decode()
         paths = re.findall(r"<code>([^<]*)</code>", page)
         assert_no_english(page, [*allowed, *paths], where=f"the access log: {where}")
+
+
+def test_the_statistics_page_its_sections_and_its_csv_headers_are_all_marked(client, pseudo_german):
+    from tests.statistics import scenario
+
+    month = scenario.build(MemberLibraryFactory(symbol="QZS", name="Qzwy Bibliothek"))
+    user = StaffFactory(library=month.own, first_name="Xaver", last_name="Qualtinger", groups=[roles.REPORTING])
+    StaffProfile.objects.filter(user=user).update(language="de")
+    client.force_login(user)
+    client.post(reverse("set_language"), {"language": "de", "next": "/"})
+    march = {"start": "2026-03-01", "end": "2026-03-31"}
+    titles = [value for request in month.requests.values()
+              for value in (request.title, request.container_title, request.author, request.isbn, request.issn,
+                            request.patron_department)]
+    allowed = [*staff_data(user), *titles, month.aaa.name, month.aaa.symbol, month.bbb.name, month.bbb.symbol,
+               "UTC", month.own.timezone, "ACRL/IPEDS", "ISSN", "ISBN", "CSV", "PostgreSQL", "percentile_cont",
+               "NotHeld", "NotOnShelf", "NoAnswer", "Unspecified", "owned_locally", "open_access", "purchased",
+               "cancelled"]
+    from requests_app.statistics import tables
+
+    pages = {f"the statistics section {name}": client.get(reverse("statistics:index"), {**march, "section": name})
+             for name in tables.SECTIONS}
+    pages["the statistics of lending alone"] = client.get(reverse("statistics:index"), {**march, "role": "lending"})
+    pages["a refused period"] = client.get(reverse("statistics:index"), {"start": "2026-04-01", "end": "2026-03-01"})
+    pages["a section loaded into its tab"] = client.get(reverse("statistics:section", args=["fill-rate"]), march)
+    assert_pages_all_marked(pages, allowed)
+    for name in tables.TABLES:
+        response = client.get(reverse("statistics:csv", args=[name]), march)
+        header = b"".join(response.streaming_content).decode().splitlines()[0]
+        assert_no_english(header, allowed, where=f"the CSV header of {name}", html=False)
