@@ -99,14 +99,23 @@ def actions_for(role: str, codes: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted(t.action for t in registry.get(role).mapped_to(codes)))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Measure:
+    """A turnaround measure. Equal and hashed by its key: its words are translated lazily, and a statistics page
+    groups thousands of partners' figures by measure."""
+
     key: str
     role: str
     label: str
     start: str
     end: str
     short_label: str = ""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Measure) and other.key == self.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
 
 
 MEASURES = (

@@ -1585,7 +1585,19 @@ class MonthlyFigure(models.Model):
             fields=["library", "month", "kind", "role", "partner", "format", "service_type", "status",
                     "patron_category", "department", "outcome", "reason", "measure", "hour"],
             name="monthly_figure_unique_cell")]
-        indexes = [models.Index(fields=["library", "kind", "month"], name="monthly_figure_read_idx")]
+        indexes = [
+            models.Index(fields=["library", "kind", "month"], name="monthly_figure_read_idx"),
+            # The largest kinds, each read whole for a library's months by a statistics page: on PostgreSQL these
+            # hold every column the page sums, so it reads the index alone (an index-only scan, a third of the
+            # time at 1M requests) instead of a heap page per cell.
+            models.Index(fields=["library", "month"], include=["role", "measure", "partner", "hour", "count"],
+                         condition=models.Q(kind="span"), name="monthly_figure_span_idx"),
+            models.Index(fields=["library", "month"],
+                         include=["role", "partner", "outcome", "reason", "service_type", "count"],
+                         condition=models.Q(kind="answer"), name="monthly_figure_answer_idx"),
+            models.Index(fields=["library", "month"], include=["role", "partner", "service_type", "count"],
+                         condition=models.Q(kind="received"), name="monthly_figure_received_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} of {self.library_id} in {self.month:%Y-%m}: {self.count}"

@@ -16,8 +16,9 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from django.db import connections
 from django.db.models import Sum
 
 from .. import figure_cells
@@ -161,19 +162,52 @@ def closed_reasons(scope: Scope, part: Split) -> list[queries.Closing]:
     return queries.closings_from([*stored, *live])
 
 
-def histograms(scope: Scope, part: Split) -> dict[tuple[str, str], dict[int, int]]:
-    """``{(measure, partner symbol or ""): {hour: spans}}``: the rollup's and the live histograms added (one
-    query on the rollup, one live per measure). The rollup's cells come as tuples: a large library's year
-    holds hundreds of thousands of them."""
-    merged: dict[tuple[str, str], dict[int, int]] = defaultdict(lambda: defaultdict(int))
+@dataclass
+class Histograms:
+    """The turnaround histograms of a period (``{hour: spans}``), added up once for what a page reads of them."""
+
+    #: ``{(measure, partner symbol or ""): histogram}``.
+    by_partner: dict[tuple[str, str], dict[int, int]] = field(default_factory=dict)
+    #: ``{measure: histogram}``: all partners together.
+    overall: dict[str, dict[int, int]] = field(default_factory=dict)
+    #: ``{(measure, partner symbol or ""): spans}``: what ranks the partners.
+    sizes: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def add(self, cells: Iterable[tuple[str, str, int, int]]) -> None:
+        """Add ``(measure, partner symbol or "", hour, spans)`` cells: one pass, the dictionaries bound locally (a
+        large library's year is tens of thousands of cells)."""
+        by_partner, overall, sizes = self.by_partner, self.overall, self.sizes
+        for measure, partner, hour, count in cells:
+            key = (measure, partner)
+            histogram = by_partner.get(key)
+            if histogram is None:
+                by_partner[key] = {hour: count}
+                sizes[key] = count
+            else:
+                histogram[hour] = histogram.get(hour, 0) + count
+                sizes[key] += count
+            total = overall.get(measure)
+            if total is None:
+                overall[measure] = {hour: count}
+            else:
+                total[hour] = total.get(hour, 0) + count
+
+
+def histograms(scope: Scope, part: Split) -> Histograms:
+    """The rollup's and the live histograms added (one query on the rollup, one live per measure). The rollup's
+    cells are read as the database's plain tuples: a large library's year holds tens of thousands of them."""
+    merged = Histograms()
     cells = _stored(scope, part, FigureKind.SPAN)
     if cells is not None:
-        for measure, partner, hour, count in (cells.values("measure", "partner", "hour").annotate(count=Sum("count"))
-                                              .order_by().values_list("measure", "partner", "hour", "count")):
-            merged[(measure, partner or "")][hour] += count
+        rows = (cells.values("measure", "partner", "hour").annotate(count=Sum("count")).order_by()
+                .values_list("measure", "partner", "hour", "count"))
+        sql, params = rows.query.get_compiler(rows.db).as_sql()
+        with connections[rows.db].cursor() as cursor:
+            cursor.execute(sql, params)
+            merged.add(cursor.fetchall())  # the partner column is never NULL: "" is none
     if part.live:
-        for row in figure_cells.span_cells(_live(scope, part)):
-            merged[(row["measure"], row["partner_symbol"] or "")][row["hour"]] += row["count"]
+        merged.add((row["measure"], row["partner_symbol"] or "", row["hour"], row["count"])
+                   for row in figure_cells.span_cells(_live(scope, part)))
     return merged
 
 
@@ -182,25 +216,21 @@ def _turnaround(measure: figure_cells.Measure, histogram: dict[int, int], partne
     return queries.Turnaround(measure, sum(histogram.values()), median, p90, partner=partner)
 
 
-def turnaround(scope: Scope, part: Split, given: dict | None = None) -> list[queries.Turnaround]:
+def turnaround(scope: Scope, part: Split, given: Histograms | None = None) -> list[queries.Turnaround]:
     """Median and 90th percentile of each measure of the scope's roles, from the partners' histograms added."""
     merged = histograms(scope, part) if given is None else given
-    results = []
-    for measure in MEASURES:
-        if measure.role not in scope.roles:
-            continue
-        overall: dict[int, int] = defaultdict(int)
-        for (key, _), histogram in merged.items():
-            if key == measure.key:
-                for hour, count in histogram.items():
-                    overall[hour] += count
-        results.append(_turnaround(measure, overall))
-    return results
+    return [_turnaround(measure, merged.overall.get(measure.key, {}))
+            for measure in MEASURES if measure.role in scope.roles]
 
 
-def turnaround_by_partner(scope: Scope, part: Split, given: dict | None = None) -> list[queries.Turnaround]:
+def partner_turnaround(measure: figure_cells.Measure, merged: Histograms, symbol: str) -> queries.Turnaround:
+    """The measure's median and 90th percentile for one partner, from ``histograms``' result."""
+    return _turnaround(measure, merged.by_partner.get((measure.key, symbol), {}), symbol)
+
+
+def turnaround_by_partner(scope: Scope, part: Split, given: Histograms | None = None) -> list[queries.Turnaround]:
     """The same per partner, partners in symbol order within each measure."""
     merged = histograms(scope, part) if given is None else given
-    return [_turnaround(measure, merged[(measure.key, symbol)], symbol)
+    return [_turnaround(measure, merged.by_partner[(measure.key, symbol)], symbol)
             for measure in MEASURES if measure.role in scope.roles
-            for symbol in sorted(symbol for key, symbol in merged if key == measure.key)]
+            for symbol in sorted(symbol for key, symbol in merged.by_partner if key == measure.key)]

@@ -253,12 +253,14 @@ class FillRates:
         return Role(self.role).label
 
 
-def _names(symbols: Iterable[str]) -> dict[str, str]:
-    return dict(Library.objects.filter(symbol__in=[s for s in symbols if s]).values_list("symbol", "name"))
+def partner_names(symbols: Iterable[str]) -> dict[str, str]:
+    """The directory's names of the libraries of ``symbols`` (one query; none without a symbol)."""
+    wanted = [s for s in symbols if s]
+    return dict(Library.objects.filter(symbol__in=wanted).values_list("symbol", "name")) if wanted else {}
 
 
 def fill_rates(scope: Scope) -> list[FillRates]:
-    """Per role, one query for the answers of the period grouped by partner, and one for the partners' names."""
+    """Per role, one query for the answers of the period grouped by partner."""
     groups = []
     for role in scope.roles:
         filled, unfilled = actions_for(role, FILLED_CODES), actions_for(role, UNFILLED_CODES)
@@ -271,16 +273,16 @@ def fill_rates(scope: Scope) -> list[FillRates]:
 
 def fill_rates_from(groups: Iterable[dict], roles: Iterable[str]) -> list[FillRates]:
     """Fill rates of rows counting ``filled`` and ``unfilled`` answers by ``role`` and ``partner_symbol``
-    (in any grouping), partners in symbol order; one query for the partners' names."""
+    (in any grouping), partners in symbol order. No query: the partners' names are looked up by whoever shows
+    them (``partner_names``), for the partners shown (a large library answers thousands a year)."""
     sums: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     for group in groups:
         counts = sums[group["role"]][group["partner_symbol"] or ""]
         counts[0] += group["filled"]
         counts[1] += group["unfilled"]
-    names = _names(symbol for by_partner in sums.values() for symbol in by_partner)
     results = []
     for role in roles:
-        by_partner = [FillRate(filled, unfilled, symbol, names.get(symbol, ""))
+        by_partner = [FillRate(filled, unfilled, symbol)
                       for symbol, (filled, unfilled) in sorted(sums[role].items())]
         overall = FillRate(sum(r.filled for r in by_partner), sum(r.unfilled for r in by_partner))
         results.append(FillRates(role=role, overall=overall, by_partner=by_partner))

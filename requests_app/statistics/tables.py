@@ -7,6 +7,7 @@ the queries that table needs.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -17,6 +18,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from ..figure_cells import MEASURES
 from ..models import Role
 from . import monthly, queries
 from .charts import Bar
@@ -33,7 +35,9 @@ class Table:
     title: str
     description: str
     headers: Sequence[str]
-    rows: list[tuple]
+    #: The CSV's rows, or what builds them when first asked for: a page showing a few of thousands of partners
+    #: (``page_rows``) never builds the rest.
+    given_rows: list[tuple] | Callable[[], list[tuple]]
     #: Bars of the chart drawn beside the table (label, value, the value as shown), if any.
     bars: list[Bar] = field(default_factory=list)
     #: The largest value a bar can have (100 for percentages), or ``None``: the largest bar.
@@ -41,6 +45,12 @@ class Table:
     unit: str = ""
     #: The rows the page shows, when it shows fewer than the CSV holds (``None``: all of them).
     page_rows: list[tuple] | None = None
+    #: How many rows the CSV holds, when they are built only when asked for (``None``: count them).
+    row_count: int | None = None
+
+    @cached_property
+    def rows(self) -> list[tuple]:
+        return self.given_rows() if callable(self.given_rows) else self.given_rows
 
     @property
     def filename(self) -> str:
@@ -53,12 +63,13 @@ class Table:
     @property
     def rows_not_shown(self) -> int:
         """Rows of the CSV the page leaves out."""
-        return len(self.rows) - len(self.shown_rows)
+        total = len(self.rows) if self.row_count is None else self.row_count
+        return total - len(self.shown_rows)
 
 
 def busiest(items: Sequence, size: Callable[[object], int]) -> set[int]:
     """The ``id()`` of the ``PAGE_PARTNERS`` largest items by ``size`` (ties: the earlier one first)."""
-    return {id(item) for item in sorted(items, key=lambda item: -size(item))[:PAGE_PARTNERS]}
+    return {id(item) for item in heapq.nlargest(PAGE_PARTNERS, items, key=size)}
 
 
 def percent(rate: float | None) -> str:
@@ -71,8 +82,9 @@ def days(value: float | None) -> str:
 
 
 def one_decimal(value: float) -> str:
-    """``value`` rounded to one decimal (``number_format`` alone cuts a float off), in the language's way."""
-    return formats.number_format(round(value, 1), 1)
+    """``value`` rounded to one decimal, with the language's decimal separator (``number_format`` cuts a float off
+    rather than round it, and costs ten times as much: a CSV holds thousands of these)."""
+    return f"{value:.1f}".replace(".", formats.get_format("DECIMAL_SEPARATOR"))
 
 
 class Figures:
@@ -111,7 +123,7 @@ class Figures:
         return monthly.fill_rates(self.scope, self.split, self.answers)
 
     @cached_property
-    def histograms(self) -> dict:
+    def histograms(self) -> monthly.Histograms:
         return monthly.histograms(self.scope, self.split)
 
     @cached_property
@@ -197,40 +209,61 @@ def volume_by_state(f: Figures) -> Table:
 
 
 def fill_rate(f: Figures) -> Table:
-    rows, page_rows, bars = [], [], []
+    """The fill rates of all partners together and of the busiest ones on the page; every partner in the CSV."""
+    shown = []
     for result in f.fill_rates:
-        role = _role(result.role)
-        shown = {id(result.overall)} | busiest(result.by_partner, lambda r: r.answered)
-        for rate, symbol, name in [(result.overall, ALL_PARTNERS, ""),
-                                   *((r, r.partner or _("(unknown)"), r.partner_name) for r in result.by_partner)]:
-            row = (role, symbol, name, rate.filled, rate.unfilled, rate.answered, percent(rate.rate))
-            rows.append(row)
-            if id(rate) not in shown:
-                continue
-            page_rows.append(row)
-            if rate.rate is not None:
-                bars.append(Bar(f"{role} · {symbol}", rate.rate * 100, _("%(rate)s %%") % {"rate": percent(rate.rate)}))
+        busy = busiest(result.by_partner, lambda r: r.answered)
+        shown.append((result.role, result.overall, [r for r in result.by_partner if id(r) in busy]))
+    page = _rate_rows(shown)
+    bars = [Bar(f"{row[0]} · {row[1]}", rate.rate * 100, _("%(rate)s %%") % {"rate": row[-1]})
+            for row, rate in page if rate.rate is not None]
+    every = [(r.role, r.overall, r.by_partner) for r in f.fill_rates]
     return Table("fill-rate", _("Fill rate"),
                  _("Filled ÷ (filled + unfilled) answers given in the period; cancelled requests are left out. "
                    "Borrowing: our lenders' answers (a lender's silence past the rota limit counts as unfilled). "
                    "Lending: our answers to partners."),
                  [_("Role"), _("Partner"), _("Partner name"), pgettext_lazy("answers", "Filled"),
                   pgettext_lazy("answers", "Unfilled"), _("Answered"), _("Fill rate (%)")],
-                 rows, bars, scale=100, unit="%", page_rows=page_rows)
+                 lambda: [row for row, _rate in _rate_rows(every)], bars, scale=100, unit="%",
+                 page_rows=[row for row, _rate in page], row_count=sum(1 + len(r.by_partner) for r in f.fill_rates))
+
+
+Chosen = list[tuple[str, queries.FillRate, list[queries.FillRate]]]
+
+
+def _rate_rows(chosen: Chosen) -> list[tuple[tuple, queries.FillRate]]:
+    """Per role, the row of all partners and those of ``chosen``'s partners, each beside its rate; the partners'
+    names are looked up for these partners alone (one query)."""
+    names = queries.partner_names(r.partner for _role_code, _overall, by_partner in chosen for r in by_partner)
+    rows = []
+    for role_code, overall, by_partner in chosen:
+        role = _role(role_code)
+        for rate, symbol, name in [(overall, ALL_PARTNERS, ""),
+                                   *((r, r.partner or _("(unknown)"), names.get(r.partner, "")) for r in by_partner)]:
+            rows.append(((role, symbol, name, rate.filled, rate.unfilled, rate.answered, percent(rate.rate)), rate))
+    return rows
 
 
 def turnaround(f: Figures) -> Table:
-    rows, page_rows, bars = [], [], []
-    shown = {id(t) for t in f.turnaround}
-    for measure in {t.measure for t in f.turnaround_by_partner}:
-        shown |= busiest([t for t in f.turnaround_by_partner if t.measure == measure], lambda t: t.count)
-    for t in [*f.turnaround, *f.turnaround_by_partner]:
-        partner = t.partner or ALL_PARTNERS
-        row = (t.measure.label, partner, t.count, days(t.median_days), days(t.p90_days))
-        rows.append(row)
-        if id(t) in shown:
-            page_rows.append(row)
-        if not t.partner and t.count:
+    """Each measure for all partners together and for its busiest partners on the page; every partner in the CSV.
+    The page computes the percentiles of the partners it shows only."""
+    merged = f.histograms
+    sizes: dict[str, list[tuple[str, int]]] = {m.key: [] for m in MEASURES if m.role in f.scope.roles}
+    for (key, symbol), spans in merged.sizes.items():
+        if key in sizes:
+            sizes[key].append((symbol, spans))
+    for partners in sizes.values():
+        partners.sort()
+    shown = [*f.turnaround]
+    for measure in MEASURES:
+        if measure.key in sizes:
+            busy = {symbol for symbol, _count in heapq.nlargest(PAGE_PARTNERS, sizes[measure.key],
+                                                                key=lambda item: item[1])}
+            shown += [monthly.partner_turnaround(measure, merged, symbol)
+                      for symbol, _count in sizes[measure.key] if symbol in busy]
+    bars = []
+    for t in f.turnaround:
+        if t.count:
             bars.append(Bar(_("%(measure)s, median") % {"measure": t.measure.short_label}, t.median_days,
                             _("%(days)s days") % {"days": days(t.median_days)}))
             bars.append(Bar(_("%(measure)s, 90th pct.") % {"measure": t.measure.short_label}, t.p90_days,
@@ -241,7 +274,13 @@ def turnaround(f: Figures) -> Table:
                    "from each measure's histogram of whole hours: within half an hour of the exact value)."),
                  [_("Measure"), _("Partner"), _("Requests measured"), _("Median (days)"),
                   _("90th percentile (days)")],
-                 rows, bars, unit="days", page_rows=page_rows)
+                 lambda: [_span_row(t) for t in [*f.turnaround, *f.turnaround_by_partner]], bars, unit="days",
+                 page_rows=[_span_row(t) for t in shown],
+                 row_count=len(f.turnaround) + sum(len(partners) for partners in sizes.values()))
+
+
+def _span_row(t: queries.Turnaround) -> tuple:
+    return (t.measure.label, t.partner or ALL_PARTNERS, t.count, days(t.median_days), days(t.p90_days))
 
 
 def patron_category(f: Figures) -> Table:

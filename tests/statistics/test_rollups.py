@@ -292,7 +292,7 @@ def test_reading_a_closed_period_runs_one_query_per_figure_on_the_rollup(month, 
     scenario.more_traffic(month.own, month.bbb, 5)
     rollups.refresh()
     figures = figures_of(march(month))
-    with django_assert_num_queries(1 + 1 + 1):  # how far the rollup covers, its answers, the partners' names
+    with django_assert_num_queries(1 + 1):  # how far the rollup covers, its answers
         assert figures.fill_rates
 
 

@@ -241,3 +241,25 @@ def test_the_page_shows_each_month_of_this_year_beside_last_year_with_a_chart(cl
     assert trend.headers == ["Month", "2025", "2026", "Change (%)"]
     assert ("Mar", 0, 10, "") in trend.rows and ("Feb", 0, 1, "") in trend.rows and len(trend.rows) == 12
     assert "<title>Mar 2026: 10</title>" in response.content.decode()
+
+
+def test_the_turnaround_page_counts_the_rows_it_leaves_to_the_csv(client, reporter, month, monkeypatch):
+    monkeypatch.setattr(tables, "PAGE_PARTNERS", 1)
+    response = page_with(client, "turnaround", MARCH)
+    turnaround = table_of(response, "turnaround")
+    csv_rows = read_csv(client.get(csv_url("turnaround") + "?" + response.context["query"]))[1:]
+    assert 0 < turnaround.rows_not_shown == len(csv_rows) - len(turnaround.shown_rows)
+
+
+def test_the_fill_rate_page_looks_up_the_names_of_the_partners_it_shows_only(client, reporter, month, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr(tables, "PAGE_PARTNERS", 1)
+    scenario.more_traffic(month.own, month.aaa, 3)
+    with CaptureQueriesContext(connection) as queries:
+        response = page_with(client, "fill-rate", {**MARCH, "role": "lending"})
+    names = [q["sql"] for q in queries.captured_queries if '"requests_app_library"."name"' in q["sql"]
+             and "IN (" in q["sql"]]
+    assert len(names) == 1 and "'AAA'" in names[0] and "'BBB'" not in names[0]
+    assert ("Lending", "AAA", "Alpha Library", 5, 0, 5, "100.0") in table_of(response, "fill-rate").shown_rows
