@@ -59,6 +59,10 @@ def setup_django() -> None:
 
     if connection.vendor != "postgresql":
         sys.exit("The benchmarks need PostgreSQL: set DATABASE_URL=postgres://… (see docs/performance.md).")
+    # As a serving process does once loaded (illms/wsgi.py): the measures run in the shipped configuration.
+    from illms.startup import freeze_heap
+
+    freeze_heap()
 
 
 def percentile(values: list[float], p: float) -> float:

@@ -101,6 +101,22 @@ def stored_cells(scope: Scope, part: Split, kind: str, *dims: str, roles: Iterab
     return [] if cells is None else list(cells.values(*dims).annotate(count=Sum("count")).order_by())
 
 
+def stored_tuples(scope: Scope, part: Split, kind: str, *columns: str,
+                  roles: Iterable[str] | None = None) -> list[tuple]:
+    """The rollup's cells of ``kind`` in the split's months as the database's plain tuples (``columns``' values, then
+    the count), one per cell and not summed: the caller adds them up as it reads them. For the kinds a large library
+    holds tens of thousands of cells of a year, nearly one per group: summing them in the database costs more
+    than it saves, and a tuple costs neither a dictionary nor a converter per cell."""
+    cells = _stored(scope, part, kind, roles)
+    if cells is None:
+        return []
+    rows = cells.order_by().values_list(*columns, "count")
+    sql, params = rows.query.get_compiler(rows.db).as_sql()
+    with connections[rows.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def _live(scope: Scope, part: Split, roles: Iterable[str] | None = None) -> figure_cells.Where:
     return scope.where(list(part.live), roles)
 
@@ -134,23 +150,37 @@ def patron_volume(scope: Scope, part: Split) -> queries.PatronVolume:
     return queries.patron_volume_from([*stored, *live])
 
 
-def answers(scope: Scope, part: Split) -> list[dict]:
-    stored = stored_cells(scope, part, FigureKind.ANSWER, "role", "partner", "outcome", "reason")
+#: An answer cell: role, partner symbol ("" for none), outcome, reason, answers.
+Answer = tuple[str, str, str, str, int]
+
+
+def answers(scope: Scope, part: Split) -> list[Answer]:
+    """The answers of the period by role, partner, outcome and reason: the rollup's, then the live ones."""
+    stored = stored_tuples(scope, part, FigureKind.ANSWER, "role", "partner", "outcome", "reason")
     live = figure_cells.answer_cells(_live(scope, part)) if part.live else []
-    return [*({**row, "partner_symbol": row.pop("partner")} for row in stored), *live]
+    return [*stored, *((row["role"], row["partner_symbol"] or "", row["outcome"], row["reason"], row["count"])
+                       for row in live)]
 
 
-def fill_rates(scope: Scope, part: Split, given: list[dict] | None = None) -> list[queries.FillRates]:
+def fill_rates(scope: Scope, part: Split, given: list[Answer] | None = None) -> list[queries.FillRates]:
     rows = answers(scope, part) if given is None else given
-    return queries.fill_rates_from(
-        ({"role": row["role"], "partner_symbol": row["partner_symbol"],
-          "filled": row["count"] if row["outcome"] == FILLED else 0,
-          "unfilled": row["count"] if row["outcome"] == UNFILLED else 0} for row in rows), scope.roles)
+    sums: dict[str, dict[str, list[int]]] = {role: {} for role in scope.roles}
+    for role, partner, outcome, _reason, count in rows:
+        by_partner = sums.get(role)
+        if by_partner is None or outcome not in (FILLED, UNFILLED):
+            continue
+        counts = by_partner.get(partner)
+        if counts is None:
+            counts = by_partner[partner] = [0, 0]
+        counts[0 if outcome == FILLED else 1] += count
+    return queries.fill_rates_of(sums, scope.roles)
 
 
-def unfilled_reasons(scope: Scope, part: Split, given: list[dict] | None = None) -> list[queries.Reason]:
+def unfilled_reasons(scope: Scope, part: Split, given: list[Answer] | None = None) -> list[queries.Reason]:
     rows = answers(scope, part) if given is None else given
-    return queries.reasons_from((row for row in rows if row["outcome"] == UNFILLED), scope.roles)
+    return queries.reasons_from(({"role": role, "reason": reason, "count": count}
+                                 for role, _partner, outcome, reason, count in rows if outcome == UNFILLED),
+                                scope.roles)
 
 
 def closed_reasons(scope: Scope, part: Split) -> list[queries.Closing]:
@@ -197,14 +227,7 @@ def histograms(scope: Scope, part: Split) -> Histograms:
     """The rollup's and the live histograms added (one query on the rollup, one live per measure). The rollup's
     cells are read as the database's plain tuples: a large library's year holds tens of thousands of them."""
     merged = Histograms()
-    cells = _stored(scope, part, FigureKind.SPAN)
-    if cells is not None:
-        rows = (cells.values("measure", "partner", "hour").annotate(count=Sum("count")).order_by()
-                .values_list("measure", "partner", "hour", "count"))
-        sql, params = rows.query.get_compiler(rows.db).as_sql()
-        with connections[rows.db].cursor() as cursor:
-            cursor.execute(sql, params)
-            merged.add(cursor.fetchall())  # the partner column is never NULL: "" is none
+    merged.add(stored_tuples(scope, part, FigureKind.SPAN, "measure", "partner", "hour"))  # partner: never NULL
     if part.live:
         merged.add((row["measure"], row["partner_symbol"] or "", row["hour"], row["count"])
                    for row in figure_cells.span_cells(_live(scope, part)))

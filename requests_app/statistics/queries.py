@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import Case, CharField, Count, F, Max, Q, QuerySet, Value, When
@@ -280,10 +280,15 @@ def fill_rates_from(groups: Iterable[dict], roles: Iterable[str]) -> list[FillRa
         counts = sums[group["role"]][group["partner_symbol"] or ""]
         counts[0] += group["filled"]
         counts[1] += group["unfilled"]
+    return fill_rates_of(sums, roles)
+
+
+def fill_rates_of(sums: Mapping[str, Mapping[str, Sequence[int]]], roles: Iterable[str]) -> list[FillRates]:
+    """Fill rates of ``{role: {partner symbol: (filled, unfilled)}}``, partners in symbol order."""
     results = []
     for role in roles:
         by_partner = [FillRate(filled, unfilled, symbol)
-                      for symbol, (filled, unfilled) in sorted(sums[role].items())]
+                      for symbol, (filled, unfilled) in sorted(sums.get(role, {}).items())]
         overall = FillRate(sum(r.filled for r in by_partner), sum(r.unfilled for r in by_partner))
         results.append(FillRates(role=role, overall=overall, by_partner=by_partner))
     return results

@@ -115,7 +115,7 @@ class Figures:
         return monthly.patron_volume(self.scope, self.split)
 
     @cached_property
-    def answers(self) -> list[dict]:
+    def answers(self) -> list[monthly.Answer]:
         return monthly.answers(self.scope, self.split)
 
     @cached_property
@@ -248,19 +248,16 @@ def turnaround(f: Figures) -> Table:
     """Each measure for all partners together and for its busiest partners on the page; every partner in the CSV.
     The page computes the percentiles of the partners it shows only."""
     merged = f.histograms
-    sizes: dict[str, list[tuple[str, int]]] = {m.key: [] for m in MEASURES if m.role in f.scope.roles}
+    measures = [m for m in MEASURES if m.role in f.scope.roles]
+    partners = {m.key: [] for m in measures}
     for (key, symbol), spans in merged.sizes.items():
-        if key in sizes:
-            sizes[key].append((symbol, spans))
-    for partners in sizes.values():
-        partners.sort()
+        if key in partners:
+            partners[key].append((symbol, spans))
     shown = [*f.turnaround]
-    for measure in MEASURES:
-        if measure.key in sizes:
-            busy = {symbol for symbol, _count in heapq.nlargest(PAGE_PARTNERS, sizes[measure.key],
-                                                                key=lambda item: item[1])}
-            shown += [monthly.partner_turnaround(measure, merged, symbol)
-                      for symbol, _count in sizes[measure.key] if symbol in busy]
+    for measure in measures:
+        # The busiest, ties by symbol, then in symbol order: only they are sorted.
+        busy = heapq.nsmallest(PAGE_PARTNERS, partners[measure.key], key=lambda item: (-item[1], item[0]))
+        shown += [monthly.partner_turnaround(measure, merged, symbol) for symbol, _spans in sorted(busy)]
     bars = []
     for t in f.turnaround:
         if t.count:
@@ -276,7 +273,7 @@ def turnaround(f: Figures) -> Table:
                   _("90th percentile (days)")],
                  lambda: [_span_row(t) for t in [*f.turnaround, *f.turnaround_by_partner]], bars, unit="days",
                  page_rows=[_span_row(t) for t in shown],
-                 row_count=len(f.turnaround) + sum(len(partners) for partners in sizes.values()))
+                 row_count=len(f.turnaround) + sum(len(each) for each in partners.values()))
 
 
 def _span_row(t: queries.Turnaround) -> tuple:
