@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import requires_csrf_token
@@ -45,8 +46,8 @@ SERVER_ERROR = (
 
 def refusal_message(exception: Exception | None) -> str:
     """The reason a ``PermissionDenied`` gives, if it gives one as text (ours always do)."""
-    if isinstance(exception, PermissionDenied) and exception.args and isinstance(exception.args[0], str):
-        return exception.args[0].strip()
+    if isinstance(exception, PermissionDenied) and exception.args and isinstance(exception.args[0], str | Promise):
+        return str(exception.args[0]).strip()
     return ""
 
 

@@ -19,10 +19,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST
 
 from . import messaging
-from .access import PATRON_ACCOUNT, member_library, or_list
+from .access import PATRON_ACCOUNT, member_library, needs_role
 from .models import Library
 from .roles import roles_granting
 from .selectors import staff_library
@@ -44,9 +45,8 @@ def inbox_scope(request: HttpRequest) -> tuple[Library, list[str]]:
     if not roles:
         raise PermissionDenied(PATRON_ACCOUNT if getattr(request.user, "patron_profile", None) is not None
                                and staff_library(request.user) is None else
-                               "The inbox holds the messages of the borrowing and lending desks, and your account "
-                               f"works neither. It needs the role {or_list(roles_for_desks())}, which your "
-                               "library's ILL administrator can give your account.")
+                               gettext("The inbox holds the messages of the borrowing and lending desks, and your "
+                                       "account works neither.") + " " + needs_role(roles_for_desks()))
     return member_library(request.user), roles
 
 
@@ -70,13 +70,14 @@ def mark_read(request: HttpRequest) -> HttpResponse:
     else:
         ids = parse_ids(request.POST.getlist("note"))
         if not ids:
-            messages.error(request, "Choose a message to mark read.")
+            messages.error(request, gettext("Choose a message to mark read."))
             return redirect(_next(request))
         changed = messaging.mark_read(library=library, roles=roles, user=request.user, note_ids=ids)
     if changed:
-        messages.success(request, f"{changed} message{'s' if changed != 1 else ''} marked read.")
+        messages.success(request, ngettext("%(count)d message marked read.", "%(count)d messages marked read.",
+                                           changed) % {"count": changed})
     else:
-        messages.info(request, "Nothing new to mark read.")
+        messages.info(request, gettext("Nothing new to mark read."))
     return redirect(_next(request))
 
 

@@ -14,6 +14,7 @@ every member library.
 from __future__ import annotations
 
 from django.contrib.auth.models import Group, Permission
+from django.utils.translation import gettext_lazy
 
 BORROWING_STAFF = "ILL staff (borrowing)"
 LENDING_STAFF = "ILL staff (lending)"
@@ -21,6 +22,22 @@ BILLING_STAFF = "Billing staff"
 ILL_ADMINISTRATOR = "ILL administrator"
 REPORTING = "Reporting (read-only)"
 DIRECTORY_ADMINISTRATOR = "Directory administrator"
+
+#: The roles' names as staff read them, in their language (the groups keep the English names: they are data).
+ROLE_LABELS = {
+    BORROWING_STAFF: gettext_lazy("ILL staff (borrowing)"),
+    LENDING_STAFF: gettext_lazy("ILL staff (lending)"),
+    BILLING_STAFF: gettext_lazy("Billing staff"),
+    ILL_ADMINISTRATOR: gettext_lazy("ILL administrator"),
+    REPORTING: gettext_lazy("Reporting (read-only)"),
+    DIRECTORY_ADMINISTRATOR: gettext_lazy("Directory administrator"),
+}
+
+
+def role_label(name: str) -> str:
+    """A role's name in the active language (a group that is no role: its own name)."""
+    return str(ROLE_LABELS.get(name, name))
+
 
 #: The roles of a member library's staff: what its ILL administrator may give its accounts in the admin.
 MEMBER_LIBRARY_ROLES = (BORROWING_STAFF, LENDING_STAFF, BILLING_STAFF, ILL_ADMINISTRATOR, REPORTING)

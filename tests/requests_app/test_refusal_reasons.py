@@ -67,13 +67,13 @@ def test_an_account_with_a_role_but_no_member_library_is_told_so(client):
     user = get_user_model().objects.create_user("floating", password="x")
     user.groups.add(roles.sync_roles()[roles.BORROWING_STAFF])
     client.force_login(user)
-    assert NO_LIBRARY in refusal(client, reverse("borrowing_staff:queue"))
+    assert str(NO_LIBRARY) in refusal(client, reverse("borrowing_staff:queue"))
 
 
 def test_a_patron_on_a_staff_page_is_sent_to_their_own_requests(client):
     client.force_login(PatronFactory())
     page = refusal(client, reverse("lending:queue"))
-    assert PATRON_ACCOUNT in page and "It needs the role" not in page
+    assert str(PATRON_ACCOUNT) in page and "It needs the role" not in page
     assert reverse("patron-requests") in page  # the menu's "My requests"
 
 
@@ -85,3 +85,15 @@ def test_staff_on_a_patrons_page_are_told_it_is_for_patrons(client):
 def test_a_reason_names_no_permission_code():
     user = StaffFactory(groups=[roles.LENDING_STAFF])
     assert "requests_app." not in refusal_reason(user, "requests_app.work_borrowing")
+
+
+def test_a_german_clerk_is_told_in_german_which_role_the_page_needs(client, compiled_translations):
+    from requests_app.models import StaffProfile
+
+    user = StaffFactory(groups=[roles.LENDING_STAFF])
+    StaffProfile.objects.filter(user=user).update(language="de")
+    client.force_login(user)
+    client.post(reverse("set_language"), {"language": "de", "next": "/"})
+    page = refusal(client, reverse("borrowing_staff:queue"))
+    assert "Sie braucht die Rolle „Fernleihpersonal (nehmend)“ oder „Fernleihadministration“" in page
+    assert "It needs the role" not in page
