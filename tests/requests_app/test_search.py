@@ -139,3 +139,23 @@ def test_a_patron_look_up_by_user_name_finds_their_requests(algorithms):
     PatronProfileFactory(user=user, library=algorithms.library)
     mine = IllRequestFactory(library=algorithms.library, patron=user, title="Something else")
     assert found("jdoe", patrons=True) == {mine.pk}
+
+
+def test_a_part_of_a_patrons_last_name_finds_their_requests(algorithms):
+    user = UserFactory(first_name="Zofia", last_name="Kowalczyk")
+    PatronProfileFactory(user=user, library=algorithms.library)
+    mine = IllRequestFactory(library=algorithms.library, patron=user, title="Something else")
+    assert found("kowal", patrons=True) == {mine.pk}
+
+
+@pytest.mark.parametrize("word", ["kowal", "CARD-7"])
+def test_on_postgresql_a_patron_is_looked_up_by_index_not_by_reading_every_user(postgresql, word):
+    with CaptureQueriesContext(connection) as queries:
+        search.patrons_named(word)
+    (sql,) = [q["sql"] for q in queries.captured_queries]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "auth_user_last_name_trgm_idx" in plan and "patron_card_barcode_upper_idx" in plan
+    assert "Seq Scan" not in plan
