@@ -250,9 +250,11 @@ def application(environ, start_response):
     return _answer(start_response, "405 Method Not Allowed", {"message": "GET or POST"})
 
 
-def raw_insert_ceiling(*, seconds: float, partner: int) -> dict:
+def raw_insert_ceiling(*, seconds: float, partner: int, titles: list[str] | None = None) -> dict:
     """The intake's own writes with nothing around them: an id, a request row and its event row per transaction,
-    psycopg2 in this process, as fast as it goes for ``seconds``."""
+    psycopg2 in this process, as fast as it goes for ``seconds``. ``titles``: the requests' titles in turn (default:
+    one title for all)."""
+    titles = titles or ["Raw insert ceiling"]
     state = _prepare()
     symbol, member = next(iter(state["members"].items()))
     conn = psycopg2.connect(**{k: v for k, v in state["dsn"].items() if v})
@@ -267,7 +269,7 @@ def raw_insert_ceiling(*, seconds: float, partner: int) -> dict:
                 new_id = cursor.fetchone()[0]
                 cursor.execute(request_sql, _substitute(request_params, {
                     _key(_AFTER_ID): new_id, _key(_PARTNER): partner, _key(_LIBRARY): member, _key(_SINCE): now,
-                    _key("bare-rid"): uuid.uuid4().hex, _key("bare-title"): "Raw insert ceiling",
+                    _key("bare-rid"): uuid.uuid4().hex, _key("bare-title"): titles[done % len(titles)],
                     _key("bare-sid"): f"{symbol}-{new_id}"}))
                 cursor.execute(event_sql, _substitute(event_params, {
                     _key(_AFTER_ID): new_id, _key(_PARTNER): partner, _key(_SINCE): now}))

@@ -17,13 +17,10 @@ from __future__ import annotations
 
 import random
 import time
-import uuid
 
-import psycopg2
 from django.db import connection
-from django.utils import timezone
 
-from .bare import _AFTER_ID, _LIBRARY, _PARTNER, _SINCE, _key, _prepare, _substitute
+from . import bare
 from .generator import WORDS
 
 INDEX = "request_search_trgm_idx"
@@ -36,30 +33,7 @@ def _titles(count: int, seed: int = 24) -> list[str]:
 
 
 def _round(*, seconds: float, partner: int, titles: list[str]) -> dict:
-    state = _prepare()
-    symbol, member = next(iter(state["members"].items()))
-    conn = psycopg2.connect(**{k: v for k, v in state["dsn"].items() if v})
-    request_sql, request_params = state["insert_request"]
-    event_sql, event_params = state["insert_event"]
-    done, started = 0, time.perf_counter()
-    try:
-        while time.perf_counter() - started < seconds:
-            now = timezone.now()
-            with conn.cursor() as cursor:
-                cursor.execute(state["sequence"])
-                new_id = cursor.fetchone()[0]
-                cursor.execute(request_sql, _substitute(request_params, {
-                    _key(_AFTER_ID): new_id, _key(_PARTNER): partner, _key(_LIBRARY): member, _key(_SINCE): now,
-                    _key("bare-rid"): uuid.uuid4().hex, _key("bare-title"): titles[done % len(titles)],
-                    _key("bare-sid"): f"{symbol}-{new_id}"}))
-                cursor.execute(event_sql, _substitute(event_params, {
-                    _key(_AFTER_ID): new_id, _key(_PARTNER): partner, _key(_SINCE): now}))
-            conn.commit()
-            done += 1
-    finally:
-        conn.close()
-    elapsed = time.perf_counter() - started
-    return {"transactions": done, "per_second": round(done / elapsed, 1)}
+    return bare.raw_insert_ceiling(seconds=seconds, partner=partner, titles=titles)
 
 
 def _index_definition() -> str | None:
