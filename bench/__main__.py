@@ -155,12 +155,17 @@ def main() -> None:
         if "reports" in wanted:
             step["rollup"] = run_measure("rollup")
             step["reports"] = run_measure("reports", iterations=5)
+        writes = [name for name in ("api", "intake", "search_write") if name in wanted]
+        if writes:  # what they write is taken out again before the next size (bench/cleanup.py)
+            last = run_measure("watermark").get("result", {}).get("last_request")
         if "api" in wanted:
             step["api"] = run_measure("api", seconds=args.api_seconds)
         if "intake" in wanted:
             step["intake"] = run_measure("intake", count=600)
         if "search_write" in wanted:
             step["search_write"] = run_measure("search_write", seconds=6)
+        if writes and last is not None:
+            step["undo_writes"] = run_measure("undo_writes", after=last)
         results["sizes"][str(size)] = step
     print("Jobs", flush=True)
     if "reminders" in wanted:

@@ -74,8 +74,20 @@ def holdings(args) -> dict:
     return jobs.measure_holdings_import(records=args.count)
 
 
+def watermark(args) -> dict:
+    from . import cleanup
+
+    return {"last_request": cleanup.last_request_id()}
+
+
+def undo_writes(args) -> dict:
+    from . import cleanup
+
+    return cleanup.remove_requests_after(args.after)
+
+
 MEASURES = {f.__name__: f for f in (grow, pages, rollup, reports, api, intake, search_write, reminders, invoices,
-                                    holdings)}
+                                    holdings, watermark, undo_writes)}
 
 
 def main() -> None:
@@ -86,6 +98,7 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--count", type=int, default=0)
+    parser.add_argument("--after", type=int, default=0, help="undo_writes: the last request id to keep")
     args = parser.parse_args()
     setup_django()
     started = time.perf_counter()

@@ -63,3 +63,27 @@ def test_clicking_a_tab_loads_its_section_and_back_returns_to_the_trend(live_ser
     assert laptop.locator("#panel-fill-rate").is_visible()
     assert len(loaded) == 1  # a section loads once
     assert errors == []
+
+
+def test_a_german_reporter_reads_the_statistics_and_their_tabs_in_german(live_server, laptop, tmp_path,
+                                                                          compiled_translations):
+    from requests_app.models import StaffProfile
+
+    month = scenario.build()
+    reporter = StaffFactory(username="renate", library=month.own, groups=[roles.REPORTING])
+    StaffProfile.objects.filter(user=reporter).update(language="de")
+    laptop.goto(f"{live_server.url}/accounts/login/")
+    laptop.get_by_label("Username").fill(reporter.username)
+    laptop.get_by_label("Password").fill(PASSWORD)
+    laptop.get_by_role("button", name="Sign in").click()
+    laptop.wait_for_url(f"{live_server.url}/")
+
+    laptop.goto(f"{live_server.url}/statistics/?start=2026-03-01&end=2026-03-31")
+    assert laptop.get_by_role("heading", name="Bestellungen pro Monat, dieses und letztes Jahr").is_visible()
+    laptop.get_by_role("link", name="Bearbeitungszeit", exact=True).click()
+    laptop.get_by_role("heading", name="Bearbeitungszeit", exact=True).wait_for()
+    table = laptop.locator("#turnaround table")
+    assert table.get_by_role("columnheader", name="Median (Tage)").is_visible()
+    assert "Alle Partnerbibliotheken" in table.inner_text()
+    (SCREENSHOTS or tmp_path).mkdir(parents=True, exist_ok=True)
+    laptop.screenshot(path=str((SCREENSHOTS or tmp_path) / "statistics-turnaround-tab-de.png"), full_page=True)
