@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from lending.states import LendingStatus
 from requests_app.models import Event, IllRequest
 from tests.factories import IllRequestFactory, LendingRequestFactory
 
@@ -16,7 +17,7 @@ def test_the_requests_written_after_the_watermark_go_with_their_events_and_the_o
     history = [IllRequestFactory(), LendingRequestFactory()]
     last = cleanup.last_request_id()
     written = LendingRequestFactory()
-    Event.objects.create(request=written, action="receive_request", to_status="new")
+    Event.objects.create(request=written, action="receive_request", to_status=LendingStatus.NEW)
 
     result = cleanup.remove_requests_after(last)
 
