@@ -19,24 +19,12 @@ from requests_app.conditions import LoanCondition, offered_cost
 from requests_app.models import EventSource, IllRequest
 from requests_app.policies import policy_for
 from requests_app.services import claim, perform
+from requests_app.unfilled import UnfilledReason
 from requests_app.workflow import Actor, WorkflowError
 
 from ..models import LendingDetail
 from ..states import ON_LOAN
 from .availability import partner_rule, partner_rule_warnings
-
-
-class UnfilledReason(models.TextChoices):
-    """ISO 18626 ``reasonUnfilled`` codes (open list) a partner's system understands."""
-
-    NOT_HELD = "NotHeld", _("Not held")
-    NOT_ON_SHELF = "NotOnShelf", _("Not on shelf")
-    ON_LOAN = "OnLoan", _("In use / on loan")
-    NON_CIRCULATING = "NonCirculating", _("Non-circulating")
-    LOST = "Lost", _("Lost")
-    NOT_FOUND_AS_CITED = "NotFoundAsCited", _("Not found as cited")
-    POLICY_PROBLEM = "PolicyProblem", _("Policy problem")
-    IN_PROCESS = "InProcess", _("In process (try again later)")
 
 
 class ShippingMethod(models.TextChoices):

@@ -41,6 +41,7 @@ from ..figure_cells import (  # noqa: F401 (the figures' definitions, named here
 )
 from ..models import IllRequest, Library, PatronCategory, RequestFormat, Role, ServiceType
 from ..states import AVAILABLE_TO_PATRON  # noqa: F401
+from ..unfilled import UnfilledReason
 from ..utilities.aggregates import as_duration, percentile_groups
 from ..workflow import registry
 
@@ -387,20 +388,10 @@ def top_books(scope: Scope, limit: int = TOP_TITLES) -> list[TopTitle]:
 
 # Unfilled reasons --------------------------------------------------------------------------
 
-#: The labels of the ISO 18626 ``reasonUnfilled`` codes ILL systems send, in the active language (the lending
-#: desk offers the same list); another code is worded from its CamelCase words.
-REASON_LABELS = {
-    NO_ANSWER_REASON: gettext_lazy("No answer in time"),
-    UNSPECIFIED_REASON: gettext_lazy("Unspecified"),
-    "NotHeld": gettext_lazy("Not held"),
-    "NotOnShelf": gettext_lazy("Not on shelf"),
-    "OnLoan": gettext_lazy("In use / on loan"),
-    "NonCirculating": gettext_lazy("Non-circulating"),
-    "Lost": gettext_lazy("Lost"),
-    "NotFoundAsCited": gettext_lazy("Not found as cited"),
-    "PolicyProblem": gettext_lazy("Policy problem"),
-    "InProcess": gettext_lazy("In process (try again later)"),
-}
+#: The labels of the ISO 18626 ``reasonUnfilled`` codes, in the active language: the lending desk's list and our
+#: own two; another code is worded from its CamelCase words.
+REASON_LABELS = {NO_ANSWER_REASON: gettext_lazy("No answer in time"), UNSPECIFIED_REASON: gettext_lazy("Unspecified"),
+                 **dict(UnfilledReason.choices)}
 
 
 def reason_label(code: str) -> str:

@@ -85,5 +85,13 @@ def test_a_german_reporter_reads_the_statistics_and_their_tabs_in_german(live_se
     table = laptop.locator("#turnaround table")
     assert table.get_by_role("columnheader", name="Median (Tage)").is_visible()
     assert "Alle Partnerbibliotheken" in table.inner_text()
+    assert "6,0" in table.inner_text()  # the median of submitted → available, written the German way
     (SCREENSHOTS or tmp_path).mkdir(parents=True, exist_ok=True)
     laptop.screenshot(path=str((SCREENSHOTS or tmp_path) / "statistics-turnaround-tab-de.png"), full_page=True)
+
+    laptop.set_viewport_size({"width": 390, "height": 844})  # a phone
+    laptop.reload()
+    laptop.get_by_role("heading", name="Bearbeitungszeit", exact=True).wait_for()
+    # The tables scroll, not the page.
+    assert laptop.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    laptop.screenshot(path=str((SCREENSHOTS or tmp_path) / "statistics-turnaround-tab-de-phone.png"), full_page=True)
