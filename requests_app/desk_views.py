@@ -63,10 +63,13 @@ def confirmation_page(request: HttpRequest, *, transition: Transition, back: str
                       form: ActionForm | None = None) -> HttpResponse:
     """The page that asks before ``transition`` runs, without JavaScript: it names the request (or, for a bulk
     action, lists ``requests``: each a dict with ``request`` and ``refusal``, the reason it would be refused),
-    says what will happen, and re-posts the same fields to the same address with ``confirmed=1``; Go back
-    returns to ``back``. Nothing has changed when it is shown."""
+    says what will happen, and re-posts the same fields to the same address with ``confirmed=1`` (for a bulk
+    action, only the listed requests' ids); Go back returns to ``back``. Nothing has changed when it is shown."""
     fields = [(name, value) for name, values in request.POST.lists() if name not in _NOT_REPOSTED
-              for value in values]
+              for value in values if requests is None or name != "requests"]
+    if requests is not None:
+        # Only the listed requests go on: a ticked id the user's library does not hold is not echoed back.
+        fields += [("requests", str(row["request"].pk)) for row in requests]
     return render(request, "requests_app/confirm.html", {
         "transition": transition, "ill_request": ill_request, "requests": requests, "back": back,
         "fields": fields, "summary": _summary(form), "action_url": request.get_full_path(),

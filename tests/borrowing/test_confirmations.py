@@ -168,7 +168,16 @@ def test_bulk_cancel_lists_no_other_librarys_request(client, staff, home):
     mine = IllRequestFactory(library=home, status=S.SUBMITTED)
     response = client.post(reverse("borrowing_staff:bulk"), {"action": "cancel", "requests": [mine.pk, other.pk]})
     assert [r["request"].pk for r in response.context["requests"]] == [mine.pk]
-    assert other.number not in response.content.decode()
+    listed = response.content.decode().split('id="confirm-requests"', 1)[1].split("</ul>", 1)[0]
+    assert f"<strong>{other.number}</strong>" not in listed
+
+
+def test_bulk_cancel_confirmation_reposts_only_the_librarys_own_requests(client, staff, home):
+    other = IllRequestFactory(status=S.SUBMITTED)
+    mine = IllRequestFactory(library=home, status=S.SUBMITTED)
+    response = client.post(reverse("borrowing_staff:bulk"), {"action": "cancel", "requests": [mine.pk, other.pk]})
+    reposted = [value for name, value in response.context["fields"] if name == "requests"]
+    assert reposted == [str(mine.pk)]
 
 
 def test_a_confirmed_bulk_cancel_cancels_the_ticked_requests(client, staff, home):
