@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from requests_app.models import IllRequest, Library
 
-CURRENCY_VALIDATOR = RegexValidator(r"^[A-Z]{3}$", "An ISO 4217 code: three capital letters, e.g. USD.")
+CURRENCY_VALIDATOR = RegexValidator(r"^[A-Z]{3}$", _("An ISO 4217 code: three capital letters, e.g. USD."))
 
 
 class Service(models.TextChoices):
@@ -41,21 +41,26 @@ class BillingSettings(models.Model):
     """A member library's billing choices and the sequence its invoice numbers come from."""
 
     library = models.OneToOneField(Library, on_delete=models.CASCADE, related_name="billing_settings",
-                                   limit_choices_to={"is_member": True})
+                                   limit_choices_to={"is_member": True}, verbose_name=_("library"))
     passes_costs_to_patrons = models.BooleanField(
-        default=False, help_text="Charge patrons what lenders charge us for their requests.")
+        default=False, help_text=_("Charge patrons what lenders charge us for their requests."),
+        verbose_name=_("passes costs to patrons"))
     invoice_prefix = models.CharField(max_length=16, blank=True,
-                                      help_text="Printed before invoice numbers; empty: the library's symbol.")
-    last_invoice_sequence = models.PositiveIntegerField(default=0, editable=False)
-    payment_terms_days = models.PositiveSmallIntegerField(default=30)
-    payment_instructions = models.TextField(blank=True, help_text="Printed on every invoice: bank, IFM, vouchers…")
+                                      help_text=_("Printed before invoice numbers; empty: the library's symbol."),
+                                      verbose_name=_("invoice prefix"))
+    last_invoice_sequence = models.PositiveIntegerField(default=0, editable=False,
+                                                        verbose_name=_("last invoice sequence"))
+    payment_terms_days = models.PositiveSmallIntegerField(default=30, verbose_name=_("payment terms days"))
+    payment_instructions = models.TextField(blank=True, help_text=_("Printed on every invoice: bank, IFM, vouchers…"),
+                                            verbose_name=_("payment instructions"))
     budget_warning_percent = models.PositiveSmallIntegerField(
         default=80, validators=[MinValueValidator(1), MaxValueValidator(100)],
-        help_text="Warn when this share of a budget is spent or committed.")
+        help_text=_("Warn when this share of a budget is spent or committed."),
+        verbose_name=_("budget warning percent"))
 
     class Meta:
-        verbose_name = "billing settings"
-        verbose_name_plural = "billing settings"
+        verbose_name = _("billing settings")
+        verbose_name_plural = _("billing settings")
 
     def __str__(self) -> str:
         return f"Billing settings of {self.library.symbol}"
@@ -69,18 +74,24 @@ class FeeSchedule(models.Model):
     """
 
     library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="fee_schedules",
-                                limit_choices_to={"is_member": True})
+                                limit_choices_to={"is_member": True}, verbose_name=_("library"))
     partner = models.ForeignKey(Library, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
-                                help_text="Empty: every partner without a row of its own.")
+                                help_text=_("Empty: every partner without a row of its own."),
+                                verbose_name=_("partner"))
     direction = models.CharField(max_length=10, choices=[(Direction.RECEIVABLE, Direction.RECEIVABLE.label),
-                                                         (Direction.PAYABLE, Direction.PAYABLE.label)])
-    service = models.CharField(max_length=12, choices=Service.choices)
-    amount = models.DecimalField(max_digits=12, decimal_places=4, validators=[MinValueValidator(Decimal("0"))])
-    currency = models.CharField(max_length=3, validators=[CURRENCY_VALIDATOR])
-    effective_from = models.DateField()
-    effective_to = models.DateField(null=True, blank=True, help_text="Last day it applies; empty: open-ended.")
+                                                         (Direction.PAYABLE, Direction.PAYABLE.label)],
+                                 verbose_name=_("direction"))
+    service = models.CharField(max_length=12, choices=Service.choices, verbose_name=_("service"))
+    amount = models.DecimalField(max_digits=12, decimal_places=4, validators=[MinValueValidator(Decimal("0"))],
+                                 verbose_name=_("amount"))
+    currency = models.CharField(max_length=3, validators=[CURRENCY_VALIDATOR], verbose_name=_("currency"))
+    effective_from = models.DateField(verbose_name=_("effective from"))
+    effective_to = models.DateField(null=True, blank=True, help_text=_("Last day it applies; empty: open-ended."),
+                                    verbose_name=_("effective to"))
 
     class Meta:
+        verbose_name = _("fee schedule")
+        verbose_name_plural = _("fee schedules")
         ordering = ["library", "direction", "service", "-effective_from"]
         indexes = [models.Index(fields=["library", "direction", "service", "effective_from"], name="fee_lookup_idx")]
         constraints = [
@@ -110,29 +121,37 @@ class Charge(models.Model):
     """
 
     library = models.ForeignKey(Library, on_delete=models.PROTECT, related_name="charges",
-                                limit_choices_to={"is_member": True})
-    partner = models.ForeignKey(Library, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+                                limit_choices_to={"is_member": True}, verbose_name=_("library"))
+    partner = models.ForeignKey(Library, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                verbose_name=_("partner"))
     patron = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                               related_name="ill_charges")
-    request = models.ForeignKey(IllRequest, on_delete=models.PROTECT, related_name="charges")
+                               related_name="ill_charges", verbose_name=_("patron"))
+    request = models.ForeignKey(IllRequest, on_delete=models.PROTECT, related_name="charges", verbose_name=_("request"))
     event = models.ForeignKey("requests_app.Event", on_delete=models.SET_NULL, null=True, blank=True,
-                              related_name="+")
-    direction = models.CharField(max_length=10, choices=Direction.choices)
-    service = models.CharField(max_length=12, choices=Service.choices)
-    key = models.CharField(max_length=64, blank=True, default="")
-    amount = models.DecimalField(max_digits=12, decimal_places=4)
-    original_amount = models.DecimalField(max_digits=12, decimal_places=4)
-    currency = models.CharField(max_length=3, validators=[CURRENCY_VALIDATOR])
-    status = models.CharField(max_length=10, choices=ChargeStatus.choices, default=ChargeStatus.OPEN)
-    note = models.CharField(max_length=200, blank=True, help_text="Why this amount: the schedule, reciprocity…")
-    fund = models.CharField(max_length=100, blank=True, help_text="Budget fund or department it is spent from.")
-    invoice = models.ForeignKey("Invoice", on_delete=models.PROTECT, null=True, blank=True, related_name="charges")
-    settled_on = models.DateField(null=True, blank=True)
-    settlement_reference = models.CharField(max_length=100, blank=True, help_text="IFM month, cheque, voucher…")
-    incurred_at = models.DateTimeField(default=timezone.now, db_index=True)
-    created_at = models.DateTimeField(default=timezone.now)
+                              related_name="+", verbose_name=_("event"))
+    direction = models.CharField(max_length=10, choices=Direction.choices, verbose_name=_("direction"))
+    service = models.CharField(max_length=12, choices=Service.choices, verbose_name=_("service"))
+    key = models.CharField(max_length=64, blank=True, default="", verbose_name=_("key"))
+    amount = models.DecimalField(max_digits=12, decimal_places=4, verbose_name=_("amount"))
+    original_amount = models.DecimalField(max_digits=12, decimal_places=4, verbose_name=_("original amount"))
+    currency = models.CharField(max_length=3, validators=[CURRENCY_VALIDATOR], verbose_name=_("currency"))
+    status = models.CharField(max_length=10, choices=ChargeStatus.choices, default=ChargeStatus.OPEN,
+                              verbose_name=_("status"))
+    note = models.CharField(max_length=200, blank=True, help_text=_("Why this amount: the schedule, reciprocity…"),
+                            verbose_name=_("note"))
+    fund = models.CharField(max_length=100, blank=True, help_text=_("Budget fund or department it is spent from."),
+                            verbose_name=_("fund"))
+    invoice = models.ForeignKey("Invoice", on_delete=models.PROTECT, null=True, blank=True, related_name="charges",
+                                verbose_name=_("invoice"))
+    settled_on = models.DateField(null=True, blank=True, verbose_name=_("settled on"))
+    settlement_reference = models.CharField(max_length=100, blank=True, help_text=_("IFM month, cheque, voucher…"),
+                                            verbose_name=_("settlement reference"))
+    incurred_at = models.DateTimeField(default=timezone.now, db_index=True, verbose_name=_("incurred at"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("charge")
+        verbose_name_plural = _("charges")
         ordering = ["-incurred_at", "-pk"]
         indexes = [
             models.Index(fields=["library", "direction", "incurred_at"], name="charge_period_idx"),
@@ -172,15 +191,18 @@ class ChargeAdjustment(models.Model):
         WAIVE = "waive", _("Waived")
         ADJUST = "adjust", _("Adjusted")
 
-    charge = models.ForeignKey(Charge, on_delete=models.CASCADE, related_name="adjustments")
-    action = models.CharField(max_length=10, choices=Action.choices)
-    old_amount = models.DecimalField(max_digits=12, decimal_places=4)
-    new_amount = models.DecimalField(max_digits=12, decimal_places=4)
-    reason = models.TextField()
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    charge = models.ForeignKey(Charge, on_delete=models.CASCADE, related_name="adjustments", verbose_name=_("charge"))
+    action = models.CharField(max_length=10, choices=Action.choices, verbose_name=_("action"))
+    old_amount = models.DecimalField(max_digits=12, decimal_places=4, verbose_name=_("old amount"))
+    new_amount = models.DecimalField(max_digits=12, decimal_places=4, verbose_name=_("new amount"))
+    reason = models.TextField(verbose_name=_("reason"))
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+",
+                              verbose_name=_("actor"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("charge adjustment")
+        verbose_name_plural = _("charge adjustments")
         ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
@@ -191,16 +213,21 @@ class Budget(models.Model):
     """A member library's money for borrowing costs in one fiscal year, optionally for one fund."""
 
     library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="budgets",
-                                limit_choices_to={"is_member": True})
-    fiscal_year = models.CharField(max_length=20, help_text="How the library names it, e.g. FY2026.")
+                                limit_choices_to={"is_member": True}, verbose_name=_("library"))
+    fiscal_year = models.CharField(max_length=20, help_text=_("How the library names it, e.g. FY2026."),
+                                   verbose_name=_("fiscal year"))
     fund = models.CharField(max_length=100, blank=True,
-                            help_text="Department or fund; empty: the whole library's borrowing budget.")
-    starts_on = models.DateField()
-    ends_on = models.DateField()
-    amount = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0"))])
-    currency = models.CharField(max_length=3, validators=[CURRENCY_VALIDATOR])
+                            help_text=_("Department or fund; empty: the whole library's borrowing budget."),
+                            verbose_name=_("fund"))
+    starts_on = models.DateField(verbose_name=_("starts on"))
+    ends_on = models.DateField(verbose_name=_("ends on"))
+    amount = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0"))],
+                                 verbose_name=_("amount"))
+    currency = models.CharField(max_length=3, validators=[CURRENCY_VALIDATOR], verbose_name=_("currency"))
 
     class Meta:
+        verbose_name = _("budget")
+        verbose_name_plural = _("budgets")
         ordering = ["library", "-starts_on", "fund"]
         constraints = [
             models.UniqueConstraint(fields=["library", "fiscal_year", "fund"], name="budget_unique_year_fund"),
@@ -220,17 +247,23 @@ class ExchangeRate(models.Model):
     """
 
     library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="exchange_rates",
-                                limit_choices_to={"is_member": True})
-    currency = models.CharField(max_length=3, validators=[CURRENCY_VALIDATOR], help_text="The charge's currency.")
+                                limit_choices_to={"is_member": True}, verbose_name=_("library"))
+    currency = models.CharField(max_length=3, validators=[CURRENCY_VALIDATOR], help_text=_("The charge's currency."),
+                                verbose_name=_("currency"))
     base_currency = models.CharField(max_length=3, validators=[CURRENCY_VALIDATOR],
-                                     help_text="The budget's currency.")
-    rate = models.DecimalField(max_digits=18, decimal_places=8, validators=[
-        MinValueValidator(Decimal("0.00000001"), "The rate must be more than zero.")],
-                               help_text="One unit of the currency in the base currency, e.g. 1.0850 for EUR in USD.")
-    valid_from = models.DateField()
-    source = models.CharField(max_length=100, blank=True, help_text="Where the rate comes from, e.g. the bank.")
+                                     help_text=_("The budget's currency."), verbose_name=_("base currency"))
+    rate = models.DecimalField(
+        max_digits=18, decimal_places=8,
+        validators=[MinValueValidator(Decimal("0.00000001"), _("The rate must be more than zero."))],
+        help_text=_("One unit of the currency in the base currency, e.g. 1.0850 for EUR in USD."),
+        verbose_name=_("rate"))
+    valid_from = models.DateField(verbose_name=_("valid from"))
+    source = models.CharField(max_length=100, blank=True, help_text=_("Where the rate comes from, e.g. the bank."),
+                              verbose_name=_("source"))
 
     class Meta:
+        verbose_name = _("exchange rate")
+        verbose_name_plural = _("exchange rates")
         ordering = ["library", "currency", "base_currency", "-valid_from"]
         constraints = [
             models.UniqueConstraint(fields=["library", "currency", "base_currency", "valid_from"],
@@ -259,39 +292,45 @@ class InvoiceStatus(models.TextChoices):
 class Invoice(models.Model):
     """An invoice (or credit note) from a member library to a partner: a frozen copy, never deleted."""
 
-    library = models.ForeignKey(Library, on_delete=models.PROTECT, related_name="invoices_issued")
-    partner = models.ForeignKey(Library, on_delete=models.PROTECT, related_name="invoices_received")
-    kind = models.CharField(max_length=12, choices=InvoiceKind.choices, default=InvoiceKind.INVOICE)
+    library = models.ForeignKey(Library, on_delete=models.PROTECT, related_name="invoices_issued",
+                                verbose_name=_("library"))
+    partner = models.ForeignKey(Library, on_delete=models.PROTECT, related_name="invoices_received",
+                                verbose_name=_("partner"))
+    kind = models.CharField(max_length=12, choices=InvoiceKind.choices, default=InvoiceKind.INVOICE,
+                            verbose_name=_("kind"))
     credits = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="credit_notes",
-                                help_text="The invoice a credit note corrects.")
-    sequence = models.PositiveIntegerField()
-    number = models.CharField(max_length=40, unique=True)
-    status = models.CharField(max_length=10, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT)
-    period_start = models.DateField()
-    period_end = models.DateField()
-    currency = models.CharField(max_length=3, validators=[CURRENCY_VALIDATOR])
-    total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
+                                help_text=_("The invoice a credit note corrects."), verbose_name=_("credits"))
+    sequence = models.PositiveIntegerField(verbose_name=_("sequence"))
+    number = models.CharField(max_length=40, unique=True, verbose_name=_("number"))
+    status = models.CharField(max_length=10, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT,
+                              verbose_name=_("status"))
+    period_start = models.DateField(verbose_name=_("period start"))
+    period_end = models.DateField(verbose_name=_("period end"))
+    currency = models.CharField(max_length=3, validators=[CURRENCY_VALIDATOR], verbose_name=_("currency"))
+    total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"), verbose_name=_("total"))
     # Frozen at creation: later edits of the directory do not change a sent invoice.
-    issuer_name = models.CharField(max_length=200)
-    issuer_address = models.TextField()
-    issuer_email = models.EmailField(blank=True)
-    recipient_name = models.CharField(max_length=200)
-    recipient_address = models.TextField()
-    recipient_email = models.EmailField(blank=True)
-    recipient_symbol = models.CharField(max_length=32)
+    issuer_name = models.CharField(max_length=200, verbose_name=_("issuer name"))
+    issuer_address = models.TextField(verbose_name=_("issuer address"))
+    issuer_email = models.EmailField(blank=True, verbose_name=_("issuer email"))
+    recipient_name = models.CharField(max_length=200, verbose_name=_("recipient name"))
+    recipient_address = models.TextField(verbose_name=_("recipient address"))
+    recipient_email = models.EmailField(blank=True, verbose_name=_("recipient email"))
+    recipient_symbol = models.CharField(max_length=32, verbose_name=_("recipient symbol"))
     recipient_language = models.CharField(
         max_length=10, blank=True,
-        help_text="The partner's directory language when the invoice was made: its PDF and e-mail are written in "
-                  "it; empty: the site's default.")
-    payment_instructions = models.TextField(blank=True)
-    note = models.TextField(blank=True)
-    issued_on = models.DateField(null=True, blank=True)
-    due_on = models.DateField(null=True, blank=True)
-    pdf = models.FileField(upload_to="billing/invoices/", blank=True)
-    emailed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+        help_text=_("The partner's directory language when the invoice was made: its PDF and e-mail are written in "
+                    "it; empty: the site's default."), verbose_name=_("recipient language"))
+    payment_instructions = models.TextField(blank=True, verbose_name=_("payment instructions"))
+    note = models.TextField(blank=True, verbose_name=_("note"))
+    issued_on = models.DateField(null=True, blank=True, verbose_name=_("issued on"))
+    due_on = models.DateField(null=True, blank=True, verbose_name=_("due on"))
+    pdf = models.FileField(upload_to="billing/invoices/", blank=True, verbose_name=_("pdf"))
+    emailed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("emailed at"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["partner", "status", "-created_at"], name="invoice_partner_idx")]
         constraints = [
@@ -326,17 +365,21 @@ class Invoice(models.Model):
 class InvoiceLine(models.Model):
     """One line of an invoice, copied from its charge when the invoice was made."""
 
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines")
-    position = models.PositiveSmallIntegerField()
-    charge = models.ForeignKey(Charge, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    request_number = models.CharField(max_length=20, blank=True)
-    partner_reference = models.CharField(max_length=64, blank=True, help_text="The partner's request id.")
-    description = models.CharField(max_length=300)
-    service = models.CharField(max_length=12, choices=Service.choices)
-    incurred_on = models.DateField()
-    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines", verbose_name=_("invoice"))
+    position = models.PositiveSmallIntegerField(verbose_name=_("position"))
+    charge = models.ForeignKey(Charge, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                               verbose_name=_("charge"))
+    request_number = models.CharField(max_length=20, blank=True, verbose_name=_("request number"))
+    partner_reference = models.CharField(max_length=64, blank=True, help_text=_("The partner's request id."),
+                                         verbose_name=_("partner reference"))
+    description = models.CharField(max_length=300, verbose_name=_("description"))
+    service = models.CharField(max_length=12, choices=Service.choices, verbose_name=_("service"))
+    incurred_on = models.DateField(verbose_name=_("incurred on"))
+    amount = models.DecimalField(max_digits=12, decimal_places=2, verbose_name=_("amount"))
 
     class Meta:
+        verbose_name = _("invoice line")
+        verbose_name_plural = _("invoice lines")
         ordering = ["invoice", "position"]
         constraints = [models.UniqueConstraint(fields=["invoice", "position"], name="invoice_line_unique_position")]
 
@@ -347,14 +390,18 @@ class InvoiceLine(models.Model):
 class Payment(models.Model):
     """Money received against an invoice; several make a partial payment whole."""
 
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
-    amount = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])
-    received_on = models.DateField()
-    reference = models.CharField(max_length=100, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments", verbose_name=_("invoice"))
+    amount = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))],
+                                 verbose_name=_("amount"))
+    received_on = models.DateField(verbose_name=_("received on"))
+    reference = models.CharField(max_length=100, blank=True, verbose_name=_("reference"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+",
+                                    verbose_name=_("recorded by"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
         ordering = ["received_on", "pk"]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive")]
 

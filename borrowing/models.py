@@ -47,7 +47,7 @@ class DocumentSupplier(models.Model):
     """
 
     library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="document_suppliers",
-                                limit_choices_to={"is_member": True})
+                                limit_choices_to={"is_member": True}, verbose_name=_("library"))
     name = models.CharField(_("name"), max_length=100)
     code = models.SlugField(_("code"), max_length=32, help_text=_("Short name in the rota and on charges, e.g. BLOD."))
     active = models.BooleanField(_("active"), default=True)
@@ -80,7 +80,7 @@ class DocumentSupplier(models.Model):
         _("copyright fee by publisher"), blank=True,
         help_text=_("One “publisher = fee” a line, e.g. “Elsevier = 31.50”; a request whose publisher contains "
                     "the name pays that fee instead of the default."))
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("document supplier")
@@ -102,7 +102,8 @@ class DocumentSupplier(models.Model):
 class SupplierPrice(models.Model):
     """One line of a supplier's price list: what a copy of a format costs at a speed, and how long it takes."""
 
-    supplier = models.ForeignKey(DocumentSupplier, on_delete=models.CASCADE, related_name="prices")
+    supplier = models.ForeignKey(DocumentSupplier, on_delete=models.CASCADE, related_name="prices",
+                                 verbose_name=_("supplier"))
     format = models.CharField(_("format"), max_length=20,
                               choices=[(RequestFormat.ARTICLE, RequestFormat.ARTICLE.label),
                                        (RequestFormat.CHAPTER, RequestFormat.CHAPTER.label),
@@ -140,29 +141,38 @@ class SupplierOrder(models.Model):
     ``document`` and reaches the patron as a ``PatronDownload``.
     """
 
-    request = models.ForeignKey(IllRequest, on_delete=models.CASCADE, related_name="supplier_orders")
-    supplier = models.ForeignKey(DocumentSupplier, on_delete=models.PROTECT, related_name="orders")
-    status = models.CharField(max_length=10, choices=SupplierOrderStatus.choices, default=SupplierOrderStatus.ORDERED)
-    channel = models.CharField(max_length=5, choices=SupplierChannel.choices)
-    speed = models.CharField(max_length=10, choices=SupplierSpeed.choices, default=SupplierSpeed.STANDARD)
-    price = models.DecimalField(max_digits=9, decimal_places=2)
-    copyright_fee = models.DecimalField(max_digits=9, decimal_places=2, default=Decimal("0"))
-    copyright_fee_included = models.BooleanField(default=False)
-    currency = models.CharField(max_length=3)
-    delivery_hours = models.PositiveIntegerField(null=True, blank=True)
-    supplier_reference = models.CharField(max_length=100, blank=True, help_text="The supplier's order number.")
+    request = models.ForeignKey(IllRequest, on_delete=models.CASCADE, related_name="supplier_orders",
+                                verbose_name=_("request"))
+    supplier = models.ForeignKey(DocumentSupplier, on_delete=models.PROTECT, related_name="orders",
+                                 verbose_name=_("supplier"))
+    status = models.CharField(max_length=10, choices=SupplierOrderStatus.choices, default=SupplierOrderStatus.ORDERED,
+                              verbose_name=_("status"))
+    channel = models.CharField(max_length=5, choices=SupplierChannel.choices, verbose_name=_("channel"))
+    speed = models.CharField(max_length=10, choices=SupplierSpeed.choices, default=SupplierSpeed.STANDARD,
+                             verbose_name=_("speed"))
+    price = models.DecimalField(max_digits=9, decimal_places=2, verbose_name=_("price"))
+    copyright_fee = models.DecimalField(max_digits=9, decimal_places=2, default=Decimal("0"),
+                                        verbose_name=_("copyright fee"))
+    copyright_fee_included = models.BooleanField(default=False, verbose_name=_("copyright fee included"))
+    currency = models.CharField(max_length=3, verbose_name=_("currency"))
+    delivery_hours = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("delivery hours"))
+    supplier_reference = models.CharField(max_length=100, blank=True, help_text=_("The supplier's order number."),
+                                          verbose_name=_("supplier reference"))
     #: The API call: waiting to be placed, placed (the supplier has it), or refused; e-mail orders skip it.
-    api_placed_at = models.DateTimeField(null=True, blank=True)
-    api_claimed_at = models.DateTimeField(null=True, blank=True)
-    api_attempts = models.PositiveSmallIntegerField(default=0)
-    api_next_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    document = models.FileField(upload_to="borrowing/supplier-copies/%Y/%m/", max_length=300, blank=True)
-    failure_reason = models.CharField(max_length=200, blank=True)
-    ordered_at = models.DateTimeField(default=timezone.now)
-    answered_at = models.DateTimeField(null=True, blank=True)
+    api_placed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("api placed at"))
+    api_claimed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("api claimed at"))
+    api_attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("api attempts"))
+    api_next_at = models.DateTimeField(null=True, blank=True, verbose_name=_("api next at"))
+    last_error = models.TextField(blank=True, verbose_name=_("last error"))
+    document = models.FileField(upload_to="borrowing/supplier-copies/%Y/%m/", max_length=300, blank=True,
+                                verbose_name=_("document"))
+    failure_reason = models.CharField(max_length=200, blank=True, verbose_name=_("failure reason"))
+    ordered_at = models.DateTimeField(default=timezone.now, verbose_name=_("ordered at"))
+    answered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("answered at"))
 
     class Meta:
+        verbose_name = _("supplier order")
+        verbose_name_plural = _("supplier orders")
         ordering = ["-ordered_at", "-pk"]
         constraints = [
             models.UniqueConstraint(fields=["request"], condition=Q(status=SupplierOrderStatus.ORDERED),
@@ -190,34 +200,47 @@ class RotaEntry(models.Model):
     """One candidate of a borrowing request's rota (lender string), in the order tried: a partner library
     (``lender``) or, for a copy, a commercial document supplier (``supplier``), never both."""
 
-    request = models.ForeignKey(IllRequest, on_delete=models.CASCADE, related_name="rota_entries")
-    lender = models.ForeignKey(Library, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
-    supplier = models.ForeignKey(DocumentSupplier, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
-    position = models.PositiveSmallIntegerField()
-    status = models.CharField(max_length=10, choices=RotaStatus.choices, default=RotaStatus.PENDING)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    answered_at = models.DateTimeField(null=True, blank=True)
-    reason = models.CharField(max_length=200, blank=True, help_text="Why it was unfilled or skipped.")
+    request = models.ForeignKey(IllRequest, on_delete=models.CASCADE, related_name="rota_entries",
+                                verbose_name=_("request"))
+    lender = models.ForeignKey(Library, on_delete=models.PROTECT, related_name="+", null=True, blank=True,
+                               verbose_name=_("lender"))
+    supplier = models.ForeignKey(DocumentSupplier, on_delete=models.PROTECT, related_name="+", null=True, blank=True,
+                                 verbose_name=_("supplier"))
+    position = models.PositiveSmallIntegerField(verbose_name=_("position"))
+    status = models.CharField(max_length=10, choices=RotaStatus.choices, default=RotaStatus.PENDING,
+                              verbose_name=_("status"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
+    answered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("answered at"))
+    reason = models.CharField(max_length=200, blank=True, help_text=_("Why it was unfilled or skipped."),
+                              verbose_name=_("reason"))
     # Why the lender is in the rota and in this place, as ``build_rota`` found it (docs/sourcing.md); empty for a
     # lender staff added by hand.
     holdings_known = models.BooleanField(
-        null=True, blank=True, help_text="Its catalogue (or a union catalogue) lists the item; False: holdings "
-                                         "unknown, in the rota because its policy lends the format.")
-    call_number = models.CharField(max_length=100, blank=True)
-    location = models.CharField(max_length=100, blank=True)
-    available = models.BooleanField(null=True, blank=True, help_text="On the shelf, as its catalogue says.")
-    availability = models.CharField(max_length=100, blank=True, help_text="The catalogue's own words.")
-    holdings_source = models.CharField(max_length=32, blank=True, help_text="The catalogue that said it.")
-    fee = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
-    fill_rate = models.FloatField(null=True, blank=True, help_text="Its fill rate for this format, 0 to 1.")
-    turnaround_days = models.FloatField(null=True, blank=True, help_text="Its median turnaround for this format.")
-    open_requests = models.PositiveIntegerField(null=True, blank=True, help_text="Our requests open with it.")
-    score = models.FloatField(null=True, blank=True)
-    reasons = models.JSONField(default=list, blank=True, help_text="The score's parts, as sentences.")
+        null=True, blank=True, help_text=_("Its catalogue (or a union catalogue) lists the item; False: holdings "
+                                           "unknown, in the rota because its policy lends the format."),
+        verbose_name=_("holdings known"))
+    call_number = models.CharField(max_length=100, blank=True, verbose_name=_("call number"))
+    location = models.CharField(max_length=100, blank=True, verbose_name=_("location"))
+    available = models.BooleanField(null=True, blank=True, help_text=_("On the shelf, as its catalogue says."),
+                                    verbose_name=_("available"))
+    availability = models.CharField(max_length=100, blank=True, help_text=_("The catalogue's own words."),
+                                    verbose_name=_("availability"))
+    holdings_source = models.CharField(max_length=32, blank=True, help_text=_("The catalogue that said it."),
+                                       verbose_name=_("holdings source"))
+    fee = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True, verbose_name=_("fee"))
+    fill_rate = models.FloatField(null=True, blank=True, help_text=_("Its fill rate for this format, 0 to 1."),
+                                  verbose_name=_("fill rate"))
+    turnaround_days = models.FloatField(null=True, blank=True, help_text=_("Its median turnaround for this format."),
+                                        verbose_name=_("turnaround days"))
+    open_requests = models.PositiveIntegerField(null=True, blank=True, help_text=_("Our requests open with it."),
+                                                verbose_name=_("open requests"))
+    score = models.FloatField(null=True, blank=True, verbose_name=_("score"))
+    reasons = models.JSONField(default=list, blank=True, help_text=_("The score's parts, as sentences."),
+                               verbose_name=_("reasons"))
 
     class Meta:
-        verbose_name = "rota entry"
-        verbose_name_plural = "rota entries"
+        verbose_name = _("rota entry")
+        verbose_name_plural = _("rota entries")
         ordering = ["request", "position"]
         constraints = [
             models.UniqueConstraint(fields=["request", "position"], name="rota_entry_unique_position"),
@@ -265,21 +288,28 @@ class CopyrightRecord(models.Model):
     before the request). ``compliance`` is empty while the request awaits clearance.
     """
 
-    request = models.OneToOneField(IllRequest, on_delete=models.CASCADE, related_name="copyright_record")
-    library = models.ForeignKey(Library, on_delete=models.PROTECT, related_name="+")
-    journal_key = models.CharField(max_length=300, help_text="The ISSN, or the normalised journal title.")
-    journal_title = models.CharField(max_length=500, blank=True)
-    request_year = models.PositiveSmallIntegerField()
-    publication_year = models.PositiveSmallIntegerField(null=True, blank=True)
-    compliance = models.CharField(max_length=3, choices=CopyrightCompliance.choices, blank=True)
-    counted = models.BooleanField(default=True, help_text="Counts towards the rule of five.")
-    clearance_fee = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
-    clearance_currency = models.CharField(max_length=3, blank=True)
-    exception_note = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    cleared_at = models.DateTimeField(null=True, blank=True)
+    request = models.OneToOneField(IllRequest, on_delete=models.CASCADE, related_name="copyright_record",
+                                   verbose_name=_("request"))
+    library = models.ForeignKey(Library, on_delete=models.PROTECT, related_name="+", verbose_name=_("library"))
+    journal_key = models.CharField(max_length=300, help_text=_("The ISSN, or the normalised journal title."),
+                                   verbose_name=_("journal key"))
+    journal_title = models.CharField(max_length=500, blank=True, verbose_name=_("journal title"))
+    request_year = models.PositiveSmallIntegerField(verbose_name=_("request year"))
+    publication_year = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("publication year"))
+    compliance = models.CharField(max_length=3, choices=CopyrightCompliance.choices, blank=True,
+                                  verbose_name=_("compliance"))
+    counted = models.BooleanField(default=True, help_text=_("Counts towards the rule of five."),
+                                  verbose_name=_("counted"))
+    clearance_fee = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True,
+                                        verbose_name=_("clearance fee"))
+    clearance_currency = models.CharField(max_length=3, blank=True, verbose_name=_("clearance currency"))
+    exception_note = models.TextField(blank=True, verbose_name=_("exception note"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    cleared_at = models.DateTimeField(null=True, blank=True, verbose_name=_("cleared at"))
 
     class Meta:
+        verbose_name = _("copyright record")
+        verbose_name_plural = _("copyright records")
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["library", "journal_key", "request_year"], name="copyright_journal_year_idx"),
@@ -301,12 +331,15 @@ class ReminderLog(models.Model):
     date) gets its own reminder.
     """
 
-    request = models.ForeignKey(IllRequest, on_delete=models.CASCADE, related_name="reminders")
-    stage = models.CharField(max_length=10, choices=ReminderStage.choices)
-    due_date = models.DateField()
-    sent_on = models.DateField()
+    request = models.ForeignKey(IllRequest, on_delete=models.CASCADE, related_name="reminders",
+                                verbose_name=_("request"))
+    stage = models.CharField(max_length=10, choices=ReminderStage.choices, verbose_name=_("stage"))
+    due_date = models.DateField(verbose_name=_("due date"))
+    sent_on = models.DateField(verbose_name=_("sent on"))
 
     class Meta:
+        verbose_name = _("reminder log")
+        verbose_name_plural = _("reminder logs")
         ordering = ["-sent_on"]
         constraints = [
             models.UniqueConstraint(fields=["request", "stage", "due_date"], name="reminder_once_per_stage"),
@@ -327,17 +360,21 @@ class PatronDownload(models.Model):
     new row; the newest one is the one offered.
     """
 
-    request = models.ForeignKey(IllRequest, on_delete=models.CASCADE, related_name="patron_downloads")
-    url = models.URLField("lender's link", max_length=1000, blank=True)
+    request = models.ForeignKey(IllRequest, on_delete=models.CASCADE, related_name="patron_downloads",
+                                verbose_name=_("request"))
+    url = models.URLField(_("lender's link"), max_length=1000, blank=True)
     #: A copy we hold ourselves (a commercial supplier's, uploaded or fetched from its API), served from our storage.
-    document = models.FileField(upload_to="borrowing/supplier-copies/%Y/%m/", max_length=300, blank=True)
-    received_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
-    max_downloads = models.PositiveIntegerField()
-    download_count = models.PositiveIntegerField(default=0)
-    last_downloaded_at = models.DateTimeField(null=True, blank=True)
+    document = models.FileField(upload_to="borrowing/supplier-copies/%Y/%m/", max_length=300, blank=True,
+                                verbose_name=_("document"))
+    received_at = models.DateTimeField(default=timezone.now, verbose_name=_("received at"))
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
+    max_downloads = models.PositiveIntegerField(verbose_name=_("max downloads"))
+    download_count = models.PositiveIntegerField(default=0, verbose_name=_("download count"))
+    last_downloaded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last downloaded at"))
 
     class Meta:
+        verbose_name = _("patron download")
+        verbose_name_plural = _("patron downloads")
         ordering = ["-received_at", "-pk"]
         indexes = [models.Index(fields=["request", "-received_at"], name="patron_download_request_idx")]
 
@@ -359,10 +396,15 @@ class ReturnShipment(models.Model):
     One per request (a loan goes back once); written by ``loans.return_ship`` in the transition's transaction.
     """
 
-    request = models.OneToOneField(IllRequest, on_delete=models.CASCADE, related_name="return_shipment")
-    carrier = models.CharField(max_length=50, blank=True)
-    tracking_number = models.CharField(max_length=100, blank=True)
-    shipped_at = models.DateTimeField(default=timezone.now)
+    request = models.OneToOneField(IllRequest, on_delete=models.CASCADE, related_name="return_shipment",
+                                   verbose_name=_("request"))
+    carrier = models.CharField(max_length=50, blank=True, verbose_name=_("carrier"))
+    tracking_number = models.CharField(max_length=100, blank=True, verbose_name=_("tracking number"))
+    shipped_at = models.DateTimeField(default=timezone.now, verbose_name=_("shipped at"))
+
+    class Meta:
+        verbose_name = _("return shipment")
+        verbose_name_plural = _("return shipments")
 
     def __str__(self) -> str:
         return f"B{self.request_id} back by {self.carrier or 'post'} {self.tracking_number}".strip()
@@ -388,7 +430,7 @@ class PurchaseVendor(models.Model):
     """
 
     library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="purchase_vendors",
-                                limit_choices_to={"is_member": True})
+                                limit_choices_to={"is_member": True}, verbose_name=_("library"))
     name = models.CharField(_("name"), max_length=200)
     order_email = models.EmailField(_("order e-mail"), help_text=_("Where purchase orders are sent."))
     account_number = models.CharField(_("account number"), max_length=64, blank=True,
@@ -401,9 +443,11 @@ class PurchaseVendor(models.Model):
                                    help_text=_("The vendor's ordering API, where it has one; empty: orders go "
                                                "by e-mail only."))
     active = models.BooleanField(_("active"), default=True, help_text=_("Untick to stop ordering from it."))
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("purchase vendor")
+        verbose_name_plural = _("purchase vendors")
         ordering = ["library", "name"]
         constraints = [models.UniqueConstraint(fields=["library", "name"], name="purchase_vendor_unique_name")]
 
@@ -420,7 +464,7 @@ class PurchaseRule(models.Model):
     """
 
     library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="purchase_rules",
-                                limit_choices_to={"is_member": True})
+                                limit_choices_to={"is_member": True}, verbose_name=_("library"))
     name = models.CharField(_("name"), max_length=100, help_text=_("E.g. “Recent books for faculty”."))
     active = models.BooleanField(_("enabled"), default=True)
     formats = models.JSONField(_("formats"), default=list, blank=True,
@@ -440,11 +484,13 @@ class PurchaseRule(models.Model):
     fund = models.CharField(_("fund"), max_length=100, blank=True,
                             help_text=_("The budget fund purchases under this rule are spent from; empty: the "
                                         "patron's department."))
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
+                                   related_name="+", verbose_name=_("updated by"))
 
     class Meta:
+        verbose_name = _("purchase rule")
+        verbose_name_plural = _("purchase rules")
         ordering = ["library", "name"]
         constraints = [
             models.UniqueConstraint(fields=["library", "name"], name="purchase_rule_unique_name"),
@@ -474,28 +520,37 @@ class PurchaseOrder(models.Model):
     to the vendor attaches them. ``invoiced_price`` is the vendor's invoice at receipt, where it differs.
     """
 
-    request = models.OneToOneField(IllRequest, on_delete=models.PROTECT, related_name="purchase_order")
-    library = models.ForeignKey(Library, on_delete=models.PROTECT, related_name="+")
-    vendor = models.ForeignKey(PurchaseVendor, on_delete=models.PROTECT, related_name="orders")
-    rule = models.ForeignKey(PurchaseRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    rule_name = models.CharField(max_length=100, blank=True, help_text="The rule that allowed it, as named then.")
-    number = models.CharField(max_length=40, unique=True)
-    quantity = models.PositiveSmallIntegerField(default=1)
-    unit_price = models.DecimalField(max_digits=9, decimal_places=2)
-    currency = models.CharField(max_length=3, validators=[CURRENCY_CODE])
-    fund = models.CharField(max_length=100, blank=True)
-    note = models.CharField(max_length=300, blank=True, help_text="The patron-hold note printed on the order.")
-    marc_record = models.BinaryField(help_text="The MARC 21 order record sent (ISO 2709).")
-    csv_text = models.TextField(help_text="The CSV sent: a header and the order's line.")
-    invoiced_price = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
-    invoice_number = models.CharField(max_length=64, blank=True)
-    ordered_at = models.DateTimeField(default=timezone.now)
-    received_at = models.DateTimeField(null=True, blank=True)
-    emailed_at = models.DateTimeField(null=True, blank=True)
+    request = models.OneToOneField(IllRequest, on_delete=models.PROTECT, related_name="purchase_order",
+                                   verbose_name=_("request"))
+    library = models.ForeignKey(Library, on_delete=models.PROTECT, related_name="+", verbose_name=_("library"))
+    vendor = models.ForeignKey(PurchaseVendor, on_delete=models.PROTECT, related_name="orders",
+                               verbose_name=_("vendor"))
+    rule = models.ForeignKey(PurchaseRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                             verbose_name=_("rule"))
+    rule_name = models.CharField(max_length=100, blank=True, help_text=_("The rule that allowed it, as named then."),
+                                 verbose_name=_("rule name"))
+    number = models.CharField(max_length=40, unique=True, verbose_name=_("number"))
+    quantity = models.PositiveSmallIntegerField(default=1, verbose_name=_("quantity"))
+    unit_price = models.DecimalField(max_digits=9, decimal_places=2, verbose_name=_("unit price"))
+    currency = models.CharField(max_length=3, validators=[CURRENCY_CODE], verbose_name=_("currency"))
+    fund = models.CharField(max_length=100, blank=True, verbose_name=_("fund"))
+    note = models.CharField(max_length=300, blank=True, help_text=_("The patron-hold note printed on the order."),
+                            verbose_name=_("note"))
+    marc_record = models.BinaryField(help_text=_("The MARC 21 order record sent (ISO 2709)."),
+                                     verbose_name=_("marc record"))
+    csv_text = models.TextField(help_text=_("The CSV sent: a header and the order's line."), verbose_name=_("csv text"))
+    invoiced_price = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True,
+                                         verbose_name=_("invoiced price"))
+    invoice_number = models.CharField(max_length=64, blank=True, verbose_name=_("invoice number"))
+    ordered_at = models.DateTimeField(default=timezone.now, verbose_name=_("ordered at"))
+    received_at = models.DateTimeField(null=True, blank=True, verbose_name=_("received at"))
+    emailed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("emailed at"))
     ordered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
+                                   related_name="+", verbose_name=_("ordered by"))
 
     class Meta:
+        verbose_name = _("purchase order")
+        verbose_name_plural = _("purchase orders")
         ordering = ["-ordered_at", "-pk"]
 
     def __str__(self) -> str:

@@ -53,26 +53,31 @@ class Holding(models.Model):
     """One item (or title) a member library holds, as imported from its catalogue."""
 
     library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="holdings",
-                                limit_choices_to={"is_member": True})
-    title = models.CharField(max_length=500)
-    author = models.CharField(max_length=300, blank=True)
-    isbn = models.CharField("ISBN", max_length=13, blank=True)
-    issn = models.CharField("ISSN", max_length=9, blank=True)
-    oclc_number = models.CharField("OCLC number", max_length=12, blank=True)
-    call_number = models.CharField(max_length=100, blank=True)
-    location = models.CharField(max_length=100, blank=True)
-    barcode = models.CharField("item barcode", max_length=50, blank=True)
-    format = models.CharField(max_length=20, choices=HoldingFormat.choices, default=HoldingFormat.BOOK)
-    circulates = models.BooleanField(default=True, help_text="May leave the building as a loan.")
-    copyable = models.BooleanField(default=True, help_text="May be scanned for a copy request.")
-    lendable = models.BooleanField(default=True, help_text="Offered to partners at all.")
-    title_key = models.CharField(max_length=200, editable=False)
-    author_key = models.CharField(max_length=100, blank=True, editable=False)
+                                limit_choices_to={"is_member": True}, verbose_name=_("library"))
+    title = models.CharField(max_length=500, verbose_name=_("title"))
+    author = models.CharField(max_length=300, blank=True, verbose_name=_("author"))
+    isbn = models.CharField(_("ISBN"), max_length=13, blank=True)
+    issn = models.CharField(_("ISSN"), max_length=9, blank=True)
+    oclc_number = models.CharField(_("OCLC number"), max_length=12, blank=True)
+    call_number = models.CharField(max_length=100, blank=True, verbose_name=_("call number"))
+    location = models.CharField(max_length=100, blank=True, verbose_name=_("location"))
+    barcode = models.CharField(_("item barcode"), max_length=50, blank=True)
+    format = models.CharField(max_length=20, choices=HoldingFormat.choices, default=HoldingFormat.BOOK,
+                              verbose_name=_("format"))
+    circulates = models.BooleanField(default=True, help_text=_("May leave the building as a loan."),
+                                     verbose_name=_("circulates"))
+    copyable = models.BooleanField(default=True, help_text=_("May be scanned for a copy request."),
+                                   verbose_name=_("copyable"))
+    lendable = models.BooleanField(default=True, help_text=_("Offered to partners at all."), verbose_name=_("lendable"))
+    title_key = models.CharField(max_length=200, editable=False, verbose_name=_("title key"))
+    author_key = models.CharField(max_length=100, blank=True, editable=False, verbose_name=_("author key"))
     source_import = models.ForeignKey("HoldingsImport", on_delete=models.SET_NULL, null=True, blank=True,
-                                      related_name="holdings")
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+                                      related_name="holdings", verbose_name=_("source import"))
+    created_at = models.DateTimeField(default=timezone.now, editable=False, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("holding")
+        verbose_name_plural = _("holdings")
         ordering = ["title", "pk"]
         indexes = [
             models.Index(fields=["library", "isbn"], name="holding_isbn_idx"),
@@ -110,24 +115,30 @@ class ImportStatus(models.TextChoices):
 class HoldingsImport(models.Model):
     """One uploaded holdings file and how its import went (the progress bar reads this row)."""
 
-    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="holdings_imports")
+    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="holdings_imports",
+                                verbose_name=_("library"))
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="+")
-    file = models.FileField(upload_to="lending/holdings-imports/%Y/%m/")
-    original_name = models.CharField(max_length=255, blank=True)
-    file_format = models.CharField(max_length=10, choices=ImportFormat.choices)
-    status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.PENDING)
-    total = models.PositiveIntegerField(default=0)
-    processed = models.PositiveIntegerField(default=0)
-    imported = models.PositiveIntegerField(default=0)
-    failed = models.PositiveIntegerField(default=0)
-    errors = models.JSONField(default=list, blank=True, help_text="[{record: n, reason: text}, …]")
-    message = models.TextField(blank=True, help_text="Why the whole import failed, if it did.")
-    created_at = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+                                    related_name="+", verbose_name=_("uploaded by"))
+    file = models.FileField(upload_to="lending/holdings-imports/%Y/%m/", verbose_name=_("file"))
+    original_name = models.CharField(max_length=255, blank=True, verbose_name=_("original name"))
+    file_format = models.CharField(max_length=10, choices=ImportFormat.choices, verbose_name=_("file format"))
+    status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.PENDING,
+                              verbose_name=_("status"))
+    total = models.PositiveIntegerField(default=0, verbose_name=_("total"))
+    processed = models.PositiveIntegerField(default=0, verbose_name=_("processed"))
+    imported = models.PositiveIntegerField(default=0, verbose_name=_("imported"))
+    failed = models.PositiveIntegerField(default=0, verbose_name=_("failed"))
+    errors = models.JSONField(default=list, blank=True, help_text=_("[{record: n, reason: text}, …]"),
+                              verbose_name=_("errors"))
+    message = models.TextField(blank=True, help_text=_("Why the whole import failed, if it did."),
+                               verbose_name=_("message"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
 
     class Meta:
+        verbose_name = _("holdings import")
+        verbose_name_plural = _("holdings imports")
         ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
@@ -156,17 +167,22 @@ class LendingDetail(models.Model):
     """Lending's side table of a request: what the availability check found, and shipping details."""
 
     request = models.OneToOneField(IllRequest, on_delete=models.CASCADE, primary_key=True,
-                                   related_name="lending_detail")
-    holding = models.ForeignKey(Holding, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    match_kind = models.CharField(max_length=10, choices=MatchKind.choices, default=MatchKind.NONE)
-    warnings = models.JSONField(default=list, blank=True, help_text="Policy warnings for staff, as sentences.")
-    checked_at = models.DateTimeField(null=True, blank=True)
-    shipping_method = models.CharField(max_length=20, blank=True)
-    carrier = models.CharField(max_length=50, blank=True)
-    tracking_number = models.CharField(max_length=100, blank=True)
-    shipped_at = models.DateTimeField(null=True, blank=True)
+                                   related_name="lending_detail", verbose_name=_("request"))
+    holding = models.ForeignKey(Holding, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                verbose_name=_("holding"))
+    match_kind = models.CharField(max_length=10, choices=MatchKind.choices, default=MatchKind.NONE,
+                                  verbose_name=_("match kind"))
+    warnings = models.JSONField(default=list, blank=True, help_text=_("Policy warnings for staff, as sentences."),
+                                verbose_name=_("warnings"))
+    checked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("checked at"))
+    shipping_method = models.CharField(max_length=20, blank=True, verbose_name=_("shipping method"))
+    carrier = models.CharField(max_length=50, blank=True, verbose_name=_("carrier"))
+    tracking_number = models.CharField(max_length=100, blank=True, verbose_name=_("tracking number"))
+    shipped_at = models.DateTimeField(null=True, blank=True, verbose_name=_("shipped at"))
 
     class Meta:
+        verbose_name = _("lending detail")
+        verbose_name_plural = _("lending details")
         indexes = [models.Index(fields=["match_kind"], name="lending_detail_match_idx")]
 
     def __str__(self) -> str:
@@ -180,22 +196,25 @@ class LendingDetail(models.Model):
 class ElectronicDelivery(models.Model):
     """A scanned copy for the borrower, reached by a secret link that expires by time or downloads."""
 
-    request = models.ForeignKey(IllRequest, on_delete=models.CASCADE, related_name="electronic_deliveries")
-    file = models.FileField(upload_to="lending/edelivery/%Y/%m/", max_length=300)
-    original_name = models.CharField(max_length=255, blank=True)
-    size = models.PositiveBigIntegerField(default=0)
-    token = models.CharField(max_length=64, unique=True)
-    expires_at = models.DateTimeField()
-    max_downloads = models.PositiveIntegerField()
-    download_count = models.PositiveIntegerField(default=0)
-    reissue_count = models.PositiveSmallIntegerField(default=0)
+    request = models.ForeignKey(IllRequest, on_delete=models.CASCADE, related_name="electronic_deliveries",
+                                verbose_name=_("request"))
+    file = models.FileField(upload_to="lending/edelivery/%Y/%m/", max_length=300, verbose_name=_("file"))
+    original_name = models.CharField(max_length=255, blank=True, verbose_name=_("original name"))
+    size = models.PositiveBigIntegerField(default=0, verbose_name=_("size"))
+    token = models.CharField(max_length=64, unique=True, verbose_name=_("token"))
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
+    max_downloads = models.PositiveIntegerField(verbose_name=_("max downloads"))
+    download_count = models.PositiveIntegerField(default=0, verbose_name=_("download count"))
+    reissue_count = models.PositiveSmallIntegerField(default=0, verbose_name=_("reissue count"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-    deleted_at = models.DateTimeField(null=True, blank=True, help_text="When the expiry job deleted the file.")
+                                   related_name="+", verbose_name=_("created by"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    deleted_at = models.DateTimeField(null=True, blank=True, help_text=_("When the expiry job deleted the file."),
+                                      verbose_name=_("deleted at"))
 
     class Meta:
-        verbose_name_plural = "electronic deliveries"
+        verbose_name = _("electronic delivery")
+        verbose_name_plural = _("electronic deliveries")
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["deleted_at", "expires_at"], name="edelivery_expiry_idx")]
 
@@ -208,12 +227,15 @@ class ElectronicDelivery(models.Model):
 
 
 class DownloadLog(models.Model):
-    delivery = models.ForeignKey(ElectronicDelivery, on_delete=models.CASCADE, related_name="downloads")
-    at = models.DateTimeField(default=timezone.now)
-    ip = models.GenericIPAddressField(null=True, blank=True)
-    user_agent = models.CharField(max_length=300, blank=True)
+    delivery = models.ForeignKey(ElectronicDelivery, on_delete=models.CASCADE, related_name="downloads",
+                                 verbose_name=_("delivery"))
+    at = models.DateTimeField(default=timezone.now, verbose_name=_("at"))
+    ip = models.GenericIPAddressField(null=True, blank=True, verbose_name=_("ip"))
+    user_agent = models.CharField(max_length=300, blank=True, verbose_name=_("user agent"))
 
     class Meta:
+        verbose_name = _("download log")
+        verbose_name_plural = _("download logs")
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
@@ -229,8 +251,8 @@ class PartnerLendingRule(models.Model):
     """
 
     library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="partner_lending_rules",
-                                limit_choices_to={"is_member": True})
-    partner = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="+")
+                                limit_choices_to={"is_member": True}, verbose_name=_("library"))
+    partner = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="+", verbose_name=_("partner"))
     lends_loans = models.BooleanField(
         _("lend returnables"), default=True,
         help_text=_("Untick to stop sending books and other returnables to this partner."))
@@ -246,12 +268,15 @@ class PartnerLendingRule(models.Model):
         _("warn when an invoice is unpaid for (days)"), null=True, blank=True,
         help_text=_("Warn staff when this partner has one of our invoices unpaid this many days past its due date. "
                     "Empty: do not check."))
-    note = models.CharField(max_length=300, blank=True, help_text=_("Shown to lending staff with the warnings."))
-    updated_at = models.DateTimeField(auto_now=True)
+    note = models.CharField(max_length=300, blank=True, help_text=_("Shown to lending staff with the warnings."),
+                            verbose_name=_("note"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
+                                   related_name="+", verbose_name=_("updated by"))
 
     class Meta:
+        verbose_name = _("partner lending rule")
+        verbose_name_plural = _("partner lending rules")
         ordering = ["library", "partner__symbol"]
         constraints = [
             models.UniqueConstraint(fields=["library", "partner"], name="partner_rule_unique_partner"),

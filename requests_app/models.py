@@ -109,130 +109,140 @@ class Library(models.Model):
 
     symbol = models.CharField(
         max_length=32, unique=True,
-        validators=[RegexValidator(r"^[A-Za-z0-9:\-_.]+$", "Letters, digits, colon, dash, dot or underscore.")],
-        help_text="OCLC symbol, ISIL or consortium code, e.g. EYM or US-MiU.",
+        validators=[RegexValidator(r"^[A-Za-z0-9:\-_.]+$", _("Letters, digits, colon, dash, dot or underscore."))],
+        help_text=_("OCLC symbol, ISIL or consortium code, e.g. EYM or US-MiU."), verbose_name=_("symbol"),
     )
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, verbose_name=_("name"))
     is_member = models.BooleanField(
-        "member library", default=False,
-        help_text="Served by this installation: has its own staff, queues, policies and money.",
+        _("member library"), default=False,
+        help_text=_("Served by this installation: has its own staff, queues, policies and money."),
     )
     active = models.BooleanField(default=True,
-                                 help_text="Inactive libraries are neither sent requests nor accepted from.")
+                                 help_text=_("Inactive libraries are neither sent requests nor accepted from."),
+                                 verbose_name=_("active"))
 
     # Addresses and contact.
-    address_line1 = models.CharField(max_length=200, blank=True)
-    address_line2 = models.CharField(max_length=200, blank=True)
-    city = models.CharField(max_length=100, blank=True)
-    region = models.CharField("state or region", max_length=100, blank=True)
-    postal_code = models.CharField(max_length=20, blank=True)
-    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 code.")
-    contact_name = models.CharField(max_length=200, blank=True)
-    email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=40, blank=True)
-    billing_email = models.EmailField(blank=True)
-    timezone = models.CharField(max_length=64, default="UTC")
-    currency = models.CharField(max_length=3, default="USD", help_text="ISO 4217 code.")
+    address_line1 = models.CharField(max_length=200, blank=True, verbose_name=_("address line 1"))
+    address_line2 = models.CharField(max_length=200, blank=True, verbose_name=_("address line 2"))
+    city = models.CharField(max_length=100, blank=True, verbose_name=_("city"))
+    region = models.CharField(_("state or region"), max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True, verbose_name=_("postal code"))
+    country = models.CharField(max_length=2, blank=True, help_text=_("ISO 3166-1 alpha-2 code."),
+                               verbose_name=_("country"))
+    contact_name = models.CharField(max_length=200, blank=True, verbose_name=_("contact name"))
+    email = models.EmailField(blank=True, verbose_name=_("email"))
+    phone = models.CharField(max_length=40, blank=True, verbose_name=_("phone"))
+    billing_email = models.EmailField(blank=True, verbose_name=_("billing email"))
+    timezone = models.CharField(max_length=64, default="UTC", verbose_name=_("timezone"))
+    currency = models.CharField(max_length=3, default="USD", help_text=_("ISO 4217 code."), verbose_name=_("currency"))
     language = models.CharField(
         max_length=10, blank=True, choices=language_choices,
-        help_text="The language of what we send this library: invoice and credit-note e-mails, the copyright "
-                  "cover sheet, the labels and slips that travel with an item; empty: the site's default.")
+        help_text=_("The language of what we send this library: invoice and credit-note e-mails, the copyright "
+                    "cover sheet, the labels and slips that travel with an item; empty: the site's default."),
+        verbose_name=_("language"))
 
     # Partner protocol.
-    agency_id_type = models.CharField("ISO 18626 agency id type", max_length=32, default=AgencyIdType.OCLC)
-    agency_id_value = models.CharField("ISO 18626 agency id", max_length=64)
-    iso18626_endpoint = models.URLField("ISO 18626 endpoint", blank=True)
+    agency_id_type = models.CharField(_("ISO 18626 agency id type"), max_length=32, default=AgencyIdType.OCLC)
+    agency_id_value = models.CharField(_("ISO 18626 agency id"), max_length=64)
+    iso18626_endpoint = models.URLField(_("ISO 18626 endpoint"), blank=True)
     iso18626_version = models.CharField(
-        "ISO 18626 version", max_length=8, choices=Iso18626Version.choices, default=Iso18626Version.V1_2,
-        help_text="The version the partner's system speaks: what we send validates against its schema.",
+        _("ISO 18626 version"), max_length=8, choices=Iso18626Version.choices, default=Iso18626Version.V1_2,
+        help_text=_("The version the partner's system speaks: what we send validates against its schema."),
     )
-    rest_endpoint = models.URLField("ILLMS REST endpoint", blank=True,
-                                    help_text="Base URL of another ILLMS installation's API, if it has one.")
+    rest_endpoint = models.URLField(_("ILLMS REST endpoint"), blank=True,
+                                    help_text=_("Base URL of another ILLMS installation's API, if it has one."))
     ill_system = models.CharField(
-        "ILL system", max_length=20, choices=IllSystem.choices, default=IllSystem.OTHER,
-        help_text="The system the partner's messages come from; its profile says whether they need lenient intake.",
+        _("ILL system"), max_length=20, choices=IllSystem.choices, default=IllSystem.OTHER,
+        help_text=_("The system the partner's messages come from; its profile says whether they need lenient intake."),
     )
     lenient_intake = models.BooleanField(
-        "lenient intake", null=True, blank=True, default=None,
-        help_text="Repair the small, well-known defects of this partner's ISO 18626 messages (empty elements, a "
-                  "missing lastChange or dateSent, a CancelResponse without statusInfo, version 1.0) instead of "
-                  "refusing them. Unknown: as its ILL system's profile says.",
+        _("lenient intake"), null=True, blank=True, default=None,
+        help_text=_("Repair the small, well-known defects of this partner's ISO 18626 messages (empty elements, a "
+                    "missing lastChange or dateSent, a CancelResponse without statusInfo, version 1.0) instead of "
+                    "refusing them. Unknown: as its ILL system's profile says."),
     )
     # What we send with our messages to the partner's endpoint (``transports``): a scheme, and a secret the
     # partner issued to us, stored encrypted (``requests_app.partners.credentials``) and never shown again.
     outgoing_auth_scheme = models.CharField(
-        "how we authenticate to the partner", max_length=10, choices=OutgoingAuthScheme.choices,
+        _("how we authenticate to the partner"), max_length=10, choices=OutgoingAuthScheme.choices,
         default=OutgoingAuthScheme.BEARER,
-        help_text="Sent with our messages: “Authorization: Bearer <secret>”, “Authorization: Api-Key <secret>” "
-                  "or HTTP Basic (user name and the secret as password).",
+        help_text=_("Sent with our messages: “Authorization: Bearer <secret>”, “Authorization: Api-Key <secret>” "
+                    "or HTTP Basic (user name and the secret as password)."),
     )
     outgoing_username = models.CharField(
-        "user name at the partner", max_length=100, blank=True,
-        help_text="HTTP Basic only: the user name the partner gave us.",
+        _("user name at the partner"), max_length=100, blank=True,
+        help_text=_("HTTP Basic only: the user name the partner gave us."),
     )
     outgoing_secret = models.TextField(
-        "our key or password at the partner (encrypted)", blank=True, editable=False,
-        help_text="Fernet token of the key or password the partner issued to us; set through the admin form.",
+        _("our key or password at the partner (encrypted)"), blank=True, editable=False,
+        help_text=_("Fernet token of the key or password the partner issued to us; set through the admin form."),
     )
     ip_allowlist = models.CharField(
-        "IP allow-list", max_length=500, blank=True,
-        help_text="Space-separated addresses or networks (CIDR) the partner's messages may come from; empty: any. "
-                  "Checked besides the credential, never instead of it.",
+        _("IP allow-list"), max_length=500, blank=True,
+        help_text=_("Space-separated addresses or networks (CIDR) the partner's messages may come from; empty: any. "
+                    "Checked besides the credential, never instead of it."),
     )
     # Every door authenticates a partner (``partners.authentication``). Accepting its messages without a
     # credential is an administrator's recorded decision (who, when, why), never a default.
     open_without_credential = models.BooleanField(
-        "accepts messages without a credential", default=False, editable=False,
-        help_text="ISO 18626 messages naming this partner are accepted without a key or password.",
+        _("accepts messages without a credential"), default=False, editable=False,
+        help_text=_("ISO 18626 messages naming this partner are accepted without a key or password."),
     )
-    opened_without_credential_at = models.DateTimeField(null=True, blank=True, editable=False)
+    opened_without_credential_at = models.DateTimeField(null=True, blank=True, editable=False,
+                                                        verbose_name=_("opened without credential at"))
     opened_without_credential_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+",
+        verbose_name=_("opened without credential by"),
     )
-    opened_without_credential_reason = models.TextField(blank=True, editable=False)
+    opened_without_credential_reason = models.TextField(blank=True, editable=False,
+                                                        verbose_name=_("opened without credential reason"))
     # Messages refused for their credential or address, counted with F() (``partners.authentication.count_refusal``).
-    refused_messages = models.PositiveIntegerField("refused messages", default=0, editable=False)
-    last_refused_at = models.DateTimeField("last refused", null=True, blank=True, editable=False)
-    last_refused_reason = models.CharField(max_length=200, blank=True, editable=False)
+    refused_messages = models.PositiveIntegerField(_("refused messages"), default=0, editable=False)
+    last_refused_at = models.DateTimeField(_("last refused"), null=True, blank=True, editable=False)
+    last_refused_reason = models.CharField(max_length=200, blank=True, editable=False,
+                                           verbose_name=_("last refused reason"))
 
     # Lending policy, as the directory tells it.
-    lends_loans = models.BooleanField(default=True)
-    lends_copies = models.BooleanField(default=True)
-    loan_period_days = models.PositiveSmallIntegerField(default=28)
+    lends_loans = models.BooleanField(default=True, verbose_name=_("lends loans"))
+    lends_copies = models.BooleanField(default=True, verbose_name=_("lends copies"))
+    loan_period_days = models.PositiveSmallIntegerField(default=28, verbose_name=_("loan period days"))
     loan_fee = models.DecimalField(max_digits=9, decimal_places=2, default=Decimal("0"),
-                                   validators=[MinValueValidator(Decimal("0"))])
+                                   validators=[MinValueValidator(Decimal("0"))], verbose_name=_("loan fee"))
     copy_fee = models.DecimalField(max_digits=9, decimal_places=2, default=Decimal("0"),
-                                   validators=[MinValueValidator(Decimal("0"))])
+                                   validators=[MinValueValidator(Decimal("0"))], verbose_name=_("copy fee"))
     reciprocal_groups = models.CharField(
         max_length=200, blank=True,
-        help_text="Space-separated codes of the networks this library lends in without fees.",
+        help_text=_("Space-separated codes of the networks this library lends in without fees."),
+        verbose_name=_("reciprocal groups"),
     )
     max_loans_outstanding = models.PositiveIntegerField(null=True, blank=True,
-                                                        help_text="Empty: no limit.")
-    lending_notes = models.TextField(blank=True)
+                                                        help_text=_("Empty: no limit."),
+                                                        verbose_name=_("max loans outstanding"))
+    lending_notes = models.TextField(blank=True, verbose_name=_("lending notes"))
 
     # Its catalogue over SRU (``directory.holdings``): who holds an item, asked before a rota is built.
     sru_base_url = models.URLField(
-        "SRU base URL", blank=True,
-        help_text="The catalogue's SRU address, e.g. https://catalogue.example.edu/sru; empty: not searched.")
-    sru_version = models.CharField("SRU version", max_length=3, choices=SruVersion.choices, default=SruVersion.V1_2)
-    sru_record_schema = models.CharField("SRU record schema", max_length=10, choices=SruRecordSchema.choices,
+        _("SRU base URL"), blank=True,
+        help_text=_("The catalogue's SRU address, e.g. https://catalogue.example.edu/sru; empty: not searched."))
+    sru_version = models.CharField(_("SRU version"), max_length=3, choices=SruVersion.choices, default=SruVersion.V1_2)
+    sru_record_schema = models.CharField(_("SRU record schema"), max_length=10, choices=SruRecordSchema.choices,
                                          default=SruRecordSchema.MARCXML)
     sru_union_catalogue = models.BooleanField(
-        "union catalogue", default=False,
-        help_text="The catalogue answers for many libraries: each holding names its holder by ISIL or OCLC "
-                  "symbol (852 $a, 949 $h, AVA $a). Otherwise every record found is this library's.")
+        _("union catalogue"), default=False,
+        help_text=_("The catalogue answers for many libraries: each holding names its holder by ISIL or OCLC "
+                    "symbol (852 $a, 949 $h, AVA $a). Otherwise every record found is this library's."))
     sru_holder_symbols = models.TextField(
-        "holder symbols", blank=True,
+        _("holder symbols"), blank=True,
         validators=[validate_holder_symbols],
-        help_text="A union catalogue's holder codes that are not a directory symbol or agency id, one per line: "
-                  "“CODE = SYMBOL” (e.g. “DE-1a = BERLIN”). Codes matching a symbol or agency id need no line.")
+        help_text=_("A union catalogue's holder codes that are not a directory symbol or agency id, one per line: "
+                    "“CODE = SYMBOL” (e.g. “DE-1a = BERLIN”). Codes matching a symbol or agency id need no line."))
 
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
-        verbose_name_plural = "libraries"
+        verbose_name = _("library")
+        verbose_name_plural = _("libraries")
         ordering = ["symbol"]
         constraints = [
             models.UniqueConstraint(fields=["agency_id_type", "agency_id_value"], name="library_unique_agency_id"),
@@ -289,19 +299,23 @@ def has_street_address(place: Library | PickupLocation) -> bool:
 class PickupLocation(models.Model):
     """A desk where patrons collect their loans; its address, when it has one, is where lenders ship to."""
 
-    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="pickup_locations")
-    code = models.SlugField(max_length=32)
-    name = models.CharField(max_length=100)
-    active = models.BooleanField(default=True)
+    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="pickup_locations",
+                                verbose_name=_("library"))
+    code = models.SlugField(max_length=32, verbose_name=_("code"))
+    name = models.CharField(max_length=100, verbose_name=_("name"))
+    active = models.BooleanField(default=True, verbose_name=_("active"))
     # Where lenders ship a loan for this desk (ISO 18626 requestedDeliveryInfo); empty: the library's address.
-    address_line1 = models.CharField(max_length=200, blank=True)
-    address_line2 = models.CharField(max_length=200, blank=True)
-    city = models.CharField(max_length=100, blank=True)
-    region = models.CharField("state or region", max_length=100, blank=True)
-    postal_code = models.CharField(max_length=20, blank=True)
-    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 code.")
+    address_line1 = models.CharField(max_length=200, blank=True, verbose_name=_("address line 1"))
+    address_line2 = models.CharField(max_length=200, blank=True, verbose_name=_("address line 2"))
+    city = models.CharField(max_length=100, blank=True, verbose_name=_("city"))
+    region = models.CharField(_("state or region"), max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True, verbose_name=_("postal code"))
+    country = models.CharField(max_length=2, blank=True, help_text=_("ISO 3166-1 alpha-2 code."),
+                               verbose_name=_("country"))
 
     class Meta:
+        verbose_name = _("pickup location")
+        verbose_name_plural = _("pickup locations")
         ordering = ["library", "name"]
         constraints = [models.UniqueConstraint(fields=["library", "code"], name="pickup_location_unique_code")]
 
@@ -324,36 +338,47 @@ class PatronCategory(models.TextChoices):
 class PatronProfile(models.Model):
     """What the ILL office knows of a patron, beside the auth user."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="patron_profile")
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="patron_profile",
+                                verbose_name=_("user"))
     library = models.ForeignKey(Library, on_delete=models.PROTECT, related_name="patrons",
-                                limit_choices_to={"is_member": True})
-    card_barcode = models.CharField(max_length=32)
-    category = models.CharField(max_length=20, choices=PatronCategory.choices, default=PatronCategory.UNDERGRADUATE)
-    department = models.CharField(max_length=100, blank=True)
-    pickup_location = models.ForeignKey(PickupLocation, on_delete=models.SET_NULL, null=True, blank=True)
-    notify_by_email = models.BooleanField(default=True)
-    due_date_reminders = models.BooleanField(default=True)
+                                limit_choices_to={"is_member": True}, verbose_name=_("library"))
+    card_barcode = models.CharField(max_length=32, verbose_name=_("card barcode"))
+    category = models.CharField(max_length=20, choices=PatronCategory.choices, default=PatronCategory.UNDERGRADUATE,
+                                verbose_name=_("category"))
+    department = models.CharField(max_length=100, blank=True, verbose_name=_("department"))
+    pickup_location = models.ForeignKey(PickupLocation, on_delete=models.SET_NULL, null=True, blank=True,
+                                        verbose_name=_("pickup location"))
+    notify_by_email = models.BooleanField(default=True, verbose_name=_("notify by email"))
+    due_date_reminders = models.BooleanField(default=True, verbose_name=_("due date reminders"))
     language = models.CharField(
         max_length=10, blank=True, choices=language_choices,
-        help_text="The language of the patron's pages and e-mails (chosen in the page header); empty: the site's.")
-    blocked = models.BooleanField(default=False)
+        help_text=_("The language of the patron's pages and e-mails (chosen in the page header); empty: the site's."),
+        verbose_name=_("language"))
+    blocked = models.BooleanField(default=False, verbose_name=_("blocked"))
     blocked_reason = models.CharField(max_length=200, blank=True,
-                                      help_text="Shown to the patron when they try to request.")
+                                      help_text=_("Shown to the patron when they try to request."),
+                                      verbose_name=_("blocked reason"))
     blocked_by_ils = models.BooleanField(
-        "blocked by the library's ILS", default=False,
-        help_text="The block is the ILS's (NCIP LookupUser at sign-in or at a request): lifted when the ILS no longer "
-                  "blocks the patron.")
+        _("blocked by the library's ILS"), default=False,
+        help_text=_("The block is the ILS's (NCIP LookupUser at sign-in or at a request): lifted when the ILS no "
+                    "longer blocks the patron."))
     # From the library's systems: the sign-in doors and the patron load keep these current.
     institution_id = models.CharField(
         max_length=100, blank=True,
-        help_text="The person's id in the institution's systems (student or employee number), for patron loads.")
+        help_text=_("The person's id in the institution's systems (student or employee number), for patron loads."),
+        verbose_name=_("institution id"))
     expires_on = models.DateField(
-        null=True, blank=True, help_text="The day the library account ends; from then on the patron cannot request.")
+        null=True, blank=True, help_text=_("The day the library account ends; from then on the patron cannot request."),
+        verbose_name=_("expires on"))
     refreshed_from = models.CharField(
-        max_length=20, blank=True, help_text="Where the details were last refreshed from (a sign-in door or a load).")
-    refreshed_at = models.DateTimeField(null=True, blank=True)
+        max_length=20, blank=True,
+        help_text=_("Where the details were last refreshed from (a sign-in door or a load)."),
+        verbose_name=_("refreshed from"))
+    refreshed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("refreshed at"))
 
     class Meta:
+        verbose_name = _("patron profile")
+        verbose_name_plural = _("patron profiles")
         constraints = [
             models.UniqueConstraint(fields=["library", "card_barcode"], name="patron_unique_card_per_library"),
         ]
@@ -377,15 +402,17 @@ class ExternalIdentity(models.Model):
     elsewhere, so a person cannot take over an account by having the same name at another door.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="external_identities")
-    door = models.CharField(max_length=20)
-    subject = models.CharField(max_length=255)
-    first_seen = models.DateTimeField(auto_now_add=True)
-    last_seen = models.DateTimeField(auto_now=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="external_identities",
+                             verbose_name=_("user"))
+    door = models.CharField(max_length=20, verbose_name=_("door"))
+    subject = models.CharField(max_length=255, verbose_name=_("subject"))
+    first_seen = models.DateTimeField(auto_now_add=True, verbose_name=_("first seen"))
+    last_seen = models.DateTimeField(auto_now=True, verbose_name=_("last seen"))
 
     class Meta:
+        verbose_name = _("external identity")
         constraints = [models.UniqueConstraint(fields=["door", "subject"], name="external_identity_unique_subject")]
-        verbose_name_plural = "external identities"
+        verbose_name_plural = _("external identities")
 
     def __str__(self) -> str:
         return f"{self.door}:{self.subject}"
@@ -416,17 +443,21 @@ class PatronLoadSettings(models.Model):
     """A member library's column names and category values for its patron loads (over the installation's)."""
 
     library = models.OneToOneField(Library, on_delete=models.CASCADE, primary_key=True,
-                                   related_name="patron_load_settings")
+                                   related_name="patron_load_settings", verbose_name=_("library"))
     columns = models.TextField(
-        blank=True, help_text="field=column[,column] pairs separated by ; (barcode=Card number;category=Patron type)")
+        blank=True,
+        help_text=_("field=column[,column] pairs separated by ; (barcode=Card number;category=Patron type)"),
+        verbose_name=_("columns"))
     categories = models.TextField(
-        blank=True, help_text="value=category pairs separated by ; (UG=undergraduate;PG=graduate;FAC=faculty)")
+        blank=True, help_text=_("value=category pairs separated by ; (UG=undergraduate;PG=graduate;FAC=faculty)"),
+        verbose_name=_("categories"))
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
-    updated_at = models.DateTimeField(default=timezone.now)
+                                   related_name="+", verbose_name=_("updated by"))
+    updated_at = models.DateTimeField(default=timezone.now, verbose_name=_("updated at"))
 
     class Meta:
-        verbose_name_plural = "patron load settings"
+        verbose_name = _("patron load settings")
+        verbose_name_plural = _("patron load settings")
 
     def __str__(self) -> str:
         return f"Patron load columns of {self.library_id}"
@@ -440,35 +471,44 @@ class PatronLoad(models.Model):
     the token of the job holding the load, until ``lease_until``.
     """
 
-    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="patron_loads")
+    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="patron_loads",
+                                verbose_name=_("library"))
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
-    file = models.FileField(upload_to="patron-loads/%Y/%m/", max_length=300)
-    original_name = models.CharField(max_length=255, blank=True)
-    file_format = models.CharField(max_length=10, choices=PatronLoadFormat.choices)
-    match_key = models.CharField(max_length=20, choices=PatronMatchKey.choices, default=PatronMatchKey.BARCODE)
+                                   related_name="+", verbose_name=_("started by"))
+    file = models.FileField(upload_to="patron-loads/%Y/%m/", max_length=300, verbose_name=_("file"))
+    original_name = models.CharField(max_length=255, blank=True, verbose_name=_("original name"))
+    file_format = models.CharField(max_length=10, choices=PatronLoadFormat.choices, verbose_name=_("file format"))
+    match_key = models.CharField(max_length=20, choices=PatronMatchKey.choices, default=PatronMatchKey.BARCODE,
+                                 verbose_name=_("match key"))
     create_missing = models.BooleanField(
-        default=True, help_text="Create patrons the file has and we do not; otherwise only update known patrons.")
+        default=True, help_text=_("Create patrons the file has and we do not; otherwise only update known patrons."),
+        verbose_name=_("create missing"))
     #: The column names and category values in force when the load was started, so that a rerun reads alike.
-    columns = models.JSONField(default=dict, blank=True)
-    categories = models.JSONField(default=dict, blank=True)
-    status = models.CharField(max_length=10, choices=PatronLoadStatus.choices, default=PatronLoadStatus.PENDING)
-    total = models.PositiveIntegerField(default=0)
-    processed = models.PositiveIntegerField(default=0)
-    created = models.PositiveIntegerField(default=0)
-    updated = models.PositiveIntegerField(default=0)
-    unchanged = models.PositiveIntegerField(default=0)
-    skipped = models.PositiveIntegerField(default=0, help_text="Not known here, and the load creates no patrons.")
-    failed = models.PositiveIntegerField(default=0)
-    stopped = models.PositiveIntegerField(default=0, help_text="Patrons this load newly expired or blocked.")
-    message = models.TextField(blank=True, help_text="Why the whole load failed, if it did.")
-    claim = models.CharField(max_length=32, blank=True)
-    lease_until = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    columns = models.JSONField(default=dict, blank=True, verbose_name=_("columns"))
+    categories = models.JSONField(default=dict, blank=True, verbose_name=_("categories"))
+    status = models.CharField(max_length=10, choices=PatronLoadStatus.choices, default=PatronLoadStatus.PENDING,
+                              verbose_name=_("status"))
+    total = models.PositiveIntegerField(default=0, verbose_name=_("total"))
+    processed = models.PositiveIntegerField(default=0, verbose_name=_("processed"))
+    created = models.PositiveIntegerField(default=0, verbose_name=_("created"))
+    updated = models.PositiveIntegerField(default=0, verbose_name=_("updated"))
+    unchanged = models.PositiveIntegerField(default=0, verbose_name=_("unchanged"))
+    skipped = models.PositiveIntegerField(default=0, help_text=_("Not known here, and the load creates no patrons."),
+                                          verbose_name=_("skipped"))
+    failed = models.PositiveIntegerField(default=0, verbose_name=_("failed"))
+    stopped = models.PositiveIntegerField(default=0, help_text=_("Patrons this load newly expired or blocked."),
+                                          verbose_name=_("stopped"))
+    message = models.TextField(blank=True, help_text=_("Why the whole load failed, if it did."),
+                               verbose_name=_("message"))
+    claim = models.CharField(max_length=32, blank=True, verbose_name=_("claim"))
+    lease_until = models.DateTimeField(null=True, blank=True, verbose_name=_("lease until"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
 
     class Meta:
+        verbose_name = _("patron load")
+        verbose_name_plural = _("patron loads")
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["library", "-created_at"], name="patron_load_library_idx"),
                    models.Index(fields=["status", "lease_until"], name="patron_load_status_idx")]
@@ -490,13 +530,15 @@ class PatronLoad(models.Model):
 class PatronLoadError(models.Model):
     """One thing wrong with one record of a load: its line (CSV) or record number (JSON), field and why."""
 
-    load = models.ForeignKey(PatronLoad, on_delete=models.CASCADE, related_name="errors")
-    line = models.PositiveIntegerField()
-    field = models.CharField(max_length=40, blank=True)
-    value = models.CharField(max_length=200, blank=True)
-    message = models.CharField(max_length=300)
+    load = models.ForeignKey(PatronLoad, on_delete=models.CASCADE, related_name="errors", verbose_name=_("load"))
+    line = models.PositiveIntegerField(verbose_name=_("line"))
+    field = models.CharField(max_length=40, blank=True, verbose_name=_("field"))
+    value = models.CharField(max_length=200, blank=True, verbose_name=_("value"))
+    message = models.CharField(max_length=300, verbose_name=_("message"))
 
     class Meta:
+        verbose_name = _("patron load error")
+        verbose_name_plural = _("patron load errors")
         ordering = ["line", "pk"]
         indexes = [models.Index(fields=["load", "line"], name="patron_load_error_line_idx")]
 
@@ -507,12 +549,18 @@ class PatronLoadError(models.Model):
 class StaffProfile(models.Model):
     """The member library a staff account works for; its queues are scoped to it."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile")
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile",
+                                verbose_name=_("user"))
     library = models.ForeignKey(Library, on_delete=models.PROTECT, related_name="staff",
-                                limit_choices_to={"is_member": True})
+                                limit_choices_to={"is_member": True}, verbose_name=_("library"))
     language = models.CharField(
         max_length=10, blank=True, choices=language_choices,
-        help_text="The language of the staff member's pages (chosen in the page header); empty: the site's.")
+        help_text=_("The language of the staff member's pages (chosen in the page header); empty: the site's."),
+        verbose_name=_("language"))
+
+    class Meta:
+        verbose_name = _("staff profile")
+        verbose_name_plural = _("staff profiles")
 
     def __str__(self) -> str:
         return f"{self.user.get_username()} @ {self.library.symbol}"
@@ -582,28 +630,30 @@ class Citation(models.Model):
     normalises them and reports each bad one on its own field.
     """
 
-    format = models.CharField(max_length=20, choices=RequestFormat.choices, default=RequestFormat.BOOK)
-    title = models.CharField(max_length=500, help_text="Book title, or the article or chapter title.")
-    author = models.CharField(max_length=300, blank=True)
-    container_title = models.CharField("journal or book title", max_length=500, blank=True,
-                                       help_text="The journal of an article, the book of a chapter.")
-    volume = models.CharField(max_length=30, blank=True)
-    issue = models.CharField(max_length=30, blank=True)
-    pages = models.CharField(max_length=50, blank=True)
-    publication_date = models.CharField("date", max_length=30, blank=True, help_text="Year, or a fuller date.")
-    edition = models.CharField(max_length=50, blank=True)
-    publisher = models.CharField(max_length=200, blank=True)
-    place_of_publication = models.CharField(max_length=100, blank=True)
-    isbn = models.CharField("ISBN", max_length=13, blank=True)
-    issn = models.CharField("ISSN", max_length=9, blank=True)
-    oclc_number = models.CharField("OCLC number", max_length=12, blank=True)
-    doi = models.CharField("DOI", max_length=200, blank=True)
-    pmid = models.CharField("PMID", max_length=9, blank=True)
-    need_by = models.DateField("needed by", null=True, blank=True)
-    max_cost = models.DecimalField("maximum cost", max_digits=9, decimal_places=2, null=True, blank=True,
+    format = models.CharField(max_length=20, choices=RequestFormat.choices, default=RequestFormat.BOOK,
+                              verbose_name=_("format"))
+    title = models.CharField(max_length=500, help_text=_("Book title, or the article or chapter title."),
+                             verbose_name=_("title"))
+    author = models.CharField(max_length=300, blank=True, verbose_name=_("author"))
+    container_title = models.CharField(_("journal or book title"), max_length=500, blank=True,
+                                       help_text=_("The journal of an article, the book of a chapter."))
+    volume = models.CharField(max_length=30, blank=True, verbose_name=_("volume"))
+    issue = models.CharField(max_length=30, blank=True, verbose_name=_("issue"))
+    pages = models.CharField(max_length=50, blank=True, verbose_name=_("pages"))
+    publication_date = models.CharField(_("date"), max_length=30, blank=True, help_text=_("Year, or a fuller date."))
+    edition = models.CharField(max_length=50, blank=True, verbose_name=_("edition"))
+    publisher = models.CharField(max_length=200, blank=True, verbose_name=_("publisher"))
+    place_of_publication = models.CharField(max_length=100, blank=True, verbose_name=_("place of publication"))
+    isbn = models.CharField(_("ISBN"), max_length=13, blank=True)
+    issn = models.CharField(_("ISSN"), max_length=9, blank=True)
+    oclc_number = models.CharField(_("OCLC number"), max_length=12, blank=True)
+    doi = models.CharField(_("DOI"), max_length=200, blank=True)
+    pmid = models.CharField(_("PMID"), max_length=9, blank=True)
+    need_by = models.DateField(_("needed by"), null=True, blank=True)
+    max_cost = models.DecimalField(_("maximum cost"), max_digits=9, decimal_places=2, null=True, blank=True,
                                    validators=[MinValueValidator(Decimal("0"))],
-                                   help_text="The most the patron accepts to pay; empty: no limit stated.")
-    max_cost_currency = models.CharField(max_length=3, default="USD")
+                                   help_text=_("The most the patron accepts to pay; empty: no limit stated."))
+    max_cost_currency = models.CharField(max_length=3, default="USD", verbose_name=_("max cost currency"))
 
     class Meta:
         abstract = True
@@ -676,53 +726,68 @@ class IllRequest(Citation):
     ``lending/workflow.py``) and changes only through ``requests_app.services.perform``.
     """
 
-    role = models.CharField(max_length=10, choices=Role.choices)
+    role = models.CharField(max_length=10, choices=Role.choices, verbose_name=_("role"))
     library = models.ForeignKey(Library, on_delete=models.PROTECT, related_name="requests",
                                 limit_choices_to={"is_member": True},
-                                help_text="The member library this request belongs to.")
+                                help_text=_("The member library this request belongs to."), verbose_name=_("library"))
     partner = models.ForeignKey(Library, on_delete=models.PROTECT, related_name="partner_requests",
                                 null=True, blank=True,
-                                help_text="Borrowing: the current lender. Lending: the requesting library.")
+                                help_text=_("Borrowing: the current lender. Lending: the requesting library."),
+                                verbose_name=_("partner"))
     patron = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                               related_name="ill_requests")
-    status = models.CharField(max_length=32, db_index=True)
-    service_type = models.CharField(max_length=12, choices=ServiceType.choices, default=ServiceType.LOAN)
-    delivery_method = models.CharField(max_length=12, choices=DeliveryMethod.choices, default=DeliveryMethod.PHYSICAL)
-    pickup_location = models.ForeignKey(PickupLocation, on_delete=models.SET_NULL, null=True, blank=True)
-    patron_note = models.TextField(blank=True, help_text="What the patron wrote with the request.")
+                               related_name="ill_requests", verbose_name=_("patron"))
+    status = models.CharField(max_length=32, db_index=True, verbose_name=_("status"))
+    service_type = models.CharField(max_length=12, choices=ServiceType.choices, default=ServiceType.LOAN,
+                                    verbose_name=_("service type"))
+    delivery_method = models.CharField(max_length=12, choices=DeliveryMethod.choices, default=DeliveryMethod.PHYSICAL,
+                                       verbose_name=_("delivery method"))
+    pickup_location = models.ForeignKey(PickupLocation, on_delete=models.SET_NULL, null=True, blank=True,
+                                        verbose_name=_("pickup location"))
+    patron_note = models.TextField(blank=True, help_text=_("What the patron wrote with the request."),
+                                   verbose_name=_("patron note"))
     # Anonymous facts about the patron, copied when the request is made: statistics by category and
     # department survive the purge of the patron's identity.
-    patron_category = models.CharField(max_length=20, choices=PatronCategory.choices, blank=True)
-    patron_department = models.CharField(max_length=100, blank=True)
+    patron_category = models.CharField(max_length=20, choices=PatronCategory.choices, blank=True,
+                                       verbose_name=_("patron category"))
+    patron_department = models.CharField(max_length=100, blank=True, verbose_name=_("patron department"))
     patron_purged_at = models.DateTimeField(
         null=True, blank=True, editable=False,
-        help_text="When the patron's identity was removed from this request (privacy purge).")
-    copyright_compliance = models.CharField(max_length=3, choices=CopyrightCompliance.choices, blank=True)
+        help_text=_("When the patron's identity was removed from this request (privacy purge)."),
+        verbose_name=_("patron purged at"))
+    copyright_compliance = models.CharField(max_length=3, choices=CopyrightCompliance.choices, blank=True,
+                                            verbose_name=_("copyright compliance"))
 
-    due_date = models.DateField(null=True, blank=True, help_text="The lender's due date.")
+    due_date = models.DateField(null=True, blank=True, help_text=_("The lender's due date."),
+                                verbose_name=_("due date"))
     patron_due_date = models.DateField(null=True, blank=True,
-                                       help_text="The due date given to the patron, before the lender's.")
-    renewal_count = models.PositiveSmallIntegerField(default=0)
+                                       help_text=_("The due date given to the patron, before the lender's."),
+                                       verbose_name=_("patron due date"))
+    renewal_count = models.PositiveSmallIntegerField(default=0, verbose_name=_("renewal count"))
     renewal_requested_at = models.DateTimeField(
         null=True, blank=True,
-        help_text="When the borrower asked the lender to renew the loan; empty once the lender answered.")
+        help_text=_("When the borrower asked the lender to renew the loan; empty once the lender answered."),
+        verbose_name=_("renewal requested at"))
 
     # ISO 18626 identifiers: (requesting agency, requesting_agency_request_id) names the transaction.
-    requesting_agency_request_id = models.CharField(max_length=64, blank=True, db_index=True)
-    supplying_agency_request_id = models.CharField(max_length=64, blank=True)
+    requesting_agency_request_id = models.CharField(max_length=64, blank=True, db_index=True,
+                                                    verbose_name=_("requesting agency request id"))
+    supplying_agency_request_id = models.CharField(max_length=64, blank=True,
+                                                   verbose_name=_("supplying agency request id"))
     #: What staff search for, lower-cased in one column the database keeps (``requests_app.search``): the
     #: citation's words and identifiers and the protocol's request ids. On PostgreSQL a trigram index over it
     #: answers ``%word%`` (migration 0036).
     search_text = models.GeneratedField(expression=Lower(SpacedText(*SEARCHED_FIELDS)),
-                                        output_field=models.TextField(), db_persist=True)
+                                        output_field=models.TextField(), db_persist=True, verbose_name=_("search text"))
 
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
-    status_changed_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, editable=False, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, db_index=True, verbose_name=_("updated at"))
+    status_changed_at = models.DateTimeField(default=timezone.now, verbose_name=_("status changed at"))
 
     objects = IllRequestQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("ILL request")
+        verbose_name_plural = _("ILL requests")
         ordering = ["-created_at"]
         indexes = [
             # The queues: a member library's requests of one side in one status, newest activity first; the id
@@ -827,17 +892,18 @@ class RequesterDetails(models.Model):
     """
 
     request = models.OneToOneField(IllRequest, on_delete=models.CASCADE, primary_key=True,
-                                   related_name="requester_details")
-    name = models.CharField("library name", max_length=200, blank=True)
-    contact_name = models.CharField(max_length=200, blank=True)
-    billing_name = models.CharField(max_length=200, blank=True)
-    billing_method = models.CharField(max_length=50, blank=True)
-    payment_method = models.CharField(max_length=50, blank=True)
-    service_level = models.CharField(max_length=50, blank=True, help_text="As the borrower asked, e.g. Rush.")
+                                   related_name="requester_details", verbose_name=_("request"))
+    name = models.CharField(_("library name"), max_length=200, blank=True)
+    contact_name = models.CharField(max_length=200, blank=True, verbose_name=_("contact name"))
+    billing_name = models.CharField(max_length=200, blank=True, verbose_name=_("billing name"))
+    billing_method = models.CharField(max_length=50, blank=True, verbose_name=_("billing method"))
+    payment_method = models.CharField(max_length=50, blank=True, verbose_name=_("payment method"))
+    service_level = models.CharField(max_length=50, blank=True, help_text=_("As the borrower asked, e.g. Rush."),
+                                     verbose_name=_("service level"))
 
     class Meta:
-        verbose_name = "requester details"
-        verbose_name_plural = "requester details"
+        verbose_name = _("requester details")
+        verbose_name_plural = _("requester details")
 
     def __str__(self) -> str:
         return self.name or f"request {self.request_id}"
@@ -863,21 +929,28 @@ class RequesterAddress(models.Model):
     the first physical one is where a loan is shipped.
     """
 
-    request = models.ForeignKey(IllRequest, on_delete=models.CASCADE, related_name="requester_addresses")
-    purpose = models.CharField(max_length=10, choices=AddressPurpose.choices)
-    position = models.PositiveSmallIntegerField(default=0, help_text="Preference: the first is the one to use.")
-    delivery_method = models.CharField(max_length=50, blank=True, help_text="Ship-to only, when the borrower said.")
-    courier_name = models.CharField(max_length=50, blank=True)
-    electronic_type = models.CharField(max_length=50, blank=True, help_text="E.g. Email; empty for a postal address.")
-    electronic_data = models.CharField(max_length=300, blank=True)
-    line1 = models.CharField(max_length=200, blank=True)
-    line2 = models.CharField(max_length=200, blank=True)
-    locality = models.CharField(max_length=100, blank=True)
-    postal_code = models.CharField(max_length=20, blank=True)
-    region = models.CharField(max_length=100, blank=True)
-    country = models.CharField(max_length=60, blank=True)
+    request = models.ForeignKey(IllRequest, on_delete=models.CASCADE, related_name="requester_addresses",
+                                verbose_name=_("request"))
+    purpose = models.CharField(max_length=10, choices=AddressPurpose.choices, verbose_name=_("purpose"))
+    position = models.PositiveSmallIntegerField(default=0, help_text=_("Preference: the first is the one to use."),
+                                                verbose_name=_("position"))
+    delivery_method = models.CharField(max_length=50, blank=True, help_text=_("Ship-to only, when the borrower said."),
+                                       verbose_name=_("delivery method"))
+    courier_name = models.CharField(max_length=50, blank=True, verbose_name=_("courier name"))
+    electronic_type = models.CharField(max_length=50, blank=True,
+                                       help_text=_("E.g. Email; empty for a postal address."),
+                                       verbose_name=_("electronic type"))
+    electronic_data = models.CharField(max_length=300, blank=True, verbose_name=_("electronic data"))
+    line1 = models.CharField(max_length=200, blank=True, verbose_name=_("line 1"))
+    line2 = models.CharField(max_length=200, blank=True, verbose_name=_("line 2"))
+    locality = models.CharField(max_length=100, blank=True, verbose_name=_("locality"))
+    postal_code = models.CharField(max_length=20, blank=True, verbose_name=_("postal code"))
+    region = models.CharField(max_length=100, blank=True, verbose_name=_("region"))
+    country = models.CharField(max_length=60, blank=True, verbose_name=_("country"))
 
     class Meta:
+        verbose_name = _("requester address")
+        verbose_name_plural = _("requester addresses")
         ordering = ["request", "purpose", "position", "pk"]
         indexes = [models.Index(fields=["request", "purpose", "position"], name="requester_address_idx")]
 
@@ -898,12 +971,12 @@ class RequesterAddress(models.Model):
 
 
 class EventSource(models.TextChoices):
-    WEB = "web", "Web"
+    WEB = "web", _("Web")
     API = "api", "REST API"
     ISO18626 = "iso18626", "ISO 18626"
-    JOB = "job", "Scheduled job"
-    ADMIN = "admin", "Admin"
-    SYSTEM = "system", "System"
+    JOB = "job", _("Scheduled job")
+    ADMIN = "admin", _("Admin")
+    SYSTEM = "system", _("System")
 
 
 class RequestChannel(models.TextChoices):
@@ -927,21 +1000,26 @@ class CopyrightAcceptance(models.TextChoices):
 class Event(models.Model):
     """One entry of a request's audit log: immutable, written by the workflow service."""
 
-    request = models.ForeignKey(IllRequest, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(max_length=64)
-    from_status = models.CharField(max_length=32, blank=True)
-    to_status = models.CharField(max_length=32, blank=True)
-    actor_kind = models.CharField(max_length=10, choices=ActorKind.choices)
+    request = models.ForeignKey(IllRequest, on_delete=models.CASCADE, related_name="events", verbose_name=_("request"))
+    action = models.CharField(max_length=64, verbose_name=_("action"))
+    from_status = models.CharField(max_length=32, blank=True, verbose_name=_("from status"))
+    to_status = models.CharField(max_length=32, blank=True, verbose_name=_("to status"))
+    actor_kind = models.CharField(max_length=10, choices=ActorKind.choices, verbose_name=_("actor kind"))
     actor_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
-    actor_library = models.ForeignKey(Library, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    actor_name = models.CharField(max_length=100, blank=True, help_text="Job or system component, when no user.")
-    source = models.CharField(max_length=10, choices=EventSource.choices, default=EventSource.WEB)
-    note = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+                                   related_name="+", verbose_name=_("actor user"))
+    actor_library = models.ForeignKey(Library, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                      verbose_name=_("actor library"))
+    actor_name = models.CharField(max_length=100, blank=True, help_text=_("Job or system component, when no user."),
+                                  verbose_name=_("actor name"))
+    source = models.CharField(max_length=10, choices=EventSource.choices, default=EventSource.WEB,
+                              verbose_name=_("source"))
+    note = models.TextField(blank=True, verbose_name=_("note"))
+    data = models.JSONField(default=dict, blank=True, verbose_name=_("data"))
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
         ordering = ["created_at", "pk"]
         indexes = [models.Index(fields=["request", "created_at"], name="event_request_idx"),
                    models.Index(fields=["action", "created_at"], name="event_action_idx")]
@@ -965,20 +1043,24 @@ class NoteVisibility(models.TextChoices):
 
 
 class Note(models.Model):
-    request = models.ForeignKey(IllRequest, on_delete=models.CASCADE, related_name="notes")
+    request = models.ForeignKey(IllRequest, on_delete=models.CASCADE, related_name="notes", verbose_name=_("request"))
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                               related_name="+")
+                               related_name="+", verbose_name=_("author"))
     author_library = models.ForeignKey(Library, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                                       help_text="Set when a partner library wrote the note.")
-    visibility = models.CharField(max_length=10, choices=NoteVisibility.choices, default=NoteVisibility.INTERNAL)
-    text = models.TextField()
-    created_at = models.DateTimeField(default=timezone.now)
+                                       help_text=_("Set when a partner library wrote the note."),
+                                       verbose_name=_("author library"))
+    visibility = models.CharField(max_length=10, choices=NoteVisibility.choices, default=NoteVisibility.INTERNAL,
+                                  verbose_name=_("visibility"))
+    text = models.TextField(verbose_name=_("text"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
     # Notes from outside (a partner, a patron) wait in the staff inbox until someone reads them.
-    read_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True, verbose_name=_("read at"))
     read_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                related_name="+")
+                                related_name="+", verbose_name=_("read by"))
 
     class Meta:
+        verbose_name = _("note")
+        verbose_name_plural = _("notes")
         ordering = ["created_at", "pk"]
         indexes = [
             # The inbox and the menu's unread count, on every staff page: only unread notes are in it.
@@ -1019,19 +1101,21 @@ class PartnerApiKey(models.Model):
     (as for GitHub tokens). The raw key is shown once, when issued.
     """
 
-    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="api_keys")
-    name = models.CharField(max_length=100, help_text="What the key is for, e.g. “ILL system production”.")
-    prefix = models.CharField(max_length=16, unique=True, editable=False)
-    key_hash = models.CharField(max_length=64, editable=False)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
-    expires_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="api_keys", verbose_name=_("library"))
+    name = models.CharField(max_length=100, help_text=_("What the key is for, e.g. “ILL system production”."),
+                            verbose_name=_("name"))
+    prefix = models.CharField(max_length=16, unique=True, editable=False, verbose_name=_("prefix"))
+    key_hash = models.CharField(max_length=64, editable=False, verbose_name=_("key hash"))
+    created_at = models.DateTimeField(default=timezone.now, editable=False, verbose_name=_("created at"))
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("last used at"))
+    expires_at = models.DateTimeField(null=True, blank=True, verbose_name=_("expires at"))
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("revoked at"))
 
     objects = PartnerApiKeyQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "partner API key"
+        verbose_name = _("partner API key")
+        verbose_name_plural = _("partner API keys")
         ordering = ["library", "-created_at"]
 
     def __str__(self) -> str:
@@ -1065,22 +1149,27 @@ class OutboxMessage(models.Model):
     the same request is undelivered), with exponential back-off and a retry limit.
     """
 
-    request = models.ForeignKey(IllRequest, on_delete=models.CASCADE, related_name="outbox")
-    sender = models.ForeignKey(Library, on_delete=models.PROTECT, related_name="+")
-    recipient = models.ForeignKey(Library, on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(max_length=32, help_text="request, supplyingAgencyMessage or requestingAgencyMessage.")
-    summary = models.CharField(max_length=100, help_text="Status or action carried, for people reading the list.")
-    payload = models.JSONField(help_text="The message in ILLMS's JSON form of ISO 18626.")
-    transport = models.CharField(max_length=10, choices=Transport.choices)
-    status = models.CharField(max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    last_error = models.TextField(blank=True)
-    confirmation = models.JSONField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    delivered_at = models.DateTimeField(null=True, blank=True)
+    request = models.ForeignKey(IllRequest, on_delete=models.CASCADE, related_name="outbox", verbose_name=_("request"))
+    sender = models.ForeignKey(Library, on_delete=models.PROTECT, related_name="+", verbose_name=_("sender"))
+    recipient = models.ForeignKey(Library, on_delete=models.PROTECT, related_name="+", verbose_name=_("recipient"))
+    kind = models.CharField(max_length=32, help_text=_("request, supplyingAgencyMessage or requestingAgencyMessage."),
+                            verbose_name=_("kind"))
+    summary = models.CharField(max_length=100, help_text=_("Status or action carried, for people reading the list."),
+                               verbose_name=_("summary"))
+    payload = models.JSONField(help_text=_("The message in ILLMS's JSON form of ISO 18626."), verbose_name=_("payload"))
+    transport = models.CharField(max_length=10, choices=Transport.choices, verbose_name=_("transport"))
+    status = models.CharField(max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING,
+                              verbose_name=_("status"))
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    next_attempt_at = models.DateTimeField(default=timezone.now, verbose_name=_("next attempt at"))
+    last_error = models.TextField(blank=True, verbose_name=_("last error"))
+    confirmation = models.JSONField(null=True, blank=True, verbose_name=_("confirmation"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    delivered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("delivered at"))
 
     class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
         ordering = ["created_at", "pk"]
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="outbox_due_idx"),
@@ -1115,27 +1204,33 @@ class OutgoingEmail(models.Model):
     """
 
     library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="outgoing_emails",
-                                help_text="The member library sending it.")
+                                help_text=_("The member library sending it."), verbose_name=_("library"))
     request = models.ForeignKey(IllRequest, on_delete=models.CASCADE, null=True, blank=True,
-                                related_name="emails", help_text="The request it is about, if any.")
-    kind = models.CharField(max_length=40)
-    key = models.CharField(max_length=200, unique=True, help_text="What it is about: written once per key.")
-    recipient = models.EmailField(max_length=254)
-    reply_to = models.EmailField(max_length=254, blank=True)
-    subject = models.TextField()
-    body_text = models.TextField()
-    body_html = models.TextField(blank=True)
-    attachment_kind = models.CharField(max_length=40, blank=True)
-    attachment_id = models.PositiveBigIntegerField(null=True, blank=True)
-    status = models.CharField(max_length=10, choices=EmailStatus.choices, default=EmailStatus.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    handed_over_at = models.DateTimeField(null=True, blank=True, help_text="When the mail server accepted it.")
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+                                related_name="emails", help_text=_("The request it is about, if any."),
+                                verbose_name=_("request"))
+    kind = models.CharField(max_length=40, verbose_name=_("kind"))
+    key = models.CharField(max_length=200, unique=True, help_text=_("What it is about: written once per key."),
+                           verbose_name=_("key"))
+    recipient = models.EmailField(max_length=254, verbose_name=_("recipient"))
+    reply_to = models.EmailField(max_length=254, blank=True, verbose_name=_("reply to"))
+    subject = models.TextField(verbose_name=_("subject"))
+    body_text = models.TextField(verbose_name=_("body text"))
+    body_html = models.TextField(blank=True, verbose_name=_("body html"))
+    attachment_kind = models.CharField(max_length=40, blank=True, verbose_name=_("attachment kind"))
+    attachment_id = models.PositiveBigIntegerField(null=True, blank=True, verbose_name=_("attachment id"))
+    status = models.CharField(max_length=10, choices=EmailStatus.choices, default=EmailStatus.PENDING,
+                              verbose_name=_("status"))
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    next_attempt_at = models.DateTimeField(default=timezone.now, verbose_name=_("next attempt at"))
+    claimed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("claimed at"))
+    handed_over_at = models.DateTimeField(null=True, blank=True, help_text=_("When the mail server accepted it."),
+                                          verbose_name=_("handed over at"))
+    last_error = models.TextField(blank=True, verbose_name=_("last error"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("outgoing email")
+        verbose_name_plural = _("outgoing emails")
         ordering = ["-created_at", "-pk"]
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="email_due_idx"),
@@ -1168,29 +1263,41 @@ class InboundMessage(models.Model):
     ``apply_error``. Applied at once, it is written ``applied`` in the transaction that applied it.
     """
 
-    sender = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="+")
+    sender = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="+", verbose_name=_("sender"))
     fingerprint = models.CharField(max_length=64, unique=True,
-                                   help_text="Hash of sender, kind, request ids, timestamp and status or action.")
-    kind = models.CharField(max_length=32)
-    summary = models.CharField(max_length=100, blank=True)
-    request = models.ForeignKey(IllRequest, on_delete=models.SET_NULL, null=True, blank=True, related_name="inbox")
-    confirmation = models.JSONField(help_text="The confirmation we answered, to answer a repeat the same way.")
+                                   help_text=_("Hash of sender, kind, request ids, timestamp and status or action."),
+                                   verbose_name=_("fingerprint"))
+    kind = models.CharField(max_length=32, verbose_name=_("kind"))
+    summary = models.CharField(max_length=100, blank=True, verbose_name=_("summary"))
+    request = models.ForeignKey(IllRequest, on_delete=models.SET_NULL, null=True, blank=True, related_name="inbox",
+                                verbose_name=_("request"))
+    confirmation = models.JSONField(help_text=_("The confirmation we answered, to answer a repeat the same way."),
+                                    verbose_name=_("confirmation"))
     repairs = models.JSONField(default=list, blank=True,
-                               help_text="What lenient intake repaired to read it (element, defect, what was done).")
-    received_at = models.DateTimeField(default=timezone.now)
-    read_at = models.DateTimeField(null=True, blank=True, help_text="When staff marked it read.")
-    state = models.CharField(max_length=10, choices=InboundState.choices, default=InboundState.APPLIED)
+                               help_text=_("What lenient intake repaired to read it (element, defect, what was done)."),
+                               verbose_name=_("repairs"))
+    received_at = models.DateTimeField(default=timezone.now, verbose_name=_("received at"))
+    read_at = models.DateTimeField(null=True, blank=True, help_text=_("When staff marked it read."),
+                                   verbose_name=_("read at"))
+    state = models.CharField(max_length=10, choices=InboundState.choices, default=InboundState.APPLIED,
+                             verbose_name=_("state"))
     member = models.ForeignKey(Library, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
-                               help_text="The member library the message is addressed to.")
-    source = models.CharField(max_length=10, choices=EventSource.choices, default=EventSource.ISO18626)
+                               help_text=_("The member library the message is addressed to."), verbose_name=_("member"))
+    source = models.CharField(max_length=10, choices=EventSource.choices, default=EventSource.ISO18626,
+                              verbose_name=_("source"))
     thread = models.CharField(max_length=160, blank=True,
-                              help_text="The transaction the message belongs to; its messages apply in order.")
+                              help_text=_("The transaction the message belongs to; its messages apply in order."),
+                              verbose_name=_("thread"))
     payload = models.JSONField(null=True, blank=True,
-                               help_text="The message (ILLMS's JSON form of ISO 18626) until it is applied.")
-    applied_at = models.DateTimeField(null=True, blank=True)
-    apply_error = models.TextField(blank=True, help_text="Why applying it failed (staff see it in the inbox).")
+                               help_text=_("The message (ILLMS's JSON form of ISO 18626) until it is applied."),
+                               verbose_name=_("payload"))
+    applied_at = models.DateTimeField(null=True, blank=True, verbose_name=_("applied at"))
+    apply_error = models.TextField(blank=True, help_text=_("Why applying it failed (staff see it in the inbox)."),
+                                   verbose_name=_("apply error"))
 
     class Meta:
+        verbose_name = _("inbound message")
+        verbose_name_plural = _("inbound messages")
         ordering = ["-received_at"]
         indexes = [
             models.Index(fields=["request", "received_at"], name="inbound_request_idx"),
@@ -1213,17 +1320,21 @@ class PatronRecordAccess(models.Model):
     Patron records are confidential; this log answers "who saw this patron's data, and when".
     """
 
-    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+",
+                              verbose_name=_("staff"))
     patron = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                               related_name="+")
-    request = models.ForeignKey(IllRequest, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    what = models.CharField(max_length=100, help_text="The screen or export, e.g. “borrowing request detail”.")
-    path = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+                               related_name="+", verbose_name=_("patron"))
+    request = models.ForeignKey(IllRequest, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                verbose_name=_("request"))
+    what = models.CharField(max_length=100, help_text=_("The screen or export, e.g. “borrowing request detail”."),
+                            verbose_name=_("what"))
+    path = models.CharField(max_length=300, blank=True, verbose_name=_("path"))
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("patron record access")
         ordering = ["-created_at"]
-        verbose_name_plural = "patron record accesses"
+        verbose_name_plural = _("patron record accesses")
         indexes = [models.Index(fields=["patron", "-created_at"], name="patron_access_idx")]
 
     def __str__(self) -> str:
@@ -1268,16 +1379,17 @@ class LibraryPolicy(models.Model):
     """
 
     library = models.OneToOneField(Library, on_delete=models.CASCADE, related_name="policy",
-                                   limit_choices_to={"is_member": True})
+                                   limit_choices_to={"is_member": True}, verbose_name=_("library"))
     # One column per declared policy, in the order declared (a class body's namespace is a plain dict).
     locals().update({policy.name: _policy_column(policy) for policy in policy_declarations.POLICIES})
 
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
+                                   related_name="+", verbose_name=_("updated by"))
 
     class Meta:
-        verbose_name_plural = "library policies"
+        verbose_name = _("library policy")
+        verbose_name_plural = _("library policies")
 
     def __str__(self) -> str:
         return f"Policies of {self.library_id}"
@@ -1286,14 +1398,18 @@ class LibraryPolicy(models.Model):
 class PolicyChange(models.Model):
     """Who changed which policy of a library, when, from what to what (the audit trail of ``/policies/``)."""
 
-    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="policy_changes")
-    area = models.CharField(max_length=40, help_text="The form changed: borrowing, lending, e-mail template …")
-    changes = models.JSONField(default=dict, help_text="Field → [old, new].")
+    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="policy_changes",
+                                verbose_name=_("library"))
+    area = models.CharField(max_length=40, help_text=_("The form changed: borrowing, lending, e-mail template …"),
+                            verbose_name=_("area"))
+    changes = models.JSONField(default=dict, help_text=_("Field → [old, new]."), verbose_name=_("changes"))
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
-    changed_at = models.DateTimeField(default=timezone.now)
+                                   related_name="+", verbose_name=_("changed by"))
+    changed_at = models.DateTimeField(default=timezone.now, verbose_name=_("changed at"))
 
     class Meta:
+        verbose_name = _("policy change")
+        verbose_name_plural = _("policy changes")
         ordering = ["-changed_at", "-pk"]
         indexes = [models.Index(fields=["library", "-changed_at"], name="policy_change_library_idx")]
 
@@ -1318,21 +1434,24 @@ class EmailTemplate(models.Model):
     Rendered by ``requests_app.email_templates`` in a sandboxed template engine.
     """
 
-    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="email_templates")
-    kind = models.CharField(max_length=40)
+    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="email_templates",
+                                verbose_name=_("library"))
+    kind = models.CharField(max_length=40, verbose_name=_("kind"))
     language = models.CharField(
         max_length=10, choices=language_choices, default=default_language,
-        help_text="The language of this wording; recipients in a language without one get the site's default "
-                  "language's wording, else the standard wording in their language.")
-    subject = models.CharField(max_length=300)
-    body_text = models.TextField("text")
-    body_html = models.TextField("HTML", blank=True,
-                                 help_text="Optional; without it the e-mail is sent as plain text only.")
-    updated_at = models.DateTimeField(auto_now=True)
+        help_text=_("The language of this wording; recipients in a language without one get the site's default "
+                    "language's wording, else the standard wording in their language."), verbose_name=_("language"))
+    subject = models.CharField(max_length=300, verbose_name=_("subject"))
+    body_text = models.TextField(_("text"))
+    body_html = models.TextField(_("HTML"), blank=True,
+                                 help_text=_("Optional; without it the e-mail is sent as plain text only."))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
+                                   related_name="+", verbose_name=_("updated by"))
 
     class Meta:
+        verbose_name = _("email template")
+        verbose_name_plural = _("email templates")
         ordering = ["library", "kind", "language"]
         constraints = [models.UniqueConstraint(fields=["library", "kind", "language"],
                                                name="email_template_unique_kind_language")]
@@ -1349,20 +1468,27 @@ class SavedQueueView(models.Model):
     as the queue's query parameters, already checked against that queue's filters when saved.
     """
 
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_queue_views")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_queue_views",
+                              verbose_name=_("owner"))
     library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="saved_queue_views",
-                                limit_choices_to={"is_member": True})
-    queue = models.CharField(max_length=20, choices=Role.choices)
-    name = models.CharField(max_length=80)
+                                limit_choices_to={"is_member": True}, verbose_name=_("library"))
+    queue = models.CharField(max_length=20, choices=Role.choices, verbose_name=_("queue"))
+    name = models.CharField(max_length=80, verbose_name=_("name"))
     filters = models.JSONField(default=dict, blank=True,
-                               help_text="The queue's filter parameters, name → value (strings).")
-    sort = models.CharField(max_length=40, blank=True, help_text="The queue's sort value; empty: its default order.")
-    columns = models.JSONField(default=list, blank=True, help_text="The optional columns shown, by key.")
-    is_default = models.BooleanField(default=False, help_text="Opened when the owner opens the queue's address.")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+                               help_text=_("The queue's filter parameters, name → value (strings)."),
+                               verbose_name=_("filters"))
+    sort = models.CharField(max_length=40, blank=True, help_text=_("The queue's sort value; empty: its default order."),
+                            verbose_name=_("sort"))
+    columns = models.JSONField(default=list, blank=True, help_text=_("The optional columns shown, by key."),
+                               verbose_name=_("columns"))
+    is_default = models.BooleanField(default=False, help_text=_("Opened when the owner opens the queue's address."),
+                                     verbose_name=_("is default"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("saved queue view")
+        verbose_name_plural = _("saved queue views")
         ordering = ["queue", "name", "pk"]
         constraints = [
             models.UniqueConstraint("owner", "library", "queue", Lower("name"),
@@ -1384,7 +1510,7 @@ class NcipConnection(models.Model):
     """
 
     library = models.OneToOneField(Library, on_delete=models.CASCADE, related_name="ncip",
-                                   limit_choices_to={"is_member": True})
+                                   limit_choices_to={"is_member": True}, verbose_name=_("library"))
     enabled = models.BooleanField(_("NCIP switched on"), default=False)
     ils = models.CharField(_("ILS"), max_length=20, choices=ncip_profiles.CHOICES, default="generic",
                            help_text=_("The library's system: its profile says what the ILS offers and expects."))
@@ -1432,12 +1558,13 @@ class NcipConnection(models.Model):
     pickup_codes = models.JSONField(
         _("pickup location codes in the ILS"), default=dict, blank=True,
         help_text=_("Our pickup location code → the ILS's code; a location without one sends its own code."))
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
+                                   related_name="+", verbose_name=_("updated by"))
 
     class Meta:
-        verbose_name = "NCIP connection"
+        verbose_name = _("NCIP connection")
+        verbose_name_plural = _("NCIP connections")
 
     def __str__(self) -> str:
         return f"NCIP of {self.library_id} ({self.ils})"
@@ -1491,26 +1618,31 @@ class NcipCall(models.Model):
     the message carries, fixed when the call was decided.
     """
 
-    request = models.ForeignKey(IllRequest, on_delete=models.CASCADE, related_name="ncip_calls")
-    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="+")
-    service = models.CharField(max_length=24, choices=[(s.value, s.value) for s in ncip_profiles.Service])
-    arguments = models.JSONField(default=dict)
-    status = models.CharField(max_length=12, choices=NcipCallStatus.choices, default=NcipCallStatus.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    last_error = models.TextField(blank=True)
-    answer = models.CharField(max_length=300, blank=True, help_text="What the ILS answered, in words.")
-    problem_type = models.CharField(max_length=100, blank=True)
-    sent_xml = models.TextField(blank=True)
-    received_xml = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    request = models.ForeignKey(IllRequest, on_delete=models.CASCADE, related_name="ncip_calls",
+                                verbose_name=_("request"))
+    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="+", verbose_name=_("library"))
+    service = models.CharField(max_length=24, choices=[(s.value, s.value) for s in ncip_profiles.Service],
+                               verbose_name=_("service"))
+    arguments = models.JSONField(default=dict, verbose_name=_("arguments"))
+    status = models.CharField(max_length=12, choices=NcipCallStatus.choices, default=NcipCallStatus.PENDING,
+                              verbose_name=_("status"))
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    next_attempt_at = models.DateTimeField(default=timezone.now, verbose_name=_("next attempt at"))
+    last_error = models.TextField(blank=True, verbose_name=_("last error"))
+    answer = models.CharField(max_length=300, blank=True, help_text=_("What the ILS answered, in words."),
+                              verbose_name=_("answer"))
+    problem_type = models.CharField(max_length=100, blank=True, verbose_name=_("problem type"))
+    sent_xml = models.TextField(blank=True, verbose_name=_("sent xml"))
+    received_xml = models.TextField(blank=True, verbose_name=_("received xml"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
     finished_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="+", help_text="Who skipped it.")
+                                    related_name="+", help_text=_("Who skipped it."), verbose_name=_("finished by"))
 
     class Meta:
         ordering = ["created_at", "pk"]
-        verbose_name = "NCIP call"
+        verbose_name = _("NCIP call")
+        verbose_name_plural = _("NCIP calls")
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="ncip_call_due_idx"),
             models.Index(fields=["request", "status"], name="ncip_call_request_idx"),
@@ -1545,12 +1677,12 @@ class NcipCall(models.Model):
 class FigureKind(models.TextChoices):
     """What a cell of the monthly statistics rollup counts (docs/statistics.md, "Rollups")."""
 
-    MADE = "made", "Requests made (by role, partner, format, service type, state)"
-    PATRON = "patron", "Borrowing requests made (by partner, patron category, department)"
-    ANSWER = "answer", "Answers given (by role, answering partner, outcome, loan or copy, reason)"
-    RECEIVED = "received", "Borrowing: items received (by partner, loan or copy)"
-    SPAN = "span", "Turnaround spans ended (by measure, partner, hour bucket)"
-    CLOSED = "closed", "Borrowing requests ended without a loan (by reason: owned locally, free online, bought…)"
+    MADE = "made", _("Requests made (by role, partner, format, service type, state)")
+    PATRON = "patron", _("Borrowing requests made (by partner, patron category, department)")
+    ANSWER = "answer", _("Answers given (by role, answering partner, outcome, loan or copy, reason)")
+    RECEIVED = "received", _("Borrowing: items received (by partner, loan or copy)")
+    SPAN = "span", _("Turnaround spans ended (by measure, partner, hour bucket)")
+    CLOSED = "closed", _("Borrowing requests ended without a loan (by reason: owned locally, free online, bought…)")
 
 
 class MonthlyFigure(models.Model):
@@ -1562,24 +1694,29 @@ class MonthlyFigure(models.Model):
     months and partners merge by adding their counts.
     """
 
-    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="+")
-    month = models.DateField(help_text="The first day of the month.")
-    kind = models.CharField(max_length=8, choices=FigureKind.choices)
-    role = models.CharField(max_length=10, choices=Role.choices)
-    partner = models.CharField(max_length=32, blank=True, help_text="The partner's symbol; empty: none or unknown.")
-    format = models.CharField(max_length=20, blank=True)
-    service_type = models.CharField(max_length=12, blank=True)
-    status = models.CharField(max_length=32, blank=True)
-    patron_category = models.CharField(max_length=20, blank=True)
-    department = models.CharField(max_length=100, blank=True)
-    outcome = models.CharField(max_length=10, blank=True, help_text="filled or unfilled (answers).")
-    reason = models.TextField(blank=True, help_text="The unfilled answer's reason code.")
-    measure = models.CharField(max_length=32, blank=True)
-    hour = models.IntegerField(default=0, help_text="Spans: whole hours taken (the histogram's bucket).")
-    count = models.PositiveIntegerField()
-    computed_at = models.DateTimeField()
+    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="+", verbose_name=_("library"))
+    month = models.DateField(help_text=_("The first day of the month."), verbose_name=_("month"))
+    kind = models.CharField(max_length=8, choices=FigureKind.choices, verbose_name=_("kind"))
+    role = models.CharField(max_length=10, choices=Role.choices, verbose_name=_("role"))
+    partner = models.CharField(max_length=32, blank=True, help_text=_("The partner's symbol; empty: none or unknown."),
+                               verbose_name=_("partner"))
+    format = models.CharField(max_length=20, blank=True, verbose_name=_("format"))
+    service_type = models.CharField(max_length=12, blank=True, verbose_name=_("service type"))
+    status = models.CharField(max_length=32, blank=True, verbose_name=_("status"))
+    patron_category = models.CharField(max_length=20, blank=True, verbose_name=_("patron category"))
+    department = models.CharField(max_length=100, blank=True, verbose_name=_("department"))
+    outcome = models.CharField(max_length=10, blank=True, help_text=_("filled or unfilled (answers)."),
+                               verbose_name=_("outcome"))
+    reason = models.TextField(blank=True, help_text=_("The unfilled answer's reason code."), verbose_name=_("reason"))
+    measure = models.CharField(max_length=32, blank=True, verbose_name=_("measure"))
+    hour = models.IntegerField(default=0, help_text=_("Spans: whole hours taken (the histogram's bucket)."),
+                               verbose_name=_("hour"))
+    count = models.PositiveIntegerField(verbose_name=_("count"))
+    computed_at = models.DateTimeField(verbose_name=_("computed at"))
 
     class Meta:
+        verbose_name = _("monthly figure")
+        verbose_name_plural = _("monthly figures")
         ordering = ["library", "month", "kind"]
         constraints = [models.UniqueConstraint(
             fields=["library", "month", "kind", "role", "partner", "format", "service_type", "status",
@@ -1611,10 +1748,15 @@ class RollupState(models.Model):
     ``last_event_id``).
     """
 
-    covered_until = models.DateTimeField(null=True, blank=True)
-    last_event_id = models.BigIntegerField(default=0)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    months_computed = models.PositiveIntegerField(default=0, help_text="By the last run.")
+    covered_until = models.DateTimeField(null=True, blank=True, verbose_name=_("covered until"))
+    last_event_id = models.BigIntegerField(default=0, verbose_name=_("last event id"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
+    months_computed = models.PositiveIntegerField(default=0, help_text=_("By the last run."),
+                                                  verbose_name=_("months computed"))
+
+    class Meta:
+        verbose_name = _("rollup state")
+        verbose_name_plural = _("rollup states")
 
     def __str__(self) -> str:
         return f"statistics rollup covered until {self.covered_until}"

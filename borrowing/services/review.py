@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, override
 
 from requests_app.citation_lookup import complete_citation
 from requests_app.models import Event, EventSource, IllRequest, NoteVisibility, Role
@@ -19,6 +19,12 @@ CITATION_FIELDS = (
     "format", "title", "author", "container_title", "volume", "issue", "pages", "publication_date", "edition",
     "publisher", "place_of_publication", "isbn", "issn", "oclc_number", "doi", "pmid", "need_by", "max_cost",
 )
+
+
+def _field_names(request: IllRequest, names) -> str:
+    """The changed fields' names as the history keeps them, in the stored language of events (English)."""
+    with override(None):
+        return ", ".join(str(request._meta.get_field(name).verbose_name) for name in names)
 
 
 def update_citation(*, request: IllRequest, actor: Actor, changes: dict[str, Any], verify: bool = False,
@@ -53,7 +59,7 @@ def update_citation(*, request: IllRequest, actor: Actor, changes: dict[str, Any
                 request=locked, action="edit_citation", from_status=locked.status, to_status=locked.status,
                 actor_kind=actor.kind, actor_user=actor.user, actor_library=actor.library, actor_name=actor.name,
                 source=source, created_at=now,
-                note="Citation corrected: " + ", ".join(locked._meta.get_field(n).verbose_name for n in changed),
+                note="Citation corrected: " + _field_names(locked, changed),
                 data={name: [str(old or ""), str(new or "")] for name, (old, new) in changed.items()},
             )
         if verify:

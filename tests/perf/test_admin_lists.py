@@ -138,7 +138,7 @@ def test_past_the_cap_the_list_says_more_than_the_cap(admin_client, monkeypatch)
     make_requests(8)
     response = admin_client.get(changelist(IllRequest))
     assert response.context["cl"].result_count == 5
-    assert "More than 5 ill requests: filter or search to narrow the list." in response.content.decode()
+    assert "More than 5 ILL requests: filter or search to narrow the list." in response.content.decode()
 
 
 def test_within_the_cap_the_list_gives_the_exact_count(admin_client, monkeypatch):
