@@ -1063,8 +1063,12 @@ class Note(models.Model):
         verbose_name_plural = _("notes")
         ordering = ["created_at", "pk"]
         indexes = [
-            # The inbox and the menu's unread count, on every staff page: only unread notes are in it.
-            models.Index(fields=["request"], condition=Q(read_at__isnull=True), name="note_unread_idx"),
+            # The inbox, the menu's unread count and the "unread messages" lists, on every staff page: only the
+            # unread notes written outside the library are in it (``messaging.from_outside``; staff's own notes,
+            # most of them, are never read and stay out).
+            models.Index(fields=["request"], name="note_unread_from_outside_idx",
+                         condition=Q(read_at__isnull=True) & (Q(author_library__isnull=False) | Q(
+                             author__isnull=False, visibility=NoteVisibility.PATRON))),
         ]
 
     def __str__(self) -> str:
