@@ -12,6 +12,7 @@ from requests_app import search
 from requests_app.models import IllRequest, RequestFormat, Role
 from requests_app.queue_columns import Column, QueueColumns
 from requests_app.saved_views import SavedQueue
+from requests_app.widgets import CSVSelect, Select
 
 from .workflow import WORKFLOW
 
@@ -40,11 +41,13 @@ class BorrowingQueueFilter(django_filters.FilterSet):
         help_text=_("Title, journal, patron name or card, ISBN/ISSN/DOI/OCLC/PMID, lender symbol or request number."),
     )
     status = django_filters.ChoiceFilter(
-        label=_("Status"), choices=[(s.value, s.label) for s in WORKFLOW.states.values()], empty_label=_("All states"))
-    format = django_filters.ChoiceFilter(label=_("Format"), choices=RequestFormat.choices, empty_label=_("All formats"))
+        label=_("Status"), choices=[(s.value, s.label) for s in WORKFLOW.states.values()], empty_label=_("All states"),
+        widget=Select)
+    format = django_filters.ChoiceFilter(label=_("Format"), choices=RequestFormat.choices, empty_label=_("All formats"),
+                                         widget=Select)
     lender = django_filters.CharFilter(label=_("Lender symbol"), field_name="partner__symbol", lookup_expr="iexact")
     sort = django_filters.OrderingFilter(
-        label=_("Sort by"), empty_label=_("Latest activity"),
+        label=_("Sort by"), empty_label=_("Latest activity"), widget=CSVSelect,
         fields=tuple((field, name) for name, field in SORTS.items()),
         field_labels={"updated_at": _("Last activity"), "created_at": _("Submitted"), "title": _("Title"),
                       "need_by": _("Needed by"), "patron_due_date": _("Patron due date"),

@@ -31,7 +31,7 @@ from requests_app.utilities.ids import parse_id, parse_ids
 from requests_app.utilities.pagination import keyset_page
 from requests_app.workflow import Actor, WorkflowError
 
-from .. import pdf, selectors
+from .. import pdf, queue_rows, selectors
 from ..filters import COLUMNS, BorrowingQueueFilter
 from ..forms import CITATION_LABELS, AddLenderForm, CitationForm, NoteForm, ScanForm, StaffNoteForm
 from ..services import copyright as copyright_services
@@ -107,6 +107,7 @@ def queue(request: HttpRequest) -> HttpResponse:
                                   "description": needs.description},
         "query": query.urlencode(), "bulk_actions": _bulk_actions(status),
         "headers": COLUMNS.headers(query, current=COLUMNS.sort_for(ordering), shown=shown),
+        "rows": queue_rows.render(page, columns=shown),
         "shown": {c.key for c in shown}, "optional_columns": COLUMNS.optional, "saved_views": saved,
     }
     partial = bool(request.htmx and request.htmx.target == "queue-table")

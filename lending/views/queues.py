@@ -20,7 +20,7 @@ from requests_app.utilities.ids import parse_ids
 from requests_app.utilities.pagination import keyset_page
 from requests_app.workflow import Actor, WorkflowError
 
-from .. import selectors
+from .. import queue_rows, selectors
 from ..filters import COLUMNS, MATCH_CHOICES
 from ..forms import ScanForm
 from ..pdf import pull_slips
@@ -68,6 +68,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "can_print": status in ("", LendingStatus.NEW), "scan_form": ScanForm(), "slips_url": slips_url,
         "sort": sort, "sort_choices": _sort_choices(),
         "headers": COLUMNS.headers(query, current=COLUMNS.sort_for(ordering), shown=shown),
+        "rows": queue_rows.render(page, columns=shown),
         "shown": {c.key for c in shown}, "optional_columns": COLUMNS.optional, "saved_views": saved,
     })
 
