@@ -60,7 +60,8 @@ def _redis_answers(url: str) -> bool:
         return False
 
 
-def recreate_database(url: str) -> None:
+def recreate_database(url: str, *, keep: bool = False) -> bool:
+    """A fresh, empty database (``keep``: the existing one, created empty if there is none); whether it is new."""
     import psycopg2
 
     name, admin_url = _database(url)
@@ -70,9 +71,15 @@ def recreate_database(url: str) -> None:
         _fail(f"cannot reach PostgreSQL ({exc}).")
     connection.autocommit = True
     with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        exists = cursor.fetchone() is not None
+        if keep and exists:
+            connection.close()
+            return False
         cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         cursor.execute(f'CREATE DATABASE "{name}"')
     connection.close()
+    return True
 
 
 def manage(*args: str) -> None:
@@ -135,9 +142,8 @@ def main() -> None:
     os.chdir(ROOT)
     started = time.perf_counter()
     started_at = dt.datetime.now(dt.UTC)
-    if not args.keep_db:
+    if recreate_database(os.environ["DATABASE_URL"], keep=args.keep_db):
         print(f"Fresh database {_database(os.environ['DATABASE_URL'])[0]} …", flush=True)
-        recreate_database(os.environ["DATABASE_URL"])
         # The previous run's invoice PDFs and import files, and the tasks it queued without Redis (the
         # availability checks of the requests it created), belong to the database just dropped.
         shutil.rmtree(ROOT / os.environ["ILLMS_PRIVATE_STORAGE"], ignore_errors=True)
