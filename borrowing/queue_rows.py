@@ -37,7 +37,7 @@ def _patron(ill_request: IllRequest, row: RowContext) -> SafeString | str:
 CELLS = {
     "number": queue_rows.number_cell,
     "title": _title,
-    "format": lambda r, row: r.get_format_display(),
+    "format": lambda r, row: row.choice(r, "format"),
     "patron": _patron,
     "lender": queue_rows.partner_symbol_cell,
     "status": queue_rows.status_cell,

@@ -37,7 +37,7 @@ def _availability(ill_request: IllRequest, row: RowContext) -> SafeString:
     detail = _detail(ill_request)
     if detail is not None and detail.holding_id:
         parts = [format_html('<span class="badge text-bg-success">{}</span>',
-                             gettext("Held (%(match)s)") % {"match": detail.get_match_kind_display()})]
+                             gettext("Held (%(match)s)") % {"match": row.choice(detail, "match_kind")})]
     elif detail is not None:
         parts = [format_html('<span class="badge text-bg-secondary">{}</span>', gettext("Not held"))]
     else:

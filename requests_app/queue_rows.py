@@ -15,10 +15,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 
+from django.db.models import Model
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format, get_format
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
@@ -38,6 +39,7 @@ class RowContext:
         self.short_date = get_format("SHORT_DATE_FORMAT")
         self.short_datetime = get_format("SHORT_DATETIME_FORMAT")
         self.detail_url = detail_url
+        self._labels: dict[tuple[str, str], dict] = {}
 
     def date(self, value: date | None) -> str:
         """A date in the language's short format, or a dash."""
@@ -50,12 +52,27 @@ class RowContext:
     def url(self, ill_request: IllRequest) -> str:
         return reverse(self.detail_url, args=[ill_request.pk])
 
+    def choice(self, instance: Model, field_name: str) -> str:
+        """The label of ``instance``'s choice field, as ``get_<field>_display()`` gives it, with the labels
+        translated once per page (Django's own method hashes, and so translates, every choice on every call)."""
+        key = (instance._meta.label, field_name)
+        labels = self._labels.get(key)
+        if labels is None:
+            field = instance._meta.get_field(field_name)
+            labels = self._labels[key] = {value: str(label) for value, label in field.flatchoices}
+        value = getattr(instance, field_name)
+        return labels.get(value, value)
+
 
 Cell = Callable[[IllRequest, RowContext], str]
 
 
 def truncated(text: str, length: int) -> str:
-    return Truncator(text).chars(length) if text else ""
+    """``text`` cut to ``length`` characters with an ellipsis, as the ``truncatechars`` filter does (a text no
+    longer than ``length`` is never cut, so only the longer ones pay for the Truncator)."""
+    if len(text) <= length:
+        return text
+    return Truncator(text).chars(length)
 
 
 # Cells more than one desk shows ------------------------------------------------------------------------------
@@ -110,7 +127,8 @@ def render(page: Iterable[IllRequest], *, columns: list[Column], cells: Mapping[
     chosen = [cells[column.key] for column in columns]
     if first is not None:
         chosen.insert(0, first)
-    return format_html_join(
-        "\n", "<tr>{}</tr>",
-        ((mark_safe("".join(format_html("<td>{}</td>", cell(ill_request, row)) for cell in chosen)),)
-         for ill_request in page))
+    # Each cell's value is escaped unless it is already safe (format_html's own rule), without a format_html
+    # call per cell: about 600 cells a page.
+    return mark_safe("\n".join(
+        "<tr>" + "".join(["<td>" + conditional_escape(cell(ill_request, row)) + "</td>" for cell in chosen])
+        + "</tr>" for ill_request in page))
