@@ -36,12 +36,15 @@ def _availability(ill_request: IllRequest, row: RowContext) -> SafeString:
     """Held (and how the holding matched), not held or not checked; its warnings; a renewal waiting."""
     detail = _detail(ill_request)
     if detail is not None and detail.holding_id:
-        parts = [format_html('<span class="badge text-bg-success">{}</span>',
-                             gettext("Held (%(match)s)") % {"match": row.choice(detail, "match_kind")})]
+        parts = [row.words(("held", detail.match_kind), lambda: format_html(
+            '<span class="badge text-bg-success">{}</span>',
+            gettext("Held (%(match)s)") % {"match": row.choice(detail, "match_kind")}))]
     elif detail is not None:
-        parts = [format_html('<span class="badge text-bg-secondary">{}</span>', gettext("Not held"))]
+        parts = [row.words("not held", lambda: format_html('<span class="badge text-bg-secondary">{}</span>',
+                                                           gettext("Not held")))]
     else:
-        parts = [format_html('<span class="text-body-secondary">{}</span>', gettext("Not checked"))]
+        parts = [row.words("not checked", lambda: format_html('<span class="text-body-secondary">{}</span>',
+                                                              gettext("Not checked")))]
     if detail is not None and detail.warnings:
         count = len(detail.warnings)
         parts.append(format_html(' <span class="badge text-bg-warning" title="{}">{}</span>',
@@ -49,7 +52,8 @@ def _availability(ill_request: IllRequest, row: RowContext) -> SafeString:
                                  ngettext("%(warnings)s warning", "%(warnings)s warnings", count)
                                  % {"warnings": count}))
     if ill_request.renewal_requested_at:
-        parts.append(format_html(' <span class="badge text-bg-info">{}</span>', gettext("Renewal asked")))
+        parts.append(row.words("renewal asked", lambda: format_html(' <span class="badge text-bg-info">{}</span>',
+                                                                    gettext("Renewal asked"))))
     return mark_safe("".join(parts))
 
 

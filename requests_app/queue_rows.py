@@ -12,13 +12,13 @@ The cells follow the shown columns, so a row always has the cells its header row
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from datetime import date, datetime
 
 from django.db.models import Model
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.formats import date_format, get_format
+from django.utils import dateformat, timezone
+from django.utils.formats import get_format
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
@@ -29,6 +29,8 @@ from .queue_columns import Column
 
 #: What an empty date cell shows.
 NONE = "—"
+#: A request id no request has, reversed into a desk's request URL once per page and replaced by each row's.
+_ID_MARK = 987654321987
 
 
 class RowContext:
@@ -36,21 +38,48 @@ class RowContext:
 
     def __init__(self, *, detail_url: str) -> None:
         self.today = timezone.localdate()
+        self.zone = timezone.get_current_timezone()
         self.short_date = get_format("SHORT_DATE_FORMAT")
         self.short_datetime = get_format("SHORT_DATETIME_FORMAT")
         self.detail_url = detail_url
         self._labels: dict[tuple[str, str], dict] = {}
+        self._words: dict[Hashable, str] = {}
+        self._states: dict[tuple[str, str], str] = {}
+        self._url_pattern = ""
 
     def date(self, value: date | None) -> str:
         """A date in the language's short format, or a dash."""
-        return date_format(value, self.short_date) if value else NONE
+        return dateformat.format(value, self.short_date) if value else NONE
 
     def datetime(self, value: datetime | None) -> str:
         """A moment in the installation's time zone, in the language's short format."""
-        return date_format(timezone.localtime(value), self.short_datetime) if value else NONE
+        return dateformat.format(value.astimezone(self.zone), self.short_datetime) if value else NONE
 
     def url(self, ill_request: IllRequest) -> str:
-        return reverse(self.detail_url, args=[ill_request.pk])
+        """The request's page: the URL reversed once per page, with each row's id put in."""
+        if not self._url_pattern:
+            self._url_pattern = reverse(self.detail_url, args=[_ID_MARK])
+        return self._url_pattern.replace(str(_ID_MARK), str(ill_request.pk), 1)
+
+    def words(self, key: Hashable, make: Callable[[], str]) -> str:
+        """The words ``make`` translates (a ``gettext`` or ``ngettext`` call, written out where it is used so
+        that makemessages finds it), made once per page for each ``key``."""
+        text = self._words.get(key)
+        if text is None:
+            text = self._words[key] = make()
+        return text
+
+    def state(self, ill_request: IllRequest) -> str:
+        """The request's state as its desk names it (``IllRequest.status_label``), translated once per page."""
+        key = (ill_request.role, ill_request.status)
+        label = self._states.get(key)
+        if label is None:
+            label = self._states[key] = str(ill_request.status_label)
+        return label
+
+    def age_days(self, ill_request: IllRequest) -> int:
+        """``IllRequest.age_days``, against the page's today."""
+        return max((self.today - ill_request.created_at.astimezone(self.zone).date()).days, 0)
 
     def choice(self, instance: Model, field_name: str) -> str:
         """The label of ``instance``'s choice field, as ``get_<field>_display()`` gives it, with the labels
@@ -85,15 +114,16 @@ def status_cell(ill_request: IllRequest, row: RowContext) -> SafeString:
     """The state, and "N days overdue" as a badge while the item is overdue."""
     days = ill_request.days_overdue
     if not days:
-        return format_html("{}", ill_request.status_label)
-    badge = ngettext("%(days)s day overdue", "%(days)s days overdue", days) % {"days": days}
-    return format_html('{} <span class="badge text-bg-danger days-overdue">{}</span>', ill_request.status_label,
+        return row.state(ill_request)
+    badge = row.words(("overdue", days), lambda: ngettext("%(days)s day overdue", "%(days)s days overdue", days)
+                      % {"days": days})
+    return format_html('{} <span class="badge text-bg-danger days-overdue">{}</span>', row.state(ill_request),
                        badge)
 
 
 def age_cell(ill_request: IllRequest, row: RowContext) -> str:
-    days = ill_request.age_days
-    return ngettext("%(days)s day", "%(days)s days", days) % {"days": days}
+    days = row.age_days(ill_request)
+    return row.words(("age", days), lambda: ngettext("%(days)s day", "%(days)s days", days) % {"days": days})
 
 
 def need_by_cell(ill_request: IllRequest, row: RowContext) -> str:
@@ -112,7 +142,7 @@ def checkbox(name: str, *, with_id: bool) -> Cell:
     """The row's tick box, posted as ``name`` with the request's id; labelled with its number."""
 
     def cell(ill_request: IllRequest, row: RowContext) -> SafeString:
-        label = gettext("Select %(number)s") % {"number": ill_request.number}
+        label = row.words("select", lambda: gettext("Select %(number)s")) % {"number": ill_request.number}
         id_attribute = format_html(' id="select-{}"', ill_request.pk) if with_id else ""
         return format_html('<input class="form-check-input" type="checkbox" name="{}" value="{}"{} '
                            'data-request-label="{}" aria-label="{}">', name, ill_request.pk, id_attribute,
