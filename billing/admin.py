@@ -2,6 +2,7 @@
 are read-only here: they change through the billing screens' services, and invoices are never deleted."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from requests_app.admin_lists import LargeTableAdmin, library_currencies
 from requests_app.admin_scope import MemberLibraryScopedAdmin, MemberLibraryScopedInline
@@ -77,7 +78,7 @@ class ChargeAdjustmentInline(MemberLibraryScopedInline, admin.TabularInline):
 class ChargeAdmin(LargeTableAdmin, ReadOnlyAdmin):
     list_display = ["incurred_at", "library", "partner", "request", "direction", "service", "amount", "currency",
                     "status", "invoice"]
-    list_filter = ["direction", "service", "status", values_filter("currency", "currency", library_currencies)]
+    list_filter = ["direction", "service", "status", values_filter("currency", _("currency"), library_currencies)]
     list_select_related = ["library", "partner", "request", "invoice"]
     inlines = [ChargeAdjustmentInline]
     patron_path, request_path = "patron", "request"

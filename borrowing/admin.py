@@ -41,7 +41,7 @@ class RotaEntryAdmin(LargeTableAdmin):
 class CopyrightRecordAdmin(LargeTableAdmin):
     list_display = ("request", "journal_key", "request_year", "publication_year", "compliance", "counted",
                     "clearance_fee", "clearance_currency")
-    list_filter = ("compliance", "counted", values_filter("request_year", "request year", recent_years()))
+    list_filter = ("compliance", "counted", values_filter("request_year", _("request year"), recent_years()))
     list_select_related = ("request",)
     raw_id_fields = ("request", "library")
     search_fields = ("journal_key", "journal_title")

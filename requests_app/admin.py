@@ -4,6 +4,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group
 from django.db.models import Q
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from . import email_templates, mailer, roles, search
 from .admin_lists import (
@@ -105,7 +107,7 @@ class StaffProfileForm(forms.ModelForm):
     def clean_user(self):
         user = self.cleaned_data["user"]
         if self.acting_user is not None and user is not None and user.pk == self.acting_user.pk:
-            raise forms.ValidationError("You cannot give your own account a library: ask another administrator.")
+            raise forms.ValidationError(_("You cannot give your own account a library: ask another administrator."))
         return user
 
 
@@ -200,8 +202,8 @@ class IllRequestAdmin(LargeTableAdmin):
                    ("created_at", admin.DateFieldListFilter)]
     # One indexed column, ids and barcodes exactly (get_search_results).
     search_fields = ["search_text"]
-    search_help_text = ("Words of the title, author or journal; an ISBN, ISSN, DOI, PMID, OCLC number or request id; "
-                        "a request number (B123, L123); a patron's user name, name or card barcode.")
+    search_help_text = _("Words of the title, author or journal; an ISBN, ISSN, DOI, PMID, OCLC number or request "
+                         "id; a request number (B123, L123); a patron's user name, name or card barcode.")
     list_select_related = ["library", "partner", "patron"]
     raw_id_fields = ["patron"]
     # The status changes only through workflow actions, which write the audit log.
@@ -248,7 +250,7 @@ class OutboxMessageAdmin(LargeTableAdmin):
     patron_path, request_path = "request__patron", "request"
 
 
-EmailKindFilter = values_filter("kind", "kind", lambda: [(k.key, k.label) for k in email_templates.kinds()])
+EmailKindFilter = values_filter("kind", _("kind"), lambda: [(k.key, k.label) for k in email_templates.kinds()])
 
 
 @admin.register(OutgoingEmail)
@@ -268,13 +270,16 @@ class OutgoingEmailAdmin(LargeTableAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 
-    @admin.action(description="Send the selected failed e-mails again", permissions=["change"])
+    @admin.action(description=_("Send the selected failed e-mails again"), permissions=["change"])
     def send_again(self, request, queryset) -> None:
         failed = list(queryset.filter(status=EmailStatus.FAILED).only("pk")[:1000])
         sent = sum(mailer.send_again(email) for email in failed)
-        self.message_user(request, f"{sent} e-mail(s) queued again." if sent else
-                          "Only failed e-mails are sent again; none was selected.",
-                          messages.SUCCESS if sent else messages.WARNING)
+        if sent:
+            self.message_user(request, ngettext("%(count)s e-mail queued again.", "%(count)s e-mails queued again.",
+                                                sent) % {"count": sent}, messages.SUCCESS)
+        else:
+            self.message_user(request, gettext("Only failed e-mails are sent again; none was selected."),
+                              messages.WARNING)
 
 
 @admin.register(InboundMessage)
@@ -293,12 +298,17 @@ class InboundMessageAdmin(LargeTableAdmin):
     library_path = "request__library"
     patron_path, request_path = "request__patron", "request"
 
-    @admin.action(description="Apply the selected messages that could not be applied again", permissions=["change"])
+    @admin.action(description=_("Apply the selected messages that could not be applied again"),
+                  permissions=["change"])
     def apply_again(self, request, queryset) -> None:
         again = partner_messages().apply_again(queryset)
-        self.message_user(request, f"{again} message(s) will be applied again." if again else
-                          "Only messages that could not be applied are applied again; none was selected.",
-                          messages.SUCCESS if again else messages.WARNING)
+        if again:
+            self.message_user(request, ngettext("%(count)s message will be applied again.",
+                                                "%(count)s messages will be applied again.", again) % {"count": again},
+                              messages.SUCCESS)
+        else:
+            self.message_user(request, gettext("Only messages that could not be applied are applied again; none "
+                                               "was selected."), messages.WARNING)
 
 
 class ExternalIdentityInline(admin.TabularInline):

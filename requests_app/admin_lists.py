@@ -7,6 +7,9 @@ member's library.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
 from .admin_scope import MemberLibraryScopedAdmin
 from .iso18626.messages import MessageKind
 from .models import Library
@@ -30,7 +33,7 @@ def request_statuses() -> list[tuple[str, str]]:
 
 def event_actions() -> list[tuple[str, str]]:
     """What an event can record: a request's creation and every workflow action of either side."""
-    labels = {"create": "Created (create)"}
+    labels = {"create": f"{gettext('Created')} (create)"}
     for workflow in registry:
         for transition in workflow.transitions.values():
             labels.setdefault(transition.action, f"{transition.label} ({transition.action})")
@@ -53,7 +56,7 @@ def member_libraries() -> list[tuple[str, str]]:
             Library.objects.filter(is_member=True).order_by("symbol").values_list("pk", "symbol", "name")]
 
 
-MemberLibraryFilter = values_filter("library", "member library", member_libraries)
-RequestStatusFilter = values_filter("status", "status", request_statuses)
-EventActionFilter = values_filter("action", "action", event_actions)
-MessageKindFilter = values_filter("kind", "kind", message_kinds)
+MemberLibraryFilter = values_filter("library", _("member library"), member_libraries)
+RequestStatusFilter = values_filter("status", _("status"), request_statuses)
+EventActionFilter = values_filter("action", _("action"), event_actions)
+MessageKindFilter = values_filter("kind", _("kind"), message_kinds)

@@ -27,13 +27,14 @@ from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from . import privacy, roles
 from .models import Library
 from .selectors import staff_library
 
-NO_LIBRARY_MESSAGE = ("Your account works for no member library, so the admin shows you no rows. "
-                      "An installation administrator can give your account a member library.")
+NO_LIBRARY_MESSAGE = _("Your account works for no member library, so the admin shows you no rows. "
+                       "An installation administrator can give your account a member library.")
 
 
 class ScopedRawIdWidget(ForeignKeyRawIdWidget):
@@ -198,7 +199,7 @@ class MemberLibraryScopedAdmin(LibraryScope, admin.ModelAdmin):
         patron_id, request_id = row
         privacy.log_patron_access(request.user, patron=patron_id,
                                   request=request_id if self.request_path else None,
-                                  what=self.patron_page or f"admin {self.model._meta.verbose_name}",
+                                  what=self.patron_page or f"admin {self.model._meta.verbose_name_raw}",
                                   path=request.path)
 
 

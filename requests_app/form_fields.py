@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from .models import Library
 
@@ -17,7 +18,7 @@ class LibrarySymbolField(forms.CharField):
     when empty and not required).
     """
 
-    default_error_messages = {"unknown": "No library in the directory has the symbol %(symbol)s."}
+    default_error_messages = {"unknown": _("No library in the directory has the symbol %(symbol)s.")}
 
     def __init__(self, *, queryset: QuerySet[Library] | None = None, **kwargs) -> None:
         kwargs.setdefault("max_length", Library._meta.get_field("symbol").max_length)

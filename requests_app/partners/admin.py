@@ -6,7 +6,10 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets
 from django.db import models
-from django.utils.html import format_html
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from ..admin_scope import MemberLibraryScopedAdmin, MemberLibraryScopedInline
 from ..models import Library, PartnerApiKey, PickupLocation
@@ -23,7 +26,7 @@ class PickupLocationInline(MemberLibraryScopedInline, admin.TabularInline):
 #: What a member library's ILL administrator may edit in their own library's entry; the rest of the
 #: entry (symbol, membership, agency id, protocol) is the directory administrator's, and the lending
 #: policy is edited under Policies.
-OWN_LIBRARY_FIELDSET = "Address and contact"
+OWN_LIBRARY_FIELDSET = _("Address and contact")
 
 
 class LenientIntakeSelect(forms.NullBooleanSelect):
@@ -31,8 +34,8 @@ class LenientIntakeSelect(forms.NullBooleanSelect):
 
     def __init__(self, attrs=None) -> None:
         super().__init__(attrs)
-        self.choices = [("unknown", "As its ILL system's profile says"), ("true", "Yes: repair what it can"),
-                        ("false", "No: refuse what is not schema-valid")]
+        self.choices = [("unknown", _("As its ILL system's profile says")), ("true", _("Yes: repair what it can")),
+                        ("false", _("No: refuse what is not schema-valid"))]
 
 
 class LibraryAdminForm(forms.ModelForm):
@@ -40,20 +43,20 @@ class LibraryAdminForm(forms.ModelForm):
     to messages without a credential needs a reason (``authentication`` records who, when and why)."""
 
     new_outgoing_secret = forms.CharField(
-        label="Replace our key or password at the partner", required=False, strip=True, max_length=500,
+        label=_("Replace our key or password at the partner"), required=False, strip=True, max_length=500,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text="What the partner issued to us, sent with our messages. Stored encrypted, never shown again; "
-                  "leave empty to keep the one set.")
-    clear_outgoing_secret = forms.BooleanField(label="Clear our key or password at the partner", required=False)
+        help_text=_("What the partner issued to us, sent with our messages. Stored encrypted, never shown again; "
+                    "leave empty to keep the one set."))
+    clear_outgoing_secret = forms.BooleanField(label=_("Clear our key or password at the partner"), required=False)
     accept_without_credential = forms.BooleanField(
-        label="Accept its messages without a credential", required=False,
-        help_text="Not recommended: anyone who names this partner in a message is then taken for it. Every door "
-                  "otherwise refuses a partner without one of its API keys.")
+        label=_("Accept its messages without a credential"), required=False,
+        help_text=_("Not recommended: anyone who names this partner in a message is then taken for it. Every door "
+                    "otherwise refuses a partner without one of its API keys."))
     reason_without_credential = forms.CharField(
-        label="Why it may send without a credential", required=False, max_length=2000,
+        label=_("Why it may send without a credential"), required=False, max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Required to open it (e.g. “its ILL system cannot send a key; IP allow-list 192.0.2.0/24”). "
-                  "Recorded with your name and the time.")
+        help_text=_("Required to open it (e.g. “its ILL system cannot send a key; IP allow-list 192.0.2.0/24”). "
+                    "Recorded with your name and the time."))
 
     class Meta:
         model = Library
@@ -71,12 +74,12 @@ class LibraryAdminForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("new_outgoing_secret") and cleaned.get("clear_outgoing_secret"):
-            self.add_error("clear_outgoing_secret", "Either replace our credential or clear it, not both.")
+            self.add_error("clear_outgoing_secret", _("Either replace our credential or clear it, not both."))
         opening = cleaned.get("accept_without_credential") and not (self.instance.pk and
                                                                      self.instance.open_without_credential)
         if opening and not (cleaned.get("reason_without_credential") or "").strip():
             self.add_error("reason_without_credential",
-                           "Say why this partner may send messages without a credential.")
+                           _("Say why this partner may send messages without a credential."))
         return cleaned
 
 
@@ -96,55 +99,61 @@ class LibraryAdmin(MemberLibraryScopedAdmin):
     inlines = [PickupLocationInline]
     fieldsets = [
         (None, {"fields": ["symbol", "name", "is_member", "active"]}),
-        ("Address and contact", {"fields": ["address_line1", "address_line2", "city", "region", "postal_code",
+        (OWN_LIBRARY_FIELDSET, {"fields": ["address_line1", "address_line2", "city", "region", "postal_code",
                                             "country", "contact_name", "email", "phone", "billing_email",
                                             "timezone", "currency", "language"]}),
-        ("Partner protocol", {"fields": ["agency_id_type", "agency_id_value", "iso18626_endpoint",
+        (_("Partner protocol"), {"fields": ["agency_id_type", "agency_id_value", "iso18626_endpoint",
                                          "iso18626_version", "ill_system", "lenient_intake", "reads_leniently",
                                          "rest_endpoint", "outgoing_auth_scheme",
                                          "outgoing_username", "outgoing_credential", "new_outgoing_secret",
                                          "clear_outgoing_secret", "incoming_credential", "accept_without_credential",
                                          "reason_without_credential", "ip_allowlist", "refusals"]}),
-        ("Lending policy", {"fields": ["lends_loans", "lends_copies", "loan_period_days", "loan_fee", "copy_fee",
+        (_("Lending policy"), {"fields": ["lends_loans", "lends_copies", "loan_period_days", "loan_fee", "copy_fee",
                                        "reciprocal_groups", "max_loans_outstanding", "lending_notes"]}),
-        ("Catalogue (SRU)", {"fields": ["sru_base_url", "sru_version", "sru_record_schema", "sru_union_catalogue",
-                                        "sru_holder_symbols"],
-                             "description": "Searched for who holds an item before a rota is built "
-                                            "(docs/sourcing.md)."}),
+        (_("Catalogue (SRU)"), {"fields": ["sru_base_url", "sru_version", "sru_record_schema", "sru_union_catalogue",
+                                           "sru_holder_symbols"],
+                                "description": _("Searched for who holds an item before a rota is built "
+                                                 "(docs/sourcing.md).")}),
     ]
     readonly_fields = ["outgoing_credential", "incoming_credential", "reads_leniently", "refusals"]
 
-    @admin.display(description="reads its messages leniently", boolean=True)
+    @admin.display(description=_("reads its messages leniently"), boolean=True)
     def reads_leniently(self, obj: Library) -> bool:
         return obj.reads_leniently
 
-    @admin.display(description="our credential at the partner")
+    @admin.display(description=_("our credential at the partner"))
     def outgoing_credential(self, obj: Library) -> str:
-        return "set" if obj.pk and obj.has_outgoing_secret else "not set"
+        return gettext("set") if obj.pk and obj.has_outgoing_secret else gettext("not set")
 
-    @admin.display(description="its credential")
+    @admin.display(description=_("its credential"))
     def incoming_credential(self, obj: Library) -> str:
         if not obj.pk or not obj.open_without_credential:
-            return ("Required on every door: one of its API keys (Partner API keys), as a Bearer or Api-Key "
-                    "header or HTTP Basic (user: its symbol).")
-        who = obj.opened_without_credential_by.get_username() if obj.opened_without_credential_by else "(unknown)"
+            return gettext("Required on every door: one of its API keys (Partner API keys), as a Bearer or Api-Key "
+                           "header or HTTP Basic (user: its symbol).")
+        unknown = gettext("(unknown)")
+        who = obj.opened_without_credential_by.get_username() if obj.opened_without_credential_by else unknown
         when = obj.opened_without_credential_at.strftime("%Y-%m-%d %H:%M UTC") if obj.opened_without_credential_at \
-            else "(unknown)"
-        return format_html('<strong class="errornote">⚠ Accepts messages without a credential</strong>: opened by '
-                           "{} on {}, because: {}", who, when, obj.opened_without_credential_reason)
+            else unknown
+        # The translation is ours and its HTML is kept; the values are escaped.
+        return mark_safe(gettext('<strong class="errornote">⚠ Accepts messages without a credential</strong>: '
+                                 "opened by %(who)s on %(when)s, because: %(reason)s") % {
+            "who": conditional_escape(who), "when": conditional_escape(when),
+            "reason": conditional_escape(obj.opened_without_credential_reason)})
 
-    @admin.display(description="credential")
+    @admin.display(description=_("credential"))
     def credential(self, obj: Library) -> str:
         if obj.open_without_credential:
-            return format_html('<strong title="{}">⚠ none needed</strong>', obj.opened_without_credential_reason)
-        return "required"
+            return mark_safe(gettext('<strong title="%(reason)s">⚠ none needed</strong>') % {
+                "reason": conditional_escape(obj.opened_without_credential_reason)})
+        return gettext("required")
 
-    @admin.display(description="refused messages")
+    @admin.display(description=_("refused messages"))
     def refusals(self, obj: Library) -> str:
         if not obj.pk or not obj.refused_messages:
-            return "none"
-        return (f"{obj.refused_messages}, the last at {obj.last_refused_at:%Y-%m-%d %H:%M:%S} UTC "
-                f"({obj.last_refused_reason})")
+            return gettext("none")
+        return gettext("%(count)s, the last at %(when)s UTC (%(reason)s)") % {
+            "count": obj.refused_messages, "when": f"{obj.last_refused_at:%Y-%m-%d %H:%M:%S}",
+            "reason": obj.last_refused_reason}
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -163,7 +172,8 @@ class LibraryAdmin(MemberLibraryScopedAdmin):
         if data.get("accept_without_credential") and (not obj.open_without_credential or reason):
             authentication.open_without_credential(library=obj, actor=request.user,
                                                  reason=reason or obj.opened_without_credential_reason)
-            messages.warning(request, f"{obj.symbol} now sends messages without a credential; this is recorded.")
+            messages.warning(request, gettext("%(symbol)s now sends messages without a credential; this is "
+                                              "recorded.") % {"symbol": obj.symbol})
         elif not data.get("accept_without_credential") and obj.open_without_credential:
             authentication.require_credential(library=obj, actor=request.user)
 
@@ -216,19 +226,22 @@ class PartnerApiKeyAdmin(MemberLibraryScopedAdmin):
         obj.pk = key.pk
         obj.prefix, obj.key_hash, obj.created_at = key.prefix, key.key_hash, key.created_at
         obj._state.adding = False
-        messages.warning(request,
-                         f"The new key for {key.library.symbol} is {raw} – copy it now, it is not shown again. "
-                         f"It is sent as “Authorization: Bearer <key>”, or as HTTP Basic with the user name "
-                         f"{key.library.symbol} and the key as password.")
+        messages.warning(request, gettext(
+            "The new key for %(symbol)s is %(key)s – copy it now, it is not shown again. It is sent as "
+            "“Authorization: Bearer <key>”, or as HTTP Basic with the user name %(symbol)s and the key as password."
+        ) % {"symbol": key.library.symbol, "key": raw})
 
-    @admin.action(description="Revoke the selected keys")
+    @admin.action(description=_("Revoke the selected keys"))
     def revoke(self, request, queryset):
         for key in queryset:
             keys.revoke_api_key(key=key)
-        messages.success(request, f"Revoked {queryset.count()} key(s).")
+        count = queryset.count()
+        messages.success(request, ngettext("Revoked %(count)s key.", "Revoked %(count)s keys.", count)
+                         % {"count": count})
 
-    @admin.action(description="Rotate: revoke and issue a successor")
+    @admin.action(description=_("Rotate: revoke and issue a successor"))
     def rotate(self, request, queryset):
         for key in queryset.select_related("library"):
             new, raw = keys.rotate_api_key(key=key)
-            messages.warning(request, f"New key for {new.library.symbol} ({new.name}): {raw} – copy it now.")
+            messages.warning(request, gettext("New key for %(symbol)s (%(name)s): %(key)s – copy it now.")
+                             % {"symbol": new.library.symbol, "name": new.name, "key": raw})

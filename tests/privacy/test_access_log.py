@@ -137,6 +137,15 @@ def test_the_admin_patron_profile_page_logs_one_look(privacy_world, admin_client
     assert (row.staff_id, row.request_id) == (admin_user.pk, None)
 
 
+def test_the_admin_logs_a_look_in_english_whatever_the_administrators_language(privacy_world, admin_client):
+    profile = privacy_world.patron.patron_profile
+    url = reverse("admin:requests_app_patronprofile_change", args=[profile.pk])
+
+    assert admin_client.get(url, HTTP_ACCEPT_LANGUAGE="de").status_code == 200
+
+    assert only_access(privacy_world, "admin patron profile")
+
+
 def test_the_admin_user_page_of_a_patron_logs_one_look(privacy_world, admin_client, admin_user):
     url = reverse("admin:auth_user_change", args=[privacy_world.patron.pk])
 
