@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django.utils.translation import gettext
+
 #: ISO 4217 minor units that are not two (the rest of the list uses cents).
 MINOR_UNITS = {
     "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0, "PYG": 0, "RWF": 0,
@@ -29,16 +31,16 @@ def parse_amount(value, currency: str) -> Decimal:
     try:
         amount = Decimal(str(value).strip().replace(",", ""))
     except (InvalidOperation, AttributeError):
-        raise ValueError(f"“{value}” is not an amount.") from None
+        raise ValueError(gettext("“%(value)s” is not an amount.") % {"value": value}) from None
     if not amount.is_finite():
-        raise ValueError(f"“{value}” is not an amount.")
+        raise ValueError(gettext("“%(value)s” is not an amount.") % {"value": value})
     if amount < 0:
-        raise ValueError("An amount cannot be negative.")
+        raise ValueError(gettext("An amount cannot be negative."))
     return quantize(amount, currency)
 
 
 def normalize_currency(code: str) -> str:
     code = (code or "").strip().upper()
     if len(code) != 3 or not code.isalpha() or not code.isascii():
-        raise ValueError(f"“{code}” is not an ISO 4217 currency code.")
+        raise ValueError(gettext("“%(code)s” is not an ISO 4217 currency code.") % {"code": code})
     return code

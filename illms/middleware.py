@@ -12,6 +12,7 @@ from django.contrib.auth import REDIRECT_FIELD_NAME, logout
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, resolve_url
 from django.utils import translation
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -91,9 +92,9 @@ def is_staff_member(user) -> bool:
 
 def _duration(seconds: int) -> str:
     hours, minutes = divmod(seconds // 60, 60)
-    parts = [f"{hours} hour{'s' if hours != 1 else ''}"] if hours else []
+    parts = [ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}] if hours else []
     if minutes or not hours:
-        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+        parts.append(ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes})
     return " ".join(parts)
 
 
@@ -130,12 +131,19 @@ class StaffSessionIdleTimeout:
 
     def sign_out(self, request: HttpRequest, idle: int) -> HttpResponse:
         logger.info("Signed out %s after more than %d s without activity", request.user.get_username(), idle)
+        # Signing out empties the session, and with it the person's language: the sign-in page they are sent to
+        # keeps it through the language cookie, as the header's switcher sets it for someone not signed in.
+        language = supported(request.session.get(SESSION_KEY))
         logout(request)
-        messages.info(request, f"You were signed out after {_duration(idle)} without activity. "
-                               "Sign in again to go on.")
+        messages.info(request, gettext("You were signed out after %(duration)s without activity. "
+                                       "Sign in again to go on.") % {"duration": _duration(idle)})
         if request.path.startswith("/api/"):
             return self.get_response(request)
         login_url = f"{resolve_url(settings.LOGIN_URL)}?{urlencode({REDIRECT_FIELD_NAME: request.get_full_path()})}"
-        if getattr(request, "htmx", False):
-            return HttpResponseClientRedirect(login_url)
-        return redirect(login_url)
+        response = HttpResponseClientRedirect(login_url) if getattr(request, "htmx", False) else redirect(login_url)
+        if language:
+            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE,
+                                path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                                secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                                samesite=settings.LANGUAGE_COOKIE_SAMESITE)
+        return response

@@ -12,8 +12,10 @@ from __future__ import annotations
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, gettext_lazy
 from stdnum import isbn as stdnum_isbn
 from stdnum import issn as stdnum_issn
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 from stdnum.exceptions import ValidationError as StdnumError
 
 _ISBN_PREFIX = re.compile(r"^\s*(urn:)?isbn[:\s]*", re.IGNORECASE)
@@ -31,7 +33,7 @@ def normalize_isbn(value: str) -> str:
         return stdnum_isbn.to_isbn13(stdnum_isbn.validate(raw))
     except StdnumError as exc:
         raise ValidationError(
-            "“%(value)s” is not a valid ISBN: %(reason)s", code="invalid_isbn",
+            gettext("“%(value)s” is not a valid ISBN: %(reason)s"), code="invalid_isbn",
             params={"value": value, "reason": _reason(exc)},
         ) from exc
 
@@ -43,7 +45,7 @@ def normalize_issn(value: str) -> str:
         return stdnum_issn.format(stdnum_issn.validate(raw))
     except StdnumError as exc:
         raise ValidationError(
-            "“%(value)s” is not a valid ISSN: %(reason)s", code="invalid_issn",
+            gettext("“%(value)s” is not a valid ISSN: %(reason)s"), code="invalid_issn",
             params={"value": value, "reason": _reason(exc)},
         ) from exc
 
@@ -58,7 +60,7 @@ def normalize_doi(value: str) -> str:
     raw = _DOI_PREFIX.sub("", (value or "").strip()).strip()
     if not _DOI_SHAPE.match(raw):
         raise ValidationError(
-            "“%(value)s” is not a valid DOI: a DOI starts with “10.”, a registrant code and a slash.",
+            gettext("“%(value)s” is not a valid DOI: a DOI starts with “10.”, a registrant code and a slash."),
             code="invalid_doi", params={"value": value},
         )
     return raw
@@ -73,7 +75,7 @@ def normalize_pmid(value: str) -> str:
     raw = _PMID_PREFIX.sub("", (value or "").strip()).strip()
     if not raw.isdigit() or len(raw) > 9 or int(raw) == 0:
         raise ValidationError(
-            "“%(value)s” is not a valid PubMed ID: it is a number of up to nine digits.",
+            gettext("“%(value)s” is not a valid PubMed ID: it is a number of up to nine digits."),
             code="invalid_pmid", params={"value": value},
         )
     return str(int(raw))
@@ -83,7 +85,7 @@ def normalize_oclc_number(value: str) -> str:
     raw = _OCLC_PREFIX.sub("", (value or "").strip()).strip()
     if not raw.isdigit() or len(raw) > 12 or int(raw) == 0:
         raise ValidationError(
-            "“%(value)s” is not a valid OCLC number: it is a number of up to twelve digits.",
+            gettext("“%(value)s” is not a valid OCLC number: it is a number of up to twelve digits."),
             code="invalid_oclc", params={"value": value},
         )
     return str(int(raw))
@@ -117,6 +119,17 @@ def normalize_identifiers(values: dict[str, str]) -> tuple[dict[str, str], dict[
     return cleaned, errors
 
 
+# python-stdnum words its refusals in English; ours say the same in the reader's language.
+_REASONS = (
+    (InvalidChecksum, gettext_lazy("its check digit does not match (a digit mistyped?).")),
+    (InvalidLength, gettext_lazy("it has the wrong number of digits.")),
+    (InvalidFormat, gettext_lazy("it holds characters that do not belong in it.")),
+    (InvalidComponent, gettext_lazy("a part of it names nothing that exists (its prefix, say).")),
+)
+
+
 def _reason(exc: StdnumError) -> str:
-    message = str(exc.message if hasattr(exc, "message") else exc).strip().rstrip(".")
-    return message[:1].lower() + message[1:] + "."
+    for kind, reason in _REASONS:
+        if isinstance(exc, kind):
+            return str(reason)
+    return gettext("it is not one.")

@@ -42,6 +42,12 @@ def profile_language(user) -> str:
     return ""
 
 
+def starter_language(user) -> str:
+    """The language a job words what ``user`` started (a file import's report, its refused records): their
+    profile's, else the site's default (``LANGUAGE_CODE``), as if they had waited on the page for it."""
+    return (profile_language(user) if user is not None else "") or settings.LANGUAGE_CODE
+
+
 def recipient_language(user) -> str:
     """The language to write to ``user`` in: their profile's, else the site's default (``LANGUAGE_CODE``)."""
     profile = getattr(user, "patron_profile", None) if user is not None else None

@@ -11,6 +11,7 @@ from django.db import connections, models
 from django.db.models import Q
 from django.db.models.functions import Cast, Lower, Upper
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import citations, identifiers, policy_declarations
@@ -86,7 +87,8 @@ def parse_holder_symbols(text: str) -> dict[str, str]:
     for number, line in setting_lines(text):
         code, sep, symbol = (part.strip() for part in line.partition("="))
         if not sep or not code or not symbol or len(code) > 64 or len(symbol) > 32:
-            raise ValidationError(f"Line {number}: write “CODE = SYMBOL”, e.g. “DE-1a = BERLIN”.")
+            raise ValidationError(gettext("Line %(number)d: write “CODE = SYMBOL”, e.g. “DE-1a = BERLIN”.")
+                                  % {"number": number})
         mapping[code.upper()] = symbol
     return mapping
 

@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from . import privacy
@@ -31,7 +32,8 @@ def _workflow(role: str) -> Workflow:
 
 def _staff_scope(request: HttpRequest, role: str) -> Library:
     """The member library whose ``role`` queue this user may work, or 403/404."""
-    return member_library(request.user, _workflow(role).staff_permission, "Your account may not work this desk.")
+    return member_library(request.user, _workflow(role).staff_permission,
+                          gettext("Your account may not work this desk."))
 
 
 def queue(request: HttpRequest, role: str) -> HttpResponse:
@@ -55,10 +57,11 @@ def resend_message(request: HttpRequest, role: str, pk: int, message_id: int) ->
     except OutboxMessage.DoesNotExist:
         raise Http404("No such message.") from None
     if message.status == OutboxStatus.DELIVERED:
-        messages.info(request, "That message was already delivered.")
+        messages.info(request, gettext("That message was already delivered."))
     else:
         partner_messages().resend(message)
-        messages.success(request, f"The {message.summary} message to {message.recipient.symbol} is queued again.")
+        messages.success(request, gettext("The %(summary)s message to %(partner)s is queued again.")
+                         % {"summary": message.summary, "partner": message.recipient.symbol})
     return HttpResponseRedirect(registry.get(role).desk_request_url(pk))
 
 
@@ -80,9 +83,12 @@ def retry_ncip_call(request: HttpRequest, role: str, pk: int, call_id: int) -> H
     except ncip_calls.CallNotChanged as exc:
         messages.info(request, str(exc))
     else:
-        words = {NcipCallStatus.DONE: f"answered: {call.answer}", NcipCallStatus.PENDING: "queued again",
-                 NcipCallStatus.FAILED: f"failed again: {call.answer}"}.get(call.status, call.get_status_display())
-        messages.success(request, f"The {call.service} call was sent again and {words}.")
+        said = {NcipCallStatus.DONE: gettext("The %(service)s call was sent again and answered: %(answer)s."),
+                NcipCallStatus.PENDING: gettext("The %(service)s call was sent again and queued again."),
+                NcipCallStatus.FAILED: gettext("The %(service)s call was sent again and failed again: %(answer)s.")}
+        words = said.get(call.status, gettext("The %(service)s call was sent again: %(status)s."))
+        messages.success(request, words % {"service": call.service, "answer": call.answer,
+                                           "status": call.get_status_display()})
     return HttpResponseRedirect(registry.get(role).desk_request_url(pk))
 
 
@@ -97,8 +103,9 @@ def skip_ncip_call(request: HttpRequest, role: str, pk: int, call_id: int) -> Ht
     except ncip_calls.CallNotChanged as exc:
         messages.info(request, str(exc))
     else:
-        messages.success(request, f"The {call.service} to-do is marked done at the ILS's desk." if by_hand else
-                         f"The {call.service} call is skipped: do it at the ILS's own desk if needed.")
+        said = (gettext("The %(service)s to-do is marked done at the ILS's desk.") if by_hand else
+                gettext("The %(service)s call is skipped: do it at the ILS's own desk if needed."))
+        messages.success(request, said % {"service": call.service})
     return HttpResponseRedirect(registry.get(role).desk_request_url(pk))
 
 
@@ -106,7 +113,7 @@ def skip_ncip_call(request: HttpRequest, role: str, pk: int, call_id: int) -> Ht
 def patron_access_log(request: HttpRequest) -> HttpResponse:
     """For ILL administrators: who saw a patron's identity, what and when (``?patron=<barcode or username>``)."""
     library = member_library(request.user, "requests_app.administer_ill",
-                             "Only ILL administrators may read the patron access log.")
+                             gettext("Only ILL administrators may read the patron access log."))
     query = (request.GET.get("patron") or "").strip()
     patron = privacy.find_patron(library=library, query=query) if query else None
     page = None

@@ -22,6 +22,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from django.conf import settings
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext
 
 
 class SupplierApiError(Exception):
@@ -58,7 +59,8 @@ class JsonOrderApi:
             return requests.request(method, url, headers=self._headers(), timeout=self.timeout,
                                     allow_redirects=False, **kwargs)
         except requests.RequestException as exc:
-            raise SupplierApiError(f"The supplier's API did not answer: {exc.__class__.__name__}") from exc
+            raise SupplierApiError(gettext("The supplier's API did not answer: %(error)s")
+                                   % {"error": exc.__class__.__name__}) from exc
 
     @staticmethod
     def _json(response: requests.Response) -> dict:
@@ -67,7 +69,8 @@ class JsonOrderApi:
         except ValueError:
             body = None
         if not isinstance(body, dict):
-            raise SupplierApiError(f"The supplier's API answered HTTP {response.status_code} without JSON.")
+            raise SupplierApiError(gettext("The supplier's API answered HTTP %(status)d without JSON.")
+                                   % {"status": response.status_code})
         return body
 
     def place(self, order: dict) -> str:
@@ -77,18 +80,20 @@ class JsonOrderApi:
             body = self._json(response) if response.content else {}
             raise SupplierApiError(str(body.get("error") or f"HTTP {response.status_code}")[:200], permanent=True)
         if response.status_code not in (200, 201, 202):
-            raise SupplierApiError(f"The supplier's API answered HTTP {response.status_code}.")
+            raise SupplierApiError(gettext("The supplier's API answered HTTP %(status)d.")
+                                   % {"status": response.status_code})
         reference = str(self._json(response).get("id") or "").strip()
         if not reference:
-            raise SupplierApiError("The supplier's API accepted the order without an order number.")
+            raise SupplierApiError(gettext("The supplier's API accepted the order without an order number."))
         return reference[:100]
 
     def status(self, reference: str) -> OrderStatus:
         response = self._call("GET", urljoin(self.base_url, f"orders/{requests.utils.quote(reference, safe='')}"))
         if response.status_code == 404:
-            raise SupplierApiError("The supplier does not know this order.", permanent=True)
+            raise SupplierApiError(gettext("The supplier does not know this order."), permanent=True)
         if response.status_code != 200:
-            raise SupplierApiError(f"The supplier's API answered HTTP {response.status_code}.")
+            raise SupplierApiError(gettext("The supplier's API answered HTTP %(status)d.")
+                                   % {"status": response.status_code})
         body = self._json(response)
         state = str(body.get("status") or "").lower()
         if state not in {"processing", "delivered", "failed"}:
@@ -101,21 +106,24 @@ class JsonOrderApi:
         absolute = urljoin(self.base_url, url)
         if urlsplit(absolute).netloc != urlsplit(self.base_url).netloc or urlsplit(absolute).scheme not in (
                 "http", "https"):
-            raise SupplierApiError("The supplier named a document on another server; it was not fetched.",
+            raise SupplierApiError(gettext("The supplier named a document on another server; it was not fetched."),
                                    permanent=True)
         try:
             with requests.get(absolute, headers=self._headers(), timeout=self.timeout, stream=True,
                               allow_redirects=False) as response:
                 if response.status_code != 200:
-                    raise SupplierApiError(f"The supplier's document answered HTTP {response.status_code}.")
+                    raise SupplierApiError(gettext("The supplier's document answered HTTP %(status)d.")
+                                           % {"status": response.status_code})
                 data = bytearray()
                 for chunk in response.iter_content(64 * 1024):
                     data += chunk
                     if len(data) > max_bytes:
-                        raise SupplierApiError("The supplier's document is larger than we accept.", permanent=True)
+                        raise SupplierApiError(gettext("The supplier's document is larger than we accept."),
+                                               permanent=True)
                 return bytes(data)
         except requests.RequestException as exc:
-            raise SupplierApiError(f"The supplier's document did not download: {exc.__class__.__name__}") from exc
+            raise SupplierApiError(gettext("The supplier's document did not download: %(error)s")
+                                   % {"error": exc.__class__.__name__}) from exc
 
 
 def client_for(*, base_url: str, api_key: str):

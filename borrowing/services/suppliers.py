@@ -474,7 +474,8 @@ def place_api_order(order_id: int, *, now: dt.datetime | None = None) -> bool:
         attempts = order.api_attempts + 1
         if getattr(exc, "permanent", False) or attempts >= settings.ILLMS_SUPPLIER_API_MAX_ATTEMPTS:
             SupplierOrder.objects.filter(pk=order.pk).update(api_attempts=attempts)
-            _fail(order, f"{order.supplier.name} refused the order: {message}")
+            _fail(order, _("%(supplier)s refused the order: %(reason)s")
+                  % {"supplier": order.supplier.name, "reason": message})
         else:
             _release(order, error=message, next_at=now + _backoff(attempts), api_attempts=attempts)
         return False
@@ -498,7 +499,7 @@ def poll_api_order(order_id: int, *, now: dt.datetime | None = None) -> str:
         client = _client(order)
         answer = client.status(order.supplier_reference)
         if answer.state == "failed":
-            _fail(order, answer.reason or f"{order.supplier.name} could not supply it.")
+            _fail(order, answer.reason or _("%(supplier)s could not supply it.") % {"supplier": order.supplier.name})
             return "failed"
         if answer.state != "delivered" or not answer.document_url:
             _release(order, next_at=poll_again)
@@ -508,7 +509,7 @@ def poll_api_order(order_id: int, *, now: dt.datetime | None = None) -> str:
                               source=EventSource.JOB, expected_status=S.SUPPLIER_ORDERED)
     except SupplierApiError as exc:
         if exc.permanent:
-            _fail(order, f"{order.supplier.name}: {exc.message}")
+            _fail(order, _("%(supplier)s: %(reason)s") % {"supplier": order.supplier.name, "reason": exc.message})
             return "failed"
         _release(order, error=exc.message, next_at=poll_again)
         return "waiting"

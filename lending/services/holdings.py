@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from requests_app import identifiers
+from requests_app.languages import starter_language
 from requests_app.models import Library
 from requests_app.workflow import WorkflowError
 
@@ -81,7 +82,13 @@ def run_import(job_id: int) -> HoldingsImport | None:
     if not HoldingsImport.objects.filter(pk=job_id, status=ImportStatus.PENDING).update(
             status=ImportStatus.RUNNING, started_at=now):
         return None
-    job = HoldingsImport.objects.select_related("library").get(pk=job_id)
+    job = HoldingsImport.objects.select_related("library", "uploaded_by__staff_profile").get(pk=job_id)
+    # The report's reasons are worded in the language of whoever uploaded the file.
+    with translation.override(starter_language(job.uploaded_by)):
+        return _run(job)
+
+
+def _run(job: HoldingsImport) -> HoldingsImport:
     try:
         with job.file.open("rb") as handle:
             data = handle.read()
@@ -90,7 +97,8 @@ def run_import(job_id: int) -> HoldingsImport | None:
         job.total = _count(job.file_format, data)
     except Exception as exc:  # the file as a whole is unreadable: say so on the progress page
         HoldingsImport.objects.filter(pk=job.pk).update(status=ImportStatus.FAILED, finished_at=timezone.now(),
-                                                        message=f"The file could not be read: {exc}"[:2000])
+                                                        message=(gettext("The file could not be read: %(error)s")
+                                                                 % {"error": exc})[:2000])
         return HoldingsImport.objects.get(pk=job.pk)
     HoldingsImport.objects.filter(pk=job.pk).update(total=job.total)
     batch: list[Holding] = []
@@ -149,8 +157,8 @@ def _parse_csv(data: bytes) -> Iterator[ParsedRecord]:
     reader = csv.DictReader(io.StringIO(text))
     headers = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
     if "title" not in headers:
-        raise ValueError("the first line must name the columns, including “title” "
-                         f"(known columns: {', '.join(CSV_COLUMNS)}).")
+        raise ValueError(gettext("the first line must name the columns, including “title” (known columns: "
+                                 "%(columns)s).") % {"columns": ", ".join(CSV_COLUMNS)})
     reader.fieldnames = headers
     for number, row in enumerate(reader, start=1):
         try:
@@ -165,10 +173,11 @@ def _holding_from_csv(row: dict) -> Holding:
 
     title = value("title")
     if not title:
-        raise RecordError("The title is missing.")
+        raise RecordError(gettext("The title is missing."))
     fmt = value("format").lower() or HoldingFormat.BOOK
     if fmt not in HoldingFormat.values:
-        raise RecordError(f"Unknown format “{fmt}” (use one of {', '.join(HoldingFormat.values)}).")
+        raise RecordError(gettext("Unknown format “%(format)s” (use one of %(formats)s).")
+                          % {"format": fmt, "formats": ", ".join(HoldingFormat.values)})
     holding = Holding(title=title[:500], author=value("author")[:300], format=fmt,
                       call_number=value("call_number")[:100], location=value("location")[:100],
                       barcode=value("barcode")[:50],
@@ -177,7 +186,8 @@ def _holding_from_csv(row: dict) -> Holding:
     for flag in ("circulates", "copyable", "lendable"):
         raw = value(flag).lower()
         if raw and raw not in _TRUE | _FALSE:
-            raise RecordError(f"“{value(flag)}” in column {flag} is not yes or no.")
+            raise RecordError(gettext("“%(value)s” in column %(column)s is not yes or no.")
+                              % {"value": value(flag), "column": flag})
         setattr(holding, flag, True if not raw else raw in _TRUE)
     return holding
 
@@ -199,8 +209,8 @@ def _parse_marc(data: bytes) -> Iterator[ParsedRecord]:
                         utf8_handling="replace")
     for number, record in enumerate(reader, start=1):
         if record is None:
-            reason = reader.current_exception or "unreadable record"
-            yield ParsedRecord(number, error=f"The record cannot be read: {reason}.")
+            reason = reader.current_exception or gettext("unreadable record")
+            yield ParsedRecord(number, error=gettext("The record cannot be read: %(reason)s.") % {"reason": reason})
             continue
         yield _from_marc_record(number, record)
 
@@ -239,7 +249,7 @@ def _from_marc_record(number: int, record) -> ParsedRecord:
         title = " ".join(p for p in (_subfield(title_field, "a"), _subfield(title_field, "b")) if p)
         title = title.strip(" /:;,.")
         if not title:
-            raise RecordError("There is no title (245 $a).")
+            raise RecordError(gettext("There is no title (245 $a)."))
         author_field = record.get("100") or record.get("110") or record.get("111")
         author = _subfield(author_field, "a").strip(" ,.")
         isbn = _first_valid([v for f in record.get_fields("020") for v in f.get_subfields("a")],
@@ -266,7 +276,7 @@ def _from_marc_record(number: int, record) -> ParsedRecord:
     except RecordError as exc:
         return ParsedRecord(number, error=str(exc))
     except Exception as exc:  # a malformed record that pymarc read but we cannot interpret
-        return ParsedRecord(number, error=f"The record cannot be interpreted: {exc}.")
+        return ParsedRecord(number, error=gettext("The record cannot be interpreted: %(error)s.") % {"error": exc})
     return ParsedRecord(number, holdings=holdings)
 
 

@@ -35,9 +35,10 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from requests_app.languages import starter_language
 from requests_app.models import (
     Library,
     PatronCategory,
@@ -321,7 +322,13 @@ def run_load(load_id: int) -> PatronLoad | None:
     token = claim_load(load_id)
     if token is None:
         return None
-    load = PatronLoad.objects.select_related("library").get(pk=load_id)
+    load = PatronLoad.objects.select_related("library", "started_by__staff_profile").get(pk=load_id)
+    # The report's reasons are worded in the language of whoever started the load.
+    with translation.override(starter_language(load.started_by)):
+        return _run_load(load, token)
+
+
+def _run_load(load: PatronLoad, token) -> PatronLoad | None:
     columns = Columns(names={k: tuple(v) for k, v in load.columns.items()} or attribute_names(DOOR),
                       categories=load.categories or category_map())
     try:

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext
 
 from ..models import (
     NCIP_FINISHED,
@@ -451,9 +452,10 @@ def retry(*, call: NcipCall, actor) -> NcipCall:
     with transaction.atomic():
         locked = NcipCall.objects.select_for_update().get(pk=call.pk)
         if locked.is_finished:
-            raise CallNotChanged(f"The {locked.service} call is finished already.")
+            raise CallNotChanged(gettext("The %(service)s call is finished already.") % {"service": locked.service})
         if locked.by_hand:
-            raise CallNotChanged(f"The {locked.service} call cannot be sent: do it at the ILS's desk, then Skip it.")
+            raise CallNotChanged(gettext("The %(service)s call cannot be sent: do it at the ILS's desk, then Skip it.")
+                                 % {"service": locked.service})
         NcipCall.objects.filter(pk=locked.pk).update(status=NcipCallStatus.PENDING, attempts=0,
                                                      next_attempt_at=timezone.now(), last_error="")
         from .tasks import send_request_ncip_calls
@@ -469,10 +471,15 @@ def skip(*, call: NcipCall, actor) -> NcipCall:
     with transaction.atomic():
         locked = NcipCall.objects.select_for_update().get(pk=call.pk)
         if locked.is_finished:
-            raise CallNotChanged(f"The {locked.service} call is finished already.")
-        who = f" by {actor.get_username()}" if getattr(actor, "pk", None) else ""
-        locked.answer = (f"done at the ILS's desk{who}: {locked.answer}" if locked.by_hand else
-                         f"skipped{who}")[:300]
+            raise CallNotChanged(gettext("The %(service)s call is finished already.") % {"service": locked.service})
+        # Worded in the language of the staff member who skipped it, as the desk's other notes are.
+        who = actor.get_username() if getattr(actor, "pk", None) else ""
+        if locked.by_hand:
+            done = (gettext("done at the ILS's desk by %(user)s: %(answer)s") if who else
+                    gettext("done at the ILS's desk: %(answer)s"))
+        else:
+            done = gettext("skipped by %(user)s") if who else pgettext("an NCIP call's answer", "skipped")
+        locked.answer = (done % {"user": who, "answer": locked.answer})[:300]
         locked.status = NcipCallStatus.SKIPPED
         locked.finished_at = timezone.now()
         locked.finished_by = actor if getattr(actor, "pk", None) else None

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import ngettext
 
 PERIODS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600,
            "d": 86400, "day": 86400}
@@ -66,7 +67,9 @@ class Throttled(Exception):
 
     @property
     def note(self) -> str:
-        return f"Too many messages: try again in {self.retry_after} seconds."
+        return ngettext("Too many messages: try again in %(seconds)d second.",
+                        "Too many messages: try again in %(seconds)d seconds.", self.retry_after) % {
+            "seconds": self.retry_after}
 
 
 def _key(scope: str, ident: str) -> str:

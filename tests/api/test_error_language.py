@@ -6,6 +6,7 @@ import pytest
 from lending.states import LendingStatus
 
 from .contracts import assert_json_error
+from .test_request_create import ask
 
 pytestmark = pytest.mark.django_db
 
@@ -66,3 +67,13 @@ def test_an_action_the_partner_may_not_take_is_refused_in_german_in_a_whole_sent
     response = world.partner_a_client().post(url, {}, format="json", HTTP_ACCEPT_LANGUAGE="de")
     body = assert_json_error(response, 403, "forbidden")
     assert body["message"].endswith("“ ist keine Aktion für eine Partnerbibliothek.")
+
+
+def test_the_same_id_with_other_values_is_explained_in_german_naming_the_fields_as_sent(world):
+    client = world.partner_a_client()
+    first = client.post("/api/v1/requests/", ask(world), format="json").json()
+    response = client.post("/api/v1/requests/", ask(world, title="Middlemarch (another book)"), format="json",
+                           HTTP_ACCEPT_LANGUAGE="de")
+    body = assert_json_error(response, 409, "conflict")
+    assert body["message"] == (f"Die Bestellung {first['number']} wurde mit dieser requesting_agency_request_id und "
+                               "anderen Werten (title) empfangen: Verwenden Sie für eine neue Bestellung eine neue ID.")

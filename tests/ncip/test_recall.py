@@ -160,3 +160,18 @@ def test_an_ils_that_refuses_the_recall_leaves_a_failed_call(home, clerk, patron
     recall(request, capture)
     call = NcipCall.objects.get(request=request, service="RecallItem")
     assert call.status == NcipCallStatus.FAILED and call.problem_type == "Item Not Checked Out"
+
+
+def test_a_german_clerk_who_marks_the_to_do_done_is_told_so_and_it_is_noted_in_german(
+        home, clerk, patron, connect, ils, client, compiled_translations, django_capture_on_commit_callbacks):
+    capture = django_capture_on_commit_callbacks
+    connect(home, ils="alma")
+    request = recall(loan(home, patron, clerk, capture), capture)
+    todo = NcipCall.objects.get(request=request, service="RecallItem")
+    client.force_login(clerk)
+    with capture(execute=True):
+        page = client.post(reverse("staff:ncip-skip", args=["borrowing", request.pk, todo.pk]), follow=True,
+                           HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Die Aufgabe RecallItem ist als an der Theke des Bibliothekssystems erledigt markiert." in page
+    todo.refresh_from_db()
+    assert todo.answer.startswith(f"an der Theke des Bibliothekssystems erledigt von {clerk.username}: ")

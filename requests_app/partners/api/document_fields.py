@@ -79,7 +79,7 @@ class AmountField(serializers.DecimalField):
     """An amount of money a request body states: a string of digits with up to two decimals; ``null`` or ``""``
     for none."""
 
-    default_error_messages = {"not_amount": "Send an amount as a string such as \"25.00\", or null."}
+    default_error_messages = {"not_amount": _("Send an amount as a string such as \"25.00\", or null.")}
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(max_digits=9, decimal_places=2, min_value=0, allow_null=True, **kwargs)

@@ -225,8 +225,9 @@ class RequestViewSet(ApiViewSet):
             if differences:
                 return Response({
                     "code": "conflict",
-                    "message": f"Request {ill_request.number} was received with this requesting_agency_request_id "
-                               f"and other values ({', '.join(differences)}): use a new id for a new request.",
+                    "message": gettext("Request %(number)s was received with this requesting_agency_request_id "
+                                       "and other values (%(fields)s): use a new id for a new request.") % {
+                        "number": ill_request.number, "fields": ", ".join(differences)},
                     "existing": {"id": ill_request.pk, "number": ill_request.number, "url": headers["Location"]},
                     "fields": differences,
                 }, status=status.HTTP_409_CONFLICT, headers=headers)
