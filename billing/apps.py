@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class BillingConfig(AppConfig):
     name = "billing"
-    verbose_name = "Billing"
+    verbose_name = _("Billing")
 
     def ready(self) -> None:
         from requests_app.email_templates import register_kinds

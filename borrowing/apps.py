@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import pgettext_lazy
 
 
 class BorrowingConfig(AppConfig):
     name = "borrowing"
-    verbose_name = "Borrowing"
+    verbose_name = pgettext_lazy("desk", "Borrowing")
 
     def ready(self) -> None:
         from requests_app.action_lists import action_lists

@@ -6,6 +6,9 @@ import re
 
 import django_filters
 from django.db.models import QuerySet
+from django.forms.utils import pretty_name
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from requests_app import search
@@ -35,6 +38,21 @@ COLUMNS = QueueColumns(columns=(
 ), sorts=SORTS)
 
 
+def _descending(label) -> str:
+    return gettext("%(column)s, descending") % {"column": label}
+
+
+class OrderingFilter(django_filters.OrderingFilter):
+    """django-filter words each descending choice once, when the filter is declared (``"Title (descending)"``, in
+    English whatever the reader's language); here it is worded when the select is shown, in the reader's."""
+
+    def build_choices(self, fields, labels):
+        labels = dict(labels)
+        for field, param in fields.items():
+            labels.setdefault(f"-{param}", lazy(_descending, str)(labels.get(field, pretty_name(param))))
+        return super().build_choices(fields, labels)
+
+
 class BorrowingQueueFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"), method="search",
@@ -46,7 +64,7 @@ class BorrowingQueueFilter(django_filters.FilterSet):
     format = django_filters.ChoiceFilter(label=_("Format"), choices=RequestFormat.choices, empty_label=_("All formats"),
                                          widget=Select)
     lender = django_filters.CharFilter(label=_("Lender symbol"), field_name="partner__symbol", lookup_expr="iexact")
-    sort = django_filters.OrderingFilter(
+    sort = OrderingFilter(
         label=_("Sort by"), empty_label=_("Latest activity"), widget=CSVSelect,
         fields=tuple((field, name) for name, field in SORTS.items()),
         field_labels={"updated_at": _("Last activity"), "created_at": _("Submitted"), "title": _("Title"),

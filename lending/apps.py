@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import pgettext_lazy
 
 
 class LendingConfig(AppConfig):
     name = "lending"
-    verbose_name = "Lending"
+    verbose_name = pgettext_lazy("desk", "Lending")
 
     def ready(self) -> None:
         from requests_app.action_lists import action_lists

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from . import email_templates, mailer, roles, search
+from . import email_templates, mailer, privacy, roles, search
 from .admin_lists import (
     EventActionFilter,
     LargeTableAdmin,
@@ -444,7 +444,7 @@ class RollupStateAdmin(ReadOnlyAdmin):
 class PatronRecordAccessAdmin(LargeTableAdmin, ReadOnlyAdmin):
     """The access log: who looked at which patron's identity. Nobody edits or deletes it here."""
 
-    list_display = ["created_at", "staff", "patron", "request", "what"]
+    list_display = ["created_at", "staff", "patron", "request", "what_in_words"]
     list_select_related = ["staff", "patron", "request"]
     search_fields = ["=patron__username", "=staff__username"]
     raw_id_fields = ["staff", "patron", "request"]
@@ -455,6 +455,10 @@ class PatronRecordAccessAdmin(LargeTableAdmin, ReadOnlyAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    @admin.display(description=_("what"), ordering="what")
+    def what_in_words(self, obj: PatronRecordAccess) -> str:
+        """Stored in English, shown in the reader's language, as on the patron access log's page."""
+        return privacy.access_in_words(obj.what)
 
 
 @admin.register(SavedQueueView)

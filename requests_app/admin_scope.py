@@ -199,7 +199,7 @@ class MemberLibraryScopedAdmin(LibraryScope, admin.ModelAdmin):
         patron_id, request_id = row
         privacy.log_patron_access(request.user, patron=patron_id,
                                   request=request_id if self.request_path else None,
-                                  what=self.patron_page or f"admin {self.model._meta.verbose_name_raw}",
+                                  what=self.patron_page or f"{privacy.ADMIN_LOOK}{self.model._meta.verbose_name_raw}",
                                   path=request.path)
 
 

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RequestsAppConfig(AppConfig):
     name = "requests_app"
-    verbose_name = "Requests and directory"
+    verbose_name = _("Requests and directory")
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in

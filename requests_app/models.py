@@ -27,31 +27,31 @@ from .workflow import Workflow, registry
 class AgencyIdType(models.TextChoices):
     """Common schemes of the ISO 18626 open list ``agencyIdType``; others are accepted too."""
 
-    OCLC = "OCLC", "OCLC symbol"
+    OCLC = "OCLC", _("OCLC symbol")
     ISIL = "ISIL", "ISIL"
-    DNUCNI = "DNUCNI", "NUC symbol"
-    ICOLC = "ICOLC", "Consortium code"
+    DNUCNI = "DNUCNI", _("NUC symbol")
+    ICOLC = "ICOLC", _("Consortium code")
 
 
 class Iso18626Version(models.TextChoices):
     """The ISO 18626 versions we write (``requests_app.iso18626.xml``), one per partner."""
 
-    V1_2 = xml.VERSION_1_2, "1.2 (ReShare and most systems; 1.0 and 1.1 peers too)"
+    V1_2 = xml.VERSION_1_2, _("1.2 (ReShare and most systems; 1.0 and 1.1 peers too)")
     V2021_2 = xml.VERSION_2021_2, "2021-2"
 
 
 class SruVersion(models.TextChoices):
     """The SRU versions our catalogue client speaks (``requests_app.directory.sru``)."""
 
-    V1_2 = "1.2", "SRU 1.2 (most library catalogues)"
+    V1_2 = "1.2", _("SRU 1.2 (most library catalogues)")
     V2_0 = "2.0", "SRU 2.0"
 
 
 class SruRecordSchema(models.TextChoices):
     """The record schemas our catalogue client reads: MARCXML (with holdings fields) or Dublin Core."""
 
-    MARCXML = "marcxml", "MARCXML (holdings in 852, 949 or Alma's AVA fields)"
-    DC = "dc", "Dublin Core (no holdings: a record found means this library holds it)"
+    MARCXML = "marcxml", _("MARCXML (holdings in 852, 949 or Alma's AVA fields)")
+    DC = "dc", _("Dublin Core (no holdings: a record found means this library holds it)")
 
 
 class IllSystem(models.TextChoices):
@@ -76,7 +76,7 @@ SYSTEMS_NEEDING_REPAIRS = frozenset({IllSystem.RESHARE, IllSystem.CROSSLINK, Ill
 class OutgoingAuthScheme(models.TextChoices):
     BEARER = "bearer", "Authorization: Bearer <key>"
     API_KEY = "api-key", "Authorization: Api-Key <key>"
-    BASIC = "basic", "HTTP Basic (user name and password)"
+    BASIC = "basic", _("HTTP Basic (user name and password)")
 
 
 def parse_holder_symbols(text: str) -> dict[str, str]:
@@ -919,9 +919,9 @@ class RequesterDetails(models.Model):
 class AddressPurpose(models.TextChoices):
     """Which part of a partner's request an address came from."""
 
-    SHIP_TO = "ship_to", "Ship to"  # requestedDeliveryInfo
-    CONTACT = "contact", "Contact"  # requestingAgencyInfo
-    BILLING = "billing", "Bill to"  # billingInfo
+    SHIP_TO = "ship_to", _("Ship to")  # requestedDeliveryInfo
+    CONTACT = "contact", _("Contact")  # requestingAgencyInfo
+    BILLING = "billing", _("Bill to")  # billingInfo
 
 
 class RequesterAddress(models.Model):
@@ -1137,14 +1137,14 @@ _KEY_WITH_LIBRARY = RowsStatement([("k", PartnerApiKey), ("l", Library)], _key_w
 
 
 class OutboxStatus(models.TextChoices):
-    PENDING = "pending", "Waiting to be sent"
-    DELIVERED = "delivered", "Delivered"
-    FAILED = "failed", "Failed (gave up)"
+    PENDING = "pending", _("Waiting to be sent")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed (gave up)")
 
 
 class Transport(models.TextChoices):
-    LOCAL = "local", "In-process (member library of this installation)"
-    ISO18626 = "iso18626", "ISO 18626 XML over HTTP"
+    LOCAL = "local", _("In-process (member library of this installation)")
+    ISO18626 = "iso18626", _("ISO 18626 XML over HTTP")
     REST = "rest", "ILLMS REST API"
 
 
@@ -1191,10 +1191,10 @@ class OutboxMessage(models.Model):
 
 
 class EmailStatus(models.TextChoices):
-    PENDING = "pending", "Waiting to be sent"
-    SENDING = "sending", "Being handed to the mail server"
-    SENT = "sent", "Handed to the mail server"
-    FAILED = "failed", "Failed (gave up)"
+    PENDING = "pending", _("Waiting to be sent")
+    SENDING = "sending", _("Being handed to the mail server")
+    SENT = "sent", _("Handed to the mail server")
+    FAILED = "failed", _("Failed (gave up)")
 
 
 class OutgoingEmail(models.Model):

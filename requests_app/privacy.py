@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -28,7 +29,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.dispatch import Signal
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from .models import (
     ActorKind,
@@ -237,9 +238,26 @@ ACCESS_WORDS = {
 }
 
 
+#: How the admin's looks are stored: ``"admin "`` and the model's English name (``verbose_name_raw``).
+ADMIN_LOOK = "admin "
+
+
+@functools.cache
+def _models_by_english_name() -> dict[str, type]:
+    from django.apps import apps
+
+    return {model._meta.verbose_name_raw: model for model in apps.get_models()}
+
+
 def access_in_words(what: str) -> str:
-    """``what`` of an access-log row as the reader reads it (a kind not listed is shown as stored)."""
-    return str(ACCESS_WORDS.get(what, what))
+    """``what`` of an access-log row as the reader reads it: a look in the admin names the model in the reader's
+    language (“Admin: Nutzerprofil”); a kind not listed is shown as stored."""
+    if what in ACCESS_WORDS:
+        return str(ACCESS_WORDS[what])
+    model = _models_by_english_name().get(what.removeprefix(ADMIN_LOOK)) if what.startswith(ADMIN_LOOK) else None
+    if model is not None:
+        return gettext("admin: %(model)s") % {"model": model._meta.verbose_name}
+    return what
 
 
 def log_patron_access(staff, *, patron=None, request: IllRequest | int | None = None, what: str,

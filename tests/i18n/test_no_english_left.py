@@ -5,8 +5,10 @@ Scope: the patron's pages (the sign-in, password-reset and error pages, the requ
 a request, its confirmation page, preferences, the patron's help, the header and menus), the patron e-mails, the
 ILL administrator's Policies pages, and the staff desks' other pages: the borrowing and lending request pages in
 several states, the borrowing scanner, copyright report, saved views and form for a patron, holdings and their
-imports, the lending scan desk, the partner directory and the staff help; and the PDFs that travel to a partner
-(pull slips, shipping and return labels, the cover sheet), read back from the PDF in the partner's language.
+imports, the lending scan desk, the partner directory and the staff help; the staff home, both queues with each
+needs-action list, and the inbox; the Django admin's index and the list and new-row form of each of our tables; and
+the PDFs that travel to a partner (pull slips, shipping and return labels, the cover sheet), read back from the PDF
+in the partner's language.
 """
 
 from __future__ import annotations
@@ -707,3 +709,80 @@ def test_the_statistics_page_its_sections_and_its_csv_headers_are_all_marked(cli
         response = client.get(reverse("statistics:csv", args=[name]), march)
         header = b"".join(response.streaming_content).decode().splitlines()[0]
         assert_no_english(header, allowed, where=f"the CSV header of {name}", html=False)
+
+
+def test_the_staff_home_both_queues_with_each_needs_action_list_and_the_inbox_are_all_marked(client, clerk):
+    from lending.states import LendingStatus as L
+    from requests_app import action_lists
+    from requests_app.models import Role
+    from tests.factories import LendingRequestFactory
+
+    library = clerk.staff_profile.library
+    borrowing = [desk_request(clerk, status=status) for status in (S.SUBMITTED, S.SHIPPED, S.OVERDUE)]
+    lending = [LendingRequestFactory(library=library, partner=LibraryFactory(symbol="QXB", name="Qwyb Bibliothek",
+                                                                             city="Zqw"),
+                                     title=TITLE, author=AUTHOR, status=status) for status in (L.NEW, L.SHIPPED)]
+    allowed = staff_data_of(*borrowing, *lending, extra=[clerk.get_full_name(), clerk.get_username()])
+    pages = {"the staff home": reverse("home"), "the borrowing queue": reverse("borrowing_staff:queue"),
+             "the lending queue": reverse("lending:queue"), "the inbox": reverse("inbox:inbox")}
+    for role, queue in ((Role.BORROWING, "borrowing_staff:queue"), (Role.LENDING, "lending:queue")):
+        for item in action_lists.action_lists.of(role):
+            pages[f"the {role} needs-action list {item.key}"] = (
+                f"{reverse(queue)}?{action_lists.PARAMETER}={item.key}")
+    for where, url in pages.items():
+        response = client.get(url)
+        assert response.status_code == 200, where
+        page = response.content.decode()
+        assert pseudo.OPEN in page, where
+        assert_no_english(page, allowed, where=where)
+
+
+# The Django admin ----------------------------------------------------------------------------------------------
+
+#: What the admin shows that is not ours to translate, or not words: other packages' app and model names
+#: (django-axes, django-otp's plugins, whose “TOTP devices” and “Static devices” have no German), and codes and
+#: names every language writes alike (the protocols' message kinds, the NCIP services, the ILS and ILL systems,
+#: header names).
+ADMIN_NAMES_EVERY_LANGUAGE_SHARES = {
+    "Axes", "Otp", "Totp", "TOTP", "Static", "devices", "API", "ISO", "XML", "MARCXML", "SRU", "AVA", "Dublin", "Core",
+    "Authorization", "Bearer", "Api", "Alma", "Alma's", "ILLiad", "ReShare", "mod", "WorldShare", "Tipasa",
+}
+
+
+def admin_codes() -> set[str]:
+    """The codes the admin's filters show beside each label (“Eingereicht (submitted)”): states, actions and
+    message kinds, as the database holds them."""
+    from requests_app.admin_lists import event_actions, message_kinds, request_statuses
+    from requests_app.ncip.profiles import Service
+
+    return {code for choices in (request_statuses(), event_actions(), message_kinds()) for code, _ in choices} | {
+        service.value for service in Service}
+
+
+def test_the_admins_index_and_the_lists_and_forms_of_our_tables_are_all_marked(client, pseudo_german):
+    from django.contrib import admin
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.create_superuser("xqroot", "xqroot@example.org", "Qz-9xw-long-pass")
+    client.force_login(user)
+    client.post(reverse("set_language"), {"language": "de", "next": "/"})
+    request = IllRequestFactory(title=TITLE, author=AUTHOR)
+    codes = admin_codes()
+    currencies = Library.objects.values_list("currency", flat=True)
+    allowed = [*staff_data_of(request), user.get_username(), *currencies, *ADMIN_NAMES_EVERY_LANGUAGE_SHARES, *codes,
+               *(word for code in codes for word in code.split("_"))]
+    pages = {"the admin's index": "/admin/",
+             "a request in the admin": reverse("admin:requests_app_illrequest_change", args=[request.pk])}
+    for model in admin.site._registry:
+        meta = model._meta
+        if meta.app_label in {"requests_app", "borrowing", "lending", "billing"}:
+            pages[f"the admin's list of {meta.model_name}"] = reverse(
+                f"admin:{meta.app_label}_{meta.model_name}_changelist")
+            pages[f"the admin's form for a new {meta.model_name}"] = reverse(
+                f"admin:{meta.app_label}_{meta.model_name}_add")
+    for where, url in pages.items():
+        response = client.get(url)
+        if response.status_code == 403:  # a table the admin only reads (rows come from the desks or the jobs)
+            continue
+        assert response.status_code == 200, where
+        assert_no_english(response.content.decode(), allowed, where=where)

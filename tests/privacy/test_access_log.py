@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from borrowing.states import BorrowingStatus
-from requests_app import roles
+from requests_app import privacy, roles
 from requests_app.models import PatronRecordAccess
 from requests_app.partners.keys import issue_api_key
 from tests.factories import IllRequestFactory, LendingRequestFactory, MemberLibraryFactory, StaffFactory
@@ -144,6 +145,18 @@ def test_the_admin_logs_a_look_in_english_whatever_the_administrators_language(p
     assert admin_client.get(url, HTTP_ACCEPT_LANGUAGE="de").status_code == 200
 
     assert only_access(privacy_world, "admin patron profile")
+
+
+def test_a_look_in_the_admin_is_read_in_the_readers_language_as_it_was_stored_in_english(
+        privacy_world, admin_client, compiled_translations):
+    profile = privacy_world.patron.patron_profile
+    admin_client.get(reverse("admin:requests_app_patronprofile_change", args=[profile.pk]))
+    stored = only_access(privacy_world, "admin patron profile").what
+
+    with translation.override("de"):
+        assert privacy.access_in_words(stored) == "Admin: Nutzerprofil"
+    assert privacy.access_in_words(stored) == "admin: patron profile"
+    assert privacy.access_in_words("admin no such table") == "admin no such table"
 
 
 def test_the_admin_user_page_of_a_patron_logs_one_look(privacy_world, admin_client, admin_user):
