@@ -80,6 +80,8 @@ class LargeTableAdmin(admin.ModelAdmin):
     """
 
     paginator = CappedCountPaginator
+    # Django's list, its rows written with the work per column done once per page (``admin_rows``).
+    change_list_template = "admin/large_table_change_list.html"
     show_full_result_count = False
     ordering = ("-pk",)
     # "Show counts" would count the table once per choice of every filter.
