@@ -4,6 +4,8 @@ filter with a number no id can be.
 The admin's own login form would sign a staff member in with the password alone: its address shows the site's
 sign-in form instead, which asks staff for their second factor (requests_app/two_factor) and goes on to the admin.
 
+Its list of apps and models is Django's, sorted on names translated once (``get_app_list``).
+
 The admin's lists filter on whatever the address says (``?library__exact=12``) and send the value
 to the database as typed: SQLite cannot bind a number past 64 bits (``OverflowError``, a 500), for
 any model, ours or another app's. Such an address goes where the admin sends any filter it cannot
@@ -36,6 +38,20 @@ class IllmsAdminSite(admin.AdminSite):
             request.GET = request.GET.copy()
             request.GET[REDIRECT_FIELD_NAME] = reverse("admin:index", current_app=self.name)
         return SignInView.as_view()(request)
+
+    def get_app_list(self, request: HttpRequest, app_label=None):
+        """Django's list of apps and models (the sidebar of every admin page, and the index), its names
+        translated once each before sorting: Django sorts the lazy names themselves, translating both names of
+        every comparison again."""
+        app_dict = self._build_app_dict(request, app_label)
+        for app in app_dict.values():
+            app["name"] = str(app["name"])
+            for model in app["models"]:
+                model["name"] = str(model["name"])
+        app_list = sorted(app_dict.values(), key=lambda app: app["name"].lower())
+        for app in app_list:
+            app["models"].sort(key=lambda model: model["name"])
+        return app_list
 
     def admin_view(self, view, cacheable=False):
         @functools.wraps(view)

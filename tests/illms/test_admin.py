@@ -4,6 +4,7 @@ import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.urls import reverse
+from django.utils import translation
 
 from requests_app.models import PatronRecordAccess, PolicyChange
 from tests.factories import UserFactory
@@ -42,3 +43,15 @@ def test_audit_rows_cannot_be_added_or_deleted_in_the_admin(superuser_client, mo
     assert not model_admin.has_add_permission(request)
     assert not model_admin.has_change_permission(request)
     assert not model_admin.has_delete_permission(request)
+
+
+@pytest.mark.parametrize("language", ["en", "de", "es"])
+def test_the_list_of_apps_and_models_is_djangos_in_the_same_order_in_each_language(rf, language,
+                                                                                  compiled_translations):
+    request = rf.get("/admin/")
+    request.user = UserFactory(is_staff=True, is_superuser=True)
+    with translation.override(language):
+        ours = admin.site.get_app_list(request)
+        djangos = admin.AdminSite.get_app_list(admin.site, request)
+        assert [(app["name"], [model["name"] for model in app["models"]]) for app in ours] == [
+            (str(app["name"]), [str(model["name"]) for model in app["models"]]) for app in djangos]
