@@ -17,7 +17,9 @@ What a serializer field reads is found from its ``source``:
 - a ``SlugRelatedField`` over a foreign key: the related row's slug column (``library__symbol``);
 - anything else (a model property, a ``SerializerMethodField``) must be declared on the serializer as a
   *derived* field: ``row_fields = {"number": (("role", "id"), function)}``, the columns it needs and a
-  function of the row. An undeclared one is an error when the plan is built, not a wrong answer.
+  function of the row. An undeclared one is an error when the plan is built, not a wrong answer. A third
+  element, ``ONCE_PER_PAGE``, says the value depends only on those columns (a status's label): it is worked out
+  once for each combination on a page, and a lazy translation is made a string then.
 """
 
 from __future__ import annotations
@@ -31,13 +33,16 @@ from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db import models
 from django.db.models import Model, QuerySet
 from django.utils import timezone
+from django.utils.functional import Promise
 from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
 
 from .document_fields import shows_blank_as_null
 
 Row = dict[str, Any]
-Derived = tuple[tuple[str, ...], Callable[[Row], Any]]
+Derived = tuple[tuple[str, ...], Callable[[Row], Any]] | tuple[tuple[str, ...], Callable[[Row], Any], object]
+#: A derived field whose value is the same for the same needed columns: worked out once per page.
+ONCE_PER_PAGE = object()
 
 
 class RowRepresentation:
@@ -45,9 +50,11 @@ class RowRepresentation:
 
     def __init__(self, serializer_class: type[serializers.ModelSerializer]) -> None:
         model: type[Model] = serializer_class.Meta.model
+        self.key = serializer_class
         derived: dict[str, Derived] = getattr(serializer_class, "row_fields", {})
         columns: list[str] = []
-        plan: list[tuple[str, str | None, Callable[[Any], Any] | None, Callable[[Row], Any] | None]] = []
+        plan: list[tuple[str, str | None, Callable[[Any], Any] | None, Callable[[Row], Any] | None,
+                         tuple[str, ...] | None]] = []
 
         def need(column: str) -> None:
             if column not in columns:
@@ -57,14 +64,14 @@ class RowRepresentation:
             if field.write_only:
                 continue
             if name in derived:
-                needs, function = derived[name]
+                needs, function, *once = derived[name]
                 for column in needs:
                     need(column)
-                plan.append((name, None, None, function))
+                plan.append((name, None, None, function, tuple(needs) if once == [ONCE_PER_PAGE] else None))
                 continue
             column, show = self._column_of(model, name, field)
             need(column)
-            plan.append((name, column, show, None))
+            plan.append((name, column, show, None, None))
         self.columns = tuple(columns)
         self._plan = tuple(plan)
 
@@ -97,9 +104,18 @@ class RowRepresentation:
         plan = self._plan
         zone = timezone.get_current_timezone()  # what DateTimeField.enforce_timezone asks for every value
         out = []
+        known: dict[tuple, Any] = {}  # the ONCE_PER_PAGE values of this page, by field and needed columns
         for row in rows:
             item = {}
-            for name, column, show, function in plan:
+            for name, column, show, function, once in plan:
+                if once is not None:
+                    key = (name, *[row[c] for c in once])
+                    value = known.get(key, known)
+                    if value is known:
+                        value = function(row)
+                        known[key] = value = str(value) if isinstance(value, Promise) else value
+                    item[name] = value
+                    continue
                 if function is not None:
                     item[name] = function(row)
                     continue

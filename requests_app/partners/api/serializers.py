@@ -32,6 +32,7 @@ from requests_app.services import available_actions
 from requests_app.workflow import Actor, Transition
 
 from .document_fields import AmountField, ModelSerializer, TextField
+from .rows_from_values import ONCE_PER_PAGE
 
 #: The citation fields a request carries, in the order a client reads them.
 CITATION_FIELDS = [
@@ -196,7 +197,8 @@ class PartnerRequestSerializer(ModelSerializer):
     #: The fields that are not columns, for lists read from ``values()`` (``rows.RowRepresentation``).
     row_fields = {
         "number": (("role", "id"), lambda row: IllRequest.number_of(row["role"], row["id"])),
-        "status_label": (("role", "status"), lambda row: IllRequest.status_label_of(row["role"], row["status"])),
+        "status_label": (("role", "status"), lambda row: IllRequest.status_label_of(row["role"], row["status"]),
+                         ONCE_PER_PAGE),
     }
 
     class Meta:

@@ -14,6 +14,7 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
+from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -39,6 +40,7 @@ from .action_forms import action_arguments
 from .filters import IllRequestFilterSet
 from .pagination import LibraryCursorPagination, RequestCursorPagination
 from .permissions import ApiCaller, IsPartner, IsPartnerOrStaff, api_caller
+from .prepared_list import request_rows
 from .rows_from_values import row_representation
 from .serializers import (
     ActionSerializer,
@@ -190,9 +192,21 @@ class RequestViewSet(ApiViewSet):
     def list(self, request: Request) -> Response:
         # The rows come from values() and the serializer's cached row representation: the same JSON as
         # serializer.data, without a model instance per row (rows.py says why).
+        # The query is prepared once per shape (prepared_list.py): the filters are checked here, as django-filter's
+        # backend checks them, and applied by the prepared query.
         representation = row_representation(self.get_serializer_class())
-        page = self.paginate_queryset(representation.values(self.filter_queryset(self.get_queryset())))
+        filterset = self.valid_filterset()
+        page = self.paginate_queryset(request_rows(caller=self.caller, filterset=filterset,
+                                                   representation=representation))
         return self.get_paginated_response(representation(page))
+
+    def valid_filterset(self):
+        """The list's filters read from the query string; a bad value answers 400 as django-filter's backend does."""
+        backend, = self.filter_backends
+        filterset = backend().get_filterset(self.request, IllRequest.objects.none(), self)
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        return filterset
 
     def retrieve(self, request: Request, pk=None) -> Response:
         ill_request = self.get_ill_request(pk)

@@ -1,0 +1,50 @@
+"""The request list's rows as a query prepared once per shape (``utilities.prepared_queries``).
+
+The shape of a list call: who calls (a partner, or staff with the sides they work), which filters it gives and
+which serializer's columns it reads; the values: the caller's library and the filters' cleaned values. The
+cursor paginator adds its ordering, position and slice to the same prepared query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db.models import QuerySet
+from django_filters.constants import EMPTY_VALUES
+from django_filters.filterset import FilterSet
+
+from requests_app import selectors
+from requests_app.models import IllRequest, Library
+from requests_app.utilities.prepared_queries import PreparedValues, Shapes
+
+from .permissions import ApiCaller
+from .rows_from_values import RowRepresentation
+
+_SHAPES = Shapes()
+
+
+def request_rows(*, caller: ApiCaller, filterset: FilterSet, representation: RowRepresentation) -> PreparedValues:
+    """The rows of the requests ``caller`` may read that ``filterset`` (valid) selects, as ``representation``
+    reads them."""
+    given = {name: value for name, value in filterset.form.cleaned_data.items() if value not in EMPTY_VALUES}
+    filters = {name: filterset.filters[name] for name in given}
+    scope = ("partner",) if caller.is_partner else ("staff", tuple(sorted(caller.roles)))
+    # A filter's own rule for a value with a special meaning (django-filter's "null") is left to the ORM.
+    special = tuple(name for name, value in given.items() if value == getattr(filters[name], "null_value", object()))
+    roles = caller.roles
+
+    def build(values: Mapping[str, Any]) -> QuerySet:
+        library = Library(pk=values["library"])
+        if caller.is_partner:
+            queryset = selectors.partner_requests(partner=library)
+        else:
+            queryset = selectors.staff_requests(library=library, roles=roles)
+        for name, filter_ in filters.items():
+            queryset = filter_.filter(queryset, values[f"filter:{name}"])
+        return representation.values(queryset)
+
+    return PreparedValues(model=IllRequest, shapes=_SHAPES,
+                          shape=(scope, tuple(sorted(given)), representation.key, type(filterset)),
+                          build=build, prepare=not special,
+                          values={"library": caller.library.pk, **{f"filter:{n}": v for n, v in given.items()}})
