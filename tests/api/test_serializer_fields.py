@@ -62,3 +62,14 @@ def test_a_subclass_does_not_take_its_parents_fields():
     parent = request_serializers.PartnerRequestSerializer().fields
     child = request_serializers.PartnerRequestDetailSerializer().fields
     assert "events" in child and "events" not in parent
+
+
+def test_binding_an_instances_fields_leaves_the_class_prototypes_unbound():
+    detail = request_serializers.PartnerRequestDetailSerializer
+    detail().fields  # noqa: B018 - builds the prototypes, binds the copies
+    bound = detail().fields
+    for name in ("title", "status_label", "library", "events"):
+        prototype = detail._fields_built[name]
+        assert prototype is not bound[name]
+        assert (prototype.field_name, prototype.parent) == (None, None)
+        assert (bound[name].field_name, bound[name].parent.__class__) == (name, detail)
