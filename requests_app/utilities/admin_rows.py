@@ -33,6 +33,7 @@ from django.contrib.admin.utils import display_for_field, display_for_value, loo
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
 from django.urls import NoReverseMatch, reverse
+from django.utils import dateformat, formats, numberformat, timezone, translation
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
@@ -207,8 +208,34 @@ def _field_value(field: models.Field, empty, *, avoid_link: bool) -> Callable[[m
                 return labels.get(value, empty)
             return chosen
 
+    attname = field.attname
+    if not isinstance(field, models.BooleanField) and isinstance(field, models.DateTimeField | models.IntegerField
+                                                                 | models.FloatField):
+        # What ``display_for_field`` writes, with the language's formats looked up once for the page instead of
+        # in every cell (``get_format`` asks the language's format modules and settings three times for a number).
+        if isinstance(field, models.DateTimeField):
+            pattern = formats.get_format("DATETIME_FORMAT")
+
+            def moment(result):
+                value = getattr(result, attname)
+                if value in field.empty_values:
+                    return empty
+                return dateformat.format(timezone.template_localtime(value), pattern)
+            return moment
+        language = translation.get_language()
+        separators = (formats.get_format("DECIMAL_SEPARATOR", language), None,
+                      formats.get_format("NUMBER_GROUPING", language),
+                      formats.get_format("THOUSAND_SEPARATOR", language))
+
+        def number(result):
+            value = getattr(result, attname)
+            if value in field.empty_values:
+                return empty
+            return numberformat.format(value, *separators, force_grouping=False, use_l10n=True)
+        return number
+
     def shown(result):
-        value = getattr(result, field.attname)
+        value = getattr(result, attname)
         if isinstance(value, str) and value.strip() == "":
             value = ""
         return display_for_field(value, field, empty, avoid_link=avoid_link)

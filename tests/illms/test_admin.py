@@ -55,3 +55,41 @@ def test_the_list_of_apps_and_models_is_djangos_in_the_same_order_in_each_langua
         djangos = admin.AdminSite.get_app_list(admin.site, request)
         assert [(app["name"], [model["name"] for model in app["models"]]) for app in ours] == [
             (str(app["name"]), [str(model["name"]) for model in app["models"]]) for app in djangos]
+
+
+@pytest.mark.parametrize("permissions", [[], ["view_illrequest", "view_event"], ["add_library", "change_library",
+                                                                                 "view_invoice"]])
+def test_the_list_of_apps_and_models_has_djangos_addresses_and_permissions_for_each_staff_member(rf, permissions):
+    from django.contrib.auth.models import Permission
+
+    user = UserFactory(is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(codename__in=permissions))
+    request = rf.get("/admin/")
+    request.user = user
+    admin.site.get_app_list(request)  # the addresses are now kept
+
+    ours = admin.site.get_app_list(request)
+    djangos = admin.AdminSite.get_app_list(admin.site, request)
+
+    def shown(app_list):
+        return [(app["app_label"], app["app_url"], [(m["object_name"], m["admin_url"], m["add_url"], m["perms"],
+                                                     m.get("view_only")) for m in app["models"]])
+                for app in app_list]
+    assert shown(ours) == shown(djangos)
+    assert bool(ours) == bool(permissions)
+
+
+def test_the_list_of_apps_and_models_follows_the_script_prefix(rf):
+    from django.urls import set_script_prefix
+
+    request = rf.get("/admin/")
+    request.user = UserFactory(is_staff=True, is_superuser=True)
+    admin.site.get_app_list(request)
+    try:
+        set_script_prefix("/ill/")
+        moved = admin.site.get_app_list(request)
+    finally:
+        set_script_prefix("/")
+
+    assert moved[0]["app_url"].startswith("/ill/admin/")
+    assert all(m["admin_url"].startswith("/ill/admin/") for app in moved for m in app["models"])
