@@ -69,3 +69,10 @@ class IllRequestFilterSet(django_filters.FilterSet):
         if form_class is None:
             form_class = cls._form_class = super().get_form_class()
         return form_class
+
+    @classmethod
+    def parameters_form(cls, data) -> forms.Form:
+        """The bound form of the parameters, as the filter set's own ``form`` is, without making a filter set (a
+        deep copy of every filter) on each call: the list applies the cleaned values itself (``prepared_list``)."""
+        form_class = cls.__dict__.get("_form_class") or cls(queryset=IllRequest.objects.none()).get_form_class()
+        return form_class(data)

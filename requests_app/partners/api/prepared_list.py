@@ -24,14 +24,15 @@ from .rows_from_values import RowRepresentation
 _SHAPES = Shapes()
 
 
-def request_rows(*, caller: ApiCaller, filterset: FilterSet, representation: RowRepresentation) -> PreparedValues:
-    """The rows of the requests ``caller`` may read that ``filterset`` (valid) selects, as ``representation``
-    reads them."""
-    given = {name: value for name, value in filterset.form.cleaned_data.items() if value not in EMPTY_VALUES}
-    filters = {name: filterset.filters[name] for name in given}
+def request_rows(*, caller: ApiCaller, filterset_class: type[FilterSet], filters: Mapping[str, Any],
+                 representation: RowRepresentation) -> PreparedValues:
+    """The rows of the requests ``caller`` may read that the (cleaned) ``filters`` of ``filterset_class`` select,
+    as ``representation`` reads them."""
+    given = {name: value for name, value in filters.items() if value not in EMPTY_VALUES}
     scope = ("partner",) if caller.is_partner else ("staff", tuple(sorted(caller.roles)))
     # A filter's own rule for a value with a special meaning (django-filter's "null") is left to the ORM.
-    special = tuple(name for name, value in given.items() if value == getattr(filters[name], "null_value", object()))
+    special = any(value == getattr(filterset_class.base_filters[name], "null_value", object())
+                  for name, value in given.items())
     roles = caller.roles
 
     def build(values: Mapping[str, Any]) -> QuerySet:
@@ -40,11 +41,12 @@ def request_rows(*, caller: ApiCaller, filterset: FilterSet, representation: Row
             queryset = selectors.partner_requests(partner=library)
         else:
             queryset = selectors.staff_requests(library=library, roles=roles)
-        for name, filter_ in filters.items():
-            queryset = filter_.filter(queryset, values[f"filter:{name}"])
+        filterset = filterset_class(queryset=queryset)
+        for name in given:  # as FilterSet.filter_queryset applies the cleaned values
+            queryset = filterset.filters[name].filter(queryset, values[f"filter:{name}"])
         return representation.values(queryset)
 
     return PreparedValues(model=IllRequest, shapes=_SHAPES,
-                          shape=(scope, tuple(sorted(given)), representation.key, type(filterset)),
+                          shape=(scope, tuple(sorted(given)), representation.key, filterset_class),
                           build=build, prepare=not special,
                           values={"library": caller.library.pk, **{f"filter:{n}": v for n, v in given.items()}})
