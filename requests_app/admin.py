@@ -205,6 +205,8 @@ class IllRequestAdmin(LargeTableAdmin):
     search_help_text = _("Words of the title, author or journal; an ISBN, ISSN, DOI, PMID, OCLC number or request "
                          "id; a request number (B123, L123); a patron's user name, name or card barcode.")
     list_select_related = ["library", "partner", "patron"]
+    # What the list shows of them: a library's "symbol – name", a patron's user name.
+    list_related_fields = {"library": ("symbol", "name"), "partner": ("symbol", "name"), "patron": ("username",)}
     raw_id_fields = ["patron"]
     # The status changes only through workflow actions, which write the audit log.
     readonly_fields = ["role", "status", "status_changed_at", "created_at", "updated_at"]

@@ -19,6 +19,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.functional import cached_property
 
@@ -53,13 +54,24 @@ class PageChangeList(ChangeList):
     planner may then join every matching row (to the users, to the 10,500 libraries) before it sorts and
     keeps a page, reading the patrons' table whole.
     ``prefetch_related`` asks one ``WHERE id IN (…)`` per relation for the page's rows instead.
+
+    A model admin's ``list_related_fields`` names, per relation, the columns its list shows of the related rows
+    (what their ``__str__`` reads): only those are read, not a library's 35 columns for its symbol and name.
     """
 
     def apply_select_related(self, qs):
         related = self.list_select_related
         if related is True or related is False:
             related = [name for name in self.list_display if self._is_foreign_key(name)]
-        return qs.prefetch_related(*related)
+        shown = getattr(self.model_admin, "list_related_fields", {})
+        lookups = []
+        for name in related:
+            if name in shown:
+                model = self.lookup_opts.get_field(name).related_model
+                lookups.append(Prefetch(name, queryset=model._default_manager.only(*shown[name])))
+            else:
+                lookups.append(name)
+        return qs.prefetch_related(*lookups)
 
     def _is_foreign_key(self, name) -> bool:
         try:

@@ -8,6 +8,8 @@ lists at a million requests).
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib import admin
 from django.db import connection
@@ -210,6 +212,19 @@ def test_the_request_list_reads_the_rows_its_columns_point_to_for_its_page_only(
     assert "JOIN" not in listing.upper()
     by_id = [q for q in sql if 'FROM "requests_app_library" WHERE' in q and '"requests_app_library"."id"' in q]
     assert by_id  # the page's libraries and partners, by primary key
+
+
+def test_the_request_list_reads_only_the_columns_it_shows_of_libraries_and_patrons(admin_client):
+    make_requests(FEW)
+    sql = queries(admin_client, changelist(IllRequest))
+    # The page's libraries, partners and patrons, by id (the signed-in user is a get(): LIMIT 21).
+    by_id = re.compile(r'WHERE \(?"(requests_app_library|auth_user)"\."id" (=|IN) ')
+    related = [q for q in sql if by_id.search(q) and "LIMIT" not in q]
+    assert len(related) == 3
+    for query in related:
+        columns = query.split(" FROM ")[0]
+        assert '"symbol"' in columns or '"username"' in columns
+        assert '"email"' not in columns and '"password"' not in columns
 
 
 @pytest.mark.parametrize("model, query", [
