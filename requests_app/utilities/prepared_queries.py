@@ -193,11 +193,14 @@ class PreparedValues:
         using = router.db_for_read(self.model)
         connection = connections[using]
         key = (using, connection.vendor, self._shape, self._ordering, self._lookups, self._slice)
+        if not self._preparable(self._values):  # this call through the ORM; the shape may still prepare later
+            self._rows = list(self.queryset())
+            return self._rows
         compiled = self._shapes.get(key)
         if compiled is None:
             compiled = self._compile(using)
             self._shapes.put(key, compiled)
-        if compiled is _UNPREPARABLE or not self._preparable(self._values):
+        if compiled is _UNPREPARABLE:
             self._rows = list(self.queryset())
             return self._rows
         values = self._values
@@ -224,8 +227,6 @@ class PreparedValues:
         return all(_prepared_type(value) for value in values.values())
 
     def _compile(self, using: str) -> _Compiled | object:
-        if not self._preparable(self._values):
-            return _UNPREPARABLE  # this call runs through the ORM; a later one with other values may prepare
         sentinels = {name: _sentinel(value) for name, value in self._values.items()}
         queryset = self.queryset(sentinels)
         query = queryset.query

@@ -159,3 +159,13 @@ def test_a_shape_cache_that_is_full_starts_again_rather_than_grow():
         shapes.put(n, object())
 
     assert list(shapes._compiled) == [2]
+
+
+def test_a_call_with_a_none_value_leaves_the_shape_to_be_prepared_by_the_next_call(partner):
+    family = Family()
+    list(family.rows(partner, supplying_agency_request_id=None).order_by(*ORDERING)[0:20])
+
+    rows = list(family.rows(partner, supplying_agency_request_id="THEM-1").order_by(*ORDERING)[0:20])
+
+    assert rows == orm_rows(partner, filters={"supplying_agency_request_id": "THEM-1"}, bounds=(0, 20))
+    assert len(prepared(family)) == 1

@@ -7,6 +7,7 @@ cursor paginator adds its ordering, position and slice to the same prepared quer
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,7 +15,6 @@ from django.db.models import QuerySet
 from django_filters.constants import EMPTY_VALUES
 from django_filters.filterset import FilterSet
 
-from requests_app import selectors
 from requests_app.models import IllRequest, Library
 from requests_app.utilities.prepared_queries import PreparedValues, Shapes
 
@@ -33,14 +33,9 @@ def request_rows(*, caller: ApiCaller, filterset_class: type[FilterSet], filters
     # A filter's own rule for a value with a special meaning (django-filter's "null") is left to the ORM.
     special = any(value == getattr(filterset_class.base_filters[name], "null_value", object())
                   for name, value in given.items())
-    roles = caller.roles
 
     def build(values: Mapping[str, Any]) -> QuerySet:
-        library = Library(pk=values["library"])
-        if caller.is_partner:
-            queryset = selectors.partner_requests(partner=library)
-        else:
-            queryset = selectors.staff_requests(library=library, roles=roles)
+        queryset = dataclasses.replace(caller, library=Library(pk=values["library"])).requests()
         filterset = filterset_class(queryset=queryset)
         for name in given:  # as FilterSet.filter_queryset applies the cleaned values
             queryset = filterset.filters[name].filter(queryset, values[f"filter:{name}"])
