@@ -212,26 +212,42 @@ def _create(environ, start_response, partner: int) -> list[bytes]:
         body = json.loads(environ["wsgi.input"].read(length))
     except (ValueError, json.JSONDecodeError):
         return _answer(start_response, "400 Bad Request", {"message": "the body is not JSON"})
-    state = _prepare()
-    missing = [name for name in REQUIRED if not isinstance(body.get(name), str) or not body[name].strip()]
-    library = state["members"].get(body.get("supplying_library"))
+    missing = missing_fields(body)
+    library = member_id(body.get("supplying_library"))
     if missing or library is None:
         return _answer(start_response, "400 Bad Request", {"missing": missing})
-    now = timezone.now()
     conn = _db()
     with conn.cursor() as cursor:
-        cursor.execute(state["sequence"])
-        new_id = cursor.fetchone()[0]
-        request_sql, request_params = state["insert_request"]
-        cursor.execute(request_sql, _substitute(request_params, {
-            _key(_AFTER_ID): new_id, _key(_PARTNER): partner, _key(_LIBRARY): library, _key(_SINCE): now,
-            _key("bare-rid"): body["requesting_agency_request_id"], _key("bare-title"): body["title"],
-            _key("bare-sid"): f"{body['supplying_library']}-{new_id}"}))
-        event_sql, event_params = state["insert_event"]
-        cursor.execute(event_sql, _substitute(event_params, {_key(_AFTER_ID): new_id, _key(_PARTNER): partner,
-                                                             _key(_SINCE): now}))
+        new_id = write_request(cursor, partner=partner, library=library, body=body)
     conn.commit()
     return _answer(start_response, "201 Created", {"id": new_id, "number": f"L-{new_id}"})
+
+
+def write_request(cursor, *, partner: int, library: int, body: dict) -> int:
+    """The create's writes, on ``cursor`` (psycopg2's, or Django's) in the caller's transaction: an id from the
+    sequence, the request row and its first event row, with the statements compiled once. Returns the new id."""
+    state, now = _prepare(), timezone.now()
+    cursor.execute(state["sequence"])
+    new_id = cursor.fetchone()[0]
+    request_sql, request_params = state["insert_request"]
+    cursor.execute(request_sql, _substitute(request_params, {
+        _key(_AFTER_ID): new_id, _key(_PARTNER): partner, _key(_LIBRARY): library, _key(_SINCE): now,
+        _key("bare-rid"): body["requesting_agency_request_id"], _key("bare-title"): body["title"],
+        _key("bare-sid"): f"{body['supplying_library']}-{new_id}"}))
+    event_sql, event_params = state["insert_event"]
+    cursor.execute(event_sql, _substitute(event_params, {_key(_AFTER_ID): new_id, _key(_PARTNER): partner,
+                                                         _key(_SINCE): now}))
+    return new_id
+
+
+def missing_fields(body: dict) -> list[str]:
+    """The required fields ``body`` lacks (or sends blank), as the bare create checks them."""
+    return [name for name in REQUIRED if not isinstance(body.get(name), str) or not body[name].strip()]
+
+
+def member_id(symbol) -> int | None:
+    """The member library's id for ``symbol``, from the map read once at start-up."""
+    return _prepare()["members"].get(symbol)
 
 
 def application(environ, start_response):

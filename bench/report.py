@@ -89,6 +89,12 @@ def checks(results: dict) -> list[dict]:
             if "bare_create" in api:
                 out.append(_check("Framework-free create: share of the constant endpoint's throughput",
                                   "reported (reference)", api["bare_create"]["ratio"], None))
+            if "create_floor" in api:
+                out.append(_check("The framework-free create's writes behind our doors (no validation, ORM or "
+                                  "serializer): share of the constant endpoint's throughput",
+                                  "reported (the most any create here reaches)", api["create_floor"]["ratio"], None))
+                out.append(_check("Partner API create: share of that floor's throughput", "reported",
+                                  api["create"]["ratio_to_floor"], None))
     if largest and "intake" in sizes[largest]:
         rate = _result(sizes[largest]["intake"]).get("messages_per_second")
         if rate is not None:

@@ -92,3 +92,28 @@ def test_the_bare_create_writes_a_request_and_its_first_event_as_ours_does(bare,
             created.requesting_agency_request_id, created.supplying_agency_request_id) == (
         member.pk, partner.pk, "lending", "A bare request", "R-1", f"AAA-{created.pk}")
     assert list(Event.objects.filter(request=created).values_list("action", "to_status")) == [("create", "new")]
+
+
+@pytest.mark.urls("bench.urls")
+def test_the_create_floor_writes_behind_our_doors_what_the_bare_create_writes(client, bare, partner_with_requests):
+    member, partner = partner_with_requests
+    response = client.post("/bench/create-floor/", {
+        "supplying_library": member.symbol, "requesting_agency_request_id": "R-2", "service_type": "Loan",
+        "format": "book", "title": "A request at the floor"}, content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {partner_key(partner)}")
+    assert response.status_code == 201, response.content
+    created = IllRequest.objects.get(pk=response.json()["id"])
+    assert (created.library_id, created.partner_id, created.title, created.supplying_agency_request_id) == (
+        member.pk, partner.pk, "A request at the floor", f"AAA-{created.pk}")
+    assert list(Event.objects.filter(request=created).values_list("action", "to_status")) == [("create", "new")]
+
+
+@pytest.mark.urls("bench.urls")
+def test_the_create_floor_is_behind_the_partner_authentication(client, bare, partner_with_requests):
+    member, _ = partner_with_requests
+    before = IllRequest.objects.count()
+    response = client.post("/bench/create-floor/", {
+        "supplying_library": member.symbol, "requesting_agency_request_id": "R-3", "service_type": "Loan",
+        "format": "book", "title": "Nobody's request"}, content_type="application/json")
+    assert response.status_code == 401
+    assert IllRequest.objects.count() == before
