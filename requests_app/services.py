@@ -283,6 +283,8 @@ def create_request(*, role: str, library: Library, actor: Actor, source: str = E
         transaction.on_commit(functools.partial(
             request_transitioned.send, sender=IllRequest, request=request, event=event, transition=None,
         ))
+    # Its history as written, for an answer given at once (the partner API's 201) without reading it back.
+    request.created_event = event
     return request
 
 

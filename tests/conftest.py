@@ -102,12 +102,16 @@ def _private_storage(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _fresh_partner_key_cache():
-    """Each test looks its partner keys up afresh (the cache is per process, and tests share the process)."""
+    """Each test looks its partner keys and our member libraries up afresh (the caches are per process, and tests
+    share the process)."""
     from requests_app.partners.keys import forget_key
+    from requests_app.partners.members import forget_members
 
     forget_key()
+    forget_members()
     yield
     forget_key()
+    forget_members()
 
 
 @pytest.fixture(autouse=True)

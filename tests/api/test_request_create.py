@@ -1,10 +1,12 @@
 """POST /api/v1/requests/: a partner asks one of our member libraries to lend."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from borrowing.states import BorrowingStatus
 from lending.states import LendingStatus
-from requests_app.models import Event, EventSource, IllRequest
+from requests_app.models import Event, EventSource, IllRequest, Library
 from requests_app.partners.keys import issue_api_key
 
 from .contracts import AuthenticationContract, assert_json_error
@@ -59,6 +61,31 @@ class TestRequestCreate(AuthenticationContract):
         with django_assert_max_num_queries(9):
             response = client.post(URL, ask(world), format="json")
         assert response.status_code == 201
+
+    def test_the_201_shows_the_history_without_reading_it_back(self, world):
+        client = world.partner_a_client()
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post(URL, ask(world), format="json")
+        assert [event["action"] for event in response.json()["events"]] == ["create"]
+        assert not [q for q in captured.captured_queries
+                    if q["sql"].startswith("SELECT") and Event._meta.db_table in q["sql"]]
+
+    def test_the_library_asked_is_not_looked_up_again_by_the_next_create(self, world):
+        client = world.partner_a_client()
+        client.post(URL, ask(world), format="json")
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post(URL, ask(world, requesting_agency_request_id="PA-2025-0002"), format="json")
+        assert response.status_code == 201
+        assert not [q for q in captured.captured_queries
+                    if q["sql"].startswith("SELECT") and f'FROM "{Library._meta.db_table}"' in q["sql"]]
+
+    def test_a_library_switched_off_is_refused_by_the_next_create(self, world):
+        client = world.partner_a_client()
+        client.post(URL, ask(world), format="json")
+        world.ours.active = False
+        world.ours.save()
+        response = client.post(URL, ask(world, requesting_agency_request_id="PA-2025-0002"), format="json")
+        assert "supplying_library" in assert_json_error(response, 400, "invalid")["errors"]
 
     def test_the_creation_is_in_the_history_as_the_partners_over_the_api(self, world):
         world.partner_a_client().post(URL, ask(world), format="json")

@@ -27,6 +27,7 @@ from requests_app.models import (
     NoteVisibility,
     Role,
 )
+from requests_app.partners.members import active_member
 from requests_app.partners.outgoing import sends_message
 from requests_app.services import available_actions
 from requests_app.workflow import Actor, Transition
@@ -165,13 +166,14 @@ def _partner_was_told(event: Event) -> bool:
     return transition is not None and sends_message(request, transition, Actor(ActorKind(event.actor_kind)))
 
 
-def partner_history(request: IllRequest) -> list[Event]:
+def partner_history(request: IllRequest, events: list[Event] | None = None) -> list[Event]:
     """The events a partner reads: on a borrowing request, only since it was sent to this lender.
 
     A borrowing request travels along a rota of lenders; the current lender does not
-    read what happened with the ones before it.
+    read what happened with the ones before it. ``events``: the request's whole history when it is at hand
+    (a request just created: its first event), instead of reading it.
     """
-    events = list(request.events.all())
+    events = list(request.events.all()) if events is None else events
     if request.role == Role.BORROWING:
         sent = [i for i, e in enumerate(events) if e.action == "send_to_lender"]
         events = events[sent[-1]:] if sent else []
@@ -260,7 +262,8 @@ class PartnerRequestDetailSerializer(_WithActions, PartnerRequestSerializer):
 
     @extend_schema_field(PartnerEventSerializer(many=True))
     def get_events(self, request: IllRequest) -> list[dict]:
-        return PartnerEventSerializer(partner_history(request), many=True).data
+        # "history" in the context: the request's events already at hand (the create's 201: the one just written).
+        return PartnerEventSerializer(partner_history(request, self.context.get("history")), many=True).data
 
 
 class StaffRequestDetailSerializer(_WithActions, StaffRequestSerializer):
@@ -359,6 +362,19 @@ class BillingSerializer(serializers.Serializer):
     address = AddressSerializer(required=False, help_text="Where the invoice goes.")
 
 
+class ActiveMemberField(serializers.SlugRelatedField):
+    """An active member library by its symbol, looked up in the process's cache of them (``members.py``) rather
+    than by a query per call; the queryset still tells the schema and the browsable API what may be given."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, str | int):
+            self.fail("invalid")
+        library = active_member(str(data))
+        if library is None:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data))
+        return library
+
+
 class RequestCreateSerializer(ModelSerializer):
     """A partner's request to borrow from one of our member libraries (ISO 18626 `request` semantics).
 
@@ -366,7 +382,7 @@ class RequestCreateSerializer(ModelSerializer):
     (ISBN-13 without hyphens, ``NNNN-NNNC``, a DOI in its own case) and each bad one is reported on its field.
     """
 
-    supplying_library = serializers.SlugRelatedField(
+    supplying_library = ActiveMemberField(
         slug_field="symbol", queryset=Library.objects.filter(is_member=True, active=True),
         help_text="Symbol of the member library asked to lend (see `/api/v1/libraries/`).",
     )

@@ -245,10 +245,12 @@ class RequestViewSet(ApiViewSet):
                     "fields": differences,
                 }, status=status.HTTP_409_CONFLICT, headers=headers)
             return self.detail_response(ill_request, status.HTTP_200_OK, headers=headers)
-        # 201 answers the request as it was created, from the row just written (its history is one more
-        # query) instead of reading it back: what our lending desk does next (the shelf check may answer it
-        # unfilled at once) is for the partner's next read, as it is over ISO 18626.
-        return Response(self.get_serializer(ill_request).data, status=status.HTTP_201_CREATED, headers=headers)
+        # 201 answers the request as it was created, from the row and the event just written, instead of reading
+        # them back: what our lending desk does next (the shelf check may answer it unfilled at once) is for the
+        # partner's next read, as it is over ISO 18626.
+        context = {**self.get_serializer_context(), "history": [ill_request.created_event]}
+        return Response(self.get_serializer(ill_request, context=context).data, status=status.HTTP_201_CREATED,
+                        headers=headers)
 
     @extend_schema(
         summary="Perform a workflow action on a request",
