@@ -8,7 +8,9 @@ from rest_framework import serializers
 import billing.api.serializers  # noqa: F401 - registers its serializers as subclasses
 import lending.api.views  # noqa: F401
 import requests_app.partners.api.serializers as request_serializers
+from requests_app.models import IllRequest
 from requests_app.partners.api.fields_built_once import ModelSerializer
+from tests.factories import LendingRequestFactory
 
 
 def _all_subclasses(cls: type) -> list[type]:
@@ -37,6 +39,33 @@ def test_the_fields_are_the_ones_drf_would_build(serializer_class):
     drf = serializers.ModelSerializer.get_fields(serializer_class())
     assert list(ours) == list(drf)
     assert {name: repr(field) for name, field in ours.items()} == {name: repr(field) for name, field in drf.items()}
+
+
+@pytest.mark.parametrize("serializer_class", API_SERIALIZERS, ids=lambda cls: cls.__qualname__)
+def test_the_validators_are_the_ones_drf_would_build(serializer_class):
+    serializer_class().get_validators()  # the first instance works them out; the second is served from that
+    ours = serializer_class().get_validators()
+    drf = serializers.ModelSerializer.get_validators(serializer_class())
+    assert [repr(validator) for validator in ours] == [repr(validator) for validator in drf]
+
+
+class LendingIdSerializer(ModelSerializer):
+    """The fields of a unique constraint of the model: DRF gives the serializer a validator for it."""
+
+    class Meta:
+        model = IllRequest
+        fields = ["role", "library", "partner", "requesting_agency_request_id"]
+
+
+@pytest.mark.django_db
+def test_a_unique_constraint_the_fields_cover_is_still_checked_by_the_validator_kept():
+    request = LendingRequestFactory(requesting_agency_request_id="THEIRS-1")
+    LendingIdSerializer().get_validators()
+    again = LendingIdSerializer(data={"role": "lending", "library": request.library_id,
+                                      "partner": request.partner_id, "requesting_agency_request_id": "THEIRS-1"})
+
+    assert [type(v).__name__ for v in again.get_validators()] == ["UniqueTogetherValidator"]
+    assert not again.is_valid()
 
 
 def test_two_instances_never_share_a_field():

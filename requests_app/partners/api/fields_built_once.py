@@ -2,7 +2,7 @@
 not for every instance. A bypass of DRF's field building kept for speed.
 
 What it buys: ``make bench``'s *Partner API create a request: share of the constant endpoint's
-throughput* (target 0.3, still missed), and the detail and list calls; docs/performance.md, "API
+throughput* (target 0.3, below the floor the same run measures), and the detail and list calls; docs/performance.md, "API
 serializers work out their fields once per class", has the figures.
 
 DRF's ``ModelSerializer`` builds its fields for every instance it makes: for each name in ``Meta.fields``
@@ -10,8 +10,9 @@ it reads the model field's options, choices and validators and builds a serializ
 (``build_field``): 38–40 fields for a request's detail, 24 for the create body, several serializers per
 call. What they are depends only on the class (its ``Meta`` and declared fields), never on the instance,
 its data or its context, so it is worked out once; each instance then gets its own copy, and the instances
-never share a field (a field is bound to its serializer). ``tests/api/test_serializer_fields.py`` checks the
-fields equal DRF's own build for every API serializer.
+never share a field (a field is bound to its serializer). The serializer's own validators are kept the same way.
+``tests/api/test_serializer_fields.py`` checks the fields and validators equal DRF's own for every API
+serializer.
 
 DRF copies a field by calling its class again with deep copies of its arguments (``Field.__deepcopy__``):
 about half a build, 420 field constructions for a create call's serializers. A field that holds no other field
@@ -37,6 +38,16 @@ class ModelSerializer(serializers.ModelSerializer):
             cls._fields_copied = tuple((name, field, copy.deepcopy if _holds_fields(field) else copy.copy)
                                        for name, field in built.items())
         return {name: copied(field) for name, field, copied in cls._fields_copied}
+
+    def get_validators(self) -> list:
+        # The serializer's own validators (the model's unique-together and unique-for-date rules its fields cover)
+        # depend on its class alone too; DRF works them out from the model's constraints on every validation, a
+        # tenth of a create's time. DRF's validators keep no state: they are given the serializer when called.
+        cls = type(self)
+        built = cls.__dict__.get("_validators_built")
+        if built is None:
+            cls._validators_built = built = tuple(super().get_validators())
+        return list(built)
 
 
 def _holds_fields(field: serializers.Field) -> bool:
