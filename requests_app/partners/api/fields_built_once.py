@@ -2,8 +2,8 @@
 not for every instance. A bypass of DRF's field building kept for speed.
 
 What it buys: ``make bench``'s *Partner API create a request: share of the constant endpoint's
-throughput* (target 0.3, below the floor the same run measures), and the detail and list calls; docs/performance.md, "API
-serializers work out their fields once per class", has the figures.
+throughput* (target 0.3, below the floor the same run measures), and the detail and list calls;
+docs/performance.md, "API serializers work out their fields once per class", has the figures.
 
 DRF's ``ModelSerializer`` builds its fields for every instance it makes: for each name in ``Meta.fields``
 it reads the model field's options, choices and validators and builds a serializer field from them
