@@ -171,15 +171,18 @@ def measure(*, seconds: float) -> dict:
         return _exchange(connection, "POST", "/api/v1/requests/", {**auth, "Content-Type": "application/json"},
                          body)[0]
 
-    def create_floor(connection) -> int:
-        """The framework-free create's work behind our doors (bench/urls.py ``CreateFloor``): what any create can
-        reach through Django, DRF and the partner authentication on this machine."""
+    def post_required_fields(connection, path: str) -> int:
+        """A new request with only the fields the framework-free create checks, posted to ``path``."""
         body = json.dumps({
             "supplying_library": member.symbol, "requesting_agency_request_id": uuid.uuid4().hex,
             "service_type": "Loan", "format": "book", "title": "The history of interlibrary loan",
         }).encode()
-        return _exchange(connection, "POST", "/bench/create-floor/", {**auth, "Content-Type": "application/json"},
-                         body)[0]
+        return _exchange(connection, "POST", path, {**auth, "Content-Type": "application/json"}, body)[0]
+
+    def create_floor(connection) -> int:
+        """The framework-free create's work behind our doors (bench/urls.py ``CreateFloor``): what any create can
+        reach through Django, DRF and the partner authentication on this machine."""
+        return post_required_fields(connection, "/bench/create-floor/")
 
     bare_first_page = f"/bare/requests/?updated_since={since}&page_size=50"
 
@@ -196,12 +199,7 @@ def measure(*, seconds: float) -> dict:
         return status
 
     def bare_create(connection) -> int:
-        body = json.dumps({
-            "supplying_library": member.symbol, "requesting_agency_request_id": uuid.uuid4().hex,
-            "service_type": "Loan", "format": "book", "title": "The history of interlibrary loan",
-        }).encode()
-        return _exchange(connection, "POST", "/bare/requests/", {**auth, "Content-Type": "application/json"},
-                         body)[0]
+        return post_required_fields(connection, "/bare/requests/")
 
     # The references on a server of their own with the same workers: what the same work costs without Django and
     # DRF (bench/bare.py), measured in this run on this machine. Both lists read the same rows: the framework-free
