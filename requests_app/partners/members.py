@@ -16,6 +16,7 @@ import time
 
 from django.db.models.signals import post_delete, post_save
 
+from requests_app import selectors
 from requests_app.models import Library
 
 from .keys import _cache_seconds
@@ -34,7 +35,7 @@ def active_member(symbol: str) -> Library | None:
             cached = _cache.get(symbol)
         if cached is not None and now - cached[0] < ttl:
             return copy.copy(cached[1])
-    library = Library.objects.filter(is_member=True, active=True, symbol=symbol).first()
+    library = selectors.member_directory().filter(symbol=symbol).first()
     if ttl and library is not None:
         with _lock:
             if len(_cache) >= _LIMIT:
