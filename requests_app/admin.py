@@ -294,7 +294,7 @@ class InboundMessageAdmin(LargeTableAdmin):
     list_select_related = ["sender", "request"]
     raw_id_fields = ["sender", "request"]
     readonly_fields = ["fingerprint", "confirmation", "received_at", "state", "thread", "payload", "applied_at",
-                       "apply_error", "member"]
+                       "apply_error", "member", "api_key_prefix"]
     actions = ["apply_again"]
     # A message that matched none of our requests is the installation's, seen by superusers only.
     library_path = "request__library"

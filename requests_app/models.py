@@ -1300,6 +1300,10 @@ class InboundMessage(models.Model):
     applied_at = models.DateTimeField(null=True, blank=True, verbose_name=_("applied at"))
     apply_error = models.TextField(blank=True, help_text=_("Why applying it failed (staff see it in the inbox)."),
                                    verbose_name=_("apply error"))
+    api_key_prefix = models.CharField(
+        max_length=12, blank=True, verbose_name=_("API key"),
+        help_text=_("The prefix of the partner API key the message came with (empty: none, or a partner opened "
+                    "without credential). Kept when the key is deleted."))
 
     class Meta:
         verbose_name = _("inbound message")

@@ -35,7 +35,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..models import Library, OutgoingAuthScheme, PartnerApiKey, PolicyChange
 from . import credentials, throttling
-from .keys import ApiKeyRejected, check_api_key
+from .keys import ApiKeyRejected, check_api_key, record_use
 
 logger = logging.getLogger(__name__)
 
@@ -146,19 +146,21 @@ def client_address(meta: dict) -> str:
 
 
 def authenticate_partner(*, authorization: str, address: str, sender: Library | None = None,
-                         sender_named: bool = False, door: str) -> PartnerCaller:
+                         sender_named: bool = False, door: str, defer_use: bool = False) -> PartnerCaller:
     """The partner behind a call with ``authorization`` (the header) from ``address``.
 
     ``sender_named``: the call is a protocol message naming its sender, ``sender`` (``None`` when the
     named agency is no active library of ours); the credential must be that library's, and a sender
     opened without credential needs none. Otherwise (the REST API) the credential alone says who calls.
 
+    The key's last use is written now, or with ``defer_use`` left to the caller (``keys.check_api_key``).
+
     Raises ``PartnerRefused`` (counted, logged) or ``throttling.Throttled`` (refused, and the address has
     failed too often lately). Changes nothing else. A good credential is never held back by the failures
     of others at its address (behind a proxy every caller may share one).
     """
     try:
-        caller = _authenticate(authorization, address, sender, sender_named)
+        caller = _authenticate(authorization, address, sender, sender_named, defer_use)
     except PartnerRefused as refused:
         refuse(refused, address=address, door=door)
         raise
@@ -175,7 +177,8 @@ def refuse(refused: PartnerRefused, *, address: str, door: str) -> None:
     throttling.hit("unauthenticated", address or "-")
 
 
-def _authenticate(authorization: str, address: str, sender: Library | None, sender_named: bool) -> PartnerCaller:
+def _authenticate(authorization: str, address: str, sender: Library | None, sender_named: bool,
+                  defer_use: bool = False) -> PartnerCaller:
     if sender_named and sender is None:
         raise PartnerRefused("unknown_sender", gettext("The sending agency is not a known, active partner."),
                              "unknown sending agency", partner=None)
@@ -192,12 +195,24 @@ def _authenticate(authorization: str, address: str, sender: Library | None, send
         raise PartnerRefused("no_credential", f"{must} {HOW_TO}", "no credential",
                              partner=sender)
     try:
-        key = check_api_key(credential.secret)
+        key = check_api_key(credential.secret, defer_use=defer_use)
     except ApiKeyRejected as rejected:
         raise PartnerRefused("bad_credential",
                              gettext("The credential is not accepted: unknown, revoked or expired key, or a wrong "
                                      "password."),
                              rejected.reason, partner=sender or rejected.library) from None
+    try:
+        return _bound(key, credential, address, sender, sender_named)
+    except PartnerRefused:
+        if defer_use:  # a good key, refused here: nobody stores a message to record its use with
+            record_use(key)
+        raise
+
+
+def _bound(key: PartnerApiKey, credential: Credential, address: str, sender: Library | None,
+           sender_named: bool) -> PartnerCaller:
+    """``key``'s caller, when the credential names its library, the message's sender is it and the address is
+    allowed."""
     library = key.library
     if credential.scheme == BASIC and credential.username.upper() != library.symbol.upper():
         raise PartnerRefused("bad_credential",

@@ -30,6 +30,7 @@ from ..iso18626.errors import ProtocolError
 from ..models import EventSource, Library
 from . import authentication, intake, throttling
 from .handler import find_parties, find_parties_of, lender_status_now, sender_agency
+from .keys import record_use
 
 logger = logging.getLogger(__name__)
 CONTENT_TYPE = "application/xml; charset=utf-8"
@@ -68,10 +69,17 @@ def _authenticate(request: HttpRequest, message, door: str):
 
 
 def _authenticate_as(request: HttpRequest, partner: Library | None, door: str):
+    """The caller, authenticated and counted. Its key's last use is left to ``intake.receive``, which writes it
+    with the message it stores; a call refused here has its key's use written now."""
     caller = authentication.authenticate_partner(
         authorization=request.headers.get("Authorization", ""), address=_address(request), sender=partner,
-        sender_named=True, door=door)
-    authentication.throttle(caller)
+        sender_named=True, door=door, defer_use=True)
+    try:
+        authentication.throttle(caller)
+    except throttling.Throttled:
+        if caller.key is not None:
+            record_use(caller.key)
+        raise
     return caller
 
 
@@ -112,7 +120,12 @@ def _read_leniently(request: HttpRequest, body: bytes, limit: int, strict: Proto
     cancel_response = (partial.kind is m.MessageKind.SUPPLYING_AGENCY_MESSAGE
                        and partial.reason_for_message is m.ReasonForMessage.CANCEL_RESPONSE)
     status_now = lender_status_now(partial, caller.library, member) if cancel_response else None
-    reading = repairs.read_leniently(body, max_bytes=limit, status_now=status_now)
+    try:
+        reading = repairs.read_leniently(body, max_bytes=limit, status_now=status_now)
+    except ProtocolError:
+        if caller.key is not None:  # no message is stored to write the key's use with
+            record_use(caller.key)
+        raise
     return reading.envelope, reading.repairs, caller, member
 
 
@@ -154,7 +167,7 @@ def iso18626(request: HttpRequest) -> HttpResponse:
     except throttling.Throttled as throttled:
         return _answer(_refusal(message, received, throttled.note), version, 429, _throttled_headers(throttled))
     confirmation = intake.receive(message, sender=caller.library, source=EventSource.ISO18626, member=member,
-                                  repairs=found)
+                                  repairs=found, api_key=caller.key)
     return _answer(confirmation, version)
 
 
@@ -195,7 +208,8 @@ def messages_json(request: HttpRequest) -> JsonResponse:
         return _json(_refusal(message, received, f"Not authorised: {refused.note}"), status, headers)
     except throttling.Throttled as throttled:
         return _json(_refusal(message, received, throttled.note), 429, _throttled_headers(throttled))
-    return _json(intake.receive(message, sender=caller.library, source=EventSource.API, member=member))
+    return _json(intake.receive(message, sender=caller.library, source=EventSource.API, member=member,
+                                api_key=caller.key))
 
 
 def _json(confirmation, status: int = 200, headers: dict | None = None) -> JsonResponse:

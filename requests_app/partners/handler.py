@@ -59,21 +59,23 @@ OTHER_IDENTIFIERS_KEY = "other_identifiers"
 
 
 def handle(message, *, sender: Library, source: str = EventSource.ISO18626, member: Library | None | object = LOOK_UP,
-           repairs: Sequence[Repair] = ()) -> object:
+           repairs: Sequence[Repair] = (), api_key_prefix: str = "") -> object:
     """Apply ``message`` from ``sender`` and return the confirmation to answer with.
 
     ``member`` is the member library the message is addressed to (``None``: none of ours), when the
     caller has already looked it up with the sender (:func:`find_parties`); by default it is looked up.
     ``repairs`` are what lenient intake repaired to read the message (``iso18626.repairs``): they are
     kept on its inbound record and in the data of the event it makes, where the desk shows them.
+    ``api_key_prefix`` names the key the sender authenticated with, kept on the inbound record.
     """
     repaired = [repair.as_data() for repair in repairs]
     return first_without_savepoint(
-        lambda savepoint: _handle(message, sender, source, member, repaired, savepoint=savepoint))
+        lambda savepoint: _handle(message, sender, source, member, repaired, savepoint=savepoint,
+                                  api_key_prefix=api_key_prefix))
 
 
 def _handle(message, sender: Library, source: str, member: Library | None | object, repaired: list[dict], *,
-            savepoint: bool) -> object:
+            savepoint: bool, api_key_prefix: str = "") -> object:
     received = timezone.now()
     fingerprint = fingerprint_of(message, sender)
     # A message seen before is found by the unique fingerprint of its record, not by a look-up first:
@@ -88,7 +90,7 @@ def _handle(message, sender: Library, source: str, member: Library | None | obje
             confirmation = confirm(message, received=received)
             InboundMessage.objects.create(sender=sender, fingerprint=fingerprint, kind=kind_of(message),
                                           summary=summary[:100], request=request, confirmation=to_json(confirmation),
-                                          repairs=repaired)
+                                          repairs=repaired, api_key_prefix=api_key_prefix)
     except Refusal as refusal:
         previous = _answered_before(fingerprint)
         if previous is not None:

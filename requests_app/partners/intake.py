@@ -66,10 +66,11 @@ from django.utils import timezone
 from ..iso18626 import messages as m
 from ..iso18626.json_codec import from_json, kind_of, to_json
 from ..iso18626.repairs import Repair
-from ..models import EventSource, IllRequest, InboundMessage, InboundState, Library, Role
+from ..models import EventSource, IllRequest, InboundMessage, InboundState, Library, PartnerApiKey, Role
 from ..workflow import WorkflowError, registry
 from . import handler
 from .handler import Refusal, confirm, fingerprint_of, heard_of, same_agency
+from .keys import record_use, record_uses
 from .savepoint_retry import first_without_savepoint
 
 logger = logging.getLogger(__name__)
@@ -92,14 +93,33 @@ def applies_by_worker() -> bool:
 
 
 def receive(message, *, sender: Library, source: str = EventSource.ISO18626, member: Library | None,
-            repairs: Sequence[Repair] = ()) -> object:
+            repairs: Sequence[Repair] = (), api_key: PartnerApiKey | None = None) -> object:
     """Take ``message`` from ``sender`` in and return the confirmation to answer with.
 
     Applied at once (``handler.handle``) or checked, stored and left to the worker (``ILLMS_ISO18626_APPLY``).
     ``member`` is the member library it is addressed to, as the door found it with the sender (``None``: none).
+
+    ``api_key`` is the key the sender authenticated with, whose last use is left to this function: a message
+    stored for the worker keeps the key's prefix, and the worker writes the use with the batch that applies it
+    (so taking a message in costs no commit of its own for it); otherwise the use is written now.
     """
     if not applies_by_worker():
-        return handler.handle(message, sender=sender, source=source, member=member, repairs=repairs)
+        if api_key is not None:
+            record_use(api_key)
+        return handler.handle(message, sender=sender, source=source, member=member, repairs=repairs,
+                              api_key_prefix=api_key.prefix if api_key is not None else "")
+    stored = False
+    try:
+        stored, confirmation = _store(message, sender, source, member, repairs, api_key)
+    finally:
+        if api_key is not None and not stored:  # refused, a repeat, or an error: no row carries the use
+            record_use(api_key)
+    return confirmation
+
+
+def _store(message, sender: Library, source: str, member: Library | None, repairs: Sequence[Repair],
+           api_key: PartnerApiKey | None) -> tuple[bool, object]:
+    """Check ``message`` and store it for the worker: ``(whether it was stored, the confirmation)``."""
     received = timezone.now()
     fingerprint = fingerprint_of(message, sender)
     try:
@@ -107,14 +127,15 @@ def receive(message, *, sender: Library, source: str = EventSource.ISO18626, mem
     except Refusal as refusal:
         previous = handler._answered_before(fingerprint)
         if previous is not None:
-            return previous
-        return confirm(message, received=received, errors=[m.ErrorData(error_type=refusal.error_type,
-                                                                        error_value=refusal.value[:500])])
+            return False, previous
+        return False, confirm(message, received=received, errors=[m.ErrorData(error_type=refusal.error_type,
+                                                                               error_value=refusal.value[:500])])
     confirmation = confirm(message, received=received)
     row = InboundMessage(
         sender=sender, fingerprint=fingerprint, kind=kind_of(message), summary=summary[:100], request=request,
         confirmation=to_json(confirmation), repairs=[repair.as_data() for repair in repairs], received_at=received,
-        state=InboundState.PENDING, member=member, source=source, thread=thread, payload=to_json(message))
+        state=InboundState.PENDING, member=member, source=source, thread=thread, payload=to_json(message),
+        api_key_prefix=api_key.prefix if api_key is not None else "")
     try:
         # One statement: in autocommit it is its own transaction (no BEGIN, no COMMIT to wait for); inside a
         # caller's transaction, a savepoint. A repeat fails on the fingerprint's unique index.
@@ -125,12 +146,12 @@ def receive(message, *, sender: Library, source: str = EventSource.ISO18626, mem
         previous = handler._answered_before(fingerprint)
         if previous is None:
             raise
-        return previous
+        return False, previous
     if _eager():  # tasks run at once (tests): apply now, in the caller's transaction if there is one
         kick()
     else:
         transaction.on_commit(kick)
-    return confirmation
+    return True, confirmation
 
 
 def _eager() -> bool:
@@ -275,7 +296,17 @@ def apply_batch(*, limit: int = BATCH) -> int:
                      .select_related("sender", "member")[:limit])
         for row in batch:
             apply_one(row)
+        record_uses(_key_uses(batch))
     return len(batch)
+
+
+def _key_uses(batch: Sequence[InboundMessage]) -> dict[str, object]:
+    """The last use of each key the batch's messages came with (``receive`` left it to the worker)."""
+    uses: dict[str, object] = {}
+    for row in batch:
+        if row.api_key_prefix and (row.api_key_prefix not in uses or row.received_at > uses[row.api_key_prefix]):
+            uses[row.api_key_prefix] = row.received_at
+    return uses
 
 
 def apply_pending(*, limit: int | None = None, seconds: float | None = None) -> int:

@@ -6,6 +6,7 @@ its row; :func:`check_api_key` is what :mod:`.authentication` asks.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import hmac
 import secrets
@@ -14,6 +15,7 @@ import time
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Case, DateTimeField, Q, Value, When
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
@@ -114,8 +116,12 @@ class ApiKeyRejected(Exception):
         self.library = library
 
 
-def check_api_key(raw: str) -> PartnerApiKey:
-    """The usable key ``raw`` names, its library selected; raises ``ApiKeyRejected``. Records its last use."""
+def check_api_key(raw: str, *, defer_use: bool = False) -> PartnerApiKey:
+    """The usable key ``raw`` names, its library selected; raises ``ApiKeyRejected``.
+
+    Records its last use (:func:`record_use`), unless ``defer_use``: then the caller records it, at once with
+    :func:`record_use` or later with :func:`record_uses` (the ISO 18626 doors: with the message they store).
+    """
     parts = (raw or "").strip().split("_", 2)
     if len(parts) != 3 or parts[0] != API_KEY_PREFIX:
         raise ApiKeyRejected("not an ILLMS partner key")
@@ -128,11 +134,38 @@ def check_api_key(raw: str) -> PartnerApiKey:
         raise ApiKeyRejected(f"{'revoked' if key.revoked_at else 'expired'} key {key.prefix}…", key.library)
     if not key.library.active:
         raise ApiKeyRejected(f"key {key.prefix}… of the inactive library {key.library.symbol}", key.library)
+    if not defer_use:
+        record_use(key)
+    return key
+
+
+#: A key's last use is written at most once in this many seconds (each write is a commit of its own).
+LAST_USE_SECONDS = 60
+
+
+def record_use(key: PartnerApiKey) -> None:
+    """Write that ``key`` was used now, unless a use less than ``LAST_USE_SECONDS`` ago is written already."""
     now = timezone.now()
-    if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
+    if key.last_used_at is None or (now - key.last_used_at).total_seconds() > LAST_USE_SECONDS:
         PartnerApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
         key.last_used_at = now
-    return key
+
+
+def record_uses(uses: dict[str, datetime.datetime]) -> int:
+    """Write the last uses ``uses`` gives (key prefix → when) in one statement; returns how many keys changed.
+
+    A key's use is written when it is later than the one written, by more than ``LAST_USE_SECONDS`` (or none
+    is): a use written twice, or an older one written after a newer, changes nothing.
+    """
+    uses = {prefix: when for prefix, when in uses.items() if prefix}
+    if not uses:
+        return 0
+    when = Case(*(When(prefix=prefix, then=Value(used)) for prefix, used in uses.items()),
+                output_field=DateTimeField())
+    stale = Case(*(When(prefix=prefix, then=Value(used - datetime.timedelta(seconds=LAST_USE_SECONDS)))
+                   for prefix, used in uses.items()), output_field=DateTimeField())
+    return (PartnerApiKey.objects.filter(prefix__in=list(uses))
+            .filter(Q(last_used_at__isnull=True) | Q(last_used_at__lt=stale)).update(last_used_at=when))
 
 
 def authenticate_api_key(raw: str) -> PartnerApiKey | None:
