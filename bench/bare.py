@@ -43,7 +43,15 @@ from django.db.models.sql import InsertQuery  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from lending.states import LendingStatus  # noqa: E402
-from requests_app.models import Event, IllRequest, Library, PartnerApiKey, Role  # noqa: E402
+from requests_app.models import (  # noqa: E402
+    Event,
+    IllRequest,
+    InboundMessage,
+    InboundState,
+    Library,
+    PartnerApiKey,
+    Role,
+)
 from requests_app.partners.api.rows_from_values import row_representation  # noqa: E402
 from requests_app.partners.api.serializers import PartnerRequestSerializer  # noqa: E402
 from requests_app.partners.keys import API_KEY_PREFIX  # noqa: E402
@@ -238,6 +246,35 @@ def write_request(cursor, *, partner: int, library: int, body: dict) -> int:
     cursor.execute(event_sql, _substitute(event_params, {_key(_AFTER_ID): new_id, _key(_PARTNER): partner,
                                                          _key(_SINCE): now}))
     return new_id
+
+
+_INBOUND: dict = {}
+
+
+def _inbound_insert() -> tuple[str, list, int]:
+    """The INSERT of a stored ISO 18626 message, every column the intake writes, compiled once by the ORM; and
+    the position of its payload's parameter."""
+    with _lock:
+        if not _INBOUND:
+            sample = InboundMessage(sender=Library(pk=_PARTNER), member=Library(pk=_LIBRARY), fingerprint="bare-fp",
+                                    kind="request", summary="request", confirmation={"messageStatus": "OK"},
+                                    repairs=[], received_at=_SINCE, state=InboundState.PENDING, source="iso18626",
+                                    thread="bare-thread", payload="bare-payload", api_key_prefix="bare-key")
+            sql, params = _insert(InboundMessage, sample)
+            payload = next(n for n, param in enumerate(params) if getattr(param, "adapted", None) == "bare-payload")
+            _INBOUND.update(sql=sql, params=params, payload=payload)
+    return _INBOUND["sql"], _INBOUND["params"], _INBOUND["payload"]
+
+
+def store_message(cursor, *, sender: int, member: int, key_prefix: str, payload: str, thread: str) -> None:
+    """The acknowledged intake's one write, on ``cursor``: a pending inbound message (``payload`` as its JSON),
+    with the statement compiled once."""
+    sql, params, at = _inbound_insert()
+    values = _substitute(params, {_key(_PARTNER): sender, _key(_LIBRARY): member, _key("bare-fp"): uuid.uuid4().hex,
+                                  _key(_SINCE): timezone.now(), _key("bare-thread"): thread,
+                                  _key("bare-key"): key_prefix})
+    values[at] = type(params[at])(payload)
+    cursor.execute(sql, values)
 
 
 def missing_fields(body: dict) -> list[str]:

@@ -16,6 +16,7 @@ process takes them and none is left behind.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import random
 import threading
@@ -251,6 +252,69 @@ def _over_http(bodies: list[tuple[bytes, str]], clients: int = 2) -> dict:
             "clients": clients, **({"worker": applied} if applied else {})}
 
 
+#: The intake and its floor are timed in turns, this many messages each, so that the machine's drift within the
+#: run (its speed moves by a quarter within minutes) weighs on both alike.
+TURN = 50
+
+
+class _Door:
+    """One door timed in turns: its calls, the time and SQL statements its timed calls took, and its failures."""
+
+    def __init__(self, path: str, calls: list[tuple[bytes, str]], ok) -> None:
+        self.path, self.calls, self.ok = path, calls, ok
+        self.seconds, self.statements, self.failed, self.done = 0.0, 0, 0, 0
+
+    def _count(self, execute, sql, params, many, context):
+        self.statements += 1
+        return execute(sql, params, many, context)
+
+    def post(self, client: Client, calls: list[tuple[bytes, str]], *, timed: bool) -> None:
+        with connection.execute_wrapper(self._count) if timed else contextlib.nullcontext():
+            started = time.perf_counter()
+            for body, authorization in calls:
+                response = client.post(self.path, data=body, content_type="application/xml",
+                                       HTTP_AUTHORIZATION=authorization)
+                self.failed += timed and not self.ok(response)
+            if timed:
+                self.seconds += time.perf_counter() - started
+                self.done += len(calls)
+
+    def figures(self) -> dict:
+        return {"messages": self.done, "failed": self.failed, "seconds": round(self.seconds, 2),
+                "messages_per_second": round(self.done / self.seconds, 1) if self.seconds else 0.0,
+                "sql_statements_per_message": round(self.statements / self.done, 1) if self.done else 0.0}
+
+
+def _floor_calls(bodies: list[tuple[bytes, str]], senders: list[Library]) -> list[tuple[bytes, str]]:
+    """The intake's bodies from the same senders in the same order for the floor (``/bench/intake-floor/``), each
+    sender with a key of its own not used before, so that each key's first call costs its look-up, as in the
+    intake."""
+    keys = {partner.pk: f"Bearer {issue_api_key(library=partner, name='benchmark floor')[1]}"
+            for partner in set(senders)}
+    return [(body, keys[partner.pk]) for (body, _), partner in zip(bodies, senders, strict=True)]
+
+
+def _in_turns(client: Client, intake: _Door, floor: _Door, *, warm_up: int = 20) -> None:
+    """Both doors warmed up, then timed in turns of ``TURN`` messages; the floor's rows deleted after (they are no
+    messages to apply). On the benchmark's URLs (the project's, after the floor's)."""
+    from django.test.utils import override_settings
+
+    from requests_app.models import InboundMessage
+
+    from .urls import FLOOR_THREAD
+
+    floor_rows = InboundMessage.objects.filter(thread__startswith=FLOOR_THREAD)
+    with override_settings(ROOT_URLCONF="bench.urls"):
+        for door in (intake, floor):
+            door.post(client, door.calls[:warm_up], timed=False)
+        floor_rows.delete()
+        _drain()  # the intake's warm-up, so that the timed part starts with nothing waiting
+        for at in range(warm_up, len(intake.calls), TURN):
+            for door in (intake, floor):
+                door.post(client, door.calls[at:at + TURN], timed=True)
+    floor_rows.delete()
+
+
 def measure(*, messages: int) -> dict:
     app, tasks = _route_checks_to_own_queue()
     rnd = random.Random(18626)
@@ -262,31 +326,26 @@ def measure(*, messages: int) -> dict:
     def message(member: Library, partner: Library) -> tuple[bytes, str]:
         return _request(member, partner, rnd), keys[partner.pk]
 
-    bodies = [message(rnd.choices(members, weights=[1 / (k + 1) for k in range(len(members))])[0],
-                      rnd.choice(partners)) for _ in range(messages + 20)]
+    senders = [rnd.choice(partners) for _ in range(messages + 20)]
+    bodies = [message(rnd.choices(members, weights=[1 / (k + 1) for k in range(len(members))])[0], partner)
+              for partner in senders]
     from requests_app.partners import intake
 
     by_worker = intake.applies_by_worker()
     client = Client()
-    for body, authorization in bodies[:20]:  # warm up
-        client.post("/iso18626", data=body, content_type="application/xml", HTTP_AUTHORIZATION=authorization)
-    _drain()
+    taken = _Door("/iso18626", bodies,
+                  ok=lambda response: response.status_code == 200 and b"messageStatus>OK<" in response.content)
+    floor = _Door("/bench/intake-floor/", _floor_calls(bodies, senders),
+                  ok=lambda response: response.status_code == 200)
+    _in_turns(client, taken, floor)
     _run_queued_checks(app, tasks)
-    failed, statements = 0, 0
+    failed, seconds, statements = taken.failed, taken.seconds, taken.statements
 
     def count(execute, sql, params, many, context):
         nonlocal statements
         statements += 1
         return execute(sql, params, many, context)
 
-    with connection.execute_wrapper(count):
-        started = time.perf_counter()
-        for body, authorization in bodies[20:]:
-            response = client.post("/iso18626", data=body, content_type="application/xml",
-                                   HTTP_AUTHORIZATION=authorization)
-            if response.status_code != 200 or b"messageStatus>OK<" not in response.content:
-                failed += 1
-        seconds = time.perf_counter() - started
     applied, apply_seconds, apply_statements = 0, 0.0, 0
     if by_worker:  # what the worker does with what was acknowledged: one worker drains it, timed
         _forget_queued_applies(app)
@@ -301,8 +360,11 @@ def measure(*, messages: int) -> dict:
     from .bare import raw_insert_ceiling
 
     raw = raw_insert_ceiling(seconds=max(2.0, min(seconds, 10.0)), partner=partners[0].pk)
-    return {"http_one_worker": http, "raw_insert_ceiling": raw,
+    floor = {**floor.figures(), "ratio_to_raw_ceiling": round(floor.figures()["messages_per_second"]
+                                                               / (raw["per_second"] or 1), 3)}
+    return {"http_one_worker": http, "raw_insert_ceiling": raw, "intake_floor": floor, "timed_in_turns_of": TURN,
             "ratio_to_raw_ceiling": round(messages / seconds / (raw["per_second"] or 1), 3),
+            "ratio_to_floor": round(messages / seconds / (floor["messages_per_second"] or 1), 3),
             "messages": messages, "failed": failed, "seconds": round(seconds, 2),
             "messages_per_second": round(messages / seconds, 1), "kind": "request (new loan or copy)",
             "apply": intake.mode(),

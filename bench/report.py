@@ -107,6 +107,13 @@ def checks(results: dict) -> list[dict]:
             out.append(_check(f"ISO 18626 intake: share of the raw insert ceiling ({raw} tx/s, same run)",
                               f">= {INTAKE_RAW_RATIO}", raw_ratio, raw_ratio >= INTAKE_RAW_RATIO))
         intake = _result(sizes[largest]["intake"])
+        floor = intake.get("intake_floor")
+        if floor and intake.get("ratio_to_floor") is not None:
+            out.append(_check("The intake's one write behind our doors (no XML read, directory look-up, checks or "
+                              "ORM): share of the raw insert ceiling",
+                              "reported (the most any intake here reaches)", floor["ratio_to_raw_ceiling"], None))
+            out.append(_check("ISO 18626 intake: share of that floor's throughput (timed in turns with it)",
+                              "reported", intake["ratio_to_floor"], None))
         if intake.get("applied_per_second") is not None:
             out.append(_check("ISO 18626 intake: acknowledged messages applied by one worker, draining (msg/s)",
                               "reported (the worker's part)", intake["applied_per_second"], None))
@@ -280,11 +287,12 @@ def markdown(results: dict) -> str:
                   "`by_worker`), the applied rate when they are applied at once. Applied/s: one worker draining "
                   "what was acknowledged. Over HTTP, a Celery worker on the protocol queue applies while "
                   "gunicorn takes messages in; time to applied is from receipt to applied.", "",
-                  "| Size | Messages | Messages/s | Share of the raw ceiling (tx/s) | Applied/s (one worker) | "
+                  "| Size | Messages | Messages/s | Share of the raw ceiling (tx/s) | "
+                  "The floor: messages/s, share of the raw ceiling | Applied/s (one worker) | "
                   "Availability checks/s (queued, run after) | "
                   "One gunicorn worker over HTTP: messages/s, p95 ms | Over HTTP: time to applied p50 / p95 ms | "
                   "Peak MB |",
-                  "|---|---|---|---|---|---|---|---|---|"]
+                  "|---|---|---|---|---|---|---|---|---|---|"]
         for size, step in results["sizes"].items():
             intake = step.get("intake") or {}
             r = _result(intake)
@@ -298,8 +306,11 @@ def markdown(results: dict) -> str:
                 worker = http.get("worker") or {}
                 applied = (f"{worker['time_to_applied_p50_ms']} / {worker['time_to_applied_p95_ms']}"
                            if worker.get("time_to_applied_p95_ms") is not None else "–")
+                floor = r.get("intake_floor") or {}
+                floor_cell = (f"{_fmt(floor['messages_per_second'])}, {_fmt(floor['ratio_to_raw_ceiling'])}"
+                              if floor else "–")
                 lines.append(f"| {int(size):,} | {r['messages']} | {_fmt(r['messages_per_second'])} | {share} | "
-                             f"{_fmt(r.get('applied_per_second') or '–')} | "
+                             f"{floor_cell} | {_fmt(r.get('applied_per_second') or '–')} | "
                              f"{_fmt(r.get('availability_checks_per_second') or '–')} | {over_http} | {applied} | "
                              f"{_fmt(intake.get('peak_rss_mb'))} |")
     lines += _search_write_lines(results)

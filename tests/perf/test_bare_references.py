@@ -117,3 +117,57 @@ def test_the_create_floor_is_behind_the_partner_authentication(client, bare, par
         "format": "book", "title": "Nobody's request"}, content_type="application/json")
     assert response.status_code == 401
     assert IllRequest.objects.count() == before
+
+
+def _request_xml(member, partner, rid: str) -> bytes:
+    from requests_app.iso18626 import messages as m
+    from requests_app.iso18626 import xml
+    from requests_app.partners.outgoing import agency_id
+
+    return xml.encode(m.Request(
+        header=m.RequestHeader(supplying_agency_id=agency_id(member), requesting_agency_id=agency_id(partner),
+                               timestamp=timezone.now(), requesting_agency_request_id=rid),
+        bibliographic_info=m.BibliographicInfo(title="Interlending"),
+        service_info=m.ServiceInfo(service_type=m.ServiceType.LOAN, request_type=m.RequestType.NEW)))
+
+
+def _columns_written(row) -> set[str]:
+    """The columns a stored message has a value in (not empty, not NULL)."""
+    return {f.attname for f in row._meta.concrete_fields if getattr(row, f.attname) not in (None, "", [], {})}
+
+
+@pytest.mark.urls("bench.urls")
+def test_the_intake_floor_writes_the_columns_our_intake_writes_for_a_new_request(client, bare, settings,
+                                                                                  monkeypatch):
+    from requests_app.models import InboundMessage
+    from requests_app.partners import intake
+
+    settings.ILLMS_ISO18626_APPLY = intake.BY_WORKER
+    monkeypatch.setattr(intake, "kick", lambda: None)
+    monkeypatch.setattr(intake, "_eager", lambda: False)
+    member, partner = MemberLibraryFactory(symbol="AAA"), LibraryFactory()
+    bare._STATE.clear()  # the member map is read on first use: after the member exists
+    key = partner_key(partner)
+    ours = client.post("/iso18626", data=_request_xml(member, partner, "R-1"), content_type="application/xml",
+                       HTTP_AUTHORIZATION=f"Bearer {key}")
+    floor = client.post("/bench/intake-floor/", data=_request_xml(member, partner, "R-2"),
+                        content_type="application/xml", HTTP_AUTHORIZATION=f"Bearer {key}")
+
+    assert (ours.status_code, floor.status_code) == (200, 200)
+    intake_row, floor_row = InboundMessage.objects.order_by("pk")
+    assert _columns_written(floor_row) == _columns_written(intake_row)
+    assert (floor_row.sender_id, floor_row.member_id, floor_row.state, floor_row.api_key_prefix) == (
+        partner.pk, member.pk, "pending", key.split("_")[1])
+
+
+@pytest.mark.urls("bench.urls")
+def test_the_intake_floor_is_behind_the_partner_authentication(client, bare):
+    from requests_app.models import InboundMessage
+
+    member, partner = MemberLibraryFactory(symbol="AAA"), LibraryFactory()
+
+    response = client.post("/bench/intake-floor/", data=_request_xml(member, partner, "R-3"),
+                           content_type="application/xml", HTTP_AUTHORIZATION="Bearer illms_000000000000_wrong")
+
+    assert response.status_code == 403
+    assert not InboundMessage.objects.exists()
