@@ -108,12 +108,9 @@ def receive(message, *, sender: Library, source: str = EventSource.ISO18626, mem
             record_use(api_key)
         return handler.handle(message, sender=sender, source=source, member=member, repairs=repairs,
                               api_key_prefix=api_key.prefix if api_key is not None else "")
-    stored = False
-    try:
-        stored, confirmation = _store(message, sender, source, member, repairs, api_key)
-    finally:
-        if api_key is not None and not stored:  # refused, a repeat, or an error: no row carries the use
-            record_use(api_key)
+    stored, confirmation = _store(message, sender, source, member, repairs, api_key)
+    if api_key is not None and not stored:  # refused, or a repeat: no row carries the use
+        record_use(api_key)
     return confirmation
 
 
